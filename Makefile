@@ -1,0 +1,100 @@
+# facmon - network and facility monitoring.  GNU make.
+#
+#   make          build build/facmon-agent and build/facmon-collector
+#   make deps     install the Debian packages below that are missing
+#   make run      build, then start the demo (see README.md)
+#   make check    all tests: unit tests under ASan/UBSan, then integration
+
+# Every Debian package the project needs, to build, run and test.
+DEB_PKGS = build-essential pkg-config \
+	libsnmp-dev snmpd snmp \
+	libpcap-dev librrd-dev rrdtool \
+	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
+	libjansson-dev libcmocka-dev \
+	python3 iproute2 iputils-ping procps curl
+
+PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
+	libconfig openssl libcurl jansson
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+B = build
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
+	common/outcome.c common/counter.c common/wire.c
+# Everything but main(), so that unit tests link the real code.
+AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c \
+	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
+	agent/check_http.c
+AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
+COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
+	collector/state.c collector/http.c
+COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
+
+UNIT_COMMON = test_wire test_counter test_outcome
+UNIT_AGENT = test_agent_conf
+UNIT_COLLECTOR = test_collector_conf
+UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+sobj = $(patsubst %.c,$(B)/asan/%.o,$(1))
+
+PROGS = $(B)/facmon-agent $(B)/facmon-collector
+UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
+
+.PHONY: all deps run check unit clean
+all: $(PROGS)
+
+$(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+$(addprefix $(B)/asan/tests/,$(UNIT_COMMON)): $(B)/asan/tests/%: \
+    $(B)/asan/tests/unit/%.o $(call sobj,$(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
+$(addprefix $(B)/asan/tests/,$(UNIT_AGENT)): $(B)/asan/tests/%: \
+    $(B)/asan/tests/unit/%.o $(call sobj,$(AGENT_LIB_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
+$(addprefix $(B)/asan/tests/,$(UNIT_COLLECTOR)): $(B)/asan/tests/%: \
+    $(B)/asan/tests/unit/%.o \
+    $(call sobj,$(COLLECTOR_LIB_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/run-demo.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@/usr/bin/python3 tests/run.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

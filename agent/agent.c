@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/* facmon-agent: main, signals and reload. */
+
+#include <sys/resource.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+struct event_base *agent_base;
+struct agent_conf *agent_conf;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: facmon-agent [-dnv] [-f file]\n");
+	exit(2);
+}
+
+static void
+agent_reload(void)
+{
+	struct agent_conf *nc;
+	struct cfgerr e;
+
+	log_info("reloading %s", agent_conf->file);
+	cfgerr_init(&e, agent_conf->file);
+	if ((nc = agent_conf_load(agent_conf->file, &e)) == NULL) {
+		cfgerr_log(&e);
+		log_warnx("the new configuration has %d error%s; keeping the "
+		    "running one", e.n, e.n == 1 ? "" : "s");
+		cfgerr_free(&e);
+		return;
+	}
+	cfgerr_free(&e);
+	sched_stop();
+	agent_conf_free(agent_conf);
+	agent_conf = nc;
+	push_devices_changed(nc);
+	if (sched_start(nc) == -1)
+		log_warnx("some checks could not start; see above");
+	log_info("configuration reloaded: %d devices", nc->ndevices);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	switch (sig) {
+	case SIGHUP:
+		agent_reload();
+		break;
+	case SIGINT:
+	case SIGTERM:
+		log_info("exiting on signal %d", (int)sig);
+		event_base_loopbreak(agent_base);
+		break;
+	}
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	/* One socket per SNMP session: a large site needs many. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *file = AGENT_CONF_DEFAULT;
+	struct event_config *ecfg;
+	struct event *sigs[3];
+	struct cfgerr e;
+	int	 ch, debug = 0, noaction = 0, verbose = 0, i;
+	int	 signos[3] = { SIGHUP, SIGINT, SIGTERM };
+	uint64_t probes, overruns;
+	int64_t	 late;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("facmon-agent", 1, verbose);
+	cfgerr_init(&e, file);
+	agent_conf = agent_conf_load(file, &e);
+	if (agent_conf == NULL) {
+		cfgerr_print(&e);
+		fprintf(stderr, "%s: %d error%s\n", file, e.n,
+		    e.n == 1 ? "" : "s");
+		cfgerr_free(&e);
+		return 1;
+	}
+	cfgerr_free(&e);
+	if (noaction) {
+		printf("configuration OK: %d devices\n", agent_conf->ndevices);
+		agent_conf_free(agent_conf);
+		return 0;
+	}
+	log_init("facmon-agent", debug, verbose);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if ((ecfg = event_config_new()) == NULL)
+		fatalx("event_config_new");
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	if ((agent_base = event_base_new_with_config(ecfg)) == NULL)
+		fatalx("event_base_new");
+	event_config_free(ecfg);
+
+	if (snmp_global_init(agent_conf->mibdirs) == -1)
+		fatalx("cannot initialise the SNMP library");
+	if (http_global_init() == -1)
+		fatalx("cannot initialise libcurl");
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(agent_base, signos[i], signal_cb, NULL);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("evsignal_new");
+	}
+	push_init(agent_conf);
+	if (sched_start(agent_conf) == -1)
+		log_warnx("some checks could not start; see above");
+	log_info("started: agent %s, %d devices, collector %s:%d",
+	    agent_conf->id, agent_conf->ndevices, agent_conf->collector_host,
+	    agent_conf->collector_port);
+
+	event_base_dispatch(agent_base);
+
+	sched_stats(&probes, &overruns, &late);
+	log_info("probes %llu, overruns %llu, worst start lateness %.1f ms",
+	    (unsigned long long)probes, (unsigned long long)overruns,
+	    late / 1000.0);
+	sched_stop();
+	push_shutdown();
+	http_global_cleanup();
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	agent_conf_free(agent_conf);
+	event_base_free(agent_base);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * facmon-agent: probes devices and pushes typed, timestamped results to
+ * the collector.  Everything runs on one libevent loop; a probe never
+ * blocks it.
+ */
+
+#ifndef FACMON_AGENT_H
+#define FACMON_AGENT_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <libconfig.h>
+
+#include "../common/common.h"
+#include "../common/wire.h"
+
+#define AGENT_CONF_DEFAULT	"/etc/facmon/facmon-agent.conf"
+
+/*
+ * Plain configuration, as read from the file.  Runtime state lives in
+ * struct check and struct device below, so a reload can build a new
+ * configuration beside the old one and swap only when it is valid.
+ */
+struct check_conf {
+	char		 id[FM_ID_MAX];
+	int		 type;		/* enum check_type */
+	int		 interval_ms;
+	int		 timeout_ms;
+	int		 critical;
+	void		*opts;		/* type-specific, owned by the type */
+};
+
+struct device_conf {
+	char		 id[FM_ID_MAX];
+	char		 name[FM_TEXT_MAX];
+	char		 class[FM_ID_MAX];
+	char		 group[FM_ID_MAX];
+	char		 address[FM_TEXT_MAX];
+	struct check_conf *checks;
+	int		 nchecks;
+};
+
+struct agent_conf {
+	char		 file[PATH_MAX];
+	char		 id[FM_ID_MAX];
+	char		 collector_host[FM_TEXT_MAX];
+	int		 collector_port;
+	int		 batch_ms;	/* how long results wait to be sent */
+	int		 queue_max;	/* unacknowledged results kept */
+	char		 mibdirs[PATH_MAX];
+	struct device_conf *devices;
+	int		 ndevices;
+};
+
+/* Runtime state of one check. */
+struct device;
+struct check {
+	const struct check_conf *conf;
+	struct device	*dev;
+	struct event	*timer;		/* fires at each slot of the cadence */
+	int64_t		 epoch_us;	/* monotonic time of slot 0 */
+	uint64_t	 slot;		/* the slot the running probe belongs to */
+	int		 running;
+	int64_t		 start_wall_ms;	/* of the running probe */
+	int64_t		 start_us;	/* monotonic, of the running probe */
+	int64_t		 deadline_us;	/* monotonic: start + timeout */
+	void		*state;		/* type-specific runtime state */
+	uint64_t	 nprobes;
+	uint64_t	 noverrun;	/* slots skipped: previous probe ran on */
+	int64_t		 late_us_max;	/* worst lateness of a probe start */
+};
+
+struct device {
+	const struct device_conf *conf;
+	struct check	*checks;
+	int		 nchecks;
+};
+
+/*
+ * One probe type: one file, one enum value, one table entry.
+ *
+ * parse() reads the type's own settings of a check (the common ones --
+ * id, type, interval, timeout, critical -- are already read), reports
+ * every problem through cfgerr and stores its options in cc->opts.
+ * init() builds runtime state for one check, start() begins one probe and
+ * must lead to exactly one probe_done() call for it, from the loop, never
+ * from inside start() itself; cleanup() cancels a probe in flight without
+ * calling probe_done() and frees the state.
+ */
+struct probe_ops {
+	int		 type;
+	const char	*name;
+	const char *const *keys;	/* type-specific setting names */
+	int		(*parse)(struct cfgerr *, const config_setting_t *,
+			    struct check_conf *, const struct device_conf *);
+	void		(*free_opts)(void *);
+	int		(*init)(struct check *);
+	void		(*start)(struct check *);
+	void		(*cleanup)(struct check *);
+};
+
+/* agent.c */
+extern struct event_base *agent_base;
+extern struct agent_conf *agent_conf;
+
+/* conf.c */
+struct agent_conf *agent_conf_load(const char *file, struct cfgerr *);
+void		 agent_conf_free(struct agent_conf *);
+const struct probe_ops *probe_ops_get(int type);
+
+/* sched.c */
+int		 sched_start(struct agent_conf *);
+void		 sched_stop(void);
+struct fm_result *result_new(struct check *);
+void		 result_add_gauge(struct fm_result *, const char *, double);
+void		 result_add_counter(struct fm_result *, const char *, uint64_t,
+		    double rate);
+void		 result_add_text(struct fm_result *, const char *,
+		    const char *);
+void		 result_fail(struct fm_result *, int outcome, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+void		 probe_done(struct check *, struct fm_result *);
+void		 probe_done_later(struct check *, struct fm_result *);
+void		 sched_stats(uint64_t *probes, uint64_t *overruns,
+		    int64_t *late_us_max);
+
+/* push.c */
+int		 push_init(struct agent_conf *);
+void		 push_devices_changed(struct agent_conf *);
+void		 push_result(struct fm_result *);
+void		 push_shutdown(void);
+
+/* check_snmp.c, check_icmp.c, check_tcp.c, check_http.c */
+extern const struct probe_ops probe_snmp;
+extern const struct probe_ops probe_icmp;
+extern const struct probe_ops probe_tcp;
+extern const struct probe_ops probe_http;
+int		 snmp_global_init(const char *mibdirs);
+int		 http_global_init(void);
+void		 http_global_cleanup(void);
+
+#endif /* FACMON_AGENT_H */

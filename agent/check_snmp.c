@@ -1,0 +1,1010 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * SNMP v1/v2c/v3 GET and table-column walks with net-snmp's
+ * single-session API inside the libevent loop.
+ *
+ * Each check owns one session, opened once.  The session's socket has
+ * one read event and the session one timer; after every operation that
+ * may change net-snmp's idea of when it next needs to retransmit (a
+ * send, a read, a timeout) the timer is re-armed from
+ * snmp_sess_select_info2_flags().  Nothing here ever waits: a probe is a
+ * chain of callbacks -- GET, then GETBULK (GETNEXT for v1) pages per
+ * walked column -- and ends in cs_finish(), its one completion path.
+ *
+ * The probe's own deadline is separate from net-snmp's retransmission
+ * timer: when it fires, the probe ends as a timeout and a late answer to
+ * the outstanding request is recognised by its request id and ignored.
+ */
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include "agent.h"
+
+#define SNMP_OIDS_MAX	128	/* OIDs in a GET, columns walked */
+#define SNMP_WALK_ROWS	FM_VALUES_MAX
+
+struct cs_oid {
+	char		 name[FM_VNAME_MAX];
+	oid		 o[MAX_OID_LEN];
+	size_t		 len;
+};
+
+struct cs_opts {
+	long		 version;
+	char		 community[128];
+	int		 port;
+	int		 retries;
+	int		 max_rep;
+	struct cs_oid	*get;
+	int		 nget;
+	struct cs_oid	*walk;
+	int		 nwalk;
+	/* v3 */
+	char		 secname[64];
+	int		 seclevel;
+	const oid	*auth_proto;
+	size_t		 auth_proto_len;
+	char		 auth_pass[128];
+	const oid	*priv_proto;
+	size_t		 priv_proto_len;
+	char		 priv_pass[128];
+	char		 context[64];
+	u_char		 engine_id[32];
+	size_t		 engine_id_len;
+};
+
+/* The last raw value of a counter, to turn the next into a rate. */
+struct csample {
+	char		 name[FM_VNAME_MAX];
+	uint64_t	 raw;
+	int		 bits;
+};
+
+struct cs_state {
+	struct check	*c;
+	void		*sess;
+	struct event	*rd;
+	struct event	*tmo;		/* net-snmp's retransmission timer */
+	struct event	*deadline;	/* the probe's deadline */
+	int		 reqid;		/* outstanding request, 0 if none */
+	int		 in_start;
+	int		 closing;
+	struct fm_result *r;		/* probe in progress */
+	int		 walk_i;	/* column being walked; -1: the GET */
+	oid		 cur[MAX_OID_LEN];
+	size_t		 curlen;
+	int		 rows;
+	int64_t		 sample_us;	/* when this probe's values were taken */
+	/* counters: previous probe's values, and this probe's */
+	struct csample	*prev;
+	int		 nprev, capprev;
+	int64_t		 prev_us;
+	struct csample	*cur_s;
+	int		 ncur, capcur;
+};
+
+static int	cs_send_next(struct cs_state *);
+static void	cs_rearm(struct cs_state *);
+
+static int	snmp_ready;
+
+int
+snmp_global_init(const char *mibdirs)
+{
+	char	 dirs[PATH_MAX + 2];
+
+	if (snmp_ready)
+		return 0;
+	/*
+	 * The agent's behaviour must not depend on ~/.snmp or on Debian's
+	 * /etc/snmp/snmp.conf (which turns MIB loading off), and it keeps
+	 * no persistent state of its own.
+	 */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DISABLE_CONFIG_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS,
+	    0);
+	if (mibdirs != NULL && mibdirs[0] != '\0') {
+		/* '+' puts the project's MIBs before the system's. */
+		snprintf(dirs, sizeof(dirs), "+%s", mibdirs);
+		netsnmp_set_mib_directory(dirs);
+	}
+	setenv("MIBS", "ALL", 1);
+	snmp_disable_log();
+	init_snmp("facmon-agent");
+	snmp_ready = 1;
+	return 0;
+}
+
+/* "1.3.6.1.2.1.1.3.0", ".1.3...", "sysUpTime.0", "IF-MIB::ifHCInOctets" */
+static int
+parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
+    struct cs_oid *so)
+{
+	const char *str = NULL;
+	char	 name[FM_VNAME_MAX] = "";
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		str = config_setting_get_string(s);
+	else if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		static const char *const keys[] = { "name", "oid", NULL };
+
+		cfg_check_keys(e, s, keys);
+		if (cfg_get_str(e, s, "name", name, sizeof(name), 1) != 1)
+			return -1;
+		if (config_setting_lookup_string(s, "oid", &str) !=
+		    CONFIG_TRUE) {
+			cfgerr_add(e, s, "missing 'oid' (a string)");
+			return -1;
+		}
+	} else {
+		cfgerr_add(e, s, "an OID must be a string or "
+		    "{ name = \"...\"; oid = \"...\"; }");
+		return -1;
+	}
+	so->len = MAX_OID_LEN;
+	if (str[0] == '\0' || snmp_parse_oid(str, so->o, &so->len) == NULL) {
+		cfgerr_add(e, s, "cannot resolve OID '%s' (numeric, or a name "
+		    "from the MIB directories)", str);
+		return -1;
+	}
+	if (name[0] == '\0' && strlen(str) >= sizeof(name)) {
+		cfgerr_add(e, s, "OID '%s' is too long for a value name; give "
+		    "it a name", str);
+		return -1;
+	}
+	fm_strlcpy(so->name, name[0] ? name : (str[0] == '.' ? str + 1 : str),
+	    sizeof(so->name));
+	return 0;
+}
+
+static int
+parse_oid_list(struct cfgerr *e, const config_setting_t *chk,
+    const char *key, struct cs_oid **out, int *nout)
+{
+	config_setting_t *l = config_setting_get_member(chk, key);
+	int	 i, j, n, bad = 0;
+
+	if (l == NULL)
+		return 0;
+	if (!config_setting_is_aggregate(l) || config_setting_is_group(l)) {
+		cfgerr_add(e, l, "'%s' must be a list of OIDs", key);
+		return -1;
+	}
+	n = config_setting_length(l);
+	if (n > SNMP_OIDS_MAX) {
+		cfgerr_add(e, l, "'%s' has more than %d OIDs", key,
+		    SNMP_OIDS_MAX);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if ((*out = calloc((size_t)n, sizeof(**out))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++) {
+		config_setting_t *el = config_setting_get_elem(l, (unsigned)i);
+
+		if (parse_oid_setting(e, el, &(*out)[i]) == -1) {
+			bad++;
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp((*out)[i].name, (*out)[j].name) == 0) {
+				cfgerr_add(e, el, "duplicate value name '%s'",
+				    (*out)[i].name);
+				bad++;
+			}
+	}
+	*nout = n;
+	return bad ? -1 : 0;
+}
+
+static int
+parse_hex(const char *s, u_char *out, size_t max, size_t *len)
+{
+	size_t	 n = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	while (s[0] != '\0') {
+		unsigned int v;
+
+		if (s[0] == ':') {
+			s++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[0]) ||
+		    !isxdigit((unsigned char)s[1]) || n == max)
+			return -1;
+		sscanf(s, "%2x", &v);
+		out[n++] = (u_char)v;
+		s += 2;
+	}
+	if (n < 5)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+static void
+parse_v3(struct cfgerr *e, const config_setting_t *s, struct cs_opts *o)
+{
+	char	 buf[128];
+
+	cfg_get_str(e, s, "security_name", o->secname, sizeof(o->secname), 1);
+	o->seclevel = SNMP_SEC_LEVEL_AUTHPRIV;
+	if (cfg_get_str(e, s, "security_level", buf, sizeof(buf), 0) == 1) {
+		if (strcmp(buf, "noAuthNoPriv") == 0)
+			o->seclevel = SNMP_SEC_LEVEL_NOAUTH;
+		else if (strcmp(buf, "authNoPriv") == 0)
+			o->seclevel = SNMP_SEC_LEVEL_AUTHNOPRIV;
+		else if (strcmp(buf, "authPriv") == 0)
+			o->seclevel = SNMP_SEC_LEVEL_AUTHPRIV;
+		else
+			cfgerr_add(e, config_setting_get_member(s,
+			    "security_level"), "security_level must be "
+			    "noAuthNoPriv, authNoPriv or authPriv");
+	}
+	o->auth_proto = usmHMACSHA1AuthProtocol;
+	o->auth_proto_len = OID_LENGTH(usmHMACSHA1AuthProtocol);
+	if (cfg_get_str(e, s, "auth_protocol", buf, sizeof(buf), 0) == 1) {
+		if (strcmp(buf, "SHA") == 0)
+			;
+		else if (strcmp(buf, "SHA-256") == 0) {
+			o->auth_proto = usmHMAC192SHA256AuthProtocol;
+			o->auth_proto_len =
+			    OID_LENGTH(usmHMAC192SHA256AuthProtocol);
+		} else if (strcmp(buf, "MD5") == 0) {
+			o->auth_proto = usmHMACMD5AuthProtocol;
+			o->auth_proto_len = OID_LENGTH(usmHMACMD5AuthProtocol);
+		} else
+			cfgerr_add(e, config_setting_get_member(s,
+			    "auth_protocol"), "auth_protocol must be SHA, "
+			    "SHA-256 or MD5");
+	}
+	o->priv_proto = usmAESPrivProtocol;
+	o->priv_proto_len = OID_LENGTH(usmAESPrivProtocol);
+	if (cfg_get_str(e, s, "priv_protocol", buf, sizeof(buf), 0) == 1) {
+		if (strcmp(buf, "AES") == 0)
+			;
+		else if (strcmp(buf, "DES") == 0) {
+			o->priv_proto = usmDESPrivProtocol;
+			o->priv_proto_len = OID_LENGTH(usmDESPrivProtocol);
+		} else
+			cfgerr_add(e, config_setting_get_member(s,
+			    "priv_protocol"), "priv_protocol must be AES or DES");
+	}
+	if (o->seclevel != SNMP_SEC_LEVEL_NOAUTH &&
+	    cfg_get_str(e, s, "auth_passphrase", o->auth_pass,
+	    sizeof(o->auth_pass), 1) == 1 && strlen(o->auth_pass) < 8)
+		cfgerr_add(e, config_setting_get_member(s, "auth_passphrase"),
+		    "auth_passphrase must have at least 8 characters");
+	if (o->seclevel == SNMP_SEC_LEVEL_AUTHPRIV &&
+	    cfg_get_str(e, s, "priv_passphrase", o->priv_pass,
+	    sizeof(o->priv_pass), 1) == 1 && strlen(o->priv_pass) < 8)
+		cfgerr_add(e, config_setting_get_member(s, "priv_passphrase"),
+		    "priv_passphrase must have at least 8 characters");
+	cfg_get_str(e, s, "context", o->context, sizeof(o->context), 0);
+	/*
+	 * Engine-ID discovery is a blocking round trip inside net-snmp, so
+	 * the agent does not do it: the operator reads the ID once
+	 * (snmpget -v3 ... 1.3.6.1.6.3.10.2.1.1.0) and configures it.
+	 */
+	if (cfg_get_str(e, s, "engine_id", buf, sizeof(buf), 0) != 1)
+		cfgerr_add(e, s, "SNMPv3 needs 'engine_id' (hex, e.g. "
+		    "\"0x80001f8880...\"); read it with snmpget -v3 ... "
+		    "1.3.6.1.6.3.10.2.1.1.0");
+	else if (parse_hex(buf, o->engine_id, sizeof(o->engine_id),
+	    &o->engine_id_len) == -1)
+		cfgerr_add(e, config_setting_get_member(s, "engine_id"),
+		    "engine_id must be 5 to 32 bytes in hex");
+}
+
+static int
+cs_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
+    const struct device_conf *dc)
+{
+	struct cs_opts *o;
+	char	 ver[8] = "2c";
+	long long v;
+	int	 nerr = e->n;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("calloc");
+	cc->opts = o;
+	if (dc->address[0] == '\0')
+		cfgerr_add(e, s, "check '%s': an snmp check needs the device's "
+		    "address", cc->id);
+	cfg_get_str(e, s, "version", ver, sizeof(ver), 0);
+	if (strcmp(ver, "1") == 0)
+		o->version = SNMP_VERSION_1;
+	else if (strcmp(ver, "2c") == 0)
+		o->version = SNMP_VERSION_2c;
+	else if (strcmp(ver, "3") == 0)
+		o->version = SNMP_VERSION_3;
+	else
+		cfgerr_add(e, config_setting_get_member(s, "version"),
+		    "version must be \"1\", \"2c\" or \"3\"");
+	fm_strlcpy(o->community, "public", sizeof(o->community));
+	cfg_get_str(e, s, "community", o->community, sizeof(o->community), 0);
+	o->port = 161;
+	if (cfg_get_int(e, s, "port", &v, 1, 65535, 0) == 1)
+		o->port = (int)v;
+	o->retries = 1;
+	if (cfg_get_int(e, s, "retries", &v, 0, 5, 0) == 1)
+		o->retries = (int)v;
+	o->max_rep = 20;
+	if (cfg_get_int(e, s, "max_repetitions", &v, 1, 200, 0) == 1)
+		o->max_rep = (int)v;
+	if (o->version == SNMP_VERSION_3)
+		parse_v3(e, s, o);
+	parse_oid_list(e, s, "get", &o->get, &o->nget);
+	parse_oid_list(e, s, "walk", &o->walk, &o->nwalk);
+	if (o->nget == 0 && o->nwalk == 0)
+		cfgerr_add(e, s, "check '%s': an snmp check needs 'get' or "
+		    "'walk' OIDs", cc->id);
+	return e->n > nerr ? -1 : 0;
+}
+
+static void
+cs_free_opts(void *p)
+{
+	struct cs_opts *o = p;
+
+	free(o->get);
+	free(o->walk);
+	free(o);
+}
+
+static const char *const cs_keys[] = { "version", "community", "port",
+	"retries", "max_repetitions", "get", "walk", "security_name",
+	"security_level", "auth_protocol", "auth_passphrase", "priv_protocol",
+	"priv_passphrase", "context", "engine_id", NULL };
+
+/* Probe life cycle. */
+
+static void
+cs_finish(struct cs_state *st)
+{
+	struct check *c = st->c;
+	struct fm_result *r = st->r;
+	struct csample *tmp;
+	int	 tcap;
+
+	st->r = NULL;
+	st->reqid = 0;
+	evtimer_del(st->deadline);
+	/*
+	 * This probe's counters become the baseline for the next, even if
+	 * it failed half-way: values it did read are still real.
+	 */
+	if (st->ncur > 0 || r->outcome == PR_OK) {
+		tmp = st->prev;
+		tcap = st->capprev;
+		st->prev = st->cur_s;
+		st->capprev = st->capcur;
+		st->nprev = st->ncur;
+		st->prev_us = st->sample_us;
+		st->cur_s = tmp;
+		st->capcur = tcap;
+	}
+	st->ncur = 0;
+	if (st->in_start)
+		probe_done_later(c, r);
+	else
+		probe_done(c, r);
+}
+
+static void
+cs_fail(struct cs_state *st, int outcome, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cs_fail(struct cs_state *st, int outcome, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	st->r->outcome = (uint8_t)outcome;
+	va_start(ap, fmt);
+	vsnprintf(st->r->msg, sizeof(st->r->msg), fmt, ap);
+	va_end(ap);
+	cs_finish(st);
+}
+
+static int
+utf8_printable(const u_char *p, size_t n)
+{
+	size_t	 i = 0;
+
+	while (i < n) {
+		u_char	 b = p[i];
+		size_t	 len, k;
+
+		if (b < 0x80) {
+			if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') ||
+			    b == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if ((b & 0xe0) == 0xc0 && b >= 0xc2)
+			len = 2;
+		else if ((b & 0xf0) == 0xe0)
+			len = 3;
+		else if ((b & 0xf8) == 0xf0 && b <= 0xf4)
+			len = 4;
+		else
+			return 0;
+		if (i + len > n)
+			return 0;
+		for (k = 1; k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static int
+csample_find(struct cs_state *st, const char *name, int hint)
+{
+	int	 i;
+
+	if (hint >= 0 && hint < st->nprev &&
+	    strcmp(st->prev[hint].name, name) == 0)
+		return hint;
+	for (i = 0; i < st->nprev; i++)
+		if (strcmp(st->prev[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Record a counter and its rate since the previous probe. */
+static void
+cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
+{
+	double	 rate = NAN;
+	uint64_t delta;
+	int	 i = csample_find(st, name, st->ncur);
+
+	if (i >= 0 && st->sample_us > st->prev_us &&
+	    counter_delta(st->prev[i].raw, raw, bits, &delta) == 0)
+		rate = (double)delta * 1e6 / (double)(st->sample_us -
+		    st->prev_us);
+	if (st->ncur == st->capcur) {
+		int	 ncap = st->capcur ? st->capcur * 2 : 16;
+		struct csample *n = realloc(st->cur_s, (size_t)ncap *
+		    sizeof(*n));
+
+		if (n == NULL)
+			fatal("realloc");
+		st->cur_s = n;
+		st->capcur = ncap;
+	}
+	fm_strlcpy(st->cur_s[st->ncur].name, name, sizeof(st->cur_s[0].name));
+	st->cur_s[st->ncur].raw = raw;
+	st->cur_s[st->ncur].bits = bits;
+	st->ncur++;
+	result_add_counter(st->r, name, raw, rate);
+}
+
+/* One varbind into the result.  Returns 0, or -1 for a type we refuse. */
+static int
+cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
+{
+	char	 buf[FM_TEXT_MAX];
+	size_t	 i, o;
+
+	switch (v->type) {
+	case ASN_INTEGER:
+		result_add_gauge(st->r, name, (double)*v->val.integer);
+		return 0;
+	case ASN_GAUGE:		/* also ASN_UNSIGNED */
+	case ASN_UINTEGER:
+		result_add_gauge(st->r, name,
+		    (double)(unsigned long)*v->val.integer);
+		return 0;
+	case ASN_TIMETICKS:
+		/* Hundredths of a second; stored in seconds. */
+		result_add_gauge(st->r, name,
+		    (double)(unsigned long)*v->val.integer / 100.0);
+		return 0;
+	case ASN_COUNTER:
+		cs_counter(st, name, (unsigned long)*v->val.integer &
+		    0xffffffffUL, 32);
+		return 0;
+	case ASN_COUNTER64:
+		cs_counter(st, name, ((uint64_t)v->val.counter64->high << 32) |
+		    (v->val.counter64->low & 0xffffffffUL), 64);
+		return 0;
+#ifdef NETSNMP_WITH_OPAQUE_SPECIAL_TYPES
+	case ASN_OPAQUE_FLOAT:
+		result_add_gauge(st->r, name, (double)*v->val.floatVal);
+		return 0;
+	case ASN_OPAQUE_DOUBLE:
+		result_add_gauge(st->r, name, *v->val.doubleVal);
+		return 0;
+#endif
+	case ASN_OCTET_STR:
+		if (utf8_printable(v->val.string, v->val_len) &&
+		    v->val_len < sizeof(buf)) {
+			memcpy(buf, v->val.string, v->val_len);
+			buf[v->val_len] = '\0';
+		} else {
+			/* Binary (a MAC address, a bitmap): hex. */
+			for (i = 0, o = 0; i < v->val_len &&
+			    o + 4 < sizeof(buf); i++)
+				o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+				    "%s%02x", i ? ":" : "", v->val.string[i]);
+			buf[o] = '\0';
+		}
+		result_add_text(st->r, name, buf);
+		return 0;
+	case ASN_IPADDRESS:
+		if (v->val_len != 4)
+			return -1;
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v->val.string[0],
+		    v->val.string[1], v->val.string[2], v->val.string[3]);
+		result_add_text(st->r, name, buf);
+		return 0;
+	case ASN_OBJECT_ID:
+		for (i = 0, o = 0; i < v->val_len / sizeof(oid) &&
+		    o + 12 < sizeof(buf); i++)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			    "%s%lu", i ? "." : "", (unsigned long)v->val.objid[i]);
+		buf[o] = '\0';
+		result_add_text(st->r, name, buf);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static const char *
+cs_errname(long errstat)
+{
+	return snmp_errstring((int)errstat);
+}
+
+static void
+cs_got_get(struct cs_state *st, netsnmp_pdu *pdu)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	netsnmp_variable_list *v;
+	int	 i;
+
+	if (pdu->errstat != SNMP_ERR_NOERROR) {
+		int	 idx = (int)pdu->errindex - 1;
+		const char *what = idx >= 0 && idx < o->nget ?
+		    o->get[idx].name : "?";
+
+		if (pdu->errstat == SNMP_ERR_NOSUCHNAME)
+			cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s",
+			    what);
+		else
+			cs_fail(st, PR_SNMP_ERROR, "%s (at %s)",
+			    cs_errname(pdu->errstat), what);
+		return;
+	}
+	for (v = pdu->variables, i = 0; v != NULL && i < o->nget;
+	    v = v->next_variable, i++) {
+		if (v->type == SNMP_NOSUCHOBJECT ||
+		    v->type == SNMP_NOSUCHINSTANCE ||
+		    v->type == SNMP_ENDOFMIBVIEW) {
+			cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s",
+			    o->get[i].name);
+			return;
+		}
+		/* A reply must answer what was asked, in order. */
+		if (snmp_oid_compare(v->name, v->name_length, o->get[i].o,
+		    o->get[i].len) != 0) {
+			cs_fail(st, PR_SNMP_ERROR, "reply names another "
+			    "object than %s", o->get[i].name);
+			return;
+		}
+		if (cs_value(st, o->get[i].name, v) == -1) {
+			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
+			    o->get[i].name, v->type);
+			return;
+		}
+	}
+	if (i != o->nget || v != NULL) {
+		cs_fail(st, PR_SNMP_ERROR, "reply has %d values, asked for %d",
+		    i + (v != NULL), o->nget);
+		return;
+	}
+	st->walk_i = 0;
+	if (o->nwalk > 0) {
+		memcpy(st->cur, o->walk[0].o, o->walk[0].len * sizeof(oid));
+		st->curlen = o->walk[0].len;
+	}
+	if (cs_send_next(st) == -1)
+		return;
+}
+
+static void
+cs_next_column(struct cs_state *st)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+
+	st->walk_i++;
+	if (st->walk_i < o->nwalk) {
+		memcpy(st->cur, o->walk[st->walk_i].o,
+		    o->walk[st->walk_i].len * sizeof(oid));
+		st->curlen = o->walk[st->walk_i].len;
+	}
+}
+
+static void
+cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	const struct cs_oid *col = &o->walk[st->walk_i];
+	netsnmp_variable_list *v;
+	char	 name[FM_VNAME_MAX];
+	int	 done = 0;
+
+	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && o->version ==
+	    SNMP_VERSION_1) {
+		done = 1;	/* v1's end of the MIB */
+		v = NULL;
+	} else if (pdu->errstat != SNMP_ERR_NOERROR) {
+		cs_fail(st, PR_SNMP_ERROR, "%s (walking %s)",
+		    cs_errname(pdu->errstat), col->name);
+		return;
+	} else
+		v = pdu->variables;
+	for (; v != NULL && !done; v = v->next_variable) {
+		size_t	 i, n;
+
+		if (v->type == SNMP_ENDOFMIBVIEW ||
+		    netsnmp_oid_is_subtree(col->o, col->len, v->name,
+		    v->name_length) != 0) {
+			done = 1;
+			break;
+		}
+		/* A device that answers out of order would walk forever. */
+		if (snmp_oid_compare(v->name, v->name_length, st->cur,
+		    st->curlen) <= 0) {
+			cs_fail(st, PR_SNMP_ERROR, "%s: OIDs not increasing",
+			    col->name);
+			return;
+		}
+		n = (size_t)snprintf(name, sizeof(name), "%s", col->name);
+		for (i = col->len; i < v->name_length && n < sizeof(name);
+		    i++)
+			n += (size_t)snprintf(name + n, sizeof(name) - n,
+			    ".%lu", (unsigned long)v->name[i]);
+		if (n >= sizeof(name)) {
+			cs_fail(st, PR_SNMP_ERROR, "%s: index too long",
+			    col->name);
+			return;
+		}
+		if (cs_value(st, name, v) == -1) {
+			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
+			    name, v->type);
+			return;
+		}
+		memcpy(st->cur, v->name, v->name_length * sizeof(oid));
+		st->curlen = v->name_length;
+		if (++st->rows >= SNMP_WALK_ROWS) {
+			cs_fail(st, PR_SNMP_ERROR, "more than %d values",
+			    SNMP_WALK_ROWS);
+			return;
+		}
+	}
+	if (pdu->variables == NULL)
+		done = 1;
+	if (done)
+		cs_next_column(st);
+	cs_send_next(st);
+}
+
+static int
+cs_cb(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
+    void *magic)
+{
+	struct cs_state *st = magic;
+
+	(void)sess;
+	/* A late answer to a probe that already ended, or a close. */
+	if (st->closing || st->r == NULL || reqid != st->reqid)
+		return 1;
+	st->reqid = 0;
+	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
+		cs_fail(st, PR_TIMEOUT, "no SNMP response");
+		return 1;
+	}
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE) {
+		cs_fail(st, PR_IO_ERROR, "SNMP session error (op %d)", op);
+		return 1;
+	}
+	if (pdu->command != SNMP_MSG_RESPONSE) {
+		cs_fail(st, PR_SNMP_ERROR, "unexpected PDU type %d",
+		    pdu->command);
+		return 1;
+	}
+	if (st->walk_i < 0)
+		cs_got_get(st, pdu);
+	else
+		cs_got_walk(st, pdu);
+	return 1;
+}
+
+/* Send the next request of the probe, or finish it.  -1: it ended. */
+static int
+cs_send_next(struct cs_state *st)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	netsnmp_pdu *pdu;
+	int	 i, reqid, clib, serr;
+	char	*es = NULL;
+
+	if (st->walk_i < 0 && o->nget == 0) {
+		st->walk_i = 0;
+		if (o->nwalk > 0) {
+			memcpy(st->cur, o->walk[0].o, o->walk[0].len *
+			    sizeof(oid));
+			st->curlen = o->walk[0].len;
+		}
+	}
+	if (st->walk_i < 0) {
+		pdu = snmp_pdu_create(SNMP_MSG_GET);
+		for (i = 0; i < o->nget; i++)
+			snmp_add_null_var(pdu, o->get[i].o, o->get[i].len);
+	} else if (st->walk_i < o->nwalk) {
+		if (o->version == SNMP_VERSION_1)
+			pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+		else {
+			pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
+			pdu->non_repeaters = 0;
+			pdu->max_repetitions = o->max_rep;
+		}
+		snmp_add_null_var(pdu, st->cur, st->curlen);
+	} else {
+		cs_finish(st);
+		return -1;
+	}
+	if ((reqid = snmp_sess_async_send(st->sess, pdu, cs_cb, st)) == 0) {
+		snmp_sess_error(st->sess, &clib, &serr, &es);
+		snmp_free_pdu(pdu);
+		cs_fail(st, PR_IO_ERROR, "send: %s", es ? es : "failed");
+		free(es);
+		return -1;
+	}
+	st->reqid = reqid;
+	cs_rearm(st);
+	return 0;
+}
+
+/* Point the session's timer at net-snmp's next retransmission. */
+static void
+cs_rearm(struct cs_state *st)
+{
+	netsnmp_large_fd_set fdset;
+	struct timeval tv = { 0, 0 };
+	int	 numfds = 0, block = 1;
+
+	if (st->closing)
+		return;
+	netsnmp_large_fd_set_init(&fdset, FD_SETSIZE);
+	snmp_sess_select_info2_flags(st->sess, &numfds, &fdset, &tv, &block,
+	    NETSNMP_SELECT_NOALARMS);
+	netsnmp_large_fd_set_cleanup(&fdset);
+	if (!block)
+		evtimer_add(st->tmo, &tv);
+	else
+		evtimer_del(st->tmo);
+}
+
+static void
+cs_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cs_state *st = arg;
+	netsnmp_large_fd_set fdset;
+
+	(void)ev;
+	netsnmp_large_fd_set_init(&fdset, fd + 1 > FD_SETSIZE ? fd + 1 :
+	    FD_SETSIZE);
+	NETSNMP_LARGE_FD_SET(fd, &fdset);
+	snmp_sess_read2(st->sess, &fdset);
+	netsnmp_large_fd_set_cleanup(&fdset);
+	cs_rearm(st);
+}
+
+static void
+cs_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cs_state *st = arg;
+
+	(void)fd;
+	(void)ev;
+	snmp_sess_timeout(st->sess);
+	cs_rearm(st);
+}
+
+static void
+cs_deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cs_state *st = arg;
+
+	(void)fd;
+	(void)ev;
+	if (st->r != NULL)
+		cs_fail(st, PR_TIMEOUT, "no complete SNMP answer within "
+		    "%d ms", st->c->conf->timeout_ms);
+}
+
+static void
+cs_start(struct check *c)
+{
+	struct cs_state *st = c->state;
+	struct timeval tv;
+	int64_t	 left = c->deadline_us - mono_us();
+
+	st->r = result_new(c);
+	st->walk_i = -1;
+	st->rows = 0;
+	st->ncur = 0;
+	st->sample_us = c->start_us;
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = left / 1000000;
+	tv.tv_usec = left % 1000000;
+	evtimer_add(st->deadline, &tv);
+	st->in_start = 1;
+	cs_send_next(st);
+	st->in_start = 0;
+}
+
+static int
+cs_init(struct check *c)
+{
+	const struct cs_opts *o = c->conf->opts;
+	const char *addr = c->dev->conf->address;
+	struct cs_state *st;
+	netsnmp_session sess;
+	netsnmp_transport *t;
+	char	 peer[FM_TEXT_MAX + 32];
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		fatal("calloc");
+	st->c = c;
+	snmp_sess_init(&sess);
+	if (strchr(addr, ':') != NULL)
+		snprintf(peer, sizeof(peer), "udp6:[%s]:%d", addr, o->port);
+	else
+		snprintf(peer, sizeof(peer), "udp:%s:%d", addr, o->port);
+	sess.peername = peer;
+	sess.version = o->version;
+	/* net-snmp's retries share the probe's timeout. */
+	sess.retries = o->retries;
+	sess.timeout = (long)c->conf->timeout_ms * 1000 / (o->retries + 1);
+	if (o->version != SNMP_VERSION_3) {
+		sess.community = (u_char *)(uintptr_t)o->community;
+		sess.community_len = strlen(o->community);
+	} else {
+		sess.securityName = (char *)(uintptr_t)o->secname;
+		sess.securityNameLen = strlen(o->secname);
+		sess.securityLevel = o->seclevel;
+		sess.securityEngineID = (u_char *)(uintptr_t)o->engine_id;
+		sess.securityEngineIDLen = o->engine_id_len;
+		sess.contextEngineID = (u_char *)(uintptr_t)o->engine_id;
+		sess.contextEngineIDLen = o->engine_id_len;
+		sess.contextName = (char *)(uintptr_t)o->context;
+		sess.contextNameLen = strlen(o->context);
+		sess.flags |= SNMP_FLAGS_DONT_PROBE;
+		if (o->seclevel != SNMP_SEC_LEVEL_NOAUTH) {
+			sess.securityAuthProto = (oid *)(uintptr_t)o->auth_proto;
+			sess.securityAuthProtoLen = o->auth_proto_len;
+			sess.securityAuthKeyLen = USM_AUTH_KU_LEN;
+			if (generate_Ku(sess.securityAuthProto,
+			    (u_int)sess.securityAuthProtoLen,
+			    (const u_char *)o->auth_pass, strlen(o->auth_pass),
+			    sess.securityAuthKey, &sess.securityAuthKeyLen) !=
+			    SNMPERR_SUCCESS) {
+				log_warnx("%s/%s: cannot derive the SNMPv3 "
+				    "auth key", c->dev->conf->id, c->conf->id);
+				free(st);
+				return -1;
+			}
+		}
+		if (o->seclevel == SNMP_SEC_LEVEL_AUTHPRIV) {
+			sess.securityPrivProto = (oid *)(uintptr_t)o->priv_proto;
+			sess.securityPrivProtoLen = o->priv_proto_len;
+			sess.securityPrivKeyLen = USM_PRIV_KU_LEN;
+			if (generate_Ku(sess.securityAuthProto,
+			    (u_int)sess.securityAuthProtoLen,
+			    (const u_char *)o->priv_pass, strlen(o->priv_pass),
+			    sess.securityPrivKey, &sess.securityPrivKeyLen) !=
+			    SNMPERR_SUCCESS) {
+				log_warnx("%s/%s: cannot derive the SNMPv3 "
+				    "priv key", c->dev->conf->id, c->conf->id);
+				free(st);
+				return -1;
+			}
+		}
+	}
+	sess.callback = cs_cb;
+	sess.callback_magic = st;
+	if ((st->sess = snmp_sess_open(&sess)) == NULL) {
+		int	 clib, serr;
+		char	*es = NULL;
+
+		snmp_error(&sess, &clib, &serr, &es);
+		log_warnx("%s/%s: cannot open an SNMP session to %s: %s",
+		    c->dev->conf->id, c->conf->id, peer, es ? es : "?");
+		free(es);
+		free(st);
+		return -1;
+	}
+	t = snmp_sess_transport(st->sess);
+	if ((st->rd = event_new(agent_base, t->sock, EV_READ | EV_PERSIST,
+	    cs_read_cb, st)) == NULL ||
+	    (st->tmo = evtimer_new(agent_base, cs_timer_cb, st)) == NULL ||
+	    (st->deadline = evtimer_new(agent_base, cs_deadline_cb, st)) ==
+	    NULL)
+		fatalx("event_new");
+	event_add(st->rd, NULL);
+	c->state = st;
+	return 0;
+}
+
+static void
+cs_cleanup(struct check *c)
+{
+	struct cs_state *st = c->state;
+
+	if (st == NULL)
+		return;
+	if (st->r != NULL) {
+		fm_result_clear(st->r);
+		free(st->r);
+		st->r = NULL;
+	}
+	event_free(st->rd);
+	event_free(st->tmo);
+	event_free(st->deadline);
+	/* Closing may call back for requests in flight: they are ignored. */
+	st->closing = 1;
+	snmp_sess_close(st->sess);
+	free(st->prev);
+	free(st->cur_s);
+	free(st);
+	c->state = NULL;
+}
+
+const struct probe_ops probe_snmp = {
+	.type = CT_SNMP,
+	.name = "snmp",
+	.keys = cs_keys,
+	.parse = cs_parse,
+	.free_opts = cs_free_opts,
+	.init = cs_init,
+	.start = cs_start,
+	.cleanup = cs_cleanup,
+};

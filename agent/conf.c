@@ -1,0 +1,358 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * The agent's configuration file.  Parsing never stops at the first
+ * problem: every error is collected as "file:line: message" so that
+ * "facmon-agent -n" shows them all at once.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+
+static const struct probe_ops *const probe_table[CT_MAX] = {
+	[CT_SNMP] = &probe_snmp,
+	[CT_ICMP] = &probe_icmp,
+	[CT_TCP] = &probe_tcp,
+	[CT_HTTP] = &probe_http,
+};
+
+const struct probe_ops *
+probe_ops_get(int type)
+{
+	if (type <= 0 || type >= CT_MAX)
+		return NULL;
+	return probe_table[type];
+}
+
+/*
+ * Device classes are a closed list: reports and the evaluation table add
+ * device-time up by class, so a typo must not quietly start a class of
+ * its own.
+ */
+static const char *const device_classes[] = {
+	"line", "router", "firewall", "switch", "wifi-controller", "wifi-ap",
+	"led-wall", "elevator", "hvac", "ups", "fire-panel", "terminal",
+	"touch-screen", "evaluation-terminal", "queue-system", "pc", "server",
+	"database", "web-system", "phone", "camera", "printer", "gateway",
+	"sensor", "other", NULL
+};
+
+static const char *const top_keys[] = { "agent", "devices", NULL };
+static const char *const agent_keys[] = { "id", "collector", "batch_interval",
+	"queue", "mibdirs", NULL };
+static const char *const device_keys[] = { "id", "name", "class", "group",
+	"address", "checks", NULL };
+static const char *const check_common_keys[] = { "id", "type", "interval",
+	"timeout", "critical", NULL };
+
+static int
+parse_hostport(const char *s, char *host, size_t hlen, int *port)
+{
+	const char *colon;
+	char	*end;
+	long	 p;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		if ((size_t)(rb - s - 1) >= hlen || rb - s - 1 == 0)
+			return -1;
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = '\0';
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL || colon == s)
+			return -1;
+		if ((size_t)(colon - s) >= hlen)
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || p < 1 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+static int
+check_id_in(const char *id, const char *const *list)
+{
+	int	 i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Unknown keys of a check: neither common nor the type's own. */
+static void
+check_check_keys(struct cfgerr *e, const config_setting_t *s,
+    const struct probe_ops *ops)
+{
+	config_setting_t *m;
+	int	 i;
+
+	for (i = 0; (m = config_setting_get_elem(s, (unsigned)i)) != NULL;
+	    i++) {
+		const char *name = config_setting_name(m);
+
+		if (name == NULL || check_id_in(name, check_common_keys))
+			continue;
+		if (ops != NULL && ops->keys != NULL &&
+		    check_id_in(name, ops->keys))
+			continue;
+		cfgerr_add(e, m, "unknown setting '%s' for a %s check", name,
+		    ops ? ops->name : "?");
+	}
+}
+
+static void
+parse_check(struct cfgerr *e, const config_setting_t *s,
+    struct check_conf *cc, const struct device_conf *dc)
+{
+	char	 type[32] = "";
+	const struct probe_ops *ops = NULL;
+	int	 t;
+
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		cfgerr_add(e, s, "a check must be a group { ... }");
+		return;
+	}
+	if (cfg_get_str(e, s, "id", cc->id, sizeof(cc->id), 1) == 1 &&
+	    !fm_valid_id(cc->id))
+		cfgerr_add(e, config_setting_get_member(s, "id"),
+		    "check id '%s': use letters, digits, '_', '-', '.'",
+		    cc->id);
+	if (cfg_get_str(e, s, "type", type, sizeof(type), 1) == 1) {
+		if ((t = check_type_parse(type)) == -1)
+			cfgerr_add(e, config_setting_get_member(s, "type"),
+			    "unknown check type '%s' (snmp, icmp, tcp, http, "
+			    "https)", type);
+		else {
+			cc->type = t;
+			ops = probe_ops_get(t);
+		}
+	}
+	cc->interval_ms = 60000;
+	cfg_get_secs(e, s, "interval", &cc->interval_ms, 1000, 86400000, 0);
+	cc->timeout_ms = cc->interval_ms < 2000 ? cc->interval_ms : 2000;
+	if (cfg_get_secs(e, s, "timeout", &cc->timeout_ms, 10, 3600000, 0)
+	    == 1 && cc->timeout_ms > cc->interval_ms)
+		cfgerr_add(e, config_setting_get_member(s, "timeout"),
+		    "timeout (%gs) is longer than the interval (%gs)",
+		    cc->timeout_ms / 1000.0, cc->interval_ms / 1000.0);
+	cc->critical = 1;
+	cfg_get_bool(e, s, "critical", &cc->critical, 0);
+	check_check_keys(e, s, ops);
+	if (ops != NULL && ops->parse(e, s, cc, dc) == -1)
+		return;
+}
+
+static void
+parse_device(struct cfgerr *e, const config_setting_t *s,
+    struct device_conf *dc)
+{
+	config_setting_t *checks, *c;
+	int	 i, j;
+
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		cfgerr_add(e, s, "a device must be a group { ... }");
+		return;
+	}
+	cfg_check_keys(e, s, device_keys);
+	if (cfg_get_str(e, s, "id", dc->id, sizeof(dc->id), 1) == 1 &&
+	    !fm_valid_id(dc->id))
+		cfgerr_add(e, config_setting_get_member(s, "id"),
+		    "device id '%s': use letters, digits, '_', '-', '.'",
+		    dc->id);
+	if (cfg_get_str(e, s, "name", dc->name, sizeof(dc->name), 0) != 1)
+		fm_strlcpy(dc->name, dc->id, sizeof(dc->name));
+	if (cfg_get_str(e, s, "class", dc->class, sizeof(dc->class), 1) == 1 &&
+	    !check_id_in(dc->class, device_classes))
+		cfgerr_add(e, config_setting_get_member(s, "class"),
+		    "unknown device class '%s' (see facmon-agent.conf.example "
+		    "for the list)", dc->class);
+	if (cfg_get_str(e, s, "group", dc->group, sizeof(dc->group), 0) != 1)
+		fm_strlcpy(dc->group, "default", sizeof(dc->group));
+	else if (!fm_valid_id(dc->group))
+		cfgerr_add(e, config_setting_get_member(s, "group"),
+		    "group '%s': use letters, digits, '_', '-', '.'",
+		    dc->group);
+	cfg_get_str(e, s, "address", dc->address, sizeof(dc->address), 0);
+
+	if ((checks = config_setting_get_member(s, "checks")) == NULL) {
+		cfgerr_add(e, s, "device '%s' has no checks", dc->id);
+		return;
+	}
+	if (!config_setting_is_list(checks)) {
+		cfgerr_add(e, checks, "'checks' must be a list ( { ... }, ... )");
+		return;
+	}
+	dc->nchecks = config_setting_length(checks);
+	if (dc->nchecks > FM_CHECKS_MAX) {
+		cfgerr_add(e, checks, "more than %d checks", FM_CHECKS_MAX);
+		dc->nchecks = 0;
+		return;
+	}
+	if (dc->nchecks == 0) {
+		cfgerr_add(e, checks, "device '%s' has no checks", dc->id);
+		return;
+	}
+	if ((dc->checks = calloc((size_t)dc->nchecks,
+	    sizeof(*dc->checks))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < dc->nchecks; i++) {
+		c = config_setting_get_elem(checks, (unsigned)i);
+		parse_check(e, c, &dc->checks[i], dc);
+		for (j = 0; j < i; j++)
+			if (dc->checks[i].id[0] != '\0' &&
+			    strcmp(dc->checks[i].id, dc->checks[j].id) == 0)
+				cfgerr_add(e, c, "duplicate check id '%s' in "
+				    "device '%s'", dc->checks[i].id, dc->id);
+	}
+}
+
+static int
+devcmp(const void *a, const void *b)
+{
+	const struct device_conf *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+static void
+parse_agent(struct cfgerr *e, const config_setting_t *s,
+    struct agent_conf *ac)
+{
+	char	 coll[FM_TEXT_MAX + 8];
+	long long q;
+
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		cfgerr_add(e, s, "'agent' must be a group { ... }");
+		return;
+	}
+	cfg_check_keys(e, s, agent_keys);
+	if (cfg_get_str(e, s, "id", ac->id, sizeof(ac->id), 1) == 1 &&
+	    !fm_valid_id(ac->id))
+		cfgerr_add(e, config_setting_get_member(s, "id"),
+		    "agent id '%s': use letters, digits, '_', '-', '.'",
+		    ac->id);
+	if (cfg_get_str(e, s, "collector", coll, sizeof(coll), 1) == 1 &&
+	    parse_hostport(coll, ac->collector_host,
+	    sizeof(ac->collector_host), &ac->collector_port) == -1)
+		cfgerr_add(e, config_setting_get_member(s, "collector"),
+		    "collector '%s': expected host:port or [v6addr]:port",
+		    coll);
+	ac->batch_ms = 1000;
+	cfg_get_secs(e, s, "batch_interval", &ac->batch_ms, 10, 60000, 0);
+	ac->queue_max = 200000;
+	if (cfg_get_int(e, s, "queue", &q, 100, 10000000, 0) == 1)
+		ac->queue_max = (int)q;
+	cfg_get_str(e, s, "mibdirs", ac->mibdirs, sizeof(ac->mibdirs), 0);
+}
+
+struct agent_conf *
+agent_conf_load(const char *file, struct cfgerr *e)
+{
+	config_t cfg;
+	config_setting_t *root, *s, *devs;
+	struct agent_conf *ac;
+	struct device_conf **sorted;
+	int	 i;
+
+	if ((ac = calloc(1, sizeof(*ac))) == NULL)
+		fatal("calloc");
+	fm_strlcpy(ac->file, file, sizeof(ac->file));
+	if (cfg_load(&cfg, file, e) == -1) {
+		config_destroy(&cfg);
+		free(ac);
+		return NULL;
+	}
+	root = config_root_setting(&cfg);
+	cfg_check_keys(e, root, top_keys);
+	if ((s = config_setting_get_member(root, "agent")) == NULL)
+		cfgerr_add(e, NULL, "missing the 'agent' group");
+	else
+		parse_agent(e, s, ac);
+	/* OID names in the checks resolve through the MIB directories. */
+	snmp_global_init(ac->mibdirs);
+
+	if ((devs = config_setting_get_member(root, "devices")) == NULL)
+		cfgerr_add(e, NULL, "missing the 'devices' list");
+	else if (!config_setting_is_list(devs))
+		cfgerr_add(e, devs, "'devices' must be a list ( { ... }, ... )");
+	else if (config_setting_length(devs) > FM_DEVICES_MAX)
+		cfgerr_add(e, devs, "more than %d devices", FM_DEVICES_MAX);
+	else if ((ac->ndevices = config_setting_length(devs)) > 0) {
+		if ((ac->devices = calloc((size_t)ac->ndevices,
+		    sizeof(*ac->devices))) == NULL)
+			fatal("calloc");
+		for (i = 0; i < ac->ndevices; i++)
+			parse_device(e, config_setting_get_elem(devs,
+			    (unsigned)i), &ac->devices[i]);
+		/* Duplicate ids, found in n log n for large sites. */
+		if ((sorted = calloc((size_t)ac->ndevices,
+		    sizeof(*sorted))) == NULL)
+			fatal("calloc");
+		for (i = 0; i < ac->ndevices; i++)
+			sorted[i] = &ac->devices[i];
+		qsort(sorted, (size_t)ac->ndevices, sizeof(*sorted), devcmp);
+		for (i = 1; i < ac->ndevices; i++)
+			if (sorted[i]->id[0] != '\0' &&
+			    strcmp(sorted[i]->id, sorted[i - 1]->id) == 0) {
+				const struct device_conf *dup = sorted[i] >
+				    sorted[i - 1] ? sorted[i] : sorted[i - 1];
+
+				cfgerr_add(e, config_setting_get_elem(devs,
+				    (unsigned)(dup - ac->devices)),
+				    "duplicate device id '%s'", dup->id);
+			}
+		free(sorted);
+	}
+	config_destroy(&cfg);
+	if (e->n > 0) {
+		agent_conf_free(ac);
+		return NULL;
+	}
+	return ac;
+}
+
+void
+agent_conf_free(struct agent_conf *ac)
+{
+	int	 i, j;
+
+	if (ac == NULL)
+		return;
+	for (i = 0; i < ac->ndevices; i++) {
+		struct device_conf *dc = &ac->devices[i];
+
+		for (j = 0; j < dc->nchecks; j++) {
+			const struct probe_ops *ops =
+			    probe_ops_get(dc->checks[j].type);
+
+			if (ops != NULL && dc->checks[j].opts != NULL)
+				ops->free_opts(dc->checks[j].opts);
+		}
+		free(dc->checks);
+	}
+	free(ac->devices);
+	free(ac);
+}

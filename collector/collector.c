@@ -1,0 +1,233 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * facmon-collector [-dnv] [-f file]
+ *
+ * The daemon never forks: systemd (or the operator with -d) runs it in
+ * the foreground.  SIGHUP re-reads the config and keeps the old one when
+ * the new one has errors; SIGTERM and SIGINT stop accepting, write what
+ * the RRD queue holds and exit.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "collector.h"
+
+static struct event_base *base;
+static struct collector_conf *conf;
+static const char *conf_file = COLLECTOR_CONF_DEFAULT;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: facmon-collector [-dnv] [-f file]\n");
+	exit(2);
+}
+
+static int
+addrs_equal(const struct listen_addr *a, int na, const struct listen_addr *b,
+    int nb)
+{
+	int	 i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].text, b[i].text) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Reload: the agents list, unknown_after, max_connections, web_dir and
+ * rrd.full_resolution_days (for files created from now on) take effect
+ * at once.  Sockets, data_dir and the queue size are fixed at start: the
+ * listeners would have to be rebuilt and the writer thread moved, and a
+ * restart is simpler and safer for what is a rare change.
+ */
+static void
+reload(void)
+{
+	struct collector_conf *nc;
+	struct cfgerr e;
+
+	log_info("reloading %s", conf_file);
+	cfgerr_init(&e, conf_file);
+	if ((nc = collector_conf_load(conf_file, &e)) == NULL) {
+		cfgerr_log(&e);
+		cfgerr_free(&e);
+		log_warnx("reload failed, keeping the running configuration");
+		return;
+	}
+	cfgerr_free(&e);
+	if (!addrs_equal(nc->listen, nc->nlisten, conf->listen, conf->nlisten))
+		log_warnx("reload: 'listen' changed; restart to apply");
+	if (!addrs_equal(nc->http, nc->nhttp, conf->http, conf->nhttp))
+		log_warnx("reload: 'http' changed; restart to apply");
+	if (strcmp(nc->data_dir, conf->data_dir) != 0)
+		log_warnx("reload: 'data_dir' changed; restart to apply");
+	if (nc->rrd_queue != conf->rrd_queue)
+		log_warnx("reload: 'rrd.queue' changed; restart to apply");
+	/*
+	 * Keep describing what actually runs, so that the next reload
+	 * compares against the bound sockets and the open data_dir.
+	 */
+	memcpy(nc->listen, conf->listen, sizeof(nc->listen));
+	nc->nlisten = conf->nlisten;
+	memcpy(nc->http, conf->http, sizeof(nc->http));
+	nc->nhttp = conf->nhttp;
+	fm_strlcpy(nc->data_dir, conf->data_dir, sizeof(nc->data_dir));
+	nc->rrd_queue = conf->rrd_queue;
+	ingest_reconf(nc);
+	http_reconf(nc);
+	rrdw_reconf(nc->rrd_full_days);
+	collector_conf_free(conf);
+	conf = nc;
+	log_info("configuration reloaded: %d agents, unknown_after %d",
+	    conf->nagents, conf->unknown_after);
+}
+
+static void
+sig_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d, shutting down", (int)sig);
+		event_base_loopbreak(base);
+		break;
+	}
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int64_t	 now = mono_ms();
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	state_expire(now, conf->unknown_after);
+	ingest_tick(now);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cfgerr e;
+	struct event *ev_hup, *ev_term, *ev_int, *tick;
+	struct timeval one = { 1, 0 };
+	char	 err[256];
+	int	 ch, debug = 0, noaction = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conf_file = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("facmon-collector", debug || noaction, verbose);
+	cfgerr_init(&e, conf_file);
+	conf = collector_conf_load(conf_file, &e);
+	if (noaction) {
+		cfgerr_print(&e);
+		cfgerr_free(&e);
+		if (conf == NULL)
+			return 1;
+		fprintf(stderr, "configuration OK\n");
+		collector_conf_free(conf);
+		return 0;
+	}
+	if (conf == NULL) {
+		if (debug)
+			cfgerr_print(&e);
+		else
+			cfgerr_log(&e);
+		cfgerr_free(&e);
+		fatalx("%s: configuration invalid", conf_file);
+	}
+	cfgerr_free(&e);
+
+	/* A peer that closes early must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	state_init();
+	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
+	    err, sizeof(err)) == -1)
+		fatalx("rrd: %s", err);
+	if (ingest_init(base, conf) == -1)
+		fatalx("cannot listen for agents");
+	if (http_init(base, conf) == -1)
+		fatalx("cannot start the HTTP server");
+
+	ev_hup = evsignal_new(base, SIGHUP, sig_cb, NULL);
+	ev_term = evsignal_new(base, SIGTERM, sig_cb, NULL);
+	ev_int = evsignal_new(base, SIGINT, sig_cb, NULL);
+	tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
+	if (ev_hup == NULL || ev_term == NULL || ev_int == NULL ||
+	    tick == NULL)
+		fatalx("event setup failed");
+	evsignal_add(ev_hup, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evtimer_add(tick, &one);
+
+	log_info("facmon-collector %s started, %d agents", FACMON_VERSION,
+	    conf->nagents);
+	if (event_base_dispatch(base) == -1)
+		log_warnx("event loop failed");
+
+	/* Stop taking input first, so the queue only shrinks. */
+	ingest_stop();
+	http_stop();
+	log_info("writing the RRD queue");
+	rrdw_stop();
+	state_free();
+	event_free(ev_hup);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(tick);
+	event_base_free(base);
+	collector_conf_free(conf);
+	log_info("exiting");
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * facmon-collector: accepts agents, keeps the state of every device and
+ * check, stores series in RRD files and serves a JSON API and a status
+ * page.  Everything but the RRD writer runs on one libevent loop; the
+ * writer is a thread behind a bounded queue so that disk latency never
+ * stalls the loop.
+ *
+ * The modules talk through the functions below only.  None of them
+ * refers to a global of collector.c, so that the unit tests can link
+ * every module but main().
+ */
+
+#ifndef FACMON_COLLECTOR_H
+#define FACMON_COLLECTOR_H
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "../common/common.h"
+#include "../common/wire.h"
+
+#define COLLECTOR_CONF_DEFAULT	"/etc/facmon/facmon-collector.conf"
+#define COLLECTOR_ADDRS_MAX	16	/* entries of listen and http */
+
+/*
+ * Plain configuration, as read from the file.  A reload builds a new one
+ * beside the running one and swaps only when it is valid; runtime state
+ * never points into it.
+ */
+struct listen_addr {
+	char		 text[FM_TEXT_MAX];	/* as written, for messages */
+	struct sockaddr_storage ss;
+	socklen_t	 sslen;
+};
+
+struct agent_entry {
+	char		 id[FM_ID_MAX];
+	char		 description[FM_TEXT_MAX];
+};
+
+struct collector_conf {
+	char		 file[PATH_MAX];
+	struct listen_addr listen[COLLECTOR_ADDRS_MAX];
+	int		 nlisten;
+	struct listen_addr http[COLLECTOR_ADDRS_MAX];
+	int		 nhttp;
+	char		 data_dir[PATH_MAX];
+	char		 web_dir[PATH_MAX];
+	int		 unknown_after;		/* intervals without a result */
+	int		 max_connections;	/* agent connections */
+	int		 rrd_full_days;		/* full-resolution RRA length */
+	int		 rrd_queue;		/* RRD queue length, values */
+	struct agent_entry *agents;
+	int		 nagents;
+};
+
+/*
+ * Runtime state of devices and checks, owned by state.c.  The HTTP module
+ * reads it through the accessors below and never keeps a pointer past
+ * the request that used it.
+ */
+enum obj_state {
+	OS_UNKNOWN = 0,
+	OS_UP,
+	OS_DOWN,
+	OS_DEGRADED		/* devices only: a non-critical check is down */
+};
+
+struct value_state {
+	char		 name[FM_VNAME_MAX];
+	uint8_t		 kind;		/* enum value_kind */
+	double		 d;		/* gauge, or counter rate (NaN: none) */
+	uint64_t	 u;		/* raw counter */
+	char		*text;		/* VK_TEXT */
+};
+
+struct check_state {
+	char		 id[FM_ID_MAX];
+	uint8_t		 type;		/* enum check_type */
+	int		 critical;
+	uint32_t	 interval_ms;
+	uint32_t	 timeout_ms;
+	int		 state;		/* enum obj_state: up, down, unknown */
+	int64_t		 since_ms;	/* wall clock: start of this state */
+	int		 have_result;
+	uint8_t		 outcome;	/* enum probe_result, last result */
+	char		 msg[FM_ERRMSG_MAX];
+	int64_t		 last_ms;	/* wall clock: ts of the last result */
+	uint32_t	 dur_us;
+	int64_t		 arrival_mono;	/* collector clock: last result came */
+	struct value_state *values;	/* sorted by name */
+	int		 nvalues;
+};
+
+struct device_state {
+	char		 id[FM_ID_MAX];
+	char		 name[FM_TEXT_MAX];
+	char		 class[FM_ID_MAX];
+	char		 group[FM_ID_MAX];
+	char		 address[FM_TEXT_MAX];
+	char		 agent[FM_ID_MAX];	/* the agent that owns it */
+	struct check_state *checks;
+	int		 nchecks;
+	int		 state;		/* enum obj_state */
+	int64_t		 since_ms;
+	uint64_t	 mark;		/* state.c: last DEVICES listing it */
+	struct device_state *hnext;	/* state.c: hash chain */
+};
+
+enum state_apply {
+	SA_APPLIED = 0,
+	SA_UNKNOWN_DEVICE,	/* device or check not announced by the agent */
+	SA_OUT_OF_ORDER		/* older than the check's last result */
+};
+
+struct state_stats {
+	uint64_t	 devices;
+	uint64_t	 checks;
+	uint64_t	 device_conflicts;	/* claimed by a second agent */
+	uint64_t	 values_dropped;	/* over FM_VALUES_MAX a check */
+	uint64_t	 expired;		/* checks that went unknown */
+};
+
+/* Counters of the agent protocol, all since start. */
+struct ingest_stats {
+	uint64_t	 conn_accepted;
+	uint64_t	 conn_refused;		/* over max_connections */
+	uint64_t	 conn_active;
+	uint64_t	 conn_closed;
+	uint64_t	 conn_hello_timeout;
+	uint64_t	 conn_idle_timeout;
+	uint64_t	 conn_replaced;		/* same agent connected again */
+	uint64_t	 conn_slow_reader;	/* output buffer over limit */
+	uint64_t	 bytes_in;
+	uint64_t	 frames_in;
+	uint64_t	 hello_ok;
+	uint64_t	 hello_unknown_agent;
+	uint64_t	 devices_msgs;
+	uint64_t	 batches;
+	uint64_t	 batches_applied;
+	uint64_t	 batches_duplicate;
+	uint64_t	 batches_deferred;	/* RRD queue full, retried */
+	uint64_t	 results;
+	uint64_t	 results_applied;
+	uint64_t	 results_unknown_device;
+	uint64_t	 results_out_of_order;
+	uint64_t	 acks_sent;
+	uint64_t	 malformed;		/* sum of the reasons below */
+	uint64_t	 bad_magic;
+	uint64_t	 bad_version;
+	uint64_t	 bad_type;
+	uint64_t	 too_long;
+	uint64_t	 bad_crc;
+	uint64_t	 decode_error;
+	uint64_t	 unexpected_frame;
+	uint64_t	 bad_session;
+};
+
+/* One value for the RRD writer; the path is relative to <data_dir>/rrd. */
+struct rrd_item {
+	struct rrd_item	*next;		/* rrdw.c */
+	time_t		 t;
+	double		 v;
+	unsigned int	 step;		/* seconds, used when creating */
+	uint32_t	 seq;		/* rrdw.c: keeps arrival order */
+	char		 path[];
+};
+
+struct rrdw_stats {
+	uint64_t	 queued;		/* values accepted */
+	uint64_t	 queue_len;		/* values waiting now */
+	uint64_t	 queue_max;
+	uint64_t	 written;		/* values given to librrd */
+	uint64_t	 rejected;		/* not newer than the last */
+	uint64_t	 errors;		/* librrd calls that failed */
+	uint64_t	 files_created;
+	uint64_t	 update_calls;
+};
+
+struct http_stats {
+	uint64_t	 requests;
+	uint64_t	 status_2xx;
+	uint64_t	 status_3xx;
+	uint64_t	 status_4xx;
+	uint64_t	 status_5xx;
+	uint64_t	 bad_path;		/* refused static file paths */
+	uint64_t	 bad_method;
+};
+
+/* conf.c */
+struct collector_conf *collector_conf_load(const char *file, struct cfgerr *);
+void		 collector_conf_free(struct collector_conf *);
+const struct agent_entry *collector_conf_agent(const struct collector_conf *,
+		    const char *id);
+int		 parse_listen_addr(const char *, struct listen_addr *,
+		    char *err, size_t errlen);
+
+/* ingest.c */
+int		 ingest_init(struct event_base *,
+		    const struct collector_conf *);
+void		 ingest_reconf(const struct collector_conf *);
+void		 ingest_tick(int64_t now_mono);
+void		 ingest_stop(void);
+int		 ingest_apply_batch(const char *agent, const struct fm_batch *);
+void		 ingest_get_stats(struct ingest_stats *);
+
+/* state.c */
+void		 state_init(void);
+void		 state_free(void);
+void		 state_set_devices(const char *agent, const struct fm_devices *,
+		    int64_t now_wall);
+int		 state_apply_result(const char *agent, const struct fm_result *,
+		    int64_t now_mono);
+void		 state_expire(int64_t now_mono, int unknown_after);
+const struct device_state *state_find_device(const char *id);
+const struct check_state *state_find_check(const char *agent,
+		    const char *device, const char *check);
+const struct device_state **state_devices_sorted(size_t *n);
+const char	*state_name(int);
+void		 state_get_stats(struct state_stats *);
+
+/* rrdw.c */
+int		 rrdw_start(const char *data_dir, int queue_max, int full_days,
+		    char *err, size_t errlen);
+void		 rrdw_reconf(int full_days);
+struct rrd_item	*rrdw_item_new(const char *device, const char *check,
+		    const char *value, unsigned int step, time_t, double);
+void		 rrdw_item_free_list(struct rrd_item *);
+size_t		 rrdw_room(void);
+int		 rrdw_enqueue(struct rrd_item *list, size_t n);
+void		 rrdw_stop(void);
+void		 rrdw_get_stats(struct rrdw_stats *);
+unsigned int	 rrdw_heartbeat(unsigned int step);
+
+/* http.c */
+int		 http_init(struct event_base *, const struct collector_conf *);
+void		 http_reconf(const struct collector_conf *);
+void		 http_stop(void);
+void		 http_get_stats(struct http_stats *);
+
+#endif /* FACMON_COLLECTOR_H */

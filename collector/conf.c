@@ -1,0 +1,351 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Reading facmon-collector.conf.  Every problem is reported as
+ * "file:line: message" and the reading goes on, so that one run of
+ * "facmon-collector -n" shows every mistake.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+
+#define DEF_WEB_DIR		"/usr/share/facmon/web"
+#define DEF_UNKNOWN_AFTER	3
+#define DEF_MAX_CONNECTIONS	256
+#define DEF_RRD_FULL_DAYS	40
+#define DEF_RRD_QUEUE		200000
+
+static const char *const root_keys[] = { "collector", NULL };
+static const char *const collector_keys[] = { "listen", "http", "data_dir",
+	"web_dir", "unknown_after", "max_connections", "rrd", "agents", NULL };
+static const char *const rrd_keys[] = { "full_resolution_days", "queue",
+	NULL };
+static const char *const agent_keys[] = { "id", "description", NULL };
+
+/*
+ * "host:port" with a numeric IPv4 host, or "[v6]:port".  Names are not
+ * resolved: the daemon binds before anything else runs and a lookup
+ * could block or give a different answer at the next restart.
+ */
+int
+parse_listen_addr(const char *s, struct listen_addr *la, char *err,
+    size_t errlen)
+{
+	char	 host[FM_TEXT_MAX];
+	const char *colon, *pstr;
+	char	*end;
+	long	 port;
+	size_t	 hlen;
+
+	memset(la, 0, sizeof(*la));
+	if (fm_strlcpy(la->text, s, sizeof(la->text)) >= sizeof(la->text)) {
+		snprintf(err, errlen, "address too long");
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':') {
+			snprintf(err, errlen, "'%s': expected [address]:port",
+			    s);
+			return -1;
+		}
+		hlen = (size_t)(rb - s - 1);
+		colon = rb + 1;
+		s++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL) {
+			snprintf(err, errlen, "'%s': expected address:port",
+			    la->text);
+			return -1;
+		}
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "'%s': missing address", la->text);
+		return -1;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	pstr = colon + 1;
+	port = strtol(pstr, &end, 10);
+	if (*pstr < '0' || *pstr > '9' || *end != '\0' || port < 1 ||
+	    port > 65535) {
+		snprintf(err, errlen, "'%s': port must be 1..65535",
+		    la->text);
+		return -1;
+	}
+	if (la->text[0] == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&la->ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+			snprintf(err, errlen, "'%s': '%s' is not an IPv6 "
+			    "address", la->text, host);
+			return -1;
+		}
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		la->sslen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&la->ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+			snprintf(err, errlen, "'%s': '%s' is not an IPv4 "
+			    "address (IPv6 is written [::1]:port)", la->text,
+			    host);
+			return -1;
+		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		la->sslen = sizeof(*sin);
+	}
+	return 0;
+}
+
+static int
+same_addr(const struct listen_addr *a, const struct listen_addr *b)
+{
+	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
+}
+
+/* A list of addresses; every entry is checked, even after a bad one. */
+static void
+get_addrs(struct cfgerr *e, config_setting_t *grp, const char *key,
+    struct listen_addr *out, int *nout, const struct listen_addr *other,
+    int nother, int required)
+{
+	config_setting_t *s = config_setting_get_member(grp, key);
+	config_setting_t *el;
+	char	 err[256];
+	int	 i, j, n;
+
+	*nout = 0;
+	if (s == NULL) {
+		if (required)
+			cfgerr_add(e, grp, "collector: missing '%s'", key);
+		return;
+	}
+	if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+		cfgerr_add(e, s, "'%s' must be a list of \"address:port\" "
+		    "strings", key);
+		return;
+	}
+	n = config_setting_length(s);
+	if (n == 0 && required) {
+		cfgerr_add(e, s, "'%s' must not be empty", key);
+		return;
+	}
+	if (n > COLLECTOR_ADDRS_MAX) {
+		cfgerr_add(e, s, "'%s': at most %d addresses", key,
+		    COLLECTOR_ADDRS_MAX);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *v;
+		struct listen_addr la;
+
+		el = config_setting_get_elem(s, (unsigned)i);
+		if ((v = config_setting_get_string(el)) == NULL) {
+			cfgerr_add(e, el, "'%s': entries must be strings", key);
+			continue;
+		}
+		if (parse_listen_addr(v, &la, err, sizeof(err)) == -1) {
+			cfgerr_add(e, el, "'%s': %s", key, err);
+			continue;
+		}
+		for (j = 0; j < *nout; j++)
+			if (same_addr(&out[j], &la))
+				break;
+		if (j < *nout) {
+			cfgerr_add(e, el, "'%s': '%s' is listed twice", key, v);
+			continue;
+		}
+		for (j = 0; j < nother; j++)
+			if (same_addr(&other[j], &la))
+				break;
+		if (j < nother) {
+			cfgerr_add(e, el, "'%s': '%s' is also a listen "
+			    "address", key, v);
+			continue;
+		}
+		out[(*nout)++] = la;
+	}
+}
+
+static void
+get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
+{
+	config_setting_t *s = config_setting_get_member(grp, "rrd");
+	long long v;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_group(s)) {
+		cfgerr_add(e, s, "'rrd' must be a group { ... }");
+		return;
+	}
+	cfg_check_keys(e, s, rrd_keys);
+	if (cfg_get_int(e, s, "full_resolution_days", &v, 1, 400, 0) == 1)
+		c->rrd_full_days = (int)v;
+	if (cfg_get_int(e, s, "queue", &v, 1000, 10000000, 0) == 1)
+		c->rrd_queue = (int)v;
+}
+
+static void
+get_agents(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
+{
+	config_setting_t *s = config_setting_get_member(grp, "agents");
+	config_setting_t *el, *idset;
+	int	 i, j, n;
+
+	if (s == NULL) {
+		cfgerr_add(e, grp, "collector: missing 'agents'");
+		return;
+	}
+	if (!config_setting_is_list(s)) {
+		cfgerr_add(e, s, "'agents' must be a list ( { id = ...; }, "
+		    "... )");
+		return;
+	}
+	n = config_setting_length(s);
+	if (n > 0 && (c->agents = calloc((size_t)n,
+	    sizeof(*c->agents))) == NULL) {
+		cfgerr_add(e, s, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct agent_entry *a = &c->agents[c->nagents];
+
+		el = config_setting_get_elem(s, (unsigned)i);
+		if (!config_setting_is_group(el)) {
+			cfgerr_add(e, el, "agents: entries must be groups "
+			    "{ id = ...; }");
+			continue;
+		}
+		cfg_check_keys(e, el, agent_keys);
+		cfg_get_str(e, el, "description", a->description,
+		    sizeof(a->description), 0);
+		if (config_setting_get_member(el, "id") == NULL) {
+			cfgerr_add(e, el, "agents: entry without 'id'");
+			continue;
+		}
+		if (cfg_get_str(e, el, "id", a->id, sizeof(a->id), 1) != 1)
+			continue;
+		idset = config_setting_get_member(el, "id");
+		if (!fm_valid_id(a->id)) {
+			cfgerr_add(e, idset, "invalid agent id '%s' (letters, "
+			    "digits, '_', '-', '.', not starting with '.')",
+			    a->id);
+			continue;
+		}
+		for (j = 0; j < c->nagents; j++)
+			if (strcmp(c->agents[j].id, a->id) == 0)
+				break;
+		if (j < c->nagents) {
+			cfgerr_add(e, idset, "duplicate agent id '%s'", a->id);
+			continue;
+		}
+		c->nagents++;
+	}
+}
+
+struct collector_conf *
+collector_conf_load(const char *file, struct cfgerr *e)
+{
+	config_t cfg;
+	config_setting_t *root, *grp;
+	struct collector_conf *c;
+	long long v;
+	int	 nerr = e->n;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		cfgerr_add(e, NULL, "out of memory");
+		return NULL;
+	}
+	fm_strlcpy(c->file, file, sizeof(c->file));
+	fm_strlcpy(c->web_dir, DEF_WEB_DIR, sizeof(c->web_dir));
+	c->unknown_after = DEF_UNKNOWN_AFTER;
+	c->max_connections = DEF_MAX_CONNECTIONS;
+	c->rrd_full_days = DEF_RRD_FULL_DAYS;
+	c->rrd_queue = DEF_RRD_QUEUE;
+
+	if (cfg_load(&cfg, file, e) == -1)
+		goto fail;
+	root = config_root_setting(&cfg);
+	cfg_check_keys(e, root, root_keys);
+	if ((grp = config_setting_get_member(root, "collector")) == NULL) {
+		cfgerr_add(e, NULL, "missing 'collector' group");
+		goto fail;
+	}
+	if (!config_setting_is_group(grp)) {
+		cfgerr_add(e, grp, "'collector' must be a group { ... }");
+		goto fail;
+	}
+	cfg_check_keys(e, grp, collector_keys);
+	get_addrs(e, grp, "listen", c->listen, &c->nlisten, NULL, 0, 1);
+	get_addrs(e, grp, "http", c->http, &c->nhttp, c->listen, c->nlisten,
+	    0);
+	if (cfg_get_str(e, grp, "data_dir", c->data_dir, sizeof(c->data_dir),
+	    1) == 1 && c->data_dir[0] == '\0')
+		cfgerr_add(e, config_setting_get_member(grp, "data_dir"),
+		    "'data_dir' must not be empty");
+	if (cfg_get_str(e, grp, "web_dir", c->web_dir, sizeof(c->web_dir),
+	    0) == 1 && c->web_dir[0] == '\0')
+		cfgerr_add(e, config_setting_get_member(grp, "web_dir"),
+		    "'web_dir' must not be empty");
+	if (cfg_get_int(e, grp, "unknown_after", &v, 2, 100, 0) == 1)
+		c->unknown_after = (int)v;
+	if (cfg_get_int(e, grp, "max_connections", &v, 1, 65536, 0) == 1)
+		c->max_connections = (int)v;
+	get_rrd(e, grp, c);
+	get_agents(e, grp, c);
+	config_destroy(&cfg);
+	if (e->n > nerr) {
+		collector_conf_free(c);
+		return NULL;
+	}
+	return c;
+fail:
+	config_destroy(&cfg);
+	collector_conf_free(c);
+	return NULL;
+}
+
+void
+collector_conf_free(struct collector_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->agents);
+	free(c);
+}
+
+const struct agent_entry *
+collector_conf_agent(const struct collector_conf *c, const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < c->nagents; i++)
+		if (strcmp(c->agents[i].id, id) == 0)
+			return &c->agents[i];
+	return NULL;
+}

@@ -1,0 +1,592 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * The JSON API and the static files of the status page (docs/api.md).
+ *
+ * Only GET and HEAD are served.  The API answers from the in-memory
+ * state, so a request never waits on disk or on an agent.  Static files
+ * are looked up under web_dir with a strict name check and a realpath()
+ * check, so that no request can read outside it.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "collector.h"
+
+#define HEADERS_MAX	(8 * 1024)
+#define BODY_MAX	(64 * 1024)
+#define REQ_TIMEOUT_S	30
+#define STATIC_MAX	(16 * 1024 * 1024)	/* largest static file */
+
+#define API_DEVICES	"/api/v1/devices"
+#define API_STATS	"/api/v1/stats"
+
+static struct evhttp *http;
+static char	 web_dir[PATH_MAX];
+static struct http_stats stats;
+static int64_t	 started_ms;
+
+static const char csp[] = "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/* Decode one UTF-8 sequence; returns its length, or 0 when invalid. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t	 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string from bytes an agent sent.  jansson refuses invalid UTF-8
+ * (and the whole document with it), so every invalid byte becomes
+ * U+FFFD: one odd SNMP string must not hide every device.
+ */
+static json_t *
+jstr(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i, n, o = 0, len = strlen(s);
+	char	*buf;
+	json_t	*j;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_len(p + i)) == 0)
+			break;
+	if (i >= len)
+		return json_stringn_nocheck(s, len);
+	if ((buf = malloc(len * 3 + 1)) == NULL)
+		return json_string("");
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_len(p + i)) == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		} else {
+			memcpy(buf + o, p + i, n);
+			o += n;
+		}
+	}
+	j = json_stringn_nocheck(buf, o);
+	free(buf);
+	return j;
+}
+
+static json_t *
+jint(int64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *
+jnum(double d)
+{
+	return isfinite(d) ? json_real(d) : json_null();
+}
+
+static void
+common_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Content-Security-Policy", csp);
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+}
+
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    struct evbuffer *body)
+{
+	if (code >= 500)
+		stats.status_5xx++;
+	else if (code >= 400)
+		stats.status_4xx++;
+	else if (code >= 300)
+		stats.status_3xx++;
+	else
+		stats.status_2xx++;
+	evhttp_send_reply(req, code, reason, body);
+}
+
+/* Reply with a JSON document; takes the reference to j. */
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason,
+    json_t *j)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b;
+	char	*s;
+
+	common_headers(req);
+	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s == NULL) {
+		reply(req, 500, "Internal Server Error", NULL);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		free(s);
+		reply(req, 500, "Internal Server Error", NULL);
+		return;
+	}
+	evbuffer_add(b, s, strlen(s));
+	evbuffer_add(b, "\n", 1);
+	free(s);
+	reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *reason,
+    const char *msg)
+{
+	reply_json(req, code, reason, json_pack("{s:s}", "error", msg));
+}
+
+static json_t *
+value_json(const struct value_state *v)
+{
+	switch (v->kind) {
+	case VK_GAUGE:
+		return json_pack("{s:s,s:o}", "kind", "gauge", "value",
+		    jnum(v->d));
+	case VK_COUNTER:
+		/* JSON integers are signed 64-bit in jansson. */
+		return json_pack("{s:s,s:o,s:o}", "kind", "counter", "raw",
+		    v->u <= INT64_MAX ? jint((int64_t)v->u) :
+		    json_real((double)v->u), "rate", jnum(v->d));
+	case VK_TEXT:
+		return json_pack("{s:s,s:o}", "kind", "text", "value",
+		    jstr(v->text != NULL ? v->text : ""));
+	}
+	return json_null();
+}
+
+static json_t *
+check_json(const struct check_state *c)
+{
+	json_t	*j, *vals;
+	int	 i;
+
+	vals = json_object();
+	for (i = 0; i < c->nvalues; i++) {
+		json_t *k = jstr(c->values[i].name);
+
+		json_object_set_new_nocheck(vals, json_string_value(k),
+		    value_json(&c->values[i]));
+		json_decref(k);
+	}
+	j = json_pack("{s:o,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "id", jstr(c->id),
+	    "type", check_type_name(c->type),
+	    "critical", c->critical,
+	    "state", state_name(c->state),
+	    "since_ms", c->since_ms > 0 ? jint(c->since_ms) : json_null(),
+	    "outcome", c->have_result ?
+	    json_string(probe_result_name(c->outcome)) : json_null(),
+	    "message", c->have_result ? jstr(c->msg) : json_null(),
+	    "last_ms", c->have_result ? jint(c->last_ms) : json_null(),
+	    "duration_ms", c->have_result ? json_real(c->dur_us / 1000.0) :
+	    json_null(),
+	    "interval_ms", jint(c->interval_ms),
+	    "timeout_ms", jint(c->timeout_ms),
+	    "values", vals);
+	return j;
+}
+
+static json_t *
+device_json(const struct device_state *d)
+{
+	json_t	*checks = json_array();
+	int	 i;
+
+	for (i = 0; i < d->nchecks; i++)
+		json_array_append_new(checks, check_json(&d->checks[i]));
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}",
+	    "id", jstr(d->id),
+	    "name", jstr(d->name),
+	    "class", jstr(d->class),
+	    "group", jstr(d->group),
+	    "address", jstr(d->address),
+	    "agent", jstr(d->agent),
+	    "state", state_name(d->state),
+	    "since_ms", d->since_ms > 0 ? jint(d->since_ms) : json_null(),
+	    "checks", checks);
+}
+
+static void
+api_devices(struct evhttp_request *req)
+{
+	const struct device_state **v;
+	json_t	*arr;
+	size_t	 i, n;
+
+	if ((v = state_devices_sorted(&n)) == NULL) {
+		reply_error(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, device_json(v[i]));
+	free(v);
+	reply_json(req, 200, "OK", json_pack("{s:o,s:o}", "generated_ms",
+	    jint(now_ms()), "devices", arr));
+}
+
+static void
+api_device(struct evhttp_request *req, const char *id)
+{
+	const struct device_state *d;
+
+	if (!fm_valid_id(id)) {
+		reply_error(req, 400, "Bad Request", "invalid device id");
+		return;
+	}
+	if ((d = state_find_device(id)) == NULL) {
+		reply_error(req, 404, "Not Found", "no such device");
+		return;
+	}
+	reply_json(req, 200, "OK", device_json(d));
+}
+
+#define J(s, f)	json_object_set_new(o, #f, jint((int64_t)(s).f))
+
+static void
+api_stats(struct evhttp_request *req)
+{
+	struct ingest_stats is;
+	struct state_stats ss;
+	struct rrdw_stats rs;
+	json_t	*root, *o;
+
+	ingest_get_stats(&is);
+	state_get_stats(&ss);
+	rrdw_get_stats(&rs);
+	root = json_object();
+	json_object_set_new(root, "generated_ms", jint(now_ms()));
+	json_object_set_new(root, "started_ms", jint(started_ms));
+	json_object_set_new(root, "version", json_string(FACMON_VERSION));
+
+	o = json_object();
+	J(is, conn_accepted); J(is, conn_refused); J(is, conn_active);
+	J(is, conn_closed); J(is, conn_hello_timeout);
+	J(is, conn_idle_timeout); J(is, conn_replaced);
+	J(is, conn_slow_reader); J(is, bytes_in); J(is, frames_in);
+	J(is, hello_ok); J(is, hello_unknown_agent); J(is, devices_msgs);
+	J(is, batches); J(is, batches_applied); J(is, batches_duplicate);
+	J(is, batches_deferred); J(is, results); J(is, results_applied);
+	J(is, results_unknown_device); J(is, results_out_of_order);
+	J(is, acks_sent); J(is, malformed);
+	json_object_set_new(root, "ingest", o);
+
+	o = json_object();
+	J(is, bad_magic); J(is, bad_version); J(is, bad_type);
+	J(is, too_long); J(is, bad_crc); J(is, decode_error);
+	J(is, unexpected_frame); J(is, bad_session);
+	json_object_set_new(json_object_get(root, "ingest"), "malformed_by",
+	    o);
+
+	o = json_object();
+	J(ss, devices); J(ss, checks); J(ss, device_conflicts);
+	J(ss, values_dropped); J(ss, expired);
+	json_object_set_new(root, "state", o);
+
+	o = json_object();
+	J(rs, queued); J(rs, queue_len); J(rs, queue_max); J(rs, written);
+	J(rs, rejected); J(rs, errors); J(rs, files_created);
+	J(rs, update_calls);
+	json_object_set_new(root, "rrd", o);
+
+	o = json_object();
+	J(stats, requests); J(stats, status_2xx); J(stats, status_3xx);
+	J(stats, status_4xx); J(stats, status_5xx); J(stats, bad_path);
+	J(stats, bad_method);
+	json_object_set_new(root, "http", o);
+	reply_json(req, 200, "OK", root);
+}
+
+#undef J
+
+static const char *
+content_type(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".json", "application/json; charset=utf-8" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char *dot = strrchr(path, '.');
+	size_t	 i;
+
+	if (dot != NULL)
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcmp(dot, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+/*
+ * Only [A-Za-z0-9._-] in components separated by single slashes, no
+ * component starting with '.', so no "..", no hidden files and no
+ * absolute path.  The realpath() check then catches symbolic links that
+ * point out of web_dir.
+ */
+static int
+static_name_ok(const char *rel)
+{
+	const char *p;
+	int	 start = 1;
+
+	if (rel[0] == '\0' || strlen(rel) > 200)
+		return 0;
+	for (p = rel; *p != '\0'; p++) {
+		char	 c = *p;
+
+		if (c == '/') {
+			if (start)
+				return 0;
+			start = 1;
+			continue;
+		}
+		if (start && c == '.')
+			return 0;
+		start = 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return 0;
+	}
+	return !start;
+}
+
+static void
+serve_static(struct evhttp_request *req, const char *rel)
+{
+	char	 full[PATH_MAX * 2], root[PATH_MAX], real[PATH_MAX];
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b;
+	struct stat sb;
+	size_t	 rlen;
+	int	 fd;
+
+	if (!static_name_ok(rel)) {
+		stats.bad_path++;
+		reply_error(req, 400, "Bad Request", "bad path");
+		return;
+	}
+	if (realpath(web_dir, root) == NULL) {
+		reply_error(req, 404, "Not Found", "no web directory");
+		return;
+	}
+	snprintf(full, sizeof(full), "%s/%s", root, rel);
+	rlen = strlen(root);
+	if (realpath(full, real) == NULL) {
+		reply_error(req, 404, "Not Found", "not found");
+		return;
+	}
+	if (strncmp(real, root, rlen) != 0 || real[rlen] != '/') {
+		stats.bad_path++;
+		reply_error(req, 404, "Not Found", "not found");
+		return;
+	}
+	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		reply_error(req, 404, "Not Found", "not found");
+		return;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > STATIC_MAX) {
+		close(fd);
+		reply_error(req, 404, "Not Found", "not found");
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		close(fd);
+		reply_error(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	/* evbuffer_add_file takes the descriptor, even on failure. */
+	if (sb.st_size > 0 && evbuffer_add_file(b, fd, 0, sb.st_size) == -1) {
+		evbuffer_free(b);
+		reply_error(req, 500, "Internal Server Error", "read failed");
+		return;
+	}
+	if (sb.st_size == 0)
+		close(fd);
+	common_headers(req);
+	evhttp_add_header(h, "Content-Type", content_type(real));
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+handler(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path;
+
+	(void)arg;
+	stats.requests++;
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		stats.bad_method++;
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		reply_error(req, 405, "Method Not Allowed",
+		    "only GET and HEAD");
+		return;
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0) {
+		reply_error(req, 413, "Payload Too Large",
+		    "GET requests take no body");
+		return;
+	}
+	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL ||
+	    path[0] != '/') {
+		reply_error(req, 400, "Bad Request", "bad request URI");
+		return;
+	}
+	if (strcmp(path, API_DEVICES) == 0 ||
+	    strcmp(path, API_DEVICES "/") == 0)
+		api_devices(req);
+	else if (strncmp(path, API_DEVICES "/", sizeof(API_DEVICES)) == 0)
+		api_device(req, path + sizeof(API_DEVICES));
+	else if (strcmp(path, API_STATS) == 0)
+		api_stats(req);
+	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+		reply_error(req, 404, "Not Found", "no such API endpoint");
+	else if (strcmp(path, "/") == 0)
+		serve_static(req, "index.html");
+	else if (strncmp(path, "/static/", 8) == 0)
+		serve_static(req, path + 8);
+	else
+		serve_static(req, path + 1);
+}
+
+int
+http_init(struct event_base *base, const struct collector_conf *cf)
+{
+	int	 i;
+
+	started_ms = now_ms();
+	http_reconf(cf);
+	if (cf->nhttp == 0)
+		return 0;
+	if ((http = evhttp_new(base)) == NULL) {
+		log_warnx("evhttp_new failed");
+		return -1;
+	}
+	evhttp_set_max_headers_size(http, HEADERS_MAX);
+	evhttp_set_max_body_size(http, BODY_MAX);
+	evhttp_set_timeout(http, REQ_TIMEOUT_S);
+	/*
+	 * Let every method through to the handler, which answers 405 with
+	 * an Allow header; evhttp itself would answer 501.
+	 */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(http, handler, NULL);
+	for (i = 0; i < cf->nhttp; i++) {
+		struct evconnlistener *l;
+
+		l = evconnlistener_new_bind(base, NULL, NULL,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+		    LEV_OPT_REUSEABLE, 128,
+		    (const struct sockaddr *)&cf->http[i].ss,
+		    (int)cf->http[i].sslen);
+		if (l == NULL) {
+			log_warn("http listen %s", cf->http[i].text);
+			return -1;
+		}
+		if (evhttp_bind_listener(http, l) == NULL) {
+			evconnlistener_free(l);
+			log_warnx("http listen %s: bind failed",
+			    cf->http[i].text);
+			return -1;
+		}
+		log_info("serving HTTP on %s", cf->http[i].text);
+	}
+	return 0;
+}
+
+void
+http_reconf(const struct collector_conf *cf)
+{
+	fm_strlcpy(web_dir, cf->web_dir, sizeof(web_dir));
+}
+
+void
+http_stop(void)
+{
+	if (http != NULL)
+		evhttp_free(http);
+	http = NULL;
+}
+
+void
+http_get_stats(struct http_stats *s)
+{
+	*s = stats;
+}

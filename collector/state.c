@@ -1,0 +1,568 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Device and check state.
+ *
+ * A check is up, down or unknown, from the outcome of its last result.  A
+ * device derives its state from its checks: unknown when it has no check
+ * or every check is unknown, down when a critical check is down, degraded
+ * when only non-critical checks are down, else up.  Each state carries
+ * since_ms, the timestamp of the result that started it, so an outage
+ * reads from its first failed probe, not from when the collector noticed.
+ *
+ * Devices are found by id through a hash table: a batch of thousands of
+ * results must not cost a scan of every device per result.  Device ids
+ * are unique per agent; when a second agent claims an id that another
+ * agent already has, the first one keeps it.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+
+struct devtab {
+	struct device_state **b;	/* buckets */
+	size_t		 nb;		/* a power of two */
+	size_t		 n;
+	uint64_t	 gen;		/* of state_set_devices() calls */
+};
+
+static struct devtab	 tab;
+static struct state_stats st_stats;
+
+static const char *const state_names[] = {
+	[OS_UNKNOWN] = "unknown",
+	[OS_UP] = "up",
+	[OS_DOWN] = "down",
+	[OS_DEGRADED] = "degraded",
+};
+
+const char *
+state_name(int s)
+{
+	if (s < OS_UNKNOWN || s > OS_DEGRADED)
+		return "unknown";
+	return state_names[s];
+}
+
+void
+state_init(void)
+{
+	state_free();
+	tab.nb = 1024;
+	if ((tab.b = calloc(tab.nb, sizeof(*tab.b))) == NULL)
+		fatal("state_init");
+}
+
+static void
+check_clear(struct check_state *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->nvalues; i++)
+		free(c->values[i].text);
+	free(c->values);
+	c->values = NULL;
+	c->nvalues = 0;
+}
+
+static void
+device_free(struct device_state *d)
+{
+	int	 i;
+
+	for (i = 0; i < d->nchecks; i++)
+		check_clear(&d->checks[i]);
+	free(d->checks);
+	free(d);
+}
+
+void
+state_free(void)
+{
+	struct device_state *d, *next;
+	size_t	 i;
+
+	for (i = 0; i < tab.nb; i++)
+		for (d = tab.b[i]; d != NULL; d = next) {
+			next = d->hnext;
+			device_free(d);
+		}
+	free(tab.b);
+	memset(&tab, 0, sizeof(tab));
+	memset(&st_stats, 0, sizeof(st_stats));
+}
+
+static struct device_state *
+find(const char *id)
+{
+	struct device_state *d;
+
+	if (tab.nb == 0)
+		return NULL;
+	for (d = tab.b[fm_hash32(id) & (tab.nb - 1)]; d != NULL; d = d->hnext)
+		if (strcmp(d->id, id) == 0)
+			return d;
+	return NULL;
+}
+
+static void
+grow(void)
+{
+	struct device_state **nb, *d, *next;
+	size_t	 i, n = tab.nb * 2;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;		/* longer chains, still correct */
+	for (i = 0; i < tab.nb; i++)
+		for (d = tab.b[i]; d != NULL; d = next) {
+			next = d->hnext;
+			d->hnext = nb[fm_hash32(d->id) & (n - 1)];
+			nb[fm_hash32(d->id) & (n - 1)] = d;
+		}
+	free(tab.b);
+	tab.b = nb;
+	tab.nb = n;
+}
+
+static void
+insert(struct device_state *d)
+{
+	size_t	 h;
+
+	if (tab.n >= tab.nb)
+		grow();
+	h = fm_hash32(d->id) & (tab.nb - 1);
+	d->hnext = tab.b[h];
+	tab.b[h] = d;
+	tab.n++;
+}
+
+static void
+unlink_dev(struct device_state *d)
+{
+	struct device_state **pp;
+
+	for (pp = &tab.b[fm_hash32(d->id) & (tab.nb - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == d) {
+			*pp = d->hnext;
+			tab.n--;
+			return;
+		}
+}
+
+static int
+derive(const struct device_state *d)
+{
+	int	 i, known = 0, down = 0, critdown = 0;
+
+	for (i = 0; i < d->nchecks; i++) {
+		const struct check_state *c = &d->checks[i];
+
+		if (c->state == OS_UNKNOWN)
+			continue;
+		known++;
+		if (c->state == OS_DOWN) {
+			down++;
+			if (c->critical)
+				critdown++;
+		}
+	}
+	if (known == 0)
+		return OS_UNKNOWN;
+	if (critdown > 0)
+		return OS_DOWN;
+	if (down > 0)
+		return OS_DEGRADED;
+	return OS_UP;
+}
+
+/* Recompute the device state; cause_ms is when the change happened. */
+static void
+rederive(struct device_state *d, int64_t cause_ms)
+{
+	int	 s = derive(d);
+
+	if (s != d->state) {
+		log_debug("device %s: %s -> %s", d->id, state_name(d->state),
+		    state_name(s));
+		d->state = s;
+		d->since_ms = cause_ms;
+	}
+}
+
+static struct check_state *
+find_check(struct device_state *d, const char *id)
+{
+	int	 i;
+
+	/* At most FM_CHECKS_MAX entries: a scan is cheaper than a table. */
+	for (i = 0; i < d->nchecks; i++)
+		if (strcmp(d->checks[i].id, id) == 0)
+			return &d->checks[i];
+	return NULL;
+}
+
+/*
+ * Replace the check list of a device, keeping the state of checks that
+ * stay (same id and type) so that an agent reconnecting, or a restarted
+ * agent announcing the same devices, does not reset every outage.
+ */
+static int
+set_checks(struct device_state *d, const struct fm_devinfo *di,
+    int64_t now_wall)
+{
+	struct check_state *nc = NULL, *old;
+	int	 i;
+
+	if (di->nchecks > 0 &&
+	    (nc = calloc(di->nchecks, sizeof(*nc))) == NULL)
+		return -1;
+	for (i = 0; i < di->nchecks; i++) {
+		const struct fm_checkinfo *ci = &di->checks[i];
+		struct check_state *c = &nc[i];
+
+		old = find_check(d, ci->id);
+		if (old != NULL && old->type == ci->type) {
+			*c = *old;
+			/* The values moved: the old slot must not free them. */
+			old->values = NULL;
+			old->nvalues = 0;
+			old->id[0] = '\0';
+		} else {
+			fm_strlcpy(c->id, ci->id, sizeof(c->id));
+			c->type = ci->type;
+			c->state = OS_UNKNOWN;
+			c->since_ms = now_wall;
+		}
+		c->critical = ci->critical != 0;
+		c->interval_ms = ci->interval_ms;
+		c->timeout_ms = ci->timeout_ms;
+	}
+	for (i = 0; i < d->nchecks; i++)
+		check_clear(&d->checks[i]);
+	free(d->checks);
+	d->checks = nc;
+	d->nchecks = di->nchecks;
+	return 0;
+}
+
+static void
+set_info(struct device_state *d, const struct fm_devinfo *di)
+{
+	fm_strlcpy(d->name, di->name, sizeof(d->name));
+	fm_strlcpy(d->class, di->class, sizeof(d->class));
+	fm_strlcpy(d->group, di->group, sizeof(d->group));
+	fm_strlcpy(d->address, di->address, sizeof(d->address));
+}
+
+/*
+ * An agent's DEVICES message replaces the list of devices it owns:
+ * devices it no longer lists are forgotten, devices of other agents are
+ * left alone.
+ */
+void
+state_set_devices(const char *agent, const struct fm_devices *ds,
+    int64_t now_wall)
+{
+	struct device_state *d, *next;
+	uint64_t gen = ++tab.gen;
+	uint32_t i;
+	size_t	 b;
+	int	 added = 0, removed = 0;
+
+	if (tab.nb == 0)
+		state_init();
+	for (i = 0; i < ds->n; i++) {
+		const struct fm_devinfo *di = &ds->d[i];
+
+		if ((d = find(di->id)) != NULL) {
+			if (strcmp(d->agent, agent) != 0) {
+				st_stats.device_conflicts++;
+				log_warnx("agent %s: device %s belongs to "
+				    "agent %s, ignored", agent, di->id,
+				    d->agent);
+				continue;
+			}
+			if (d->mark == gen) {
+				log_warnx("agent %s: device %s listed twice, "
+				    "second entry ignored", agent, di->id);
+				continue;
+			}
+			set_info(d, di);
+			if (set_checks(d, di, now_wall) == -1) {
+				log_warnx("agent %s: device %s: out of memory",
+				    agent, di->id);
+				continue;
+			}
+			d->mark = gen;
+			rederive(d, now_wall);
+			continue;
+		}
+		if ((d = calloc(1, sizeof(*d))) == NULL) {
+			log_warnx("agent %s: device %s: out of memory", agent,
+			    di->id);
+			continue;
+		}
+		fm_strlcpy(d->id, di->id, sizeof(d->id));
+		fm_strlcpy(d->agent, agent, sizeof(d->agent));
+		set_info(d, di);
+		if (set_checks(d, di, now_wall) == -1) {
+			free(d);
+			continue;
+		}
+		d->state = OS_UNKNOWN;
+		d->since_ms = now_wall;
+		d->mark = gen;
+		insert(d);
+		added++;
+	}
+	/* A rare event, so a scan of every device is acceptable here. */
+	for (b = 0; b < tab.nb; b++)
+		for (d = tab.b[b]; d != NULL; d = next) {
+			next = d->hnext;
+			if (d->mark != gen && strcmp(d->agent, agent) == 0) {
+				unlink_dev(d);
+				device_free(d);
+				removed++;
+			}
+		}
+	log_info("agent %s: %u devices (%d new, %d removed)", agent, ds->n,
+	    added, removed);
+}
+
+static int
+value_cmp(const void *a, const void *b)
+{
+	const struct value_state *va = a, *vb = b;
+
+	return strcmp(va->name, vb->name);
+}
+
+static void
+set_value(struct value_state *vs, const struct fm_value *v)
+{
+	if (vs->kind == VK_TEXT && v->kind != VK_TEXT) {
+		free(vs->text);
+		vs->text = NULL;
+	}
+	vs->kind = v->kind;
+	vs->d = v->d;
+	vs->u = v->u;
+	if (v->kind == VK_TEXT) {
+		char	*t = strdup(v->text != NULL ? v->text : "");
+
+		if (t != NULL) {
+			free(vs->text);
+			vs->text = t;
+		}
+	}
+}
+
+/*
+ * Keep the last value of every name.  The array stays sorted for
+ * bsearch; names seen for the first time go to the end and one sort puts
+ * them in place, so a result of a thousand values costs n log n, not n^2.
+ */
+static void
+merge_values(struct check_state *c, const struct fm_result *r)
+{
+	struct value_state key, *vs, *nv;
+	int	 sorted = c->nvalues, j;
+	uint16_t k;
+
+	for (k = 0; k < r->nvalues; k++) {
+		const struct fm_value *v = &r->values[k];
+
+		fm_strlcpy(key.name, v->name, sizeof(key.name));
+		vs = sorted == 0 ? NULL : bsearch(&key, c->values,
+		    (size_t)sorted, sizeof(*vs), value_cmp);
+		for (j = sorted; vs == NULL && j < c->nvalues; j++)
+			if (strcmp(c->values[j].name, v->name) == 0)
+				vs = &c->values[j];
+		if (vs == NULL) {
+			if (c->nvalues >= FM_VALUES_MAX) {
+				st_stats.values_dropped++;
+				continue;
+			}
+			nv = reallocarray(c->values, (size_t)c->nvalues + 1,
+			    sizeof(*nv));
+			if (nv == NULL) {
+				st_stats.values_dropped++;
+				continue;
+			}
+			c->values = nv;
+			vs = &c->values[c->nvalues++];
+			memset(vs, 0, sizeof(*vs));
+			fm_strlcpy(vs->name, v->name, sizeof(vs->name));
+		}
+		set_value(vs, v);
+	}
+	if (c->nvalues > sorted)
+		qsort(c->values, (size_t)c->nvalues, sizeof(*c->values),
+		    value_cmp);
+}
+
+static int
+outcome_state(int outcome)
+{
+	if (probe_result_is_up(outcome))
+		return OS_UP;
+	if (probe_result_is_unknown(outcome))
+		return OS_UNKNOWN;
+	return OS_DOWN;
+}
+
+/*
+ * Apply one result.  Results older than the check's last one (a batch
+ * replayed out of order) change nothing here; RRD still gets them.
+ */
+int
+state_apply_result(const char *agent, const struct fm_result *r,
+    int64_t now_mono)
+{
+	struct device_state *d;
+	struct check_state *c;
+	int	 s;
+
+	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
+	    (c = find_check(d, r->check)) == NULL)
+		return SA_UNKNOWN_DEVICE;
+	if (c->have_result && r->ts_ms < c->last_ms)
+		return SA_OUT_OF_ORDER;
+	s = outcome_state(r->outcome);
+	if (s != c->state) {
+		log_debug("check %s/%s: %s -> %s (%s)", d->id, c->id,
+		    state_name(c->state), state_name(s),
+		    probe_result_name(r->outcome));
+		c->state = s;
+		c->since_ms = r->ts_ms;
+	}
+	c->have_result = 1;
+	c->outcome = r->outcome;
+	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));
+	c->last_ms = r->ts_ms;
+	c->dur_us = r->dur_us;
+	c->arrival_mono = now_mono;
+	merge_values(c, r);
+	rederive(d, r->ts_ms);
+	return SA_APPLIED;
+}
+
+/*
+ * A check that has sent nothing for unknown_after intervals is unknown:
+ * the agent is gone or stuck, and its last word is no longer news.  The
+ * time is measured on the collector's own monotonic clock, since the
+ * agent's clock may be wrong and the agent may be the thing that died.
+ */
+void
+state_expire(int64_t now_mono, int unknown_after)
+{
+	struct device_state *d;
+	size_t	 b;
+	int	 i, changed;
+
+	for (b = 0; b < tab.nb; b++)
+		for (d = tab.b[b]; d != NULL; d = d->hnext) {
+			int64_t cause = 0;
+
+			changed = 0;
+			for (i = 0; i < d->nchecks; i++) {
+				struct check_state *c = &d->checks[i];
+				int64_t limit;
+
+				if (!c->have_result || c->state == OS_UNKNOWN)
+					continue;
+				limit = (int64_t)unknown_after *
+				    c->interval_ms;
+				if (now_mono - c->arrival_mono < limit)
+					continue;
+				c->state = OS_UNKNOWN;
+				c->since_ms = c->last_ms + c->interval_ms;
+				if (!changed || c->since_ms > cause)
+					cause = c->since_ms;
+				changed = 1;
+				st_stats.expired++;
+				log_debug("check %s/%s: no result for %d "
+				    "intervals, unknown", d->id, c->id,
+				    unknown_after);
+			}
+			if (changed)
+				rederive(d, cause);
+		}
+}
+
+const struct device_state *
+state_find_device(const char *id)
+{
+	return find(id);
+}
+
+const struct check_state *
+state_find_check(const char *agent, const char *device, const char *check)
+{
+	struct device_state *d;
+
+	if ((d = find(device)) == NULL || strcmp(d->agent, agent) != 0)
+		return NULL;
+	return find_check(d, check);
+}
+
+static int
+dev_cmp(const void *a, const void *b)
+{
+	const struct device_state *da = *(const struct device_state *const *)a;
+	const struct device_state *db = *(const struct device_state *const *)b;
+	int	 r;
+
+	if ((r = strcmp(da->group, db->group)) != 0)
+		return r;
+	return strcmp(da->id, db->id);
+}
+
+/* Every device, sorted by group then id; the caller frees the array. */
+const struct device_state **
+state_devices_sorted(size_t *n)
+{
+	const struct device_state **v;
+	struct device_state *d;
+	size_t	 b, i = 0;
+
+	*n = 0;
+	if ((v = calloc(tab.n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (b = 0; b < tab.nb; b++)
+		for (d = tab.b[b]; d != NULL; d = d->hnext)
+			v[i++] = d;
+	qsort(v, i, sizeof(*v), dev_cmp);
+	*n = i;
+	return v;
+}
+
+void
+state_get_stats(struct state_stats *s)
+{
+	struct device_state *d;
+	size_t	 b;
+
+	*s = st_stats;
+	s->devices = tab.n;
+	s->checks = 0;
+	for (b = 0; b < tab.nb; b++)
+		for (d = tab.b[b]; d != NULL; d = d->hnext)
+			s->checks += (uint64_t)d->nchecks;
+}

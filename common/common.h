@@ -1,0 +1,139 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * What the agent and the collector share: logging, time, small string
+ * helpers, the config error collector, the wire protocol and the enums
+ * that both sides must spell the same way (check types, probe outcomes,
+ * value kinds).
+ */
+
+#ifndef FACMON_COMMON_H
+#define FACMON_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FACMON_VERSION	"0.1.0"
+
+#define FM_ID_MAX	64	/* device, check and agent ids, with NUL */
+#define FM_VNAME_MAX	96	/* value names ("ifHCInOctets.1"), with NUL */
+#define FM_TEXT_MAX	256	/* display names and text values, with NUL */
+#define FM_ERRMSG_MAX	160	/* a probe's short error message, with NUL */
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+
+/* log.c */
+void	log_init(const char *progname, int debug, int verbose);
+void	log_setverbose(int);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+__dead void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
+__dead void fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* util.c */
+int64_t	 now_ms(void);		/* wall clock, ms since the epoch */
+int64_t	 mono_ms(void);		/* monotonic clock, ms */
+int64_t	 mono_us(void);		/* monotonic clock, us */
+size_t	 fm_strlcpy(char *, const char *, size_t);
+int	 fm_valid_id(const char *);
+void	 fm_sanitize_name(char *dst, size_t, const char *src);
+uint32_t fm_hash32(const char *);
+int	 fm_write_file_atomic(const char *path, const void *, size_t,
+	    char *err, size_t errlen);
+int	 fm_mkdirs(const char *path, int mode);
+
+/* crc32.c */
+uint32_t crc32c(uint32_t crc, const void *, size_t);
+
+/* cfgutil.c: collect every config error as "file:line: message". */
+struct cfgerr {
+	char	 **msgs;
+	int	   n;
+	int	   cap;
+	const char *file;	/* the top-level file, for errors without a line */
+};
+struct config_setting_t;
+struct config_t;
+int	cfg_load(struct config_t *, const char *path, struct cfgerr *);
+void	cfgerr_init(struct cfgerr *, const char *file);
+void	cfgerr_free(struct cfgerr *);
+void	cfgerr_add(struct cfgerr *, const struct config_setting_t *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	cfgerr_print(const struct cfgerr *);
+void	cfgerr_log(const struct cfgerr *);
+int	cfg_check_keys(struct cfgerr *, const struct config_setting_t *grp,
+	    const char *const *allowed);
+int	cfg_get_str(struct cfgerr *, const struct config_setting_t *grp,
+	    const char *key, char *dst, size_t dstlen, int required);
+int	cfg_get_int(struct cfgerr *, const struct config_setting_t *grp,
+	    const char *key, long long *dst, long long min, long long max,
+	    int required);
+int	cfg_get_secs(struct cfgerr *, const struct config_setting_t *grp,
+	    const char *key, int *dst_ms, int min_ms, int max_ms,
+	    int required);
+int	cfg_get_bool(struct cfgerr *, const struct config_setting_t *grp,
+	    const char *key, int *dst, int required);
+
+/* outcome.c: check types, probe outcomes and value kinds. */
+enum check_type {
+	CT_SNMP = 1,
+	CT_ICMP,
+	CT_TCP,
+	CT_HTTP,
+	CT_MAX
+};
+const char	*check_type_name(int);
+int		 check_type_parse(const char *);
+
+/*
+ * What became of a probe.  Only PR_OK counts as up; PR_INTERNAL means
+ * the probe could not run at all, so the check is unknown, not down.
+ */
+enum probe_result {
+	PR_OK = 0,
+	PR_TIMEOUT,
+	PR_REFUSED,
+	PR_UNREACHABLE,
+	PR_RESOLVE,
+	PR_BAD_STATUS,
+	PR_BAD_CONTENT,
+	PR_SLOW,
+	PR_SNMP_ERROR,
+	PR_SNMP_NOSUCH,
+	PR_TLS,
+	PR_IO_ERROR,
+	PR_INTERNAL,
+	PR_MAX
+};
+const char	*probe_result_name(int);
+int		 probe_result_parse(const char *);
+int		 probe_result_is_up(int);
+int		 probe_result_is_unknown(int);
+
+enum value_kind {
+	VK_GAUGE = 1,	/* a level: temperature, rtt, uptime */
+	VK_COUNTER,	/* raw counter plus the rate the agent computed */
+	VK_TEXT,	/* a string: sysDescr, a MAC address */
+	VK_MAX
+};
+const char	*value_kind_name(int);
+
+/* counter.c: rate of a counter between two samples, wraps handled. */
+int	counter_delta(uint64_t prev, uint64_t cur, int bits, uint64_t *delta);
+
+#endif /* FACMON_COMMON_H */

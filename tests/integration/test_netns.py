@@ -1,0 +1,86 @@
+# ICMP and TCP probes against a "device" in a network namespace that the
+# test creates (a veth pair with addresses from 198.18.0.0/15).  Taking
+# the namespace's link down makes the device disappear; bringing it up
+# brings it back.
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fmtest import (PY, ROOT, FacmonTestCase, NetNS, can_netns,  # noqa
+                    wait_for)
+
+HOST, DEV = "198.18.7.1", "198.18.7.2"
+
+
+@unittest.skipUnless(can_netns(), "needs root and network namespaces")
+class NetnsProbes(FacmonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ns = NetNS(HOST, DEV)
+        self.addCleanup(self.ns.close)
+
+    def test_icmp_and_tcp_up_down_up(self):
+        self.start([PY, os.path.join(ROOT, "tests/lib/tcpd.py"), "--port",
+                    "7000", "--bind", DEV, "--banner", "HELLO facmon\\r\\n"],
+                   "tcpd", netns=self.ns.name)
+        self.start_collector()
+        self.start_agent("""
+{ id = "term"; name = "评价器 01"; class = "evaluation-terminal";
+  group = "terminals"; address = "%s";
+  checks = (
+    { id = "ping"; type = "icmp"; interval = 1; timeout = 0.9; count = 3;
+      spacing = "100ms"; },
+    { id = "svc"; type = "tcp"; interval = 1; timeout = 0.9; port = 7000;
+      expect = "HELLO"; },
+    { id = "closed"; type = "tcp"; interval = 1; timeout = 0.9; port = 7001;
+      critical = false; }
+  ); }
+""" % DEV)
+        ping = self.wait_check("term", "ping", "up")
+        self.assertEqual(ping["values"]["received"]["value"], 3)
+        self.assertEqual(ping["values"]["loss_pct"]["value"], 0)
+        self.assertGreater(ping["values"]["rtt_ms"]["value"], 0)
+        svc = self.wait_check("term", "svc", "up")
+        self.assertIn("connect_ms", svc["values"])
+        closed = self.wait_check("term", "closed", "down")
+        self.assertEqual(closed["outcome"], "refused")
+        self.assertEqual(self.device("term")["state"], "degraded")
+
+        # The device disappears.
+        last_up = self.check("term", "ping")["last_ms"]
+        t_down = int(time.time() * 1000)
+        self.ns.link(False)
+        ping = self.wait_check("term", "ping", "down", timeout=20)
+        self.assertIn(ping["outcome"], ("timeout", "unreachable"))
+        self.assertGreater(ping["since_ms"], last_up)
+        self.assertLessEqual(ping["since_ms"], t_down + 1100)
+        svc = self.wait_check("term", "svc", "down", timeout=20)
+        self.assertIn(svc["outcome"], ("timeout", "unreachable"))
+        self.assertEqual(self.device("term")["state"], "down")
+
+        # And comes back.
+        self.ns.link(True)
+        self.wait_check("term", "ping", "up", timeout=20)
+        self.wait_check("term", "svc", "up", timeout=20)
+
+    def test_icmp_loss_is_measured(self):
+        # Drop every other echo request inside the namespace with tc? The
+        # kernel's netem is not always there; use the simpler rule that
+        # a device answering nothing shows 100 % loss and a timeout.
+        self.ns.ns("sysctl", "-w", "net.ipv4.icmp_echo_ignore_all=1")
+        self.start_collector()
+        self.start_agent("""
+{ id = "mute"; class = "touch-screen"; group = "terminals"; address = "%s";
+  checks = ( { id = "ping"; type = "icmp"; interval = 1; timeout = 0.5;
+               count = 2; } ); }
+""" % DEV)
+        c = self.wait_check("mute", "ping", "down")
+        self.assertEqual(c["outcome"], "timeout")
+        self.assertEqual(c["values"]["loss_pct"]["value"], 100)
+        self.assertEqual(c["values"]["sent"]["value"], 2)
+        self.assertNotIn("rtt_ms", c["values"])
+        self.ns.ns("sysctl", "-w", "net.ipv4.icmp_echo_ignore_all=0")
+        self.wait_check("mute", "ping", "up")

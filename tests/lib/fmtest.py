@@ -1,0 +1,325 @@
+# Helpers for facmon's integration tests: free ports, processes stopped by
+# PID, polling with a bound, config files, the daemons, snmpd and network
+# namespaces.  Standard library only (Debian's /usr/bin/python3).
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+AGENT = os.path.join(BUILD, "facmon-agent")
+COLLECTOR = os.path.join(BUILD, "facmon-collector")
+PY = "/usr/bin/python3"
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1."""
+    for _ in range(50):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+        except OSError:
+            t.close()
+            continue
+        t.close()
+        u.close()
+        return port
+    raise RuntimeError("no free port")
+
+
+def wait_for(fn, timeout=30.0, interval=0.2, what="condition"):
+    """Poll fn() until it returns something true; bounded in time."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (OSError, ValueError, KeyError, urllib.error.URLError) as e:
+            last = e
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class Proc:
+    """A process started by a test and stopped by it, by PID."""
+
+    def __init__(self, argv, log, env=None, netns=None):
+        if netns:
+            argv = ["ip", "netns", "exec", netns] + argv
+        self.argv = argv
+        self.log = log
+        self.logf = open(log, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.logf,
+                                  stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=env,
+                                  start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, then SIGKILL; returns the exit status."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.p.wait(5)
+        self.logf.close()
+        return self.p.returncode
+
+    def kill(self):
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+            self.p.wait(5)
+
+    def output(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+def http_json(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+def http_status(url, method="GET", data=None, timeout=5.0):
+    req = urllib.request.Request(url, method=method, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class FacmonTestCase(unittest.TestCase):
+    """Each test gets a scratch directory and its processes stopped."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="facmon-test-")
+        self.procs = []
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        for p in reversed(self.procs):
+            p.stop()
+        if os.environ.get("FACMON_KEEP_TMP"):
+            print("kept", self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def dump_logs(self):
+        for p in self.procs:
+            print("---- %s (pid %d) ----" % (" ".join(p.argv[:3]), p.pid))
+            print(p.output()[-4000:])
+
+    def start(self, argv, name, env=None, netns=None):
+        p = Proc(argv, os.path.join(self.tmp, name + ".log"), env=env,
+                 netns=netns)
+        self.procs.append(p)
+        return p
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    # --- the daemons -------------------------------------------------------
+
+    def start_collector(self, agents=("test",), extra=""):
+        self.agent_port = free_port()
+        self.http_port = free_port()
+        self.data_dir = os.path.join(self.tmp, "data")
+        conf = self.write("collector.conf", """
+collector: {
+  listen = [ "127.0.0.1:%d" ];
+  http = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  web_dir = "%s";
+  unknown_after = 3;
+  rrd: { full_resolution_days = 1; };
+  agents = ( %s );
+  %s
+};
+""" % (self.agent_port, self.http_port, self.data_dir,
+       os.path.join(ROOT, "web"),
+       ", ".join('{ id = "%s"; }' % a for a in agents), extra))
+        p = self.start([COLLECTOR, "-d", "-f", conf], "collector")
+        self.api = "http://127.0.0.1:%d" % self.http_port
+        wait_for(lambda: http_json(self.api + "/api/v1/devices") is not None,
+                 timeout=15, what="collector HTTP")
+        return p
+
+    def start_agent(self, devices, agent_id="test", extra="", netns=None,
+                    name="agent"):
+        conf = self.write(name + ".conf", """
+agent: {
+  id = "%s";
+  collector = "127.0.0.1:%d";
+  batch_interval = "200ms";
+  mibdirs = "%s";
+  %s
+};
+devices = (
+%s
+);
+""" % (agent_id, self.agent_port, os.path.join(ROOT, "mibs"), extra,
+       devices))
+        return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns)
+
+    def device(self, dev_id):
+        try:
+            return http_json(self.api + "/api/v1/devices/" + dev_id)
+        except urllib.error.HTTPError:
+            return None
+
+    def check(self, dev_id, check_id):
+        d = self.device(dev_id)
+        if not d:
+            return None
+        for c in d["checks"]:
+            if c["id"] == check_id:
+                return c
+        return None
+
+    def wait_check(self, dev_id, check_id, state, timeout=30.0, pred=None):
+        def ok():
+            c = self.check(dev_id, check_id)
+            if c and c["state"] == state and (pred is None or pred(c)):
+                return c
+            return None
+        try:
+            return wait_for(ok, timeout=timeout,
+                            what="%s/%s %s" % (dev_id, check_id, state))
+        except AssertionError:
+            print("last:", self.check(dev_id, check_id))
+            self.dump_logs()
+            raise
+
+    # --- snmpd -------------------------------------------------------------
+
+    def start_snmpd(self, port=None, extra=""):
+        """Debian's real snmpd on 127.0.0.1, with a config of the test's."""
+        if not shutil.which("snmpd") and not os.path.exists(
+                "/usr/sbin/snmpd"):
+            self.skipTest("snmpd not installed")
+        self.snmp_port = port or free_port()
+        d = os.path.join(self.tmp, "snmpd")
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "snmpd.conf")
+        with open(conf, "w") as f:
+            f.write("agentAddress udp:127.0.0.1:%d\n"
+                    "rocommunity public 127.0.0.1\n"
+                    "sysLocation facmon test\n"
+                    "sysContact test@localhost\n%s" % (self.snmp_port, extra))
+        env = dict(os.environ, SNMP_PERSISTENT_DIR=d, MIBS="")
+        p = self.start(["/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf",
+                        os.path.join(d, "snmpd.out"), "-p",
+                        os.path.join(d, "snmpd.pid"),
+                        "udp:127.0.0.1:%d" % self.snmp_port],
+                       "snmpd", env=env)
+        wait_for(lambda: subprocess.run(
+            ["snmpget", "-v2c", "-c", "public", "-t", "0.5", "-r", "0",
+             "127.0.0.1:%d" % self.snmp_port, "1.3.6.1.2.1.1.3.0"],
+            capture_output=True).returncode == 0, timeout=15,
+            what="snmpd answering")
+        return p
+
+
+def rrd_fetch(path, start, end="now"):
+    """rrdtool fetch as [(ts, value or None)]."""
+    out = subprocess.run(["rrdtool", "fetch", path, "AVERAGE", "-s",
+                          str(start), "-e", str(end)],
+                         capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        if ":" not in line:
+            continue
+        ts, v = line.split(":", 1)
+        v = v.strip()
+        try:
+            val = float(v)
+            if val != val:
+                val = None
+        except ValueError:
+            continue
+        rows.append((int(ts), val))
+    return rows
+
+
+class NetNS:
+    """A network namespace with a veth pair to the host: a test 'device'.
+
+    The addresses come from 198.18.0.0/15, the range set aside for
+    benchmarking network devices: traffic to them never leaves this
+    machine's namespaces.
+    """
+
+    count = 0
+
+    def __init__(self, host_addr, ns_addr, prefix=30):
+        NetNS.count += 1
+        tag = "%d%d" % (os.getpid() % 10000, NetNS.count)
+        self.name = "fmt%s" % tag
+        self.host_if = "fmh%s" % tag
+        self.ns_if = "fmn%s" % tag
+        self.host_addr = host_addr
+        self.ns_addr = ns_addr
+        sh = lambda *a: subprocess.run(a, check=True, capture_output=True)
+        sh("ip", "netns", "add", self.name)
+        sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name",
+           self.ns_if)
+        sh("ip", "link", "set", self.ns_if, "netns", self.name)
+        sh("ip", "addr", "add", "%s/%d" % (host_addr, prefix), "dev",
+           self.host_if)
+        sh("ip", "link", "set", self.host_if, "up")
+        self.ns("ip", "addr", "add", "%s/%d" % (ns_addr, prefix), "dev",
+                self.ns_if)
+        self.ns("ip", "link", "set", self.ns_if, "up")
+        self.ns("ip", "link", "set", "lo", "up")
+
+    def ns(self, *argv):
+        return subprocess.run(["ip", "netns", "exec", self.name] + list(argv),
+                              check=True, capture_output=True)
+
+    def link(self, up):
+        self.ns("ip", "link", "set", self.ns_if, "up" if up else "down")
+
+    def close(self):
+        subprocess.run(["ip", "link", "del", self.host_if],
+                       capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+
+def can_netns():
+    if os.geteuid() != 0:
+        return False
+    r = subprocess.run(["ip", "netns", "add", "fmprobe%d" % os.getpid()],
+                       capture_output=True)
+    if r.returncode != 0:
+        return False
+    subprocess.run(["ip", "netns", "del", "fmprobe%d" % os.getpid()],
+                   capture_output=True)
+    return True

@@ -1,0 +1,321 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/* The wire format: round trips, and every kind of bad input refused. */
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../common/wire.h"
+
+static void
+make_result(struct fm_result *r, const char *dev, const char *chk)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->device, dev);
+	strcpy(r->check, chk);
+	r->type = CT_SNMP;
+	r->outcome = PR_OK;
+	r->ts_ms = 1795000000123LL;
+	r->dur_us = 4321;
+	r->nvalues = 3;
+	r->values = calloc(3, sizeof(*r->values));
+	strcpy(r->values[0].name, "sysUpTime");
+	r->values[0].kind = VK_GAUGE;
+	r->values[0].d = 12345.67;
+	strcpy(r->values[1].name, "ifHCInOctets.1");
+	r->values[1].kind = VK_COUNTER;
+	r->values[1].u = UINT64_MAX - 5;
+	r->values[1].d = NAN;
+	strcpy(r->values[2].name, "sysDescr");
+	r->values[2].kind = VK_TEXT;
+	r->values[2].text = strdup("核心交换机 Linux");
+}
+
+static void
+test_batch_roundtrip(void **state)
+{
+	struct fm_result a, b;
+	const struct fm_result *rs[2] = { &a, &b };
+	struct wbuf w;
+	struct fm_hdr h;
+	struct fm_batch bt;
+	char	 err[256];
+
+	(void)state;
+	make_result(&a, "core-sw", "snmp");
+	make_result(&b, "line.telecom", "ping");
+	b.outcome = PR_TIMEOUT;
+	strcpy(b.msg, "no echo reply (3 sent)");
+	wbuf_init(&w);
+	fm_put_batch(&w, 0x1122334455667788ULL, 42, rs, 2);
+	assert_int_equal(w.err, 0);
+	assert_int_equal(fm_frame_parse(w.p, w.len, &h, err, sizeof(err)), 1);
+	assert_int_equal(h.type, FM_BATCH);
+	assert_int_equal(h.len + FM_HDR_LEN, w.len);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, h.len, &bt, err,
+	    sizeof(err)), 0);
+	assert_int_equal(bt.session, 0x1122334455667788ULL);
+	assert_int_equal(bt.seq, 42);
+	assert_int_equal(bt.n, 2);
+	assert_string_equal(bt.r[0].device, "core-sw");
+	assert_string_equal(bt.r[1].check, "ping");
+	assert_int_equal(bt.r[1].outcome, PR_TIMEOUT);
+	assert_string_equal(bt.r[1].msg, "no echo reply (3 sent)");
+	assert_int_equal(bt.r[0].ts_ms, 1795000000123LL);
+	assert_int_equal(bt.r[0].dur_us, 4321);
+	assert_int_equal(bt.r[0].nvalues, 3);
+	assert_true(bt.r[0].values[0].d == 12345.67);
+	assert_true(bt.r[0].values[1].u == UINT64_MAX - 5);
+	assert_true(isnan(bt.r[0].values[1].d));
+	assert_string_equal(bt.r[0].values[2].text, "核心交换机 Linux");
+	fm_batch_free(&bt);
+	fm_result_clear(&a);
+	fm_result_clear(&b);
+	wbuf_free(&w);
+}
+
+static void
+test_truncated_everywhere(void **state)
+{
+	struct fm_result a;
+	const struct fm_result *rs[1] = { &a };
+	struct wbuf w;
+	struct fm_batch bt;
+	struct fm_hdr h;
+	char	 err[256];
+	size_t	 cut;
+
+	(void)state;
+	make_result(&a, "d1", "c1");
+	wbuf_init(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	/* Every proper prefix of the payload must be refused. */
+	for (cut = 0; cut < w.len - FM_HDR_LEN; cut++)
+		assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, cut, &bt, err,
+		    sizeof(err)), -1);
+	/* And every prefix of the frame is "need more", never garbage. */
+	for (cut = 0; cut < w.len; cut++)
+		assert_int_equal(fm_frame_parse(w.p, cut, &h, err,
+		    sizeof(err)), 0);
+	fm_result_clear(&a);
+	wbuf_free(&w);
+}
+
+static void
+test_frame_errors(void **state)
+{
+	struct wbuf w;
+	struct fm_hdr h;
+	struct fm_ack ack = { 7, 9 }, back;
+	char	 err[256];
+	uint8_t	 copy[64];
+
+	(void)state;
+	wbuf_init(&w);
+	fm_put_ack(&w, &ack);
+	assert_int_equal(fm_frame_parse(w.p, w.len, &h, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_ack(w.p + FM_HDR_LEN, h.len, &back, err,
+	    sizeof(err)), 0);
+	assert_int_equal(back.seq, 9);
+
+	memcpy(copy, w.p, w.len);
+	copy[0] = 'X';			/* magic */
+	assert_int_equal(fm_frame_parse(copy, w.len, &h, err, sizeof(err)),
+	    -1);
+	memcpy(copy, w.p, w.len);
+	copy[2] = 9;			/* version */
+	assert_int_equal(fm_frame_parse(copy, w.len, &h, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "version"));
+	memcpy(copy, w.p, w.len);
+	copy[3] = 0;			/* type */
+	assert_int_equal(fm_frame_parse(copy, w.len, &h, err, sizeof(err)),
+	    -1);
+	memcpy(copy, w.p, w.len);
+	copy[4] = 0xff;			/* length over the limit */
+	assert_int_equal(fm_frame_parse(copy, w.len, &h, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "limit"));
+	memcpy(copy, w.p, w.len);
+	copy[FM_HDR_LEN + 3] ^= 1;	/* payload bit flip */
+	assert_int_equal(fm_frame_parse(copy, w.len, &h, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "checksum"));
+	/* Trailing bytes inside a frame are an error too. */
+	assert_int_equal(fm_get_ack(w.p + FM_HDR_LEN, h.len - 1, &back, err,
+	    sizeof(err)), -1);
+	wbuf_free(&w);
+}
+
+/* Counts that promise more than the payload holds are refused early. */
+static void
+test_oversized_counts(void **state)
+{
+	struct wbuf w;
+	struct fm_batch bt;
+	struct fm_devices ds;
+	char	 err[256];
+
+	(void)state;
+	wbuf_init(&w);
+	wbuf_u64(&w, 1);
+	wbuf_u64(&w, 1);
+	wbuf_u32(&w, 0xffffffff);
+	assert_int_equal(fm_get_batch(w.p, w.len, &bt, err, sizeof(err)), -1);
+	wbuf_reset(&w);
+	wbuf_u64(&w, 1);
+	wbuf_u64(&w, 1);
+	wbuf_u32(&w, 1);
+	wbuf_str(&w, "dev");
+	wbuf_str(&w, "chk");
+	wbuf_u8(&w, CT_ICMP);
+	wbuf_u8(&w, PR_OK);
+	wbuf_u64(&w, 1);
+	wbuf_u32(&w, 1);
+	wbuf_str(&w, "");
+	wbuf_u16(&w, 60000);		/* values */
+	assert_int_equal(fm_get_batch(w.p, w.len, &bt, err, sizeof(err)), -1);
+	wbuf_reset(&w);
+	wbuf_u32(&w, 1000000);
+	assert_int_equal(fm_get_devices(w.p, w.len, &ds, err, sizeof(err)),
+	    -1);
+	wbuf_free(&w);
+}
+
+static void
+test_bad_fields(void **state)
+{
+	struct fm_result a;
+	const struct fm_result *rs[1] = { &a };
+	struct wbuf w;
+	struct fm_batch bt;
+	char	 err[256];
+
+	(void)state;
+	/* An id that could climb out of the RRD directory. */
+	make_result(&a, "..", "c1");
+	wbuf_init(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
+	    &bt, err, sizeof(err)), -1);
+	fm_result_clear(&a);
+	/* Infinity is not a measurement. */
+	make_result(&a, "d", "c");
+	a.values[0].d = INFINITY;
+	wbuf_reset(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
+	    &bt, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "finite"));
+	a.values[0].d = NAN;
+	wbuf_reset(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
+	    &bt, err, sizeof(err)), -1);
+	/* An unknown outcome. */
+	a.values[0].d = 1;
+	a.outcome = PR_MAX;
+	wbuf_reset(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
+	    &bt, err, sizeof(err)), -1);
+	fm_result_clear(&a);
+	wbuf_free(&w);
+}
+
+static void
+test_hello_devices(void **state)
+{
+	struct fm_hello h = { .agent = "agent-1", .session = 77,
+	    .version = "0.1.0" }, h2;
+	struct fm_checkinfo ck[2] = { { "snmp", CT_SNMP, 10000, 2000, 1 },
+	    { "ping", CT_ICMP, 5000, 1000, 0 } };
+	struct fm_devinfo d = { .id = "led-1", .name = "大厅 LED 屏",
+	    .class = "led-wall", .group = "led", .address = "127.0.0.5",
+	    .nchecks = 2, .checks = ck };
+	struct fm_devices ds;
+	struct wbuf w;
+	struct fm_hdr hd;
+	char	 err[256];
+
+	(void)state;
+	wbuf_init(&w);
+	fm_put_hello(&w, &h);
+	assert_int_equal(fm_frame_parse(w.p, w.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_hello(w.p + FM_HDR_LEN, hd.len, &h2, err,
+	    sizeof(err)), 0);
+	assert_string_equal(h2.agent, "agent-1");
+	assert_int_equal(h2.session, 77);
+	wbuf_reset(&w);
+	fm_put_devices(&w, &d, 1);
+	assert_int_equal(fm_frame_parse(w.p, w.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_devices(w.p + FM_HDR_LEN, hd.len, &ds, err,
+	    sizeof(err)), 0);
+	assert_int_equal(ds.n, 1);
+	assert_string_equal(ds.d[0].name, "大厅 LED 屏");
+	assert_int_equal(ds.d[0].nchecks, 2);
+	assert_int_equal(ds.d[0].checks[1].interval_ms, 5000);
+	assert_int_equal(ds.d[0].checks[1].critical, 0);
+	fm_devices_free(&ds);
+	wbuf_free(&w);
+}
+
+/* Random bytes never crash the decoders (a smoke test; fuzzing is separate). */
+static void
+test_random_bytes(void **state)
+{
+	uint8_t	 buf[512];
+	struct fm_batch bt;
+	struct fm_devices ds;
+	struct fm_hdr h;
+	char	 err[256];
+	unsigned int seed = 12345;
+	int	 i;
+	size_t	 j;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		size_t	 n = (size_t)(rand_r(&seed) % sizeof(buf));
+
+		for (j = 0; j < n; j++)
+			buf[j] = (uint8_t)rand_r(&seed);
+		if (fm_get_batch(buf, n, &bt, err, sizeof(err)) == 0)
+			fm_batch_free(&bt);
+		if (fm_get_devices(buf, n, &ds, err, sizeof(err)) == 0)
+			fm_devices_free(&ds);
+		(void)fm_frame_parse(buf, n, &h, err, sizeof(err));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_roundtrip),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_frame_errors),
+		cmocka_unit_test(test_oversized_counts),
+		cmocka_unit_test(test_bad_fields),
+		cmocka_unit_test(test_hello_devices),
+		cmocka_unit_test(test_random_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
