@@ -92,6 +92,7 @@ struct http_state {
 	size_t		 bodylen;	/* kept */
 	size_t		 bodycap;
 	size_t		 size;		/* received */
+	long		 timeout_ms;	/* curl's limit for this probe */
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -1103,7 +1104,7 @@ http_easy(struct http_state *st)
 	SET(CURLOPT_WRITEFUNCTION, http_write_fn);
 	SET(CURLOPT_WRITEDATA, (void *)st);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TIMEOUT_MS, (long)st->check->conf->timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, st->timeout_ms);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, o->follow_redirects ? 1L : 0L);
@@ -1168,6 +1169,8 @@ http_start(struct check *c)
 	tv.tv_sec = (time_t)(left / 1000000);
 	tv.tv_usec = (suseconds_t)(left % 1000000);
 	evtimer_add(st->deadline, &tv);
+	/* curl's own limit is what is left of the same deadline. */
+	st->timeout_ms = left / 1000 > 0 ? (long)(left / 1000) : 1;
 
 	if ((st->easy = http_easy(st)) == NULL) {
 		result_fail(st->r, PR_INTERNAL, "cannot set up the request");

@@ -734,13 +734,19 @@ cs_cb(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
 	/* A late answer to a probe that already ended, or a close. */
 	if (st->closing || st->r == NULL || reqid != st->reqid)
 		return 1;
+	/* A retransmission is news, not an outcome: keep waiting. */
+	if (op == NETSNMP_CALLBACK_OP_RESEND)
+		return 1;
 	st->reqid = 0;
 	if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
 		cs_fail(st, PR_TIMEOUT, "no SNMP response");
 		return 1;
 	}
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE) {
-		cs_fail(st, PR_IO_ERROR, "SNMP session error (op %d)", op);
+		cs_fail(st, PR_IO_ERROR, "%s", op == NETSNMP_CALLBACK_OP_SEC_ERROR ?
+		    "SNMPv3 security error (user, keys or engine ID)" :
+		    op == NETSNMP_CALLBACK_OP_SEND_FAILED ? "SNMP send failed" :
+		    "SNMP session error");
 		return 1;
 	}
 	if (pdu->command != SNMP_MSG_RESPONSE) {

@@ -33,8 +33,9 @@
 
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

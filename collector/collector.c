@@ -171,7 +171,7 @@ main(int argc, char *argv[])
 		cfgerr_free(&e);
 		if (conf == NULL)
 			return 1;
-		fprintf(stderr, "configuration OK\n");
+		printf("configuration OK\n");
 		collector_conf_free(conf);
 		return 0;
 	}

@@ -230,10 +230,11 @@ devices = (
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "snmpd.conf")
         with open(conf, "w") as f:
-            f.write("agentAddress udp:127.0.0.1:%d\n"
-                    "rocommunity public 127.0.0.1\n"
+            # The address is on the command line only: naming it in
+            # the file as well makes snmpd bind it twice and fail.
+            f.write("rocommunity public 127.0.0.1\n"
                     "sysLocation facmon test\n"
-                    "sysContact test@localhost\n%s" % (self.snmp_port, extra))
+                    "sysContact test@localhost\n%s" % extra)
         env = dict(os.environ, SNMP_PERSISTENT_DIR=d, MIBS="")
         p = self.start(["/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf",
                         os.path.join(d, "snmpd.out"), "-p",
