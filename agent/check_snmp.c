@@ -128,12 +128,19 @@ snmp_global_init(const char *mibdirs)
 	    NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
 	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS,
 	    0);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+	    NETSNMP_DS_LIB_MIB_ERRORS, 0);
+	/*
+	 * Only the configured MIB directories are read, never the
+	 * system's: Debian's are incomplete without the non-free IETF
+	 * modules, and names must resolve the same way on every machine.
+	 */
 	if (mibdirs != NULL && mibdirs[0] != '\0') {
-		/* '+' puts the project's MIBs before the system's. */
-		snprintf(dirs, sizeof(dirs), "+%s", mibdirs);
+		fm_strlcpy(dirs, mibdirs, sizeof(dirs));
 		netsnmp_set_mib_directory(dirs);
-	}
-	setenv("MIBS", "ALL", 1);
+		setenv("MIBS", "ALL", 1);
+	} else
+		setenv("MIBS", "", 1);
 	snmp_disable_log();
 	init_snmp("facmon-agent");
 	snmp_ready = 1;

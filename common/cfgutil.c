@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,15 @@ cfg_get_secs(struct cfgerr *e, const config_setting_t *grp, const char *key,
 int
 cfg_load(struct config_t *cfg, const char *path, struct cfgerr *e)
 {
+	char	 dir[PATH_MAX], *slash;
+
 	config_init(cfg);
+	/* @include "x.conf" is relative to the including file, not the cwd. */
+	fm_strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		config_set_include_dir(cfg, dir[0] ? dir : "/");
+	}
 	if (config_read_file(cfg, path) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
