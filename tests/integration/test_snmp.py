@@ -139,3 +139,48 @@ class Snmp(FacmonTestCase):
         for f in glob.glob(os.path.join(self.tmp, "*.log")):
             with open(f, "rb") as fh:
                 self.assertNotIn(b"AddressSanitizer", fh.read())
+
+
+V3_SNMPD = """exactEngineID facmon-test-01
+createUser facmon SHA "auth-secret-1" AES "priv-secret-1"
+rouser facmon priv
+"""
+ENGINE_ID = "0x" + b"facmon-test-01".hex()
+
+
+class SnmpV3(FacmonTestCase):
+    """SNMPv3 authPriv (SHA + AES) with a configured engine ID, so that
+    the agent never runs the blocking engine-ID discovery."""
+
+    def devices(self, auth, engine=ENGINE_ID):
+        return """
+{ id = "ups"; name = "1号UPS"; class = "ups"; group = "power";
+  address = "127.0.0.1";
+  checks = (
+    { id = "v3"; type = "snmp"; interval = 1; timeout = 0.8; retries = 0;
+      port = %d; version = "3"; security_name = "facmon";
+      security_level = "authPriv"; auth_protocol = "SHA";
+      auth_passphrase = "%s"; priv_protocol = "AES";
+      priv_passphrase = "priv-secret-1"; engine_id = "%s";
+      get = ( { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } ); }
+  ); }
+""" % (self.snmp_port, auth, engine)
+
+    def test_v3_auth_priv(self):
+        self.start_snmpd(extra=V3_SNMPD)
+        self.start_collector()
+        self.start_agent(self.devices("auth-secret-1"))
+        c = self.wait_check("ups", "v3", "up")
+        self.assertGreater(c["values"]["sysUpTime"]["value"], 0)
+
+    def test_v3_wrong_key_is_down_not_hung(self):
+        self.start_snmpd(extra=V3_SNMPD)
+        self.start_collector()
+        agent = self.start_agent(self.devices("wrong-secret-9"))
+        c = self.wait_check("ups", "v3", "down")
+        self.assertIn(c["outcome"], ("snmp_error", "timeout", "io_error"))
+        # Still probing on cadence after the failures.
+        last = c["last_ms"]
+        wait_for(lambda: self.check("ups", "v3")["last_ms"] > last,
+                 what="next probe")
+        self.assertTrue(agent.alive())
