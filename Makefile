@@ -30,7 +30,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
-	common/outcome.c common/counter.c common/wire.c
+	common/outcome.c common/counter.c common/wire.c common/avail.c
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
@@ -40,7 +40,7 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
-UNIT_COMMON = test_wire test_counter test_outcome
+UNIT_COMMON = test_wire test_counter test_outcome test_avail
 UNIT_AGENT = test_agent_conf
 UNIT_COLLECTOR = test_collector_conf
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)

@@ -1,0 +1,293 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Availability arithmetic (avail.h).  The timeline and the maintenance
+ * windows are both sorted, so one merge-like sweep over their boundaries
+ * visits every piece of the period once: O(changes + windows).
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "avail.h"
+
+static const char *const av_state_names[AV_STATE_MAX] = {
+	[AV_UNKNOWN] = "unknown",
+	[AV_UP] = "up",
+	[AV_DOWN] = "down",
+	[AV_UNREACHABLE] = "unreachable",
+};
+
+const char *
+av_state_name(int s)
+{
+	if (s < 0 || s >= AV_STATE_MAX)
+		return "invalid";
+	return av_state_names[s];
+}
+
+static int
+wincmp(const void *a, const void *b)
+{
+	const struct av_window *x = a, *y = b;
+
+	if (x->start_ms != y->start_ms)
+		return x->start_ms < y->start_ms ? -1 : 1;
+	return (x->end_ms > y->end_ms) - (x->end_ms < y->end_ms);
+}
+
+/* Sort, drop empty windows, merge overlapping and touching ones. */
+int
+av_windows_normalize(struct av_window *w, size_t n, size_t *nout)
+{
+	size_t	 i, o = 0;
+
+	qsort(w, n, sizeof(*w), wincmp);
+	for (i = 0; i < n; i++) {
+		if (w[i].end_ms <= w[i].start_ms)
+			continue;
+		if (o > 0 && w[i].start_ms <= w[o - 1].end_ms) {
+			if (w[i].end_ms > w[o - 1].end_ms)
+				w[o - 1].end_ms = w[i].end_ms;
+			continue;
+		}
+		w[o++] = w[i];
+	}
+	*nout = o;
+	return 0;
+}
+
+/* The current outage, while the sweep is inside one. */
+struct outage {
+	int	 open;
+	int	 unplanned;	/* some of it lies outside maintenance */
+	int64_t	 start;		/* unclipped start */
+	int64_t	 clipped;	/* length inside the period so far */
+};
+
+static void
+outage_close(struct outage *o, struct av_result *r, int64_t end, int ended,
+    double *sum_ended)
+{
+	if (!o->open)
+		return;
+	if (o->unplanned) {
+		r->outages++;
+		if (o->clipped > r->longest_ms)
+			r->longest_ms = o->clipped;
+		if (ended) {
+			r->outages_ended++;
+			*sum_ended += (double)(end - o->start);
+		}
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * The timeline must be sorted by time (equal times: the later entry
+ * wins); maintenance windows must be normalized.  Changes before from_ms
+ * set the state the period starts in, so an outage that began last
+ * month is measured from its real start for MTTR and clipped for
+ * downtime.
+ */
+int
+av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
+    size_t nm, int64_t from, int64_t to, double target, struct av_result *r)
+{
+	size_t	 ci = 0, wi = 0;
+	int	 state = AV_UNKNOWN;
+	int64_t	 t, down_start = 0;
+	struct outage o;
+	double	 sum_ended = 0, denom;
+
+	memset(r, 0, sizeof(*r));
+	memset(&o, 0, sizeof(o));
+	if (to < from) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->period_ms = to - from;
+	r->target = target;
+
+	/* The state at the start, and when a running outage began. */
+	while (ci < n && ch[ci].ts_ms <= from) {
+		if (ch[ci].state == AV_DOWN && state != AV_DOWN)
+			down_start = ch[ci].ts_ms;
+		state = ch[ci].state;
+		ci++;
+	}
+	if (state == AV_DOWN) {
+		o.open = 1;
+		o.start = down_start;
+	}
+	while (wi < nm && mw[wi].end_ms <= from)
+		wi++;
+
+	t = from;
+	while (t < to) {
+		int64_t	 next = to, len;
+		int	 in_maint;
+
+		/* The next boundary: a change, or a window edge. */
+		if (ci < n && ch[ci].ts_ms < next)
+			next = ch[ci].ts_ms;
+		in_maint = wi < nm && mw[wi].start_ms <= t;
+		if (wi < nm) {
+			int64_t edge = in_maint ? mw[wi].end_ms :
+			    mw[wi].start_ms;
+
+			if (edge < next)
+				next = edge;
+		}
+		len = next - t;
+		if (in_maint) {
+			r->planned_ms += len;
+			if (state == AV_DOWN)
+				r->planned_down_ms += len;
+			else if (state == AV_UP)
+				r->planned_up_ms += len;
+			else
+				r->planned_unseen_ms += len;
+		} else {
+			switch (state) {
+			case AV_UP:
+				r->up_ms += len;
+				break;
+			case AV_DOWN:
+				r->down_ms += len;
+				if (len > 0)
+					o.unplanned = 1;
+				break;
+			case AV_UNREACHABLE:
+				r->unreachable_ms += len;
+				break;
+			default:
+				r->unknown_ms += len;
+			}
+		}
+		if (state == AV_DOWN)
+			o.clipped += len;
+		t = next;
+		if (in_maint && wi < nm && t >= mw[wi].end_ms)
+			wi++;
+		/* Changes at the same instant: the last one stands. */
+		if (ci < n && ch[ci].ts_ms <= t) {
+			int	 ns = state;
+
+			while (ci < n && ch[ci].ts_ms <= t)
+				ns = ch[ci++].state;
+			if (ns != AV_DOWN && state == AV_DOWN)
+				outage_close(&o, r, t, 1, &sum_ended);
+			if (ns == AV_DOWN && state != AV_DOWN) {
+				o.open = 1;
+				o.start = t;
+			}
+			state = ns;
+		}
+	}
+	/* An outage still open at the end has not been repaired yet. */
+	outage_close(&o, r, to, 0, &sum_ended);
+
+	/*
+	 * Unreachable time is the parent's outage, not this device's: it
+	 * is left out like unknown time and reported on its own.
+	 */
+	denom = (double)(r->period_ms - r->planned_ms - r->unknown_ms -
+	    r->unreachable_ms);
+	r->availability = denom > 0 ? (double)r->up_ms / denom : NAN;
+	/* Counting maintenance as ordinary time: only unseen time leaves. */
+	denom = (double)(r->period_ms - r->unknown_ms - r->unreachable_ms -
+	    r->planned_unseen_ms);
+	r->availability_charged = denom > 0 ? (double)(r->up_ms +
+	    r->planned_up_ms) / denom : NAN;
+	/* Coverage: the share of the period with data of any kind. */
+	r->coverage = r->period_ms > 0 ? (double)(r->period_ms -
+	    r->unknown_ms - r->planned_unseen_ms) / (double)r->period_ms : NAN;
+	r->mttr_ms = r->outages_ended > 0 ? sum_ended / r->outages_ended :
+	    NAN;
+	r->mtbf_ms = r->outages > 0 ? (double)r->up_ms / r->outages : NAN;
+	if (isnan(target) || isnan(r->availability)) {
+		r->met = -1;
+		r->budget_ms = r->budget_left_ms = NAN;
+	} else {
+		r->budget_ms = (1.0 - target) * (double)(r->period_ms -
+		    r->planned_ms - r->unknown_ms - r->unreachable_ms);
+		r->budget_left_ms = r->budget_ms - (double)r->down_ms;
+		r->met = r->availability >= target;
+	}
+	return 0;
+}
+
+/*
+ * Calendar ranges in a time zone.  mktime() reads the zone from TZ, so
+ * TZ is switched around the call and put back: not for threads, which
+ * is fine for the report and the API, both on one thread.
+ */
+static int
+local_to_ms(const char *tz, int y, int mon, int d, int64_t *out)
+{
+	char	*old = getenv("TZ"), *saved = old ? strdup(old) : NULL;
+	struct tm tm;
+	time_t	 t;
+
+	if (old != NULL && saved == NULL)
+		return -1;
+	setenv("TZ", tz, 1);
+	tzset();
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (saved != NULL) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else
+		unsetenv("TZ");
+	tzset();
+	if (t == (time_t)-1)
+		return -1;
+	*out = (int64_t)t * 1000;
+	return 0;
+}
+
+int
+av_month_range(int year, int month, const char *tz, int64_t *from,
+    int64_t *to)
+{
+	if (month < 1 || month > 12 || year < 1970 || year > 9999) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (local_to_ms(tz, year, month, 1, from) == -1)
+		return -1;
+	/* mktime normalises month 13 to January of the next year. */
+	return local_to_ms(tz, year, month + 1, 1, to);
+}
+
+int
+av_day_range(int year, int month, int day, const char *tz, int64_t *from,
+    int64_t *to)
+{
+	if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1970) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (local_to_ms(tz, year, month, day, from) == -1)
+		return -1;
+	return local_to_ms(tz, year, month, day + 1, to);
+}

@@ -1,0 +1,279 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Availability arithmetic: the month budgets of the centre's targets,
+ * months in Asia/Shanghai, maintenance, unknown time, and a brute-force
+ * per-second reference over random timelines.
+ */
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../common/avail.h"
+
+#define TZ_CN	"Asia/Shanghai"
+#define S	1000LL
+
+static struct av_result
+one_outage(int y, int m, int64_t offset_s, int64_t len_s, double target)
+{
+	int64_t	 from, to;
+	struct av_change ch[3];
+	struct av_result r;
+
+	assert_int_equal(av_month_range(y, m, TZ_CN, &from, &to), 0);
+	ch[0] = (struct av_change){ from - 3600 * S, AV_UP };
+	ch[1] = (struct av_change){ from + offset_s * S, AV_DOWN };
+	ch[2] = (struct av_change){ from + (offset_s + len_s) * S, AV_UP };
+	assert_int_equal(av_compute(ch, 3, NULL, 0, from, to, target, &r), 0);
+	return r;
+}
+
+static void
+test_month_ranges(void **state)
+{
+	int64_t	 from, to;
+
+	(void)state;
+	/* November 2026 in Beijing starts at 16:00 UTC on 31 October. */
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &from, &to), 0);
+	assert_int_equal(from, 1793462400000LL);
+	assert_int_equal(to - from, 30 * 86400 * S);
+	assert_int_equal(av_month_range(2026, 12, TZ_CN, &from, &to), 0);
+	assert_int_equal(to - from, 31 * 86400 * S);
+	assert_int_equal(av_month_range(2026, 2, TZ_CN, &from, &to), 0);
+	assert_int_equal(to - from, 28 * 86400 * S);
+	assert_int_equal(av_month_range(2028, 2, TZ_CN, &from, &to), 0);
+	assert_int_equal(to - from, 29 * 86400 * S);
+	assert_int_equal(av_month_range(2026, 13, TZ_CN, &from, &to), -1);
+	assert_int_equal(av_day_range(2026, 11, 27, TZ_CN, &from, &to), 0);
+	assert_int_equal(to - from, 86400 * S);
+}
+
+/* 99.99 % leaves 259.2 s in 30 days, 267.84 s in 31, 241.92 s in 28. */
+static void
+test_budgets(void **state)
+{
+	struct av_result r;
+
+	(void)state;
+	r = one_outage(2026, 11, 86400, 240, 0.9999);
+	assert_int_equal(r.met, 1);
+	assert_int_equal(r.down_ms, 240 * S);
+	assert_int_equal(r.outages, 1);
+	assert_true(fabs(r.budget_ms - 259200.0) < 0.5);
+	assert_true(fabs(r.budget_left_ms - 19200.0) < 0.5);
+	assert_true(fabs(r.mttr_ms - 240000.0) < 0.5);
+	r = one_outage(2026, 11, 86400, 270, 0.9999);
+	assert_int_equal(r.met, 0);
+	assert_true(r.budget_left_ms < 0);
+
+	r = one_outage(2026, 10, 86400, 265, 0.9999);	/* 31 days */
+	assert_int_equal(r.met, 1);
+	assert_true(fabs(r.budget_ms - 267840.0) < 0.5);
+	r = one_outage(2026, 10, 86400, 270, 0.9999);
+	assert_int_equal(r.met, 0);
+
+	r = one_outage(2026, 2, 86400, 240, 0.9999);	/* 28 days */
+	assert_int_equal(r.met, 1);
+	assert_true(fabs(r.budget_ms - 241920.0) < 0.5);
+	r = one_outage(2026, 2, 86400, 245, 0.9999);
+	assert_int_equal(r.met, 0);
+
+	/* Fault time under one day a year is a far looser target. */
+	r = one_outage(2026, 11, 86400, 3600, 0.99);
+	assert_int_equal(r.met, 1);
+}
+
+/* An outage from 23:59:30 to 00:00:30 is split between the months. */
+static void
+test_month_boundary_split(void **state)
+{
+	int64_t	 f10, t10, f11, t11;
+	struct av_change ch[3];
+	struct av_result a, b;
+
+	(void)state;
+	assert_int_equal(av_month_range(2026, 10, TZ_CN, &f10, &t10), 0);
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &f11, &t11), 0);
+	assert_int_equal(t10, f11);
+	ch[0] = (struct av_change){ f10, AV_UP };
+	ch[1] = (struct av_change){ t10 - 30 * S, AV_DOWN };
+	ch[2] = (struct av_change){ t10 + 30 * S, AV_UP };
+	av_compute(ch, 3, NULL, 0, f10, t10, 0.9999, &a);
+	av_compute(ch, 3, NULL, 0, f11, t11, 0.9999, &b);
+	assert_int_equal(a.down_ms, 30 * S);
+	assert_int_equal(b.down_ms, 30 * S);
+	/* Still one outage each side; repaired in November, 60 s long. */
+	assert_int_equal(a.outages, 1);
+	assert_int_equal(a.outages_ended, 0);
+	assert_true(isnan(a.mttr_ms));
+	assert_int_equal(b.outages, 1);
+	assert_int_equal(b.outages_ended, 1);
+	assert_true(fabs(b.mttr_ms - 60000.0) < 0.5);
+	assert_int_equal(b.longest_ms, 30 * S);
+}
+
+static void
+test_maintenance_and_unknown(void **state)
+{
+	int64_t	 from = 0, to = 1000 * S;
+	struct av_change ch[] = {
+		{ 0, AV_UP },
+		{ 100 * S, AV_DOWN },	/* 100-150 inside maintenance */
+		{ 150 * S, AV_UP },
+		{ 300 * S, AV_UNKNOWN },	/* agent unreachable 300-400 */
+		{ 400 * S, AV_UP },
+		{ 500 * S, AV_DOWN },	/* 500-510 unplanned */
+		{ 510 * S, AV_UP },
+	};
+	struct av_window w[] = { { 200 * S, 250 * S }, { 90 * S, 160 * S },
+	    { 95 * S, 120 * S }, { 700 * S, 700 * S } };
+	size_t	 nw;
+	struct av_result r;
+
+	(void)state;
+	av_windows_normalize(w, 4, &nw);
+	assert_int_equal(nw, 2);
+	assert_int_equal(w[0].start_ms, 90 * S);
+	assert_int_equal(w[0].end_ms, 160 * S);
+	av_compute(ch, 7, w, nw, from, to, 0.99, &r);
+	assert_int_equal(r.planned_ms, 120 * S);
+	assert_int_equal(r.planned_down_ms, 50 * S);
+	assert_int_equal(r.unknown_ms, 100 * S);
+	assert_int_equal(r.down_ms, 10 * S);
+	assert_int_equal(r.up_ms, 1000 * S - 120 * S - 100 * S - 10 * S);
+	assert_int_equal(r.outages, 1);	/* the planned one is not counted */
+	/* 770 up of 780 seen outside maintenance. */
+	assert_true(fabs(r.availability - 770.0 / 780.0) < 1e-12);
+	/* Charged: (770 + 70 planned-up) / 900 seen. */
+	assert_true(fabs(r.availability_charged - 840.0 / 900.0) < 1e-12);
+	assert_true(fabs(r.coverage - 0.9) < 1e-12);
+	assert_int_equal(r.met, 0);
+}
+
+static void
+test_no_data(void **state)
+{
+	struct av_result r;
+	struct av_change ch[] = { { 0, AV_UNREACHABLE } };
+
+	(void)state;
+	av_compute(NULL, 0, NULL, 0, 0, 1000, 0.9999, &r);
+	assert_true(isnan(r.availability));
+	assert_int_equal(r.met, -1);
+	assert_true(r.coverage == 0.0);
+	av_compute(ch, 1, NULL, 0, 0, 1000, 0.9999, &r);
+	assert_int_equal(r.unreachable_ms, 1000);
+	assert_true(r.coverage == 1.0);
+	assert_true(isnan(r.availability));
+	assert_int_equal(av_compute(NULL, 0, NULL, 0, 10, 5, NAN, &r), -1);
+}
+
+/* Random timelines and windows against a per-second brute force. */
+static void
+test_property_bruteforce(void **state)
+{
+	unsigned int seed = 20261127;
+	int	 iter;
+
+	(void)state;
+	for (iter = 0; iter < 400; iter++) {
+		struct av_change ch[40];
+		struct av_window w[6];
+		size_t	 n = (size_t)(rand_r(&seed) % 40), nw, i;
+		int64_t	 from = rand_r(&seed) % 200, to = from + 1 +
+		    rand_r(&seed) % 1500, t;
+		int64_t	 up = 0, down = 0, unk = 0, unr = 0, pl = 0, pld = 0;
+		int64_t	 plu = 0, outs = 0, prev_state = -1;
+		int	 prev_down_unplanned = 0;
+		struct av_result r;
+
+		for (i = 0; i < n; i++) {
+			ch[i].ts_ms = (i ? ch[i - 1].ts_ms : -100) +
+			    rand_r(&seed) % 120;
+			ch[i].state = (uint8_t)(rand_r(&seed) % AV_STATE_MAX);
+		}
+		nw = (size_t)(rand_r(&seed) % 6);
+		for (i = 0; i < nw; i++) {
+			w[i].start_ms = rand_r(&seed) % 1800 - 50;
+			w[i].end_ms = w[i].start_ms + rand_r(&seed) % 300;
+		}
+		av_windows_normalize(w, nw, &nw);
+		assert_int_equal(av_compute(ch, n, w, nw, from, to, 0.99, &r),
+		    0);
+		/* Brute force, one unit at a time. */
+		for (t = from; t < to; t++) {
+			int	 st = AV_UNKNOWN, inm = 0;
+			size_t	 k;
+
+			for (k = 0; k < n && ch[k].ts_ms <= t; k++)
+				st = ch[k].state;
+			for (k = 0; k < nw; k++)
+				if (w[k].start_ms <= t && t < w[k].end_ms)
+					inm = 1;
+			if (inm) {
+				pl++;
+				if (st == AV_DOWN)
+					pld++;
+				if (st == AV_UP)
+					plu++;
+			} else if (st == AV_UP)
+				up++;
+			else if (st == AV_DOWN)
+				down++;
+			else if (st == AV_UNKNOWN)
+				unk++;
+			else
+				unr++;
+			/* Outages: a run of down with any unplanned unit. */
+			if (st == AV_DOWN && prev_state != AV_DOWN)
+				prev_down_unplanned = 0;
+			if (st == AV_DOWN && !inm && !prev_down_unplanned) {
+				prev_down_unplanned = 1;
+				outs++;
+			}
+			prev_state = st;
+		}
+		assert_int_equal(r.up_ms, up);
+		assert_int_equal(r.down_ms, down);
+		assert_int_equal(r.unknown_ms, unk);
+		assert_int_equal(r.unreachable_ms, unr);
+		assert_int_equal(r.planned_ms, pl);
+		assert_int_equal(r.planned_down_ms, pld);
+		assert_int_equal(r.planned_up_ms, plu);
+		assert_int_equal(r.outages, outs);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_month_ranges),
+		cmocka_unit_test(test_budgets),
+		cmocka_unit_test(test_month_boundary_split),
+		cmocka_unit_test(test_maintenance_and_unknown),
+		cmocka_unit_test(test_no_data),
+		cmocka_unit_test(test_property_bruteforce),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
