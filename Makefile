@@ -34,14 +34,14 @@ COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
-	agent/check_http.c
+	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail
-UNIT_AGENT = test_agent_conf
+UNIT_AGENT = test_agent_conf test_pcapif
 UNIT_COLLECTOR = test_collector_conf
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 

@@ -144,11 +144,55 @@ void		 push_devices_changed(struct agent_conf *);
 void		 push_result(struct fm_result *);
 void		 push_shutdown(void);
 
-/* check_snmp.c, check_icmp.c, check_tcp.c, check_http.c */
+/* pcapif.c: one libpcap handle per interface, shared by arp/presence. */
+struct pcap_watch {
+	void		(*arp)(void *, uint16_t op, const uint8_t *sha,
+			    uint32_t spa, int64_t ts_ms);
+	void		*arg;
+	struct pcap_watch *next;
+};
+
+struct pcap_seen {
+	uint32_t	 ip;		/* network order; 0: a MAC entry */
+	uint8_t		 mac[6];
+	int64_t		 last_ms;
+	uint64_t	 frames;
+};
+
+struct pcapif {
+	char		 name[32];
+	struct pcap	*p;
+	struct event	*ev;
+	uint8_t		 mac[6];	/* ours */
+	uint32_t	 ip;		/* ours, network order */
+	int		 refs;
+	struct pcap_watch *watchers;
+	struct pcap_seen *seen;
+	size_t		 nseen, capseen;
+	uint64_t	 st_frames, st_bad;
+	struct pcapif	*next;
+};
+
+struct pcapif	*pcapif_get(const char *, int promisc);
+void		 pcapif_put(struct pcapif *, struct pcap_watch *);
+void		 pcapif_watch(struct pcapif *, struct pcap_watch *);
+void		 pcapif_frame(struct pcapif *, int64_t ts_ms, const uint8_t *,
+		    size_t);
+int64_t		 pcapif_last_seen(const struct pcapif *, uint32_t ip,
+		    const uint8_t *mac);
+int		 pcapif_inject(struct pcapif *, const void *, size_t);
+int		 pcapif_offline(struct pcapif *, const char *, char *, size_t);
+int		 parse_mac(const char *, uint8_t *);
+void		 format_mac(const uint8_t *, char *, size_t);
+
+/* check_snmp.c, check_icmp.c, check_tcp.c, check_http.c, check_arp.c,
+ * check_presence.c */
 extern const struct probe_ops probe_snmp;
 extern const struct probe_ops probe_icmp;
 extern const struct probe_ops probe_tcp;
 extern const struct probe_ops probe_http;
+extern const struct probe_ops probe_arp;
+extern const struct probe_ops probe_presence;
 int		 snmp_global_init(const char *mibdirs);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);

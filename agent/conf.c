@@ -27,6 +27,8 @@ static const struct probe_ops *const probe_table[CT_MAX] = {
 	[CT_ICMP] = &probe_icmp,
 	[CT_TCP] = &probe_tcp,
 	[CT_HTTP] = &probe_http,
+	[CT_ARP] = &probe_arp,
+	[CT_PRESENCE] = &probe_presence,
 };
 
 const struct probe_ops *
@@ -144,7 +146,7 @@ parse_check(struct cfgerr *e, const config_setting_t *s,
 		if ((t = check_type_parse(type)) == -1)
 			cfgerr_add(e, config_setting_get_member(s, "type"),
 			    "unknown check type '%s' (snmp, icmp, tcp, http, "
-			    "https)", type);
+			    "https, arp, presence)", type);
 		else {
 			cc->type = t;
 			ops = probe_ops_get(t);

@@ -95,6 +95,8 @@ enum check_type {
 	CT_ICMP,
 	CT_TCP,
 	CT_HTTP,
+	CT_ARP,
+	CT_PRESENCE,
 	CT_MAX
 };
 const char	*check_type_name(int);

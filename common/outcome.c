@@ -19,6 +19,8 @@ static const char *const check_type_names[CT_MAX] = {
 	[CT_ICMP] = "icmp",
 	[CT_TCP] = "tcp",
 	[CT_HTTP] = "http",
+	[CT_ARP] = "arp",
+	[CT_PRESENCE] = "presence",
 };
 
 const char *

@@ -84,3 +84,41 @@ class NetnsProbes(FacmonTestCase):
         self.assertNotIn("rtt_ms", c["values"])
         self.ns.ns("sysctl", "-w", "net.ipv4.icmp_echo_ignore_all=0")
         self.wait_check("mute", "ping", "up")
+
+    def test_arp_and_passive_presence(self):
+        self.start_collector()
+        agent = self.start_agent("""
+{ id = "screen"; name = "触摸屏 01"; class = "touch-screen";
+  group = "terminals"; address = "%s";
+  checks = (
+    { id = "arp"; type = "arp"; interface = "%s"; interval = 1;
+      timeout = 0.9; count = 2; spacing = "200ms"; },
+    { id = "seen"; type = "presence"; interface = "%s"; interval = 1;
+      timeout = 0.5; window = "3s"; critical = false; }
+  ); }
+""" % (DEV, self.ns.host_if, self.ns.host_if))
+        mac = self.ns.ns("cat", "/sys/class/net/%s/address" %
+                         self.ns.ns_if).stdout.decode().strip()
+        c = self.wait_check("screen", "arp", "up")
+        self.assertEqual(c["values"]["mac"]["value"], mac)
+        self.assertGreater(c["values"]["rtt_ms"]["value"], 0)
+        # The replies to the ARP check are traffic: the device is present.
+        self.wait_check("screen", "seen", "up")
+
+        # Another device takes the address: reported, still up.
+        self.ns.ns("ip", "link", "set", "dev", self.ns.ns_if, "address",
+                   "02:00:5e:00:53:99")
+        self.wait_check("screen", "arp", "up", pred=lambda c:
+                        c["values"]["mac"]["value"] == "02:00:5e:00:53:99")
+        wait_for(lambda: "MAC address changed from %s to 02:00:5e:00:53:99"
+                 % mac in agent.output(), what="MAC change logged")
+
+        # Gone: ARP fails at once, presence after its window.
+        self.ns.link(False)
+        c = self.wait_check("screen", "arp", "down", timeout=20)
+        self.assertEqual(c["outcome"], "timeout")
+        c = self.wait_check("screen", "seen", "down", timeout=20)
+        self.assertEqual(c["outcome"], "timeout")
+        self.ns.link(True)
+        self.wait_check("screen", "arp", "up", timeout=20)
+        self.wait_check("screen", "seen", "up", timeout=20)
