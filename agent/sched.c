@@ -32,6 +32,7 @@
 static struct device	*devices;
 static int		 ndevices;
 static uint64_t		 st_probes, st_overruns;
+static uint64_t		 sched_gen;	/* bumped when the checks are freed */
 static int64_t		 st_late_max;
 
 static void	sched_fire(evutil_socket_t, short, void *);
@@ -163,6 +164,7 @@ sched_stop(void)
 	free(devices);
 	devices = NULL;
 	ndevices = 0;
+	sched_gen++;
 }
 
 void
@@ -277,6 +279,7 @@ probe_done(struct check *c, struct fm_result *r)
 struct later {
 	struct check	 *c;
 	struct fm_result *r;
+	uint64_t	  gen;
 };
 
 static void
@@ -286,7 +289,12 @@ probe_done_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	probe_done(l->c, l->r);
+	/* The check was freed by a reload in between: drop the result. */
+	if (l->gen != sched_gen) {
+		fm_result_clear(l->r);
+		free(l->r);
+	} else
+		probe_done(l->c, l->r);
 	free(l);
 }
 
@@ -301,6 +309,7 @@ probe_done_later(struct check *c, struct fm_result *r)
 		fatal("malloc");
 	l->c = c;
 	l->r = r;
+	l->gen = sched_gen;
 	if (event_base_once(agent_base, -1, EV_TIMEOUT, probe_done_cb, l,
 	    &tv) == -1)
 		fatalx("event_base_once");
