@@ -338,48 +338,67 @@ icmp_got_error(const uint8_t *icmp, size_t len, const struct sockaddr_in *from)
 	    icmp[1], addr);
 }
 
+#define ICMP_RECV_BATCH	32
+
+/* One received datagram: the IP header first on a raw socket. */
+static void
+icmp_packet(const uint8_t *buf, size_t len, const struct sockaddr_in *from)
+{
+	const uint8_t *icmp = buf;
+
+	if (I.raw) {
+		size_t	 ihl;
+
+		if (len < 20 || (ihl = (size_t)(buf[0] & 0x0f) * 4) < 20 ||
+		    ihl > len) {
+			I.st_bad++;
+			return;
+		}
+		icmp += ihl;
+		len -= ihl;
+	}
+	if (len < ICMP_HDR) {
+		I.st_bad++;
+		return;
+	}
+	if (icmp[0] == ICMP_ECHOREPLY)
+		icmp_got_reply(icmp, len, from);
+	else if (icmp[0] == ICMP_DEST_UNREACH || icmp[0] == ICMP_TIME_EXCEEDED)
+		icmp_got_error(icmp, len, from);
+}
+
 static void
 icmp_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	uint8_t	 buf[2048];
-	struct sockaddr_in from;
-	socklen_t flen;
-	ssize_t	 n;
-	int	 loops;
+	static uint8_t bufs[ICMP_RECV_BATCH][1536];
+	struct sockaddr_in from[ICMP_RECV_BATCH];
+	struct mmsghdr msgs[ICMP_RECV_BATCH];
+	struct iovec iov[ICMP_RECV_BATCH];
+	int	 i, n, loops;
 
 	(void)ev;
 	(void)arg;
-	/* Drain what is there, bounded so other events get their turn. */
-	for (loops = 0; loops < 256; loops++) {
-		const uint8_t *icmp = buf;
-		size_t	 len;
-
-		flen = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-		    &flen);
-		if (n == -1)
+	/*
+	 * One recvmmsg() takes whatever has arrived, up to a batch; a few
+	 * batches per wake-up at most, so other events get their turn.
+	 */
+	for (loops = 0; loops < 8; loops++) {
+		for (i = 0; i < ICMP_RECV_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		if ((n = recvmmsg(fd, msgs, ICMP_RECV_BATCH, MSG_DONTWAIT,
+		    NULL)) <= 0)
 			return;
-		len = (size_t)n;
-		if (I.raw) {
-			size_t ihl;
-
-			if (len < 20 || (ihl = (size_t)(buf[0] & 0x0f) * 4) <
-			    20 || ihl > len) {
-				I.st_bad++;
-				continue;
-			}
-			icmp += ihl;
-			len -= ihl;
-		}
-		if (len < ICMP_HDR) {
-			I.st_bad++;
-			continue;
-		}
-		if (icmp[0] == ICMP_ECHOREPLY)
-			icmp_got_reply(icmp, len, &from);
-		else if (icmp[0] == ICMP_DEST_UNREACH ||
-		    icmp[0] == ICMP_TIME_EXCEEDED)
-			icmp_got_error(icmp, len, &from);
+		for (i = 0; i < n; i++)
+			icmp_packet(bufs[i], msgs[i].msg_len, &from[i]);
+		if (n < ICMP_RECV_BATCH)
+			return;
 	}
 }
 
@@ -468,8 +487,11 @@ icmp_start(struct check *c)
 	st->rtt_sum = st->rtt_min = st->rtt_max = 0;
 	st->unreach = 0;
 	st->send_errno = 0;
-	/* The first echo goes out from the loop, like the rest. */
-	evtimer_add(st->send_ev, &tv);
+	/*
+	 * The first echo goes out now: sending does not end the probe, so
+	 * this keeps the rule that probe_done() comes from the loop.
+	 */
+	icmp_send_cb(-1, 0, st);
 	if (left < 0)
 		left = 0;
 	tv.tv_sec = left / 1000000;

@@ -35,6 +35,8 @@ static uint64_t		 st_probes, st_overruns;
 static uint64_t		 sched_gen;	/* bumped when the checks are freed */
 static int64_t		 st_late_max;
 
+#define SCHED_GRAIN_MAX_US	100000
+
 static void	sched_fire(evutil_socket_t, short, void *);
 
 static void
@@ -118,7 +120,7 @@ sched_start(struct agent_conf *ac)
 			struct check *c = &d->checks[j];
 			const struct probe_ops *ops;
 			char	 key[2 * FM_ID_MAX + 1];
-			int64_t	 ival;
+			int64_t	 ival, gran;
 
 			c->conf = &d->conf->checks[j];
 			c->dev = d;
@@ -136,8 +138,13 @@ sched_start(struct agent_conf *ac)
 			snprintf(key, sizeof(key), "%s/%s", d->conf->id,
 			    c->conf->id);
 			ival = (int64_t)c->conf->interval_ms * 1000;
+			gran = ival / 100;
+			if (gran > SCHED_GRAIN_MAX_US)
+				gran = SCHED_GRAIN_MAX_US;
+			if (gran < 1000)
+				gran = 1000;
 			c->epoch_us = now + (int64_t)(fm_hash32(key) %
-			    (uint32_t)(ival / 1000)) * 1000;
+			    (uint32_t)(ival / gran)) * gran;
 			sched_arm(c, 0);
 		}
 	}
