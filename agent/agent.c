@@ -14,6 +14,7 @@
 
 #include <sys/resource.h>
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ agent_reload(void)
 	push_devices_changed(nc);
 	if (sched_start(nc) == -1)
 		log_warnx("some checks could not start; see above");
+	malloc_trim(0);
 	log_info("configuration reloaded: %d devices", nc->ndevices);
 }
 
@@ -163,6 +165,11 @@ main(int argc, char *argv[])
 	push_init(agent_conf);
 	if (sched_start(agent_conf) == -1)
 		log_warnx("some checks could not start; see above");
+	/*
+	 * Parsing a large configuration leaves freed heap behind (the
+	 * libconfig tree); hand it back, the agent is meant to be small.
+	 */
+	malloc_trim(0);
 	log_info("started: agent %s, %d devices, collector %s:%d",
 	    agent_conf->id, agent_conf->ndevices, agent_conf->collector_host,
 	    agent_conf->collector_port);

@@ -88,4 +88,43 @@ int	 av_day_range(int year, int month, int day, const char *tz,
 	    int64_t *from_ms, int64_t *to_ms);
 const char *av_state_name(int);
 
+/*
+ * Maintenance windows (maint.c).  A rule is one-off (a start and a
+ * duration) or recurring; weekly ("Sun 02:00"), monthly ("1 09:00") and
+ * cron ("0 3 * * 1-5") rules are all held as cron masks and expanded to
+ * windows in the rule's time zone, daylight saving included.  A rule
+ * covers devices, groups and classes by name.
+ */
+struct config_setting_t;
+struct cfgerr;
+
+enum mw_kind { MW_ONCE = 1, MW_CRON };
+
+struct mw_rule {
+	char		 id[64];
+	int		 kind;
+	int64_t		 start_ms;	/* MW_ONCE */
+	int64_t		 duration_ms;
+	uint64_t	 c_min;		/* bit n: minute n */
+	uint32_t	 c_hour;	/* bit n: hour n */
+	uint32_t	 c_dom;		/* bit n: day n (1-31) */
+	uint16_t	 c_mon;		/* bit n: month n (1-12) */
+	uint8_t		 c_dow;		/* bit n: weekday n (0 = Sunday) */
+	int		 dom_any, dow_any;
+	char		 tz[64];
+	char		 reason[256];
+	char		**devices, **groups, **classes;
+	int		 ndevices, ngroups, nclasses;
+};
+
+int	 mw_parse_cron(const char *, struct mw_rule *, char *err, size_t);
+int	 mw_parse_list(struct cfgerr *, const struct config_setting_t *,
+	    const char *default_tz, struct mw_rule **, int *);
+void	 mw_free_list(struct mw_rule *, int);
+int	 mw_covers(const struct mw_rule *, const char *device,
+	    const char *group, const char *cls);
+int	 mw_expand(const struct mw_rule *, int64_t from_ms, int64_t to_ms,
+	    struct av_window **, size_t *n, size_t *cap);
+int	 parse_local_time(const char *, const char *tz, int64_t *ms);
+
 #endif /* FACMON_AVAIL_H */

@@ -26,6 +26,9 @@
 
 #include <cmocka.h>
 
+#include <libconfig.h>
+
+#include "../../common/common.h"
 #include "../../common/avail.h"
 
 #define TZ_CN	"Asia/Shanghai"
@@ -263,6 +266,152 @@ test_property_bruteforce(void **state)
 	}
 }
 
+static size_t
+expand(const char *cron, const char *tz, int y, int m, int64_t dur_s,
+    struct av_window **w)
+{
+	struct mw_rule r;
+	char	 err[256];
+	int64_t	 from, to;
+	size_t	 n = 0, cap = 0;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(mw_parse_cron(cron, &r, err, sizeof(err)), 0);
+	fm_strlcpy(r.tz, tz, sizeof(r.tz));
+	r.duration_ms = dur_s * S;
+	assert_int_equal(av_month_range(y, m, tz, &from, &to), 0);
+	*w = NULL;
+	assert_int_equal(mw_expand(&r, from, to, w, &n, &cap), 0);
+	return n;
+}
+
+static void
+test_cron(void **state)
+{
+	struct av_window *w;
+	struct mw_rule r;
+	char	 err[256];
+	size_t	 n;
+	int64_t	 from, to;
+
+	(void)state;
+	/* Weekdays at 03:00 Beijing time in November 2026: 21 of them. */
+	n = expand("0 3 * * 1-5", TZ_CN, 2026, 11, 1800, &w);
+	assert_int_equal(n, 21);
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &from, &to), 0);
+	/* 2 November (a Monday) 03:00 +08:00 is 1 November 19:00 UTC. */
+	assert_int_equal(w[0].start_ms, from + (86400 + 3 * 3600) * S);
+	assert_int_equal(w[0].end_ms - w[0].start_ms, 1800 * S);
+	free(w);
+	/* Sundays: 1, 8, 15, 22, 29 November. */
+	n = expand("0 2 * * 0", TZ_CN, 2026, 11, 7200, &w);
+	assert_int_equal(n, 5);
+	free(w);
+	/* 7 is Sunday too. */
+	n = expand("0 2 * * 7", TZ_CN, 2026, 11, 7200, &w);
+	assert_int_equal(n, 5);
+	free(w);
+	/* Every 15 minutes on the 1st: 96 windows. */
+	n = expand("*/15 * 1 * *", TZ_CN, 2026, 11, 60, &w);
+	assert_int_equal(n, 96);
+	free(w);
+	/* 02:00 does not exist in New York on 8 March 2026. */
+	n = expand("0 2 * * *", "America/New_York", 2026, 3, 600, &w);
+	assert_int_equal(n, 30);
+	free(w);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(mw_parse_cron("61 * * * *", &r, err, sizeof(err)),
+	    -1);
+	assert_int_equal(mw_parse_cron("0 3 * *", &r, err, sizeof(err)), -1);
+	assert_int_equal(mw_parse_cron("0 3 * * 1-9", &r, err, sizeof(err)),
+	    -1);
+	assert_int_equal(mw_parse_cron("a b c d e", &r, err, sizeof(err)), -1);
+}
+
+/* A Saturday-night window runs into November: one hour counts there. */
+static void
+test_window_across_months(void **state)
+{
+	struct av_window *w = NULL;
+	struct mw_rule r;
+	char	 err[256];
+	size_t	 n = 0, cap = 0;
+	int64_t	 from, to;
+	struct av_change ch[] = { { 0, AV_UP } };
+	struct av_result res;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(mw_parse_cron("0 23 * * 6", &r, err, sizeof(err)), 0);
+	fm_strlcpy(r.tz, TZ_CN, sizeof(r.tz));
+	r.duration_ms = 2 * 3600 * S;
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &from, &to), 0);
+	assert_int_equal(mw_expand(&r, from, to, &w, &n, &cap), 0);
+	av_windows_normalize(w, n, &n);
+	/* 31 Oct 23:00 (into Nov), then the Saturdays 7, 14, 21, 28. */
+	assert_int_equal(n, 5);
+	assert_int_equal(w[0].start_ms, from - 3600 * S);
+	av_compute(ch, 1, w, n, from, to, 0.9999, &res);
+	assert_int_equal(res.planned_ms, (3600 + 4 * 7200) * S);
+	free(w);
+}
+
+static void
+test_rule_config(void **state)
+{
+	config_t cfg;
+	struct cfgerr e;
+	struct mw_rule *rs;
+	int	 n;
+	const char *good =
+	    "m = ( { id = \"patch\"; weekly = \"Sun 02:00\"; "
+	    "duration = \"1h\"; groups = [ \"network\" ]; },\n"
+	    "  { id = \"ups\"; start = \"2026-11-28 02:00\"; "
+	    "duration = \"2h\"; devices = [ \"ups-1\" ]; },\n"
+	    "  { id = \"lift\"; monthly = \"1 09:00\"; duration = 10800; "
+	    "classes = [ \"elevator\" ]; } );\n";
+	const char *bad =
+	    "m = ( { id = \"a\"; weekly = \"Funday 02:00\"; "
+	    "duration = \"1h\"; groups = [ \"g\" ]; },\n"
+	    "  { id = \"a\"; start = \"yesterday\"; duration = 5; },\n"
+	    "  { id = \"c\"; cron = \"0 3 * *\"; weekly = \"Sun 01:00\"; "
+	    "duration = \"1h\"; devices = [ \"d\" ]; bogus = 1; } );\n";
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, good), CONFIG_TRUE);
+	cfgerr_init(&e, "t.conf");
+	assert_int_equal(mw_parse_list(&e, config_lookup(&cfg, "m"), TZ_CN,
+	    &rs, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(rs[1].kind, MW_ONCE);
+	assert_int_equal(rs[1].start_ms, 1795802400000LL);
+	assert_true(mw_covers(&rs[0], "sw1", "network", "switch"));
+	assert_false(mw_covers(&rs[0], "sw1", "wifi", "switch"));
+	assert_true(mw_covers(&rs[2], "lift-3", "lifts", "elevator"));
+	assert_int_equal(rs[2].duration_ms, 3 * 3600 * S);
+	mw_free_list(rs, n);
+	cfgerr_free(&e);
+	config_destroy(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(config_read_string(&cfg, bad), CONFIG_TRUE);
+	cfgerr_init(&e, "t.conf");
+	assert_int_equal(mw_parse_list(&e, config_lookup(&cfg, "m"), TZ_CN,
+	    &rs, &n), -1);
+	/* Every problem, each on its line. */
+	assert_int_equal(e.n, 8);
+	assert_non_null(strstr(e.msgs[0], ":1: weekly 'Funday 02:00'"));
+	assert_non_null(strstr(e.msgs[1], ":2: duplicate maintenance id"));
+	assert_non_null(strstr(e.msgs[2], ":2: 'duration' must be between"));
+	assert_non_null(strstr(e.msgs[3], ":2: start 'yesterday'"));
+	assert_non_null(strstr(e.msgs[4], ":2: maintenance 'a' covers"));
+	assert_non_null(strstr(e.msgs[5], ":3: unknown setting 'bogus'"));
+	mw_free_list(rs, n);
+	cfgerr_free(&e);
+	config_destroy(&cfg);
+}
+
 int
 main(void)
 {
@@ -273,6 +422,9 @@ main(void)
 		cmocka_unit_test(test_maintenance_and_unknown),
 		cmocka_unit_test(test_no_data),
 		cmocka_unit_test(test_property_bruteforce),
+		cmocka_unit_test(test_cron),
+		cmocka_unit_test(test_window_across_months),
+		cmocka_unit_test(test_rule_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
