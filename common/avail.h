@@ -127,4 +127,65 @@ int	 mw_expand(const struct mw_rule *, int64_t from_ms, int64_t to_ms,
 	    struct av_window **, size_t *n, size_t *cap);
 int	 parse_local_time(const char *, const char *tz, int64_t *ms);
 
+/*
+ * The outage journal (ojournal.c): the source of truth for
+ * availability.  Append-only; each record is
+ *
+ *	u32 payload length, u32 CRC-32C of the payload, payload
+ *
+ * after an 8-byte file header "FMOJ" + u32 version.  A torn or corrupt
+ * record ends the readable journal: it is reported, never misread, and
+ * an append truncates it away first.  Payload fields are encoded as on
+ * the wire (wire.h): integers big-endian, strings length-prefixed.
+ */
+enum oj_type {
+	OJ_DEVICE = 1,		/* a device's identity: name, class, group */
+	OJ_STATE,		/* a check or device changed state */
+	OJ_CONFIRM,		/* an outage was confirmed (time to detect) */
+	OJ_ACK,			/* someone acknowledged an outage */
+	OJ_CLASSIFY,		/* planned / unplanned / external, and why */
+	OJ_NOTE,		/* a repair note */
+	OJ_TYPE_MAX
+};
+
+enum oj_class { OJC_UNPLANNED = 0, OJC_PLANNED, OJC_EXTERNAL, OJC_MAX };
+
+struct oj_rec {
+	uint8_t		 type;
+	int64_t		 ts_ms;		/* when it was recorded */
+	char		 device[64];
+	char		 check[64];	/* "" for the device itself */
+	uint8_t		 state;		/* OJ_STATE: enum av_state */
+	uint8_t		 outcome;	/* OJ_STATE: enum probe_result */
+	int64_t		 at_ms;		/* OJ_STATE: the state's start;
+					   others: the outage's start */
+	int64_t		 confirmed_ms;	/* OJ_CONFIRM */
+	uint8_t		 cls;		/* OJ_CLASSIFY: enum oj_class */
+	char		 who[64];
+	char		 text[256];	/* cause, comment, note, reason; or the
+					   device name for OJ_DEVICE */
+	char		 dclass[64];	/* OJ_DEVICE */
+	char		 group[64];	/* OJ_DEVICE */
+	char		 parent[64];	/* OJ_DEVICE: the device it hangs off */
+};
+
+struct oj_stats {
+	uint64_t	 records;
+	uint64_t	 bytes;		/* valid bytes, header included */
+	uint64_t	 torn_bytes;	/* after the last valid record */
+	char		 torn_why[128];
+};
+
+struct ojournal;
+int	 oj_open(const char *path, struct ojournal **, struct oj_stats *,
+	    char *err, size_t errlen);
+int	 oj_append(struct ojournal *, const struct oj_rec *, char *err,
+	    size_t errlen);
+int	 oj_sync(struct ojournal *, char *err, size_t errlen);
+void	 oj_close(struct ojournal *);
+int	 oj_read(const char *path, int (*)(const struct oj_rec *, void *),
+	    void *, struct oj_stats *, char *err, size_t errlen);
+const char *oj_type_name(int);
+const char *oj_class_name(int);
+
 #endif /* FACMON_AVAIL_H */
