@@ -41,7 +41,8 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
-UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal
+UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
+	test_availq
 UNIT_AGENT = test_agent_conf test_pcapif
 UNIT_COLLECTOR = test_collector_conf
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)

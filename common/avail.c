@@ -55,6 +55,10 @@ av_windows_normalize(struct av_window *w, size_t n, size_t *nout)
 {
 	size_t	 i, o = 0;
 
+	if (n == 0) {
+		*nout = 0;
+		return 0;
+	}
 	qsort(w, n, sizeof(*w), wincmp);
 	for (i = 0; i < n; i++) {
 		if (w[i].end_ms <= w[i].start_ms)
@@ -111,7 +115,7 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 	int	 state = AV_UNKNOWN;
 	int64_t	 t, down_start = 0;
 	struct outage o;
-	double	 sum_ended = 0, denom;
+	double	 sum_ended = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&o, 0, sizeof(o));
@@ -200,7 +204,21 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 	}
 	/* An outage still open at the end has not been repaired yet. */
 	outage_close(&o, r, to, 0, &sum_ended);
+	r->ended_sum_ms = sum_ended;
+	av_derive(r, target);
+	return 0;
+}
 
+/*
+ * The ratios and the budget from the sums.  Also used for groups,
+ * whose sums are added up from their devices.
+ */
+void
+av_derive(struct av_result *r, double target)
+{
+	double	 denom;
+
+	r->target = target;
 	/*
 	 * Unreachable time is the parent's outage, not this device's: it
 	 * is left out like unknown time and reported on its own.
@@ -216,8 +234,8 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 	/* Coverage: the share of the period with data of any kind. */
 	r->coverage = r->period_ms > 0 ? (double)(r->period_ms -
 	    r->unknown_ms - r->planned_unseen_ms) / (double)r->period_ms : NAN;
-	r->mttr_ms = r->outages_ended > 0 ? sum_ended / r->outages_ended :
-	    NAN;
+	r->mttr_ms = r->outages_ended > 0 ? r->ended_sum_ms /
+	    r->outages_ended : NAN;
 	r->mtbf_ms = r->outages > 0 ? (double)r->up_ms / r->outages : NAN;
 	if (isnan(target) || isnan(r->availability)) {
 		r->met = -1;
@@ -228,7 +246,6 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 		r->budget_left_ms = r->budget_ms - (double)r->down_ms;
 		r->met = r->availability >= target;
 	}
-	return 0;
 }
 
 /*

@@ -68,6 +68,7 @@ struct av_result {
 	uint32_t	 outages;	/* unplanned, overlapping the period */
 	uint32_t	 outages_ended;	/* of which ended inside the period */
 	int64_t		 longest_ms;	/* longest unplanned outage, clipped */
+	double		 ended_sum_ms;	/* total length of the ended ones */
 	double		 mttr_ms;	/* mean length of the ended ones; NaN */
 	double		 mtbf_ms;	/* up time per outage; NaN with none */
 	double		 target;	/* e.g. 0.9999; NaN: none */
@@ -82,6 +83,7 @@ int	 av_compute(const struct av_change *, size_t n,
 	    const struct av_window *maint, size_t nmaint,
 	    int64_t from_ms, int64_t to_ms, double target,
 	    struct av_result *);
+void	 av_derive(struct av_result *, double target);
 int	 av_month_range(int year, int month, const char *tz,
 	    int64_t *from_ms, int64_t *to_ms);
 int	 av_day_range(int year, int month, int day, const char *tz,
@@ -187,5 +189,75 @@ int	 oj_read(const char *path, int (*)(const struct oj_rec *, void *),
 	    void *, struct oj_stats *, char *err, size_t errlen);
 const char *oj_type_name(int);
 const char *oj_class_name(int);
+
+/*
+ * Availability of a whole site from the outage journal (availq.c): the
+ * devices and their timelines, outage annotations, and the tables per
+ * device, group, class and site.  Groups, classes and the site are
+ * device-time weighted: their availability is the up time of all their
+ * devices over the time those devices were seen, which is also the
+ * evaluation's "normal running rate" (设备正常运行率) of a class.
+ */
+struct aq_outage {
+	char		 device[64];
+	char		 check[64];
+	int64_t		 start_ms;
+	int64_t		 end_ms;	/* 0: still open */
+	int64_t		 confirmed_ms;	/* 0: never confirmed */
+	int64_t		 acked_ms;
+	char		 acked_by[64];
+	uint8_t		 cls;		/* enum oj_class */
+	char		 classified_by[64];
+	char		 cause[256];
+	char		 note[256];
+};
+
+struct aq_device {
+	char		 id[64];
+	char		 name[256];
+	char		 cls[64];
+	char		 group[64];
+	char		 parent[64];
+	struct av_change *tl;
+	size_t		 ntl, captl;
+};
+
+struct aq_target {
+	char		 device[64], group[64], cls[64];	/* one is set */
+	double		 availability;	/* a fraction: 0.9999 */
+};
+
+struct aq {
+	struct aq_device *dev;
+	size_t		 ndev, capdev;
+	size_t		*index;		/* open addressing over dev, by id */
+	size_t		 indexcap;
+	struct aq_outage *out;
+	size_t		 nout, capout;
+	struct oj_stats	 st;
+};
+
+struct aq_row {
+	char		 key[64];	/* device id, group, class or "site" */
+	char		 name[256];
+	int		 ndevices;
+	struct av_result r;
+	int64_t		 external_ms;	/* down time blamed on others */
+	double		 mttd_ms;	/* mean time to detect (confirm) */
+	double		 mtta_ms;	/* mean time to acknowledge */
+};
+
+void	 aq_init(struct aq *);
+void	 aq_free(struct aq *);
+int	 aq_add(struct aq *, const struct oj_rec *);
+int	 aq_load(struct aq *, const char *path, char *err, size_t errlen);
+struct aq_device *aq_device(struct aq *, const char *id);
+double	 aq_target_for(const struct aq_target *, int, const char *device,
+	    const char *group, const char *cls);
+int	 aq_compute(struct aq *, const struct mw_rule *, int nrules,
+	    const struct aq_target *, int ntargets, int64_t from_ms,
+	    int64_t to_ms, struct aq_row **devrows, struct aq_row **grouprows,
+	    size_t *ngroups, struct aq_row **classrows, size_t *nclasses,
+	    struct aq_row *site);
 
 #endif /* FACMON_AVAIL_H */

@@ -1,0 +1,481 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Availability tables from the outage journal (avail.h).  The journal
+ * is read once into per-device timelines and an outage list; any period
+ * is then computed from memory, so the API, the command line and the
+ * monthly report all give the same numbers from the same code.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "avail.h"
+
+void
+aq_init(struct aq *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+void
+aq_free(struct aq *q)
+{
+	size_t	 i;
+
+	for (i = 0; i < q->ndev; i++)
+		free(q->dev[i].tl);
+	free(q->dev);
+	free(q->index);
+	free(q->out);
+	memset(q, 0, sizeof(*q));
+}
+
+static int
+index_rebuild(struct aq *q, size_t cap)
+{
+	size_t	*ix, i;
+
+	if ((ix = malloc(cap * sizeof(*ix))) == NULL)
+		return -1;
+	for (i = 0; i < cap; i++)
+		ix[i] = SIZE_MAX;
+	for (i = 0; i < q->ndev; i++) {
+		size_t	 h = fm_hash32(q->dev[i].id) & (cap - 1);
+
+		while (ix[h] != SIZE_MAX)
+			h = (h + 1) & (cap - 1);
+		ix[h] = i;
+	}
+	free(q->index);
+	q->index = ix;
+	q->indexcap = cap;
+	return 0;
+}
+
+struct aq_device *
+aq_device(struct aq *q, const char *id)
+{
+	size_t	 h;
+
+	if (q->indexcap == 0)
+		return NULL;
+	h = fm_hash32(id) & (q->indexcap - 1);
+	while (q->index[h] != SIZE_MAX) {
+		if (strcmp(q->dev[q->index[h]].id, id) == 0)
+			return &q->dev[q->index[h]];
+		h = (h + 1) & (q->indexcap - 1);
+	}
+	return NULL;
+}
+
+static struct aq_device *
+device_get(struct aq *q, const char *id)
+{
+	struct aq_device *d;
+
+	if ((d = aq_device(q, id)) != NULL)
+		return d;
+	if (q->ndev == q->capdev) {
+		size_t	 nc = q->capdev ? q->capdev * 2 : 64;
+		struct aq_device *nd = realloc(q->dev, nc * sizeof(*nd));
+
+		if (nd == NULL)
+			return NULL;
+		q->dev = nd;
+		q->capdev = nc;
+	}
+	d = &q->dev[q->ndev++];
+	memset(d, 0, sizeof(*d));
+	fm_strlcpy(d->id, id, sizeof(d->id));
+	fm_strlcpy(d->name, id, sizeof(d->name));
+	/* Keep the table at most half full. */
+	if (q->ndev * 2 > q->indexcap) {
+		if (index_rebuild(q, q->indexcap ? q->indexcap * 2 : 128) ==
+		    -1)
+			return NULL;
+	} else {
+		size_t	 h = fm_hash32(id) & (q->indexcap - 1);
+
+		while (q->index[h] != SIZE_MAX)
+			h = (h + 1) & (q->indexcap - 1);
+		q->index[h] = q->ndev - 1;
+	}
+	return d;
+}
+
+static int
+timeline_add(struct aq_device *d, int64_t at, uint8_t state)
+{
+	size_t	 i;
+
+	if (d->ntl == d->captl) {
+		size_t	 nc = d->captl ? d->captl * 2 : 8;
+		struct av_change *n = realloc(d->tl, nc * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		d->tl = n;
+		d->captl = nc;
+	}
+	/* Records come in time order; a late one is slotted in. */
+	i = d->ntl;
+	while (i > 0 && d->tl[i - 1].ts_ms > at) {
+		d->tl[i] = d->tl[i - 1];
+		i--;
+	}
+	d->tl[i].ts_ms = at;
+	d->tl[i].state = state;
+	d->ntl++;
+	return 0;
+}
+
+static struct aq_outage *
+outage_find(struct aq *q, const char *device, const char *check, int64_t at)
+{
+	size_t	 i;
+
+	for (i = q->nout; i > 0; i--) {
+		struct aq_outage *o = &q->out[i - 1];
+
+		if (o->start_ms == at && strcmp(o->device, device) == 0 &&
+		    strcmp(o->check, check) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static struct aq_outage *
+outage_open(struct aq *q, const char *device, const char *check)
+{
+	size_t	 i;
+
+	for (i = q->nout; i > 0; i--) {
+		struct aq_outage *o = &q->out[i - 1];
+
+		if (o->end_ms == 0 && strcmp(o->device, device) == 0 &&
+		    strcmp(o->check, check) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Feed one journal record. */
+int
+aq_add(struct aq *q, const struct oj_rec *r)
+{
+	struct aq_device *d;
+	struct aq_outage *o;
+	int	 prev;
+
+	switch (r->type) {
+	case OJ_DEVICE:
+		if ((d = device_get(q, r->device)) == NULL)
+			return -1;
+		fm_strlcpy(d->name, r->text, sizeof(d->name));
+		fm_strlcpy(d->cls, r->dclass, sizeof(d->cls));
+		fm_strlcpy(d->group, r->group, sizeof(d->group));
+		fm_strlcpy(d->parent, r->parent, sizeof(d->parent));
+		return 0;
+	case OJ_STATE:
+		/* Availability is the device's; checks explain it. */
+		if (r->check[0] != '\0')
+			return 0;
+		if ((d = device_get(q, r->device)) == NULL)
+			return -1;
+		prev = d->ntl ? d->tl[d->ntl - 1].state : AV_UNKNOWN;
+		if (timeline_add(d, r->at_ms, r->state) == -1)
+			return -1;
+		if (r->state == AV_DOWN && prev != AV_DOWN) {
+			if (q->nout == q->capout) {
+				size_t	 nc = q->capout ? q->capout * 2 : 64;
+				struct aq_outage *no = realloc(q->out,
+				    nc * sizeof(*no));
+
+				if (no == NULL)
+					return -1;
+				q->out = no;
+				q->capout = nc;
+			}
+			o = &q->out[q->nout++];
+			memset(o, 0, sizeof(*o));
+			fm_strlcpy(o->device, r->device, sizeof(o->device));
+			o->start_ms = r->at_ms;
+			fm_strlcpy(o->cause, r->text, sizeof(o->cause));
+		} else if (r->state != AV_DOWN && prev == AV_DOWN &&
+		    (o = outage_open(q, r->device, "")) != NULL)
+			o->end_ms = r->at_ms;
+		return 0;
+	case OJ_CONFIRM:
+	case OJ_ACK:
+	case OJ_CLASSIFY:
+	case OJ_NOTE:
+		if ((o = outage_find(q, r->device, r->check, r->at_ms)) ==
+		    NULL)
+			return 0;	/* an annotation of a check's outage */
+		if (r->type == OJ_CONFIRM)
+			o->confirmed_ms = r->confirmed_ms;
+		else if (r->type == OJ_ACK && o->acked_ms == 0) {
+			o->acked_ms = r->ts_ms;
+			fm_strlcpy(o->acked_by, r->who, sizeof(o->acked_by));
+		} else if (r->type == OJ_CLASSIFY) {
+			/* The latest word stands; the journal keeps all. */
+			o->cls = r->cls;
+			fm_strlcpy(o->classified_by, r->who,
+			    sizeof(o->classified_by));
+		} else if (r->type == OJ_NOTE)
+			fm_strlcpy(o->note, r->text, sizeof(o->note));
+		return 0;
+	}
+	return 0;
+}
+
+static int
+load_cb(const struct oj_rec *r, void *arg)
+{
+	return aq_add(arg, r);
+}
+
+int
+aq_load(struct aq *q, const char *path, char *err, size_t errlen)
+{
+	return oj_read(path, load_cb, q, &q->st, err, errlen);
+}
+
+/* The most specific target: device, then group, then class. */
+double
+aq_target_for(const struct aq_target *t, int n, const char *device,
+    const char *group, const char *cls)
+{
+	double	 by_group = NAN, by_class = NAN;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (device && t[i].device[0] && strcmp(t[i].device, device) == 0)
+			return t[i].availability;
+		if (group && t[i].group[0] && strcmp(t[i].group, group) == 0)
+			by_group = t[i].availability;
+		if (cls && t[i].cls[0] && strcmp(t[i].cls, cls) == 0)
+			by_class = t[i].availability;
+	}
+	return !isnan(by_group) ? by_group : by_class;
+}
+
+static void
+row_add(struct aq_row *a, const struct aq_row *d, double *detect_sum,
+    int *detect_n, double *ack_sum, int *ack_n)
+{
+	struct av_result *x = &a->r;
+	const struct av_result *y = &d->r;
+
+	a->ndevices++;
+	x->period_ms += y->period_ms;
+	x->up_ms += y->up_ms;
+	x->down_ms += y->down_ms;
+	x->unknown_ms += y->unknown_ms;
+	x->unreachable_ms += y->unreachable_ms;
+	x->planned_ms += y->planned_ms;
+	x->planned_down_ms += y->planned_down_ms;
+	x->planned_up_ms += y->planned_up_ms;
+	x->planned_unseen_ms += y->planned_unseen_ms;
+	x->outages += y->outages;
+	x->outages_ended += y->outages_ended;
+	x->ended_sum_ms += y->ended_sum_ms;
+	if (y->longest_ms > x->longest_ms)
+		x->longest_ms = y->longest_ms;
+	a->external_ms += d->external_ms;
+	if (!isnan(d->mttd_ms)) {
+		*detect_sum += d->mttd_ms * y->outages;
+		*detect_n += (int)y->outages;
+	}
+	if (!isnan(d->mtta_ms)) {
+		*ack_sum += d->mtta_ms * y->outages;
+		*ack_n += (int)y->outages;
+	}
+}
+
+struct agg {
+	struct aq_row	 row;
+	double		 dsum, asum;
+	int		 dn, an;
+};
+
+static struct agg *
+agg_get(struct agg **a, size_t *n, size_t *cap, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*a)[i].row.key, key) == 0)
+			return &(*a)[i];
+	if (*n == *cap) {
+		size_t	 nc = *cap ? *cap * 2 : 16;
+		struct agg *na = realloc(*a, nc * sizeof(*na));
+
+		if (na == NULL)
+			return NULL;
+		*a = na;
+		*cap = nc;
+	}
+	memset(&(*a)[*n], 0, sizeof(**a));
+	fm_strlcpy((*a)[*n].row.key, key, sizeof((*a)[*n].row.key));
+	fm_strlcpy((*a)[*n].row.name, key, sizeof((*a)[*n].row.name));
+	return &(*a)[(*n)++];
+}
+
+static void
+agg_finish(struct agg *g, double target)
+{
+	av_derive(&g->row.r, target);
+	g->row.mttd_ms = g->dn ? g->dsum / g->dn : NAN;
+	g->row.mtta_ms = g->an ? g->asum / g->an : NAN;
+}
+
+static int
+rowcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct aq_row *)a)->key,
+	    ((const struct aq_row *)b)->key);
+}
+
+static struct aq_row *
+agg_rows(struct agg *a, size_t n, const struct aq_target *t, int nt,
+    int by_group)
+{
+	struct aq_row *rows = calloc(n ? n : 1, sizeof(*rows));
+	size_t	 i;
+
+	if (rows == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		agg_finish(&a[i], aq_target_for(t, nt, NULL,
+		    by_group ? a[i].row.key : NULL,
+		    by_group ? NULL : a[i].row.key));
+		rows[i] = a[i].row;
+	}
+	qsort(rows, n, sizeof(*rows), rowcmp);
+	return rows;
+}
+
+/*
+ * Every device over [from, to), then groups, classes and the site.
+ * Rows are allocated; the caller frees them.
+ */
+int
+aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
+    const struct aq_target *t, int nt, int64_t from, int64_t to,
+    struct aq_row **devrows, struct aq_row **grouprows, size_t *ngroups,
+    struct aq_row **classrows, size_t *nclasses, struct aq_row *site)
+{
+	struct aq_row *dr;
+	struct agg *ga = NULL, *ca = NULL, sa;
+	size_t	 gn = 0, gcap = 0, cn = 0, ccap = 0, i, k;
+	struct av_window *w = NULL;
+	size_t	 nw, wcap = 0;
+	int	 j, rc = -1;
+
+	if ((dr = calloc(q->ndev ? q->ndev : 1, sizeof(*dr))) == NULL)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	fm_strlcpy(sa.row.key, "site", sizeof(sa.row.key));
+	for (i = 0; i < q->ndev; i++) {
+		struct aq_device *d = &q->dev[i];
+		struct aq_row *row = &dr[i];
+		double	 dsum = 0, asum = 0;
+		int	 dn = 0, an = 0;
+		struct agg *g;
+
+		fm_strlcpy(row->key, d->id, sizeof(row->key));
+		fm_strlcpy(row->name, d->name, sizeof(row->name));
+		nw = 0;
+		for (j = 0; j < nrules; j++)
+			if (mw_covers(&rules[j], d->id, d->group, d->cls) &&
+			    mw_expand(&rules[j], from, to, &w, &nw, &wcap) ==
+			    -1)
+				goto out;
+		/* Outages reclassified as planned count as maintenance. */
+		for (k = 0; k < q->nout; k++) {
+			struct aq_outage *o = &q->out[k];
+			int64_t	 e = o->end_ms ? o->end_ms : to;
+
+			if (strcmp(o->device, d->id) != 0 || o->start_ms >= to ||
+			    e <= from)
+				continue;
+			if (o->cls == OJC_PLANNED) {
+				struct av_window pw = { o->start_ms, e };
+
+				if (nw == wcap) {
+					size_t	 nc = wcap ? wcap * 2 : 16;
+					struct av_window *nwp = realloc(w, nc *
+					    sizeof(*nwp));
+
+					if (nwp == NULL)
+						goto out;
+					w = nwp;
+					wcap = nc;
+				}
+				w[nw++] = pw;
+			} else if (o->cls == OJC_EXTERNAL)
+				row->external_ms += (e < to ? e : to) -
+				    (o->start_ms > from ? o->start_ms : from);
+			if (o->start_ms >= from) {
+				if (o->confirmed_ms) {
+					dsum += (double)(o->confirmed_ms -
+					    o->start_ms);
+					dn++;
+				}
+				if (o->acked_ms) {
+					asum += (double)(o->acked_ms -
+					    o->start_ms);
+					an++;
+				}
+			}
+		}
+		av_windows_normalize(w, nw, &nw);
+		av_compute(d->tl, d->ntl, w, nw, from, to,
+		    aq_target_for(t, nt, d->id, d->group, d->cls), &row->r);
+		row->ndevices = 1;
+		row->mttd_ms = dn ? dsum / dn : NAN;
+		row->mtta_ms = an ? asum / an : NAN;
+
+		if ((g = agg_get(&ga, &gn, &gcap, d->group[0] ? d->group :
+		    "default")) == NULL)
+			goto out;
+		row_add(&g->row, row, &g->dsum, &g->dn, &g->asum, &g->an);
+		if ((g = agg_get(&ca, &cn, &ccap, d->cls[0] ? d->cls :
+		    "other")) == NULL)
+			goto out;
+		row_add(&g->row, row, &g->dsum, &g->dn, &g->asum, &g->an);
+		row_add(&sa.row, row, &sa.dsum, &sa.dn, &sa.asum, &sa.an);
+	}
+	/* Group and class rows have their device counts from row_add. */
+	if ((*grouprows = agg_rows(ga, gn, t, nt, 1)) == NULL ||
+	    (*classrows = agg_rows(ca, cn, t, nt, 0)) == NULL)
+		goto out;
+	*ngroups = gn;
+	*nclasses = cn;
+	agg_finish(&sa, NAN);
+	*site = sa.row;
+	*devrows = dr;
+	dr = NULL;
+	rc = 0;
+out:
+	free(dr);
+	free(ga);
+	free(ca);
+	free(w);
+	return rc;
+}

@@ -1,0 +1,258 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Availability tables from a journal the test writes: a known month with
+ * known outages, maintenance, unknown time and reclassifications, and
+ * every figure checked by hand.
+ */
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../common/common.h"
+#include "../../common/avail.h"
+
+#define TZ_CN	"Asia/Shanghai"
+#define S	1000LL
+
+static char	 path[256];
+static int64_t	 M0, M1;	/* November 2026 in Beijing */
+
+static void
+put(struct ojournal *j, struct oj_rec *r)
+{
+	char	 err[256];
+
+	r->ts_ms = r->at_ms ? r->at_ms : M0;
+	assert_int_equal(oj_append(j, r, err, sizeof(err)), 0);
+}
+
+static void
+device(struct ojournal *j, const char *id, const char *name,
+    const char *cls, const char *group)
+{
+	struct oj_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_DEVICE;
+	fm_strlcpy(r.device, id, sizeof(r.device));
+	fm_strlcpy(r.text, name, sizeof(r.text));
+	fm_strlcpy(r.dclass, cls, sizeof(r.dclass));
+	fm_strlcpy(r.group, group, sizeof(r.group));
+	put(j, &r);
+}
+
+static void
+state(struct ojournal *j, const char *id, int64_t at, int st,
+    const char *cause)
+{
+	struct oj_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_STATE;
+	fm_strlcpy(r.device, id, sizeof(r.device));
+	r.state = (uint8_t)st;
+	r.outcome = st == AV_DOWN ? PR_TIMEOUT : PR_OK;
+	r.at_ms = at;
+	fm_strlcpy(r.text, cause, sizeof(r.text));
+	put(j, &r);
+}
+
+static void
+note(struct ojournal *j, int type, const char *id, int64_t at, int64_t when,
+    int cls)
+{
+	struct oj_rec r;
+	char	 err[256];
+
+	memset(&r, 0, sizeof(r));
+	r.type = (uint8_t)type;
+	fm_strlcpy(r.device, id, sizeof(r.device));
+	r.at_ms = at;
+	r.confirmed_ms = when;
+	r.cls = (uint8_t)cls;
+	fm_strlcpy(r.who, "张工", sizeof(r.who));
+	fm_strlcpy(r.text, "运营商光缆中断", sizeof(r.text));
+	r.ts_ms = when;
+	assert_int_equal(oj_append(j, &r, err, sizeof(err)), 0);
+}
+
+static const struct aq_row *
+find(const struct aq_row *rows, size_t n, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].key, key) == 0)
+			return &rows[i];
+	fail_msg("no row %s", key);
+	return NULL;
+}
+
+static void
+test_month(void **st)
+{
+	struct ojournal *j;
+	struct oj_stats os;
+	struct aq q;
+	struct aq_row *dr, *gr, *cr, site;
+	size_t	 ng, nc;
+	char	 err[256];
+	struct aq_target t[] = {
+		{ .cls = "line", .availability = 0.9999 },
+		{ .group = "lines", .availability = 0.9999 },
+		{ .cls = "elevator", .availability = 0.95 },
+		{ .device = "tel", .availability = 0.999 },
+	};
+	struct mw_rule *rules;
+	int	 nrules;
+	const struct aq_row *r;
+	int64_t	 D = 86400 * S;
+
+	(void)st;
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &M0, &M1), 0);
+	unlink(path);
+	assert_int_equal(oj_open(path, &j, &os, err, sizeof(err)), 0);
+	device(j, "tel", "电信专线", "line", "lines");
+	device(j, "mob", "移动专线", "line", "lines");
+	device(j, "lift1", "1号电梯", "elevator", "lifts");
+	device(j, "lift2", "2号电梯", "elevator", "lifts");
+	/* Up since October. */
+	state(j, "tel", M0 - D, AV_UP, "");
+	state(j, "mob", M0 - D, AV_UP, "");
+	state(j, "lift1", M0 - D, AV_UP, "");
+	state(j, "lift2", M0 - D, AV_UP, "");
+	/* tel: a 240 s outage on day 3, confirmed after 3 s, acked at 60 s. */
+	state(j, "tel", M0 + 2 * D, AV_DOWN, "no echo reply");
+	note(j, OJ_CONFIRM, "tel", M0 + 2 * D, M0 + 2 * D + 3 * S, 0);
+	note(j, OJ_ACK, "tel", M0 + 2 * D, M0 + 2 * D + 60 * S, 0);
+	state(j, "tel", M0 + 2 * D + 240 * S, AV_UP, "");
+	/* mob: 300 s down, reclassified as an external (carrier) fault. */
+	state(j, "mob", M0 + 5 * D, AV_DOWN, "timeout");
+	state(j, "mob", M0 + 5 * D + 300 * S, AV_UP, "");
+	note(j, OJ_CLASSIFY, "mob", M0 + 5 * D, M0 + 6 * D, OJC_EXTERNAL);
+	/* lift1: 2 h down, later declared planned; 1 h unknown (agent cut). */
+	state(j, "lift1", M0 + 10 * D, AV_DOWN, "elevator fault");
+	state(j, "lift1", M0 + 10 * D + 7200 * S, AV_UP, "");
+	note(j, OJ_CLASSIFY, "lift1", M0 + 10 * D, M0 + 11 * D, OJC_PLANNED);
+	state(j, "lift1", M0 + 20 * D, AV_UNKNOWN, "agent unreachable");
+	state(j, "lift1", M0 + 20 * D + 3600 * S, AV_UP, "");
+	/* lift2: down 36 h from day 15, inside a maintenance rule for 2 h. */
+	state(j, "lift2", M0 + 15 * D, AV_DOWN, "fault");
+	state(j, "lift2", M0 + 15 * D + 36 * 3600 * S, AV_UP, "");
+	assert_int_equal(oj_sync(j, err, sizeof(err)), 0);
+	oj_close(j);
+
+	/* Maintenance: lifts on the 16th, 00:00-02:00 Beijing time. */
+	rules = calloc(1, sizeof(*rules));
+	nrules = 1;
+	fm_strlcpy(rules[0].id, "lift-service", sizeof(rules[0].id));
+	rules[0].kind = MW_ONCE;
+	rules[0].start_ms = M0 + 15 * D;
+	rules[0].duration_ms = 7200 * S;
+	rules[0].groups = calloc(1, sizeof(char *));
+	rules[0].groups[0] = strdup("lifts");
+	rules[0].ngroups = 1;
+
+	aq_init(&q);
+	assert_int_equal(aq_load(&q, path, err, sizeof(err)), 0);
+	assert_int_equal(q.ndev, 4);
+	assert_int_equal(q.nout, 4);
+	assert_int_equal(aq_compute(&q, rules, nrules, t, 4, M0, M1, &dr, &gr,
+	    &ng, &cr, &nc, &site), 0);
+
+	r = find(dr, q.ndev, "tel");
+	assert_int_equal(r->r.down_ms, 240 * S);
+	assert_true(fabs(r->r.target - 0.999) < 1e-12);	/* device target */
+	assert_int_equal(r->r.met, 1);
+	assert_true(fabs(r->mttd_ms - 3000.0) < 0.5);
+	assert_true(fabs(r->mtta_ms - 60000.0) < 0.5);
+	assert_string_equal(r->name, "电信专线");
+
+	r = find(dr, q.ndev, "mob");
+	assert_int_equal(r->r.down_ms, 300 * S);
+	assert_int_equal(r->external_ms, 300 * S);
+	assert_int_equal(r->r.met, 0);		/* 300 s > 259.2 s */
+
+	/* Its 2 h outage became planned; the group's window adds 2 h. */
+	r = find(dr, q.ndev, "lift1");
+	assert_int_equal(r->r.down_ms, 0);
+	assert_int_equal(r->r.planned_ms, 4 * 3600 * S);
+	assert_int_equal(r->r.planned_down_ms, 7200 * S);
+	assert_int_equal(r->r.unknown_ms, 3600 * S);
+	assert_int_equal(r->r.outages, 0);
+	assert_true(fabs(r->r.coverage - (double)(30 * D - 3600 * S) /
+	    (double)(30 * D)) < 1e-12);
+
+	r = find(dr, q.ndev, "lift2");
+	assert_int_equal(r->r.planned_ms, 7200 * S);
+	assert_int_equal(r->r.planned_down_ms, 7200 * S);
+	assert_int_equal(r->r.down_ms, 34 * 3600 * S);
+	assert_int_equal(r->r.outages, 1);
+
+	/* Groups: device time added up. */
+	assert_int_equal(ng, 2);
+	r = find(gr, ng, "lines");
+	assert_int_equal(r->ndevices, 2);
+	assert_int_equal(r->r.down_ms, 540 * S);
+	assert_true(fabs(r->r.availability - (1.0 - 540.0 / (2 * 30 * 86400.0)))
+	    < 1e-12);
+	assert_int_equal(r->r.met, 0);	/* 540 s > 2 x 259.2 s */
+	assert_int_equal(r->external_ms, 300 * S);
+	r = find(gr, ng, "lifts");
+	assert_int_equal(r->r.outages, 1);
+	/* The class rate: up time of all elevators over their seen time. */
+	assert_int_equal(nc, 2);
+	r = find(cr, nc, "elevator");
+	{
+		double	 up = (double)(60 * D - 41 * 3600 * S);
+		double	 seen = (double)(60 * D - 7 * 3600 * S);
+
+		assert_true(fabs(r->r.availability - up / seen) < 1e-12);
+	}
+	assert_true(fabs(r->r.target - 0.95) < 1e-12);
+	assert_int_equal(r->r.met, 1);
+	assert_int_equal(site.ndevices, 4);
+	assert_int_equal(site.r.outages, 3);
+	assert_int_equal(site.r.period_ms, 4 * 30 * D);
+
+	free(dr);
+	free(gr);
+	free(cr);
+	aq_free(&q);
+	mw_free_list(rules, nrules);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_month),
+	};
+	int	 rv;
+
+	snprintf(path, sizeof(path), "/tmp/facmon-availq-test.%d",
+	    (int)getpid());
+	rv = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(path);
+	return rv;
+}
