@@ -31,7 +31,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c common/avail.c \
-	common/maint.c common/ojournal.c
+	common/maint.c common/ojournal.c common/availq.c
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
