@@ -11,7 +11,7 @@ DEB_PKGS = build-essential pkg-config \
 	libpcap-dev librrd-dev rrdtool \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
-	python3 iproute2 iputils-ping procps curl
+	python3 iproute2 iputils-ping procps curl fping
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -85,6 +85,18 @@ $(addprefix $(B)/asan/tests/,$(UNIT_COLLECTOR)): $(B)/asan/tests/%: \
 
 unit: $(UNIT_BINS)
 
+# Benchmarks (bench/RESULTS.md); minutes, not part of make check.
+BENCH_PKGS = fping
+
+$(B)/bench-avail: $(call obj,bench/avail.c $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+.PHONY: bench
+bench: deps
+	@sh tools/deps.sh $(BENCH_PKGS)
+	@$(MAKE) --no-print-directory all $(B)/bench-avail
+	@/usr/bin/python3 bench/run.py
+
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
@@ -93,7 +105,7 @@ run: deps
 	@sh tools/run-demo.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(B)/bench-avail
 	@/usr/bin/python3 tests/run.py
 
 clean:

@@ -383,14 +383,56 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 	struct aq_row *dr;
 	struct agg *ga = NULL, *ca = NULL, sa;
 	size_t	 gn = 0, gcap = 0, cn = 0, ccap = 0, i, k;
-	struct av_window *w = NULL;
-	size_t	 nw, wcap = 0;
+	struct av_window *w = NULL, **rw = NULL;
+	size_t	 nw, wcap = 0, *rn = NULL, *ofirst = NULL, *olist = NULL;
 	int	 j, rc = -1;
 
 	if ((dr = calloc(q->ndev ? q->ndev : 1, sizeof(*dr))) == NULL)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	fm_strlcpy(sa.row.key, "site", sizeof(sa.row.key));
+	/*
+	 * Each rule is expanded once for the period, not once per device
+	 * it covers: expansion walks the calendar.
+	 */
+	if ((rw = calloc((size_t)(nrules ? nrules : 1), sizeof(*rw))) ==
+	    NULL || (rn = calloc((size_t)(nrules ? nrules : 1),
+	    sizeof(*rn))) == NULL)
+		goto out;
+	for (j = 0; j < nrules; j++) {
+		size_t	 cap = 0;
+
+		if (mw_expand(&rules[j], from, to, &rw[j], &rn[j], &cap) == -1)
+			goto out;
+	}
+	/* The outages of each device, by a counting sort on the device. */
+	if ((ofirst = calloc(q->ndev + 1, sizeof(*ofirst))) == NULL ||
+	    (olist = calloc(q->nout ? q->nout : 1, sizeof(*olist))) == NULL)
+		goto out;
+	for (k = 0; k < q->nout; k++) {
+		struct aq_device *od = aq_device(q, q->out[k].device);
+
+		if (od != NULL)
+			ofirst[od - q->dev + 1]++;
+	}
+	for (i = 0; i < q->ndev; i++)
+		ofirst[i + 1] += ofirst[i];
+	{
+		size_t	*fill = calloc(q->ndev ? q->ndev : 1, sizeof(*fill));
+
+		if (fill == NULL)
+			goto out;
+		for (k = 0; k < q->nout; k++) {
+			struct aq_device *od = aq_device(q, q->out[k].device);
+
+			if (od != NULL) {
+				size_t di = (size_t)(od - q->dev);
+
+				olist[ofirst[di] + fill[di]++] = k;
+			}
+		}
+		free(fill);
+	}
 	for (i = 0; i < q->ndev; i++) {
 		struct aq_device *d = &q->dev[i];
 		struct aq_row *row = &dr[i];
@@ -401,18 +443,29 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 		fm_strlcpy(row->key, d->id, sizeof(row->key));
 		fm_strlcpy(row->name, d->name, sizeof(row->name));
 		nw = 0;
-		for (j = 0; j < nrules; j++)
-			if (mw_covers(&rules[j], d->id, d->group, d->cls) &&
-			    mw_expand(&rules[j], from, to, &w, &nw, &wcap) ==
-			    -1)
-				goto out;
+		for (j = 0; j < nrules; j++) {
+			if (!mw_covers(&rules[j], d->id, d->group, d->cls))
+				continue;
+			for (k = 0; k < rn[j]; k++) {
+				if (nw == wcap) {
+					size_t	 nc = wcap ? wcap * 2 : 16;
+					struct av_window *nwp = realloc(w, nc *
+					    sizeof(*nwp));
+
+					if (nwp == NULL)
+						goto out;
+					w = nwp;
+					wcap = nc;
+				}
+				w[nw++] = rw[j][k];
+			}
+		}
 		/* Outages reclassified as planned count as maintenance. */
-		for (k = 0; k < q->nout; k++) {
-			struct aq_outage *o = &q->out[k];
+		for (k = ofirst[i]; k < ofirst[i + 1]; k++) {
+			struct aq_outage *o = &q->out[olist[k]];
 			int64_t	 e = o->end_ms ? o->end_ms : to;
 
-			if (strcmp(o->device, d->id) != 0 || o->start_ms >= to ||
-			    e <= from)
+			if (o->start_ms >= to || e <= from)
 				continue;
 			if (o->cls == OJC_PLANNED) {
 				struct av_window pw = { o->start_ms, e };
@@ -477,5 +530,12 @@ out:
 	free(ga);
 	free(ca);
 	free(w);
+	if (rw != NULL)
+		for (j = 0; j < nrules; j++)
+			free(rw[j]);
+	free(rw);
+	free(rn);
+	free(ofirst);
+	free(olist);
 	return rc;
 }

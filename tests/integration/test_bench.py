@@ -1,0 +1,21 @@
+# A smoke run of make bench with tiny sizes, so the benchmarks do not rot.
+# It asserts that they run and report, never how fast anything is.
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fmtest import PY, ROOT, FacmonTestCase  # noqa: E402
+
+
+class BenchSmoke(FacmonTestCase):
+    def test_bench_smoke(self):
+        if os.geteuid() != 0:
+            self.skipTest("the ICMP benchmark needs a raw socket")
+        r = subprocess.run([PY, "bench/run.py", "--smoke"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("facmon µs/probe", r.stdout)
+        self.assertIn("| 50 |", r.stdout)
+        self.assertIn("| 200 |", r.stdout)
