@@ -11,7 +11,8 @@ DEB_PKGS = build-essential pkg-config \
 	libpcap-dev librrd-dev rrdtool \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
-	python3 iproute2 iputils-ping procps curl fping
+	python3 iproute2 iputils-ping procps curl fping \
+	smitools snmptrapd
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -50,10 +51,18 @@ UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 sobj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 
-PROGS = $(B)/facmon-agent $(B)/facmon-collector
+# facmon-sim: the simulated service centre (tools/sim/, mibs/).  It needs
+# only libevent and libconfig, and shares common/ with the daemons.
+SIM_SRCS = tools/sim/sim.c tools/sim/ber.c tools/sim/snmp.c \
+	tools/sim/model.c tools/sim/scen.c tools/sim/net.c tools/sim/ctl.c \
+	tools/sim/load.c tools/sim/agentconf.c
+SIM_COMMON = common/log.c common/util.c common/cfgutil.c
+SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
+
+PROGS = $(B)/facmon-agent $(B)/facmon-collector $(B)/facmon-sim
 UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
 
-.PHONY: all deps run check unit clean
+.PHONY: all deps run check unit clean demo-config
 all: $(PROGS)
 
 $(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
@@ -61,6 +70,15 @@ $(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
 
 $(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SIM_LIBS)
+
+# The demo's agent devices are generated from the demo scenario.
+demo-config: $(B)/facmon-sim
+	$(B)/facmon-sim agent-config -f etc/demo/scenario.conf \
+	    >etc/demo/devices.conf.tmp
+	mv etc/demo/devices.conf.tmp etc/demo/devices.conf
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
