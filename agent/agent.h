@@ -35,12 +35,28 @@
  * struct check and struct device below, so a reload can build a new
  * configuration beside the old one and swap only when it is valid.
  */
+#define EXPECT_MAX	32
+#define EXPECT_IN_MAX	8
+
+/* A condition on one value (or every value under a prefix): expect.c. */
+struct expect {
+	char		 value[FM_VNAME_MAX];
+	int		 prefix;	/* "name.*": every value under "name." */
+	double		 in[EXPECT_IN_MAX];
+	int		 nin;
+	double		 min, max;
+	int		 has_contains;
+	char		 contains[128];
+};
+
 struct check_conf {
 	char		 id[FM_ID_MAX];
 	int		 type;		/* enum check_type */
 	int		 interval_ms;
 	int		 timeout_ms;
 	int		 critical;
+	struct expect	*expect;
+	int		 nexpect;
 	void		*opts;		/* type-specific, owned by the type */
 };
 
@@ -137,6 +153,11 @@ void		 probe_done(struct check *, struct fm_result *);
 void		 probe_done_later(struct check *, struct fm_result *);
 void		 sched_stats(uint64_t *probes, uint64_t *overruns,
 		    int64_t *late_us_max);
+
+/* expect.c */
+int		 expect_parse(struct cfgerr *, const config_setting_t *,
+		    struct check_conf *);
+void		 expect_eval(const struct check_conf *, struct fm_result *);
 
 /* push.c */
 int		 push_init(struct agent_conf *);

@@ -58,7 +58,7 @@ static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
-	"timeout", "critical", NULL };
+	"timeout", "critical", "expect", NULL };
 
 static int
 parse_hostport(const char *s, char *host, size_t hlen, int *port)
@@ -162,6 +162,7 @@ parse_check(struct cfgerr *e, const config_setting_t *s,
 		    cc->timeout_ms / 1000.0, cc->interval_ms / 1000.0);
 	cc->critical = 1;
 	cfg_get_bool(e, s, "critical", &cc->critical, 0);
+	expect_parse(e, s, cc);
 	check_check_keys(e, s, ops);
 	if (ops != NULL && ops->parse(e, s, cc, dc) == -1)
 		return;
@@ -352,6 +353,7 @@ agent_conf_free(struct agent_conf *ac)
 
 			if (ops != NULL && dc->checks[j].opts != NULL)
 				ops->free_opts(dc->checks[j].opts);
+			free(dc->checks[j].expect);
 		}
 		free(dc->checks);
 	}

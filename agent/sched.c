@@ -278,6 +278,7 @@ probe_done(struct check *c, struct fm_result *r)
 
 	r->dur_us = d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	c->running = 0;
+	expect_eval(c->conf, r);
 	log_debug("%s/%s: %s %.1fms %s", r->device, r->check,
 	    probe_result_name(r->outcome), r->dur_us / 1000.0, r->msg);
 	push_result(r);

@@ -120,6 +120,7 @@ enum probe_result {
 	PR_TLS,
 	PR_IO_ERROR,
 	PR_INTERNAL,
+	PR_BAD_VALUE,		/* answered, but a value breaks an expectation */
 	PR_MAX
 };
 const char	*probe_result_name(int);

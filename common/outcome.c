@@ -59,6 +59,7 @@ static const char *const probe_result_names[PR_MAX] = {
 	[PR_TLS] = "tls_error",
 	[PR_IO_ERROR] = "io_error",
 	[PR_INTERNAL] = "internal",
+	[PR_BAD_VALUE] = "bad_value",
 };
 
 const char *

@@ -184,3 +184,48 @@ class SnmpV3(FacmonTestCase):
         wait_for(lambda: self.check("ups", "v3")["last_ms"] > last,
                  what="next probe")
         self.assertTrue(agent.alive())
+
+
+class Expect(FacmonTestCase):
+    """A device that answers is not yet one that works: conditions on
+    the values turn an answering check into a failed one."""
+
+    def test_expectations(self):
+        self.start_snmpd()
+        self.start_collector()
+        self.start_agent("""
+{ id = "srv"; class = "server"; group = "servers"; address = "127.0.0.1";
+  checks = (
+    { id = "good"; type = "snmp"; interval = 1; timeout = 0.8; port = %(p)d;
+      get = ( { name = "sysDescr"; oid = "1.3.6.1.2.1.1.1.0"; },
+              { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
+      walk = ( { name = "ifDescr"; oid = "1.3.6.1.2.1.2.2.1.2"; } );
+      expect = ( { value = "sysDescr"; contains = "Linux"; },
+                 { value = "sysUpTime"; min = 0; },
+                 { value = "ifDescr.*"; contains = ""; } ); },
+    { id = "range"; type = "snmp"; interval = 1; timeout = 0.8;
+      port = %(p)d; critical = false;
+      get = ( { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
+      expect = ( { value = "sysUpTime"; max = 0.001; } ); },
+    { id = "rows"; type = "snmp"; interval = 1; timeout = 0.8;
+      port = %(p)d; critical = false;
+      walk = ( { name = "ifDescr"; oid = "1.3.6.1.2.1.2.2.1.2"; } );
+      expect = ( { value = "ifDescr.*"; contains = "eth-nonexistent"; } ); },
+    { id = "missing"; type = "snmp"; interval = 1; timeout = 0.8;
+      port = %(p)d; critical = false;
+      get = ( { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
+      expect = ( { value = "operState"; equals = 1; } ); }
+  ); }
+""" % {"p": self.snmp_port})
+        self.wait_check("srv", "good", "up")
+        c = self.wait_check("srv", "range", "down")
+        self.assertEqual(c["outcome"], "bad_value")
+        self.assertRegex(c["message"], r"^sysUpTime = [0-9.e+]+, expected "
+                         r"<= 0\.001$")
+        # The values are still there: the probe itself worked.
+        self.assertGreater(c["values"]["sysUpTime"]["value"], 0)
+        c = self.wait_check("srv", "rows", "down")
+        self.assertIn('expected containing "eth-nonexistent"', c["message"])
+        c = self.wait_check("srv", "missing", "down")
+        self.assertEqual(c["message"], "no value operState")
+        self.assertEqual(self.device("srv")["state"], "degraded")

@@ -107,6 +107,11 @@ test_good_values(void **state)
 	assert_int_equal(ac->devices[0].checks[0].type, CT_SNMP);
 	assert_int_equal(ac->devices[0].checks[0].interval_ms, 10000);
 	assert_int_equal(ac->devices[0].checks[1].critical, 0);
+	assert_int_equal(ac->devices[0].checks[0].nexpect, 3);
+	assert_string_equal(ac->devices[0].checks[0].expect[1].value,
+	    "ifHCInOctets.");
+	assert_int_equal(ac->devices[0].checks[0].expect[1].prefix, 1);
+	assert_int_equal(ac->devices[0].checks[0].expect[2].nin, 2);
 	assert_int_equal(ac->devices[1].checks[1].interval_ms, 60000);
 	assert_int_equal(ac->devices[1].checks[0].type, CT_HTTP);
 	/* Defaults. */

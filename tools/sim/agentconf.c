@@ -68,6 +68,14 @@ list(const char *what, const char *const *items)
 	fprintf(out, " );\n");
 }
 
+/* A condition on the check's values (see agent/expect.c). */
+static void
+expect(const char *value, const char *cond)
+{
+	fprintf(out, "        expect = ( { value = \"%s\"; %s } );\n", value,
+	    cond);
+}
+
 static const struct device *
 find_model(int m)
 {
@@ -138,6 +146,9 @@ device(const struct device *d)
 		snmp_begin(d, 10);
 		list("get", sys);
 		list("walk", ifw);
+		/* A line is its uplink: interface 1 must be up. */
+		if (d->model == M_LINE)
+			expect("ifOperStatus.1", "equals = 1;");
 		fprintf(out, "      }");
 		break;
 	case M_WLC:
@@ -154,6 +165,8 @@ device(const struct device *d)
 	case M_ELEVATOR:
 		snmp_begin(d, 10);
 		list("get", elev);
+		/* In service is normal(1); fault, maintenance, stopped are not. */
+		expect("operState", "equals = 1;");
 		fprintf(out, "      }");
 		/* In service or not, as the elevator platform reports it. */
 		if ((plat = find_model(M_PLATFORM)) != NULL)
@@ -167,11 +180,14 @@ device(const struct device *d)
 	case M_HVAC:
 		snmp_begin(d, 15);
 		list("get", hvac);
+		expect("faultCode", "equals = 0;");
 		fprintf(out, "      }");
 		break;
 	case M_LED:
 		snmp_begin(d, 10);
 		list("get", led);
+		/* No picture is a wall that does not work: TruthValue true(1). */
+		expect("signalPresent", "equals = 1;");
 		fprintf(out, "      }");
 		if (d->http_port)
 			fprintf(out, ",\n      { id = \"signal\"; type = "
