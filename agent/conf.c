@@ -58,7 +58,7 @@ static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
-	"timeout", "critical", "expect", NULL };
+	"timeout", "critical", "expect_values", NULL };
 
 static int
 parse_hostport(const char *s, char *host, size_t hlen, int *port)

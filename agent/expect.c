@@ -19,10 +19,10 @@
  * values; a probe that met none of them fails with "bad_value", and the
  * message says which value was wrong and what was expected:
  *
- *	expect = ( { value = "operState"; equals = 1; },
- *	           { value = "ifOperStatus.*"; in = [ 1 ]; },
- *	           { value = "failedModules"; max = 3; },
- *	           { value = "sysDescr"; contains = "Linux"; } );
+ *	expect_values = ( { value = "operState"; equals = 1; },
+ *	                  { value = "ifOperStatus.*"; in = [ 1 ]; },
+ *	                  { value = "failedModules"; max = 3; },
+ *	                  { value = "sysDescr"; contains = "Linux"; } );
  *
  * "name.*" applies to every value under that prefix (the rows of a
  * walked column) and needs at least one.  Counters are compared by
@@ -58,14 +58,14 @@ int
 expect_parse(struct cfgerr *e, const config_setting_t *chk,
     struct check_conf *cc)
 {
-	config_setting_t *l = config_setting_get_member(chk, "expect"), *s, *m;
+	config_setting_t *l = config_setting_get_member(chk, "expect_values"), *s, *m;
 	int	 i, k, n, nerr = e->n;
 
 	if (l == NULL)
 		return 0;
 	if (!config_setting_is_list(l)) {
-		cfgerr_add(e, l, "'expect' must be a list ( { value = ...; }, "
-		    "... )");
+		cfgerr_add(e, l, "'expect_values' must be a list ( { value = "
+		    "...; }, ... )");
 		return -1;
 	}
 	n = config_setting_length(l);

@@ -200,21 +200,21 @@ class Expect(FacmonTestCase):
       get = ( { name = "sysDescr"; oid = "1.3.6.1.2.1.1.1.0"; },
               { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
       walk = ( { name = "ifDescr"; oid = "1.3.6.1.2.1.2.2.1.2"; } );
-      expect = ( { value = "sysDescr"; contains = "Linux"; },
+      expect_values = ( { value = "sysDescr"; contains = "Linux"; },
                  { value = "sysUpTime"; min = 0; },
                  { value = "ifDescr.*"; contains = ""; } ); },
     { id = "range"; type = "snmp"; interval = 1; timeout = 0.8;
       port = %(p)d; critical = false;
       get = ( { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
-      expect = ( { value = "sysUpTime"; max = 0.001; } ); },
+      expect_values = ( { value = "sysUpTime"; max = 0.001; } ); },
     { id = "rows"; type = "snmp"; interval = 1; timeout = 0.8;
       port = %(p)d; critical = false;
       walk = ( { name = "ifDescr"; oid = "1.3.6.1.2.1.2.2.1.2"; } );
-      expect = ( { value = "ifDescr.*"; contains = "eth-nonexistent"; } ); },
+      expect_values = ( { value = "ifDescr.*"; contains = "eth-nonexistent"; } ); },
     { id = "missing"; type = "snmp"; interval = 1; timeout = 0.8;
       port = %(p)d; critical = false;
       get = ( { name = "sysUpTime"; oid = "1.3.6.1.2.1.1.3.0"; } );
-      expect = ( { value = "operState"; equals = 1; } ); }
+      expect_values = ( { value = "operState"; equals = 1; } ); }
   ); }
 """ % {"p": self.snmp_port})
         self.wait_check("srv", "good", "up")

@@ -72,7 +72,7 @@ list(const char *what, const char *const *items)
 static void
 expect(const char *value, const char *cond)
 {
-	fprintf(out, "        expect = ( { value = \"%s\"; %s } );\n", value,
+	fprintf(out, "        expect_values = ( { value = \"%s\"; %s } );\n", value,
 	    cond);
 }
 
