@@ -50,11 +50,14 @@ agent_reload(void)
 	}
 	cfgerr_free(&e);
 	sched_stop();
+	trap_stop();
 	agent_conf_free(agent_conf);
 	agent_conf = nc;
 	push_devices_changed(nc);
 	if (sched_start(nc) == -1)
 		log_warnx("some checks could not start; see above");
+	if (trap_start(nc->traps) == -1)
+		log_warnx("the trap receiver could not start everywhere");
 	malloc_trim(0);
 	log_info("configuration reloaded: %d devices", nc->ndevices);
 }
@@ -165,6 +168,8 @@ main(int argc, char *argv[])
 	push_init(agent_conf);
 	if (sched_start(agent_conf) == -1)
 		log_warnx("some checks could not start; see above");
+	if (trap_start(agent_conf->traps) == -1)
+		log_warnx("the trap receiver could not start everywhere");
 	/*
 	 * Parsing a large configuration leaves freed heap behind (the
 	 * libconfig tree); hand it back, the agent is meant to be small.
@@ -181,6 +186,7 @@ main(int argc, char *argv[])
 	    (unsigned long long)probes, (unsigned long long)overruns,
 	    late / 1000.0);
 	sched_stop();
+	trap_stop();
 	push_shutdown();
 	http_global_cleanup();
 	for (i = 0; i < 3; i++)

@@ -70,6 +70,31 @@ struct device_conf {
 	int		 nchecks;
 };
 
+#define TRAP_LISTEN_MAX		4
+#define TRAP_COMMUNITIES_MAX	8
+#define TRAP_USERS_MAX		16
+
+struct trap_user {
+	char		 name[64];
+	char		 engine_id[80];	/* the sender's, hex */
+	char		 auth_proto[16];
+	char		 auth_pass[128];
+	char		 priv_proto[16];
+	char		 priv_pass[128];
+};
+
+/* The trap receiver (trap.c). */
+struct trap_conf {
+	char		 listen[TRAP_LISTEN_MAX][80];
+	int		 nlisten;
+	char		 communities[TRAP_COMMUNITIES_MAX][64];
+	int		 ncommunities;
+	struct trap_user users[TRAP_USERS_MAX];
+	int		 nusers;
+	int		 rate;		/* per source, per second */
+	int		 burst;
+};
+
 struct agent_conf {
 	char		 file[PATH_MAX];
 	char		 id[FM_ID_MAX];
@@ -80,6 +105,7 @@ struct agent_conf {
 	char		 mibdirs[PATH_MAX];
 	struct device_conf *devices;
 	int		 ndevices;
+	struct trap_conf *traps;	/* NULL: no trap receiver */
 };
 
 /* Runtime state of one check. */
@@ -153,6 +179,12 @@ void		 probe_done(struct check *, struct fm_result *);
 void		 probe_done_later(struct check *, struct fm_result *);
 void		 sched_stats(uint64_t *probes, uint64_t *overruns,
 		    int64_t *late_us_max);
+
+/* trap.c */
+int		 trap_conf_parse(struct cfgerr *, const config_setting_t *,
+		    struct agent_conf *);
+int		 trap_start(const struct trap_conf *);
+void		 trap_stop(void);
 
 /* expect.c */
 int		 expect_parse(struct cfgerr *, const config_setting_t *,

@@ -54,7 +54,7 @@ static const char *const device_classes[] = {
 
 static const char *const top_keys[] = { "agent", "devices", NULL };
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
-	"queue", "mibdirs", NULL };
+	"queue", "mibdirs", "traps", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
@@ -147,10 +147,11 @@ parse_check(struct cfgerr *e, const config_setting_t *s,
 			cfgerr_add(e, config_setting_get_member(s, "type"),
 			    "unknown check type '%s' (snmp, icmp, tcp, http, "
 			    "https, arp, presence)", type);
-		else {
+		else if ((ops = probe_ops_get(t)) == NULL)
+			cfgerr_add(e, config_setting_get_member(s, "type"),
+			    "'%s' is not a check type", type);
+		else
 			cc->type = t;
-			ops = probe_ops_get(t);
-		}
 	}
 	cc->interval_ms = 60000;
 	cfg_get_secs(e, s, "interval", &cc->interval_ms, 1000, 86400000, 0);
@@ -245,6 +246,7 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
     struct agent_conf *ac)
 {
 	char	 coll[FM_TEXT_MAX + 8];
+	config_setting_t *t;
 	long long q;
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -269,6 +271,8 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	if (cfg_get_int(e, s, "queue", &q, 100, 10000000, 0) == 1)
 		ac->queue_max = (int)q;
 	cfg_get_str(e, s, "mibdirs", ac->mibdirs, sizeof(ac->mibdirs), 0);
+	if ((t = config_setting_get_member(s, "traps")) != NULL)
+		trap_conf_parse(e, t, ac);
 }
 
 struct agent_conf *
@@ -358,5 +362,6 @@ agent_conf_free(struct agent_conf *ac)
 		free(dc->checks);
 	}
 	free(ac->devices);
+	free(ac->traps);
 	free(ac);
 }

@@ -97,6 +97,7 @@ enum check_type {
 	CT_HTTP,
 	CT_ARP,
 	CT_PRESENCE,
+	CT_TRAP,	/* not a probe: a notification the agent received */
 	CT_MAX
 };
 const char	*check_type_name(int);

@@ -21,6 +21,7 @@ static const char *const check_type_names[CT_MAX] = {
 	[CT_HTTP] = "http",
 	[CT_ARP] = "arp",
 	[CT_PRESENCE] = "presence",
+	[CT_TRAP] = "trap",
 };
 
 const char *

@@ -11,7 +11,8 @@ for _i in range(256):
     _T.append(_c)
 
 HELLO, WELCOME, DEVICES, BATCH, ACK, ERROR = 1, 2, 3, 4, 5, 6
-CT_SNMP, CT_ICMP, CT_TCP, CT_HTTP = 1, 2, 3, 4
+CT_SNMP, CT_ICMP, CT_TCP, CT_HTTP, CT_ARP, CT_PRESENCE, CT_TRAP = \
+    1, 2, 3, 4, 5, 6, 7
 VK_GAUGE, VK_COUNTER, VK_TEXT = 1, 2, 3
 
 
@@ -86,3 +87,41 @@ def _read(sock, n):
             return None
         buf += chunk
     return buf
+
+
+def _str(p, off):
+    n = struct.unpack(">H", p[off:off + 2])[0]
+    return p[off + 2:off + 2 + n].decode("utf-8"), off + 2 + n
+
+
+def parse_batch(p):
+    """A BATCH payload as (session, seq, [result dict])."""
+    session, seq, n = struct.unpack(">QQI", p[:20])
+    off = 20
+    out = []
+    for _ in range(n):
+        r = {}
+        r["device"], off = _str(p, off)
+        r["check"], off = _str(p, off)
+        r["type"], r["outcome"], r["ts_ms"], r["dur_us"] = \
+            struct.unpack(">BBQI", p[off:off + 14])
+        off += 14
+        r["msg"], off = _str(p, off)
+        nv = struct.unpack(">H", p[off:off + 2])[0]
+        off += 2
+        vals = {}
+        for _ in range(nv):
+            name, off = _str(p, off)
+            kind = p[off]
+            off += 1
+            if kind == VK_GAUGE:
+                vals[name] = struct.unpack(">d", p[off:off + 8])[0]
+                off += 8
+            elif kind == VK_COUNTER:
+                vals[name] = struct.unpack(">Qd", p[off:off + 16])
+                off += 16
+            else:
+                vals[name], off = _str(p, off)
+        r["values"] = vals
+        out.append(r)
+    return session, seq, out

@@ -1,0 +1,188 @@
+# SNMP notifications received by the agent: traps v1, v2c and v3 and
+# informs from Debian's snmptrap/snmpinform, bad communities and users
+# refused, a bounded flood rate-limited; each accepted one reaches the
+# collector side as a "trap" result of the device it came from.  The
+# collector side here is a small sink that decodes the agent's batches.
+
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import wire  # noqa: E402
+from fmtest import AGENT, FacmonTestCase, free_port, wait_for  # noqa: E402
+
+ENGINE = "0x" + b"facmon-sender".hex()
+
+
+class Sink:
+    """Accepts the agent, acknowledges batches, keeps every result."""
+
+    def __init__(self):
+        self.results = []
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(4)
+        self.port = self.ls.getsockname()[1]
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        try:
+            conn, _ = self.ls.accept()
+        except OSError:
+            return
+        while True:
+            f = wire.read_frame(conn)
+            if f is None:
+                return
+            t, p = f
+            if t == wire.HELLO:
+                conn.sendall(wire.frame(wire.WELCOME,
+                                        struct.pack(">BQQ", 0, 0, 0)))
+            elif t == wire.BATCH:
+                session, seq, res = wire.parse_batch(p)
+                self.results.extend(res)
+                conn.sendall(wire.frame(wire.ACK,
+                                        struct.pack(">QQ", session, seq)))
+
+    def traps(self):
+        return [r for r in self.results if r["check"] == "trap"]
+
+    def close(self):
+        self.ls.close()
+
+
+def ber_len(n):
+    if n < 128:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def tlv(tag, body):
+    return bytes([tag]) + ber_len(len(body)) + body
+
+
+def ber_int(v):
+    return tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big",
+                                signed=True))
+
+
+def ber_oid(s):
+    parts = [int(x) for x in s.split(".")]
+    body = bytes([parts[0] * 40 + parts[1]])
+    for p in parts[2:]:
+        enc = [p & 0x7f]
+        p >>= 7
+        while p:
+            enc.insert(0, 0x80 | (p & 0x7f))
+            p >>= 7
+        body += bytes(enc)
+    return tlv(0x06, body)
+
+
+def v2c_trap(community, reqid, trap_oid):
+    vbs = tlv(0x30, ber_oid("1.3.6.1.2.1.1.3.0") + tlv(0x43, b"\x01")) + \
+        tlv(0x30, ber_oid("1.3.6.1.6.3.1.1.4.1.0") + ber_oid(trap_oid))
+    pdu = tlv(0xa7, ber_int(reqid) + ber_int(0) + ber_int(0) +
+              tlv(0x30, vbs))
+    return tlv(0x30, ber_int(1) + tlv(0x04, community.encode()) + pdu)
+
+
+class Traps(FacmonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.sink = Sink()
+        self.addCleanup(self.sink.close)
+        self.port = free_port()
+        conf = self.write("agent.conf", """
+agent: {
+  id = "t"; collector = "127.0.0.1:%d"; batch_interval = "100ms";
+  traps: {
+    listen = [ "udp:127.0.0.1:%d" ];
+    communities = [ "public", "lift-gw" ];
+    users = ( { name = "facmon"; engine_id = "%s"; auth_protocol = "SHA";
+                auth_passphrase = "auth-secret-1"; priv_protocol = "AES";
+                priv_passphrase = "priv-secret-1"; } );
+    rate = 20; burst = 40;
+  };
+};
+devices = ( { id = "lift-gw"; name = "电梯网关"; class = "gateway";
+  group = "lifts"; address = "127.0.0.1";
+  checks = ( { id = "tcp"; type = "tcp"; interval = 5; timeout = 1;
+               port = %d; } ); } );
+""" % (self.sink.port, self.port, ENGINE, self.sink.port))
+        self.agent = self.start([AGENT, "-d", "-v", "-f", conf], "agent")
+        wait_for(lambda: "traps: listening" in self.agent.output(),
+                 what="trap listener")
+
+    def snmp(self, *argv):
+        return subprocess.run(list(argv), capture_output=True, text=True,
+                              timeout=20, env=dict(os.environ, MIBS=""))
+
+    def test_versions_and_auth(self):
+        dst = "127.0.0.1:%d" % self.port
+        ent = "1.3.6.1.4.1.32473.1"
+        r = self.snmp("snmptrap", "-v1", "-c", "public", dst, ent,
+                      "127.0.0.1", "6", "17", "", ent + ".9.1", "s",
+                      "电梯 3 故障")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.snmp("snmptrap", "-v2c", "-c", "lift-gw", dst, "",
+                      ent + ".0.1", ent + ".2.1", "i", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # An inform returns only once the agent acknowledged it.
+        r = self.snmp("snmpinform", "-v2c", "-c", "public", "-t", "2",
+                      "-r", "1", dst, "", ent + ".0.2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.snmp("snmptrap", "-v3", "-e", ENGINE, "-u", "facmon", "-l",
+                      "authPriv", "-a", "SHA", "-A", "auth-secret-1", "-x",
+                      "AES", "-X", "priv-secret-1", dst, "", ent + ".0.3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Refused: a wrong community, a wrong v3 key, an unknown user.
+        self.snmp("snmptrap", "-v2c", "-c", "guess", dst, "", ent + ".0.66")
+        self.snmp("snmptrap", "-v3", "-e", ENGINE, "-u", "facmon", "-l",
+                  "authPriv", "-a", "SHA", "-A", "wrong-secret", "-x", "AES",
+                  "-X", "priv-secret-1", dst, "", ent + ".0.67")
+        self.snmp("snmptrap", "-v3", "-e", ENGINE, "-u", "nobody", "-l",
+                  "authNoPriv", "-a", "SHA", "-A", "auth-secret-1", dst, "",
+                  ent + ".0.68")
+        wait_for(lambda: len(self.sink.traps()) >= 4, what="4 traps")
+        time.sleep(0.5)
+        got = {t["values"]["trapOID"]: t for t in self.sink.traps()}
+        self.assertEqual(sorted(got), sorted([
+            ent + ".0.17", ent + ".0.1", ent + ".0.2", ent + ".0.3"]))
+        v1 = got[ent + ".0.17"]
+        self.assertEqual(v1["device"], "lift-gw")
+        self.assertEqual(v1["type"], wire.CT_TRAP)
+        self.assertEqual(v1["values"]["version"], 1)
+        self.assertEqual(v1["values"][ent + ".9.1"], "电梯 3 故障")
+        self.assertEqual(v1["values"]["source"], "127.0.0.1")
+        self.assertEqual(got[ent + ".0.1"]["values"][ent + ".2.1"], 2)
+        self.assertEqual(got[ent + ".0.3"]["values"]["user"], "facmon")
+        self.assertEqual(got[ent + ".0.3"]["values"]["version"], 3)
+        self.assertTrue(self.agent.alive())
+
+    def test_flood_is_rate_limited(self):
+        sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t0 = time.monotonic()
+        for i in range(400):		# bounded: 400 packets, once
+            sk.sendto(v2c_trap("public", i, "1.3.6.1.4.1.32473.1.0.5"),
+                      ("127.0.0.1", self.port))
+        sk.sendto(b"\x30\x03garbage", ("127.0.0.1", self.port))
+        sent_for = time.monotonic() - t0
+        sk.close()
+        wait_for(lambda: len(self.sink.traps()) >= 40, what="the burst")
+        time.sleep(1.0)
+        n = len(self.sink.traps())
+        # The burst, plus the rate for as long as the sending took.
+        self.assertGreaterEqual(n, 40)
+        self.assertLessEqual(n, 40 + 20 * (sent_for + 1.5) + 1)
+        self.assertEqual(self.agent.stop(), 0)
+        out = self.agent.output()
+        self.assertRegex(out, r"traps: received \d+, forwarded %d, bad "
+                         r"community 0, rate-limited [1-9]\d*" % n)
