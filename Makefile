@@ -12,7 +12,7 @@ DEB_PKGS = build-essential pkg-config \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
 	python3 iproute2 iputils-ping procps curl fping \
-	smitools snmptrapd
+	smitools snmptrapd clang-14 libclang-rt-14-dev
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -34,13 +34,14 @@ COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c common/avail.c \
 	common/maint.c common/ojournal.c common/availq.c
 # Everything but main(), so that unit tests link the real code.
-AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c \
+AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
-	collector/state.c collector/http.c
+	collector/state.c collector/http.c collector/journal.c \
+	collector/events.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
@@ -63,7 +64,15 @@ SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
 PROGS = $(B)/facmon-agent $(B)/facmon-collector $(B)/facmon-sim
 UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
 
-.PHONY: all deps run check unit clean demo-config
+# libFuzzer target for the frame decoder (clang); make check runs it for
+# FUZZ_CHECK_SECS, make fuzz for FUZZ_SECS.
+FUZZ_CC ?= clang-14
+FUZZ_SECS ?= 600
+FUZZ_CHECK_SECS ?= 20
+FUZZ_SRCS = tests/fuzz/fuzz_wire.c common/wire.c common/crc32.c \
+	common/util.c common/log.c
+
+.PHONY: all deps run check unit clean soak fuzz fuzz-build demo-config
 all: $(PROGS)
 
 $(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
@@ -123,9 +132,31 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/run-demo.sh
 
+# The bounded fuzz run goes first, so that the test runner's summary
+# line is the last thing make check prints.
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
+
+# The long variants of the transport tests: more kills, longer outages.
+soak: all
+	FACMON_KILLS=20 FACMON_SOAK=1 /usr/bin/python3 tests/run.py \
+	    integration -k durable
+	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k spool
+
+$(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) common/wire.h common/common.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS)
+
+fuzz-build: $(B)/fuzz/fuzz_wire
+
+# A crash exits non-zero and fails the target; the corpus is kept.
+fuzz: fuzz-build
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_wire -max_total_time=$(FUZZ_SECS) -max_len=65536 \
+	    -print_final_stats=1 $(B)/fuzz/corpus
 
 clean:
 	rm -rf $(B)

@@ -101,7 +101,11 @@ struct agent_conf {
 	char		 collector_host[FM_TEXT_MAX];
 	int		 collector_port;
 	int		 batch_ms;	/* how long results wait to be sent */
-	int		 queue_max;	/* unacknowledged results kept */
+	int		 queue_max;	/* results waiting to be spooled */
+	char		 spool_dir[PATH_MAX];
+	long long	 spool_max_bytes;
+	int64_t		 spool_max_age_ms;
+	int		 drain_rate;	/* results a second from the spool */
 	char		 mibdirs[PATH_MAX];
 	struct device_conf *devices;
 	int		 ndevices;

@@ -54,7 +54,8 @@ static const char *const device_classes[] = {
 
 static const char *const top_keys[] = { "agent", "devices", NULL };
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
-	"queue", "mibdirs", "traps", NULL };
+	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_days",
+	"drain_rate", "traps", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
@@ -273,6 +274,22 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	cfg_get_str(e, s, "mibdirs", ac->mibdirs, sizeof(ac->mibdirs), 0);
 	if ((t = config_setting_get_member(s, "traps")) != NULL)
 		trap_conf_parse(e, t, ac);
+	fm_strlcpy(ac->spool_dir, "/var/lib/facmon/spool",
+	    sizeof(ac->spool_dir));
+	if (cfg_get_str(e, s, "spool_dir", ac->spool_dir,
+	    sizeof(ac->spool_dir), 0) == 1 && ac->spool_dir[0] == '\0')
+		cfgerr_add(e, config_setting_get_member(s, "spool_dir"),
+		    "'spool_dir' must not be empty");
+	/* 7 days of the demo centre take about 1.3 GB: see docs/wire.md. */
+	ac->spool_max_bytes = 2LL * 1024 * 1024 * 1024;
+	if (cfg_get_int(e, s, "spool_max_mb", &q, 1, 1LL << 20, 0) == 1)
+		ac->spool_max_bytes = q * 1024 * 1024;
+	ac->spool_max_age_ms = 8LL * 86400 * 1000;
+	if (cfg_get_int(e, s, "spool_max_days", &q, 1, 3650, 0) == 1)
+		ac->spool_max_age_ms = q * 86400 * 1000;
+	ac->drain_rate = 5000;
+	if (cfg_get_int(e, s, "drain_rate", &q, 10, 10000000, 0) == 1)
+		ac->drain_rate = (int)q;
 }
 
 struct agent_conf *

@@ -11,18 +11,28 @@
  */
 
 /*
- * Results from the probes to the collector.
+ * Results from the probes to the collector, through the on-disk spool.
  *
- * Results wait in a queue until the batch timer (or a full batch) sends
- * them.  A sent batch stays in the in-flight list, with its encoded
- * frame, until the collector acknowledges its sequence number; after a
- * reconnect the collector's WELCOME says which sequence it has, the
- * batches up to it are released and the rest are sent again with the
- * same numbers, so the collector can drop what it already has.
+ * Results wait in a queue until the batch timer (or a full batch) makes
+ * them a BATCH frame, numbered (session, sequence).  The frame goes to
+ * the spool (spool.c), which writes and syncs it in its own thread; only
+ * a durable frame is sent.  A sent batch stays until the collector
+ * acknowledges it (meaning: it is in the collector's journal); then it
+ * is released, and a spool file whose batches are all released is
+ * removed.
  *
- * This is where the durable transport lands next: the queue becomes an
- * on-disk spool and the connection becomes TLS.  Until then the queue is
- * bounded in memory and a drop is counted and logged, never silent.
+ * Spooled frames keep their numbers for ever, also across a restart of
+ * the agent, so the collector recognises a batch it already has.  After
+ * a restart the agent takes a new session for new batches and sends the
+ * old ones first: everything goes out in time order.  The backlog is
+ * sent at most at drain_rate results a second so that a long outage
+ * does not flood the collector.
+ *
+ * The spool is bounded by size and age.  When the size bound is hit the
+ * oldest file loses its values (bulk metrics) first, keeping every
+ * outcome; only a file already stripped is dropped whole.  The age bound
+ * drops whole files.  Every drop is counted and reported to the
+ * collector in an EVENT frame.
  */
 
 #include <sys/random.h>
@@ -37,17 +47,38 @@
 #include <event2/dns.h>
 
 #include "agent.h"
+#include "spool.h"
 
 #define PUSH_BATCH_MAX		1000	/* results in one batch */
 #define PUSH_WINDOW		8	/* unacknowledged batches in flight */
 #define PUSH_RETRY_MIN_MS	500
 #define PUSH_RETRY_MAX_MS	30000
 #define PUSH_HELLO_TIMEOUT	10
+#define SEG_MAX			(4U * 1024 * 1024)	/* bytes a spool file */
+#define MEM_MAX			(32U * 1024 * 1024)	/* frames kept in memory */
+
+struct seg {
+	uint64_t	 segno;
+	size_t		 bytes;
+	int		 nbatches;	/* appended to it */
+	int		 nreleased;
+	int		 stripped;
+	int		 busy;		/* a strip or unlink in progress */
+	int64_t		 first_ts;
+	struct seg	*next;
+};
 
 struct batch {
+	uint64_t	 session;
 	uint64_t	 seq;
 	uint32_t	 n;		/* results in it */
-	struct wbuf	 frame;
+	int64_t		 first_ts;
+	uint8_t		*frame;		/* NULL: on disk only */
+	size_t		 len;
+	struct seg	*seg;		/* NULL: not durable (yet) */
+	off_t		 off;
+	int		 durable;
+	int		 loading;
 	struct batch	*next;
 };
 
@@ -59,6 +90,7 @@ static struct {
 	struct bufferevent *bev;
 	struct event	*batch_ev;
 	struct event	*retry_ev;
+	struct event	*rate_ev;
 	enum push_state	 state;
 	int		 retry_ms;
 	uint64_t	 session;
@@ -69,19 +101,30 @@ static struct {
 	struct fm_result **q;
 	size_t		 qcap, qhead, qlen;
 
-	/* Batches sent or waiting to be sent, oldest first. */
+	/* Batches spooled or being spooled, oldest first. */
 	struct batch	*fl_head, *fl_tail;
 	struct batch	*fl_unsent;	/* first batch not written yet */
 	size_t		 fl_count;	/* batches in the list */
 	size_t		 fl_results;	/* results in them */
 	size_t		 fl_sent;	/* batches written, not acknowledged */
+	size_t		 mem;		/* bytes of frames in memory */
+
+	struct seg	*segs, *segs_tail;	/* oldest first */
+	uint64_t	 segno;		/* the one appended to */
+	size_t		 spool_bytes;
+
+	double		 tokens;	/* drain rate bucket, results */
+	int64_t		 tokens_mono;
 
 	uint64_t	 st_results, st_acked, st_dropped, st_batches;
-	uint64_t	 st_connects;
+	uint64_t	 st_connects, st_spool_errors;
+	uint64_t	 st_drop_results, st_drop_values;	/* by policy */
+	uint64_t	 reported_results, reported_values;
 } P;
 
 static void	push_connect(void);
 static void	push_flush(void);
+static void	spool_done(struct sreq *);
 
 static void
 push_drop_oldest(void)
@@ -93,8 +136,8 @@ push_drop_oldest(void)
 	fm_result_clear(r);
 	free(r);
 	if (P.st_dropped++ % 1000 == 0)
-		log_warnx("collector unreachable and the queue is full "
-		    "(%d results): dropping the oldest (%llu dropped so far)",
+		log_warnx("results are made faster than they can be spooled "
+		    "(%d waiting): dropping the oldest (%llu dropped so far)",
 		    P.conf->queue_max, (unsigned long long)P.st_dropped);
 }
 
@@ -102,7 +145,7 @@ void
 push_result(struct fm_result *r)
 {
 	P.st_results++;
-	if (P.qlen + P.fl_results >= (size_t)P.conf->queue_max && P.qlen > 0)
+	if (P.qlen >= (size_t)P.conf->queue_max && P.qlen > 0)
 		push_drop_oldest();
 	if (P.qlen == P.qcap) {
 		size_t	 ncap = P.qcap ? P.qcap * 2 : 1024, i;
@@ -119,50 +162,325 @@ push_result(struct fm_result *r)
 	}
 	P.q[(P.qhead + P.qlen) % P.qcap] = r;
 	P.qlen++;
-	if (P.qlen >= PUSH_BATCH_MAX && P.state == PS_READY)
+	if (P.qlen >= PUSH_BATCH_MAX)
 		push_flush();
 }
 
-/* Move queued results into encoded batches, oldest first. */
+static struct seg *
+seg_new(uint64_t segno)
+{
+	struct seg *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("calloc");
+	s->segno = segno;
+	if (P.segs_tail != NULL)
+		P.segs_tail->next = s;
+	else
+		P.segs = s;
+	P.segs_tail = s;
+	return s;
+}
+
+static void
+seg_unlink(struct seg *s)
+{
+	struct seg **pp;
+	struct sreq *r;
+
+	for (pp = &P.segs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (P.segs_tail == s) {
+		P.segs_tail = NULL;
+		for (struct seg *t = P.segs; t != NULL; t = t->next)
+			P.segs_tail = t;
+	}
+	P.spool_bytes -= s->bytes;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->op = SR_UNLINK;
+	r->segno = s->segno;
+	spool_submit(r);
+	free(s);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	if (b->frame != NULL)
+		P.mem -= b->len;
+	free(b->frame);
+	free(b);
+}
+
+static void
+batch_append(struct batch *b)
+{
+	if (P.fl_tail != NULL)
+		P.fl_tail->next = b;
+	else
+		P.fl_head = b;
+	P.fl_tail = b;
+	if (P.fl_unsent == NULL)
+		P.fl_unsent = b;
+	P.fl_count++;
+	P.fl_results += b->n;
+}
+
+/* Is any batch of s sent and waiting for its ACK? */
+static int
+seg_in_flight(const struct seg *s)
+{
+	const struct batch *b;
+
+	for (b = P.fl_head; b != NULL && b != P.fl_unsent; b = b->next)
+		if (b->seg == s)
+			return 1;
+	return 0;
+}
+
+/* Drop every batch of s that is still in the list: a policy drop. */
+static void
+seg_drop(struct seg *s)
+{
+	struct batch **pp = &P.fl_head, *b, *prev = NULL;
+	uint64_t n = 0;
+
+	while ((b = *pp) != NULL) {
+		if (b->seg != s) {
+			prev = b;
+			pp = &b->next;
+			continue;
+		}
+		*pp = b->next;
+		if (P.fl_tail == b)
+			P.fl_tail = prev;
+		if (P.fl_unsent == b)
+			P.fl_unsent = b->next;
+		P.fl_count--;
+		P.fl_results -= b->n;
+		n += b->n;
+		batch_free(b);
+	}
+	P.st_drop_results += n;
+	log_warnx("spool: bound reached, dropped %llu results of spool file "
+	    "%llu (%llu dropped so far)", (unsigned long long)n,
+	    (unsigned long long)s->segno,
+	    (unsigned long long)P.st_drop_results);
+	seg_unlink(s);
+}
+
+/*
+ * Keep the spool within its bounds: by age, drop the oldest files
+ * whole; by size, strip the oldest file of its values, or drop it whole
+ * if it is stripped already.  A file with batches in flight, or the one
+ * being appended to, is left alone.
+ */
+static void
+spool_enforce(void)
+{
+	int64_t	 now = now_ms();
+	struct seg *s, *next;
+	struct sreq *r;
+
+	for (s = P.segs; s != NULL; s = next) {
+		next = s->next;
+		if (s->busy || s->segno == P.segno || seg_in_flight(s))
+			continue;
+		if (P.conf->spool_max_age_ms > 0 && s->first_ts > 0 &&
+		    now - s->first_ts > P.conf->spool_max_age_ms) {
+			seg_drop(s);
+			continue;
+		}
+		if (P.spool_bytes <= (size_t)P.conf->spool_max_bytes)
+			break;
+		if (!s->stripped) {
+			if ((r = calloc(1, sizeof(*r))) == NULL)
+				fatal("calloc");
+			r->op = SR_STRIP;
+			r->segno = s->segno;
+			r->arg = s;
+			s->busy = 1;
+			spool_submit(r);
+			/* Its size is known when the strip is done. */
+			break;
+		}
+		seg_drop(s);
+	}
+}
+
+/* Move queued results into spooled batches, oldest first. */
 static void
 push_make_batches(void)
 {
 	const struct fm_result *chunk[PUSH_BATCH_MAX];
+	struct wbuf w;
 
-	while (P.qlen > 0 && P.fl_count < PUSH_WINDOW * 4) {
+	while (P.qlen > 0) {
 		struct batch *b;
+		struct sreq *r;
 		uint32_t i, n = P.qlen < PUSH_BATCH_MAX ? (uint32_t)P.qlen :
 		    PUSH_BATCH_MAX;
 
-		if ((b = calloc(1, sizeof(*b))) == NULL)
+		if ((b = calloc(1, sizeof(*b))) == NULL ||
+		    (r = calloc(1, sizeof(*r))) == NULL)
 			fatal("calloc");
+		b->session = P.session;
 		b->seq = P.next_seq++;
 		b->n = n;
 		for (i = 0; i < n; i++)
 			chunk[i] = P.q[(P.qhead + i) % P.qcap];
-		wbuf_init(&b->frame);
-		fm_put_batch(&b->frame, P.session, b->seq, chunk, n);
-		if (b->frame.err)
+		b->first_ts = chunk[0]->ts_ms;
+		wbuf_init(&w);
+		fm_put_batch(&w, P.session, b->seq, chunk, n);
+		if (w.err)
 			fatalx("cannot encode a batch");
 		for (i = 0; i < n; i++) {
-			struct fm_result *r = P.q[P.qhead];
+			struct fm_result *res = P.q[P.qhead];
 
-			fm_result_clear(r);
-			free(r);
+			fm_result_clear(res);
+			free(res);
 			P.qhead = (P.qhead + 1) % P.qcap;
 			P.qlen--;
 		}
-		if (P.fl_tail != NULL)
-			P.fl_tail->next = b;
-		else
-			P.fl_head = b;
-		P.fl_tail = b;
-		if (P.fl_unsent == NULL)
-			P.fl_unsent = b;
-		P.fl_count++;
-		P.fl_results += n;
+		b->frame = w.p;
+		b->len = w.len;
+		P.mem += b->len;
+		if (P.segs_tail == NULL || P.segs_tail->segno != P.segno ||
+		    P.segs_tail->bytes + b->len > SEG_MAX) {
+			if (P.segs_tail != NULL &&
+			    P.segs_tail->segno == P.segno)
+				P.segno++;
+			seg_new(P.segno);
+		}
+		b->seg = P.segs_tail;
+		b->seg->bytes += b->len;
+		b->seg->nbatches++;
+		if (b->seg->first_ts == 0)
+			b->seg->first_ts = b->first_ts;
+		P.spool_bytes += b->len;
+		/* The thread writes a copy: the frame stays ours to send. */
+		r->op = SR_APPEND;
+		r->segno = b->seg->segno;
+		r->arg = b;
+		r->len = b->len;
+		if ((r->data = malloc(b->len)) == NULL)
+			fatal("malloc");
+		memcpy(r->data, b->frame, b->len);
+		spool_submit(r);
+		batch_append(b);
 		P.st_batches++;
 	}
+	spool_enforce();
+}
+
+static int
+batch_exists(const struct batch *x)
+{
+	const struct batch *b;
+
+	for (b = P.fl_head; b != NULL; b = b->next)
+		if (b == x)
+			return 1;
+	return 0;
+}
+
+static void
+spool_done(struct sreq *r)
+{
+	struct batch *b;
+	struct seg *s;
+	size_t	 i;
+
+	switch (r->op) {
+	case SR_APPEND:
+		b = r->arg;
+		if (!batch_exists(b))
+			break;
+		if (r->err) {
+			/*
+			 * Kept in memory and sent all the same: losing it
+			 * now would be worse than not having it on disk.
+			 */
+			if (P.st_spool_errors++ % 100 == 0)
+				log_warnx("spool: cannot write: %s; batches "
+				    "kept in memory only",
+				    strerror(r->err));
+		} else
+			b->off = r->off;
+		b->durable = 1;
+		/* Far behind: the disk copy is enough until it is sent. */
+		if (P.mem > MEM_MAX && r->err == 0 && b != P.fl_unsent) {
+			P.mem -= b->len;
+			free(b->frame);
+			b->frame = NULL;
+		}
+		break;
+	case SR_READ:
+		b = r->arg;
+		if (!batch_exists(b))
+			break;
+		b->loading = 0;
+		if (r->err) {
+			log_warnx("spool: cannot read back batch %llu: %s; "
+			    "dropped", (unsigned long long)b->seq,
+			    strerror(r->err));
+			b->frame = NULL;
+			b->n = 0;	/* sent as nothing: see push_flush */
+			break;
+		}
+		b->frame = r->data;
+		r->data = NULL;
+		P.mem += b->len;
+		break;
+	case SR_STRIP:
+		s = r->arg;
+		s->busy = 0;
+		if (r->err) {
+			log_warnx("spool: cannot strip file %llu: %s",
+			    (unsigned long long)s->segno, strerror(r->err));
+			break;
+		}
+		s->stripped = 1;
+		P.spool_bytes -= s->bytes;
+		s->bytes = 0;
+		for (i = 0; i < r->nstrip; i++)
+			s->bytes += r->strip[i].len;
+		P.spool_bytes += s->bytes;
+		P.st_drop_values += r->nvalues;
+		log_warnx("spool: bound reached, removed %llu values from "
+		    "spool file %llu, outcomes kept",
+		    (unsigned long long)r->nvalues,
+		    (unsigned long long)s->segno);
+		for (b = P.fl_head; b != NULL; b = b->next) {
+			if (b->seg != s)
+				continue;
+			for (i = 0; i < r->nstrip; i++)
+				if (r->strip[i].session == b->session &&
+				    r->strip[i].seq == b->seq)
+					break;
+			if (i == r->nstrip)
+				continue;
+			b->off = r->strip[i].off;
+			b->len = r->strip[i].len;
+			if (b->frame != NULL) {
+				/* Must be read back in its new form. */
+				free(b->frame);
+				b->frame = NULL;
+			}
+		}
+		P.mem = 0;
+		for (b = P.fl_head; b != NULL; b = b->next)
+			if (b->frame != NULL)
+				P.mem += b->len;
+		spool_enforce();
+		break;
+	}
+	spool_req_free(r);
+	push_flush();
 }
 
 static void
@@ -208,20 +526,98 @@ push_send_devices(void)
 	P.devices_dirty = 0;
 }
 
-/* Write what the window allows. */
+static void
+send_drop_event(void)
+{
+	struct fm_agent_event e;
+	struct wbuf w;
+
+	if (P.st_drop_results == P.reported_results &&
+	    P.st_drop_values == P.reported_values)
+		return;
+	memset(&e, 0, sizeof(e));
+	fm_strlcpy(e.kind, "spool-drop", sizeof(e.kind));
+	e.value = P.st_drop_results;
+	e.value2 = P.st_drop_values;
+	snprintf(e.msg, sizeof(e.msg), "spool bound reached: results and "
+	    "values dropped so far");
+	wbuf_init(&w);
+	fm_put_event(&w, &e);
+	if (w.err == 0)
+		bufferevent_write(P.bev, w.p, w.len);
+	wbuf_free(&w);
+	P.reported_results = P.st_drop_results;
+	P.reported_values = P.st_drop_values;
+}
+
+/* Take n results' worth from the drain-rate bucket, if there is. */
+static int
+take_tokens(uint32_t n)
+{
+	int64_t	 now = mono_ms();
+	double	 rate = P.conf->drain_rate, cap = rate > n ? rate : n;
+	struct timeval tv;
+
+	P.tokens += (double)(now - P.tokens_mono) * rate / 1000.0;
+	P.tokens_mono = now;
+	if (P.tokens > cap)
+		P.tokens = cap;
+	if (P.tokens >= n) {
+		P.tokens -= n;
+		return 1;
+	}
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)((n - P.tokens) / rate * 1e6);
+	if (tv.tv_usec > 999999)
+		tv.tv_usec = 999999;
+	if (tv.tv_usec < 1000)
+		tv.tv_usec = 1000;
+	evtimer_add(P.rate_ev, &tv);
+	return 0;
+}
+
+/* Spool what is queued, then send what the window and the rate allow. */
 static void
 push_flush(void)
 {
+	struct sreq *r;
+
+	push_make_batches();
 	if (P.state != PS_READY)
 		return;
 	if (P.devices_dirty)
 		push_send_devices();
-	push_make_batches();
+	send_drop_event();
 	while (P.fl_unsent != NULL && P.fl_sent < PUSH_WINDOW) {
-		bufferevent_write(P.bev, P.fl_unsent->frame.p,
-		    P.fl_unsent->frame.len);
-		P.fl_unsent = P.fl_unsent->next;
+		struct batch *b = P.fl_unsent;
+
+		if (!b->durable)
+			break;		/* in time order: wait for it */
+		if (b->frame == NULL) {
+			if (!b->loading) {
+				if ((r = calloc(1, sizeof(*r))) == NULL)
+					fatal("calloc");
+				r->op = SR_READ;
+				r->segno = b->seg->segno;
+				r->off = b->off;
+				r->len = b->len;
+				r->arg = b;
+				b->loading = 1;
+				spool_submit(r);
+			}
+			break;
+		}
+		if (!take_tokens(b->n))
+			break;
+		bufferevent_write(P.bev, b->frame, b->len);
+		P.fl_unsent = b->next;
 		P.fl_sent++;
+		/* Read back for sending: no need to keep it any longer. */
+		if (P.mem > MEM_MAX) {
+			P.mem -= b->len;
+			free(b->frame);
+			b->frame = NULL;
+		}
 	}
 }
 
@@ -234,25 +630,48 @@ batch_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	push_flush();
 }
 
-/* Release every batch up to and including seq. */
 static void
-push_release(uint64_t seq)
+batch_release(struct batch *b)
 {
-	while (P.fl_head != NULL && P.fl_head->seq <= seq) {
-		struct batch *b = P.fl_head;
+	struct seg *s = b->seg;
 
-		if (b == P.fl_unsent)
-			P.fl_unsent = b->next;
-		else if (P.fl_sent > 0)
-			P.fl_sent--;
-		P.fl_head = b->next;
-		if (P.fl_head == NULL)
-			P.fl_tail = NULL;
-		P.fl_count--;
-		P.fl_results -= b->n;
-		P.st_acked += b->n;
-		wbuf_free(&b->frame);
-		free(b);
+	if (b == P.fl_unsent)
+		P.fl_unsent = b->next;
+	else if (P.fl_sent > 0)
+		P.fl_sent--;
+	P.fl_head = b->next;
+	if (P.fl_head == NULL)
+		P.fl_tail = NULL;
+	P.fl_count--;
+	P.fl_results -= b->n;
+	P.st_acked += b->n;
+	batch_free(b);
+	if (s != NULL && ++s->nreleased == s->nbatches &&
+	    s->segno != P.segno && !s->busy)
+		seg_unlink(s);
+}
+
+/*
+ * The collector acknowledged (session, seq).  ACKs come in the order
+ * the batches were sent, so everything up to it is released; an ACK for
+ * a batch not held (dropped meanwhile) releases nothing.
+ */
+static void
+push_release(uint64_t session, uint64_t seq)
+{
+	struct batch *b;
+
+	for (b = P.fl_head; b != NULL; b = b->next)
+		if (b->session == session && b->seq == seq)
+			break;
+	if (b == NULL)
+		return;
+	while (P.fl_head != NULL) {
+		int	 last = P.fl_head == b;
+
+		batch_release(P.fl_head);
+		if (last)
+			break;
 	}
 }
 
@@ -310,18 +729,20 @@ push_frame(const struct fm_hdr *h, const uint8_t *p)
 		log_info("connected to collector %s:%d (acknowledged up to "
 		    "%llu)", P.conf->collector_host, P.conf->collector_port,
 		    (unsigned long long)w.last_seq);
-		push_release(w.last_seq);
+		/* Only this session's batches are covered by last_seq. */
+		while (P.fl_head != NULL && P.fl_head->session == P.session &&
+		    P.fl_head->seq <= w.last_seq)
+			batch_release(P.fl_head);
 		P.devices_dirty = 1;
 		push_flush();
 		return 0;
 	case FM_ACK:
 		if (P.state != PS_READY ||
-		    fm_get_ack(p, h->len, &a, err, sizeof(err)) == -1 ||
-		    a.session != P.session) {
+		    fm_get_ack(p, h->len, &a, err, sizeof(err)) == -1) {
 			push_disconnect("unexpected or bad ack");
 			return -1;
 		}
-		push_release(a.seq);
+		push_release(a.session, a.seq);
 		push_flush();
 		return 0;
 	case FM_ERROR:
@@ -437,10 +858,62 @@ retry_cb(evutil_socket_t fd, short ev, void *arg)
 		push_connect();
 }
 
+static void
+rate_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	push_flush();
+}
+
+/* A frame found in the spool at start: a batch from an earlier run. */
+static void
+spool_found(uint64_t segno, off_t off, const uint8_t *frame, size_t len)
+{
+	struct fm_batch bt;
+	struct batch *b;
+	char	 err[128];
+
+	if (fm_get_batch(frame + FM_HDR_LEN, len - FM_HDR_LEN, &bt, err,
+	    sizeof(err)) == -1) {
+		log_warnx("spool: file %llu offset %lld: %s; skipped",
+		    (unsigned long long)segno, (long long)off, err);
+		return;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		fatal("calloc");
+	b->session = bt.session;
+	b->seq = bt.seq;
+	b->n = bt.n;
+	b->first_ts = bt.n > 0 ? bt.r[0].ts_ms : 0;
+	fm_batch_free(&bt);
+	b->len = len;
+	b->off = off;
+	b->durable = 1;
+	if (P.segs_tail == NULL || P.segs_tail->segno != segno)
+		seg_new(segno);
+	b->seg = P.segs_tail;
+	b->seg->bytes += len;
+	b->seg->nbatches++;
+	if (b->seg->first_ts == 0)
+		b->seg->first_ts = b->first_ts;
+	P.spool_bytes += len;
+	if (P.mem + len <= MEM_MAX) {
+		if ((b->frame = malloc(len)) == NULL)
+			fatal("malloc");
+		memcpy(b->frame, frame, len);
+		P.mem += len;
+	}
+	batch_append(b);
+}
+
 int
 push_init(struct agent_conf *ac)
 {
 	struct timeval tv;
+	char	 err[256];
+	uint64_t last;
 
 	P.conf = ac;
 	P.retry_ms = PUSH_RETRY_MIN_MS;
@@ -448,13 +921,24 @@ push_init(struct agent_conf *ac)
 	if (getrandom(&P.session, sizeof(P.session), 0) !=
 	    (ssize_t)sizeof(P.session))
 		fatal("getrandom");
+	if (spool_open(agent_base, ac->spool_dir, spool_done, spool_found,
+	    &last, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	/* New batches go to a new file, never after a cut tail. */
+	P.segno = last + 1;
+	if (P.fl_count > 0)
+		log_info("spool: %zu batches (%zu results, %zu bytes) from an "
+		    "earlier run to send", P.fl_count, P.fl_results,
+		    P.spool_bytes);
+	P.tokens_mono = mono_ms();
 	if ((P.dns = evdns_base_new(agent_base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (P.dns = evdns_base_new(agent_base, 0)) == NULL)
 		fatalx("evdns_base_new");
 	if ((P.batch_ev = event_new(agent_base, -1, EV_PERSIST,
 	    batch_timer_cb, NULL)) == NULL ||
-	    (P.retry_ev = evtimer_new(agent_base, retry_cb, NULL)) == NULL)
+	    (P.retry_ev = evtimer_new(agent_base, retry_cb, NULL)) == NULL ||
+	    (P.rate_ev = evtimer_new(agent_base, rate_cb, NULL)) == NULL)
 		fatalx("event_new");
 	tv.tv_sec = ac->batch_ms / 1000;
 	tv.tv_usec = (ac->batch_ms % 1000) * 1000;
@@ -481,21 +965,33 @@ void
 push_shutdown(void)
 {
 	struct batch *b;
+	struct seg *s;
 
-	if (P.qlen + P.fl_results > 0)
-		log_warnx("exiting with %zu results not acknowledged by the "
-		    "collector", P.qlen + P.fl_results);
-	log_info("results %llu, acknowledged %llu, dropped %llu, batches "
-	    "%llu, connects %llu", (unsigned long long)P.st_results,
+	/* What is queued is spooled: it is sent at the next start. */
+	push_make_batches();
+	spool_close();
+	if (P.fl_results > 0)
+		log_info("exiting with %zu results spooled, not yet "
+		    "acknowledged by the collector", P.fl_results);
+	log_info("results %llu, acknowledged %llu, dropped %llu (queue) "
+	    "%llu (spool bound) values dropped %llu, batches %llu, connects "
+	    "%llu, spool errors %llu", (unsigned long long)P.st_results,
 	    (unsigned long long)P.st_acked, (unsigned long long)P.st_dropped,
+	    (unsigned long long)P.st_drop_results,
+	    (unsigned long long)P.st_drop_values,
 	    (unsigned long long)P.st_batches,
-	    (unsigned long long)P.st_connects);
+	    (unsigned long long)P.st_connects,
+	    (unsigned long long)P.st_spool_errors);
 	if (P.bev != NULL)
 		bufferevent_free(P.bev);
 	while ((b = P.fl_head) != NULL) {
 		P.fl_head = b->next;
-		wbuf_free(&b->frame);
+		free(b->frame);
 		free(b);
+	}
+	while ((s = P.segs) != NULL) {
+		P.segs = s->next;
+		free(s);
 	}
 	while (P.qlen > 0) {
 		struct fm_result *r = P.q[P.qhead];
@@ -508,6 +1004,7 @@ push_shutdown(void)
 	free(P.q);
 	event_free(P.batch_ev);
 	event_free(P.retry_ev);
+	event_free(P.rate_ev);
 	evdns_base_free(P.dns, 0);
 	memset(&P, 0, sizeof(P));
 }

@@ -58,8 +58,9 @@ def run_facmon(addrs, rounds, tmp):
     conf = os.path.join(tmp, "agent.conf")
     with open(conf, "w") as f:
         f.write('agent: { id = "bench"; collector = "127.0.0.1:%d"; '
-                'batch_interval = "1s"; };\ndevices = (\n%s\n);\n'
-                % (port, devs))
+                'batch_interval = "1s"; spool_dir = "%s"; };\n'
+                'devices = (\n%s\n);\n'
+                % (port, os.path.join(tmp, "spool"), devs))
     log = open(os.path.join(tmp, "agent.log"), "w")
     agent = subprocess.Popen([AGENT, "-d", "-f", conf], stderr=log)
     try:

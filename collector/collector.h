@@ -67,6 +67,10 @@ struct collector_conf {
 	int		 max_connections;	/* agent connections */
 	int		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_queue;		/* RRD queue length, values */
+	int		 clock_tolerance_ms;	/* agent clock skew allowed */
+	int		 unreachable_ms;	/* agent silent: unreachable */
+	long long	 journal_segment;	/* bytes per journal segment */
+	int		 journal_keep_days;	/* whole segments older go */
 	struct agent_entry *agents;
 	int		 nagents;
 };
@@ -105,6 +109,9 @@ struct check_state {
 	int64_t		 last_ms;	/* wall clock: ts of the last result */
 	uint32_t	 dur_us;
 	int64_t		 arrival_mono;	/* collector clock: last result came */
+	uint64_t	 nresults;	/* every result, late ones too */
+	uint64_t	 nresults_up;	/* of which up: availability */
+	uint64_t	 nresults_unknown;	/* could not probe */
 	struct value_state *values;	/* sorted by name */
 	int		 nvalues;
 };
@@ -171,6 +178,56 @@ struct ingest_stats {
 	uint64_t	 decode_error;
 	uint64_t	 unexpected_frame;
 	uint64_t	 bad_session;
+	uint64_t	 batches_journaled;
+	uint64_t	 batches_backwards;	/* seq below the last: replay */
+	uint64_t	 seq_gaps;		/* seq skipped (agent dropped) */
+	uint64_t	 results_future;	/* beyond the clock tolerance */
+	uint64_t	 results_bad_time;	/* far past or future: refused */
+	uint64_t	 clock_skew_events;
+	uint64_t	 agent_events;		/* EVENT frames from agents */
+	uint64_t	 agents_unreachable;	/* agents now unreachable */
+	uint64_t	 replayed_batches;
+	uint64_t	 replayed_duplicates;
+	uint64_t	 replayed_results;
+	uint64_t	 pending_batches;	/* journaled, not yet acked */
+	uint64_t	 storage_alarm;		/* 1 while the journal fails */
+};
+
+/* The journal (journal.c). */
+enum jrec_type {
+	JR_SEGMENT = 1,		/* first record of each segment */
+	JR_DEVICES,		/* body: a DEVICES payload */
+	JR_BATCH,		/* body: a BATCH payload */
+	JR_SESSIONS		/* body: u32 n, n x (str agent, u64, u64) */
+};
+
+struct journal_stats {
+	uint64_t	 appended;	/* records queued */
+	uint64_t	 records;	/* records durable */
+	uint64_t	 bytes;
+	uint64_t	 fsyncs;	/* group commits */
+	uint64_t	 write_errors;
+	uint64_t	 segments;
+	uint64_t	 pruned;
+	uint64_t	 replayed;	/* records read at start */
+	uint64_t	 replay_torn;	/* torn tails cut at start */
+	uint64_t	 failing;	/* the storage alarm */
+	uint64_t	 last_errno;
+	uint64_t	 pending_bytes;
+	uint64_t	 durable_ticket;
+	uint64_t	 last_ticket;
+};
+
+typedef void	(*journal_replay_cb)(uint8_t type, const char *agent,
+		    int64_t rx_ms, const uint8_t *body, size_t len, void *arg);
+
+/* An event for operators: clock skew, agent unreachable, storage. */
+struct fm_event {
+	uint64_t	 id;
+	int64_t		 ts_ms;
+	char		 kind[32];
+	char		 agent[FM_ID_MAX];
+	char		 msg[FM_TEXT_MAX];
 };
 
 /* One value for the RRD writer; the path is relative to <data_dir>/rrd. */
@@ -180,6 +237,7 @@ struct rrd_item {
 	double		 v;
 	unsigned int	 step;		/* seconds, used when creating */
 	uint32_t	 seq;		/* rrdw.c: keeps arrival order */
+	int		 replay;	/* from the journal: old is no error */
 	char		 path[];
 };
 
@@ -189,6 +247,7 @@ struct rrdw_stats {
 	uint64_t	 queue_max;
 	uint64_t	 written;		/* values given to librrd */
 	uint64_t	 rejected;		/* not newer than the last */
+	uint64_t	 replay_skipped;	/* replayed, already written */
 	uint64_t	 errors;		/* librrd calls that failed */
 	uint64_t	 files_created;
 	uint64_t	 update_calls;
@@ -218,8 +277,30 @@ int		 ingest_init(struct event_base *,
 void		 ingest_reconf(const struct collector_conf *);
 void		 ingest_tick(int64_t now_mono);
 void		 ingest_stop(void);
-int		 ingest_apply_batch(const char *agent, const struct fm_batch *);
+int		 ingest_apply_batch(const char *agent, const struct fm_batch *,
+		    int64_t rx_ms, int replay);
+int		 ingest_replay(void);
 void		 ingest_get_stats(struct ingest_stats *);
+
+/* journal.c */
+int		 journal_open(struct event_base *, const char *data_dir,
+		    void (*durable_cb)(uint64_t), char *err, size_t errlen);
+int		 journal_replay(journal_replay_cb, void *);
+void		 journal_prune(int64_t max_age_ms);
+int		 journal_start(char *err, size_t errlen);
+uint64_t	 journal_append(uint8_t type, const char *agent, int64_t rx_ms,
+		    const uint8_t *body, size_t len, int rotate);
+uint64_t	 journal_last_ticket(void);
+int		 journal_failing(void);
+size_t		 journal_pending_bytes(void);
+void		 journal_close(void);
+void		 journal_get_stats(struct journal_stats *);
+
+/* events.c */
+void		 event_raise(const char *kind, const char *agent,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const struct fm_event *events_since(uint64_t after, size_t *n);
+uint64_t	 events_count(const char *kind);
 
 /* state.c */
 void		 state_init(void);
@@ -228,6 +309,7 @@ void		 state_set_devices(const char *agent, const struct fm_devices *,
 		    int64_t now_wall);
 int		 state_apply_result(const char *agent, const struct fm_result *,
 		    int64_t now_mono);
+void		 state_count_result(const char *agent, const struct fm_result *);
 void		 state_expire(int64_t now_mono, int unknown_after);
 const struct device_state *state_find_device(const char *id);
 const struct check_state *state_find_check(const char *agent,

@@ -36,7 +36,10 @@
 
 static const char *const root_keys[] = { "collector", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
-	"web_dir", "unknown_after", "max_connections", "rrd", "agents", NULL };
+	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
+	"clock_tolerance", "agent_unreachable_after", "journal", NULL };
+static const char *const journal_keys[] = { "segment_size", "keep_days",
+	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
 	NULL };
 static const char *const agent_keys[] = { "id", "description", NULL };
@@ -211,6 +214,25 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 }
 
 static void
+get_journal(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
+{
+	config_setting_t *s = config_setting_get_member(grp, "journal");
+	long long v;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_group(s)) {
+		cfgerr_add(e, s, "'journal' must be a group { ... }");
+		return;
+	}
+	cfg_check_keys(e, s, journal_keys);
+	if (cfg_get_int(e, s, "segment_size", &v, 65536, 1LL << 32, 0) == 1)
+		c->journal_segment = v;
+	if (cfg_get_int(e, s, "keep_days", &v, 1, 3650, 0) == 1)
+		c->journal_keep_days = (int)v;
+}
+
+static void
 get_agents(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 {
 	config_setting_t *s = config_setting_get_member(grp, "agents");
@@ -287,6 +309,10 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->max_connections = DEF_MAX_CONNECTIONS;
 	c->rrd_full_days = DEF_RRD_FULL_DAYS;
 	c->rrd_queue = DEF_RRD_QUEUE;
+	c->clock_tolerance_ms = 10000;
+	c->unreachable_ms = 60000;
+	c->journal_segment = 64LL * 1024 * 1024;
+	c->journal_keep_days = 8;
 
 	if (cfg_load(&cfg, file, e) == -1)
 		goto fail;
@@ -316,7 +342,12 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		c->unknown_after = (int)v;
 	if (cfg_get_int(e, grp, "max_connections", &v, 1, 65536, 0) == 1)
 		c->max_connections = (int)v;
+	cfg_get_secs(e, grp, "clock_tolerance", &c->clock_tolerance_ms, 0,
+	    3600000, 0);
+	cfg_get_secs(e, grp, "agent_unreachable_after", &c->unreachable_ms,
+	    1000, 86400000, 0);
 	get_rrd(e, grp, c);
+	get_journal(e, grp, c);
 	get_agents(e, grp, c);
 	config_destroy(&cfg);
 	if (e->n > nerr) {

@@ -20,6 +20,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -45,6 +46,7 @@
 
 #define API_DEVICES	"/api/v1/devices"
 #define API_STATS	"/api/v1/stats"
+#define API_EVENTS	"/api/v1/events"
 
 static struct evhttp *http;
 static char	 web_dir[PATH_MAX];
@@ -244,6 +246,11 @@ check_json(const struct check_state *c)
 	    "interval_ms", jint(c->interval_ms),
 	    "timeout_ms", jint(c->timeout_ms),
 	    "values", vals);
+	/* Every result counted, late ones too: what availability needs. */
+	json_object_set_new(j, "results", json_pack("{s:o,s:o,s:o}",
+	    "total", jint((int64_t)c->nresults),
+	    "up", jint((int64_t)c->nresults_up),
+	    "unknown", jint((int64_t)c->nresults_unknown)));
 	return j;
 }
 
@@ -310,6 +317,7 @@ api_stats(struct evhttp_request *req)
 	struct ingest_stats is;
 	struct state_stats ss;
 	struct rrdw_stats rs;
+	struct journal_stats js;
 	json_t	*root, *o;
 
 	ingest_get_stats(&is);
@@ -330,7 +338,21 @@ api_stats(struct evhttp_request *req)
 	J(is, batches_deferred); J(is, results); J(is, results_applied);
 	J(is, results_unknown_device); J(is, results_out_of_order);
 	J(is, acks_sent); J(is, malformed);
+	J(is, batches_journaled); J(is, batches_backwards); J(is, seq_gaps);
+	J(is, results_future); J(is, results_bad_time);
+	J(is, clock_skew_events); J(is, agent_events);
+	J(is, agents_unreachable); J(is, replayed_batches);
+	J(is, replayed_duplicates); J(is, replayed_results);
+	J(is, pending_batches); J(is, storage_alarm);
 	json_object_set_new(root, "ingest", o);
+
+	journal_get_stats(&js);
+	o = json_object();
+	J(js, appended); J(js, records); J(js, bytes); J(js, fsyncs);
+	J(js, write_errors); J(js, segments); J(js, pruned); J(js, replayed);
+	J(js, replay_torn); J(js, failing); J(js, pending_bytes);
+	J(js, durable_ticket); J(js, last_ticket);
+	json_object_set_new(root, "journal", o);
 
 	o = json_object();
 	J(is, bad_magic); J(is, bad_version); J(is, bad_type);
@@ -346,7 +368,8 @@ api_stats(struct evhttp_request *req)
 
 	o = json_object();
 	J(rs, queued); J(rs, queue_len); J(rs, queue_max); J(rs, written);
-	J(rs, rejected); J(rs, errors); J(rs, files_created);
+	J(rs, rejected); J(rs, replay_skipped); J(rs, errors);
+	J(rs, files_created);
 	J(rs, update_calls);
 	json_object_set_new(root, "rrd", o);
 
@@ -479,6 +502,41 @@ serve_static(struct evhttp_request *req, const char *rel)
 	evbuffer_free(b);
 }
 
+/* /api/v1/events[?after=ID]: operator events, oldest first. */
+static void
+api_events(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = evhttp_uri_get_query(uri), *v;
+	struct evkeyvalq args;
+	const struct fm_event *ev;
+	unsigned long long after = 0;
+	size_t	 n, i;
+	json_t	*a;
+	char	*end;
+
+	TAILQ_INIT(&args);
+	if (q != NULL && evhttp_parse_query_str(q, &args) == 0 &&
+	    (v = evhttp_find_header(&args, "after")) != NULL) {
+		after = strtoull(v, &end, 10);
+		if (*v == '\0' || *end != '\0') {
+			evhttp_clear_headers(&args);
+			reply_error(req, 400, "Bad Request", "bad 'after'");
+			return;
+		}
+	}
+	evhttp_clear_headers(&args);
+	ev = events_since(after, &n);
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o}",
+		    "id", jint((int64_t)ev[i].id), "ts_ms", jint(ev[i].ts_ms),
+		    "kind", ev[i].kind, "agent", ev[i].agent[0] ?
+		    jstr(ev[i].agent) : json_null(), "message",
+		    jstr(ev[i].msg)));
+	reply_json(req, 200, "OK", a);
+}
+
 static void
 handler(struct evhttp_request *req, void *arg)
 {
@@ -513,6 +571,8 @@ handler(struct evhttp_request *req, void *arg)
 		api_device(req, path + sizeof(API_DEVICES));
 	else if (strcmp(path, API_STATS) == 0)
 		api_stats(req);
+	else if (strcmp(path, API_EVENTS) == 0)
+		api_events(req);
 	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
 		reply_error(req, 404, "Not Found", "no such API endpoint");
 	else if (strcmp(path, "/") == 0)

@@ -15,10 +15,21 @@
  * apply batches, acknowledge them.
  *
  * A connection must say HELLO first, as an agent listed in the config.
- * It then sends DEVICES and BATCHes.  A batch is acknowledged only after
- * it has been applied; a batch with a sequence number already
- * acknowledged for its (agent, session) is acknowledged again without
- * being applied, so an agent that lost an ACK can resend safely.
+ * It then sends DEVICES and BATCHes.  A batch is appended to the journal
+ * (journal.c) and acknowledged only once the journal says it is durable
+ * and it has been applied to state and the RRD queue.  Batches are
+ * pipelined: a connection may have up to PIPELINE_MAX batches waiting
+ * for the journal, so that one fsync covers many of them.  Waiting
+ * batches sit in one global queue in journal order, which is also the
+ * order they are applied in; a connection that goes away leaves its
+ * batches there, to be applied all the same.
+ *
+ * Duplicates are recognised by (agent, session, sequence): the agent
+ * numbers the batches of a session from 1 and keeps its spooled batches'
+ * numbers across its own restarts, so a batch may belong to an older
+ * session than the connection's.  A batch at or below the highest
+ * sequence queued for its session is acknowledged (when durable) and not
+ * applied again.  The sessions are rebuilt from the journal at start.
  *
  * Anything malformed closes the connection: a stream of frames has no
  * way to find the next frame boundary after garbage, and an agent that
@@ -37,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -51,6 +63,11 @@
 #define RETRY_MS		50	/* RRD queue full: try again */
 #define OUTPUT_MAX		(1024 * 1024)	/* unread ACKs: a stuck peer */
 #define SESSIONS_MAX		4096
+#define PIPELINE_MAX		32	/* batches of a connection in the journal */
+#define PENDING_BYTES_MAX	(64U * 1024 * 1024)	/* journal queue */
+#define BAD_PAST_MS		(400LL * 86400 * 1000)	/* older: refused */
+#define BAD_FUTURE_MS		(86400LL * 1000)	/* newer: refused */
+#define SKEW_EVENT_MS		60000	/* one clock event a minute */
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -66,34 +83,61 @@ enum conn_st {
 };
 
 /*
- * The highest sequence acknowledged per (agent, session), so that a
- * reconnecting agent learns in WELCOME where to resume.  Only in memory
- * for now: a restart of the collector starts every session over, and the
- * agent resends what it still holds.
+ * Per (agent, session): the highest sequence acknowledged, which WELCOME
+ * reports, and the highest queued to the journal, against which replays
+ * are recognised.  Rebuilt from the journal at start.
  */
 struct session {
 	TAILQ_ENTRY(session) entry;
 	char		 agent[FM_ID_MAX];
 	uint64_t	 id;
 	uint64_t	 last_seq;
-	int		 refs;		/* connections using it */
+	uint64_t	 last_queued;
+	int		 refs;		/* connections and pending batches */
 };
 TAILQ_HEAD(sessionq, session);
 
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	struct bufferevent *bev;
-	struct event	*retry;
 	char		 peer[INET6_ADDRSTRLEN + 8];
 	enum conn_st	 st;
 	char		 agent[FM_ID_MAX];
 	struct session	*sess;
 	int64_t		 accepted_mono;
 	int64_t		 last_frame_mono;
-	struct fm_batch	 pending;	/* waiting for room in the RRD queue */
-	int		 have_pending;
+	int		 counted;	/* in its agent_rt's connected */
+	int		 npend;		/* batches waiting for the journal */
+	int		 paused;	/* reading stopped: too many waiting */
+	uint64_t	 rx_session;	/* last batch read: backwards check */
+	uint64_t	 rx_seq;
+	int64_t		 skew_event_mono;
 };
 TAILQ_HEAD(connq, conn);
+
+/* A batch in the journal queue, waiting to be durable and applied. */
+struct pend {
+	TAILQ_ENTRY(pend) entry;
+	uint64_t	 ticket;
+	struct conn	*c;		/* NULL once the connection is gone */
+	struct session	*s;
+	uint64_t	 seq;
+	int		 dup;		/* only to be acknowledged */
+	int64_t		 rx_ms;
+	struct fm_batch	 bt;
+};
+TAILQ_HEAD(pendq, pend);
+
+/* What the collector knows of each agent beyond its connections. */
+struct agent_rt {
+	char		 id[FM_ID_MAX];
+	uint8_t		*devices;	/* last DEVICES payload, for rotation */
+	size_t		 devices_len;
+	int64_t		 last_contact_mono;
+	int		 connected;
+	int		 unreachable;
+	struct fm_agent_event drops;	/* last spool-drop report */
+};
 
 static struct event_base *base;
 static struct evconnlistener *listeners[COLLECTOR_ADDRS_MAX];
@@ -102,6 +146,17 @@ static struct connq conns = TAILQ_HEAD_INITIALIZER(conns);
 static struct sessionq sessions = TAILQ_HEAD_INITIALIZER(sessions);
 static int	 nsessions;
 static struct ingest_stats stats;
+static struct pendq pending = TAILQ_HEAD_INITIALIZER(pending);
+static uint64_t	 durable_ticket;
+static struct event *apply_retry;
+static struct agent_rt *art;
+static size_t	 nart;
+static uint64_t	 journal_since_rotate;
+static long long journal_segment = 64LL * 1024 * 1024;
+static int64_t	 journal_keep_ms = 8LL * 86400 * 1000;
+static int	 clock_tolerance_ms = 10000;
+static int	 unreachable_ms = 60000;
+static int	 storage_alarm;
 
 /* Copied from the config, so that a reload can swap the config freely. */
 static struct agent_entry *agents;
@@ -111,6 +166,26 @@ static int	 max_connections;
 static void	 conn_read(struct conn *);
 static void	 conn_free(struct conn *);
 static void	 eventcb(struct bufferevent *, short, void *);
+static void	 process_pending(void);
+
+static struct agent_rt *
+agent_rt_get(const char *id)
+{
+	struct agent_rt *a;
+	size_t	 i;
+
+	for (i = 0; i < nart; i++)
+		if (strcmp(art[i].id, id) == 0)
+			return &art[i];
+	if ((a = reallocarray(art, nart + 1, sizeof(*art))) == NULL)
+		return NULL;
+	art = a;
+	a = &art[nart++];
+	memset(a, 0, sizeof(*a));
+	fm_strlcpy(a->id, id, sizeof(a->id));
+	a->last_contact_mono = mono_ms();
+	return a;
+}
 
 static int
 agent_known(const char *id)
@@ -175,10 +250,10 @@ send_error(struct conn *c, uint16_t code, const char *msg)
 }
 
 static void
-send_ack(struct conn *c, uint64_t seq)
+send_ack(struct conn *c, uint64_t session, uint64_t seq)
 {
 	struct wbuf b;
-	struct fm_ack a = { .session = c->sess->id, .seq = seq };
+	struct fm_ack a = { .session = session, .seq = seq };
 
 	wbuf_init(&b);
 	fm_put_ack(&b, &a);
@@ -226,13 +301,20 @@ conn_reject(struct conn *c, uint64_t *counter, uint16_t code, const char *msg)
 static void
 conn_free(struct conn *c)
 {
+	struct pend *p;
+	struct agent_rt *a;
+
 	TAILQ_REMOVE(&conns, c, entry);
 	stats.conn_active--;
 	stats.conn_closed++;
-	if (c->have_pending)
-		fm_batch_free(&c->pending);
-	if (c->retry != NULL)
-		event_free(c->retry);
+	/* Its batches stay queued: they are applied, just not acked. */
+	TAILQ_FOREACH(p, &pending, entry)
+		if (p->c == c)
+			p->c = NULL;
+	if (c->counted && (a = agent_rt_get(c->agent)) != NULL) {
+		a->connected--;
+		a->last_contact_mono = mono_ms();
+	}
 	if (c->sess != NULL)
 		c->sess->refs--;
 	bufferevent_free(c->bev);
@@ -245,6 +327,7 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 	struct fm_hello h;
 	struct fm_welcome wm;
 	struct conn *o, *onext;
+	struct agent_rt *a;
 	struct wbuf b;
 	char	 err[128];
 
@@ -286,6 +369,17 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 
 	c->st = CS_READY;
 	stats.hello_ok++;
+	if ((a = agent_rt_get(c->agent)) != NULL) {
+		a->connected++;
+		c->counted = 1;
+		a->last_contact_mono = mono_ms();
+		if (a->unreachable) {
+			a->unreachable = 0;
+			stats.agents_unreachable--;
+			event_raise("agent-reachable", c->agent,
+			    "connected again from %s", c->peer);
+		}
+	}
 	wm.status = FME_OK;
 	wm.last_seq = c->sess->last_seq;
 	wm.server_ms = now_ms();
@@ -295,6 +389,62 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 	log_info("agent %s connected from %s (session %" PRIu64 ", version "
 	    "%s, last seq %" PRIu64 ")", c->agent, c->peer, h.session,
 	    h.version, wm.last_seq);
+}
+
+/*
+ * A sessions checkpoint, then every agent's device list: what a new
+ * segment needs so that older segments can be pruned one day.
+ */
+static void
+journal_rotate(void)
+{
+	struct session *s;
+	struct wbuf b;
+	uint32_t n = 0;
+	size_t	 i;
+	int64_t	 now = now_ms();
+
+	TAILQ_FOREACH(s, &sessions, entry)
+		n++;
+	wbuf_init(&b);
+	wbuf_u32(&b, n);
+	TAILQ_FOREACH(s, &sessions, entry) {
+		wbuf_str(&b, s->agent);
+		wbuf_u64(&b, s->id);
+		wbuf_u64(&b, s->last_queued);
+	}
+	if (b.err == 0)
+		journal_append(JR_SESSIONS, "", now, b.p, b.len, 1);
+	wbuf_free(&b);
+	for (i = 0; i < nart; i++)
+		if (art[i].devices != NULL)
+			journal_append(JR_DEVICES, art[i].id, now,
+			    art[i].devices, art[i].devices_len, 0);
+	journal_since_rotate = 0;
+}
+
+static uint64_t
+journal_add(uint8_t type, const char *agent, const uint8_t *p, size_t len)
+{
+	journal_since_rotate += len;
+	if ((long long)journal_since_rotate > journal_segment)
+		journal_rotate();
+	return journal_append(type, agent, now_ms(), p, len, 0);
+}
+
+static void
+remember_devices(const char *agent, const uint8_t *p, size_t len)
+{
+	struct agent_rt *a;
+	uint8_t	*copy;
+
+	if ((a = agent_rt_get(agent)) == NULL ||
+	    (copy = malloc(len ? len : 1)) == NULL)
+		return;
+	memcpy(copy, p, len);
+	free(a->devices);
+	a->devices = copy;
+	a->devices_len = len;
 }
 
 static void
@@ -307,14 +457,47 @@ handle_devices(struct conn *c, const uint8_t *p, size_t len)
 		conn_reject(c, &stats.decode_error, FME_PROTO, err);
 		return;
 	}
+	/*
+	 * Journaled so that replay knows the checks the batches after it
+	 * refer to.  Applied at once: it is idempotent, and the batches
+	 * that need it are applied after it in journal order anyway.
+	 */
+	if (journal_add(JR_DEVICES, c->agent, p, len) == 0) {
+		fm_devices_free(&ds);
+		conn_reject(c, NULL, FME_BUSY, "out of memory");
+		return;
+	}
+	remember_devices(c->agent, p, len);
 	stats.devices_msgs++;
 	state_set_devices(c->agent, &ds, now_ms());
 	fm_devices_free(&ds);
 }
 
+static void
+handle_event(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct fm_agent_event e;
+	struct agent_rt *a;
+	char	 err[128];
+
+	if (fm_get_event(p, len, &e, err, sizeof(err)) == -1) {
+		conn_reject(c, &stats.decode_error, FME_PROTO, err);
+		return;
+	}
+	stats.agent_events++;
+	if ((a = agent_rt_get(c->agent)) != NULL &&
+	    strcmp(e.kind, "spool-drop") == 0) {
+		if (e.value == a->drops.value && e.value2 == a->drops.value2)
+			return;		/* the same totals again */
+		a->drops = e;
+	}
+	event_raise(e.kind, c->agent, "%s (%llu, %llu)", e.msg,
+	    (unsigned long long)e.value, (unsigned long long)e.value2);
+}
+
 /* The RRD values of one result, prepended to *list. */
 static size_t
-result_items(const struct fm_result *r, unsigned int step,
+result_items(const struct fm_result *r, unsigned int step, int replay,
     struct rrd_item **list)
 {
 	struct rrd_item *it;
@@ -325,6 +508,7 @@ result_items(const struct fm_result *r, unsigned int step,
 #define PUSH(name, val) do {						\
 	if ((it = rrdw_item_new(r->device, r->check, (name), step, t,	\
 	    (val))) != NULL) {						\
+		it->replay = replay;					\
 		it->next = *list;					\
 		*list = it;						\
 		n++;							\
@@ -367,17 +551,34 @@ result_nitems(const struct fm_result *r)
 	return n;
 }
 
+enum tclass { T_OK, T_FUTURE, T_BAD };
+
 /*
- * Apply a decoded batch: RRD queue first, then device state.  Returns 0
+ * Judge a result's timestamp against the collector's clock when the
+ * batch arrived (rx_ms, kept in the journal so that replay judges alike).
+ * Far off: refused outright.  Ahead beyond the tolerance: the agent's
+ * clock is wrong, so the result counts for availability but reaches
+ * neither RRD (a future second there would block every later value) nor
+ * the check's state.
+ */
+static enum tclass
+time_class(const struct fm_result *r, int64_t rx_ms)
+{
+	if (r->ts_ms < rx_ms - BAD_PAST_MS || r->ts_ms > rx_ms + BAD_FUTURE_MS)
+		return T_BAD;
+	if (r->ts_ms > rx_ms + clock_tolerance_ms)
+		return T_FUTURE;
+	return T_OK;
+}
+
+/*
+ * Apply a durable batch: RRD queue first, then device state.  Returns 0
  * when applied, 1 when the RRD queue has no room (nothing was changed;
  * call again later).
- *
- * This is the one place between decoding a batch and acknowledging it,
- * where a journal write (and its fsync) will go so that an ACK means the
- * batch survives a crash.
  */
 int
-ingest_apply_batch(const char *agent, const struct fm_batch *bt)
+ingest_apply_batch(const char *agent, const struct fm_batch *bt,
+    int64_t rx_ms, int replay)
 {
 	const struct check_state *cs;
 	struct rrd_item *list = NULL;
@@ -386,17 +587,21 @@ ingest_apply_batch(const char *agent, const struct fm_batch *bt)
 	int64_t	 mono = mono_ms();
 
 	for (i = 0; i < bt->n; i++)
-		if (state_find_check(agent, bt->r[i].device,
+		if (time_class(&bt->r[i], rx_ms) == T_OK &&
+		    state_find_check(agent, bt->r[i].device,
 		    bt->r[i].check) != NULL)
 			need += result_nitems(&bt->r[i]);
 	if (need > 0 && rrdw_room() < need)
 		return 1;
 	for (i = 0; i < bt->n; i++) {
+		if (time_class(&bt->r[i], rx_ms) != T_OK)
+			continue;
 		cs = state_find_check(agent, bt->r[i].device, bt->r[i].check);
 		if (cs == NULL)
 			continue;
 		n += result_items(&bt->r[i],
-		    cs->interval_ms < 1000 ? 1 : cs->interval_ms / 1000, &list);
+		    cs->interval_ms < 1000 ? 1 : cs->interval_ms / 1000,
+		    replay, &list);
 	}
 	if (rrdw_enqueue(list, n) == -1) {
 		rrdw_item_free_list(list);
@@ -404,6 +609,17 @@ ingest_apply_batch(const char *agent, const struct fm_batch *bt)
 	}
 	for (i = 0; i < bt->n; i++) {
 		stats.results++;
+		switch (time_class(&bt->r[i], rx_ms)) {
+		case T_BAD:
+			stats.results_bad_time++;
+			continue;
+		case T_FUTURE:
+			stats.results_future++;
+			state_count_result(agent, &bt->r[i]);
+			continue;
+		case T_OK:
+			break;
+		}
 		switch (state_apply_result(agent, &bt->r[i], mono)) {
 		case SA_APPLIED:
 			stats.results_applied++;
@@ -420,72 +636,183 @@ ingest_apply_batch(const char *agent, const struct fm_batch *bt)
 }
 
 static void
-retry_cb(evutil_socket_t fd, short ev, void *arg)
+conn_resume(struct conn *c)
 {
-	struct conn *c = arg;
-	struct timeval tv = { 0, RETRY_MS * 1000 };
-
-	(void)fd;
-	(void)ev;
-	if (!c->have_pending)
+	if (!c->paused || c->st != CS_READY || c->npend > PIPELINE_MAX / 2 ||
+	    journal_pending_bytes() > PENDING_BYTES_MAX / 2)
 		return;
-	if (ingest_apply_batch(c->agent, &c->pending) == 1) {
-		evtimer_add(c->retry, &tv);
-		return;
-	}
-	c->sess->last_seq = c->pending.seq;
-	send_ack(c, c->pending.seq);
-	stats.batches_applied++;
-	fm_batch_free(&c->pending);
-	c->have_pending = 0;
-	c->last_frame_mono = mono_ms();
+	c->paused = 0;
 	bufferevent_enable(c->bev, EV_READ);
 	/* Frames may already wait in the input buffer: no new read event. */
 	conn_read(c);
 }
 
-/* Returns 1 when the connection is paused waiting for RRD room. */
+/*
+ * Apply and acknowledge, in journal order, every waiting batch that the
+ * journal has made durable.  Stops at a batch the RRD queue has no room
+ * for and tries again shortly: the order is kept.
+ */
+static void
+process_pending(void)
+{
+	struct timeval tv = { 0, RETRY_MS * 1000 };
+	struct pend *p;
+	struct conn *c, *cnext;
+
+	while ((p = TAILQ_FIRST(&pending)) != NULL &&
+	    p->ticket <= durable_ticket) {
+		if (!p->dup) {
+			if (ingest_apply_batch(p->s->agent, &p->bt, p->rx_ms,
+			    0) == 1) {
+				stats.batches_deferred++;
+				evtimer_add(apply_retry, &tv);
+				break;
+			}
+			stats.batches_applied++;
+		}
+		if (p->seq > p->s->last_seq)
+			p->s->last_seq = p->seq;
+		if (p->c != NULL) {
+			send_ack(p->c, p->s->id, p->seq);
+			p->c->npend--;
+		}
+		TAILQ_REMOVE(&pending, p, entry);
+		stats.pending_batches--;
+		p->s->refs--;
+		fm_batch_free(&p->bt);
+		free(p);
+	}
+	TAILQ_FOREACH_SAFE(c, &conns, entry, cnext)
+		conn_resume(c);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	process_pending();
+}
+
+static void
+durable_cb(uint64_t ticket)
+{
+	int	 failing = journal_failing();
+
+	if (failing != storage_alarm) {
+		struct journal_stats js;
+
+		journal_get_stats(&js);
+		storage_alarm = failing;
+		stats.storage_alarm = (uint64_t)failing;
+		if (failing)
+			event_raise("storage-alarm", NULL, "journal cannot "
+			    "write (%s): not acknowledging",
+			    strerror((int)js.last_errno));
+		else
+			event_raise("storage-ok", NULL, "journal writes "
+			    "again");
+	}
+	if (ticket > durable_ticket)
+		durable_ticket = ticket;
+	process_pending();
+}
+
+static void
+clock_check(struct conn *c, const struct fm_batch *bt, int64_t now)
+{
+	int64_t	 ahead = INT64_MIN, mono = mono_ms();
+	uint32_t i;
+
+	for (i = 0; i < bt->n; i++)
+		if (bt->r[i].ts_ms - now > ahead)
+			ahead = bt->r[i].ts_ms - now;
+	if (ahead <= clock_tolerance_ms)
+		return;
+	if (c->skew_event_mono != 0 &&
+	    mono - c->skew_event_mono < SKEW_EVENT_MS)
+		return;
+	c->skew_event_mono = mono;
+	stats.clock_skew_events++;
+	event_raise("clock-skew", c->agent, "results stamped %lld ms ahead "
+	    "of the collector's clock (tolerance %d ms); kept out of RRD",
+	    (long long)ahead, clock_tolerance_ms);
+}
+
+/* Returns 1 when the connection is paused waiting for the journal. */
 static int
 handle_batch(struct conn *c, const uint8_t *p, size_t len)
 {
 	struct fm_batch bt;
-	struct timeval tv = { 0, RETRY_MS * 1000 };
+	struct session *s;
+	struct pend *pe;
 	char	 err[128];
+	int64_t	 now = now_ms();
 
 	if (fm_get_batch(p, len, &bt, err, sizeof(err)) == -1) {
 		conn_reject(c, &stats.decode_error, FME_PROTO, err);
 		return 0;
 	}
 	stats.batches++;
-	if (bt.session != c->sess->id) {
+	if (bt.seq == 0) {
 		fm_batch_free(&bt);
 		conn_reject(c, &stats.bad_session, FME_SEQUENCE,
-		    "batch for another session");
+		    "sequence 0");
 		return 0;
 	}
-	if (bt.seq <= c->sess->last_seq) {
-		stats.batches_duplicate++;
-		send_ack(c, bt.seq);
+	if ((s = session_get(c->agent, bt.session)) == NULL ||
+	    (pe = calloc(1, sizeof(*pe))) == NULL) {
 		fm_batch_free(&bt);
+		conn_reject(c, NULL, FME_BUSY, "out of memory");
 		return 0;
 	}
-	if (ingest_apply_batch(c->agent, &bt) == 1) {
+	if (bt.session == c->rx_session && bt.seq <= c->rx_seq)
+		stats.batches_backwards++;
+	c->rx_session = bt.session;
+	c->rx_seq = bt.seq;
+	pe->c = c;
+	pe->s = s;
+	pe->seq = bt.seq;
+	pe->rx_ms = now;
+	if (bt.seq <= s->last_queued) {
+		/* Acknowledged once everything queued before is durable. */
+		stats.batches_duplicate++;
+		pe->dup = 1;
+		pe->ticket = journal_last_ticket();
+		fm_batch_free(&bt);
+	} else {
+		if (s->last_queued != 0 && bt.seq > s->last_queued + 1)
+			stats.seq_gaps++;
+		clock_check(c, &bt, now);
+		if ((pe->ticket = journal_add(JR_BATCH, c->agent, p,
+		    len)) == 0) {
+			free(pe);
+			fm_batch_free(&bt);
+			conn_reject(c, NULL, FME_BUSY, "out of memory");
+			return 0;
+		}
+		stats.batches_journaled++;
+		s->last_queued = bt.seq;
+		pe->bt = bt;
+	}
+	s->refs++;
+	c->npend++;
+	stats.pending_batches++;
+	TAILQ_INSERT_TAIL(&pending, pe, entry);
+	if (pe->dup && pe->ticket <= durable_ticket)
+		process_pending();
+	if (c->npend >= PIPELINE_MAX ||
+	    journal_pending_bytes() > PENDING_BYTES_MAX) {
 		/*
-		 * No room: keep the batch, stop reading and try again soon.
-		 * The agent holds it until the ACK, so nothing is lost and
-		 * the backpressure reaches the agent through TCP.
+		 * Enough waiting: stop reading, and the backpressure reaches
+		 * the agent through TCP.  The agent keeps everything until
+		 * it is acknowledged, so nothing is lost while paused.
 		 */
-		stats.batches_deferred++;
-		c->pending = bt;
-		c->have_pending = 1;
+		c->paused = 1;
 		bufferevent_disable(c->bev, EV_READ);
-		evtimer_add(c->retry, &tv);
 		return 1;
 	}
-	c->sess->last_seq = bt.seq;
-	send_ack(c, bt.seq);
-	stats.batches_applied++;
-	fm_batch_free(&bt);
 	return 0;
 }
 
@@ -526,7 +853,7 @@ conn_read(struct conn *c)
 	char	 err[128];
 	int	 r;
 
-	while (c->st != CS_CLOSING && !c->have_pending) {
+	while (c->st != CS_CLOSING && !c->paused) {
 		if ((avail = evbuffer_get_length(in)) == 0)
 			return;
 		got = evbuffer_copyout(in, hb, sizeof(hb));
@@ -567,6 +894,8 @@ conn_read(struct conn *c)
 			handle_devices(c, p, h.len);
 		else if (h.type == FM_BATCH)
 			r = handle_batch(c, p, h.len);
+		else if (h.type == FM_EVENT)
+			handle_event(c, p, h.len);
 		else
 			conn_reject(c, &stats.unexpected_frame, FME_PROTO,
 			    "unexpected frame type");
@@ -662,14 +991,8 @@ acceptcb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	fm_strlcpy(c->peer, peer, sizeof(c->peer));
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->retry = evtimer_new(base, retry_cb, c);
-	if (c->bev == NULL || c->retry == NULL) {
-		if (c->bev != NULL)
-			bufferevent_free(c->bev);
-		else
-			evutil_closesocket(fd);
-		if (c->retry != NULL)
-			event_free(c->retry);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
@@ -703,10 +1026,25 @@ listen_errorcb(struct evconnlistener *l, void *arg)
 int
 ingest_init(struct event_base *b, const struct collector_conf *cf)
 {
+	char	 err[256];
 	int	 i;
 
 	base = b;
 	ingest_reconf(cf);
+	if ((apply_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
+		return -1;
+	if (journal_open(base, cf->data_dir, durable_cb, err,
+	    sizeof(err)) == -1) {
+		log_warnx("journal: %s", err);
+		return -1;
+	}
+	if (ingest_replay() == -1)
+		return -1;
+	journal_prune(journal_keep_ms);
+	if (journal_start(err, sizeof(err)) == -1) {
+		log_warnx("journal: %s", err);
+		return -1;
+	}
 	for (i = 0; i < cf->nlisten; i++) {
 		struct evconnlistener *l;
 
@@ -744,6 +1082,10 @@ ingest_reconf(const struct collector_conf *cf)
 	agents = na;
 	nagents = cf->nagents;
 	max_connections = cf->max_connections;
+	clock_tolerance_ms = cf->clock_tolerance_ms;
+	unreachable_ms = cf->unreachable_ms;
+	journal_segment = cf->journal_segment;
+	journal_keep_ms = (int64_t)cf->journal_keep_days * 86400 * 1000;
 	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
 		if (c->st != CS_READY || agent_known(c->agent))
 			continue;
@@ -751,6 +1093,31 @@ ingest_reconf(const struct collector_conf *cf)
 		    c->agent);
 		send_error(c, FME_UNKNOWN_AGENT, "agent removed");
 		conn_close_after_write(c);
+	}
+}
+
+/*
+ * An agent listed in the config that has not been connected for
+ * unreachable_ms is unreachable: an event of its own, distinct from its
+ * devices, which go unknown (not down) through state_expire().
+ */
+static void
+agents_tick(int64_t now_mono)
+{
+	struct agent_rt *a;
+	int	 i;
+
+	for (i = 0; i < nagents; i++) {
+		if ((a = agent_rt_get(agents[i].id)) == NULL)
+			continue;
+		if (a->connected > 0 || a->unreachable ||
+		    now_mono - a->last_contact_mono < unreachable_ms)
+			continue;
+		a->unreachable = 1;
+		stats.agents_unreachable++;
+		event_raise("agent-unreachable", a->id, "no connection for "
+		    "%lld s; its devices become unknown",
+		    (long long)((now_mono - a->last_contact_mono) / 1000));
 	}
 }
 
@@ -768,7 +1135,7 @@ ingest_tick(int64_t now_mono)
 			    "closing", c->peer, HELLO_TIMEOUT_MS / 1000);
 			send_error(c, FME_PROTO, "no HELLO in time");
 			conn_close_after_write(c);
-		} else if (c->st == CS_READY && !c->have_pending &&
+		} else if (c->st == CS_READY && !c->paused &&
 		    now_mono - c->last_frame_mono >= IDLE_TIMEOUT_MS) {
 			stats.conn_idle_timeout++;
 			log_warnx("agent %s (%s): no frame in %d s, closing",
@@ -776,6 +1143,7 @@ ingest_tick(int64_t now_mono)
 			conn_free(c);
 		}
 	}
+	agents_tick(now_mono);
 }
 
 /* Stop accepting and close every connection; unacknowledged is resent. */
@@ -783,6 +1151,7 @@ void
 ingest_stop(void)
 {
 	struct conn *c;
+	struct pend *p;
 	int	 i;
 
 	for (i = 0; i < nlisteners; i++)
@@ -790,6 +1159,25 @@ ingest_stop(void)
 	nlisteners = 0;
 	while ((c = TAILQ_FIRST(&conns)) != NULL)
 		conn_free(c);
+	/*
+	 * Whatever is still queued is written by journal_close() and
+	 * replayed at the next start; it was never acknowledged, so the
+	 * agents resend it and it is recognised as a replay.
+	 */
+	journal_close();
+	while ((p = TAILQ_FIRST(&pending)) != NULL) {
+		TAILQ_REMOVE(&pending, p, entry);
+		fm_batch_free(&p->bt);
+		free(p);
+	}
+	if (apply_retry != NULL)
+		event_free(apply_retry);
+	apply_retry = NULL;
+	for (i = 0; i < (int)nart; i++)
+		free(art[i].devices);
+	free(art);
+	art = NULL;
+	nart = 0;
 	while (!TAILQ_EMPTY(&sessions)) {
 		struct session *s = TAILQ_FIRST(&sessions);
 
@@ -800,6 +1188,89 @@ ingest_stop(void)
 	free(agents);
 	agents = NULL;
 	nagents = 0;
+}
+
+struct replay_ctx {
+	int	 records;
+};
+
+static void
+replay_cb(uint8_t type, const char *agent, int64_t rx_ms, const uint8_t *p,
+    size_t len, void *arg)
+{
+	struct replay_ctx *rc = arg;
+	struct fm_devices ds;
+	struct fm_batch bt;
+	struct session *s;
+	struct rbuf r;
+	char	 err[128], a[FM_ID_MAX];
+	uint32_t n, i;
+	uint64_t id, seq;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	rc->records++;
+	switch (type) {
+	case JR_DEVICES:
+		if (fm_get_devices(p, len, &ds, err, sizeof(err)) == -1) {
+			log_warnx("journal replay: %s", err);
+			return;
+		}
+		remember_devices(agent, p, len);
+		state_set_devices(agent, &ds, rx_ms);
+		fm_devices_free(&ds);
+		break;
+	case JR_BATCH:
+		if (fm_get_batch(p, len, &bt, err, sizeof(err)) == -1) {
+			log_warnx("journal replay: %s", err);
+			return;
+		}
+		if ((s = session_get(agent, bt.session)) == NULL)
+			fatalx("journal replay: out of memory");
+		if (bt.seq <= s->last_seq) {
+			stats.replayed_duplicates++;
+			fm_batch_free(&bt);
+			return;
+		}
+		/* Before the loop runs: waiting for the writer is fine. */
+		while (ingest_apply_batch(agent, &bt, rx_ms, 1) == 1)
+			nanosleep(&ts, NULL);
+		s->last_seq = s->last_queued = bt.seq;
+		stats.replayed_batches++;
+		stats.replayed_results += bt.n;
+		fm_batch_free(&bt);
+		break;
+	case JR_SESSIONS:
+		rbuf_init(&r, p, len);
+		n = rbuf_u32(&r);
+		for (i = 0; i < n && !r.err; i++) {
+			rbuf_str(&r, a, sizeof(a));
+			id = rbuf_u64(&r);
+			seq = rbuf_u64(&r);
+			if (r.err || (s = session_get(a, id)) == NULL)
+				break;
+			if (seq > s->last_seq)
+				s->last_seq = s->last_queued = seq;
+		}
+		break;
+	}
+}
+
+/* Rebuild state, RRD and the sessions from the journal. */
+int
+ingest_replay(void)
+{
+	struct replay_ctx rc = { 0 };
+	int64_t	 t0 = mono_ms();
+
+	journal_replay(replay_cb, &rc);
+	if (rc.records > 0)
+		log_info("journal: replayed %d records (%llu batches, %llu "
+		    "results, %llu duplicates) in %lld ms", rc.records,
+		    (unsigned long long)stats.replayed_batches,
+		    (unsigned long long)stats.replayed_results,
+		    (unsigned long long)stats.replayed_duplicates,
+		    (long long)(mono_ms() - t0));
+	return 0;
 }
 
 void

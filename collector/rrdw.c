@@ -101,6 +101,7 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 	it->v = v;
 	it->step = step < 1 ? 1 : step;
 	it->seq = 0;
+	it->replay = 0;
 	snprintf(it->path, len, "%s/%s/%s.rrd", device, check, name);
 	return it;
 }
@@ -280,6 +281,7 @@ item_cmp(const void *a, const void *b)
 
 struct wcount {
 	uint64_t	 written, rejected, errors, created, calls;
+	uint64_t	 replay_skipped;
 };
 
 /* Write the values of one file, v[0..n) sorted by time. */
@@ -330,7 +332,16 @@ write_file(struct rrd_item **v, size_t n, int full_days, struct wcount *wc)
 	for (i = 0; i <= n; i++) {
 		if (i < n) {
 			if (v[i]->t <= f->last) {
-				wc->rejected++;
+				/*
+				 * A journal replay at start offers values
+				 * already written before the restart: not
+				 * an error, and counted apart so that the
+				 * rejected figure stays meaningful.
+				 */
+				if (v[i]->replay)
+					wc->replay_skipped++;
+				else
+					wc->rejected++;
 				continue;
 			}
 			snprintf(args[na], sizeof(args[0]), "%lld:%.15g",
@@ -388,6 +399,7 @@ done:
 	pthread_mutex_lock(&w.mtx);
 	w.st.written += wc.written;
 	w.st.rejected += wc.rejected;
+	w.st.replay_skipped += wc.replay_skipped;
 	w.st.errors += wc.errors;
 	w.st.files_created += wc.created;
 	w.st.update_calls += wc.calls;

@@ -427,9 +427,37 @@ outcome_state(int outcome)
 	return OS_DOWN;
 }
 
+static void
+count(struct check_state *c, const struct fm_result *r)
+{
+	c->nresults++;
+	if (probe_result_is_up(r->outcome))
+		c->nresults_up++;
+	else if (probe_result_is_unknown(r->outcome))
+		c->nresults_unknown++;
+}
+
+/*
+ * Count a result for availability only: one whose time cannot be trusted
+ * for the state (the agent's clock is ahead) still says whether the
+ * probe succeeded.
+ */
+void
+state_count_result(const char *agent, const struct fm_result *r)
+{
+	struct device_state *d;
+	struct check_state *c;
+
+	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
+	    (c = find_check(d, r->check)) == NULL)
+		return;
+	count(c, r);
+}
+
 /*
  * Apply one result.  Results older than the check's last one (a batch
- * replayed out of order) change nothing here; RRD still gets them.
+ * replayed out of order) change nothing here but the availability
+ * counts; RRD still gets them if they are newer than its last value.
  */
 int
 state_apply_result(const char *agent, const struct fm_result *r,
@@ -442,6 +470,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
 		return SA_UNKNOWN_DEVICE;
+	count(c, r);
 	if (c->have_result && r->ts_ms < c->last_ms)
 		return SA_OUT_OF_ORDER;
 	s = outcome_state(r->outcome);

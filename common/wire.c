@@ -411,6 +411,39 @@ fm_get_error(const uint8_t *p, size_t len, uint16_t *code, char *msg,
 	return decode_done(&r, "error", err, errlen);
 }
 
+void
+fm_put_event(struct wbuf *b, const struct fm_agent_event *e)
+{
+	size_t	 f = fm_frame_begin(b, FM_EVENT);
+
+	wbuf_str(b, e->kind);
+	wbuf_u64(b, e->value);
+	wbuf_u64(b, e->value2);
+	wbuf_str(b, e->msg);
+	fm_frame_end(b, f);
+}
+
+int
+fm_get_event(const uint8_t *p, size_t len, struct fm_agent_event *e,
+    char *err, size_t errlen)
+{
+	struct rbuf r;
+
+	memset(e, 0, sizeof(*e));
+	rbuf_init(&r, p, len);
+	rbuf_str(&r, e->kind, sizeof(e->kind));
+	e->value = rbuf_u64(&r);
+	e->value2 = rbuf_u64(&r);
+	rbuf_str(&r, e->msg, sizeof(e->msg));
+	if (decode_done(&r, "event", err, errlen) == -1)
+		return -1;
+	if (!fm_valid_id(e->kind)) {
+		snprintf(err, errlen, "event: invalid kind");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 put_result(struct wbuf *b, const struct fm_result *res)
 {

@@ -57,6 +57,7 @@ enum fm_msg {
 	FM_BATCH,
 	FM_ACK,
 	FM_ERROR,
+	FM_EVENT,
 	FM_MSG_MAX
 };
 
@@ -138,6 +139,14 @@ struct fm_batch {
 	struct fm_result *r;
 };
 
+/* Something the agent reports about itself, e.g. spool drops. */
+struct fm_agent_event {
+	char		 kind[32];	/* an id: "spool-drop", ... */
+	uint64_t	 value;		/* a running total, never reset */
+	uint64_t	 value2;
+	char		 msg[FM_TEXT_MAX];
+};
+
 struct fm_checkinfo {
 	char		 id[FM_ID_MAX];
 	uint8_t		 type;
@@ -204,6 +213,9 @@ void	 fm_put_batch(struct wbuf *, uint64_t session, uint64_t seq,
 int	 fm_get_batch(const uint8_t *, size_t, struct fm_batch *,
 	    char *err, size_t errlen);
 void	 fm_batch_free(struct fm_batch *);
+void	 fm_put_event(struct wbuf *, const struct fm_agent_event *);
+int	 fm_get_event(const uint8_t *, size_t, struct fm_agent_event *,
+	    char *err, size_t errlen);
 void	 fm_put_devices(struct wbuf *, const struct fm_devinfo *, uint32_t n);
 int	 fm_get_devices(const uint8_t *, size_t, struct fm_devices *,
 	    char *err, size_t errlen);

@@ -103,6 +103,7 @@ class Traps(FacmonTestCase):
         conf = self.write("agent.conf", """
 agent: {
   id = "t"; collector = "127.0.0.1:%d"; batch_interval = "100ms";
+  spool_dir = "%s";
   traps: {
     listen = [ "udp:127.0.0.1:%d" ];
     communities = [ "public", "lift-gw" ];
@@ -116,7 +117,8 @@ devices = ( { id = "lift-gw"; name = "电梯网关"; class = "gateway";
   group = "lifts"; address = "127.0.0.1";
   checks = ( { id = "tcp"; type = "tcp"; interval = 5; timeout = 1;
                port = %d; } ); } );
-""" % (self.sink.port, self.port, ENGINE, self.sink.port))
+""" % (self.sink.port, os.path.join(self.tmp, "spool"), self.port, ENGINE,
+       self.sink.port))
         self.agent = self.start([AGENT, "-d", "-v", "-f", conf], "agent")
         wait_for(lambda: "traps: listening" in self.agent.output(),
                  what="trap listener")

@@ -148,10 +148,10 @@ class FacmonTestCase(unittest.TestCase):
 
     # --- the daemons -------------------------------------------------------
 
-    def start_collector(self, agents=("test",), extra=""):
+    def start_collector(self, agents=("test",), extra="", data_dir=None):
         self.agent_port = free_port()
         self.http_port = free_port()
-        self.data_dir = os.path.join(self.tmp, "data")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
         conf = self.write("collector.conf", """
 collector: {
   listen = [ "127.0.0.1:%d" ];
@@ -173,21 +173,24 @@ collector: {
         return p
 
     def start_agent(self, devices, agent_id="test", extra="", netns=None,
-                    name="agent"):
+                    name="agent", env=None):
         conf = self.write(name + ".conf", """
 agent: {
   id = "%s";
   collector = "127.0.0.1:%d";
   batch_interval = "200ms";
   mibdirs = "%s";
+  spool_dir = "%s";
   %s
 };
 devices = (
 %s
 );
-""" % (agent_id, self.agent_port, os.path.join(ROOT, "mibs"), extra,
-       devices))
-        return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns)
+""" % (agent_id, self.agent_port, os.path.join(ROOT, "mibs"),
+       os.path.join(self.tmp, "spool-" + name), extra, devices))
+        self.agent_conf = conf
+        return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns,
+                          env=env)
 
     def device(self, dev_id):
         try:

@@ -1,0 +1,93 @@
+# The durable transport, agent side: the real facmon-agent spools every
+# batch before sending it.  The agent writes a ledger line for every
+# result once it is synced in its spool (FACMON_SPOOL_LEDGER, a test
+# aid); the verifier checks that each of them ends up in the collector's
+# journal exactly once, through kill -9 of the agent (also while it
+# writes) and an outage of the collector.
+
+import os
+import random
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import ledger  # noqa: E402
+from fmtest import (AGENT, COLLECTOR, FacmonTestCase, Proc,  # noqa: E402
+                    http_json, wait_for)
+
+
+def devices(port, n):
+    return ",\n".join("""
+{ id = "t%d"; class = "other"; group = "g"; address = "127.0.0.1";
+  checks = ( { id = "tcp"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }""" % (i, port) for i in range(n))
+
+
+class Spool(FacmonTestCase):
+    def read_ledger(self, path):
+        out = []
+        with open(path) as f:
+            for line in f:
+                d, c, ts, o = line.split()
+                out.append((d, c, int(ts), int(o)))
+        return out
+
+    def start_agent_env(self, ledger_path):
+        env = dict(os.environ, FACMON_SPOOL_LEDGER=ledger_path)
+        return self.start([AGENT, "-d", "-f", self.agent_conf], "agent",
+                          env=env)
+
+    def test_kill9_agent_and_collector_outage(self):
+        col = self.start_collector()
+        lpath = os.path.join(self.tmp, "ledger")
+        env = dict(os.environ, FACMON_SPOOL_LEDGER=lpath)
+        self.start_agent(devices(self.http_port, 30), env=env)
+        rnd = random.Random(os.getpid())
+        # kill -9 of the agent at random moments, batches being written
+        # every 200 ms.
+        for _ in range(3):
+            time.sleep(rnd.uniform(0.5, 2.0))
+            self.procs[-1].kill()
+            self.start_agent_env(lpath)
+        # The collector goes away for a while: the agent spools.
+        time.sleep(1)
+        col.kill()
+        spool = os.path.join(self.tmp, "spool-agent")
+        wait_for(lambda: len(ledger.read_spool_frames(spool)) >= 10,
+                 timeout=30, what="batches spooled while the collector "
+                 "is down")
+        # And the agent is killed while it spools.
+        self.procs[-1].kill()
+        self.start_agent_env(lpath)
+        time.sleep(1)
+        p = Proc([COLLECTOR, "-d", "-f",
+                  os.path.join(self.tmp, "collector.conf")],
+                 os.path.join(self.tmp, "collector.log"))
+        self.procs.append(p)
+        wait_for(lambda: http_json(self.api + "/api/v1/stats"), timeout=30)
+        time.sleep(1)
+        # Stop the agent cleanly: what it holds is spooled.  Then start
+        # it once more to drain the spool.
+        agent = self.procs[-2]
+        agent.signal(signal.SIGTERM)
+        agent.stop()
+        self.start_agent_env(lpath)
+        spooled = self.read_ledger(lpath)
+        self.assertGreater(len(spooled), 100)
+
+        def drained():
+            got, _ = ledger.read_journal(self.data_dir)
+            rep = ledger.verify(spooled, got)
+            return rep if rep["n_lost"] == 0 else None
+        try:
+            rep = wait_for(drained, timeout=60, what="spool drained")
+        except AssertionError:
+            got, _ = ledger.read_journal(self.data_dir)
+            print(ledger.verify(spooled, got))
+            self.dump_logs()
+            raise
+        print("ledger:", {k: v for k, v in rep.items() if k != "lost"})
+        self.assertEqual(rep["n_duplicated"], 0)
+        st = http_json(self.api + "/api/v1/stats")["ingest"]
+        self.assertGreaterEqual(st["batches_journaled"], 1)
