@@ -41,7 +41,7 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
-	collector/events.c
+	collector/events.c collector/outage.c collector/availapi.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \

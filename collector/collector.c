@@ -37,7 +37,10 @@ static const char *conf_file = COLLECTOR_CONF_DEFAULT;
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: facmon-collector [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: facmon-collector [-dnv] [-f file]\n"
+	    "       facmon-collector [-f file] avail [--month YYYY-MM] "
+	    "[--group G] [--devices] [--json]\n"
+	    "       facmon-collector --verify-journal FILE\n");
 	exit(2);
 }
 
@@ -142,6 +145,9 @@ main(int argc, char *argv[])
 	char	 err[256];
 	int	 ch, debug = 0, noaction = 0, verbose = 0;
 
+	/* Checking a journal needs no configuration and touches nothing. */
+	if (argc == 3 && strcmp(argv[1], "--verify-journal") == 0)
+		return outage_verify(argv[2]);
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
 		case 'd':
@@ -160,12 +166,26 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
-		usage();
-
 	log_init("facmon-collector", debug || noaction, verbose);
 	cfgerr_init(&e, conf_file);
 	conf = collector_conf_load(conf_file, &e);
+	/* Commands that read the data and exit: facmon-collector CMD ... */
+	if (optind < argc) {
+		int	 rc = 2;
+
+		if (conf == NULL) {
+			cfgerr_print(&e);
+			cfgerr_free(&e);
+			return 1;
+		}
+		cfgerr_free(&e);
+		if (strcmp(argv[optind], "avail") == 0)
+			rc = avail_main(conf, argc - optind, argv + optind);
+		else
+			usage();
+		collector_conf_free(conf);
+		return rc;
+	}
 	if (noaction) {
 		cfgerr_print(&e);
 		cfgerr_free(&e);
@@ -191,6 +211,8 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	state_init();
+	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
+		fatalx("outage journal: %s", err);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
 	    err, sizeof(err)) == -1)
 		fatalx("rrd: %s", err);
@@ -221,6 +243,7 @@ main(int argc, char *argv[])
 	http_stop();
 	log_info("writing the RRD queue");
 	rrdw_stop();
+	outage_close();
 	state_free();
 	event_free(ev_hup);
 	event_free(ev_term);

@@ -64,6 +64,7 @@ struct collector_conf {
 	char		 data_dir[PATH_MAX];
 	char		 web_dir[PATH_MAX];
 	int		 unknown_after;		/* intervals without a result */
+	int		 confirm;		/* failed probes to confirm */
 	int		 max_connections;	/* agent connections */
 	int		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_queue;		/* RRD queue length, values */
@@ -301,6 +302,33 @@ void		 event_raise(const char *kind, const char *agent,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const struct fm_event *events_since(uint64_t after, size_t *n);
 uint64_t	 events_count(const char *kind);
+
+/* outage.c: the outage journal, the source of availability */
+int		 outage_open(const char *data_dir, int confirm_n, char *err,
+		    size_t errlen);
+void		 outage_close(void);
+void		 outage_device_info(const struct device_state *);
+void		 outage_check_change(const struct device_state *,
+		    const struct check_state *, int os, int64_t at,
+		    int outcome, const char *msg);
+void		 outage_device_change(const struct device_state *, int os,
+		    int64_t at, const char *cause);
+int		 outage_result(const struct device_state *,
+		    const struct check_state *, const struct fm_result *);
+struct aq	*outage_aq(void);
+void		 outage_stats(uint64_t *records, uint64_t *skipped,
+		    uint64_t *errors, uint64_t *syncs);
+int		 outage_verify(const char *path);
+
+/* availapi.c: availability for the API and the command line */
+struct aq;
+struct json_t;
+struct json_t	*avail_json(struct aq *, int64_t from, int64_t to,
+		    const char *tz, const char *group, int with_devices,
+		    char *err, size_t errlen);
+int		 avail_parse_month(const char *, const char *tz, int64_t *,
+		    int64_t *);
+int		 avail_main(const struct collector_conf *, int, char *[]);
 
 /* state.c */
 void		 state_init(void);

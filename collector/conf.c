@@ -37,7 +37,8 @@
 static const char *const root_keys[] = { "collector", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
-	"clock_tolerance", "agent_unreachable_after", "journal", NULL };
+	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
+	NULL };
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
@@ -340,6 +341,9 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		    "'web_dir' must not be empty");
 	if (cfg_get_int(e, grp, "unknown_after", &v, 2, 100, 0) == 1)
 		c->unknown_after = (int)v;
+	c->confirm = 3;
+	if (cfg_get_int(e, grp, "confirm", &v, 1, 100, 0) == 1)
+		c->confirm = (int)v;
 	if (cfg_get_int(e, grp, "max_connections", &v, 1, 65536, 0) == 1)
 		c->max_connections = (int)v;
 	cfg_get_secs(e, grp, "clock_tolerance", &c->clock_tolerance_ms, 0,

@@ -191,9 +191,12 @@ derive(const struct device_state *d)
 	return OS_UP;
 }
 
-/* Recompute the device state; cause_ms is when the change happened. */
+/*
+ * Recompute the device state; cause_ms is when the change happened and
+ * cause what happened (for the outage journal).
+ */
 static void
-rederive(struct device_state *d, int64_t cause_ms)
+rederive(struct device_state *d, int64_t cause_ms, const char *cause)
 {
 	int	 s = derive(d);
 
@@ -202,6 +205,7 @@ rederive(struct device_state *d, int64_t cause_ms)
 		    state_name(s));
 		d->state = s;
 		d->since_ms = cause_ms;
+		outage_device_change(d, s, cause_ms, cause);
 	}
 }
 
@@ -268,6 +272,7 @@ set_info(struct device_state *d, const struct fm_devinfo *di)
 	fm_strlcpy(d->class, di->class, sizeof(d->class));
 	fm_strlcpy(d->group, di->group, sizeof(d->group));
 	fm_strlcpy(d->address, di->address, sizeof(d->address));
+	outage_device_info(d);
 }
 
 /*
@@ -310,7 +315,7 @@ state_set_devices(const char *agent, const struct fm_devices *ds,
 				continue;
 			}
 			d->mark = gen;
-			rederive(d, now_wall);
+			rederive(d, now_wall, "its checks changed");
 			continue;
 		}
 		if ((d = calloc(1, sizeof(*d))) == NULL) {
@@ -478,6 +483,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		log_debug("check %s/%s: %s -> %s (%s)", d->id, c->id,
 		    state_name(c->state), state_name(s),
 		    probe_result_name(r->outcome));
+		outage_check_change(d, c, s, r->ts_ms, r->outcome, r->msg);
 		c->state = s;
 		c->since_ms = r->ts_ms;
 	}
@@ -488,7 +494,15 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	c->dur_us = r->dur_us;
 	c->arrival_mono = now_mono;
 	merge_values(c, r);
-	rederive(d, r->ts_ms);
+	{
+		char	 cause[FM_ID_MAX + FM_ERRMSG_MAX + 32];
+
+		snprintf(cause, sizeof(cause), "%s: %s%s%s", c->id,
+		    probe_result_name(r->outcome), r->msg[0] ? ": " : "",
+		    r->msg);
+		rederive(d, r->ts_ms, cause);
+	}
+	outage_result(d, c, r);
 	return SA_APPLIED;
 }
 
@@ -520,6 +534,9 @@ state_expire(int64_t now_mono, int unknown_after)
 				    c->interval_ms;
 				if (now_mono - c->arrival_mono < limit)
 					continue;
+				outage_check_change(d, c, OS_UNKNOWN,
+				    c->last_ms + c->interval_ms, PR_INTERNAL,
+				    "no result from the agent");
 				c->state = OS_UNKNOWN;
 				c->since_ms = c->last_ms + c->interval_ms;
 				if (!changed || c->since_ms > cause)
@@ -531,7 +548,7 @@ state_expire(int64_t now_mono, int unknown_after)
 				    unknown_after);
 			}
 			if (changed)
-				rederive(d, cause);
+				rederive(d, cause, "no result from the agent");
 		}
 }
 

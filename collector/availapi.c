@@ -1,0 +1,313 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Availability for the API and the command line, from one function:
+ * avail_json() computes a period from the outage journal's index and
+ * renders every row the same way for both.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "collector.h"
+#include "../common/avail.h"
+
+#define AVAIL_TZ_DEFAULT	"Asia/Shanghai"
+
+static json_t *
+num_or_null(double d)
+{
+	return isnan(d) || isinf(d) ? json_null() : json_real(d);
+}
+
+static json_t *
+row_json(const struct aq_row *w)
+{
+	const struct av_result *r = &w->r;
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "id", json_string(w->key));
+	json_object_set_new(o, "name", json_string(w->name));
+	json_object_set_new(o, "devices", json_integer(w->ndevices));
+	json_object_set_new(o, "period_ms", json_integer(r->period_ms));
+	json_object_set_new(o, "availability", num_or_null(r->availability));
+	json_object_set_new(o, "availability_planned_charged",
+	    num_or_null(r->availability_charged));
+	json_object_set_new(o, "coverage", num_or_null(r->coverage));
+	json_object_set_new(o, "up_ms", json_integer(r->up_ms));
+	json_object_set_new(o, "down_ms", json_integer(r->down_ms));
+	json_object_set_new(o, "unknown_ms", json_integer(r->unknown_ms +
+	    r->planned_unseen_ms));
+	json_object_set_new(o, "unreachable_ms", json_integer(r->unreachable_ms));
+	json_object_set_new(o, "planned_ms", json_integer(r->planned_ms));
+	json_object_set_new(o, "planned_down_ms",
+	    json_integer(r->planned_down_ms));
+	json_object_set_new(o, "external_ms", json_integer(w->external_ms));
+	json_object_set_new(o, "outages", json_integer(r->outages));
+	json_object_set_new(o, "longest_outage_ms",
+	    json_integer(r->longest_ms));
+	json_object_set_new(o, "mttr_ms", num_or_null(r->mttr_ms));
+	json_object_set_new(o, "mtbf_ms", num_or_null(r->mtbf_ms));
+	json_object_set_new(o, "mttd_ms", num_or_null(w->mttd_ms));
+	json_object_set_new(o, "mtta_ms", num_or_null(w->mtta_ms));
+	json_object_set_new(o, "target", num_or_null(r->target));
+	json_object_set_new(o, "budget_ms", num_or_null(r->budget_ms));
+	json_object_set_new(o, "budget_left_ms", num_or_null(r->budget_left_ms));
+	json_object_set_new(o, "met", r->met < 0 ? json_null() :
+	    json_boolean(r->met));
+	return o;
+}
+
+static json_t *
+rows_json(const struct aq_row *rows, size_t n, const char *only)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (only == NULL || strcmp(rows[i].key, only) == 0)
+			json_array_append_new(a, row_json(&rows[i]));
+	return a;
+}
+
+/*
+ * The period [from, to) over what the index knows.  'to' is clipped to
+ * now: time that has not happened yet is neither up nor unknown.
+ */
+json_t *
+avail_json(struct aq *q, int64_t from, int64_t to, const char *tz,
+    const char *group, int with_devices, char *err, size_t errlen)
+{
+	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
+	size_t	 ng = 0, nc = 0, i;
+	int64_t	 now = now_ms();
+	json_t	*o, *devs;
+
+	if (to > now)
+		to = now;
+	if (to <= from) {
+		snprintf(err, errlen, "the period has not begun");
+		return NULL;
+	}
+	if (aq_compute(q, NULL, 0, NULL, 0, from, to, &dr, &gr, &ng, &cr, &nc,
+	    &site) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o = json_object();
+	json_object_set_new(o, "from_ms", json_integer(from));
+	json_object_set_new(o, "to_ms", json_integer(to));
+	json_object_set_new(o, "timezone", json_string(tz));
+	json_object_set_new(o, "method", json_string(
+	    "up / (period - planned - unknown - unreachable), from the outage "
+	    "journal; groups and classes are device-time weighted "
+	    "(docs/availability.md)"));
+	if (group == NULL)
+		json_object_set_new(o, "site", row_json(&site));
+	json_object_set_new(o, "groups", rows_json(gr, ng, group));
+	if (group == NULL)
+		json_object_set_new(o, "classes", rows_json(cr, nc, NULL));
+	if (with_devices) {
+		devs = json_array();
+		for (i = 0; i < q->ndev; i++)
+			if (group == NULL || strcmp(q->dev[i].group, group) == 0)
+				json_array_append_new(devs, row_json(&dr[i]));
+		json_object_set_new(o, "devices", devs);
+	}
+	free(dr);
+	free(gr);
+	free(cr);
+	return o;
+}
+
+/* "2026-11" → that month in tz. */
+int
+avail_parse_month(const char *s, const char *tz, int64_t *from, int64_t *to)
+{
+	int	 y, m, n = 0;
+
+	if (sscanf(s, "%d-%d%n", &y, &m, &n) != 2 || s[n] != '\0')
+		return -1;
+	return av_month_range(y, m, tz, from, to);
+}
+
+static const char *
+pct(double d, char *buf, size_t len)
+{
+	if (isnan(d))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.4f %%", d * 100.0);
+	return buf;
+}
+
+static const char *
+dur(double ms, char *buf, size_t len)
+{
+	long	 s;
+
+	if (isnan(ms)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	s = (long)(ms / 1000.0 + 0.5);
+	if (s >= 86400)
+		snprintf(buf, len, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lds", s);
+	return buf;
+}
+
+static void
+print_rows(json_t *a)
+{
+	size_t	 i;
+	json_t	*r;
+	char	 b1[32], b2[32], b3[32], b4[32];
+
+	json_array_foreach(a, i, r) {
+		json_t	*t = json_object_get(r, "mttr_ms");
+
+		printf("%-24s %5lld %12s %10s %8s %4lld %8s %12s\n",
+		    json_string_value(json_object_get(r, "id")),
+		    (long long)json_integer_value(json_object_get(r,
+		    "devices")),
+		    pct(json_is_number(json_object_get(r, "availability")) ?
+		    json_number_value(json_object_get(r, "availability")) : NAN,
+		    b1, sizeof(b1)),
+		    dur((double)json_integer_value(json_object_get(r,
+		    "down_ms")), b2, sizeof(b2)),
+		    dur((double)json_integer_value(json_object_get(r,
+		    "unknown_ms")), b3, sizeof(b3)),
+		    (long long)json_integer_value(json_object_get(r,
+		    "outages")),
+		    dur(json_is_number(t) ? json_number_value(t) : NAN, b4,
+		    sizeof(b4)),
+		    pct(json_is_number(json_object_get(r, "coverage")) ?
+		    json_number_value(json_object_get(r, "coverage")) : NAN,
+		    b1, sizeof(b1)));
+	}
+}
+
+/*
+ * facmon-collector [-f conf] avail [--month YYYY-MM | --from MS --to MS]
+ *     [--group G] [--devices] [--json] [--journal FILE]
+ */
+int
+avail_main(const struct collector_conf *conf, int argc, char *argv[])
+{
+	const char *month = NULL, *group = NULL, *tz = AVAIL_TZ_DEFAULT;
+	char	 journal[PATH_MAX + 32], err[256], *s;
+	int64_t	 from = 0, to = 0;
+	int	 i, as_json = 0, devices = 0, rc = 0;
+	struct aq q;
+	json_t	*o;
+
+	snprintf(journal, sizeof(journal), "%s/outages.fmoj",
+	    conf ? conf->data_dir : ".");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--json") == 0)
+			as_json = 1;
+		else if (strcmp(a, "--devices") == 0)
+			devices = 1;
+		else if (v != NULL && strcmp(a, "--month") == 0) {
+			month = v;
+			i++;
+		} else if (v != NULL && strcmp(a, "--group") == 0) {
+			group = v;
+			i++;
+		} else if (v != NULL && strcmp(a, "--from") == 0) {
+			from = strtoll(v, &s, 10);
+			i++;
+		} else if (v != NULL && strcmp(a, "--to") == 0) {
+			to = strtoll(v, &s, 10);
+			i++;
+		} else if (v != NULL && strcmp(a, "--journal") == 0) {
+			fm_strlcpy(journal, v, sizeof(journal));
+			i++;
+		} else {
+			fprintf(stderr, "usage: facmon-collector [-f conf] avail "
+			    "[--month YYYY-MM | --from MS --to MS] [--group G] "
+			    "[--devices] [--json] [--journal FILE]\n");
+			return 2;
+		}
+	}
+	if (month != NULL) {
+		if (avail_parse_month(month, tz, &from, &to) == -1) {
+			fprintf(stderr, "avail: bad month '%s' (YYYY-MM)\n",
+			    month);
+			return 2;
+		}
+	} else if (to == 0) {
+		time_t	 t = time(NULL);
+		struct tm tm;
+		char	 ym[32];
+
+		localtime_r(&t, &tm);
+		snprintf(ym, sizeof(ym), "%04d-%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1);
+		avail_parse_month(ym, tz, &from, &to);
+	}
+	aq_init(&q);
+	if (aq_load(&q, journal, err, sizeof(err)) == -1) {
+		fprintf(stderr, "avail: %s\n", err);
+		aq_free(&q);
+		return 1;
+	}
+	if ((o = avail_json(&q, from, to, tz, group, devices, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "avail: %s\n", err);
+		aq_free(&q);
+		return 1;
+	}
+	if (as_json) {
+		char	*text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
+
+		printf("%s\n", text ? text : "{}");
+		free(text);
+	} else {
+		printf("%-24s %5s %12s %10s %8s %4s %8s %12s\n", "", "devs",
+		    "availability", "down", "unknown", "outs", "MTTR",
+		    "coverage");
+		if (json_object_get(o, "site") != NULL) {
+			json_t	*a = json_array();
+
+			json_array_append(a, json_object_get(o, "site"));
+			print_rows(a);
+			json_decref(a);
+		}
+		print_rows(json_object_get(o, "groups"));
+		if (devices)
+			print_rows(json_object_get(o, "devices"));
+	}
+	if (q.st.torn_bytes > 0) {
+		fprintf(stderr, "avail: the journal ends in %llu unreadable "
+		    "bytes (%s)\n", (unsigned long long)q.st.torn_bytes,
+		    q.st.torn_why);
+		rc = 1;
+	}
+	json_decref(o);
+	aq_free(&q);
+	return rc;
+}

@@ -1,0 +1,379 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * The outage journal keeper: every change of state of a check or a
+ * device, every confirmation, goes into <data_dir>/outages.fmoj
+ * (common/ojournal.c), the source of truth for availability, and into a
+ * live in-memory index (common/availq.c) that the API computes from.
+ *
+ * The journal is derived from the transport journal: after a crash the
+ * collector replays its batches, the same results give the same state
+ * changes with the same timestamps, and a change already recorded (same
+ * entity, same or older start) is not written twice.  So the write on
+ * the loop is a plain write(); the fsync runs in a small thread, asked
+ * for after each burst of changes, and a lost tail is rebuilt by the
+ * replay.
+ *
+ * Confirmation: an outage starts at the first failed probe, and is
+ * confirmed after confirm_n consecutive failures -- that is when alerts
+ * may go out, and the time between the two is the time to detect.  An
+ * outage that ends before it is confirmed is a blip: it stays in the
+ * journal, and the availability figures decide whether to charge it.
+ */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "../common/avail.h"
+
+#define OUT_BUCKETS	4096
+
+/* The last thing recorded for a device ("dev/") or a check ("dev/chk"). */
+struct entity {
+	char		 key[2 * FM_ID_MAX + 2];
+	int64_t		 last_at;
+	uint8_t		 last_state;
+	int64_t		 confirmed_at;	/* start of the last confirmed outage */
+	int		 fails;		/* consecutive failed probes */
+	struct entity	*next;
+};
+
+static struct {
+	struct ojournal	*j;
+	char		 path[PATH_MAX + 32];
+	int		 confirm_n;
+	struct aq	 q;
+	struct entity	*b[OUT_BUCKETS];
+	pthread_t	 thr;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 want_sync, stop, running;
+	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
+	int64_t		 last_rec_ms;
+} O;
+
+static struct entity *
+entity(const char *device, const char *check)
+{
+	char	 key[sizeof(((struct entity *)0)->key)];
+	uint32_t h;
+	struct entity *e;
+
+	snprintf(key, sizeof(key), "%s/%s", device, check);
+	h = fm_hash32(key) % OUT_BUCKETS;
+	for (e = O.b[h]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	fm_strlcpy(e->key, key, sizeof(e->key));
+	e->last_at = INT64_MIN;
+	e->next = O.b[h];
+	O.b[h] = e;
+	return e;
+}
+
+static void *
+sync_thread(void *arg)
+{
+	char	 err[256];
+
+	(void)arg;
+	pthread_mutex_lock(&O.mtx);
+	while (!O.stop) {
+		while (!O.want_sync && !O.stop)
+			pthread_cond_wait(&O.cv, &O.mtx);
+		if (!O.want_sync)
+			break;
+		O.want_sync = 0;
+		pthread_mutex_unlock(&O.mtx);
+		if (oj_sync(O.j, err, sizeof(err)) == -1)
+			log_warnx("outage journal: %s", err);
+		pthread_mutex_lock(&O.mtx);
+		O.st_syncs++;
+	}
+	pthread_mutex_unlock(&O.mtx);
+	return NULL;
+}
+
+static void
+want_sync(void)
+{
+	pthread_mutex_lock(&O.mtx);
+	O.want_sync = 1;
+	pthread_cond_signal(&O.cv);
+	pthread_mutex_unlock(&O.mtx);
+}
+
+/* Remember what the journal already says, to not say it twice. */
+static int
+load_cb(const struct oj_rec *r, void *arg)
+{
+	struct entity *e;
+
+	(void)arg;
+	if (aq_add(&O.q, r) == -1)
+		return -1;
+	if (r->type == OJ_STATE) {
+		e = entity(r->device, r->check);
+		e->last_at = r->at_ms;
+		e->last_state = r->state;
+	} else if (r->type == OJ_CONFIRM) {
+		e = entity(r->device, r->check);
+		e->confirmed_at = r->at_ms;
+	}
+	return 0;
+}
+
+int
+outage_open(const char *data_dir, int confirm_n, char *err, size_t errlen)
+{
+	struct oj_stats st;
+
+	O.confirm_n = confirm_n;
+	snprintf(O.path, sizeof(O.path), "%s/outages.fmoj", data_dir);
+	aq_init(&O.q);
+	if (oj_open(O.path, &O.j, &st, err, errlen) == -1)
+		return -1;
+	if (st.torn_bytes > 0)
+		log_warnx("outage journal %s: cut %llu bytes of a torn last "
+		    "record (%s)", O.path, (unsigned long long)st.torn_bytes,
+		    st.torn_why);
+	if (oj_read(O.path, load_cb, NULL, &st, err, errlen) == -1)
+		return -1;
+	pthread_mutex_init(&O.mtx, NULL);
+	pthread_cond_init(&O.cv, NULL);
+	if (pthread_create(&O.thr, NULL, sync_thread, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the journal sync thread");
+		return -1;
+	}
+	O.running = 1;
+	log_info("outage journal %s: %llu records, %zu devices",
+	    O.path, (unsigned long long)st.records, O.q.ndev);
+	return 0;
+}
+
+void
+outage_close(void)
+{
+	char	 err[256];
+
+	if (!O.running)
+		return;
+	pthread_mutex_lock(&O.mtx);
+	O.stop = 1;
+	pthread_cond_signal(&O.cv);
+	pthread_mutex_unlock(&O.mtx);
+	pthread_join(O.thr, NULL);
+	if (oj_sync(O.j, err, sizeof(err)) == -1)
+		log_warnx("outage journal: %s", err);
+	oj_close(O.j);
+	aq_free(&O.q);
+	for (size_t i = 0; i < OUT_BUCKETS; i++)
+		while (O.b[i] != NULL) {
+			struct entity *e = O.b[i];
+
+			O.b[i] = e->next;
+			free(e);
+		}
+	memset(&O, 0, sizeof(O));
+}
+
+static void
+record(struct oj_rec *r)
+{
+	char	 err[256];
+
+	r->ts_ms = now_ms();
+	if (oj_append(O.j, r, err, sizeof(err)) == -1) {
+		if (O.st_errors++ % 100 == 0)
+			log_warnx("outage journal: %s", err);
+		return;
+	}
+	aq_add(&O.q, r);
+	O.st_records++;
+	want_sync();
+}
+
+static uint8_t
+av_of(int os)
+{
+	switch (os) {
+	case OS_UP:
+	case OS_DEGRADED:	/* it works; a secondary check does not */
+		return AV_UP;
+	case OS_DOWN:
+		return AV_DOWN;
+	default:
+		return AV_UNKNOWN;
+	}
+}
+
+/* A device's identity, when it is new or changed. */
+void
+outage_device_info(const struct device_state *d)
+{
+	struct aq_device *a;
+	struct oj_rec r;
+
+	if (!O.running)
+		return;
+	if ((a = aq_device(&O.q, d->id)) != NULL &&
+	    strcmp(a->name, d->name) == 0 && strcmp(a->cls, d->class) == 0 &&
+	    strcmp(a->group, d->group) == 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_DEVICE;
+	fm_strlcpy(r.device, d->id, sizeof(r.device));
+	fm_strlcpy(r.text, d->name, sizeof(r.text));
+	fm_strlcpy(r.dclass, d->class, sizeof(r.dclass));
+	fm_strlcpy(r.group, d->group, sizeof(r.group));
+	record(&r);
+}
+
+static void
+state_rec(const char *device, const char *check, int os, int64_t at,
+    int outcome, const char *cause)
+{
+	struct entity *e = entity(device, check);
+	uint8_t	 s = av_of(os);
+	struct oj_rec r;
+
+	if (at < e->last_at || (at == e->last_at && s == e->last_state)) {
+		O.st_skipped++;
+		return;
+	}
+	if (s == e->last_state && e->last_at != INT64_MIN) {
+		/* Degraded and up are both "up" to availability. */
+		O.st_skipped++;
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_STATE;
+	fm_strlcpy(r.device, device, sizeof(r.device));
+	fm_strlcpy(r.check, check, sizeof(r.check));
+	r.state = s;
+	r.outcome = (uint8_t)outcome;
+	r.at_ms = at;
+	fm_strlcpy(r.text, cause, sizeof(r.text));
+	e->last_at = at;
+	e->last_state = s;
+	record(&r);
+}
+
+void
+outage_check_change(const struct device_state *d,
+    const struct check_state *c, int os, int64_t at, int outcome,
+    const char *msg)
+{
+	if (!O.running)
+		return;
+	state_rec(d->id, c->id, os, at, outcome, msg);
+}
+
+void
+outage_device_change(const struct device_state *d, int os, int64_t at,
+    const char *cause)
+{
+	if (!O.running)
+		return;
+	state_rec(d->id, "", os, at, 0, cause);
+}
+
+static void
+confirm_rec(const char *device, const char *check, int64_t start,
+    int64_t when)
+{
+	struct entity *e = entity(device, check);
+	struct oj_rec r;
+
+	if (e->confirmed_at == start)
+		return;		/* said already, before a restart */
+	e->confirmed_at = start;
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_CONFIRM;
+	fm_strlcpy(r.device, device, sizeof(r.device));
+	fm_strlcpy(r.check, check, sizeof(r.check));
+	r.at_ms = start;
+	r.confirmed_ms = when;
+	record(&r);
+}
+
+/*
+ * Count consecutive failures; at confirm_n, the check's outage -- and
+ * the device's, if this check is what took the device down -- is
+ * confirmed.  Returns 1 when a confirmation was recorded now.
+ */
+int
+outage_result(const struct device_state *d, const struct check_state *c,
+    const struct fm_result *res)
+{
+	struct entity *e;
+
+	if (!O.running)
+		return 0;
+	e = entity(d->id, c->id);
+	if (c->state != OS_DOWN) {
+		e->fails = 0;
+		return 0;
+	}
+	if (++e->fails != O.confirm_n)
+		return 0;
+	confirm_rec(d->id, c->id, c->since_ms, res->ts_ms);
+	if (d->state == OS_DOWN && c->critical)
+		confirm_rec(d->id, "", d->since_ms, res->ts_ms);
+	return 1;
+}
+
+struct aq *
+outage_aq(void)
+{
+	return O.running ? &O.q : NULL;
+}
+
+void
+outage_stats(uint64_t *records, uint64_t *skipped, uint64_t *errors,
+    uint64_t *syncs)
+{
+	*records = O.st_records;
+	*skipped = O.st_skipped;
+	*errors = O.st_errors;
+	pthread_mutex_lock(&O.mtx);
+	*syncs = O.st_syncs;
+	pthread_mutex_unlock(&O.mtx);
+}
+
+/* facmon-collector --verify-journal: read every record, say what is there. */
+int
+outage_verify(const char *path)
+{
+	struct oj_stats st;
+	char	 err[256];
+
+	if (oj_read(path, NULL, NULL, &st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%s: %llu records, %llu bytes valid", path,
+	    (unsigned long long)st.records, (unsigned long long)st.bytes);
+	if (st.torn_bytes > 0) {
+		printf(", %llu bytes after them unreadable (%s)\n",
+		    (unsigned long long)st.torn_bytes, st.torn_why);
+		return 2;
+	}
+	printf(", no damage\n");
+	return 0;
+}
