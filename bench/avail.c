@@ -104,6 +104,14 @@ main(int argc, char *argv[])
 			r.state = (rand_r(&seed) % 8) ? AV_DOWN : AV_UNKNOWN;
 			r.at_ms = t;
 			oj_append(j, &r, err, sizeof(err));
+			if (r.state == AV_DOWN) {
+				struct oj_rec c = r;
+
+				c.type = OJ_CONFIRM;
+				c.confirmed_ms = t + 3000;
+				oj_append(j, &c, err, sizeof(err));
+				nrec++;
+			}
 			if (r.state == AV_DOWN && rand_r(&seed) % 2) {
 				struct oj_rec a = r;
 

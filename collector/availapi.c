@@ -59,6 +59,7 @@ row_json(const struct aq_row *w)
 	    json_integer(r->planned_down_ms));
 	json_object_set_new(o, "external_ms", json_integer(w->external_ms));
 	json_object_set_new(o, "outages", json_integer(r->outages));
+	json_object_set_new(o, "blips", json_integer(w->blips));
 	json_object_set_new(o, "longest_outage_ms",
 	    json_integer(r->longest_ms));
 	json_object_set_new(o, "mttr_ms", num_or_null(r->mttr_ms));

@@ -235,6 +235,7 @@ struct aq {
 	struct aq_outage *out;
 	size_t		 nout, capout;
 	struct oj_stats	 st;
+	int		 charge_blips;	/* count unconfirmed outages as down */
 };
 
 struct aq_row {
@@ -245,6 +246,7 @@ struct aq_row {
 	int64_t		 external_ms;	/* down time blamed on others */
 	double		 mttd_ms;	/* mean time to detect (confirm) */
 	double		 mtta_ms;	/* mean time to acknowledge */
+	uint32_t	 blips;		/* outages over before confirmation */
 };
 
 void	 aq_init(struct aq *);

@@ -297,6 +297,7 @@ row_add(struct aq_row *a, const struct aq_row *d, double *detect_sum,
 	if (y->longest_ms > x->longest_ms)
 		x->longest_ms = y->longest_ms;
 	a->external_ms += d->external_ms;
+	a->blips += d->blips;
 	if (!isnan(d->mttd_ms)) {
 		*detect_sum += d->mttd_ms * y->outages;
 		*detect_n += (int)y->outages;
@@ -384,6 +385,7 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 	struct agg *ga = NULL, *ca = NULL, sa;
 	size_t	 gn = 0, gcap = 0, cn = 0, ccap = 0, i, k;
 	struct av_window *w = NULL, **rw = NULL;
+	struct av_change *tl;
 	size_t	 nw, wcap = 0, *rn = NULL, *ofirst = NULL, *olist = NULL;
 	int	 j, rc = -1;
 
@@ -498,8 +500,37 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 			}
 		}
 		av_windows_normalize(w, nw, &nw);
-		av_compute(d->tl, d->ntl, w, nw, from, to,
+		tl = d->tl;
+		/*
+		 * A blip -- an outage that ended before enough failed
+		 * probes confirmed it -- is reported, and not charged
+		 * unless asked: the timeline is read with it as up.
+		 */
+		for (k = ofirst[i]; k < ofirst[i + 1]; k++) {
+			struct aq_outage *o = &q->out[olist[k]];
+			size_t	 m;
+
+			if (o->confirmed_ms != 0 || o->end_ms == 0 ||
+			    o->start_ms >= to || o->end_ms <= from)
+				continue;
+			row->blips++;
+			if (q->charge_blips)
+				continue;
+			if (tl == d->tl) {
+				if ((tl = malloc(d->ntl * sizeof(*tl))) ==
+				    NULL)
+					goto out;
+				memcpy(tl, d->tl, d->ntl * sizeof(*tl));
+			}
+			for (m = 0; m < d->ntl; m++)
+				if (tl[m].ts_ms == o->start_ms &&
+				    tl[m].state == AV_DOWN)
+					tl[m].state = AV_UP;
+		}
+		av_compute(tl, d->ntl, w, nw, from, to,
 		    aq_target_for(t, nt, d->id, d->group, d->cls), &row->r);
+		if (tl != d->tl)
+			free(tl);
 		row->ndevices = 1;
 		row->mttd_ms = dn ? dsum / dn : NAN;
 		row->mtta_ms = an ? asum / an : NAN;

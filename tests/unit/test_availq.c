@@ -148,7 +148,11 @@ test_month(void **st)
 	state(j, "tel", M0 + 2 * D + 240 * S, AV_UP, "");
 	/* mob: 300 s down, reclassified as an external (carrier) fault. */
 	state(j, "mob", M0 + 5 * D, AV_DOWN, "timeout");
+	note(j, OJ_CONFIRM, "mob", M0 + 5 * D, M0 + 5 * D + 3 * S, 0);
 	state(j, "mob", M0 + 5 * D + 300 * S, AV_UP, "");
+	/* mob: a 2 s blip, never confirmed: reported, not charged. */
+	state(j, "mob", M0 + 7 * D, AV_DOWN, "timeout");
+	state(j, "mob", M0 + 7 * D + 2 * S, AV_UP, "");
 	note(j, OJ_CLASSIFY, "mob", M0 + 5 * D, M0 + 6 * D, OJC_EXTERNAL);
 	/* lift1: 2 h down, later declared planned; 1 h unknown (agent cut). */
 	state(j, "lift1", M0 + 10 * D, AV_DOWN, "elevator fault");
@@ -158,6 +162,7 @@ test_month(void **st)
 	state(j, "lift1", M0 + 20 * D + 3600 * S, AV_UP, "");
 	/* lift2: down 36 h from day 15, inside a maintenance rule for 2 h. */
 	state(j, "lift2", M0 + 15 * D, AV_DOWN, "fault");
+	note(j, OJ_CONFIRM, "lift2", M0 + 15 * D, M0 + 15 * D + 30 * S, 0);
 	state(j, "lift2", M0 + 15 * D + 36 * 3600 * S, AV_UP, "");
 	assert_int_equal(oj_sync(j, err, sizeof(err)), 0);
 	oj_close(j);
@@ -176,7 +181,7 @@ test_month(void **st)
 	aq_init(&q);
 	assert_int_equal(aq_load(&q, path, err, sizeof(err)), 0);
 	assert_int_equal(q.ndev, 4);
-	assert_int_equal(q.nout, 4);
+	assert_int_equal(q.nout, 5);
 	assert_int_equal(aq_compute(&q, rules, nrules, t, 4, M0, M1, &dr, &gr,
 	    &ng, &cr, &nc, &site), 0);
 
@@ -190,6 +195,8 @@ test_month(void **st)
 
 	r = find(dr, q.ndev, "mob");
 	assert_int_equal(r->r.down_ms, 300 * S);
+	assert_int_equal(r->blips, 1);
+	assert_int_equal(r->r.outages, 1);
 	assert_int_equal(r->external_ms, 300 * S);
 	assert_int_equal(r->r.met, 0);		/* 300 s > 259.2 s */
 
@@ -235,6 +242,16 @@ test_month(void **st)
 	assert_int_equal(site.r.outages, 3);
 	assert_int_equal(site.r.period_ms, 4 * 30 * D);
 
+	free(dr);
+	free(gr);
+	free(cr);
+	/* Charged when asked: the blip is 2 s more down time. */
+	q.charge_blips = 1;
+	assert_int_equal(aq_compute(&q, rules, nrules, t, 4, M0, M1, &dr, &gr,
+	    &ng, &cr, &nc, &site), 0);
+	r = find(dr, q.ndev, "mob");
+	assert_int_equal(r->r.down_ms, 302 * S);
+	assert_int_equal(r->r.outages, 2);
 	free(dr);
 	free(gr);
 	free(cr);
