@@ -511,7 +511,8 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 			size_t	 m;
 
 			if (o->confirmed_ms != 0 || o->end_ms == 0 ||
-			    o->start_ms >= to || o->end_ms <= from)
+			    o->cls == OJC_PLANNED || o->start_ms >= to ||
+			    o->end_ms <= from)
 				continue;
 			row->blips++;
 			if (q->charge_blips)
