@@ -47,6 +47,7 @@
 #define API_DEVICES	"/api/v1/devices"
 #define API_STATS	"/api/v1/stats"
 #define API_EVENTS	"/api/v1/events"
+#define API_AVAIL	"/api/v1/availability"
 
 static struct evhttp *http;
 static char	 web_dir[PATH_MAX];
@@ -311,6 +312,73 @@ api_device(struct evhttp_request *req, const char *id)
 
 #define J(s, f)	json_object_set_new(o, #f, jint((int64_t)(s).f))
 
+/*
+ * GET /api/v1/availability?month=YYYY-MM | from=MS&to=MS [&group=G]
+ * [&devices=1]: the period from the outage journal (docs/availability.md).
+ */
+static void
+api_availability(struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = evhttp_uri_get_query(uri), *month, *from_s, *to_s;
+	const char *group, *devs;
+	struct evkeyvalq args;
+	int64_t	 from = 0, to = 0;
+	char	 err[256], *end;
+	struct aq *aq = outage_aq();
+	json_t	*o;
+
+	TAILQ_INIT(&args);
+	if (q != NULL && evhttp_parse_query_str(q, &args) == -1) {
+		reply_error(req, 400, "Bad Request", "bad query string");
+		return;
+	}
+	month = evhttp_find_header(&args, "month");
+	from_s = evhttp_find_header(&args, "from");
+	to_s = evhttp_find_header(&args, "to");
+	group = evhttp_find_header(&args, "group");
+	devs = evhttp_find_header(&args, "devices");
+	if (month != NULL) {
+		if (avail_parse_month(month, "Asia/Shanghai", &from, &to) == -1) {
+			reply_error(req, 400, "Bad Request",
+			    "month must be YYYY-MM");
+			goto done;
+		}
+	} else if (from_s != NULL && to_s != NULL) {
+		from = strtoll(from_s, &end, 10);
+		if (*end != '\0' || end == from_s) {
+			reply_error(req, 400, "Bad Request", "bad 'from'");
+			goto done;
+		}
+		to = strtoll(to_s, &end, 10);
+		if (*end != '\0' || end == to_s || to <= from) {
+			reply_error(req, 400, "Bad Request", "bad 'to'");
+			goto done;
+		}
+	} else {
+		reply_error(req, 400, "Bad Request",
+		    "give month=YYYY-MM, or from= and to= in ms");
+		goto done;
+	}
+	if (group != NULL && !fm_valid_id(group)) {
+		reply_error(req, 400, "Bad Request", "bad group");
+		goto done;
+	}
+	if (aq == NULL) {
+		reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		goto done;
+	}
+	if ((o = avail_json(aq, from, to, "Asia/Shanghai", group,
+	    devs != NULL && strcmp(devs, "1") == 0, err, sizeof(err))) == NULL) {
+		reply_error(req, 400, "Bad Request", err);
+		goto done;
+	}
+	reply_json(req, 200, "OK", o);
+done:
+	evhttp_clear_headers(&args);
+}
+
 static void
 api_stats(struct evhttp_request *req)
 {
@@ -573,6 +641,8 @@ handler(struct evhttp_request *req, void *arg)
 		api_stats(req);
 	else if (strcmp(path, API_EVENTS) == 0)
 		api_events(req);
+	else if (strcmp(path, API_AVAIL) == 0)
+		api_availability(req);
 	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
 		reply_error(req, 404, "Not Found", "no such API endpoint");
 	else if (strcmp(path, "/") == 0)

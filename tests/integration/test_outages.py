@@ -1,0 +1,139 @@
+# Outages measured to the second against the test's own ground truth: a
+# web system is switched to 503 and back at known times; the collector's
+# outage journal, read by 'facmon-collector avail', must give the down
+# time within one probe interval plus the probe timeout of the truth.
+# Also: a blip under the confirmation count is reported, not charged; a
+# kill -9 of the collector in the middle of an outage leaves one outage
+# with the right start; --verify-journal reads the journal back.
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fmtest import (COLLECTOR, PY, ROOT, FacmonTestCase, free_port,  # noqa
+                    wait_for)
+
+INTERVAL_MS, TIMEOUT_MS = 1000, 500
+
+
+class Outages(FacmonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(self.hport)], "httpd")
+        self.base = "http://127.0.0.1:%d" % self.hport
+        wait_for(lambda: urllib.request.urlopen(self.base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+        self.set(200)
+
+    def set(self, status):
+        urllib.request.urlopen(self.base + "/set?path=/svc&status=%d&body=x"
+                               % status, timeout=2).read()
+        return int(time.time() * 1000)
+
+    def agent(self):
+        return self.start_agent("""
+{ id = "web"; name = "12345 热线平台"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/svc"; } ); }
+""" % self.hport)
+
+    def avail(self, *extra):
+        conf = os.path.join(self.tmp, "collector.conf")
+        r = subprocess.run([COLLECTOR, "-f", conf, "avail", "--from", "0",
+                            "--to", str(int(time.time() * 1000) + 60000),
+                            "--devices", "--json"] + list(extra),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        o = json.loads(r.stdout)
+        return {d["id"]: d for d in o["devices"]}, o
+
+    def test_measured_against_truth(self):
+        self.start_collector(extra="confirm = 3;")
+        self.agent()
+        self.wait_check("web", "http", "up")
+        truth = 0
+        # Three outages of known length, and one blip of one probe.
+        for secs in (3, 6):
+            t0 = self.set(503)
+            self.wait_check("web", "http", "down")
+            time.sleep(secs)
+            t1 = self.set(200)
+            self.wait_check("web", "http", "up")
+            truth += t1 - t0
+        t0 = self.set(503)
+        self.wait_check("web", "http", "down")
+        t1 = self.set(200)
+        blip = t1 - t0
+        self.wait_check("web", "http", "up")
+        time.sleep(1.5)
+        devs, o = self.avail()
+        web = devs["web"]
+        self.assertEqual(web["outages"], 2)
+        self.assertEqual(web["blips"], 1)
+        # Each outage is measured from its first failed probe to its
+        # first good one: off by at most an interval plus a timeout each.
+        slack = 2 * (INTERVAL_MS + TIMEOUT_MS)
+        self.assertLessEqual(abs(web["down_ms"] - truth), slack,
+                             (web["down_ms"], truth))
+        self.assertIsNotNone(web["mttd_ms"])
+        # Time to detect: three failed probes, two intervals after the
+        # first.
+        self.assertGreaterEqual(web["mttd_ms"], 2 * INTERVAL_MS - 100)
+        self.assertLessEqual(web["mttd_ms"], 2 * INTERVAL_MS + 600)
+        self.assertLess(blip, 3 * INTERVAL_MS)
+        self.assertEqual(o["groups"][0]["id"], "systems")
+        # The journal is whole.
+        r = subprocess.run([COLLECTOR, "--verify-journal",
+                            os.path.join(self.data_dir, "outages.fmoj")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("no damage", r.stdout)
+        # The same numbers through the API: one code, one source.
+        api = json.loads(urllib.request.urlopen(
+            self.api + "/api/v1/availability?from=0&to=%d&devices=1" %
+            (int(time.time() * 1000) + 60000), timeout=5).read())
+        adev = {d["id"]: d for d in api["devices"]}
+        self.assertEqual(adev["web"]["outages"], 2)
+        self.assertEqual(adev["web"]["blips"], 1)
+
+    def test_collector_killed_during_an_outage(self):
+        coll = self.start_collector(extra="confirm = 2;")
+        self.agent()
+        self.wait_check("web", "http", "up")
+        t0 = self.set(503)
+        down = self.wait_check("web", "http", "down")
+        time.sleep(2.5)
+        coll.kill()
+        time.sleep(1.5)
+        # The same data directory, ports and configuration.
+        conf = os.path.join(self.tmp, "collector.conf")
+        self.procs.append(self.start([COLLECTOR, "-d", "-f", conf],
+                                     "collector2"))
+        wait_for(lambda: self.check("web", "http") is not None and
+                 self.check("web", "http")["state"] == "down",
+                 what="down after the restart")
+        t1 = self.set(200)
+        self.wait_check("web", "http", "up")
+        time.sleep(1.5)
+        devs, _ = self.avail()
+        web = devs["web"]
+        self.assertEqual(web["outages"], 1)
+        self.assertEqual(web["blips"], 0)
+        self.assertLessEqual(abs(web["down_ms"] - (t1 - t0)),
+                             2 * (INTERVAL_MS + TIMEOUT_MS))
+        self.assertLess(abs(down["since_ms"] - t0), INTERVAL_MS + TIMEOUT_MS)
+
+    def test_bad_verify_input(self):
+        path = self.write("not-a-journal", "hello\n")
+        r = subprocess.run([COLLECTOR, "--verify-journal", path],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not a facmon outage journal", r.stderr)
