@@ -31,6 +31,7 @@
  * journal, and the availability figures decide whether to charge it.
  */
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,10 @@ outage_open(const char *data_dir, int confirm_n, char *err, size_t errlen)
 	struct oj_stats st;
 
 	O.confirm_n = confirm_n;
+	if (fm_mkdirs(data_dir, 0750) == -1) {
+		snprintf(err, errlen, "%s: %s", data_dir, strerror(errno));
+		return -1;
+	}
 	snprintf(O.path, sizeof(O.path), "%s/outages.fmoj", data_dir);
 	aq_init(&O.q);
 	if (oj_open(O.path, &O.j, &st, err, errlen) == -1)
