@@ -148,7 +148,8 @@ main(int argc, char *argv[])
 	/* Checking a journal needs no configuration and touches nothing. */
 	if (argc == 3 && strcmp(argv[1], "--verify-journal") == 0)
 		return outage_verify(argv[2]);
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	/* '+': options stop at a command, whose own options follow it. */
+	while ((ch = getopt(argc, argv, "+df:nv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
