@@ -101,6 +101,7 @@ reload(void)
 	ingest_reconf(nc);
 	http_reconf(nc);
 	rrdw_reconf(nc->rrd_full_days);
+	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -214,6 +215,7 @@ main(int argc, char *argv[])
 	state_init();
 	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
+	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
 	    err, sizeof(err)) == -1)
 		fatalx("rrd: %s", err);

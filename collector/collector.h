@@ -67,6 +67,8 @@ struct collector_conf {
 	int		 confirm;		/* failed probes to confirm */
 	int		 max_connections;	/* agent connections */
 	int		 rrd_full_days;		/* full-resolution RRA length */
+	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
+	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
 	int		 rrd_queue;		/* RRD queue length, values */
 	int		 clock_tolerance_ms;	/* agent clock skew allowed */
 	int		 unreachable_ms;	/* agent silent: unreachable */
@@ -350,6 +352,7 @@ void		 state_get_stats(struct state_stats *);
 int		 rrdw_start(const char *data_dir, int queue_max, int full_days,
 		    char *err, size_t errlen);
 void		 rrdw_reconf(int full_days);
+void		 rrdw_set_rra(int five_min_days, int hourly_days);
 struct rrd_item	*rrdw_item_new(const char *device, const char *check,
 		    const char *value, unsigned int step, time_t, double);
 void		 rrdw_item_free_list(struct rrd_item *);

@@ -42,7 +42,7 @@ static const char *const collector_keys[] = { "listen", "http", "data_dir",
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
-	NULL };
+	"five_minute_days", "hourly_days", NULL };
 static const char *const agent_keys[] = { "id", "description", NULL };
 
 /*
@@ -210,6 +210,10 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 	cfg_check_keys(e, s, rrd_keys);
 	if (cfg_get_int(e, s, "full_resolution_days", &v, 1, 400, 0) == 1)
 		c->rrd_full_days = (int)v;
+	if (cfg_get_int(e, s, "five_minute_days", &v, 0, 800, 0) == 1)
+		c->rrd_5min_days = (int)v;
+	if (cfg_get_int(e, s, "hourly_days", &v, 0, 3660, 0) == 1)
+		c->rrd_hourly_days = (int)v;
 	if (cfg_get_int(e, s, "queue", &v, 1000, 10000000, 0) == 1)
 		c->rrd_queue = (int)v;
 }
@@ -309,6 +313,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->unknown_after = DEF_UNKNOWN_AFTER;
 	c->max_connections = DEF_MAX_CONNECTIONS;
 	c->rrd_full_days = DEF_RRD_FULL_DAYS;
+	c->rrd_5min_days = 400;
+	c->rrd_hourly_days = 1830;
 	c->rrd_queue = DEF_RRD_QUEUE;
 	c->clock_tolerance_ms = 10000;
 	c->unreachable_ms = 60000;

@@ -198,6 +198,20 @@ pdp_per_row(unsigned int step, unsigned long secs)
 	return n < 1 ? 1 : n;
 }
 
+/*
+ * How long the consolidated archives keep: 5-minute and hourly rows, in
+ * days (0: none).  Set before the writer runs and on reload; read only
+ * when a file is created.
+ */
+static volatile int rra_5min_days = 400, rra_hourly_days = 1830;
+
+void
+rrdw_set_rra(int five_min_days, int hourly_days)
+{
+	rra_5min_days = five_min_days;
+	rra_hourly_days = hourly_days;
+}
+
 static unsigned long
 rows_for(unsigned int step, unsigned long pdps, unsigned long days)
 {
@@ -229,16 +243,20 @@ create_file(const char *full, unsigned int step, time_t start,
 	    rrdw_heartbeat(step));
 	snprintf(a[argc++], sizeof(a[0]), "RRA:AVERAGE:0.5:1:%lu",
 	    rows_for(step, 1, (unsigned long)full_days));
-	if (step <= 300) {
+	if (step <= 300 && rra_5min_days > 0) {
 		p5 = pdp_per_row(step, 300);
 		for (i = 0; i < 3; i++)
 			snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
-			    cfs[i], p5, rows_for(step, p5, 400));
+			    cfs[i], p5, rows_for(step, p5,
+			    (unsigned long)rra_5min_days));
 	}
-	p60 = pdp_per_row(step, 3600);
-	for (i = 0; i < 3; i++)
-		snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
-		    cfs[i], p60, rows_for(step, p60, 1830));
+	if (rra_hourly_days > 0) {
+		p60 = pdp_per_row(step, 3600);
+		for (i = 0; i < 3; i++)
+			snprintf(a[argc++], sizeof(a[0]),
+			    "RRA:%s:0.5:%lu:%lu", cfs[i], p60, rows_for(step,
+			    p60, (unsigned long)rra_hourly_days));
+	}
 	for (i = 0; i < argc; i++)
 		argv[i] = a[i];
 
