@@ -98,6 +98,14 @@ struct value_state {
 	char		*text;		/* VK_TEXT */
 };
 
+/*
+ * A check that changed state FLAP_CHANGES times within FLAP_WINDOW_MS is
+ * flapping: each change is still an outage or a recovery, but alerts and
+ * pages can say the picture is unsteady instead of crying wolf.
+ */
+#define FLAP_CHANGES	6
+#define FLAP_WINDOW_MS	(10 * 60 * 1000)
+
 struct check_state {
 	char		 id[FM_ID_MAX];
 	uint8_t		 type;		/* enum check_type */
@@ -117,6 +125,9 @@ struct check_state {
 	uint64_t	 nresults_unknown;	/* could not probe */
 	struct value_state *values;	/* sorted by name */
 	int		 nvalues;
+	int64_t		 flips[FLAP_CHANGES];	/* times of the last changes */
+	int		 nflips;
+	int		 flapping;	/* FLAP_CHANGES changes in FLAP_WINDOW */
 };
 
 struct device_state {

@@ -247,6 +247,7 @@ check_json(const struct check_state *c)
 	    "interval_ms", jint(c->interval_ms),
 	    "timeout_ms", jint(c->timeout_ms),
 	    "values", vals);
+	json_object_set_new(j, "flapping", json_boolean(c->flapping));
 	/* Every result counted, late ones too: what availability needs. */
 	json_object_set_new(j, "results", json_pack("{s:o,s:o,s:o}",
 	    "total", jint((int64_t)c->nresults),

@@ -432,6 +432,31 @@ outcome_state(int outcome)
 	return OS_DOWN;
 }
 
+/* Note a change of state; flapping is judged at each result. */
+static void
+flip(struct check_state *c, int64_t at)
+{
+	if (c->nflips < FLAP_CHANGES)
+		c->flips[c->nflips++] = at;
+	else {
+		memmove(c->flips, c->flips + 1,
+		    (FLAP_CHANGES - 1) * sizeof(c->flips[0]));
+		c->flips[FLAP_CHANGES - 1] = at;
+	}
+}
+
+static void
+judge_flapping(struct check_state *c, int64_t now)
+{
+	int	 was = c->flapping;
+
+	c->flapping = c->nflips == FLAP_CHANGES &&
+	    now - c->flips[0] <= FLAP_WINDOW_MS;
+	if (c->flapping != was)
+		log_info("check %s: %s flapping", c->id, c->flapping ?
+		    "is" : "is no longer");
+}
+
 static void
 count(struct check_state *c, const struct fm_result *r)
 {
@@ -486,7 +511,9 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		outage_check_change(d, c, s, r->ts_ms, r->outcome, r->msg);
 		c->state = s;
 		c->since_ms = r->ts_ms;
+		flip(c, r->ts_ms);
 	}
+	judge_flapping(c, r->ts_ms);
 	c->have_result = 1;
 	c->outcome = r->outcome;
 	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));

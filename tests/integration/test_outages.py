@@ -137,3 +137,20 @@ class Outages(FacmonTestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not a facmon outage journal", r.stderr)
+
+    def test_flapping(self):
+        self.start_collector(extra="confirm = 3;")
+        self.agent()
+        self.wait_check("web", "http", "up")
+        for i in range(3):		# three down/up cycles: six changes
+            self.set(503)
+            self.wait_check("web", "http", "down")
+            self.set(200)
+            self.wait_check("web", "http", "up")
+        c = self.check("web", "http")
+        self.assertTrue(c["flapping"], c)
+        devs, _ = self.avail()
+        # Each cycle is one probe long: blips, none charged.
+        self.assertEqual(devs["web"]["blips"], 3)
+        self.assertEqual(devs["web"]["outages"], 0)
+        self.assertEqual(devs["web"]["down_ms"], 0)
