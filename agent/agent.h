@@ -181,6 +181,8 @@ void		 result_fail(struct fm_result *, int outcome, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
 void		 probe_done(struct check *, struct fm_result *);
 void		 probe_done_later(struct check *, struct fm_result *);
+void		 timer_in_ms(struct event *, int ms);
+void		 timer_at(struct event *, int64_t deadline_us);
 void		 sched_stats(uint64_t *probes, uint64_t *overruns,
 		    int64_t *late_us_max);
 

@@ -179,18 +179,14 @@ arp_send_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct arp_state *st = arg;
 	const struct arp_opts *o = st->c->conf->opts;
-	struct timeval tv;
 
 	(void)fd;
 	(void)ev;
 	if (st->r == NULL)
 		return;
 	arp_send(st);
-	if (st->sent < o->count) {
-		tv.tv_sec = o->spacing_ms / 1000;
-		tv.tv_usec = (o->spacing_ms % 1000) * 1000;
-		evtimer_add(st->send_ev, &tv);
-	}
+	if (st->sent < o->count)
+		timer_in_ms(st->send_ev, o->spacing_ms);
 }
 
 static void
@@ -240,17 +236,11 @@ static void
 arp_start(struct check *c)
 {
 	struct arp_state *st = c->state;
-	struct timeval tv = { 0, 0 };
-	int64_t	 left = c->deadline_us - mono_us();
 
 	st->r = result_new(c);
 	st->sent = 0;
-	evtimer_add(st->send_ev, &tv);
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = left / 1000000;
-	tv.tv_usec = left % 1000000;
-	evtimer_add(st->deadline, &tv);
+	timer_in_ms(st->send_ev, 0);
+	timer_at(st->deadline, c->deadline_us);
 }
 
 static void

@@ -232,18 +232,14 @@ icmp_send_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct icmp_state *st = arg;
 	const struct icmp_opts *o = st->c->conf->opts;
-	struct timeval tv;
 
 	(void)fd;
 	(void)ev;
 	if (st->r == NULL)
 		return;
 	icmp_send_one(st);
-	if (st->sent < o->count) {
-		tv.tv_sec = o->spacing_ms / 1000;
-		tv.tv_usec = (o->spacing_ms % 1000) * 1000;
-		evtimer_add(st->send_ev, &tv);
-	}
+	if (st->sent < o->count)
+		timer_in_ms(st->send_ev, o->spacing_ms);
 }
 
 static void
@@ -479,8 +475,6 @@ static void
 icmp_start(struct check *c)
 {
 	struct icmp_state *st = c->state;
-	struct timeval tv = { 0, 0 };
-	int64_t	 left = c->deadline_us - mono_us();
 
 	st->r = result_new(c);
 	st->sent = st->recv = 0;
@@ -492,11 +486,7 @@ icmp_start(struct check *c)
 	 * this keeps the rule that probe_done() comes from the loop.
 	 */
 	icmp_send_cb(-1, 0, st);
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = left / 1000000;
-	tv.tv_usec = left % 1000000;
-	evtimer_add(st->deadline, &tv);
+	timer_at(st->deadline, c->deadline_us);
 }
 
 static void

@@ -876,19 +876,13 @@ static void
 cs_start(struct check *c)
 {
 	struct cs_state *st = c->state;
-	struct timeval tv;
-	int64_t	 left = c->deadline_us - mono_us();
 
 	st->r = result_new(c);
 	st->walk_i = -1;
 	st->rows = 0;
 	st->ncur = 0;
 	st->sample_us = c->start_us;
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = left / 1000000;
-	tv.tv_usec = left % 1000000;
-	evtimer_add(st->deadline, &tv);
+	timer_at(st->deadline, c->deadline_us);
 	st->in_start = 1;
 	cs_send_next(st);
 	st->in_start = 0;

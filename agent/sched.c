@@ -182,6 +182,31 @@ sched_stats(uint64_t *probes, uint64_t *overruns, int64_t *late_us_max)
 	*late_us_max = st_late_max;
 }
 
+/* Arm a timer for ms from now. */
+void
+timer_in_ms(struct event *ev, int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* Arm a timer for a monotonic deadline (now, if it has passed). */
+void
+timer_at(struct event *ev, int64_t deadline_us)
+{
+	struct timeval tv;
+	int64_t	 left = deadline_us - mono_us();
+
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = left / 1000000;
+	tv.tv_usec = left % 1000000;
+	evtimer_add(ev, &tv);
+}
+
 struct fm_result *
 result_new(struct check *c)
 {
