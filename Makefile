@@ -12,7 +12,7 @@ DEB_PKGS = build-essential pkg-config \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
 	python3 iproute2 iputils-ping procps curl fping \
-	smitools snmptrapd clang-14 libclang-rt-14-dev
+	smitools snmptrapd clang-14 libclang-rt-14-dev python3-aiosmtpd
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -42,12 +42,16 @@ AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
 	collector/events.c collector/outage.c collector/availapi.c
+# Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
+ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
+	collector/alert_sms.c collector/outbox.c
+COLLECTOR_LIB_SRCS += $(ALERT_SRCS)
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq
 UNIT_AGENT = test_agent_conf test_pcapif
-UNIT_COLLECTOR = test_collector_conf
+UNIT_COLLECTOR = test_collector_conf test_alert
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -83,6 +87,10 @@ $(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
 
 $(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SIM_LIBS)
+
+# The alert layer alone on an event loop, for tests/integration/test_alerts.py.
+$(B)/test-alertd: $(call obj,tests/tools/alertd.c $(ALERT_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 # The demo's agent devices are generated from the demo scenario.
 demo-config: $(B)/facmon-sim
@@ -135,7 +143,8 @@ run: deps
 # The bounded fuzz run goes first, so that the test runner's summary
 # line is the last thing make check prints.
 check: deps
-	@$(MAKE) --no-print-directory all unit $(B)/bench-avail
+	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
+	    $(B)/test-alertd
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 

@@ -1,0 +1,1080 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Alert delivery: the queue between the event loop and the worker
+ * thread, the failover chains, retries with back-off, health alerts and
+ * the texts every channel shares.
+ *
+ * alert_submit() runs on the event loop and only copies the alert into
+ * a bounded queue: it never touches the disk or the network, so a dead
+ * mail server cannot stall the collector.  The worker turns each alert
+ * into one delivery per recipient and failover chain, writes it to the
+ * outbox (outbox.c) before the first attempt, and rewrites it after each
+ * attempt.  A delivery is marked sent only after the channel accepted
+ * it, so a crash between the two sends it once more, never zero times;
+ * the idempotency key goes along (Message-ID, OutId, SessionContext,
+ * Idempotency-Key) so that the receiving side can recognise the copy.
+ *
+ * Hooks for what comes later: routing fills alert_msg.recipients (empty
+ * means every recipient), storm grouping would sit in front of
+ * alert_submit(), acknowledgement and escalation would submit a new
+ * alert with a new key.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "alert.h"
+
+#define HEALTH_PERIOD_MS	3600000	/* one health alert per channel, hour */
+
+static struct alert_conf conf;		/* a deep copy: reload-safe */
+static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv;
+static pthread_t worker;
+static int	 running;
+static int	 stopping;
+static struct alert_msg *inbox;		/* ring of conf.queue_max */
+static int	 in_head, in_len;
+static struct delivery *live;		/* pending and retrying, oldest first */
+static struct delivery *done;		/* sent and failed, newest first */
+static int	 ndone;
+static uint64_t	 n_submitted, n_refused, n_sent, n_failed, n_attempts;
+static char	 data_dir_copy[FM_TEXT_MAX * 4];
+
+static const char *const kind_names[] = { NULL, "down", "recovery",
+	"threshold", "health", "test" };
+static const char *const kind_zh[] = { NULL, "故障", "恢复", "超限",
+	"系统告警", "测试" };
+static const char *const kind_en[] = { NULL, "DOWN", "RECOVERED",
+	"THRESHOLD", "FACMON HEALTH", "TEST" };
+
+const char *
+alert_kind_name(int k)
+{
+	if (k < AK_DOWN || k > AK_TEST)
+		return "?";
+	return kind_names[k];
+}
+
+int
+alert_kind_parse(const char *s)
+{
+	int	 k;
+
+	for (k = AK_DOWN; k <= AK_TEST; k++)
+		if (strcmp(kind_names[k], s) == 0)
+			return k;
+	return -1;
+}
+
+/* Keys name files and go into headers: the id alphabet, a bit longer. */
+int
+alert_valid_key(const char *s)
+{
+	size_t	 i;
+
+	if (s[0] == '\0' || s[0] == '.' || strlen(s) >= ALERT_KEY_MAX)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* --- texts --------------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at s, 0 if it is not valid UTF-8. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t	 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+size_t
+alert_utf8_chars(const char *s)
+{
+	size_t	 n = 0, l;
+
+	while (*s) {
+		l = utf8_len((const unsigned char *)s);
+		s += l ? l : 1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One line of valid UTF-8: control characters (CR and LF above all,
+ * from device names and trap text) become spaces, broken bytes '?'.
+ */
+void
+alert_one_line(char *dst, size_t len, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t	 o = 0, l;
+
+	if (len == 0)
+		return;
+	while (*s && o + 1 < len) {
+		l = utf8_len(s);
+		if (l == 0) {
+			dst[o++] = '?';
+			s++;
+		} else if (l == 1) {
+			dst[o++] = (*s < 0x20 || *s == 0x7f) ? ' ' : (char)*s;
+			s++;
+		} else {
+			if (o + l >= len)
+				break;
+			memcpy(dst + o, s, l);
+			o += l;
+			s += l;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* Cut to at most max characters, on a character boundary. */
+static void
+utf8_cut(char *s, size_t max)
+{
+	size_t	 n = 0, l;
+	char	*p = s;
+
+	while (*p) {
+		if (n == max) {
+			*p = '\0';
+			return;
+		}
+		l = utf8_len((unsigned char *)p);
+		p += l ? l : 1;
+		n++;
+	}
+}
+
+size_t
+alert_html_escape(char *dst, size_t len, const char *src)
+{
+	size_t	 o = 0;
+	const char *rep;
+	char	 one[2] = { 0, 0 };
+
+	for (; *src; src++) {
+		switch (*src) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			one[0] = *src;
+			rep = one;
+		}
+		if (o + strlen(rep) >= len)
+			break;
+		memcpy(dst + o, rep, strlen(rep));
+		o += strlen(rep);
+	}
+	if (len > 0)
+		dst[o] = '\0';
+	return o;
+}
+
+void
+alert_duration(char *dst, size_t len, int64_t ms, int english)
+{
+	int64_t	 s = ms < 0 ? 0 : ms / 1000, m = s / 60, h = m / 60;
+
+	if (english) {
+		if (s < 60)
+			snprintf(dst, len, "%lld s", (long long)s);
+		else if (h == 0)
+			snprintf(dst, len, "%lld min", (long long)m);
+		else
+			snprintf(dst, len, "%lld h %lld min", (long long)h,
+			    (long long)(m % 60));
+	} else {
+		if (s < 60)
+			snprintf(dst, len, "%lld秒", (long long)s);
+		else if (h == 0)
+			snprintf(dst, len, "%lld分钟", (long long)m);
+		else
+			snprintf(dst, len, "%lld小时%lld分钟", (long long)h,
+			    (long long)(m % 60));
+	}
+}
+
+/* Local time of the centre: operators read these, not UTC. */
+static void
+fmt_since(char *dst, size_t len, int64_t ms)
+{
+	time_t	 t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL) {
+		fm_strlcpy(dst, "-", len);
+		return;
+	}
+	strftime(dst, len, "%m-%d %H:%M", &tm);
+}
+
+/*
+ * The SMS text: Chinese by default, within 70 characters (one UCS-2
+ * SMS) where possible.  The device part is shortened first so that the
+ * kind and the times always survive.
+ */
+void
+alert_sms_text(char *dst, size_t len, const struct alert_msg *m, int english)
+{
+	char	 head[64], tail[128], mid[FM_TEXT_MAX * 3], since[32], dur[32];
+	size_t	 limit = english ? 160 : 70, room, fixed;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+
+	fmt_since(since, sizeof(since), m->since_ms);
+	alert_duration(dur, sizeof(dur), m->duration_ms, english);
+	if (english) {
+		snprintf(head, sizeof(head), "facmon %s: ", kind_en[k]);
+		if (k == AK_RECOVERY)
+			snprintf(tail, sizeof(tail), ", down %s", dur);
+		else
+			snprintf(tail, sizeof(tail), ", since %s (%s)", since,
+			    dur);
+	} else {
+		snprintf(head, sizeof(head), "【facmon】%s：", kind_zh[k]);
+		if (k == AK_RECOVERY)
+			snprintf(tail, sizeof(tail), "，中断%s", dur);
+		else
+			snprintf(tail, sizeof(tail), "，%s起已%s", since, dur);
+	}
+	snprintf(mid, sizeof(mid), "%s %s %s", m->device_name, m->check,
+	    m->cause);
+	alert_one_line(mid, sizeof(mid), mid);
+	fixed = alert_utf8_chars(head) + alert_utf8_chars(tail);
+	room = fixed + 8 < limit ? limit - fixed : 8;
+	if (alert_utf8_chars(mid) > room) {
+		utf8_cut(mid, room - 1);
+		strncat(mid, english ? "~" : "…", sizeof(mid) - strlen(mid) - 1);
+	}
+	snprintf(dst, len, "%s%s%s", head, mid, tail);
+	utf8_cut(dst, limit);
+}
+
+static int
+urlish(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr(".:/%?#=&_~+-@",
+	    c) != NULL);
+}
+
+static int
+alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Does this run of URL characters name a place on a network: a scheme,
+ * "www.", four dotted numbers, an IPv6 address or a host name ending in
+ * a letters-only label?  The SMS providers refuse such variables (and a
+ * device name must not smuggle a link into a message sent in our name).
+ */
+static int
+run_is_address(const char *s, size_t n)
+{
+	size_t	 i, ncolon = 0, dots = 0, nums = 0, lastdot = n;
+	char	 buf[FM_TEXT_MAX];
+	int	 indigits = 0, hexonly = 1;
+
+	if (n >= sizeof(buf))
+		return 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (strstr(buf, "://") != NULL || strncasecmp(buf, "www.", 4) == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c >= '0' && c <= '9') {
+			if (!indigits)
+				nums++;
+			indigits = 1;
+		} else
+			indigits = 0;
+		if (c == '.') {
+			dots++;
+			lastdot = i;
+		}
+		if (c == ':')
+			ncolon++;
+		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F')))
+			hexonly = 0;
+	}
+	if (dots >= 3 && nums >= 4)
+		return 1;
+	if (ncolon >= 2 && hexonly)
+		return 1;
+	if (dots >= 1 && lastdot > 0 && lastdot + 2 < n) {
+		/* host.tld[/path]: a letters-only label of 2+ after a dot */
+		size_t	 j = lastdot + 1, l = 0;
+
+		while (j < n && alpha(buf[j]))
+			j++, l++;
+		if (l >= 2 && (j == n || buf[j] == '/' || buf[j] == ':') &&
+		    alpha(buf[lastdot - 1]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An SMS template variable: one line, no URL, host name or IP address,
+ * no template syntax ($ { }), at most max_chars characters.
+ */
+void
+alert_var_sanitize(char *dst, size_t len, const char *src, size_t max_chars)
+{
+	char	 line[FM_TEXT_MAX * 3];
+	size_t	 i = 0, o = 0, j;
+
+	alert_one_line(line, sizeof(line), src);
+	while (line[i] != '\0' && o + 1 < len) {
+		if (urlish((unsigned char)line[i])) {
+			for (j = i; urlish((unsigned char)line[j]); j++)
+				;
+			if (!run_is_address(line + i, j - i)) {
+				if (o + (j - i) >= len)
+					break;
+				memcpy(dst + o, line + i, j - i);
+				o += j - i;
+			}
+			i = j;
+			continue;
+		}
+		if (line[i] != '$' && line[i] != '{' && line[i] != '}')
+			dst[o++] = line[i];
+		i++;
+	}
+	dst[o] = '\0';
+	/* Runs dropped at the ends leave blanks. */
+	while (o > 0 && dst[o - 1] == ' ')
+		dst[--o] = '\0';
+	utf8_cut(dst, max_chars);
+}
+
+/* The value of one template variable, unescaped; -1 if unknown. */
+int
+alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
+    int english)
+{
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+
+	if (strcmp(name, "kind") == 0)
+		fm_strlcpy(dst, english ? kind_en[k] : kind_zh[k], len);
+	else if (strcmp(name, "severity") == 0)
+		fm_strlcpy(dst, m->severity == AS_CRITICAL ? "critical" :
+		    m->severity == AS_WARNING ? "warning" : "info", len);
+	else if (strcmp(name, "device") == 0)
+		fm_strlcpy(dst, m->device_id, len);
+	else if (strcmp(name, "name") == 0)
+		alert_one_line(dst, len, m->device_name);
+	else if (strcmp(name, "check") == 0)
+		alert_one_line(dst, len, m->check);
+	else if (strcmp(name, "cause") == 0)
+		alert_one_line(dst, len, m->cause);
+	else if (strcmp(name, "since") == 0)
+		fmt_since(dst, len, m->since_ms);
+	else if (strcmp(name, "duration") == 0)
+		alert_duration(dst, len, m->duration_ms, english);
+	else if (strcmp(name, "link") == 0)
+		alert_one_line(dst, len, m->link);
+	else if (strcmp(name, "key") == 0)
+		fm_strlcpy(dst, m->key, len);
+	else if (strcmp(name, "text") == 0)
+		alert_sms_text(dst, len, m, english);
+	else
+		return -1;
+	return 0;
+}
+
+/* --- sending ------------------------------------------------------------- */
+
+static int
+recipient_can(const struct alert_channel *ch, const struct alert_recipient *r,
+    char *err, size_t errlen)
+{
+	if (ch->type == CH_SMTP && r->email[0] == '\0') {
+		snprintf(err, errlen, "recipient '%s' has no e-mail address",
+		    r->name);
+		return 0;
+	}
+	if ((ch->type == CH_GAMMU || ch->type == CH_ALIYUN ||
+	    ch->type == CH_TENCENT) && r->phone[0] == '\0') {
+		snprintf(err, errlen, "recipient '%s' has no phone number",
+		    r->name);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
+    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
+{
+	if (!recipient_can(ch, r, err, errlen))
+		return SEND_PERM;
+	switch (ch->type) {
+	case CH_SMTP:
+		return smtp_send(ch, r, m, msgid, err, errlen);
+	case CH_GAMMU:
+		return gammu_send(ch, r, m, msgid, err, errlen);
+	case CH_ALIYUN:
+		return aliyun_send(ch, r, m, msgid, err, errlen);
+	case CH_TENCENT:
+		return tencent_send(ch, r, m, msgid, err, errlen);
+	case CH_WEBHOOK:
+		return webhook_send(ch, r, m, msgid, err, errlen);
+	}
+	snprintf(err, errlen, "unknown channel type");
+	return SEND_PERM;
+}
+
+/* --- the worker ---------------------------------------------------------- */
+
+static int
+conf_copy(struct alert_conf *dst, const struct alert_conf *src)
+{
+	*dst = *src;
+	dst->channels = calloc((size_t)src->nchannels + 1,
+	    sizeof(*dst->channels));
+	dst->recipients = calloc((size_t)src->nrecipients + 1,
+	    sizeof(*dst->recipients));
+	dst->chains = calloc((size_t)src->nchains + 1, sizeof(*dst->chains));
+	if (dst->channels == NULL || dst->recipients == NULL ||
+	    dst->chains == NULL)
+		return -1;
+	memcpy(dst->channels, src->channels, (size_t)src->nchannels *
+	    sizeof(*dst->channels));
+	memcpy(dst->recipients, src->recipients, (size_t)src->nrecipients *
+	    sizeof(*dst->recipients));
+	memcpy(dst->chains, src->chains, (size_t)src->nchains *
+	    sizeof(*dst->chains));
+	return 0;
+}
+
+static int
+known_id(const char *id)
+{
+	struct delivery *d;
+	char	 path[PATH_MAX];
+	struct stat sb;
+
+	for (d = live; d != NULL; d = d->next)
+		if (strcmp(d->id, id) == 0)
+			return 1;
+	for (d = done; d != NULL; d = d->next)
+		if (strcmp(d->id, id) == 0)
+			return 1;
+	/* Older than what done/ keeps in memory: still sent once only. */
+	snprintf(path, sizeof(path), "%s/alerts/done/%s.json", data_dir_copy,
+	    id);
+	return stat(path, &sb) == 0;
+}
+
+static void
+add_history(struct delivery *d, const char *chname, const char *why)
+{
+	size_t	 l = strlen(d->history);
+
+	snprintf(d->history + l, sizeof(d->history) - l, "%s%s: %s",
+	    l ? "; " : "", chname, why);
+}
+
+static void
+push_done(struct delivery *d)
+{
+	struct delivery **pp;
+	int	 i;
+
+	d->next = done;
+	done = d;
+	ndone++;
+	if (ndone <= conf.keep_done)
+		return;
+	for (pp = &done, i = 0; *pp != NULL && i < conf.keep_done; i++)
+		pp = &(*pp)->next;
+	while (*pp != NULL) {
+		struct delivery *x = *pp;
+
+		*pp = x->next;
+		free(x);
+		ndone--;
+	}
+}
+
+/* Worker: one delivery per recipient and chain, saved before any try. */
+static void
+expand(const struct alert_msg *m, const char *avoid)
+{
+	struct delivery *d, **tail;
+	char	 err[256];
+	int	 i, c, nr = m->nrecipients ? m->nrecipients : conf.nrecipients;
+
+	for (i = 0; i < nr; i++) {
+		const char *rn = m->nrecipients ? m->recipients[i] :
+		    conf.recipients[i].name;
+
+		for (c = 0; c < conf.nchains; c++) {
+			if ((d = calloc(1, sizeof(*d))) == NULL)
+				return;
+			d->msg = *m;
+			fm_strlcpy(d->recipient, rn, sizeof(d->recipient));
+			d->chain = c;
+			if ((size_t)snprintf(d->id, sizeof(d->id), "%s.%s.%d",
+			    m->key, rn, c) >= sizeof(d->id)) {
+				free(d);
+				continue;
+			}
+			fm_strlcpy(d->avoid, avoid ? avoid : "",
+			    sizeof(d->avoid));
+			d->created_ms = d->channel_since_ms = d->next_ms =
+			    now_ms();
+			pthread_mutex_lock(&mtx);
+			if (known_id(d->id)) {
+				pthread_mutex_unlock(&mtx);
+				log_debug("alerts: %s already known", d->id);
+				free(d);
+				continue;
+			}
+			pthread_mutex_unlock(&mtx);
+			if (outbox_save(d, err, sizeof(err)) == -1)
+				/* Still sent from memory; the API shows it. */
+				log_warnx("alerts: outbox: %s", err);
+			pthread_mutex_lock(&mtx);
+			for (tail = &live; *tail != NULL; tail = &(*tail)->next)
+				;
+			*tail = d;
+			pthread_mutex_unlock(&mtx);
+		}
+	}
+}
+
+static void
+health_alert(const char *chname, const char *why, const char *delivery_id)
+{
+	struct alert_msg h;
+	int64_t	 now = now_ms();
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.key, sizeof(h.key), "health.%s.%lld", chname,
+	    (long long)(now / HEALTH_PERIOD_MS));
+	h.kind = AK_HEALTH;
+	h.severity = AS_CRITICAL;
+	fm_strlcpy(h.device_id, "facmon", sizeof(h.device_id));
+	fm_strlcpy(h.device_name, "facmon", sizeof(h.device_name));
+	fm_strlcpy(h.check, chname, sizeof(h.check));
+	if ((size_t)snprintf(h.cause, sizeof(h.cause), "channel %s failed "
+	    "for good (%s): %s", chname, delivery_id, why) >= sizeof(h.cause))
+		log_debug("alerts: health cause cut");
+	alert_one_line(h.cause, sizeof(h.cause), h.cause);
+	h.since_ms = now;
+	log_warnx("alerts: %s", h.cause);
+	expand(&h, chname);
+}
+
+static int64_t
+backoff_ms(int attempts)
+{
+	int64_t	 b = conf.retry_first_ms;
+	int	 i;
+
+	for (i = 1; i < attempts && b < conf.retry_max_ms; i++)
+		b *= 2;
+	if (b > conf.retry_max_ms)
+		b = conf.retry_max_ms;
+	/* Up to 10 % more, so that many alerts do not retry in step. */
+	return b + (b / 10 > 0 ? random() % (b / 10 + 1) : 0);
+}
+
+/*
+ * One attempt for delivery d (worker thread, no lock held during the
+ * send).  Returns 1 when d left the live list.
+ */
+static int
+attempt(struct delivery *d)
+{
+	struct delivery w = *d;		/* worked on without the lock */
+	const struct alert_chain *chain;
+	const struct alert_channel *ch;
+	const struct alert_recipient *r;
+	char	 err[FM_TEXT_MAX], e2[256];
+	int	 res, finished = 0;
+	int64_t	 now;
+
+	if (w.chain >= conf.nchains || (r = alert_recipient_find(&conf,
+	    w.recipient)) == NULL) {
+		snprintf(err, sizeof(err), "recipient or chain no longer "
+		    "configured");
+		w.state = DS_FAILED;
+		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
+		goto finish;
+	}
+	chain = &conf.chains[w.chain];
+	if (w.step >= chain->n) {
+		w.state = DS_FAILED;
+		goto finish;
+	}
+	ch = &conf.channels[chain->ch[w.step]];
+	err[0] = '\0';
+	if (strcmp(ch->name, w.avoid) == 0) {
+		res = SEND_PERM;
+		snprintf(err, sizeof(err), "skipped: the failing channel");
+	} else {
+		res = chan_send(ch, r, &w.msg, w.id, err, sizeof(err));
+		w.attempts++;
+		w.total_attempts++;
+		pthread_mutex_lock(&mtx);
+		n_attempts++;
+		pthread_mutex_unlock(&mtx);
+	}
+	now = now_ms();
+	switch (res) {
+	case SEND_OK:
+		w.state = DS_SENT;
+		fm_strlcpy(w.sent_by, ch->name, sizeof(w.sent_by));
+		w.last_error[0] = '\0';
+		log_info("alerts: %s sent by %s", w.id, ch->name);
+		goto finish;
+	case SEND_TEMP:
+		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
+		if (now - w.channel_since_ms < conf.give_up_ms) {
+			w.state = DS_RETRYING;
+			w.next_ms = now + backoff_ms(w.attempts);
+			log_info("alerts: %s via %s: %s; retry %d", w.id,
+			    ch->name, err, w.attempts);
+			break;
+		}
+		if ((size_t)snprintf(e2, sizeof(e2), "gave up retrying: %s",
+		    err) >= sizeof(e2))
+			log_debug("alerts: error text cut");
+		fm_strlcpy(err, e2, sizeof(err));
+		/* FALLTHROUGH */
+	default:
+		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
+		add_history(&w, ch->name, err);
+		log_warnx("alerts: %s via %s failed: %s", w.id, ch->name, err);
+		/* A dead channel is news for whoever runs facmon. */
+		if (w.msg.kind != AK_HEALTH && w.msg.kind != AK_TEST &&
+		    strcmp(ch->name, w.avoid) != 0 && recipient_can(ch, r, e2,
+		    sizeof(e2)))
+			health_alert(ch->name, err, w.id);
+		if (w.step + 1 < chain->n) {
+			w.step++;
+			w.attempts = 0;
+			w.channel_since_ms = w.next_ms = now;
+			w.state = DS_PENDING;
+			break;
+		}
+		w.state = DS_FAILED;
+		goto finish;
+	}
+	if (outbox_save(&w, e2, sizeof(e2)) == -1)
+		log_warnx("alerts: outbox: %s", e2);
+	pthread_mutex_lock(&mtx);
+	w.next = d->next;
+	*d = w;
+	pthread_mutex_unlock(&mtx);
+	return 0;
+finish:
+	w.done_ms = now_ms();
+	if (outbox_finish(&w, e2, sizeof(e2)) == -1)
+		log_warnx("alerts: outbox: %s", e2);
+	pthread_mutex_lock(&mtx);
+	{
+		struct delivery **pp;
+
+		for (pp = &live; *pp != NULL && *pp != d; pp = &(*pp)->next)
+			;
+		if (*pp == d)
+			*pp = d->next;
+	}
+	w.next = NULL;
+	*d = w;
+	if (d->state == DS_SENT)
+		n_sent++;
+	else
+		n_failed++;
+	push_done(d);
+	pthread_mutex_unlock(&mtx);
+	finished = 1;
+	return finished;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct alert_msg *batch;
+	int	 n, i;
+
+	(void)arg;
+	if ((batch = calloc((size_t)conf.queue_max, sizeof(*batch))) == NULL)
+		return NULL;
+	pthread_mutex_lock(&mtx);
+	while (!stopping) {
+		struct delivery *d, *due = NULL;
+		int64_t	 now = now_ms(), wait = 1000;
+		struct timespec ts;
+
+		/* Take every waiting alert; persist them unlocked. */
+		for (n = 0; in_len > 0; n++) {
+			batch[n] = inbox[in_head];
+			in_head = (in_head + 1) % conf.queue_max;
+			in_len--;
+		}
+		if (n > 0) {
+			pthread_mutex_unlock(&mtx);
+			for (i = 0; i < n; i++)
+				expand(&batch[i], NULL);
+			pthread_mutex_lock(&mtx);
+			continue;
+		}
+		for (d = live; d != NULL; d = d->next) {
+			if (d->next_ms <= now) {
+				due = d;
+				break;
+			}
+			if (d->next_ms - now < wait)
+				wait = d->next_ms - now;
+		}
+		if (due != NULL) {
+			pthread_mutex_unlock(&mtx);
+			attempt(due);
+			pthread_mutex_lock(&mtx);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += wait / 1000;
+		ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&cv, &mtx, &ts);
+	}
+	pthread_mutex_unlock(&mtx);
+	free(batch);
+	return NULL;
+}
+
+/* --- the API of the collector ---------------------------------------------- */
+
+int
+alert_init(const struct alert_conf *c, const char *data_dir,
+    struct event_base *base, char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	struct delivery *l, *d, *next, **tail;
+	char	 e2[256];
+	int	 n;
+
+	(void)base;	/* results come back on the loop later (hooks) */
+	if (running) {
+		snprintf(err, errlen, "alerts already started");
+		return -1;
+	}
+	if (conf_copy(&conf, c) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fm_strlcpy(data_dir_copy, data_dir, sizeof(data_dir_copy));
+	if (outbox_open(data_dir, err, errlen) == -1)
+		return -1;
+	if ((inbox = calloc((size_t)conf.queue_max, sizeof(*inbox))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		snprintf(err, errlen, "curl_global_init failed");
+		return -1;
+	}
+	srandom((unsigned)(now_ms() ^ getpid()));
+
+	/* Finished records first, so that the outbox can be checked. */
+	outbox_prune_done(conf.keep_done);
+	l = outbox_load(1, &n);
+	for (d = l; d != NULL; d = next) {
+		next = d->next;
+		d->next = NULL;
+		push_done(d);	/* oldest first in, newest on top */
+	}
+	l = outbox_load(0, &n);
+	tail = &live;
+	for (d = l; d != NULL; d = next) {
+		next = d->next;
+		d->next = NULL;
+		if (d->state == DS_SENT || d->state == DS_FAILED) {
+			/* Crashed between done/ and the unlink. */
+			if (outbox_finish(d, e2, sizeof(e2)) == -1)
+				log_warnx("alerts: %s", e2);
+			push_done(d);
+			continue;
+		}
+		/* Resume now: the back-off is kept in attempts. */
+		if (d->next_ms > now_ms() + conf.retry_max_ms)
+			d->next_ms = now_ms();
+		*tail = d;
+		tail = &d->next;
+	}
+	if (n > 0)
+		log_info("alerts: %d deliveries resumed from the outbox", n);
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cv, &ca);
+	pthread_condattr_destroy(&ca);
+	stopping = 0;
+	if ((errno = pthread_create(&worker, NULL, worker_main, NULL)) != 0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+		return -1;
+	}
+	running = 1;
+	return 0;
+}
+
+/*
+ * Event loop: copy into the queue and wake the worker; no I/O.  -1 when
+ * alerts are not running, the message is malformed or the queue is full
+ * (counted as refused and logged: the caller may submit again later,
+ * the key makes that safe).
+ */
+int
+alert_submit(const struct alert_msg *m)
+{
+	struct alert_msg *q;
+	int	 i;
+
+	if (!running || !alert_valid_key(m->key) || m->kind < AK_DOWN ||
+	    m->kind > AK_TEST || m->nrecipients < 0 ||
+	    m->nrecipients > ALERT_RCPT_MAX) {
+		pthread_mutex_lock(&mtx);
+		n_refused++;
+		pthread_mutex_unlock(&mtx);
+		log_warnx("alerts: refused alert '%.40s' (%s)", m->key,
+		    running ? "malformed" : "alerts not configured");
+		return -1;
+	}
+	pthread_mutex_lock(&mtx);
+	if (in_len == conf.queue_max) {
+		n_refused++;
+		pthread_mutex_unlock(&mtx);
+		log_warnx("alerts: queue full, refused %s", m->key);
+		return -1;
+	}
+	q = &inbox[(in_head + in_len) % conf.queue_max];
+	*q = *m;
+	/* Device text is whatever the device said: make it valid UTF-8. */
+	alert_one_line(q->device_name, sizeof(q->device_name), m->device_name);
+	alert_one_line(q->check, sizeof(q->check), m->check);
+	alert_one_line(q->cause, sizeof(q->cause), m->cause);
+	alert_one_line(q->link, sizeof(q->link), m->link);
+	alert_one_line(q->device_id, sizeof(q->device_id), m->device_id);
+	for (i = 0; i < q->nrecipients; i++)
+		if (!fm_valid_id(q->recipients[i]))
+			q->recipients[i][0] = '\0';
+	in_len++;
+	n_submitted++;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mtx);
+	return 0;
+}
+
+json_t *
+alert_outbox_json(void)
+{
+	struct delivery *d;
+	json_t	*o, *a;
+	int	 np = 0, nr = 0;
+
+	if ((o = json_object()) == NULL || (a = json_array()) == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	pthread_mutex_lock(&mtx);
+	for (d = live; d != NULL; d = d->next) {
+		if (d->state == DS_RETRYING)
+			nr++;
+		else
+			np++;
+		json_array_append_new(a, delivery_json(d, 0));
+	}
+	for (d = done; d != NULL; d = d->next)
+		json_array_append_new(a, delivery_json(d, 0));
+	json_object_set_new(o, "enabled", json_boolean(running));
+	json_object_set_new(o, "queued", json_integer(in_len));
+	json_object_set_new(o, "pending", json_integer(np));
+	json_object_set_new(o, "retrying", json_integer(nr));
+	json_object_set_new(o, "submitted", json_integer((json_int_t)
+	    n_submitted));
+	json_object_set_new(o, "refused", json_integer((json_int_t)n_refused));
+	json_object_set_new(o, "sent", json_integer((json_int_t)n_sent));
+	json_object_set_new(o, "failed", json_integer((json_int_t)n_failed));
+	json_object_set_new(o, "attempts", json_integer((json_int_t)
+	    n_attempts));
+	pthread_mutex_unlock(&mtx);
+	json_object_set_new(o, "deliveries", a);
+	return o;
+}
+
+/* Waits for the attempt in progress (bounded by the channel timeout). */
+void
+alert_shutdown(void)
+{
+	struct delivery *d;
+
+	if (!running)
+		return;
+	pthread_mutex_lock(&mtx);
+	stopping = 1;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mtx);
+	pthread_join(worker, NULL);
+	running = 0;
+	while ((d = live) != NULL) {
+		live = d->next;
+		free(d);
+	}
+	while ((d = done) != NULL) {
+		done = d->next;
+		free(d);
+	}
+	ndone = 0;
+	free(inbox);
+	inbox = NULL;
+	in_head = in_len = 0;
+	free(conf.channels);
+	free(conf.recipients);
+	free(conf.chains);
+	memset(&conf, 0, sizeof(conf));
+	pthread_cond_destroy(&cv);
+	curl_global_cleanup();
+}
+
+/*
+ * facmon-collector -f FILE alert-test RECIPIENT: a test message through
+ * every channel of every chain for that recipient, now, without the
+ * outbox; one line per channel.  Exit 0 only if every channel took it.
+ */
+int
+alert_test_main(const char *conf_file, const char *recipient)
+{
+	struct cfgerr e;
+	struct alert_conf *c;
+	const struct alert_recipient *r;
+	struct alert_msg m;
+	char	 err[FM_TEXT_MAX], seen[64];
+	int	 i, j, res, bad = 0, any = 0;
+
+	cfgerr_init(&e, conf_file);
+	c = alert_conf_load(conf_file, &e);
+	cfgerr_print(&e);
+	cfgerr_free(&e);
+	if (c == NULL)
+		return 1;
+	if ((r = alert_recipient_find(c, recipient)) == NULL) {
+		fprintf(stderr, "alert-test: no recipient '%s'\n", recipient);
+		alert_conf_free(c);
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.key, sizeof(m.key), "test.%lld", (long long)now_ms());
+	m.kind = AK_TEST;
+	m.severity = AS_INFO;
+	fm_strlcpy(m.device_id, "facmon", sizeof(m.device_id));
+	fm_strlcpy(m.device_name, "facmon 告警测试", sizeof(m.device_name));
+	fm_strlcpy(m.check, "alert-test", sizeof(m.check));
+	fm_strlcpy(m.cause, "test message, no action needed",
+	    sizeof(m.cause));
+	m.since_ms = now_ms();
+	fm_strlcpy(m.link, c->base_url, sizeof(m.link));
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < c->nchains; i++) {
+		for (j = 0; j < c->chains[i].n; j++) {
+			int	 k = c->chains[i].ch[j];
+			const struct alert_channel *ch = &c->channels[k];
+			char	 id[ALERT_KEY_MAX + FM_ID_MAX + 8];
+
+			if (k < (int)sizeof(seen) && seen[k]++)
+				continue;
+			any = 1;
+			if (!recipient_can(ch, r, err, sizeof(err))) {
+				printf("%-16s skipped: %s\n", ch->name, err);
+				continue;
+			}
+			if ((size_t)snprintf(id, sizeof(id), "%s.%s.%s", m.key,
+			    r->name, ch->name) >= sizeof(id))
+				continue;
+			err[0] = '\0';
+			res = chan_send(ch, r, &m, id, err, sizeof(err));
+			printf("%-16s %s%s%s\n", ch->name, res == SEND_OK ?
+			    "OK" : res == SEND_TEMP ? "TEMPORARY FAILURE" :
+			    "PERMANENT FAILURE", err[0] ? ": " : "", err);
+			if (res != SEND_OK)
+				bad = 1;
+		}
+	}
+	if (!any)
+		printf("no channel configured\n");
+	curl_global_cleanup();
+	alert_conf_free(c);
+	return bad || !any;
+}

@@ -1,0 +1,262 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Alert delivery: e-mail over SMTP, SMS through a gammu-smsd spool, the
+ * Aliyun and Tencent Cloud SMS APIs and generic HTTP webhooks (WeCom,
+ * DingTalk robots).  The collector hands over an alert_msg with
+ * alert_submit(); a worker thread owns a persistent outbox and does the
+ * slow, failing part, so that the event loop never waits for a mail
+ * server.  docs/alerts.md describes the configuration and guarantees.
+ */
+
+#ifndef FACMON_ALERT_H
+#define FACMON_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../common/common.h"
+
+struct event_base;
+struct cfgerr;
+struct config_setting_t;
+
+#define ALERT_KEY_MAX		96	/* idempotency key, with NUL */
+#define ALERT_RCPT_MAX		16	/* recipients of one alert */
+#define ALERT_CHAIN_MAX		8	/* channels in one failover chain */
+#define ALERT_ADDR_MAX		254	/* e-mail address, with NUL */
+#define ALERT_PHONE_MAX		24	/* E.164 number, with NUL */
+#define ALERT_SECRET_MAX	128
+#define ALERT_URL_MAX		512
+#define ALERT_TEMPLATE_MAX	2048
+#define ALERT_VARS_MAX		8	/* template variables of SMS APIs */
+
+enum alert_kind {
+	AK_DOWN = 1,
+	AK_RECOVERY,
+	AK_THRESHOLD,
+	AK_HEALTH,	/* about facmon itself: a channel that fails */
+	AK_TEST		/* alert-test: an operator checks the channels */
+};
+
+enum alert_severity {
+	AS_INFO = 0,
+	AS_WARNING,
+	AS_CRITICAL
+};
+
+enum channel_type {
+	CH_SMTP = 1,
+	CH_GAMMU,
+	CH_ALIYUN,
+	CH_TENCENT,
+	CH_WEBHOOK
+};
+
+enum smtp_tls {
+	TLS_NONE = 0,	/* loopback relays only */
+	TLS_STARTTLS,	/* port 587 */
+	TLS_IMPLICIT	/* port 465, smtps:// */
+};
+
+/* What the collector submits: one event about one device. */
+struct alert_msg {
+	char		 key[ALERT_KEY_MAX];	/* idempotency key */
+	int		 kind;			/* enum alert_kind */
+	int		 severity;		/* enum alert_severity */
+	char		 device_id[FM_ID_MAX];
+	char		 device_name[FM_TEXT_MAX];
+	char		 check[FM_ID_MAX];
+	char		 cause[FM_TEXT_MAX];
+	int64_t		 since_ms;		/* wall clock: outage start */
+	int64_t		 duration_ms;		/* outage so far */
+	char		 link[ALERT_URL_MAX];	/* device page */
+	/* Recipient names; none: every recipient (routing comes later). */
+	char		 recipients[ALERT_RCPT_MAX][FM_ID_MAX];
+	int		 nrecipients;
+};
+
+struct alert_channel {
+	char		 name[FM_ID_MAX];
+	int		 type;			/* enum channel_type */
+	int		 timeout_ms;
+	int		 english;		/* SMS text language */
+	/* smtp */
+	char		 host[FM_TEXT_MAX];
+	int		 port;
+	int		 tls;			/* enum smtp_tls */
+	int		 tls_verify;
+	char		 ca_file[FM_TEXT_MAX];
+	char		 username[FM_TEXT_MAX];
+	char		 password[ALERT_SECRET_MAX];
+	char		 from[ALERT_ADDR_MAX];
+	/* gammu */
+	char		 spool_dir[FM_TEXT_MAX];
+	int		 utf8;			/* else UTF-16 with BOM */
+	char		 priority;		/* 'A'..'Z' */
+	/* aliyun, tencent, webhook */
+	char		 url[ALERT_URL_MAX];
+	char		 key_id[ALERT_SECRET_MAX];
+	char		 key_secret[ALERT_SECRET_MAX];
+	char		 region[FM_ID_MAX];
+	char		 sign_name[FM_TEXT_MAX];
+	char		 template_id[FM_ID_MAX];
+	char		 app_id[FM_ID_MAX];	/* tencent SmsSdkAppId */
+	char		 vars[ALERT_VARS_MAX][FM_ID_MAX];
+	int		 nvars;
+	char		 body[ALERT_TEMPLATE_MAX];	/* webhook */
+	char		 content_type[FM_TEXT_MAX];
+};
+
+struct alert_recipient {
+	char		 name[FM_ID_MAX];
+	char		 email[ALERT_ADDR_MAX];
+	char		 phone[ALERT_PHONE_MAX];
+};
+
+/* Channels tried in order; the next one when one fails for good. */
+struct alert_chain {
+	int		 ch[ALERT_CHAIN_MAX];	/* indexes into channels */
+	int		 n;
+};
+
+struct alert_conf {
+	struct alert_channel *channels;
+	int		 nchannels;
+	struct alert_recipient *recipients;
+	int		 nrecipients;
+	struct alert_chain *chains;
+	int		 nchains;
+	int		 retry_first_ms;	/* first back-off */
+	int		 retry_max_ms;		/* back-off ceiling */
+	int		 give_up_ms;		/* temporary failures: then next */
+	int		 queue_max;		/* alerts waiting for the worker */
+	int		 keep_done;		/* sent/failed kept for the API */
+	char		 base_url[ALERT_URL_MAX];	/* links in messages */
+};
+
+/* A send attempt's outcome. */
+enum send_result {
+	SEND_OK = 0,
+	SEND_TEMP,		/* try again later: busy, 4xx, timeout */
+	SEND_PERM		/* never works: auth, 5xx, 4xx: next channel */
+};
+
+/* alert_conf.c */
+struct alert_conf *alert_conf_parse(struct cfgerr *,
+		    const struct config_setting_t *alerts);
+struct alert_conf *alert_conf_load(const char *file, struct cfgerr *);
+void		 alert_conf_free(struct alert_conf *);
+int		 alert_valid_email(const char *);
+int		 alert_valid_phone(const char *);
+int		 alert_channel_find(const struct alert_conf *, const char *);
+const struct alert_recipient *alert_recipient_find(const struct alert_conf *,
+		    const char *);
+
+/* alert.c: the API of the collector */
+int		 alert_init(const struct alert_conf *, const char *data_dir,
+		    struct event_base *, char *err, size_t errlen);
+int		 alert_submit(const struct alert_msg *);
+json_t		*alert_outbox_json(void);
+void		 alert_shutdown(void);
+int		 alert_test_main(const char *conf_file, const char *recipient);
+const char	*alert_kind_name(int);
+int		 alert_kind_parse(const char *);
+int		 alert_valid_key(const char *);
+
+/* alert.c: texts */
+size_t		 alert_html_escape(char *dst, size_t, const char *src);
+void		 alert_one_line(char *dst, size_t, const char *src);
+void		 alert_sms_text(char *dst, size_t, const struct alert_msg *,
+		    int english);
+size_t		 alert_utf8_chars(const char *);
+void		 alert_duration(char *dst, size_t, int64_t ms, int english);
+int		 alert_var(char *dst, size_t, const struct alert_msg *,
+		    const char *name, int english);
+void		 alert_var_sanitize(char *dst, size_t, const char *src,
+		    size_t max_chars);
+
+/* alert_smtp.c */
+int		 smtp_build_message(char **out, size_t *len,
+		    const struct alert_channel *, const char *to,
+		    const struct alert_msg *, const char *msgid,
+		    char *err, size_t errlen);
+int		 smtp_encode_subject(char *dst, size_t, const char *utf8);
+int		 smtp_send(const struct alert_channel *,
+		    const struct alert_recipient *, const struct alert_msg *,
+		    const char *msgid, char *err, size_t errlen);
+
+/* alert_sms.c */
+int		 aliyun_signature(const char *method, const char **kv, int n,
+		    const char *secret, char *out, size_t outlen);
+int		 tc3_signature(const char *secret_key, const char *service,
+		    const char *host, const char *content_type,
+		    const char *payload, int64_t ts, char *sig, size_t siglen,
+		    char *date, size_t datelen);
+void		 aliyun_percent(char *dst, size_t, const char *src);
+int		 gammu_send(const struct alert_channel *,
+		    const struct alert_recipient *, const struct alert_msg *,
+		    const char *msgid, char *err, size_t errlen);
+int		 aliyun_send(const struct alert_channel *,
+		    const struct alert_recipient *, const struct alert_msg *,
+		    const char *msgid, char *err, size_t errlen);
+int		 tencent_send(const struct alert_channel *,
+		    const struct alert_recipient *, const struct alert_msg *,
+		    const char *msgid, char *err, size_t errlen);
+int		 webhook_send(const struct alert_channel *,
+		    const struct alert_recipient *, const struct alert_msg *,
+		    const char *msgid, char *err, size_t errlen);
+int		 webhook_render(char **out, const char *tmpl,
+		    const struct alert_msg *, const struct alert_recipient *,
+		    int english, char *err, size_t errlen);
+
+/* outbox.c: one file per delivery, written atomically. */
+struct delivery {
+	char		 id[ALERT_KEY_MAX + FM_ID_MAX + 8];
+	struct alert_msg msg;
+	char		 recipient[FM_ID_MAX];
+	int		 chain;			/* index into chains */
+	int		 step;			/* index into the chain */
+	int		 state;			/* enum delivery_state */
+	int		 attempts;		/* on this channel */
+	int		 total_attempts;
+	int64_t		 created_ms;
+	int64_t		 channel_since_ms;	/* first try on this channel */
+	int64_t		 next_ms;		/* wall clock: next attempt */
+	int64_t		 done_ms;
+	char		 avoid[FM_ID_MAX];	/* health alerts: not this one */
+	char		 sent_by[FM_ID_MAX];
+	char		 last_error[FM_TEXT_MAX];
+	char		 history[1024];		/* "channel: reason; ..." */
+	struct delivery	*next;
+};
+
+enum delivery_state {
+	DS_PENDING = 0,
+	DS_RETRYING,
+	DS_SENT,
+	DS_FAILED
+};
+
+int		 outbox_open(const char *data_dir, char *err, size_t errlen);
+int		 outbox_save(const struct delivery *, char *err, size_t errlen);
+int		 outbox_finish(const struct delivery *, char *err, size_t);
+struct delivery	*outbox_load(int done, int *n);
+void		 outbox_prune_done(int keep);
+json_t		*delivery_json(const struct delivery *, int full);
+int		 delivery_from_json(json_t *, struct delivery *);
+const char	*delivery_state_name(int);
+
+#endif /* FACMON_ALERT_H */
