@@ -90,18 +90,7 @@ alert_kind_parse(const char *s)
 int
 alert_valid_key(const char *s)
 {
-	size_t	 i;
-
-	if (s[0] == '\0' || s[0] == '.' || strlen(s) >= ALERT_KEY_MAX)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-			return 0;
-	}
-	return 1;
+	return fm_valid_name(s, ALERT_KEY_MAX);
 }
 
 /* --- texts --------------------------------------------------------------- */

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 #include "collector.h"
+#include "alert.h"
 
 static struct event_base *base;
 static struct collector_conf *conf;
@@ -40,6 +41,7 @@ usage(void)
 	fprintf(stderr, "usage: facmon-collector [-dnv] [-f file]\n"
 	    "       facmon-collector [-f file] avail [--month YYYY-MM] "
 	    "[--group G] [--devices] [--json]\n"
+	    "       facmon-collector [-f file] alert-test RECIPIENT\n"
 	    "       facmon-collector --verify-journal FILE\n");
 	exit(2);
 }
@@ -183,6 +185,9 @@ main(int argc, char *argv[])
 		cfgerr_free(&e);
 		if (strcmp(argv[optind], "avail") == 0)
 			rc = avail_main(conf, argc - optind, argv + optind);
+		else if (strcmp(argv[optind], "alert-test") == 0 &&
+		    argc - optind == 2)
+			rc = alert_test_main(conf_file, argv[optind + 1]);
 		else
 			usage();
 		collector_conf_free(conf);
@@ -215,6 +220,12 @@ main(int argc, char *argv[])
 	state_init();
 	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
+	if (conf->alerts != NULL) {
+		if (alert_init(conf->alerts, conf->data_dir, base, err,
+		    sizeof(err)) == -1)
+			fatalx("alerts: %s", err);
+		outage_alerts(1, conf->alerts->base_url);
+	}
 	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
 	    err, sizeof(err)) == -1)
@@ -247,6 +258,8 @@ main(int argc, char *argv[])
 	log_info("writing the RRD queue");
 	rrdw_stop();
 	outage_close();
+	if (conf->alerts != NULL)
+		alert_shutdown();
 	state_free();
 	event_free(ev_hup);
 	event_free(ev_term);

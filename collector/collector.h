@@ -76,6 +76,7 @@ struct collector_conf {
 	int		 journal_keep_days;	/* whole segments older go */
 	struct agent_entry *agents;
 	int		 nagents;
+	struct alert_conf *alerts;	/* NULL: no 'alerts' group */
 };
 
 /*
@@ -332,6 +333,7 @@ struct aq	*outage_aq(void);
 void		 outage_stats(uint64_t *records, uint64_t *skipped,
 		    uint64_t *errors, uint64_t *syncs);
 int		 outage_verify(const char *path);
+void		 outage_alerts(int on, const char *base_url);
 
 /* availapi.c: availability for the API and the command line */
 struct aq;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "alert.h"
 
 #define DEF_WEB_DIR		"/usr/share/facmon/web"
 #define DEF_UNKNOWN_AFTER	3
@@ -34,7 +35,7 @@
 #define DEF_RRD_FULL_DAYS	40
 #define DEF_RRD_QUEUE		200000
 
-static const char *const root_keys[] = { "collector", NULL };
+static const char *const root_keys[] = { "collector", "alerts", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
@@ -299,7 +300,7 @@ struct collector_conf *
 collector_conf_load(const char *file, struct cfgerr *e)
 {
 	config_t cfg;
-	config_setting_t *root, *grp;
+	config_setting_t *root, *grp, *s;
 	struct collector_conf *c;
 	long long v;
 	int	 nerr = e->n;
@@ -359,6 +360,9 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	get_rrd(e, grp, c);
 	get_journal(e, grp, c);
 	get_agents(e, grp, c);
+	/* Alert delivery: its own group beside 'collector' (docs/alerts.md). */
+	if ((s = config_setting_get_member(root, "alerts")) != NULL)
+		c->alerts = alert_conf_parse(e, s);
 	config_destroy(&cfg);
 	if (e->n > nerr) {
 		collector_conf_free(c);
@@ -377,6 +381,7 @@ collector_conf_free(struct collector_conf *c)
 	if (c == NULL)
 		return;
 	free(c->agents);
+	alert_conf_free(c->alerts);
 	free(c);
 }
 

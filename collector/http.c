@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "collector.h"
+#include "alert.h"
 
 #define HEADERS_MAX	(8 * 1024)
 #define BODY_MAX	(64 * 1024)
@@ -644,6 +645,15 @@ handler(struct evhttp_request *req, void *arg)
 		api_events(req);
 	else if (strcmp(path, API_AVAIL) == 0)
 		api_availability(req);
+	else if (strcmp(path, "/api/v1/alerts/outbox") == 0) {
+		json_t	*o = alert_outbox_json();
+
+		if (o == NULL)
+			reply_error(req, 500, "Internal Server Error",
+			    "out of memory");
+		else
+			reply_json(req, 200, "OK", o);
+	}
 	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
 		reply_error(req, 404, "Not Found", "no such API endpoint");
 	else if (strcmp(path, "/") == 0)

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "alert.h"
 #include "../common/avail.h"
 
 #define OUT_BUCKETS	4096
@@ -62,6 +63,8 @@ static struct {
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cv;
 	int		 want_sync, stop, running;
+	int		 alerts;	/* submit alerts on confirm, recovery */
+	char		 base_url[256];
 	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
 	int64_t		 last_rec_ms;
 } O;
@@ -197,6 +200,45 @@ outage_close(void)
 	memset(&O, 0, sizeof(O));
 }
 
+/*
+ * A device outage confirmed, or a confirmed one over: tell people.  The
+ * key is the outage's own (device and start), so a replay after a crash
+ * that confirms the same outage again changes nothing in the outbox.
+ */
+static void
+notify(const char *device, int kind, int64_t start, int64_t now,
+    const char *cause)
+{
+	const struct device_state *d = state_find_device(device);
+	struct alert_msg m;
+
+	if (!O.alerts)
+		return;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.key, sizeof(m.key), "%s-%lld-%s", device, (long long)start,
+	    kind == AK_DOWN ? "down" : "up");
+	m.kind = kind;
+	m.severity = kind == AK_DOWN ? AS_CRITICAL : AS_INFO;
+	fm_strlcpy(m.device_id, device, sizeof(m.device_id));
+	fm_strlcpy(m.device_name, d ? d->name : device, sizeof(m.device_name));
+	fm_strlcpy(m.cause, cause, sizeof(m.cause));
+	m.since_ms = start;
+	m.duration_ms = now - start;
+	if (O.base_url[0] != '\0')
+		snprintf(m.link, sizeof(m.link), "%s/#device/%s", O.base_url,
+		    device);
+	/* alert_submit() only queues; it never waits. */
+	if (alert_submit(&m) == -1)
+		log_warnx("outage of %s: the alert was not queued", device);
+}
+
+void
+outage_alerts(int on, const char *base_url)
+{
+	O.alerts = on;
+	fm_strlcpy(O.base_url, base_url ? base_url : "", sizeof(O.base_url));
+}
+
 static void
 record(struct oj_rec *r)
 {
@@ -266,6 +308,10 @@ state_rec(const char *device, const char *check, int os, int64_t at,
 		O.st_skipped++;
 		return;
 	}
+	/* A confirmed device outage is over. */
+	if (check[0] == '\0' && e->last_state == AV_DOWN && s != AV_DOWN &&
+	    e->confirmed_at == e->last_at && e->last_at != INT64_MIN)
+		notify(device, AK_RECOVERY, e->last_at, at, cause);
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_STATE;
 	fm_strlcpy(r.device, device, sizeof(r.device));
@@ -298,7 +344,8 @@ outage_device_change(const struct device_state *d, int os, int64_t at,
 	state_rec(d->id, "", os, at, 0, cause);
 }
 
-static void
+/* Returns 1 if the confirmation is new (not known from before). */
+static int
 confirm_rec(const char *device, const char *check, int64_t start,
     int64_t when)
 {
@@ -306,7 +353,7 @@ confirm_rec(const char *device, const char *check, int64_t start,
 	struct oj_rec r;
 
 	if (e->confirmed_at == start)
-		return;		/* said already, before a restart */
+		return 0;	/* said already, before a restart */
 	e->confirmed_at = start;
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_CONFIRM;
@@ -315,6 +362,7 @@ confirm_rec(const char *device, const char *check, int64_t start,
 	r.at_ms = start;
 	r.confirmed_ms = when;
 	record(&r);
+	return 1;
 }
 
 /*
@@ -338,8 +386,9 @@ outage_result(const struct device_state *d, const struct check_state *c,
 	if (++e->fails != O.confirm_n)
 		return 0;
 	confirm_rec(d->id, c->id, c->since_ms, res->ts_ms);
-	if (d->state == OS_DOWN && c->critical)
-		confirm_rec(d->id, "", d->since_ms, res->ts_ms);
+	if (d->state == OS_DOWN && c->critical &&
+	    confirm_rec(d->id, "", d->since_ms, res->ts_ms))
+		notify(d->id, AK_DOWN, d->since_ms, res->ts_ms, c->msg);
 	return 1;
 }
 

@@ -51,6 +51,7 @@ int64_t	 mono_ms(void);		/* monotonic clock, ms */
 int64_t	 mono_us(void);		/* monotonic clock, us */
 size_t	 fm_strlcpy(char *, const char *, size_t);
 int	 fm_valid_id(const char *);
+int	 fm_valid_name(const char *, size_t max);
 void	 fm_sanitize_name(char *dst, size_t, const char *src);
 uint32_t fm_hash32(const char *);
 int	 fm_write_file_atomic(const char *path, const void *, size_t,

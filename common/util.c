@@ -71,9 +71,16 @@ fm_strlcpy(char *dst, const char *src, size_t dsize)
 int
 fm_valid_id(const char *s)
 {
+	return fm_valid_name(s, FM_ID_MAX);
+}
+
+/* The id alphabet, with a length limit of the caller's (with the NUL). */
+int
+fm_valid_name(const char *s, size_t max)
+{
 	size_t	 i;
 
-	if (s[0] == '\0' || s[0] == '.' || strlen(s) >= FM_ID_MAX)
+	if (s[0] == '\0' || s[0] == '.' || strlen(s) >= max)
 		return 0;
 	for (i = 0; s[i] != '\0'; i++) {
 		char c = s[i];

@@ -154,3 +154,76 @@ class Outages(FacmonTestCase):
         self.assertEqual(devs["web"]["blips"], 3)
         self.assertEqual(devs["web"]["outages"], 0)
         self.assertEqual(devs["web"]["down_ms"], 0)
+
+
+class OutageAlerts(FacmonTestCase):
+    """From the first failed probe to the e-mail: a confirmed outage of
+    a device sends one alert, its end one recovery notice, through the
+    collector's real alert layer into Debian's aiosmtpd."""
+
+    def test_confirmed_outage_mails_once(self):
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            self.skipTest("python3-aiosmtpd not installed")
+        import email
+        import email.policy
+
+        class Box:
+            def __init__(self):
+                self.msgs = []
+
+            async def handle_DATA(self, server, session, envelope):
+                self.msgs.append(envelope.content)
+                return "250 OK"
+        box = Box()
+        smtp_port = free_port()
+        ctl = Controller(box, hostname="127.0.0.1", port=smtp_port)
+        ctl.start()
+        self.addCleanup(ctl.stop)
+        hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(hport)], "httpd")
+        base = "http://127.0.0.1:%d" % hport
+        wait_for(lambda: urllib.request.urlopen(base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+
+        def svc(status):
+            urllib.request.urlopen(base + "/set?path=/svc&status=%d"
+                                   % status, timeout=2).read()
+        svc(200)
+        # The alerts group sits beside the collector group: 'extra' closes
+        # the collector group and opens it; the helper closes it.
+        self.start_collector(extra="""confirm = 2; };
+alerts: {
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  base_url = "http://127.0.0.1:8080";
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; } );
+  deliver = ( [ "mail" ] );""" % smtp_port)
+        self.start_agent("""
+{ id = "hotline"; name = "12345 热线平台"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/svc"; } ); }
+""" % hport)
+        self.wait_check("hotline", "http", "up")
+        svc(503)
+        wait_for(lambda: len(box.msgs) >= 1, timeout=30, what="the alert")
+        down = email.message_from_bytes(box.msgs[0],
+                                        policy=email.policy.default)
+        self.assertIn("12345 热线平台", str(down["Subject"]))
+        self.assertIn("hotline-", down["Message-ID"])
+        svc(200)
+        wait_for(lambda: len(box.msgs) >= 2, timeout=30, what="recovery")
+        up = email.message_from_bytes(box.msgs[1],
+                                      policy=email.policy.default)
+        self.assertIn("12345 热线平台", str(up["Subject"]))
+        self.assertNotEqual(up["Message-ID"], down["Message-ID"])
+        time.sleep(2)
+        self.assertEqual(len(box.msgs), 2)
+        out = json.loads(urllib.request.urlopen(
+            self.api + "/api/v1/alerts/outbox", timeout=5).read())
+        self.assertIsInstance(out, dict)
