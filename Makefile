@@ -12,7 +12,8 @@ DEB_PKGS = build-essential pkg-config \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
 	python3 iproute2 iputils-ping procps curl fping \
-	smitools snmptrapd clang-14 libclang-rt-14-dev python3-aiosmtpd
+	smitools snmptrapd clang-14 libclang-rt-14-dev python3-aiosmtpd \
+	faketime
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -33,6 +34,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c common/avail.c \
 	common/maint.c common/ojournal.c common/availq.c
+COMMON_SRCS += common/tls.c
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
@@ -42,6 +44,7 @@ AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
 	collector/events.c collector/outage.c collector/availapi.c
+COLLECTOR_LIB_SRCS += collector/keys.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c

@@ -26,9 +26,11 @@
 #include <libconfig.h>
 
 #include "../common/common.h"
+#include "../common/tls.h"
 #include "../common/wire.h"
 
 #define AGENT_CONF_DEFAULT	"/etc/facmon/facmon-agent.conf"
+#define AGENT_COLLECTORS_MAX	4	/* tried in order: failover */
 
 /*
  * Plain configuration, as read from the file.  Runtime state lives in
@@ -98,8 +100,14 @@ struct trap_conf {
 struct agent_conf {
 	char		 file[PATH_MAX];
 	char		 id[FM_ID_MAX];
-	char		 collector_host[FM_TEXT_MAX];
+	char		 collector_host[FM_TEXT_MAX];	/* the first one */
 	int		 collector_port;
+	char		 coll_hosts[AGENT_COLLECTORS_MAX][FM_TEXT_MAX];
+	int		 coll_ports[AGENT_COLLECTORS_MAX];
+	int		 ncollectors;
+	int		 failback_ms;	/* on a later one: try the first */
+	int		 tls;		/* 0: plain TCP, by request */
+	char		 tls_psk_file[PATH_MAX];
 	int		 batch_ms;	/* how long results wait to be sent */
 	int		 queue_max;	/* results waiting to be spooled */
 	char		 spool_dir[PATH_MAX];

@@ -55,7 +55,7 @@ static const char *const device_classes[] = {
 static const char *const top_keys[] = { "agent", "devices", NULL };
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_days",
-	"drain_rate", "traps", NULL };
+	"drain_rate", "traps", "tls", "tls_psk_file", "failback", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
@@ -260,12 +260,52 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 		cfgerr_add(e, config_setting_get_member(s, "id"),
 		    "agent id '%s': use letters, digits, '_', '-', '.'",
 		    ac->id);
-	if (cfg_get_str(e, s, "collector", coll, sizeof(coll), 1) == 1 &&
-	    parse_hostport(coll, ac->collector_host,
-	    sizeof(ac->collector_host), &ac->collector_port) == -1)
-		cfgerr_add(e, config_setting_get_member(s, "collector"),
-		    "collector '%s': expected host:port or [v6addr]:port",
-		    coll);
+	/* One collector, or a list of them tried in order (failover). */
+	if ((t = config_setting_get_member(s, "collector")) != NULL &&
+	    (config_setting_type(t) == CONFIG_TYPE_LIST ||
+	    config_setting_type(t) == CONFIG_TYPE_ARRAY)) {
+		int	 i, n = config_setting_length(t);
+
+		if (n < 1 || n > AGENT_COLLECTORS_MAX)
+			cfgerr_add(e, t, "collector: 1 to %d addresses",
+			    AGENT_COLLECTORS_MAX);
+		for (i = 0; i < n && i < AGENT_COLLECTORS_MAX; i++) {
+			config_setting_t *el = config_setting_get_elem(t,
+			    (unsigned)i);
+			const char *v = config_setting_get_string(el);
+
+			if (v == NULL || parse_hostport(v,
+			    ac->coll_hosts[ac->ncollectors],
+			    sizeof(ac->coll_hosts[0]),
+			    &ac->coll_ports[ac->ncollectors]) == -1) {
+				cfgerr_add(e, el, "collector '%s': expected "
+				    "host:port or [v6addr]:port",
+				    v != NULL ? v : "(not a string)");
+				continue;
+			}
+			ac->ncollectors++;
+		}
+	} else if (cfg_get_str(e, s, "collector", coll, sizeof(coll), 1) ==
+	    1) {
+		if (parse_hostport(coll, ac->coll_hosts[0],
+		    sizeof(ac->coll_hosts[0]), &ac->coll_ports[0]) == -1)
+			cfgerr_add(e, t, "collector '%s': expected host:port "
+			    "or [v6addr]:port", coll);
+		else
+			ac->ncollectors = 1;
+	}
+	if (ac->ncollectors > 0) {
+		fm_strlcpy(ac->collector_host, ac->coll_hosts[0],
+		    sizeof(ac->collector_host));
+		ac->collector_port = ac->coll_ports[0];
+	}
+	ac->failback_ms = 30000;
+	cfg_get_secs(e, s, "failback", &ac->failback_ms, 1000, 3600000, 0);
+	/* TLS unless plain TCP is asked for by name: see docs/wire.md. */
+	ac->tls = 1;
+	cfg_get_bool(e, s, "tls", &ac->tls, 0);
+	cfg_get_str(e, s, "tls_psk_file", ac->tls_psk_file,
+	    sizeof(ac->tls_psk_file), 0);
 	ac->batch_ms = 1000;
 	cfg_get_secs(e, s, "batch_interval", &ac->batch_ms, 10, 60000, 0);
 	ac->queue_max = 200000;

@@ -33,6 +33,14 @@
  * outcome; only a file already stripped is dropped whole.  The age bound
  * drops whole files.  Every drop is counted and reported to the
  * collector in an EVENT frame.
+ *
+ * The link is TLS 1.3 with the agent's pre-shared key (common/tls.c)
+ * unless the configuration says tls = false.  Several collectors may be
+ * listed: they are tried in order, and while connected to a later one
+ * the agent probes the first every `failback` and goes back to it as
+ * soon as it answers.  Each collector acknowledges what its own journal
+ * holds; a batch sent to one and not acknowledged is sent again to the
+ * next, so nothing is lost, and a result may reach both.
  */
 
 #include <sys/random.h>
@@ -44,7 +52,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "agent.h"
 #include "spool.h"
@@ -54,6 +66,7 @@
 #define PUSH_RETRY_MIN_MS	500
 #define PUSH_RETRY_MAX_MS	30000
 #define PUSH_HELLO_TIMEOUT	10
+#define PUSH_ACK_TIMEOUT	10	/* s: a batch sent, no ACK: link dead */
 #define SEG_MAX			(4U * 1024 * 1024)	/* bytes a spool file */
 #define MEM_MAX			(32U * 1024 * 1024)	/* frames kept in memory */
 
@@ -92,6 +105,11 @@ static struct {
 	struct event	*retry_ev;
 	struct event	*rate_ev;
 	enum push_state	 state;
+	int		 cur;		/* index of the collector tried */
+	int		 tried;		/* failed attempts in this round */
+	SSL_CTX		*tls;		/* NULL: plain TCP */
+	struct bufferevent *probe;	/* failback: is the first one back? */
+	struct event	*failback_ev;
 	int		 retry_ms;
 	uint64_t	 session;
 	uint64_t	 next_seq;
@@ -123,6 +141,7 @@ static struct {
 } P;
 
 static void	push_connect(void);
+static void	failback_arm(void);
 static void	push_flush(void);
 static void	spool_done(struct sreq *);
 
@@ -686,15 +705,29 @@ push_disconnect(const char *why)
 	}
 	if (P.state == PS_READY || P.state == PS_HELLO)
 		log_warnx("collector %s:%d: %s; %zu results waiting",
-		    P.conf->collector_host, P.conf->collector_port, why,
+		    P.conf->coll_hosts[P.cur], P.conf->coll_ports[P.cur], why,
 		    P.qlen + P.fl_results);
 	else
-		log_debug("collector %s:%d: %s", P.conf->collector_host,
-		    P.conf->collector_port, why);
+		log_info("collector %s:%d: %s", P.conf->coll_hosts[P.cur],
+		    P.conf->coll_ports[P.cur], why);
 	P.state = PS_IDLE;
 	/* Everything not acknowledged is sent again after the next hello. */
 	P.fl_unsent = P.fl_head;
 	P.fl_sent = 0;
+	if (P.failback_ev != NULL)
+		evtimer_del(P.failback_ev);
+	/*
+	 * The next collector at once; only when every one has failed in
+	 * this round does the agent wait, longer each round.
+	 */
+	P.cur = (P.cur + 1) % P.conf->ncollectors;
+	if (++P.tried < P.conf->ncollectors) {
+		tv.tv_sec = 0;
+		tv.tv_usec = 1000;
+		evtimer_add(P.retry_ev, &tv);
+		return;
+	}
+	P.tried = 0;
 	tv.tv_sec = P.retry_ms / 1000;
 	tv.tv_usec = (P.retry_ms % 1000) * 1000;
 	evtimer_add(P.retry_ev, &tv);
@@ -724,11 +757,23 @@ push_frame(const struct fm_hdr *h, const uint8_t *p)
 		}
 		P.state = PS_READY;
 		P.retry_ms = PUSH_RETRY_MIN_MS;
+		P.tried = 0;
 		P.st_connects++;
-		bufferevent_set_timeouts(P.bev, NULL, NULL);
-		log_info("connected to collector %s:%d (acknowledged up to "
-		    "%llu)", P.conf->collector_host, P.conf->collector_port,
-		    (unsigned long long)w.last_seq);
+		/*
+		 * A partition leaves the connection open but silent: an ACK
+		 * overdue means the collector is gone (push_event_cb).
+		 */
+		{
+			struct timeval at = { PUSH_ACK_TIMEOUT, 0 };
+
+			bufferevent_set_timeouts(P.bev, &at, NULL);
+		}
+		log_info("connected to collector %s:%d%s (acknowledged up to "
+		    "%llu)", P.conf->coll_hosts[P.cur],
+		    P.conf->coll_ports[P.cur], P.tls != NULL ? " over TLS" :
+		    "", (unsigned long long)w.last_seq);
+		if (P.cur > 0)
+			failback_arm();
 		/* Only this session's batches are covered by last_seq. */
 		while (P.fl_head != NULL && P.fl_head->session == P.session &&
 		    P.fl_head->seq <= w.last_seq)
@@ -794,7 +839,7 @@ push_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct fm_hello hello;
 	struct wbuf w;
-	char	 why[128];
+	char	 why[320];
 
 	(void)arg;
 	if (what & BEV_EVENT_CONNECTED) {
@@ -813,9 +858,25 @@ push_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_set_timeouts(bev, &tv, NULL);
 		return;
 	}
+	if ((what & BEV_EVENT_TIMEOUT) && P.state == PS_READY &&
+	    P.fl_sent == 0) {
+		/* Nothing waits for an ACK: silence is right; read on. */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
-		snprintf(why, sizeof(why), "no answer");
-	else if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof(why), P.state == PS_READY ?
+		    "no ACK in time" : "no answer");
+	else if (P.tls != NULL && P.state == PS_CONNECTING &&
+	    bufferevent_get_openssl_error(bev) != 0) {
+		char	 e[200];
+
+		ERR_error_string_n(bufferevent_get_openssl_error(bev), e,
+		    sizeof(e));
+		snprintf(why, sizeof(why), "TLS handshake failed (wrong key, "
+		    "or agent unknown or revoked at the collector?): %s", e);
+		ERR_clear_error();
+	} else if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), "connection closed");
 	else {
 		int	 e = EVUTIL_SOCKET_ERROR();
@@ -836,7 +897,17 @@ push_connect(void)
 {
 	struct timeval tv = { PUSH_HELLO_TIMEOUT, 0 };
 
-	if ((P.bev = bufferevent_socket_new(agent_base, -1,
+	if (P.tls != NULL) {
+		SSL	*ssl;
+
+		if ((ssl = SSL_new(P.tls)) == NULL ||
+		    (P.bev = bufferevent_openssl_socket_new(agent_base, -1,
+		    ssl, BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			fatalx("TLS: %s", fm_tls_error());
+		/* A collector that is killed is not an attack. */
+		bufferevent_openssl_set_allow_dirty_shutdown(P.bev, 1);
+	} else if ((P.bev = bufferevent_socket_new(agent_base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new");
 	bufferevent_setcb(P.bev, push_read_cb, NULL, push_event_cb, NULL);
@@ -844,8 +915,105 @@ push_connect(void)
 	bufferevent_enable(P.bev, EV_READ | EV_WRITE);
 	P.state = PS_CONNECTING;
 	if (bufferevent_socket_connect_hostname(P.bev, P.dns, AF_UNSPEC,
-	    P.conf->collector_host, P.conf->collector_port) == -1)
+	    P.conf->coll_hosts[P.cur], P.conf->coll_ports[P.cur]) == -1)
 		push_disconnect("cannot connect");
+}
+
+static void
+probe_free(void)
+{
+	if (P.probe != NULL)
+		bufferevent_free(P.probe);
+	P.probe = NULL;
+}
+
+/* The first collector takes connections again: go back to it. */
+static void
+probe_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	probe_free();
+	if (!(what & BEV_EVENT_CONNECTED) || P.cur == 0 ||
+	    P.state == PS_IDLE) {
+		failback_arm();
+		return;
+	}
+	log_info("collector %s:%d answers again: going back to it",
+	    P.conf->coll_hosts[0], P.conf->coll_ports[0]);
+	/*
+	 * What the current collector has not acknowledged yet is sent to
+	 * the first one again; what it has is in its journal.
+	 */
+	bufferevent_free(P.bev);
+	P.bev = NULL;
+	P.state = PS_IDLE;
+	P.fl_unsent = P.fl_head;
+	P.fl_sent = 0;
+	P.cur = 0;
+	P.tried = 0;
+	P.retry_ms = PUSH_RETRY_MIN_MS;
+	push_connect();
+}
+
+/* A plain TCP connect only: cheap for the first collector to answer. */
+static void
+failback_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct timeval tv = { PUSH_HELLO_TIMEOUT, 0 };
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (P.cur == 0 || P.state != PS_READY || P.probe != NULL)
+		return;
+	if ((P.probe = bufferevent_socket_new(agent_base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return;
+	bufferevent_setcb(P.probe, NULL, NULL, probe_event_cb, NULL);
+	bufferevent_set_timeouts(P.probe, &tv, &tv);
+	if (bufferevent_socket_connect_hostname(P.probe, P.dns, AF_UNSPEC,
+	    P.conf->coll_hosts[0], P.conf->coll_ports[0]) == -1) {
+		probe_free();
+		failback_arm();
+	}
+}
+
+static void
+failback_arm(void)
+{
+	struct timeval tv;
+
+	tv.tv_sec = P.conf->failback_ms / 1000;
+	tv.tv_usec = (P.conf->failback_ms % 1000) * 1000;
+	evtimer_add(P.failback_ev, &tv);
+}
+
+/* The agent's key, read at start and on reload. */
+static void
+push_tls_setup(struct agent_conf *ac)
+{
+	uint8_t	 key[FM_PSK_LEN];
+	char	 err[PATH_MAX + 128];
+	SSL_CTX	*ctx;
+
+	if (!ac->tls) {
+		log_warnx("TLS is off (tls = false): results go to the "
+		    "collector over plain TCP, unauthenticated");
+		return;
+	}
+	if (ac->tls_psk_file[0] == '\0')
+		fatalx("%s: tls_psk_file is not set: make this agent a key "
+		    "with `facmon-collector keygen %s`, or set tls = false "
+		    "for plain TCP", ac->file, ac->id);
+	if (fm_psk_read(ac->tls_psk_file, key, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if ((ctx = fm_tls_client_ctx(ac->id, key)) == NULL)
+		fatalx("TLS: %s", fm_tls_error());
+	OPENSSL_cleanse(key, sizeof(key));
+	if (P.tls != NULL)
+		SSL_CTX_free(P.tls);
+	P.tls = ctx;
 }
 
 static void
@@ -931,6 +1099,7 @@ push_init(struct agent_conf *ac)
 		    "earlier run to send", P.fl_count, P.fl_results,
 		    P.spool_bytes);
 	P.tokens_mono = mono_ms();
+	push_tls_setup(ac);
 	if ((P.dns = evdns_base_new(agent_base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (P.dns = evdns_base_new(agent_base, 0)) == NULL)
@@ -938,7 +1107,9 @@ push_init(struct agent_conf *ac)
 	if ((P.batch_ev = event_new(agent_base, -1, EV_PERSIST,
 	    batch_timer_cb, NULL)) == NULL ||
 	    (P.retry_ev = evtimer_new(agent_base, retry_cb, NULL)) == NULL ||
-	    (P.rate_ev = evtimer_new(agent_base, rate_cb, NULL)) == NULL)
+	    (P.rate_ev = evtimer_new(agent_base, rate_cb, NULL)) == NULL ||
+	    (P.failback_ev = evtimer_new(agent_base, failback_cb,
+	    NULL)) == NULL)
 		fatalx("event_new");
 	tv.tv_sec = ac->batch_ms / 1000;
 	tv.tv_usec = (ac->batch_ms % 1000) * 1000;
@@ -955,6 +1126,8 @@ push_devices_changed(struct agent_conf *ac)
 
 	P.conf = ac;
 	P.devices_dirty = 1;
+	if (P.cur >= ac->ncollectors)
+		P.cur = 0;
 	tv.tv_sec = ac->batch_ms / 1000;
 	tv.tv_usec = (ac->batch_ms % 1000) * 1000;
 	event_add(P.batch_ev, &tv);
@@ -984,6 +1157,7 @@ push_shutdown(void)
 	    (unsigned long long)P.st_spool_errors);
 	if (P.bev != NULL)
 		bufferevent_free(P.bev);
+	probe_free();
 	while ((b = P.fl_head) != NULL) {
 		P.fl_head = b->next;
 		free(b->frame);
@@ -1005,6 +1179,9 @@ push_shutdown(void)
 	event_free(P.batch_ev);
 	event_free(P.retry_ev);
 	event_free(P.rate_ev);
+	event_free(P.failback_ev);
+	if (P.tls != NULL)
+		SSL_CTX_free(P.tls);
 	evdns_base_free(P.dns, 0);
 	memset(&P, 0, sizeof(P));
 }

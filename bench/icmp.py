@@ -57,7 +57,7 @@ def run_facmon(addrs, rounds, tmp):
         ' count = 1; } ); }' % (i, a, INTERVAL) for i, a in enumerate(addrs))
     conf = os.path.join(tmp, "agent.conf")
     with open(conf, "w") as f:
-        f.write('agent: { id = "bench"; collector = "127.0.0.1:%d"; '
+        f.write('agent: { id = "bench"; collector = "127.0.0.1:%d"; tls = false; '
                 'batch_interval = "1s"; spool_dir = "%s"; };\n'
                 'devices = (\n%s\n);\n'
                 % (port, os.path.join(tmp, "spool"), devs))

@@ -42,7 +42,9 @@ usage(void)
 	    "       facmon-collector [-f file] avail [--month YYYY-MM] "
 	    "[--group G] [--devices] [--json]\n"
 	    "       facmon-collector [-f file] alert-test RECIPIENT\n"
-	    "       facmon-collector --verify-journal FILE\n");
+	    "       facmon-collector --verify-journal FILE\n"
+	    "       facmon-collector [-f file] keygen AGENT_ID "
+	    "[AGENT_KEY_FILE]\n");
 	exit(2);
 }
 
@@ -188,6 +190,12 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[optind], "alert-test") == 0 &&
 		    argc - optind == 2)
 			rc = alert_test_main(conf_file, argv[optind + 1]);
+		else if (strcmp(argv[optind], "keygen") == 0 &&
+		    (argc - optind == 2 || argc - optind == 3))
+			/* keygen AGENT_ID [AGENT_KEY_FILE]: collector/keys.c */
+			rc = keys_keygen(conf, argv[optind + 1],
+			    argc - optind == 3 ? argv[optind + 2] : NULL) == -1 ?
+			    1 : 0;
 		else
 			usage();
 		collector_conf_free(conf);

@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "../common/common.h"
+#include "../common/tls.h"
 #include "../common/wire.h"
 
 #define COLLECTOR_CONF_DEFAULT	"/etc/facmon/facmon-collector.conf"
@@ -53,6 +54,9 @@ struct listen_addr {
 struct agent_entry {
 	char		 id[FM_ID_MAX];
 	char		 description[FM_TEXT_MAX];
+	int		 revoked;	/* refused at the handshake */
+	int		 has_key;	/* keys_dir holds its key */
+	uint8_t		 key[FM_PSK_LEN];
 };
 
 struct collector_conf {
@@ -76,6 +80,8 @@ struct collector_conf {
 	int		 journal_keep_days;	/* whole segments older go */
 	struct agent_entry *agents;
 	int		 nagents;
+	int		 tls;			/* 0: plain TCP, by request */
+	char		 keys_dir[PATH_MAX];	/* <agent id>.psk, 0600 */
 	struct alert_conf *alerts;	/* NULL: no 'alerts' group */
 };
 
@@ -206,6 +212,12 @@ struct ingest_stats {
 	uint64_t	 replayed_results;
 	uint64_t	 pending_batches;	/* journaled, not yet acked */
 	uint64_t	 storage_alarm;		/* 1 while the journal fails */
+	uint64_t	 tls_handshakes;	/* completed */
+	uint64_t	 tls_unknown_agent;	/* identity not listed, no key */
+	uint64_t	 tls_bad_key;		/* listed, key does not match */
+	uint64_t	 tls_revoked;		/* listed with revoked = true */
+	uint64_t	 tls_failed;		/* no PSK offered, not TLS, ... */
+	uint64_t	 tls_id_mismatch;	/* HELLO names another agent */
 };
 
 /* The journal (journal.c). */
@@ -285,6 +297,12 @@ const struct agent_entry *collector_conf_agent(const struct collector_conf *,
 		    const char *id);
 int		 parse_listen_addr(const char *, struct listen_addr *,
 		    char *err, size_t errlen);
+
+/* keys.c */
+void		 keys_load(struct cfgerr *, const struct config_setting_t *,
+		    struct collector_conf *);
+int		 keys_keygen(const struct collector_conf *, const char *id,
+		    const char *agent_file);
 
 /* ingest.c */
 int		 ingest_init(struct event_base *,

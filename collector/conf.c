@@ -39,12 +39,13 @@ static const char *const root_keys[] = { "collector", "alerts", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
-	NULL };
+	"tls", "keys_dir", NULL };
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
 	"five_minute_days", "hourly_days", NULL };
-static const char *const agent_keys[] = { "id", "description", NULL };
+static const char *const agent_keys[] = { "id", "description", "revoked",
+	NULL };
 
 /*
  * "host:port" with a numeric IPv4 host, or "[v6]:port".  Names are not
@@ -272,6 +273,7 @@ get_agents(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 		cfg_check_keys(e, el, agent_keys);
 		cfg_get_str(e, el, "description", a->description,
 		    sizeof(a->description), 0);
+		cfg_get_bool(e, el, "revoked", &a->revoked, 0);
 		if (config_setting_get_member(el, "id") == NULL) {
 			cfgerr_add(e, el, "agents: entry without 'id'");
 			continue;
@@ -363,6 +365,18 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	/* Alert delivery: its own group beside 'collector' (docs/alerts.md). */
 	if ((s = config_setting_get_member(root, "alerts")) != NULL)
 		c->alerts = alert_conf_parse(e, s);
+	/* TLS unless plain TCP is asked for by name: see docs/wire.md. */
+	c->tls = 1;
+	cfg_get_bool(e, grp, "tls", &c->tls, 0);
+	if (c->data_dir[0] != '\0' && (size_t)snprintf(c->keys_dir,
+	    sizeof(c->keys_dir), "%s/keys", c->data_dir) >= sizeof(c->keys_dir))
+		cfgerr_add(e, grp, "data_dir: path too long");
+	if (cfg_get_str(e, grp, "keys_dir", c->keys_dir, sizeof(c->keys_dir),
+	    0) == 1 && c->keys_dir[0] == '\0')
+		cfgerr_add(e, config_setting_get_member(grp, "keys_dir"),
+		    "'keys_dir' must not be empty");
+	if (c->tls)
+		keys_load(e, grp, c);
 	config_destroy(&cfg);
 	if (e->n > nerr) {
 		collector_conf_free(c);

@@ -31,6 +31,12 @@
  * sequence queued for its session is acknowledged (when durable) and not
  * applied again.  The sessions are rebuilt from the journal at start.
  *
+ * With TLS (the default) a connection is a TLS 1.3 session keyed by the
+ * agent's own pre-shared key, its identity the agent id; the HELLO must
+ * name that same agent.  Unknown identities, revoked agents and wrong
+ * keys fail the handshake; they are logged, counted and raised as a
+ * tls-refused event, and the daemon carries on.
+ *
  * Anything malformed closes the connection: a stream of frames has no
  * way to find the next frame boundary after garbage, and an agent that
  * sends garbage is broken, not unlucky.  The daemon itself carries on.
@@ -52,8 +58,12 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "collector.h"
 
@@ -112,6 +122,9 @@ struct conn {
 	uint64_t	 rx_session;	/* last batch read: backwards check */
 	uint64_t	 rx_seq;
 	int64_t		 skew_event_mono;
+	int		 tls;
+	int		 handshaken;
+	struct fm_tls_peer tls_peer;	/* filled during the handshake */
 };
 TAILQ_HEAD(connq, conn);
 
@@ -157,6 +170,7 @@ static int64_t	 journal_keep_ms = 8LL * 86400 * 1000;
 static int	 clock_tolerance_ms = 10000;
 static int	 unreachable_ms = 60000;
 static int	 storage_alarm;
+static SSL_CTX	*tls_ctx;		/* NULL: plain TCP, as configured */
 
 /* Copied from the config, so that a reload can swap the config freely. */
 static struct agent_entry *agents;
@@ -196,6 +210,36 @@ agent_known(const char *id)
 		if (strcmp(agents[i].id, id) == 0)
 			return 1;
 	return 0;
+}
+
+static int
+agent_revoked(const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < nagents; i++)
+		if (strcmp(agents[i].id, id) == 0)
+			return agents[i].revoked;
+	return 0;
+}
+
+/* For the handshake (common/tls.c): keys are in memory, no disk. */
+static int
+psk_lookup(const char *id, uint8_t *key)
+{
+	int	 i;
+
+	for (i = 0; i < nagents; i++) {
+		if (strcmp(agents[i].id, id) != 0)
+			continue;
+		if (agents[i].revoked)
+			return FM_PSK_REVOKED;
+		if (!agents[i].has_key)
+			return FM_PSK_UNKNOWN;
+		memcpy(key, agents[i].key, FM_PSK_LEN);
+		return FM_PSK_OK;
+	}
+	return FM_PSK_UNKNOWN;
 }
 
 static struct session *
@@ -321,6 +365,27 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/*
+ * A frame from a connected agent: it is in contact.  A connection can
+ * outlive a partition (no FIN crosses a cut link), so contact is the
+ * last frame, not an open socket.
+ */
+static void
+agent_heard(struct conn *c)
+{
+	struct agent_rt *a;
+
+	if ((a = agent_rt_get(c->agent)) == NULL)
+		return;
+	a->last_contact_mono = c->last_frame_mono;
+	if (a->unreachable) {
+		a->unreachable = 0;
+		stats.agents_unreachable--;
+		event_raise("agent-reachable", c->agent, "heard again from %s",
+		    c->peer);
+	}
+}
+
 static void
 handle_hello(struct conn *c, const uint8_t *p, size_t len)
 {
@@ -333,6 +398,25 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 
 	if (fm_get_hello(p, len, &h, err, sizeof(err)) == -1) {
 		conn_reject(c, &stats.decode_error, FME_PROTO, err);
+		return;
+	}
+	if (c->tls && strcmp(h.agent, c->tls_peer.id) != 0) {
+		stats.tls_id_mismatch++;
+		log_warnx("agent connection %s: HELLO as '%s' over the TLS "
+		    "identity of '%s', closing", c->peer, h.agent,
+		    c->tls_peer.id);
+		event_raise("tls-refused", c->tls_peer.id, "HELLO from %s "
+		    "names another agent (%s)", c->peer, h.agent);
+		send_error(c, FME_UNKNOWN_AGENT, "not your agent id");
+		conn_close_after_write(c);
+		return;
+	}
+	if (agent_revoked(h.agent)) {
+		stats.tls_revoked++;
+		log_warnx("agent connection %s: agent '%s' is revoked, "
+		    "closing", c->peer, h.agent);
+		send_error(c, FME_UNKNOWN_AGENT, "agent revoked");
+		conn_close_after_write(c);
 		return;
 	}
 	if (!agent_known(h.agent)) {
@@ -882,6 +966,8 @@ conn_read(struct conn *c)
 		stats.frames_in++;
 		stats.bytes_in += flen;
 		c->last_frame_mono = mono_ms();
+		if (c->counted)
+			agent_heard(c);
 		p += FM_HDR_LEN;
 		r = 0;
 		if (c->st == CS_HELLO) {
@@ -926,12 +1012,70 @@ readcb(struct bufferevent *bev, void *arg)
 	conn_read(c);
 }
 
+/*
+ * A TLS handshake that failed: the find-session callback recorded which
+ * identity was offered and what the keys said of it, so the refusal is
+ * told apart (unknown, revoked, wrong key) for the log and the counters.
+ */
+static void
+tls_refused(struct conn *c, struct bufferevent *bev)
+{
+	const struct fm_tls_peer *tp = &c->tls_peer;
+	unsigned long e = bufferevent_get_openssl_error(bev);
+	char	 why[256];
+	const char *what;
+
+	if (e != 0)
+		ERR_error_string_n(e, why, sizeof(why));
+	else
+		fm_strlcpy(why, "connection closed", sizeof(why));
+	ERR_clear_error();
+	if (!tp->looked_up) {
+		/* No PSK offered at all: not one of ours, or not TLS. */
+		stats.tls_failed++;
+		log_debug("agent connection %s: TLS handshake failed: %s",
+		    c->peer, why);
+		return;
+	}
+	if (tp->found == FM_PSK_REVOKED) {
+		stats.tls_revoked++;
+		what = "agent revoked";
+	} else if (tp->found == FM_PSK_UNKNOWN) {
+		stats.tls_unknown_agent++;
+		stats.hello_unknown_agent++;
+		what = "unknown agent or no key for it";
+	} else {
+		stats.tls_bad_key++;
+		what = "wrong key";
+	}
+	log_warnx("agent connection %s: TLS identity '%s' refused: %s (%s)",
+	    c->peer, tp->id, what, why);
+	event_raise("tls-refused", tp->id, "%s from %s; refused so far: "
+	    "unknown %llu, wrong key %llu, revoked %llu", what, c->peer,
+	    (unsigned long long)stats.tls_unknown_agent,
+	    (unsigned long long)stats.tls_bad_key,
+	    (unsigned long long)stats.tls_revoked);
+}
+
 static void
 eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		/* The TLS handshake is done; HELLO comes next. */
+		c->handshaken = 1;
+		stats.tls_handshakes++;
+		log_debug("agent connection %s: TLS identity '%s'", c->peer,
+		    c->tls_peer.id);
+		return;
+	}
+	if (c->tls && !c->handshaken &&
+	    (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) {
+		tls_refused(c, bev);
+		conn_free(c);
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		log_debug("agent connection %s: closed by peer", c->peer);
 	else if (what & BEV_EVENT_ERROR)
@@ -990,7 +1134,28 @@ acceptcb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	fm_strlcpy(c->peer, peer, sizeof(c->peer));
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tls_ctx != NULL) {
+		SSL	*ssl;
+
+		c->tls = 1;
+		if ((ssl = fm_tls_server_ssl(tls_ctx, &c->tls_peer)) == NULL) {
+			log_warnx("agent connection %s: %s", peer,
+			    fm_tls_error());
+			evutil_closesocket(fd);
+			free(c);
+			return;
+		}
+		c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev == NULL)
+			SSL_free(ssl);
+		else
+			/* An agent killed mid-stream is no attack. */
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev,
+			    1);
+	} else
+		c->bev = bufferevent_socket_new(base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
 		free(c);
@@ -1031,6 +1196,14 @@ ingest_init(struct event_base *b, const struct collector_conf *cf)
 
 	base = b;
 	ingest_reconf(cf);
+	if (cf->tls) {
+		if ((tls_ctx = fm_tls_server_ctx(psk_lookup)) == NULL) {
+			log_warnx("TLS: %s", fm_tls_error());
+			return -1;
+		}
+	} else
+		log_warnx("TLS is off (tls = false): agents connect over "
+		    "plain TCP, unauthenticated");
 	if ((apply_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
 		return -1;
 	if (journal_open(base, cf->data_dir, durable_cb, err,
@@ -1078,6 +1251,8 @@ ingest_reconf(const struct collector_conf *cf)
 		}
 		memcpy(na, cf->agents, (size_t)cf->nagents * sizeof(*na));
 	}
+	if (agents != NULL)
+		OPENSSL_cleanse(agents, (size_t)nagents * sizeof(*agents));
 	free(agents);
 	agents = na;
 	nagents = cf->nagents;
@@ -1087,7 +1262,8 @@ ingest_reconf(const struct collector_conf *cf)
 	journal_segment = cf->journal_segment;
 	journal_keep_ms = (int64_t)cf->journal_keep_days * 86400 * 1000;
 	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
-		if (c->st != CS_READY || agent_known(c->agent))
+		if (c->st != CS_READY ||
+		    (agent_known(c->agent) && !agent_revoked(c->agent)))
 			continue;
 		log_info("agent %s: removed from the config, disconnecting",
 		    c->agent);
@@ -1110,12 +1286,12 @@ agents_tick(int64_t now_mono)
 	for (i = 0; i < nagents; i++) {
 		if ((a = agent_rt_get(agents[i].id)) == NULL)
 			continue;
-		if (a->connected > 0 || a->unreachable ||
+		if (a->unreachable ||
 		    now_mono - a->last_contact_mono < unreachable_ms)
 			continue;
 		a->unreachable = 1;
 		stats.agents_unreachable++;
-		event_raise("agent-unreachable", a->id, "no connection for "
+		event_raise("agent-unreachable", a->id, "nothing heard for "
 		    "%lld s; its devices become unknown",
 		    (long long)((now_mono - a->last_contact_mono) / 1000));
 	}
@@ -1185,9 +1361,12 @@ ingest_stop(void)
 		free(s);
 	}
 	nsessions = 0;
+	OPENSSL_cleanse(agents, (size_t)nagents * sizeof(*agents));
 	free(agents);
 	agents = NULL;
 	nagents = 0;
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 }
 
 struct replay_ctx {

@@ -21,6 +21,15 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# --- TLS credentials of the demo agent (issue #4) ---------------------
+# The collector makes the key once: its copy in state/demo/data/keys,
+# the agent's in state/demo/agent.psk, both mode 0600.
+if [ ! -f "$state/agent.psk" ] || [ ! -f "$state/data/keys/demo.psk" ]; then
+	build/facmon-collector -f etc/demo/collector.conf keygen demo \
+	    "$state/agent.psk" >/dev/null || exit 1
+fi
+# --- end of TLS credentials --------------------------------------------
+
 build/facmon-sim -n -f etc/demo/scenario.conf >/dev/null || exit 1
 build/facmon-agent -n -f etc/demo/agent.conf >/dev/null || exit 1
 build/facmon-collector -n -f etc/demo/collector.conf >/dev/null || exit 1

@@ -15,6 +15,12 @@ from fmtest import (FacmonTestCase, http_json, http_status,  # noqa: E402
 
 
 class Collector(FacmonTestCase):
+    def start_collector(self, *a, **kw):
+        # These tests write frames by hand over plain TCP: tls = false,
+        # configured explicitly.
+        kw.setdefault("tls", False)
+        return super().start_collector(*a, **kw)
+
     def connect(self):
         sk = socket.create_connection(("127.0.0.1", self.agent_port),
                                       timeout=5)

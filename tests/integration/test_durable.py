@@ -24,6 +24,12 @@ KILLS = int(os.environ.get("FACMON_KILLS", "4"))
 
 
 class Durable(FacmonTestCase):
+    def start_collector(self, *a, **kw):
+        # The synthetic agent (tests/lib/ledger.py) speaks the protocol
+        # over plain TCP: these tests configure tls = false explicitly.
+        kw.setdefault("tls", False)
+        return super().start_collector(*a, **kw)
+
     def stats(self):
         return http_json(self.api + "/api/v1/stats")
 

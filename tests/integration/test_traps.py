@@ -103,6 +103,7 @@ class Traps(FacmonTestCase):
         conf = self.write("agent.conf", """
 agent: {
   id = "t"; collector = "127.0.0.1:%d"; batch_interval = "100ms";
+  tls = false;  # the sink is a plain-TCP collector in Python
   spool_dir = "%s";
   traps: {
     listen = [ "udp:127.0.0.1:%d" ];

@@ -148,7 +148,14 @@ class FacmonTestCase(unittest.TestCase):
 
     # --- the daemons -------------------------------------------------------
 
-    def start_collector(self, agents=("test",), extra="", data_dir=None):
+    def start_collector(self, agents=("test",), extra="", data_dir=None,
+                        tls=True, keygen=True):
+        """The collector; with TLS (the default) every agent listed gets
+        a fresh key through the real keygen command, its agent-side copy
+        in self.psk_files[agent].  tls=False configures plain TCP, for
+        the tests that drive the protocol from Python."""
+        self.tls = tls
+        self.psk_files = getattr(self, "psk_files", {})
         self.agent_port = free_port()
         self.http_port = free_port()
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
@@ -162,22 +169,42 @@ collector: {
   rrd: { full_resolution_days = 1; };
   agents = ( %s );
   %s
+  %s
 };
 """ % (self.agent_port, self.http_port, self.data_dir,
        os.path.join(ROOT, "web"),
-       ", ".join('{ id = "%s"; }' % a for a in agents), extra))
+       ", ".join('{ id = "%s"; }' % a for a in agents),
+       "" if tls else "tls = false;", extra))
+        if tls and keygen:
+            for a in agents:
+                self.keygen(conf, a)
         p = self.start([COLLECTOR, "-d", "-f", conf], "collector")
         self.api = "http://127.0.0.1:%d" % self.http_port
         wait_for(lambda: http_json(self.api + "/api/v1/devices") is not None,
                  timeout=15, what="collector HTTP")
         return p
 
+    def keygen(self, conf, agent_id):
+        """facmon-collector keygen: the collector's key and the agent's."""
+        path = os.path.join(self.tmp, "psk-" + agent_id)
+        subprocess.run([COLLECTOR, "-f", conf, "keygen", agent_id, path],
+                       check=True, capture_output=True)
+        self.psk_files[agent_id] = path
+        return path
+
+    def tls_lines(self, agent_id):
+        if not getattr(self, "tls", True):
+            return "tls = false;"
+        return 'tls_psk_file = "%s";' % self.psk_files.get(
+            agent_id, os.path.join(self.tmp, "psk-" + agent_id))
+
     def start_agent(self, devices, agent_id="test", extra="", netns=None,
-                    name="agent", env=None):
+                    name="agent", env=None, collector=None):
         conf = self.write(name + ".conf", """
 agent: {
   id = "%s";
-  collector = "127.0.0.1:%d";
+  collector = %s;
+  %s
   batch_interval = "200ms";
   mibdirs = "%s";
   spool_dir = "%s";
@@ -186,7 +213,8 @@ agent: {
 devices = (
 %s
 );
-""" % (agent_id, self.agent_port, os.path.join(ROOT, "mibs"),
+""" % (agent_id, collector or '"127.0.0.1:%d"' % self.agent_port,
+       self.tls_lines(agent_id), os.path.join(ROOT, "mibs"),
        os.path.join(self.tmp, "spool-" + name), extra, devices))
         self.agent_conf = conf
         return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns,
