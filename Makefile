@@ -12,8 +12,9 @@ DEB_PKGS = build-essential pkg-config \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
 	python3 iproute2 iputils-ping procps curl fping \
-	smitools snmptrapd clang-14 libclang-rt-14-dev python3-aiosmtpd \
-	faketime
+	smitools snmptrapd clang-14 libclang-rt-14-dev \
+	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
+	poppler-utils python3-openpyxl python3-aiosmtpd faketime
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -33,7 +34,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c common/avail.c \
-	common/maint.c common/ojournal.c common/availq.c
+	common/maint.c common/ojournal.c common/availq.c common/availconf.c
 COMMON_SRCS += common/tls.c
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
@@ -52,7 +53,7 @@ COLLECTOR_LIB_SRCS += $(ALERT_SRCS)
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
-	test_availq
+	test_availq test_availconf
 UNIT_AGENT = test_agent_conf test_pcapif
 UNIT_COLLECTOR = test_collector_conf test_alert
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
@@ -69,6 +70,7 @@ SIM_COMMON = common/log.c common/util.c common/cfgutil.c
 SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
 
 PROGS = $(B)/facmon-agent $(B)/facmon-collector $(B)/facmon-sim
+PROGS += $(B)/facmon-report
 UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
 
 # libFuzzer target for the frame decoder (clang); make check runs it for
@@ -90,6 +92,22 @@ $(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
 
 $(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SIM_LIBS)
+
+# facmon-report (report/): cairo and pango draw the PDF, libxlsxwriter
+# writes XLSX; only this program links them.
+REPORT_SRCS = report/main.c report/model.c report/chart.c \
+	report/out_text.c report/out_pdf.c report/out_xlsx.c
+REPORT_PKGS = pangocairo cairo-pdf xlsxwriter
+$(call obj,$(REPORT_SRCS)): ALL_CFLAGS += \
+	$(shell $(PKG_CONFIG) --cflags $(REPORT_PKGS) 2>/dev/null)
+
+$(B)/facmon-report: $(call obj,$(REPORT_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) \
+	    $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
+
+# Writes outage journals with known months for the report's tests.
+$(B)/test-ojgen: $(call obj,tests/tools/ojgen.c $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 # The alert layer alone on an event loop, for tests/integration/test_alerts.py.
 $(B)/test-alertd: $(call obj,tests/tools/alertd.c $(ALERT_SRCS) $(COMMON_SRCS))
@@ -147,7 +165,7 @@ run: deps
 # line is the last thing make check prints.
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
-	    $(B)/test-alertd
+	    $(B)/test-ojgen $(B)/test-alertd
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 

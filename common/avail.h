@@ -262,4 +262,84 @@ int	 aq_compute(struct aq *, const struct mw_rule *, int nrules,
 	    size_t *ngroups, struct aq_row **classrows, size_t *nclasses,
 	    struct aq_row *site);
 
+/*
+ * ---- Availability configuration and report helpers (availconf.c) ----
+ *
+ * The 'availability:' group: time zone, site, targets, maintenance and
+ * the indicators of the yearly evaluation table (绩效指标完成情况表),
+ * each measuring one metric over a scope of devices.  Texts come in
+ * Chinese ([0]) and English ([1]).
+ */
+enum avi_metric {
+	AVI_AVAILABILITY = 1,	/* planned time excluded */
+	AVI_AVAILABILITY_CHARGED, /* planned time counted */
+	AVI_MTTR,		/* mean time to repair */
+	AVI_FAULT_TIME,		/* unplanned down time per device, a year */
+	AVI_LATENCY_SHARE,	/* share of answers within a latency */
+	AVI_METRIC_MAX
+};
+
+enum avi_cmp { AVI_GE = 1, AVI_GT, AVI_LE, AVI_LT };
+
+struct av_indicator {
+	char		 id[64];
+	char		 level1[2][128];
+	char		 level2[2][128];
+	char		 level3[2][256];
+	char		 target_text[2][64];	/* 预期指标值 as printed */
+	char		 note[2][256];		/* optional, added to the footnote */
+	int		 metric;		/* enum avi_metric */
+	int		 cmp;			/* enum avi_cmp */
+	double		 target;	/* a fraction, or milliseconds */
+	double		 latency_ms;	/* AVI_LATENCY_SHARE */
+	char		**devices, **groups, **classes;	/* none: the site */
+	int		 ndevices, ngroups, nclasses;
+};
+
+struct avconf {
+	char		 tz[64];
+	char		 site[2][256];
+	char		 lang[4];		/* "zh" or "en" */
+	char		 journal[1024];		/* the outage journal */
+	struct aq_target *targets;
+	int		 ntargets;
+	struct mw_rule	*rules;
+	int		 nrules;
+	struct av_indicator *ind;
+	int		 nind;
+	int		 charge_blips;	/* aq.charge_blips */
+};
+
+int	 avconf_parse(struct cfgerr *, const struct config_setting_t *,
+	    const char *data_dir, struct avconf *);
+int	 avconf_load(const char *path, struct avconf *, struct cfgerr *);
+void	 avconf_free(struct avconf *);
+const char *avi_metric_name(int);
+const char *avi_cmp_text(int);
+int	 avi_compare(int cmp, double value, double target);
+int	 avi_covers(const struct av_indicator *, const char *device,
+	    const char *group, const char *cls);
+
+/*
+ * Report helpers (availq.c): the figures of any set of devices, added
+ * up as for groups, and the outages of a period with the part of each
+ * that fell inside maintenance.
+ */
+struct aq_period_outage {
+	size_t		 idx;		/* into aq.out */
+	int64_t		 start_ms;	/* clipped to the period */
+	int64_t		 end_ms;	/* clipped; the period's end if open */
+	int64_t		 planned_ms;	/* inside maintenance windows */
+	int		 kind;		/* enum oj_class, as counted */
+	int		 blip;		/* over before confirmation: not
+					   charged unless aq.charge_blips */
+};
+
+int	 aq_aggregate(const struct aq *, const struct aq_row *devrows,
+	    int (*match)(const struct aq_device *, void *), void *arg,
+	    double target, struct aq_row *out);
+int	 aq_outages_in(const struct aq *, const struct mw_rule *, int nrules,
+	    int64_t from_ms, int64_t to_ms, struct aq_period_outage **,
+	    size_t *n);
+
 #endif /* FACMON_AVAIL_H */

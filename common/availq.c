@@ -571,3 +571,131 @@ out:
 	free(olist);
 	return rc;
 }
+
+/*
+ * The figures of the devices match() accepts, added up exactly as for
+ * groups, classes and the site (row_add, agg_finish): an indicator over
+ * several groups, or a report for one group, gets the same arithmetic.
+ * devrows are aq_compute()'s, in the order of q->dev.
+ */
+int
+aq_aggregate(const struct aq *q, const struct aq_row *devrows,
+    int (*match)(const struct aq_device *, void *), void *arg, double target,
+    struct aq_row *out)
+{
+	struct agg a;
+	size_t	 i;
+
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < q->ndev; i++)
+		if (match == NULL || match(&q->dev[i], arg))
+			row_add(&a.row, &devrows[i], &a.dsum, &a.dn, &a.asum,
+			    &a.an);
+	agg_finish(&a, target);
+	*out = a.row;
+	return a.row.ndevices;
+}
+
+static int
+pocmp(const void *a, const void *b)
+{
+	const struct aq_period_outage *x = a, *y = b;
+
+	if (x->start_ms != y->start_ms)
+		return x->start_ms < y->start_ms ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * The outages overlapping [from, to), in time order, each clipped to
+ * the period with the time it spent inside maintenance.  One wholly
+ * inside maintenance, or reclassified as planned, is planned: it is
+ * listed but, as in av_compute(), not counted as an outage.
+ */
+int
+aq_outages_in(const struct aq *q, const struct mw_rule *rules, int nrules,
+    int64_t from, int64_t to, struct aq_period_outage **out, size_t *nout)
+{
+	struct av_window **rw = NULL, *w = NULL;
+	struct aq_period_outage *po = NULL;
+	size_t	*rn = NULL, n = 0, k, i, nw, wcap = 0;
+	int	 j, rc = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rw = calloc((size_t)(nrules ? nrules : 1), sizeof(*rw))) ==
+	    NULL || (rn = calloc((size_t)(nrules ? nrules : 1),
+	    sizeof(*rn))) == NULL ||
+	    (po = calloc(q->nout ? q->nout : 1, sizeof(*po))) == NULL)
+		goto done;
+	for (j = 0; j < nrules; j++) {
+		size_t	 cap = 0;
+
+		if (mw_expand(&rules[j], from, to, &rw[j], &rn[j], &cap) == -1)
+			goto done;
+	}
+	for (i = 0; i < q->nout; i++) {
+		const struct aq_outage *o = &q->out[i];
+		struct aq_device *d = aq_device((struct aq *)q, o->device);
+		struct aq_period_outage *p;
+		int64_t	 s = o->start_ms, e = o->end_ms ? o->end_ms : to;
+
+		if (s >= to || e <= from || d == NULL)
+			continue;
+		p = &po[n++];
+		p->idx = i;
+		p->start_ms = s > from ? s : from;
+		p->end_ms = e < to ? e : to;
+		nw = 0;
+		for (j = 0; j < nrules; j++) {
+			if (!mw_covers(&rules[j], d->id, d->group, d->cls))
+				continue;
+			for (k = 0; k < rn[j]; k++) {
+				if (nw == wcap) {
+					size_t	 nc = wcap ? wcap * 2 : 16;
+					struct av_window *nwp = realloc(w, nc *
+					    sizeof(*nwp));
+
+					if (nwp == NULL)
+						goto done;
+					w = nwp;
+					wcap = nc;
+				}
+				w[nw++] = rw[j][k];
+			}
+		}
+		av_windows_normalize(w, nw, &nw);
+		for (k = 0; k < nw; k++) {
+			int64_t	 a = w[k].start_ms > p->start_ms ?
+			    w[k].start_ms : p->start_ms;
+			int64_t	 b = w[k].end_ms < p->end_ms ? w[k].end_ms :
+			    p->end_ms;
+
+			if (b > a)
+				p->planned_ms += b - a;
+		}
+		p->kind = o->cls;
+		/* Reclassified as planned: all of it is maintenance. */
+		if (o->cls == OJC_PLANNED)
+			p->planned_ms = p->end_ms - p->start_ms;
+		if (p->planned_ms >= p->end_ms - p->start_ms)
+			p->kind = OJC_PLANNED;
+		/* As aq_compute() decides it. */
+		p->blip = o->confirmed_ms == 0 && o->end_ms != 0 &&
+		    o->cls != OJC_PLANNED && !q->charge_blips;
+	}
+	qsort(po, n, sizeof(*po), pocmp);
+	*out = po;
+	*nout = n;
+	po = NULL;
+	rc = 0;
+done:
+	free(po);
+	free(w);
+	if (rw != NULL)
+		for (j = 0; j < nrules; j++)
+			free(rw[j]);
+	free(rw);
+	free(rn);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * facmon-report: the availability report for a month, a year or any
+ * period, from the outage journal.  Only option handling lives here;
+ * report_make() is the whole report, so the collector's monthly run
+ * produces exactly the same files.
+ */
+
+#include <getopt.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/common.h"
+#include "report.h"
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: facmon-report -f file [-n] [-v] "
+	    "[--month YYYY-MM | --year YYYY |\n"
+	    "           --from DATE --to DATE] [--group group] "
+	    "[--lang zh|en]\n"
+	    "           [--format html,pdf,xlsx,csv,json|all] [--out dir] "
+	    "[--journal file]\n");
+	exit(2);
+}
+
+/* "YYYY-MM-DD" (a whole day) or "YYYY-MM-DD HH:MM" in the zone. */
+static int
+parse_when(const char *s, const char *tz, int is_end, int64_t *ms)
+{
+	char	 buf[64];
+	int	 y, m, d, n = 0;
+
+	if (sscanf(s, "%d-%d-%d%n", &y, &m, &d, &n) == 3 && s[n] == '\0') {
+		int64_t	 a, b;
+
+		if (av_day_range(y, m, d, tz, &a, &b) == -1)
+			return -1;
+		/* --to 2026-10-15 includes the 15th. */
+		*ms = is_end ? b : a;
+		return 0;
+	}
+	if (fm_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return -1;
+	return parse_local_time(buf, tz, ms);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "month", required_argument, NULL, 'M' },
+		{ "year", required_argument, NULL, 'Y' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "out", required_argument, NULL, 'd' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cfgpath = NULL, *month = NULL, *year = NULL, *from = NULL;
+	const char *to = NULL, *outdir = ".";
+	struct report_conf rc;
+	struct avconf av;
+	struct cfgerr e;
+	unsigned formats = 0;
+	int64_t	 f = 0, t = 0;
+	char	 err[512];
+	int	 ch, noop = 0, verbose = 0, y, m, n;
+
+	memset(&rc, 0, sizeof(rc));
+	while ((ch = getopt_long(argc, argv, "f:nvM:Y:F:T:g:l:o:d:j:", lo,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			cfgpath = optarg;
+			break;
+		case 'n':
+			noop = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'M':
+			month = optarg;
+			break;
+		case 'Y':
+			year = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'T':
+			to = optarg;
+			break;
+		case 'g':
+			if (!fm_valid_id(optarg))
+				usage();
+			rc.group = optarg;
+			break;
+		case 'l':
+			if (strcmp(optarg, "zh") != 0 &&
+			    strcmp(optarg, "en") != 0)
+				usage();
+			rc.lang = optarg;
+			break;
+		case 'o':
+			if (report_format_parse(optarg, &formats) == -1) {
+				fprintf(stderr, "facmon-report: --format: "
+				    "html, pdf, xlsx, csv, json or all\n");
+				return 2;
+			}
+			break;
+		case 'd':
+			outdir = optarg;
+			break;
+		case 'j':
+			rc.journal = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (cfgpath == NULL || optind != argc)
+		usage();
+	log_init("facmon-report", 1, verbose);
+
+	cfgerr_init(&e, cfgpath);
+	if (avconf_load(cfgpath, &av, &e) == -1) {
+		cfgerr_print(&e);
+		cfgerr_free(&e);
+		avconf_free(&av);
+		return 1;
+	}
+	cfgerr_free(&e);
+	if (noop) {
+		printf("%s: configuration OK\n", cfgpath);
+		avconf_free(&av);
+		return 0;
+	}
+	if ((month != NULL) + (year != NULL) + (from != NULL || to != NULL)
+	    != 1 || ((from != NULL) != (to != NULL))) {
+		fprintf(stderr, "facmon-report: give one of --month, --year, "
+		    "or --from with --to\n");
+		avconf_free(&av);
+		return 2;
+	}
+	n = 0;
+	if (month != NULL && (sscanf(month, "%d-%d%n", &y, &m, &n) != 2 ||
+	    month[n] != '\0' || av_month_range(y, m, av.tz, &f, &t) == -1)) {
+		fprintf(stderr, "facmon-report: --month %s: expected "
+		    "YYYY-MM\n", month);
+		avconf_free(&av);
+		return 2;
+	}
+	if (year != NULL) {
+		int64_t	 a;
+
+		if (sscanf(year, "%d%n", &y, &n) != 1 || year[n] != '\0' ||
+		    av_month_range(y, 1, av.tz, &f, &a) == -1 ||
+		    av_month_range(y, 12, av.tz, &a, &t) == -1) {
+			fprintf(stderr, "facmon-report: --year %s: expected "
+			    "YYYY\n", year);
+			avconf_free(&av);
+			return 2;
+		}
+	}
+	if (from != NULL && (parse_when(from, av.tz, 0, &f) == -1 ||
+	    parse_when(to, av.tz, 1, &t) == -1 || t <= f)) {
+		fprintf(stderr, "facmon-report: --from/--to: expected "
+		    "YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", from before to\n");
+		avconf_free(&av);
+		return 2;
+	}
+	rc.av = &av;
+	rc.cfgpath = cfgpath;
+	if (formats == 0)
+		formats = RF_ALL;
+	if (report_make(&rc, f, t, formats, outdir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "facmon-report: %s\n", err);
+		avconf_free(&av);
+		return 1;
+	}
+	avconf_free(&av);
+	return 0;
+}
