@@ -147,7 +147,7 @@ test_data_dir(void **st)
 	    "availability: { site = \"x\"; };\n");
 	cfgerr_init(&e, path);
 	assert_int_equal(avconf_load(path, &c, &e), 0);
-	assert_string_equal(c.journal, "/srv/facmon/outages");
+	assert_string_equal(c.journal, "/srv/facmon/outages.fmoj");
 	assert_int_equal(c.charge_blips, 0);
 	assert_string_equal(c.tz, "Asia/Shanghai");
 	assert_int_equal(c.nind, 0);
