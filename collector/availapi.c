@@ -25,9 +25,6 @@
 #include <jansson.h>
 
 #include "collector.h"
-#include "../common/avail.h"
-
-#define AVAIL_TZ_DEFAULT	"Asia/Shanghai"
 
 static json_t *
 num_or_null(double d)
@@ -91,7 +88,7 @@ rows_json(const struct aq_row *rows, size_t n, const char *only)
  * now: time that has not happened yet is neither up nor unknown.
  */
 json_t *
-avail_json(struct aq *q, int64_t from, int64_t to, const char *tz,
+avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
     const char *group, int with_devices, char *err, size_t errlen)
 {
 	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
@@ -105,15 +102,16 @@ avail_json(struct aq *q, int64_t from, int64_t to, const char *tz,
 		snprintf(err, errlen, "the period has not begun");
 		return NULL;
 	}
-	if (aq_compute(q, NULL, 0, NULL, 0, from, to, &dr, &gr, &ng, &cr, &nc,
-	    &site) == -1) {
+	q->charge_blips = av->charge_blips;
+	if (aq_compute(q, av->rules, av->nrules, av->targets, av->ntargets,
+	    from, to, &dr, &gr, &ng, &cr, &nc, &site) == -1) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	o = json_object();
 	json_object_set_new(o, "from_ms", json_integer(from));
 	json_object_set_new(o, "to_ms", json_integer(to));
-	json_object_set_new(o, "timezone", json_string(tz));
+	json_object_set_new(o, "timezone", json_string(av->tz));
 	json_object_set_new(o, "method", json_string(
 	    "up / (period - planned - unknown - unreachable), from the outage "
 	    "journal; groups and classes are device-time weighted "
@@ -216,15 +214,14 @@ print_rows(json_t *a)
 int
 avail_main(const struct collector_conf *conf, int argc, char *argv[])
 {
-	const char *month = NULL, *group = NULL, *tz = AVAIL_TZ_DEFAULT;
+	const char *month = NULL, *group = NULL, *tz = conf->av.tz;
 	char	 journal[PATH_MAX + 32], err[256], *s;
 	int64_t	 from = 0, to = 0;
 	int	 i, as_json = 0, devices = 0, rc = 0;
 	struct aq q;
 	json_t	*o;
 
-	snprintf(journal, sizeof(journal), "%s/outages.fmoj",
-	    conf ? conf->data_dir : ".");
+	snprintf(journal, sizeof(journal), "%s/outages.fmoj", conf->data_dir);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -276,7 +273,7 @@ avail_main(const struct collector_conf *conf, int argc, char *argv[])
 		aq_free(&q);
 		return 1;
 	}
-	if ((o = avail_json(&q, from, to, tz, group, devices, err,
+	if ((o = avail_json(&q, &conf->av, from, to, group, devices, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "avail: %s\n", err);
 		aq_free(&q);

@@ -106,6 +106,7 @@ reload(void)
 	http_reconf(nc);
 	rrdw_reconf(nc->rrd_full_days);
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
+	outage_maintenance(&nc->av);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -228,6 +229,7 @@ main(int argc, char *argv[])
 	state_init();
 	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
+	outage_maintenance(&conf->av);
 	if (conf->alerts != NULL) {
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
 		    sizeof(err)) == -1)

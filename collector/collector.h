@@ -36,6 +36,7 @@
 #include "../common/common.h"
 #include "../common/tls.h"
 #include "../common/wire.h"
+#include "../common/avail.h"
 
 #define COLLECTOR_CONF_DEFAULT	"/etc/facmon/facmon-collector.conf"
 #define COLLECTOR_ADDRS_MAX	16	/* entries of listen and http */
@@ -83,6 +84,7 @@ struct collector_conf {
 	int		 tls;			/* 0: plain TCP, by request */
 	char		 keys_dir[PATH_MAX];	/* <agent id>.psk, 0600 */
 	struct alert_conf *alerts;	/* NULL: no 'alerts' group */
+	struct avconf	 av;		/* 'availability': targets, windows */
 };
 
 /*
@@ -352,12 +354,13 @@ void		 outage_stats(uint64_t *records, uint64_t *skipped,
 		    uint64_t *errors, uint64_t *syncs);
 int		 outage_verify(const char *path);
 void		 outage_alerts(int on, const char *base_url);
+void		 outage_maintenance(const struct avconf *);
 
 /* availapi.c: availability for the API and the command line */
 struct aq;
 struct json_t;
-struct json_t	*avail_json(struct aq *, int64_t from, int64_t to,
-		    const char *tz, const char *group, int with_devices,
+struct json_t	*avail_json(struct aq *, const struct avconf *, int64_t from,
+		    int64_t to, const char *group, int with_devices,
 		    char *err, size_t errlen);
 int		 avail_parse_month(const char *, const char *tz, int64_t *,
 		    int64_t *);

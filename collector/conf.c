@@ -35,7 +35,8 @@
 #define DEF_RRD_FULL_DAYS	40
 #define DEF_RRD_QUEUE		200000
 
-static const char *const root_keys[] = { "collector", "alerts", NULL };
+static const char *const root_keys[] = { "collector", "alerts",
+	"availability", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
@@ -365,6 +366,11 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	/* Alert delivery: its own group beside 'collector' (docs/alerts.md). */
 	if ((s = config_setting_get_member(root, "alerts")) != NULL)
 		c->alerts = alert_conf_parse(e, s);
+	/* Targets, maintenance and the time zone (docs/availability.md). */
+	if ((s = config_setting_get_member(root, "availability")) != NULL)
+		avconf_parse(e, s, c->data_dir, &c->av);
+	else
+		fm_strlcpy(c->av.tz, "Asia/Shanghai", sizeof(c->av.tz));
 	/* TLS unless plain TCP is asked for by name: see docs/wire.md. */
 	c->tls = 1;
 	cfg_get_bool(e, grp, "tls", &c->tls, 0);
@@ -396,6 +402,7 @@ collector_conf_free(struct collector_conf *c)
 		return;
 	free(c->agents);
 	alert_conf_free(c->alerts);
+	avconf_free(&c->av);
 	free(c);
 }
 

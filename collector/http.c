@@ -50,6 +50,9 @@
 #define API_EVENTS	"/api/v1/events"
 #define API_AVAIL	"/api/v1/availability"
 
+/* The running configuration, replaced on reload (http_reconf). */
+static const struct collector_conf *hconf;
+
 static struct evhttp *http;
 static char	 web_dir[PATH_MAX];
 static struct http_stats stats;
@@ -341,7 +344,7 @@ api_availability(struct evhttp_request *req)
 	group = evhttp_find_header(&args, "group");
 	devs = evhttp_find_header(&args, "devices");
 	if (month != NULL) {
-		if (avail_parse_month(month, "Asia/Shanghai", &from, &to) == -1) {
+		if (avail_parse_month(month, hconf->av.tz, &from, &to) == -1) {
 			reply_error(req, 400, "Bad Request",
 			    "month must be YYYY-MM");
 			goto done;
@@ -371,7 +374,7 @@ api_availability(struct evhttp_request *req)
 		    "the outage journal is not open");
 		goto done;
 	}
-	if ((o = avail_json(aq, from, to, "Asia/Shanghai", group,
+	if ((o = avail_json(aq, &hconf->av, from, to, group,
 	    devs != NULL && strcmp(devs, "1") == 0, err, sizeof(err))) == NULL) {
 		reply_error(req, 400, "Bad Request", err);
 		goto done;
@@ -716,6 +719,7 @@ void
 http_reconf(const struct collector_conf *cf)
 {
 	fm_strlcpy(web_dir, cf->web_dir, sizeof(web_dir));
+	hconf = cf;
 }
 
 void

@@ -65,6 +65,8 @@ static struct {
 	int		 want_sync, stop, running;
 	int		 alerts;	/* submit alerts on confirm, recovery */
 	char		 base_url[256];
+	const struct avconf *av;	/* maintenance windows silence alerts */
+	uint64_t	 st_silenced;
 	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
 	int64_t		 last_rec_ms;
 } O;
@@ -200,6 +202,38 @@ outage_close(void)
 	memset(&O, 0, sizeof(O));
 }
 
+/* Is the device inside one of its maintenance windows at this time? */
+static int
+in_maintenance(const struct device_state *d, int64_t t)
+{
+	struct av_window *w = NULL;
+	size_t	 n, cap = 0, k;
+	int	 i, in = 0;
+
+	if (d == NULL || O.av == NULL)
+		return 0;
+	for (i = 0; i < O.av->nrules && !in; i++) {
+		const struct mw_rule *r = &O.av->rules[i];
+
+		if (!mw_covers(r, d->id, d->group, d->class))
+			continue;
+		n = 0;
+		if (mw_expand(r, t, t + 1, &w, &n, &cap) == -1)
+			break;
+		for (k = 0; k < n; k++)
+			if (w[k].start_ms <= t && t < w[k].end_ms)
+				in = 1;
+	}
+	free(w);
+	return in;
+}
+
+void
+outage_maintenance(const struct avconf *av)
+{
+	O.av = av;
+}
+
 /*
  * A device outage confirmed, or a confirmed one over: tell people.  The
  * key is the outage's own (device and start), so a replay after a crash
@@ -214,6 +248,12 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 
 	if (!O.alerts)
 		return;
+	if (in_maintenance(d, now)) {
+		O.st_silenced++;
+		log_info("outage of %s: in a maintenance window, no alert",
+		    device);
+		return;
+	}
 	memset(&m, 0, sizeof(m));
 	snprintf(m.key, sizeof(m.key), "%s-%lld-%s", device, (long long)start,
 	    kind == AK_DOWN ? "down" : "up");

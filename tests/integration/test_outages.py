@@ -227,3 +227,76 @@ alerts: {
         out = json.loads(urllib.request.urlopen(
             self.api + "/api/v1/alerts/outbox", timeout=5).read())
         self.assertIsInstance(out, dict)
+
+    def test_maintenance_is_planned_and_silent(self):
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            self.skipTest("python3-aiosmtpd not installed")
+        import datetime
+        import zoneinfo
+
+        class Box:
+            def __init__(self):
+                self.msgs = []
+
+            async def handle_DATA(self, server, session, envelope):
+                self.msgs.append(envelope.content)
+                return "250 OK"
+        box = Box()
+        smtp_port = free_port()
+        ctl = Controller(box, hostname="127.0.0.1", port=smtp_port)
+        ctl.start()
+        self.addCleanup(ctl.stop)
+        hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(hport)], "httpd")
+        base = "http://127.0.0.1:%d" % hport
+        wait_for(lambda: urllib.request.urlopen(base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+
+        def svc(status):
+            urllib.request.urlopen(base + "/set?path=/svc&status=%d"
+                                   % status, timeout=2).read()
+        svc(200)
+        # A window from two minutes ago, for an hour, in Beijing time.
+        start = (datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) -
+                 datetime.timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M")
+        self.start_collector(extra="""confirm = 2; };
+alerts: {
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; } );
+  deliver = ( [ "mail" ] );
+};
+availability: {
+  site = "测试中心";
+  targets = ( { group = "systems"; availability = 99.99; } );
+  maintenance = ( { id = "upgrade"; start = "%s"; duration = "1h";
+                    devices = [ "hotline" ]; reason = "系统升级"; } );""" %
+                             (smtp_port, start))
+        self.start_agent("""
+{ id = "hotline"; name = "12345 热线平台"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/svc"; } ); }
+""" % hport)
+        self.wait_check("hotline", "http", "up")
+        svc(503)
+        self.wait_check("hotline", "http", "down")
+        time.sleep(3.5)			# well past two failed probes
+        svc(200)
+        self.wait_check("hotline", "http", "up")
+        time.sleep(1.5)
+        self.assertEqual(box.msgs, [])	# planned: nobody is paged
+        a = json.loads(urllib.request.urlopen(
+            self.api + "/api/v1/availability?from=0&to=%d&devices=1" %
+            (int(time.time() * 1000) + 60000), timeout=5).read())
+        dev = {d["id"]: d for d in a["devices"]}["hotline"]
+        self.assertEqual(dev["down_ms"], 0)
+        self.assertGreater(dev["planned_down_ms"], 2000)
+        self.assertEqual(dev["outages"], 0)
+        self.assertAlmostEqual(dev["target"], 0.9999)
+        self.assertTrue(dev["met"])
+        self.assertEqual(a["timezone"], "Asia/Shanghai")
