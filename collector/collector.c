@@ -107,6 +107,7 @@ reload(void)
 	rrdw_reconf(nc->rrd_full_days);
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	outage_maintenance(&nc->av);
+	traps_reconf(nc);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -230,6 +231,7 @@ main(int argc, char *argv[])
 	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	outage_maintenance(&conf->av);
+	traps_reconf(conf);
 	if (conf->alerts != NULL) {
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
 		    sizeof(err)) == -1)

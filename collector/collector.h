@@ -60,6 +60,15 @@ struct agent_entry {
 	uint8_t		 key[FM_PSK_LEN];
 };
 
+/* What a notification does (traps.c). */
+enum trap_action { TA_DOWN = 1, TA_UP, TA_EVENT };
+
+struct trap_rule {
+	char		 oid[128];	/* numeric */
+	char		 name[128];
+	int		 action;	/* enum trap_action */
+};
+
 struct collector_conf {
 	char		 file[PATH_MAX];
 	struct listen_addr listen[COLLECTOR_ADDRS_MAX];
@@ -85,6 +94,8 @@ struct collector_conf {
 	char		 keys_dir[PATH_MAX];	/* <agent id>.psk, 0600 */
 	struct alert_conf *alerts;	/* NULL: no 'alerts' group */
 	struct avconf	 av;		/* 'availability': targets, windows */
+	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
+	int		 ntrap_rules;
 };
 
 /*
@@ -150,6 +161,7 @@ struct device_state {
 	int		 nchecks;
 	int		 state;		/* enum obj_state */
 	int64_t		 since_ms;
+	int		 trap_down;	/* a notification said it is down */
 	uint64_t	 mark;		/* state.c: last DEVICES listing it */
 	struct device_state *hnext;	/* state.c: hash chain */
 };
@@ -355,6 +367,8 @@ void		 outage_stats(uint64_t *records, uint64_t *skipped,
 int		 outage_verify(const char *path);
 void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
+void		 outage_confirm_device(const struct device_state *,
+		    int64_t when, const char *cause);
 
 /* availapi.c: availability for the API and the command line */
 struct aq;
@@ -365,6 +379,13 @@ struct json_t	*avail_json(struct aq *, const struct avconf *, int64_t from,
 int		 avail_parse_month(const char *, const char *tz, int64_t *,
 		    int64_t *);
 int		 avail_main(const struct collector_conf *, int, char *[]);
+
+/* traps.c */
+void		 traps_conf_parse(struct cfgerr *, const struct config_setting_t *,
+		    struct collector_conf *);
+void		 traps_reconf(const struct collector_conf *);
+void		 traps_apply(const char *agent, const struct fm_result *);
+struct json_t	*traps_json(void);
 
 /* state.c */
 void		 state_init(void);
@@ -380,6 +401,8 @@ const struct check_state *state_find_check(const char *agent,
 		    const char *device, const char *check);
 const struct device_state **state_devices_sorted(size_t *n);
 const char	*state_name(int);
+int		 state_trap(const char *agent, const char *device, int down,
+		    int64_t ts, const char *cause);
 void		 state_get_stats(struct state_stats *);
 
 /* rrdw.c */

@@ -36,7 +36,7 @@
 #define DEF_RRD_QUEUE		200000
 
 static const char *const root_keys[] = { "collector", "alerts",
-	"availability", NULL };
+	"availability", "traps", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
@@ -366,6 +366,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	/* Alert delivery: its own group beside 'collector' (docs/alerts.md). */
 	if ((s = config_setting_get_member(root, "alerts")) != NULL)
 		c->alerts = alert_conf_parse(e, s);
+	if ((s = config_setting_get_member(root, "traps")) != NULL)
+		traps_conf_parse(e, s, c);
 	/* Targets, maintenance and the time zone (docs/availability.md). */
 	if ((s = config_setting_get_member(root, "availability")) != NULL)
 		avconf_parse(e, s, c->data_dir, &c->av);
@@ -403,6 +405,7 @@ collector_conf_free(struct collector_conf *c)
 	free(c->agents);
 	alert_conf_free(c->alerts);
 	avconf_free(&c->av);
+	free(c->trap_rules);
 	free(c);
 }
 

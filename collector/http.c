@@ -648,6 +648,8 @@ handler(struct evhttp_request *req, void *arg)
 		api_events(req);
 	else if (strcmp(path, API_AVAIL) == 0)
 		api_availability(req);
+	else if (strcmp(path, "/api/v1/traps") == 0)
+		reply_json(req, 200, "OK", traps_json());
 	else if (strcmp(path, "/api/v1/alerts/outbox") == 0) {
 		json_t	*o = alert_outbox_json();
 

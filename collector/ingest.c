@@ -704,6 +704,12 @@ ingest_apply_batch(const char *agent, const struct fm_batch *bt,
 		case T_OK:
 			break;
 		}
+		/* A notification, not a probe: traps.c says what it means. */
+		if (bt->r[i].type == CT_TRAP) {
+			traps_apply(agent, &bt->r[i]);
+			stats.results_applied++;
+			continue;
+		}
 		switch (state_apply_result(agent, &bt->r[i], mono)) {
 		case SA_APPLIED:
 			stats.results_applied++;

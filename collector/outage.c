@@ -432,6 +432,17 @@ outage_result(const struct device_state *d, const struct check_state *c,
 	return 1;
 }
 
+/* Confirmed now, without waiting for failed probes (a trap said so). */
+void
+outage_confirm_device(const struct device_state *d, int64_t when,
+    const char *cause)
+{
+	if (!O.running)
+		return;
+	if (confirm_rec(d->id, "", d->since_ms, when))
+		notify(d->id, AK_DOWN, d->since_ms, when, cause);
+}
+
 struct aq *
 outage_aq(void)
 {

@@ -170,6 +170,9 @@ derive(const struct device_state *d)
 {
 	int	 i, known = 0, down = 0, critdown = 0;
 
+	/* A device that reported its own fault is down, whatever answers. */
+	if (d->trap_down)
+		return OS_DOWN;
 	for (i = 0; i < d->nchecks; i++) {
 		const struct check_state *c = &d->checks[i];
 
@@ -577,6 +580,30 @@ state_expire(int64_t now_mono, int unknown_after)
 			if (changed)
 				rederive(d, cause, "no result from the agent");
 		}
+}
+
+/*
+ * A notification mapped to "down" or "up" (traps.c).  Down is confirmed
+ * at once: the device said so itself.  Returns -1 if the device is not
+ * this agent's.
+ */
+int
+state_trap(const char *agent, const char *device, int down, int64_t ts,
+    const char *cause)
+{
+	struct device_state *d;
+	char	 why[FM_TEXT_MAX];
+
+	if ((d = find(device)) == NULL || strcmp(d->agent, agent) != 0)
+		return -1;
+	if (d->trap_down == down)
+		return 0;
+	d->trap_down = down;
+	snprintf(why, sizeof(why), "trap: %s", cause);
+	rederive(d, ts, why);
+	if (down && d->state == OS_DOWN)
+		outage_confirm_device(d, ts, why);
+	return 0;
 }
 
 const struct device_state *

@@ -4,6 +4,7 @@
 # collector side as a "trap" result of the device it came from.  The
 # collector side here is a small sink that decodes the agent's batches.
 
+import json
 import os
 import socket
 import struct
@@ -11,10 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import wire  # noqa: E402
-from fmtest import AGENT, FacmonTestCase, free_port, wait_for  # noqa: E402
+from fmtest import (AGENT, COLLECTOR, FacmonTestCase, free_port,  # noqa
+                    wait_for)
 
 ENGINE = "0x" + b"facmon-sender".hex()
 
@@ -189,3 +192,58 @@ devices = ( { id = "lift-gw"; name = "电梯网关"; class = "gateway";
         out = self.agent.output()
         self.assertRegex(out, r"traps: received \d+, forwarded %d, bad "
                          r"community 0, rate-limited [1-9]\d*" % n)
+
+
+class TrapsAtCollector(FacmonTestCase):
+    """Through the real collector: an elevator's fault notification takes
+    the elevator down at once and its back-in-service one brings it up;
+    a notification without a rule is kept and shown."""
+
+    def test_fault_and_back_in_service(self):
+        trap_port = free_port()
+        self.start_collector()
+        self.start_agent("""
+{ id = "lift-3"; name = "3号电梯"; class = "elevator"; group = "lifts";
+  address = "127.0.0.1";
+  checks = ( { id = "gw"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }
+""" % self.agent_port, extra="""traps: { listen = [ "udp:127.0.0.1:%d" ];
+  communities = [ "public" ]; };""" % trap_port)
+        self.wait_check("lift-3", "gw", "up")
+        self.assertEqual(self.device("lift-3")["state"], "up")
+        env = dict(os.environ, MIBS="")
+        dst = "127.0.0.1:%d" % trap_port
+
+        def trap(oid, *vb):
+            r = subprocess.run(["snmptrap", "-v2c", "-c", "public", dst, "",
+                                oid] + list(vb), capture_output=True,
+                               text=True, timeout=20, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        trap("1.3.6.1.4.1.32473.1.0.1", "1.3.6.1.4.1.32473.1.1.1.1.8.1",
+             "u", "17")
+        wait_for(lambda: self.device("lift-3")["state"] == "down",
+                 what="elevator down by trap")
+        trap("1.3.6.1.4.1.32473.1.0.99")	# no rule
+        trap("1.3.6.1.4.1.32473.1.0.2")
+        wait_for(lambda: self.device("lift-3")["state"] == "up",
+                 what="elevator back in service")
+        t = json.loads(urllib.request.urlopen(self.api + "/api/v1/traps",
+                                              timeout=5).read())
+        self.assertEqual(t["received"], 3)
+        self.assertEqual(t["unmapped"], 1)
+        names = [(x["oid"], x["action"], x["applied"]) for x in t["traps"]]
+        self.assertEqual(names, [
+            ("1.3.6.1.4.1.32473.1.0.2", "up", True),
+            ("1.3.6.1.4.1.32473.1.0.99", "event", False),
+            ("1.3.6.1.4.1.32473.1.0.1", "down", True)])
+        self.assertIn("1.3.6.1.4.1.32473.1.1.1.1.8.1=17",
+                      t["traps"][2]["detail"])
+        # The outage is in the journal, confirmed by the trap itself.
+        conf = os.path.join(self.tmp, "collector.conf")
+        r = subprocess.run([COLLECTOR, "-f", conf, "avail", "--from", "0",
+                            "--to", str(int(time.time() * 1000) + 60000),
+                            "--devices", "--json"], capture_output=True,
+                           text=True, timeout=30)
+        dev = {d["id"]: d for d in json.loads(r.stdout)["devices"]}
+        self.assertEqual(dev["lift-3"]["outages"], 1)
+        self.assertEqual(dev["lift-3"]["blips"], 0)
