@@ -1,10 +1,9 @@
 #!/bin/sh
 # make run: start facmon-sim (the simulated service centre of
 # etc/demo/scenario.conf), facmon-collector and facmon-agent on the demo
-# configuration in etc/demo/, with all data under state/demo/.  When
-# Debian's snmptrapd is installed it receives the simulator's
-# notifications into state/demo/traps.log, named through mibs/.
-# Ctrl-C stops everything.
+# configuration in etc/demo/, with all data under state/demo/.  The
+# agent receives the simulator's notifications (elevator faults arrive by
+# trap) on 127.0.0.1:16162.  Ctrl-C stops everything.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 state=state/demo
@@ -34,13 +33,6 @@ build/facmon-sim -n -f etc/demo/scenario.conf >/dev/null || exit 1
 build/facmon-agent -n -f etc/demo/agent.conf >/dev/null || exit 1
 build/facmon-collector -n -f etc/demo/collector.conf >/dev/null || exit 1
 
-if [ -x /usr/sbin/snmptrapd ]; then
-	printf 'disableAuthorization yes\n' >"$state/snmptrapd.conf"
-	MIBS=ALL MIBDIRS="$PWD/mibs" /usr/sbin/snmptrapd -f -C \
-	    -c "$state/snmptrapd.conf" -Lf "$state/traps.log" \
-	    -p "$state/snmptrapd.pid" udp:127.0.0.1:16162 &
-	pids="$pids $!"
-fi
 build/facmon-sim -f etc/demo/scenario.conf 2>>"$state/sim.log" &
 pids="$pids $!"
 build/facmon-collector -d -f etc/demo/collector.conf \
@@ -55,7 +47,8 @@ facmon demo is running (logs in $state/).
   status page:  http://127.0.0.1:8080/
   JSON API:     http://127.0.0.1:8080/api/v1/devices
   simulator:    build/facmon-sim ctl -s $state/sim.sock faults
-                (what failed when: $state/sim-truth.log; traps: $state/traps.log)
+                (what failed when: $state/sim-truth.log)
+  traps:        http://127.0.0.1:8080/api/v1/traps
   try:          snmpwalk -v2c -c public -M mibs -m ALL 127.0.5.3:1161 \\
                     FACMON-FACILITY-MIB::facElevatorTable
 Something fails every few minutes (see etc/demo/scenario.conf).
