@@ -194,6 +194,16 @@ void		 timer_at(struct event *, int64_t deadline_us);
 void		 sched_stats(uint64_t *probes, uint64_t *overruns,
 		    int64_t *late_us_max);
 
+/* snmpev.c: a net-snmp single session on the libevent loop */
+struct snmpev {
+	void		*sess;
+	struct event	*rd;		/* the session's socket */
+	struct event	*tmo;		/* net-snmp's next timeout */
+};
+void		 snmpev_attach(struct snmpev *, void *sess);
+void		 snmpev_rearm(struct snmpev *);
+void		 snmpev_detach(struct snmpev *);
+
 /* trap.c */
 int		 trap_conf_parse(struct cfgerr *, const config_setting_t *,
 		    struct agent_conf *);

@@ -36,7 +36,6 @@
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 
 #include "agent.h"
 
@@ -83,8 +82,7 @@ struct csample {
 struct cs_state {
 	struct check	*c;
 	void		*sess;
-	struct event	*rd;
-	struct event	*tmo;		/* net-snmp's retransmission timer */
+	struct snmpev	 ev;		/* the session on the loop */
 	struct event	*deadline;	/* the probe's deadline */
 	int		 reqid;		/* outstanding request, 0 if none */
 	int		 in_start;
@@ -104,7 +102,6 @@ struct cs_state {
 };
 
 static int	cs_send_next(struct cs_state *);
-static void	cs_rearm(struct cs_state *);
 
 static int	snmp_ready;
 
@@ -810,54 +807,8 @@ cs_send_next(struct cs_state *st)
 		return -1;
 	}
 	st->reqid = reqid;
-	cs_rearm(st);
+	snmpev_rearm(&st->ev);
 	return 0;
-}
-
-/* Point the session's timer at net-snmp's next retransmission. */
-static void
-cs_rearm(struct cs_state *st)
-{
-	netsnmp_large_fd_set fdset;
-	struct timeval tv = { 0, 0 };
-	int	 numfds = 0, block = 1;
-
-	if (st->closing)
-		return;
-	netsnmp_large_fd_set_init(&fdset, FD_SETSIZE);
-	snmp_sess_select_info2_flags(st->sess, &numfds, &fdset, &tv, &block,
-	    NETSNMP_SELECT_NOALARMS);
-	netsnmp_large_fd_set_cleanup(&fdset);
-	if (!block)
-		evtimer_add(st->tmo, &tv);
-	else
-		evtimer_del(st->tmo);
-}
-
-static void
-cs_read_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct cs_state *st = arg;
-	netsnmp_large_fd_set fdset;
-
-	(void)ev;
-	netsnmp_large_fd_set_init(&fdset, fd + 1 > FD_SETSIZE ? fd + 1 :
-	    FD_SETSIZE);
-	NETSNMP_LARGE_FD_SET(fd, &fdset);
-	snmp_sess_read2(st->sess, &fdset);
-	netsnmp_large_fd_set_cleanup(&fdset);
-	cs_rearm(st);
-}
-
-static void
-cs_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct cs_state *st = arg;
-
-	(void)fd;
-	(void)ev;
-	snmp_sess_timeout(st->sess);
-	cs_rearm(st);
 }
 
 static void
@@ -895,7 +846,6 @@ cs_init(struct check *c)
 	const char *addr = c->dev->conf->address;
 	struct cs_state *st;
 	netsnmp_session sess;
-	netsnmp_transport *t;
 	char	 peer[FM_TEXT_MAX + 32];
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
@@ -969,14 +919,10 @@ cs_init(struct check *c)
 		free(st);
 		return -1;
 	}
-	t = snmp_sess_transport(st->sess);
-	if ((st->rd = event_new(agent_base, t->sock, EV_READ | EV_PERSIST,
-	    cs_read_cb, st)) == NULL ||
-	    (st->tmo = evtimer_new(agent_base, cs_timer_cb, st)) == NULL ||
-	    (st->deadline = evtimer_new(agent_base, cs_deadline_cb, st)) ==
+	snmpev_attach(&st->ev, st->sess);
+	if ((st->deadline = evtimer_new(agent_base, cs_deadline_cb, st)) ==
 	    NULL)
 		fatalx("event_new");
-	event_add(st->rd, NULL);
 	c->state = st;
 	return 0;
 }
@@ -993,8 +939,7 @@ cs_cleanup(struct check *c)
 		free(st->r);
 		st->r = NULL;
 	}
-	event_free(st->rd);
-	event_free(st->tmo);
+	snmpev_detach(&st->ev);
 	event_free(st->deadline);
 	/* Closing may call back for requests in flight: they are ignored. */
 	st->closing = 1;

@@ -35,7 +35,6 @@
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 
 #include "agent.h"
 
@@ -43,8 +42,7 @@
 
 struct trap_listener {
 	void		*sess;
-	struct event	*rd;
-	struct event	*tmo;
+	struct snmpev	 ev;
 	char		 spec[80];
 };
 
@@ -430,49 +428,6 @@ trap_cb(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
 }
 
 static void
-trap_rearm(struct trap_listener *tl)
-{
-	netsnmp_large_fd_set fdset;
-	struct timeval tv = { 0, 0 };
-	int	 numfds = 0, block = 1;
-
-	netsnmp_large_fd_set_init(&fdset, FD_SETSIZE);
-	snmp_sess_select_info2_flags(tl->sess, &numfds, &fdset, &tv, &block,
-	    NETSNMP_SELECT_NOALARMS);
-	netsnmp_large_fd_set_cleanup(&fdset);
-	if (!block)
-		evtimer_add(tl->tmo, &tv);
-	else
-		evtimer_del(tl->tmo);
-}
-
-static void
-trap_read_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct trap_listener *tl = arg;
-	netsnmp_large_fd_set fdset;
-
-	(void)ev;
-	netsnmp_large_fd_set_init(&fdset, fd + 1 > FD_SETSIZE ? fd + 1 :
-	    FD_SETSIZE);
-	NETSNMP_LARGE_FD_SET(fd, &fdset);
-	snmp_sess_read2(tl->sess, &fdset);
-	netsnmp_large_fd_set_cleanup(&fdset);
-	trap_rearm(tl);
-}
-
-static void
-trap_timer_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct trap_listener *tl = arg;
-
-	(void)fd;
-	(void)ev;
-	snmp_sess_timeout(tl->sess);
-	trap_rearm(tl);
-}
-
-static void
 trap_users(const struct trap_conf *tc)
 {
 	char	 line[512];
@@ -530,12 +485,7 @@ trap_start(const struct trap_conf *tc)
 			    tl->spec);
 			continue;
 		}
-		if ((tl->rd = event_new(agent_base, t->sock, EV_READ |
-		    EV_PERSIST, trap_read_cb, tl)) == NULL ||
-		    (tl->tmo = evtimer_new(agent_base, trap_timer_cb, tl)) ==
-		    NULL)
-			fatalx("event_new");
-		event_add(tl->rd, NULL);
+		snmpev_attach(&tl->ev, tl->sess);
 		T.nl++;
 		log_info("traps: listening on %s", tl->spec);
 	}
@@ -548,8 +498,7 @@ trap_stop(void)
 	int	 i;
 
 	for (i = 0; i < T.nl; i++) {
-		event_free(T.l[i].rd);
-		event_free(T.l[i].tmo);
+		snmpev_detach(&T.l[i].ev);
 		snmp_sess_close(T.l[i].sess);
 	}
 	free(T.l);

@@ -161,13 +161,12 @@ class OutageAlerts(FacmonTestCase):
     a device sends one alert, its end one recovery notice, through the
     collector's real alert layer into Debian's aiosmtpd."""
 
-    def test_confirmed_outage_mails_once(self):
+    def mailbox(self):
+        """Debian's aiosmtpd on a free port; returns (messages, port)."""
         try:
             from aiosmtpd.controller import Controller
         except ImportError:
             self.skipTest("python3-aiosmtpd not installed")
-        import email
-        import email.policy
 
         class Box:
             def __init__(self):
@@ -177,10 +176,15 @@ class OutageAlerts(FacmonTestCase):
                 self.msgs.append(envelope.content)
                 return "250 OK"
         box = Box()
-        smtp_port = free_port()
-        ctl = Controller(box, hostname="127.0.0.1", port=smtp_port)
+        port = free_port()
+        ctl = Controller(box, hostname="127.0.0.1", port=port)
         ctl.start()
         self.addCleanup(ctl.stop)
+        return box.msgs, port
+
+    def service(self):
+        """A web service the test switches; returns its port and a
+        function that sets its status."""
         hport = free_port()
         self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
                     str(hport)], "httpd")
@@ -193,6 +197,14 @@ class OutageAlerts(FacmonTestCase):
             urllib.request.urlopen(base + "/set?path=/svc&status=%d"
                                    % status, timeout=2).read()
         svc(200)
+        return hport, svc
+
+    def test_confirmed_outage_mails_once(self):
+        import email
+        import email.policy
+
+        msgs, smtp_port = self.mailbox()
+        hport, svc = self.service()
         # The alerts group sits beside the collector group: 'extra' closes
         # the collector group and opens it; the helper closes it.
         self.start_collector(extra="""confirm = 2; };
@@ -211,55 +223,29 @@ alerts: {
 """ % hport)
         self.wait_check("hotline", "http", "up")
         svc(503)
-        wait_for(lambda: len(box.msgs) >= 1, timeout=30, what="the alert")
-        down = email.message_from_bytes(box.msgs[0],
+        wait_for(lambda: len(msgs) >= 1, timeout=30, what="the alert")
+        down = email.message_from_bytes(msgs[0],
                                         policy=email.policy.default)
         self.assertIn("12345 热线平台", str(down["Subject"]))
         self.assertIn("hotline-", down["Message-ID"])
         svc(200)
-        wait_for(lambda: len(box.msgs) >= 2, timeout=30, what="recovery")
-        up = email.message_from_bytes(box.msgs[1],
+        wait_for(lambda: len(msgs) >= 2, timeout=30, what="recovery")
+        up = email.message_from_bytes(msgs[1],
                                       policy=email.policy.default)
         self.assertIn("12345 热线平台", str(up["Subject"]))
         self.assertNotEqual(up["Message-ID"], down["Message-ID"])
         time.sleep(2)
-        self.assertEqual(len(box.msgs), 2)
+        self.assertEqual(len(msgs), 2)
         out = json.loads(urllib.request.urlopen(
             self.api + "/api/v1/alerts/outbox", timeout=5).read())
         self.assertIsInstance(out, dict)
 
     def test_maintenance_is_planned_and_silent(self):
-        try:
-            from aiosmtpd.controller import Controller
-        except ImportError:
-            self.skipTest("python3-aiosmtpd not installed")
         import datetime
         import zoneinfo
 
-        class Box:
-            def __init__(self):
-                self.msgs = []
-
-            async def handle_DATA(self, server, session, envelope):
-                self.msgs.append(envelope.content)
-                return "250 OK"
-        box = Box()
-        smtp_port = free_port()
-        ctl = Controller(box, hostname="127.0.0.1", port=smtp_port)
-        ctl.start()
-        self.addCleanup(ctl.stop)
-        hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(hport)], "httpd")
-        base = "http://127.0.0.1:%d" % hport
-        wait_for(lambda: urllib.request.urlopen(base + "/ok",
-                                                timeout=2).status == 200,
-                 what="httpd")
-
-        def svc(status):
-            urllib.request.urlopen(base + "/set?path=/svc&status=%d"
-                                   % status, timeout=2).read()
-        svc(200)
+        msgs, smtp_port = self.mailbox()
+        hport, svc = self.service()
         # A window from two minutes ago, for an hour, in Beijing time.
         start = (datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) -
                  datetime.timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M")
@@ -289,7 +275,7 @@ availability: {
         svc(200)
         self.wait_check("hotline", "http", "up")
         time.sleep(1.5)
-        self.assertEqual(box.msgs, [])	# planned: nobody is paged
+        self.assertEqual(msgs, [])	# planned: nobody is paged
         a = json.loads(urllib.request.urlopen(
             self.api + "/api/v1/availability?from=0&to=%d&devices=1" %
             (int(time.time() * 1000) + 60000), timeout=5).read())
