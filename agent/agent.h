@@ -68,6 +68,7 @@ struct device_conf {
 	char		 class[FM_ID_MAX];
 	char		 group[FM_ID_MAX];
 	char		 address[FM_TEXT_MAX];
+	char		 parent[FM_ID_MAX];	/* "" or another device's id */
 	struct check_conf *checks;
 	int		 nchecks;
 };

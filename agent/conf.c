@@ -57,7 +57,7 @@ static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_days",
 	"drain_rate", "traps", "tls", "tls_psk_file", "failback", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
-	"address", "checks", NULL };
+	"address", "parent", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
 	"timeout", "critical", "expect_values", NULL };
 
@@ -201,6 +201,10 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		    "group '%s': use letters, digits, '_', '-', '.'",
 		    dc->group);
 	cfg_get_str(e, s, "address", dc->address, sizeof(dc->address), 0);
+	if (cfg_get_str(e, s, "parent", dc->parent, sizeof(dc->parent), 0) ==
+	    1 && (!fm_valid_id(dc->parent) || strcmp(dc->parent, dc->id) == 0))
+		cfgerr_add(e, config_setting_get_member(s, "parent"),
+		    "parent '%s' must be another device's id", dc->parent);
 
 	if ((checks = config_setting_get_member(s, "checks")) == NULL) {
 		cfgerr_add(e, s, "device '%s' has no checks", dc->id);
@@ -388,6 +392,22 @@ agent_conf_load(const char *file, struct cfgerr *e)
 				    (unsigned)(dup - ac->devices)),
 				    "duplicate device id '%s'", dup->id);
 			}
+		/* A parent must be a device of this agent. */
+		for (i = 0; i < ac->ndevices; i++) {
+			struct device_conf key;
+			const struct device_conf *kp = &key;
+
+			if (ac->devices[i].parent[0] == '\0')
+				continue;
+			fm_strlcpy(key.id, ac->devices[i].parent,
+			    sizeof(key.id));
+			if (bsearch(&kp, sorted, (size_t)ac->ndevices,
+			    sizeof(*sorted), devcmp) == NULL)
+				cfgerr_add(e, config_setting_get_elem(devs,
+				    (unsigned)i), "device '%s': parent '%s' is "
+				    "not a device of this agent",
+				    ac->devices[i].id, ac->devices[i].parent);
+		}
 		free(sorted);
 	}
 	config_destroy(&cfg);

@@ -519,6 +519,7 @@ push_send_devices(void)
 		fm_strlcpy(di[i].class, dc->class, sizeof(di[i].class));
 		fm_strlcpy(di[i].group, dc->group, sizeof(di[i].group));
 		fm_strlcpy(di[i].address, dc->address, sizeof(di[i].address));
+		fm_strlcpy(di[i].parent, dc->parent, sizeof(di[i].parent));
 		di[i].nchecks = (uint16_t)dc->nchecks;
 		if ((di[i].checks = calloc((size_t)(dc->nchecks ? dc->nchecks :
 		    1), sizeof(*di[i].checks))) == NULL)

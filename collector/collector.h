@@ -107,7 +107,8 @@ enum obj_state {
 	OS_UNKNOWN = 0,
 	OS_UP,
 	OS_DOWN,
-	OS_DEGRADED		/* devices only: a non-critical check is down */
+	OS_DEGRADED,		/* devices only: a non-critical check is down */
+	OS_UNREACHABLE		/* devices only: failing behind a parent down */
 };
 
 struct value_state {
@@ -156,6 +157,7 @@ struct device_state {
 	char		 class[FM_ID_MAX];
 	char		 group[FM_ID_MAX];
 	char		 address[FM_TEXT_MAX];
+	char		 parent[FM_ID_MAX];	/* "" or the device it hangs off */
 	char		 agent[FM_ID_MAX];	/* the agent that owns it */
 	struct check_state *checks;
 	int		 nchecks;

@@ -268,12 +268,13 @@ device_json(const struct device_state *d)
 
 	for (i = 0; i < d->nchecks; i++)
 		json_array_append_new(checks, check_json(&d->checks[i]));
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}",
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}",
 	    "id", jstr(d->id),
 	    "name", jstr(d->name),
 	    "class", jstr(d->class),
 	    "group", jstr(d->group),
 	    "address", jstr(d->address),
+	    "parent", d->parent[0] ? jstr(d->parent) : json_null(),
 	    "agent", jstr(d->agent),
 	    "state", state_name(d->state),
 	    "since_ms", d->since_ms > 0 ? jint(d->since_ms) : json_null(),

@@ -304,6 +304,8 @@ av_of(int os)
 		return AV_UP;
 	case OS_DOWN:
 		return AV_DOWN;
+	case OS_UNREACHABLE:
+		return AV_UNREACHABLE;
 	default:
 		return AV_UNKNOWN;
 	}
@@ -320,7 +322,8 @@ outage_device_info(const struct device_state *d)
 		return;
 	if ((a = aq_device(&O.q, d->id)) != NULL &&
 	    strcmp(a->name, d->name) == 0 && strcmp(a->cls, d->class) == 0 &&
-	    strcmp(a->group, d->group) == 0)
+	    strcmp(a->group, d->group) == 0 &&
+	    strcmp(a->parent, d->parent) == 0)
 		return;
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_DEVICE;
@@ -328,6 +331,7 @@ outage_device_info(const struct device_state *d)
 	fm_strlcpy(r.text, d->name, sizeof(r.text));
 	fm_strlcpy(r.dclass, d->class, sizeof(r.dclass));
 	fm_strlcpy(r.group, d->group, sizeof(r.group));
+	fm_strlcpy(r.parent, d->parent, sizeof(r.parent));
 	record(&r);
 }
 

@@ -48,12 +48,13 @@ static const char *const state_names[] = {
 	[OS_UP] = "up",
 	[OS_DOWN] = "down",
 	[OS_DEGRADED] = "degraded",
+	[OS_UNREACHABLE] = "unreachable",
 };
 
 const char *
 state_name(int s)
 {
-	if (s < OS_UNKNOWN || s > OS_DEGRADED)
+	if (s < OS_UNKNOWN || s > OS_UNREACHABLE)
 		return "unknown";
 	return state_names[s];
 }
@@ -187,12 +188,25 @@ derive(const struct device_state *d)
 	}
 	if (known == 0)
 		return OS_UNKNOWN;
-	if (critdown > 0)
+	if (critdown > 0) {
+		const struct device_state *p;
+
+		/*
+		 * Failing while the device it hangs off is down: the parent's
+		 * outage, not its own -- recorded apart, alerted on only
+		 * through the parent.
+		 */
+		if (d->parent[0] != '\0' && (p = find(d->parent)) != NULL &&
+		    (p->state == OS_DOWN || p->state == OS_UNREACHABLE))
+			return OS_UNREACHABLE;
 		return OS_DOWN;
+	}
 	if (down > 0)
 		return OS_DEGRADED;
 	return OS_UP;
 }
+
+static void	children(const struct device_state *, int64_t);
 
 /*
  * Recompute the device state; cause_ms is when the change happened and
@@ -209,7 +223,30 @@ rederive(struct device_state *d, int64_t cause_ms, const char *cause)
 		d->state = s;
 		d->since_ms = cause_ms;
 		outage_device_change(d, s, cause_ms, cause);
+		children(d, cause_ms);
 	}
+}
+
+/*
+ * A parent changed state: its children may now be down, or unreachable.
+ * A scan of every device, but parents change state rarely.
+ */
+static void
+children(const struct device_state *parent, int64_t when)
+{
+	static int depth;	/* parents of parents; a loop must end */
+	struct device_state *d;
+	size_t	 b;
+
+	if (depth > 16)
+		return;
+	depth++;
+	for (b = 0; b < tab.nb; b++)
+		for (d = tab.b[b]; d != NULL; d = d->hnext)
+			if (d != parent && strcmp(d->parent, parent->id) == 0)
+				rederive(d, when, parent->state == OS_UP ?
+				    "its parent is back" : "its parent is down");
+	depth--;
 }
 
 static struct check_state *
@@ -275,6 +312,7 @@ set_info(struct device_state *d, const struct fm_devinfo *di)
 	fm_strlcpy(d->class, di->class, sizeof(d->class));
 	fm_strlcpy(d->group, di->group, sizeof(d->group));
 	fm_strlcpy(d->address, di->address, sizeof(d->address));
+	fm_strlcpy(d->parent, di->parent, sizeof(d->parent));
 	outage_device_info(d);
 }
 

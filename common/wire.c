@@ -525,7 +525,7 @@ fm_batch_free(struct fm_batch *bt)
  */
 #define RESULT_MIN_LEN	(2 + 2 + 1 + 1 + 8 + 4 + 2 + 2)
 #define VALUE_MIN_LEN	(2 + 1 + 2)
-#define DEVINFO_MIN_LEN	(2 * 5 + 2)
+#define DEVINFO_MIN_LEN	(2 * 6 + 2)
 #define CHECKINFO_MIN_LEN (2 + 1 + 4 + 4 + 1)
 
 static int
@@ -664,6 +664,7 @@ fm_put_devices(struct wbuf *b, const struct fm_devinfo *d, uint32_t n)
 		wbuf_str(b, d[i].class);
 		wbuf_str(b, d[i].group);
 		wbuf_str(b, d[i].address);
+		wbuf_str(b, d[i].parent);
 		wbuf_u16(b, d[i].nchecks);
 		for (j = 0; j < d[i].nchecks; j++) {
 			const struct fm_checkinfo *c = &d[i].checks[j];
@@ -720,10 +721,12 @@ fm_get_devices(const uint8_t *p, size_t len, struct fm_devices *ds, char *err,
 		rbuf_str(&r, d->class, sizeof(d->class));
 		rbuf_str(&r, d->group, sizeof(d->group));
 		rbuf_str(&r, d->address, sizeof(d->address));
+		rbuf_str(&r, d->parent, sizeof(d->parent));
 		nc = rbuf_u16(&r);
 		if (r.err)
 			break;
 		if (!fm_valid_id(d->id) || nc > FM_CHECKS_MAX ||
+		    (d->parent[0] != '\0' && !fm_valid_id(d->parent)) ||
 		    (size_t)nc * CHECKINFO_MIN_LEN > r.len - r.off) {
 			snprintf(err, errlen, "devices: bad device entry %u", i);
 			goto fail;

@@ -161,6 +161,7 @@ struct fm_devinfo {
 	char		 class[FM_ID_MAX];
 	char		 group[FM_ID_MAX];
 	char		 address[FM_TEXT_MAX];
+	char		 parent[FM_ID_MAX];	/* "" or the device it hangs off */
 	uint16_t	 nchecks;
 	struct fm_checkinfo *checks;
 };

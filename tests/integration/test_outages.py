@@ -289,3 +289,61 @@ availability: {
         self.assertIsNone(dev["availability"])
         self.assertIsNone(dev["met"])
         self.assertEqual(a["timezone"], "Asia/Shanghai")
+
+
+class Dependencies(FacmonTestCase):
+    """An access point behind a switch: when the switch is down the AP
+    is unreachable -- the switch's outage, not the AP's."""
+
+    def test_child_behind_a_parent_is_unreachable(self):
+        hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(hport)], "httpd")
+        base = "http://127.0.0.1:%d" % hport
+        wait_for(lambda: urllib.request.urlopen(base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+
+        def set_(path, status):
+            urllib.request.urlopen(base + "/set?path=/%s&status=%d" %
+                                   (path, status), timeout=2).read()
+        set_("sw", 200)
+        set_("ap", 200)
+        self.start_collector(extra="confirm = 3;")
+        self.start_agent("""
+{ id = "floor2-sw"; name = "二楼交换机"; class = "switch"; group = "network";
+  address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%(p)d/sw"; } ); },
+{ id = "ap-2-01"; name = "二楼 AP 01"; class = "wifi-ap"; group = "wifi";
+  address = "127.0.0.1"; parent = "floor2-sw";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%(p)d/ap"; } ); }
+""" % {"p": hport})
+        self.wait_check("ap-2-01", "http", "up")
+        self.assertEqual(self.device("ap-2-01")["parent"], "floor2-sw")
+        set_("sw", 503)
+        set_("ap", 503)
+        wait_for(lambda: self.device("floor2-sw")["state"] == "down",
+                 what="switch down")
+        wait_for(lambda: self.device("ap-2-01")["state"] == "unreachable",
+                 what="AP unreachable")
+        time.sleep(4)
+        set_("sw", 200)
+        set_("ap", 200)
+        wait_for(lambda: self.device("ap-2-01")["state"] == "up",
+                 what="AP back")
+        time.sleep(1.5)
+        conf = os.path.join(self.tmp, "collector.conf")
+        r = subprocess.run([COLLECTOR, "-f", conf, "avail", "--from", "0",
+                            "--to", str(int(time.time() * 1000) + 60000),
+                            "--devices", "--json"], capture_output=True,
+                           text=True, timeout=30)
+        devs = {d["id"]: d for d in json.loads(r.stdout)["devices"]}
+        self.assertEqual(devs["floor2-sw"]["outages"], 1)
+        ap = devs["ap-2-01"]
+        self.assertEqual(ap["outages"], 0)
+        self.assertGreater(ap["unreachable_ms"], 3000)
+        # At most the moment between its own failed probe and the
+        # switch's, never confirmed: not charged.
+        self.assertEqual(ap["down_ms"], 0)

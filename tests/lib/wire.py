@@ -39,10 +39,12 @@ def hello(agent, session, auth=""):
 
 
 def devices(devs):
-    """devs: [(id, name, class, group, address, [(check, type, ival_ms)])]"""
+    """devs: [(id, name, class, group, address, [(check, type, ival_ms)])
+    [, parent]]"""
     p = struct.pack(">I", len(devs))
     for d in devs:
         p += s(d[0]) + s(d[1]) + s(d[2]) + s(d[3]) + s(d[4])
+        p += s(d[6] if len(d) > 6 else "")
         p += struct.pack(">H", len(d[5]))
         for c in d[5]:
             p += s(c[0]) + struct.pack(">BIIB", c[1], c[2], 1000, 1)

@@ -249,7 +249,7 @@ test_hello_devices(void **state)
 	    { "ping", CT_ICMP, 5000, 1000, 0 } };
 	struct fm_devinfo d = { .id = "led-1", .name = "大厅 LED 屏",
 	    .class = "led-wall", .group = "led", .address = "127.0.0.5",
-	    .nchecks = 2, .checks = ck };
+	    .parent = "core-sw", .nchecks = 2, .checks = ck };
 	struct fm_devices ds;
 	struct wbuf w;
 	struct fm_hdr hd;
@@ -270,6 +270,7 @@ test_hello_devices(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(ds.n, 1);
 	assert_string_equal(ds.d[0].name, "大厅 LED 屏");
+	assert_string_equal(ds.d[0].parent, "core-sw");
 	assert_int_equal(ds.d[0].nchecks, 2);
 	assert_int_equal(ds.d[0].checks[1].interval_ms, 5000);
 	assert_int_equal(ds.d[0].checks[1].critical, 0);
