@@ -371,6 +371,45 @@ agg_rows(struct agg *a, size_t n, const struct aq_target *t, int nt,
 	return rows;
 }
 
+/* Append a window, growing the array. */
+static int
+win_push(struct av_window **w, size_t *n, size_t *cap, int64_t s, int64_t e)
+{
+	if (*n == *cap) {
+		size_t	 nc = *cap ? *cap * 2 : 16;
+		struct av_window *nw = realloc(*w, nc * sizeof(*nw));
+
+		if (nw == NULL)
+			return -1;
+		*w = nw;
+		*cap = nc;
+	}
+	(*w)[*n].start_ms = s;
+	(*w)[*n].end_ms = e;
+	(*n)++;
+	return 0;
+}
+
+/* A device's maintenance windows, from rules expanded once per period. */
+static int
+device_windows(const struct aq_device *d, const struct mw_rule *rules,
+    int nrules, struct av_window *const *rw, const size_t *rn,
+    struct av_window **w, size_t *nw, size_t *wcap)
+{
+	size_t	 k;
+	int	 j;
+
+	for (j = 0; j < nrules; j++) {
+		if (!mw_covers(&rules[j], d->id, d->group, d->cls))
+			continue;
+		for (k = 0; k < rn[j]; k++)
+			if (win_push(w, nw, wcap, rw[j][k].start_ms,
+			    rw[j][k].end_ms) == -1)
+				return -1;
+	}
+	return 0;
+}
+
 /*
  * Every device over [from, to), then groups, classes and the site.
  * Rows are allocated; the caller frees them.
@@ -445,23 +484,9 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 		fm_strlcpy(row->key, d->id, sizeof(row->key));
 		fm_strlcpy(row->name, d->name, sizeof(row->name));
 		nw = 0;
-		for (j = 0; j < nrules; j++) {
-			if (!mw_covers(&rules[j], d->id, d->group, d->cls))
-				continue;
-			for (k = 0; k < rn[j]; k++) {
-				if (nw == wcap) {
-					size_t	 nc = wcap ? wcap * 2 : 16;
-					struct av_window *nwp = realloc(w, nc *
-					    sizeof(*nwp));
-
-					if (nwp == NULL)
-						goto out;
-					w = nwp;
-					wcap = nc;
-				}
-				w[nw++] = rw[j][k];
-			}
-		}
+		if (device_windows(d, rules, nrules, rw, rn, &w, &nw, &wcap) ==
+		    -1)
+			goto out;
 		/* Outages reclassified as planned count as maintenance. */
 		for (k = ofirst[i]; k < ofirst[i + 1]; k++) {
 			struct aq_outage *o = &q->out[olist[k]];
@@ -470,19 +495,9 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 			if (o->start_ms >= to || e <= from)
 				continue;
 			if (o->cls == OJC_PLANNED) {
-				struct av_window pw = { o->start_ms, e };
-
-				if (nw == wcap) {
-					size_t	 nc = wcap ? wcap * 2 : 16;
-					struct av_window *nwp = realloc(w, nc *
-					    sizeof(*nwp));
-
-					if (nwp == NULL)
-						goto out;
-					w = nwp;
-					wcap = nc;
-				}
-				w[nw++] = pw;
+				if (win_push(&w, &nw, &wcap, o->start_ms, e) ==
+				    -1)
+					goto out;
 			} else if (o->cls == OJC_EXTERNAL)
 				row->external_ms += (e < to ? e : to) -
 				    (o->start_ms > from ? o->start_ms : from);
@@ -647,23 +662,9 @@ aq_outages_in(const struct aq *q, const struct mw_rule *rules, int nrules,
 		p->start_ms = s > from ? s : from;
 		p->end_ms = e < to ? e : to;
 		nw = 0;
-		for (j = 0; j < nrules; j++) {
-			if (!mw_covers(&rules[j], d->id, d->group, d->cls))
-				continue;
-			for (k = 0; k < rn[j]; k++) {
-				if (nw == wcap) {
-					size_t	 nc = wcap ? wcap * 2 : 16;
-					struct av_window *nwp = realloc(w, nc *
-					    sizeof(*nwp));
-
-					if (nwp == NULL)
-						goto done;
-					w = nwp;
-					wcap = nc;
-				}
-				w[nw++] = rw[j][k];
-			}
-		}
+		if (device_windows(d, rules, nrules, rw, rn, &w, &nw, &wcap) ==
+		    -1)
+			goto done;
 		av_windows_normalize(w, nw, &nw);
 		for (k = 0; k < nw; k++) {
 			int64_t	 a = w[k].start_ms > p->start_ms ?
