@@ -404,6 +404,8 @@ api_stats(struct evhttp_request *req)
 
 	o = json_object();
 	J(is, conn_accepted); J(is, conn_refused); J(is, conn_active);
+	J(is, tls_handshakes); J(is, tls_unknown_agent); J(is, tls_bad_key);
+	J(is, tls_revoked); J(is, tls_failed); J(is, tls_id_mismatch);
 	J(is, conn_closed); J(is, conn_hello_timeout);
 	J(is, conn_idle_timeout); J(is, conn_replaced);
 	J(is, conn_slow_reader); J(is, bytes_in); J(is, frames_in);

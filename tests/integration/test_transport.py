@@ -98,6 +98,12 @@ devices = ( %s );
         self.assertRegex(ev[-1]["message"],
                          r"unknown [1-9]\d*, wrong key [1-9]\d*, "
                          r"revoked [1-9]\d*")
+        # And in /api/v1/stats.
+        st = http_json(self.api + "/api/v1/stats")["ingest"]
+        self.assertGreaterEqual(st["tls_bad_key"], 1)
+        self.assertGreaterEqual(st["tls_unknown_agent"], 1)
+        self.assertGreaterEqual(st["tls_revoked"], 1)
+        self.assertGreaterEqual(st["tls_handshakes"], 1)
         # The daemon still serves: the real agent goes on.
         t = self.check("t0", "tcp")["last_ms"]
         wait_for(lambda: self.check("t0", "tcp")["last_ms"] > t + 1500,
