@@ -572,6 +572,7 @@ journal_append(uint8_t type, const char *agent, int64_t rx_ms,
 {
 	struct wbuf b;
 	struct jrec *r;
+	uint64_t t;
 
 	wbuf_init(&b);
 	put_header(&b, type, rx_ms, agent);
@@ -587,7 +588,11 @@ journal_append(uint8_t type, const char *agent, int64_t rx_ms,
 	r->rotate = rotate;
 	wbuf_free(&b);
 	pthread_mutex_lock(&J.mtx);
-	r->ticket = ++J.next_ticket;
+	/*
+	 * The ticket is read here, under the lock: once the lock is let go
+	 * the writer thread may write and free r at any moment.
+	 */
+	t = r->ticket = ++J.next_ticket;
 	if (J.tail != NULL)
 		J.tail->next = r;
 	else
@@ -597,7 +602,7 @@ journal_append(uint8_t type, const char *agent, int64_t rx_ms,
 	J.st.appended++;
 	pthread_cond_signal(&J.cv);
 	pthread_mutex_unlock(&J.mtx);
-	return r->ticket;
+	return t;
 }
 
 uint64_t

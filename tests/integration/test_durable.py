@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import ledger  # noqa: E402
@@ -169,12 +168,6 @@ class Durable(FacmonTestCase):
         agent.pump(until_acked=True)
         self.assertEqual(sum(self.state_counts().values()), 40)
 
-    # Known intermittent failure: under heavy load on this 2-core machine
-    # about one run in five ends with two batches journaled but never
-    # acknowledged after space returns (nothing lost; the agent waits).
-    # Until that is found it runs in make soak, not in make check.
-    @unittest.skipUnless(os.environ.get("FACMON_SOAK"),
-                         "intermittent under load; runs in make soak")
     def test_disk_full_stops_acks_and_recovers(self):
         if os.geteuid() != 0:
             self.skipTest("needs root to mount a tmpfs")
