@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,13 +509,31 @@ url_authority(const char *url, char *dst, size_t len)
 	return 0;
 }
 
+/* Append a formatted header line; a failed allocation drops only it. */
+static struct curl_slist *
+hdr_add(struct curl_slist *l, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*h;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&h, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return l;
+	l = curl_slist_append(l, h);
+	free(h);
+	return l;
+}
+
 int
 tencent_send(const struct alert_channel *ch, const struct alert_recipient *rc,
     const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
 {
 	static const char ct[] = "application/json; charset=utf-8";
 	char	 vals[ALERT_VARS_MAX][FM_TEXT_MAX], phone[ALERT_PHONE_MAX + 4];
-	char	 host[FM_TEXT_MAX], sig[65], date[16], *body, *h;
+	char	 host[FM_TEXT_MAX], sig[65], date[16], *body;
 	json_t	*o, *params, *resp, *e, *st;
 	struct curl_slist *hdrs = NULL;
 	struct resp r;
@@ -550,24 +569,15 @@ tencent_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 		snprintf(err, errlen, "signing failed");
 		return SEND_TEMP;
 	}
-	if (asprintf(&h, "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/"
+	hdrs = hdr_add(hdrs, "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/"
 	    "sms/tc3_request, SignedHeaders=content-type;host, Signature=%s",
-	    ch->key_id, date, sig) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
+	    ch->key_id, date, sig);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json; "
 	    "charset=utf-8");
 	hdrs = curl_slist_append(hdrs, "X-TC-Action: SendSms");
 	hdrs = curl_slist_append(hdrs, "X-TC-Version: 2021-01-11");
-	if (asprintf(&h, "X-TC-Timestamp: %lld", (long long)ts) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
-	if (asprintf(&h, "X-TC-Region: %s", ch->region) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
+	hdrs = hdr_add(hdrs, "X-TC-Timestamp: %lld", (long long)ts);
+	hdrs = hdr_add(hdrs, "X-TC-Region: %s", ch->region);
 	res = http_post(ch, hdrs, body, &status, &r, err, errlen);
 	curl_slist_free_all(hdrs);
 	free(body);
@@ -711,7 +721,7 @@ webhook_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 {
 	struct curl_slist *hdrs = NULL;
 	struct resp r;
-	char	*body, *h;
+	char	*body;
 	json_t	*resp;
 	long	 status;
 	int	 res;
@@ -719,19 +729,10 @@ webhook_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 	if (webhook_render(&body, ch->body, m, rc, ch->english, err,
 	    errlen) == -1)
 		return SEND_TEMP;
-	if (asprintf(&h, "Content-Type: %s", ch->content_type) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
+	hdrs = hdr_add(hdrs, "Content-Type: %s", ch->content_type);
 	/* msgid is from the key alphabet: safe in a header. */
-	if (asprintf(&h, "Idempotency-Key: %s", msgid) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
-	if (asprintf(&h, "X-Facmon-Key: %s", m->key) != -1) {
-		hdrs = curl_slist_append(hdrs, h);
-		free(h);
-	}
+	hdrs = hdr_add(hdrs, "Idempotency-Key: %s", msgid);
+	hdrs = hdr_add(hdrs, "X-Facmon-Key: %s", m->key);
 	res = http_post(ch, hdrs, body, &status, &r, err, errlen);
 	curl_slist_free_all(hdrs);
 	free(body);

@@ -205,38 +205,37 @@ table_draw(struct pdf *p, const struct table *t)
 
 /* ---- the tables' cells ---- */
 
+/* A two-column table of label and text, from one of the row sources. */
 static int
-summary_cell(const struct pdf *p, void *arg, int row, int col, char *d,
-    size_t n)
+label_cell(const struct pdf *p, int row, int col, char *d, size_t n,
+    int (*get)(const struct rpt *, int, struct srow *))
 {
 	struct srow s;
 
-	(void)arg;
 	if (row < 0) {
 		snprintf(d, n, "%s", col ? TR(p->r, "内容", "Value") :
 		    TR(p->r, "项目", "Item"));
 		return 0;
 	}
-	summary_row(p->r, row, &s);
+	get(p->r, row, &s);
 	snprintf(d, n, "%s", col ? s.text : s.label);
 	return 0;
+}
+
+static int
+summary_cell(const struct pdf *p, void *arg, int row, int col, char *d,
+    size_t n)
+{
+	(void)arg;
+	return label_cell(p, row, col, d, n, summary_row);
 }
 
 static int
 fact_cell(const struct pdf *p, void *arg, int row, int col, char *d,
     size_t n)
 {
-	struct srow s;
-
 	(void)arg;
-	if (row < 0) {
-		snprintf(d, n, "%s", col ? TR(p->r, "内容", "Value") :
-		    TR(p->r, "项目", "Item"));
-		return 0;
-	}
-	method_fact(p->r, row, &s);
-	snprintf(d, n, "%s", col ? s.text : s.label);
-	return 0;
+	return label_cell(p, row, col, d, n, method_fact);
 }
 
 static int
