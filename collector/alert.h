@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "../common/common.h"
@@ -194,6 +195,10 @@ int		 smtp_build_message(char **out, size_t *len,
 		    const struct alert_msg *, const char *msgid,
 		    char *err, size_t errlen);
 int		 smtp_encode_subject(char *dst, size_t, const char *utf8);
+void		 smtp_setup(CURL *, const struct alert_channel *,
+		    struct curl_slist *rcpt, char *ebuf);
+int		 smtp_perform(CURL *, const char *ebuf, char *err,
+		    size_t errlen);
 int		 smtp_send(const struct alert_channel *,
 		    const struct alert_recipient *, const struct alert_msg *,
 		    const char *msgid, char *err, size_t errlen);

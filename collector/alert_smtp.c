@@ -281,37 +281,20 @@ read_cb(char *dst, size_t size, size_t n, void *arg)
 	return c;
 }
 
-int
-smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
-    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
+/*
+ * The transfer options every message to an SMTP channel shares: server,
+ * TLS, login and envelope.  The caller adds the message (a read callback
+ * or a MIME tree) and keeps rcpt and ebuf until the transfer is done.
+ */
+void
+smtp_setup(CURL *c, const struct alert_channel *ch, struct curl_slist *rcpt,
+    char *ebuf)
 {
-	CURL	*c;
-	CURLcode rc_curl;
-	struct curl_slist *rcpt = NULL;
-	struct reader rd;
 	char	 url[FM_TEXT_MAX + 32], from[ALERT_ADDR_MAX + 2];
-	char	 to[ALERT_ADDR_MAX + 2], ebuf[CURL_ERROR_SIZE];
-	char	*msg;
-	size_t	 len;
-	long	 code = 0;
-	int	 res;
 
-	if (smtp_build_message(&msg, &len, ch, rc->email, m, msgid, err,
-	    errlen) == -1)
-		return SEND_PERM;
-	if ((c = curl_easy_init()) == NULL) {
-		free(msg);
-		snprintf(err, errlen, "curl_easy_init failed");
-		return SEND_TEMP;
-	}
 	snprintf(url, sizeof(url), "%s://%s:%d", ch->tls == TLS_IMPLICIT ?
 	    "smtps" : "smtp", ch->host, ch->port);
 	snprintf(from, sizeof(from), "<%s>", ch->from);
-	snprintf(to, sizeof(to), "<%s>", rc->email);
-	rcpt = curl_slist_append(NULL, to);
-	rd.p = msg;
-	rd.left = len;
-	ebuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -330,11 +313,19 @@ smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 		curl_easy_setopt(c, CURLOPT_USERNAME, ch->username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, ch->password);
 	}
+	/* libcurl copies the string options; the sender is set here. */
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+}
+
+/* Run the transfer and say whether trying again can help. */
+int
+smtp_perform(CURL *c, const char *ebuf, char *err, size_t errlen)
+{
+	CURLcode rc_curl;
+	long	 code = 0;
+	int	 res;
+
 	rc_curl = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (rc_curl == CURLE_OK)
@@ -354,6 +345,39 @@ smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 	if (res != SEND_OK)
 		snprintf(err, errlen, "smtp %ld: %s", code,
 		    ebuf[0] ? ebuf : curl_easy_strerror(rc_curl));
+	return res;
+}
+
+int
+smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
+    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
+{
+	CURL	*c;
+	struct curl_slist *rcpt = NULL;
+	struct reader rd;
+	char	 to[ALERT_ADDR_MAX + 2], ebuf[CURL_ERROR_SIZE];
+	char	*msg;
+	size_t	 len;
+	int	 res;
+
+	if (smtp_build_message(&msg, &len, ch, rc->email, m, msgid, err,
+	    errlen) == -1)
+		return SEND_PERM;
+	if ((c = curl_easy_init()) == NULL) {
+		free(msg);
+		snprintf(err, errlen, "curl_easy_init failed");
+		return SEND_TEMP;
+	}
+	snprintf(to, sizeof(to), "<%s>", rc->email);
+	rcpt = curl_slist_append(NULL, to);
+	rd.p = msg;
+	rd.left = len;
+	ebuf[0] = '\0';
+	smtp_setup(c, ch, rcpt, ebuf);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	res = smtp_perform(c, ebuf, err, errlen);
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
 	free(msg);

@@ -108,6 +108,7 @@ reload(void)
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	outage_maintenance(&nc->av);
 	traps_reconf(nc);
+	reports_reconf(nc);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -141,6 +142,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)arg;
 	state_expire(now, conf->unknown_after);
 	ingest_tick(now);
+	reports_tick(now);
 }
 
 int
@@ -192,6 +194,9 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[optind], "alert-test") == 0 &&
 		    argc - optind == 2)
 			rc = alert_test_main(conf_file, argv[optind + 1]);
+		else if (strcmp(argv[optind], "report-mail") == 0)
+			rc = report_mail_main(conf, argc - optind,
+			    argv + optind);
 		else if (strcmp(argv[optind], "keygen") == 0 &&
 		    (argc - optind == 2 || argc - optind == 3))
 			/* keygen AGENT_ID [AGENT_KEY_FILE]: collector/keys.c */
@@ -246,6 +251,7 @@ main(int argc, char *argv[])
 		fatalx("cannot listen for agents");
 	if (http_init(base, conf) == -1)
 		fatalx("cannot start the HTTP server");
+	reports_init(conf, argv[0]);
 
 	ev_hup = evsignal_new(base, SIGHUP, sig_cb, NULL);
 	ev_term = evsignal_new(base, SIGTERM, sig_cb, NULL);
@@ -267,6 +273,7 @@ main(int argc, char *argv[])
 	/* Stop taking input first, so the queue only shrinks. */
 	ingest_stop();
 	http_stop();
+	reports_stop();
 	log_info("writing the RRD queue");
 	rrdw_stop();
 	outage_close();

@@ -69,6 +69,20 @@ struct trap_rule {
 	int		 action;	/* enum trap_action */
 };
 
+/* The 'report' group: the monthly report made by the collector. */
+struct report_sched {
+	int		 enabled;		/* the group is there */
+	int		 day, hour;		/* local, of each month */
+	char		 formats[64];		/* facmon-report --format */
+	char		 mail_formats[64];	/* attached */
+	char		 lang[4];		/* "": the availability's */
+	char		 program[PATH_MAX];	/* "": beside this program */
+	char		 channel[FM_ID_MAX];	/* "": the first smtp one */
+	char		 (*mail_to)[FM_ID_MAX];	/* recipient names */
+	int		 nmail_to;
+	int		 retry_ms;		/* after a failure */
+};
+
 struct collector_conf {
 	char		 file[PATH_MAX];
 	struct listen_addr listen[COLLECTOR_ADDRS_MAX];
@@ -96,6 +110,7 @@ struct collector_conf {
 	struct avconf	 av;		/* 'availability': targets, windows */
 	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
 	int		 ntrap_rules;
+	struct report_sched report;	/* 'report' */
 };
 
 /*
@@ -371,6 +386,27 @@ void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
 void		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
+
+/* report_run.c: the monthly report, made and mailed on schedule */
+struct alert_channel;
+struct json_t;
+void		 report_conf_defaults(struct report_sched *);
+void		 report_conf_parse(struct cfgerr *,
+		    const struct config_setting_t *, struct collector_conf *);
+const struct alert_channel *report_smtp_channel(
+		    const struct collector_conf *);
+int		 report_due_month(int64_t now_ms, const char *tz, int day,
+		    int hour, char *out, size_t outlen);
+void		 reports_init(const struct collector_conf *, const char *argv0);
+void		 reports_reconf(const struct collector_conf *);
+void		 reports_tick(int64_t now_mono);
+void		 reports_stop(void);
+void		 reports_stats(uint64_t *made, uint64_t *mailed,
+		    uint64_t *failed);
+struct json_t	*reports_json(void);
+int		 report_file_path(const char *rel, char *out, size_t len);
+int		 report_mail_main(const struct collector_conf *, int argc,
+		    char *argv[]);
 
 /* availapi.c: availability for the API and the command line */
 struct aq;

@@ -36,7 +36,7 @@
 #define DEF_RRD_QUEUE		200000
 
 static const char *const root_keys[] = { "collector", "alerts",
-	"availability", "traps", NULL };
+	"availability", "traps", "report", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
@@ -368,6 +368,10 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		c->alerts = alert_conf_parse(e, s);
 	if ((s = config_setting_get_member(root, "traps")) != NULL)
 		traps_conf_parse(e, s, c);
+	/* The monthly report (docs/report.md); mails via 'alerts'. */
+	report_conf_defaults(&c->report);
+	if ((s = config_setting_get_member(root, "report")) != NULL)
+		report_conf_parse(e, s, c);
 	/* Targets, maintenance and the time zone (docs/availability.md). */
 	if ((s = config_setting_get_member(root, "availability")) != NULL)
 		avconf_parse(e, s, c->data_dir, &c->av);
@@ -406,6 +410,7 @@ collector_conf_free(struct collector_conf *c)
 	alert_conf_free(c->alerts);
 	avconf_free(&c->av);
 	free(c->trap_rules);
+	free(c->report.mail_to);
 	free(c);
 }
 

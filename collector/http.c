@@ -473,6 +473,10 @@ content_type(const char *path)
 		{ ".ico", "image/x-icon" },
 		{ ".json", "application/json; charset=utf-8" },
 		{ ".txt", "text/plain; charset=utf-8" },
+		{ ".pdf", "application/pdf" },
+		{ ".xlsx", "application/vnd.openxmlformats-officedocument."
+		    "spreadsheetml.sheet" },
+		{ ".csv", "text/csv; charset=utf-8" },
 	};
 	const char *dot = strrchr(path, '.');
 	size_t	 i;
@@ -518,15 +522,13 @@ static_name_ok(const char *rel)
 	return !start;
 }
 
+static void	serve_file(struct evhttp_request *, const char *);
+
 static void
 serve_static(struct evhttp_request *req, const char *rel)
 {
 	char	 full[PATH_MAX * 2], root[PATH_MAX], real[PATH_MAX];
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *b;
-	struct stat sb;
 	size_t	 rlen;
-	int	 fd;
 
 	if (!static_name_ok(rel)) {
 		stats.bad_path++;
@@ -548,6 +550,18 @@ serve_static(struct evhttp_request *req, const char *rel)
 		reply_error(req, 404, "Not Found", "not found");
 		return;
 	}
+	serve_file(req, real);
+}
+
+/* A file whose path has been checked: sent whole, typed by its name. */
+static void
+serve_file(struct evhttp_request *req, const char *real)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b;
+	struct stat sb;
+	int	 fd;
+
 	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		reply_error(req, 404, "Not Found", "not found");
 		return;
@@ -662,12 +676,23 @@ handler(struct evhttp_request *req, void *arg)
 		else
 			reply_json(req, 200, "OK", o);
 	}
+	else if (strcmp(path, "/api/v1/reports") == 0)
+		reply_json(req, 200, "OK", reports_json());
 	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
 		reply_error(req, 404, "Not Found", "no such API endpoint");
 	else if (strcmp(path, "/") == 0)
 		serve_static(req, "index.html");
 	else if (strncmp(path, "/static/", 8) == 0)
 		serve_static(req, path + 8);
+	else if (strncmp(path, "/reports/", 9) == 0) {
+		/* The monthly reports the collector made (report_run.c). */
+		char	 rp[PATH_MAX * 2];
+
+		if (report_file_path(path + 9, rp, sizeof(rp)) == -1)
+			reply_error(req, 404, "Not Found", "no such report");
+		else
+			serve_file(req, rp);
+	}
 	else
 		serve_static(req, path + 1);
 }

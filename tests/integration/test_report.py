@@ -18,7 +18,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import fmtest  # noqa: E402
@@ -702,6 +705,150 @@ class ReportTest(unittest.TestCase):
                            stderr=subprocess.STDOUT, text=True)
         self.assertEqual(p.returncode, 1)
         self.assertIn("%s:4: 'availability' must be above 0" % bad, p.stdout)
+
+
+# ---- the collector makes and mails the month's report by itself ------------
+
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:        # make deps installs python3-aiosmtpd
+    Controller = None
+
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps every message; can defer the first ones."""
+
+    def __init__(self, tempfail=0):
+        self.msgs = []
+        self.tempfail = tempfail
+
+    async def handle_RCPT(self, server, session, envelope, address, opts):
+        if self.tempfail > 0:
+            self.tempfail -= 1
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.msgs.append(envelope.content)
+        return "250 OK"
+
+
+@unittest.skipUnless(os.path.exists(FAKETIME), "faketime not installed")
+@unittest.skipIf(Controller is None, "python3-aiosmtpd not installed")
+class CollectorMonthly(fmtest.FacmonTestCase):
+    """The 1st of November 06:00 in Shanghai, by libfaketime: the collector
+    makes October's report in its data directory, mails it with the PDF
+    and XLSX attached (after the mail server deferred it once), lists it
+    in the API, and after a restart neither makes nor mails it again."""
+
+    def test_made_and_mailed_once(self):
+        import email
+        import email.policy
+        self.mail = Mailbox(tempfail=1)
+        port = fmtest.free_port()
+        ctl = Controller(self.mail, hostname="127.0.0.1", port=port)
+        ctl.start()
+        self.addCleanup(ctl.stop)
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        subprocess.run([OJGEN, "script", os.path.join(DATA, "october.txt"),
+                        os.path.join(data, "outages.fmoj")], check=True)
+        with open(os.path.join(DATA, "report.conf"), encoding="utf-8") as f:
+            av = f.read().replace('journal = "@JOURNAL@";', "")
+        http_port = fmtest.free_port()
+        conf = self.write("collector.conf", """
+collector: {
+  listen = [ "127.0.0.1:%d" ];
+  http = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  tls = false;
+  agents = ( { id = "test"; } );
+};
+alerts: {
+  base_url = "http://facmon.example/";
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org";
+                 timeout = "5s"; } );
+  recipients = ( { name = "director"; email = "director@example.org"; } );
+  deliver = ( [ "mail" ] );
+};
+report: { hour = 6; mail_to = [ "director" ]; retry = "10s"; };
+%s
+""" % (fmtest.free_port(), http_port, data, port, av))
+        env = dict(os.environ, LD_PRELOAD=FAKETIME,
+                   FAKETIME="@2026-11-01 06:00:05",
+                   FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="UTC")
+        p = self.start([fmtest.COLLECTOR, "-d", "-f", conf], "collector",
+                       env=env)
+        month = os.path.join(data, "reports", "2026-10")
+        fmtest.wait_for(lambda: os.path.exists(os.path.join(month, ".done")),
+                        timeout=90, what="October's report")
+        for ext in ("pdf", "xlsx", "html", "csv", "json"):
+            self.assertTrue(os.path.exists(os.path.join(
+                month, "facmon-report-2026-10." + ext)), ext)
+        # The same numbers as facmon-report run by hand on the journal.
+        j = json.load(open(os.path.join(month, "facmon-report-2026-10.json"),
+                           encoding="utf-8"))
+        site = expected()[4]
+        self.assertTrue(close(j["summary"]["availability"], site["avail"]))
+        # Deferred once (451), then delivered after the retry interval.
+        fmtest.wait_for(lambda: self.mail.msgs, timeout=90,
+                        what="the report by mail")
+        fmtest.wait_for(lambda: os.path.exists(
+            os.path.join(month, ".mailed-director")), timeout=20,
+            what="the mailed marker")
+        m = email.message_from_bytes(self.mail.msgs[0],
+                                     policy=email.policy.default)
+        self.assertIn("2026", str(m["Subject"]))
+        self.assertIn("可用性", str(m["Subject"]))
+        self.assertEqual(m["To"].addresses[0].addr_spec,
+                         "director@example.org")
+        att = {a.get_filename(): a.get_content()
+               for a in m.iter_attachments()}
+        self.assertEqual(sorted(att), ["facmon-report-2026-10.pdf",
+                                       "facmon-report-2026-10.xlsx"])
+        self.assertTrue(att["facmon-report-2026-10.pdf"].startswith(b"%PDF"))
+        self.assertTrue(att["facmon-report-2026-10.xlsx"].startswith(b"PK"))
+        text = m.get_body(preferencelist=("plain",)).get_content()
+        html = m.get_body(preferencelist=("html",)).get_content()
+        self.assertIn("测试政务服务中心", text)
+        self.assertIn("%.4f %%" % (site["avail"] * 100), text)
+        self.assertIn("平均故障修复时间", html)
+        self.assertIn("http://facmon.example/reports/2026-10/", text)
+        # Listed for the web.
+        api = "http://127.0.0.1:%d/api/v1/reports" % http_port
+        r = fmtest.http_json(api)
+        self.assertEqual(r[0]["month"], "2026-10")
+        self.assertTrue(r[0]["made"])
+        self.assertEqual(r[0]["mailed"], ["director"])
+        names = sorted(f["name"] for f in r[0]["files"])
+        self.assertIn("facmon-report-2026-10.pdf", names)
+        pdf = [f for f in r[0]["files"] if f["name"].endswith(".pdf")][0]
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" %
+                                    (http_port, pdf["url"])) as resp:
+            self.assertEqual(resp.headers["Content-Type"], "application/pdf")
+            self.assertTrue(resp.read().startswith(b"%PDF"))
+        for bad in ("/reports/2026-10/.done", "/reports/2026-10/../x",
+                    "/reports/2026-1/x.pdf", "/reports/2026-10/nope.pdf"):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen("http://127.0.0.1:%d%s" %
+                                       (http_port, bad))
+            self.assertEqual(cm.exception.code, 404, bad)
+        # A restart makes and mails nothing twice.
+        p.stop()
+        mtime = os.path.getmtime(os.path.join(month,
+                                              "facmon-report-2026-10.pdf"))
+        self.start([fmtest.COLLECTOR, "-d", "-f", conf], "collector2",
+                   env=env)
+        fmtest.wait_for(lambda: fmtest.http_json(api) is not None,
+                        timeout=15, what="collector HTTP")
+        time.sleep(5)       # the report check runs 2 s after start
+        self.assertEqual(len(self.mail.msgs), 1)
+        self.assertEqual(mtime, os.path.getmtime(
+            os.path.join(month, "facmon-report-2026-10.pdf")))
 
 
 if __name__ == "__main__":

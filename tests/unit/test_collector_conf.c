@@ -607,6 +607,47 @@ test_state_many(void **unused)
 	free(ids);
 }
 
+/*
+ * The monthly report is due on the configured day and hour in the
+ * configured zone: until then the month before last is the latest due.
+ */
+static void
+test_report_due(void **unused)
+{
+	static const struct {
+		const char *utc;	/* "YYYY-MM-DD HH:MM:SS" UTC */
+		int	 day, hour;
+		const char *month;
+	} cases[] = {
+		{ "2026-10-31 21:59:59", 1, 6, "2026-09" },	/* 05:59:59 */
+		{ "2026-10-31 22:00:00", 1, 6, "2026-10" },	/* 06:00 CST */
+		{ "2026-11-27 04:00:00", 1, 6, "2026-10" },
+		{ "2026-12-31 16:30:00", 1, 0, "2026-12" },	/* 00:30 1 Jan */
+		{ "2026-12-31 15:59:59", 1, 0, "2026-11" },	/* 23:59:59 */
+		{ "2027-01-01 22:00:00", 1, 6, "2026-12" },
+		{ "2027-03-02 23:00:00", 3, 8, "2027-01" },	/* 07:00, 3rd */
+		{ "2027-03-03 00:00:00", 3, 8, "2027-02" },
+	};
+	char	 out[8];
+	size_t	 i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tm tm;
+		int64_t	 now;
+
+		memset(&tm, 0, sizeof(tm));
+		assert_non_null(strptime(cases[i].utc, "%Y-%m-%d %H:%M:%S",
+		    &tm));
+		now = (int64_t)timegm(&tm) * 1000;
+		assert_int_equal(report_due_month(now, "Asia/Shanghai",
+		    cases[i].day, cases[i].hour, out, sizeof(out)), 0);
+		if (strcmp(out, cases[i].month) != 0)
+			fail_msg("%s UTC: due %s, expected %s", cases[i].utc,
+			    out, cases[i].month);
+	}
+}
+
 int
 main(void)
 {
@@ -615,6 +656,7 @@ main(void)
 		cmocka_unit_test(test_good_full_values),
 		cmocka_unit_test(test_bad_corpus),
 		cmocka_unit_test(test_listen_addr),
+		cmocka_unit_test(test_report_due),
 		cmocka_unit_test_setup_teardown(test_state_derive,
 		    setup_state, teardown_state),
 		cmocka_unit_test_setup_teardown(test_state_out_of_order,
