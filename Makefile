@@ -48,7 +48,7 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/traps.c
 COLLECTOR_LIB_SRCS += collector/keys.c
 # The monthly report, made and mailed by the collector (docs/report.md).
-COLLECTOR_LIB_SRCS += collector/report_run.c
+COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c

@@ -84,6 +84,79 @@ rows_json(const struct aq_row *rows, size_t n, const char *only)
 }
 
 /*
+ * The latency targets (latency_share indicators): of the probes of the
+ * checks each covers, how many succeeded within its bound, counted by
+ * the collector per check (latency.c) into the journal.
+ */
+static json_t *
+latency_json(const struct aq *q, const struct avconf *av,
+    const struct aq_device *only, int64_t from, int64_t to)
+{
+	json_t	*a = json_array();
+	uint64_t n, ok;
+	int	 i;
+
+	for (i = 0; i < av->nind; i++) {
+		const struct av_indicator *x = &av->ind[i];
+		double	 share;
+
+		if (x->metric != AVI_LATENCY_SHARE || (only != NULL &&
+		    !avi_covers(x, only->id, only->group, only->cls)))
+			continue;
+		aq_latency(q, x, only, from, to, &n, &ok);
+		share = n ? (double)ok / (double)n : NAN;
+		json_array_append_new(a, json_pack("{s:s,s:f,s:I,s:I,s:o,s:f,"
+		    "s:o}", "indicator", x->id, "bound_ms", x->latency_ms,
+		    "probes", (json_int_t)n, "within", (json_int_t)ok,
+		    "share", num_or_null(share), "target", x->target, "met",
+		    n == 0 ? json_null() : json_boolean(avi_compare(x->cmp,
+		    share, x->target))));
+	}
+	return a;
+}
+
+/*
+ * Unplanned fault time from the 1st of January to 'to' in the zone, per
+ * device, against the evaluation's "yearly fault time < 1 day".
+ */
+static json_t *
+fault_ytd_json(struct aq *q, const struct avconf *av, int64_t to)
+{
+	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
+	size_t	 ng = 0, nc = 0;
+	int64_t	 y0, y1, next;
+	time_t	 t = (time_t)(to / 1000);
+	struct tm tm;
+	double	 per;
+	json_t	*o;
+	int	 y;
+
+	gmtime_r(&t, &tm);
+	/* The zone's year may begin or end hours apart from UTC's. */
+	y = tm.tm_year + 1900;
+	if (av_month_range(y + 1, 1, av->tz, &next, &y1) == 0 && to > next)
+		y++;
+	if (av_month_range(y, 1, av->tz, &y0, &y1) == -1)
+		return json_null();
+	if (y0 >= to && av_month_range(--y, 1, av->tz, &y0, &y1) == -1)
+		return json_null();
+	if (aq_compute(q, av->rules, av->nrules, av->targets, av->ntargets,
+	    y0, to, &dr, &gr, &ng, &cr, &nc, &site) == -1)
+		return json_null();
+	per = site.ndevices ? (double)site.r.down_ms / site.ndevices : NAN;
+	o = json_pack("{s:I,s:I,s:I,s:i,s:o,s:I,s:o}", "from_ms",
+	    (json_int_t)y0, "to_ms", (json_int_t)to, "down_ms",
+	    (json_int_t)site.r.down_ms, "devices", site.ndevices,
+	    "per_device_ms", num_or_null(per), "target_ms",
+	    (json_int_t)86400000, "met", isnan(per) ? json_null() :
+	    json_boolean(per < 86400000.0));
+	free(dr);
+	free(gr);
+	free(cr);
+	return o;
+}
+
+/*
  * The period [from, to) over what the index knows.  'to' is clipped to
  * now: time that has not happened yet is neither up nor unknown.
  */
@@ -121,16 +194,27 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 	json_object_set_new(o, "groups", rows_json(gr, ng, group));
 	if (group == NULL)
 		json_object_set_new(o, "classes", rows_json(cr, nc, NULL));
+	json_object_set_new(o, "latency", latency_json(q, av, NULL, from, to));
 	if (with_devices) {
 		devs = json_array();
-		for (i = 0; i < q->ndev; i++)
-			if (group == NULL || strcmp(q->dev[i].group, group) == 0)
-				json_array_append_new(devs, row_json(&dr[i]));
+		for (i = 0; i < q->ndev; i++) {
+			json_t	*row;
+
+			if (group != NULL && strcmp(q->dev[i].group, group) != 0)
+				continue;
+			row = row_json(&dr[i]);
+			json_object_set_new(row, "latency", latency_json(q, av,
+			    &q->dev[i], from, to));
+			json_array_append_new(devs, row);
+		}
 		json_object_set_new(o, "devices", devs);
 	}
 	free(dr);
 	free(gr);
 	free(cr);
+	if (group == NULL)
+		json_object_set_new(o, "fault_time_ytd", fault_ytd_json(q, av,
+		    to));
 	return o;
 }
 

@@ -109,6 +109,7 @@ reload(void)
 	outage_maintenance(&nc->av);
 	traps_reconf(nc);
 	reports_reconf(nc);
+	latency_reconf(&nc->av);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -143,6 +144,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	state_expire(now, conf->unknown_after);
 	ingest_tick(now);
 	reports_tick(now);
+	latency_tick(now_ms());
 }
 
 int
@@ -236,6 +238,7 @@ main(int argc, char *argv[])
 	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	outage_maintenance(&conf->av);
+	latency_reconf(&conf->av);
 	traps_reconf(conf);
 	if (conf->alerts != NULL) {
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
@@ -276,6 +279,7 @@ main(int argc, char *argv[])
 	reports_stop();
 	log_info("writing the RRD queue");
 	rrdw_stop();
+	latency_stop();
 	outage_close();
 	if (conf->alerts != NULL)
 		alert_shutdown();

@@ -379,6 +379,7 @@ void		 outage_device_change(const struct device_state *, int os,
 int		 outage_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 struct aq	*outage_aq(void);
+int		 outage_record(struct oj_rec *);
 void		 outage_stats(uint64_t *records, uint64_t *skipped,
 		    uint64_t *errors, uint64_t *syncs);
 int		 outage_verify(const char *path);
@@ -386,6 +387,14 @@ void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
 void		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
+
+/* latency.c: probes under the latency targets, into the outage journal */
+void		 latency_reconf(const struct avconf *);
+void		 latency_result(const struct device_state *,
+		    const struct check_state *, const struct fm_result *);
+void		 latency_tick(int64_t now_wall);
+void		 latency_stop(void);
+void		 latency_stats(uint64_t *records, uint64_t *skipped);
 
 /* report_run.c: the monthly report, made and mailed on schedule */
 struct alert_channel;

@@ -295,6 +295,18 @@ record(struct oj_rec *r)
 	want_sync();
 }
 
+/* A record made elsewhere (latency.c): -1 if the journal refused it. */
+int
+outage_record(struct oj_rec *r)
+{
+	uint64_t errors = O.st_errors;
+
+	if (!O.running)
+		return -1;
+	record(r);
+	return O.st_errors == errors ? 0 : -1;
+}
+
 static uint8_t
 av_of(int os)
 {

@@ -147,6 +147,7 @@ enum oj_type {
 	OJ_ACK,			/* someone acknowledged an outage */
 	OJ_CLASSIFY,		/* planned / unplanned / external, and why */
 	OJ_NOTE,		/* a repair note */
+	OJ_LATENCY,		/* probes of a check under a latency bound */
 	OJ_TYPE_MAX
 };
 
@@ -169,6 +170,12 @@ struct oj_rec {
 	char		 dclass[64];	/* OJ_DEVICE */
 	char		 group[64];	/* OJ_DEVICE */
 	char		 parent[64];	/* OJ_DEVICE: the device it hangs off */
+	/* OJ_LATENCY: of the probes started in [at_ms, at_ms + span_ms),
+	   lat_ok succeeded within lat_ms milliseconds, out of lat_n. */
+	uint32_t	 span_ms;
+	uint32_t	 lat_ms;
+	uint32_t	 lat_n;
+	uint32_t	 lat_ok;
 };
 
 struct oj_stats {
@@ -212,6 +219,13 @@ struct aq_outage {
 	char		 note[256];
 };
 
+/* Counts of probes under a latency bound (OJ_LATENCY), per check. */
+struct aq_lat {
+	char		 check[64];
+	int64_t		 at_ms;
+	uint32_t	 span_ms, lat_ms, n, ok;
+};
+
 struct aq_device {
 	char		 id[64];
 	char		 name[256];
@@ -220,6 +234,8 @@ struct aq_device {
 	char		 parent[64];
 	struct av_change *tl;
 	size_t		 ntl, captl;
+	struct aq_lat	*lat;
+	size_t		 nlat, caplat;
 };
 
 struct aq_target {
@@ -294,6 +310,8 @@ struct av_indicator {
 	double		 latency_ms;	/* AVI_LATENCY_SHARE */
 	char		**devices, **groups, **classes;	/* none: the site */
 	int		 ndevices, ngroups, nclasses;
+	char		**checks;	/* AVI_LATENCY_SHARE: none, all */
+	int		 nchecks;
 };
 
 struct avconf {
@@ -319,6 +337,7 @@ const char *avi_cmp_text(int);
 int	 avi_compare(int cmp, double value, double target);
 int	 avi_covers(const struct av_indicator *, const char *device,
 	    const char *group, const char *cls);
+int	 avi_covers_check(const struct av_indicator *, const char *check);
 
 /*
  * Report helpers (availq.c): the figures of any set of devices, added
@@ -338,6 +357,9 @@ struct aq_period_outage {
 int	 aq_aggregate(const struct aq *, const struct aq_row *devrows,
 	    int (*match)(const struct aq_device *, void *), void *arg,
 	    double target, struct aq_row *out);
+int	 aq_latency(const struct aq *, const struct av_indicator *,
+	    const struct aq_device *only, int64_t from_ms, int64_t to_ms,
+	    uint64_t *n, uint64_t *ok);
 int	 aq_outages_in(const struct aq *, const struct mw_rule *, int nrules,
 	    int64_t from_ms, int64_t to_ms, struct aq_period_outage **,
 	    size_t *n);

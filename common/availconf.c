@@ -102,6 +102,13 @@ avi_covers(const struct av_indicator *a, const char *device,
 	    in_list(a->classes, a->nclasses, cls);
 }
 
+/* The checks a latency target counts: those listed, or all. */
+int
+avi_covers_check(const struct av_indicator *a, const char *check)
+{
+	return a->nchecks == 0 || in_list(a->checks, a->nchecks, check);
+}
+
 static void
 free_list(char **l, int n)
 {
@@ -123,6 +130,7 @@ avconf_free(struct avconf *c)
 		free_list(c->ind[i].devices, c->ind[i].ndevices);
 		free_list(c->ind[i].groups, c->ind[i].ngroups);
 		free_list(c->ind[i].classes, c->ind[i].nclasses);
+		free_list(c->ind[i].checks, c->ind[i].nchecks);
 	}
 	free(c->ind);
 	memset(c, 0, sizeof(*c));
@@ -329,7 +337,8 @@ parse_indicator(struct cfgerr *e, config_setting_t *s, struct av_indicator *a,
 	static const char *const keys[] = { "id", "level1", "level1_en",
 		"level2", "level2_en", "level3", "level3_en", "target_text",
 		"target_text_en", "note", "note_en", "metric", "compare",
-		"target", "latency", "devices", "groups", "classes", NULL };
+		"target", "latency", "devices", "groups", "classes", "checks",
+		NULL };
 	char	 buf[64], t2[2][256], t3[2][256];
 	config_setting_t *ts;
 	int	 i, ms;
@@ -385,6 +394,12 @@ parse_indicator(struct cfgerr *e, config_setting_t *s, struct av_indicator *a,
 	id_list(e, s, "devices", &a->devices, &a->ndevices);
 	id_list(e, s, "groups", &a->groups, &a->ngroups);
 	id_list(e, s, "classes", &a->classes, &a->nclasses);
+	if ((ts = config_setting_get_member(s, "checks")) != NULL &&
+	    a->metric != AVI_LATENCY_SHARE)
+		cfgerr_add(e, ts, "'checks' belongs to metric latency_share "
+		    "only");
+	else
+		id_list(e, s, "checks", &a->checks, &a->nchecks);
 	if (a->metric != 0 && !isnan(a->target))
 		default_target_text(a);
 }

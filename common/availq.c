@@ -36,8 +36,10 @@ aq_free(struct aq *q)
 {
 	size_t	 i;
 
-	for (i = 0; i < q->ndev; i++)
+	for (i = 0; i < q->ndev; i++) {
 		free(q->dev[i].tl);
+		free(q->dev[i].lat);
+	}
 	free(q->dev);
 	free(q->index);
 	free(q->out);
@@ -238,6 +240,27 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			    sizeof(o->classified_by));
 		} else if (r->type == OJ_NOTE)
 			fm_strlcpy(o->note, r->text, sizeof(o->note));
+		return 0;
+	case OJ_LATENCY:
+		if ((d = device_get(q, r->device)) == NULL)
+			return -1;
+		if (d->nlat == d->caplat) {
+			size_t	 nc = d->caplat ? d->caplat * 2 : 16;
+			struct aq_lat *nl = realloc(d->lat, nc * sizeof(*nl));
+
+			if (nl == NULL)
+				return -1;
+			d->lat = nl;
+			d->caplat = nc;
+		}
+		fm_strlcpy(d->lat[d->nlat].check, r->check,
+		    sizeof(d->lat[d->nlat].check));
+		d->lat[d->nlat].at_ms = r->at_ms;
+		d->lat[d->nlat].span_ms = r->span_ms;
+		d->lat[d->nlat].lat_ms = r->lat_ms;
+		d->lat[d->nlat].n = r->lat_n;
+		d->lat[d->nlat].ok = r->lat_ok;
+		d->nlat++;
 		return 0;
 	}
 	return 0;
@@ -699,4 +722,39 @@ done:
 	free(rw);
 	free(rn);
 	return rc;
+}
+
+/*
+ * The latency target of an indicator: of the probes of the checks it
+ * covers that started in [from, to), how many succeeded within its bound.
+ * Counts are kept per check in slices (OJ_LATENCY); a slice belongs to
+ * the period its start falls in, which is exact for slices that divide
+ * the hour and periods that start on the hour.  'only': one device.
+ */
+int
+aq_latency(const struct aq *q, const struct av_indicator *a,
+    const struct aq_device *only, int64_t from, int64_t to, uint64_t *n,
+    uint64_t *ok)
+{
+	size_t	 i, j;
+
+	*n = *ok = 0;
+	for (i = 0; i < q->ndev; i++) {
+		const struct aq_device *d = &q->dev[i];
+
+		if ((only != NULL && d != only) ||
+		    !avi_covers(a, d->id, d->group, d->cls))
+			continue;
+		for (j = 0; j < d->nlat; j++) {
+			const struct aq_lat *l = &d->lat[j];
+
+			if (l->lat_ms != (uint32_t)a->latency_ms ||
+			    l->at_ms < from || l->at_ms >= to ||
+			    !avi_covers_check(a, l->check))
+				continue;
+			*n += l->n;
+			*ok += l->ok;
+		}
+	}
+	return *n > 0 ? 0 : -1;
 }

@@ -45,6 +45,7 @@ static const char *const oj_type_names[OJ_TYPE_MAX] = {
 	[OJ_DEVICE] = "device", [OJ_STATE] = "state",
 	[OJ_CONFIRM] = "confirm", [OJ_ACK] = "ack",
 	[OJ_CLASSIFY] = "classify", [OJ_NOTE] = "note",
+	[OJ_LATENCY] = "latency",
 };
 
 static const char *const oj_class_names[OJC_MAX] = {
@@ -100,6 +101,13 @@ encode(struct wbuf *b, const struct oj_rec *r)
 		wbuf_str(b, r->who);
 		wbuf_str(b, r->text);
 		break;
+	case OJ_LATENCY:
+		wbuf_u64(b, (uint64_t)r->at_ms);
+		wbuf_u32(b, r->span_ms);
+		wbuf_u32(b, r->lat_ms);
+		wbuf_u32(b, r->lat_n);
+		wbuf_u32(b, r->lat_ok);
+		break;
 	}
 }
 
@@ -145,6 +153,15 @@ decode(const uint8_t *p, size_t len, struct oj_rec *r)
 		rbuf_str(&b, r->who, sizeof(r->who));
 		rbuf_str(&b, r->text, sizeof(r->text));
 		if (r->cls >= OJC_MAX)
+			return -1;
+		break;
+	case OJ_LATENCY:
+		r->at_ms = (int64_t)rbuf_u64(&b);
+		r->span_ms = rbuf_u32(&b);
+		r->lat_ms = rbuf_u32(&b);
+		r->lat_n = rbuf_u32(&b);
+		r->lat_ok = rbuf_u32(&b);
+		if (r->lat_ok > r->lat_n)
 			return -1;
 		break;
 	default:

@@ -586,18 +586,32 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		    "device, scaled to a year (x 365 / %.2f days in the "
 		    "period)."), scope, ri->ndevices, b1, b2, days);
 		break;
-	case AVI_LATENCY_SHARE:
-		/* Never invented: the journal has no per-probe latency. */
-		ri->measured = 0;
-		ri->met = -1;
-		snprintf(ri->value_text, sizeof(ri->value_text), "%s",
-		    unmeasured_text(r));
-		snprintf(ri->footnote, sizeof(ri->footnote), "%s", TR(r,
-		    "未测量：故障日志尚不记录逐次探测的响应时间，本项不填数值、"
-		    "不作推算。",
-		    "Not measured: the outage journal does not hold per-probe "
-		    "response times yet, so no figure is given or estimated."));
+	case AVI_LATENCY_SHARE: {
+		uint64_t n, ok;
+
+		/*
+		 * Counted by the collector per check and five-minute slice
+		 * (OJ_LATENCY): never estimated from averages.
+		 */
+		if (aq_latency(&r->q, a, NULL, r->from, r->to, &n, &ok) == 0) {
+			ri->value = (double)ok / (double)n;
+			ri->met = avi_compare(a->cmp, ri->value, a->target);
+			fmt_pct(ri->value_text, sizeof(ri->value_text),
+			    ri->value);
+		} else
+			ri->met = -1;
+		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
+		    "%s（%d台设备）：%s%s的探测中，成功且响应时间不超过 %.0f "
+		    "毫秒的占比（%llu / %llu 次；失败的探测计为超时）。",
+		    "%s (%d devices): share of the probes of %s%s that "
+		    "succeeded within %.0f ms (%llu of %llu; a failed probe "
+		    "counts as too slow)."), scope, ri->ndevices,
+		    a->nchecks ? TR(r, "检查项 ", "the checks ") :
+		    TR(r, "全部检查项", "every check"), a->nchecks ?
+		    a->checks[0] : "", a->latency_ms, (unsigned long long)ok,
+		    (unsigned long long)n);
 		break;
+	}
 	}
 	if (ri->value_text[0] == '\0')
 		snprintf(ri->value_text, sizeof(ri->value_text), "%s",

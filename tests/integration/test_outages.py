@@ -291,6 +291,93 @@ availability: {
         self.assertEqual(a["timezone"], "Asia/Shanghai")
 
 
+class Latency(FacmonTestCase):
+    """The latency target (数据响应时间 < 800 ms) is counted by the
+    collector per probe into the outage journal: a fast check is all
+    within its bound, a slow one none, and neither a kill -9 (the open
+    slice is rebuilt from the ingest journal's replay) nor a clean stop
+    and restart counts a probe twice."""
+
+    def latency(self, conf):
+        r = subprocess.run([COLLECTOR, "-f", conf, "avail", "--from", "0",
+                            "--to", str(int(time.time() * 1000) + 60000),
+                            "--devices", "--json"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        o = json.loads(r.stdout)
+        return {x["indicator"]: x for x in o["latency"]}, o
+
+    def test_counted_once_across_restarts(self):
+        hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(hport)], "httpd")
+        wait_for(lambda: urllib.request.urlopen(
+            "http://127.0.0.1:%d/ok" % hport, timeout=2).status == 200,
+            what="httpd")
+        coll = self.start_collector(extra="""confirm = 3; };
+availability: {
+  site = "测试中心";
+  indicators = (
+    { id = "fast"; level1 = "a"; level2 = "b"; level3 = "数据响应时间";
+      metric = "latency_share"; latency = "800ms"; target = 99;
+      devices = [ "web" ]; checks = [ "fast" ]; },
+    { id = "slow"; level1 = "a"; level2 = "b"; level3 = "慢接口";
+      metric = "latency_share"; latency = "800ms"; target = 99;
+      devices = [ "web" ]; checks = [ "slow" ]; } );""")
+        conf = os.path.join(self.tmp, "collector.conf")
+        t0 = time.time()
+        agent = self.start_agent("""
+{ id = "web"; name = "网上办事大厅"; class = "web-system"; group = "systems";
+  address = "127.0.0.1";
+  checks = (
+    { id = "fast"; type = "http"; interval = 1; timeout = 0.7;
+      url = "http://127.0.0.1:%(p)d/ok"; },
+    { id = "slow"; type = "http"; interval = 1; timeout = 0.95;
+      url = "http://127.0.0.1:%(p)d/slow/850"; critical = false; },
+    { id = "ping"; type = "tcp"; interval = 1; timeout = 0.5;
+      port = %(p)d; } ); }
+""" % {"p": hport})
+        self.wait_check("web", "fast", "up")
+        time.sleep(4)
+        coll.signal(9)                  # the open slice is in memory only
+        coll.stop()
+        coll = self.start([COLLECTOR, "-d", "-f", conf], "collector2")
+        wait_for(lambda: self.device("web") is not None, timeout=20,
+                 what="collector back")
+        time.sleep(4)
+        agent.stop()
+        time.sleep(1.5)                 # the last batch is in
+        t1 = time.time()
+        coll.stop()                     # writes the open slices
+        lat, o = self.latency(conf)
+        fast, slow = lat["fast"], lat["slow"]
+        span = t1 - t0 + 2
+        self.assertGreaterEqual(fast["probes"], 6)
+        self.assertLessEqual(fast["probes"], span)     # none twice
+        self.assertEqual(fast["within"], fast["probes"])
+        self.assertEqual(fast["share"], 1.0)
+        self.assertTrue(fast["met"])
+        self.assertGreaterEqual(slow["probes"], 4)
+        self.assertLessEqual(slow["probes"], span)
+        self.assertEqual(slow["within"], 0)
+        self.assertFalse(slow["met"])
+        dev = {d["id"]: d for d in o["devices"]}["web"]
+        self.assertEqual(sorted(x["indicator"] for x in dev["latency"]),
+                         ["fast", "slow"])
+        self.assertIn("fault_time_ytd", o)
+        self.assertEqual(o["fault_time_ytd"]["target_ms"], 86400000)
+        # Once more, with nothing new: a restart replays the ingest
+        # journal, and what the outage journal holds is not counted again.
+        coll = self.start([COLLECTOR, "-d", "-f", conf], "collector3")
+        wait_for(lambda: self.device("web") is not None, timeout=20,
+                 what="collector back")
+        time.sleep(1)
+        coll.stop()
+        again, _ = self.latency(conf)
+        self.assertEqual(again["fast"]["probes"], fast["probes"])
+        self.assertEqual(again["slow"]["probes"], slow["probes"])
+
+
 class Dependencies(FacmonTestCase):
     """An access point behind a switch: when the switch is down the AP
     is unreachable -- the switch's outage, not the AP's."""

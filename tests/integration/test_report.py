@@ -70,6 +70,8 @@ def load_script():
                     if o["device"] == f[1] and o["end"] == 0:
                         o["end"] = t
                         break
+        elif f[0] == "latency":
+            continue        # latency_share() reads these
         else:
             at, ts = local_ms(f[2]), local_ms(f[3])
             o = [o for o in outs if o["device"] == f[1] and o["start"] == at][0]
@@ -301,6 +303,18 @@ def row_cells(name, r):
             dur(r["mttd"]), dur(r["mtta"]), "未测量"]
 
 
+def latency_share(device, bound, frm=M0, to=M1):
+    """The latency target's share from the script's slices: (ok, n)."""
+    n = ok = 0
+    for line in open(os.path.join(DATA, "october.txt"), encoding="utf-8"):
+        f = line.rstrip("\n").split("|")
+        if (f[0] == "latency" and f[1] == device and int(f[5]) == bound
+                and frm <= local_ms(f[3]) < to):
+            n += int(f[6])
+            ok += int(f[7])
+    return ok, n
+
+
 def close(a, b, tol=1e-9):
     if b is None or (isinstance(b, float) and math.isnan(b)):
         return a is None
@@ -446,13 +460,16 @@ class ReportTest(unittest.TestCase):
         fault = self.site["down"] / 8 * 365 / 31
         self.assertTrue(close(ind["fault"]["value_s"], fault / 1000))
         self.assertEqual(ind["fault"]["met"], fault < 86400000)
-        self.assertFalse(ind["latency"]["measured"])
-        self.assertIsNone(ind["latency"]["value"])
-        self.assertIsNone(ind["latency"]["met"])
-        self.assertEqual(j["targets"]["indicators_not_measured"], 1)
+        ok, n = latency_share("gov-web", 800)
+        self.assertEqual((ok, n), (399, 400))
+        self.assertTrue(ind["latency"]["measured"])
+        self.assertTrue(close(ind["latency"]["value"], ok / n))
+        self.assertFalse(ind["latency"]["met"])      # the target is 100 %
+        self.assertIn("399 / 400", ind["latency"]["footnote"])
+        self.assertEqual(j["targets"]["indicators_not_measured"], 0)
         self.assertEqual(
             j["targets"]["indicators_met"] + j["targets"]["indicators_missed"]
-            + j["targets"]["indicators_no_data"], 6)
+            + j["targets"]["indicators_no_data"], 7)
 
         # The outage list: every outage overlapping October, in order.
         outs = j["outages"]
@@ -532,8 +549,9 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(num(by_id["line-mobile"][9]),
                          round(self.dev["line-mobile"]["left"] / 1000, 3))
         ind = [r for r in rows if r and r[0] == "latency"][0]
-        self.assertEqual(ind[5], "未测量")
-        self.assertEqual(ind[6], "")
+        self.assertEqual(ind[5], "99.7500%")
+        self.assertAlmostEqual(num(ind[6]), 99.75, 6)
+        self.assertEqual(ind[8], "未达标")
 
     def test_xlsx(self):
         import openpyxl
@@ -589,8 +607,8 @@ class ReportTest(unittest.TestCase):
                                self.site["avail"], 12)
         self.assertAlmostEqual(vals["平均故障修复时间"][5],
                                self.site["mttr"] / 1000, 6)
-        self.assertIsNone(vals["数据响应时间"][5])
-        self.assertEqual(vals["数据响应时间"][6], "未测量")
+        self.assertAlmostEqual(vals["数据响应时间"][5], 399 / 400, 12)
+        self.assertEqual(vals["数据响应时间"][6], "未达标")
         ws = wb["概要"]
         cov = [r for r in ws.iter_rows(values_only=True)
                if r[0] and str(r[0]).startswith("覆盖率")][0]
@@ -623,7 +641,8 @@ class ReportTest(unittest.TestCase):
         self.assertIn(pct(self.site["coverage"]), flat)
         self.assertIn("%.1f分钟" % (self.site["mttr"] / 60000), flat)
         self.assertIn("未测量", flat)
-        self.assertIn("故障日志尚不记录逐次探测的响应时间", flat)
+        self.assertIn("数据响应时间 <800ms 99.7500% 未达标", flat)
+        self.assertIn("（399 / 400 次；失败", flat)
         with open(self.journal, "rb") as f:
             self.assertIn(hashlib.sha256(f.read()).hexdigest(), flat)
         info = subprocess.run(["pdfinfo", pdf], stdout=subprocess.PIPE,

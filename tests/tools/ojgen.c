@@ -122,6 +122,15 @@ script(const char *path, const char *tz)
 			r.outcome = r.state == AV_DOWN ? PR_TIMEOUT :
 			    r.state == AV_UNKNOWN ? PR_INTERNAL : PR_OK;
 			fm_strlcpy(r.text, fld[4], sizeof(r.text));
+		} else if (strcmp(fld[0], "latency") == 0) {
+			/* latency|device|check|at|span ms|bound ms|n|ok */
+			r.type = OJ_LATENCY;
+			fm_strlcpy(r.check, fld[2], sizeof(r.check));
+			r.at_ms = r.ts_ms = when(fld[3], tz, lineno);
+			r.span_ms = (uint32_t)strtoul(fld[4], NULL, 10);
+			r.lat_ms = (uint32_t)strtoul(fld[5], NULL, 10);
+			r.lat_n = (uint32_t)strtoul(fld[6], NULL, 10);
+			r.lat_ok = (uint32_t)strtoul(fld[7], NULL, 10);
 		} else {
 			r.at_ms = when(fld[2], tz, lineno);
 			r.ts_ms = when(fld[3], tz, lineno);

@@ -259,11 +259,89 @@ test_month(void **st)
 	mw_free_list(rules, nrules);
 }
 
+static void
+lat(struct ojournal *j, const char *id, const char *check, int64_t at,
+    uint32_t bound, uint32_t n, uint32_t ok)
+{
+	struct oj_rec r;
+	char	 err[256];
+
+	memset(&r, 0, sizeof(r));
+	r.type = OJ_LATENCY;
+	fm_strlcpy(r.device, id, sizeof(r.device));
+	fm_strlcpy(r.check, check, sizeof(r.check));
+	r.ts_ms = r.at_ms = at;
+	r.span_ms = 300000;
+	r.lat_ms = bound;
+	r.lat_n = n;
+	r.lat_ok = ok;
+	assert_int_equal(oj_append(j, &r, err, sizeof(err)), 0);
+}
+
+/*
+ * Latency counts survive the journal and are added up per indicator:
+ * its bound, its period (by slice start), its devices and its checks.
+ */
+static void
+test_latency(void **st)
+{
+	struct ojournal *j;
+	struct oj_stats os;
+	struct aq q;
+	char	 err[256];
+	char	*devs[] = { "web" }, *checks[] = { "http" };
+	struct av_indicator a;
+	uint64_t n, ok;
+
+	(void)st;
+	unlink(path);
+	assert_int_equal(oj_open(path, &j, &os, err, sizeof(err)), 0);
+	device(j, "web", "网上办事大厅", "web-system", "systems");
+	device(j, "hotline", "12345", "web-system", "systems");
+	lat(j, "web", "http", M0 - 300000, 800, 50, 0);	/* October */
+	lat(j, "web", "http", M0, 800, 300, 299);
+	lat(j, "web", "http", M0 + 3600000, 800, 300, 290);
+	lat(j, "web", "http", M0 + 3600000, 500, 300, 100);	/* other bound */
+	lat(j, "web", "dns", M0 + 3600000, 800, 300, 0);	/* other check */
+	lat(j, "hotline", "http", M0 + 7200000, 800, 100, 100);
+	lat(j, "web", "http", M1, 800, 50, 0);		/* December */
+	oj_close(j);
+
+	aq_init(&q);
+	assert_int_equal(aq_load(&q, path, err, sizeof(err)), 0);
+	memset(&a, 0, sizeof(a));
+	a.metric = AVI_LATENCY_SHARE;
+	a.latency_ms = 800;
+	a.devices = devs;
+	a.ndevices = 1;
+	a.checks = checks;
+	a.nchecks = 1;
+	assert_int_equal(aq_latency(&q, &a, NULL, M0, M1, &n, &ok), 0);
+	assert_int_equal(n, 600);
+	assert_int_equal(ok, 589);
+	a.nchecks = 0;				/* every check */
+	assert_int_equal(aq_latency(&q, &a, NULL, M0, M1, &n, &ok), 0);
+	assert_int_equal(n, 900);
+	assert_int_equal(ok, 589);
+	a.ndevices = 0;				/* the site */
+	assert_int_equal(aq_latency(&q, &a, NULL, M0, M1, &n, &ok), 0);
+	assert_int_equal(n, 1000);
+	assert_int_equal(ok, 689);
+	assert_int_equal(aq_latency(&q, &a, aq_device(&q, "hotline"), M0, M1,
+	    &n, &ok), 0);
+	assert_int_equal(n, 100);
+	a.latency_ms = 200;			/* nothing at that bound */
+	assert_int_equal(aq_latency(&q, &a, NULL, M0, M1, &n, &ok), -1);
+	assert_int_equal(n, 0);
+	aq_free(&q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month),
+		cmocka_unit_test(test_latency),
 	};
 	int	 rv;
 
