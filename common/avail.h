@@ -263,6 +263,7 @@ struct aq_row {
 	double		 mttd_ms;	/* mean time to detect (confirm) */
 	double		 mtta_ms;	/* mean time to acknowledge */
 	uint32_t	 blips;		/* outages over before confirmation */
+	uint64_t	 lat_n, lat_ok;	/* latency target: probes, within */
 };
 
 void	 aq_init(struct aq *);

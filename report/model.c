@@ -55,7 +55,7 @@ const struct rpt_col rpt_cols[RPT_NCOLS] = {
 	{ "平均无故障时间", "MTBF", CK_DUR },
 	{ "平均发现时间", "Time to detect", CK_DUR },
 	{ "平均确认时间", "Time to acknowledge", CK_DUR },
-	{ "响应时间达标率", "Latency target share", CK_UNMEASURED },
+	{ "响应时间达标率", "Latency target share", CK_PCT },
 };
 
 const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
@@ -341,6 +341,8 @@ row_value(const struct aq_row *w, int col)
 		return w->mttd_ms;
 	case 14:
 		return w->mtta_ms;
+	case 15:
+		return w->lat_n ? (double)w->lat_ok / (double)w->lat_n : NAN;
 	}
 	return NAN;
 }
@@ -801,6 +803,57 @@ series(struct rpt *r)
 	return 0;
 }
 
+/*
+ * The latency target share of each row: a device's probes under the
+ * bound of the first latency_share indicator that covers it, and groups,
+ * classes and the site as the sums of their shown devices.
+ */
+static void
+latency_rows(struct rpt *r)
+{
+	size_t	 i, k;
+	int	 j;
+
+	for (i = 0; i < r->q.ndev; i++) {
+		const struct aq_device *d = &r->q.dev[i];
+		struct aq_row *w = &r->devrows[i];
+
+		w->lat_n = w->lat_ok = 0;
+		for (j = 0; j < r->av->nind; j++) {
+			const struct av_indicator *a = &r->av->ind[j];
+
+			if (a->metric != AVI_LATENCY_SHARE ||
+			    !avi_covers(a, d->id, d->group, d->cls))
+				continue;
+			aq_latency(&r->q, a, d, r->from, r->to, &w->lat_n,
+			    &w->lat_ok);
+			break;
+		}
+	}
+	for (k = 0; k < r->ngroups; k++)
+		r->groups[k].lat_n = r->groups[k].lat_ok = 0;
+	for (k = 0; k < r->nclasses; k++)
+		r->classes[k].lat_n = r->classes[k].lat_ok = 0;
+	r->site.lat_n = r->site.lat_ok = 0;
+	for (i = 0; i < r->ndevshown; i++) {
+		const struct aq_device *d = &r->q.dev[r->devorder[i]];
+		const struct aq_row *w = &r->devrows[r->devorder[i]];
+
+		for (k = 0; k < r->ngroups; k++)
+			if (strcmp(r->groups[k].key, d->group) == 0) {
+				r->groups[k].lat_n += w->lat_n;
+				r->groups[k].lat_ok += w->lat_ok;
+			}
+		for (k = 0; k < r->nclasses; k++)
+			if (strcmp(r->classes[k].key, d->cls) == 0) {
+				r->classes[k].lat_n += w->lat_n;
+				r->classes[k].lat_ok += w->lat_ok;
+			}
+		r->site.lat_n += w->lat_n;
+		r->site.lat_ok += w->lat_ok;
+	}
+}
+
 int
 report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
     int64_t to, char *err, size_t errlen)
@@ -911,6 +964,7 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 		r->dev_met += met == 1;
 		r->dev_missed += met == 0;
 	}
+	latency_rows(r);
 
 	if ((r->ind = calloc((size_t)(av->nind ? av->nind : 1),
 	    sizeof(*r->ind))) == NULL)

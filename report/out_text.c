@@ -534,7 +534,7 @@ jrow(const struct aq_row *w, const struct aq_device *d)
 	json_object_set_new(o, "mttd_s", jsecs(w->mttd_ms));
 	json_object_set_new(o, "mtta_s", jsecs(w->mtta_ms));
 	/* Not in the journal yet: null, never a guess. */
-	json_object_set_new(o, "latency_share", json_null());
+	json_object_set_new(o, "latency_share", jnum(row_value(w, 15)));
 	return o;
 }
 
