@@ -15,9 +15,12 @@ DEB_PKGS = build-essential pkg-config \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime
+DEB_PKGS += libcrypt-dev chromium nodejs npm
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
+# The web console's password hashes (yescrypt, libxcrypt).
+PKGS += libcrypt
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -47,6 +50,8 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/events.c collector/outage.c collector/availapi.c \
 	collector/traps.c
 COLLECTOR_LIB_SRCS += collector/keys.c
+# The operator console: logins, audit log, its API (docs/api.md).
+COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c

@@ -96,6 +96,7 @@ struct collector_conf {
 	struct avconf	 av;		/* 'availability': targets, windows */
 	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
 	int		 ntrap_rules;
+	struct web_conf	*web;		/* 'web': users, sessions; or NULL */
 };
 
 /*
@@ -371,6 +372,9 @@ void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
 void		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
+int		 outage_annotate(int type, const char *device,
+		    const char *check, int64_t at_ms, const char *who,
+		    const char *text, int cls);
 
 /* availapi.c: availability for the API and the command line */
 struct aq;

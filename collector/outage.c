@@ -295,6 +295,32 @@ record(struct oj_rec *r)
 	want_sync();
 }
 
+/*
+ * An acknowledgement, class or repair note of an outage from the web:
+ * a record of its own in the journal, so that nothing is ever edited
+ * and the availability figures read the latest word.
+ */
+int
+outage_annotate(int type, const char *device, const char *check,
+    int64_t at_ms, const char *who, const char *text, int cls)
+{
+	struct oj_rec r;
+	uint64_t errs = O.st_errors;
+
+	if (O.j == NULL)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.type = (uint8_t)type;
+	fm_strlcpy(r.device, device, sizeof(r.device));
+	fm_strlcpy(r.check, check ? check : "", sizeof(r.check));
+	r.at_ms = at_ms;
+	r.cls = (uint8_t)cls;
+	fm_strlcpy(r.who, who ? who : "", sizeof(r.who));
+	fm_strlcpy(r.text, text ? text : "", sizeof(r.text));
+	record(&r);
+	return O.st_errors != errs ? -1 : 0;
+}
+
 static uint8_t
 av_of(int os)
 {
