@@ -1410,9 +1410,12 @@ webapi_handle(struct evhttp_request *req, const char *path)
 		return 1;
 	}
 	if (is_change(cmd)) {
-		if (!api) {
-			return 0;	/* http.c answers 405 */
-		}
+		/* Paths that take no changes: http.c answers 405. */
+		if (strcmp(path, "/api/v1/logout") != 0 &&
+		    strncmp(path, "/api/v1/outages/", 16) != 0 &&
+		    strcmp(path, "/api/v1/maintenance") != 0 &&
+		    strncmp(path, "/api/v1/maintenance/", 20) != 0)
+			return 0;
 		if (user == NULL) {
 			http_reply_error(req, 401, "Unauthorized",
 			    "log in first (POST /api/v1/login)");
@@ -1437,8 +1440,12 @@ webapi_handle(struct evhttp_request *req, const char *path)
 			api_maint_change(req, NULL, user);
 		else if (strncmp(path, "/api/v1/maintenance/", 20) == 0)
 			api_maint_change(req, path + 20, user);
-		else
-			return 0;	/* http.c answers 405 */
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "POST only");
+		}
 		return 1;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
