@@ -15,7 +15,11 @@ DEB_PKGS = build-essential pkg-config \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime
-DEB_PKGS += libcrypt-dev chromium nodejs npm
+# The web console and its browser tests.  npm only when no npm is
+# there: a nodejs from elsewhere (NodeSource) bundles its own and
+# conflicts with Debian's npm package.
+DEB_PKGS += libcrypt-dev chromium nodejs \
+	$(if $(shell command -v npm 2>/dev/null),,npm)
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
@@ -162,6 +166,9 @@ bench: deps
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+	@# The browser tests' playwright-core, pinned by package-lock.json.
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 run: deps
 	@$(MAKE) --no-print-directory all
