@@ -15,9 +15,16 @@ DEB_PKGS = build-essential pkg-config \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime
+# The web console and its browser tests.  npm only when no npm is
+# there: a nodejs from elsewhere (NodeSource) bundles its own and
+# conflicts with Debian's npm package.
+DEB_PKGS += libcrypt-dev chromium nodejs \
+	$(if $(shell command -v npm 2>/dev/null),,npm)
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
+# The web console's password hashes (yescrypt, libxcrypt).
+PKGS += libcrypt
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -49,6 +56,8 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 COLLECTOR_LIB_SRCS += collector/keys.c
 # The monthly report, made and mailed by the collector (docs/report.md).
 COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
+# The operator console: logins, audit log, its API (docs/api.md).
+COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
@@ -159,6 +168,9 @@ bench: deps
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+	@# The browser tests' playwright-core, pinned by package-lock.json.
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -30,6 +30,7 @@
 
 #include "collector.h"
 #include "alert.h"
+#include "web.h"
 
 static struct event_base *base;
 static struct collector_conf *conf;
@@ -44,7 +45,8 @@ usage(void)
 	    "       facmon-collector [-f file] alert-test RECIPIENT\n"
 	    "       facmon-collector --verify-journal FILE\n"
 	    "       facmon-collector [-f file] keygen AGENT_ID "
-	    "[AGENT_KEY_FILE]\n");
+	    "[AGENT_KEY_FILE]\n"
+	    "       facmon-collector hashpw < password\n");
 	exit(2);
 }
 
@@ -103,10 +105,11 @@ reload(void)
 	fm_strlcpy(nc->data_dir, conf->data_dir, sizeof(nc->data_dir));
 	nc->rrd_queue = conf->rrd_queue;
 	ingest_reconf(nc);
-	http_reconf(nc);
 	rrdw_reconf(nc->rrd_full_days);
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	outage_maintenance(&nc->av);
+	/* After outage_maintenance: it adds the web's windows to nc's. */
+	http_reconf(nc);
 	traps_reconf(nc);
 	reports_reconf(nc);
 	latency_reconf(&nc->av);
@@ -159,6 +162,9 @@ main(int argc, char *argv[])
 	/* Checking a journal needs no configuration and touches nothing. */
 	if (argc == 3 && strcmp(argv[1], "--verify-journal") == 0)
 		return outage_verify(argv[2]);
+	/* Hashing a password needs no configuration either (webauth.c). */
+	if (argc >= 2 && strcmp(argv[1], "hashpw") == 0)
+		return web_hashpw_main(argc - 1, argv + 1);
 	/* '+': options stop at a command, whose own options follow it. */
 	while ((ch = getopt(argc, argv, "+df:nv")) != -1) {
 		switch (ch) {

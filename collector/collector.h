@@ -111,6 +111,7 @@ struct collector_conf {
 	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
 	int		 ntrap_rules;
 	struct report_sched report;	/* 'report' */
+	struct web_conf	*web;		/* 'web': users, sessions; or NULL */
 };
 
 /*
@@ -387,6 +388,9 @@ void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
 void		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
+int		 outage_annotate(int type, const char *device,
+		    const char *check, int64_t at_ms, const char *who,
+		    const char *text, int cls);
 
 /* latency.c: probes under the latency targets, into the outage journal */
 void		 latency_reconf(const struct avconf *);

@@ -28,6 +28,7 @@
 
 #include "collector.h"
 #include "alert.h"
+#include "web.h"
 
 #define DEF_WEB_DIR		"/usr/share/facmon/web"
 #define DEF_UNKNOWN_AFTER	3
@@ -36,7 +37,7 @@
 #define DEF_RRD_QUEUE		200000
 
 static const char *const root_keys[] = { "collector", "alerts",
-	"availability", "traps", "report", NULL };
+	"availability", "traps", "report", "web", NULL };
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
@@ -377,6 +378,9 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		avconf_parse(e, s, c->data_dir, &c->av);
 	else
 		fm_strlcpy(c->av.tz, "Asia/Shanghai", sizeof(c->av.tz));
+	/* Users and sessions of the web console (docs/api.md). */
+	if ((s = config_setting_get_member(root, "web")) != NULL)
+		c->web = webconf_parse(e, s);
 	/* TLS unless plain TCP is asked for by name: see docs/wire.md. */
 	c->tls = 1;
 	cfg_get_bool(e, grp, "tls", &c->tls, 0);
@@ -411,6 +415,7 @@ collector_conf_free(struct collector_conf *c)
 	avconf_free(&c->av);
 	free(c->trap_rules);
 	free(c->report.mail_to);
+	webconf_free(c->web);
 	free(c);
 }
 

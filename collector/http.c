@@ -39,6 +39,7 @@
 
 #include "collector.h"
 #include "alert.h"
+#include "web.h"
 
 #define HEADERS_MAX	(8 * 1024)
 #define BODY_MAX	(64 * 1024)
@@ -281,6 +282,39 @@ device_json(const struct device_state *d)
 	    "checks", checks);
 }
 
+/* For webapi.c: the same JSON as /api/v1/devices/{id}. */
+json_t *
+http_device_json(const struct device_state *d)
+{
+	return device_json(d);
+}
+
+void
+http_reply_json(struct evhttp_request *req, int code, const char *reason,
+    json_t *j)
+{
+	reply_json(req, code, reason, j);
+}
+
+void
+http_reply_error(struct evhttp_request *req, int code, const char *reason,
+    const char *msg)
+{
+	reply_error(req, code, reason, msg);
+}
+
+void
+http_reply_text(struct evhttp_request *req, const char *ctype,
+    struct evbuffer *b)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	common_headers(req);
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	reply(req, 200, "OK", b);
+}
+
 static void
 api_devices(struct evhttp_request *req)
 {
@@ -375,7 +409,8 @@ api_availability(struct evhttp_request *req)
 		    "the outage journal is not open");
 		goto done;
 	}
-	if ((o = avail_json(aq, &hconf->av, from, to, group,
+	if ((o = avail_json(aq, webapi_avconf() != NULL ? webapi_avconf() :
+	    &hconf->av, from, to, group,
 	    devs != NULL && strcmp(devs, "1") == 0, err, sizeof(err))) == NULL) {
 		reply_error(req, 400, "Bad Request", err);
 		goto done;
@@ -636,6 +671,10 @@ handler(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	stats.requests++;
+	/* Logins, changes and the console's endpoints: webapi.c. */
+	if (uri != NULL && (path = evhttp_uri_get_path(uri)) != NULL &&
+	    webapi_handle(req, path))
+		return;
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		stats.bad_method++;
 		evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -750,6 +789,7 @@ http_reconf(const struct collector_conf *cf)
 {
 	fm_strlcpy(web_dir, cf->web_dir, sizeof(web_dir));
 	hconf = cf;
+	webapi_reconf(cf);
 }
 
 void

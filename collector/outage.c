@@ -301,10 +301,32 @@ outage_record(struct oj_rec *r)
 {
 	uint64_t errors = O.st_errors;
 
-	if (!O.running)
+	if (!O.running || O.j == NULL)
 		return -1;
 	record(r);
 	return O.st_errors == errors ? 0 : -1;
+}
+
+/*
+ * An acknowledgement, class or repair note of an outage from the web:
+ * a record of its own in the journal, so that nothing is ever edited
+ * and the availability figures read the latest word.
+ */
+int
+outage_annotate(int type, const char *device, const char *check,
+    int64_t at_ms, const char *who, const char *text, int cls)
+{
+	struct oj_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = (uint8_t)type;
+	fm_strlcpy(r.device, device, sizeof(r.device));
+	fm_strlcpy(r.check, check ? check : "", sizeof(r.check));
+	r.at_ms = at_ms;
+	r.cls = (uint8_t)cls;
+	fm_strlcpy(r.who, who ? who : "", sizeof(r.who));
+	fm_strlcpy(r.text, text ? text : "", sizeof(r.text));
+	return outage_record(&r);
 }
 
 static uint8_t

@@ -11,19 +11,140 @@
  */
 
 /*
- * The status page: polls /api/v1/devices every 2 seconds and shows one
- * table per group.  Every string from the API goes through textContent,
- * never innerHTML: device names and probe messages come from the network
- * and must not become markup.
+ * The status wall and the operator console, one page with a view per
+ * address fragment: #wall, #device/ID, #incidents, #maintenance,
+ * #availability.  The wall polls /api/v1/wall every second (polling,
+ * not server-sent events: one small answer a second per screen, and
+ * nothing to hold open through proxies), so a change shows within about
+ * two seconds.
+ *
+ * Every string from the API goes through textContent, never innerHTML:
+ * device names, SNMP strings and trap texts come from the network and
+ * must not become markup.  Changes send the session's CSRF token in
+ * X-CSRF-Token; the session cookie itself is HttpOnly.
  */
 
 "use strict";
 
 (function () {
-	var POLL_MS = 2000;
-	var STATE_TEXT = {
-		up: "正常", degraded: "降级", down: "故障", unknown: "未知"
+	var POLL_MS = 1000;
+	var T = {
+		zh: {
+			loading: "正在加载…", nav_wall: "状态墙",
+			nav_incidents: "事件", nav_maint: "维护",
+			nav_avail: "可用性", login: "登录", logout: "退出",
+			user: "用户名", password: "密码", lang: "English",
+			up: "正常", degraded: "降级", down: "故障",
+			unreachable: "不可达", unknown: "未知",
+			maintenance: "维护中", devices: "台设备",
+			updated: "更新于", fetch_failed: "无法获取状态：",
+			target: "目标", left: "剩余", overrun: "超出",
+			no_target: "无目标", no_data: "暂无数据",
+			open_incidents: "当前故障", none: "无",
+			since: "持续", acked: "已确认", ack: "确认",
+			comment: "备注", reclassify: "重新分类",
+			reason: "原因", note: "维修记录", save: "保存",
+			cls_unplanned: "计划外", cls_planned: "计划内",
+			cls_external: "外部原因", device: "设备",
+			group: "分组", check: "检查", state: "状态",
+			start: "开始", end: "结束", duration: "时长",
+			cause: "原因", klass: "分类", by: "操作人",
+			outages: "故障记录", past: "历史故障",
+			outbox: "告警发送记录", recipient: "接收人",
+			kind: "类型", attempts: "尝试", last_error: "最近错误",
+			checks: "检查项", values: "当前值", message: "消息",
+			graphs: "趋势图", hour: "小时", day: "天",
+			month: "月", year: "年", avail_month: "本月可用性",
+			avail_year: "本年可用性", back: "返回状态墙",
+			need_login: "请先登录后再操作。",
+			windows: "维护窗口", new_window: "新建维护窗口",
+			edit: "修改", cancel: "取消窗口", cancelled: "已取消",
+			active: "进行中", source: "来源",
+			src_config: "配置文件", src_api: "网页",
+			devices_l: "设备（逗号分隔）", groups_l: "分组（逗号分隔）",
+			classes_l: "类别（逗号分隔）", minutes: "时长（分钟）",
+			start_local: "开始时间", availability: "可用性",
+			downtime: "故障时间", planned: "计划维护",
+			mttr: "平均修复时间", budget_left: "剩余预算",
+			site: "全中心", show: "查询", name: "名称",
+			open: "进行中", login_failed: "登录失败：",
+			saved: "已保存", error: "错误：", next: "下次",
+			no_outages: "没有故障记录", zero: "0秒",
+			age: "已持续"
+		},
+		en: {
+			loading: "Loading…", nav_wall: "Status wall",
+			nav_incidents: "Incidents", nav_maint: "Maintenance",
+			nav_avail: "Availability", login: "Log in",
+			logout: "Log out", user: "User", password: "Password",
+			lang: "中文", up: "Up", degraded: "Degraded",
+			down: "Down", unreachable: "Unreachable",
+			unknown: "Unknown", maintenance: "Maintenance",
+			devices: "devices", updated: "updated",
+			fetch_failed: "Cannot get the status: ",
+			target: "target", left: "left", overrun: "overrun",
+			no_target: "no target", no_data: "no data yet",
+			open_incidents: "Open incidents", none: "None",
+			since: "for", acked: "Acknowledged", ack: "Acknowledge",
+			comment: "Comment", reclassify: "Reclassify",
+			reason: "Reason", note: "Repair note", save: "Save",
+			cls_unplanned: "Unplanned", cls_planned: "Planned",
+			cls_external: "External", device: "Device",
+			group: "Group", check: "Check", state: "State",
+			start: "Start", end: "End", duration: "Duration",
+			cause: "Cause", klass: "Class", by: "By",
+			outages: "Outages", past: "Past outages",
+			outbox: "Alert deliveries", recipient: "Recipient",
+			kind: "Kind", attempts: "Attempts",
+			last_error: "Last error", checks: "Checks",
+			values: "Current values", message: "Message",
+			graphs: "Graphs", hour: "Hour", day: "Day",
+			month: "Month", year: "Year",
+			avail_month: "Availability this month",
+			avail_year: "Availability this year",
+			back: "Back to the wall",
+			need_login: "Log in to make changes.",
+			windows: "Maintenance windows",
+			new_window: "New maintenance window", edit: "Edit",
+			cancel: "Cancel window", cancelled: "Cancelled",
+			active: "Active", source: "Source",
+			src_config: "Configuration", src_api: "Web",
+			devices_l: "Devices (comma separated)",
+			groups_l: "Groups (comma separated)",
+			classes_l: "Classes (comma separated)",
+			minutes: "Duration (minutes)", start_local: "Start",
+			availability: "Availability", downtime: "Down time",
+			planned: "Planned", mttr: "MTTR",
+			budget_left: "Budget left", site: "Whole centre",
+			show: "Show", name: "Name", open: "open",
+			login_failed: "Login failed: ", saved: "Saved",
+			error: "Error: ", next: "next",
+			no_outages: "No outages", zero: "0 s", age: "for"
+		}
 	};
+	var GROUPS = {
+		lines: ["专线", "Lines"], network: ["网络", "Network"],
+		wifi: ["WiFi", "WiFi"], display: ["LED 大屏", "LED walls"],
+		building: ["电梯与空调", "Elevators and HVAC"],
+		elevators: ["电梯", "Elevators"], hvac: ["空调", "HVAC"],
+		power: ["UPS 与机房", "UPS and machine room"],
+		ups: ["UPS", "UPS"], terminals: ["终端", "Terminals"],
+		systems: ["业务系统", "Web systems"]
+	};
+	var lang = "zh";
+	var tz = "Asia/Shanghai";
+	var session = { user: null, csrf: null };
+	var timer = null;
+	var route = "";
+
+	try {
+		if (localStorage.getItem("facmon-lang") === "en")
+			lang = "en";
+	} catch (e) { /* storage may be off */ }
+
+	function t(k) {
+		return T[lang][k] !== undefined ? T[lang][k] : k;
+	}
 
 	function el(tag, cls, text) {
 		var e = document.createElement(tag);
@@ -35,82 +156,61 @@
 		return e;
 	}
 
+	function groupName(g) {
+		var n = GROUPS[g];
+
+		return n ? n[lang === "zh" ? 0 : 1] : (g || "—");
+	}
+
 	function fmtTime(ms) {
 		if (typeof ms !== "number")
-			return "";
-		return new Date(ms).toLocaleString("zh-CN", { hour12: false });
+			return "—";
+		return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB",
+		    { timeZone: tz, year: "numeric", month: "2-digit",
+		    day: "2-digit", hour: "2-digit", minute: "2-digit",
+		    second: "2-digit", hour12: false }).format(new Date(ms));
 	}
 
-	/* The check that explains the device state: a down one first. */
-	function mainCheck(dev) {
-		var order = { down: 0, unknown: 1, up: 2 };
-		var best = null;
-
-		(dev.checks || []).forEach(function (c) {
-			var rank = order[c.state] !== undefined ?
-			    order[c.state] : 3;
-
-			if (c.state === "down" && c.critical)
-				rank = -1;
-			if (best === null || rank < best.rank)
-				best = { rank: rank, check: c };
-		});
-		return best ? best.check : null;
+	function fmtShort(ms) {
+		return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB",
+		    { timeZone: tz, month: "2-digit", day: "2-digit",
+		    hour: "2-digit", minute: "2-digit", hour12: false })
+		    .format(new Date(ms));
 	}
 
-	function row(dev) {
-		var tr = el("tr");
-		var state = STATE_TEXT[dev.state] ? dev.state : "unknown";
-		var badge = el("span", "badge " + state, STATE_TEXT[state]);
-		var td = el("td");
-		var c = mainCheck(dev);
+	/* 2分10秒 / 2 min 10 s: the two largest units that are not zero. */
+	function fmtDur(ms) {
+		var u = lang === "zh" ?
+		    [["天", 86400], ["小时", 3600], ["分", 60], ["秒", 1]] :
+		    [[" d", 86400], [" h", 3600], [" min", 60], [" s", 1]];
+		var s = Math.floor(Math.abs(ms) / 1000), out = [], i;
 
-		tr.appendChild(el("td", null, dev.name || dev.id));
-		tr.appendChild(el("td", null, dev["class"]));
-		td.appendChild(badge);
-		tr.appendChild(td);
-		tr.appendChild(el("td", null, fmtTime(dev.since_ms)));
-		tr.appendChild(el("td", null,
-		    c && c.outcome ? c.id + ": " + c.outcome : ""));
-		tr.appendChild(el("td", "msg",
-		    c && c.message ? c.message : ""));
-		return tr;
-	}
+		if (typeof ms !== "number" || !isFinite(ms))
+			return "—";
+		for (i = 0; i < u.length && out.length < 2; i++) {
+			var n = Math.floor(s / u[i][1]);
 
-	function render(data) {
-		var main = document.getElementById("groups");
-		var groups = [];
-		var byName = {};
-		var frag = document.createDocumentFragment();
-
-		(data.devices || []).forEach(function (d) {
-			var g = d.group || "";
-
-			if (!byName[g]) {
-				byName[g] = [];
-				groups.push(g);
+			if (n > 0 || (out.length > 0)) {
+				if (n > 0)
+					out.push(n + u[i][0]);
+				else
+					break;
 			}
-			byName[g].push(d);
-		});
-		groups.forEach(function (g) {
-			var table = el("table");
-			var head = el("tr");
-			var body = el("tbody");
+			s -= n * u[i][1];
+		}
+		if (out.length === 0)
+			return t("zero");
+		return (ms < 0 ? "-" : "") + out.join(lang === "zh" ? "" : " ");
+	}
 
-			frag.appendChild(el("h2", null,
-			    g === "" ? "(未分组)" : g));
-			["名称", "类别", "状态", "自", "最近结果", "消息"].forEach(
-			    function (h) {
-				head.appendChild(el("th", null, h));
-			    });
-			table.appendChild(el("thead")).appendChild(head);
-			byName[g].forEach(function (d) {
-				body.appendChild(row(d));
-			});
-			table.appendChild(body);
-			frag.appendChild(table);
-		});
-		main.replaceChildren(frag);
+	function fmtPct(r) {
+		if (typeof r !== "number")
+			return "—";
+		return (r * 100).toFixed(r >= 0.999 ? 3 : 2) + " %";
+	}
+
+	function stateText(s) {
+		return T[lang][s] !== undefined ? t(s) : t("unknown");
 	}
 
 	function setStatus(text, isError) {
@@ -120,25 +220,762 @@
 		s.className = isError ? "status error" : "status";
 	}
 
-	function poll() {
-		fetch("/api/v1/devices", { cache: "no-store" })
-		    .then(function (r) {
-			if (!r.ok)
-				throw new Error("HTTP " + r.status);
-			return r.json();
-		    })
-		    .then(function (data) {
-			render(data);
-			setStatus((data.devices || []).length + " 台设备，更新于 " +
-			    fmtTime(data.generated_ms), false);
-		    })
-		    .catch(function (e) {
-			setStatus("无法获取状态：" + e.message, true);
-		    })
-		    .finally(function () {
-			setTimeout(poll, POLL_MS);
+	function api(path, opts) {
+		opts = opts || {};
+		var init = { method: opts.method || "GET", cache: "no-store",
+		    credentials: "same-origin", headers: {} };
+
+		if (opts.body !== undefined) {
+			init.body = JSON.stringify(opts.body);
+			init.headers["Content-Type"] = "application/json";
+		}
+		if (init.method !== "GET" && session.csrf)
+			init.headers["X-CSRF-Token"] = session.csrf;
+		return fetch(path, init).then(function (r) {
+			return r.json().catch(function () { return {}; })
+			    .then(function (j) {
+				if (!r.ok)
+					throw new Error(j && j.error ? j.error :
+					    "HTTP " + r.status);
+				return j;
+			    });
+		});
+	}
+
+	/* ---- chrome: language, login -------------------------------------- */
+
+	function applyLang() {
+		document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+		document.querySelectorAll("[data-i18n]").forEach(function (e) {
+			e.textContent = t(e.getAttribute("data-i18n"));
+		});
+		document.getElementById("lang").textContent = t("lang");
+		document.title = "facmon · " + t("nav_wall");
+	}
+
+	function showSession() {
+		document.getElementById("who").textContent = session.user || "";
+		document.getElementById("login-open").hidden = !!session.user;
+		document.getElementById("logout").hidden = !session.user;
+		document.body.classList.toggle("authed", !!session.user);
+	}
+
+	function loadSession() {
+		return api("/api/v1/session").then(function (s) {
+			session.user = s.user;
+			session.csrf = s.csrf;
+			tz = s.timezone || tz;
+			document.getElementById("site").textContent =
+			    (lang === "zh" ? s.site : s.site_en) || "facmon";
+			session.site = [s.site, s.site_en];
+			showSession();
+		});
+	}
+
+	function setupChrome() {
+		var form = document.getElementById("login-form");
+
+		document.getElementById("lang").addEventListener("click",
+		    function () {
+			lang = lang === "zh" ? "en" : "zh";
+			try {
+				localStorage.setItem("facmon-lang", lang);
+			} catch (e) { /* ignore */ }
+			applyLang();
+			if (session.site)
+				document.getElementById("site").textContent =
+				    (lang === "zh" ? session.site[0] :
+				    session.site[1]) || "facmon";
+			render();
+		    });
+		document.getElementById("login-open").addEventListener("click",
+		    function () {
+			form.hidden = !form.hidden;
+			if (!form.hidden)
+				form.elements.user.focus();
+		    });
+		form.addEventListener("submit", function (ev) {
+			ev.preventDefault();
+			api("/api/v1/login", { method: "POST", body: {
+			    user: form.elements.user.value,
+			    password: form.elements.password.value } })
+			    .then(function (r) {
+				session.user = r.user;
+				session.csrf = r.csrf;
+				form.elements.password.value = "";
+				form.hidden = true;
+				document.getElementById("login-error")
+				    .textContent = "";
+				showSession();
+				render();
+			    })
+			    .catch(function (e) {
+				document.getElementById("login-error")
+				    .textContent = t("login_failed") + e.message;
+			    });
+		});
+		document.getElementById("logout").addEventListener("click",
+		    function () {
+			api("/api/v1/logout", { method: "POST", body: {} })
+			    .finally(function () {
+				session.user = null;
+				session.csrf = null;
+				showSession();
+				render();
+			    });
 		    });
 	}
 
-	document.addEventListener("DOMContentLoaded", poll);
+	/* ---- the status wall ----------------------------------------------- */
+
+	function availLine(row) {
+		var parts = [fmtPct(row ? row.availability : null)];
+
+		if (row && typeof row.target === "number") {
+			parts.push(t("target") + " " +
+			    (row.target * 100).toFixed(row.target >= 0.999 ?
+			    2 : 1).replace(/\.?0+$/, "") + " %");
+			if (typeof row.budget_left_ms === "number")
+				parts.push(row.budget_left_ms >= 0 ?
+				    t("left") + " " + fmtDur(row.budget_left_ms) :
+				    t("overrun") + " " +
+				    fmtDur(-row.budget_left_ms));
+		}
+		return parts.join(" · ");
+	}
+
+	function renderWall(view, data) {
+		var groups = [], byName = {}, avail = {}, frag, inc, ul;
+		var now = data.generated_ms;
+
+		((data.availability && data.availability.groups) || [])
+		    .forEach(function (g) { avail[g.id] = g; });
+		(data.devices || []).forEach(function (d) {
+			var g = d.group || "";
+
+			if (!byName[g]) {
+				byName[g] = [];
+				groups.push(g);
+			}
+			byName[g].push(d);
+		});
+		frag = document.createDocumentFragment();
+		inc = el("section", "incidents");
+		inc.appendChild(el("h2", null, t("open_incidents")));
+		ul = el("ul");
+		(data.incidents || []).forEach(function (o) {
+			var li = el("li", o.acked_ms ? "acked" : "");
+			var a = el("a", null, o.name || o.device);
+
+			a.href = "#device/" + encodeURIComponent(o.device);
+			li.appendChild(a);
+			li.appendChild(el("span", "age", " " + t("age") + " " +
+			    fmtDur(now - o.start_ms)));
+			if (o.cause)
+				li.appendChild(el("span", "cause", " " + o.cause));
+			if (o.acked_ms)
+				li.appendChild(el("span", "ackby", " ✓ " +
+				    t("acked") + " · " + o.acked_by));
+			li.setAttribute("data-device", o.device);
+			ul.appendChild(li);
+		});
+		if (!ul.firstChild)
+			ul.appendChild(el("li", "none", t("none")));
+		inc.appendChild(ul);
+		frag.appendChild(inc);
+		groups.forEach(function (g) {
+			var sec = el("section", "group");
+			var head = el("div", "ghead");
+			var tiles = el("div", "tiles");
+
+			sec.setAttribute("data-group", g);
+			head.appendChild(el("h2", null, groupName(g)));
+			head.appendChild(el("span", "avail", avail[g] ?
+			    availLine(avail[g]) : t("no_data")));
+			sec.appendChild(head);
+			byName[g].forEach(function (d) {
+				var st = d.maintenance ? "maintenance" :
+				    (T.zh[d.state] ? d.state : "unknown");
+				var a = el("a", "tile " + st);
+
+				a.href = "#device/" + encodeURIComponent(d.id);
+				a.setAttribute("data-device", d.id);
+				a.setAttribute("data-state", st);
+				a.title = d.message || "";
+				a.appendChild(el("span", "name", d.name || d.id));
+				a.appendChild(el("span", "st", stateText(st) +
+				    (d.since_ms && st !== "up" ? " · " +
+				    fmtDur(now - d.since_ms) : "")));
+				tiles.appendChild(a);
+			});
+			sec.appendChild(tiles);
+			frag.appendChild(sec);
+		});
+		view.replaceChildren(frag);
+		setStatus((data.devices || []).length + " " + t("devices") +
+		    " · " + t("updated") + " " + fmtTime(now), false);
+	}
+
+	function pollWall(view) {
+		api("/api/v1/wall").then(function (data) {
+			if (route !== "wall")
+				return;
+			renderWall(view, data);
+		}).catch(function (e) {
+			setStatus(t("fetch_failed") + e.message, true);
+		}).finally(function () {
+			if (route === "wall")
+				timer = setTimeout(function () {
+					pollWall(view);
+				}, POLL_MS);
+		});
+	}
+
+	/* ---- tables ---------------------------------------------------------- */
+
+	function table(heads, rows) {
+		var tb = el("table"), tr = el("tr"), body = el("tbody");
+
+		heads.forEach(function (h) { tr.appendChild(el("th", null, h)); });
+		tb.appendChild(el("thead")).appendChild(tr);
+		rows.forEach(function (r) {
+			var row = el("tr");
+
+			r.forEach(function (c) {
+				var td = el("td");
+
+				if (c instanceof Node)
+					td.appendChild(c);
+				else
+					td.textContent = c === null ||
+					    c === undefined ? "—" : String(c);
+				row.appendChild(td);
+			});
+			body.appendChild(row);
+		});
+		tb.appendChild(body);
+		return tb;
+	}
+
+	function badge(s) {
+		return el("span", "badge " + (T.zh[s] ? s : "unknown"),
+		    stateText(s));
+	}
+
+	function devLink(id, name) {
+		var a = el("a", null, name || id);
+
+		a.href = "#device/" + encodeURIComponent(id);
+		return a;
+	}
+
+	function clsText(c) {
+		return t("cls_" + c);
+	}
+
+	function fail(view, e) {
+		view.appendChild(el("p", "error", t("error") + e.message));
+	}
+
+	/* ---- the device page ------------------------------------------------- */
+
+	function valueText(v) {
+		if (!v)
+			return "—";
+		if (v.kind === "counter")
+			return v.rate === null ? String(v.raw) :
+			    v.rate.toFixed(1) + "/s";
+		if (typeof v.value === "number")
+			return String(Math.round(v.value * 1000) / 1000);
+		return v.value === null ? "—" : String(v.value);
+	}
+
+	/* Series worth a graph: latency, traffic, clients, temperatures... */
+	function pickSeries(series) {
+		var out = [];
+
+		Object.keys(series).forEach(function (chk) {
+			series[chk].sort().forEach(function (s) {
+				if (s === "up")
+					return;
+				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
+					return;
+				out.push([chk, s]);
+			});
+		});
+		return out.slice(0, 12);
+	}
+
+	function renderDevice(view, id) {
+		var head = el("div", "devhead");
+		var back = el("a", null, t("back"));
+
+		back.href = "#wall";
+		view.replaceChildren(back, head);
+		Promise.all([api("/api/v1/devices/" + encodeURIComponent(id)),
+		    api("/api/v1/series/" + encodeURIComponent(id))
+		    .catch(function () { return { series: {} }; }),
+		    api("/api/v1/outages?limit=50&device=" +
+		    encodeURIComponent(id))]).then(function (r) {
+			var d = r[0], series = r[1].series, outs = r[2].outages;
+			var rows = [], vals = [], graphs, period = "hour";
+			var picks = pickSeries(series);
+
+			head.appendChild(el("h2", null, d.name || d.id));
+			head.appendChild(badge(d.state));
+			head.appendChild(el("span", "meta", " " +
+			    groupName(d.group) + " · " + d["class"] + " · " +
+			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)
+			    : "")));
+			d.checks.forEach(function (c) {
+				rows.push([c.id, c.type, badge(c.state),
+				    c.outcome, c.message,
+				    typeof c.duration_ms === "number" ?
+				    c.duration_ms.toFixed(1) + " ms" : null,
+				    fmtTime(c.last_ms)]);
+				Object.keys(c.values || {}).sort()
+				    .forEach(function (k) {
+					vals.push([c.id, k, valueText(c.values[k])]);
+				    });
+			});
+			view.appendChild(el("h3", null, t("checks")));
+			view.appendChild(table([t("check"), "", t("state"), "",
+			    t("message"), t("duration"), t("updated")], rows));
+			view.appendChild(el("h3", null, t("avail_month") + " / " +
+			    t("avail_year")));
+			var av = el("p", "devavail");
+			view.appendChild(av);
+			loadDeviceAvail(av, d.id);
+			view.appendChild(el("h3", null, t("graphs")));
+			var bar = el("div", "periods");
+			["hour", "day", "month", "year"].forEach(function (p) {
+				var b = el("button", p === period ? "on" : "", t(p));
+
+				b.type = "button";
+				b.setAttribute("data-period", p);
+				b.addEventListener("click", function () {
+					period = p;
+					bar.querySelectorAll("button").forEach(
+					    function (x) {
+						x.className = x.getAttribute(
+						    "data-period") === p ? "on" : "";
+					    });
+					drawGraphs();
+				});
+				bar.appendChild(b);
+			});
+			view.appendChild(bar);
+			graphs = el("div", "graphs");
+			view.appendChild(graphs);
+			function drawGraphs() {
+				graphs.replaceChildren();
+				picks.forEach(function (p) {
+					var box = el("figure", "graph");
+					var cap = el("figcaption", null, p[0] + " · " +
+					    p[1]);
+					var holder = el("div");
+
+					box.appendChild(cap);
+					box.appendChild(holder);
+					graphs.appendChild(box);
+					api("/api/v1/rrd?device=" +
+					    encodeURIComponent(d.id) + "&check=" +
+					    encodeURIComponent(p[0]) + "&series=" +
+					    encodeURIComponent(p[1]) + "&period=" +
+					    period).then(function (s) {
+						window.FacChart.draw(holder, s.points,
+						    { fmtTime: fmtShort,
+						    empty: t("no_data") });
+					}).catch(function (e) {
+						holder.textContent = e.message;
+					});
+				});
+			}
+			drawGraphs();
+			view.appendChild(el("h3", null, t("values")));
+			view.appendChild(table([t("check"), t("name"), ""], vals));
+			view.appendChild(el("h3", null, t("outages")));
+			view.appendChild(outageTable(outs, false));
+		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* Start of this year in the configured zone, in ms. */
+	function yearStart(now) {
+		var y = Number(new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    year: "numeric" }).format(new Date(now)));
+		var guess = Date.UTC(y, 0, 1);
+		var p = new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour12: false, year: "numeric", month: "2-digit",
+		    day: "2-digit", hour: "2-digit", minute: "2-digit" })
+		    .formatToParts(new Date(guess));
+		var f = {};
+
+		p.forEach(function (x) { f[x.type] = Number(x.value); });
+		var shown = Date.UTC(f.year, f.month - 1, f.day,
+		    f.hour % 24, f.minute);
+		return guess - (shown - guess);
+	}
+
+	function thisMonth() {
+		var p = new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    year: "numeric", month: "2-digit" }).formatToParts(new Date());
+		var f = {};
+
+		p.forEach(function (x) { f[x.type] = x.value; });
+		return f.year + "-" + f.month;
+	}
+
+	function loadDeviceAvail(p, id) {
+		var now = Date.now();
+
+		Promise.all([
+		    api("/api/v1/availability?devices=1&month=" + thisMonth()),
+		    api("/api/v1/availability?devices=1&from=" + yearStart(now) +
+		    "&to=" + now)]).then(function (r) {
+			var m = (r[0].devices || []).filter(function (x) {
+				return x.id === id; })[0];
+			var y = (r[1].devices || []).filter(function (x) {
+				return x.id === id; })[0];
+
+			p.textContent = t("month") + ": " + availLine(m) +
+			    "  |  " + t("year") + ": " + availLine(y);
+		}).catch(function (e) { p.textContent = e.message; });
+	}
+
+	/* ---- incidents ------------------------------------------------------- */
+
+	function outageTable(outs, actions) {
+		var rows = outs.map(function (o) {
+			var st = o.acked_ms ? t("acked") + " · " + o.acked_by :
+			    (o.open ? t("open") : "");
+			var row = [devLink(o.device, o.name), groupName(o.group),
+			    fmtTime(o.start_ms),
+			    o.end_ms ? fmtTime(o.end_ms) : t("open"),
+			    fmtDur((o.end_ms || Date.now()) - o.start_ms),
+			    o.cause, clsText(o["class"]) +
+			    (o.classified_by ? " · " + o.classified_by : ""),
+			    st, o.note || ""];
+
+			if (actions)
+				row.push(actionCell(o));
+			return row;
+		});
+		var heads = [t("device"), t("group"), t("start"), t("end"),
+		    t("duration"), t("cause"), t("klass"), t("acked"), t("note")];
+
+		if (actions)
+			heads.push("");
+		if (rows.length === 0)
+			return el("p", "none", t("no_outages"));
+		var tb = table(heads, rows);
+
+		outs.forEach(function (o, i) {
+			tb.tBodies[0].rows[i].setAttribute("data-device", o.device);
+			tb.tBodies[0].rows[i].setAttribute("data-start",
+			    String(o.start_ms));
+		});
+		return tb;
+	}
+
+	function actionCell(o) {
+		var box = el("div", "actions");
+		var key = { device: o.device, check: o.check,
+		    start_ms: o.start_ms };
+
+		if (!session.user) {
+			box.appendChild(el("span", "hint", t("need_login")));
+			return box;
+		}
+		function form(cls, fields, label, path, make) {
+			var f = el("form", cls);
+			var b = el("button", null, label);
+
+			fields.forEach(function (x) { f.appendChild(x); });
+			b.type = "submit";
+			f.appendChild(b);
+			f.addEventListener("submit", function (ev) {
+				ev.preventDefault();
+				api(path, { method: "POST", body: make() })
+				    .then(function () { render(); })
+				    .catch(function (e) { alertBox(f, e); });
+			});
+			return f;
+		}
+		if (!o.acked_ms) {
+			var c = el("input");
+
+			c.name = "comment";
+			c.placeholder = t("comment");
+			c.maxLength = 255;
+			box.appendChild(form("ack", [c], t("ack"),
+			    "/api/v1/outages/ack", function () {
+				return Object.assign({ comment: c.value }, key);
+			}));
+		}
+		var sel = el("select"), rs = el("input");
+
+		sel.name = "class";
+		["unplanned", "planned", "external"].forEach(function (k) {
+			var op = el("option", null, clsText(k));
+
+			op.value = k;
+			op.selected = k === o["class"];
+			sel.appendChild(op);
+		});
+		rs.name = "reason";
+		rs.placeholder = t("reason");
+		rs.required = true;
+		rs.maxLength = 255;
+		box.appendChild(form("classify", [sel, rs], t("reclassify"),
+		    "/api/v1/outages/classify", function () {
+			return Object.assign({ "class": sel.value,
+			    reason: rs.value }, key);
+		}));
+		var nt = el("input");
+
+		nt.name = "note";
+		nt.placeholder = t("note");
+		nt.required = true;
+		nt.maxLength = 255;
+		box.appendChild(form("note", [nt], t("save"),
+		    "/api/v1/outages/note", function () {
+			return Object.assign({ note: nt.value }, key);
+		}));
+		return box;
+	}
+
+	function alertBox(where, e) {
+		var p = where.querySelector(".error") || el("span", "error");
+
+		p.textContent = t("error") + e.message;
+		where.appendChild(p);
+	}
+
+	function renderIncidents(view) {
+		view.replaceChildren(el("h2", null, t("open_incidents")));
+		Promise.all([api("/api/v1/outages?open=1"),
+		    api("/api/v1/outages?open=0&limit=200"),
+		    api("/api/v1/alerts/outbox").catch(function () {
+			return { deliveries: [] }; })]).then(function (r) {
+			view.appendChild(outageTable(r[0].outages, true));
+			view.appendChild(el("h2", null, t("past")));
+			view.appendChild(outageTable(r[1].outages, true));
+			view.appendChild(el("h2", null, t("outbox")));
+			view.appendChild(table([t("device"), t("kind"),
+			    t("recipient"), t("state"), t("attempts"),
+			    t("start"), t("last_error")],
+			    (r[2].deliveries || []).map(function (d) {
+				return [d.device_name || d.device, d.kind,
+				    d.recipient, d.state, d.total_attempts,
+				    fmtTime(d.created_ms), d.last_error];
+			    })));
+		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* ---- maintenance ----------------------------------------------------- */
+
+	function list(s) {
+		return s.split(/[,，\s]+/).filter(function (x) {
+			return x !== ""; });
+	}
+
+	/* "YYYY-MM-DDTHH:MM" read in the configured zone. */
+	function zonedMs(s) {
+		var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)$/.exec(s);
+		var guess, p, f = {};
+
+		if (!m)
+			return NaN;
+		guess = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]);
+		p = new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour12: false, year: "numeric", month: "2-digit",
+		    day: "2-digit", hour: "2-digit", minute: "2-digit" })
+		    .formatToParts(new Date(guess));
+		p.forEach(function (x) { f[x.type] = Number(x.value); });
+		return guess - (Date.UTC(f.year, f.month - 1, f.day,
+		    f.hour % 24, f.minute) - guess);
+	}
+
+	function field(label, input) {
+		var l = el("label");
+
+		l.appendChild(el("span", null, label));
+		l.appendChild(input);
+		return l;
+	}
+
+	function windowForm(view, w) {
+		var f = el("form", "window");
+		var st = el("input"), mins = el("input"), rs = el("input");
+		var dv = el("input"), gr = el("input"), cl = el("input");
+		var b = el("button", null, w ? t("edit") : t("new_window"));
+
+		st.type = "datetime-local";
+		st.required = !w;
+		mins.type = "number";
+		mins.min = 1;
+		mins.required = !w;
+		rs.maxLength = 255;
+		rs.required = !w;
+		f.appendChild(el("h3", null, w ? t("edit") + " " + w.id :
+		    t("new_window")));
+		f.appendChild(field(t("start_local"), st));
+		f.appendChild(field(t("minutes"), mins));
+		f.appendChild(field(t("reason"), rs));
+		f.appendChild(field(t("devices_l"), dv));
+		f.appendChild(field(t("groups_l"), gr));
+		f.appendChild(field(t("classes_l"), cl));
+		if (w) {
+			mins.value = Math.round((w.end_ms - w.start_ms) / 60000);
+			rs.value = w.reason;
+			dv.value = w.devices.join(", ");
+			gr.value = w.groups.join(", ");
+			cl.value = w.classes.join(", ");
+		}
+		b.type = "submit";
+		f.appendChild(b);
+		f.addEventListener("submit", function (ev) {
+			var body = { reason: rs.value, devices: list(dv.value),
+			    groups: list(gr.value), classes: list(cl.value) };
+			var start = st.value ? zonedMs(st.value) :
+			    (w ? w.start_ms : NaN);
+
+			ev.preventDefault();
+			body.start_ms = start;
+			body.duration_ms = Number(mins.value) * 60000;
+			api(w ? "/api/v1/maintenance/" + w.id :
+			    "/api/v1/maintenance", { method: w ? "PUT" : "POST",
+			    body: body }).then(function () { render(); })
+			    .catch(function (e) { alertBox(f, e); });
+		});
+		return f;
+	}
+
+	function renderMaintenance(view) {
+		view.replaceChildren(el("h2", null, t("windows")));
+		api("/api/v1/maintenance").then(function (r) {
+			var rows = r.windows.map(function (w) {
+				var act = el("div", "actions");
+
+				if (session.user && w.source === "api" &&
+				    !w.cancelled) {
+					var e = el("button", null, t("edit"));
+					var c = el("button", null, t("cancel"));
+
+					e.type = c.type = "button";
+					e.addEventListener("click", function () {
+						view.appendChild(windowForm(view, w));
+					});
+					c.addEventListener("click", function () {
+						api("/api/v1/maintenance/" + w.id,
+						    { method: "DELETE" }).then(
+						    function () { render(); })
+						    .catch(function (x) {
+							alertBox(act, x); });
+					});
+					act.appendChild(e);
+					act.appendChild(c);
+				}
+				return [w.id, t(w.source === "api" ? "src_api" :
+				    "src_config"), w.reason,
+				    [].concat(w.devices, w.groups, w.classes)
+				    .join(", "),
+				    fmtTime(w.start_ms !== undefined ? w.start_ms :
+				    w.next_start_ms),
+				    fmtTime(w.end_ms !== undefined ? w.end_ms :
+				    w.next_end_ms),
+				    w.cancelled ? t("cancelled") :
+				    (w.active ? t("active") : ""), act];
+			});
+			view.appendChild(table(["ID", t("source"), t("reason"),
+			    t("device"), t("start"), t("end"), t("state"), ""],
+			    rows));
+			if (session.user)
+				view.appendChild(windowForm(view, null));
+			else
+				view.appendChild(el("p", "hint",
+				    t("need_login")));
+		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* ---- availability ---------------------------------------------------- */
+
+	function availRows(rows, link) {
+		return rows.map(function (g) {
+			return [link ? devLink(g.id, g.name) : (g.id === "site" ?
+			    t("site") : groupName(g.id)), g.devices,
+			    fmtPct(g.availability),
+			    typeof g.target === "number" ? fmtPct(g.target) :
+			    t("no_target"),
+			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
+			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
+			    "—",
+			    typeof g.budget_left_ms === "number" ?
+			    fmtDur(g.budget_left_ms) : "—"];
+		});
+	}
+
+	function renderAvailability(view, month) {
+		var f = el("form", "month"), m = el("input"), b;
+		var heads = [t("name"), t("devices"), t("availability"),
+		    t("target"), t("downtime"), t("planned"), t("outages"),
+		    t("mttr"), t("budget_left")];
+
+		m.type = "month";
+		m.value = month || thisMonth();
+		b = el("button", null, t("show"));
+		b.type = "submit";
+		f.appendChild(m);
+		f.appendChild(b);
+		f.addEventListener("submit", function (ev) {
+			ev.preventDefault();
+			location.hash = "#availability/" + m.value;
+		});
+		view.replaceChildren(el("h2", null, t("availability")), f);
+		api("/api/v1/availability?devices=1&month=" + m.value)
+		    .then(function (r) {
+			view.appendChild(table(heads, availRows(
+			    [r.site].concat(r.groups), false)));
+			view.appendChild(el("h3", null, t("devices")));
+			view.appendChild(table(heads, availRows(r.devices,
+			    true)));
+		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* ---- routing --------------------------------------------------------- */
+
+	function render() {
+		var view = document.getElementById("view");
+		var h = decodeURIComponent(location.hash.replace(/^#/, ""));
+		var parts = h.split("/");
+
+		if (timer !== null)
+			clearTimeout(timer);
+		timer = null;
+		route = parts[0] || "wall";
+		document.querySelectorAll("nav a").forEach(function (a) {
+			a.className = a.getAttribute("href") === "#" + route ?
+			    "on" : "";
+		});
+		document.body.setAttribute("data-view", route);
+		if (route === "device" && parts[1]) {
+			renderDevice(view, parts.slice(1).join("/"));
+		} else if (route === "incidents") {
+			renderIncidents(view);
+		} else if (route === "maintenance") {
+			renderMaintenance(view);
+		} else if (route === "availability") {
+			renderAvailability(view, parts[1]);
+		} else {
+			route = "wall";
+			pollWall(view);
+		}
+	}
+
+	document.addEventListener("DOMContentLoaded", function () {
+		applyLang();
+		setupChrome();
+		loadSession().catch(function () {}).finally(render);
+		window.addEventListener("hashchange", render);
+	});
 })();

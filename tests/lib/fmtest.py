@@ -149,7 +149,7 @@ class FacmonTestCase(unittest.TestCase):
     # --- the daemons -------------------------------------------------------
 
     def start_collector(self, agents=("test",), extra="", data_dir=None,
-                        tls=True, keygen=True):
+                        tls=True, keygen=True, root_extra=""):
         """The collector; with TLS (the default) every agent listed gets
         a fresh key through the real keygen command, its agent-side copy
         in self.psk_files[agent].  tls=False configures plain TCP, for
@@ -171,10 +171,11 @@ collector: {
   %s
   %s
 };
+%s
 """ % (self.agent_port, self.http_port, self.data_dir,
        os.path.join(ROOT, "web"),
        ", ".join('{ id = "%s"; }' % a for a in agents),
-       "" if tls else "tls = false;", extra))
+       "" if tls else "tls = false;", extra, root_extra))
         if tls and keygen:
             for a in agents:
                 self.keygen(conf, a)

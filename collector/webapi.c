@@ -1,0 +1,1487 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * The operator console's API (docs/api.md, docs/openapi.yaml): login and
+ * sessions, outages with their acknowledgements, classes and notes,
+ * maintenance windows made through the web, the status wall in one
+ * request, RRD series as JSON for the pages' charts, and /metrics for
+ * Prometheus.
+ *
+ * Every change needs a session and its CSRF token, and is written to the
+ * audit log.  Outage annotations go into the outage journal as records
+ * of their own, never as edits.  Windows made here live in
+ * <data_dir>/maintenance.json (written to a temporary file and renamed)
+ * and are merged with the configuration's windows for availability and
+ * for silencing alerts.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <rrd.h>
+
+#include "collector.h"
+#include "web.h"
+
+#define MW_API_MAX	512		/* windows made through the API */
+#define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
+#define COOKIE		"facmon_session"
+
+/* A window made through the API; cancelled ones are kept for the record. */
+struct api_window {
+	char		 id[64];
+	int64_t		 start_ms, end_ms;
+	char		 reason[256];
+	json_t		*devices, *groups, *classes;	/* arrays of strings */
+	char		 created_by[64];
+	int64_t		 created_ms;
+	char		 changed_by[64];
+	int64_t		 changed_ms;
+	int		 cancelled;
+};
+
+static const struct collector_conf *C;
+static struct api_window wins[MW_API_MAX];
+static int	 nwins;
+static int	 next_id = 1;
+/* The configuration's windows and the API's, as outage.c reads them. */
+static struct avconf merged;
+static struct mw_rule *mrules;
+static json_t	*avail_cache;
+static int64_t	 avail_cache_ms;
+
+static void	 merge_windows(void);
+
+/* snprintf for paths and messages: -1 when the result was cut. */
+static int
+fmt(char *dst, size_t len, const char *f, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, f);
+	n = vsnprintf(dst, len, f, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+const struct avconf *
+webapi_avconf(void)
+{
+	return C != NULL ? &merged : NULL;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static const char *
+peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, (char **)&addr, &port);
+	return addr != NULL ? addr : "?";
+}
+
+/* The session cookie's value, or NULL. */
+static const char *
+cookie_token(struct evhttp_request *req, char *buf, size_t len)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Cookie"), *p;
+	size_t	 n;
+
+	if (h == NULL)
+		return NULL;
+	for (p = h; (p = strstr(p, COOKIE "=")) != NULL; p++) {
+		if (p != h && p[-1] != ' ' && p[-1] != ';')
+			continue;
+		p += sizeof(COOKIE);
+		n = strcspn(p, "; ");
+		if (n == 0 || n >= len)
+			return NULL;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+static const char *
+session_user(struct evhttp_request *req, const char **csrf)
+{
+	char	 tok[128];
+
+	return web_session_user(cookie_token(req, tok, sizeof(tok)), csrf);
+}
+
+/* The JSON object of a request body, or NULL after an error reply. */
+static json_t *
+body_json(struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	size_t	 len = evbuffer_get_length(b);
+	json_error_t je;
+	json_t	*j;
+	char	 msg[300];
+
+	/*
+	 * Only application/json: a cross-site form cannot send it without
+	 * a CORS preflight, which this server never grants.
+	 */
+	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+		http_reply_error(req, 415, "Unsupported Media Type",
+		    "the body must be application/json");
+		return NULL;
+	}
+	j = json_loadb((const char *)evbuffer_pullup(b, (ev_ssize_t)len), len,
+	    JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		snprintf(msg, sizeof(msg), "the body must be a JSON object%s%s",
+		    j == NULL ? ": " : "", j == NULL ? je.text : "");
+		json_decref(j);
+		http_reply_error(req, 400, "Bad Request", msg);
+		return NULL;
+	}
+	return j;
+}
+
+/* A string member: 1 found, 0 absent, -1 bad (after an error reply). */
+static int
+jget_str(struct evhttp_request *req, json_t *o, const char *key, char *dst,
+    size_t len, int required)
+{
+	json_t	*v = json_object_get(o, key);
+	char	 msg[160];
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "missing '%s'", key);
+	} else if (!json_is_string(v))
+		snprintf(msg, sizeof(msg), "'%s' must be a string", key);
+	else if (json_string_length(v) >= len)
+		snprintf(msg, sizeof(msg), "'%s' is longer than %zu bytes",
+		    key, len - 1);
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		snprintf(msg, sizeof(msg), "'%s' contains a NUL", key);
+	else {
+		fm_strlcpy(dst, json_string_value(v), len);
+		return 1;
+	}
+	http_reply_error(req, 400, "Bad Request", msg);
+	return -1;
+}
+
+static int
+jget_ms(struct evhttp_request *req, json_t *o, const char *key,
+    int64_t *dst, int required)
+{
+	json_t	*v = json_object_get(o, key);
+	char	 msg[160];
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "missing '%s'", key);
+	} else if (!json_is_integer(v) || json_integer_value(v) < 0)
+		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
+		    "1970 (an integer)", key);
+	else {
+		*dst = json_integer_value(v);
+		return 1;
+	}
+	http_reply_error(req, 400, "Bad Request", msg);
+	return -1;
+}
+
+static int
+query(struct evhttp_request *req, struct evkeyvalq *args)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+
+	TAILQ_INIT(args);
+	if (q != NULL && evhttp_parse_query_str(q, args) == -1) {
+		http_reply_error(req, 400, "Bad Request", "bad query string");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+qget_ms(struct evhttp_request *req, struct evkeyvalq *args, const char *k,
+    int64_t *dst)
+{
+	const char *v = evhttp_find_header(args, k);
+	char	*end, msg[128];
+	long long x;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0) {
+		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
+		    "1970", k);
+		http_reply_error(req, 400, "Bad Request", msg);
+		return -1;
+	}
+	*dst = x;
+	return 1;
+}
+
+/* ---- login ------------------------------------------------------------- */
+
+static void
+set_cookie(struct evhttp_request *req, const char *token, int max_age)
+{
+	char	 c[256];
+
+	snprintf(c, sizeof(c), COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; "
+	    "SameSite=Strict%s", token, max_age,
+	    C->web != NULL && C->web->secure_cookies ? "; Secure" : "");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Set-Cookie", c);
+}
+
+static void
+api_login(struct evhttp_request *req)
+{
+	char	 user[64], pw[1024], tok[128], csrf[128], ra[32];
+	int64_t	 retry;
+	json_t	*j;
+	int	 rc;
+
+	if ((j = body_json(req)) == NULL)
+		return;
+	if (jget_str(req, j, "user", user, sizeof(user), 1) != 1 ||
+	    jget_str(req, j, "password", pw, sizeof(pw), 1) != 1) {
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	rc = web_login(user, pw, peer(req), tok, sizeof(tok), csrf,
+	    sizeof(csrf), &retry);
+	explicit_bzero(pw, sizeof(pw));
+	if (rc == -2) {
+		snprintf(ra, sizeof(ra), "%lld", (long long)(retry / 1000 + 1));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", ra);
+		http_reply_error(req, 429, "Too Many Requests",
+		    "too many failed logins from this address; try later");
+		return;
+	}
+	if (rc != 0) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "wrong user name or password");
+		return;
+	}
+	set_cookie(req, tok, C->web->session_ms / 1000);
+	web_audit(C->data_dir, user, peer(req), "login", NULL);
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
+	    "csrf", csrf));
+}
+
+static void
+api_logout(struct evhttp_request *req, const char *user)
+{
+	char	 tok[128];
+
+	web_audit(C->data_dir, user, peer(req), "logout", NULL);
+	web_logout(cookie_token(req, tok, sizeof(tok)));
+	set_cookie(req, "", 0);
+	http_reply_json(req, 200, "OK", json_pack("{s:b}", "ok", 1));
+}
+
+static void
+api_session(struct evhttp_request *req)
+{
+	const char *csrf = NULL, *user = session_user(req, &csrf);
+	const struct avconf *av = &C->av;
+
+	http_reply_json(req, 200, "OK", json_pack(
+	    "{s:o,s:o,s:b,s:b,s:s,s:s,s:s}",
+	    "user", user ? json_string(user) : json_null(),
+	    "csrf", csrf ? json_string(csrf) : json_null(),
+	    "public_wall", C->web == NULL || C->web->public_wall,
+	    "logins", C->web != NULL && C->web->nusers > 0,
+	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
+	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
+	    av->site[0]));
+}
+
+/* ---- outages ----------------------------------------------------------- */
+
+static json_t *
+outage_json(const struct aq *q, const struct aq_outage *o)
+{
+	struct aq_device *d = aq_device((struct aq *)q, o->device);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:s,"
+	    "s:s,s:b}",
+	    "device", o->device,
+	    "name", d != NULL ? d->name : o->device,
+	    "group", d != NULL ? d->group : "",
+	    "check", o->check,
+	    "start_ms", (json_int_t)o->start_ms,
+	    "end_ms", o->end_ms ? json_integer(o->end_ms) : json_null(),
+	    "confirmed_ms", o->confirmed_ms ? json_integer(o->confirmed_ms) :
+	    json_null(),
+	    "acked_ms", o->acked_ms ? json_integer(o->acked_ms) : json_null(),
+	    "acked_by", o->acked_by[0] ? json_string(o->acked_by) :
+	    json_null(),
+	    "class", oj_class_name(o->cls),
+	    "classified_by", o->classified_by[0] ?
+	    json_string(o->classified_by) : json_null(),
+	    "cause", o->cause, "note", o->note,
+	    "open", o->end_ms == 0);
+}
+
+/*
+ * GET /api/v1/outages[?device=&group=&from=&to=&open=1|0&limit=N]: the
+ * newest first.  A period keeps the outages that overlap it.
+ */
+static void
+api_outages(struct evhttp_request *req)
+{
+	struct aq *q = outage_aq();
+	struct evkeyvalq args;
+	const char *dev, *grp, *open, *lim;
+	int64_t	 from = 0, to = INT64_MAX;
+	long	 limit = 500, n = 0;
+	json_t	*a;
+	size_t	 i;
+	char	*end;
+
+	if (query(req, &args) == -1)
+		return;
+	dev = evhttp_find_header(&args, "device");
+	grp = evhttp_find_header(&args, "group");
+	open = evhttp_find_header(&args, "open");
+	lim = evhttp_find_header(&args, "limit");
+	if ((dev != NULL && !fm_valid_id(dev)) ||
+	    (grp != NULL && !fm_valid_id(grp))) {
+		http_reply_error(req, 400, "Bad Request", "bad device or group");
+		goto done;
+	}
+	if (open != NULL && strcmp(open, "0") != 0 && strcmp(open, "1") != 0) {
+		http_reply_error(req, 400, "Bad Request", "open must be 0 or 1");
+		goto done;
+	}
+	if (lim != NULL) {
+		limit = strtol(lim, &end, 10);
+		if (*lim == '\0' || *end != '\0' || limit < 1 ||
+		    limit > 10000) {
+			http_reply_error(req, 400, "Bad Request",
+			    "limit must be 1..10000");
+			goto done;
+		}
+	}
+	if (qget_ms(req, &args, "from", &from) == -1 ||
+	    qget_ms(req, &args, "to", &to) == -1)
+		goto done;
+	if (to <= from) {
+		http_reply_error(req, 400, "Bad Request", "to must be after "
+		    "from");
+		goto done;
+	}
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		goto done;
+	}
+	a = json_array();
+	for (i = q->nout; i-- > 0 && n < limit;) {
+		const struct aq_outage *o = &q->out[i];
+		struct aq_device *d;
+
+		if (dev != NULL && strcmp(o->device, dev) != 0)
+			continue;
+		if (grp != NULL && ((d = aq_device(q, o->device)) == NULL ||
+		    strcmp(d->group, grp) != 0))
+			continue;
+		if (open != NULL && (o->end_ms == 0) != (open[0] == '1'))
+			continue;
+		if (o->start_ms >= to || (o->end_ms != 0 && o->end_ms <= from))
+			continue;
+		json_array_append_new(a, outage_json(q, o));
+		n++;
+	}
+	http_reply_json(req, 200, "OK", json_pack("{s:I,s:o}", "generated_ms",
+	    (json_int_t)now_ms(), "outages", a));
+done:
+	evhttp_clear_headers(&args);
+}
+
+/* POST /api/v1/outages/{ack,classify,note}. */
+static void
+api_annotate(struct evhttp_request *req, const char *what, const char *user)
+{
+	struct aq *q = outage_aq();
+	char	 device[64], check[64] = "", text[256] = "", cls[32] = "";
+	const char *textkey;
+	int64_t	 start;
+	int	 type, c = 0, found = 0;
+	size_t	 i;
+	json_t	*j;
+
+	if (strcmp(what, "ack") == 0) {
+		type = OJ_ACK;
+		textkey = "comment";
+	} else if (strcmp(what, "classify") == 0) {
+		type = OJ_CLASSIFY;
+		textkey = "reason";
+	} else if (strcmp(what, "note") == 0) {
+		type = OJ_NOTE;
+		textkey = "note";
+	} else {
+		http_reply_error(req, 404, "Not Found", "no such API endpoint");
+		return;
+	}
+	if ((j = body_json(req)) == NULL)
+		return;
+	if (jget_str(req, j, "device", device, sizeof(device), 1) != 1 ||
+	    jget_str(req, j, "check", check, sizeof(check), 0) == -1 ||
+	    jget_ms(req, j, "start_ms", &start, 1) != 1 ||
+	    jget_str(req, j, textkey, text, sizeof(text),
+	    type != OJ_ACK) == -1 ||
+	    (type == OJ_CLASSIFY &&
+	    jget_str(req, j, "class", cls, sizeof(cls), 1) != 1)) {
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	if (!fm_valid_id(device) || (check[0] != '\0' && !fm_valid_id(check))) {
+		http_reply_error(req, 400, "Bad Request", "bad device or check");
+		return;
+	}
+	if (type == OJ_NOTE && text[0] == '\0') {
+		http_reply_error(req, 400, "Bad Request", "the note is empty");
+		return;
+	}
+	if (type == OJ_CLASSIFY) {
+		for (c = 0; c < OJC_MAX; c++)
+			if (strcmp(oj_class_name(c), cls) == 0)
+				break;
+		if (c == OJC_MAX) {
+			http_reply_error(req, 400, "Bad Request", "class must "
+			    "be unplanned, planned or external");
+			return;
+		}
+		if (text[0] == '\0') {
+			http_reply_error(req, 400, "Bad Request",
+			    "a reclassification needs a reason");
+			return;
+		}
+	}
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		return;
+	}
+	for (i = 0; i < q->nout && !found; i++)
+		found = strcmp(q->out[i].device, device) == 0 &&
+		    strcmp(q->out[i].check, check) == 0 &&
+		    q->out[i].start_ms == start;
+	if (!found) {
+		http_reply_error(req, 404, "Not Found", "no such outage");
+		return;
+	}
+	if (outage_annotate(type, device, check, start, user, text, c) == -1) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal could not be written");
+		return;
+	}
+	web_audit(C->data_dir, user, peer(req), what == NULL ? "" : what,
+	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
+	    check, "start_ms", (json_int_t)start, "text", text, "class",
+	    type == OJ_CLASSIFY ? oj_class_name(c) : ""));
+	for (i = 0; i < q->nout; i++)
+		if (strcmp(q->out[i].device, device) == 0 &&
+		    strcmp(q->out[i].check, check) == 0 &&
+		    q->out[i].start_ms == start)
+			break;
+	http_reply_json(req, 200, "OK", outage_json(q, &q->out[i]));
+}
+
+/* ---- maintenance windows ----------------------------------------------- */
+
+static void
+win_free(struct api_window *w)
+{
+	json_decref(w->devices);
+	json_decref(w->groups);
+	json_decref(w->classes);
+}
+
+static json_t *
+win_json(const struct api_window *w)
+{
+	return json_pack("{s:s,s:s,s:I,s:I,s:s,s:O,s:O,s:O,s:s,s:I,s:o,s:o,"
+	    "s:b}",
+	    "id", w->id, "source", "api",
+	    "start_ms", (json_int_t)w->start_ms,
+	    "end_ms", (json_int_t)w->end_ms,
+	    "reason", w->reason,
+	    "devices", w->devices, "groups", w->groups, "classes", w->classes,
+	    "created_by", w->created_by,
+	    "created_ms", (json_int_t)w->created_ms,
+	    "changed_by", w->changed_by[0] ? json_string(w->changed_by) :
+	    json_null(),
+	    "changed_ms", w->changed_ms ? json_integer(w->changed_ms) :
+	    json_null(),
+	    "cancelled", w->cancelled);
+}
+
+static int
+save_windows(char *err, size_t errlen)
+{
+	char	 path[PATH_MAX], tmp[PATH_MAX + 8], *s;
+	json_t	*a = json_array();
+	int	 i, fd;
+	size_t	 len;
+
+	for (i = 0; i < nwins; i++)
+		json_array_append_new(a, win_json(&wins[i]));
+	s = json_dumps(json_pack("{s:i,s:o}", "version", 1, "windows", a),
+	    JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
+	fmt(tmp, sizeof(tmp), "%s.tmp", path);
+	len = strlen(s);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1 || write(fd, s, len) != (ssize_t)len ||
+	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
+	    rename(tmp, path) == -1)) {
+		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+static int
+str_array_ok(json_t *a)
+{
+	size_t	 i;
+	json_t	*v;
+
+	if (a == NULL)
+		return 1;
+	if (!json_is_array(a) || json_array_size(a) > 256)
+		return 0;
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v) || !fm_valid_id(json_string_value(v)))
+			return 0;
+	return 1;
+}
+
+/*
+ * Fill w from a request body: start_ms, end_ms (or duration_ms), reason,
+ * devices, groups, classes.  On an update, absent members keep theirs.
+ */
+static int
+win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
+    int update)
+{
+	json_t	*dv = json_object_get(j, "devices"), *gv =
+	    json_object_get(j, "groups"), *cv = json_object_get(j, "classes");
+	int64_t	 dur = -1;
+	int	 r;
+
+	if ((r = jget_ms(req, j, "start_ms", &w->start_ms, !update)) == -1)
+		return -1;
+	if (jget_ms(req, j, "duration_ms", &dur, 0) == -1 ||
+	    jget_ms(req, j, "end_ms", &w->end_ms, 0) == -1)
+		return -1;
+	if (dur >= 0)
+		w->end_ms = w->start_ms + dur;
+	if (!update && w->end_ms == 0) {
+		http_reply_error(req, 400, "Bad Request",
+		    "give end_ms or duration_ms");
+		return -1;
+	}
+	if (w->end_ms <= w->start_ms || w->end_ms - w->start_ms >
+	    366LL * 86400 * 1000) {
+		http_reply_error(req, 400, "Bad Request", "a window ends after "
+		    "it starts and lasts at most a year");
+		return -1;
+	}
+	if (jget_str(req, j, "reason", w->reason, sizeof(w->reason),
+	    !update) == -1)
+		return -1;
+	if (!str_array_ok(dv) || !str_array_ok(gv) || !str_array_ok(cv)) {
+		http_reply_error(req, 400, "Bad Request", "devices, groups and "
+		    "classes are lists of ids");
+		return -1;
+	}
+	if (dv != NULL) {
+		json_decref(w->devices);
+		w->devices = json_incref(dv);
+	}
+	if (gv != NULL) {
+		json_decref(w->groups);
+		w->groups = json_incref(gv);
+	}
+	if (cv != NULL) {
+		json_decref(w->classes);
+		w->classes = json_incref(cv);
+	}
+	if (w->devices == NULL)
+		w->devices = json_array();
+	if (w->groups == NULL)
+		w->groups = json_array();
+	if (w->classes == NULL)
+		w->classes = json_array();
+	if (json_array_size(w->devices) + json_array_size(w->groups) +
+	    json_array_size(w->classes) == 0) {
+		http_reply_error(req, 400, "Bad Request", "a window names "
+		    "devices, groups or classes");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load_windows(void)
+{
+	char	 path[PATH_MAX];
+	json_error_t je;
+	json_t	*root, *a, *v;
+	size_t	 i;
+	int	 k;
+
+	for (k = 0; k < nwins; k++)
+		win_free(&wins[k]);
+	nwins = 0;
+	fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
+	if ((root = json_load_file(path, 0, &je)) == NULL) {
+		if (access(path, F_OK) == 0)
+			log_warnx("%s:%d: %s; the web's maintenance windows "
+			    "are not loaded", path, je.line, je.text);
+		return;
+	}
+	a = json_object_get(root, "windows");
+	json_array_foreach(a, i, v) {
+		struct api_window *w;
+		const char *s;
+		int	 n;
+
+		if (nwins >= MW_API_MAX)
+			break;
+		w = &wins[nwins];
+		memset(w, 0, sizeof(*w));
+		if ((s = json_string_value(json_object_get(v, "id"))) == NULL ||
+		    !fm_valid_id(s))
+			continue;
+		fm_strlcpy(w->id, s, sizeof(w->id));
+		if (sscanf(w->id, "web-%d", &n) == 1 && n >= next_id)
+			next_id = n + 1;
+		w->start_ms = json_integer_value(json_object_get(v, "start_ms"));
+		w->end_ms = json_integer_value(json_object_get(v, "end_ms"));
+		if ((s = json_string_value(json_object_get(v, "reason"))))
+			fm_strlcpy(w->reason, s, sizeof(w->reason));
+		if ((s = json_string_value(json_object_get(v, "created_by"))))
+			fm_strlcpy(w->created_by, s, sizeof(w->created_by));
+		if ((s = json_string_value(json_object_get(v, "changed_by"))))
+			fm_strlcpy(w->changed_by, s, sizeof(w->changed_by));
+		w->created_ms = json_integer_value(json_object_get(v,
+		    "created_ms"));
+		w->changed_ms = json_integer_value(json_object_get(v,
+		    "changed_ms"));
+		w->cancelled = json_is_true(json_object_get(v, "cancelled"));
+		w->devices = json_incref(json_object_get(v, "devices"));
+		w->groups = json_incref(json_object_get(v, "groups"));
+		w->classes = json_incref(json_object_get(v, "classes"));
+		if (!str_array_ok(w->devices) || !str_array_ok(w->groups) ||
+		    !str_array_ok(w->classes) || w->end_ms <= w->start_ms) {
+			log_warnx("%s: window %s is invalid, skipped", path,
+			    w->id);
+			win_free(w);
+			continue;
+		}
+		nwins++;
+	}
+	json_decref(root);
+}
+
+static char **
+strv(json_t *a, int *n)
+{
+	char	**v;
+	size_t	 i;
+	json_t	*s;
+
+	*n = 0;
+	if (a == NULL || json_array_size(a) == 0)
+		return NULL;
+	if ((v = calloc(json_array_size(a), sizeof(*v))) == NULL)
+		return NULL;
+	json_array_foreach(a, i, s)
+		v[(*n)++] = (char *)json_string_value(s);
+	return v;
+}
+
+/*
+ * The configuration's rules followed by one MW_ONCE rule per live API
+ * window.  The copies of the configuration's rules share its strings,
+ * so this is rebuilt on every reload before the old configuration goes.
+ */
+static void
+merge_windows(void)
+{
+	int	 i, n = 0, k;
+
+	if (mrules != NULL) {
+		for (i = C->av.nrules; i < merged.nrules; i++) {
+			free(mrules[i].devices);
+			free(mrules[i].groups);
+			free(mrules[i].classes);
+		}
+		free(mrules);
+	}
+	merged = C->av;
+	mrules = calloc((size_t)(C->av.nrules + nwins) + 1, sizeof(*mrules));
+	if (mrules == NULL) {
+		log_warnx("maintenance windows: out of memory");
+		merged.rules = C->av.rules;
+		outage_maintenance(&merged);
+		return;
+	}
+	for (i = 0; i < C->av.nrules; i++)
+		mrules[n++] = C->av.rules[i];
+	for (k = 0; k < nwins; k++) {
+		struct mw_rule *r = &mrules[n];
+
+		if (wins[k].cancelled)
+			continue;
+		fm_strlcpy(r->id, wins[k].id, sizeof(r->id));
+		r->kind = MW_ONCE;
+		r->start_ms = wins[k].start_ms;
+		r->duration_ms = wins[k].end_ms - wins[k].start_ms;
+		fm_strlcpy(r->tz, C->av.tz, sizeof(r->tz));
+		fm_strlcpy(r->reason, wins[k].reason, sizeof(r->reason));
+		r->devices = strv(wins[k].devices, &r->ndevices);
+		r->groups = strv(wins[k].groups, &r->ngroups);
+		r->classes = strv(wins[k].classes, &r->nclasses);
+		n++;
+	}
+	merged.rules = mrules;
+	merged.nrules = n;
+	json_decref(avail_cache);
+	avail_cache = NULL;
+	outage_maintenance(&merged);
+}
+
+static json_t *
+conf_rule_json(const struct mw_rule *r)
+{
+	json_t	*o = json_pack("{s:s,s:s,s:s,s:I}", "id", r->id, "source",
+	    "config", "reason", r->reason, "duration_ms",
+	    (json_int_t)r->duration_ms);
+	json_t	*d = json_array(), *g = json_array(), *c = json_array();
+	int	 i;
+
+	for (i = 0; i < r->ndevices; i++)
+		json_array_append_new(d, json_string(r->devices[i]));
+	for (i = 0; i < r->ngroups; i++)
+		json_array_append_new(g, json_string(r->groups[i]));
+	for (i = 0; i < r->nclasses; i++)
+		json_array_append_new(c, json_string(r->classes[i]));
+	json_object_set_new(o, "devices", d);
+	json_object_set_new(o, "groups", g);
+	json_object_set_new(o, "classes", c);
+	if (r->kind == MW_ONCE) {
+		json_object_set_new(o, "start_ms", json_integer(r->start_ms));
+		json_object_set_new(o, "end_ms", json_integer(r->start_ms +
+		    r->duration_ms));
+	}
+	return o;
+}
+
+/* The next occurrence of a rule that is running or starts within 45 days. */
+static void
+add_next(json_t *o, const struct mw_rule *r, int64_t now)
+{
+	struct av_window *w = NULL;
+	size_t	 n = 0, cap = 0, k;
+
+	if (mw_expand(r, now - 86400000LL, now + 45LL * 86400000, &w, &n,
+	    &cap) == 0)
+		for (k = 0; k < n; k++)
+			if (w[k].end_ms > now) {
+				json_object_set_new(o, "next_start_ms",
+				    json_integer(w[k].start_ms));
+				json_object_set_new(o, "next_end_ms",
+				    json_integer(w[k].end_ms));
+				json_object_set_new(o, "active", json_boolean(
+				    w[k].start_ms <= now));
+				break;
+			}
+	free(w);
+}
+
+static void
+api_maint_list(struct evhttp_request *req)
+{
+	json_t	*a = json_array(), *o;
+	int64_t	 now = now_ms();
+	int	 i;
+
+	for (i = 0; i < C->av.nrules; i++) {
+		o = conf_rule_json(&C->av.rules[i]);
+		json_object_set_new(o, "active", json_false());
+		add_next(o, &C->av.rules[i], now);
+		json_array_append_new(a, o);
+	}
+	for (i = 0; i < nwins; i++) {
+		o = win_json(&wins[i]);
+		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
+		    && wins[i].start_ms <= now && now < wins[i].end_ms));
+		json_array_append_new(a, o);
+	}
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",
+	    C->av.tz, "windows", a));
+}
+
+static struct api_window *
+win_find(const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < nwins; i++)
+		if (strcmp(wins[i].id, id) == 0)
+			return &wins[i];
+	return NULL;
+}
+
+static void
+api_maint_change(struct evhttp_request *req, const char *id,
+    const char *user)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct api_window *w, save;
+	char	 err[256];
+	const char *action;
+	json_t	*j = NULL;
+
+	if (id == NULL) {
+		if (cmd != EVHTTP_REQ_POST) {
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "POST to make a window");
+			return;
+		}
+		if (nwins >= MW_API_MAX) {
+			http_reply_error(req, 507, "Insufficient Storage",
+			    "too many windows");
+			return;
+		}
+		if ((j = body_json(req)) == NULL)
+			return;
+		w = &wins[nwins];
+		memset(w, 0, sizeof(*w));
+		if (win_from_body(req, j, w, 0) == -1) {
+			win_free(w);
+			json_decref(j);
+			return;
+		}
+		snprintf(w->id, sizeof(w->id), "web-%d", next_id++);
+		fm_strlcpy(w->created_by, user, sizeof(w->created_by));
+		w->created_ms = now_ms();
+		nwins++;
+		action = "maintenance-create";
+	} else {
+		if ((w = win_find(id)) == NULL) {
+			http_reply_error(req, 404, "Not Found", C != NULL &&
+			    fm_valid_id(id) ? "no such window made through the "
+			    "web (the configuration's are edited there)" :
+			    "bad window id");
+			return;
+		}
+		save = *w;
+		json_incref(save.devices);
+		json_incref(save.groups);
+		json_incref(save.classes);
+		if (cmd == EVHTTP_REQ_DELETE) {
+			w->cancelled = 1;
+			action = "maintenance-cancel";
+		} else if (cmd == EVHTTP_REQ_PUT) {
+			if ((j = body_json(req)) == NULL ||
+			    win_from_body(req, j, w, 1) == -1) {
+				win_free(w);
+				*w = save;
+				json_decref(j);
+				return;
+			}
+			action = "maintenance-edit";
+		} else {
+			win_free(&save);
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "PUT to edit, DELETE to cancel");
+			return;
+		}
+		fm_strlcpy(w->changed_by, user, sizeof(w->changed_by));
+		w->changed_ms = now_ms();
+		win_free(&save);
+	}
+	json_decref(j);
+	if (save_windows(err, sizeof(err)) == -1) {
+		log_warnx("maintenance windows: %s", err);
+		http_reply_error(req, 503, "Service Unavailable", err);
+		load_windows();
+		merge_windows();
+		return;
+	}
+	merge_windows();
+	web_audit(C->data_dir, user, peer(req), action, win_json(w));
+	http_reply_json(req, cmd == EVHTTP_REQ_POST ? 201 : 200,
+	    cmd == EVHTTP_REQ_POST ? "Created" : "OK", win_json(w));
+}
+
+/* Is a device inside one of the merged windows now? */
+static int
+in_window(const struct device_state *d, int64_t t)
+{
+	struct av_window *w = NULL;
+	size_t	 n, cap = 0, k;
+	int	 i, in = 0;
+
+	for (i = 0; i < merged.nrules && !in; i++) {
+		if (!mw_covers(&merged.rules[i], d->id, d->group, d->class))
+			continue;
+		n = 0;
+		if (mw_expand(&merged.rules[i], t, t + 1, &w, &n, &cap) == -1)
+			break;
+		for (k = 0; k < n; k++)
+			if (w[k].start_ms <= t && t < w[k].end_ms)
+				in = 1;
+	}
+	free(w);
+	return in;
+}
+
+/* ---- the status wall --------------------------------------------------- */
+
+static json_t *
+month_avail(int64_t now)
+{
+	char	 month[16], err[256];
+	time_t	 t = (time_t)(now / 1000);
+	struct tm tm;
+	int64_t	 from, to;
+	struct aq *q = outage_aq();
+	const char *oldtz = getenv("TZ");
+	char	 save[128] = "";
+
+	if (avail_cache != NULL && now - avail_cache_ms < AVAIL_CACHE_MS)
+		return json_incref(avail_cache);
+	if (q == NULL)
+		return json_null();
+	/* The month is the configured zone's month. */
+	if (oldtz != NULL)
+		fm_strlcpy(save, oldtz, sizeof(save));
+	setenv("TZ", C->av.tz, 1);
+	tzset();
+	localtime_r(&t, &tm);
+	if (oldtz != NULL)
+		setenv("TZ", save, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	fmt(month, sizeof(month), "%04d-%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1);
+	if (avail_parse_month(month, C->av.tz, &from, &to) == -1)
+		return json_null();
+	json_decref(avail_cache);
+	avail_cache = avail_json(q, &merged, from, to, NULL, 0, err,
+	    sizeof(err));
+	if (avail_cache == NULL)
+		return json_null();
+	json_object_set_new(avail_cache, "month", json_string(month));
+	avail_cache_ms = now;
+	return json_incref(avail_cache);
+}
+
+/*
+ * GET /api/v1/wall: what the status wall shows, in one request so that
+ * a wall screen polling every second costs one small answer: devices
+ * (state, maintenance, the failing check's message), this month's
+ * availability per group (cached for AVAIL_CACHE_MS) and open outages.
+ */
+static void
+api_wall(struct evhttp_request *req)
+{
+	const struct device_state **v;
+	struct aq *q = outage_aq();
+	int64_t	 now = now_ms();
+	json_t	*devs, *inc;
+	size_t	 i, n;
+
+	if ((v = state_devices_sorted(&n)) == NULL) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	devs = json_array();
+	for (i = 0; i < n; i++) {
+		const struct device_state *d = v[i];
+		/* Strings from agents go through http.c's UTF-8 safe encoder. */
+		json_t	*full = http_device_json(d), *o, *c, *msg = NULL;
+		const char *chk = "";
+		size_t	 ci;
+
+		json_array_foreach(json_object_get(full, "checks"), ci, c) {
+			const char *st = json_string_value(json_object_get(c,
+			    "state"));
+
+			if (st == NULL || strcmp(st, "down") != 0 ||
+			    (msg != NULL && !json_is_true(json_object_get(c,
+			    "critical"))))
+				continue;
+			msg = json_object_get(c, "message");
+			chk = json_string_value(json_object_get(c, "id"));
+		}
+		o = json_pack("{s:O,s:O,s:O,s:O,s:s,s:O,s:b,s:s,s:O}",
+		    "id", json_object_get(full, "id"),
+		    "name", json_object_get(full, "name"),
+		    "class", json_object_get(full, "class"),
+		    "group", json_object_get(full, "group"),
+		    "state", state_name(d->state),
+		    "since_ms", json_object_get(full, "since_ms"),
+		    "maintenance", in_window(d, now),
+		    "check", chk != NULL ? chk : "",
+		    "message", msg != NULL && json_is_string(msg) ? msg :
+		    json_null());
+		json_decref(full);
+		json_array_append_new(devs, o);
+	}
+	free(v);
+	inc = json_array();
+	if (q != NULL)
+		for (i = q->nout; i-- > 0;)
+			if (q->out[i].end_ms == 0)
+				json_array_append_new(inc,
+				    outage_json(q, &q->out[i]));
+	http_reply_json(req, 200, "OK", json_pack("{s:I,s:s,s:o,s:o,s:o}",
+	    "generated_ms", (json_int_t)now, "timezone", C->av.tz,
+	    "devices", devs, "availability", month_avail(now),
+	    "incidents", inc));
+}
+
+/* ---- RRD series -------------------------------------------------------- */
+
+/*
+ * GET /api/v1/rrd?device=&check=&series=&period=hour|day|month|year:
+ * the averages of one series as [[ms, value|null], ...].  'series' is
+ * the file's name without .rrd (docs/rrd.md): up, duration_ms, or the
+ * value's sanitized name.  Read with rrd_fetch_r, which is thread-safe
+ * and reads a few kilobytes of one file.
+ */
+static void
+api_rrd(struct evhttp_request *req)
+{
+	static const struct {
+		const char *name;
+		long	 secs, step;
+	} periods[] = {
+		{ "hour", 3600, 10 }, { "day", 86400, 300 },
+		{ "month", 31 * 86400, 3600 }, { "year", 366 * 86400, 86400 },
+	};
+	struct evkeyvalq args;
+	const char *dev, *chk, *ser, *per;
+	char	 clean[FM_VNAME_MAX], path[PATH_MAX], **names = NULL;
+	time_t	 start, end;
+	unsigned long step, nds = 0, k, i;
+	rrd_value_t *data = NULL;
+	struct stat sb;
+	json_t	*pts;
+	size_t	 p;
+
+	if (query(req, &args) == -1)
+		return;
+	dev = evhttp_find_header(&args, "device");
+	chk = evhttp_find_header(&args, "check");
+	ser = evhttp_find_header(&args, "series");
+	per = evhttp_find_header(&args, "period");
+	if (per == NULL)
+		per = "hour";
+	for (p = 0; p < sizeof(periods) / sizeof(periods[0]); p++)
+		if (strcmp(periods[p].name, per) == 0)
+			break;
+	if (dev == NULL || chk == NULL || ser == NULL || !fm_valid_id(dev) ||
+	    !fm_valid_id(chk) || strlen(ser) >= sizeof(clean)) {
+		http_reply_error(req, 400, "Bad Request",
+		    "give device, check and series");
+		goto done;
+	}
+	fm_sanitize_name(clean, sizeof(clean), ser);
+	if (strcmp(clean, ser) != 0 || ser[0] == '\0') {
+		http_reply_error(req, 400, "Bad Request", "bad series name");
+		goto done;
+	}
+	if (p == sizeof(periods) / sizeof(periods[0])) {
+		http_reply_error(req, 400, "Bad Request",
+		    "period must be hour, day, month or year");
+		goto done;
+	}
+	fmt(path, sizeof(path), "%s/rrd/%s/%s/%s.rrd", C->data_dir, dev,
+	    chk, ser);
+	if (stat(path, &sb) == -1) {
+		http_reply_error(req, 404, "Not Found", "no such series");
+		goto done;
+	}
+	end = (time_t)(now_ms() / 1000);
+	start = end - periods[p].secs;
+	step = (unsigned long)periods[p].step;
+	rrd_clear_error();
+	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names,
+	    &data) == -1 || nds < 1) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    rrd_get_error());
+		goto done;
+	}
+	pts = json_array();
+	for (i = 0; start + (time_t)((i + 1) * step) <= end; i++) {
+		double	 d = data[i * nds];
+
+		json_array_append_new(pts, json_pack("[I,o]",
+		    (json_int_t)(start + (time_t)((i + 1) * step)) * 1000,
+		    isfinite(d) ? json_real(d) : json_null()));
+	}
+	for (k = 0; k < nds; k++)
+		free(names[k]);
+	free(names);
+	free(data);
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}",
+	    "device", dev, "check", chk, "series", ser, "period", per,
+	    "step_ms", (json_int_t)step * 1000, "points", pts));
+done:
+	evhttp_clear_headers(&args);
+}
+
+/* The series a device has on disk, per check, for the device page. */
+static void
+api_series(struct evhttp_request *req, const char *dev)
+{
+	const struct device_state *d;
+	char	 path[PATH_MAX];
+	json_t	*o = json_object();
+	int	 i;
+
+	if (!fm_valid_id(dev) || (d = state_find_device(dev)) == NULL) {
+		json_decref(o);
+		http_reply_error(req, 404, "Not Found", "no such device");
+		return;
+	}
+	for (i = 0; i < d->nchecks; i++) {
+		json_t	*a = json_array();
+		DIR	*dir;
+		struct dirent *de;
+
+		fmt(path, sizeof(path), "%s/rrd/%s/%s", C->data_dir,
+		    d->id, d->checks[i].id);
+		if ((dir = opendir(path)) != NULL) {
+			while ((de = readdir(dir)) != NULL) {
+				size_t	 l = strlen(de->d_name);
+
+				if (l > 4 && de->d_name[0] != '.' &&
+				    strcmp(de->d_name + l - 4, ".rrd") == 0)
+					json_array_append_new(a,
+					    json_stringn(de->d_name, l - 4));
+			}
+			closedir(dir);
+		}
+		json_object_set_new(o, d->checks[i].id, a);
+	}
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "device", d->id,
+	    "series", o));
+}
+
+/* ---- /metrics ---------------------------------------------------------- */
+
+static void
+label(struct evbuffer *b, const char *k, const char *v, int first)
+{
+	const char *p;
+
+	evbuffer_add_printf(b, "%s%s=\"", first ? "" : ",", k);
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+check_labels(struct evbuffer *b, const struct device_state *d,
+    const struct check_state *c)
+{
+	evbuffer_add(b, "{", 1);
+	label(b, "device", d->id, 1);
+	label(b, "check", c->id, 0);
+	label(b, "group", d->group, 0);
+	label(b, "class", d->class, 0);
+	evbuffer_add(b, "}", 1);
+}
+
+/*
+ * GET /metrics: Prometheus text format 0.0.4 with blackbox_exporter's
+ * names for each check's last probe, plus this month's availability of
+ * each group from the outage journal.
+ */
+static void
+api_metrics(struct evhttp_request *req)
+{
+	const struct device_state **v;
+	struct evbuffer *b;
+	json_t	*av, *groups, *g;
+	size_t	 i, n;
+	int	 k;
+
+	if ((v = state_devices_sorted(&n)) == NULL ||
+	    (b = evbuffer_new()) == NULL) {
+		free(v);
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	evbuffer_add_printf(b, "# HELP probe_success Whether the last probe "
+	    "succeeded (1) or failed (0).\n# TYPE probe_success gauge\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i]->nchecks; k++) {
+			const struct check_state *c = &v[i]->checks[k];
+
+			if (!c->have_result || c->state == OS_UNKNOWN)
+				continue;
+			evbuffer_add(b, "probe_success", 13);
+			check_labels(b, v[i], c);
+			evbuffer_add_printf(b, " %d\n", c->state == OS_UP);
+		}
+	evbuffer_add_printf(b, "# HELP probe_duration_seconds How long the "
+	    "last probe took.\n# TYPE probe_duration_seconds gauge\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i]->nchecks; k++) {
+			const struct check_state *c = &v[i]->checks[k];
+
+			if (!c->have_result)
+				continue;
+			evbuffer_add(b, "probe_duration_seconds", 22);
+			check_labels(b, v[i], c);
+			evbuffer_add_printf(b, " %.6f\n", c->dur_us / 1e6);
+		}
+	evbuffer_add_printf(b, "# HELP facmon_device_up Device state: 1 up, "
+	    "0.5 degraded, 0 down or unreachable; absent when unknown.\n"
+	    "# TYPE facmon_device_up gauge\n");
+	for (i = 0; i < n; i++) {
+		if (v[i]->state == OS_UNKNOWN)
+			continue;
+		evbuffer_add(b, "facmon_device_up{", 17);
+		label(b, "device", v[i]->id, 1);
+		label(b, "group", v[i]->group, 0);
+		label(b, "class", v[i]->class, 0);
+		evbuffer_add_printf(b, "} %s\n", v[i]->state == OS_UP ? "1" :
+		    v[i]->state == OS_DEGRADED ? "0.5" : "0");
+	}
+	free(v);
+	av = month_avail(now_ms());
+	groups = json_object_get(av, "groups");
+	evbuffer_add_printf(b, "# HELP facmon_availability_ratio This "
+	    "month's availability of a group (planned maintenance excluded)."
+	    "\n# TYPE facmon_availability_ratio gauge\n");
+	json_array_foreach(groups, i, g) {
+		json_t	*a = json_object_get(g, "availability");
+
+		if (!json_is_number(a))
+			continue;
+		evbuffer_add(b, "facmon_availability_ratio{", 26);
+		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
+		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a));
+	}
+	evbuffer_add_printf(b, "# HELP facmon_availability_target_ratio The "
+	    "group's availability target.\n"
+	    "# TYPE facmon_availability_target_ratio gauge\n");
+	json_array_foreach(groups, i, g) {
+		json_t	*a = json_object_get(g, "target");
+
+		if (!json_is_number(a))
+			continue;
+		evbuffer_add(b, "facmon_availability_target_ratio{", 33);
+		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
+		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a));
+	}
+	evbuffer_add_printf(b, "# HELP facmon_downtime_budget_left_seconds "
+	    "Downtime the target still allows this month (negative: "
+	    "overrun).\n# TYPE facmon_downtime_budget_left_seconds gauge\n");
+	json_array_foreach(groups, i, g) {
+		json_t	*a = json_object_get(g, "budget_left_ms");
+
+		if (!json_is_number(a))
+			continue;
+		evbuffer_add(b, "facmon_downtime_budget_left_seconds{", 36);
+		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
+		evbuffer_add_printf(b, "} %.3f\n", json_number_value(a) / 1000);
+	}
+	json_decref(av);
+	http_reply_text(req, "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static int
+is_change(enum evhttp_cmd_type cmd)
+{
+	return cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT ||
+	    cmd == EVHTTP_REQ_DELETE || cmd == EVHTTP_REQ_PATCH;
+}
+
+/*
+ * 1 when the request was answered here; 0 for http.c's own endpoints
+ * and static files, which a private wall first guards here.
+ */
+int
+webapi_handle(struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *user, *csrf = NULL, *hdr;
+	int	 api = strncmp(path, "/api/", 5) == 0 ||
+	    strcmp(path, "/metrics") == 0;
+	char	 tok[128];
+
+	if (C == NULL)
+		return 0;
+	user = session_user(req, &csrf);
+	if (strcmp(path, "/api/v1/login") == 0) {
+		if (cmd != EVHTTP_REQ_POST) {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "POST the user and password");
+		} else if (C->web == NULL || C->web->nusers == 0)
+			http_reply_error(req, 403, "Forbidden", "no users are "
+			    "configured ('web' group, docs/api.md)");
+		else
+			api_login(req);
+		return 1;
+	}
+	if (strcmp(path, "/api/v1/session") == 0 && cmd == EVHTTP_REQ_GET) {
+		api_session(req);
+		return 1;
+	}
+	if (is_change(cmd)) {
+		/* Paths that take no changes: http.c answers 405. */
+		if (strcmp(path, "/api/v1/logout") != 0 &&
+		    strncmp(path, "/api/v1/outages/", 16) != 0 &&
+		    strcmp(path, "/api/v1/maintenance") != 0 &&
+		    strncmp(path, "/api/v1/maintenance/", 20) != 0)
+			return 0;
+		if (user == NULL) {
+			http_reply_error(req, 401, "Unauthorized",
+			    "log in first (POST /api/v1/login)");
+			return 1;
+		}
+		hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "X-CSRF-Token");
+		if (!web_csrf_ok(cookie_token(req, tok, sizeof(tok)), hdr)) {
+			log_warnx("web: %s from %s: %s %s without a valid CSRF "
+			    "token", user, peer(req), cmd == EVHTTP_REQ_POST ?
+			    "POST" : "change", path);
+			http_reply_error(req, 403, "Forbidden",
+			    "missing or wrong X-CSRF-Token");
+			return 1;
+		}
+		if (strcmp(path, "/api/v1/logout") == 0)
+			api_logout(req, user);
+		else if (strncmp(path, "/api/v1/outages/", 16) == 0 &&
+		    cmd == EVHTTP_REQ_POST)
+			api_annotate(req, path + 16, user);
+		else if (strcmp(path, "/api/v1/maintenance") == 0)
+			api_maint_change(req, NULL, user);
+		else if (strncmp(path, "/api/v1/maintenance/", 20) == 0)
+			api_maint_change(req, path + 20, user);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "POST only");
+		}
+		return 1;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
+		return 0;
+	if (api && user == NULL && C->web != NULL && !C->web->public_wall) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "this status page is private: log in first");
+		return 1;
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0)
+		return 0;	/* http.c answers 413 */
+	if (strcmp(path, "/api/v1/wall") == 0)
+		api_wall(req);
+	else if (strcmp(path, "/api/v1/outages") == 0)
+		api_outages(req);
+	else if (strcmp(path, "/api/v1/maintenance") == 0)
+		api_maint_list(req);
+	else if (strcmp(path, "/api/v1/rrd") == 0)
+		api_rrd(req);
+	else if (strncmp(path, "/api/v1/series/", 15) == 0)
+		api_series(req, path + 15);
+	else if (strcmp(path, "/metrics") == 0)
+		api_metrics(req);
+	else
+		return 0;
+	return 1;
+}
+
+void
+webapi_reconf(const struct collector_conf *cf)
+{
+	int	 first = C == NULL;
+
+	C = cf;
+	webauth_reconf(cf->web);
+	if (first)
+		load_windows();
+	merge_windows();
+}

@@ -1,0 +1,525 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * Who may change things through the web: local users with yescrypt
+ * hashes (libxcrypt), sessions kept in memory only (a restart logs
+ * everybody out, which is the safe direction), a CSRF token per session,
+ * failed logins counted per address, and an append-only audit log of
+ * every change in the data directory.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "collector.h"
+#include "web.h"
+
+#define SESSIONS_MAX	256
+#define FAILS_MAX	256
+#define TOKEN_HEX	64	/* 32 random bytes */
+
+struct session {
+	char		 token[TOKEN_HEX + 1];	/* "" when free */
+	char		 csrf[TOKEN_HEX + 1];
+	char		 user[64];
+	int64_t		 last_ms;
+};
+
+struct failure {
+	char		 ip[64];
+	int		 n;
+	int64_t		 first_ms;
+};
+
+static const struct web_conf *W;
+static struct session sessions[SESSIONS_MAX];
+static struct failure fails[FAILS_MAX];
+static char	 dummy_hash[256];
+
+static const char *const web_keys[] = { "public_wall", "users",
+	"users_file", "secure_cookies", "session_timeout", "max_failures",
+	"failure_window", NULL };
+static const char *const user_keys[] = { "name", "password_hash", NULL };
+
+static int
+user_name_ok(const char *s)
+{
+	return fm_valid_id(s);
+}
+
+static int
+hash_ok(const char *h)
+{
+	/* Only modern schemes: yescrypt, or the SHA-512 crypt fallback. */
+	return strncmp(h, "$y$", 3) == 0 || strncmp(h, "$6$", 3) == 0 ||
+	    strncmp(h, "$gy$", 4) == 0;
+}
+
+static void
+add_user(struct cfgerr *e, const struct config_setting_t *where,
+    const char *file, int line, struct web_conf *w, const char *name,
+    const char *hash)
+{
+	int	 i;
+
+#define UERR(...) do {							\
+	if (where != NULL)						\
+		cfgerr_add(e, where, __VA_ARGS__);			\
+	else {								\
+		char m_[512];						\
+		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
+		cfgerr_add(e, NULL, "%s:%d: %s", file, line, m_);	\
+	}								\
+} while (0)
+	if (!user_name_ok(name)) {
+		UERR("web: bad user name '%s' (letters, digits, '_', '-', "
+		    "'.')", name);
+		return;
+	}
+	if (!hash_ok(hash) || strlen(hash) >= sizeof(w->users[0].hash)) {
+		UERR("web: user '%s': password_hash must be a yescrypt "
+		    "hash (\"$y$...\", made by 'facmon-collector hashpw')",
+		    name);
+		return;
+	}
+	for (i = 0; i < w->nusers; i++)
+		if (strcmp(w->users[i].name, name) == 0) {
+			UERR("web: user '%s' is listed twice", name);
+			return;
+		}
+	if (w->nusers >= WEB_USERS_MAX) {
+		UERR("web: at most %d users", WEB_USERS_MAX);
+		return;
+	}
+	fm_strlcpy(w->users[w->nusers].name, name, sizeof(w->users[0].name));
+	fm_strlcpy(w->users[w->nusers].hash, hash, sizeof(w->users[0].hash));
+	w->nusers++;
+#undef UERR
+}
+
+/* "name:hash" lines; '#' starts a comment line. */
+static void
+load_users_file(struct cfgerr *e, const struct config_setting_t *s,
+    struct web_conf *w)
+{
+	FILE	*f;
+	char	 line[1024], *colon, *nl;
+	int	 lineno = 0;
+
+	if ((f = fopen(w->users_file, "r")) == NULL) {
+		cfgerr_add(e, s, "web: users_file '%s': %s", w->users_file,
+		    strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if ((colon = strchr(line, ':')) == NULL) {
+			cfgerr_add(e, NULL, "%s:%d: expected name:hash",
+			    w->users_file, lineno);
+			continue;
+		}
+		*colon = '\0';
+		add_user(e, NULL, w->users_file, lineno, w, line, colon + 1);
+	}
+	fclose(f);
+}
+
+struct web_conf *
+webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
+{
+	struct web_conf *w;
+	const config_setting_t *u, *el;
+	long long v;
+	int	 i, n;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		cfgerr_add(e, s, "out of memory");
+		return NULL;
+	}
+	w->public_wall = 1;
+	w->session_ms = 8 * 3600 * 1000;
+	w->max_failures = 5;
+	w->failure_window_ms = 5 * 60 * 1000;
+	if (!config_setting_is_group(s)) {
+		cfgerr_add(e, s, "'web' must be a group { ... }");
+		return w;
+	}
+	cfg_check_keys(e, s, web_keys);
+	cfg_get_bool(e, s, "public_wall", &w->public_wall, 0);
+	cfg_get_bool(e, s, "secure_cookies", &w->secure_cookies, 0);
+	cfg_get_secs(e, s, "session_timeout", &w->session_ms, 60000,
+	    7 * 86400 * 1000, 0);
+	if (cfg_get_int(e, s, "max_failures", &v, 1, 1000, 0) == 1)
+		w->max_failures = (int)v;
+	cfg_get_secs(e, s, "failure_window", &w->failure_window_ms, 1000,
+	    86400 * 1000, 0);
+	if ((u = config_setting_get_member(s, "users")) != NULL) {
+		if (!config_setting_is_list(u)) {
+			cfgerr_add(e, u, "web: 'users' must be a list ( { name "
+			    "= ...; password_hash = ...; }, ... )");
+		} else {
+			n = config_setting_length(u);
+			for (i = 0; i < n; i++) {
+				char	 name[64] = "", hash[256] = "";
+
+				el = config_setting_get_elem(u, (unsigned)i);
+				if (!config_setting_is_group(el)) {
+					cfgerr_add(e, el, "web: users: entries "
+					    "must be groups");
+					continue;
+				}
+				cfg_check_keys(e, el, user_keys);
+				if (cfg_get_str(e, el, "name", name,
+				    sizeof(name), 1) != 1 ||
+				    cfg_get_str(e, el, "password_hash", hash,
+				    sizeof(hash), 1) != 1)
+					continue;
+				add_user(e, el, NULL, 0, w, name, hash);
+			}
+		}
+	}
+	if (cfg_get_str(e, s, "users_file", w->users_file,
+	    sizeof(w->users_file), 0) == 1)
+		load_users_file(e, config_setting_get_member(s, "users_file"),
+		    w);
+	return w;
+}
+
+void
+webconf_free(struct web_conf *w)
+{
+	free(w);
+}
+
+void
+webauth_reconf(const struct web_conf *w)
+{
+	W = w;
+}
+
+int
+web_hash(const char *pw, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char	 salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	const char *h;
+
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL) {
+		snprintf(err, errlen, "crypt_gensalt: %s", strerror(errno));
+		return -1;
+	}
+	if ((cd = calloc(1, sizeof(*cd))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h = crypt_r(pw, salt, cd);
+	if (h == NULL || h[0] == '*' || strlen(h) >= outlen) {
+		snprintf(err, errlen, "crypt failed");
+		free(cd);
+		return -1;
+	}
+	fm_strlcpy(out, h, outlen);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return 0;
+}
+
+static int
+verify(const char *pw, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *h;
+	int	 ok;
+
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return 0;
+	h = crypt_r(pw, hash, cd);
+	ok = h != NULL && h[0] != '*' && strlen(h) == strlen(hash) &&
+	    CRYPTO_memcmp(h, hash, strlen(hash)) == 0;
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+/*
+ * facmon-collector hashpw: reads a password from the first line of
+ * standard input and prints its yescrypt hash, for password_hash or a
+ * users file.  Nothing is echoed and no configuration is read.
+ */
+int
+web_hashpw_main(int argc, char *argv[])
+{
+	char	 pw[1024], out[256], err[256], *nl;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: facmon-collector hashpw "
+		    "< password\n");
+		return 2;
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL) {
+		fprintf(stderr, "hashpw: no password on standard input\n");
+		return 1;
+	}
+	if ((nl = strchr(pw, '\n')) != NULL)
+		*nl = '\0';
+	if (strlen(pw) < 8) {
+		fprintf(stderr, "hashpw: a password needs 8 characters or "
+		    "more\n");
+		return 1;
+	}
+	if (web_hash(pw, out, sizeof(out), err, sizeof(err)) == -1) {
+		fprintf(stderr, "hashpw: %s\n", err);
+		return 1;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	printf("%s\n", out);
+	return 0;
+}
+
+static int
+random_hex(char *out, size_t n)
+{
+	unsigned char b[TOKEN_HEX / 2];
+	size_t	 i;
+
+	if (n < TOKEN_HEX + 1 || RAND_bytes(b, sizeof(b)) != 1)
+		return -1;
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+static struct failure *
+failure_of(const char *ip, int create, int64_t now)
+{
+	struct failure *slot = NULL;
+	int	 i;
+
+	for (i = 0; i < FAILS_MAX; i++) {
+		if (fails[i].ip[0] != '\0' &&
+		    now - fails[i].first_ms > W->failure_window_ms)
+			fails[i].ip[0] = '\0';
+		if (fails[i].ip[0] != '\0' && strcmp(fails[i].ip, ip) == 0)
+			return &fails[i];
+	}
+	if (!create)
+		return NULL;
+	for (i = 0; i < FAILS_MAX && slot == NULL; i++)
+		if (fails[i].ip[0] == '\0')
+			slot = &fails[i];
+	if (slot == NULL) {
+		/* Full: the oldest entry goes. */
+		slot = &fails[0];
+		for (i = 1; i < FAILS_MAX; i++)
+			if (fails[i].first_ms < slot->first_ms)
+				slot = &fails[i];
+	}
+	memset(slot, 0, sizeof(*slot));
+	fm_strlcpy(slot->ip, ip, sizeof(slot->ip));
+	slot->first_ms = now;
+	return slot;
+}
+
+/*
+ * 0 and a new session, -1 for a wrong name or password, -2 when the
+ * address has failed too often (retry_ms says for how long).  The hash
+ * is computed for unknown names too, so that the answer's time does
+ * not tell which names exist.
+ */
+int
+web_login(const char *user, const char *pw, const char *ip, char *token,
+    size_t tlen, char *csrf, size_t clen, int64_t *retry_ms)
+{
+	int64_t	 now = now_ms();
+	struct failure *f;
+	struct session *s = NULL;
+	const char *hash = NULL;
+	char	 err[128];
+	int	 i, ok;
+
+	*retry_ms = 0;
+	if (W == NULL)
+		return -1;
+	if ((f = failure_of(ip, 0, now)) != NULL &&
+	    f->n >= W->max_failures) {
+		*retry_ms = W->failure_window_ms - (now - f->first_ms);
+		log_warnx("web: login of '%s' from %s refused: %d failures",
+		    user, ip, f->n);
+		return -2;
+	}
+	for (i = 0; i < W->nusers; i++)
+		if (strcmp(W->users[i].name, user) == 0)
+			hash = W->users[i].hash;
+	if (dummy_hash[0] == '\0' && web_hash("not a password", dummy_hash,
+	    sizeof(dummy_hash), err, sizeof(err)) == -1)
+		fm_strlcpy(dummy_hash, "$y$j9T$x$x", sizeof(dummy_hash));
+	ok = verify(pw, hash != NULL ? hash : dummy_hash) && hash != NULL;
+	if (!ok) {
+		f = failure_of(ip, 1, now);
+		f->n++;
+		log_warnx("web: failed login for '%s' from %s (%d in the "
+		    "window)", user, ip, f->n);
+		return -1;
+	}
+	for (i = 0; i < SESSIONS_MAX; i++) {
+		if (sessions[i].token[0] != '\0' &&
+		    now - sessions[i].last_ms > W->session_ms)
+			sessions[i].token[0] = '\0';
+		if (sessions[i].token[0] == '\0' && s == NULL)
+			s = &sessions[i];
+	}
+	if (s == NULL) {
+		/* Full: the session idle the longest goes. */
+		s = &sessions[0];
+		for (i = 1; i < SESSIONS_MAX; i++)
+			if (sessions[i].last_ms < s->last_ms)
+				s = &sessions[i];
+	}
+	memset(s, 0, sizeof(*s));
+	if (random_hex(s->token, sizeof(s->token)) == -1 ||
+	    random_hex(s->csrf, sizeof(s->csrf)) == -1) {
+		s->token[0] = '\0';
+		return -1;
+	}
+	fm_strlcpy(s->user, user, sizeof(s->user));
+	s->last_ms = now;
+	fm_strlcpy(token, s->token, tlen);
+	fm_strlcpy(csrf, s->csrf, clen);
+	if ((f = failure_of(ip, 0, now)) != NULL)
+		f->ip[0] = '\0';
+	log_info("web: %s logged in from %s", user, ip);
+	return 0;
+}
+
+static struct session *
+find(const char *token)
+{
+	int64_t	 now = now_ms();
+	int	 i;
+
+	if (W == NULL || token == NULL || strlen(token) != TOKEN_HEX)
+		return NULL;
+	for (i = 0; i < SESSIONS_MAX; i++) {
+		struct session *s = &sessions[i];
+
+		if (s->token[0] == '\0' ||
+		    CRYPTO_memcmp(s->token, token, TOKEN_HEX) != 0)
+			continue;
+		if (now - s->last_ms > W->session_ms) {
+			s->token[0] = '\0';
+			return NULL;
+		}
+		s->last_ms = now;
+		return s;
+	}
+	return NULL;
+}
+
+void
+web_logout(const char *token)
+{
+	struct session *s = find(token);
+
+	if (s != NULL)
+		memset(s, 0, sizeof(*s));
+}
+
+const char *
+web_session_user(const char *token, const char **csrf)
+{
+	struct session *s = find(token);
+
+	if (s == NULL)
+		return NULL;
+	if (csrf != NULL)
+		*csrf = s->csrf;
+	return s->user;
+}
+
+int
+web_csrf_ok(const char *token, const char *csrf)
+{
+	struct session *s = find(token);
+
+	return s != NULL && csrf != NULL && strlen(csrf) == TOKEN_HEX &&
+	    CRYPTO_memcmp(s->csrf, csrf, TOKEN_HEX) == 0;
+}
+
+size_t
+web_sessions(void)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < SESSIONS_MAX; i++)
+		n += sessions[i].token[0] != '\0';
+	return n;
+}
+
+/*
+ * One JSON line per change in <data_dir>/audit.log, written with one
+ * write() on an O_APPEND descriptor so that lines never interleave and
+ * nothing before is ever rewritten.  Takes the reference to detail.
+ */
+void
+web_audit(const char *data_dir, const char *user, const char *ip,
+    const char *action, json_t *detail)
+{
+	char	 path[PATH_MAX], *s;
+	json_t	*o;
+	int	 fd;
+	size_t	 len;
+
+	o = json_pack("{s:I,s:s,s:s,s:s}", "ts_ms", (json_int_t)now_ms(),
+	    "user", user, "ip", ip, "action", action);
+	if (o == NULL) {
+		json_decref(detail);
+		return;
+	}
+	if (detail != NULL)
+		json_object_set_new(o, "detail", detail);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/audit.log", data_dir);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1) {
+		log_warn("audit log %s", path);
+		free(s);
+		return;
+	}
+	len = strlen(s);
+	s[len] = '\n';
+	if (write(fd, s, len + 1) != (ssize_t)(len + 1))
+		log_warn("audit log %s: write", path);
+	close(fd);
+	free(s);
+}
