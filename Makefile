@@ -50,7 +50,8 @@ COLLECTOR_LIB_SRCS += collector/keys.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
-COLLECTOR_LIB_SRCS += $(ALERT_SRCS)
+ALERT_SRCS += collector/alert_rules.c
+COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \

@@ -61,16 +61,16 @@ static uint64_t	 n_submitted, n_refused, n_sent, n_failed, n_attempts;
 static char	 data_dir_copy[FM_TEXT_MAX * 4];
 
 static const char *const kind_names[] = { NULL, "down", "recovery",
-	"threshold", "health", "test" };
+	"threshold", "health", "test", "event" };
 static const char *const kind_zh[] = { NULL, "故障", "恢复", "超限",
-	"系统告警", "测试" };
+	"系统告警", "测试", "事件" };
 static const char *const kind_en[] = { NULL, "DOWN", "RECOVERED",
-	"THRESHOLD", "FACMON HEALTH", "TEST" };
+	"THRESHOLD", "FACMON HEALTH", "TEST", "EVENT" };
 
 const char *
 alert_kind_name(int k)
 {
-	if (k < AK_DOWN || k > AK_TEST)
+	if (k < AK_DOWN || k > AK_MAX)
 		return "?";
 	return kind_names[k];
 }
@@ -80,7 +80,7 @@ alert_kind_parse(const char *s)
 {
 	int	 k;
 
-	for (k = AK_DOWN; k <= AK_TEST; k++)
+	for (k = AK_DOWN; k <= AK_MAX; k++)
 		if (strcmp(kind_names[k], s) == 0)
 			return k;
 	return -1;
@@ -265,7 +265,7 @@ alert_sms_text(char *dst, size_t len, const struct alert_msg *m, int english)
 {
 	char	 head[64], tail[128], mid[FM_TEXT_MAX * 3], since[32], dur[32];
 	size_t	 limit = english ? 160 : 70, room, fixed;
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
 
 	fmt_since(since, sizeof(since), m->since_ms);
 	alert_duration(dur, sizeof(dur), m->duration_ms, english);
@@ -405,7 +405,7 @@ int
 alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
     int english)
 {
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
 
 	if (strcmp(name, "kind") == 0)
 		fm_strlcpy(dst, english ? kind_en[k] : kind_zh[k], len);
@@ -483,6 +483,11 @@ static int
 conf_copy(struct alert_conf *dst, const struct alert_conf *src)
 {
 	*dst = *src;
+	/* The worker sends; the rules are the event loop's (alerting.c). */
+	dst->rosters = NULL;
+	dst->rules = NULL;
+	dst->thresholds = NULL;
+	dst->nrosters = dst->nrules = dst->nthresholds = 0;
 	dst->channels = calloc((size_t)src->nchannels + 1,
 	    sizeof(*dst->channels));
 	dst->recipients = calloc((size_t)src->nrecipients + 1,
@@ -892,7 +897,7 @@ alert_submit(const struct alert_msg *m)
 	int	 i;
 
 	if (!running || !alert_valid_key(m->key) || m->kind < AK_DOWN ||
-	    m->kind > AK_TEST || m->nrecipients < 0 ||
+	    m->kind > AK_MAX || m->nrecipients < 0 ||
 	    m->nrecipients > ALERT_RCPT_MAX) {
 		pthread_mutex_lock(&mtx);
 		n_refused++;

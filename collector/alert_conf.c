@@ -28,7 +28,8 @@
 #include "alert.h"
 
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
-	"keep_done", "channels", "recipients", "deliver", NULL };
+	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
+	"rules", "thresholds", NULL };
 static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
@@ -553,6 +554,7 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	get_channels(e, a, c);
 	get_recipients(e, a, c);
 	get_deliver(e, a, c);
+	alert_rules_parse(e, a, c);
 	if (e->n > nerr)
 		goto fail;
 	return c;
@@ -593,5 +595,6 @@ alert_conf_free(struct alert_conf *c)
 	free(c->channels);
 	free(c->recipients);
 	free(c->chains);
+	alert_rules_free(c);
 	free(c);
 }

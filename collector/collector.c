@@ -108,6 +108,8 @@ reload(void)
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	outage_maintenance(&nc->av);
 	traps_reconf(nc);
+	if (conf->alerts != NULL)
+		alerting_conf(nc->alerts);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -141,6 +143,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)arg;
 	state_expire(now, conf->unknown_after);
 	ingest_tick(now);
+	alerting_tick(now_ms());
 }
 
 int
@@ -237,6 +240,7 @@ main(int argc, char *argv[])
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
 		outage_alerts(1, conf->alerts->base_url);
+		alerting_conf(conf->alerts);
 	}
 	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
@@ -269,6 +273,7 @@ main(int argc, char *argv[])
 	http_stop();
 	log_info("writing the RRD queue");
 	rrdw_stop();
+	alerting_conf(NULL);
 	outage_close();
 	if (conf->alerts != NULL)
 		alert_shutdown();

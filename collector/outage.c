@@ -203,8 +203,8 @@ outage_close(void)
 }
 
 /* Is the device inside one of its maintenance windows at this time? */
-static int
-in_maintenance(const struct device_state *d, int64_t t)
+int
+outage_in_maintenance(const struct device_state *d, int64_t t)
 {
 	struct av_window *w = NULL;
 	size_t	 n, cap = 0, k;
@@ -248,7 +248,7 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 
 	if (!O.alerts)
 		return;
-	if (in_maintenance(d, now)) {
+	if (outage_in_maintenance(d, now)) {
 		O.st_silenced++;
 		log_info("outage of %s: in a maintenance window, no alert",
 		    device);
@@ -267,9 +267,8 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 	if (O.base_url[0] != '\0')
 		snprintf(m.link, sizeof(m.link), "%s/#device/%s", O.base_url,
 		    device);
-	/* alert_submit() only queues; it never waits. */
-	if (alert_submit(&m) == -1)
-		log_warnx("outage of %s: the alert was not queued", device);
+	/* Routing, storm folding, escalation; alert_submit() only queues. */
+	alerting_outage(&m, d, now);
 }
 
 void
@@ -293,6 +292,34 @@ record(struct oj_rec *r)
 	aq_add(&O.q, r);
 	O.st_records++;
 	want_sync();
+}
+
+/*
+ * An annotation of an outage -- OJ_ACK, OJ_CLASSIFY or OJ_NOTE -- into
+ * the journal and the live index: at_ms is the outage's start.  An ack
+ * stops the outage's escalation and re-notification (alerting.c reads
+ * it from the index).  -1 when the journal is not open or the type is
+ * not an annotation.
+ */
+int
+outage_annotate(int type, const char *device, const char *check,
+    int64_t at_ms, const char *who, const char *text, int cls)
+{
+	struct oj_rec r;
+
+	if (!O.running || (type != OJ_ACK && type != OJ_CLASSIFY &&
+	    type != OJ_NOTE) || cls < 0 || cls >= OJC_MAX)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.type = (uint8_t)type;
+	fm_strlcpy(r.device, device, sizeof(r.device));
+	fm_strlcpy(r.check, check ? check : "", sizeof(r.check));
+	r.at_ms = at_ms;
+	r.cls = (uint8_t)cls;
+	fm_strlcpy(r.who, who ? who : "", sizeof(r.who));
+	fm_strlcpy(r.text, text ? text : "", sizeof(r.text));
+	record(&r);
+	return 0;
 }
 
 static uint8_t

@@ -571,6 +571,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		rederive(d, r->ts_ms, cause);
 	}
 	outage_result(d, c, r);
+	alerting_result(d, c, r);
 	return SA_APPLIED;
 }
 
