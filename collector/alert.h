@@ -90,10 +90,13 @@ struct alert_msg {
 	int		 nrecipients;
 };
 
+#define ALERT_RATE_MAX		120	/* per_hour ceiling */
+
 struct alert_channel {
 	char		 name[FM_ID_MAX];
 	int		 type;			/* enum channel_type */
 	int		 timeout_ms;
+	int		 per_hour;		/* sends per recipient; 0: any */
 	int		 english;		/* SMS text language */
 	/* smtp */
 	char		 host[FM_TEXT_MAX];
@@ -210,6 +213,8 @@ struct alert_conf {
 	int		 give_up_ms;		/* temporary failures: then next */
 	int		 queue_max;		/* alerts waiting for the worker */
 	int		 keep_done;		/* sent/failed kept for the API */
+	int		 digest_ms;		/* one message per recipient and
+						   window; 0: each alert alone */
 	char		 base_url[ALERT_URL_MAX];	/* links in messages */
 };
 
