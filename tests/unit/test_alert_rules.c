@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../collector/collector.h"
@@ -292,6 +293,121 @@ test_annotate_ack(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Is there a delivery with this id?  Waits up to 10 s for the worker. */
+static int
+has_delivery(const char *id)
+{
+	int	 i, found = 0;
+
+	for (i = 0; i < 100 && !found; i++) {
+		json_t	*o = alert_outbox_json(), *v;
+		size_t	 k;
+
+		json_array_foreach(json_object_get(o, "deliveries"), k, v)
+			if (strcmp(json_string_value(json_object_get(v, "id")),
+			    id) == 0)
+				found = 1;
+		json_decref(o);
+		if (!found)
+			usleep(100000);
+	}
+	return found;
+}
+
+static json_int_t
+submitted(void)
+{
+	json_t	*o = alert_outbox_json();
+	json_int_t n;
+
+	assert_non_null(o);
+	n = json_integer_value(json_object_get(o, "submitted"));
+	json_decref(o);
+	return n;
+}
+
+/*
+ * The real path: a confirmed outage through alerting_outage(), the
+ * 1-s tick with made-up clocks, the alert layer's queue; escalation
+ * after 15 minutes, re-notification every 30, both over once the ack is
+ * in the outage journal.
+ */
+static void
+test_escalation_stops_on_ack(void **state)
+{
+	char	 dir[] = "/tmp/facmon-esc-XXXXXX", spool[64], err[256];
+	char	 cmd[128], text[2048];
+	struct cfgerr e;
+	struct alert_conf *c;
+	struct device_state d;
+	struct alert_msg m;
+	const int64_t T = 8000, MIN = 60000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	assert_int_equal(mkdir(spool, 0700), 0);
+	snprintf(text, sizeof(text), "alerts: {\n"
+	    "channels = ( { name = \"gsm\"; type = \"gammu\"; "
+	    "  spool_dir = \"%s\"; } );\n"
+	    "recipients = ( { name = \"duty\"; phone = \"+8613800000001\"; },\n"
+	    "  { name = \"head\"; phone = \"+8613800000002\"; } );\n"
+	    "deliver = ( [ \"gsm\" ] );\n"
+	    "rules = ( { groups = [ \"network\" ]; recipients = [ \"duty\" ];\n"
+	    "  escalate = { after = \"15m\"; to = [ \"head\" ]; };\n"
+	    "  renotify = \"30m\"; } ); };\n", spool);
+	c = load_text(text, &e);
+	cfgerr_print(&e);
+	assert_non_null(c);
+	state_init();
+	assert_int_equal(outage_open(dir, 3, err, sizeof(err)), 0);
+	assert_int_equal(alert_init(c, dir, NULL, err, sizeof(err)), 0);
+	alerting_conf(c);
+
+	memset(&d, 0, sizeof(d));
+	fm_strlcpy(d.id, "core-sw", sizeof(d.id));
+	fm_strlcpy(d.name, "核心交换机", sizeof(d.name));
+	fm_strlcpy(d.group, "network", sizeof(d.group));
+	outage_device_info(&d);
+	outage_device_change(&d, OS_UP, 1000, "up");
+	outage_device_change(&d, OS_DOWN, 5000, "ping: timeout");
+	memset(&m, 0, sizeof(m));
+	fm_strlcpy(m.key, "core-sw-5000-down", sizeof(m.key));
+	m.kind = AK_DOWN;
+	m.severity = AS_CRITICAL;
+	fm_strlcpy(m.device_id, "core-sw", sizeof(m.device_id));
+	fm_strlcpy(m.device_name, d.name, sizeof(m.device_name));
+	m.since_ms = 5000;
+	alerting_outage(&m, &d, T);
+	assert_int_equal(submitted(), 1);
+
+	alerting_tick(T + 14 * MIN);
+	assert_int_equal(submitted(), 1);
+	alerting_tick(T + 15 * MIN);		/* to the section head */
+	assert_int_equal(submitted(), 2);
+	assert_true(has_delivery("core-sw-5000-down-esc.head.0"));
+	assert_true(has_delivery("core-sw-5000-down.duty.0"));
+	alerting_tick(T + 16 * MIN);
+	assert_int_equal(submitted(), 2);
+	alerting_tick(T + 30 * MIN);		/* again to the duty */
+	assert_int_equal(submitted(), 3);
+	assert_true(has_delivery("core-sw-5000-down-re1.duty.0"));
+	assert_int_equal(outage_annotate(OJ_ACK, "core-sw", "", 5000,
+	    "duty", "", 0), 0);
+	alerting_tick(T + 60 * MIN);
+	alerting_tick(T + 90 * MIN);
+	assert_int_equal(submitted(), 3);
+
+	alerting_conf(NULL);
+	alert_shutdown();
+	outage_close();
+	state_free();
+	alert_conf_free(c);
+	cfgerr_free(&e);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -301,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_threshold_hits_hysteresis),
 		cmocka_unit_test(test_escalation_clock),
 		cmocka_unit_test(test_annotate_ack),
+		cmocka_unit_test(test_escalation_stops_on_ack),
 	};
 
 	log_init("test_alert_rules", 1, 0);
