@@ -7,6 +7,7 @@
 
 import email
 import email.policy
+import subprocess
 import os
 import sys
 import time
@@ -164,3 +165,56 @@ alerts: {
         time.sleep(2)
         self.assertEqual(len(self.box.msgs), 2)
         self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))
+
+    def test_trap_event_and_agent_health(self):
+        """A trap mapped to an event alerts (its text reaches no header
+        and no HTML unescaped); an agent that falls silent is a facmon
+        health alert."""
+        trap_port = free_port()
+        self.start_collector(extra='agent_unreachable_after = "3s"; ' +
+                             self.alerts_conf("") + """
+};
+traps: { rules = ( { oid = "1.3.6.1.4.1.32473.1.0.7";
+                     name = "电梯困人"; action = "event"; } );""")
+        agent = self.start_agent("""
+{ id = "lift-3"; name = "3号电梯"; class = "elevator"; group = "lifts";
+  address = "127.0.0.1";
+  checks = ( { id = "gw"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }
+""" % self.agent_port, extra="""traps: { listen = [ "udp:127.0.0.1:%d" ];
+  communities = [ "public" ]; };""" % trap_port)
+        self.wait_check("lift-3", "gw", "up")
+        r = subprocess.run(
+            ["snmptrap", "-v2c", "-c", "public", "127.0.0.1:%d" % trap_port,
+             "", "1.3.6.1.4.1.32473.1.0.7", "1.3.6.1.4.1.32473.1.1.9.0",
+             "s", "困人\r\nBcc: victim@example.org\r\n<b>${key}</b>"],
+            capture_output=True, text=True, timeout=20,
+            env=dict(os.environ, MIBS=""))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # No rules: every recipient, one message each.
+        wait_for(lambda: len(self.box.msgs) >= 3, timeout=30,
+                 what="the trap's alerts")
+        self.assertEqual(sorted(r for m in self.box.msgs[:3] for r in m[0]),
+                         ["duty@example.org", "net@example.org",
+                          "night@example.org"])
+        rcpt, msg = self.parsed(0)
+        self.assertIn("事件", str(msg["Subject"]))
+        self.assertIn("3号电梯", str(msg["Subject"]))
+        self.assertIsNone(msg["Bcc"])
+        self.assertIn("电梯困人", self.body(msg))
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        self.assertNotIn("<b>", html)
+        self.assertIn("&lt;b&gt;", html)
+        n = len(self.box.msgs)
+        # The agent goes silent: facmon's own health is paged.
+        agent.kill()
+
+        def health():
+            for _, raw in self.box.msgs[n:]:
+                m = email.message_from_bytes(raw,
+                                             policy=email.policy.default)
+                if "系统告警" in str(m["Subject"]):
+                    return m
+            return None
+        m = wait_for(health, timeout=40, what="the health alert")
+        self.assertIn("agent-unreachable", self.body(m))
