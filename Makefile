@@ -61,13 +61,14 @@ COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
-COLLECTOR_LIB_SRCS += $(ALERT_SRCS)
+ALERT_SRCS += collector/alert_rules.c
+COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf
 UNIT_AGENT = test_agent_conf test_pcapif
-UNIT_COLLECTOR = test_collector_conf test_alert
+UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -165,6 +166,15 @@ bench: deps
 	@sh tools/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all $(B)/bench-avail
 	@/usr/bin/python3 bench/run.py
+	@$(MAKE) --no-print-directory bench-alert
+
+# Fault injection to e-mail (bench/alert.py): its own target, so that
+# it can be run alone; a section of bench/RESULTS.md.
+.PHONY: bench-alert
+bench-alert: deps
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 bench/alert.py --runs 20 \
+	    --batch-interval 1s,200ms --write
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)

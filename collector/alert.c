@@ -59,18 +59,36 @@ static struct delivery *done;		/* sent and failed, newest first */
 static int	 ndone;
 static uint64_t	 n_submitted, n_refused, n_sent, n_failed, n_attempts;
 static char	 data_dir_copy[FM_TEXT_MAX * 4];
+static uint64_t	 n_digested, n_rate_held;
+
+/*
+ * Storm control, the worker's alone (no lock): when each recipient was
+ * last sent to on each chain (the digest window), and the sends to each
+ * recipient through each channel in the last hour (the rate limit).
+ */
+#define DIGEST_MAX	32	/* alerts folded into one message */
+#define PEERS_MAX	512
+struct peer {
+	int		 k;		/* chain (sent) or channel (rate) */
+	char		 rcpt[FM_ID_MAX];
+	int64_t		 last_ms;
+	int64_t		 ts[ALERT_RATE_MAX];	/* oldest first */
+	int		 n;
+};
+static struct peer *sent_tab, *rate_tab;
+static int	 nsent_tab, nrate_tab;
 
 static const char *const kind_names[] = { NULL, "down", "recovery",
-	"threshold", "health", "test" };
+	"threshold", "health", "test", "event" };
 static const char *const kind_zh[] = { NULL, "故障", "恢复", "超限",
-	"系统告警", "测试" };
+	"系统告警", "测试", "事件" };
 static const char *const kind_en[] = { NULL, "DOWN", "RECOVERED",
-	"THRESHOLD", "FACMON HEALTH", "TEST" };
+	"THRESHOLD", "FACMON HEALTH", "TEST", "EVENT" };
 
 const char *
 alert_kind_name(int k)
 {
-	if (k < AK_DOWN || k > AK_TEST)
+	if (k < AK_DOWN || k > AK_MAX)
 		return "?";
 	return kind_names[k];
 }
@@ -80,7 +98,7 @@ alert_kind_parse(const char *s)
 {
 	int	 k;
 
-	for (k = AK_DOWN; k <= AK_TEST; k++)
+	for (k = AK_DOWN; k <= AK_MAX; k++)
 		if (strcmp(kind_names[k], s) == 0)
 			return k;
 	return -1;
@@ -265,7 +283,7 @@ alert_sms_text(char *dst, size_t len, const struct alert_msg *m, int english)
 {
 	char	 head[64], tail[128], mid[FM_TEXT_MAX * 3], since[32], dur[32];
 	size_t	 limit = english ? 160 : 70, room, fixed;
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
 
 	fmt_since(since, sizeof(since), m->since_ms);
 	alert_duration(dur, sizeof(dur), m->duration_ms, english);
@@ -405,7 +423,7 @@ int
 alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
     int english)
 {
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
 
 	if (strcmp(name, "kind") == 0)
 		fm_strlcpy(dst, english ? kind_en[k] : kind_zh[k], len);
@@ -483,6 +501,11 @@ static int
 conf_copy(struct alert_conf *dst, const struct alert_conf *src)
 {
 	*dst = *src;
+	/* The worker sends; the rules are the event loop's (alerting.c). */
+	dst->rosters = NULL;
+	dst->rules = NULL;
+	dst->thresholds = NULL;
+	dst->nrosters = dst->nrules = dst->nthresholds = 0;
 	dst->channels = calloc((size_t)src->nchannels + 1,
 	    sizeof(*dst->channels));
 	dst->recipients = calloc((size_t)src->nrecipients + 1,
@@ -550,6 +573,120 @@ push_done(struct delivery *d)
 	}
 }
 
+static struct peer *
+peer_get(struct peer *tab, int *n, int k, const char *rcpt, int create)
+{
+	int	 i;
+
+	if (tab == NULL)
+		return NULL;
+	for (i = 0; i < *n; i++)
+		if (tab[i].k == k && strcmp(tab[i].rcpt, rcpt) == 0)
+			return &tab[i];
+	if (!create)
+		return NULL;
+	if (*n == PEERS_MAX)
+		/* Forget the first: at worst one message comes early. */
+		memmove(tab, tab + 1, (PEERS_MAX - 1) * sizeof(*tab)), (*n)--;
+	memset(&tab[*n], 0, sizeof(tab[*n]));
+	tab[*n].k = k;
+	fm_strlcpy(tab[*n].rcpt, rcpt, sizeof(tab[*n].rcpt));
+	return &tab[(*n)++];
+}
+
+/* Sends in the last hour; the older ones are forgotten. */
+static int
+rate_used(struct peer *p, int64_t now)
+{
+	int	 i = 0;
+
+	while (i < p->n && p->ts[i] <= now - 3600000)
+		i++;
+	if (i > 0) {
+		memmove(p->ts, p->ts + i, (size_t)(p->n - i) * sizeof(*p->ts));
+		p->n -= i;
+	}
+	return p->n;
+}
+
+static void
+sent_now(const struct delivery *w, int chidx, int64_t now)
+{
+	struct peer *p;
+
+	if ((p = peer_get(sent_tab, &nsent_tab, w->chain, w->recipient,
+	    1)) != NULL)
+		p->last_ms = now;
+	if ((p = peer_get(rate_tab, &nrate_tab, chidx, w->recipient,
+	    1)) != NULL) {
+		rate_used(p, now);
+		if (p->n == ALERT_RATE_MAX)
+			memmove(p->ts, p->ts + 1, (ALERT_RATE_MAX - 1) *
+			    sizeof(*p->ts)), p->n--;
+		p->ts[p->n++] = now;
+	}
+}
+
+/*
+ * The digest: other deliveries for the same recipient on the same chain
+ * and channel that wait (held by the window or the rate limit, or just
+ * queued) go along in one message.  Only ones never tried: a retrying
+ * delivery keeps its own back-off.
+ */
+static int
+gather(const struct delivery *d, struct delivery **mem, int max,
+    int64_t now)
+{
+	struct delivery *x;
+	int	 n = 0;
+
+	if (conf.digest_ms <= 0)
+		return 0;
+	pthread_mutex_lock(&mtx);
+	for (x = live; x != NULL && n < max; x = x->next)
+		if (x != d && x->state == DS_PENDING && x->attempts == 0 &&
+		    x->chain == d->chain && x->step == d->step &&
+		    strcmp(x->recipient, d->recipient) == 0 &&
+		    strcmp(x->avoid, d->avoid) == 0 &&
+		    x->next_ms <= now + conf.digest_ms)
+			mem[n++] = x;
+	pthread_mutex_unlock(&mtx);
+	return n;
+}
+
+/* One message for the leader and its members: the count, then each. */
+static void
+compose(struct alert_msg *out, const struct alert_msg *lead,
+    struct delivery **mem, int n)
+{
+	size_t	 o;
+	int	 i;
+
+	*out = *lead;
+	snprintf(out->device_name, sizeof(out->device_name), "%d条告警 "
+	    "%d alerts", n + 1, n + 1);
+	out->check[0] = '\0';
+	o = (size_t)snprintf(out->cause, sizeof(out->cause), "%s %s: %s",
+	    lead->device_name, lead->check, lead->cause);
+	for (i = 0; i < n && o < sizeof(out->cause); i++) {
+		const struct alert_msg *m = &mem[i]->msg;
+		char	 one[FM_TEXT_MAX * 3];
+		size_t	 l;
+
+		l = (size_t)snprintf(one, sizeof(one), " | %s: %s %s: %s",
+		    alert_kind_name(m->kind), m->device_name, m->check,
+		    m->cause);
+		if (o + l >= sizeof(out->cause) - 16) {
+			snprintf(out->cause + o, sizeof(out->cause) - o,
+			    " | +%d", n - i);
+			break;
+		}
+		memcpy(out->cause + o, one, l + 1);
+		o += l;
+	}
+	alert_one_line(out->cause, sizeof(out->cause), out->cause);
+}
+
 /* Worker: one delivery per recipient and chain, saved before any try. */
 static void
 expand(const struct alert_msg *m, const char *avoid)
@@ -577,6 +714,16 @@ expand(const struct alert_msg *m, const char *avoid)
 			    sizeof(d->avoid));
 			d->created_ms = d->channel_since_ms = d->next_ms =
 			    now_ms();
+			/* Inside a recipient's digest window: wait for it. */
+			if (conf.digest_ms > 0) {
+				struct peer *p = peer_get(sent_tab, &nsent_tab,
+				    c, rn, 0);
+
+				if (p != NULL && p->last_ms + conf.digest_ms >
+				    d->next_ms)
+					d->next_ms = p->last_ms +
+					    conf.digest_ms;
+			}
 			pthread_mutex_lock(&mtx);
 			if (known_id(d->id)) {
 				pthread_mutex_unlock(&mtx);
@@ -634,6 +781,31 @@ backoff_ms(int attempts)
 	return b + (b / 10 > 0 ? random() % (b / 10 + 1) : 0);
 }
 
+/* d is over (w: its final copy): to done/, off the live list. */
+static void
+finish_one(struct delivery *d, struct delivery *w)
+{
+	struct delivery **pp;
+	char	 e2[256];
+
+	w->done_ms = now_ms();
+	if (outbox_finish(w, e2, sizeof(e2)) == -1)
+		log_warnx("alerts: outbox: %s", e2);
+	pthread_mutex_lock(&mtx);
+	for (pp = &live; *pp != NULL && *pp != d; pp = &(*pp)->next)
+		;
+	if (*pp == d)
+		*pp = d->next;
+	w->next = NULL;
+	*d = *w;
+	if (d->state == DS_SENT)
+		n_sent++;
+	else
+		n_failed++;
+	push_done(d);
+	pthread_mutex_unlock(&mtx);
+}
+
 /*
  * One attempt for delivery d (worker thread, no lock held during the
  * send).  Returns 1 when d left the live list.
@@ -642,6 +814,10 @@ static int
 attempt(struct delivery *d)
 {
 	struct delivery w = *d;		/* worked on without the lock */
+	struct delivery *mem[DIGEST_MAX];
+	struct alert_msg dm;
+	struct peer *rp;
+	int	 nm = 0, i;
 	const struct alert_chain *chain;
 	const struct alert_channel *ch;
 	const struct alert_recipient *r;
@@ -667,8 +843,27 @@ attempt(struct delivery *d)
 	if (strcmp(ch->name, w.avoid) == 0) {
 		res = SEND_PERM;
 		snprintf(err, sizeof(err), "skipped: the failing channel");
+	} else if (ch->per_hour > 0 && (rp = peer_get(rate_tab, &nrate_tab,
+	    chain->ch[w.step], w.recipient, 0)) != NULL &&
+	    rate_used(rp, now_ms()) >= ch->per_hour) {
+		/* Held, never dropped: it leads or joins the next digest. */
+		w.next_ms = rp->ts[0] + 3600000;
+		if (strncmp(w.last_error, "held", 4) != 0) {
+			pthread_mutex_lock(&mtx);
+			n_rate_held++;
+			pthread_mutex_unlock(&mtx);
+		}
+		snprintf(w.last_error, sizeof(w.last_error), "held: %d per "
+		    "hour reached on %s", ch->per_hour, ch->name);
+		log_info("alerts: %s held by the rate limit of %s", w.id,
+		    ch->name);
+		goto save;
 	} else {
-		res = chan_send(ch, r, &w.msg, w.id, err, sizeof(err));
+		nm = gather(d, mem, DIGEST_MAX, now_ms());
+		if (nm > 0)
+			compose(&dm, &w.msg, mem, nm);
+		res = chan_send(ch, r, nm > 0 ? &dm : &w.msg, w.id, err,
+		    sizeof(err));
 		w.attempts++;
 		w.total_attempts++;
 		pthread_mutex_lock(&mtx);
@@ -681,7 +876,23 @@ attempt(struct delivery *d)
 		w.state = DS_SENT;
 		fm_strlcpy(w.sent_by, ch->name, sizeof(w.sent_by));
 		w.last_error[0] = '\0';
-		log_info("alerts: %s sent by %s", w.id, ch->name);
+		log_info("alerts: %s sent by %s%s", w.id, ch->name, nm > 0 ?
+		    " as a digest" : "");
+		sent_now(&w, chain->ch[w.step], now);
+		for (i = 0; i < nm; i++) {
+			struct delivery x = *mem[i];
+
+			x.state = DS_SENT;
+			fm_strlcpy(x.sent_by, ch->name, sizeof(x.sent_by));
+			x.last_error[0] = '\0';
+			add_history(&x, ch->name, "in the digest");
+			finish_one(mem[i], &x);
+		}
+		if (nm > 0) {
+			pthread_mutex_lock(&mtx);
+			n_digested += (uint64_t)nm;
+			pthread_mutex_unlock(&mtx);
+		}
 		goto finish;
 	case SEND_TEMP:
 		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
@@ -716,6 +927,7 @@ attempt(struct delivery *d)
 		w.state = DS_FAILED;
 		goto finish;
 	}
+save:
 	if (outbox_save(&w, e2, sizeof(e2)) == -1)
 		log_warnx("alerts: outbox: %s", e2);
 	pthread_mutex_lock(&mtx);
@@ -724,26 +936,7 @@ attempt(struct delivery *d)
 	pthread_mutex_unlock(&mtx);
 	return 0;
 finish:
-	w.done_ms = now_ms();
-	if (outbox_finish(&w, e2, sizeof(e2)) == -1)
-		log_warnx("alerts: outbox: %s", e2);
-	pthread_mutex_lock(&mtx);
-	{
-		struct delivery **pp;
-
-		for (pp = &live; *pp != NULL && *pp != d; pp = &(*pp)->next)
-			;
-		if (*pp == d)
-			*pp = d->next;
-	}
-	w.next = NULL;
-	*d = w;
-	if (d->state == DS_SENT)
-		n_sent++;
-	else
-		n_failed++;
-	push_done(d);
-	pthread_mutex_unlock(&mtx);
+	finish_one(d, &w);
 	finished = 1;
 	return finished;
 }
@@ -804,6 +997,41 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The rate limits and digest windows outlive a restart: the sends of
+ * the last hour are in done/, oldest last on the list.
+ */
+static void
+restore_peers(void)
+{
+	struct delivery *d, **v;
+	int	 n = 0, i, k;
+	int64_t	 now = now_ms();
+
+	for (d = done; d != NULL; d = d->next)
+		n++;
+	if (n == 0 || (v = calloc((size_t)n, sizeof(*v))) == NULL)
+		return;
+	for (i = n, d = done; d != NULL; d = d->next)
+		v[--i] = d;
+	for (i = 0; i < n; i++) {
+		struct peer *p;
+
+		d = v[i];
+		if (d->state != DS_SENT || d->done_ms <= now - 3600000 ||
+		    (k = alert_channel_find(&conf, d->sent_by)) == -1)
+			continue;
+		if ((p = peer_get(sent_tab, &nsent_tab, d->chain, d->recipient,
+		    1)) != NULL && p->last_ms < d->done_ms)
+			p->last_ms = d->done_ms;
+		if ((p = peer_get(rate_tab, &nrate_tab, k, d->recipient,
+		    1)) != NULL && p->n < ALERT_RATE_MAX &&
+		    (p->n == 0 || p->ts[p->n - 1] <= d->done_ms))
+			p->ts[p->n++] = d->done_ms;
+	}
+	free(v);
+}
+
 /* --- the API of the collector ---------------------------------------------- */
 
 int
@@ -827,7 +1055,11 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 	fm_strlcpy(data_dir_copy, data_dir, sizeof(data_dir_copy));
 	if (outbox_open(data_dir, err, errlen) == -1)
 		return -1;
-	if ((inbox = calloc((size_t)conf.queue_max, sizeof(*inbox))) == NULL) {
+	sent_tab = calloc(PEERS_MAX, sizeof(*sent_tab));
+	rate_tab = calloc(PEERS_MAX, sizeof(*rate_tab));
+	nsent_tab = nrate_tab = 0;
+	if (sent_tab == NULL || rate_tab == NULL ||
+	    (inbox = calloc((size_t)conf.queue_max, sizeof(*inbox))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -845,6 +1077,7 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 		d->next = NULL;
 		push_done(d);	/* oldest first in, newest on top */
 	}
+	restore_peers();
 	l = outbox_load(0, &n);
 	tail = &live;
 	for (d = l; d != NULL; d = next) {
@@ -892,7 +1125,7 @@ alert_submit(const struct alert_msg *m)
 	int	 i;
 
 	if (!running || !alert_valid_key(m->key) || m->kind < AK_DOWN ||
-	    m->kind > AK_TEST || m->nrecipients < 0 ||
+	    m->kind > AK_MAX || m->nrecipients < 0 ||
 	    m->nrecipients > ALERT_RCPT_MAX) {
 		pthread_mutex_lock(&mtx);
 		n_refused++;
@@ -958,6 +1191,11 @@ alert_outbox_json(void)
 	json_object_set_new(o, "failed", json_integer((json_int_t)n_failed));
 	json_object_set_new(o, "attempts", json_integer((json_int_t)
 	    n_attempts));
+	/* Storm control: folded into a digest, held by a rate limit. */
+	json_object_set_new(o, "digested", json_integer((json_int_t)
+	    n_digested));
+	json_object_set_new(o, "rate_held", json_integer((json_int_t)
+	    n_rate_held));
 	pthread_mutex_unlock(&mtx);
 	json_object_set_new(o, "deliveries", a);
 	return o;
@@ -988,6 +1226,9 @@ alert_shutdown(void)
 	ndone = 0;
 	free(inbox);
 	inbox = NULL;
+	free(sent_tab);
+	free(rate_tab);
+	sent_tab = rate_tab = NULL;
 	in_head = in_len = 0;
 	free(conf.channels);
 	free(conf.recipients);

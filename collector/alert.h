@@ -49,8 +49,10 @@ enum alert_kind {
 	AK_RECOVERY,
 	AK_THRESHOLD,
 	AK_HEALTH,	/* about facmon itself: a channel that fails */
-	AK_TEST		/* alert-test: an operator checks the channels */
+	AK_TEST,	/* alert-test: an operator checks the channels */
+	AK_EVENT	/* a mapped trap: an elevator fault, a door forced */
 };
+#define AK_MAX		AK_EVENT
 
 enum alert_severity {
 	AS_INFO = 0,
@@ -89,10 +91,13 @@ struct alert_msg {
 	int		 nrecipients;
 };
 
+#define ALERT_RATE_MAX		120	/* per_hour ceiling */
+
 struct alert_channel {
 	char		 name[FM_ID_MAX];
 	int		 type;			/* enum channel_type */
 	int		 timeout_ms;
+	int		 per_hour;		/* sends per recipient; 0: any */
 	int		 english;		/* SMS text language */
 	/* smtp */
 	char		 host[FM_TEXT_MAX];
@@ -133,7 +138,71 @@ struct alert_chain {
 	int		 n;
 };
 
+/*
+ * Rules and routing (alert_rules.c).  A match is a set of fnmatch(3)
+ * patterns per attribute; an empty list matches anything.
+ */
+#define ALERT_PAT_MAX		8	/* patterns of one attribute */
+
+struct alert_match {
+	char		 devices[ALERT_PAT_MAX][FM_ID_MAX];
+	char		 groups[ALERT_PAT_MAX][FM_ID_MAX];
+	char		 classes[ALERT_PAT_MAX][FM_ID_MAX];
+	char		 checks[ALERT_PAT_MAX][FM_ID_MAX];
+	int		 ndevices, ngroups, nclasses, nchecks;
+	unsigned int	 kinds;			/* bit per enum alert_kind; 0 all */
+	int		 min_severity;
+};
+
+/* One shift of a duty roster: weekdays and a span of local time. */
+struct alert_shift {
+	uint8_t		 days;			/* bit n: weekday n, 0 Sunday */
+	int		 from_min, to_min;	/* minutes after 00:00 */
+	char		 recipients[ALERT_RCPT_MAX][FM_ID_MAX];
+	int		 nrecipients;
+};
+
+struct alert_roster {
+	char		 name[FM_ID_MAX];
+	struct alert_shift *shifts;
+	int		 nshifts;
+};
+
+/* Names in a rule are recipients or rosters. */
+struct alert_rule {
+	char		 name[FM_ID_MAX];
+	struct alert_match m;
+	char		 to[ALERT_RCPT_MAX][FM_ID_MAX];
+	int		 nto;
+	int		 escalate_ms;		/* 0: no escalation */
+	char		 escalate_to[ALERT_RCPT_MAX][FM_ID_MAX];
+	int		 nescalate;
+	int		 renotify_ms;		/* 0: once */
+};
+
+enum alert_op { AOP_GT = 1, AOP_LT, AOP_EQ, AOP_NE, AOP_GE, AOP_LE };
+
+/* A threshold on a value of a check's results. */
+struct alert_threshold {
+	char		 name[FM_ID_MAX];
+	struct alert_match m;			/* devices groups classes checks */
+	char		 value[FM_VNAME_MAX];	/* value name; "duration_ms" */
+	int		 op;			/* enum alert_op */
+	double		 limit;
+	double		 clear;			/* hysteresis: back below/above */
+	int		 hits;			/* consecutive results */
+	int		 severity;
+	char		 text[FM_TEXT_MAX];	/* what it means, for people */
+};
+
 struct alert_conf {
+	char		 tz[64];		/* rosters: "" the local zone */
+	struct alert_roster *rosters;
+	int		 nrosters;
+	struct alert_rule *rules;
+	int		 nrules;
+	struct alert_threshold *thresholds;
+	int		 nthresholds;
 	struct alert_channel *channels;
 	int		 nchannels;
 	struct alert_recipient *recipients;
@@ -145,6 +214,8 @@ struct alert_conf {
 	int		 give_up_ms;		/* temporary failures: then next */
 	int		 queue_max;		/* alerts waiting for the worker */
 	int		 keep_done;		/* sent/failed kept for the API */
+	int		 digest_ms;		/* one message per recipient and
+						   window; 0: each alert alone */
 	char		 base_url[ALERT_URL_MAX];	/* links in messages */
 };
 
@@ -165,6 +236,50 @@ int		 alert_valid_phone(const char *);
 int		 alert_channel_find(const struct alert_conf *, const char *);
 const struct alert_recipient *alert_recipient_find(const struct alert_conf *,
 		    const char *);
+
+/* alert_rules.c */
+void		 alert_rules_parse(struct cfgerr *,
+		    const struct config_setting_t *alerts, struct alert_conf *);
+void		 alert_rules_free(struct alert_conf *);
+int		 alert_match(const struct alert_match *, int kind, int severity,
+		    const char *device, const char *group, const char *cls,
+		    const char *check);
+int		 alert_route(const struct alert_conf *, int kind, int severity,
+		    const char *device, const char *group, const char *cls,
+		    const char *check, int64_t now_ms,
+		    char out[][FM_ID_MAX], int max, const struct alert_rule **);
+int		 alert_expand_names(const struct alert_conf *,
+		    char names[][FM_ID_MAX], int n, int64_t now_ms,
+		    char out[][FM_ID_MAX], int max);
+int		 alert_op_eval(int op, double v, double limit);
+const char	*alert_op_name(int);
+
+/*
+ * A threshold's state for one check: hits counts results past the
+ * limit; it fires at 'hits' and clears only past the clear value.
+ */
+struct alert_thr_state {
+	int		 count;
+	int		 active;
+	int64_t		 since_ms;		/* the first result past it */
+};
+int		 alert_thr_step(const struct alert_threshold *,
+		    struct alert_thr_state *, double v, int64_t at_ms);
+
+/*
+ * Escalation and re-notification of one outage (alerting.c decides from
+ * the outage journal's ack state; this is the pure part).
+ */
+struct alert_esc {
+	int64_t		 confirmed_ms;
+	int64_t		 escalate_at;		/* 0: none, or done */
+	int64_t		 renotify_every;	/* 0: none */
+	int64_t		 next_renotify;
+	int		 renotified;
+};
+enum { ESC_NONE = 0, ESC_ESCALATE, ESC_RENOTIFY, ESC_DONE };
+int		 alert_esc_step(struct alert_esc *, int64_t now_ms,
+		    int acked, int over);
 
 /* alert.c: the API of the collector */
 int		 alert_init(const struct alert_conf *, const char *data_dir,

@@ -28,24 +28,25 @@
 #include "alert.h"
 
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
-	"keep_done", "channels", "recipients", "deliver", NULL };
+	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
+	"rules", "thresholds", "digest", NULL };
 static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
 	NULL };
 static const char *const smtp_keys[] = { "name", "type", "timeout", "host",
 	"port", "tls", "tls_verify", "ca_file", "username", "password", "from",
-	NULL };
+	"per_hour", NULL };
 static const char *const gammu_keys[] = { "name", "type", "spool_dir",
-	"encoding", "priority", "language", NULL };
+	"encoding", "priority", "language", "per_hour", NULL };
 static const char *const aliyun_keys[] = { "name", "type", "timeout", "url",
 	"access_key_id", "access_key_secret", "region", "sign_name",
-	"template", "variables", "language", "tls_verify", "ca_file", NULL };
+	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
 static const char *const tencent_keys[] = { "name", "type", "timeout", "url",
 	"secret_id", "secret_key", "region", "app_id", "sign_name",
-	"template", "variables", "language", "tls_verify", "ca_file", NULL };
+	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
 static const char *const webhook_keys[] = { "name", "type", "timeout", "url",
-	"body", "content_type", "language", "tls_verify", "ca_file", NULL };
+	"body", "content_type", "language", "tls_verify", "ca_file", "per_hour", NULL };
 
 /* Variables the SMS templates and webhook bodies may name. */
 static const char *const var_names[] = { "kind", "severity", "device",
@@ -250,6 +251,8 @@ get_channel(struct cfgerr *e, const config_setting_t *g,
 		return;
 	}
 	cfg_get_secs(e, g, "timeout", &ch->timeout_ms, 100, 300000, 0);
+	if (cfg_get_int(e, g, "per_hour", &v, 1, ALERT_RATE_MAX, 0) == 1)
+		ch->per_hour = (int)v;
 	cfg_get_bool(e, g, "tls_verify", &ch->tls_verify, 0);
 	get_line(e, g, "ca_file", ch->ca_file, sizeof(ch->ca_file), 0);
 	get_language(e, g, ch);
@@ -550,9 +553,11 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 			    100, 7 * 86400000, 0);
 		}
 	}
+	cfg_get_secs(e, a, "digest", &c->digest_ms, 0, 3600000, 0);
 	get_channels(e, a, c);
 	get_recipients(e, a, c);
 	get_deliver(e, a, c);
+	alert_rules_parse(e, a, c);
 	if (e->n > nerr)
 		goto fail;
 	return c;
@@ -593,5 +598,6 @@ alert_conf_free(struct alert_conf *c)
 	free(c->channels);
 	free(c->recipients);
 	free(c->chains);
+	alert_rules_free(c);
 	free(c);
 }

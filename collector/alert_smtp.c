@@ -32,7 +32,7 @@
 #include "alert.h"
 
 static const char *const kind_subject[] = { NULL, "故障", "恢复", "超限",
-	"系统告警", "测试" };
+	"系统告警", "测试", "事件" };
 
 static char *
 b64(const void *data, size_t len)
@@ -169,7 +169,7 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	const char *domain;
 	time_t	 now = time(NULL);
 	struct tm tm;
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_TEST ? m->kind : AK_DOWN;
+	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
 
 	*out = NULL;
 	if (!alert_valid_email(to) || !alert_valid_email(ch->from)) {

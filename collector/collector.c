@@ -113,6 +113,8 @@ reload(void)
 	traps_reconf(nc);
 	reports_reconf(nc);
 	latency_reconf(&nc->av);
+	if (conf->alerts != NULL)
+		alerting_conf(nc->alerts);
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -148,6 +150,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	ingest_tick(now);
 	reports_tick(now);
 	latency_tick(now_ms());
+	alerting_tick(now_ms());
 }
 
 int
@@ -251,6 +254,7 @@ main(int argc, char *argv[])
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
 		outage_alerts(1, conf->alerts->base_url);
+		alerting_conf(conf->alerts);
 	}
 	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
@@ -286,6 +290,7 @@ main(int argc, char *argv[])
 	log_info("writing the RRD queue");
 	rrdw_stop();
 	latency_stop();
+	alerting_conf(NULL);
 	outage_close();
 	if (conf->alerts != NULL)
 		alert_shutdown();

@@ -421,6 +421,25 @@ int		 report_file_path(const char *rel, char *out, size_t len);
 int		 report_mail_main(const struct collector_conf *, int argc,
 		    char *argv[]);
 
+int		 outage_in_maintenance(const struct device_state *, int64_t t);
+int		 outage_annotate(int type, const char *device, const char *check,
+		    int64_t at_ms, const char *who, const char *text, int cls);
+
+/* alerting.c: what is alerted and to whom (rules, thresholds, storm) */
+struct alert_conf;
+struct alert_msg;
+void		 alerting_conf(const struct alert_conf *);
+void		 alerting_outage(struct alert_msg *, const struct device_state *,
+		    int64_t now);
+void		 alerting_tick(int64_t now_wall);
+void		 alerting_result(const struct device_state *,
+		    const struct check_state *, const struct fm_result *);
+void		 alerting_trap(const char *device, const char *name,
+		    const char *detail, int64_t ts);
+void		 alerting_event(const struct fm_event *);
+void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
+		    uint64_t *escalated, uint64_t *renotified, uint64_t *folded);
+
 /* availapi.c: availability for the API and the command line */
 struct aq;
 struct json_t;

@@ -45,6 +45,7 @@ event_raise(const char *kind, const char *agent, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("event %s%s%s: %s", e->kind, e->agent[0] ? " agent " : "",
 	    e->agent, e->msg);
+	alerting_event(e);
 }
 
 /*

@@ -203,8 +203,8 @@ outage_close(void)
 }
 
 /* Is the device inside one of its maintenance windows at this time? */
-static int
-in_maintenance(const struct device_state *d, int64_t t)
+int
+outage_in_maintenance(const struct device_state *d, int64_t t)
 {
 	struct av_window *w = NULL;
 	size_t	 n, cap = 0, k;
@@ -248,7 +248,7 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 
 	if (!O.alerts)
 		return;
-	if (in_maintenance(d, now)) {
+	if (outage_in_maintenance(d, now)) {
 		O.st_silenced++;
 		log_info("outage of %s: in a maintenance window, no alert",
 		    device);
@@ -267,9 +267,8 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 	if (O.base_url[0] != '\0')
 		snprintf(m.link, sizeof(m.link), "%s/#device/%s", O.base_url,
 		    device);
-	/* alert_submit() only queues; it never waits. */
-	if (alert_submit(&m) == -1)
-		log_warnx("outage of %s: the alert was not queued", device);
+	/* Routing, storm folding, escalation; alert_submit() only queues. */
+	alerting_outage(&m, d, now);
 }
 
 void
@@ -308,9 +307,13 @@ outage_record(struct oj_rec *r)
 }
 
 /*
- * An acknowledgement, class or repair note of an outage from the web:
- * a record of its own in the journal, so that nothing is ever edited
- * and the availability figures read the latest word.
+ * An annotation of an outage -- OJ_ACK, OJ_CLASSIFY or OJ_NOTE, from the
+ * web or the API -- into the journal and the live index: at_ms is the
+ * outage's start.  A record of its own, so that nothing is ever edited
+ * and the figures read the latest word.  An ack stops the outage's
+ * escalation and re-notification (alerting.c reads it from the index).
+ * -1 when the journal is not open or refused it, or the type is not an
+ * annotation.
  */
 int
 outage_annotate(int type, const char *device, const char *check,
@@ -318,6 +321,9 @@ outage_annotate(int type, const char *device, const char *check,
 {
 	struct oj_rec r;
 
+	if ((type != OJ_ACK && type != OJ_CLASSIFY && type != OJ_NOTE) ||
+	    cls < 0 || cls >= OJC_MAX)
+		return -1;
 	memset(&r, 0, sizeof(r));
 	r.type = (uint8_t)type;
 	fm_strlcpy(r.device, device, sizeof(r.device));

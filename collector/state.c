@@ -572,6 +572,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	}
 	outage_result(d, c, r);
 	latency_result(d, c, r);
+	alerting_result(d, c, r);
 	return SA_APPLIED;
 }
 

@@ -265,6 +265,52 @@ alerts: {
         self.assertLessEqual(len(text), 70)
         self.assertNotIn("\n", text)
 
+    def test_digest_and_sms_rate_limit(self):
+        """Alerts for one recipient inside the digest window go as one
+        message; over the channel's hourly limit they are held (counted,
+        visible), never dropped -- also across a restart."""
+        conf = self.write("digest.conf", """
+alerts: {
+  digest = "3s";
+  retry: { first = "200ms"; max = "500ms"; give_up_after = "1h"; };
+  channels = ( { name = "gsm"; type = "gammu"; spool_dir = "%s";
+                 per_hour = 1; } );
+  recipients = ( { name = "duty"; phone = "+8613800000000"; } );
+  deliver = ( [ "gsm" ] );
+};
+""" % self.spool)
+        p = self.run_alertd(conf, self.alerts(
+            ("d1", "一号电梯"), ("d2", "二号电梯"), ("d3", EVIL),
+            ("d4", "四号电梯")))
+        for k in ("d1", "d2", "d3", "d4"):
+            self.wait_state(k + ".duty.0", "sent")
+        names = [n for n in os.listdir(self.spool) if not n.startswith(".")]
+        self.assertEqual(len(names), 1, names)
+        with open(os.path.join(self.spool, names[0]), "rb") as f:
+            text = f.read()[2:].decode("utf-16-be")
+        self.assertIn("4条告警", text)
+        self.assertNotIn("\n", text)
+        self.assertLessEqual(len(text), 70)
+        self.assertEqual(self.outbox()["digested"], 3)
+        p.stop()
+        # Within the hour: the next ones wait for the limit, in view.
+        self.run_alertd(conf, self.alerts(("e1", "五号电梯"),
+                                          ("e2", "六号电梯")), name="again")
+
+        def held():
+            o = self.outbox()
+            ds = [d for d in o["deliveries"] if d["key"] in ("e1", "e2")]
+            if len(ds) == 2 and all(d["state"] == "pending" and
+                                    d["last_error"].startswith("held")
+                                    for d in ds):
+                return o
+            return None
+        o = wait_for(held, timeout=20, what="held by the rate limit")
+        self.assertGreaterEqual(o["rate_held"], 1)
+        time.sleep(1)
+        names = [n for n in os.listdir(self.spool) if not n.startswith(".")]
+        self.assertEqual(len(names), 1, names)
+
     def test_restart_after_kill9(self):
         # The mail server is down: deliveries wait in the outbox.
         p = self.run_alertd(self.conf('["mail"]'),

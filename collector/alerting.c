@@ -1,0 +1,517 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * What the collector alerts on, and whom it tells: the event-loop side
+ * of alerting.  outage.c reports confirmed outages and recoveries,
+ * state.c every applied result (thresholds), traps.c mapped trap events
+ * and events.c facmon's own troubles; this file routes each one through
+ * the rules and duty rosters (alert_rules.c), names the devices that are
+ * unreachable behind a failed parent, keeps the escalation clock of
+ * every unacknowledged outage and hands the result to alert_submit(),
+ * which only queues.  Nothing here touches the disk or the network.
+ *
+ * Idempotency keys are derived from what happened (device, outage
+ * start, threshold crossing time), so that the journal replay after a
+ * restart produces the same keys and the outbox sends nothing twice.
+ */
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "alert.h"
+
+#define THR_BUCKETS	1024
+#define ESC_MAX		1024	/* outages with a running escalation clock */
+#define BEHIND_NAMES	5	/* children named in a parent's alert */
+
+struct thr_entry {
+	char		 key[2 * FM_ID_MAX + FM_VNAME_MAX + 8];
+	int		 thr;		/* index into the rules' thresholds */
+	struct alert_thr_state s;
+	struct thr_entry *next;
+};
+
+struct esc_entry {
+	struct alert_msg m;		/* the original down alert */
+	char		 group[FM_ID_MAX], cls[FM_ID_MAX];
+	int		 rule;		/* index into the rules */
+	struct alert_esc x;
+};
+
+static struct {
+	const struct alert_conf *c;	/* NULL: alerts off */
+	struct thr_entry *b[THR_BUCKETS];
+	struct esc_entry *esc;
+	int		 nesc;
+	uint64_t	 st_thr_fired, st_thr_cleared, st_escalated;
+	uint64_t	 st_renotified, st_children_folded;
+} A;
+
+/*
+ * Messages are cut to their fields on purpose (a cause, a key); a
+ * function rather than snprintf() so that the compiler does not flag
+ * every such cut as a mistake.
+ */
+static void fmt(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fmt(char *dst, size_t len, const char *f, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, f);
+	vsnprintf(dst, len, f, ap);
+	va_end(ap);
+}
+
+void
+alerting_conf(const struct alert_conf *c)
+{
+	struct thr_entry *t;
+	int	 i;
+
+	A.c = c;
+	/* Threshold indexes may have moved: start their counts again. */
+	for (i = 0; i < THR_BUCKETS; i++)
+		while ((t = A.b[i]) != NULL) {
+			A.b[i] = t->next;
+			free(t);
+		}
+	/* Rule indexes too: escalations keep going by the new rules. */
+	for (i = 0; i < A.nesc; i++)
+		A.esc[i].rule = -1;
+	if (c == NULL) {
+		free(A.esc);
+		A.esc = NULL;
+		A.nesc = 0;
+	}
+}
+
+/* Route m (recipients empty) and queue it; returns alert_submit's. */
+static int
+route_submit(struct alert_msg *m, const char *group, const char *cls,
+    const struct alert_rule **esc)
+{
+	int	 r;
+
+	if (A.c == NULL)
+		return -1;
+	m->nrecipients = alert_route(A.c, m->kind, m->severity, m->device_id,
+	    group, cls, m->check, now_ms(), m->recipients, ALERT_RCPT_MAX,
+	    esc);
+	if ((r = alert_submit(m)) == -1)
+		log_warnx("alerts: %s was not queued", m->key);
+	return r;
+}
+
+/*
+ * Is dev behind parent (its parent, or its parent's parent ...)?  The
+ * depth is bounded: a loop in the configuration must end.
+ */
+static int
+behind(const struct device_state *dev, const char *parent)
+{
+	const struct device_state *d = dev;
+	int	 depth;
+
+	for (depth = 0; depth < 16 && d != NULL && d->parent[0] != '\0';
+	    depth++) {
+		if (strcmp(d->parent, parent) == 0)
+			return 1;
+		d = state_find_device(d->parent);
+	}
+	return 0;
+}
+
+/*
+ * A failed parent: one alert that counts and names the devices that are
+ * unreachable behind it (they get none of their own: state.c makes them
+ * unreachable, which is never alerted).  Prefixed to the cause so that
+ * even a 70-character SMS keeps the count.
+ */
+static void
+fold_children(struct alert_msg *m)
+{
+	const struct device_state **v;
+	char	 names[FM_TEXT_MAX], cause[FM_TEXT_MAX];
+	size_t	 n, i, o = 0;
+	int	 nun = 0, nall = 0;
+
+	if ((v = state_devices_sorted(&n)) == NULL)
+		return;
+	names[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!behind(v[i], m->device_id))
+			continue;
+		nall++;
+		if (v[i]->state != OS_UNREACHABLE && v[i]->state != OS_DOWN)
+			continue;
+		if (nun++ < BEHIND_NAMES && o + 4 < sizeof(names))
+			o += (size_t)snprintf(names + o, sizeof(names) - o,
+			    "%s%s", o ? ", " : "", v[i]->name[0] ? v[i]->name :
+			    v[i]->id);
+		if (o >= sizeof(names))
+			o = sizeof(names) - 1;
+	}
+	free(v);
+	if (nall == 0)
+		return;
+	A.st_children_folded += (uint64_t)nun;
+	if (nun == 0)
+		fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
+		    m->cause);
+	else
+		fmt(cause, sizeof(cause), "下游%d台不可达(%s%s); %s", nun,
+		    names, nun > BEHIND_NAMES ? " …" : "", m->cause);
+	fm_strlcpy(m->cause, cause, sizeof(m->cause));
+}
+
+static void
+esc_add(const struct alert_msg *m, const char *group, const char *cls,
+    const struct alert_rule *r, int64_t confirmed)
+{
+	struct esc_entry *e;
+	int	 i;
+
+	for (i = 0; i < A.nesc; i++)
+		if (strcmp(A.esc[i].m.key, m->key) == 0)
+			return;
+	if (A.esc == NULL && (A.esc = calloc(ESC_MAX, sizeof(*A.esc))) ==
+	    NULL)
+		return;
+	if (A.nesc == ESC_MAX) {
+		log_warnx("alerts: %d outages wait for escalation; %s will "
+		    "not escalate", ESC_MAX, m->device_id);
+		return;
+	}
+	e = &A.esc[A.nesc++];
+	memset(e, 0, sizeof(*e));
+	e->m = *m;
+	fm_strlcpy(e->group, group, sizeof(e->group));
+	fm_strlcpy(e->cls, cls, sizeof(e->cls));
+	e->rule = (int)(r - A.c->rules);
+	e->x.confirmed_ms = confirmed;
+	e->x.escalate_at = r->escalate_ms > 0 && r->nescalate > 0 ?
+	    confirmed + r->escalate_ms : 0;
+	e->x.renotify_every = r->renotify_ms;
+	e->x.next_renotify = confirmed + r->renotify_ms;
+}
+
+/*
+ * outage.c: a device outage confirmed (AK_DOWN) or a confirmed one over
+ * (AK_RECOVERY); m carries key, device, cause and times.
+ */
+void
+alerting_outage(struct alert_msg *m, const struct device_state *d,
+    int64_t now)
+{
+	const struct alert_rule *r = NULL;
+	const char *group = d ? d->group : "", *cls = d ? d->class : "";
+
+	if (A.c == NULL)
+		return;
+	if (m->kind == AK_DOWN)
+		fold_children(m);
+	if (route_submit(m, group, cls, &r) == 0 && m->kind == AK_DOWN &&
+	    r != NULL)
+		esc_add(m, group, cls, r, now);
+}
+
+/* The outage an escalation waits on, from the outage journal's index. */
+static const struct aq_outage *
+find_outage(const char *device, int64_t start)
+{
+	struct aq *q = outage_aq();
+	size_t	 i;
+
+	if (q == NULL)
+		return NULL;
+	for (i = q->nout; i > 0; i--) {
+		const struct aq_outage *o = &q->out[i - 1];
+
+		if (o->start_ms == start && o->check[0] == '\0' &&
+		    strcmp(o->device, device) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * Every second: an outage nobody acknowledged escalates after the
+ * rule's time and is re-notified every renotify interval, until it is
+ * acknowledged (an OJ_ACK in the outage journal) or over.
+ */
+void
+alerting_tick(int64_t now)
+{
+	int	 i, act;
+
+	for (i = 0; i < A.nesc; i++) {
+		struct esc_entry *e = &A.esc[i];
+		const struct aq_outage *o = find_outage(e->m.device_id,
+		    e->m.since_ms);
+		const struct alert_rule *r;
+		struct alert_msg m;
+		char	 dur[32];
+
+		act = alert_esc_step(&e->x, now, o != NULL && o->acked_ms != 0,
+		    o == NULL || o->end_ms != 0);
+		if (act == ESC_NONE)
+			continue;
+		if (act == ESC_DONE || A.c == NULL || e->rule < 0 ||
+		    e->rule >= A.c->nrules) {
+			A.esc[i--] = A.esc[--A.nesc];
+			continue;
+		}
+		r = &A.c->rules[e->rule];
+		m = e->m;
+		m.duration_ms = now - m.since_ms;
+		alert_duration(dur, sizeof(dur), now - e->x.confirmed_ms, 0);
+		if (act == ESC_ESCALATE) {
+			fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
+			fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
+			    dur, e->m.cause);
+			m.nrecipients = alert_expand_names(A.c,
+			    (char (*)[FM_ID_MAX])r->escalate_to, r->nescalate,
+			    now, m.recipients, ALERT_RCPT_MAX);
+			A.st_escalated++;
+			log_info("alerts: %s not acknowledged, escalated",
+			    e->m.device_id);
+		} else {
+			fmt(m.key, sizeof(m.key), "%.80s-re%d", e->m.key,
+			    e->x.renotified);
+			fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
+			    "%s", dur, e->m.cause);
+			m.nrecipients = alert_route(A.c, m.kind, m.severity,
+			    m.device_id, e->group, e->cls, m.check, now,
+			    m.recipients, ALERT_RCPT_MAX, NULL);
+			A.st_renotified++;
+		}
+		if (alert_submit(&m) == -1)
+			log_warnx("alerts: %s was not queued", m.key);
+	}
+}
+
+/*
+ * The numeric value a threshold looks at: a gauge, a counter's rate, a
+ * text that is a plain number (an SNMP string), or the probe's own
+ * duration as "duration_ms".  NaN: none.
+ */
+static double
+value_of(const struct value_state *v)
+{
+	char	*end;
+	double	 d;
+
+	if (v->kind == VK_TEXT) {
+		if (v->text == NULL || v->text[0] == '\0')
+			return NAN;
+		d = strtod(v->text, &end);
+		return *end == '\0' ? d : NAN;
+	}
+	return v->d;
+}
+
+static struct thr_entry *
+thr_get(const char *device, const char *check, const char *value, int thr)
+{
+	char	 key[sizeof(((struct thr_entry *)0)->key)];
+	struct thr_entry *t;
+	uint32_t h;
+
+	fmt(key, sizeof(key), "%s/%s/%s", device, check, value);
+	h = (fm_hash32(key) + (uint32_t)thr) % THR_BUCKETS;
+	for (t = A.b[h]; t != NULL; t = t->next)
+		if (t->thr == thr && strcmp(t->key, key) == 0)
+			return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	fm_strlcpy(t->key, key, sizeof(t->key));
+	t->thr = thr;
+	t->next = A.b[h];
+	A.b[h] = t;
+	return t;
+}
+
+static void
+thr_alert(const struct device_state *d, const struct check_state *c,
+    const struct alert_threshold *t, const char *vname, double v,
+    struct thr_entry *te, int fired, int64_t at)
+{
+	struct alert_msg m;
+	char	 key[sizeof(te->key) + FM_ID_MAX];
+
+	if (outage_in_maintenance(d, at)) {
+		log_info("threshold %s on %s: in a maintenance window, no "
+		    "alert", t->name, d->id);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	/* Hashed: value names may hold characters keys may not. */
+	fmt(key, sizeof(key), "%s/%s", te->key, t->name);
+	fmt(m.key, sizeof(m.key), "thr.%.40s.%08x.%lld%s", d->id,
+	    fm_hash32(key), (long long)te->s.since_ms, fired > 0 ? "" : ".up");
+	m.kind = fired > 0 ? AK_THRESHOLD : AK_RECOVERY;
+	m.severity = fired > 0 ? t->severity : AS_INFO;
+	fm_strlcpy(m.device_id, d->id, sizeof(m.device_id));
+	fm_strlcpy(m.device_name, d->name, sizeof(m.device_name));
+	fm_strlcpy(m.check, c->id, sizeof(m.check));
+	fmt(m.cause, sizeof(m.cause), "%s%s%s %s %g (%s %g)%s",
+	    t->text, t->text[0] ? ": " : "", vname, "=", v,
+	    alert_op_name(t->op), t->limit, fired > 0 ? "" : " 已恢复");
+	m.since_ms = te->s.since_ms;
+	m.duration_ms = at - te->s.since_ms;
+	if (A.c->base_url[0] != '\0')
+		fmt(m.link, sizeof(m.link), "%s/#device/%s",
+		    A.c->base_url, d->id);
+	if (fired > 0)
+		A.st_thr_fired++;
+	else
+		A.st_thr_cleared++;
+	route_submit(&m, d->group, d->class, NULL);
+}
+
+/* state.c: a result was applied to c; its values are current. */
+void
+alerting_result(const struct device_state *d, const struct check_state *c,
+    const struct fm_result *r)
+{
+	int	 i, j, step;
+
+	if (A.c == NULL || A.c->nthresholds == 0)
+		return;
+	for (i = 0; i < A.c->nthresholds; i++) {
+		const struct alert_threshold *t = &A.c->thresholds[i];
+		struct thr_entry *te;
+
+		if (!alert_match(&t->m, AK_THRESHOLD, AS_CRITICAL, d->id,
+		    d->group, d->class, c->id))
+			continue;
+		if (strcmp(t->value, "duration_ms") == 0) {
+			/* A failed probe has no latency to judge. */
+			if (r->outcome != PR_OK && r->outcome != PR_SLOW)
+				continue;
+			if ((te = thr_get(d->id, c->id, t->value, i)) == NULL)
+				continue;
+			step = alert_thr_step(t, &te->s, r->dur_us / 1000.0,
+			    r->ts_ms);
+			if (step != 0)
+				thr_alert(d, c, t, t->value, r->dur_us / 1000.0,
+				    te, step, r->ts_ms);
+			continue;
+		}
+		for (j = 0; j < c->nvalues; j++) {
+			const struct value_state *v = &c->values[j];
+			double	 x;
+
+			if (fnmatch(t->value, v->name, 0) != 0)
+				continue;
+			if (isnan(x = value_of(v)))
+				continue;
+			if ((te = thr_get(d->id, c->id, v->name, i)) == NULL)
+				continue;
+			if ((step = alert_thr_step(t, &te->s, x,
+			    r->ts_ms)) != 0)
+				thr_alert(d, c, t, v->name, x, te, step,
+				    r->ts_ms);
+		}
+	}
+}
+
+/*
+ * traps.c: a trap mapped to an event (an elevator fault, a door
+ * forced).  One alert per device, trap and minute: a chattering device
+ * cannot flood the outbox.
+ */
+void
+alerting_trap(const char *device, const char *name, const char *detail,
+    int64_t ts)
+{
+	const struct device_state *d = state_find_device(device);
+	struct alert_msg m;
+	char	 h[FM_ID_MAX * 3];
+
+	if (A.c == NULL)
+		return;
+	if (d != NULL && outage_in_maintenance(d, ts))
+		return;
+	memset(&m, 0, sizeof(m));
+	fmt(h, sizeof(h), "%s/%s", device, name);
+	fmt(m.key, sizeof(m.key), "trap.%08x.%lld", fm_hash32(h),
+	    (long long)(ts / 60000));
+	m.kind = AK_EVENT;
+	m.severity = AS_WARNING;
+	fm_strlcpy(m.device_id, device, sizeof(m.device_id));
+	fm_strlcpy(m.device_name, d ? d->name : device, sizeof(m.device_name));
+	fm_strlcpy(m.check, "trap", sizeof(m.check));
+	fmt(m.cause, sizeof(m.cause), "%s%s%s", name, detail[0] ? ": " :
+	    "", detail);
+	m.since_ms = ts;
+	if (A.c->base_url[0] != '\0')
+		fmt(m.link, sizeof(m.link), "%s/#device/%s",
+		    A.c->base_url, device);
+	route_submit(&m, d ? d->group : "", d ? d->class : "", NULL);
+}
+
+/*
+ * events.c: facmon's own troubles.  One alert per kind, agent and hour;
+ * the good news (agent reachable again, storage ok) is not paged.
+ */
+void
+alerting_event(const struct fm_event *ev)
+{
+	static const char *const health[] = { "agent-unreachable",
+		"clock-skew", "storage-alarm", "spool-drop", NULL };
+	struct alert_msg m;
+	char	 h[FM_ID_MAX + 40];
+	int	 i;
+
+	if (A.c == NULL)
+		return;
+	for (i = 0; health[i] != NULL && strcmp(health[i], ev->kind) != 0;
+	    i++)
+		;
+	if (health[i] == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	fmt(h, sizeof(h), "%s/%s", ev->kind, ev->agent);
+	fmt(m.key, sizeof(m.key), "fmhealth.%s.%08x.%lld", ev->kind,
+	    fm_hash32(h), (long long)(ev->ts_ms / 3600000));
+	m.kind = AK_HEALTH;
+	m.severity = AS_CRITICAL;
+	fm_strlcpy(m.device_id, ev->agent[0] ? ev->agent : "facmon",
+	    sizeof(m.device_id));
+	fmt(m.device_name, sizeof(m.device_name), "facmon%s%s",
+	    ev->agent[0] ? " agent " : "", ev->agent);
+	fm_strlcpy(m.check, ev->kind, sizeof(m.check));
+	fm_strlcpy(m.cause, ev->msg, sizeof(m.cause));
+	m.since_ms = ev->ts_ms;
+	route_submit(&m, "facmon", "facmon", NULL);
+}
+
+void
+alerting_stats(uint64_t *fired, uint64_t *cleared, uint64_t *escalated,
+    uint64_t *renotified, uint64_t *folded)
+{
+	*fired = A.st_thr_fired;
+	*cleared = A.st_thr_cleared;
+	*escalated = A.st_escalated;
+	*renotified = A.st_renotified;
+	*folded = A.st_children_folded;
+}

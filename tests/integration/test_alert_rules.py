@@ -1,0 +1,220 @@
+# What the collector alerts on and whom it tells, end to end: the real
+# collector and agent, probes against tests/lib/httpd.py, alerts into
+# Debian's aiosmtpd.  A failed core switch gives one message naming it
+# and counting the unreachable devices behind it, routed by the rules;
+# a latency threshold with hits fires once and recovers once.  All on
+# 127.0.0.1; only bounded waits for outcomes, no wall-clock assertion.
+
+import email
+import email.policy
+import subprocess
+import os
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fmtest import PY, ROOT, FacmonTestCase, free_port, wait_for  # noqa
+
+
+class AlertRules(FacmonTestCase):
+
+    def setUp(self):
+        super().setUp()
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            self.skipTest("python3-aiosmtpd not installed")
+
+        class Box:
+            def __init__(self):
+                self.msgs = []
+
+            async def handle_DATA(self, server, session, envelope):
+                self.msgs.append((list(envelope.rcpt_tos),
+                                  envelope.content))
+                return "250 OK"
+        self.box = Box()
+        self.smtp_port = free_port()
+        ctl = Controller(self.box, hostname="127.0.0.1",
+                         port=self.smtp_port)
+        ctl.start()
+        self.addCleanup(ctl.stop)
+        self.hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(self.hport)], "httpd")
+        self.base = "http://127.0.0.1:%d" % self.hport
+        wait_for(lambda: urllib.request.urlopen(self.base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+
+    def set(self, path, status, delay_ms=0):
+        urllib.request.urlopen(self.base + "/set?path=/%s&status=%d"
+                               "&delay_ms=%d" % (path, status, delay_ms),
+                               timeout=5).read()
+
+    def alerts_conf(self, rules):
+        return """confirm = 2; };
+alerts: {
+  timezone = "Asia/Shanghai";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; },
+                 { name = "net"; email = "net@example.org"; },
+                 { name = "night"; email = "night@example.org"; } );
+  rosters = ( { name = "it"; shifts = (
+      { days = "*"; from = "00:00"; to = "24:00";
+        recipients = [ "duty" ]; } ); } );
+  deliver = ( [ "mail" ] );
+  %s""" % (self.smtp_port, rules)
+
+    def parsed(self, i):
+        rcpt, raw = self.box.msgs[i]
+        return rcpt, email.message_from_bytes(raw,
+                                              policy=email.policy.default)
+
+    def body(self, msg):
+        return msg.get_body(preferencelist=("plain",)).get_content()
+
+    def test_core_switch_storm_one_message_routed(self):
+        for p in ("sw", "ap1", "ap2", "ap3", "ups"):
+            self.set(p, 200)
+        self.start_collector(extra=self.alerts_conf("""
+  rules = ( { name = "network"; groups = [ "network", "wifi" ];
+              kinds = [ "down", "recovery" ]; recipients = [ "net" ]; },
+            { name = "rest"; groups = [ "power" ];
+              recipients = [ "it" ]; } );"""))
+        devs = ["""
+{ id = "core-sw"; name = "核心交换机 <b>&\\r\\nBcc: x@example.org"; class = "switch";
+  group = "network"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/sw"; } ); }""" % self.hport]
+        for i in (1, 2, 3):
+            devs.append("""
+{ id = "ap%d"; name = "三楼 AP %d"; class = "wifi-ap"; group = "wifi";
+  address = "127.0.0.1"; parent = "core-sw";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/ap%d"; } ); }""" %
+                        (i, i, self.hport, i))
+        self.start_agent(",".join(devs))
+        for i in (1, 2, 3):
+            self.wait_check("ap%d" % i, "http", "up")
+        self.wait_check("core-sw", "http", "up")
+        for p in ("sw", "ap1", "ap2", "ap3"):
+            self.set(p, 503)
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=30,
+                 what="the switch's alert")
+        # The children become unreachable, never alerted themselves.
+        wait_for(lambda: all(self.device("ap%d" % i)["state"] ==
+                             "unreachable" for i in (1, 2, 3)),
+                 timeout=20, what="APs unreachable")
+        time.sleep(3)		# several more probes: children confirm
+        self.assertEqual(len(self.box.msgs), 1, [m[0] for m in
+                                                 self.box.msgs])
+        rcpt, msg = self.parsed(0)
+        self.assertEqual(rcpt, ["net@example.org"])
+        self.assertIn("核心交换机", str(msg["Subject"]))
+        self.assertIsNone(msg["Bcc"])
+        self.assertNotIn("\n", str(msg["Subject"]))
+        text = self.body(msg)
+        self.assertRegex(text, r"下游\d台")
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        self.assertNotIn("<b>", html)
+        self.assertIn("&lt;b&gt;", html)
+        # Back: one recovery, to the same rule's recipient.
+        for p in ("sw", "ap1", "ap2", "ap3"):
+            self.set(p, 200)
+        wait_for(lambda: len(self.box.msgs) >= 2, timeout=30,
+                 what="the recovery")
+        time.sleep(2)
+        self.assertEqual(len(self.box.msgs), 2)
+        rcpt, msg = self.parsed(1)
+        self.assertEqual(rcpt, ["net@example.org"])
+        self.assertIn("恢复", str(msg["Subject"]))
+
+    def test_latency_threshold_hits_and_recovery(self):
+        self.set("slow", 200)
+        self.start_collector(extra=self.alerts_conf("""
+  rules = ( { name = "slow"; kinds = [ "threshold", "recovery" ];
+              recipients = [ "it" ]; } );
+  thresholds = ( { name = "latency"; groups = [ "systems" ];
+                   value = "duration_ms"; op = ">"; threshold = 300;
+                   clear = 150; hits = 3; severity = "warning";
+                   text = "响应慢 ${key} <i>"; } );"""))
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 2; timeout = 1.5;
+               url = "http://127.0.0.1:%d/slow"; } ); }""" % self.hport)
+        self.wait_check("portal", "http", "up")
+        time.sleep(2)
+        self.assertEqual(self.box.msgs, [])
+        self.set("slow", 200, delay_ms=600)
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=40,
+                 what="the threshold alert")
+        rcpt, msg = self.parsed(0)
+        self.assertEqual(rcpt, ["duty@example.org"])
+        self.assertIn("超限", str(msg["Subject"]))
+        self.assertIn("duration_ms", self.body(msg))
+        self.assertNotIn("<i>", msg.get_body(
+            preferencelist=("html",)).get_content())
+        self.set("slow", 200, delay_ms=0)
+        wait_for(lambda: len(self.box.msgs) >= 2, timeout=40,
+                 what="the threshold's recovery")
+        time.sleep(2)
+        self.assertEqual(len(self.box.msgs), 2)
+        self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))
+
+    def test_trap_event_and_agent_health(self):
+        """A trap mapped to an event alerts (its text reaches no header
+        and no HTML unescaped); an agent that falls silent is a facmon
+        health alert."""
+        trap_port = free_port()
+        self.start_collector(extra='agent_unreachable_after = "3s"; ' +
+                             self.alerts_conf("") + """
+};
+traps: { rules = ( { oid = "1.3.6.1.4.1.32473.1.0.7";
+                     name = "电梯困人"; action = "event"; } );""")
+        agent = self.start_agent("""
+{ id = "lift-3"; name = "3号电梯"; class = "elevator"; group = "lifts";
+  address = "127.0.0.1";
+  checks = ( { id = "gw"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }
+""" % self.agent_port, extra="""traps: { listen = [ "udp:127.0.0.1:%d" ];
+  communities = [ "public" ]; };""" % trap_port)
+        self.wait_check("lift-3", "gw", "up")
+        r = subprocess.run(
+            ["snmptrap", "-v2c", "-c", "public", "127.0.0.1:%d" % trap_port,
+             "", "1.3.6.1.4.1.32473.1.0.7", "1.3.6.1.4.1.32473.1.1.9.0",
+             "s", "困人\r\nBcc: victim@example.org\r\n<b>${key}</b>"],
+            capture_output=True, text=True, timeout=20,
+            env=dict(os.environ, MIBS=""))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # No rules: every recipient, one message each.
+        wait_for(lambda: len(self.box.msgs) >= 3, timeout=30,
+                 what="the trap's alerts")
+        self.assertEqual(sorted(r for m in self.box.msgs[:3] for r in m[0]),
+                         ["duty@example.org", "net@example.org",
+                          "night@example.org"])
+        rcpt, msg = self.parsed(0)
+        self.assertIn("事件", str(msg["Subject"]))
+        self.assertIn("3号电梯", str(msg["Subject"]))
+        self.assertIsNone(msg["Bcc"])
+        self.assertIn("电梯困人", self.body(msg))
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        self.assertNotIn("<b>", html)
+        self.assertIn("&lt;b&gt;", html)
+        n = len(self.box.msgs)
+        # The agent goes silent: facmon's own health is paged.
+        agent.kill()
+
+        def health():
+            for _, raw in self.box.msgs[n:]:
+                m = email.message_from_bytes(raw,
+                                             policy=email.policy.default)
+                if "系统告警" in str(m["Subject"]):
+                    return m
+            return None
+        m = wait_for(health, timeout=40, what="the health alert")
+        self.assertIn("agent-unreachable", self.body(m))
