@@ -124,6 +124,13 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
+	/*
+	 * A fixed mmap threshold: glibc otherwise raises it to the size of
+	 * each large block freed (the configuration's device table, the
+	 * device list sent on connect), and later large buffers then come
+	 * from the heap, which cannot shrink past a live block above them.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	log_init("facmon-agent", 1, verbose);
 	cfgerr_init(&e, file);
 	agent_conf = agent_conf_load(file, &e);

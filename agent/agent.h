@@ -64,10 +64,15 @@ struct check_conf {
 
 struct device_conf {
 	char		 id[FM_ID_MAX];
-	char		 name[FM_TEXT_MAX];
+	/*
+	 * The name and the address are heap strings (never NULL, at most
+	 * FM_TEXT_MAX - 1 characters): most are short, and fixed arrays
+	 * for them were half of the agent's memory at 10,000 devices.
+	 */
+	char		*name;
 	char		 class[FM_ID_MAX];
 	char		 group[FM_ID_MAX];
-	char		 address[FM_TEXT_MAX];
+	char		*address;
 	char		 parent[FM_ID_MAX];	/* "" or another device's id */
 	struct check_conf *checks;
 	int		 nchecks;

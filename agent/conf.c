@@ -175,6 +175,7 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
     struct device_conf *dc)
 {
 	config_setting_t *checks, *c;
+	char	 text[FM_TEXT_MAX];
 	int	 i, j;
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -187,8 +188,10 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		cfgerr_add(e, config_setting_get_member(s, "id"),
 		    "device id '%s': use letters, digits, '_', '-', '.'",
 		    dc->id);
-	if (cfg_get_str(e, s, "name", dc->name, sizeof(dc->name), 0) != 1)
-		fm_strlcpy(dc->name, dc->id, sizeof(dc->name));
+	if (cfg_get_str(e, s, "name", text, sizeof(text), 0) != 1)
+		fm_strlcpy(text, dc->id, sizeof(text));
+	if ((dc->name = strdup(text)) == NULL)
+		fatal("strdup");
 	if (cfg_get_str(e, s, "class", dc->class, sizeof(dc->class), 1) == 1 &&
 	    !check_id_in(dc->class, device_classes))
 		cfgerr_add(e, config_setting_get_member(s, "class"),
@@ -200,7 +203,10 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		cfgerr_add(e, config_setting_get_member(s, "group"),
 		    "group '%s': use letters, digits, '_', '-', '.'",
 		    dc->group);
-	cfg_get_str(e, s, "address", dc->address, sizeof(dc->address), 0);
+	text[0] = '\0';
+	cfg_get_str(e, s, "address", text, sizeof(text), 0);
+	if ((dc->address = strdup(text)) == NULL)
+		fatal("strdup");
 	if (cfg_get_str(e, s, "parent", dc->parent, sizeof(dc->parent), 0) ==
 	    1 && (!fm_valid_id(dc->parent) || strcmp(dc->parent, dc->id) == 0))
 		cfgerr_add(e, config_setting_get_member(s, "parent"),
@@ -437,6 +443,8 @@ agent_conf_free(struct agent_conf *ac)
 			free(dc->checks[j].expect);
 		}
 		free(dc->checks);
+		free(dc->name);
+		free(dc->address);
 	}
 	free(ac->devices);
 	free(ac->traps);

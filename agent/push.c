@@ -46,6 +46,7 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,45 +506,51 @@ spool_done(struct sreq *r)
 static void
 push_send_devices(void)
 {
-	struct fm_devinfo *di;
+	struct fm_devinfo di;
+	struct fm_checkinfo ci[FM_CHECKS_MAX];
 	struct wbuf w;
+	size_t	 f;
 	int	 i, j, n = P.conf->ndevices;
 
-	if ((di = calloc((size_t)(n ? n : 1), sizeof(*di))) == NULL)
-		fatal("calloc");
+	/*
+	 * One device at a time into the frame: a copy of the whole list
+	 * would cost almost a kilobyte a device at the moment the agent
+	 * connects, which then stays in the process's heap.
+	 */
+	wbuf_init(&w);
+	f = fm_frame_begin(&w, FM_DEVICES);
+	wbuf_u32(&w, (uint32_t)n);
 	for (i = 0; i < n; i++) {
 		const struct device_conf *dc = &P.conf->devices[i];
 
-		fm_strlcpy(di[i].id, dc->id, sizeof(di[i].id));
-		fm_strlcpy(di[i].name, dc->name, sizeof(di[i].name));
-		fm_strlcpy(di[i].class, dc->class, sizeof(di[i].class));
-		fm_strlcpy(di[i].group, dc->group, sizeof(di[i].group));
-		fm_strlcpy(di[i].address, dc->address, sizeof(di[i].address));
-		fm_strlcpy(di[i].parent, dc->parent, sizeof(di[i].parent));
-		di[i].nchecks = (uint16_t)dc->nchecks;
-		if ((di[i].checks = calloc((size_t)(dc->nchecks ? dc->nchecks :
-		    1), sizeof(*di[i].checks))) == NULL)
-			fatal("calloc");
-		for (j = 0; j < dc->nchecks; j++) {
-			struct fm_checkinfo *ci = &di[i].checks[j];
-
-			fm_strlcpy(ci->id, dc->checks[j].id, sizeof(ci->id));
-			ci->type = (uint8_t)dc->checks[j].type;
-			ci->interval_ms = (uint32_t)dc->checks[j].interval_ms;
-			ci->timeout_ms = (uint32_t)dc->checks[j].timeout_ms;
-			ci->critical = (uint8_t)dc->checks[j].critical;
+		memset(&di, 0, sizeof(di));
+		fm_strlcpy(di.id, dc->id, sizeof(di.id));
+		fm_strlcpy(di.name, dc->name, sizeof(di.name));
+		fm_strlcpy(di.class, dc->class, sizeof(di.class));
+		fm_strlcpy(di.group, dc->group, sizeof(di.group));
+		fm_strlcpy(di.address, dc->address, sizeof(di.address));
+		fm_strlcpy(di.parent, dc->parent, sizeof(di.parent));
+		di.nchecks = (uint16_t)dc->nchecks;
+		di.checks = ci;
+		for (j = 0; j < dc->nchecks && j < FM_CHECKS_MAX; j++) {
+			memset(&ci[j], 0, sizeof(ci[j]));
+			fm_strlcpy(ci[j].id, dc->checks[j].id,
+			    sizeof(ci[j].id));
+			ci[j].type = (uint8_t)dc->checks[j].type;
+			ci[j].interval_ms = (uint32_t)dc->checks[j].interval_ms;
+			ci[j].timeout_ms = (uint32_t)dc->checks[j].timeout_ms;
+			ci[j].critical = (uint8_t)dc->checks[j].critical;
 		}
+		fm_put_device(&w, &di);
 	}
-	wbuf_init(&w);
-	fm_put_devices(&w, di, (uint32_t)n);
+	fm_frame_end(&w, f);
 	if (w.err)
 		fatalx("cannot encode the device list");
 	bufferevent_write(P.bev, w.p, w.len);
 	wbuf_free(&w);
-	for (i = 0; i < n; i++)
-		free(di[i].checks);
-	free(di);
 	P.devices_dirty = 0;
+	/* The frame was large; give its pages back once it is queued. */
+	malloc_trim(0);
 }
 
 static void

@@ -655,28 +655,39 @@ fm_put_devices(struct wbuf *b, const struct fm_devinfo *d, uint32_t n)
 {
 	size_t	 f = fm_frame_begin(b, FM_DEVICES);
 	uint32_t i;
-	uint16_t j;
 
 	wbuf_u32(b, n);
-	for (i = 0; i < n; i++) {
-		wbuf_str(b, d[i].id);
-		wbuf_str(b, d[i].name);
-		wbuf_str(b, d[i].class);
-		wbuf_str(b, d[i].group);
-		wbuf_str(b, d[i].address);
-		wbuf_str(b, d[i].parent);
-		wbuf_u16(b, d[i].nchecks);
-		for (j = 0; j < d[i].nchecks; j++) {
-			const struct fm_checkinfo *c = &d[i].checks[j];
-
-			wbuf_str(b, c->id);
-			wbuf_u8(b, c->type);
-			wbuf_u32(b, c->interval_ms);
-			wbuf_u32(b, c->timeout_ms);
-			wbuf_u8(b, c->critical);
-		}
-	}
+	for (i = 0; i < n; i++)
+		fm_put_device(b, &d[i]);
 	fm_frame_end(b, f);
+}
+
+/*
+ * One device of a FM_DEVICES frame, after fm_frame_begin() and the count:
+ * lets a sender encode its devices one at a time instead of building a
+ * copy of the whole list first.
+ */
+void
+fm_put_device(struct wbuf *b, const struct fm_devinfo *d)
+{
+	uint16_t j;
+
+	wbuf_str(b, d->id);
+	wbuf_str(b, d->name);
+	wbuf_str(b, d->class);
+	wbuf_str(b, d->group);
+	wbuf_str(b, d->address);
+	wbuf_str(b, d->parent);
+	wbuf_u16(b, d->nchecks);
+	for (j = 0; j < d->nchecks; j++) {
+		const struct fm_checkinfo *c = &d->checks[j];
+
+		wbuf_str(b, c->id);
+		wbuf_u8(b, c->type);
+		wbuf_u32(b, c->interval_ms);
+		wbuf_u32(b, c->timeout_ms);
+		wbuf_u8(b, c->critical);
+	}
 }
 
 void

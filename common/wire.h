@@ -218,6 +218,7 @@ void	 fm_put_event(struct wbuf *, const struct fm_agent_event *);
 int	 fm_get_event(const uint8_t *, size_t, struct fm_agent_event *,
 	    char *err, size_t errlen);
 void	 fm_put_devices(struct wbuf *, const struct fm_devinfo *, uint32_t n);
+void	 fm_put_device(struct wbuf *, const struct fm_devinfo *);
 int	 fm_get_devices(const uint8_t *, size_t, struct fm_devices *,
 	    char *err, size_t errlen);
 void	 fm_devices_free(struct fm_devices *);
