@@ -199,6 +199,7 @@ soak: all
 	FACMON_KILLS=20 FACMON_SOAK=1 /usr/bin/python3 tests/run.py \
 	    integration -k durable
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k spool
+	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k partition
 
 $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) common/wire.h common/common.h
 	@mkdir -p $(@D)

@@ -118,6 +118,7 @@ struct agent_conf {
 	int		 queue_max;	/* results waiting to be spooled */
 	char		 spool_dir[PATH_MAX];
 	long long	 spool_max_bytes;
+	int		 spool;		/* 0: no spool, by request */
 	int64_t		 spool_max_age_ms;
 	int		 drain_rate;	/* results a second from the spool */
 	char		 mibdirs[PATH_MAX];

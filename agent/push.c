@@ -69,6 +69,7 @@
 #define PUSH_HELLO_TIMEOUT	10
 #define PUSH_ACK_TIMEOUT	10	/* s: a batch sent, no ACK: link dead */
 #define SEG_MAX			(4U * 1024 * 1024)	/* bytes a spool file */
+#define SEG_MIN			(4U * 1024)
 #define MEM_MAX			(32U * 1024 * 1024)	/* frames kept in memory */
 
 struct seg {
@@ -139,6 +140,8 @@ static struct {
 	uint64_t	 st_connects, st_spool_errors;
 	uint64_t	 st_drop_results, st_drop_values;	/* by policy */
 	uint64_t	 reported_results, reported_values;
+	uint64_t	 st_unspooled;	/* spool = false: dropped unsent */
+	uint64_t	 reported_unspooled;
 } P;
 
 static void	push_connect(void);
@@ -184,6 +187,23 @@ push_result(struct fm_result *r)
 	P.qlen++;
 	if (P.qlen >= PUSH_BATCH_MAX)
 		push_flush();
+}
+
+/*
+ * The bound is kept file by file, so a file is small beside it: a
+ * sixteenth of the bound, between SEG_MIN and SEG_MAX.  A small spool
+ * (spool_max_kb) then still drops its oldest data in small steps.
+ */
+static size_t
+seg_max(void)
+{
+	long long m = P.conf->spool_max_bytes / 16;
+
+	if (m < (long long)SEG_MIN)
+		return SEG_MIN;
+	if (m > (long long)SEG_MAX)
+		return SEG_MAX;
+	return (size_t)m;
 }
 
 static struct seg *
@@ -294,11 +314,20 @@ seg_drop(struct seg *s)
 }
 
 /*
- * Keep the spool within its bounds: by age, drop the oldest files
- * whole; by size, strip the oldest file of its values, or drop it whole
- * if it is stripped already.  A file with batches in flight, or the one
- * being appended to, is left alone.
+ * Keep the spool within its bounds.  By age, the oldest files are
+ * dropped whole.  By size, the values (bulk metrics) go before any
+ * outcome: the oldest file that still has values is rewritten without
+ * them, and only when every file is stripped is the oldest dropped
+ * whole.  A file with batches in flight, or the one being appended to,
+ * is left alone; while a strip runs nothing else is decided, since its
+ * result changes the size.
  */
+static int
+seg_eligible(const struct seg *s)
+{
+	return !s->busy && s->segno != P.segno && !seg_in_flight(s);
+}
+
 static void
 spool_enforce(void)
 {
@@ -308,28 +337,33 @@ spool_enforce(void)
 
 	for (s = P.segs; s != NULL; s = next) {
 		next = s->next;
-		if (s->busy || s->segno == P.segno || seg_in_flight(s))
-			continue;
-		if (P.conf->spool_max_age_ms > 0 && s->first_ts > 0 &&
-		    now - s->first_ts > P.conf->spool_max_age_ms) {
+		if (s->busy)
+			return;
+		if (seg_eligible(s) && P.conf->spool_max_age_ms > 0 &&
+		    s->first_ts > 0 &&
+		    now - s->first_ts > P.conf->spool_max_age_ms)
 			seg_drop(s);
-			continue;
-		}
-		if (P.spool_bytes <= (size_t)P.conf->spool_max_bytes)
-			break;
-		if (!s->stripped) {
-			if ((r = calloc(1, sizeof(*r))) == NULL)
-				fatal("calloc");
-			r->op = SR_STRIP;
-			r->segno = s->segno;
-			r->arg = s;
-			s->busy = 1;
-			spool_submit(r);
-			/* Its size is known when the strip is done. */
-			break;
-		}
-		seg_drop(s);
 	}
+	if (P.spool_bytes <= (size_t)P.conf->spool_max_bytes)
+		return;
+	for (s = P.segs; s != NULL; s = s->next) {
+		if (!seg_eligible(s) || s->stripped)
+			continue;
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			fatal("calloc");
+		r->op = SR_STRIP;
+		r->segno = s->segno;
+		r->arg = s;
+		s->busy = 1;
+		spool_submit(r);
+		/* Its size is known when the strip is done. */
+		return;
+	}
+	for (s = P.segs; s != NULL; s = s->next)
+		if (seg_eligible(s)) {
+			seg_drop(s);
+			return;
+		}
 }
 
 /* Move queued results into spooled batches, oldest first. */
@@ -339,6 +373,22 @@ push_make_batches(void)
 	const struct fm_result *chunk[PUSH_BATCH_MAX];
 	struct wbuf w;
 
+	if (!P.conf->spool && P.state != PS_READY) {
+		/* No spool: what cannot go now is lost, and counted. */
+		if (P.qlen > 0 && P.st_unspooled == 0)
+			log_warnx("no spool (spool = false) and no collector: "
+			    "results are dropped until it is back");
+		while (P.qlen > 0) {
+			struct fm_result *res = P.q[P.qhead];
+
+			fm_result_clear(res);
+			free(res);
+			P.qhead = (P.qhead + 1) % P.qcap;
+			P.qlen--;
+			P.st_unspooled++;
+		}
+		return;
+	}
 	while (P.qlen > 0) {
 		struct batch *b;
 		struct sreq *r;
@@ -369,8 +419,17 @@ push_make_batches(void)
 		b->frame = w.p;
 		b->len = w.len;
 		P.mem += b->len;
+		if (!P.conf->spool) {
+			/* Kept in memory until acknowledged, sent again after
+			 * a reconnect like any other. */
+			b->durable = 1;
+			batch_append(b);
+			P.st_batches++;
+			free(r);
+			continue;
+		}
 		if (P.segs_tail == NULL || P.segs_tail->segno != P.segno ||
-		    P.segs_tail->bytes + b->len > SEG_MAX) {
+		    P.segs_tail->bytes + b->len > seg_max()) {
 			if (P.segs_tail != NULL &&
 			    P.segs_tail->segno == P.segno)
 				P.segno++;
@@ -554,6 +613,27 @@ push_send_devices(void)
 }
 
 static void
+send_unspooled_event(void)
+{
+	struct fm_agent_event e;
+	struct wbuf w;
+
+	if (P.st_unspooled == P.reported_unspooled)
+		return;
+	memset(&e, 0, sizeof(e));
+	fm_strlcpy(e.kind, "unspooled-drop", sizeof(e.kind));
+	e.value = P.st_unspooled;
+	snprintf(e.msg, sizeof(e.msg), "no spool: results dropped while the "
+	    "collector was unreachable, so far");
+	wbuf_init(&w);
+	fm_put_event(&w, &e);
+	if (w.err == 0)
+		bufferevent_write(P.bev, w.p, w.len);
+	wbuf_free(&w);
+	P.reported_unspooled = P.st_unspooled;
+}
+
+static void
 send_drop_event(void)
 {
 	struct fm_agent_event e;
@@ -615,6 +695,7 @@ push_flush(void)
 	if (P.devices_dirty)
 		push_send_devices();
 	send_drop_event();
+	send_unspooled_event();
 	while (P.fl_unsent != NULL && P.fl_sent < PUSH_WINDOW) {
 		struct batch *b = P.fl_unsent;
 
@@ -640,7 +721,7 @@ push_flush(void)
 		P.fl_unsent = b->next;
 		P.fl_sent++;
 		/* Read back for sending: no need to keep it any longer. */
-		if (P.mem > MEM_MAX) {
+		if (P.mem > MEM_MAX && P.conf->spool) {
 			P.mem -= b->len;
 			free(b->frame);
 			b->frame = NULL;
@@ -1097,8 +1178,12 @@ push_init(struct agent_conf *ac)
 	if (getrandom(&P.session, sizeof(P.session), 0) !=
 	    (ssize_t)sizeof(P.session))
 		fatal("getrandom");
-	if (spool_open(agent_base, ac->spool_dir, spool_done, spool_found,
-	    &last, err, sizeof(err)) == -1)
+	last = 0;
+	if (!ac->spool)
+		log_warnx("no spool (spool = false): results made while the "
+		    "collector is unreachable are lost");
+	else if (spool_open(agent_base, ac->spool_dir, spool_done,
+	    spool_found, &last, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* New batches go to a new file, never after a cut tail. */
 	P.segno = last + 1;
@@ -1156,13 +1241,15 @@ push_shutdown(void)
 		    "acknowledged by the collector", P.fl_results);
 	log_info("results %llu, acknowledged %llu, dropped %llu (queue) "
 	    "%llu (spool bound) values dropped %llu, batches %llu, connects "
-	    "%llu, spool errors %llu", (unsigned long long)P.st_results,
+	    "%llu, spool errors %llu, unspooled %llu",
+	    (unsigned long long)P.st_results,
 	    (unsigned long long)P.st_acked, (unsigned long long)P.st_dropped,
 	    (unsigned long long)P.st_drop_results,
 	    (unsigned long long)P.st_drop_values,
 	    (unsigned long long)P.st_batches,
 	    (unsigned long long)P.st_connects,
-	    (unsigned long long)P.st_spool_errors);
+	    (unsigned long long)P.st_spool_errors,
+	    (unsigned long long)P.st_unspooled);
 	if (P.bev != NULL)
 		bufferevent_free(P.bev);
 	probe_free();

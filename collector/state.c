@@ -42,6 +42,7 @@ struct devtab {
 
 static struct devtab	 tab;
 static struct state_stats st_stats;
+static int		 gap_intervals = 3;	/* unknown_after, as last seen */
 
 static const char *const state_names[] = {
 	[OS_UNKNOWN] = "unknown",
@@ -537,6 +538,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	struct device_state *d;
 	struct check_state *c;
 	int	 s;
+	int64_t	 at;
 
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
@@ -544,15 +546,43 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	count(c, r);
 	if (c->have_result && r->ts_ms < c->last_ms)
 		return SA_OUT_OF_ORDER;
+	/*
+	 * Results that arrive together may leave a gap in their own times:
+	 * an agent without a spool dropped what it made while cut off, and
+	 * sent again only what it had in hand.  The expiry goes by arrival
+	 * and sees no silence; a gap of more than unknown_after intervals
+	 * is unknown all the same, from where a result was due.
+	 */
+	if (c->have_result && c->state != OS_UNKNOWN &&
+	    r->ts_ms - c->last_ms > (int64_t)gap_intervals * c->interval_ms) {
+		outage_check_change(d, c, OS_UNKNOWN, c->last_ms +
+		    c->interval_ms, PR_INTERNAL, "no result from the agent");
+		c->state = OS_UNKNOWN;
+		c->since_ms = c->last_ms + c->interval_ms;
+		rederive(d, c->since_ms, "no result from the agent");
+	}
 	s = outcome_state(r->outcome);
+	/*
+	 * A check made unknown by state_expire (no result for a while)
+	 * whose next result turns up late -- after a partition, from the
+	 * agent's spool -- carrying the time it was due, give or take the
+	 * probes' jitter: the unknown never was.  The change is dated at
+	 * the unknown's start, so that the unknown has no length and the
+	 * outage journal, which never goes back in time, keeps the change.
+	 */
+	at = r->ts_ms;
+	if (c->state == OS_UNKNOWN && s != OS_UNKNOWN && c->have_result &&
+	    c->since_ms == c->last_ms + c->interval_ms &&
+	    at < c->since_ms + c->interval_ms / 2)
+		at = c->since_ms;
 	if (s != c->state) {
 		log_debug("check %s/%s: %s -> %s (%s)", d->id, c->id,
 		    state_name(c->state), state_name(s),
 		    probe_result_name(r->outcome));
-		outage_check_change(d, c, s, r->ts_ms, r->outcome, r->msg);
+		outage_check_change(d, c, s, at, r->outcome, r->msg);
 		c->state = s;
-		c->since_ms = r->ts_ms;
-		flip(c, r->ts_ms);
+		c->since_ms = at;
+		flip(c, at);
 	}
 	judge_flapping(c, r->ts_ms);
 	c->have_result = 1;
@@ -568,7 +598,10 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		snprintf(cause, sizeof(cause), "%s: %s%s%s", c->id,
 		    probe_result_name(r->outcome), r->msg[0] ? ": " : "",
 		    r->msg);
-		rederive(d, r->ts_ms, cause);
+		/* The device's unknown may have started later than the
+		 * check's: it too ends no earlier than it began. */
+		rederive(d, d->state == OS_UNKNOWN && at < d->since_ms &&
+		    at != r->ts_ms ? d->since_ms : at, cause);
 	}
 	outage_result(d, c, r);
 	latency_result(d, c, r);
@@ -589,6 +622,7 @@ state_expire(int64_t now_mono, int unknown_after)
 	size_t	 b;
 	int	 i, changed;
 
+	gap_intervals = unknown_after;
 	for (b = 0; b < tab.nb; b++)
 		for (d = tab.b[b]; d != NULL; d = d->hnext) {
 			int64_t cause = 0;

@@ -7,14 +7,15 @@
 
 import os
 import random
+import re
 import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import ledger  # noqa: E402
-from fmtest import (AGENT, COLLECTOR, FacmonTestCase, Proc,  # noqa: E402
-                    http_json, wait_for)
+from fmtest import (AGENT, COLLECTOR, PY, ROOT, FacmonTestCase,  # noqa
+                    Proc, free_port, http_json, wait_for)
 
 
 def devices(port, n):
@@ -91,3 +92,85 @@ class Spool(FacmonTestCase):
         self.assertEqual(rep["n_duplicated"], 0)
         st = http_json(self.api + "/api/v1/stats")["ingest"]
         self.assertGreaterEqual(st["batches_journaled"], 1)
+
+    def test_bounds_drop_values_first_then_oldest(self):
+        # A small spool (64 KiB, so files of 4 KiB) filled while the
+        # collector is away: the values of the oldest files go first,
+        # then whole files, oldest first; every result lost is one the
+        # agent counted, and the count reaches the collector as an event.
+        tport = self.start_tcpd()
+        col = self.start_collector()
+        lpath = os.path.join(self.tmp, "ledger")
+        env = dict(os.environ, FACMON_SPOOL_LEDGER=lpath)
+        agent = self.start_agent(devices(tport, 120), env=env,
+                                 extra="spool_max_kb = 64;")
+        self.wait_check("t0", "tcp", "up")
+        col.kill()
+        # Past the bound: stripped, then dropped whole.
+        wait_for(lambda: "results of spool file" in agent.output(),
+                 timeout=120, what="a spool file dropped whole")
+        time.sleep(2)
+        col2 = Proc([COLLECTOR, "-d", "-f",
+                     os.path.join(self.tmp, "collector.conf")],
+                    os.path.join(self.tmp, "collector2.log"))
+        self.procs.append(col2)
+        wait_for(lambda: http_json(self.api + "/api/v1/stats"), timeout=30)
+        # Drained: the spool holds no more than the file appended to.
+        spool = os.path.join(self.tmp, "spool-agent")
+        wait_for(lambda: len([f for f in os.listdir(spool)
+                              if f.endswith(".spool")]) <= 1,
+                 timeout=60, what="spool drained")
+        agent.signal(signal.SIGTERM)
+        agent.stop()
+        m = re.search(r"dropped (\d+) \(queue\) (\d+) \(spool bound\) "
+                      r"values dropped (\d+)", agent.output())
+        self.assertIsNotNone(m, agent.output()[-2000:])
+        queue_drops, drops, vdrops = (int(x) for x in m.groups())
+        self.assertEqual(queue_drops, 0)
+        self.assertGreater(drops, 0)
+        self.assertGreater(vdrops, 0)
+        spooled = self.read_ledger(lpath)
+        # What the stopped agent spooled is sent by the next one.
+        self.start_agent_env(lpath)
+        nv = {}
+
+        def settled():
+            nv.clear()
+            got, _ = ledger.read_journal(self.data_dir, nv)
+            rep = ledger.verify(spooled, got)
+            return rep if rep["n_lost"] == drops else None
+        try:
+            rep = wait_for(settled, timeout=60,
+                           what="every result but the dropped ones")
+        except AssertionError:
+            got, _ = ledger.read_journal(self.data_dir)
+            print(ledger.verify(spooled, got), drops)
+            self.dump_logs()
+            raise
+        print("ledger:", {k: v for k, v in rep.items() if k != "lost"},
+              "dropped by policy", drops, "values dropped", vdrops)
+        self.assertEqual(rep["n_duplicated"], 0)
+        got, _ = ledger.read_journal(self.data_dir)
+        seen = set(r for b in got for r in b[3])
+        lost = [r for r in spooled if r not in seen]
+        # Every tcp result that is up carries connect_ms unless its file
+        # was stripped: outcomes outlived the values.
+        stripped = [r for r in spooled if r in seen and r[3] == 0 and
+                    nv.get(r) == 0]
+        self.assertGreater(len(stripped), 0)
+        self.assertLessEqual(len(stripped), vdrops)
+        self.assertLessEqual(max(r[2] for r in lost),
+                             min(r[2] for r in stripped) + 2000)
+        newest = [r for r in spooled[-50:] if r[3] == 0]
+        self.assertTrue(all(nv.get(r, 0) > 0 for r in newest))
+        # The collector was told, with the agent's own totals.
+        evs = [e for e in http_json(self.api + "/api/v1/events")
+               if e["kind"] == "spool-drop"]
+        self.assertTrue(evs, "no spool-drop event")
+        self.assertIn("(%d, %d)" % (drops, vdrops), evs[-1]["message"])
+
+    def start_tcpd(self):
+        port = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/tcpd.py"), "--port",
+                    str(port)], "tcpd")
+        return port

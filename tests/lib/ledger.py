@@ -24,8 +24,10 @@ def _str(b, off):
     return b[off + 2:off + 2 + n].decode("utf-8"), off + 2 + n
 
 
-def parse_results(payload, off):
-    """The results of a BATCH payload from off: [(dev, chk, ts, outcome)]."""
+def parse_results(payload, off, nvalues=None):
+    """The results of a BATCH payload from off: [(dev, chk, ts, outcome)].
+    With a dict as nvalues, also records each result's number of values
+    there (a spool file stripped by its size bound keeps none)."""
     n = struct.unpack_from(">I", payload, off)[0]
     off += 4
     out = []
@@ -48,13 +50,16 @@ def parse_results(payload, off):
             else:
                 _v, off = _str(payload, off)
         out.append((dev, chk, ts, outcome))
+        if nvalues is not None:
+            nvalues[(dev, chk, ts, outcome)] = nv
     return out
 
 
-def read_journal(data_dir):
+def read_journal(data_dir, nvalues=None):
     """Batches in the journal as replay applies them: duplicates by
     (agent, session, seq) dropped.  Returns (batches, dup_count) with
-    batches a list of (agent, session, seq, results)."""
+    batches a list of (agent, session, seq, results).  nvalues: see
+    parse_results."""
     jdir = os.path.join(data_dir, "journal")
     seen = {}
     out = []
@@ -82,7 +87,8 @@ def read_journal(data_dir):
                 dups += 1
                 continue
             seen[key] = seq
-            out.append((agent, session, seq, parse_results(body, p + 16)))
+            out.append((agent, session, seq,
+                        parse_results(body, p + 16, nvalues)))
     return out, dups
 
 
