@@ -64,6 +64,8 @@
 			devices_l: "设备（逗号分隔）", groups_l: "分组（逗号分隔）",
 			classes_l: "类别（逗号分隔）", minutes: "时长（分钟）",
 			start_local: "开始时间", availability: "可用性",
+			reports: "月度报告", no_reports: "尚无报告",
+			mailed_to: "已发送给",
 			downtime: "故障时间", planned: "计划维护",
 			mttr: "平均修复时间", budget_left: "剩余预算",
 			site: "全中心", show: "查询", name: "名称",
@@ -113,6 +115,8 @@
 			groups_l: "Groups (comma separated)",
 			classes_l: "Classes (comma separated)",
 			minutes: "Duration (minutes)", start_local: "Start",
+			reports: "Monthly reports", no_reports: "No report yet",
+			mailed_to: "mailed to",
 			availability: "Availability", downtime: "Down time",
 			planned: "Planned", mttr: "MTTR",
 			budget_left: "Budget left", site: "Whole centre",
@@ -939,7 +943,41 @@
 			view.appendChild(el("h3", null, t("devices")));
 			view.appendChild(table(heads, availRows(r.devices,
 			    true)));
+			return api("/api/v1/reports");
+		}).then(function (reps) {
+			renderReports(view, reps || []);
 		}).catch(function (e) { fail(view, e); });
+	}
+
+	/*
+	 * The monthly reports the collector made by itself (docs/report.md):
+	 * each month with its files, and who has had it by mail.
+	 */
+	function renderReports(view, reps) {
+		var ul = el("ul", "reports");
+
+		view.appendChild(el("h3", null, t("reports")));
+		if (reps.length === 0) {
+			view.appendChild(el("p", "hint", t("no_reports")));
+			return;
+		}
+		reps.forEach(function (r) {
+			var li = el("li", null, r.month + " ");
+
+			r.files.forEach(function (f) {
+				var a = el("a", null, f.name.replace(/^.*\./, ""));
+
+				a.href = f.url;
+				a.title = f.name;
+				li.appendChild(a);
+				li.appendChild(document.createTextNode(" "));
+			});
+			if (r.mailed.length > 0)
+				li.appendChild(el("span", "hint", "· " +
+				    t("mailed_to") + " " + r.mailed.join(", ")));
+			ul.appendChild(li);
+		});
+		view.appendChild(ul);
 	}
 
 	/* ---- routing --------------------------------------------------------- */
