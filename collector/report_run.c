@@ -729,66 +729,6 @@ mime_type(const char *name)
 	return "application/octet-stream";
 }
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char	*np;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t	 cap = (b->cap + n + 1) * 2;
-
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* HTML text: every byte that could start markup is escaped. */
-static void
-sb_html(struct sbuf *b, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '<':
-			sb_puts(b, "&lt;");
-			break;
-		case '>':
-			sb_puts(b, "&gt;");
-			break;
-		case '&':
-			sb_puts(b, "&amp;");
-			break;
-		case '"':
-			sb_puts(b, "&quot;");
-			break;
-		case '\'':
-			sb_puts(b, "&#39;");
-			break;
-		default:
-			sb_add(b, s, 1);
-		}
-}
-
 static const char *
 jget(json_t *o, const char *k)
 {
@@ -892,7 +832,7 @@ mail_bodies(const char *json_path, int en, const char *link,
 	sb_puts(text, "\n");
 	sb_puts(html, "</body></html>");
 	json_decref(root);
-	return text->oom || html->oom ? -1 : 0;
+	return text->err || html->err ? -1 : 0;
 }
 
 /* One message to one recipient: 0, or a send_result. */

@@ -58,6 +58,18 @@ int	 fm_write_file_atomic(const char *path, const void *, size_t,
 	    char *err, size_t errlen);
 int	 fm_mkdirs(const char *path, int mode);
 
+/* A growing text buffer (util.c); err is set once memory ran out. */
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+	int	 err;
+};
+void	 sb_printf(struct sbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 sb_puts(struct sbuf *, const char *);
+void	 sb_html(struct sbuf *, const char *);
+int	 sb_write(struct sbuf *, const char *path, char *, size_t);
+
 /* crc32.c */
 uint32_t crc32c(uint32_t crc, const void *, size_t);
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,4 +200,105 @@ fm_mkdirs(const char *path, int mode)
 	if (mkdir(buf, (mode_t)mode) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+/* ---- a growing text buffer ---- */
+
+void
+sb_puts(struct sbuf *b, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (b->err)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t	 nc = b->cap ? b->cap : 4096;
+		char	*np;
+
+		while (nc < b->len + n + 1)
+			nc *= 2;
+		if ((np = realloc(b->p, nc)) == NULL) {
+			b->err = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[512], *big = NULL;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->err = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sb_puts(b, small);
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&big, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->err = 1;
+		return;
+	}
+	sb_puts(b, big);
+	free(big);
+}
+
+int
+sb_write(struct sbuf *b, const char *path, char *err, size_t errlen)
+{
+	int	 rc;
+
+	if (b->err) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = -1;
+	} else
+		rc = fm_write_file_atomic(path, b->p ? b->p : "", b->len, err,
+		    errlen);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+	return rc;
+}
+
+/* Text into HTML: every byte that could start markup is escaped. */
+void
+sb_html(struct sbuf *b, const char *s)
+{
+	char	 one[2] = { 0, 0 };
+
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			sb_puts(b, "&amp;");
+			break;
+		case '<':
+			sb_puts(b, "&lt;");
+			break;
+		case '>':
+			sb_puts(b, "&gt;");
+			break;
+		case '"':
+			sb_puts(b, "&quot;");
+			break;
+		case '\'':
+			sb_puts(b, "&#39;");
+			break;
+		default:
+			one[0] = *s;
+			sb_puts(b, one);
+		}
+	}
 }

@@ -30,32 +30,6 @@
 /* ---- HTML ---- */
 
 static void
-html_esc(struct sbuf *b, const char *s)
-{
-	char	 one[2] = { 0, 0 };
-
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			sb_puts(b, "&amp;");
-			break;
-		case '<':
-			sb_puts(b, "&lt;");
-			break;
-		case '>':
-			sb_puts(b, "&gt;");
-			break;
-		case '"':
-			sb_puts(b, "&quot;");
-			break;
-		default:
-			one[0] = *s;
-			sb_puts(b, one);
-		}
-	}
-}
-
-static void
 svg_line(void *ctx, const double *xy, int n, unsigned rgb, double w,
     int dashed)
 {
@@ -85,7 +59,7 @@ svg_text(void *ctx, double x, double y, const char *s, double size,
 	sb_printf(ctx, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
 	    "text-anchor=\"%s\" fill=\"#%06x\">", x, y, size,
 	    anchor < 0 ? "start" : anchor > 0 ? "end" : "middle", rgb);
-	html_esc(ctx, s);
+	sb_html(ctx, s);
 	sb_puts(ctx, "</text>\n");
 }
 
@@ -116,7 +90,7 @@ html_rows(struct sbuf *b, const struct rpt *r, const struct aq_row *rows,
 	sb_puts(b, "<table class=\"figures\"><thead><tr>");
 	for (c = 0; c < RPT_NCOLS; c++) {
 		sb_puts(b, "<th>");
-		html_esc(b, TR(r, rpt_cols[c].zh, rpt_cols[c].en));
+		sb_html(b, TR(r, rpt_cols[c].zh, rpt_cols[c].en));
 		sb_puts(b, "</th>");
 	}
 	sb_puts(b, "</tr></thead><tbody>\n");
@@ -128,7 +102,7 @@ html_rows(struct sbuf *b, const struct rpt *r, const struct aq_row *rows,
 		for (c = 0; c < RPT_NCOLS; c++) {
 			cell_text(r, w, is_device, c, cell, sizeof(cell));
 			sb_puts(b, c ? "<td class=\"n\">" : "<td>");
-			html_esc(b, cell);
+			sb_html(b, cell);
 			sb_puts(b, "</td>");
 		}
 		sb_puts(b, "</tr>\n");
@@ -149,7 +123,7 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 	title_text(r, title, sizeof(title));
 	sb_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
 	    "<meta charset=\"utf-8\"><title>", r->L ? "en" : "zh-CN");
-	html_esc(&b, title);
+	sb_html(&b, title);
 	sb_puts(&b, "</title>\n<style>\n"
 	    "@page { size: A4; margin: 15mm; }\n"
 	    "body { font-family: 'Noto Sans CJK SC', sans-serif; "
@@ -167,19 +141,19 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 	    ".foot { font-size: 8pt; }\n"
 	    "@media print { tr { page-break-inside: avoid; } }\n"
 	    "</style></head><body>\n<h1>");
-	html_esc(&b, title);
+	sb_html(&b, title);
 	sb_puts(&b, "</h1>\n<section id=\"summary\"><h2>");
-	html_esc(&b, TR(r, "一、概要", "1. Summary"));
+	sb_html(&b, TR(r, "一、概要", "1. Summary"));
 	sb_puts(&b, "</h2><table>\n");
 	for (k = 0; summary_row(r, k, &s); k++) {
 		sb_puts(&b, "<tr><th>");
-		html_esc(&b, s.label);
+		sb_html(&b, s.label);
 		sb_puts(&b, "</th><td>");
-		html_esc(&b, s.text);
+		sb_html(&b, s.text);
 		sb_puts(&b, "</td></tr>\n");
 	}
 	sb_puts(&b, "</table></section>\n<section id=\"evaluation\"><h2>");
-	html_esc(&b, TR(r, "二、绩效指标完成情况表", "2. Performance "
+	sb_html(&b, TR(r, "二、绩效指标完成情况表", "2. Performance "
 	    "indicators"));
 	sb_puts(&b, "</h2><table><thead><tr>");
 	{
@@ -191,7 +165,7 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 
 		for (c = 0; c < 7; c++) {
 			sb_puts(&b, "<th>");
-			html_esc(&b, h[c]);
+			sb_html(&b, h[c]);
 			sb_puts(&b, "</th>");
 		}
 	}
@@ -207,7 +181,7 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		    "");
 		for (c = 0; c < 6; c++) {
 			sb_puts(&b, "<td>");
-			html_esc(&b, v[c]);
+			sb_html(&b, v[c]);
 			sb_puts(&b, "</td>");
 		}
 		sb_printf(&b, "<td>[%d]</td></tr>\n", k + 1);
@@ -215,30 +189,30 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 	sb_puts(&b, "</tbody></table>\n<ol class=\"foot\">\n");
 	for (k = 0; k < r->nind; k++) {
 		sb_puts(&b, "<li>");
-		html_esc(&b, r->ind[k].footnote);
+		sb_html(&b, r->ind[k].footnote);
 		sb_puts(&b, "</li>\n");
 	}
 	sb_puts(&b, "</ol></section>\n<section id=\"groups\"><h2>");
-	html_esc(&b, TR(r, "三、分组与设备", "3. Groups and devices"));
+	sb_html(&b, TR(r, "三、分组与设备", "3. Groups and devices"));
 	sb_puts(&b, "</h2>\n<h3>");
-	html_esc(&b, TR(r, "分组", "Groups"));
+	sb_html(&b, TR(r, "分组", "Groups"));
 	sb_puts(&b, "</h3>\n");
 	html_rows(&b, r, r->groups, r->ngroups, NULL, 0);
 	sb_puts(&b, "<h3>");
-	html_esc(&b, TR(r, "设备类别（设备正常运行率）",
+	sb_html(&b, TR(r, "设备类别（设备正常运行率）",
 	    "Device classes (normal running rate)"));
 	sb_puts(&b, "</h3>\n");
 	html_rows(&b, r, r->classes, r->nclasses, NULL, 0);
 	sb_puts(&b, "<h3>");
-	html_esc(&b, TR(r, "设备", "Devices"));
+	sb_html(&b, TR(r, "设备", "Devices"));
 	sb_puts(&b, "</h3>\n");
 	html_rows(&b, r, r->devrows, r->ndevshown, r->devorder, 1);
 	sb_puts(&b, "</section>\n<section id=\"outages\"><h2>");
-	html_esc(&b, TR(r, "四、故障清单", "4. Outages"));
+	sb_html(&b, TR(r, "四、故障清单", "4. Outages"));
 	sb_puts(&b, "</h2><table class=\"figures\"><thead><tr>");
 	for (c = 0; c < RPT_NOCOLS; c++) {
 		sb_puts(&b, "<th>");
-		html_esc(&b, TR(r, rpt_ocols[c].zh, rpt_ocols[c].en));
+		sb_html(&b, TR(r, rpt_ocols[c].zh, rpt_ocols[c].en));
 		sb_puts(&b, "</th>");
 	}
 	sb_puts(&b, "</tr></thead><tbody>\n");
@@ -247,31 +221,31 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		for (c = 0; c < RPT_NOCOLS; c++) {
 			outage_cell(r, &r->out[i], c, cell, sizeof(cell));
 			sb_puts(&b, "<td>");
-			html_esc(&b, cell);
+			sb_html(&b, cell);
 			sb_puts(&b, "</td>");
 		}
 		sb_puts(&b, "</tr>\n");
 	}
 	sb_puts(&b, "</tbody></table></section>\n<section id=\"charts\"><h2>");
-	html_esc(&b, TR(r, "五、图表", "5. Charts"));
+	sb_html(&b, TR(r, "五、图表", "5. Charts"));
 	sb_puts(&b, "</h2>\n");
 	html_chart(&b, r, 0);
 	html_chart(&b, r, 1);
 	sb_puts(&b, "</section>\n<section id=\"method\"><h2>");
-	html_esc(&b, TR(r, "六、计算方法与校验", "6. How the figures were "
+	sb_html(&b, TR(r, "六、计算方法与校验", "6. How the figures were "
 	    "computed"));
 	sb_puts(&b, "</h2>\n");
 	for (k = 0; method_text(r, k) != NULL; k++) {
 		sb_puts(&b, "<p>");
-		html_esc(&b, method_text(r, k));
+		sb_html(&b, method_text(r, k));
 		sb_puts(&b, "</p>\n");
 	}
 	sb_puts(&b, "<table>\n");
 	for (k = 0; method_fact(r, k, &s); k++) {
 		sb_printf(&b, "<tr%s><th>", k == 8 ? " id=\"generated\"" : "");
-		html_esc(&b, s.label);
+		sb_html(&b, s.label);
 		sb_puts(&b, "</th><td>");
-		html_esc(&b, s.text);
+		sb_html(&b, s.text);
 		sb_puts(&b, "</td></tr>\n");
 	}
 	sb_puts(&b, "</table></section>\n</body></html>\n");

@@ -177,15 +177,4 @@ int	 out_xlsx(const struct rpt *, const char *path, char *, size_t);
 int	 out_csv(const struct rpt *, const char *path, char *, size_t);
 int	 out_json(const struct rpt *, const char *path, char *, size_t);
 
-/* A growing text buffer for the text formats. */
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;
-};
-void	 sb_printf(struct sbuf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	 sb_puts(struct sbuf *, const char *);
-int	 sb_write(struct sbuf *, const char *path, char *, size_t);
-
 #endif /* FACMON_REPORT_H */
