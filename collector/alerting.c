@@ -228,8 +228,9 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 		return;
 	if (m->kind == AK_DOWN)
 		fold_children(m);
+	/* Escalation follows device outages, which the journal indexes. */
 	if (route_submit(m, group, cls, &r) == 0 && m->kind == AK_DOWN &&
-	    r != NULL)
+	    r != NULL && m->check[0] == '\0')
 		esc_add(m, group, cls, r, now);
 }
 

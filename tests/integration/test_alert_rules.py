@@ -271,3 +271,34 @@ devices = ( { id = "ups"; name = "机房 UPS"; class = "ups";
         wait_for(lambda: len(self.box.msgs) >= 6, timeout=30,
                  what="the recoveries")
         self.assertIn("恢复", str(self.parsed(5)[1]["Subject"]))
+
+    def test_non_critical_check_alerts_on_its_own(self):
+        """A secondary check's confirmed outage (the device only
+        degraded) alerts with the check named, and recovers."""
+        self.set("main", 200)
+        self.set("extra", 200)
+        self.start_collector(extra=self.alerts_conf("""
+  rules = ( { checks = [ "extra" ]; recipients = [ "net" ]; } );"""))
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "main"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%(p)d/main"; },
+             { id = "extra"; type = "http"; interval = 1; timeout = 0.5;
+               critical = false; url = "http://127.0.0.1:%(p)d/extra"; } );
+}""" % {"p": self.hport})
+        self.wait_check("portal", "extra", "up")
+        self.set("extra", 503)
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=30,
+                 what="the check's alert")
+        self.assertEqual(self.device("portal")["state"], "degraded")
+        rcpt, msg = self.parsed(0)
+        self.assertEqual(rcpt, ["net@example.org"])
+        self.assertIn("政务服务网 extra", str(msg["Subject"]))
+        self.assertIn("portal.extra-", msg["Message-ID"])
+        self.set("extra", 200)
+        wait_for(lambda: len(self.box.msgs) >= 2, timeout=30,
+                 what="the check's recovery")
+        time.sleep(2)
+        self.assertEqual(len(self.box.msgs), 2)
+        self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))
