@@ -93,9 +93,19 @@ alerting_conf(const struct alert_conf *c)
 			A.b[i] = t->next;
 			free(t);
 		}
-	/* Rule indexes too: escalations keep going by the new rules. */
-	for (i = 0; i < A.nesc; i++)
-		A.esc[i].rule = -1;
+	/*
+	 * Rule indexes too: each escalation goes on under the first new
+	 * rule that escalates it, or ends (alerting_tick drops rule -1).
+	 */
+	for (i = 0; c != NULL && i < A.nesc; i++) {
+		struct esc_entry *e = &A.esc[i];
+		const struct alert_rule *r = NULL;
+		char	 tmp[ALERT_RCPT_MAX][FM_ID_MAX];
+
+		alert_route(c, AK_DOWN, e->m.severity, e->m.device_id, e->group,
+		    e->cls, "", now_ms(), tmp, ALERT_RCPT_MAX, &r);
+		e->rule = r != NULL ? (int)(r - c->rules) : -1;
+	}
 	if (c == NULL) {
 		free(A.esc);
 		A.esc = NULL;
@@ -117,6 +127,10 @@ route_submit(struct alert_msg *m, const char *group, const char *cls,
 	    esc);
 	if ((r = alert_submit(m)) == -1)
 		log_warnx("alerts: %s was not queued", m->key);
+	else
+		log_info("alerts: %s queued for %s%s", m->key,
+		    m->nrecipients ? m->recipients[0] : "every recipient",
+		    m->nrecipients > 1 ? " and others" : "");
 	return r;
 }
 
