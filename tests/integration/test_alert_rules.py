@@ -134,6 +134,8 @@ alerts: {
         rcpt, msg = self.parsed(1)
         self.assertEqual(rcpt, ["net@example.org"])
         self.assertIn("恢复", str(msg["Subject"]))
+        # It says how long the outage lasted.
+        self.assertRegex(self.body(msg), r"共中断 Lasted: +\d+秒 \(\d+ s\)")
 
     def test_latency_threshold_hits_and_recovery(self):
         self.set("slow", 200)
