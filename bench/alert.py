@@ -105,7 +105,7 @@ devices = ( %s );
         self.start([fmtest.AGENT, "-d", "-v", "-f", conf], "agent")
         self.wait_check("web", "http", "up", timeout=30)
 
-        lat = []
+        lat, probe, after = [], [], []
         for i in range(ARGS.runs):
             n0 = len(arrivals)
             self.ctl("inject", "web", "http_error", "0", "500")
@@ -123,8 +123,15 @@ devices = ( %s );
                 return None
             t = fmtest.wait_for(down, timeout=30, interval=0.01,
                                 what="alert %d" % (i + 1))
+            # The outage starts at the first failed probe: what is the
+            # probing's share, what the rest's.
+            first = self.check("web", "http")["since_ms"] / 1000.0
             lat.append(t - start)
-            print("run %2d: %.3f s" % (i + 1, t - start), file=sys.stderr,
+            probe.append(first - start)
+            after.append(t - first)
+            print("run %2d: %.3f s (first failed probe +%.3f s, mail "
+                  "+%.3f s after it)" % (i + 1, t - start, first - start,
+                                         t - first), file=sys.stderr,
                   flush=True)
             n1 = len(arrivals)
             self.ctl("clear", "web")
@@ -132,9 +139,13 @@ devices = ( %s );
                             what="recovery %d" % (i + 1))
             self.wait_check("web", "http", "up", timeout=30)
         lat.sort()
-        self.row = "| %d | %s | %.3f | %.3f | %.3f | %+.3f | %+.3f |" % (
-            len(lat), ARGS.batch_interval, statistics.median(lat), lat[-1],
-            lat[0], statistics.median(lat) - 3, lat[-1] - 3)
+        self.row = ("| %d | %s | %.3f | %.3f | %.3f | %+.3f | %+.3f | "
+                    "%.3f / %.3f | %.3f / %.3f |" % (
+                        len(lat), ARGS.batch_interval,
+                        statistics.median(lat), lat[-1], lat[0],
+                        statistics.median(lat) - 3, lat[-1] - 3,
+                        statistics.median(probe), max(probe),
+                        statistics.median(after), max(after)))
 
 
 HEAD = """## Alerts: fault injection to e-mail
@@ -150,8 +161,15 @@ Aim: no more than 1 s beyond the 3-s confirmation window.
 
 Command: `%s`
 
-| runs | batch_interval | median s | worst s | best s | median beyond 3 s | worst beyond 3 s |
-|---|---|---|---|---|---|---|
+The last two columns split it: from the fault to the first failed
+probe (when the outage starts), and from there to the mail, which holds
+the two further probes (2 s) that confirm it.  In the collector's log
+the alert layer itself (alert queued to mail accepted) takes 10-100 ms;
+the occasional slow run is slow before it, between the confirming probe
+and the collector applying its result (agent batch, journal commit).
+
+| runs | batch_interval | median s | worst s | best s | median beyond 3 s | worst beyond 3 s | fault to 1st failed probe, median / worst s | 1st failed probe to mail, median / worst s |
+|---|---|---|---|---|---|---|---|---|
 """
 
 
@@ -165,7 +183,8 @@ def upsert(section):
     title = section.split("\n", 1)[0]
     m = re.search(re.escape(title) + r"\n.*?(?=\n## |\Z)", text, re.S)
     if m:
-        text = text[:m.start()] + section.rstrip("\n") + text[m.end():]
+        text = text[:m.start()] + section.rstrip("\n") + "\n" + \
+            text[m.end():]
     elif "\n## Not measured yet" in text:
         i = text.index("\n## Not measured yet")
         text = text[:i] + "\n" + section + text[i:]

@@ -204,7 +204,9 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	bput(&t, "检查 Check:       %s\r\n", check);
 	bput(&t, "原因 Cause:       %s\r\n", cause);
 	bput(&t, "开始 Since:       %s\r\n", since);
-	bput(&t, "已持续 Outage:    %s (%s)\r\n", durz, dur);
+	/* A recovery says how long the outage lasted, in full. */
+	bput(&t, "%s%s (%s)\r\n", k == AK_RECOVERY ?
+	    "共中断 Lasted:    " : "已持续 Outage:    ", durz, dur);
 	if (link[0])
 		bput(&t, "链接 Link:        %s\r\n", link);
 	bput(&t, "\r\nfacmon %s\r\n", m->key);
@@ -226,8 +228,9 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	    e3);
 	bput(&h, "<tr><th align=\"left\">开始 Since</th><td>%s</td></tr>\r\n",
 	    since);
-	bput(&h, "<tr><th align=\"left\">已持续 Outage</th><td>%s (%s)</td>"
-	    "</tr>\r\n</table>\r\n", durz, dur);
+	bput(&h, "<tr><th align=\"left\">%s</th><td>%s (%s)</td>"
+	    "</tr>\r\n</table>\r\n", k == AK_RECOVERY ? "共中断 Lasted" :
+	    "已持续 Outage", durz, dur);
 	if (strncmp(link, "http://", 7) == 0 ||
 	    strncmp(link, "https://", 8) == 0)
 		bput(&h, "<p><a href=\"%s\">%s</a></p>\r\n", e4, e4);

@@ -93,9 +93,19 @@ alerting_conf(const struct alert_conf *c)
 			A.b[i] = t->next;
 			free(t);
 		}
-	/* Rule indexes too: escalations keep going by the new rules. */
-	for (i = 0; i < A.nesc; i++)
-		A.esc[i].rule = -1;
+	/*
+	 * Rule indexes too: each escalation goes on under the first new
+	 * rule that escalates it, or ends (alerting_tick drops rule -1).
+	 */
+	for (i = 0; c != NULL && i < A.nesc; i++) {
+		struct esc_entry *e = &A.esc[i];
+		const struct alert_rule *r = NULL;
+		char	 tmp[ALERT_RCPT_MAX][FM_ID_MAX];
+
+		alert_route(c, AK_DOWN, e->m.severity, e->m.device_id, e->group,
+		    e->cls, "", now_ms(), tmp, ALERT_RCPT_MAX, &r);
+		e->rule = r != NULL ? (int)(r - c->rules) : -1;
+	}
 	if (c == NULL) {
 		free(A.esc);
 		A.esc = NULL;
@@ -117,6 +127,10 @@ route_submit(struct alert_msg *m, const char *group, const char *cls,
 	    esc);
 	if ((r = alert_submit(m)) == -1)
 		log_warnx("alerts: %s was not queued", m->key);
+	else
+		log_info("alerts: %s queued for %s%s", m->key,
+		    m->nrecipients ? m->recipients[0] : "every recipient",
+		    m->nrecipients > 1 ? " and others" : "");
 	return r;
 }
 
@@ -228,9 +242,71 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 		return;
 	if (m->kind == AK_DOWN)
 		fold_children(m);
+	/* Escalation follows device outages, which the journal indexes. */
 	if (route_submit(m, group, cls, &r) == 0 && m->kind == AK_DOWN &&
-	    r != NULL)
+	    r != NULL && m->check[0] == '\0')
 		esc_add(m, group, cls, r, now);
+}
+
+/*
+ * At start: outages confirmed before a restart and neither over nor
+ * acknowledged get their escalation clocks back, from the outage
+ * journal.  Re-notifications continue their count, so their keys do
+ * not repeat; an escalation already sent is dropped by its key.
+ */
+void
+alerting_resume(int64_t now)
+{
+	struct aq *q = outage_aq();
+	size_t	 i;
+
+	if (A.c == NULL || q == NULL || A.c->nrules == 0)
+		return;
+	for (i = 0; i < q->nout; i++) {
+		const struct aq_outage *o = &q->out[i];
+		struct aq_device *ad;
+		const struct alert_rule *r = NULL;
+		struct alert_msg m;
+		char	 tmp[ALERT_RCPT_MAX][FM_ID_MAX];
+		int	 k;
+
+		if (o->end_ms != 0 || o->confirmed_ms == 0 || o->acked_ms != 0 ||
+		    o->check[0] != '\0' ||
+		    (ad = aq_device(q, o->device)) == NULL)
+			continue;
+		alert_route(A.c, AK_DOWN, AS_CRITICAL, o->device, ad->group,
+		    ad->cls, "", now, tmp, ALERT_RCPT_MAX, &r);
+		if (r == NULL)
+			continue;
+		memset(&m, 0, sizeof(m));
+		/* The key notify() in outage.c gave the down alert. */
+		fmt(m.key, sizeof(m.key), "%s-%lld-down", o->device,
+		    (long long)o->start_ms);
+		m.kind = AK_DOWN;
+		m.severity = AS_CRITICAL;
+		fm_strlcpy(m.device_id, o->device, sizeof(m.device_id));
+		fm_strlcpy(m.device_name, ad->name[0] ? ad->name : o->device,
+		    sizeof(m.device_name));
+		fm_strlcpy(m.cause, o->cause, sizeof(m.cause));
+		m.since_ms = o->start_ms;
+		if (A.c->base_url[0] != '\0')
+			fmt(m.link, sizeof(m.link), "%s/#device/%s",
+			    A.c->base_url, o->device);
+		k = A.nesc;
+		esc_add(&m, ad->group, ad->cls, r, o->confirmed_ms);
+		if (A.nesc > k && r->renotify_ms > 0 &&
+		    now > o->confirmed_ms) {
+			struct alert_esc *x = &A.esc[A.nesc - 1].x;
+
+			x->renotified = (int)((now - o->confirmed_ms) /
+			    r->renotify_ms);
+			x->next_renotify = o->confirmed_ms +
+			    (int64_t)(x->renotified + 1) * r->renotify_ms;
+		}
+	}
+	if (A.nesc > 0)
+		log_info("alerts: %d unacknowledged outages wait for "
+		    "escalation", A.nesc);
 }
 
 /* The outage an escalation waits on, from the outage journal's index. */

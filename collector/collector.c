@@ -255,6 +255,7 @@ main(int argc, char *argv[])
 			fatalx("alerts: %s", err);
 		outage_alerts(1, conf->alerts->base_url);
 		alerting_conf(conf->alerts);
+		alerting_resume(now_ms());
 	}
 	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
 	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,

@@ -238,10 +238,12 @@ outage_maintenance(const struct avconf *av)
  * A device outage confirmed, or a confirmed one over: tell people.  The
  * key is the outage's own (device and start), so a replay after a crash
  * that confirms the same outage again changes nothing in the outbox.
+ * check is "" for the device; a non-critical check's own outage (the
+ * device stays up, degraded) has its check in the key.
  */
 static void
-notify(const char *device, int kind, int64_t start, int64_t now,
-    const char *cause)
+notify_check(const char *device, const char *check, int kind, int64_t start,
+    int64_t now, const char *cause)
 {
 	const struct device_state *d = state_find_device(device);
 	struct alert_msg m;
@@ -255,8 +257,13 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	snprintf(m.key, sizeof(m.key), "%s-%lld-%s", device, (long long)start,
-	    kind == AK_DOWN ? "down" : "up");
+	if (check[0] != '\0')
+		snprintf(m.key, sizeof(m.key), "%.40s.%.40s-%lld-%s", device,
+		    check, (long long)start, kind == AK_DOWN ? "down" : "up");
+	else
+		snprintf(m.key, sizeof(m.key), "%s-%lld-%s", device,
+		    (long long)start, kind == AK_DOWN ? "down" : "up");
+	fm_strlcpy(m.check, check, sizeof(m.check));
 	m.kind = kind;
 	m.severity = kind == AK_DOWN ? AS_CRITICAL : AS_INFO;
 	fm_strlcpy(m.device_id, device, sizeof(m.device_id));
@@ -269,6 +276,13 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 		    device);
 	/* Routing, storm folding, escalation; alert_submit() only queues. */
 	alerting_outage(&m, d, now);
+}
+
+static void
+notify(const char *device, int kind, int64_t start, int64_t now,
+    const char *cause)
+{
+	notify_check(device, "", kind, start, now, cause);
 }
 
 void
@@ -414,8 +428,19 @@ outage_check_change(const struct device_state *d,
     const struct check_state *c, int os, int64_t at, int outcome,
     const char *msg)
 {
+	struct entity *e;
+
 	if (!O.running)
 		return;
+	/*
+	 * A confirmed outage of a non-critical check is over.  (A critical
+	 * check's outage is the device's, alerted as the device.)
+	 */
+	e = entity(d->id, c->id);
+	if (!c->critical && e->last_state == AV_DOWN && av_of(os) != AV_DOWN &&
+	    at >= e->last_at && e->confirmed_at == e->last_at &&
+	    e->last_at != INT64_MIN)
+		notify_check(d->id, c->id, AK_RECOVERY, e->last_at, at, msg);
 	state_rec(d->id, c->id, os, at, outcome, msg);
 }
 
@@ -469,7 +494,10 @@ outage_result(const struct device_state *d, const struct check_state *c,
 	}
 	if (++e->fails != O.confirm_n)
 		return 0;
-	confirm_rec(d->id, c->id, c->since_ms, res->ts_ms);
+	if (confirm_rec(d->id, c->id, c->since_ms, res->ts_ms) &&
+	    !c->critical && d->state != OS_UNREACHABLE)
+		notify_check(d->id, c->id, AK_DOWN, c->since_ms, res->ts_ms,
+		    c->msg);
 	if (d->state == OS_DOWN && c->critical &&
 	    confirm_rec(d->id, "", d->since_ms, res->ts_ms))
 		notify(d->id, AK_DOWN, d->since_ms, res->ts_ms, c->msg);

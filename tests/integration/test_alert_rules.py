@@ -9,12 +9,14 @@ import email
 import email.policy
 import subprocess
 import os
+import re
 import sys
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import PY, ROOT, FacmonTestCase, free_port, wait_for  # noqa
+from fmtest import (BUILD, PY, ROOT, FacmonTestCase, free_port,  # noqa
+                    wait_for)
 
 
 class AlertRules(FacmonTestCase):
@@ -132,6 +134,8 @@ alerts: {
         rcpt, msg = self.parsed(1)
         self.assertEqual(rcpt, ["net@example.org"])
         self.assertIn("恢复", str(msg["Subject"]))
+        # It says how long the outage lasted.
+        self.assertRegex(self.body(msg), r"共中断 Lasted: +\d+秒 \(\d+ s\)")
 
     def test_latency_threshold_hits_and_recovery(self):
         self.set("slow", 200)
@@ -218,3 +222,85 @@ traps: { rules = ( { oid = "1.3.6.1.4.1.32473.1.0.7";
             return None
         m = wait_for(health, timeout=40, what="the health alert")
         self.assertIn("agent-unreachable", self.body(m))
+
+    def test_ups_on_battery_threshold_over_snmp(self):
+        """facmon-sim's UPS goes on battery (upsOutputSource 5 over
+        SNMP): one threshold alert, then its recovery when mains is
+        back."""
+        sim = os.path.join(BUILD, "facmon-sim")
+        sock = os.path.join(self.tmp, "sim.sock")
+        net = "127.%d" % (60 + os.getpid() % 150)
+        scen = self.write("scenario.conf", """
+sim: { snmp_port = %d; http_port = %d; control = "%s"; truth_log = "%s";
+       seed = 2; };
+devices = ( { id = "ups"; name = "机房 UPS"; class = "ups";
+              address = "%s.3.3"; } );
+""" % (free_port(), free_port(), sock, os.path.join(self.tmp, "truth.log"),
+            net))
+        self.start([sim, "-d", "-f", scen], "sim")
+
+        def ctl(*args):
+            p = subprocess.run([sim, "ctl", "-s", sock] + list(args),
+                               capture_output=True, text=True, timeout=30)
+            return p.stdout if p.returncode == 0 else None
+        wait_for(lambda: ctl("ping") == "pong\n", timeout=15, what="sim")
+        p = subprocess.run([sim, "agent-config", "-f", scen],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        devices = p.stdout.split("devices = (", 1)[1].rsplit(");", 1)[0]
+        devices = re.sub(r"interval = \d+; timeout = 2;",
+                         "interval = 1; timeout = 0.8;", devices)
+        self.start_collector(extra=self.alerts_conf("""
+  thresholds = ( { name = "ups-on-battery"; classes = [ "ups" ];
+                   value = "upsOutputSource"; op = "=="; threshold = 5;
+                   hits = 2; severity = "critical";
+                   text = "UPS 电池供电"; } );"""))
+        self.start_agent(devices)
+        self.wait_check("ups", "snmp", "up", timeout=30)
+        time.sleep(2)
+        self.assertEqual(self.box.msgs, [])
+        self.assertIsNotNone(ctl("inject", "ups", "on_battery", "0"))
+        wait_for(lambda: len(self.box.msgs) >= 3, timeout=30,
+                 what="the threshold alerts")
+        time.sleep(1)
+        self.assertEqual(len(self.box.msgs), 3)	# one per recipient
+        msg = self.parsed(0)[1]
+        self.assertIn("超限", str(msg["Subject"]))
+        self.assertIn("机房 UPS", str(msg["Subject"]))
+        self.assertIn("UPS 电池供电", self.body(msg))
+        self.assertIn("upsOutputSource", self.body(msg))
+        self.assertIsNotNone(ctl("clear", "ups"))
+        wait_for(lambda: len(self.box.msgs) >= 6, timeout=30,
+                 what="the recoveries")
+        self.assertIn("恢复", str(self.parsed(5)[1]["Subject"]))
+
+    def test_non_critical_check_alerts_on_its_own(self):
+        """A secondary check's confirmed outage (the device only
+        degraded) alerts with the check named, and recovers."""
+        self.set("main", 200)
+        self.set("extra", 200)
+        self.start_collector(extra=self.alerts_conf("""
+  rules = ( { checks = [ "extra" ]; recipients = [ "net" ]; } );"""))
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "main"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%(p)d/main"; },
+             { id = "extra"; type = "http"; interval = 1; timeout = 0.5;
+               critical = false; url = "http://127.0.0.1:%(p)d/extra"; } );
+}""" % {"p": self.hport})
+        self.wait_check("portal", "extra", "up")
+        self.set("extra", 503)
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=30,
+                 what="the check's alert")
+        self.assertEqual(self.device("portal")["state"], "degraded")
+        rcpt, msg = self.parsed(0)
+        self.assertEqual(rcpt, ["net@example.org"])
+        self.assertIn("政务服务网 extra", str(msg["Subject"]))
+        self.assertIn("portal.extra-", msg["Message-ID"])
+        self.set("extra", 200)
+        wait_for(lambda: len(self.box.msgs) >= 2, timeout=30,
+                 what="the check's recovery")
+        time.sleep(2)
+        self.assertEqual(len(self.box.msgs), 2)
+        self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))

@@ -311,6 +311,32 @@ alerts: {
         names = [n for n in os.listdir(self.spool) if not n.startswith(".")]
         self.assertEqual(len(names), 1, names)
 
+    def test_digest_keeps_sms_variables_and_webhooks_clean(self):
+        """A digest is built from device text: its SMS variables carry no
+        link, address or template syntax, its webhook body no CR/LF and
+        no second expansion of ${...}."""
+        with open(self.conf('["aliyun"], ["hook"]')) as f:
+            conf = self.write("digest.conf", f.read().replace(
+                "alerts: {", 'alerts: {\n  digest = "3s";', 1))
+        self.run_alertd(conf, self.alerts(
+            ("g1", EVIL), ("g2", "UPS http://evil.example/a 10.1.2.3 ${code}"),
+            ("g3", "三号电梯")))
+        for k in ("g1", "g2", "g3"):
+            self.wait_state(k + ".duty.0", "sent")
+            self.wait_state(k + ".duty.1", "sent")
+        ali = [r for path, r in self.gw.received if path == "/aliyun"]
+        self.assertEqual(len(ali), 1)
+        for v in json.loads(ali[0]["TemplateParam"]).values():
+            self.assertNotRegex(v, r"https?:|evil|\d+\.\d+\.\d+\.\d+|[${}\r\n]")
+            self.assertLessEqual(len(v), 20)
+        hook = [r for path, r in self.gw.received if path == "/hook"]
+        self.assertEqual(len(hook), 1)
+        text = json.dumps(hook[0]["body"], ensure_ascii=False)
+        self.assertNotIn("\\n", text)
+        self.assertNotIn("\\r", text)
+        self.assertIn("3条告警", text)
+        self.assertNotRegex(hook[0]["raw"], r"\\[rn]|[\r\n]")
+
     def test_restart_after_kill9(self):
         # The mail server is down: deliveries wait in the outbox.
         p = self.run_alertd(self.conf('["mail"]'),

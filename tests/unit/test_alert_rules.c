@@ -398,6 +398,23 @@ test_escalation_stops_on_ack(void **state)
 	alerting_tick(T + 90 * MIN);
 	assert_int_equal(submitted(), 3);
 
+	/*
+	 * A second outage, confirmed in the journal, then a restart of
+	 * the alerting side: the clock comes back from the journal.
+	 */
+	d.since_ms = 200000;
+	outage_device_change(&d, OS_UP, 100000, "up");
+	outage_device_change(&d, OS_DOWN, 200000, "ping: timeout");
+	outage_confirm_device(&d, 203000, "ping: timeout");
+	alerting_conf(NULL);
+	alerting_conf(c);
+	alerting_resume(203000 + 5 * MIN);
+	alerting_tick(203000 + 5 * MIN);
+	assert_int_equal(submitted(), 3);
+	alerting_tick(203000 + 15 * MIN);
+	assert_int_equal(submitted(), 4);
+	assert_true(has_delivery("core-sw-200000-down-esc.head.0"));
+
 	alerting_conf(NULL);
 	alert_shutdown();
 	outage_close();
