@@ -131,6 +131,9 @@
 		ups: ["UPS", "UPS"], terminals: ["终端", "Terminals"],
 		systems: ["业务系统", "Web systems"]
 	};
+	/* The wall's order: the centre's backbone first, terminals last. */
+	var GROUP_ORDER = ["lines", "network", "systems", "wifi", "display",
+	    "building", "elevators", "hvac", "power", "ups", "terminals"];
 	var lang = "zh";
 	var tz = "Asia/Shanghai";
 	var session = { user: null, csrf: null };
@@ -335,11 +338,15 @@
 			parts.push(t("target") + " " +
 			    (row.target * 100).toFixed(row.target >= 0.999 ?
 			    2 : 1).replace(/\.?0+$/, "") + " %");
-			if (typeof row.budget_left_ms === "number")
-				parts.push(row.budget_left_ms >= 0 ?
-				    t("left") + " " + fmtDur(row.budget_left_ms) :
-				    t("overrun") + " " +
-				    fmtDur(-row.budget_left_ms));
+			if (typeof row.budget_left_ms === "number") {
+				var over = row.budget_left_ms < 0;
+				var d = fmtDur(Math.abs(row.budget_left_ms));
+
+				/* 剩余 2分10秒 / 2 min 10 s left */
+				parts.push(lang === "zh" ? t(over ? "overrun" :
+				    "left") + " " + d : d + " " + t(over ?
+				    "overrun" : "left"));
+			}
 		}
 		return parts.join(" · ");
 	}
@@ -358,6 +365,15 @@
 				groups.push(g);
 			}
 			byName[g].push(d);
+		});
+		groups.sort(function (a, b) {
+			var ia = GROUP_ORDER.indexOf(a), ib = GROUP_ORDER.indexOf(b);
+
+			if (ia < 0)
+				ia = GROUP_ORDER.length;
+			if (ib < 0)
+				ib = GROUP_ORDER.length;
+			return ia !== ib ? ia - ib : (a < b ? -1 : a > b ? 1 : 0);
 		});
 		frag = document.createDocumentFragment();
 		inc = el("section", "incidents");
