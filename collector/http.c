@@ -736,6 +736,15 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, handler, NULL);
+	/* HTTPS when the 'web' group names a certificate (webapi.c). */
+	{
+		char	 err[512];
+
+		if (webapi_tls(http, base, cf->web, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+	}
 	for (i = 0; i < cf->nhttp; i++) {
 		struct evconnlistener *l;
 

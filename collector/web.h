@@ -37,6 +37,8 @@ struct web_conf {
 	int		 max_failures;	/* failed logins per address ... */
 	int		 failure_window_ms;	/* ... in this window */
 	char		 users_file[1024];
+	char		 tls_cert[1024];	/* HTTPS when set: PEM chain */
+	char		 tls_key[1024];
 	struct web_user	 users[WEB_USERS_MAX];
 	int		 nusers;
 };
@@ -65,6 +67,10 @@ void		 webauth_reconf(const struct web_conf *);
 size_t		 web_sessions(void);
 
 /* webapi.c */
+struct evhttp;
+struct event_base;
+int		 webapi_tls(struct evhttp *, struct event_base *,
+		    const struct web_conf *, char *err, size_t errlen);
 void		 webapi_reconf(const struct collector_conf *);
 int		 webapi_handle(struct evhttp_request *, const char *path);
 const struct avconf *webapi_avconf(void);

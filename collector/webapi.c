@@ -41,9 +41,13 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <rrd.h>
 
 #include "collector.h"
@@ -1472,6 +1476,51 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	else
 		return 0;
 	return 1;
+}
+
+/* ---- HTTPS ------------------------------------------------------------- */
+
+static SSL_CTX	*tls_ctx;
+
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	SSL	*ssl = SSL_new(arg);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/*
+ * HTTPS on every web address when the 'web' group names a certificate:
+ * TLS 1.2 or newer, the certificate chain and key read once at start (a
+ * new certificate needs a restart).
+ */
+int
+webapi_tls(struct evhttp *h, struct event_base *base,
+    const struct web_conf *w, char *err, size_t errlen)
+{
+	(void)base;
+	if (w == NULL || w->tls_cert[0] == '\0')
+		return 0;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, w->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, w->tls_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(tls_ctx) != 1) {
+		fmt(err, errlen, "web TLS (%s, %s): %s", w->tls_cert,
+		    w->tls_key, ERR_reason_error_string(ERR_get_error()));
+		if (tls_ctx != NULL)
+			SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+		return -1;
+	}
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_RENEGOTIATION);
+	evhttp_set_bevcb(h, tls_bev, tls_ctx);
+	log_info("web: HTTPS with %s", w->tls_cert);
+	return 0;
 }
 
 void

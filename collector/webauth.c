@@ -61,7 +61,7 @@ static char	 dummy_hash[256];
 
 static const char *const web_keys[] = { "public_wall", "users",
 	"users_file", "secure_cookies", "session_timeout", "max_failures",
-	"failure_window", NULL };
+	"failure_window", "tls_cert", "tls_key", NULL };
 static const char *const user_keys[] = { "name", "password_hash", NULL };
 
 static int
@@ -204,6 +204,22 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 				add_user(e, el, NULL, 0, w, name, hash);
 			}
 		}
+	}
+	cfg_get_str(e, s, "tls_cert", w->tls_cert, sizeof(w->tls_cert), 0);
+	cfg_get_str(e, s, "tls_key", w->tls_key, sizeof(w->tls_key), 0);
+	if ((w->tls_cert[0] == '\0') != (w->tls_key[0] == '\0'))
+		cfgerr_add(e, s, "web: tls_cert and tls_key go together");
+	else if (w->tls_cert[0] != '\0') {
+		if (access(w->tls_cert, R_OK) == -1)
+			cfgerr_add(e, config_setting_get_member(s, "tls_cert"),
+			    "web: tls_cert '%s': %s", w->tls_cert,
+			    strerror(errno));
+		if (access(w->tls_key, R_OK) == -1)
+			cfgerr_add(e, config_setting_get_member(s, "tls_key"),
+			    "web: tls_key '%s': %s", w->tls_key,
+			    strerror(errno));
+		/* Cookies over HTTPS are never sent over plain HTTP. */
+		w->secure_cookies = 1;
 	}
 	if (cfg_get_str(e, s, "users_file", w->users_file,
 	    sizeof(w->users_file), 0) == 1)

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -500,3 +501,51 @@ web: { users_file = "%s"; };
             s = s.rstrip("/")
             self.assertTrue(any(p == s or p.startswith(s + "/")
                                 for p in paths), s)
+
+
+class WebHTTPS(FacmonTestCase):
+    def test_https_when_a_certificate_is_configured(self):
+        cert = os.path.join(self.tmp, "web.pem")
+        key = os.path.join(self.tmp, "web.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True,
+                       capture_output=True, timeout=60)
+        grp = web_group().replace("web: {", 'web: {\n  tls_cert = "%s"; '
+                                  'tls_key = "%s";' % (cert, key))
+        self.agent_port = free_port()
+        self.http_port = free_port()
+        self.data_dir = os.path.join(self.tmp, "data")
+        conf = self.write("collector.conf", """
+collector: { listen = [ "127.0.0.1:%d" ]; http = [ "127.0.0.1:%d" ];
+             data_dir = "%s"; web_dir = "%s"; agents = (); tls = false; };
+%s
+""" % (self.agent_port, self.http_port, self.data_dir,
+       os.path.join(ROOT, "web"), grp))
+        coll = self.start([COLLECTOR, "-d", "-f", conf], "collector")
+        ctx = ssl.create_default_context(cafile=cert)
+        c = WebClient(self.http_port, ssl_context=ctx)
+        wait_for(lambda: c.json("GET", "/api/v1/session")[0] == 200,
+                 timeout=15, what="HTTPS")
+        st, h, body = c.login("op", PASSWORD)
+        self.assertEqual(st, 200)
+        self.assertIn("; Secure", h["Set-Cookie"])
+        st, h, body = c.request("GET", "/")
+        self.assertEqual(st, 200)
+        self.assertIn(b"facmon", body)
+        # Plain HTTP on the same port gets no answer.
+        plain = WebClient(self.http_port)
+        try:
+            st, _, _ = plain.request("GET", "/api/v1/session", timeout=5)
+        except Exception:
+            st = None
+        self.assertIsNone(st)
+        self.assertIn("HTTPS with", coll.output())
+        # A key that does not exist is a config error, file:line.
+        bad = self.write("bad.conf", open(conf).read().replace(key,
+                                                               key + ".no"))
+        r = subprocess.run([COLLECTOR, "-n", "-f", bad], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"bad\.conf:\d+: web: tls_key")
