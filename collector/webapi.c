@@ -571,14 +571,16 @@ static int
 save_windows(char *err, size_t errlen)
 {
 	char	 path[PATH_MAX], tmp[PATH_MAX + 8], *s;
-	json_t	*a = json_array();
+	json_t	*a = json_array(), *root;
 	int	 i, fd;
 	size_t	 len;
 
 	for (i = 0; i < nwins; i++)
 		json_array_append_new(a, win_json(&wins[i]));
-	s = json_dumps(json_pack("{s:i,s:o}", "version", 1, "windows", a),
-	    JSON_INDENT(1) | JSON_SORT_KEYS);
+	root = json_pack("{s:i,s:o}", "version", 1, "windows", a);
+	s = root != NULL ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) :
+	    NULL;
+	json_decref(root);
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
