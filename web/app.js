@@ -585,6 +585,9 @@
 			view.appendChild(graphs);
 			function drawGraphs() {
 				graphs.replaceChildren();
+				if (picks.length === 0)
+					graphs.appendChild(el("p", "none",
+					    t("no_data")));
 				picks.forEach(function (p) {
 					var box = el("figure", "graph");
 					var cap = el("figcaption", null, p[0] + " · " +

@@ -150,7 +150,18 @@ async function outage(page, dialogs) {
 	    '"]', { timeout: LONG });
 
 	step("the device page");
-	await page.goto(URL + "/#device/" + dev);
+	// The RRD files appear with the writer thread's first flush: reload
+	// until the page lists a series, within the bound.
+	const until = Date.now() + LONG;
+	for (;;) {
+		await page.goto(URL + "/#device/" + dev);
+		await page.reload();
+		await page.waitForSelector(".graphs > *", { timeout: LONG });
+		if ((await page.$$("figure.graph")).length > 0)
+			break;
+		check(Date.now() < until, "a graph on the device page");
+		await page.waitForTimeout(1000);
+	}
 	await page.waitForSelector("figure.graph svg.chart", { timeout: LONG });
 	const h = await page.textContent(".devhead h2");
 	check(h === "电信互联网专线", "device name: " + h);
