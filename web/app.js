@@ -977,6 +977,8 @@
 			    "on" : "";
 		});
 		document.body.setAttribute("data-view", route);
+		if (route !== "wall")
+			setStatus(t("updated") + " " + fmtTime(Date.now()), false);
 		if (route === "device" && parts[1]) {
 			renderDevice(view, parts.slice(1).join("/"));
 		} else if (route === "incidents") {
