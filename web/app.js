@@ -70,7 +70,7 @@
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
 			no_outages: "没有故障记录", zero: "0秒",
-			age: "已持续"
+			age: "已持续", ndev: "设备数", per_device: "各设备"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -119,7 +119,8 @@
 			show: "Show", name: "Name", open: "open",
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
-			no_outages: "No outages", zero: "0 s", age: "for"
+			no_outages: "No outages", zero: "0 s", age: "for",
+			ndev: "Devices", per_device: "Per device"
 		}
 	};
 	var GROUPS = {
@@ -936,7 +937,7 @@
 
 	function renderAvailability(view, month) {
 		var f = el("form", "month"), m = el("input"), b;
-		var heads = [t("name"), t("devices"), t("availability"),
+		var heads = [t("name"), t("ndev"), t("availability"),
 		    t("target"), t("downtime"), t("planned"), t("outages"),
 		    t("mttr"), t("budget_left")];
 
@@ -955,7 +956,7 @@
 		    .then(function (r) {
 			view.appendChild(table(heads, availRows(
 			    [r.site].concat(r.groups), false)));
-			view.appendChild(el("h3", null, t("devices")));
+			view.appendChild(el("h3", null, t("per_device")));
 			view.appendChild(table(heads, availRows(r.devices,
 			    true)));
 		}).catch(function (e) { fail(view, e); });
