@@ -736,11 +736,11 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, handler, NULL);
-	/* HTTPS when the 'web' group names a certificate (webapi.c). */
+	/* Logins and HTTPS of the 'web' group (webapi.c). */
 	{
 		char	 err[512];
 
-		if (webapi_tls(http, base, cf->web, err, sizeof(err)) == -1) {
+		if (webapi_init(http, base, cf->web, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			return -1;
 		}
@@ -782,6 +782,7 @@ http_stop(void)
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
+	webapi_stop();
 }
 
 void

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -148,6 +149,24 @@ class WebAPI(FacmonTestCase):
         # Unknown names count the same as wrong passwords.
         st, _, _ = self.c.login("nobody", "x")
         self.assertEqual(st, 429)
+
+    def test_abandoned_logins(self):
+        self.up(agent=False)
+        # A client that leaves before its password is checked: the
+        # answer has nowhere to go, and the collector carries on.
+        other = WebClient(self.http_port)
+        body = json.dumps({"user": "op", "password": PASSWORD}).encode()
+        for i in range(5):
+            sk = socket.create_connection(("127.0.0.1", self.http_port))
+            sk.sendall(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            sk.close()
+        wait_for(lambda: "logged in from" in self.coll.output(),
+                 timeout=15, what="the abandoned logins checked")
+        st, _, _ = other.login("op", PASSWORD)
+        self.assertEqual(st, 200)
+        self.assertTrue(self.coll.alive())
 
     def test_changes_need_session_and_csrf(self):
         self.up(agent=False)
