@@ -150,6 +150,9 @@ common_headers(struct evhttp_request *req)
 	evhttp_add_header(h, "Content-Security-Policy", csp);
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	if (webapi_https())
+		evhttp_add_header(h, "Strict-Transport-Security",
+		    "max-age=31536000");
 }
 
 static void

@@ -1553,6 +1553,12 @@ webapi_init(struct evhttp *h, struct event_base *base,
 	return tls_init(h, w, err, errlen);
 }
 
+int
+webapi_https(void)
+{
+	return tls_ctx != NULL;
+}
+
 void
 webapi_stop(void)
 {

@@ -553,6 +553,7 @@ collector: { listen = [ "127.0.0.1:%d" ]; http = [ "127.0.0.1:%d" ];
         st, h, body = c.request("GET", "/")
         self.assertEqual(st, 200)
         self.assertIn(b"facmon", body)
+        self.assertEqual(h["Strict-Transport-Security"], "max-age=31536000")
         # Plain HTTP on the same port gets no answer.
         plain = WebClient(self.http_port)
         try:
