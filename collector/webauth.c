@@ -237,10 +237,25 @@ webconf_free(struct web_conf *w)
 	free(w);
 }
 
+/* A reload that removes a user ends that user's sessions. */
 void
 webauth_reconf(const struct web_conf *w)
 {
+	int	 i, k, found;
+
 	W = w;
+	for (i = 0; i < SESSIONS_MAX; i++) {
+		if (sessions[i].token[0] == '\0')
+			continue;
+		found = 0;
+		for (k = 0; w != NULL && k < w->nusers && !found; k++)
+			found = strcmp(w->users[k].name, sessions[i].user) == 0;
+		if (!found) {
+			log_info("web: %s is no longer a user: logged out",
+			    sessions[i].user);
+			memset(&sessions[i], 0, sizeof(sessions[i]));
+		}
+	}
 }
 
 int

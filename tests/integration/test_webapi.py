@@ -222,6 +222,18 @@ class WebAPI(FacmonTestCase):
         self.c.login("op", PASSWORD)
         st, o = self.c.json("GET", "/api/v1/devices")
         self.assertEqual(st, 200)
+        boss = WebClient(self.http_port)
+        boss.login("boss", PASSWORD)
+        # A reload that removes a user ends that user's session only.
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace('{ name = "boss";', '{ name = "boss2";'))
+        self.coll.signal(signal.SIGHUP)
+        wait_for(lambda: boss.json("GET", "/api/v1/devices")[0] == 401,
+                 timeout=15, what="boss logged out by the reload")
+        st, o = self.c.json("GET", "/api/v1/devices")
+        self.assertEqual(st, 200)
 
     # --- outages ------------------------------------------------------------
 
