@@ -440,6 +440,9 @@
 			renderWall(view, data);
 		}).catch(function (e) {
 			setStatus(t("fetch_failed") + e.message, true);
+			/* A private wall: offer the login form. */
+			if (!session.user && /private|log in/.test(e.message))
+				document.getElementById("login-form").hidden = false;
 		}).finally(function () {
 			if (route === "wall")
 				timer = setTimeout(function () {
