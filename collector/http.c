@@ -150,6 +150,9 @@ common_headers(struct evhttp_request *req)
 	evhttp_add_header(h, "Content-Security-Policy", csp);
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	if (webapi_https())
+		evhttp_add_header(h, "Strict-Transport-Security",
+		    "max-age=31536000");
 }
 
 static void
@@ -761,6 +764,15 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, handler, NULL);
+	/* Logins and HTTPS of the 'web' group (webapi.c). */
+	{
+		char	 err[512];
+
+		if (webapi_init(http, base, cf->web, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+	}
 	for (i = 0; i < cf->nhttp; i++) {
 		struct evconnlistener *l;
 
@@ -798,6 +810,7 @@ http_stop(void)
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
+	webapi_stop();
 }
 
 void

@@ -37,6 +37,8 @@ struct web_conf {
 	int		 max_failures;	/* failed logins per address ... */
 	int		 failure_window_ms;	/* ... in this window */
 	char		 users_file[1024];
+	char		 tls_cert[1024];	/* HTTPS when set: PEM chain */
+	char		 tls_key[1024];
 	struct web_user	 users[WEB_USERS_MAX];
 	int		 nusers;
 };
@@ -53,9 +55,13 @@ void		 webconf_free(struct web_conf *);
 int		 web_hashpw_main(int argc, char *argv[]);
 int		 web_hash(const char *pw, char *out, size_t outlen, char *err,
 		    size_t errlen);
-int		 web_login(const char *user, const char *pw, const char *ip,
-		    char *token, size_t tlen, char *csrf, size_t clen,
-		    int64_t *retry_ms);
+struct event_base;
+typedef void	(*web_login_cb)(void *arg, int rc, const char *user,
+		    const char *ip, const char *token, const char *csrf);
+int		 web_auth_start(struct event_base *, char *err, size_t errlen);
+void		 web_auth_stop(void);
+int		 web_login_begin(const char *user, const char *pw,
+		    const char *ip, web_login_cb, void *arg, int64_t *retry_ms);
 void		 web_logout(const char *token);
 const char	*web_session_user(const char *token, const char **csrf);
 int		 web_csrf_ok(const char *token, const char *csrf);
@@ -65,6 +71,11 @@ void		 webauth_reconf(const struct web_conf *);
 size_t		 web_sessions(void);
 
 /* webapi.c */
+struct evhttp;
+int		 webapi_init(struct evhttp *, struct event_base *,
+		    const struct web_conf *, char *err, size_t errlen);
+void		 webapi_stop(void);
+int		 webapi_https(void);
 void		 webapi_reconf(const struct collector_conf *);
 int		 webapi_handle(struct evhttp_request *, const char *path);
 const struct avconf *webapi_avconf(void);

@@ -41,9 +41,13 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <rrd.h>
 
 #include "collector.h"
@@ -275,9 +279,31 @@ set_cookie(struct evhttp_request *req, const char *token, int max_age)
 }
 
 static void
+login_done(void *arg, int rc, const char *user, const char *ip,
+    const char *token, const char *csrf)
+{
+	struct evhttp_request *req = arg;
+
+	if (rc != 0) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "wrong user name or password");
+		return;
+	}
+	set_cookie(req, token, C->web->session_ms / 1000);
+	web_audit(C->data_dir, user, ip, "login", NULL);
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
+	    "csrf", csrf));
+}
+
+/*
+ * The password is checked on webauth.c's thread; the request is
+ * answered from login_done() when it is.  If the client goes away
+ * meanwhile, evhttp keeps the request until that answer frees it.
+ */
+static void
 api_login(struct evhttp_request *req)
 {
-	char	 user[64], pw[1024], tok[128], csrf[128], ra[32];
+	char	 user[64], pw[1024], ra[32];
 	int64_t	 retry;
 	json_t	*j;
 	int	 rc;
@@ -290,8 +316,7 @@ api_login(struct evhttp_request *req)
 		return;
 	}
 	json_decref(j);
-	rc = web_login(user, pw, peer(req), tok, sizeof(tok), csrf,
-	    sizeof(csrf), &retry);
+	rc = web_login_begin(user, pw, peer(req), login_done, req, &retry);
 	explicit_bzero(pw, sizeof(pw));
 	if (rc == -2) {
 		snprintf(ra, sizeof(ra), "%lld", (long long)(retry / 1000 + 1));
@@ -299,17 +324,14 @@ api_login(struct evhttp_request *req)
 		    "Retry-After", ra);
 		http_reply_error(req, 429, "Too Many Requests",
 		    "too many failed logins from this address; try later");
-		return;
-	}
-	if (rc != 0) {
+	} else if (rc == -3) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		http_reply_error(req, 503, "Service Unavailable",
+		    "too many logins at once; try again");
+	} else if (rc != 0)
 		http_reply_error(req, 401, "Unauthorized",
 		    "wrong user name or password");
-		return;
-	}
-	set_cookie(req, tok, C->web->session_ms / 1000);
-	web_audit(C->data_dir, user, peer(req), "login", NULL);
-	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
-	    "csrf", csrf));
 }
 
 static void
@@ -567,14 +589,16 @@ static int
 save_windows(char *err, size_t errlen)
 {
 	char	 path[PATH_MAX], tmp[PATH_MAX + 8], *s;
-	json_t	*a = json_array();
+	json_t	*a = json_array(), *root;
 	int	 i, fd;
 	size_t	 len;
 
 	for (i = 0; i < nwins; i++)
 		json_array_append_new(a, win_json(&wins[i]));
-	s = json_dumps(json_pack("{s:i,s:o}", "version", 1, "windows", a),
-	    JSON_INDENT(1) | JSON_SORT_KEYS);
+	root = json_pack("{s:i,s:o}", "version", 1, "windows", a);
+	s = root != NULL ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) :
+	    NULL;
+	json_decref(root);
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -1472,6 +1496,76 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	else
 		return 0;
 	return 1;
+}
+
+/* ---- HTTPS ------------------------------------------------------------- */
+
+static SSL_CTX	*tls_ctx;
+
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	SSL	*ssl = SSL_new(arg);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/*
+ * HTTPS on every web address when the 'web' group names a certificate:
+ * TLS 1.2 or newer, the certificate chain and key read once at start (a
+ * new certificate needs a restart).
+ */
+static int
+tls_init(struct evhttp *h, const struct web_conf *w, char *err,
+    size_t errlen)
+{
+	if (w == NULL || w->tls_cert[0] == '\0')
+		return 0;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, w->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, w->tls_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(tls_ctx) != 1) {
+		fmt(err, errlen, "web TLS (%s, %s): %s", w->tls_cert,
+		    w->tls_key, ERR_reason_error_string(ERR_get_error()));
+		if (tls_ctx != NULL)
+			SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+		return -1;
+	}
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_RENEGOTIATION);
+	evhttp_set_bevcb(h, tls_bev, tls_ctx);
+	log_info("web: HTTPS with %s", w->tls_cert);
+	return 0;
+}
+
+/* The login thread and HTTPS; from http_init(). */
+int
+webapi_init(struct evhttp *h, struct event_base *base,
+    const struct web_conf *w, char *err, size_t errlen)
+{
+	/* Always: a reload may add users. */
+	if (web_auth_start(base, err, errlen) == -1)
+		return -1;
+	return tls_init(h, w, err, errlen);
+}
+
+int
+webapi_https(void)
+{
+	return tls_ctx != NULL;
+}
+
+void
+webapi_stop(void)
+{
+	web_auth_stop();
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 }
 
 void

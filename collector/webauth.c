@@ -19,17 +19,20 @@
  */
 
 #include <sys/types.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -61,7 +64,7 @@ static char	 dummy_hash[256];
 
 static const char *const web_keys[] = { "public_wall", "users",
 	"users_file", "secure_cookies", "session_timeout", "max_failures",
-	"failure_window", NULL };
+	"failure_window", "tls_cert", "tls_key", NULL };
 static const char *const user_keys[] = { "name", "password_hash", NULL };
 
 static int
@@ -205,6 +208,22 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 			}
 		}
 	}
+	cfg_get_str(e, s, "tls_cert", w->tls_cert, sizeof(w->tls_cert), 0);
+	cfg_get_str(e, s, "tls_key", w->tls_key, sizeof(w->tls_key), 0);
+	if ((w->tls_cert[0] == '\0') != (w->tls_key[0] == '\0'))
+		cfgerr_add(e, s, "web: tls_cert and tls_key go together");
+	else if (w->tls_cert[0] != '\0') {
+		if (access(w->tls_cert, R_OK) == -1)
+			cfgerr_add(e, config_setting_get_member(s, "tls_cert"),
+			    "web: tls_cert '%s': %s", w->tls_cert,
+			    strerror(errno));
+		if (access(w->tls_key, R_OK) == -1)
+			cfgerr_add(e, config_setting_get_member(s, "tls_key"),
+			    "web: tls_key '%s': %s", w->tls_key,
+			    strerror(errno));
+		/* Cookies over HTTPS are never sent over plain HTTP. */
+		w->secure_cookies = 1;
+	}
 	if (cfg_get_str(e, s, "users_file", w->users_file,
 	    sizeof(w->users_file), 0) == 1)
 		load_users_file(e, config_setting_get_member(s, "users_file"),
@@ -218,10 +237,25 @@ webconf_free(struct web_conf *w)
 	free(w);
 }
 
+/* A reload that removes a user ends that user's sessions. */
 void
 webauth_reconf(const struct web_conf *w)
 {
+	int	 i, k, found;
+
 	W = w;
+	for (i = 0; i < SESSIONS_MAX; i++) {
+		if (sessions[i].token[0] == '\0')
+			continue;
+		found = 0;
+		for (k = 0; w != NULL && k < w->nusers && !found; k++)
+			found = strcmp(w->users[k].name, sessions[i].user) == 0;
+		if (!found) {
+			log_info("web: %s is no longer a user: logged out",
+			    sessions[i].user);
+			memset(&sessions[i], 0, sizeof(sessions[i]));
+		}
+	}
 }
 
 int
@@ -349,46 +383,79 @@ failure_of(const char *ip, int create, int64_t now)
 }
 
 /*
- * 0 and a new session, -1 for a wrong name or password, -2 when the
- * address has failed too often (retry_ms says for how long).  The hash
- * is computed for unknown names too, so that the answer's time does
- * not tell which names exist.
+ * Password checks run on a thread of their own: a yescrypt hash costs
+ * some 40 ms of CPU by design, which the event loop must not spend.  At
+ * most LOGIN_QUEUE logins wait; the thread tells the loop through an
+ * eventfd, as journal.c does, and the loop makes the session.
  */
-int
-web_login(const char *user, const char *pw, const char *ip, char *token,
-    size_t tlen, char *csrf, size_t clen, int64_t *retry_ms)
-{
-	int64_t	 now = now_ms();
-	struct failure *f;
-	struct session *s = NULL;
-	const char *hash = NULL;
-	char	 err[128];
-	int	 i, ok;
+#define LOGIN_QUEUE	16
 
-	*retry_ms = 0;
-	if (W == NULL)
-		return -1;
-	if ((f = failure_of(ip, 0, now)) != NULL &&
-	    f->n >= W->max_failures) {
-		*retry_ms = W->failure_window_ms - (now - f->first_ms);
-		log_warnx("web: login of '%s' from %s refused: %d failures",
-		    user, ip, f->n);
-		return -2;
+struct login_job {
+	struct login_job *next;
+	char		 user[64];
+	char		 ip[64];
+	char		 pw[1024];
+	char		 hash[256];	/* a copy: a reload may come meanwhile */
+	int		 known;
+	int		 ok;
+	web_login_cb	 cb;
+	void		*arg;
+};
+
+static struct {
+	pthread_t	 thr;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct login_job *todo, *done;
+	int		 njobs;		/* loop only: begun, not finished */
+	int		 efd;
+	struct event	*ev;
+	int		 running, stopping;
+} L = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	.efd = -1 };
+
+static void
+push_tail(struct login_job **head, struct login_job *j)
+{
+	while (*head != NULL)
+		head = &(*head)->next;
+	j->next = NULL;
+	*head = j;
+}
+
+static void *
+login_thread(void *arg)
+{
+	struct login_job *j;
+	uint64_t one = 1;
+
+	(void)arg;
+	pthread_mutex_lock(&L.mtx);
+	for (;;) {
+		while (!L.stopping && L.todo == NULL)
+			pthread_cond_wait(&L.cv, &L.mtx);
+		if (L.stopping)
+			break;
+		j = L.todo;
+		L.todo = j->next;
+		pthread_mutex_unlock(&L.mtx);
+		j->ok = verify(j->pw, j->hash) && j->known;
+		explicit_bzero(j->pw, sizeof(j->pw));
+		pthread_mutex_lock(&L.mtx);
+		push_tail(&L.done, j);
+		if (write(L.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+			log_warn("web: login notification");
 	}
-	for (i = 0; i < W->nusers; i++)
-		if (strcmp(W->users[i].name, user) == 0)
-			hash = W->users[i].hash;
-	if (dummy_hash[0] == '\0' && web_hash("not a password", dummy_hash,
-	    sizeof(dummy_hash), err, sizeof(err)) == -1)
-		fm_strlcpy(dummy_hash, "$y$j9T$x$x", sizeof(dummy_hash));
-	ok = verify(pw, hash != NULL ? hash : dummy_hash) && hash != NULL;
-	if (!ok) {
-		f = failure_of(ip, 1, now);
-		f->n++;
-		log_warnx("web: failed login for '%s' from %s (%d in the "
-		    "window)", user, ip, f->n);
-		return -1;
-	}
+	pthread_mutex_unlock(&L.mtx);
+	return NULL;
+}
+
+static struct session *
+new_session(const char *user, int64_t now)
+{
+	struct session *s = NULL;
+	int	 i;
+
 	for (i = 0; i < SESSIONS_MAX; i++) {
 		if (sessions[i].token[0] != '\0' &&
 		    now - sessions[i].last_ms > W->session_ms)
@@ -407,15 +474,169 @@ web_login(const char *user, const char *pw, const char *ip, char *token,
 	if (random_hex(s->token, sizeof(s->token)) == -1 ||
 	    random_hex(s->csrf, sizeof(s->csrf)) == -1) {
 		s->token[0] = '\0';
-		return -1;
+		return NULL;
 	}
 	fm_strlcpy(s->user, user, sizeof(s->user));
 	s->last_ms = now;
-	fm_strlcpy(token, s->token, tlen);
-	fm_strlcpy(csrf, s->csrf, clen);
-	if ((f = failure_of(ip, 0, now)) != NULL)
+	return s;
+}
+
+static void
+finish(struct login_job *j)
+{
+	int64_t	 now = now_ms();
+	struct failure *f;
+	struct session *s = NULL;
+
+	if (W != NULL && j->ok)
+		s = new_session(j->user, now);
+	if (s == NULL) {
+		if (W != NULL) {
+			f = failure_of(j->ip, 1, now);
+			f->n++;
+			log_warnx("web: failed login for '%s' from %s (%d in "
+			    "the window)", j->user, j->ip, f->n);
+		}
+		j->cb(j->arg, -1, j->user, j->ip, NULL, NULL);
+		return;
+	}
+	if ((f = failure_of(j->ip, 0, now)) != NULL)
 		f->ip[0] = '\0';
-	log_info("web: %s logged in from %s", user, ip);
+	log_info("web: %s logged in from %s", j->user, j->ip);
+	j->cb(j->arg, 0, j->user, j->ip, s->token, s->csrf);
+}
+
+static void
+login_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct login_job *j, *next;
+	uint64_t n;
+
+	(void)what;
+	(void)arg;
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("web: login notification");
+	pthread_mutex_lock(&L.mtx);
+	j = L.done;
+	L.done = NULL;
+	pthread_mutex_unlock(&L.mtx);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		finish(j);
+		L.njobs--;
+		explicit_bzero(j, sizeof(*j));
+		free(j);
+	}
+}
+
+int
+web_auth_start(struct event_base *base, char *err, size_t errlen)
+{
+	char	 e[128];
+
+	if (L.running)
+		return 0;
+	/* The hash that unknown names are checked against. */
+	if (web_hash("not a password", dummy_hash, sizeof(dummy_hash), e,
+	    sizeof(e)) == -1) {
+		snprintf(err, errlen, "web: %s", e);
+		return -1;
+	}
+	if ((L.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "web: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	L.ev = event_new(base, L.efd, EV_READ | EV_PERSIST, login_done_cb,
+	    NULL);
+	if (L.ev == NULL || event_add(L.ev, NULL) == -1 ||
+	    pthread_create(&L.thr, NULL, login_thread, NULL) != 0) {
+		snprintf(err, errlen, "web: cannot start the login thread");
+		if (L.ev != NULL)
+			event_free(L.ev);
+		L.ev = NULL;
+		close(L.efd);
+		L.efd = -1;
+		return -1;
+	}
+	L.running = 1;
+	return 0;
+}
+
+void
+web_auth_stop(void)
+{
+	struct login_job *j, *next;
+
+	if (!L.running)
+		return;
+	pthread_mutex_lock(&L.mtx);
+	L.stopping = 1;
+	pthread_cond_signal(&L.cv);
+	pthread_mutex_unlock(&L.mtx);
+	pthread_join(L.thr, NULL);
+	/* Their requests go with the HTTP server. */
+	for (j = L.todo; j != NULL; j = next) {
+		next = j->next;
+		free(j);
+	}
+	for (j = L.done; j != NULL; j = next) {
+		next = j->next;
+		free(j);
+	}
+	L.todo = L.done = NULL;
+	event_free(L.ev);
+	close(L.efd);
+	L.ev = NULL;
+	L.efd = -1;
+	L.running = 0;
+	L.stopping = 0;
+	L.njobs = 0;
+}
+
+/*
+ * Queue a login: 0 and cb is called from the loop later with 0 and the
+ * new session or -1 for a wrong name or password; -2 now when the
+ * address has failed too often (retry_ms says for how long); -3 when
+ * too many logins wait.  The hash is computed for unknown names too,
+ * so the answer's time does not tell which names exist.
+ */
+int
+web_login_begin(const char *user, const char *pw, const char *ip,
+    web_login_cb cb, void *arg, int64_t *retry_ms)
+{
+	int64_t	 now = now_ms();
+	struct failure *f;
+	struct login_job *j;
+	int	 i;
+
+	*retry_ms = 0;
+	if (W == NULL || !L.running)
+		return -1;
+	if ((f = failure_of(ip, 0, now)) != NULL &&
+	    f->n >= W->max_failures) {
+		*retry_ms = W->failure_window_ms - (now - f->first_ms);
+		log_warnx("web: login of '%s' from %s refused: %d failures",
+		    user, ip, f->n);
+		return -2;
+	}
+	if (L.njobs >= LOGIN_QUEUE || (j = calloc(1, sizeof(*j))) == NULL)
+		return -3;
+	fm_strlcpy(j->user, user, sizeof(j->user));
+	fm_strlcpy(j->ip, ip, sizeof(j->ip));
+	fm_strlcpy(j->pw, pw, sizeof(j->pw));
+	fm_strlcpy(j->hash, dummy_hash, sizeof(j->hash));
+	for (i = 0; i < W->nusers; i++)
+		if (strcmp(W->users[i].name, user) == 0) {
+			fm_strlcpy(j->hash, W->users[i].hash, sizeof(j->hash));
+			j->known = 1;
+		}
+	j->cb = cb;
+	j->arg = arg;
+	L.njobs++;
+	pthread_mutex_lock(&L.mtx);
+	push_tail(&L.todo, j);
+	pthread_cond_signal(&L.cv);
+	pthread_mutex_unlock(&L.mtx);
 	return 0;
 }
 

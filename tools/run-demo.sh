@@ -45,6 +45,7 @@ pids="$pids $!"
 cat <<MSG
 facmon demo is running (logs in $state/).
   status page:  http://127.0.0.1:8080/
+                (log in as admin / facmon-demo to acknowledge: demo only)
   JSON API:     http://127.0.0.1:8080/api/v1/devices
   simulator:    build/facmon-sim ctl -s $state/sim.sock faults
                 (what failed when: $state/sim-truth.log)

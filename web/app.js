@@ -72,7 +72,7 @@
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
 			no_outages: "没有故障记录", zero: "0秒",
-			age: "已持续"
+			age: "已持续", ndev: "设备数", per_device: "各设备"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -123,7 +123,8 @@
 			show: "Show", name: "Name", open: "open",
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
-			no_outages: "No outages", zero: "0 s", age: "for"
+			no_outages: "No outages", zero: "0 s", age: "for",
+			ndev: "Devices", per_device: "Per device"
 		}
 	};
 	var GROUPS = {
@@ -135,6 +136,9 @@
 		ups: ["UPS", "UPS"], terminals: ["终端", "Terminals"],
 		systems: ["业务系统", "Web systems"]
 	};
+	/* The wall's order: the centre's backbone first, terminals last. */
+	var GROUP_ORDER = ["lines", "network", "systems", "wifi", "display",
+	    "building", "elevators", "hvac", "power", "ups", "terminals"];
 	var lang = "zh";
 	var tz = "Asia/Shanghai";
 	var session = { user: null, csrf: null };
@@ -339,11 +343,15 @@
 			parts.push(t("target") + " " +
 			    (row.target * 100).toFixed(row.target >= 0.999 ?
 			    2 : 1).replace(/\.?0+$/, "") + " %");
-			if (typeof row.budget_left_ms === "number")
-				parts.push(row.budget_left_ms >= 0 ?
-				    t("left") + " " + fmtDur(row.budget_left_ms) :
-				    t("overrun") + " " +
-				    fmtDur(-row.budget_left_ms));
+			if (typeof row.budget_left_ms === "number") {
+				var over = row.budget_left_ms < 0;
+				var d = fmtDur(Math.abs(row.budget_left_ms));
+
+				/* 剩余 2分10秒 / 2 min 10 s left */
+				parts.push(lang === "zh" ? t(over ? "overrun" :
+				    "left") + " " + d : d + " " + t(over ?
+				    "overrun" : "left"));
+			}
 		}
 		return parts.join(" · ");
 	}
@@ -362,6 +370,15 @@
 				groups.push(g);
 			}
 			byName[g].push(d);
+		});
+		groups.sort(function (a, b) {
+			var ia = GROUP_ORDER.indexOf(a), ib = GROUP_ORDER.indexOf(b);
+
+			if (ia < 0)
+				ia = GROUP_ORDER.length;
+			if (ib < 0)
+				ib = GROUP_ORDER.length;
+			return ia !== ib ? ia - ib : (a < b ? -1 : a > b ? 1 : 0);
 		});
 		frag = document.createDocumentFragment();
 		inc = el("section", "incidents");
@@ -427,6 +444,9 @@
 			renderWall(view, data);
 		}).catch(function (e) {
 			setStatus(t("fetch_failed") + e.message, true);
+			/* A private wall: offer the login form. */
+			if (!session.user && /private|log in/.test(e.message))
+				document.getElementById("login-form").hidden = false;
 		}).finally(function () {
 			if (route === "wall")
 				timer = setTimeout(function () {
@@ -573,6 +593,9 @@
 			view.appendChild(graphs);
 			function drawGraphs() {
 				graphs.replaceChildren();
+				if (picks.length === 0)
+					graphs.appendChild(el("p", "none",
+					    t("no_data")));
 				picks.forEach(function (p) {
 					var box = el("figure", "graph");
 					var cap = el("figcaption", null, p[0] + " · " +
@@ -921,7 +944,7 @@
 
 	function renderAvailability(view, month) {
 		var f = el("form", "month"), m = el("input"), b;
-		var heads = [t("name"), t("devices"), t("availability"),
+		var heads = [t("name"), t("ndev"), t("availability"),
 		    t("target"), t("downtime"), t("planned"), t("outages"),
 		    t("mttr"), t("budget_left")];
 
@@ -940,7 +963,7 @@
 		    .then(function (r) {
 			view.appendChild(table(heads, availRows(
 			    [r.site].concat(r.groups), false)));
-			view.appendChild(el("h3", null, t("devices")));
+			view.appendChild(el("h3", null, t("per_device")));
 			view.appendChild(table(heads, availRows(r.devices,
 			    true)));
 			return api("/api/v1/reports");
@@ -996,6 +1019,8 @@
 			    "on" : "";
 		});
 		document.body.setAttribute("data-view", route);
+		if (route !== "wall")
+			setStatus(t("updated") + " " + fmtTime(Date.now()), false);
 		if (route === "device" && parts[1]) {
 			renderDevice(view, parts.slice(1).join("/"));
 		} else if (route === "incidents") {

@@ -150,7 +150,18 @@ async function outage(page, dialogs) {
 	    '"]', { timeout: LONG });
 
 	step("the device page");
-	await page.goto(URL + "/#device/" + dev);
+	// The RRD files appear with the writer thread's first flush: reload
+	// until the page lists a series, within the bound.
+	const until = Date.now() + LONG;
+	for (;;) {
+		await page.goto(URL + "/#device/" + dev);
+		await page.reload();
+		await page.waitForSelector(".graphs > *", { timeout: LONG });
+		if ((await page.$$("figure.graph")).length > 0)
+			break;
+		check(Date.now() < until, "a graph on the device page");
+		await page.waitForTimeout(1000);
+	}
 	await page.waitForSelector("figure.graph svg.chart", { timeout: LONG });
 	const h = await page.textContent(".devhead h2");
 	check(h === "电信互联网专线", "device name: " + h);
@@ -163,6 +174,43 @@ async function outage(page, dialogs) {
 	await page.waitForSelector(row, { timeout: LONG });
 	await page.screenshot({ path: path.join(env.FACMON_ARTIFACTS,
 	    "incidents.png"), fullPage: true });
+
+	step("schedule a maintenance window, see the tile, cancel it");
+	await page.goto(URL + "/#maintenance");
+	await page.waitForSelector("form.window", { timeout: LONG });
+	const start = new Date(Date.now() - 60000);
+	const local = new Intl.DateTimeFormat("sv-SE", {
+	    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+	    day: "2-digit", hour: "2-digit", minute: "2-digit" })
+	    .format(start).replace(" ", "T");
+	const inputs = await page.$$("form.window input");
+	await inputs[0].fill(local);
+	await inputs[1].fill("30");
+	await inputs[2].fill("更换UPS电池");
+	await inputs[3].fill("ups-1");
+	await page.click('form.window button[type="submit"]');
+	await page.waitForFunction(() => Array.from(document.querySelectorAll(
+	    "#view td")).some((td) => td.textContent === "更换UPS电池"),
+	    null, { timeout: LONG });
+	await page.goto(URL + "/#wall");
+	await page.waitForSelector(
+	    '#view a.tile[data-device="ups-1"][data-state="maintenance"]',
+	    { timeout: LONG });
+	await page.goto(URL + "/#maintenance");
+	await page.waitForSelector("#view .actions button", { timeout: LONG });
+	await page.click("#view .actions button:nth-child(2)");
+	await page.waitForFunction(() => Array.from(document.querySelectorAll(
+	    "#view td")).some((td) => td.textContent === "已取消"),
+	    null, { timeout: LONG });
+
+	step("the availability page");
+	await page.goto(URL + "/#availability");
+	await page.waitForFunction(() =>
+	    document.querySelectorAll("#view table").length === 2 &&
+	    document.querySelector("#view table").textContent.includes("全中心"),
+	    null, { timeout: LONG });
+	await page.screenshot({ path: path.join(env.FACMON_ARTIFACTS,
+	    "availability.png"), fullPage: true });
 	check(dialogs.length === 0, "no dialog: " + dialogs.join(", "));
 }
 

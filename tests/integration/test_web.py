@@ -121,6 +121,7 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         with open(os.path.join(self.data_dir, "audit.log"),
                   encoding="utf-8") as f:
             acts = [json.loads(x)["action"] for x in f]
-        self.assertEqual(acts, ["login", "ack"])
+        self.assertEqual(acts, ["login", "ack", "maintenance-create",
+                                "maintenance-cancel"])
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
                                                     "device.png")))

@@ -8,6 +8,8 @@ import json
 import os
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -148,6 +150,24 @@ class WebAPI(FacmonTestCase):
         st, _, _ = self.c.login("nobody", "x")
         self.assertEqual(st, 429)
 
+    def test_abandoned_logins(self):
+        self.up(agent=False)
+        # A client that leaves before its password is checked: the
+        # answer has nowhere to go, and the collector carries on.
+        other = WebClient(self.http_port)
+        body = json.dumps({"user": "op", "password": PASSWORD}).encode()
+        for i in range(5):
+            sk = socket.create_connection(("127.0.0.1", self.http_port))
+            sk.sendall(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            sk.close()
+        wait_for(lambda: "logged in from" in self.coll.output(),
+                 timeout=15, what="the abandoned logins checked")
+        st, _, _ = other.login("op", PASSWORD)
+        self.assertEqual(st, 200)
+        self.assertTrue(self.coll.alive())
+
     def test_changes_need_session_and_csrf(self):
         self.up(agent=False)
         body = {"start_ms": int(time.time() * 1000), "duration_ms": 60000,
@@ -200,6 +220,18 @@ class WebAPI(FacmonTestCase):
         st, o = self.c.json("GET", "/api/v1/session")
         self.assertFalse(o["public_wall"])
         self.c.login("op", PASSWORD)
+        st, o = self.c.json("GET", "/api/v1/devices")
+        self.assertEqual(st, 200)
+        boss = WebClient(self.http_port)
+        boss.login("boss", PASSWORD)
+        # A reload that removes a user ends that user's session only.
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace('{ name = "boss";', '{ name = "boss2";'))
+        self.coll.signal(signal.SIGHUP)
+        wait_for(lambda: boss.json("GET", "/api/v1/devices")[0] == 401,
+                 timeout=15, what="boss logged out by the reload")
         st, o = self.c.json("GET", "/api/v1/devices")
         self.assertEqual(st, 200)
 
@@ -500,3 +532,52 @@ web: { users_file = "%s"; };
             s = s.rstrip("/")
             self.assertTrue(any(p == s or p.startswith(s + "/")
                                 for p in paths), s)
+
+
+class WebHTTPS(FacmonTestCase):
+    def test_https_when_a_certificate_is_configured(self):
+        cert = os.path.join(self.tmp, "web.pem")
+        key = os.path.join(self.tmp, "web.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True,
+                       capture_output=True, timeout=60)
+        grp = web_group().replace("web: {", 'web: {\n  tls_cert = "%s"; '
+                                  'tls_key = "%s";' % (cert, key))
+        self.agent_port = free_port()
+        self.http_port = free_port()
+        self.data_dir = os.path.join(self.tmp, "data")
+        conf = self.write("collector.conf", """
+collector: { listen = [ "127.0.0.1:%d" ]; http = [ "127.0.0.1:%d" ];
+             data_dir = "%s"; web_dir = "%s"; agents = (); tls = false; };
+%s
+""" % (self.agent_port, self.http_port, self.data_dir,
+       os.path.join(ROOT, "web"), grp))
+        coll = self.start([COLLECTOR, "-d", "-f", conf], "collector")
+        ctx = ssl.create_default_context(cafile=cert)
+        c = WebClient(self.http_port, ssl_context=ctx)
+        wait_for(lambda: c.json("GET", "/api/v1/session")[0] == 200,
+                 timeout=15, what="HTTPS")
+        st, h, body = c.login("op", PASSWORD)
+        self.assertEqual(st, 200)
+        self.assertIn("; Secure", h["Set-Cookie"])
+        st, h, body = c.request("GET", "/")
+        self.assertEqual(st, 200)
+        self.assertIn(b"facmon", body)
+        self.assertEqual(h["Strict-Transport-Security"], "max-age=31536000")
+        # Plain HTTP on the same port gets no answer.
+        plain = WebClient(self.http_port)
+        try:
+            st, _, _ = plain.request("GET", "/api/v1/session", timeout=5)
+        except Exception:
+            st = None
+        self.assertIsNone(st)
+        self.assertIn("HTTPS with", coll.output())
+        # A key that does not exist is a config error, file:line.
+        bad = self.write("bad.conf", open(conf).read().replace(key,
+                                                               key + ".no"))
+        r = subprocess.run([COLLECTOR, "-n", "-f", bad], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"bad\.conf:\d+: web: tls_key")

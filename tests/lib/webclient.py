@@ -6,8 +6,9 @@ import json
 
 
 class WebClient:
-    def __init__(self, port, host="127.0.0.1"):
+    def __init__(self, port, host="127.0.0.1", ssl_context=None):
         self.host, self.port = host, port
+        self.ssl_context = ssl_context
         self.cookie = None
         self.csrf = None
 
@@ -23,7 +24,13 @@ class WebClient:
             h.setdefault("Cookie", self.cookie)
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h.setdefault("X-CSRF-Token", self.csrf)
-        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        if self.ssl_context is not None:
+            c = http.client.HTTPSConnection(self.host, self.port,
+                                            timeout=timeout,
+                                            context=self.ssl_context)
+        else:
+            c = http.client.HTTPConnection(self.host, self.port,
+                                           timeout=timeout)
         try:
             c.request(method, path, body=data, headers=h)
             r = c.getresponse()
