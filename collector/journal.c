@@ -396,7 +396,8 @@ list_segments(size_t *n)
 		v[(*n)++] = s;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), segcmp);
+	if (*n > 0)
+		qsort(v, *n, sizeof(*v), segcmp);
 	return v;
 }
 
