@@ -18,6 +18,8 @@
  */
 
 #include <getopt.h>
+#include <jansson.h>
+#include <unistd.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,8 @@ usage(void)
 	    "           --from DATE --to DATE] [--group group] "
 	    "[--lang zh|en]\n"
 	    "           [--format html,pdf,xlsx,csv,json|all] [--out dir] "
-	    "[--journal file]\n");
+	    "[--journal file]\n"
+	    "           [--maintenance file]\n");
 	exit(2);
 }
 
@@ -59,6 +62,80 @@ parse_when(const char *s, const char *tz, int is_end, int64_t *ms)
 	return parse_local_time(buf, tz, ms);
 }
 
+static char **
+strv(json_t *a, int *n)
+{
+	char	**v;
+	size_t	 i;
+	json_t	*x;
+
+	*n = 0;
+	if (json_array_size(a) == 0 ||
+	    (v = calloc(json_array_size(a), sizeof(*v))) == NULL)
+		return NULL;
+	json_array_foreach(a, i, x)
+		if (json_is_string(x) && fm_valid_id(json_string_value(x)) &&
+		    (v[*n] = strdup(json_string_value(x))) != NULL)
+			(*n)++;
+	return v;
+}
+
+/*
+ * The maintenance windows made through the collector's web console
+ * (<data_dir>/maintenance.json, beside the journal): the same windows
+ * count here as in the API, or the report and the wall would disagree.
+ * A missing file is no window; a broken one is an error.
+ */
+static int
+web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t	*root, *w;
+	struct mw_rule *nr;
+	size_t	 i;
+
+	if (access(path, F_OK) == -1)
+		return 0;
+	if ((root = json_load_file(path, 0, &je)) == NULL) {
+		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+		return -1;
+	}
+	json_array_foreach(json_object_get(root, "windows"), i, w) {
+		const char *id = json_string_value(json_object_get(w, "id"));
+		const char *why = json_string_value(json_object_get(w,
+		    "reason"));
+		json_int_t s = json_integer_value(json_object_get(w,
+		    "start_ms"));
+		json_int_t e = json_integer_value(json_object_get(w,
+		    "end_ms"));
+		struct mw_rule *r;
+
+		if (json_is_true(json_object_get(w, "cancelled")) ||
+		    id == NULL || !fm_valid_id(id) || e <= s)
+			continue;
+		if ((nr = reallocarray(av->rules, (size_t)av->nrules + 1,
+		    sizeof(*nr))) == NULL) {
+			json_decref(root);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		av->rules = nr;
+		r = &av->rules[av->nrules++];
+		memset(r, 0, sizeof(*r));
+		fm_strlcpy(r->id, id, sizeof(r->id));
+		r->kind = MW_ONCE;
+		r->start_ms = s;
+		r->duration_ms = e - s;
+		fm_strlcpy(r->tz, av->tz, sizeof(r->tz));
+		fm_strlcpy(r->reason, why ? why : "", sizeof(r->reason));
+		r->devices = strv(json_object_get(w, "devices"), &r->ndevices);
+		r->groups = strv(json_object_get(w, "groups"), &r->ngroups);
+		r->classes = strv(json_object_get(w, "classes"), &r->nclasses);
+	}
+	json_decref(root);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -72,10 +149,12 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, 'o' },
 		{ "out", required_argument, NULL, 'd' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "maintenance", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *cfgpath = NULL, *month = NULL, *year = NULL, *from = NULL;
-	const char *to = NULL, *outdir = ".";
+	const char *to = NULL, *outdir = ".", *mwpath = NULL;
+	char	 mwdef[1100], *slash;
 	struct report_conf rc;
 	struct avconf av;
 	struct cfgerr e;
@@ -85,7 +164,7 @@ main(int argc, char *argv[])
 	int	 ch, noop = 0, verbose = 0, y, m, n;
 
 	memset(&rc, 0, sizeof(rc));
-	while ((ch = getopt_long(argc, argv, "f:nvM:Y:F:T:g:l:o:d:j:", lo,
+	while ((ch = getopt_long(argc, argv, "f:nvM:Y:F:T:g:l:o:d:j:m:", lo,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -133,6 +212,9 @@ main(int argc, char *argv[])
 		case 'j':
 			rc.journal = optarg;
 			break;
+		case 'm':
+			mwpath = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -144,6 +226,23 @@ main(int argc, char *argv[])
 	cfgerr_init(&e, cfgpath);
 	if (avconf_load(cfgpath, &av, &e) == -1) {
 		cfgerr_print(&e);
+		cfgerr_free(&e);
+		avconf_free(&av);
+		return 1;
+	}
+	/* The web's windows: beside the configured journal by default. */
+	if (mwpath == NULL) {
+		fm_strlcpy(mwdef, av.journal, sizeof(mwdef));
+		if ((slash = strrchr(mwdef, '/')) != NULL)
+			slash[1] = '\0';
+		else
+			mwdef[0] = '\0';
+		strncat(mwdef, "maintenance.json", sizeof(mwdef) -
+		    strlen(mwdef) - 1);
+		mwpath = mwdef;
+	}
+	if (web_windows(mwpath, &av, err, sizeof(err)) == -1) {
+		fprintf(stderr, "facmon-report: %s\n", err);
 		cfgerr_free(&e);
 		avconf_free(&av);
 		return 1;

@@ -730,6 +730,55 @@ class ReportTest(unittest.TestCase):
         # A year has no outage before the script's September start.
         self.assertEqual(j["summary"]["outages"], self.site["outages"])
 
+    def test_web_maintenance_windows(self):
+        """Windows made in the web console (maintenance.json beside the
+        journal) count in the report as in the API; cancelled ones not."""
+        d = os.path.join(self.tmp, "webwin")
+        os.makedirs(d)
+        journal = os.path.join(d, "outages.fmoj")
+        shutil.copy(self.journal, journal)
+        conf = os.path.join(d, "report.conf")
+        with open(self.conf, encoding="utf-8") as f:
+            text = f.read().replace(self.journal, journal)
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text)
+        win = lambda i, dev, a, b, c: {
+            "id": i, "source": "api", "start_ms": local_ms(a),
+            "end_ms": local_ms(b), "reason": "更换光模块",
+            "devices": [dev], "groups": [], "classes": [],
+            "created_by": "admin", "created_ms": 0, "changed_by": None,
+            "changed_ms": None, "cancelled": c}
+        with open(os.path.join(d, "maintenance.json"), "w") as f:
+            json.dump({"version": 1, "windows": [
+                win("web-1", "line-telecom", "2026-10-03 09:55:00",
+                    "2026-10-03 10:10:00", False),
+                win("web-2", "line-mobile", "2026-10-06 00:00:00",
+                    "2026-10-06 01:00:00", True)]}, f)
+        out = os.path.join(d, "out")
+        p = subprocess.run([REPORT, "-f", conf, "--month", "2026-10",
+                            "--format", "json", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, env=dict(os.environ,
+                                               SOURCE_DATE_EPOCH=EPOCH))
+        self.assertEqual(p.returncode, 0, p.stdout)
+        j = json.load(open(os.path.join(out, "facmon-report-2026-10.json"),
+                           encoding="utf-8"))
+        dev = {x["id"]: x for x in j["devices"]}
+        self.assertEqual(dev["line-telecom"]["down_s"], 0)
+        self.assertEqual(dev["line-telecom"]["planned_s"], 15 * 60)
+        self.assertEqual(dev["line-telecom"]["planned_down_s"], 240)
+        self.assertEqual(dev["line-mobile"]["down_s"],
+                         self.dev["line-mobile"]["down"] / 1000)
+        # A broken file stops the report with its name and line.
+        with open(os.path.join(d, "maintenance.json"), "w") as f:
+            f.write('{"windows": [\n')
+        p = subprocess.run([REPORT, "-f", conf, "--month", "2026-10",
+                            "--format", "json", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(os.path.join(d, "maintenance.json") + ":", p.stdout)
+
     def test_bad_config(self):
         bad = os.path.join(self.tmp, "bad.conf")
         with open(bad, "w") as f:
