@@ -32,8 +32,14 @@ num_or_null(double d)
 	return isnan(d) || isinf(d) ? json_null() : json_real(d);
 }
 
+/*
+ * rest_ms: the part of the period asked for that has not happened yet.
+ * budget_period_left_ms is what the whole period still allows: the budget
+ * left so far plus the budget of the time to come, if it is all seen and
+ * none of it planned -- "剩余" on a wall early in the month.
+ */
 static json_t *
-row_json(const struct aq_row *w)
+row_json(const struct aq_row *w, int64_t rest_ms)
 {
 	const struct av_result *r = &w->r;
 	json_t	*o = json_object();
@@ -66,20 +72,24 @@ row_json(const struct aq_row *w)
 	json_object_set_new(o, "target", num_or_null(r->target));
 	json_object_set_new(o, "budget_ms", num_or_null(r->budget_ms));
 	json_object_set_new(o, "budget_left_ms", num_or_null(r->budget_left_ms));
+	json_object_set_new(o, "budget_period_left_ms",
+	    num_or_null(r->budget_left_ms + (1.0 - r->target) *
+	    (double)rest_ms * w->ndevices));
 	json_object_set_new(o, "met", r->met < 0 ? json_null() :
 	    json_boolean(r->met));
 	return o;
 }
 
 static json_t *
-rows_json(const struct aq_row *rows, size_t n, const char *only)
+rows_json(const struct aq_row *rows, size_t n, const char *only,
+    int64_t rest_ms)
 {
 	json_t	*a = json_array();
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
 		if (only == NULL || strcmp(rows[i].key, only) == 0)
-			json_array_append_new(a, row_json(&rows[i]));
+			json_array_append_new(a, row_json(&rows[i], rest_ms));
 	return a;
 }
 
@@ -166,9 +176,10 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 {
 	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
 	size_t	 ng = 0, nc = 0, i;
-	int64_t	 now = now_ms();
+	int64_t	 now = now_ms(), rest;
 	json_t	*o, *devs;
 
+	rest = to > now ? to - now : 0;
 	if (to > now)
 		to = now;
 	if (to <= from) {
@@ -190,10 +201,10 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 	    "journal; groups and classes are device-time weighted "
 	    "(docs/availability.md)"));
 	if (group == NULL)
-		json_object_set_new(o, "site", row_json(&site));
-	json_object_set_new(o, "groups", rows_json(gr, ng, group));
+		json_object_set_new(o, "site", row_json(&site, rest));
+	json_object_set_new(o, "groups", rows_json(gr, ng, group, rest));
 	if (group == NULL)
-		json_object_set_new(o, "classes", rows_json(cr, nc, NULL));
+		json_object_set_new(o, "classes", rows_json(cr, nc, NULL, rest));
 	json_object_set_new(o, "latency", latency_json(q, av, NULL, from, to));
 	if (with_devices) {
 		devs = json_array();
@@ -202,7 +213,7 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 
 			if (group != NULL && strcmp(q->dev[i].group, group) != 0)
 				continue;
-			row = row_json(&dr[i]);
+			row = row_json(&dr[i], rest);
 			json_object_set_new(row, "latency", latency_json(q, av,
 			    &q->dev[i], from, to));
 			json_array_append_new(devs, row);

@@ -343,9 +343,18 @@
 			parts.push(t("target") + " " +
 			    (row.target * 100).toFixed(row.target >= 0.999 ?
 			    2 : 1).replace(/\.?0+$/, "") + " %");
-			if (typeof row.budget_left_ms === "number") {
-				var over = row.budget_left_ms < 0;
-				var d = fmtDur(Math.abs(row.budget_left_ms));
+			/*
+			 * What the whole month still allows (the budget of the
+			 * days to come included), not only what the days so
+			 * far have earned: early in the month that is ~0.
+			 */
+			var left = row.budget_period_left_ms;
+
+			if (typeof left !== "number")
+				left = row.budget_left_ms;
+			if (typeof left === "number") {
+				var over = left < 0;
+				var d = fmtDur(Math.abs(left));
 
 				/* 剩余 2分10秒 / 2 min 10 s left */
 				parts.push(lang === "zh" ? t(over ? "overrun" :
@@ -937,8 +946,8 @@
 			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
 			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
 			    "—",
-			    typeof g.budget_left_ms === "number" ?
-			    fmtDur(g.budget_left_ms) : "—"];
+			    typeof g.budget_period_left_ms === "number" ?
+			    fmtDur(g.budget_period_left_ms) : "—"];
 		});
 	}
 

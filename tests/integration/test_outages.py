@@ -378,6 +378,49 @@ availability: {
         self.assertEqual(again["slow"]["probes"], slow["probes"])
 
 
+class Budget(FacmonTestCase):
+    """The downtime budget of the current month: what the days so far
+    have earned, and what the whole month still allows (the wall's
+    "剩余"), which counts the days to come at the same target."""
+
+    def test_month_budget_left(self):
+        import datetime
+        import zoneinfo
+
+        hport = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(hport)], "httpd")
+        wait_for(lambda: urllib.request.urlopen(
+            "http://127.0.0.1:%d/ok" % hport, timeout=2).status == 200,
+            what="httpd")
+        self.start_collector(extra="""confirm = 2; };
+availability: {
+  site = "测试中心";
+  targets = ( { group = "systems"; availability = 99.99; } );""")
+        self.start_agent("""
+{ id = "web"; name = "12345 热线平台"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/ok"; } ); }
+""" % hport)
+        self.wait_check("web", "http", "up")
+        time.sleep(2)
+        now = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai"))
+        month = now.strftime("%Y-%m")
+        end = (now.replace(day=28) + datetime.timedelta(days=4)).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0)
+        a = json.loads(urllib.request.urlopen(
+            self.api + "/api/v1/availability?month=" + month,
+            timeout=5).read())
+        g = {x["id"]: x for x in a["groups"]}["systems"]
+        rest = int(end.timestamp() * 1000) - a["to_ms"]
+        self.assertGreater(rest, 0)
+        self.assertEqual(g["down_ms"], 0)
+        self.assertAlmostEqual(g["budget_left_ms"], g["budget_ms"], 3)
+        self.assertAlmostEqual(g["budget_period_left_ms"],
+                               g["budget_left_ms"] + 0.0001 * rest, 0)
+
+
 class Dependencies(FacmonTestCase):
     """An access point behind a switch: when the switch is down the AP
     is unreachable -- the switch's outage, not the AP's."""
