@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (BUILD, PY, ROOT, FacmonTestCase, free_port,  # noqa
+from fmtest import (BUILD, FacmonTestCase, free_port,  # noqa
                     wait_for)
 
 
@@ -23,32 +23,8 @@ class AlertRules(FacmonTestCase):
 
     def setUp(self):
         super().setUp()
-        try:
-            from aiosmtpd.controller import Controller
-        except ImportError:
-            self.skipTest("python3-aiosmtpd not installed")
-
-        class Box:
-            def __init__(self):
-                self.msgs = []
-
-            async def handle_DATA(self, server, session, envelope):
-                self.msgs.append((list(envelope.rcpt_tos),
-                                  envelope.content))
-                return "250 OK"
-        self.box = Box()
-        self.smtp_port = free_port()
-        ctl = Controller(self.box, hostname="127.0.0.1",
-                         port=self.smtp_port)
-        ctl.start()
-        self.addCleanup(ctl.stop)
-        self.hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(self.hport)], "httpd")
-        self.base = "http://127.0.0.1:%d" % self.hport
-        wait_for(lambda: urllib.request.urlopen(self.base + "/ok",
-                                                timeout=2).status == 200,
-                 what="httpd")
+        self.box, self.smtp_port = self.start_smtp()
+        self.hport, self.base = self.start_httpd()
 
     def set(self, path, status, delay_ms=0):
         urllib.request.urlopen(self.base + "/set?path=/%s&status=%d"
@@ -72,7 +48,7 @@ alerts: {
   %s""" % (self.smtp_port, rules)
 
     def parsed(self, i):
-        rcpt, raw = self.box.msgs[i]
+        rcpt, raw = self.box.rcpts[i], self.box.msgs[i]
         return rcpt, email.message_from_bytes(raw,
                                               policy=email.policy.default)
 
@@ -112,8 +88,7 @@ alerts: {
                              "unreachable" for i in (1, 2, 3)),
                  timeout=20, what="APs unreachable")
         time.sleep(3)		# several more probes: children confirm
-        self.assertEqual(len(self.box.msgs), 1, [m[0] for m in
-                                                 self.box.msgs])
+        self.assertEqual(len(self.box.msgs), 1, self.box.rcpts)
         rcpt, msg = self.parsed(0)
         self.assertEqual(rcpt, ["net@example.org"])
         self.assertIn("核心交换机", str(msg["Subject"]))
@@ -198,7 +173,7 @@ traps: { rules = ( { oid = "1.3.6.1.4.1.32473.1.0.7";
         # No rules: every recipient, one message each.
         wait_for(lambda: len(self.box.msgs) >= 3, timeout=30,
                  what="the trap's alerts")
-        self.assertEqual(sorted(r for m in self.box.msgs[:3] for r in m[0]),
+        self.assertEqual(sorted(r for m in self.box.rcpts[:3] for r in m),
                          ["duty@example.org", "net@example.org",
                           "night@example.org"])
         rcpt, msg = self.parsed(0)
@@ -214,7 +189,7 @@ traps: { rules = ( { oid = "1.3.6.1.4.1.32473.1.0.7";
         agent.kill()
 
         def health():
-            for _, raw in self.box.msgs[n:]:
+            for raw in self.box.msgs[n:]:
                 m = email.message_from_bytes(raw,
                                              policy=email.policy.default)
                 if "系统告警" in str(m["Subject"]):

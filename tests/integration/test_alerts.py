@@ -4,18 +4,14 @@
 # verify every request signature.  Everything listens on 127.0.0.1.
 # No wall-clock assertion: only bounded waits for outcomes.
 
-import asyncio
 import email
 import email.policy
 import json
 import os
-import re
-import signal
 import subprocess
-import sys
 import time
 
-from fmtest import BUILD, FacmonTestCase, free_port, wait_for
+from fmtest import BUILD, FacmonTestCase, Mailbox, free_port, wait_for
 import smsgw
 
 ALERTD = os.path.join(BUILD, "test-alertd")
@@ -29,37 +25,6 @@ except ImportError:        # make deps installs python3-aiosmtpd
 EVIL = "电梯\r\nBcc: victim@example.org\r\n<script>alert(1)</script> ${key}"
 
 
-class MailHandler:
-    """Records accepted messages; can refuse, defer or stall."""
-
-    def __init__(self):
-        self.msgs = []
-        self.refuse = False
-        self.tempfail = 0
-        self.stall = 0
-
-    async def handle_MAIL(self, server, session, envelope, address, opts):
-        if self.stall > 0:
-            self.stall -= 1
-            await asyncio.sleep(4)
-        envelope.mail_from = address
-        envelope.mail_options.extend(opts)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, opts):
-        if self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        if self.tempfail > 0:
-            self.tempfail -= 1
-            return "451 4.3.0 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append(envelope.content)
-        return "250 OK"
-
-
 class AlertTest(FacmonTestCase):
 
     def setUp(self):
@@ -69,7 +34,7 @@ class AlertTest(FacmonTestCase):
         self.gw = smsgw.Gateway()
         self.addCleanup(self.gw.close)
         self.smtp_port = free_port()
-        self.mail = MailHandler()
+        self.mail = Mailbox()
         self.ctl = None
         self.data = os.path.join(self.tmp, "data")
         self.spool = os.path.join(self.tmp, "gammu-outbox")

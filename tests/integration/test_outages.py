@@ -23,13 +23,7 @@ INTERVAL_MS, TIMEOUT_MS = 1000, 500
 class Outages(FacmonTestCase):
     def setUp(self):
         super().setUp()
-        self.hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(self.hport)], "httpd")
-        self.base = "http://127.0.0.1:%d" % self.hport
-        wait_for(lambda: urllib.request.urlopen(self.base + "/ok",
-                                                timeout=2).status == 200,
-                 what="httpd")
+        self.hport, self.base = self.start_httpd()
         self.set(200)
 
     def set(self, status):
@@ -163,35 +157,13 @@ class OutageAlerts(FacmonTestCase):
 
     def mailbox(self):
         """Debian's aiosmtpd on a free port; returns (messages, port)."""
-        try:
-            from aiosmtpd.controller import Controller
-        except ImportError:
-            self.skipTest("python3-aiosmtpd not installed")
-
-        class Box:
-            def __init__(self):
-                self.msgs = []
-
-            async def handle_DATA(self, server, session, envelope):
-                self.msgs.append(envelope.content)
-                return "250 OK"
-        box = Box()
-        port = free_port()
-        ctl = Controller(box, hostname="127.0.0.1", port=port)
-        ctl.start()
-        self.addCleanup(ctl.stop)
+        box, port = self.start_smtp()
         return box.msgs, port
 
     def service(self):
         """A web service the test switches; returns its port and a
         function that sets its status."""
-        hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(hport)], "httpd")
-        base = "http://127.0.0.1:%d" % hport
-        wait_for(lambda: urllib.request.urlopen(base + "/ok",
-                                                timeout=2).status == 200,
-                 what="httpd")
+        hport, base = self.start_httpd()
 
         def svc(status):
             urllib.request.urlopen(base + "/set?path=/svc&status=%d"
@@ -308,12 +280,7 @@ class Latency(FacmonTestCase):
         return {x["indicator"]: x for x in o["latency"]}, o
 
     def test_counted_once_across_restarts(self):
-        hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(hport)], "httpd")
-        wait_for(lambda: urllib.request.urlopen(
-            "http://127.0.0.1:%d/ok" % hport, timeout=2).status == 200,
-            what="httpd")
+        hport, _ = self.start_httpd()
         coll = self.start_collector(extra="""confirm = 3; };
 availability: {
   site = "测试中心";
@@ -387,12 +354,7 @@ class Budget(FacmonTestCase):
         import datetime
         import zoneinfo
 
-        hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(hport)], "httpd")
-        wait_for(lambda: urllib.request.urlopen(
-            "http://127.0.0.1:%d/ok" % hport, timeout=2).status == 200,
-            what="httpd")
+        hport, _ = self.start_httpd()
         self.start_collector(extra="""confirm = 2; };
 availability: {
   site = "测试中心";

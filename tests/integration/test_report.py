@@ -793,35 +793,10 @@ class ReportTest(unittest.TestCase):
 
 # ---- the collector makes and mails the month's report by itself ------------
 
-try:
-    from aiosmtpd.controller import Controller
-except ImportError:        # make deps installs python3-aiosmtpd
-    Controller = None
-
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 
 
-class Mailbox:
-    """aiosmtpd handler: keeps every message; can defer the first ones."""
-
-    def __init__(self, tempfail=0):
-        self.msgs = []
-        self.tempfail = tempfail
-
-    async def handle_RCPT(self, server, session, envelope, address, opts):
-        if self.tempfail > 0:
-            self.tempfail -= 1
-            return "451 4.3.0 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append(envelope.content)
-        return "250 OK"
-
-
 @unittest.skipUnless(os.path.exists(FAKETIME), "faketime not installed")
-@unittest.skipIf(Controller is None, "python3-aiosmtpd not installed")
 class CollectorMonthly(fmtest.FacmonTestCase):
     """The 1st of November 06:00 in Shanghai, by libfaketime: the collector
     makes October's report in its data directory, mails it with the PDF
@@ -831,11 +806,7 @@ class CollectorMonthly(fmtest.FacmonTestCase):
     def test_made_and_mailed_once(self):
         import email
         import email.policy
-        self.mail = Mailbox(tempfail=1)
-        port = fmtest.free_port()
-        ctl = Controller(self.mail, hostname="127.0.0.1", port=port)
-        ctl.start()
-        self.addCleanup(ctl.stop)
+        self.mail, port = self.start_smtp(fmtest.Mailbox(tempfail=1))
         data = os.path.join(self.tmp, "data")
         os.makedirs(data)
         subprocess.run([OJGEN, "script", os.path.join(DATA, "october.txt"),

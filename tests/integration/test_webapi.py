@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (COLLECTOR, PY, ROOT, FacmonTestCase, free_port,  # noqa
+from fmtest import (COLLECTOR, ROOT, FacmonTestCase, free_port,  # noqa
                     wait_for)
 from webclient import WebClient  # noqa
 
@@ -49,13 +49,7 @@ web: {
 class WebAPI(FacmonTestCase):
     def setUp(self):
         super().setUp()
-        self.hport = free_port()
-        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
-                    str(self.hport)], "httpd")
-        self.base = "http://127.0.0.1:%d" % self.hport
-        wait_for(lambda: urllib.request.urlopen(self.base + "/ok",
-                                                timeout=2).status == 200,
-                 what="httpd")
+        self.hport, self.base = self.start_httpd()
         self.set(200)
 
     def set(self, status):

@@ -113,6 +113,43 @@ def http_status(url, method="GET", data=None, timeout=5.0):
         return e.code, e.headers, e.read()
 
 
+class Mailbox:
+    """An aiosmtpd handler that keeps every message: msgs the raw
+    contents, rcpts the envelope recipients of each.  It can play a hard
+    server: refuse every recipient, defer the next `tempfail` ones (451),
+    or hold the next `stall` MAIL commands for 4 s."""
+
+    def __init__(self, tempfail=0):
+        self.msgs = []
+        self.rcpts = []
+        self.refuse = False
+        self.tempfail = tempfail
+        self.stall = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, opts):
+        if self.stall > 0:
+            import asyncio
+            self.stall -= 1
+            await asyncio.sleep(4)
+        envelope.mail_from = address
+        envelope.mail_options.extend(opts)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, opts):
+        if self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        if self.tempfail > 0:
+            self.tempfail -= 1
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.rcpts.append(list(envelope.rcpt_tos))
+        self.msgs.append(envelope.content)
+        return "250 OK"
+
+
 class FacmonTestCase(unittest.TestCase):
     """Each test gets a scratch directory and its processes stopped."""
 
@@ -145,6 +182,33 @@ class FacmonTestCase(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         return path
+
+    def start_smtp(self, box=None):
+        """Debian's aiosmtpd on a free port of 127.0.0.1 with box (a new
+        Mailbox by default); returns (box, port).  Skips the test when
+        python3-aiosmtpd is missing (make deps installs it)."""
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            self.skipTest("python3-aiosmtpd not installed")
+        box = box or Mailbox()
+        port = free_port()
+        ctl = Controller(box, hostname="127.0.0.1", port=port)
+        ctl.start()
+        self.addCleanup(ctl.stop)
+        return box, port
+
+    def start_httpd(self):
+        """tests/lib/httpd.py on a free port, answering; returns (port,
+        base URL)."""
+        port = free_port()
+        self.start([PY, os.path.join(ROOT, "tests/lib/httpd.py"), "--port",
+                    str(port)], "httpd")
+        base = "http://127.0.0.1:%d" % port
+        wait_for(lambda: urllib.request.urlopen(base + "/ok",
+                                                timeout=2).status == 200,
+                 what="httpd")
+        return port, base
 
     # --- the daemons -------------------------------------------------------
 
