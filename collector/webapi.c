@@ -999,28 +999,6 @@ api_maint_change(struct evhttp_request *req, const char *id,
 	    cmd == EVHTTP_REQ_POST ? "Created" : "OK", win_json(w));
 }
 
-/* Is a device inside one of the merged windows now? */
-static int
-in_window(const struct device_state *d, int64_t t)
-{
-	struct av_window *w = NULL;
-	size_t	 n, cap = 0, k;
-	int	 i, in = 0;
-
-	for (i = 0; i < merged.nrules && !in; i++) {
-		if (!mw_covers(&merged.rules[i], d->id, d->group, d->class))
-			continue;
-		n = 0;
-		if (mw_expand(&merged.rules[i], t, t + 1, &w, &n, &cap) == -1)
-			break;
-		for (k = 0; k < n; k++)
-			if (w[k].start_ms <= t && t < w[k].end_ms)
-				in = 1;
-	}
-	free(w);
-	return in;
-}
-
 /* ---- the status wall --------------------------------------------------- */
 
 static json_t *
@@ -1109,7 +1087,7 @@ api_wall(struct evhttp_request *req)
 		    "group", json_object_get(full, "group"),
 		    "state", state_name(d->state),
 		    "since_ms", json_object_get(full, "since_ms"),
-		    "maintenance", in_window(d, now),
+		    "maintenance", outage_in_maintenance(d, now),
 		    "check", chk != NULL ? chk : "",
 		    "message", msg != NULL && json_is_string(msg) ? msg :
 		    json_null());
@@ -1294,12 +1272,31 @@ check_labels(struct evbuffer *b, const struct device_state *d,
  * names for each check's last probe, plus this month's availability of
  * each group from the outage journal.
  */
+/* One gauge per group from this month's availability document. */
+static void
+group_gauge(struct evbuffer *b, json_t *groups, const char *name,
+    const char *help, const char *key, double scale)
+{
+	json_t	*g, *a;
+	size_t	 i;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help,
+	    name);
+	json_array_foreach(groups, i, g) {
+		if (!json_is_number(a = json_object_get(g, key)))
+			continue;
+		evbuffer_add_printf(b, "%s{", name);
+		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
+		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a) / scale);
+	}
+}
+
 static void
 api_metrics(struct evhttp_request *req)
 {
 	const struct device_state **v;
 	struct evbuffer *b;
-	json_t	*av, *groups, *g;
+	json_t	*av, *groups;
 	size_t	 i, n;
 	int	 k;
 
@@ -1350,42 +1347,14 @@ api_metrics(struct evhttp_request *req)
 	free(v);
 	av = month_avail(now_ms());
 	groups = json_object_get(av, "groups");
-	evbuffer_add_printf(b, "# HELP facmon_availability_ratio This "
-	    "month's availability of a group (planned maintenance excluded)."
-	    "\n# TYPE facmon_availability_ratio gauge\n");
-	json_array_foreach(groups, i, g) {
-		json_t	*a = json_object_get(g, "availability");
-
-		if (!json_is_number(a))
-			continue;
-		evbuffer_add(b, "facmon_availability_ratio{", 26);
-		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
-		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a));
-	}
-	evbuffer_add_printf(b, "# HELP facmon_availability_target_ratio The "
-	    "group's availability target.\n"
-	    "# TYPE facmon_availability_target_ratio gauge\n");
-	json_array_foreach(groups, i, g) {
-		json_t	*a = json_object_get(g, "target");
-
-		if (!json_is_number(a))
-			continue;
-		evbuffer_add(b, "facmon_availability_target_ratio{", 33);
-		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
-		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a));
-	}
-	evbuffer_add_printf(b, "# HELP facmon_downtime_budget_left_seconds "
+	group_gauge(b, groups, "facmon_availability_ratio", "This month's "
+	    "availability of a group (planned maintenance excluded).",
+	    "availability", 1);
+	group_gauge(b, groups, "facmon_availability_target_ratio", "The "
+	    "group's availability target.", "target", 1);
+	group_gauge(b, groups, "facmon_downtime_budget_left_seconds",
 	    "Downtime the target still allows this month (negative: "
-	    "overrun).\n# TYPE facmon_downtime_budget_left_seconds gauge\n");
-	json_array_foreach(groups, i, g) {
-		json_t	*a = json_object_get(g, "budget_left_ms");
-
-		if (!json_is_number(a))
-			continue;
-		evbuffer_add(b, "facmon_downtime_budget_left_seconds{", 36);
-		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
-		evbuffer_add_printf(b, "} %.3f\n", json_number_value(a) / 1000);
-	}
+	    "overrun).", "budget_period_left_ms", 1000);
 	json_decref(av);
 	http_reply_text(req, "text/plain; version=0.0.4; charset=utf-8", b);
 	evbuffer_free(b);
