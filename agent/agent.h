@@ -229,6 +229,9 @@ struct pcap_watch {
 			    uint32_t spa, int64_t ts_ms);
 	void		*arg;
 	struct pcap_watch *next;
+	/* Every Ethernet frame, with its length on the wire (traffic). */
+	void		(*frame)(void *, const uint8_t *, size_t caplen,
+			    size_t len, int64_t ts_ms);
 };
 
 struct pcap_seen {
@@ -257,6 +260,8 @@ void		 pcapif_put(struct pcapif *, struct pcap_watch *);
 void		 pcapif_watch(struct pcapif *, struct pcap_watch *);
 void		 pcapif_frame(struct pcapif *, int64_t ts_ms, const uint8_t *,
 		    size_t);
+void		 pcapif_frame_len(struct pcapif *, int64_t ts_ms,
+		    const uint8_t *, size_t caplen, size_t len);
 int64_t		 pcapif_last_seen(const struct pcapif *, uint32_t ip,
 		    const uint8_t *mac);
 int		 pcapif_inject(struct pcapif *, const void *, size_t);
@@ -272,6 +277,17 @@ extern const struct probe_ops probe_tcp;
 extern const struct probe_ops probe_http;
 extern const struct probe_ops probe_arp;
 extern const struct probe_ops probe_presence;
+extern const struct probe_ops probe_traffic;
+
+/* check_traffic.c: the counting, exposed for the capture replay test. */
+struct traffic_ctr {
+	int		 by_mac;	/* else by IPv4 address */
+	uint8_t		 mac[6];
+	uint32_t	 ip;		/* network order */
+	uint64_t	 in_octets, out_octets, in_packets, out_packets;
+};
+void		 traffic_frame(void *, const uint8_t *, size_t caplen,
+		    size_t len, int64_t ts_ms);
 int		 snmp_global_init(const char *mibdirs);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);

@@ -29,6 +29,7 @@ static const struct probe_ops *const probe_table[CT_MAX] = {
 	[CT_HTTP] = &probe_http,
 	[CT_ARP] = &probe_arp,
 	[CT_PRESENCE] = &probe_presence,
+	[CT_TRAFFIC] = &probe_traffic,
 };
 
 const struct probe_ops *

@@ -4,6 +4,7 @@
 # brings it back.
 
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -122,3 +123,46 @@ class NetnsProbes(FacmonTestCase):
         self.ns.link(True)
         self.wait_check("screen", "arp", "up", timeout=20)
         self.wait_check("screen", "seen", "up", timeout=20)
+
+    def test_traffic_counts_known_pings(self):
+        # Known traffic: N echo requests of SIZE bytes from this side to
+        # the device and its N replies, each an Ethernet frame of
+        # 14 + 20 + 8 + SIZE bytes.  By the device's address, in is what
+        # it was sent and out what it sent; nothing else speaks IPv4 to
+        # it here.  The interface's own counts include the ARP as well.
+        n, size = 12, 1000
+        frame = 14 + 20 + 8 + size
+        self.start_collector()
+        self.start_agent("""
+{ id = "line"; name = "专线 (no SNMP)"; class = "line"; group = "lines";
+  address = "%s";
+  checks = (
+    { id = "traffic"; type = "traffic"; interface = "%s"; interval = 1; },
+    { id = "nic"; type = "traffic"; interface = "%s"; of = "interface";
+      interval = 1; critical = false; }
+  ); }
+""" % (DEV, self.ns.host_if, self.ns.host_if))
+        self.wait_check("line", "traffic", "up")
+        self.wait_check("line", "nic", "up")
+        subprocess.run(["ping", "-q", "-n", "-c", str(n), "-i", "0.2", "-s",
+                        str(size), "-W", "2", DEV], check=True,
+                       capture_output=True, timeout=60)
+
+        c = self.wait_check("line", "traffic", "up", pred=lambda c:
+                            c["values"]["out_packets"]["raw"] == n)
+        self.assertEqual(c["values"]["in_packets"]["raw"], n)
+        self.assertEqual(c["values"]["in_octets"]["raw"], n * frame)
+        self.assertEqual(c["values"]["out_octets"]["raw"], n * frame)
+        self.assertEqual(c["values"]["in_octets"]["kind"], "counter")
+        nic = self.wait_check("line", "nic", "up", pred=lambda c:
+                              c["values"]["in_packets"]["raw"] >= n)
+        self.assertGreaterEqual(nic["values"]["out_octets"]["raw"],
+                                n * frame)
+        self.assertGreaterEqual(nic["values"]["in_octets"]["raw"], n * frame)
+        # The rate is stored in RRD like an SNMP counter's.
+        for name in ("in_octets", "out_octets", "in_packets",
+                     "out_packets"):
+            rrd = os.path.join(self.data_dir, "rrd", "line", "traffic",
+                               name + ".rrd")
+            wait_for(lambda: os.path.exists(rrd), timeout=30,
+                     what="the RRD of " + name)
