@@ -116,6 +116,7 @@ struct agent_conf {
 	int		 spool;		/* 0: no spool, by request */
 	int64_t		 spool_max_age_ms;
 	int		 drain_rate;	/* results a second from the spool */
+	char		 user[64];	/* run as this user; "": as started */
 	char		 mibdirs[PATH_MAX];
 	struct device_conf *devices;
 	int		 ndevices;
@@ -217,11 +218,15 @@ int		 expect_parse(struct cfgerr *, const config_setting_t *,
 		    struct check_conf *);
 void		 expect_eval(const struct check_conf *, struct fm_result *);
 
+/* privdrop.c */
+int		 priv_drop(const struct agent_conf *, char *, size_t);
+
 /* push.c */
 int		 push_init(struct agent_conf *);
 void		 push_devices_changed(struct agent_conf *);
 void		 push_result(struct fm_result *);
 void		 push_shutdown(void);
+void		 push_start(void);
 
 /* pcapif.c: one libpcap handle per interface, shared by arp/presence. */
 struct pcap_watch {

@@ -1204,6 +1204,16 @@ push_init(struct agent_conf *ac)
 	return 0;
 }
 
+/* The spool's thread, once the agent has dropped its privileges. */
+void
+push_start(void)
+{
+	char	 err[128];
+
+	if (spool_start(err, sizeof(err)) == -1)
+		fatalx("spool: %s", err);
+}
+
 /* After a reload: new limits, and the collector learns the new devices. */
 void
 push_devices_changed(struct agent_conf *ac)

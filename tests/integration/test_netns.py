@@ -166,3 +166,52 @@ class NetnsProbes(FacmonTestCase):
                                name + ".rrd")
             wait_for(lambda: os.path.exists(rrd), timeout=30,
                      what="the RRD of " + name)
+
+    def test_privilege_drop_keeps_icmp_and_arp(self):
+        # Started as root with user = "nobody": after start-up the agent
+        # runs as nobody with CAP_NET_RAW alone, and its raw-socket and
+        # pcap checks still work.  The scratch directory must be
+        # traversable by nobody for the spool inside it.
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        os.chmod(self.tmp, 0o711)
+        self.start_collector()
+        agent = self.start_agent("""
+{ id = "term"; class = "evaluation-terminal"; group = "terminals";
+  address = "%s";
+  checks = (
+    { id = "ping"; type = "icmp"; interval = 1; timeout = 0.9; },
+    { id = "arp"; type = "arp"; interface = "%s"; interval = 1;
+      timeout = 0.9; }
+  ); }
+""" % (DEV, self.ns.host_if), extra='user = "nobody";')
+        wait_for(lambda: "running as user nobody" in agent.output(),
+                 timeout=30, what="the privilege drop")
+        with open("/proc/%d/status" % agent.pid) as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f
+                          if ":\t" in line)
+        self.assertEqual(status["Uid"].split(), [str(nobody.pw_uid)] * 4)
+        self.assertEqual(status["Gid"].split(), [str(nobody.pw_gid)] * 4)
+        cap_net_raw = 1 << 13
+        self.assertEqual(int(status["CapEff"], 16), cap_net_raw)
+        self.assertEqual(int(status["CapPrm"], 16), cap_net_raw)
+        self.assertEqual(status["NoNewPrivs"].strip(), "1")
+        # Every thread, the spool's too.
+        for tid in os.listdir("/proc/%d/task" % agent.pid):
+            with open("/proc/%d/task/%s/status" % (agent.pid, tid)) as f:
+                caps = [line.split()[1] for line in f
+                        if line.startswith(("CapEff", "CapPrm"))]
+            self.assertEqual([int(c, 16) for c in caps], [cap_net_raw] * 2)
+        self.wait_check("term", "ping", "up")
+        self.wait_check("term", "arp", "up")
+        # The spool is written as nobody: results reach the collector.
+        ping = self.check("term", "ping")
+        self.wait_check("term", "ping", "up", pred=lambda c:
+                        c["last_ms"] > ping["last_ms"] + 2000)
+        spool = os.path.join(self.tmp, "spool-agent")
+        self.assertEqual(os.stat(spool).st_uid, nobody.pw_uid)
+        # Gone and back: the checks are live, not stale.
+        self.ns.link(False)
+        self.wait_check("term", "arp", "down", timeout=20)
+        self.ns.link(True)
+        self.wait_check("term", "arp", "up", timeout=20)
