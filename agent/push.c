@@ -373,7 +373,14 @@ push_make_batches(void)
 	struct wbuf w;
 
 	if (!P.conf->spool && P.state != PS_READY) {
-		/* No spool: what cannot go now is lost, and counted. */
+		/*
+		 * No spool: batches are made only to be sent at once.  While
+		 * a connection is being made results wait in the queue
+		 * (bounded by 'queue'); with no collector at all they are
+		 * lost, and counted.
+		 */
+		if (P.state != PS_IDLE)
+			return;
 		if (P.qlen > 0 && P.st_unspooled == 0)
 			log_warnx("no spool (spool = false) and no collector: "
 			    "results are dropped until it is back");
