@@ -25,6 +25,9 @@ PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
 # The web console's password hashes (yescrypt, libxcrypt).
 PKGS += libcrypt
+# The agent's privilege drop (agent/privdrop.c).
+DEB_PKGS += libcap-dev
+PKGS += libcap
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -48,6 +51,7 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c
+AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \

@@ -177,6 +177,14 @@ main(int argc, char *argv[])
 		log_warnx("some checks could not start; see above");
 	if (trap_start(agent_conf->traps) == -1)
 		log_warnx("the trap receiver could not start everywhere");
+	/* Everything that needs root is open: become the configured user. */
+	{
+		char	 err[PATH_MAX + 128];
+
+		if (priv_drop(agent_conf, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
+	push_start();
 	/*
 	 * Parsing a large configuration leaves freed heap behind (the
 	 * libconfig tree); hand it back, the agent is meant to be small.

@@ -121,6 +121,7 @@ struct agent_conf {
 	int		 spool;		/* 0: no spool, by request */
 	int64_t		 spool_max_age_ms;
 	int		 drain_rate;	/* results a second from the spool */
+	char		 user[64];	/* run as this user; "": as started */
 	char		 mibdirs[PATH_MAX];
 	struct device_conf *devices;
 	int		 ndevices;
@@ -222,11 +223,15 @@ int		 expect_parse(struct cfgerr *, const config_setting_t *,
 		    struct check_conf *);
 void		 expect_eval(const struct check_conf *, struct fm_result *);
 
+/* privdrop.c */
+int		 priv_drop(const struct agent_conf *, char *, size_t);
+
 /* push.c */
 int		 push_init(struct agent_conf *);
 void		 push_devices_changed(struct agent_conf *);
 void		 push_result(struct fm_result *);
 void		 push_shutdown(void);
+void		 push_start(void);
 
 /* pcapif.c: one libpcap handle per interface, shared by arp/presence. */
 struct pcap_watch {
@@ -234,6 +239,9 @@ struct pcap_watch {
 			    uint32_t spa, int64_t ts_ms);
 	void		*arg;
 	struct pcap_watch *next;
+	/* Every Ethernet frame, with its length on the wire (traffic). */
+	void		(*frame)(void *, const uint8_t *, size_t caplen,
+			    size_t len, int64_t ts_ms);
 };
 
 struct pcap_seen {
@@ -262,6 +270,8 @@ void		 pcapif_put(struct pcapif *, struct pcap_watch *);
 void		 pcapif_watch(struct pcapif *, struct pcap_watch *);
 void		 pcapif_frame(struct pcapif *, int64_t ts_ms, const uint8_t *,
 		    size_t);
+void		 pcapif_frame_len(struct pcapif *, int64_t ts_ms,
+		    const uint8_t *, size_t caplen, size_t len);
 int64_t		 pcapif_last_seen(const struct pcapif *, uint32_t ip,
 		    const uint8_t *mac);
 int		 pcapif_inject(struct pcapif *, const void *, size_t);
@@ -277,6 +287,17 @@ extern const struct probe_ops probe_tcp;
 extern const struct probe_ops probe_http;
 extern const struct probe_ops probe_arp;
 extern const struct probe_ops probe_presence;
+extern const struct probe_ops probe_traffic;
+
+/* check_traffic.c: the counting, exposed for the capture replay test. */
+struct traffic_ctr {
+	int		 by_mac;	/* else by IPv4 address */
+	uint8_t		 mac[6];
+	uint32_t	 ip;		/* network order */
+	uint64_t	 in_octets, out_octets, in_packets, out_packets;
+};
+void		 traffic_frame(void *, const uint8_t *, size_t caplen,
+		    size_t len, int64_t ts_ms);
 int		 snmp_global_init(const char *mibdirs);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);

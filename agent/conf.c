@@ -16,6 +16,7 @@
  * "facmon-agent -n" shows them all at once.
  */
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static const struct probe_ops *const probe_table[CT_MAX] = {
 	[CT_HTTP] = &probe_http,
 	[CT_ARP] = &probe_arp,
 	[CT_PRESENCE] = &probe_presence,
+	[CT_TRAFFIC] = &probe_traffic,
 };
 
 const struct probe_ops *
@@ -56,7 +58,7 @@ static const char *const top_keys[] = { "agent", "devices", NULL };
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_kb",
 	"spool_max_days", "spool", "drain_rate", "traps", "tls", "tls_psk_file",
-	"failback", NULL };
+	"failback", "user", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "parent", "checks", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
@@ -348,6 +350,11 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	ac->spool_max_age_ms = 8LL * 86400 * 1000;
 	if (cfg_get_int(e, s, "spool_max_days", &q, 1, 3650, 0) == 1)
 		ac->spool_max_age_ms = q * 86400 * 1000;
+	/* Checked here, so that -n finds a user that does not exist. */
+	if (cfg_get_str(e, s, "user", ac->user, sizeof(ac->user), 0) == 1 &&
+	    getpwnam(ac->user) == NULL)
+		cfgerr_add(e, config_setting_get_member(s, "user"),
+		    "no such user '%s'", ac->user);
 	ac->drain_rate = 5000;
 	if (cfg_get_int(e, s, "drain_rate", &q, 10, 10000000, 0) == 1)
 		ac->drain_rate = (int)q;

@@ -105,6 +105,17 @@ note_seen(struct pcapif *pi, uint32_t ip, const uint8_t *mac, int64_t ms)
 void
 pcapif_frame(struct pcapif *pi, int64_t ts_ms, const uint8_t *p, size_t len)
 {
+	pcapif_frame_len(pi, ts_ms, p, len, len);
+}
+
+/*
+ * The same, knowing the frame's length on the wire (wlen), of which only
+ * len bytes were captured (the snap length is short: headers only).
+ */
+void
+pcapif_frame_len(struct pcapif *pi, int64_t ts_ms, const uint8_t *p,
+    size_t len, size_t wlen)
+{
 	const uint8_t *src = p + 6;
 	uint16_t type;
 	size_t	 off = ETH_HLEN_;
@@ -116,6 +127,9 @@ pcapif_frame(struct pcapif *pi, int64_t ts_ms, const uint8_t *p, size_t len)
 		pi->st_bad++;
 		return;
 	}
+	for (w = pi->watchers; w != NULL; w = w->next)
+		if (w->frame != NULL)
+			w->frame(w->arg, p, len, wlen, ts_ms);
 	type = (uint16_t)(p[12] << 8 | p[13]);
 	if (type == ETHERTYPE_VLAN_ && len >= ETH_HLEN_ + 4) {
 		type = (uint16_t)(p[16] << 8 | p[17]);
@@ -149,8 +163,7 @@ pcapif_cb(u_char *arg, const struct pcap_pkthdr *h, const u_char *p)
 {
 	struct pcapif *pi = (struct pcapif *)(void *)arg;
 
-	(void)h;
-	pcapif_frame(pi, now_ms(), p, h->caplen);
+	pcapif_frame_len(pi, now_ms(), p, h->caplen, h->len);
 }
 
 static void
@@ -329,8 +342,8 @@ pcapif_offline(struct pcapif *pi, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	while ((r = pcap_next_ex(p, &h, &data)) == 1)
-		pcapif_frame(pi, (int64_t)h->ts.tv_sec * 1000 +
-		    h->ts.tv_usec / 1000, data, h->caplen);
+		pcapif_frame_len(pi, (int64_t)h->ts.tv_sec * 1000 +
+		    h->ts.tv_usec / 1000, data, h->caplen, h->len);
 	if (r == -1)
 		snprintf(err, errlen, "%s: %s", file, pcap_geterr(p));
 	pcap_close(p);

@@ -374,7 +374,14 @@ push_make_batches(void)
 	struct wbuf w;
 
 	if (!P.conf->spool && P.state != PS_READY) {
-		/* No spool: what cannot go now is lost, and counted. */
+		/*
+		 * No spool: batches are made only to be sent at once.  While
+		 * a connection is being made results wait in the queue
+		 * (bounded by 'queue'); with no collector at all they are
+		 * lost, and counted.
+		 */
+		if (P.state != PS_IDLE)
+			return;
 		if (P.qlen > 0 && P.st_unspooled == 0)
 			log_warnx("no spool (spool = false) and no collector: "
 			    "results are dropped until it is back");
@@ -1209,6 +1216,16 @@ push_init(struct agent_conf *ac)
 	event_add(P.batch_ev, &tv);
 	push_connect();
 	return 0;
+}
+
+/* The spool's thread, once the agent has dropped its privileges. */
+void
+push_start(void)
+{
+	char	 err[128];
+
+	if (spool_start(err, sizeof(err)) == -1)
+		fatalx("spool: %s", err);
 }
 
 /* After a reload: new limits, and the collector learns the new devices. */

@@ -465,6 +465,19 @@ spool_open(struct event_base *base, const char *dir,
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Start the I/O thread; requests submitted before wait for it.  Apart
+ * from spool_open so that the agent can drop its privileges first: a
+ * thread keeps the capabilities it was started with.
+ */
+int
+spool_start(char *err, size_t errlen)
+{
+	if (S.running || S.efd == -1)
+		return 0;
 	if (pthread_create(&S.thr, NULL, sthread, NULL) != 0) {
 		snprintf(err, errlen, "pthread_create failed");
 		return -1;

@@ -54,6 +54,7 @@ int	 spool_open(struct event_base *, const char *dir,
 	    void (*cb)(struct sreq *),
 	    void (*found)(uint64_t segno, off_t off, const uint8_t *frame,
 	    size_t len), uint64_t *last_segno, char *err, size_t errlen);
+int	 spool_start(char *, size_t);
 void	 spool_submit(struct sreq *);
 void	 spool_req_free(struct sreq *);
 void	 spool_close(void);

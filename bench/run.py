@@ -79,6 +79,10 @@ def main():
                      "group, class and the site for November 2026 in "
                      "Asia/Shanghai. Target: well under a second for "
                      "10,000 devices."))
+    tr = ["bench/transport.py"] + (["--results", "2000", "--no-plain"]
+                                   if a.smoke else ["--demo", "600"])
+    sections.append(("Transport", tr, bench("transport", tr),
+                     "See the head of bench/transport.py for the method."))
     if a.smoke:
         return
     lines = ["# facmon benchmarks", "",

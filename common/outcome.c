@@ -22,6 +22,7 @@ static const char *const check_type_names[CT_MAX] = {
 	[CT_ARP] = "arp",
 	[CT_PRESENCE] = "presence",
 	[CT_TRAP] = "trap",
+	[CT_TRAFFIC] = "traffic",
 };
 
 const char *

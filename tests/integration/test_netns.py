@@ -4,6 +4,7 @@
 # brings it back.
 
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -122,3 +123,95 @@ class NetnsProbes(FacmonTestCase):
         self.ns.link(True)
         self.wait_check("screen", "arp", "up", timeout=20)
         self.wait_check("screen", "seen", "up", timeout=20)
+
+    def test_traffic_counts_known_pings(self):
+        # Known traffic: N echo requests of SIZE bytes from this side to
+        # the device and its N replies, each an Ethernet frame of
+        # 14 + 20 + 8 + SIZE bytes.  By the device's address, in is what
+        # it was sent and out what it sent; nothing else speaks IPv4 to
+        # it here.  The interface's own counts include the ARP as well.
+        n, size = 12, 1000
+        frame = 14 + 20 + 8 + size
+        self.start_collector()
+        self.start_agent("""
+{ id = "line"; name = "专线 (no SNMP)"; class = "line"; group = "lines";
+  address = "%s";
+  checks = (
+    { id = "traffic"; type = "traffic"; interface = "%s"; interval = 1; },
+    { id = "nic"; type = "traffic"; interface = "%s"; of = "interface";
+      interval = 1; critical = false; }
+  ); }
+""" % (DEV, self.ns.host_if, self.ns.host_if))
+        self.wait_check("line", "traffic", "up")
+        self.wait_check("line", "nic", "up")
+        subprocess.run(["ping", "-q", "-n", "-c", str(n), "-i", "0.2", "-s",
+                        str(size), "-W", "2", DEV], check=True,
+                       capture_output=True, timeout=60)
+
+        c = self.wait_check("line", "traffic", "up", pred=lambda c:
+                            c["values"]["out_packets"]["raw"] == n)
+        self.assertEqual(c["values"]["in_packets"]["raw"], n)
+        self.assertEqual(c["values"]["in_octets"]["raw"], n * frame)
+        self.assertEqual(c["values"]["out_octets"]["raw"], n * frame)
+        self.assertEqual(c["values"]["in_octets"]["kind"], "counter")
+        nic = self.wait_check("line", "nic", "up", pred=lambda c:
+                              c["values"]["in_packets"]["raw"] >= n)
+        self.assertGreaterEqual(nic["values"]["out_octets"]["raw"],
+                                n * frame)
+        self.assertGreaterEqual(nic["values"]["in_octets"]["raw"], n * frame)
+        # The rate is stored in RRD like an SNMP counter's.
+        for name in ("in_octets", "out_octets", "in_packets",
+                     "out_packets"):
+            rrd = os.path.join(self.data_dir, "rrd", "line", "traffic",
+                               name + ".rrd")
+            wait_for(lambda: os.path.exists(rrd), timeout=30,
+                     what="the RRD of " + name)
+
+    def test_privilege_drop_keeps_icmp_and_arp(self):
+        # Started as root with user = "nobody": after start-up the agent
+        # runs as nobody with CAP_NET_RAW alone, and its raw-socket and
+        # pcap checks still work.  The scratch directory must be
+        # traversable by nobody for the spool inside it.
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        os.chmod(self.tmp, 0o711)
+        self.start_collector()
+        agent = self.start_agent("""
+{ id = "term"; class = "evaluation-terminal"; group = "terminals";
+  address = "%s";
+  checks = (
+    { id = "ping"; type = "icmp"; interval = 1; timeout = 0.9; },
+    { id = "arp"; type = "arp"; interface = "%s"; interval = 1;
+      timeout = 0.9; }
+  ); }
+""" % (DEV, self.ns.host_if), extra='user = "nobody";')
+        wait_for(lambda: "running as user nobody" in agent.output(),
+                 timeout=30, what="the privilege drop")
+        with open("/proc/%d/status" % agent.pid) as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f
+                          if ":\t" in line)
+        self.assertEqual(status["Uid"].split(), [str(nobody.pw_uid)] * 4)
+        self.assertEqual(status["Gid"].split(), [str(nobody.pw_gid)] * 4)
+        cap_net_raw = 1 << 13
+        self.assertEqual(int(status["CapEff"], 16), cap_net_raw)
+        self.assertEqual(int(status["CapPrm"], 16), cap_net_raw)
+        self.assertEqual(status["NoNewPrivs"].strip(), "1")
+        # Every thread, the spool's too.
+        for tid in os.listdir("/proc/%d/task" % agent.pid):
+            with open("/proc/%d/task/%s/status" % (agent.pid, tid)) as f:
+                caps = [line.split()[1] for line in f
+                        if line.startswith(("CapEff", "CapPrm"))]
+            self.assertEqual([int(c, 16) for c in caps], [cap_net_raw] * 2)
+        self.wait_check("term", "ping", "up")
+        self.wait_check("term", "arp", "up")
+        # The spool is written as nobody: results reach the collector.
+        ping = self.check("term", "ping")
+        self.wait_check("term", "ping", "up", pred=lambda c:
+                        c["last_ms"] > ping["last_ms"] + 2000)
+        spool = os.path.join(self.tmp, "spool-agent")
+        self.assertEqual(os.stat(spool).st_uid, nobody.pw_uid)
+        # Gone and back: the checks are live, not stale.
+        self.ns.link(False)
+        self.wait_check("term", "arp", "down", timeout=20)
+        self.ns.link(True)
+        self.wait_check("term", "arp", "up", timeout=20)

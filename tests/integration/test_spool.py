@@ -98,14 +98,17 @@ class Spool(FacmonTestCase):
         # collector is away: the values of the oldest files go first,
         # then whole files, oldest first; every result lost is one the
         # agent counted, and the count reaches the collector as an event.
+        # The agent starts with the collector away (configured, keyed,
+        # then stopped): no batch can be in the collector's journal and
+        # unacknowledged when its file is dropped, so the results lost
+        # are exactly those the agent counts.
         tport = self.start_tcpd()
         col = self.start_collector()
+        col.stop()
         lpath = os.path.join(self.tmp, "ledger")
         env = dict(os.environ, FACMON_SPOOL_LEDGER=lpath)
         agent = self.start_agent(devices(tport, 120), env=env,
                                  extra="spool_max_kb = 64;")
-        self.wait_check("t0", "tcp", "up")
-        col.kill()
         # Past the bound: stripped, then dropped whole.
         wait_for(lambda: "results of spool file" in agent.output(),
                  timeout=120, what="a spool file dropped whole")

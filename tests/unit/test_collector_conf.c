@@ -454,6 +454,41 @@ test_state_unknown_after(void **unused)
 	assert_int_equal(d->state, OS_UNKNOWN);
 }
 
+/*
+ * Results that arrive late, together (an agent's spool after a
+ * partition): the one that was due when the check went unknown ends the
+ * unknown where it began; a gap in the results' own times longer than
+ * unknown_after intervals is unknown although nothing expired.
+ */
+static void
+test_state_late_results(void **unused)
+{
+	static const struct tdev td[] = {
+		{ "lt", 1, { "ping" }, { 1 } },
+	};
+
+	(void)unused;
+	announce("a1", td, 1);
+	result("a1", "lt", "ping", PR_OK, 1000000, 100000);
+	state_expire(100000 + 30000, 3);
+	assert_int_equal(chk("lt", "ping")->state, OS_UNKNOWN);
+	assert_int_equal(chk("lt", "ping")->since_ms, 1010000);
+	/* Due at 1010000, made 10 ms early by the probe's jitter. */
+	result("a1", "lt", "ping", PR_OK, 1009990, 140000);
+	assert_int_equal(chk("lt", "ping")->state, OS_UP);
+	assert_int_equal(chk("lt", "ping")->since_ms, 1010000);
+	result("a1", "lt", "ping", PR_OK, 1019990, 140000);
+	assert_int_equal(chk("lt", "ping")->since_ms, 1010000);
+	/* Then 50 s with no result, arriving at once: unknown between. */
+	result("a1", "lt", "ping", PR_OK, 1069990, 140001);
+	assert_int_equal(chk("lt", "ping")->state, OS_UP);
+	assert_int_equal(chk("lt", "ping")->since_ms, 1069990);
+	/* Far later than due: the unknown stays, the change is dated. */
+	state_expire(140001 + 30000, 3);
+	result("a1", "lt", "ping", PR_OK, 1200000, 200000);
+	assert_int_equal(chk("lt", "ping")->since_ms, 1200000);
+}
+
 static void
 test_state_values(void **unused)
 {
@@ -662,6 +697,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_state_out_of_order,
 		    setup_state, teardown_state),
 		cmocka_unit_test_setup_teardown(test_state_unknown_after,
+		    setup_state, teardown_state),
+		cmocka_unit_test_setup_teardown(test_state_late_results,
 		    setup_state, teardown_state),
 		cmocka_unit_test_setup_teardown(test_state_values,
 		    setup_state, teardown_state),

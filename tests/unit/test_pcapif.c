@@ -61,6 +61,7 @@ test_replay(void **state)
 	(void)state;
 	memset(&pi, 0, sizeof(pi));
 	memset(&sa, 0, sizeof(sa));
+	memset(&w, 0, sizeof(w));
 	fm_strlcpy(pi.name, "replay", sizeof(pi.name));
 	memcpy(pi.mac, ours, 6);
 	w.arp = watch_cb;
@@ -89,6 +90,61 @@ test_replay(void **state)
 	    err, sizeof(err)), -1);
 }
 
+/*
+ * The traffic check's counting, by address, by MAC and for the
+ * interface itself, over frames whose length on the wire is longer than
+ * what was captured (tests/data/make-pcaps.py gives the sums).
+ */
+static void
+test_traffic(void **state)
+{
+	struct pcapif pi;
+	struct pcap_watch w[3];
+	struct traffic_ctr ip, mac, own;
+	uint8_t	 dev2[6] = { 2, 0, 0, 0, 0, 2 }, ours[6] = { 2, 0, 0, 0, 0, 1 };
+	char	 err[256];
+	int	 i;
+
+	(void)state;
+	memset(&pi, 0, sizeof(pi));
+	memset(w, 0, sizeof(w));
+	memset(&ip, 0, sizeof(ip));
+	memset(&mac, 0, sizeof(mac));
+	memset(&own, 0, sizeof(own));
+	fm_strlcpy(pi.name, "replay", sizeof(pi.name));
+	memcpy(pi.mac, ours, 6);
+	ip.ip = htonl(0xc6120702);
+	mac.by_mac = 1;
+	memcpy(mac.mac, dev2, 6);
+	own.by_mac = 1;
+	memcpy(own.mac, ours, 6);
+	w[0].arg = &ip;
+	w[1].arg = &mac;
+	w[2].arg = &own;
+	for (i = 0; i < 3; i++) {
+		w[i].frame = traffic_frame;
+		pcapif_watch(&pi, &w[i]);
+	}
+	assert_int_equal(pcapif_offline(&pi, "tests/data/traffic.pcap", err,
+	    sizeof(err)), 0);
+	assert_int_equal(pi.st_frames, 7);
+	assert_int_equal(pi.st_bad, 1);		/* the runt */
+	assert_int_equal(ip.in_octets, 1514 + 200);
+	assert_int_equal(ip.in_packets, 2);
+	assert_int_equal(ip.out_octets, 100 + 300);	/* one in a VLAN */
+	assert_int_equal(ip.out_packets, 2);
+	assert_int_equal(mac.in_octets, 1514 + 200);
+	assert_int_equal(mac.in_packets, 2);
+	assert_int_equal(mac.out_octets, 42 + 100 + 300);
+	assert_int_equal(mac.out_packets, 3);
+	/* The broadcast request is ours out, nobody's in. */
+	assert_int_equal(own.in_octets, 42 + 100);
+	assert_int_equal(own.in_packets, 2);
+	assert_int_equal(own.out_octets, 42 + 1514);
+	assert_int_equal(own.out_packets, 2);
+	free(pi.seen);
+}
+
 static void
 test_mac_text(void **state)
 {
@@ -110,6 +166,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_mac_text),
+		cmocka_unit_test(test_traffic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
