@@ -46,7 +46,8 @@ cfgerr_free(struct cfgerr *e)
 	e->n = e->cap = 0;
 }
 
-static void
+/* An error at a line of a file, when there is no setting to point at. */
+void
 cfgerr_push(struct cfgerr *e, const char *file, unsigned int lineno,
     const char *msg)
 {

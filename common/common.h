@@ -87,6 +87,8 @@ void	cfgerr_init(struct cfgerr *, const char *file);
 void	cfgerr_free(struct cfgerr *);
 void	cfgerr_add(struct cfgerr *, const struct config_setting_t *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	cfgerr_push(struct cfgerr *, const char *file, unsigned int lineno,
+	    const char *msg);
 void	cfgerr_print(const struct cfgerr *);
 void	cfgerr_log(const struct cfgerr *);
 int	cfg_check_keys(struct cfgerr *, const struct config_setting_t *grp,

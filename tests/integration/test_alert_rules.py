@@ -279,3 +279,61 @@ devices = ( { id = "ups"; name = "机房 UPS"; class = "ups";
         time.sleep(2)
         self.assertEqual(len(self.box.msgs), 2)
         self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))
+
+
+class DemoStorm(FacmonTestCase):
+    """The core switch of the demo centre fails (facmon-sim cuts off what
+    hangs off it, as the network would): everyone on duty gets one
+    message that names the switch and counts what is unreachable behind
+    it, none for the 50 devices behind it, and one recovery notice."""
+
+    NET = "127.%d" % (250 + os.getpid() % 5)
+
+    def test_core_switch_of_the_demo_centre(self):
+        box, port = self.start_smtp()
+        self.start_demo_centre(self.NET, interval=2, timeout=1,
+                               extra="confirm = 3;", root_extra="""
+alerts: {
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; },
+                 { name = "head"; email = "head@example.org"; } );
+  deliver = ( [ "mail" ] );
+};""" % port)
+        for d in ("core-sw", "floor-sw-1", "floor-sw-2", "touch-01",
+                  "eval-20", "led-4", "wlc"):
+            wait_for(lambda: (self.device(d) or {}).get("state") == "up",
+                     timeout=60, what=d + " up")
+        self.assertEqual(box.msgs, [])
+        self.sim("inject", "core-sw", "silent", "0")
+        wait_for(lambda: len(box.msgs) >= 2, timeout=40,
+                 what="the core switch's alerts")
+        for d in ("floor-sw-1", "floor-sw-4", "wlc", "touch-01", "eval-20",
+                  "led-4", "terminal-gw"):
+            wait_for(lambda: self.device(d)["state"] == "unreachable",
+                     timeout=20, what=d + " unreachable")
+        time.sleep(8)           # the children's own probes confirm
+        self.assertEqual(sorted(r[0] for r in box.rcpts),
+                         ["duty@example.org", "head@example.org"])
+        for raw in box.msgs:
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            self.assertIn("核心交换机", str(m["Subject"]))
+            n = re.search(r"下游(\d+)台不可达", self.body_of(m))
+            self.assertTrue(n, self.body_of(m))
+            self.assertGreaterEqual(int(n.group(1)), 45)
+            self.assertLessEqual(int(n.group(1)), 50)
+        self.sim("clear", "core-sw")
+        wait_for(lambda: len(box.msgs) >= 4, timeout=40,
+                 what="the recoveries")
+        time.sleep(4)
+        self.assertEqual(len(box.msgs), 4, box.rcpts)
+        for raw in box.msgs[2:]:
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            self.assertIn("核心交换机", str(m["Subject"]))
+            self.assertIn("恢复", str(m["Subject"]))
+
+    @staticmethod
+    def body_of(m):
+        return m.get_body(preferencelist=("plain",)).get_content()
+

@@ -415,6 +415,11 @@ class SimErrors(SimCase):
           ":1: 'trap_receiver' must be a 127.x.y.z:port address"]),
         ("devices = ( { id = \"a\"; address = \"127.0.0.5\" } \n oops",
          [":2: syntax error"]),
+        ("devices = (\n { id = \"a\"; address = \"127.0.0.5\"; parent = \"b\"; },\n"
+         " { id = \"b\"; address = \"127.0.0.6\"; parent = \"a\"; },\n"
+         " { id = \"c\"; address = \"127.0.0.7\"; parent = \"nope\"; } );",
+         [":4: device 'c': no parent device 'nope'",
+          ":2: device 'a': its parents lead back to it"]),
     ]
 
     def test_bad_scenarios_give_file_line_errors(self):

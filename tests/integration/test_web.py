@@ -7,16 +7,13 @@
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (BUILD, COLLECTOR, ROOT, FacmonTestCase,  # noqa
-                    free_port, wait_for)
+from fmtest import COLLECTOR, ROOT, SIM, FacmonTestCase  # noqa
 
-SIM = os.path.join(BUILD, "facmon-sim")
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
 USER, PASSWORD = "admin", "facmon-browser-test"
@@ -39,52 +36,18 @@ class Web(FacmonTestCase):
                           "missing (make deps)")
 
     def start_centre(self):
-        """The demo scenario on ports of our own, without its timed
-        faults, plus one device with a hostile name; the agent probes
-        every 5 s so that the test waits less."""
-        with open(os.path.join(ROOT, "etc/demo/scenario.conf"),
-                  encoding="utf-8") as f:
-            text = f.read()
-        self.ctl = os.path.join(self.tmp, "sim.sock")
-        text = re.sub(r"(?s)^sim: \{.*?\n\};", """sim: {
-  snmp_port = %d; http_port = %d; community = "public";
-  control = "%s"; truth_log = "%s"; seed = 2021;
-};""" % (free_port(), free_port(), self.ctl,
-         os.path.join(self.tmp, "truth.log")), text, count=1, flags=re.M)
-        text = re.sub(r"(?s)\nfaults = \(.*?\n\);", "\n", text)
-        # Addresses of our own, so that a running demo (make run) or a
-        # parallel test run does not hold the same address and port.
-        text = text.replace('address = "127.0.', 'address = "%s.' % NET)
-        text = text.replace("\n);", """,
-  { id = "xss"; name = "%s"; class = "ups"; group = "power";
-    address = "%s.7.99"; }
-);""" % (XSS, NET), 1)
-        scen = self.write("scenario.conf", text)
-        self.start([SIM, "-d", "-f", scen], "sim")
-        wait_for(lambda: subprocess.run(
-            [SIM, "ctl", "-s", self.ctl, "ping"], capture_output=True,
-            text=True, timeout=10).stdout == "pong\n", timeout=20,
-            what="facmon-sim")
-        devs = subprocess.run([SIM, "agent-config", "-f", scen],
-                              capture_output=True, text=True, timeout=30,
-                              check=True).stdout
-        devs = devs[devs.index("devices = (") + len("devices = ("):
-                    devs.rindex(");")]
-        devs = re.sub(r"interval = \d+;", "interval = 5;", devs)
-        self.ids = re.findall(r'^    id = "([^"]+)";', devs, flags=re.M)
-        self.assertIn("xss", self.ids)
+        """The demo centre with one device with a hostile name; the agent
+        probes every 5 s so that the test waits less."""
         pw = subprocess.run([COLLECTOR, "hashpw"], input=PASSWORD + "\n",
                             capture_output=True, text=True, timeout=60,
                             check=True).stdout.strip()
-        with open(os.path.join(ROOT, "etc/demo/collector.conf"),
-                  encoding="utf-8") as f:
-            demo = f.read()
-        avail = demo[demo.index("availability: {"):demo.index("\n};",
-                     demo.index("availability: {")) + 3]
-        self.start_collector(agents=("test",), root_extra=avail + """
+        self.ids = self.start_demo_centre(NET, interval=5, extra_devices="""\
+  { id = "xss"; name = "%s"; class = "ups"; group = "power";
+    address = "%s.7.99"; }""" % (XSS, NET), root_extra="""
 web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
 """ % (USER, pw))
-        self.start_agent(devs)
+        self.assertIn("xss", self.ids)
+        self.ctl = self.sim_ctl
         self.url = self.api
 
     def browse(self, scenario, timeout=400):

@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 BUILD = os.path.join(ROOT, "build")
 AGENT = os.path.join(BUILD, "facmon-agent")
 COLLECTOR = os.path.join(BUILD, "facmon-collector")
+SIM = os.path.join(BUILD, "facmon-sim")
 PY = "/usr/bin/python3"
 
 
@@ -209,6 +210,65 @@ class FacmonTestCase(unittest.TestCase):
                                                 timeout=2).status == 200,
                  what="httpd")
         return port, base
+
+    def start_demo_centre(self, net, interval=5, extra_devices="",
+                          extra="", root_extra="", timeout=None):
+        """facmon-sim playing the demo centre (etc/demo/scenario.conf)
+        on ports and a /16 of loopback (net, "127.N") of the test's own,
+        so that a running demo or a parallel test does not hold the same
+        address and port, without its timed faults, plus extra_devices
+        (scenario text); the collector with the demo's availability
+        group and root_extra; the agent probing every `interval` s
+        (with `timeout` s and no retries, if given).
+        Returns the agent's device ids; self.sim_ctl is the simulator's
+        control socket."""
+        import re
+        with open(os.path.join(ROOT, "etc/demo/scenario.conf"),
+                  encoding="utf-8") as f:
+            text = f.read()
+        self.sim_ctl = os.path.join(self.tmp, "sim.sock")
+        text = re.sub(r"(?s)^sim: \{.*?\n\};", """sim: {
+  snmp_port = %d; http_port = %d; community = "public";
+  control = "%s"; truth_log = "%s"; seed = 2021;
+};""" % (free_port(), free_port(), self.sim_ctl,
+         os.path.join(self.tmp, "truth.log")), text, count=1, flags=re.M)
+        text = re.sub(r"(?s)\nfaults = \(.*?\n\);", "\n", text)
+        text = text.replace('address = "127.0.', 'address = "%s.' % net)
+        if extra_devices:
+            text = text.replace("\n);", ",\n%s\n);" % extra_devices, 1)
+        scen = self.write("scenario.conf", text)
+        self.start([SIM, "-d", "-f", scen], "sim")
+        wait_for(lambda: subprocess.run(
+            [SIM, "ctl", "-s", self.sim_ctl, "ping"], capture_output=True,
+            text=True, timeout=10).stdout == "pong\n", timeout=20,
+            what="facmon-sim")
+        devs = subprocess.run([SIM, "agent-config", "-f", scen],
+                              capture_output=True, text=True, timeout=30,
+                              check=True).stdout
+        devs = devs[devs.index("devices = (") + len("devices = ("):
+                    devs.rindex(");")]
+        devs = re.sub(r"interval = \d+;", "interval = %d;" % interval, devs)
+        if timeout is not None:
+            devs = re.sub(r"timeout = [\d.]+;", "timeout = %g;" % timeout,
+                          devs)
+            devs = re.sub(r"retries = \d+;", "retries = 0;", devs)
+        with open(os.path.join(ROOT, "etc/demo/collector.conf"),
+                  encoding="utf-8") as f:
+            demo = f.read()
+        avail = demo[demo.index("availability: {"):demo.index("\n};",
+                     demo.index("availability: {")) + 3]
+        self.start_collector(agents=("test",), extra=extra,
+                             root_extra=avail + "\n" + root_extra)
+        self.start_agent(devs)
+        return re.findall(r'^    id = "([^"]+)";', devs, flags=re.M)
+
+    def sim(self, *args):
+        """facmon-sim ctl ARGS on the centre's control socket."""
+        p = subprocess.run([SIM, "ctl", "-s", self.sim_ctl] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr)
+        return p.stdout
 
     # --- the daemons -------------------------------------------------------
 

@@ -137,9 +137,11 @@ device(const struct device *d)
 	int	 i;
 
 	fprintf(out, "  {\n    id = \"%s\";\n    name = \"%s\";\n"
-	    "    class = \"%s\";\n    group = \"%s\";\n    address = \"%s\";\n"
-	    "    checks = (\n", d->id, quote(d->name), d->class, d->group,
-	    d->addr);
+	    "    class = \"%s\";\n    group = \"%s\";\n    address = \"%s\";\n",
+	    d->id, quote(d->name), d->class, d->group, d->addr);
+	if (d->parent[0] != '\0')
+		fprintf(out, "    parent = \"%s\";\n", d->parent);
+	fprintf(out, "    checks = (\n");
 	switch (d->model) {
 	case M_LINE:
 	case M_SWITCH:

@@ -484,10 +484,30 @@ obj_find(const struct device *d, const uint32_t *oid, int len, int next,
 	return NULL;
 }
 
+/*
+ * What keeps a device from answering: its own silence or reboot, or that
+ * of a device it hangs off (a floor switch behind a failed core switch
+ * is cut off too, as on a real network).  NULL: it answers.
+ */
+const struct fault *
+dev_silence(const struct device *d)
+{
+	int	 hops;
+
+	for (hops = 0; d != NULL && hops < 64; hops++) {
+		if (d->fault[FK_SILENT] != NULL)
+			return d->fault[FK_SILENT];
+		if (d->fault[FK_REBOOT] != NULL)
+			return d->fault[FK_REBOOT];
+		d = d->parent_idx >= 0 ? &sim->devs[d->parent_idx] : NULL;
+	}
+	return NULL;
+}
+
 int
 term_online(const struct device *t)
 {
-	return t->fault[FK_SILENT] == NULL && t->fault[FK_REBOOT] == NULL;
+	return dev_silence(t) == NULL;
 }
 
 uint64_t

@@ -63,7 +63,7 @@ delayed_send(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	/* A device that went silent meanwhile does not answer either. */
-	if (p->d->fault[FK_SILENT] == NULL && p->d->fault[FK_REBOOT] == NULL &&
+	if (dev_silence(p->d) == NULL &&
 	    sendto(p->d->fd, p->buf, p->len, 0, (struct sockaddr *)&p->sa,
 	    sizeof(p->sa)) != -1)
 		p->d->nresp++;
@@ -141,7 +141,7 @@ on_udp(evutil_socket_t fd, short ev, void *arg)
 			size_t	 len;
 
 			d->nreq++;
-			if (d->fault[FK_SILENT] || d->fault[FK_REBOOT]) {
+			if (dev_silence(d) != NULL) {
 				d->ndrop++;
 				continue;
 			}
@@ -244,6 +244,7 @@ on_http(struct evhttp_request *req, void *arg)
 	struct device *d = arg;
 	struct evbuffer *b;
 	struct fault *f;
+	const struct fault *sf;
 	const char *path;
 	char	 buf[512];
 	int	 code = 200;
@@ -283,9 +284,8 @@ on_http(struct evhttp_request *req, void *arg)
 		evbuffer_add_printf(b, "{\"error\":\"not found\"}\n");
 	}
 	/* A silent device holds the request: the client times out. */
-	if ((f = d->fault[FK_SILENT]) != NULL ||
-	    (f = d->fault[FK_REBOOT]) != NULL) {
-		delay = f->end_ms ? f->end_ms - now_ms() : 30000;
+	if ((sf = dev_silence(d)) != NULL) {
+		delay = sf->end_ms ? sf->end_ms - now_ms() : 30000;
 		if (delay > 30000 || delay < 0)
 			delay = 30000;
 		code = 503;

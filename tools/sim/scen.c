@@ -287,7 +287,7 @@ static const char *const sim_keys[] = { "snmp_port", "http_port",
 static const char *const dev_keys[] = { "id", "name", "class", "group",
 	"address", "model", "count", "port", "http", "tcp", "community",
 	"interfaces", "rate", "speed", "counter32_start", "floors", "aps",
-	"max_clients", "modules", "setpoint", "sensors", NULL };
+	"max_clients", "modules", "setpoint", "sensors", "parent", NULL };
 static const char *const fault_keys[] = { "device", "kind", "at",
 	"duration", "every", "arg", NULL };
 
@@ -362,6 +362,7 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 
 	memset(&t, 0, sizeof(t));
 	t.cfg_line = (int)config_setting_source_line(g);
+	t.parent_idx = -1;
 	cfg_check_keys(e, g, dev_keys);
 	if (cfg_get_str(e, g, "id", idp, sizeof(idp), 1) != 1)
 		return;
@@ -371,6 +372,8 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 	cfg_get_str(e, g, "class", t.class, sizeof(t.class), 0);
 	fm_strlcpy(t.group, "default", sizeof(t.group));
 	cfg_get_str(e, g, "group", t.group, sizeof(t.group), 0);
+	/* What it hangs off: silent with it (dev_silence). */
+	cfg_get_str(e, g, "parent", t.parent, sizeof(t.parent), 0);
 	t.model = model_for_class(t.class);
 	if (cfg_get_str(e, g, "model", model, sizeof(model), 0) == 1 &&
 	    (t.model = model_parse(model)) == -1)
@@ -508,6 +511,43 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 	}
 }
 
+/*
+ * Parents by index, once every device is in place (the array moves while
+ * it grows).  An unknown parent or a loop is an error at the device.
+ */
+static void
+link_parents(struct cfgerr *e, const char *file, struct sim *s)
+{
+	char	 msg[FM_ID_MAX * 2 + 64];
+	int	 i, j, hops;
+
+	for (i = 0; i < s->ndevs; i++) {
+		struct device *d = &s->devs[i];
+
+		if (d->parent[0] == '\0')
+			continue;
+		for (j = 0; j < s->ndevs; j++)
+			if (strcmp(s->devs[j].id, d->parent) == 0)
+				d->parent_idx = j;
+		if (d->parent_idx < 0) {
+			snprintf(msg, sizeof(msg), "device '%s': no parent "
+			    "device '%s'", d->id, d->parent);
+			cfgerr_push(e, file, (unsigned)d->cfg_line, msg);
+		}
+	}
+	for (i = 0; i < s->ndevs; i++) {
+		j = s->devs[i].parent_idx;
+		for (hops = 0; j >= 0 && j != i && hops <= s->ndevs; hops++)
+			j = s->devs[j].parent_idx;
+		if (j == i) {
+			snprintf(msg, sizeof(msg), "device '%s': its parents "
+			    "lead back to it", s->devs[i].id);
+			cfgerr_push(e, file, (unsigned)s->devs[i].cfg_line, msg);
+			s->devs[i].parent_idx = -1;
+		}
+	}
+}
+
 static void
 parse_fault(struct cfgerr *e, config_setting_t *g, struct sim *s)
 {
@@ -634,6 +674,7 @@ scen_load(struct sim *s, const char *file, struct cfgerr *e)
 			else
 				parse_device(e, g, s);
 		}
+	link_parents(e, file, s);
 	if ((l = config_lookup(&cfg, "faults")) != NULL) {
 		if (!config_setting_is_list(l))
 			cfgerr_add(e, l, "'faults' must be a list");

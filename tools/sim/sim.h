@@ -136,6 +136,8 @@ struct device {
 	int		 ntcp;
 	char		 community[64];
 	int		 cfg_line;
+	char		 parent[FM_ID_MAX];	/* "" or the device it hangs off */
+	int		 parent_idx;		/* into sim->devs, or -1 */
 
 	/* model parameters */
 	int		 nif;
@@ -236,6 +238,7 @@ const struct obj *obj_find(const struct device *, const uint32_t *, int,
 	    int next, int *exact, int *instance);
 uint64_t obj_value(const struct device *, const struct obj *, int *type,
 	    const char **str, size_t *slen, uint8_t *tmp);
+const struct fault *dev_silence(const struct device *);
 int	 term_online(const struct device *);
 size_t	 model_json(const struct device *, char *, size_t);
 void	 model_seed(uint64_t);
