@@ -144,15 +144,18 @@ $(addprefix $(B)/asan/tests/,$(UNIT_COLLECTOR)): $(B)/asan/tests/%: \
 unit: $(UNIT_BINS)
 
 # Benchmarks (bench/RESULTS.md); minutes, not part of make check.
-BENCH_PKGS = fping
+BENCH_PKGS = fping collectd-core
 
 $(B)/bench-avail: $(call obj,bench/avail.c $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench-feeder: $(call obj,bench/feeder.c $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 .PHONY: bench
 bench: deps
 	@sh tools/deps.sh $(BENCH_PKGS)
-	@$(MAKE) --no-print-directory all $(B)/bench-avail
+	@$(MAKE) --no-print-directory all $(B)/bench-avail $(B)/bench-feeder
 	@/usr/bin/python3 bench/run.py
 
 deps:
@@ -166,7 +169,7 @@ run: deps
 # line is the last thing make check prints.
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
-	    $(B)/test-ojgen $(B)/test-alertd
+	    $(B)/bench-feeder $(B)/test-ojgen $(B)/test-alertd
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 

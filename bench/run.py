@@ -50,9 +50,14 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
     sections = []
+    # BENCH_QUICK=1: one run of each, fewer sizes, for a first look.
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     if a.smoke:
         icmp = ["bench/icmp.py", "--targets", "50", "--runs", "1",
                 "--rounds", "1"]
+    elif quick:
+        icmp = ["bench/icmp.py", "--targets", "1000,10000", "--runs", "1",
+                "--rounds", "2"]
     else:
         icmp = ["bench/icmp.py", "--targets", "1000,10000", "--runs", "3",
                 "--rounds", "3"]
@@ -66,6 +71,39 @@ def main():
                      "-t 2000 -f targets`, one echo per target. Targets are "
                      "127.1.x.y (the kernel answers all of 127/8). Target: "
                      "facmon/fping <= 1."))
+    if a.smoke:
+        snmp = ["bench/snmp.py", "--sizes", "20:2", "--runs", "1",
+                "--rounds", "1"]
+    elif quick:
+        snmp = ["bench/snmp.py", "--sizes", "1000:10,10000:10", "--runs",
+                "1", "--rounds", "2"]
+    else:
+        snmp = ["bench/snmp.py", "--sizes",
+                "1000:10,5000:10,10000:10,1000:1", "--runs", "3",
+                "--rounds", "3"]
+    out = bench("snmp", snmp)
+    sections.append(("SNMP polling: facmon-agent against collectd", snmp,
+                     out,
+                     "N devices simulated by facmon-sim (one loopback "
+                     "address each, model `line`), each asked for the same "
+                     "10 objects (sysUpTime, ifSpeed, ifAdminStatus, "
+                     "ifOperStatus, ifIn/OutOctets, ifIn/OutUcastPkts, "
+                     "ifHCIn/OutOctets) with one SNMPv2c GET per interval, "
+                     "timeout 2 s (1 s at 1 s), no retries. facmon-agent "
+                     "pushes its results to a sink that acknowledges every "
+                     "batch; collectd 5.12 runs its snmp plugin with one "
+                     "10-value type (one GET per host, as facmon) and no "
+                     "writer. CPU is user + system of the poller only, "
+                     "from /proc/PID/stat, over whole intervals after "
+                     "start-up plus one interval; values are counted from "
+                     "the simulator's responses, the same way for both. "
+                     "Lateness: how long after its slot each facmon probe "
+                     "started (the agent's 100 µs histogram, each check's "
+                     "first slot left out). Polls missed: polls due in the "
+                     "window that the simulator did not answer (timed out, "
+                     "or never sent because the poller fell behind). "
+                     "Targets: facmon/collectd <= 0.5; p99 lateness < 50 "
+                     "ms at 10,000 devices at 10 s."))
     sizes = ["200"] if a.smoke else ["1000", "10000"]
     out = ""
     for n in sizes:
@@ -92,6 +130,10 @@ def main():
              "| fping | %s |" % sh(["fping", "--version"]).splitlines()[0]
              if sh(["fping", "--version"]) else "| fping | ? |",
              "| net-snmp | %s |" % sh(["net-snmp-config", "--version"]),
+             "| collectd | %s |" % next(
+                 (x.split(",")[0] for x in
+                  sh(["/usr/sbin/collectd", "-h"]).splitlines()
+                  if x.startswith("collectd ")), "?"),
              ""]
     for title, argv, out, how in sections:
         lines += ["## " + title, "", how, "", "Command: `%s`" %

@@ -19,3 +19,9 @@ class BenchSmoke(FacmonTestCase):
         self.assertIn("facmon µs/probe", r.stdout)
         self.assertIn("| 50 |", r.stdout)
         self.assertIn("| 200 |", r.stdout)
+        # SNMP polling, 20 simulated devices: the table is there and
+        # facmon's row carries its lateness figures (collectd's columns
+        # are "–" where collectd is not installed).
+        self.assertIn("facmon µs/value", r.stdout)
+        self.assertRegex(r.stdout, r"\| 20 \| 2 s \| [\d.]+ ")
+        self.assertRegex(r.stdout, r"\| [\d.]+ / [\d.]+ \| \d+ of \d+ \|")
