@@ -15,10 +15,10 @@
  * speaks the wire protocol (docs/wire.md) over plain TCP, announces D
  * devices with one check of V gauge values each, and sends batches of
  * results as fast as the collector acknowledges them, with up to W
- * batches in flight.  Each round gives every check one result, one
- * second after the previous round's: timestamps start a day in the past
- * and advance faster than the clock, like an agent replaying a backlog,
- * so that every RRD file receives many values per write.
+ * batches in flight.  Each round gives every check one result, one step
+ * (STEP_MS) after the previous round's: timestamps start 300 days in the
+ * past and advance faster than the clock, like an agent replaying a
+ * backlog, so that every RRD file receives many values per write.
  *
  *   bench-feeder HOST PORT AGENT DEVICES VALUES SECONDS MAXROUNDS
  *       [BATCH [WINDOW]]
@@ -44,6 +44,13 @@
 
 #include "../common/common.h"
 #include "../common/wire.h"
+
+/*
+ * The checks' interval, and the step of every round's timestamps: 10 s
+ * keeps the collector's RRD files small (their full-resolution archive
+ * is a number of days at one row per step).
+ */
+#define STEP_MS		10000
 
 static int	 fd = -1;
 
@@ -196,7 +203,7 @@ main(int argc, char *argv[])
 		fm_strlcpy(di.address, "127.3.0.1", sizeof(di.address));
 		fm_strlcpy(ci.id, "s", sizeof(ci.id));
 		ci.type = CT_SNMP;
-		ci.interval_ms = 1000;
+		ci.interval_ms = STEP_MS;
 		ci.timeout_ms = 1000;
 		di.nchecks = 1;
 		di.checks = &ci;
@@ -205,12 +212,14 @@ main(int argc, char *argv[])
 	fm_frame_end(&w, f);
 	send_all(w.p, w.len);
 
-	/* One result per device, rewritten in place every round. */
-	if ((res = calloc((size_t)ndev, sizeof(*res))) == NULL ||
+	/*
+	 * One result per slot of a batch, rewritten for every batch: a batch
+	 * may hold several rounds of the same device.
+	 */
+	if ((res = calloc((size_t)batch, sizeof(*res))) == NULL ||
 	    (rp = calloc((size_t)batch, sizeof(*rp))) == NULL)
 		die("out of memory");
-	for (i = 0; i < ndev; i++) {
-		snprintf(res[i].device, sizeof(res[i].device), "f%05d", i);
+	for (i = 0; i < batch; i++) {
 		fm_strlcpy(res[i].check, "s", sizeof(res[i].check));
 		res[i].type = CT_SNMP;
 		res[i].outcome = PR_OK;
@@ -226,16 +235,17 @@ main(int argc, char *argv[])
 		}
 	}
 
-	ts0 = (int64_t)time(NULL) * 1000 - 86400LL * 1000;
+	ts0 = (int64_t)time(NULL) * 1000 - 300LL * 86400 * 1000;
 	t0 = now_s();
 	while (rounds < maxrounds && now_s() - t0 < secs) {
 		int	 n = 0;
 
 		/* Fill one batch, possibly across a round boundary. */
 		while (n < batch) {
-			struct fm_result *r = &res[cur];
+			struct fm_result *r = &res[n];
 
-			r->ts_ms = ts0 + (int64_t)rounds * 1000;
+			snprintf(r->device, sizeof(r->device), "f%05d", cur);
+			r->ts_ms = ts0 + (int64_t)rounds * STEP_MS;
 			for (j = 0; j < nval; j++)
 				r->values[j].d = (double)((rounds + (uint64_t)j) %
 				    100);
