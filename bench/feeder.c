@@ -16,12 +16,12 @@
  * devices with one check of V gauge values each, and sends batches of
  * results as fast as the collector acknowledges them, with up to W
  * batches in flight.  Each round gives every check one result, one step
- * (STEP_MS) after the previous round's: timestamps start 300 days in the
+ * (STEP seconds, default 10) after the previous round's: timestamps start 300 days in the
  * past and advance faster than the clock, like an agent replaying a
  * backlog, so that every RRD file receives many values per write.
  *
  *   bench-feeder HOST PORT AGENT DEVICES VALUES SECONDS MAXROUNDS
- *       [BATCH [WINDOW]]
+ *       [BATCH [WINDOW [STEP]]]
  *
  * Bounded: it stops after SECONDS or MAXROUNDS rounds, whichever comes
  * first, and prints "rounds R results N values V seconds S".
@@ -47,10 +47,10 @@
 
 /*
  * The checks' interval, and the step of every round's timestamps: 10 s
- * keeps the collector's RRD files small (their full-resolution archive
- * is a number of days at one row per step).
+ * by default, which keeps the collector's RRD files small (their
+ * full-resolution archive is a number of days at one row per step).
  */
-#define STEP_MS		10000
+static int64_t	 step_ms = 10000;
 
 static int	 fd = -1;
 
@@ -146,9 +146,9 @@ main(int argc, char *argv[])
 	int64_t	 ts0;
 	int	 cur = 0;
 
-	if (argc < 8 || argc > 10) {
+	if (argc < 8 || argc > 11) {
 		fprintf(stderr, "usage: bench-feeder HOST PORT AGENT DEVICES "
-		    "VALUES SECONDS MAXROUNDS [BATCH [WINDOW]]\n");
+		    "VALUES SECONDS MAXROUNDS [BATCH [WINDOW [STEP]]]\n");
 		return 2;
 	}
 	ndev = atoi(argv[4]);
@@ -159,8 +159,11 @@ main(int argc, char *argv[])
 		batch = atoi(argv[8]);
 	if (argc > 9)
 		window = atoi(argv[9]);
+	if (argc > 10)
+		step_ms = (int64_t)atoi(argv[10]) * 1000;
 	if (ndev < 1 || nval < 1 || nval > FM_VALUES_MAX || batch < 1 ||
-	    batch > FM_BATCH_MAX || window < 1 || secs <= 0)
+	    batch > FM_BATCH_MAX || window < 1 || secs <= 0 || step_ms < 1000 ||
+	    step_ms > 86400000)
 		die("bad arguments");
 
 	/* However the collector behaves, this process ends. */
@@ -203,7 +206,7 @@ main(int argc, char *argv[])
 		fm_strlcpy(di.address, "127.3.0.1", sizeof(di.address));
 		fm_strlcpy(ci.id, "s", sizeof(ci.id));
 		ci.type = CT_SNMP;
-		ci.interval_ms = STEP_MS;
+		ci.interval_ms = (uint32_t)step_ms;
 		ci.timeout_ms = 1000;
 		di.nchecks = 1;
 		di.checks = &ci;
@@ -245,7 +248,7 @@ main(int argc, char *argv[])
 			struct fm_result *r = &res[n];
 
 			snprintf(r->device, sizeof(r->device), "f%05d", cur);
-			r->ts_ms = ts0 + (int64_t)rounds * STEP_MS;
+			r->ts_ms = ts0 + (int64_t)rounds * step_ms;
 			for (j = 0; j < nval; j++)
 				r->values[j].d = (double)((rounds + (uint64_t)j) %
 				    100);

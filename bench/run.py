@@ -104,6 +104,36 @@ def main():
                      "or never sent because the poller fell behind). "
                      "Targets: facmon/collectd <= 0.5; p99 lateness < 50 "
                      "ms at 10,000 devices at 10 s."))
+    if a.smoke:
+        ingest = ["bench/ingest.py", "--devices", "5", "--values", "2",
+                  "--rounds", "20", "--runs", "1", "--memory", "20"]
+    elif quick:
+        ingest = ["bench/ingest.py", "--runs", "1", "--memory", "1000"]
+    else:
+        ingest = ["bench/ingest.py", "--runs", "3", "--memory",
+                  "1000,10000"]
+    out = bench("ingest", ingest)
+    sections.append(("Ingest ceiling: the collector's RRD writer against "
+                     "rrd_update_r and rrdcached", ingest, out,
+                     "The collector alone, fed by `build/bench-feeder` (a "
+                     "synthetic agent speaking the wire protocol over "
+                     "plain TCP, 1,000 results a batch, 8 batches in "
+                     "flight, timestamps 10 s apart starting 300 days "
+                     "back, as an agent replaying a backlog). The rate "
+                     "runs from the first batch until the writer's own "
+                     "counters show every value written, so it includes "
+                     "the journal's fdatasync, device state and the RRD "
+                     "queue. The peers write the same number of files of "
+                     "the same shape with `build/bench-rrdpeer`: "
+                     "rrd_update_r with one value per call, and rrdcached "
+                     "1.7.2 with one value per update command (as "
+                     "collectd's rrdcached plugin sends them) and a flush "
+                     "of every file at the end. The collector has no "
+                     "rrdcached mode, so 'facmon with rrdcached' is not "
+                     "measured. Targets: facmon >= 10x rrd_update_r and "
+                     ">= 2x rrdcached. The second table is the collector's "
+                     "resident memory with N devices announced and "
+                     "written (target <= 256 MB at 10,000)."))
     sizes = ["200"] if a.smoke else ["1000", "10000"]
     out = ""
     for n in sizes:

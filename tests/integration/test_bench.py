@@ -25,3 +25,8 @@ class BenchSmoke(FacmonTestCase):
         self.assertIn("facmon µs/value", r.stdout)
         self.assertRegex(r.stdout, r"\| 20 \| 2 s \| [\d.]+ ")
         self.assertRegex(r.stdout, r"\| [\d.]+ / [\d.]+ \| \d+ of \d+ \|")
+        # Ingest ceiling, 5 devices: every value the feeder sent was
+        # written by the collector.
+        self.assertIn("rrd_update_r, one value per call", r.stdout)
+        self.assertIn("facmon: 400 of 400 values written", r.stdout)
+        self.assertRegex(r.stdout, r"\| 20 \| 2 \| 80 \| [\d.]+ \|")
