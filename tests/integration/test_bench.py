@@ -14,7 +14,7 @@ class BenchSmoke(FacmonTestCase):
         if os.geteuid() != 0:
             self.skipTest("the ICMP benchmark needs a raw socket")
         r = subprocess.run([PY, "bench/run.py", "--smoke"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=600)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("facmon µs/probe", r.stdout)
         self.assertIn("| 50 |", r.stdout)
@@ -30,3 +30,6 @@ class BenchSmoke(FacmonTestCase):
         self.assertIn("rrd_update_r, one value per call", r.stdout)
         self.assertIn("facmon: 400 of 400 values written", r.stdout)
         self.assertRegex(r.stdout, r"\| 20 \| 2 \| 80 \| [\d.]+ \|")
+        # End to end, 10 devices over TLS into RRD files.
+        self.assertRegex(r.stdout, r"\| 10 \| 2 s \| facmon agent → TLS → "
+                         r"collector → journal → RRD \| \d+ \| [\d.]+ ")
