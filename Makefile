@@ -160,15 +160,22 @@ $(addprefix $(B)/asan/tests/,$(UNIT_COLLECTOR)): $(B)/asan/tests/%: \
 unit: $(UNIT_BINS)
 
 # Benchmarks (bench/RESULTS.md); minutes, not part of make check.
-BENCH_PKGS = fping
+BENCH_PKGS = fping collectd-core rrdcached
 
 $(B)/bench-avail: $(call obj,bench/avail.c $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/bench-feeder: $(call obj,bench/feeder.c $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench-rrdpeer: $(call obj,bench/rrdpeer.c)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -lrrd
+
 .PHONY: bench
 bench: deps
 	@sh tools/deps.sh $(BENCH_PKGS)
-	@$(MAKE) --no-print-directory all $(B)/bench-avail
+	@$(MAKE) --no-print-directory all $(B)/bench-avail $(B)/bench-feeder \
+	    $(B)/bench-rrdpeer
 	@/usr/bin/python3 bench/run.py
 	@$(MAKE) --no-print-directory bench-alert
 
@@ -194,7 +201,8 @@ run: deps
 # line is the last thing make check prints.
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
-	    $(B)/test-ojgen $(B)/test-alertd
+	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
+	    $(B)/test-alertd
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 

@@ -200,6 +200,9 @@ main(int argc, char *argv[])
 	log_info("probes %llu, overruns %llu, worst start lateness %.1f ms",
 	    (unsigned long long)probes, (unsigned long long)overruns,
 	    late / 1000.0);
+	log_info("start lateness: median %.1f ms, p99 %.1f ms (100 us buckets)",
+	    sched_late_quantile(0.5) / 1000.0,
+	    sched_late_quantile(0.99) / 1000.0);
 	sched_stop();
 	trap_stop();
 	push_shutdown();

@@ -201,6 +201,7 @@ void		 timer_in_ms(struct event *, int ms);
 void		 timer_at(struct event *, int64_t deadline_us);
 void		 sched_stats(uint64_t *probes, uint64_t *overruns,
 		    int64_t *late_us_max);
+int64_t		 sched_late_quantile(double q);
 
 /* snmpev.c: a net-snmp single session on the libevent loop */
 struct snmpev {

@@ -72,12 +72,27 @@ struct cs_opts {
 	size_t		 engine_id_len;
 };
 
-/* The last raw value of a counter, to turn the next into a rate. */
+/*
+ * The last raw value of a counter, to turn the next into a rate.  The
+ * value's name is kept as a 64-bit hash: the names were most of the
+ * agent's memory at 10,000 devices, and two names of one check colliding
+ * is not a practical concern.
+ */
 struct csample {
-	char		 name[FM_VNAME_MAX];
+	uint64_t	 key;
 	uint64_t	 raw;
 	int		 bits;
 };
+
+static uint64_t
+csample_key(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while (*name != '\0')
+		h = (h ^ (uint8_t)*name++) * 1099511628211ull;
+	return h;
+}
 
 struct cs_state {
 	struct check	*c;
@@ -89,7 +104,7 @@ struct cs_state {
 	int		 closing;
 	struct fm_result *r;		/* probe in progress */
 	int		 walk_i;	/* column being walked; -1: the GET */
-	oid		 cur[MAX_OID_LEN];
+	oid		*cur;		/* MAX_OID_LEN; only for walks */
 	size_t		 curlen;
 	int		 rows;
 	int64_t		 sample_us;	/* when this probe's values were taken */
@@ -186,6 +201,96 @@ parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
 	return 0;
 }
 
+/*
+ * OID lists are shared between checks: a site polls thousands of devices
+ * with the same few lists, and a parsed OID takes over a kilobyte
+ * (net-snmp's fixed MAX_OID_LEN array), so one copy per check was most of
+ * the agent's memory.  A list is interned when its check is parsed and
+ * released with the check's options; lists are read-only once interned.
+ */
+struct oidlist {
+	struct oidlist	*next;
+	int		 refs;
+	int		 n;
+	uint32_t	 hash;
+	struct cs_oid	 v[];
+};
+
+static struct oidlist *oidlists;
+
+static uint32_t
+oidlist_hash(const struct cs_oid *v, int n)
+{
+	uint32_t h = 2166136261u;
+	int	 i;
+	size_t	 k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; v[i].name[k] != '\0'; k++)
+			h = (h ^ (uint8_t)v[i].name[k]) * 16777619u;
+		for (k = 0; k < v[i].len; k++)
+			h = (h ^ (uint32_t)v[i].o[k]) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
+static int
+oidlist_equal(const struct cs_oid *a, const struct cs_oid *b, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].len != b[i].len || strcmp(a[i].name, b[i].name) != 0 ||
+		    memcmp(a[i].o, b[i].o, a[i].len * sizeof(oid)) != 0)
+			return 0;
+	return 1;
+}
+
+/* Takes v (n parsed OIDs, heap); returns the shared copy. */
+static struct cs_oid *
+oidlist_intern(struct cs_oid *v, int n)
+{
+	struct oidlist *l;
+	uint32_t h = oidlist_hash(v, n);
+
+	for (l = oidlists; l != NULL; l = l->next)
+		if (l->hash == h && l->n == n && oidlist_equal(l->v, v, n)) {
+			l->refs++;
+			free(v);
+			return l->v;
+		}
+	if ((l = malloc(sizeof(*l) + (size_t)n * sizeof(*v))) == NULL)
+		fatal("malloc");
+	l->refs = 1;
+	l->n = n;
+	l->hash = h;
+	memcpy(l->v, v, (size_t)n * sizeof(*v));
+	free(v);
+	l->next = oidlists;
+	oidlists = l;
+	return l->v;
+}
+
+static void
+oidlist_release(struct cs_oid *v)
+{
+	struct oidlist *l, **pp;
+
+	if (v == NULL)
+		return;
+	for (pp = &oidlists; (l = *pp) != NULL; pp = &l->next)
+		if (l->v == v) {
+			if (--l->refs == 0) {
+				*pp = l->next;
+				free(l);
+			}
+			return;
+		}
+	/* Not interned: the list of a check that failed to parse. */
+	free(v);
+}
+
 static int
 parse_oid_list(struct cfgerr *e, const config_setting_t *chk,
     const char *key, struct cs_oid **out, int *nout)
@@ -224,7 +329,10 @@ parse_oid_list(struct cfgerr *e, const config_setting_t *chk,
 			}
 	}
 	*nout = n;
-	return bad ? -1 : 0;
+	if (bad)
+		return -1;
+	*out = oidlist_intern(*out, n);
+	return 0;
 }
 
 static int
@@ -379,8 +487,8 @@ cs_free_opts(void *p)
 {
 	struct cs_opts *o = p;
 
-	free(o->get);
-	free(o->walk);
+	oidlist_release(o->get);
+	oidlist_release(o->walk);
 	free(o);
 }
 
@@ -474,15 +582,14 @@ utf8_printable(const u_char *p, size_t n)
 }
 
 static int
-csample_find(struct cs_state *st, const char *name, int hint)
+csample_find(struct cs_state *st, uint64_t key, int hint)
 {
 	int	 i;
 
-	if (hint >= 0 && hint < st->nprev &&
-	    strcmp(st->prev[hint].name, name) == 0)
+	if (hint >= 0 && hint < st->nprev && st->prev[hint].key == key)
 		return hint;
 	for (i = 0; i < st->nprev; i++)
-		if (strcmp(st->prev[i].name, name) == 0)
+		if (st->prev[i].key == key)
 			return i;
 	return -1;
 }
@@ -493,14 +600,18 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 {
 	double	 rate = NAN;
 	uint64_t delta;
-	int	 i = csample_find(st, name, st->ncur);
+	uint64_t key = csample_key(name);
+	int	 i = csample_find(st, key, st->ncur);
 
 	if (i >= 0 && st->sample_us > st->prev_us &&
 	    counter_delta(st->prev[i].raw, raw, bits, &delta) == 0)
 		rate = (double)delta * 1e6 / (double)(st->sample_us -
 		    st->prev_us);
 	if (st->ncur == st->capcur) {
-		int	 ncap = st->capcur ? st->capcur * 2 : 16;
+		const struct cs_opts *o = st->c->conf->opts;
+		/* A GET-only check has at most nget counters. */
+		int	 ncap = st->capcur ? st->capcur * 2 :
+		    (o->nwalk == 0 && o->nget > 0 ? o->nget : 16);
 		struct csample *n = realloc(st->cur_s, (size_t)ncap *
 		    sizeof(*n));
 
@@ -509,7 +620,7 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 		st->cur_s = n;
 		st->capcur = ncap;
 	}
-	fm_strlcpy(st->cur_s[st->ncur].name, name, sizeof(st->cur_s[0].name));
+	st->cur_s[st->ncur].key = key;
 	st->cur_s[st->ncur].raw = raw;
 	st->cur_s[st->ncur].bits = bits;
 	st->ncur++;
@@ -923,6 +1034,10 @@ cs_init(struct check *c)
 	if ((st->deadline = evtimer_new(agent_base, cs_deadline_cb, st)) ==
 	    NULL)
 		fatalx("event_new");
+	/* The walk cursor is a kilobyte; a check that only GETs has none. */
+	if (o->nwalk > 0 && (st->cur = calloc(MAX_OID_LEN,
+	    sizeof(*st->cur))) == NULL)
+		fatal("calloc");
 	c->state = st;
 	return 0;
 }
@@ -946,6 +1061,7 @@ cs_cleanup(struct check *c)
 	snmp_sess_close(st->sess);
 	free(st->prev);
 	free(st->cur_s);
+	free(st->cur);
 	free(st);
 	c->state = NULL;
 }

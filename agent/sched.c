@@ -37,6 +37,18 @@ static int64_t		 st_late_max;
 
 #define SCHED_GRAIN_MAX_US	100000
 
+/*
+ * How late probes start, as a histogram: 100 µs buckets up to 500 ms
+ * and one for anything later.  Counting is one increment a probe; the
+ * quantiles are read at exit (and by benchmarks).  Each check's first
+ * slot is left out: it falls in start-up, while thousands of checks are
+ * being set up.
+ */
+#define LATE_BUCKET_US		100
+#define LATE_NBUCKETS		5001
+static uint32_t		 late_hist[LATE_NBUCKETS];
+static uint64_t		 late_n;
+
 static void	sched_fire(evutil_socket_t, short, void *);
 
 static void
@@ -88,6 +100,16 @@ sched_fire(evutil_socket_t fd, short ev, void *arg)
 			c->late_us_max = now - slot_time;
 		if (now - slot_time > st_late_max)
 			st_late_max = now - slot_time;
+		if (c->slot > 0) {
+			int64_t	 b = (now - slot_time) / LATE_BUCKET_US;
+
+			if (b < 0)
+				b = 0;
+			if (b >= LATE_NBUCKETS)
+				b = LATE_NBUCKETS - 1;
+			late_hist[b]++;
+			late_n++;
+		}
 		c->running = 1;
 		c->start_us = now;
 		c->deadline_us = now + (int64_t)c->conf->timeout_ms * 1000;
@@ -180,6 +202,31 @@ sched_stats(uint64_t *probes, uint64_t *overruns, int64_t *late_us_max)
 	*probes = st_probes;
 	*overruns = st_overruns;
 	*late_us_max = st_late_max;
+}
+
+/*
+ * The start lateness below which a fraction q of probes started, in
+ * microseconds (the upper edge of its bucket); -1 before any probe.
+ */
+int64_t
+sched_late_quantile(double q)
+{
+	uint64_t want, sum = 0;
+	int	 i;
+
+	if (late_n == 0)
+		return -1;
+	want = (uint64_t)ceil(q * (double)late_n);
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < LATE_NBUCKETS; i++) {
+		sum += late_hist[i];
+		if (sum >= want)
+			break;
+	}
+	if (i >= LATE_NBUCKETS)
+		i = LATE_NBUCKETS - 1;
+	return (int64_t)(i + 1) * LATE_BUCKET_US;
 }
 
 /* Arm a timer for ms from now. */

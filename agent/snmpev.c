@@ -24,20 +24,45 @@
 
 #include "agent.h"
 
+/*
+ * One descriptor set for every call, grown to the highest descriptor
+ * seen.  A set made per call had to be reallocated and cleared up to the
+ * session's descriptor every time -- with thousands of sessions, the
+ * largest single cost of a probe.  Each call sets one bit (the session's
+ * socket) and clears it again afterwards, so the set stays empty between
+ * calls.
+ */
+static netsnmp_large_fd_set fdset;
+static int	 fdset_ready;
+
+static netsnmp_large_fd_set *
+fdset_for(int fd)
+{
+	int	 want = fd + 1 > FD_SETSIZE ? fd + 1 : FD_SETSIZE;
+
+	if (!fdset_ready) {
+		netsnmp_large_fd_set_init(&fdset, want);
+		fdset_ready = 1;
+	} else if ((int)fdset.lfs_setsize < want)
+		netsnmp_large_fd_set_resize(&fdset, want + want / 2);
+	return &fdset;
+}
+
 /* Point the timer at net-snmp's next retransmission or timeout. */
 void
 snmpev_rearm(struct snmpev *se)
 {
-	netsnmp_large_fd_set fdset;
+	netsnmp_large_fd_set *fs;
 	struct timeval tv = { 0, 0 };
-	int	 numfds = 0, block = 1;
+	int	 numfds = 0, block = 1, fd;
 
 	if (se->tmo == NULL)
 		return;		/* detached: the session is closing */
-	netsnmp_large_fd_set_init(&fdset, FD_SETSIZE);
-	snmp_sess_select_info2_flags(se->sess, &numfds, &fdset, &tv, &block,
+	fd = event_get_fd(se->rd);
+	fs = fdset_for(fd);
+	snmp_sess_select_info2_flags(se->sess, &numfds, fs, &tv, &block,
 	    NETSNMP_SELECT_NOALARMS);
-	netsnmp_large_fd_set_cleanup(&fdset);
+	NETSNMP_LARGE_FD_CLR(fd, fs);
 	if (!block)
 		evtimer_add(se->tmo, &tv);
 	else
@@ -48,14 +73,12 @@ static void
 snmpev_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct snmpev *se = arg;
-	netsnmp_large_fd_set fdset;
+	netsnmp_large_fd_set *fs = fdset_for(fd);
 
 	(void)ev;
-	netsnmp_large_fd_set_init(&fdset, fd + 1 > FD_SETSIZE ? fd + 1 :
-	    FD_SETSIZE);
-	NETSNMP_LARGE_FD_SET(fd, &fdset);
-	snmp_sess_read2(se->sess, &fdset);
-	netsnmp_large_fd_set_cleanup(&fdset);
+	NETSNMP_LARGE_FD_SET(fd, fs);
+	snmp_sess_read2(se->sess, fs);
+	NETSNMP_LARGE_FD_CLR(fd, fs);
 	snmpev_rearm(se);
 }
 

@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+# End to end: the whole facmon pipeline -- facmon-agent polling simulated
+# devices over SNMP, pushing over TLS 1.3 PSK to facmon-collector, which
+# journals (fdatasync), applies and writes one RRD file per value -- and,
+# on the same devices in the same run, collectd's snmp plugin writing
+# with its rrdtool plugin, then with its rrdcached plugin to rrdcached.
+# The devices, the 10 objects per device and the GET per interval are
+# those of bench/snmp.py.
+#
+# Reported: values per second stored (facmon: the collector's RRD writer
+# counters; collectd: values answered by the simulator, all of which its
+# writer receives), CPU microseconds per value of the pipeline's
+# processes (agent + collector; collectd; collectd + rrdcached), with
+# the simulator's CPU apart, and the polls missed.  RRD files are kept
+# small (a day at full resolution, no consolidated archives) so that the
+# benchmark fits on a small disk; this changes the size of each write,
+# not the number of writes.
+#
+#   bench/e2e.py [--sizes 1000:10] [--runs 3] [--rounds 3]
+#
+# Bounded: warm-up plus --rounds intervals per pipeline; every process
+# is stopped by PID; only 127.0.0.0/8 and a temporary directory.
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import snmp  # noqa: E402
+from snmp import (OIDS, NVALUES, ROOT, Sim, addr, free_port,  # noqa: E402
+                  proc_cpu_s, proc_rss_kb, stop)
+
+COLLECTOR = os.path.join(ROOT, "build", "facmon-collector")
+RRDCACHED = "/usr/bin/rrdcached"
+
+
+def wait(pred, secs, what):
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("timed out waiting for " + what)
+
+
+def window(pids, sim, secs, extra=None):
+    """CPU seconds of each pid, simulator responses and extra() deltas."""
+    c0 = [proc_cpu_s(p) for p in pids]
+    s0 = proc_cpu_s(sim.p.pid)
+    r0 = sim.stats()["responses"]
+    e0 = extra() if extra else 0
+    time.sleep(secs)
+    c1 = [proc_cpu_s(p) for p in pids]
+    s1 = proc_cpu_s(sim.p.pid)
+    r1 = sim.stats()["responses"]
+    e1 = extra() if extra else 0
+    return ([b - a for a, b in zip(c0, c1)], r1 - r0, s1 - s0, e1 - e0,
+            [proc_rss_kb(p) for p in pids])
+
+
+def run_facmon(n, ival, rounds, sim, tmp):
+    aport, hport = free_port(), free_port()
+    data = os.path.join(tmp, "fm-data")
+    conf = os.path.join(tmp, "collector.conf")
+    with open(conf, "w") as f:
+        f.write("""collector: {
+  listen = [ "127.0.0.1:%d" ];
+  http = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  web_dir = "%s";
+  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0; };
+  agents = ( { id = "bench"; } );
+};
+""" % (aport, hport, data, os.path.join(ROOT, "web")))
+    psk = os.path.join(tmp, "agent.psk")
+    subprocess.run([COLLECTOR, "-f", conf, "keygen", "bench", psk],
+                   check=True, capture_output=True, timeout=30)
+    get = ", ".join('"%s"' % o for o in OIDS)
+    devs = ",\n".join(
+        '{ id = "d%05d"; class = "line"; group = "g"; address = "%s";'
+        ' checks = ( { id = "s"; type = "snmp"; interval = %d;'
+        ' timeout = %d; version = "2c"; community = "public"; port = %d;'
+        ' retries = 0; get = ( %s ); } ); }'
+        % (i, addr(i), ival, min(ival, 2), sim.port, get) for i in range(n))
+    aconf = os.path.join(tmp, "agent.conf")
+    with open(aconf, "w") as f:
+        f.write('agent: { id = "bench"; collector = "127.0.0.1:%d"; '
+                'tls_psk_file = "%s"; batch_interval = "1s"; '
+                'spool_dir = "%s"; };\ndevices = (\n%s\n);\n'
+                % (aport, psk, os.path.join(tmp, "spool"), devs))
+    clog = open(os.path.join(tmp, "collector.log"), "w")
+    alog = open(os.path.join(tmp, "agent.log"), "w")
+    coll = agent = None
+    url = "http://127.0.0.1:%d/api/v1/stats" % hport
+
+    def st():
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.load(r)
+    try:
+        coll = subprocess.Popen([COLLECTOR, "-d", "-f", conf], stderr=clog)
+        wait(lambda: st() is not None, 30, "the collector")
+        agent = subprocess.Popen([snmp.AGENT, "-d", "-f", aconf],
+                                 stderr=alog)
+        # Warm-up: every file created (its first value), then one more
+        # interval.
+        wait(lambda: st()["rrd"]["files_created"] >= n * (NVALUES + 2),
+             120 + n / 50, "the RRD files")
+        time.sleep(ival)
+        cpu, resp, scpu, written, rss = window(
+            [agent.pid, coll.pid], sim, rounds * ival,
+            lambda: st()["rrd"]["written"])
+    finally:
+        stop(agent)
+        stop(coll)
+        alog.close()
+        clog.close()
+    shutil.rmtree(data, ignore_errors=True)
+    secs = rounds * ival
+    return {"vps": written / secs, "cpu_us": sum(cpu) * 1e6 / max(1, written),
+            "agent_us": cpu[0] * 1e6 / max(1, written),
+            "coll_us": cpu[1] * 1e6 / max(1, written),
+            "sim_us": scpu * 1e6 / max(1, written),
+            "missed": max(0, n * rounds - resp), "expected": n * rounds,
+            "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
+
+
+def run_collectd(n, ival, rounds, sim, tmp, cached):
+    d = os.path.join(tmp, "cd-data")
+    os.makedirs(d, exist_ok=True)
+    rc = None
+    types = os.path.join(tmp, "types.db")
+    with open(types, "w") as f:
+        f.write("fm10 " + ", ".join("v%d:GAUGE:U:U" % i
+                                    for i in range(NVALUES)) + "\n")
+    if cached:
+        sock = os.path.join(tmp, "rrdcached.sock")
+        rc = subprocess.Popen([RRDCACHED, "-g", "-l", "unix:" + sock,
+                               "-b", d, "-B", "-w", str(2 * ival), "-z",
+                               str(ival), "-p",
+                               os.path.join(tmp, "rrdcached.pid")],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        wait(lambda: os.path.exists(sock), 20, "rrdcached")
+        writer = ('LoadPlugin rrdcached\n<Plugin rrdcached>\n'
+                  '  DaemonAddress "unix:%s"\n  DataDir "%s"\n'
+                  '  CreateFiles true\n  RRARows 1440\n'
+                  '  RRATimespan 86400\n</Plugin>' % (sock, d))
+    else:
+        writer = ('LoadPlugin rrdtool\n<Plugin rrdtool>\n  DataDir "%s"\n'
+                  '  RRARows 1440\n  RRATimespan 86400\n</Plugin>' % d)
+    lines = [
+        'BaseDir "%s"' % tmp, 'PIDFile "%s"' % os.path.join(tmp, "cd.pid"),
+        'TypesDB "/usr/share/collectd/types.db" "%s"' % types,
+        "Interval %d" % ival,
+        "ReadThreads %d" % min(64, max(5, n // 200)),
+        "WriteThreads 2",
+        "LoadPlugin logfile",
+        '<Plugin logfile>\n  LogLevel "warning"\n  File "%s"\n</Plugin>'
+        % os.path.join(tmp, "collectd.log"),
+        writer,
+        "LoadPlugin snmp", "<Plugin snmp>",
+        '  <Data "fm">\n    Type "fm10"\n    Table false\n'
+        '    Instance ""\n    Values %s\n  </Data>'
+        % " ".join('"%s"' % o for o in OIDS)]
+    for i in range(n):
+        lines.append('  <Host "d%05d">\n    Address "%s:%d"\n    Version 2\n'
+                     '    Community "public"\n    Collect "fm"\n'
+                     '    Interval %d\n    Timeout %d\n    Retries 0\n'
+                     '  </Host>' % (i, addr(i), sim.port, ival,
+                                    min(ival, 2)))
+    lines.append("</Plugin>")
+    conf = os.path.join(tmp, "collectd.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    cd = None
+    try:
+        cd = subprocess.Popen([snmp.COLLECTD, "-f", "-C", conf],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        # Warm-up: the files are created with the first values.
+        time.sleep(2 + 2 * ival)
+        pids = [cd.pid] + ([rc.pid] if rc else [])
+        cpu, resp, scpu, _, rss = window(pids, sim, rounds * ival)
+    finally:
+        stop(cd)
+        stop(rc)
+    shutil.rmtree(d, ignore_errors=True)
+    values = resp * NVALUES
+    return {"vps": values / (rounds * ival),
+            "cpu_us": sum(cpu) * 1e6 / max(1, values),
+            "sim_us": scpu * 1e6 / max(1, values),
+            "missed": max(0, n * rounds - resp), "expected": n * rounds,
+            "rss": " + ".join("%.0f" % (x / 1024.0) for x in rss)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000:10")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    peer = os.path.exists(snmp.COLLECTD)
+    cached = peer and os.path.exists(RRDCACHED)
+    print("| devices | interval | pipeline | values/s stored | CPU µs/value "
+          "(median, min–max) | of which | simulator µs/value | RSS MB | "
+          "polls missed | facmon / it |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for spec in a.sizes.split(","):
+        n, ival = (int(x) for x in spec.split(":"))
+        res = {"fm": [], "rrdtool": [], "rrdcached": []}
+        for _ in range(a.runs):
+            with tempfile.TemporaryDirectory(prefix="facmon-bench-") as tmp:
+                sim = Sim(n, tmp)
+                try:
+                    res["fm"].append(run_facmon(n, ival, a.rounds, sim,
+                                                tmp))
+                    if peer:
+                        res["rrdtool"].append(run_collectd(
+                            n, ival, a.rounds, sim, tmp, False))
+                    if cached:
+                        res["rrdcached"].append(run_collectd(
+                            n, ival, a.rounds, sim, tmp, True))
+                finally:
+                    sim.close()
+        fm_cpu = statistics.median(r["cpu_us"] for r in res["fm"])
+        names = {"fm": "facmon agent → TLS → collector → journal → RRD",
+                 "rrdtool": "collectd snmp + rrdtool",
+                 "rrdcached": "collectd snmp + rrdcached plugin + "
+                              "rrdcached"}
+        for k in ("fm", "rrdtool", "rrdcached"):
+            rs = res[k]
+            if not rs:
+                continue
+            cpus = [r["cpu_us"] for r in rs]
+            m = statistics.median(cpus)
+            part = ("agent %.1f + collector %.1f" % (
+                statistics.median(r["agent_us"] for r in rs),
+                statistics.median(r["coll_us"] for r in rs))
+                if k == "fm" else "–")
+            print("| %d | %d s | %s | %.0f | %.1f (%.1f–%.1f) | %s | %.1f | "
+                  "%s | %d of %d | %s |" % (
+                      n, ival, names[k],
+                      statistics.median(r["vps"] for r in rs), m, min(cpus),
+                      max(cpus), part,
+                      statistics.median(r["sim_us"] for r in rs),
+                      rs[len(rs) // 2]["rss"],
+                      max(r["missed"] for r in rs), rs[0]["expected"],
+                      "–" if k == "fm" else "%.2f" % (fm_cpu / m)))
+        print("done %d devices at %d s" % (n, ival), file=sys.stderr,
+              flush=True)
+    print()
+    print("Runs per size: %d." % a.runs)
+
+
+if __name__ == "__main__":
+    main()
