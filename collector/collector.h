@@ -94,6 +94,7 @@ struct collector_conf {
 	int		 unknown_after;		/* intervals without a result */
 	int		 confirm;		/* failed probes to confirm */
 	int		 max_connections;	/* agent connections */
+	int		 http_connections;	/* web connections at once */
 	int		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
 	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
@@ -320,6 +321,8 @@ struct http_stats {
 	uint64_t	 status_5xx;
 	uint64_t	 bad_path;		/* refused static file paths */
 	uint64_t	 bad_method;
+	uint64_t	 connections;		/* open now */
+	uint64_t	 connections_full;	/* times accepting paused */
 };
 
 /* conf.c */

@@ -41,7 +41,7 @@ static const char *const root_keys[] = { "collector", "alerts",
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
-	"tls", "keys_dir", NULL };
+	"tls", "keys_dir", "http_connections", NULL };
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
@@ -317,6 +317,7 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	fm_strlcpy(c->web_dir, DEF_WEB_DIR, sizeof(c->web_dir));
 	c->unknown_after = DEF_UNKNOWN_AFTER;
 	c->max_connections = DEF_MAX_CONNECTIONS;
+	c->http_connections = 256;
 	c->rrd_full_days = DEF_RRD_FULL_DAYS;
 	c->rrd_5min_days = 400;
 	c->rrd_hourly_days = 1830;
@@ -357,6 +358,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		c->confirm = (int)v;
 	if (cfg_get_int(e, grp, "max_connections", &v, 1, 65536, 0) == 1)
 		c->max_connections = (int)v;
+	if (cfg_get_int(e, grp, "http_connections", &v, 1, 65536, 0) == 1)
+		c->http_connections = (int)v;
 	cfg_get_secs(e, grp, "clock_tolerance", &c->clock_tolerance_ms, 0,
 	    3600000, 0);
 	cfg_get_secs(e, grp, "agent_unreachable_after", &c->unreachable_ms,

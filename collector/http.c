@@ -490,7 +490,8 @@ api_stats(struct evhttp_request *req)
 	o = json_object();
 	J(stats, requests); J(stats, status_2xx); J(stats, status_3xx);
 	J(stats, status_4xx); J(stats, status_5xx); J(stats, bad_path);
-	J(stats, bad_method);
+	J(stats, bad_method); J(stats, connections);
+	J(stats, connections_full);
 	json_object_set_new(root, "http", o);
 	reply_json(req, 200, "OK", root);
 }
@@ -665,6 +666,73 @@ api_events(struct evhttp_request *req)
 	reply_json(req, 200, "OK", a);
 }
 
+/*
+ * The number of web connections at once.  libevent 2.1's evhttp has no
+ * limit of its own: a connection is counted at its first request (its
+ * close callback counts it out), and at the limit the listeners stop
+ * accepting, so that new connections wait in the kernel's backlog until
+ * one closes.  Nothing is refused.  A connection that never completes a
+ * request is not counted; the request timeout closes it.
+ */
+#define CONN_SET	1024
+static struct evconnlistener *listeners[COLLECTOR_ADDRS_MAX];
+static struct evhttp_connection *conns[CONN_SET];
+static int	 nlisteners, nconns, conn_max = 256, paused;
+
+static void
+accepting(int on)
+{
+	int	 i;
+
+	if (on == !paused)
+		return;
+	paused = !on;
+	if (paused)
+		stats.connections_full++;
+	for (i = 0; i < nlisteners; i++)
+		if (on)
+			evconnlistener_enable(listeners[i]);
+		else
+			evconnlistener_disable(listeners[i]);
+}
+
+static void
+conn_closed(struct evhttp_connection *c, void *arg)
+{
+	int	 i;
+
+	(void)arg;
+	for (i = 0; i < nconns; i++)
+		if (conns[i] == c) {
+			conns[i] = conns[--nconns];
+			stats.connections = (uint64_t)nconns;
+			if (nconns < conn_max)
+				accepting(1);
+			return;
+		}
+}
+
+/* A scan of at most a thousand pointers per request: cheap enough. */
+static void
+conn_count(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	int	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < nconns; i++)
+		if (conns[i] == c)
+			return;		/* counted at an earlier request */
+	if (nconns == CONN_SET)
+		return;
+	conns[nconns++] = c;
+	stats.connections = (uint64_t)nconns;
+	evhttp_connection_set_closecb(c, conn_closed, NULL);
+	if (nconns >= conn_max)
+		accepting(0);
+}
+
 static void
 handler(struct evhttp_request *req, void *arg)
 {
@@ -674,6 +742,7 @@ handler(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	stats.requests++;
+	conn_count(req);
 	/* Logins, changes and the console's endpoints: webapi.c. */
 	if (uri != NULL && (path = evhttp_uri_get_path(uri)) != NULL &&
 	    webapi_handle(req, path))
@@ -773,6 +842,8 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 			return -1;
 		}
 	}
+	conn_max = cf->http_connections < CONN_SET ? cf->http_connections :
+	    CONN_SET;
 	for (i = 0; i < cf->nhttp; i++) {
 		struct evconnlistener *l;
 
@@ -791,6 +862,7 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 			    cf->http[i].text);
 			return -1;
 		}
+		listeners[nlisteners++] = l;
 		log_info("serving HTTP on %s", cf->http[i].text);
 	}
 	return 0;

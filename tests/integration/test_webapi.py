@@ -575,3 +575,42 @@ collector: { listen = [ "127.0.0.1:%d" ]; http = [ "127.0.0.1:%d" ];
                            text=True, timeout=30)
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stderr, r"bad\.conf:\d+: web: tls_key")
+
+
+class WebConnections(FacmonTestCase):
+    """http_connections bounds the web connections open at once: at the
+    limit the collector stops accepting, a new connection waits in the
+    backlog (unanswered, not refused) and is served as soon as one
+    closes."""
+
+    def test_connection_limit(self):
+        import http.client
+        self.start_collector(extra="http_connections = 2;")
+        port = int(self.api.rsplit(":", 1)[1])
+        held = []
+        for _ in range(2):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/v1/stats")
+            r = c.getresponse()
+            self.assertEqual(r.status, 200)
+            r.read()                    # kept alive: still counted
+            held.append(c)
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        s.settimeout(1.5)
+        with self.assertRaises(socket.timeout):
+            s.recv(1)                   # waiting in the backlog
+        held[0].close()
+        s.settimeout(15)
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        s.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:80])
+        body = json.loads(data.split(b"\r\n\r\n", 1)[1])
+        self.assertGreaterEqual(body["http"]["connections_full"], 1)
+        held[1].close()
