@@ -139,10 +139,6 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
     d = os.path.join(tmp, "cd-data")
     os.makedirs(d, exist_ok=True)
     rc = None
-    types = os.path.join(tmp, "types.db")
-    with open(types, "w") as f:
-        f.write("fm10 " + ", ".join("v%d:GAUGE:U:U" % i
-                                    for i in range(NVALUES)) + "\n")
     if cached:
         sock = os.path.join(tmp, "rrdcached.sock")
         rc = subprocess.Popen([RRDCACHED, "-g", "-l", "unix:" + sock,
@@ -159,30 +155,8 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
     else:
         writer = ('LoadPlugin rrdtool\n<Plugin rrdtool>\n  DataDir "%s"\n'
                   '  RRARows 1440\n  RRATimespan 86400\n</Plugin>' % d)
-    lines = [
-        'BaseDir "%s"' % tmp, 'PIDFile "%s"' % os.path.join(tmp, "cd.pid"),
-        'TypesDB "/usr/share/collectd/types.db" "%s"' % types,
-        "Interval %d" % ival,
-        "ReadThreads %d" % min(64, max(5, n // 200)),
-        "WriteThreads 2",
-        "LoadPlugin logfile",
-        '<Plugin logfile>\n  LogLevel "warning"\n  File "%s"\n</Plugin>'
-        % os.path.join(tmp, "collectd.log"),
-        writer,
-        "LoadPlugin snmp", "<Plugin snmp>",
-        '  <Data "fm">\n    Type "fm10"\n    Table false\n'
-        '    Instance ""\n    Values %s\n  </Data>'
-        % " ".join('"%s"' % o for o in OIDS)]
-    for i in range(n):
-        lines.append('  <Host "d%05d">\n    Address "%s:%d"\n    Version 2\n'
-                     '    Community "public"\n    Collect "fm"\n'
-                     '    Interval %d\n    Timeout %d\n    Retries 0\n'
-                     '  </Host>' % (i, addr(i), sim.port, ival,
-                                    min(ival, 2)))
-    lines.append("</Plugin>")
-    conf = os.path.join(tmp, "collectd.conf")
-    with open(conf, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    conf = snmp.collectd_conf(n, ival, sim, tmp, ["WriteThreads 2",
+                                                 writer])
     cd = None
     try:
         cd = subprocess.Popen([snmp.COLLECTD, "-f", "-C", conf],

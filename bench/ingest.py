@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from fmtest import free_port  # noqa: E402
+from snmp import proc_cpu_s, proc_rss_kb  # noqa: E402
 
 COLLECTOR = os.path.join(ROOT, "build", "facmon-collector")
 FEEDER = os.path.join(ROOT, "build", "bench-feeder")
@@ -46,20 +47,6 @@ RRDCACHED = "/usr/bin/rrdcached"
 TICK = os.sysconf("SC_CLK_TCK")
 STEP, ROWS = 10, 8640
 LIMIT_S = 300
-
-
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def proc_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def children_cpu():

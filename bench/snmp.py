@@ -167,12 +167,14 @@ def run_facmon(n, ival, rounds, sim, tmp):
             "overruns": int(ov.group(2)) if ov else -1}
 
 
-def run_collectd(n, ival, rounds, sim, tmp):
+def collectd_conf(n, ival, sim, tmp, extra=()):
+    """collectd.conf polling the n simulated devices like facmon: one
+    10-value type, one GET per host and interval; extra lines (a writer)
+    go before the snmp plugin.  Returns the file's path."""
     types = os.path.join(tmp, "types.db")
     with open(types, "w") as f:
         f.write("fm10 " + ", ".join("v%d:GAUGE:U:U" % i
                                     for i in range(NVALUES)) + "\n")
-    logpath = os.path.join(tmp, "collectd.log")
     lines = [
         'BaseDir "%s"' % tmp, 'PIDFile "%s"' % os.path.join(tmp, "cd.pid"),
         'TypesDB "/usr/share/collectd/types.db" "%s"' % types,
@@ -183,7 +185,9 @@ def run_collectd(n, ival, rounds, sim, tmp):
         "ReadThreads %d" % min(64, max(5, n // 200)),
         "LoadPlugin logfile",
         '<Plugin logfile>\n  LogLevel "warning"\n  File "%s"\n'
-        '  Timestamp true\n</Plugin>' % logpath,
+        '  Timestamp true\n</Plugin>' % os.path.join(tmp, "collectd.log")]
+    lines += list(extra)
+    lines += [
         "LoadPlugin snmp",
         "<Plugin snmp>",
         '  <Data "fm">\n    Type "fm10"\n    Table false\n'
@@ -199,6 +203,12 @@ def run_collectd(n, ival, rounds, sim, tmp):
     conf = os.path.join(tmp, "collectd.conf")
     with open(conf, "w") as f:
         f.write("\n".join(lines) + "\n")
+    return conf
+
+
+def run_collectd(n, ival, rounds, sim, tmp):
+    logpath = os.path.join(tmp, "collectd.log")
+    conf = collectd_conf(n, ival, sim, tmp)
     cd = subprocess.Popen([COLLECTD, "-f", "-C", conf],
                           stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
