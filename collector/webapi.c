@@ -60,7 +60,10 @@
 /* A window made through the API; cancelled ones are kept for the record. */
 struct api_window {
 	char		 id[64];
-	int64_t		 start_ms, end_ms;
+	int64_t		 start_ms, end_ms;	/* one-off; 0 when recurring */
+	char		 repeat[16];		/* "", weekly, monthly, cron */
+	char		 at[64];		/* "Sun 02:00", "1 09:00", ... */
+	int64_t		 dur_ms;		/* of each recurring window */
 	char		 reason[256];
 	json_t		*devices, *groups, *classes;	/* arrays of strings */
 	char		 created_by[64];
@@ -567,7 +570,7 @@ win_free(struct api_window *w)
 }
 
 static json_t *
-win_json(const struct api_window *w)
+win_json_once(const struct api_window *w)
 {
 	return json_pack("{s:s,s:s,s:I,s:I,s:s,s:O,s:O,s:O,s:s,s:I,s:o,s:o,"
 	    "s:b}",
@@ -583,6 +586,38 @@ win_json(const struct api_window *w)
 	    "changed_ms", w->changed_ms ? json_integer(w->changed_ms) :
 	    json_null(),
 	    "cancelled", w->cancelled);
+}
+
+static json_t *
+win_json(const struct api_window *w)
+{
+	json_t	*o = win_json_once(w);
+
+	if (o != NULL && w->repeat[0] != '\0') {
+		json_object_set_new(o, "repeat", json_string(w->repeat));
+		json_object_set_new(o, "at", json_string(w->at));
+		json_object_set_new(o, "duration_ms", json_integer(w->dur_ms));
+	}
+	return o;
+}
+
+/* A window's rule, as availability and alerts read it: -1 if invalid. */
+static int
+win_rule(const struct api_window *w, struct mw_rule *r, char *err,
+    size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	fm_strlcpy(r->id, w->id, sizeof(r->id));
+	fm_strlcpy(r->tz, C->av.tz, sizeof(r->tz));
+	fm_strlcpy(r->reason, w->reason, sizeof(r->reason));
+	if (w->repeat[0] == '\0') {
+		r->kind = MW_ONCE;
+		r->start_ms = w->start_ms;
+		r->duration_ms = w->end_ms - w->start_ms;
+		return 0;
+	}
+	r->duration_ms = w->dur_ms;
+	return mw_parse_repeat(w->repeat, w->at, r, err, errlen);
 }
 
 static int
@@ -647,26 +682,58 @@ win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
 {
 	json_t	*dv = json_object_get(j, "devices"), *gv =
 	    json_object_get(j, "groups"), *cv = json_object_get(j, "classes");
+	json_t	*rp = json_object_get(j, "repeat");
 	int64_t	 dur = -1;
 	int	 r;
 
-	if ((r = jget_ms(req, j, "start_ms", &w->start_ms, !update)) == -1)
-		return -1;
-	if (jget_ms(req, j, "duration_ms", &dur, 0) == -1 ||
-	    jget_ms(req, j, "end_ms", &w->end_ms, 0) == -1)
-		return -1;
-	if (dur >= 0)
-		w->end_ms = w->start_ms + dur;
-	if (!update && w->end_ms == 0) {
-		http_reply_error(req, 400, "Bad Request",
-		    "give end_ms or duration_ms");
-		return -1;
-	}
-	if (w->end_ms <= w->start_ms || w->end_ms - w->start_ms >
-	    366LL * 86400 * 1000) {
-		http_reply_error(req, 400, "Bad Request", "a window ends after "
-		    "it starts and lasts at most a year");
-		return -1;
+	if (rp != NULL && !json_is_null(rp)) {
+		/* Recurring: repeat (weekly, monthly, cron), at, duration. */
+		struct mw_rule t;
+		char	 err[256];
+
+		if (jget_str(req, j, "repeat", w->repeat, sizeof(w->repeat),
+		    1) == -1 || jget_str(req, j, "at", w->at, sizeof(w->at),
+		    1) == -1 || jget_ms(req, j, "duration_ms", &w->dur_ms,
+		    1) == -1)
+			return -1;
+		if (w->dur_ms < 60000 || w->dur_ms > 24LL * 86400000) {
+			http_reply_error(req, 400, "Bad Request", "a recurring "
+			    "window lasts 1 minute to 24 days");
+			return -1;
+		}
+		w->start_ms = w->end_ms = 0;
+		if (win_rule(w, &t, err, sizeof(err)) == -1) {
+			http_reply_error(req, 400, "Bad Request", err);
+			return -1;
+		}
+	} else {
+		if (update && w->repeat[0] != '\0' &&
+		    json_object_get(j, "start_ms") == NULL) {
+			http_reply_error(req, 400, "Bad Request", "a recurring "
+			    "window takes repeat, at and duration_ms");
+			return -1;
+		}
+		w->repeat[0] = w->at[0] = '\0';
+		w->dur_ms = 0;
+		if ((r = jget_ms(req, j, "start_ms", &w->start_ms,
+		    !update)) == -1)
+			return -1;
+		if (jget_ms(req, j, "duration_ms", &dur, 0) == -1 ||
+		    jget_ms(req, j, "end_ms", &w->end_ms, 0) == -1)
+			return -1;
+		if (dur >= 0)
+			w->end_ms = w->start_ms + dur;
+		if (!update && w->end_ms == 0) {
+			http_reply_error(req, 400, "Bad Request",
+			    "give end_ms or duration_ms");
+			return -1;
+		}
+		if (w->end_ms <= w->start_ms || w->end_ms - w->start_ms >
+		    366LL * 86400 * 1000) {
+			http_reply_error(req, 400, "Bad Request", "a window "
+			    "ends after it starts and lasts at most a year");
+			return -1;
+		}
 	}
 	if (jget_str(req, j, "reason", w->reason, sizeof(w->reason),
 	    !update) == -1)
@@ -706,7 +773,8 @@ win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
 static void
 load_windows(void)
 {
-	char	 path[PATH_MAX];
+	struct mw_rule chk;
+	char	 path[PATH_MAX], err[256];
 	json_error_t je;
 	json_t	*root, *a, *v;
 	size_t	 i;
@@ -751,11 +819,19 @@ load_windows(void)
 		w->changed_ms = json_integer_value(json_object_get(v,
 		    "changed_ms"));
 		w->cancelled = json_is_true(json_object_get(v, "cancelled"));
+		if ((s = json_string_value(json_object_get(v, "repeat"))))
+			fm_strlcpy(w->repeat, s, sizeof(w->repeat));
+		if ((s = json_string_value(json_object_get(v, "at"))))
+			fm_strlcpy(w->at, s, sizeof(w->at));
+		w->dur_ms = json_integer_value(json_object_get(v,
+		    "duration_ms"));
 		w->devices = json_incref(json_object_get(v, "devices"));
 		w->groups = json_incref(json_object_get(v, "groups"));
 		w->classes = json_incref(json_object_get(v, "classes"));
 		if (!str_array_ok(w->devices) || !str_array_ok(w->groups) ||
-		    !str_array_ok(w->classes) || w->end_ms <= w->start_ms) {
+		    !str_array_ok(w->classes) || (w->repeat[0] == '\0' ?
+		    w->end_ms <= w->start_ms : win_rule(w, &chk, err,
+		    sizeof(err)) == -1)) {
 			log_warnx("%s: window %s is invalid, skipped", path,
 			    w->id);
 			win_free(w);
@@ -791,6 +867,7 @@ strv(json_t *a, int *n)
 static void
 merge_windows(void)
 {
+	char	 err[256];
 	int	 i, n = 0, k;
 
 	if (mrules != NULL) {
@@ -814,14 +891,9 @@ merge_windows(void)
 	for (k = 0; k < nwins; k++) {
 		struct mw_rule *r = &mrules[n];
 
-		if (wins[k].cancelled)
+		if (wins[k].cancelled ||
+		    win_rule(&wins[k], r, err, sizeof(err)) == -1)
 			continue;
-		fm_strlcpy(r->id, wins[k].id, sizeof(r->id));
-		r->kind = MW_ONCE;
-		r->start_ms = wins[k].start_ms;
-		r->duration_ms = wins[k].end_ms - wins[k].start_ms;
-		fm_strlcpy(r->tz, C->av.tz, sizeof(r->tz));
-		fm_strlcpy(r->reason, wins[k].reason, sizeof(r->reason));
 		r->devices = strv(wins[k].devices, &r->ndevices);
 		r->groups = strv(wins[k].groups, &r->ngroups);
 		r->classes = strv(wins[k].classes, &r->nclasses);
@@ -896,9 +968,16 @@ api_maint_list(struct evhttp_request *req)
 		json_array_append_new(a, o);
 	}
 	for (i = 0; i < nwins; i++) {
+		struct mw_rule r;
+		char	 err[256];
+
 		o = win_json(&wins[i]);
 		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
 		    && wins[i].start_ms <= now && now < wins[i].end_ms));
+		/* A recurring one: its next (or current) occurrence. */
+		if (wins[i].repeat[0] != '\0' && !wins[i].cancelled &&
+		    win_rule(&wins[i], &r, err, sizeof(err)) == 0)
+			add_next(o, &r, now);
 		json_array_append_new(a, o);
 	}
 	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",

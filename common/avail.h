@@ -120,6 +120,8 @@ struct mw_rule {
 };
 
 int	 mw_parse_cron(const char *, struct mw_rule *, char *err, size_t);
+int	 mw_parse_repeat(const char *kind, const char *when, struct mw_rule *,
+	    char *err, size_t);
 int	 mw_parse_list(struct cfgerr *, const struct config_setting_t *,
 	    const char *default_tz, struct mw_rule **, int *);
 void	 mw_free_list(struct mw_rule *, int);

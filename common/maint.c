@@ -171,6 +171,24 @@ parse_monthly(const char *s, struct mw_rule *r, char *err, size_t errlen)
 	return mw_parse_cron(cron, r, err, errlen);
 }
 
+/*
+ * A recurring window by kind, as the configuration writes it: "weekly"
+ * ("Sun 02:00"), "monthly" ("1 09:00") or "cron" ("0 3 * * 1-5").
+ */
+int
+mw_parse_repeat(const char *kind, const char *when, struct mw_rule *r,
+    char *err, size_t errlen)
+{
+	if (strcmp(kind, "weekly") == 0)
+		return parse_weekly(when, r, err, errlen);
+	if (strcmp(kind, "monthly") == 0)
+		return parse_monthly(when, r, err, errlen);
+	if (strcmp(kind, "cron") == 0)
+		return mw_parse_cron(when, r, err, errlen);
+	snprintf(err, errlen, "repeat '%s': weekly, monthly or cron", kind);
+	return -1;
+}
+
 /* Run fn with TZ set to tz, then put TZ back. */
 struct tzsave {
 	char	*old;

@@ -108,10 +108,19 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		    "start_ms"));
 		json_int_t e = json_integer_value(json_object_get(w,
 		    "end_ms"));
-		struct mw_rule *r;
+		const char *rep = json_string_value(json_object_get(w,
+		    "repeat"));
+		const char *at = json_string_value(json_object_get(w, "at"));
+		json_int_t dur = json_integer_value(json_object_get(w,
+		    "duration_ms"));
+		struct mw_rule *r, t;
+		char	 why2[256];
 
+		memset(&t, 0, sizeof(t));
 		if (json_is_true(json_object_get(w, "cancelled")) ||
-		    id == NULL || !fm_valid_id(id) || e <= s)
+		    id == NULL || !fm_valid_id(id) || (rep == NULL ? e <= s :
+		    at == NULL || dur <= 0 || mw_parse_repeat(rep, at, &t,
+		    why2, sizeof(why2)) == -1))
 			continue;
 		if ((nr = reallocarray(av->rules, (size_t)av->nrules + 1,
 		    sizeof(*nr))) == NULL) {
@@ -121,11 +130,14 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		}
 		av->rules = nr;
 		r = &av->rules[av->nrules++];
-		memset(r, 0, sizeof(*r));
+		*r = t;			/* the recurrence, if any */
 		fm_strlcpy(r->id, id, sizeof(r->id));
-		r->kind = MW_ONCE;
-		r->start_ms = s;
-		r->duration_ms = e - s;
+		if (rep == NULL) {
+			r->kind = MW_ONCE;
+			r->start_ms = s;
+			r->duration_ms = e - s;
+		} else
+			r->duration_ms = dur;
 		fm_strlcpy(r->tz, av->tz, sizeof(r->tz));
 		fm_strlcpy(r->reason, why ? why : "", sizeof(r->reason));
 		r->devices = strv(json_object_get(w, "devices"), &r->ndevices);

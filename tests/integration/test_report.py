@@ -753,7 +753,12 @@ class ReportTest(unittest.TestCase):
                 win("web-1", "line-telecom", "2026-10-03 09:55:00",
                     "2026-10-03 10:10:00", False),
                 win("web-2", "line-mobile", "2026-10-06 00:00:00",
-                    "2026-10-06 01:00:00", True)]}, f)
+                    "2026-10-06 01:00:00", True),
+                # Recurring: the 9th of every month, 14:00, 15 minutes.
+                dict(win("web-3", "core-sw", "2026-10-01 00:00:00",
+                         "2026-10-01 00:00:00", False), start_ms=0,
+                     end_ms=0, repeat="cron", at="0 14 9 * *",
+                     duration_ms=900000)]}, f)
         out = os.path.join(d, "out")
         p = subprocess.run([REPORT, "-f", conf, "--month", "2026-10",
                             "--format", "json", "--out", out],
@@ -769,6 +774,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(dev["line-telecom"]["planned_down_s"], 240)
         self.assertEqual(dev["line-mobile"]["down_s"],
                          self.dev["line-mobile"]["down"] / 1000)
+        self.assertEqual(dev["core-sw"]["down_s"], 0)
+        self.assertEqual(dev["core-sw"]["planned_down_s"], 600)
         # A broken file stops the report with its name and line.
         with open(os.path.join(d, "maintenance.json"), "w") as f:
             f.write('{"windows": [\n')

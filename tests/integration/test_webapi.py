@@ -380,6 +380,32 @@ class WebAPI(FacmonTestCase):
         # The new collector does not know the old session.
         st, r = self.c.json("POST", "/api/v1/maintenance", {})
         self.assertEqual(st, 401)
+        # A recurring window: every Sunday at 02:00 for two hours.
+        import datetime
+        import zoneinfo
+        self.c.login("op", PASSWORD)
+        st, w = self.c.json("POST", "/api/v1/maintenance", {
+            "repeat": "weekly", "at": "Sun 02:00", "duration_ms": 7200000,
+            "reason": "周日例行维护", "devices": ["web"]})
+        self.assertEqual(st, 201, w)
+        self.assertEqual((w["repeat"], w["at"], w["duration_ms"]),
+                         ("weekly", "Sun 02:00", 7200000))
+        st, lst = self.c.json("GET", "/api/v1/maintenance")
+        mine = [x for x in lst["windows"] if x["id"] == w["id"]][0]
+        nxt = datetime.datetime.fromtimestamp(
+            mine["next_start_ms"] / 1000, zoneinfo.ZoneInfo("Asia/Shanghai"))
+        self.assertEqual((nxt.weekday(), nxt.hour, nxt.minute), (6, 2, 0))
+        self.assertEqual(mine["next_end_ms"] - mine["next_start_ms"],
+                         7200000)
+        for rep, at, dur in (("hourly", "x", 600000),
+                             ("weekly", "Funday 02:00", 600000),
+                             ("cron", "61 * * * *", 600000),
+                             ("monthly", "1 09:00", 1000),
+                             ("weekly", None, 600000)):
+            st, r = self.c.json("POST", "/api/v1/maintenance", {
+                "repeat": rep, "at": at, "duration_ms": dur,
+                "reason": "x", "devices": ["web"]})
+            self.assertEqual(st, 400, (rep, at, r))
 
     # --- read-only endpoints -----------------------------------------------
 
