@@ -58,6 +58,9 @@
 			avail_year: "本年可用性", back: "返回状态墙",
 			need_login: "请先登录后再操作。",
 			windows: "维护窗口", new_window: "新建维护窗口",
+			repeat_l: "重复", once: "一次", weekly: "每周",
+			monthly: "每月", cron: "cron",
+			at_l: "时间（Sun 02:00 / 1 09:00 / 0 3 * * 1-5）",
 			edit: "修改", cancel: "取消窗口", cancelled: "已取消",
 			active: "进行中", source: "来源",
 			src_config: "配置文件", src_api: "网页",
@@ -108,6 +111,9 @@
 			need_login: "Log in to make changes.",
 			windows: "Maintenance windows",
 			new_window: "New maintenance window", edit: "Edit",
+			repeat_l: "Repeat", once: "Once", weekly: "Weekly",
+			monthly: "Monthly", cron: "cron",
+			at_l: "When (Sun 02:00 / 1 09:00 / 0 3 * * 1-5)",
 			cancel: "Cancel window", cancelled: "Cancelled",
 			active: "Active", source: "Source",
 			src_config: "Configuration", src_api: "Web",
@@ -845,7 +851,24 @@
 		var st = el("input"), mins = el("input"), rs = el("input");
 		var dv = el("input"), gr = el("input"), cl = el("input");
 		var b = el("button", null, w ? t("edit") : t("new_window"));
+		var rp = el("select"), at = el("input");
 
+		["once", "weekly", "monthly", "cron"].forEach(function (k) {
+			var o = el("option", null, t(k));
+
+			o.value = k;
+			rp.appendChild(o);
+		});
+		at.maxLength = 63;
+		/* Names for the browser tests and for people's form fillers. */
+		st.name = "start";
+		at.name = "at";
+		mins.name = "minutes";
+		rs.name = "reason";
+		dv.name = "devices";
+		gr.name = "groups";
+		cl.name = "classes";
+		rp.name = "repeat";
 		st.type = "datetime-local";
 		st.required = !w;
 		mins.type = "number";
@@ -855,14 +878,27 @@
 		rs.required = !w;
 		f.appendChild(el("h3", null, w ? t("edit") + " " + w.id :
 		    t("new_window")));
+		f.appendChild(field(t("repeat_l"), rp));
 		f.appendChild(field(t("start_local"), st));
+		f.appendChild(field(t("at_l"), at));
 		f.appendChild(field(t("minutes"), mins));
 		f.appendChild(field(t("reason"), rs));
 		f.appendChild(field(t("devices_l"), dv));
 		f.appendChild(field(t("groups_l"), gr));
 		f.appendChild(field(t("classes_l"), cl));
+		/* A recurring window has a rule and a length, no start. */
+		function shown() {
+			st.required = !w && rp.value === "once";
+			st.parentNode.hidden = rp.value !== "once";
+			at.required = rp.value !== "once";
+			at.parentNode.hidden = rp.value === "once";
+		}
+		rp.addEventListener("change", shown);
 		if (w) {
-			mins.value = Math.round((w.end_ms - w.start_ms) / 60000);
+			rp.value = w.repeat || "once";
+			at.value = w.at || "";
+			mins.value = Math.round((w.repeat ? w.duration_ms :
+			    w.end_ms - w.start_ms) / 60000);
 			rs.value = w.reason;
 			dv.value = w.devices.join(", ");
 			gr.value = w.groups.join(", ");
@@ -870,6 +906,7 @@
 		}
 		b.type = "submit";
 		f.appendChild(b);
+		shown();
 		f.addEventListener("submit", function (ev) {
 			var body = { reason: rs.value, devices: list(dv.value),
 			    groups: list(gr.value), classes: list(cl.value) };
@@ -877,7 +914,12 @@
 			    (w ? w.start_ms : NaN);
 
 			ev.preventDefault();
-			body.start_ms = start;
+			if (rp.value === "once")
+				body.start_ms = start;
+			else {
+				body.repeat = rp.value;
+				body.at = at.value;
+			}
 			body.duration_ms = Number(mins.value) * 60000;
 			api(w ? "/api/v1/maintenance/" + w.id :
 			    "/api/v1/maintenance", { method: w ? "PUT" : "POST",
@@ -913,13 +955,14 @@
 					act.appendChild(c);
 				}
 				return [w.id, t(w.source === "api" ? "src_api" :
-				    "src_config"), w.reason,
+				    "src_config"), w.reason + (w.repeat ? " (" +
+				    t(w.repeat) + " " + w.at + ")" : ""),
 				    [].concat(w.devices, w.groups, w.classes)
 				    .join(", "),
-				    fmtTime(w.start_ms !== undefined ? w.start_ms :
-				    w.next_start_ms),
-				    fmtTime(w.end_ms !== undefined ? w.end_ms :
-				    w.next_end_ms),
+				    fmtTime(w.next_start_ms !== undefined ?
+				    w.next_start_ms : w.start_ms),
+				    fmtTime(w.next_end_ms !== undefined ?
+				    w.next_end_ms : w.end_ms),
 				    w.cancelled ? t("cancelled") :
 				    (w.active ? t("active") : ""), act];
 			});

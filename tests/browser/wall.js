@@ -183,11 +183,10 @@ async function outage(page, dialogs) {
 	    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
 	    day: "2-digit", hour: "2-digit", minute: "2-digit" })
 	    .format(start).replace(" ", "T");
-	const inputs = await page.$$("form.window input");
-	await inputs[0].fill(local);
-	await inputs[1].fill("30");
-	await inputs[2].fill("更换UPS电池");
-	await inputs[3].fill("ups-1");
+	await page.fill('form.window input[name="start"]', local);
+	await page.fill('form.window input[name="minutes"]', "30");
+	await page.fill('form.window input[name="reason"]', "更换UPS电池");
+	await page.fill('form.window input[name="devices"]', "ups-1");
 	await page.click('form.window button[type="submit"]');
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    "#view td")).some((td) => td.textContent === "更换UPS电池"),
@@ -202,6 +201,19 @@ async function outage(page, dialogs) {
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    "#view td")).some((td) => td.textContent === "已取消"),
 	    null, { timeout: LONG });
+
+	step("schedule a recurring window: every Sunday at 02:00");
+	await page.waitForSelector('form.window select[name="repeat"]',
+	    { timeout: LONG });
+	await page.selectOption('form.window select[name="repeat"]', "weekly");
+	await page.fill('form.window input[name="at"]', "Sun 02:00");
+	await page.fill('form.window input[name="minutes"]', "120");
+	await page.fill('form.window input[name="reason"]', "周日例行维护");
+	await page.fill('form.window input[name="groups"]', "network");
+	await page.click('form.window button[type="submit"]');
+	await page.waitForFunction(() => Array.from(document.querySelectorAll(
+	    "#view td")).some((td) => td.textContent ===
+	    "周日例行维护 (每周 Sun 02:00)"), null, { timeout: LONG });
 
 	step("the availability page");
 	await page.goto(URL + "/#availability");

@@ -85,6 +85,12 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
                   encoding="utf-8") as f:
             acts = [json.loads(x)["action"] for x in f]
         self.assertEqual(acts, ["login", "ack", "maintenance-create",
-                                "maintenance-cancel"])
+                                "maintenance-cancel", "maintenance-create"])
+        with open(os.path.join(self.data_dir, "maintenance.json"),
+                  encoding="utf-8") as f:
+            weekly = json.load(f)["windows"][-1]
+        self.assertEqual((weekly["repeat"], weekly["at"],
+                          weekly["duration_ms"], weekly["groups"]),
+                         ("weekly", "Sun 02:00", 7200000, ["network"]))
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
                                                     "device.png")))
