@@ -230,7 +230,9 @@ def main():
                       statistics.median(r["sim_us"] for r in rs),
                       rs[len(rs) // 2]["rss"],
                       max(r["missed"] for r in rs), rs[0]["expected"],
-                      "–" if k == "fm" else "%.2f" % (fm_cpu / m)))
+                      # A tiny run may measure no CPU tick at all.
+                      "–" if k == "fm" or m <= 0 else
+                      "%.2f" % (fm_cpu / m)))
         print("done %d devices at %d s" % (n, ival), file=sys.stderr,
               flush=True)
     print()

@@ -130,7 +130,9 @@ def main():
                           (f["answered"], n), file=sys.stderr)
         m, lo, hi = stats(fm)
         fm_, flo, fhi = stats(fp)
-        rows.append((n, m, lo, hi, fm_, flo, fhi, m / fm_,
+        # A tiny run may measure no CPU tick at all: no ratio then.
+        rows.append((n, m, lo, hi, fm_, flo, fhi,
+                     m / fm_ if fm_ > 0 else float("nan"),
                      statistics.median(rss) / 1024.0))
     print("| targets | facmon µs/probe (median, min–max) | fping µs/probe "
           "(median, min–max) | facmon / fping | agent RSS MB |")

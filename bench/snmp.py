@@ -281,7 +281,8 @@ def main():
         print("| %d | %d s | %s | %s | %.2f | %.0f | %s | %.1f | %s | "
               "%.1f / %.1f | %d of %d | %s |" % (
                   n, ival, cell(fm, "cpu_us"),
-                  cell(cd, "cpu_us") if cd else "–", fmu / cdu,
+                  cell(cd, "cpu_us") if cd else "–",
+                  fmu / cdu if cdu > 0 else float("nan"),
                   med([r["vps"] for r in fm])[0],
                   "%.0f" % med([r["vps"] for r in cd])[0] if cd else "–",
                   med([r["rss_kb"] for r in fm])[0] / 1024.0,
