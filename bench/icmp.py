@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from fmtest import free_port  # noqa: E402
+from snmp import proc_cpu_s, proc_rss_kb  # noqa: E402
 
 AGENT = os.path.join(ROOT, "build", "facmon-agent")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -29,20 +30,6 @@ INTERVAL = 10
 
 def targets(n):
     return ["127.1.%d.%d" % (i // 250, i % 250 + 1) for i in range(n)]
-
-
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def proc_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def run_facmon(addrs, rounds, tmp):
