@@ -105,6 +105,7 @@ reload(void)
 	fm_strlcpy(nc->data_dir, conf->data_dir, sizeof(nc->data_dir));
 	nc->rrd_queue = conf->rrd_queue;
 	ingest_reconf(nc);
+	state_set_confirm(nc->confirm);
 	rrdw_reconf(nc->rrd_full_days);
 	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
 	outage_maintenance(&nc->av);
@@ -244,7 +245,8 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	state_init();
-	if (outage_open(conf->data_dir, conf->confirm, err, sizeof(err)) == -1)
+	state_set_confirm(conf->confirm);
+	if (outage_open(conf->data_dir, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	outage_maintenance(&conf->av);
 	latency_reconf(&conf->av);

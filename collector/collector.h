@@ -166,6 +166,9 @@ struct check_state {
 	int64_t		 flips[FLAP_CHANGES];	/* times of the last changes */
 	int		 nflips;
 	int		 flapping;	/* FLAP_CHANGES changes in FLAP_WINDOW */
+	int32_t		 fails;		/* failed probes in a row; a result
+					   that says nothing, or none at all,
+					   neither counts nor resets */
 };
 
 struct device_state {
@@ -197,6 +200,7 @@ struct state_stats {
 	uint64_t	 device_conflicts;	/* claimed by a second agent */
 	uint64_t	 values_dropped;	/* over FM_VALUES_MAX a check */
 	uint64_t	 expired;		/* checks that went unknown */
+	uint64_t	 gaps;			/* ... found by a late result */
 };
 
 /* Counters of the agent protocol, all since start. */
@@ -371,8 +375,7 @@ const struct fm_event *events_since(uint64_t after, size_t *n);
 uint64_t	 events_count(const char *kind);
 
 /* outage.c: the outage journal, the source of availability */
-int		 outage_open(const char *data_dir, int confirm_n, char *err,
-		    size_t errlen);
+int		 outage_open(const char *data_dir, char *err, size_t errlen);
 void		 outage_close(void);
 void		 outage_device_info(const struct device_state *);
 void		 outage_check_change(const struct device_state *,
@@ -380,8 +383,8 @@ void		 outage_check_change(const struct device_state *,
 		    int outcome, const char *msg);
 void		 outage_device_change(const struct device_state *, int os,
 		    int64_t at, const char *cause);
-int		 outage_result(const struct device_state *,
-		    const struct check_state *, const struct fm_result *);
+int		 outage_confirm_check(const struct device_state *,
+		    const struct check_state *, int64_t when);
 struct aq	*outage_aq(void);
 int		 outage_record(struct oj_rec *);
 void		 outage_stats(uint64_t *records, uint64_t *skipped,
@@ -389,7 +392,7 @@ void		 outage_stats(uint64_t *records, uint64_t *skipped,
 int		 outage_verify(const char *path);
 void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
-void		 outage_confirm_device(const struct device_state *,
+int		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
 int		 outage_annotate(int type, const char *device,
 		    const char *check, int64_t at_ms, const char *who,
@@ -463,6 +466,7 @@ struct json_t	*traps_json(void);
 
 /* state.c */
 void		 state_init(void);
+void		 state_set_confirm(int);
 void		 state_free(void);
 void		 state_set_devices(const char *agent, const struct fm_devices *,
 		    int64_t now_wall);

@@ -25,10 +25,20 @@
  * replay.
  *
  * Confirmation: an outage starts at the first failed probe, and is
- * confirmed after confirm_n consecutive failures -- that is when alerts
- * may go out, and the time between the two is the time to detect.  An
- * outage that ends before it is confirmed is a blip: it stays in the
- * journal, and the availability figures decide whether to charge it.
+ * confirmed after confirm_n consecutive failures (counted by state.c)
+ * -- that is when alerts may go out, and the time between the two is
+ * the time to detect.  An outage that ends before it is confirmed is a
+ * blip: it stays in the journal, and the availability figures decide
+ * whether to charge it.
+ *
+ * An outage is open from its first down record until the next record
+ * that is known and not down.  Unknown does not end it: a device seen
+ * down, then not seen, then seen down again had one outage with a gap
+ * in it (the gap unknown, common/availq.c joins the two), confirmed once
+ * and alerted once.  Which outage is open, and whether it is confirmed,
+ * is kept here from the journal itself, so that a replay after a crash
+ * confirms nothing twice and an old outage replayed is not taken for
+ * the open one.
  */
 
 #include <errno.h>
@@ -48,15 +58,15 @@ struct entity {
 	char		 key[2 * FM_ID_MAX + 2];
 	int64_t		 last_at;
 	uint8_t		 last_state;
+	int64_t		 open_at;	/* start of the open outage, if open */
+	int		 open;
 	int64_t		 confirmed_at;	/* start of the last confirmed outage */
-	int		 fails;		/* consecutive failed probes */
 	struct entity	*next;
 };
 
 static struct {
 	struct ojournal	*j;
 	char		 path[PATH_MAX + 32];
-	int		 confirm_n;
 	struct aq	 q;
 	struct entity	*b[OUT_BUCKETS];
 	pthread_t	 thr;
@@ -87,6 +97,7 @@ entity(const char *device, const char *check)
 		fatal("calloc");
 	fm_strlcpy(e->key, key, sizeof(e->key));
 	e->last_at = INT64_MIN;
+	e->confirmed_at = INT64_MIN;
 	e->next = O.b[h];
 	O.b[h] = e;
 	return e;
@@ -124,6 +135,19 @@ want_sync(void)
 	pthread_mutex_unlock(&O.mtx);
 }
 
+/* Which outage a state record opens, continues or ends. */
+static void
+track_open(struct entity *e, uint8_t s, int64_t at)
+{
+	if (s == AV_DOWN) {
+		if (!e->open) {
+			e->open = 1;
+			e->open_at = at;
+		}
+	} else if (s != AV_UNKNOWN)
+		e->open = 0;
+}
+
 /* Remember what the journal already says, to not say it twice. */
 static int
 load_cb(const struct oj_rec *r, void *arg)
@@ -137,6 +161,7 @@ load_cb(const struct oj_rec *r, void *arg)
 		e = entity(r->device, r->check);
 		e->last_at = r->at_ms;
 		e->last_state = r->state;
+		track_open(e, r->state, r->at_ms);
 	} else if (r->type == OJ_CONFIRM) {
 		e = entity(r->device, r->check);
 		e->confirmed_at = r->at_ms;
@@ -145,11 +170,10 @@ load_cb(const struct oj_rec *r, void *arg)
 }
 
 int
-outage_open(const char *data_dir, int confirm_n, char *err, size_t errlen)
+outage_open(const char *data_dir, char *err, size_t errlen)
 {
 	struct oj_stats st;
 
-	O.confirm_n = confirm_n;
 	if (fm_mkdirs(data_dir, 0750) == -1) {
 		snprintf(err, errlen, "%s: %s", data_dir, strerror(errno));
 		return -1;
@@ -389,9 +413,16 @@ outage_device_info(const struct device_state *d)
 	record(&r);
 }
 
+/*
+ * Record a state.  alert: whether the end of a confirmed outage of this
+ * entity is alerted on (the device, and non-critical checks; a critical
+ * check's outage is the device's).  The end is a known state that is not
+ * down: an outage that goes unknown is not over, and its recovery is
+ * alerted when the device is seen again and is up.
+ */
 static void
 state_rec(const char *device, const char *check, int os, int64_t at,
-    int outcome, const char *cause)
+    int outcome, const char *cause, int alert)
 {
 	struct entity *e = entity(device, check);
 	uint8_t	 s = av_of(os);
@@ -406,10 +437,9 @@ state_rec(const char *device, const char *check, int os, int64_t at,
 		O.st_skipped++;
 		return;
 	}
-	/* A confirmed device outage is over. */
-	if (check[0] == '\0' && e->last_state == AV_DOWN && s != AV_DOWN &&
-	    e->confirmed_at == e->last_at && e->last_at != INT64_MIN)
-		notify(device, AK_RECOVERY, e->last_at, at, cause);
+	if (alert && e->open && s != AV_DOWN && s != AV_UNKNOWN &&
+	    e->confirmed_at == e->open_at)
+		notify_check(device, check, AK_RECOVERY, e->open_at, at, cause);
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_STATE;
 	fm_strlcpy(r.device, device, sizeof(r.device));
@@ -420,6 +450,7 @@ state_rec(const char *device, const char *check, int os, int64_t at,
 	fm_strlcpy(r.text, cause, sizeof(r.text));
 	e->last_at = at;
 	e->last_state = s;
+	track_open(e, s, at);
 	record(&r);
 }
 
@@ -428,20 +459,9 @@ outage_check_change(const struct device_state *d,
     const struct check_state *c, int os, int64_t at, int outcome,
     const char *msg)
 {
-	struct entity *e;
-
 	if (!O.running)
 		return;
-	/*
-	 * A confirmed outage of a non-critical check is over.  (A critical
-	 * check's outage is the device's, alerted as the device.)
-	 */
-	e = entity(d->id, c->id);
-	if (!c->critical && e->last_state == AV_DOWN && av_of(os) != AV_DOWN &&
-	    at >= e->last_at && e->confirmed_at == e->last_at &&
-	    e->last_at != INT64_MIN)
-		notify_check(d->id, c->id, AK_RECOVERY, e->last_at, at, msg);
-	state_rec(d->id, c->id, os, at, outcome, msg);
+	state_rec(d->id, c->id, os, at, outcome, msg, !c->critical);
 }
 
 void
@@ -450,69 +470,67 @@ outage_device_change(const struct device_state *d, int os, int64_t at,
 {
 	if (!O.running)
 		return;
-	state_rec(d->id, "", os, at, 0, cause);
+	state_rec(d->id, "", os, at, 0, cause, 1);
 }
 
-/* Returns 1 if the confirmation is new (not known from before). */
-static int
-confirm_rec(const char *device, const char *check, int64_t start,
-    int64_t when)
+/*
+ * Confirm the open outage of an entity.  Returns the entity when the
+ * confirmation is new, NULL when there is nothing to confirm: no outage is
+ * open, it is confirmed already (before a restart, or by an earlier
+ * failed probe), or the probe that confirms it is older than the outage
+ * (an old outage replayed after a restart).
+ */
+static const struct entity *
+confirm_rec(const char *device, const char *check, int64_t when)
 {
 	struct entity *e = entity(device, check);
 	struct oj_rec r;
 
-	if (e->confirmed_at == start)
-		return 0;	/* said already, before a restart */
-	e->confirmed_at = start;
+	if (!e->open || e->confirmed_at == e->open_at || when < e->open_at)
+		return NULL;
+	e->confirmed_at = e->open_at;
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_CONFIRM;
 	fm_strlcpy(r.device, device, sizeof(r.device));
 	fm_strlcpy(r.check, check, sizeof(r.check));
-	r.at_ms = start;
+	r.at_ms = e->open_at;
 	r.confirmed_ms = when;
 	record(&r);
+	return e;
+}
+
+/*
+ * The check's outage is confirmed (state.c counted the failures).  A
+ * non-critical check's own outage is alerted as such, unless its device
+ * is cut off behind a parent.  Returns 1 when recorded now.
+ */
+int
+outage_confirm_check(const struct device_state *d,
+    const struct check_state *c, int64_t when)
+{
+	const struct entity *e;
+
+	if (!O.running || (e = confirm_rec(d->id, c->id, when)) == NULL)
+		return 0;
+	if (!c->critical && d->state != OS_UNREACHABLE)
+		notify_check(d->id, c->id, AK_DOWN, e->open_at, when, c->msg);
 	return 1;
 }
 
 /*
- * Count consecutive failures; at confirm_n, the check's outage -- and
- * the device's, if this check is what took the device down -- is
- * confirmed.  Returns 1 when a confirmation was recorded now.
+ * The device's outage is confirmed: by its critical check's failures,
+ * or at once by a trap.  Returns 1 when recorded now.
  */
 int
-outage_result(const struct device_state *d, const struct check_state *c,
-    const struct fm_result *res)
-{
-	struct entity *e;
-
-	if (!O.running)
-		return 0;
-	e = entity(d->id, c->id);
-	if (c->state != OS_DOWN) {
-		e->fails = 0;
-		return 0;
-	}
-	if (++e->fails != O.confirm_n)
-		return 0;
-	if (confirm_rec(d->id, c->id, c->since_ms, res->ts_ms) &&
-	    !c->critical && d->state != OS_UNREACHABLE)
-		notify_check(d->id, c->id, AK_DOWN, c->since_ms, res->ts_ms,
-		    c->msg);
-	if (d->state == OS_DOWN && c->critical &&
-	    confirm_rec(d->id, "", d->since_ms, res->ts_ms))
-		notify(d->id, AK_DOWN, d->since_ms, res->ts_ms, c->msg);
-	return 1;
-}
-
-/* Confirmed now, without waiting for failed probes (a trap said so). */
-void
 outage_confirm_device(const struct device_state *d, int64_t when,
     const char *cause)
 {
-	if (!O.running)
-		return;
-	if (confirm_rec(d->id, "", d->since_ms, when))
-		notify(d->id, AK_DOWN, d->since_ms, when, cause);
+	const struct entity *e;
+
+	if (!O.running || (e = confirm_rec(d->id, "", when)) == NULL)
+		return 0;
+	notify(d->id, AK_DOWN, e->open_at, when, cause);
+	return 1;
 }
 
 struct aq *

@@ -43,6 +43,7 @@ struct devtab {
 static struct devtab	 tab;
 static struct state_stats st_stats;
 static int		 gap_intervals = 3;	/* unknown_after, as last seen */
+static int		 confirm_n = 3;		/* failed probes to confirm */
 
 static const char *const state_names[] = {
 	[OS_UNKNOWN] = "unknown",
@@ -510,6 +511,72 @@ count(struct check_state *c, const struct fm_result *r)
 }
 
 /*
+ * A check that said nothing when it was due is unknown from then: one
+ * interval after its last result.  The outage journal hears of it
+ * before the state changes, as for every change.
+ */
+static void
+go_unknown(struct device_state *d, struct check_state *c)
+{
+	int64_t	 due = c->last_ms + c->interval_ms;
+
+	outage_check_change(d, c, OS_UNKNOWN, due, PR_INTERNAL,
+	    "no result from the agent");
+	c->state = OS_UNKNOWN;
+	c->since_ms = due;
+}
+
+/*
+ * Every check of d that has had no result for more than unknown_after
+ * intervals by time t goes unknown; then the device is derived once,
+ * dated when the last of them went unknown.  Known checks that are not
+ * stale keep the device known, as they should: they were seen.
+ */
+static void
+stale(struct device_state *d, int64_t t)
+{
+	int64_t	 cause = 0;
+	int	 i, changed = 0;
+
+	for (i = 0; i < d->nchecks; i++) {
+		struct check_state *c = &d->checks[i];
+
+		if (!c->have_result || c->state == OS_UNKNOWN ||
+		    t - c->last_ms <= (int64_t)gap_intervals * c->interval_ms)
+			continue;
+		go_unknown(d, c);
+		if (!changed || c->since_ms > cause)
+			cause = c->since_ms;
+		changed = 1;
+		st_stats.gaps++;
+	}
+	if (changed)
+		rederive(d, cause, "no result from the agent");
+}
+
+/*
+ * The check has failed confirm_n probes in a row: its outage is
+ * confirmed, and the device's if this check is what keeps the device
+ * down.  The outage journal knows which outage is open and whether it
+ * was confirmed already, so asking again (every failed probe after the
+ * n-th, a replay after a restart) records nothing twice.
+ */
+static void
+confirm(const struct device_state *d, const struct check_state *c,
+    int64_t when)
+{
+	outage_confirm_check(d, c, when);
+	if (c->critical && d->state == OS_DOWN)
+		outage_confirm_device(d, when, c->msg);
+}
+
+void
+state_set_confirm(int n)
+{
+	confirm_n = n > 0 ? n : 1;
+}
+
+/*
  * Count a result for availability only: one whose time cannot be trusted
  * for the state (the agent's clock is ahead) still says whether the
  * probe succeeded.
@@ -548,19 +615,16 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		return SA_OUT_OF_ORDER;
 	/*
 	 * Results that arrive together may leave a gap in their own times:
-	 * an agent without a spool dropped what it made while cut off, and
-	 * sent again only what it had in hand.  The expiry goes by arrival
-	 * and sees no silence; a gap of more than unknown_after intervals
-	 * is unknown all the same, from where a result was due.
+	 * an agent without a spool dropped what it made while cut off, or
+	 * the agent and the collector were both stopped and came back
+	 * together.  The expiry goes by arrival and saw no silence; every
+	 * check of the device that has said nothing for more than
+	 * unknown_after intervals by this result's time is unknown all the
+	 * same, from where its result was due.  All of them at once: the
+	 * device must not be rederived from the stale "up" of a check whose
+	 * own gap is found only at its next result.
 	 */
-	if (c->have_result && c->state != OS_UNKNOWN &&
-	    r->ts_ms - c->last_ms > (int64_t)gap_intervals * c->interval_ms) {
-		outage_check_change(d, c, OS_UNKNOWN, c->last_ms +
-		    c->interval_ms, PR_INTERNAL, "no result from the agent");
-		c->state = OS_UNKNOWN;
-		c->since_ms = c->last_ms + c->interval_ms;
-		rederive(d, c->since_ms, "no result from the agent");
-	}
+	stale(d, r->ts_ms);
 	s = outcome_state(r->outcome);
 	/*
 	 * A check made unknown by state_expire (no result for a while)
@@ -585,6 +649,19 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		flip(c, at);
 	}
 	judge_flapping(c, r->ts_ms);
+	/*
+	 * Consecutive failed probes confirm an outage.  A result that says
+	 * nothing (the probe could not run) and a gap with no result at all
+	 * neither add to the count nor reset it: only a probe that
+	 * succeeds does.  So an outage that goes on across a gap needs no
+	 * second confirmation, and one that was not yet confirmed counts
+	 * on from where it was.
+	 */
+	if (s == OS_DOWN) {
+		if (c->fails < INT32_MAX)
+			c->fails++;
+	} else if (s == OS_UP)
+		c->fails = 0;
 	c->have_result = 1;
 	c->outcome = r->outcome;
 	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));
@@ -603,7 +680,8 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		rederive(d, d->state == OS_UNKNOWN && at < d->since_ms &&
 		    at != r->ts_ms ? d->since_ms : at, cause);
 	}
-	outage_result(d, c, r);
+	if (c->state == OS_DOWN && c->fails >= confirm_n)
+		confirm(d, c, r->ts_ms);
 	latency_result(d, c, r);
 	alerting_result(d, c, r);
 	return SA_APPLIED;
@@ -638,11 +716,7 @@ state_expire(int64_t now_mono, int unknown_after)
 				    c->interval_ms;
 				if (now_mono - c->arrival_mono < limit)
 					continue;
-				outage_check_change(d, c, OS_UNKNOWN,
-				    c->last_ms + c->interval_ms, PR_INTERNAL,
-				    "no result from the agent");
-				c->state = OS_UNKNOWN;
-				c->since_ms = c->last_ms + c->interval_ms;
+				go_unknown(d, c);
 				if (!changed || c->since_ms > cause)
 					cause = c->since_ms;
 				changed = 1;

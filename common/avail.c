@@ -80,6 +80,8 @@ struct outage {
 	int	 unplanned;	/* some of it lies outside maintenance */
 	int64_t	 start;		/* unclipped start */
 	int64_t	 clipped;	/* length inside the period so far */
+	int	 unseen;	/* down, then unknown: over only if next seen up */
+	int64_t	 unseen_at;	/* when the device was last seen down */
 };
 
 static void
@@ -126,14 +128,28 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 	r->period_ms = to - from;
 	r->target = target;
 
-	/* The state at the start, and when a running outage began. */
+	/*
+	 * The state at the start, and when a running outage began.  Down,
+	 * unknown, down again is one outage with a gap (docs/availability.md):
+	 * it began at the first down.
+	 */
 	while (ci < n && ch[ci].ts_ms <= from) {
-		if (ch[ci].state == AV_DOWN && state != AV_DOWN)
-			down_start = ch[ci].ts_ms;
-		state = ch[ci].state;
-		ci++;
+		int64_t	 at = ch[ci].ts_ms;
+		int	 ns = state;
+
+		/* Changes at the same instant: the last one stands. */
+		while (ci < n && ch[ci].ts_ms == at)
+			ns = ch[ci++].state;
+		if (ns == AV_DOWN && state != AV_DOWN && !o.unseen)
+			down_start = at;
+		if (state == AV_DOWN && ns == AV_UNKNOWN) {
+			o.unseen = 1;
+			o.unseen_at = at;
+		} else if (ns != AV_UNKNOWN)
+			o.unseen = 0;
+		state = ns;
 	}
-	if (state == AV_DOWN) {
+	if (state == AV_DOWN || o.unseen) {
 		o.open = 1;
 		o.start = down_start;
 	}
@@ -193,17 +209,35 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 
 			while (ci < n && ch[ci].ts_ms <= t)
 				ns = ch[ci++].state;
-			if (ns != AV_DOWN && state == AV_DOWN)
+			if (ns == AV_UNKNOWN && state == AV_DOWN) {
+				/* Not seen: over only if next seen up. */
+				o.unseen = 1;
+				o.unseen_at = t;
+			} else if (ns != AV_DOWN && state == AV_DOWN)
 				outage_close(&o, r, t, 1, &sum_ended);
-			if (ns == AV_DOWN && state != AV_DOWN) {
+			else if (o.unseen && ns != AV_UNKNOWN) {
+				o.unseen = 0;
+				/* Seen again and still down: it goes on. */
+				if (ns != AV_DOWN)
+					outage_close(&o, r, o.unseen_at, 1,
+					    &sum_ended);
+			}
+			if (ns == AV_DOWN && !o.open) {
 				o.open = 1;
 				o.start = t;
 			}
 			state = ns;
 		}
 	}
-	/* An outage still open at the end has not been repaired yet. */
-	outage_close(&o, r, to, 0, &sum_ended);
+	/*
+	 * An outage still open at the end has not been repaired yet; one
+	 * whose device was not seen again is taken as over where it was
+	 * last seen down, as before it had a name.
+	 */
+	if (o.unseen)
+		outage_close(&o, r, o.unseen_at, 1, &sum_ended);
+	else
+		outage_close(&o, r, to, 0, &sum_ended);
 	r->ended_sum_ms = sum_ended;
 	av_derive(r, target);
 	return 0;

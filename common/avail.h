@@ -212,6 +212,7 @@ struct aq_outage {
 	char		 check[64];
 	int64_t		 start_ms;
 	int64_t		 end_ms;	/* 0: still open */
+	int64_t		 gap_ms;	/* unseen time inside it */
 	int64_t		 confirmed_ms;	/* 0: never confirmed */
 	int64_t		 acked_ms;
 	char		 acked_by[64];

@@ -175,6 +175,21 @@ outage_open(struct aq *q, const char *device, const char *check)
 	return NULL;
 }
 
+/* The device's latest outage, open or not. */
+static struct aq_outage *
+outage_last(struct aq *q, const char *device)
+{
+	size_t	 i;
+
+	for (i = q->nout; i > 0; i--) {
+		struct aq_outage *o = &q->out[i - 1];
+
+		if (o->check[0] == '\0' && strcmp(o->device, device) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 /* Feed one journal record. */
 int
 aq_add(struct aq *q, const struct oj_rec *r)
@@ -201,7 +216,19 @@ aq_add(struct aq *q, const struct oj_rec *r)
 		prev = d->ntl ? d->tl[d->ntl - 1].state : AV_UNKNOWN;
 		if (timeline_add(d, r->at_ms, r->state) == -1)
 			return -1;
-		if (r->state == AV_DOWN && prev != AV_DOWN) {
+		/*
+		 * Down, then unseen, then down again: one outage with a gap
+		 * in it, as the collector confirms and alerts it.  The gap
+		 * stays unknown time in the timeline; the outage is the one
+		 * that ended where the gap began, open again.
+		 */
+		if (r->state == AV_DOWN && prev == AV_UNKNOWN && d->ntl >= 3 &&
+		    d->tl[d->ntl - 3].state == AV_DOWN &&
+		    (o = outage_last(q, r->device)) != NULL &&
+		    o->end_ms == d->tl[d->ntl - 2].ts_ms) {
+			o->end_ms = 0;
+			o->gap_ms += r->at_ms - d->tl[d->ntl - 2].ts_ms;
+		} else if (r->state == AV_DOWN && prev != AV_DOWN) {
 			if (q->nout == q->capout) {
 				size_t	 nc = q->capout ? q->capout * 2 : 64;
 				struct aq_outage *no = realloc(q->out,
@@ -561,8 +588,10 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 					goto out;
 				memcpy(tl, d->tl, d->ntl * sizeof(*tl));
 			}
+			/* Every down stretch of it, if it had a gap. */
 			for (m = 0; m < d->ntl; m++)
-				if (tl[m].ts_ms == o->start_ms &&
+				if (tl[m].ts_ms >= o->start_ms &&
+				    tl[m].ts_ms < o->end_ms &&
 				    tl[m].state == AV_DOWN)
 					tl[m].state = AV_UP;
 		}

@@ -268,7 +268,8 @@ test_annotate_ack(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	state_init();
-	assert_int_equal(outage_open(dir, 3, err, sizeof(err)), 0);
+	state_set_confirm(3);
+	assert_int_equal(outage_open(dir, err, sizeof(err)), 0);
 	memset(&d, 0, sizeof(d));
 	fm_strlcpy(d.id, "core-sw", sizeof(d.id));
 	fm_strlcpy(d.name, "核心交换机", sizeof(d.name));
@@ -360,7 +361,8 @@ test_escalation_stops_on_ack(void **state)
 	cfgerr_print(&e);
 	assert_non_null(c);
 	state_init();
-	assert_int_equal(outage_open(dir, 3, err, sizeof(err)), 0);
+	state_set_confirm(3);
+	assert_int_equal(outage_open(dir, err, sizeof(err)), 0);
 	assert_int_equal(alert_init(c, dir, NULL, err, sizeof(err)), 0);
 	alerting_conf(c);
 

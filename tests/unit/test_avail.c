@@ -205,8 +205,8 @@ test_property_bruteforce(void **state)
 		int64_t	 from = rand_r(&seed) % 200, to = from + 1 +
 		    rand_r(&seed) % 1500, t;
 		int64_t	 up = 0, down = 0, unk = 0, unr = 0, pl = 0, pld = 0;
-		int64_t	 plu = 0, outs = 0, prev_state = -1;
-		int	 prev_down_unplanned = 0;
+		int64_t	 plu = 0, outs = 0;
+		int	 prev_down_unplanned = 0, last_known = -1;
 		struct av_result r;
 
 		for (i = 0; i < n; i++) {
@@ -222,8 +222,11 @@ test_property_bruteforce(void **state)
 		av_windows_normalize(w, nw, &nw);
 		assert_int_equal(av_compute(ch, n, w, nw, from, to, 0.99, &r),
 		    0);
-		/* Brute force, one unit at a time. */
-		for (t = from; t < to; t++) {
+		/*
+		 * Brute force, one unit at a time, from before the first
+		 * change so that an outage running into the period is known.
+		 */
+		for (t = -101; t < to; t++) {
 			int	 st = AV_UNKNOWN, inm = 0;
 			size_t	 k;
 
@@ -232,6 +235,21 @@ test_property_bruteforce(void **state)
 			for (k = 0; k < nw; k++)
 				if (w[k].start_ms <= t && t < w[k].end_ms)
 					inm = 1;
+			/*
+			 * Outages: a run of down with any unplanned unit in
+			 * the period; runs with only unknown between them
+			 * are one outage with a gap.
+			 */
+			if (st == AV_DOWN && last_known != AV_DOWN)
+				prev_down_unplanned = 0;
+			if (st != AV_UNKNOWN)
+				last_known = st;
+			if (t < from)
+				continue;
+			if (st == AV_DOWN && !inm && !prev_down_unplanned) {
+				prev_down_unplanned = 1;
+				outs++;
+			}
 			if (inm) {
 				pl++;
 				if (st == AV_DOWN)
@@ -246,14 +264,6 @@ test_property_bruteforce(void **state)
 				unk++;
 			else
 				unr++;
-			/* Outages: a run of down with any unplanned unit. */
-			if (st == AV_DOWN && prev_state != AV_DOWN)
-				prev_down_unplanned = 0;
-			if (st == AV_DOWN && !inm && !prev_down_unplanned) {
-				prev_down_unplanned = 1;
-				outs++;
-			}
-			prev_state = st;
 		}
 		assert_int_equal(r.up_ms, up);
 		assert_int_equal(r.down_ms, down);

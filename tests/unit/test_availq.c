@@ -336,12 +336,97 @@ test_latency(void **st)
 	aq_free(&q);
 }
 
+/*
+ * An outage seen down, then not seen (agent away), then seen down again
+ * is one outage with a gap: confirmed before the gap, it is charged on
+ * both sides, the gap is unknown, and the outage list and MTTR have it
+ * once, from its first failed probe to its end.  Not confirmed on either
+ * side, all of it is one blip, not charged.  Down, unseen, then up: the
+ * outage ended where it was last seen down.
+ */
+static void
+test_gap(void **st)
+{
+	struct ojournal *j;
+	struct oj_stats os;
+	struct aq q;
+	struct aq_row *dr, *gr, *cr, site;
+	size_t	 ng, nc;
+	char	 err[256];
+	const struct aq_row *r;
+	int64_t	 T = 0;
+
+	(void)st;
+	assert_int_equal(av_month_range(2026, 11, TZ_CN, &M0, &M1), 0);
+	T = M0 + 86400 * S;
+	unlink(path);
+	assert_int_equal(oj_open(path, &j, &os, err, sizeof(err)), 0);
+	device(j, "a", "a", "line", "lines");
+	device(j, "b", "b", "line", "lines");
+	device(j, "c", "c", "line", "lines");
+	/* a: 7 s down, 8 s away, 4 s down: confirmed before the gap. */
+	state(j, "a", M0, AV_UP, "ok");
+	state(j, "a", T, AV_DOWN, "timeout");
+	note(j, OJ_CONFIRM, "a", T, T + 5 * S, 0);
+	state(j, "a", T + 7 * S, AV_UNKNOWN, "no result");
+	state(j, "a", T + 15 * S, AV_DOWN, "timeout");
+	state(j, "a", T + 19 * S, AV_UP, "ok");
+	/* b: the same, never confirmed: a blip across the gap. */
+	state(j, "b", M0, AV_UP, "ok");
+	state(j, "b", T, AV_DOWN, "timeout");
+	state(j, "b", T + 2 * S, AV_UNKNOWN, "no result");
+	state(j, "b", T + 10 * S, AV_DOWN, "timeout");
+	state(j, "b", T + 11 * S, AV_UP, "ok");
+	/* c: down, confirmed, away, then seen up. */
+	state(j, "c", M0, AV_UP, "ok");
+	state(j, "c", T, AV_DOWN, "timeout");
+	note(j, OJ_CONFIRM, "c", T, T + 3 * S, 0);
+	state(j, "c", T + 6 * S, AV_UNKNOWN, "no result");
+	state(j, "c", T + 60 * S, AV_UP, "ok");
+	oj_close(j);
+
+	aq_init(&q);
+	assert_int_equal(aq_load(&q, path, err, sizeof(err)), 0);
+	assert_int_equal(q.nout, 3);
+	assert_int_equal(q.out[0].start_ms, T);
+	assert_int_equal(q.out[0].end_ms, T + 19 * S);
+	assert_int_equal(q.out[0].gap_ms, 8 * S);
+	assert_int_equal(q.out[0].confirmed_ms, T + 5 * S);
+	assert_int_equal(q.out[2].end_ms, T + 6 * S);
+	assert_int_equal(aq_compute(&q, NULL, 0, NULL, 0, M0, M1, &dr, &gr,
+	    &ng, &cr, &nc, &site), 0);
+
+	r = find(dr, q.ndev, "a");
+	assert_int_equal(r->r.down_ms, 11 * S);
+	assert_int_equal(r->r.unknown_ms, 8 * S);
+	assert_int_equal(r->r.outages, 1);
+	assert_int_equal(r->r.outages_ended, 1);
+	assert_true(fabs(r->r.mttr_ms - 19000.0) < 0.5);
+	assert_int_equal(r->blips, 0);
+
+	r = find(dr, q.ndev, "b");
+	assert_int_equal(r->r.down_ms, 0);
+	assert_int_equal(r->r.unknown_ms, 8 * S);
+	assert_int_equal(r->blips, 1);
+
+	r = find(dr, q.ndev, "c");
+	assert_int_equal(r->r.down_ms, 6 * S);
+	assert_int_equal(r->r.unknown_ms, 54 * S);
+	assert_int_equal(r->r.outages, 1);
+	assert_true(fabs(r->r.mttr_ms - 6000.0) < 0.5);
+	free(dr);
+	free(gr);
+	free(cr);
+	aq_free(&q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_month),
 		cmocka_unit_test(test_latency),
+		cmocka_unit_test(test_gap),
 	};
 	int	 rv;
 
