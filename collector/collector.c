@@ -44,6 +44,7 @@ usage(void)
 	    "[--group G] [--devices] [--json]\n"
 	    "       facmon-collector [-f file] alert-test RECIPIENT\n"
 	    "       facmon-collector --verify-journal FILE\n"
+	    "       facmon-collector --dump-journal FILE\n"
 	    "       facmon-collector [-f file] keygen AGENT_ID "
 	    "[AGENT_KEY_FILE]\n"
 	    "       facmon-collector hashpw < password\n");
@@ -166,6 +167,8 @@ main(int argc, char *argv[])
 	/* Checking a journal needs no configuration and touches nothing. */
 	if (argc == 3 && strcmp(argv[1], "--verify-journal") == 0)
 		return outage_verify(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--dump-journal") == 0)
+		return outage_dump(argv[2]);
 	/* Hashing a password needs no configuration either (webauth.c). */
 	if (argc >= 2 && strcmp(argv[1], "hashpw") == 0)
 		return web_hashpw_main(argc - 1, argv + 1);

@@ -390,6 +390,7 @@ int		 outage_record(struct oj_rec *);
 void		 outage_stats(uint64_t *records, uint64_t *skipped,
 		    uint64_t *errors, uint64_t *syncs);
 int		 outage_verify(const char *path);
+int		 outage_dump(const char *path);
 void		 outage_alerts(int on, const char *base_url);
 void		 outage_maintenance(const struct avconf *);
 int		 outage_confirm_device(const struct device_state *,

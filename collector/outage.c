@@ -51,6 +51,8 @@
 #include "alert.h"
 #include "../common/avail.h"
 
+#include <jansson.h>
+
 #define OUT_BUCKETS	4096
 
 /* The last thing recorded for a device ("dev/") or a check ("dev/chk"). */
@@ -571,4 +573,77 @@ outage_verify(const char *path)
 	}
 	printf(", no damage\n");
 	return 0;
+}
+
+static int
+dump_cb(const struct oj_rec *r, void *arg)
+{
+	json_t	*o;
+	char	*line;
+
+	(void)arg;
+	o = json_pack("{s:s, s:I, s:s, s:s, s:I}", "type",
+	    oj_type_name(r->type), "ts_ms", (json_int_t)r->ts_ms, "device",
+	    r->device, "check", r->check, "at_ms", (json_int_t)r->at_ms);
+	if (o == NULL)
+		return -1;
+	switch (r->type) {
+	case OJ_STATE:
+		json_object_set_new(o, "state",
+		    json_string(av_state_name(r->state)));
+		json_object_set_new(o, "outcome",
+		    json_string(probe_result_name(r->outcome)));
+		json_object_set_new(o, "text", json_string(r->text));
+		break;
+	case OJ_CONFIRM:
+		json_object_set_new(o, "confirmed_ms",
+		    json_integer(r->confirmed_ms));
+		break;
+	case OJ_DEVICE:
+		json_object_set_new(o, "name", json_string(r->text));
+		json_object_set_new(o, "class", json_string(r->dclass));
+		json_object_set_new(o, "group", json_string(r->group));
+		json_object_set_new(o, "parent", json_string(r->parent));
+		break;
+	case OJ_CLASSIFY:
+		json_object_set_new(o, "class",
+		    json_string(oj_class_name(r->cls)));
+		/* FALLTHROUGH */
+	case OJ_ACK:
+	case OJ_NOTE:
+		json_object_set_new(o, "who", json_string(r->who));
+		json_object_set_new(o, "text", json_string(r->text));
+		break;
+	case OJ_LATENCY:
+		json_object_set_new(o, "span_ms", json_integer(r->span_ms));
+		json_object_set_new(o, "lat_ms", json_integer(r->lat_ms));
+		json_object_set_new(o, "n", json_integer(r->lat_n));
+		json_object_set_new(o, "ok", json_integer(r->lat_ok));
+		break;
+	}
+	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (line == NULL)
+		return -1;
+	printf("%s\n", line);
+	free(line);
+	return 0;
+}
+
+/*
+ * facmon-collector --dump-journal: every record as one line of JSON, in
+ * journal order, for an operator's questions and the tests' own
+ * arithmetic.
+ */
+int
+outage_dump(const char *path)
+{
+	struct oj_stats st;
+	char	 err[256];
+
+	if (oj_read(path, dump_cb, NULL, &st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	return st.torn_bytes > 0 ? 2 : 0;
 }

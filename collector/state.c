@@ -13,10 +13,12 @@
 /*
  * Device and check state.
  *
- * A check is up, down or unknown, from the outcome of its last result.  A
- * device derives its state from its checks: unknown when it has no check
- * or every check is unknown, down when a critical check is down, degraded
- * when only non-critical checks are down, else up.  Each state carries
+ * A check is up, down or unknown, from the outcome of its last result,
+ * and unknown from one interval after its last result once it has said
+ * nothing for unknown_after intervals.  A device derives its state from
+ * its checks: unknown when it has no check, every check is unknown, or
+ * every critical check is unknown; down when a critical check is down,
+ * degraded when only non-critical checks are down, else up.  Each state carries
  * since_ms, the timestamp of the result that started it, so an outage
  * reads from its first failed probe, not from when the collector noticed.
  *
@@ -171,7 +173,7 @@ unlink_dev(struct device_state *d)
 static int
 derive(const struct device_state *d)
 {
-	int	 i, known = 0, down = 0, critdown = 0;
+	int	 i, known = 0, down = 0, critdown = 0, crit = 0, critknown = 0;
 
 	/* A device that reported its own fault is down, whatever answers. */
 	if (d->trap_down)
@@ -179,16 +181,25 @@ derive(const struct device_state *d)
 	for (i = 0; i < d->nchecks; i++) {
 		const struct check_state *c = &d->checks[i];
 
+		if (c->critical)
+			crit++;
 		if (c->state == OS_UNKNOWN)
 			continue;
 		known++;
+		if (c->critical)
+			critknown++;
 		if (c->state == OS_DOWN) {
 			down++;
 			if (c->critical)
 				critdown++;
 		}
 	}
-	if (known == 0)
+	/*
+	 * The critical checks say whether the device runs; a secondary
+	 * check that answers while none of them is known (the first result
+	 * after a gap, a probe that could not run) cannot say it is up.
+	 */
+	if (known == 0 || (crit > 0 && critknown == 0))
 		return OS_UNKNOWN;
 	if (critdown > 0) {
 		const struct device_state *p;
