@@ -212,6 +212,7 @@ soak: all
 	    integration -k durable
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k spool
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k partition
+	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k parents
 
 $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) common/wire.h common/common.h
 	@mkdir -p $(@D)

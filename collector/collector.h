@@ -186,6 +186,11 @@ struct device_state {
 	int		 trap_down;	/* a notification said it is down */
 	uint64_t	 mark;		/* state.c: last DEVICES listing it */
 	struct device_state *hnext;	/* state.c: hash chain */
+	/* state.c: the parent, NULL if none, unknown or on a loop; and
+	   the devices that hang off this one. */
+	struct device_state *up;
+	struct device_state **kids;
+	size_t		 nkids, capkids;
 };
 
 enum state_apply {
@@ -201,6 +206,9 @@ struct state_stats {
 	uint64_t	 values_dropped;	/* over FM_VALUES_MAX a check */
 	uint64_t	 expired;		/* checks that went unknown */
 	uint64_t	 gaps;			/* ... found by a late result */
+	uint64_t	 parent_loops;		/* parent links refused */
+	uint64_t	 child_visits;		/* devices looked at when
+						   their parent changed */
 };
 
 /* Counters of the agent protocol, all since start. */

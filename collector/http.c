@@ -477,7 +477,8 @@ api_stats(struct evhttp_request *req)
 
 	o = json_object();
 	J(ss, devices); J(ss, checks); J(ss, device_conflicts);
-	J(ss, values_dropped); J(ss, expired);
+	J(ss, values_dropped); J(ss, expired); J(ss, gaps);
+	J(ss, parent_loops); J(ss, child_visits);
 	json_object_set_new(root, "state", o);
 
 	o = json_object();

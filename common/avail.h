@@ -239,6 +239,7 @@ struct aq_device {
 	size_t		 ntl, captl;
 	struct aq_lat	*lat;
 	size_t		 nlat, caplat;
+	size_t		 lastout;	/* 1 + index of its latest outage */
 };
 
 struct aq_target {

@@ -160,34 +160,15 @@ outage_find(struct aq *q, const char *device, const char *check, int64_t at)
 	return NULL;
 }
 
+/*
+ * The device's latest outage, open or not, through the device's own
+ * index: a scan of every outage for each record would make a storm of
+ * 20,000 devices cost 20,000 squared.
+ */
 static struct aq_outage *
-outage_open(struct aq *q, const char *device, const char *check)
+outage_last(struct aq *q, const struct aq_device *d)
 {
-	size_t	 i;
-
-	for (i = q->nout; i > 0; i--) {
-		struct aq_outage *o = &q->out[i - 1];
-
-		if (o->end_ms == 0 && strcmp(o->device, device) == 0 &&
-		    strcmp(o->check, check) == 0)
-			return o;
-	}
-	return NULL;
-}
-
-/* The device's latest outage, open or not. */
-static struct aq_outage *
-outage_last(struct aq *q, const char *device)
-{
-	size_t	 i;
-
-	for (i = q->nout; i > 0; i--) {
-		struct aq_outage *o = &q->out[i - 1];
-
-		if (o->check[0] == '\0' && strcmp(o->device, device) == 0)
-			return o;
-	}
-	return NULL;
+	return d->lastout > 0 ? &q->out[d->lastout - 1] : NULL;
 }
 
 /* Feed one journal record. */
@@ -224,7 +205,7 @@ aq_add(struct aq *q, const struct oj_rec *r)
 		 */
 		if (r->state == AV_DOWN && prev == AV_UNKNOWN && d->ntl >= 3 &&
 		    d->tl[d->ntl - 3].state == AV_DOWN &&
-		    (o = outage_last(q, r->device)) != NULL &&
+		    (o = outage_last(q, d)) != NULL &&
 		    o->end_ms == d->tl[d->ntl - 2].ts_ms) {
 			o->end_ms = 0;
 			o->gap_ms += r->at_ms - d->tl[d->ntl - 2].ts_ms;
@@ -244,16 +225,22 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			fm_strlcpy(o->device, r->device, sizeof(o->device));
 			o->start_ms = r->at_ms;
 			fm_strlcpy(o->cause, r->text, sizeof(o->cause));
+			d->lastout = q->nout;
 		} else if (r->state != AV_DOWN && prev == AV_DOWN &&
-		    (o = outage_open(q, r->device, "")) != NULL)
+		    (o = outage_last(q, d)) != NULL && o->end_ms == 0)
 			o->end_ms = r->at_ms;
 		return 0;
 	case OJ_CONFIRM:
 	case OJ_ACK:
 	case OJ_CLASSIFY:
 	case OJ_NOTE:
-		if ((o = outage_find(q, r->device, r->check, r->at_ms)) ==
-		    NULL)
+		/* Most often the device's latest outage: no scan then. */
+		if (r->check[0] == '\0' &&
+		    (d = aq_device(q, r->device)) != NULL &&
+		    (o = outage_last(q, d)) != NULL && o->start_ms == r->at_ms)
+			;
+		else if ((o = outage_find(q, r->device, r->check,
+		    r->at_ms)) == NULL)
 			return 0;	/* an annotation of a check's outage */
 		if (r->type == OJ_CONFIRM)
 			o->confirmed_ms = r->confirmed_ms;

@@ -273,7 +273,8 @@ class FacmonTestCase(unittest.TestCase):
     # --- the daemons -------------------------------------------------------
 
     def start_collector(self, agents=("test",), extra="", data_dir=None,
-                        tls=True, keygen=True, root_extra=""):
+                        tls=True, keygen=True, root_extra="",
+                        rrd="full_resolution_days = 1;"):
         """The collector; with TLS (the default) every agent listed gets
         a fresh key through the real keygen command, its agent-side copy
         in self.psk_files[agent].  tls=False configures plain TCP, for
@@ -290,14 +291,14 @@ collector: {
   data_dir = "%s";
   web_dir = "%s";
   unknown_after = 3;
-  rrd: { full_resolution_days = 1; };
+  rrd: { %s };
   agents = ( %s );
   %s
   %s
 };
 %s
 """ % (self.agent_port, self.http_port, self.data_dir,
-       os.path.join(ROOT, "web"),
+       os.path.join(ROOT, "web"), rrd,
        ", ".join('{ id = "%s"; }' % a for a in agents),
        "" if tls else "tls = false;", extra, root_extra))
         if tls and keygen:
