@@ -369,6 +369,106 @@ availability: { timezone = "Asia/Shanghai"; site = "test"; };
                   "%6d %6d %6d" % row)
 
 
+    def report_json(self, *args):
+        conf = os.path.join(self.tmp, "collector.conf")
+        out = os.path.join(self.tmp, "report-%d" % time.monotonic_ns())
+        subprocess.run([REPORT, "-f", conf, "--journal",
+                        os.path.join(self.data_dir, "outages.fmoj"),
+                        "--format", "json", "--out", out] + list(args),
+                       check=True, capture_output=True, timeout=60)
+        for name in os.listdir(out):
+            if name.endswith(".json"):
+                with open(os.path.join(out, name), encoding="utf-8") as f:
+                    return {d["id"]: d for d in json.load(f)["devices"]}
+        self.fail("no JSON report in %s" % os.listdir(out))
+
+    def test_month_boundary_and_a_long_stop(self):
+        """An outage running into a gap across the Shanghai midnight at
+        the end of November, and a system off for sixteen days."""
+        global CHECKS
+        saved = CHECKS
+        M = int(datetime.datetime(2026, 12, 1, tzinfo=CN).timestamp()) * S
+        M0 = int(datetime.datetime(2026, 11, 1, tzinfo=CN).timestamp()) * S
+        now = int(time.time() * 1000) // S * S
+        D = now - 16 * 86400 * S
+        CHECKS = {
+            "edge": {"ping": (2000, True), "snmp": (2000, True)},
+            "off": {"ping": (2000, True), "http": (2000, True)},
+        }
+        self.addCleanup(lambda: globals().__setitem__("CHECKS", saved))
+        TYPES["snmp"] = wire.CT_SNMP
+        res = []
+        for k in range(-600, 900, 2):
+            if -20 <= k < 600:
+                continue        # the system was off across midnight
+            down = -120 <= k < 690
+            res.append(("edge", "ping", M + k * S, not down))
+            res.append(("edge", "snmp", M + k * S + 500, not down))
+        for base, n in ((D, 60), (now - 120 * S, 30)):
+            for k in range(n):
+                res.append(("off", "ping", base + k * 2 * S, True))
+                res.append(("off", "http", base + k * 2 * S + 500, True))
+        res.sort(key=lambda x: x[2])
+        self.start_collector(root_extra="""
+availability: { timezone = "Asia/Shanghai"; site = "test"; };
+""")
+        self.coll = self.procs[-1]
+        sk = self.session(1)
+        self.send(sk, 1, 1, [x for x in res if x[2] < M])
+        sk.close()
+        self.restart("kill")
+        sk = self.session(2)
+        self.send(sk, 2, 1, [x for x in res if x[2] >= M])
+        wait_for(lambda: all((self.device(d) or {}).get("state") ==
+                             "unknown" for d in CHECKS), timeout=30,
+                 what="every device unknown")
+        self.restart("kill")
+        conf = os.path.join(self.tmp, "collector.conf")
+        P1 = now        # after the last result; the API stops at now
+        for name, p0, p1, month in (("november", M0, M, "2026-11"),
+                                    ("sixteen days", D, P1, None)):
+            exp = expected(res, p0, p1)
+            api = {d["id"]: d for d in http_json(
+                self.api + "/api/v1/availability?from=%d&to=%d&devices=1"
+                % (p0, p1))["devices"]}
+            cli = {d["id"]: d for d in json.loads(subprocess.run(
+                [COLLECTOR, "-f", conf, "avail", "--from", str(p0),
+                 "--to", str(p1), "--devices", "--json"],
+                capture_output=True, text=True, timeout=30,
+                check=True).stdout)["devices"]}
+            for dev in CHECKS:
+                for src, got in (("api", api), ("cli", cli)):
+                    for f in ("up", "down", "unknown"):
+                        self.assertEqual(got[dev][f + "_ms"], exp[dev][f],
+                                         (name, src, dev, f))
+            if month:
+                rep = self.report_json("--month", month)
+                for dev in CHECKS:
+                    for f in ("up", "down", "unknown"):
+                        self.assertAlmostEqual(rep[dev][f + "_s"] * 1000,
+                                               exp[dev][f], delta=1,
+                                               msg=(name, dev, f))
+            print("%s: %s" % (name, {d: (exp[d]["up"], exp[d]["down"],
+                                         exp[d]["unknown"])
+                                     for d in CHECKS}))
+        # November: the outage's 100.5 s before the gap are charged; the
+        # 19.5 s from the last probe's due time to midnight are unknown.
+        exp = expected(res, M0, M)
+        self.assertEqual(exp["edge"]["down"], 100500)
+        self.assertEqual(exp["edge"]["unknown"], M - M0 - 600 * S + 19500)
+        # December so far: one outage, charged on both sides of the gap.
+        dec = {d["id"]: d for d in http_json(
+            self.api + "/api/v1/availability?from=%d&to=%d&devices=1"
+            % (M, P1))["devices"]}
+        self.assertEqual(dec["edge"]["down_ms"], 90500)   # snmp last
+        self.assertEqual(dec["edge"]["blips"], 0)
+        self.assertEqual(dec["edge"]["outages"], 1)
+        # Off for sixteen days: unknown, not up.
+        off = expected(res, D, P1)["off"]
+        self.assertGreater(off["unknown"], 15 * 86400 * S)
+        self.assertLess(off["up"], 20 * 60 * S)
+
+
 class Live(FacmonTestCase):
     """A real agent probing the test's HTTP service, one probe a second."""
 
