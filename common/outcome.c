@@ -28,7 +28,10 @@ static const char *const check_type_names[CT_MAX] = {
 const char *
 check_type_name(int t)
 {
-	if (t <= 0 || t >= CT_MAX || check_type_names[t] == NULL)
+	/* A type of a newer agent's, which this program cannot name. */
+	if (t >= CT_MAX)
+		return "newer";
+	if (t <= 0 || check_type_names[t] == NULL)
 		return "invalid";
 	return check_type_names[t];
 }

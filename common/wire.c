@@ -548,11 +548,21 @@ get_result(struct rbuf *r, struct fm_result *res, char *err, size_t errlen)
 		snprintf(err, errlen, "batch: invalid device or check id");
 		return -1;
 	}
-	if (res->type == 0 || res->type >= CT_MAX || res->outcome >= PR_MAX) {
-		snprintf(err, errlen, "batch: %s/%s: bad type or outcome",
+	if (res->type == 0) {
+		snprintf(err, errlen, "batch: %s/%s: bad type",
 		    res->device, res->check);
 		return -1;
 	}
+	/*
+	 * A newer agent may know check types and outcomes that this
+	 * collector does not.  Refusing the batch would make the agent
+	 * resend it for ever and lose every device's results; instead the
+	 * type is kept as a number (its results are stored like any
+	 * probe's), and an outcome this side cannot judge is a probe that
+	 * says nothing: unknown, never up or down.
+	 */
+	if (res->outcome >= PR_MAX)
+		res->outcome = PR_INTERNAL;
 	if (n > FM_VALUES_MAX ||
 	    (size_t)n * VALUE_MIN_LEN > r->len - r->off) {
 		snprintf(err, errlen, "batch: %s/%s: %u values is too many",
@@ -756,8 +766,9 @@ fm_get_devices(const uint8_t *p, size_t len, struct fm_devices *ds, char *err,
 			c->interval_ms = rbuf_u32(&r);
 			c->timeout_ms = rbuf_u32(&r);
 			c->critical = rbuf_u8(&r);
+			/* A type newer than CT_MAX: see fm_get_batch(). */
 			if (!r.err && (!fm_valid_id(c->id) || c->type == 0 ||
-			    c->type >= CT_MAX || c->interval_ms == 0)) {
+			    c->interval_ms == 0)) {
 				snprintf(err, errlen, "devices: %s: bad check "
 				    "entry %u", d->id, j);
 				goto fail;

@@ -170,3 +170,33 @@ class Collector(FacmonTestCase):
         # Unknown from one interval after the last result: never "down".
         self.assertGreaterEqual(unk["since_ms"], up["last_ms"])
         self.assertEqual(self.device("lo")["state"], "unknown")
+
+    def test_newer_agent_check_type_degrades(self):
+        """A check type and an outcome this collector does not know (a
+        newer agent's) are accepted: the devices and batches are not
+        refused for ever; the known check goes on, the new one is kept
+        and its unjudgeable outcome is unknown."""
+        self.start_collector()
+        sk, _ = self.session()
+        sk.sendall(wire.devices([("ups-1", "1号UPS", "ups", "power",
+                                  "127.0.0.9",
+                                  [("http", wire.CT_HTTP, 1000),
+                                   ("modbus", 42, 1000)])]))
+        now = int(time.time() * 1000)
+        sk.sendall(wire.batch(1, 1, [
+            wire.result("ups-1", "http", wire.CT_HTTP, 0, now),
+            wire.result("ups-1", "modbus", 42, 0, now,
+                        [("input_v", wire.VK_GAUGE, 229.5)]),
+            wire.result("ups-1", "modbus", 42, 77, now + 1)]))
+        ftype, p = wire.read_frame(sk)
+        self.assertEqual(ftype, wire.ACK)
+        d = wait_for(lambda: self.device("ups-1"), what="device")
+        checks = {c["id"]: c for c in d["checks"]}
+        self.assertEqual(checks["http"]["state"], "up")
+        self.assertEqual(checks["modbus"]["type"], "newer")
+        self.assertEqual(checks["modbus"]["state"], "unknown")
+        self.assertEqual(checks["modbus"]["values"]["input_v"]["value"],
+                         229.5)
+        self.assertEqual(d["state"], "up")
+        self.assertEqual(self.stats()["ingest"]["malformed_by"]
+                         ["decode_error"], 0)

@@ -229,9 +229,24 @@ test_bad_fields(void **state)
 	fm_put_batch(&w, 1, 1, rs, 1);
 	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
 	    &bt, err, sizeof(err)), -1);
-	/* An unknown outcome. */
+	/*
+	 * A newer agent's outcome and check type: kept, not refused (the
+	 * agent would resend the batch for ever); the outcome this side
+	 * cannot judge says nothing, so the check is unknown.
+	 */
 	a.values[0].d = 1;
 	a.outcome = PR_MAX;
+	a.type = CT_MAX + 3;
+	wbuf_reset(&w);
+	fm_put_batch(&w, 1, 1, rs, 1);
+	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
+	    &bt, err, sizeof(err)), 0);
+	assert_int_equal(bt.r[0].outcome, PR_INTERNAL);
+	assert_int_equal(bt.r[0].type, CT_MAX + 3);
+	assert_string_equal(check_type_name(bt.r[0].type), "newer");
+	fm_batch_free(&bt);
+	/* Type 0 is no type at all. */
+	a.type = 0;
 	wbuf_reset(&w);
 	fm_put_batch(&w, 1, 1, rs, 1);
 	assert_int_equal(fm_get_batch(w.p + FM_HDR_LEN, w.len - FM_HDR_LEN,
