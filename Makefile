@@ -57,7 +57,7 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
 	collector/events.c collector/outage.c collector/availapi.c \
 	collector/traps.c
-COLLECTOR_LIB_SRCS += collector/keys.c
+COLLECTOR_LIB_SRCS += collector/keys.c collector/netlimit.c collector/privdrop.c
 # The monthly report, made and mailed by the collector (docs/report.md).
 COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
 # The operator console: logins, audit log, its API (docs/api.md).
