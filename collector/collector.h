@@ -146,6 +146,8 @@ struct value_state {
  * pages can say the picture is unsteady instead of crying wolf.
  */
 #define FLAP_CHANGES	6
+/* Result times remembered per check, so that a resend counts once. */
+#define COUNTED_RECENT	64
 #define FLAP_WINDOW_MS	(10 * 60 * 1000)
 
 struct check_state {
@@ -170,6 +172,9 @@ struct check_state {
 	int64_t		 flips[FLAP_CHANGES];	/* times of the last changes */
 	int		 nflips;
 	int		 flapping;	/* FLAP_CHANGES changes in FLAP_WINDOW */
+	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
+	int		 ncounted;	/* result times counted last */
+	int64_t		 counted_max;	/* the newest counted */
 };
 
 struct device_state {
@@ -192,7 +197,8 @@ struct device_state {
 enum state_apply {
 	SA_APPLIED = 0,
 	SA_UNKNOWN_DEVICE,	/* device or check not announced by the agent */
-	SA_OUT_OF_ORDER		/* older than the check's last result */
+	SA_OUT_OF_ORDER,	/* older than the check's last result */
+	SA_DUPLICATE		/* this check's result of that time, again */
 };
 
 struct state_stats {
@@ -230,6 +236,7 @@ struct ingest_stats {
 	uint64_t	 results_applied;
 	uint64_t	 results_unknown_device;
 	uint64_t	 results_out_of_order;
+	uint64_t	 results_duplicate;	/* resent under a new session */
 	uint64_t	 acks_sent;
 	uint64_t	 malformed;		/* sum of the reasons below */
 	uint64_t	 bad_magic;

@@ -499,14 +499,32 @@ judge_flapping(struct check_state *c, int64_t now)
 		    "is" : "is no longer");
 }
 
-static void
+/*
+ * Count a result for availability, once: the same results sent again
+ * under a new session id are not recognised by (session, sequence), so
+ * a check also remembers the times of the results it counted last and
+ * counts a time it has seen once.  Returns 0 for such a duplicate.
+ */
+static int
 count(struct check_state *c, const struct fm_result *r)
 {
+	int	 i;
+
+	if (c->ncounted > 0 && r->ts_ms <= c->counted_max)
+		for (i = 0; i < c->ncounted && i < COUNTED_RECENT; i++)
+			if (c->counted[i] == r->ts_ms)
+				return 0;
+	c->counted[c->ncounted++ % COUNTED_RECENT] = r->ts_ms;
+	if (c->ncounted >= 2 * COUNTED_RECENT)
+		c->ncounted -= COUNTED_RECENT;
+	if (r->ts_ms > c->counted_max)
+		c->counted_max = r->ts_ms;
 	c->nresults++;
 	if (probe_result_is_up(r->outcome))
 		c->nresults_up++;
 	else if (probe_result_is_unknown(r->outcome))
 		c->nresults_unknown++;
+	return 1;
 }
 
 /*
@@ -523,7 +541,7 @@ state_count_result(const char *agent, const struct fm_result *r)
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
 		return;
-	count(c, r);
+	(void)count(c, r);
 }
 
 /*
@@ -543,7 +561,8 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
 		return SA_UNKNOWN_DEVICE;
-	count(c, r);
+	if (!count(c, r))
+		return SA_DUPLICATE;
 	if (c->have_result && r->ts_ms < c->last_ms)
 		return SA_OUT_OF_ORDER;
 	/*
