@@ -698,20 +698,20 @@ api_events(struct evhttp_request *req)
  *
  * A new connection is admitted just after accept: refused when its
  * address has http_connections_per_peer already or descriptors run out;
- * at http_connections the oldest idle connection (no request for
- * BUSY_MS) makes room for it.  Above three quarters of the limit, idle
+ * at http_connections the connection idle the longest (no request being
+ * answered) makes room for it.  Above three quarters of the limit, idle
  * keep-alive connections are closed after IDLE_SHORT_MS instead of
  * REQ_TIMEOUT_S: a client that sends a request every 20 s keeps its
  * connection only while there is room for everyone.
  */
-#define BUSY_MS		2000	/* a request this recent: not idle */
 #define IDLE_SHORT_MS	5000	/* idle keep-alive near the limit */
 #define SWEEP_MS	1000
 
 struct hconn {
 	struct bufferevent *bev;	/* referenced until evhttp drops it */
 	char		 host[INET6_ADDRSTRLEN];
-	int64_t		 active_mono;	/* accept, or the last request */
+	int64_t		 active_mono;	/* accept, or the last reply sent */
+	int		 busy;		/* a request is being answered */
 	int		 admitted;
 	int		 closing;	/* shut down: evhttp frees it */
 };
@@ -781,9 +781,10 @@ oldest_idle(const struct hconn *skip, int64_t now)
 	struct hconn *v = NULL;
 	int	 i;
 
+	(void)now;
 	for (i = 0; i < nhc; i++) {
 		if (&hc[i] == skip || hc[i].closing || !hc[i].admitted ||
-		    now - hc[i].active_mono < BUSY_MS)
+		    hc[i].busy)
 			continue;
 		if (v == NULL || hc[i].active_mono < v->active_mono)
 			v = &hc[i];
@@ -872,7 +873,7 @@ sweep_cb(evutil_socket_t fd, short ev, void *arg)
 	if (live * 4 <= cap * 3)
 		return;
 	for (i = 0; i < nhc; i++)
-		if (!hc[i].closing && hc[i].admitted &&
+		if (!hc[i].closing && hc[i].admitted && !hc[i].busy &&
 		    now - hc[i].active_mono >= IDLE_SHORT_MS) {
 			hconn_close(&hc[i]);
 			stats.connections_idle_closed++;
@@ -916,21 +917,44 @@ new_bev(struct event_base *b, void *arg)
 	return bev;
 }
 
-/* A request: its connection is busy now. */
+static struct hconn *
+hconn_find(const struct bufferevent *bev)
+{
+	int	 i;
+
+	for (i = 0; i < nhc; i++)
+		if (hc[i].bev == bev && !hc[i].closing)
+			return &hc[i];
+	return NULL;
+}
+
+/* The reply went out: the connection is idle from now. */
+static void
+req_done(struct evhttp_request *req, void *arg)
+{
+	struct hconn *h;
+
+	(void)req;
+	if ((h = hconn_find(arg)) != NULL) {
+		h->busy = 0;
+		h->active_mono = mono_ms();
+	}
+}
+
+/* A request: its connection is busy until the reply is sent. */
 static void
 conn_active(struct evhttp_request *req)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	struct bufferevent *bev;
-	int	 i;
+	struct hconn *h;
 
-	if (c == NULL || (bev = evhttp_connection_get_bufferevent(c)) == NULL)
+	if (c == NULL || (bev = evhttp_connection_get_bufferevent(c)) == NULL ||
+	    (h = hconn_find(bev)) == NULL)
 		return;
-	for (i = 0; i < nhc; i++)
-		if (hc[i].bev == bev) {
-			hc[i].active_mono = mono_ms();
-			return;
-		}
+	h->busy = 1;
+	h->active_mono = mono_ms();
+	evhttp_request_set_on_complete_cb(req, req_done, bev);
 }
 
 static void
