@@ -328,6 +328,64 @@ class Attack(FacmonTestCase):
         self.assertEqual(c["results"]["total"], 3)
         self.assertEqual(self.stats()["ingest"]["results_duplicate"], 3)
 
+    # --- configuration and privileges --------------------------------------
+
+    def test_check_mode_checks_every_new_limit(self):
+        conf = self.write("bad.conf", """collector: {
+  listen = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  tls = false;
+  handshakes_per_peer = 0;
+  http_connections_per_peer = 70000;
+  fd_reserve = 4;
+  user = "no-such-user-here";
+};
+""" % (free_port(), os.path.join(self.tmp, "data")))
+        r = subprocess.run([fmtest.COLLECTOR, "-n", "-f", conf],
+                           capture_output=True, text=True, timeout=30)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 1, out)
+        for line, word in ((5, "handshakes_per_peer"),
+                           (6, "http_connections_per_peer"),
+                           (7, "fd_reserve"), (8, "no-such-user-here")):
+            self.assertTrue([ln for ln in out.splitlines()
+                             if ln.startswith("%s:%d:" % (conf, line)) and
+                             word in ln], (line, word, out))
+        good = self.write("good.conf", """collector: {
+  listen = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  tls = false;
+  handshakes_per_peer = 4; http_connections_per_peer = 8;
+  fd_reserve = 100; user = "nobody";
+  agents = ( { id = "test"; } );
+};
+""" % (free_port(), os.path.join(self.tmp, "data")))
+        r = subprocess.run([fmtest.COLLECTOR, "-n", "-f", good],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to drop it")
+    def test_collector_drops_root_after_binding(self):
+        os.chmod(self.tmp, 0o755)
+        coll = self.start_collector(extra='user = "nobody";')
+        with open("/proc/%d/status" % coll.pid) as f:
+            status = dict(ln.split(":", 1) for ln in f.read().splitlines())
+        nobody = 65534
+        self.assertEqual([int(x) for x in status["Uid"].split()],
+                         [nobody] * 4)
+        self.assertEqual(status["NoNewPrivs"].strip(), "1")
+        self.assertEqual(int(status["CapEff"], 16), 0)
+        self.assertEqual(os.stat(self.data_dir).st_uid, nobody)
+        # It still writes: an agent's results reach the journal and RRD.
+        self.start_agent(devices(self.http_port))
+        wait_for(lambda: (self.check("d1", "tcp") or {}).get("state") ==
+                 "up", timeout=30, what="results applied as nobody")
+        wait_for(lambda: self.stats()["rrd"]["files_created"] > 0 and
+                 self.stats()["journal"]["records"] > 0, timeout=30,
+                 what="journal and RRD written as nobody")
+        self.assertEqual(self.stats()["journal"]["write_errors"], 0)
+        self.assertEqual(self.stats()["rrd"]["errors"], 0)
+
 
 if __name__ == "__main__":
     unittest.main()
