@@ -977,19 +977,19 @@ push_event_cb(struct bufferevent *bev, short what, void *arg)
 		 */
 		if (ERR_GET_LIB(oe) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(oe) >= SSL_AD_REASON_OFFSET)
-			snprintf(why, sizeof(why), "TLS handshake refused by "
-			    "the collector (wrong key, or agent unknown or "
-			    "revoked there?): %s", e);
+			snprintf(why, sizeof(why), "TLS handshake failed: "
+			    "refused by the collector (wrong key, or agent "
+			    "unknown or revoked there?): %s", e);
 		else
-			snprintf(why, sizeof(why), "connection closed during "
-			    "the TLS handshake (collector full or restarting, "
-			    "or the link cut): %s", e);
+			snprintf(why, sizeof(why), "TLS handshake failed: the "
+			    "collector closed the connection (full or "
+			    "restarting, or the link cut): %s", e);
 		ERR_clear_error();
 	} else if (P.tls != NULL && P.state == PS_CONNECTING &&
 	    (what & BEV_EVENT_EOF))
-		snprintf(why, sizeof(why), "connection closed during the TLS "
-		    "handshake (collector full or restarting, or the link "
-		    "cut)");
+		snprintf(why, sizeof(why), "TLS handshake failed: the "
+		    "collector closed the connection (full or restarting, or "
+		    "the link cut)");
 	else if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), "connection closed");
 	else {

@@ -192,8 +192,8 @@ static int	 max_connections;
 static int	 handshakes_per_peer = 16;
 
 /* Peers trigger these at will: a line a minute each, with a count. */
-static struct ratelim rl_refused, rl_timeout, rl_tls, rl_tls_event;
-static struct ratelim rl_reject, rl_incomplete;
+static struct ratelim rl_refused, rl_timeout, rl_reject, rl_incomplete;
+static struct ratelim rl_tls[3], rl_tls_event[3];	/* by kind */
 
 static void	 conn_read(struct conn *);
 static void	 conn_free(struct conn *);
@@ -1062,6 +1062,7 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 	const char *what;
 	uint64_t held;
 	int64_t	 now = mono_ms();
+	int	 kind;
 
 	if (e != 0)
 		ERR_error_string_n(e, why, sizeof(why));
@@ -1093,21 +1094,24 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 	if (tp->found == FM_PSK_REVOKED) {
 		stats.tls_revoked++;
 		what = "agent revoked";
+		kind = 0;
 	} else if (tp->found == FM_PSK_UNKNOWN) {
 		stats.tls_unknown_agent++;
 		stats.hello_unknown_agent++;
 		what = "unknown agent or no key for it";
+		kind = 1;
 	} else {
 		stats.tls_bad_key++;
 		what = "wrong key";
+		kind = 2;
 	}
-	if (ratelim_pass(&rl_tls, now, NETLIMIT_LOG_MS, &held))
+	if (ratelim_pass(&rl_tls[kind], now, NETLIMIT_LOG_MS, &held))
 		log_warnx("agent connection %s: TLS identity '%s' refused: %s "
 		    "(%s); %llu more refused in the last %d s", c->peer,
 		    tp->id, what, why, (unsigned long long)held,
 		    NETLIMIT_LOG_MS / 1000);
 	/* The history keeps 1,024 events: a flood must not empty it. */
-	if (ratelim_pass(&rl_tls_event, now, NETLIMIT_LOG_MS, &held))
+	if (ratelim_pass(&rl_tls_event[kind], now, NETLIMIT_LOG_MS, &held))
 		event_raise("tls-refused", tp->id, "%s from %s; refused so "
 		    "far: unknown %llu, wrong key %llu, revoked %llu", what,
 		    c->peer, (unsigned long long)stats.tls_unknown_agent,
