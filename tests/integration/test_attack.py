@@ -221,6 +221,38 @@ class Attack(FacmonTestCase):
         # The figures of the field report: LimitNOFILE=1024.
         self.descriptor_pressure(1024, 900, 200)
 
+    def test_accept_rests_when_descriptors_run_out(self):
+        coll = self.start_collector()
+        # The limit lowered under the running daemon: accept() itself
+        # fails with EMFILE, whatever the collector counted at start.
+        nfd = len(os.listdir("/proc/%d/fd" % coll.pid))
+        subprocess.run(["prlimit", "--pid", str(coll.pid),
+                        "--nofile=%d:" % (nfd + 1)], check=True,
+                       timeout=10)
+        before = len(coll.output().splitlines())
+        socks = self.hold([])
+        for i in range(80):
+            port = self.http_port if i % 2 else self.agent_port
+            s = connect("127.0.15.%d" % (10 + i // 10), port)
+            if s is not None:
+                socks.append(s)
+        self.assertGreater(len(socks), 40)
+        hz = os.sysconf("SC_CLK_TCK")
+        t0, c0 = time.monotonic(), cpu_ticks(coll.pid)
+        time.sleep(4)
+        t1, c1 = time.monotonic(), cpu_ticks(coll.pid)
+        ratio = (c1 - c0) / hz / (t1 - t0)
+        print("collector CPU with accept failing: %.3f of a core" % ratio)
+        self.assertLess(ratio, 0.25)
+        for s in socks:
+            s.close()
+        subprocess.run(["prlimit", "--pid", str(coll.pid),
+                        "--nofile=4096:"], check=True, timeout=10)
+        st = wait_for(lambda: self.stats(), timeout=15, what="wall again")
+        self.assertGreater(st["descriptors"]["accept_paused"], 0)
+        self.assertLessEqual(len(log_lines(coll, "accept")), 2)
+        self.assertLess(len(coll.output().splitlines()) - before, 10)
+
     # --- item 4: the web port ----------------------------------------------
 
     def test_keepalive_hogs_do_not_lock_out_the_wall(self):
