@@ -197,8 +197,7 @@ struct device_state {
 enum state_apply {
 	SA_APPLIED = 0,
 	SA_UNKNOWN_DEVICE,	/* device or check not announced by the agent */
-	SA_OUT_OF_ORDER,	/* older than the check's last result */
-	SA_DUPLICATE		/* this check's result of that time, again */
+	SA_OUT_OF_ORDER		/* older than the check's last result */
 };
 
 struct state_stats {
@@ -207,6 +206,7 @@ struct state_stats {
 	uint64_t	 device_conflicts;	/* claimed by a second agent */
 	uint64_t	 values_dropped;	/* over FM_VALUES_MAX a check */
 	uint64_t	 expired;		/* checks that went unknown */
+	uint64_t	 results_duplicate;	/* counted once already */
 };
 
 /* Counters of the agent protocol, all since start. */
@@ -236,7 +236,6 @@ struct ingest_stats {
 	uint64_t	 results_applied;
 	uint64_t	 results_unknown_device;
 	uint64_t	 results_out_of_order;
-	uint64_t	 results_duplicate;	/* resent under a new session */
 	uint64_t	 acks_sent;
 	uint64_t	 malformed;		/* sum of the reasons below */
 	uint64_t	 bad_magic;

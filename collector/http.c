@@ -458,7 +458,6 @@ api_stats(struct evhttp_request *req)
 	J(is, batches); J(is, batches_applied); J(is, batches_duplicate);
 	J(is, batches_deferred); J(is, results); J(is, results_applied);
 	J(is, results_unknown_device); J(is, results_out_of_order);
-	J(is, results_duplicate);
 	J(is, acks_sent); J(is, malformed);
 	J(is, batches_journaled); J(is, batches_backwards); J(is, seq_gaps);
 	J(is, results_future); J(is, results_bad_time);
@@ -485,7 +484,7 @@ api_stats(struct evhttp_request *req)
 
 	o = json_object();
 	J(ss, devices); J(ss, checks); J(ss, device_conflicts);
-	J(ss, values_dropped); J(ss, expired);
+	J(ss, values_dropped); J(ss, expired); J(ss, results_duplicate);
 	json_object_set_new(root, "state", o);
 
 	o = json_object();

@@ -747,9 +747,6 @@ ingest_apply_batch(const char *agent, const struct fm_batch *bt,
 		case SA_OUT_OF_ORDER:
 			stats.results_out_of_order++;
 			break;
-		case SA_DUPLICATE:
-			stats.results_duplicate++;
-			break;
 		}
 	}
 	return 0;

@@ -503,17 +503,20 @@ judge_flapping(struct check_state *c, int64_t now)
  * Count a result for availability, once: the same results sent again
  * under a new session id are not recognised by (session, sequence), so
  * a check also remembers the times of the results it counted last and
- * counts a time it has seen once.  Returns 0 for such a duplicate.
+ * counts a time it has seen once.  Only the count: the state goes by
+ * time as before.
  */
-static int
+static void
 count(struct check_state *c, const struct fm_result *r)
 {
 	int	 i;
 
 	if (c->ncounted > 0 && r->ts_ms <= c->counted_max)
 		for (i = 0; i < c->ncounted && i < COUNTED_RECENT; i++)
-			if (c->counted[i] == r->ts_ms)
-				return 0;
+			if (c->counted[i] == r->ts_ms) {
+				st_stats.results_duplicate++;
+				return;
+			}
 	c->counted[c->ncounted++ % COUNTED_RECENT] = r->ts_ms;
 	if (c->ncounted >= 2 * COUNTED_RECENT)
 		c->ncounted -= COUNTED_RECENT;
@@ -524,7 +527,6 @@ count(struct check_state *c, const struct fm_result *r)
 		c->nresults_up++;
 	else if (probe_result_is_unknown(r->outcome))
 		c->nresults_unknown++;
-	return 1;
 }
 
 /*
@@ -541,7 +543,7 @@ state_count_result(const char *agent, const struct fm_result *r)
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
 		return;
-	(void)count(c, r);
+	count(c, r);
 }
 
 /*
@@ -561,8 +563,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	if ((d = find(r->device)) == NULL || strcmp(d->agent, agent) != 0 ||
 	    (c = find_check(d, r->check)) == NULL)
 		return SA_UNKNOWN_DEVICE;
-	if (!count(c, r))
-		return SA_DUPLICATE;
+	count(c, r);
 	if (c->have_result && r->ts_ms < c->last_ms)
 		return SA_OUT_OF_ORDER;
 	/*

@@ -370,7 +370,7 @@ class Attack(FacmonTestCase):
             sk.close()
         c = wait_for(lambda: self.check("lift-1", "http"), what="check")
         self.assertEqual(c["results"]["total"], 3)
-        self.assertEqual(self.stats()["ingest"]["results_duplicate"], 3)
+        self.assertEqual(self.stats()["state"]["results_duplicate"], 3)
 
     # --- configuration and privileges --------------------------------------
 
