@@ -57,7 +57,7 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
 	collector/events.c collector/outage.c collector/availapi.c \
 	collector/traps.c
-COLLECTOR_LIB_SRCS += collector/keys.c
+COLLECTOR_LIB_SRCS += collector/keys.c collector/netlimit.c collector/privdrop.c
 # The monthly report, made and mailed by the collector (docs/report.md).
 COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
 # The operator console: logins, audit log, its API (docs/api.md).
@@ -72,7 +72,7 @@ COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf
 UNIT_AGENT = test_agent_conf test_pcapif
-UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules
+UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules test_netlimit
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

@@ -965,14 +965,32 @@ push_event_cb(struct bufferevent *bev, short what, void *arg)
 		    "no ACK in time" : "no answer");
 	else if (P.tls != NULL && P.state == PS_CONNECTING &&
 	    bufferevent_get_openssl_error(bev) != 0) {
+		unsigned long oe = bufferevent_get_openssl_error(bev);
 		char	 e[200];
 
-		ERR_error_string_n(bufferevent_get_openssl_error(bev), e,
-		    sizeof(e));
-		snprintf(why, sizeof(why), "TLS handshake failed (wrong key, "
-		    "or agent unknown or revoked at the collector?): %s", e);
+		ERR_error_string_n(oe, e, sizeof(e));
+		/*
+		 * Only an alert from the collector says it refused the key;
+		 * a connection closed under the handshake is a collector
+		 * that is full or restarting (or a cut link), and blaming
+		 * the key then sends the operator the wrong way.
+		 */
+		if (ERR_GET_LIB(oe) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(oe) >= SSL_AD_REASON_OFFSET)
+			snprintf(why, sizeof(why), "TLS handshake failed: "
+			    "refused by the collector (wrong key, or agent "
+			    "unknown or revoked there?): %s", e);
+		else
+			snprintf(why, sizeof(why), "TLS handshake failed: the "
+			    "collector closed the connection (full or "
+			    "restarting, or the link cut): %s", e);
 		ERR_clear_error();
-	} else if (what & BEV_EVENT_EOF)
+	} else if (P.tls != NULL && P.state == PS_CONNECTING &&
+	    (what & BEV_EVENT_EOF))
+		snprintf(why, sizeof(why), "TLS handshake failed: the "
+		    "collector closed the connection (full or restarting, or "
+		    "the link cut)");
+	else if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), "connection closed");
 	else {
 		int	 e = EVUTIL_SOCKET_ERROR();

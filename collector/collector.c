@@ -95,6 +95,10 @@ reload(void)
 		log_warnx("reload: 'data_dir' changed; restart to apply");
 	if (nc->rrd_queue != conf->rrd_queue)
 		log_warnx("reload: 'rrd.queue' changed; restart to apply");
+	if (strcmp(nc->user, conf->user) != 0)
+		log_warnx("reload: 'user' changed; restart to apply");
+	if (nc->fd_reserve != conf->fd_reserve)
+		log_warnx("reload: 'fd_reserve' changed; restart to apply");
 	/*
 	 * Keep describing what actually runs, so that the next reload
 	 * compares against the bound sockets and the open data_dir.
@@ -271,6 +275,15 @@ main(int argc, char *argv[])
 	if (http_init(base, conf) == -1)
 		fatalx("cannot start the HTTP server");
 	reports_init(conf, argv[0]);
+	/*
+	 * Everything that needs root is done: the ports are bound, the
+	 * journals open, the keys read (collector/privdrop.c).
+	 */
+	if (collector_priv_drop(conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	/* Everything the daemon keeps open is open: the rest is for peers. */
+	netlimit_init(base, conf->fd_reserve, conf->max_connections,
+	    conf->http_connections);
 
 	ev_hup = evsignal_new(base, SIGHUP, sig_cb, NULL);
 	ev_term = evsignal_new(base, SIGTERM, sig_cb, NULL);
@@ -290,6 +303,7 @@ main(int argc, char *argv[])
 		log_warnx("event loop failed");
 
 	/* Stop taking input first, so the queue only shrinks. */
+	netlimit_stop();
 	ingest_stop();
 	http_stop();
 	reports_stop();

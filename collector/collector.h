@@ -95,6 +95,10 @@ struct collector_conf {
 	int		 confirm;		/* failed probes to confirm */
 	int		 max_connections;	/* agent connections */
 	int		 http_connections;	/* web connections at once */
+	int		 handshakes_per_peer;	/* agent port, before HELLO */
+	int		 http_per_peer;		/* web connections of one address */
+	int		 fd_reserve;		/* descriptors kept from peers */
+	char		 user[FM_ID_MAX];	/* "": keep the starting user */
 	int		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
 	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
@@ -142,6 +146,8 @@ struct value_state {
  * pages can say the picture is unsteady instead of crying wolf.
  */
 #define FLAP_CHANGES	6
+/* Result times remembered per check, so that a resend counts once. */
+#define COUNTED_RECENT	64
 #define FLAP_WINDOW_MS	(10 * 60 * 1000)
 
 struct check_state {
@@ -169,6 +175,9 @@ struct check_state {
 	int32_t		 fails;		/* failed probes in a row; a result
 					   that says nothing, or none at all,
 					   neither counts nor resets */
+	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
+	int		 ncounted;	/* result times counted last */
+	int64_t		 counted_max;	/* the newest counted */
 };
 
 struct device_state {
@@ -209,12 +218,17 @@ struct state_stats {
 	uint64_t	 parent_loops;		/* parent links refused */
 	uint64_t	 child_visits;		/* devices looked at when
 						   their parent changed */
+	uint64_t	 results_duplicate;	/* counted once already */
 };
 
 /* Counters of the agent protocol, all since start. */
 struct ingest_stats {
 	uint64_t	 conn_accepted;
 	uint64_t	 conn_refused;		/* over max_connections */
+	uint64_t	 conn_refused_peer;	/* over handshakes_per_peer */
+	uint64_t	 conn_refused_fd;	/* into the descriptor reserve */
+	uint64_t	 conn_evicted;		/* oldest not yet in, for a new one */
+	uint64_t	 conn_closing_timeout;	/* its last frame never went out */
 	uint64_t	 conn_active;
 	uint64_t	 conn_closed;
 	uint64_t	 conn_hello_timeout;
@@ -262,6 +276,7 @@ struct ingest_stats {
 	uint64_t	 tls_bad_key;		/* listed, key does not match */
 	uint64_t	 tls_revoked;		/* listed with revoked = true */
 	uint64_t	 tls_failed;		/* no PSK offered, not TLS, ... */
+	uint64_t	 tls_incomplete;	/* key found, handshake cut off */
 	uint64_t	 tls_id_mismatch;	/* HELLO names another agent */
 };
 
@@ -333,8 +348,29 @@ struct http_stats {
 	uint64_t	 status_5xx;
 	uint64_t	 bad_path;		/* refused static file paths */
 	uint64_t	 bad_method;
-	uint64_t	 connections;		/* open now */
-	uint64_t	 connections_full;	/* times accepting paused */
+	uint64_t	 connections;		/* open now, from accept */
+	uint64_t	 connections_full;	/* a new one found the table full */
+	uint64_t	 connections_refused;	/* closed at once: full, per peer */
+	uint64_t	 connections_refused_peer;	/* of which per peer */
+	uint64_t	 connections_evicted;	/* oldest idle closed for a new one */
+	uint64_t	 connections_idle_closed;	/* idle, closed near the limit */
+};
+
+/* Descriptors and listeners shared by ingest.c and http.c (netlimit.c). */
+enum { NL_AGENT = 0, NL_HTTP = 1 };
+#define NETLIMIT_LOG_MS	60000	/* a refusal line at most this often */
+
+struct netlimit_stats {
+	uint64_t	 nofile;		/* RLIMIT_NOFILE at start */
+	uint64_t	 budget;		/* connections that fit */
+	uint64_t	 refused_reserve;	/* accepted into the reserve */
+	uint64_t	 accept_paused;		/* EMFILE and the like */
+};
+
+/* At most one line per interval; held: how many were not written. */
+struct ratelim {
+	int64_t		 last_mono;
+	uint64_t	 held;
 };
 
 /* conf.c */
@@ -505,6 +541,23 @@ int		 rrdw_enqueue(struct rrd_item *list, size_t n);
 void		 rrdw_stop(void);
 void		 rrdw_get_stats(struct rrdw_stats *);
 unsigned int	 rrdw_heartbeat(unsigned int step);
+
+/* netlimit.c */
+int		 ratelim_pass(struct ratelim *, int64_t now_mono,
+		    int64_t interval_ms, uint64_t *held);
+void		 netlimit_init(struct event_base *, int fd_reserve,
+		    int max_agents, int max_http);
+int		 netlimit_cap(int which, int configured);
+int		 netlimit_fd_ok(int fd);
+struct evconnlistener;
+void		 netlimit_listener(struct evconnlistener *);
+void		 netlimit_accept_error(const char *who);
+void		 netlimit_stop(void);
+void		 netlimit_get_stats(struct netlimit_stats *);
+
+/* privdrop.c */
+int		 collector_priv_drop(const struct collector_conf *, char *err,
+		    size_t errlen);
 
 /* http.c */
 int		 http_init(struct event_base *, const struct collector_conf *);

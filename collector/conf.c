@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include <libconfig.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ static const char *const root_keys[] = { "collector", "alerts",
 static const char *const collector_keys[] = { "listen", "http", "data_dir",
 	"web_dir", "unknown_after", "max_connections", "rrd", "agents",
 	"clock_tolerance", "agent_unreachable_after", "journal", "confirm",
-	"tls", "keys_dir", "http_connections", NULL };
+	"tls", "keys_dir", "http_connections", "handshakes_per_peer",
+	"http_connections_per_peer", "fd_reserve", "user", NULL };
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
@@ -318,6 +320,9 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->unknown_after = DEF_UNKNOWN_AFTER;
 	c->max_connections = DEF_MAX_CONNECTIONS;
 	c->http_connections = 256;
+	c->handshakes_per_peer = 16;
+	c->http_per_peer = 32;
+	c->fd_reserve = 64;
 	c->rrd_full_days = DEF_RRD_FULL_DAYS;
 	c->rrd_5min_days = 400;
 	c->rrd_hourly_days = 1830;
@@ -360,6 +365,23 @@ collector_conf_load(const char *file, struct cfgerr *e)
 		c->max_connections = (int)v;
 	if (cfg_get_int(e, grp, "http_connections", &v, 1, 65536, 0) == 1)
 		c->http_connections = (int)v;
+	/* The listeners' limits: docs/security.md. */
+	if (cfg_get_int(e, grp, "handshakes_per_peer", &v, 1, 65536, 0) == 1)
+		c->handshakes_per_peer = (int)v;
+	if (cfg_get_int(e, grp, "http_connections_per_peer", &v, 1, 65536,
+	    0) == 1)
+		c->http_per_peer = (int)v;
+	if (cfg_get_int(e, grp, "fd_reserve", &v, 16, 65536, 0) == 1)
+		c->fd_reserve = (int)v;
+	if (cfg_get_str(e, grp, "user", c->user, sizeof(c->user), 0) == 1) {
+		if (c->user[0] == '\0')
+			cfgerr_add(e, config_setting_get_member(grp, "user"),
+			    "'user' must not be empty (leave it out to keep "
+			    "the starting user)");
+		else if (getpwnam(c->user) == NULL)
+			cfgerr_add(e, config_setting_get_member(grp, "user"),
+			    "user \"%s\": no such user", c->user);
+	}
 	cfg_get_secs(e, grp, "clock_tolerance", &c->clock_tolerance_ms, 0,
 	    3600000, 0);
 	cfg_get_secs(e, grp, "agent_unreachable_after", &c->unreachable_ms,

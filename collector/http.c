@@ -22,6 +22,9 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -444,6 +448,9 @@ api_stats(struct evhttp_request *req)
 	J(is, conn_accepted); J(is, conn_refused); J(is, conn_active);
 	J(is, tls_handshakes); J(is, tls_unknown_agent); J(is, tls_bad_key);
 	J(is, tls_revoked); J(is, tls_failed); J(is, tls_id_mismatch);
+	J(is, tls_incomplete); J(is, conn_refused_peer);
+	J(is, conn_refused_fd); J(is, conn_evicted);
+	J(is, conn_closing_timeout);
 	J(is, conn_closed); J(is, conn_hello_timeout);
 	J(is, conn_idle_timeout); J(is, conn_replaced);
 	J(is, conn_slow_reader); J(is, bytes_in); J(is, frames_in);
@@ -478,7 +485,7 @@ api_stats(struct evhttp_request *req)
 	o = json_object();
 	J(ss, devices); J(ss, checks); J(ss, device_conflicts);
 	J(ss, values_dropped); J(ss, expired); J(ss, gaps);
-	J(ss, parent_loops); J(ss, child_visits);
+	J(ss, parent_loops); J(ss, child_visits); J(ss, results_duplicate);
 	json_object_set_new(root, "state", o);
 
 	o = json_object();
@@ -492,8 +499,20 @@ api_stats(struct evhttp_request *req)
 	J(stats, requests); J(stats, status_2xx); J(stats, status_3xx);
 	J(stats, status_4xx); J(stats, status_5xx); J(stats, bad_path);
 	J(stats, bad_method); J(stats, connections);
-	J(stats, connections_full);
+	J(stats, connections_full); J(stats, connections_refused);
+	J(stats, connections_refused_peer); J(stats, connections_evicted);
+	J(stats, connections_idle_closed);
 	json_object_set_new(root, "http", o);
+
+	{
+		struct netlimit_stats ns;
+
+		netlimit_get_stats(&ns);
+		o = json_object();
+		J(ns, nofile); J(ns, budget); J(ns, refused_reserve);
+		J(ns, accept_paused);
+		json_object_set_new(root, "descriptors", o);
+	}
 	reply_json(req, 200, "OK", root);
 }
 
@@ -668,70 +687,282 @@ api_events(struct evhttp_request *req)
 }
 
 /*
- * The number of web connections at once.  libevent 2.1's evhttp has no
- * limit of its own: a connection is counted at its first request (its
- * close callback counts it out), and at the limit the listeners stop
- * accepting, so that new connections wait in the kernel's backlog until
- * one closes.  Nothing is refused.  A connection that never completes a
- * request is not counted; the request timeout closes it.
+ * Web connections, counted from accept.  evhttp (libevent 2.1) tells
+ * nothing of a connection until its first whole request, so the
+ * bufferevent it asks for at accept (evhttp_set_bevcb) is made here and
+ * a reference to it kept: evhttp frees it by clearing its callbacks and
+ * dropping its own reference, which the sweep sees, and only then does
+ * our reference go, with the descriptor.  A connection is shut down
+ * (shutdown(2)) rather than freed when it must go, so that evhttp frees
+ * it through its own path.
+ *
+ * A new connection is admitted just after accept: refused when its
+ * address has http_connections_per_peer already or descriptors run out;
+ * at http_connections the connection idle the longest (no request being
+ * answered) makes room for it.  Above three quarters of the limit, idle
+ * keep-alive connections are closed after IDLE_SHORT_MS instead of
+ * REQ_TIMEOUT_S: a client that sends a request every 20 s keeps its
+ * connection only while there is room for everyone.
  */
-#define CONN_SET	1024
-static struct evconnlistener *listeners[COLLECTOR_ADDRS_MAX];
-static struct evhttp_connection *conns[CONN_SET];
-static int	 nlisteners, nconns, conn_max = 256, paused;
+#define IDLE_SHORT_MS	5000	/* idle keep-alive near the limit */
+#define SWEEP_MS	1000
 
-static void
-accepting(int on)
+struct hconn {
+	struct bufferevent *bev;	/* referenced until evhttp drops it */
+	char		 host[INET6_ADDRSTRLEN];
+	int64_t		 active_mono;	/* accept, or the last reply sent */
+	int		 busy;		/* a request is being answered */
+	int		 admitted;
+	int		 closing;	/* shut down: evhttp frees it */
+};
+
+static struct evconnlistener *listeners[COLLECTOR_ADDRS_MAX];
+static struct hconn *hc;
+static int	 nlisteners, nhc, ahc, conn_max = 256, per_peer = 32;
+static struct event *admit_ev, *sweep_ev;
+static struct ratelim rl_refused, rl_idle;
+
+static int
+hconn_live(void)
 {
+	int	 i, n = 0;
+
+	for (i = 0; i < nhc; i++)
+		if (!hc[i].closing)
+			n++;
+	return n;
+}
+
+/* Drop our reference to the connections evhttp has let go of. */
+static void
+sweep_freed(void)
+{
+	bufferevent_event_cb ecb;
 	int	 i;
 
-	if (on == !paused)
-		return;
-	paused = !on;
-	if (paused)
-		stats.connections_full++;
-	for (i = 0; i < nlisteners; i++)
-		if (on)
-			evconnlistener_enable(listeners[i]);
-		else
-			evconnlistener_disable(listeners[i]);
+	for (i = 0; i < nhc; ) {
+		bufferevent_getcb(hc[i].bev, NULL, NULL, &ecb, NULL);
+		if (ecb != NULL) {
+			i++;
+			continue;
+		}
+		bufferevent_decref(hc[i].bev);
+		hc[i] = hc[--nhc];
+	}
+	stats.connections = (uint64_t)hconn_live();
 }
 
 static void
-conn_closed(struct evhttp_connection *c, void *arg)
+hconn_close(struct hconn *h)
 {
+	evutil_socket_t fd = bufferevent_getfd(h->bev);
+
+	h->closing = 1;
+	if (fd != -1)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void
+refused_log(const char *why, const char *host)
+{
+	uint64_t held;
+
+	if (ratelim_pass(&rl_refused, mono_ms(), NETLIMIT_LOG_MS, &held))
+		log_warnx("web connection from %s refused: %s (%llu more "
+		    "refused in the last %d s; %llu in all)", host, why,
+		    (unsigned long long)held, NETLIMIT_LOG_MS / 1000,
+		    (unsigned long long)stats.connections_refused);
+}
+
+/* The oldest idle connection other than skip, or NULL. */
+static struct hconn *
+oldest_idle(const struct hconn *skip, int64_t now)
+{
+	struct hconn *v = NULL;
 	int	 i;
+
+	(void)now;
+	for (i = 0; i < nhc; i++) {
+		if (&hc[i] == skip || hc[i].closing || !hc[i].admitted ||
+		    hc[i].busy)
+			continue;
+		if (v == NULL || hc[i].active_mono < v->active_mono)
+			v = &hc[i];
+	}
+	return v;
+}
+
+static void
+admit(struct hconn *h, int64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t fd = bufferevent_getfd(h->bev);
+	struct hconn *v;
+	int	 i, npeer = 0, cap = netlimit_cap(NL_HTTP, conn_max);
+
+	h->admitted = 1;
+	fm_strlcpy(h->host, "?", sizeof(h->host));
+	/* The address alone counts, not the port. */
+	if (fd != -1 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
+			    sin_addr, h->host, sizeof(h->host));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, h->host, sizeof(h->host));
+	}
+	if (fd != -1 && !netlimit_fd_ok(fd)) {
+		stats.connections_refused++;
+		hconn_close(h);
+		refused_log("descriptors running out", h->host);
+		return;
+	}
+	for (i = 0; i < nhc; i++)
+		if (&hc[i] != h && hc[i].admitted && !hc[i].closing &&
+		    strcmp(hc[i].host, h->host) == 0)
+			npeer++;
+	if (npeer >= per_peer) {
+		stats.connections_refused++;
+		stats.connections_refused_peer++;
+		hconn_close(h);
+		refused_log("too many connections from this address", h->host);
+		return;
+	}
+	if (hconn_live() <= cap)
+		return;
+	stats.connections_full++;
+	if ((v = oldest_idle(h, now)) != NULL) {
+		stats.connections_evicted++;
+		hconn_close(v);
+		return;
+	}
+	stats.connections_refused++;
+	hconn_close(h);
+	refused_log("every connection is busy", h->host);
+}
+
+static void
+admit_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int64_t	 now = mono_ms();
+	int	 i;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	sweep_freed();
+	for (i = 0; i < nhc; i++)
+		if (!hc[i].admitted)
+			admit(&hc[i], now);
+	stats.connections = (uint64_t)hconn_live();
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int64_t	 now = mono_ms();
+	int	 i, live, cap = netlimit_cap(NL_HTTP, conn_max), n = 0;
+	uint64_t held;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	sweep_freed();
+	live = hconn_live();
+	if (live * 4 <= cap * 3)
+		return;
+	for (i = 0; i < nhc; i++)
+		if (!hc[i].closing && hc[i].admitted && !hc[i].busy &&
+		    now - hc[i].active_mono >= IDLE_SHORT_MS) {
+			hconn_close(&hc[i]);
+			stats.connections_idle_closed++;
+			n++;
+		}
+	if (n > 0 && ratelim_pass(&rl_idle, now, NETLIMIT_LOG_MS, &held))
+		log_info("web: %d of %d connections, closing %d idle for %d s "
+		    "(%llu more closed so in the last %d s)", live, cap, n,
+		    IDLE_SHORT_MS / 1000, (unsigned long long)held,
+		    NETLIMIT_LOG_MS / 1000);
+}
+
+/* evhttp_set_bevcb: a connection was just accepted. */
+static struct bufferevent *
+new_bev(struct event_base *b, void *arg)
+{
+	struct bufferevent *bev;
+	struct hconn *n;
 
 	(void)arg;
-	for (i = 0; i < nconns; i++)
-		if (conns[i] == c) {
-			conns[i] = conns[--nconns];
-			stats.connections = (uint64_t)nconns;
-			if (nconns < conn_max)
-				accepting(1);
-			return;
-		}
+	if ((bev = webapi_tls_bev(b)) == NULL && !webapi_https())
+		bev = bufferevent_socket_new(b, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;
+	if (nhc == ahc) {
+		int	 na = ahc ? ahc * 2 : 64;
+
+		if ((n = reallocarray(hc, (size_t)na, sizeof(*hc))) == NULL)
+			return bev;	/* not counted: memory is short */
+		hc = n;
+		ahc = na;
+	}
+	bufferevent_incref(bev);
+	memset(&hc[nhc], 0, sizeof(hc[nhc]));
+	hc[nhc].bev = bev;
+	hc[nhc].active_mono = mono_ms();
+	nhc++;
+	stats.connections = (uint64_t)hconn_live();
+	/* evhttp sets the descriptor after this returns: admit just then. */
+	event_active(admit_ev, EV_TIMEOUT, 1);
+	return bev;
 }
 
-/* A scan of at most a thousand pointers per request: cheap enough. */
-static void
-conn_count(struct evhttp_request *req)
+static struct hconn *
+hconn_find(const struct bufferevent *bev)
 {
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	int	 i;
 
-	if (c == NULL)
+	for (i = 0; i < nhc; i++)
+		if (hc[i].bev == bev && !hc[i].closing)
+			return &hc[i];
+	return NULL;
+}
+
+/* The reply went out: the connection is idle from now. */
+static void
+req_done(struct evhttp_request *req, void *arg)
+{
+	struct hconn *h;
+
+	(void)req;
+	if ((h = hconn_find(arg)) != NULL) {
+		h->busy = 0;
+		h->active_mono = mono_ms();
+	}
+}
+
+/* A request: its connection is busy until the reply is sent. */
+static void
+conn_active(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	struct hconn *h;
+
+	if (c == NULL || (bev = evhttp_connection_get_bufferevent(c)) == NULL ||
+	    (h = hconn_find(bev)) == NULL)
 		return;
-	for (i = 0; i < nconns; i++)
-		if (conns[i] == c)
-			return;		/* counted at an earlier request */
-	if (nconns == CONN_SET)
-		return;
-	conns[nconns++] = c;
-	stats.connections = (uint64_t)nconns;
-	evhttp_connection_set_closecb(c, conn_closed, NULL);
-	if (nconns >= conn_max)
-		accepting(0);
+	h->busy = 1;
+	h->active_mono = mono_ms();
+	evhttp_request_set_on_complete_cb(req, req_done, bev);
+}
+
+static void
+http_listen_errorcb(struct evconnlistener *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	netlimit_accept_error("web");
 }
 
 static void
@@ -743,7 +974,7 @@ handler(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	stats.requests++;
-	conn_count(req);
+	conn_active(req);
 	/* Logins, changes and the console's endpoints: webapi.c. */
 	if (uri != NULL && (path = evhttp_uri_get_path(uri)) != NULL &&
 	    webapi_handle(req, path))
@@ -843,8 +1074,18 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 			return -1;
 		}
 	}
-	conn_max = cf->http_connections < CONN_SET ? cf->http_connections :
-	    CONN_SET;
+	evhttp_set_bevcb(http, new_bev, NULL);
+	if ((admit_ev = event_new(base, -1, 0, admit_cb, NULL)) == NULL ||
+	    (sweep_ev = event_new(base, -1, EV_PERSIST, sweep_cb, NULL)) ==
+	    NULL) {
+		log_warnx("http: event setup failed");
+		return -1;
+	}
+	{
+		struct timeval tv = { 0, SWEEP_MS * 1000 };
+
+		evtimer_add(sweep_ev, &tv);
+	}
 	for (i = 0; i < cf->nhttp; i++) {
 		struct evconnlistener *l;
 
@@ -863,6 +1104,8 @@ http_init(struct event_base *base, const struct collector_conf *cf)
 			    cf->http[i].text);
 			return -1;
 		}
+		evconnlistener_set_error_cb(l, http_listen_errorcb);
+		netlimit_listener(l);
 		listeners[nlisteners++] = l;
 		log_info("serving HTTP on %s", cf->http[i].text);
 	}
@@ -874,15 +1117,30 @@ http_reconf(const struct collector_conf *cf)
 {
 	fm_strlcpy(web_dir, cf->web_dir, sizeof(web_dir));
 	hconf = cf;
+	conn_max = cf->http_connections;
+	per_peer = cf->http_per_peer;
 	webapi_reconf(cf);
 }
 
 void
 http_stop(void)
 {
+	int	 i;
+
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
+	/* evhttp has let every connection go: ours go with them. */
+	for (i = 0; i < nhc; i++)
+		bufferevent_decref(hc[i].bev);
+	free(hc);
+	hc = NULL;
+	nhc = ahc = 0;
+	if (admit_ev != NULL)
+		event_free(admit_ev);
+	if (sweep_ev != NULL)
+		event_free(sweep_ev);
+	admit_ev = sweep_ev = NULL;
 	webapi_stop();
 }
 

@@ -34,8 +34,19 @@
  * With TLS (the default) a connection is a TLS 1.3 session keyed by the
  * agent's own pre-shared key, its identity the agent id; the HELLO must
  * name that same agent.  Unknown identities, revoked agents and wrong
- * keys fail the handshake; they are logged, counted and raised as a
- * tls-refused event, and the daemon carries on.
+ * keys fail the handshake; they are counted, logged and raised as a
+ * tls-refused event at most once a minute each (with the count since),
+ * and the daemon carries on.  A handshake that found the agent's key but
+ * never finished (cut off, or a ClientHello replayed by someone without
+ * the key) is counted apart: it says nothing about the key.
+ *
+ * Every connection has a deadline at every stage: HELLO_TIMEOUT_MS from
+ * accept to HELLO, whether the TLS handshake is done or not, and
+ * CLOSE_TIMEOUT_S to flush a last ERROR, after which it is freed whatever
+ * its peer does.  A peer cannot hold more than handshakes_per_peer
+ * connections that have not said HELLO, and at max_connections a new
+ * connection takes the place of the oldest one that has not: a peer
+ * that opens connections and sends nothing cannot lock agents out.
  *
  * Anything malformed closes the connection: a stream of frames has no
  * way to find the next frame boundary after garbage, and an agent that
@@ -124,6 +135,8 @@ struct conn {
 	int64_t		 skew_event_mono;
 	int		 tls;
 	int		 handshaken;
+	int64_t		 closing_mono;	/* CS_CLOSING since */
+	char		 host[INET6_ADDRSTRLEN];	/* the peer without port */
 	struct fm_tls_peer tls_peer;	/* filled during the handshake */
 };
 TAILQ_HEAD(connq, conn);
@@ -176,6 +189,11 @@ static SSL_CTX	*tls_ctx;		/* NULL: plain TCP, as configured */
 static struct agent_entry *agents;
 static int	 nagents;
 static int	 max_connections;
+static int	 handshakes_per_peer = 16;
+
+/* Peers trigger these at will: a line a minute each, with a count. */
+static struct ratelim rl_refused, rl_timeout, rl_reject, rl_incomplete;
+static struct ratelim rl_tls[3], rl_tls_event[3];	/* by kind */
 
 static void	 conn_read(struct conn *);
 static void	 conn_free(struct conn *);
@@ -321,6 +339,7 @@ conn_close_after_write(struct conn *c)
 	struct timeval tv = { CLOSE_TIMEOUT_S, 0 };
 
 	c->st = CS_CLOSING;
+	c->closing_mono = mono_ms();
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	bufferevent_setcb(c->bev, NULL, close_writecb, eventcb, c);
@@ -332,12 +351,20 @@ conn_close_after_write(struct conn *c)
 static void
 conn_reject(struct conn *c, uint64_t *counter, uint16_t code, const char *msg)
 {
+	uint64_t held;
+
 	if (counter != NULL) {
 		(*counter)++;
 		stats.malformed++;
 	}
-	log_warnx("agent connection %s%s%s: %s, closing", c->peer,
-	    c->agent[0] ? " agent " : "", c->agent, msg);
+	/* Before HELLO anyone can cause this: at most a line a minute. */
+	if (c->st == CS_READY)
+		log_warnx("agent connection %s agent %s: %s, closing", c->peer,
+		    c->agent, msg);
+	else if (ratelim_pass(&rl_reject, mono_ms(), NETLIMIT_LOG_MS, &held))
+		log_warnx("agent connection %s: %s, closing (%llu more "
+		    "refused before HELLO in the last %d s)", c->peer, msg,
+		    (unsigned long long)held, NETLIMIT_LOG_MS / 1000);
 	send_error(c, code, msg);
 	conn_close_after_write(c);
 }
@@ -1030,6 +1057,9 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 	unsigned long e = bufferevent_get_openssl_error(bev);
 	char	 why[256];
 	const char *what;
+	uint64_t held;
+	int64_t	 now = mono_ms();
+	int	 kind;
 
 	if (e != 0)
 		ERR_error_string_n(e, why, sizeof(why));
@@ -1043,24 +1073,47 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 		    c->peer, why);
 		return;
 	}
+	if (tp->found == FM_PSK_OK &&
+	    ERR_GET_REASON(e) != SSL_R_BINDER_DOES_NOT_VERIFY) {
+		/*
+		 * The key was found and its binder never failed: the peer
+		 * went away (a cut link, a restart) or replayed a ClientHello
+		 * it cannot finish.  Neither says the key is wrong.
+		 */
+		stats.tls_incomplete++;
+		if (ratelim_pass(&rl_incomplete, now, NETLIMIT_LOG_MS, &held))
+			log_info("agent connection %s: TLS handshake of '%s' "
+			    "not completed (cut off or replayed): %s; %llu "
+			    "more in the last %d s", c->peer, tp->id, why,
+			    (unsigned long long)held, NETLIMIT_LOG_MS / 1000);
+		return;
+	}
 	if (tp->found == FM_PSK_REVOKED) {
 		stats.tls_revoked++;
 		what = "agent revoked";
+		kind = 0;
 	} else if (tp->found == FM_PSK_UNKNOWN) {
 		stats.tls_unknown_agent++;
 		stats.hello_unknown_agent++;
 		what = "unknown agent or no key for it";
+		kind = 1;
 	} else {
 		stats.tls_bad_key++;
 		what = "wrong key";
+		kind = 2;
 	}
-	log_warnx("agent connection %s: TLS identity '%s' refused: %s (%s)",
-	    c->peer, tp->id, what, why);
-	event_raise("tls-refused", tp->id, "%s from %s; refused so far: "
-	    "unknown %llu, wrong key %llu, revoked %llu", what, c->peer,
-	    (unsigned long long)stats.tls_unknown_agent,
-	    (unsigned long long)stats.tls_bad_key,
-	    (unsigned long long)stats.tls_revoked);
+	if (ratelim_pass(&rl_tls[kind], now, NETLIMIT_LOG_MS, &held))
+		log_warnx("agent connection %s: TLS identity '%s' refused: %s "
+		    "(%s); %llu more refused in the last %d s", c->peer,
+		    tp->id, what, why, (unsigned long long)held,
+		    NETLIMIT_LOG_MS / 1000);
+	/* The history keeps 1,024 events: a flood must not empty it. */
+	if (ratelim_pass(&rl_tls_event[kind], now, NETLIMIT_LOG_MS, &held))
+		event_raise("tls-refused", tp->id, "%s from %s; refused so "
+		    "far: unknown %llu, wrong key %llu, revoked %llu", what,
+		    c->peer, (unsigned long long)stats.tls_unknown_agent,
+		    (unsigned long long)stats.tls_bad_key,
+		    (unsigned long long)stats.tls_revoked);
 }
 
 static void
@@ -1090,7 +1143,9 @@ eventcb(struct bufferevent *bev, short what, void *arg)
 	else if (what & BEV_EVENT_TIMEOUT) {
 		if (c->st != CS_CLOSING)
 			stats.conn_idle_timeout++;
-		log_warnx("agent connection %s: timeout, closing", c->peer);
+		if (c->st == CS_READY)
+			log_warnx("agent connection %s: timeout, closing",
+			    c->peer);
 	}
 	if (c->st == CS_READY)
 		log_info("agent %s disconnected (%s)", c->agent, c->peer);
@@ -1098,7 +1153,8 @@ eventcb(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-format_peer(const struct sockaddr *sa, char *buf, size_t len)
+format_peer(const struct sockaddr *sa, char *buf, size_t len, char *host,
+    size_t hostlen)
 {
 	char	 a[INET6_ADDRSTRLEN];
 
@@ -1113,7 +1169,50 @@ format_peer(const struct sockaddr *sa, char *buf, size_t len)
 		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
 		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
 	} else
+		fm_strlcpy(a, "?", sizeof(a));
+	if (sa->sa_family != AF_INET6 && sa->sa_family != AF_INET)
 		snprintf(buf, len, "?");
+	fm_strlcpy(host, a, hostlen);
+}
+
+/* A connection refused at accept: counted, and a line a minute. */
+static void
+refuse(evutil_socket_t fd, const char *peer, uint64_t *counter,
+    const char *why)
+{
+	uint64_t held;
+
+	if (counter != NULL)
+		(*counter)++;
+	stats.conn_refused++;
+	evutil_closesocket(fd);
+	if (ratelim_pass(&rl_refused, mono_ms(), NETLIMIT_LOG_MS, &held))
+		log_warnx("agent connection %s refused: %s (%llu more refused "
+		    "in the last %d s; %llu in all)", peer, why,
+		    (unsigned long long)held, NETLIMIT_LOG_MS / 1000,
+		    (unsigned long long)stats.conn_refused);
+}
+
+/*
+ * Room for one more connection: the oldest one closing or not yet past
+ * HELLO goes, as a legitimate agent says HELLO within milliseconds of
+ * connecting and only a peer that holds connections open is that old.
+ */
+static int
+make_room(void)
+{
+	struct conn *c, *victim = NULL;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->st == CS_CLOSING || c->st == CS_HELLO) {
+			victim = c;	/* conns is in accept order */
+			break;
+		}
+	if (victim == NULL)
+		return 0;
+	stats.conn_evicted++;
+	conn_free(victim);
+	return 1;
 }
 
 static void
@@ -1121,18 +1220,29 @@ acceptcb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct conn *c;
-	char	 peer[INET6_ADDRSTRLEN + 8];
+	char	 peer[INET6_ADDRSTRLEN + 8], host[INET6_ADDRSTRLEN];
 	struct timeval idle = { IDLE_TIMEOUT_MS / 1000, 0 };
+	int	 cap = netlimit_cap(NL_AGENT, max_connections), npeer = 0;
 
 	(void)l;
 	(void)salen;
 	(void)arg;
-	format_peer(sa, peer, sizeof(peer));
-	if (stats.conn_active >= (uint64_t)max_connections) {
-		stats.conn_refused++;
-		log_warnx("agent connection %s refused: %d connections",
-		    peer, max_connections);
-		evutil_closesocket(fd);
+	format_peer(sa, peer, sizeof(peer), host, sizeof(host));
+	if (!netlimit_fd_ok(fd)) {
+		refuse(fd, peer, &stats.conn_refused_fd,
+		    "descriptors running out");
+		return;
+	}
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->st == CS_HELLO && strcmp(c->host, host) == 0)
+			npeer++;
+	if (npeer >= handshakes_per_peer) {
+		refuse(fd, peer, &stats.conn_refused_peer, "too many "
+		    "connections of this address before HELLO");
+		return;
+	}
+	if (stats.conn_active >= (uint64_t)cap && !make_room()) {
+		refuse(fd, peer, NULL, "every connection is an agent's");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1140,6 +1250,7 @@ acceptcb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	fm_strlcpy(c->peer, peer, sizeof(c->peer));
+	fm_strlcpy(c->host, host, sizeof(c->host));
 	if (tls_ctx != NULL) {
 		SSL	*ssl;
 
@@ -1190,8 +1301,8 @@ listen_errorcb(struct evconnlistener *l, void *arg)
 {
 	(void)l;
 	(void)arg;
-	/* EMFILE and friends: libevent retries on the next readiness. */
-	log_warn("agent listener: accept");
+	/* EMFILE and friends: every listener rests a moment. */
+	netlimit_accept_error("agent");
 }
 
 int
@@ -1237,6 +1348,7 @@ ingest_init(struct event_base *b, const struct collector_conf *cf)
 			return -1;
 		}
 		evconnlistener_set_error_cb(l, listen_errorcb);
+		netlimit_listener(l);
 		listeners[nlisteners++] = l;
 		log_info("listening for agents on %s", cf->listen[i].text);
 	}
@@ -1263,6 +1375,7 @@ ingest_reconf(const struct collector_conf *cf)
 	agents = na;
 	nagents = cf->nagents;
 	max_connections = cf->max_connections;
+	handshakes_per_peer = cf->handshakes_per_peer;
 	clock_tolerance_ms = cf->clock_tolerance_ms;
 	unreachable_ms = cf->unreachable_ms;
 	journal_segment = cf->journal_segment;
@@ -1308,15 +1421,35 @@ void
 ingest_tick(int64_t now_mono)
 {
 	struct conn *c, *next;
+	uint64_t held;
 
 	TAILQ_FOREACH_SAFE(c, &conns, entry, next) {
 		if (c->st == CS_HELLO &&
 		    now_mono - c->accepted_mono >= HELLO_TIMEOUT_MS) {
 			stats.conn_hello_timeout++;
-			log_warnx("agent connection %s: no HELLO in %d s, "
-			    "closing", c->peer, HELLO_TIMEOUT_MS / 1000);
+			if (ratelim_pass(&rl_timeout, now_mono,
+			    NETLIMIT_LOG_MS, &held))
+				log_warnx("agent connection %s: no HELLO in "
+				    "%d s, closing (%llu more in the last "
+				    "%d s)", c->peer, HELLO_TIMEOUT_MS / 1000,
+				    (unsigned long long)held,
+				    NETLIMIT_LOG_MS / 1000);
+			/*
+			 * Before the TLS handshake is done nothing can be
+			 * said to the peer, and a frame written then would
+			 * wait for a handshake that never comes: free it.
+			 */
+			if (c->tls && !c->handshaken) {
+				conn_free(c);
+				continue;
+			}
 			send_error(c, FME_PROTO, "no HELLO in time");
 			conn_close_after_write(c);
+		} else if (c->st == CS_CLOSING && now_mono - c->closing_mono >=
+		    CLOSE_TIMEOUT_S * 1000 + 1000) {
+			/* A peer that reads nothing keeps no descriptor. */
+			stats.conn_closing_timeout++;
+			conn_free(c);
 		} else if (c->st == CS_READY && !c->paused &&
 		    now_mono - c->last_frame_mono >= IDLE_TIMEOUT_MS) {
 			stats.conn_idle_timeout++;

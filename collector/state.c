@@ -567,9 +567,29 @@ judge_flapping(struct check_state *c, int64_t now)
 		    "is" : "is no longer");
 }
 
+/*
+ * Count a result for availability, once: the same results sent again
+ * under a new session id are not recognised by (session, sequence), so
+ * a check also remembers the times of the results it counted last and
+ * counts a time it has seen once.  Only the count: the state goes by
+ * time as before.
+ */
 static void
 count(struct check_state *c, const struct fm_result *r)
 {
+	int	 i;
+
+	if (c->ncounted > 0 && r->ts_ms <= c->counted_max)
+		for (i = 0; i < c->ncounted && i < COUNTED_RECENT; i++)
+			if (c->counted[i] == r->ts_ms) {
+				st_stats.results_duplicate++;
+				return;
+			}
+	c->counted[c->ncounted++ % COUNTED_RECENT] = r->ts_ms;
+	if (c->ncounted >= 2 * COUNTED_RECENT)
+		c->ncounted -= COUNTED_RECENT;
+	if (r->ts_ms > c->counted_max)
+		c->counted_max = r->ts_ms;
 	c->nresults++;
 	if (probe_result_is_up(r->outcome))
 		c->nresults_up++;

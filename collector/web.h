@@ -76,6 +76,7 @@ int		 webapi_init(struct evhttp *, struct event_base *,
 		    const struct web_conf *, char *err, size_t errlen);
 void		 webapi_stop(void);
 int		 webapi_https(void);
+struct bufferevent *webapi_tls_bev(struct event_base *);
 void		 webapi_reconf(const struct collector_conf *);
 int		 webapi_handle(struct evhttp_request *, const char *path);
 const struct avconf *webapi_avconf(void);

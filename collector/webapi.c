@@ -1601,6 +1601,16 @@ webapi_init(struct evhttp *h, struct event_base *base,
 	return tls_init(h, w, err, errlen);
 }
 
+/*
+ * For http.c, which makes every connection's bufferevent so as to count
+ * it from accept: the TLS one when HTTPS is on, else NULL.
+ */
+struct bufferevent *
+webapi_tls_bev(struct event_base *base)
+{
+	return tls_ctx != NULL ? tls_bev(base, tls_ctx) : NULL;
+}
+
 int
 webapi_https(void)
 {
