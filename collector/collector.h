@@ -13,9 +13,11 @@
 /*
  * facmon-collector: accepts agents, keeps the state of every device and
  * check, stores series in RRD files and serves a JSON API and a status
- * page.  Everything but the RRD writer runs on one libevent loop; the
- * writer is a thread behind a bounded queue so that disk latency never
- * stalls the loop.
+ * page.  The event loop owns every state; what may block runs in threads
+ * behind queues so that disk latency never stalls the loop: the RRD
+ * writer (rrdw.c), the ingest journal's fsync (journal.c), the outage
+ * journal's fsync (outage.c), alert delivery (alert.c) and password
+ * hashing (webauth.c).
  *
  * The modules talk through the functions below only.  None of them
  * refers to a global of collector.c, so that the unit tests can link
@@ -473,8 +475,6 @@ int		 report_mail_main(const struct collector_conf *, int argc,
 		    char *argv[]);
 
 int		 outage_in_maintenance(const struct device_state *, int64_t t);
-int		 outage_annotate(int type, const char *device, const char *check,
-		    int64_t at_ms, const char *who, const char *text, int cls);
 
 /* alerting.c: what is alerted and to whom (rules, thresholds, storm) */
 struct alert_conf;

@@ -261,6 +261,36 @@ outage_maintenance(const struct avconf *av)
 }
 
 /*
+ * The idempotency key of an outage's alert: device, check, start, and
+ * whether it went down or came back.  The suffix must survive whatever
+ * the ids' length -- a recovery keyed like its outage is dropped as
+ * already sent -- so ids too long for the key are cut and a hash of the
+ * whole of them added, which keeps keys apart and stable across restarts.
+ */
+static void
+alert_key(char *key, size_t len, const char *device, const char *check,
+    int64_t start, int kind)
+{
+	char	 id[2 * FM_ID_MAX + 2], tail[48], hash[16] = "";
+	size_t	 il, tl, hl;
+
+	snprintf(id, sizeof(id), "%s%s%s", device, check[0] ? "." : "",
+	    check);
+	snprintf(tail, sizeof(tail), "-%lld-%s", (long long)start,
+	    kind == AK_DOWN ? "down" : "up");
+	il = strlen(id);
+	tl = strlen(tail);
+	if (il + tl >= len) {
+		snprintf(hash, sizeof(hash), "_%08x", fm_hash32(id));
+		il = len - 1 - tl - strlen(hash);
+	}
+	hl = strlen(hash);
+	memcpy(key, id, il);
+	memcpy(key + il, hash, hl);
+	memcpy(key + il + hl, tail, tl + 1);
+}
+
+/*
  * A device outage confirmed, or a confirmed one over: tell people.  The
  * key is the outage's own (device and start), so a replay after a crash
  * that confirms the same outage again changes nothing in the outbox.
@@ -283,12 +313,7 @@ notify_check(const char *device, const char *check, int kind, int64_t start,
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	if (check[0] != '\0')
-		snprintf(m.key, sizeof(m.key), "%.40s.%.40s-%lld-%s", device,
-		    check, (long long)start, kind == AK_DOWN ? "down" : "up");
-	else
-		snprintf(m.key, sizeof(m.key), "%s-%lld-%s", device,
-		    (long long)start, kind == AK_DOWN ? "down" : "up");
+	alert_key(m.key, sizeof(m.key), device, check, start, kind);
 	fm_strlcpy(m.check, check, sizeof(m.check));
 	m.kind = kind;
 	m.severity = kind == AK_DOWN ? AS_CRITICAL : AS_INFO;
