@@ -213,6 +213,7 @@ soak: all
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k spool
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k partition
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k parents
+	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k accounting
 
 $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) common/wire.h common/common.h
 	@mkdir -p $(@D)

@@ -19,6 +19,8 @@
 import datetime
 import json
 import os
+import random
+import unittest
 import signal
 import socket
 import struct
@@ -298,6 +300,10 @@ availability: { timezone = "Asia/Shanghai"; site = "test"; };
                 if not got or got[-1][1] != r["state"]:
                     got.append((r["at_ms"], r["state"]))
             self.assertEqual(got, exp[dev]["timeline"], dev)
+        # No state record twice, however many restarts.
+        states = [(r["device"], r["check"], r["at_ms"], r["state"])
+                  for r in recs if r["type"] == "state"]
+        self.assertEqual(len(states), len(set(states)))
         # One confirmation per outage, however many restarts.
         confs = [(r["device"], r["check"], r["at_ms"]) for r in recs
                  if r["type"] == "confirm"]
@@ -573,3 +579,66 @@ class Live(FacmonTestCase):
               "ms; facmon down %d, unknown %d; outages %s" % (
                   truth_down, a1 - a0, d["down_ms"], d["unknown_ms"],
                   json.dumps(ol)[:300]))
+
+    @unittest.skipUnless(os.environ.get("FACMON_SOAK"), "make soak")
+    def test_soak_random_stops_and_kills(self):
+        """make soak: cycles of an outage or none, with the agent, the
+        collector or both stopped or killed at a random moment for a
+        random time; each cycle's down and unknown time against the
+        test's own clock."""
+        rng = random.Random(int(os.environ.get("FACMON_SEED", "2026")))
+        cycles = int(os.environ.get("FACMON_CYCLES", "12"))
+        coll = self.start_collector(extra="confirm = %d;" % CONFIRM)
+        conf = os.path.join(self.tmp, "collector.conf")
+        ag = self.agent()
+        self.wait_check("web", "http", "up")
+        rows = []
+        for n in range(cycles):
+            outage = rng.random() < 0.6
+            who = rng.choice(("agent", "collector", "both"))
+            how = rng.choice(("stop", "kill"))
+            away = rng.uniform(4, 12)
+            p0 = int(time.time() * 1000)
+            time.sleep(1)
+            t0 = self.set(503) if outage else None
+            if outage:
+                time.sleep(CONFIRM + 1.5)
+            a0 = int(time.time() * 1000)
+            for p in ((ag,) if who == "agent" else (coll,) if
+                      who == "collector" else (ag, coll)):
+                p.kill() if how == "kill" else p.stop()
+            time.sleep(away)
+            if who in ("collector", "both"):
+                coll = self.start([COLLECTOR, "-d", "-f", conf],
+                                  "collector-%d" % n)
+                wait_for(lambda: http_json(self.api + "/api/v1/devices")
+                         is not None, timeout=20, what="collector back")
+            if who in ("agent", "both"):
+                ag = self.start(ag.argv, "agent-%d" % n)
+            a1 = int(time.time() * 1000)
+            self.wait_check("web", "http", "down" if outage else "up",
+                            pred=lambda c: c["last_ms"] > a1, timeout=30)
+            time.sleep(2)
+            t1 = self.set(200) if outage else None
+            self.wait_check("web", "http", "up",
+                            pred=lambda c: c["last_ms"] > (t1 or a1))
+            time.sleep(2)
+            p1 = int(time.time() * 1000)
+            d = self.avail(p0, p1)
+            slack = 3 * (self.IV + 500)
+            # Who was away saw nothing; the collector alone away loses
+            # nothing when the agent spools.
+            unseen = 0 if who == "collector" else a1 - a0
+            truth_down = (t1 - t0 - unseen) if outage else 0
+            rows.append((n, who, how, outage, unseen, d["unknown_ms"],
+                         truth_down, d["down_ms"], d["outages"],
+                         d["blips"]))
+            self.assertLessEqual(abs(d["unknown_ms"] - unseen), slack,
+                                 rows[-1])
+            self.assertLessEqual(abs(d["down_ms"] - truth_down), slack,
+                                 rows[-1])
+            self.assertEqual(d["outages"], 1 if outage else 0, rows[-1])
+            self.assertEqual(d["blips"], 0, rows[-1])
+        for r in rows:
+            print("cycle %2d %-9s %-4s outage %-5s unseen %6d unknown %6d "
+                  "| down truth %6d facmon %6d | outages %d blips %d" % r)
