@@ -591,3 +591,8 @@ alerting_stats(uint64_t *fired, uint64_t *cleared, uint64_t *escalated,
 	*renotified = A.st_renotified;
 	*folded = A.st_children_folded;
 }
+
+const struct state_listener alerting_listener = {
+	.name = "alerting",
+	.result = alerting_result,
+};

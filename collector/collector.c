@@ -255,6 +255,10 @@ main(int argc, char *argv[])
 	state_set_confirm(conf->confirm);
 	if (outage_open(conf->data_dir, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
+	/* The pipeline after state: the journal first, then who acts. */
+	state_listen(&outage_listener);
+	state_listen(&latency_listener);
+	state_listen(&alerting_listener);
 	outage_maintenance(&conf->av);
 	latency_reconf(&conf->av);
 	traps_reconf(conf);

@@ -512,6 +512,34 @@ struct json_t	*traps_json(void);
 /* state.c */
 void		 state_init(void);
 void		 state_set_confirm(int);
+
+/*
+ * State announces, modules listen.  state.c calls no other module: each
+ * change of a check or a device, each confirmation, each result and each
+ * device's identity is announced to the listeners in the order they
+ * registered (the outage journal first, so that a change is recorded
+ * before anything acts on it), as collectd walks its notification
+ * callbacks.  Any member may be NULL.
+ */
+struct state_listener {
+	const char	*name;
+	void	(*check_change)(const struct device_state *,
+		    const struct check_state *, int os, int64_t at,
+		    int outcome, const char *msg);
+	void	(*device_change)(const struct device_state *, int os,
+		    int64_t at, const char *cause);
+	void	(*device_info)(const struct device_state *);
+	/* c is NULL for the device's own outage. */
+	void	(*confirmed)(const struct device_state *,
+		    const struct check_state *c, int64_t when,
+		    const char *cause);
+	void	(*result)(const struct device_state *,
+		    const struct check_state *, const struct fm_result *);
+};
+void		 state_listen(const struct state_listener *);
+void		 state_unlisten_all(void);
+extern const struct state_listener outage_listener, latency_listener,
+		    alerting_listener;
 void		 state_free(void);
 void		 state_set_devices(const char *agent, const struct fm_devices *,
 		    int64_t now_wall);

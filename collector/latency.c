@@ -245,3 +245,8 @@ latency_stats(uint64_t *records, uint64_t *skipped)
 	*records = L.records;
 	*skipped = L.skipped;
 }
+
+const struct state_listener latency_listener = {
+	.name = "latency",
+	.result = latency_result,
+};

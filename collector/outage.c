@@ -672,3 +672,23 @@ outage_dump(const char *path)
 	}
 	return st.torn_bytes > 0 ? 2 : 0;
 }
+
+static void
+confirmed(const struct device_state *d, const struct check_state *c,
+    int64_t when, const char *cause)
+{
+	if (c != NULL)
+		outage_confirm_check(d, c, when);
+	else
+		outage_confirm_device(d, when, cause);
+}
+
+/* The outage journal hears every change first (collector.c registers it
+ * before the others). */
+const struct state_listener outage_listener = {
+	.name = "outage journal",
+	.check_change = outage_check_change,
+	.device_change = outage_device_change,
+	.device_info = outage_device_info,
+	.confirmed = confirmed,
+};

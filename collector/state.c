@@ -47,6 +47,38 @@ static struct state_stats st_stats;
 static int		 gap_intervals = 3;	/* unknown_after, as last seen */
 static int		 confirm_n = 3;		/* failed probes to confirm */
 
+#define LISTENERS_MAX	8
+static const struct state_listener *listeners[LISTENERS_MAX];
+static int		 nlisteners;
+
+/* Every listener that has this member, in the order they registered. */
+#define ANNOUNCE(member, ...) do {					\
+	int	 li_;							\
+									\
+	for (li_ = 0; li_ < nlisteners; li_++)				\
+		if (listeners[li_]->member != NULL)			\
+			listeners[li_]->member(__VA_ARGS__);		\
+} while (0)
+
+void
+state_listen(const struct state_listener *l)
+{
+	int	 i;
+
+	for (i = 0; i < nlisteners; i++)
+		if (listeners[i] == l)
+			return;
+	if (nlisteners == LISTENERS_MAX)
+		fatalx("state_listen: too many listeners (%s)", l->name);
+	listeners[nlisteners++] = l;
+}
+
+void
+state_unlisten_all(void)
+{
+	nlisteners = 0;
+}
+
 static const char *const state_names[] = {
 	[OS_UNKNOWN] = "unknown",
 	[OS_UP] = "up",
@@ -236,7 +268,7 @@ rederive(struct device_state *d, int64_t cause_ms, const char *cause)
 		    state_name(s));
 		d->state = s;
 		d->since_ms = cause_ms;
-		outage_device_change(d, s, cause_ms, cause);
+		ANNOUNCE(device_change, d, s, cause_ms, cause);
 		children(d, cause_ms);
 	}
 }
@@ -381,7 +413,7 @@ set_info(struct device_state *d, const struct fm_devinfo *di)
 	fm_strlcpy(d->group, di->group, sizeof(d->group));
 	fm_strlcpy(d->address, di->address, sizeof(d->address));
 	fm_strlcpy(d->parent, di->parent, sizeof(d->parent));
-	outage_device_info(d);
+	ANNOUNCE(device_info, d);
 }
 
 /*
@@ -607,7 +639,7 @@ go_unknown(struct device_state *d, struct check_state *c)
 {
 	int64_t	 due = c->last_ms + c->interval_ms;
 
-	outage_check_change(d, c, OS_UNKNOWN, due, PR_INTERNAL,
+	ANNOUNCE(check_change, d, c, OS_UNKNOWN, due, PR_INTERNAL,
 	    "no result from the agent");
 	c->state = OS_UNKNOWN;
 	c->since_ms = due;
@@ -652,9 +684,9 @@ static void
 confirm(const struct device_state *d, const struct check_state *c,
     int64_t when)
 {
-	outage_confirm_check(d, c, when);
+	ANNOUNCE(confirmed, d, c, when, c->msg);
 	if (c->critical && d->state == OS_DOWN)
-		outage_confirm_device(d, when, c->msg);
+		ANNOUNCE(confirmed, d, NULL, when, c->msg);
 }
 
 void
@@ -730,7 +762,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 		log_debug("check %s/%s: %s -> %s (%s)", d->id, c->id,
 		    state_name(c->state), state_name(s),
 		    probe_result_name(r->outcome));
-		outage_check_change(d, c, s, at, r->outcome, r->msg);
+		ANNOUNCE(check_change, d, c, s, at, r->outcome, r->msg);
 		c->state = s;
 		c->since_ms = at;
 		flip(c, at);
@@ -769,8 +801,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	}
 	if (c->state == OS_DOWN && c->fails >= confirm_n)
 		confirm(d, c, r->ts_ms);
-	latency_result(d, c, r);
-	alerting_result(d, c, r);
+	ANNOUNCE(result, d, c, r);
 	return SA_APPLIED;
 }
 
@@ -837,7 +868,7 @@ state_trap(const char *agent, const char *device, int down, int64_t ts,
 	snprintf(why, sizeof(why), "trap: %s", cause);
 	rederive(d, ts, why);
 	if (down && d->state == OS_DOWN)
-		outage_confirm_device(d, ts, why);
+		ANNOUNCE(confirmed, d, NULL, ts, why);
 	return 0;
 }
 

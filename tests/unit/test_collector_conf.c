@@ -359,17 +359,21 @@ test_state_derive(void **unused)
 	assert_int_equal(d->state, OS_DOWN);
 	assert_int_equal(d->since_ms, 40000);
 
-	/* A probe that could not run says nothing: unknown, not down. */
+	/*
+	 * A probe that could not run says nothing: unknown, not down.  It
+	 * was the only critical check, so the device is unknown too: the
+	 * secondary check cannot say whether it runs.
+	 */
 	result("a1", "sw1", "ping", PR_INTERNAL, 50000, 5);
 	assert_int_equal(chk("sw1", "ping")->state, OS_UNKNOWN);
 	assert_int_equal(chk("sw1", "ping")->since_ms, 50000);
-	assert_int_equal(d->state, OS_DEGRADED);
+	assert_int_equal(d->state, OS_UNKNOWN);
 	assert_int_equal(d->since_ms, 50000);
 
-	/* Every check unknown: the device is unknown. */
+	/* Every check unknown: the device stays unknown. */
 	result("a1", "sw1", "snmp", PR_INTERNAL, 50500, 5);
 	assert_int_equal(d->state, OS_UNKNOWN);
-	assert_int_equal(d->since_ms, 50500);
+	assert_int_equal(d->since_ms, 50000);
 
 	/* Back up. */
 	result("a1", "sw1", "ping", PR_OK, 60000, 6);
