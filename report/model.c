@@ -175,6 +175,18 @@ title_text(const struct rpt *r, char *d, size_t n)
 		snprintf(d, n, "%s %s", site, TR(r, "运行可用性报告",
 		    "— availability report"));
 	}
+	if (r->open) {
+		size_t	 l = strlen(d);
+
+		if (r->L)
+			snprintf(d + l, n - l, ", as of %s (%s not over)",
+			    r->asof, r->kind == RK_MONTH ? "month" :
+			    r->kind == RK_YEAR ? "year" : "period");
+		else
+			snprintf(d + l, n - l, " 截至 %s（%s）", r->asof,
+			    r->kind == RK_MONTH ? "未结束月份" :
+			    r->kind == RK_YEAR ? "未结束年度" : "未结束");
+	}
 	return d;
 }
 
@@ -238,44 +250,21 @@ method_text(const struct rpt *r, int para)
 
 /* ---- the table cells ---- */
 
+/* The figure of each column of rpt_cols, from aq_figure() as in the API. */
+static const int col_fig[RPT_NCOLS] = {
+	-1, AQF_AVAILABILITY, AQF_AVAILABILITY_CHARGED, AQF_TARGET, AQF_MET,
+	AQF_DOWN, AQF_EXTERNAL, AQF_PLANNED, AQF_BUDGET_LEFT, AQF_UNKNOWN,
+	AQF_OUTAGES, AQF_MTTR, AQF_MTBF, AQF_MTTD, AQF_MTTA, -1
+};
+
 double
 row_value(const struct aq_row *w, int col)
 {
-	const struct av_result *x = &w->r;
-
-	switch (col) {
-	case 1:
-		return x->availability;
-	case 2:
-		return x->availability_charged;
-	case 3:
-		return x->target;
-	case 4:
-		return x->met;
-	case 5:
-		return (double)x->down_ms;
-	case 6:
-		return (double)w->external_ms;
-	case 7:
-		return (double)x->planned_ms;
-	case 8:
-		return x->budget_left_ms;
-	case 9:
-		return (double)x->unknown_ms;
-	case 10:
-		return x->outages;
-	case 11:
-		return x->mttr_ms;
-	case 12:
-		return x->mtbf_ms;
-	case 13:
-		return w->mttd_ms;
-	case 14:
-		return w->mtta_ms;
-	case 15:
+	if (col == 15)
 		return w->lat_n ? (double)w->lat_ok / (double)w->lat_n : NAN;
-	}
-	return NAN;
+	if (col < 0 || col >= RPT_NCOLS || col_fig[col] < 0)
+		return NAN;
+	return aq_figure(w, 0, col_fig[col]);
 }
 
 void
@@ -616,12 +605,12 @@ period_kind(struct rpt *r)
 	time_t	 t = (time_t)(r->from / 1000);
 	struct tm tm, te;
 	int64_t	 a, b;
-	time_t	 t2 = (time_t)((r->to - 1) / 1000);
+	time_t	 t2 = (time_t)((r->period_to - 1) / 1000);
 
 	localtime_r(&t, &tm);
 	localtime_r(&t2, &te);
 	if (av_month_range(tm.tm_year + 1900, tm.tm_mon + 1, r->av->tz, &a,
-	    &b) == 0 && a == r->from && b == r->to) {
+	    &b) == 0 && a == r->from && b == r->period_to) {
 		snprintf(r->label, sizeof(r->label), "%04d-%02d",
 		    tm.tm_year + 1900, tm.tm_mon + 1);
 		return RK_MONTH;
@@ -629,7 +618,7 @@ period_kind(struct rpt *r)
 	if (tm.tm_mon == 0 && av_month_range(tm.tm_year + 1900, 1,
 	    r->av->tz, &a, &b) == 0 && a == r->from &&
 	    av_month_range(tm.tm_year + 1900, 12, r->av->tz, &a, &b) == 0 &&
-	    b == r->to) {
+	    b == r->period_to) {
 		snprintf(r->label, sizeof(r->label), "%04d",
 		    tm.tm_year + 1900);
 		return RK_YEAR;
@@ -806,13 +795,32 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	r->av = av;
 	r->L = strcmp(rc->lang ? rc->lang : av->lang, "en") == 0;
 	r->from = from;
-	r->to = to;
+	r->period_to = to;
 	r->journal = rc->journal ? rc->journal : av->journal;
 	if (to <= from) {
 		snprintf(err, errlen, "the period is empty");
 		return -1;
 	}
 	r->kind = period_kind(r);
+	/*
+	 * A period not over yet ends now, exactly as in the API: nothing
+	 * after now is counted, planned or not.
+	 */
+	switch (av_period_end(from, to, rc->now_ms ? rc->now_ms : now_ms(),
+	    &r->to)) {
+	case -1:
+		snprintf(err, errlen, "the period has not begun");
+		return -1;
+	case 1: {
+		time_t	 nt = (time_t)(r->to / 1000);
+
+		r->open = 1;
+		localtime_r(&nt, &tm);
+		strftime(r->asof, sizeof(r->asof), "%Y-%m-%d %H:%M", &tm);
+		break;
+	}
+	}
+	to = r->to;
 	fmt_time(r->from_text, sizeof(r->from_text), from);
 	fmt_time(r->to_text, sizeof(r->to_text), to);
 	/* The only thing allowed to differ between two runs. */
@@ -1076,8 +1084,10 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 	switch (i) {
 	case 0:
 		s->label = TR(r, "统计期", "Period");
-		snprintf(s->text, sizeof(s->text), "%s — %s (%s)",
-		    r->from_text, r->to_text, r->av->tz);
+		snprintf(s->text, sizeof(s->text), "%s — %s (%s)%s",
+		    r->from_text, r->to_text, r->av->tz, !r->open ? "" :
+		    TR(r, "，未结束：统计至生成时刻", ", not over: counted up "
+		    "to the time of the report"));
 		break;
 	case 1:
 		s->label = TR(r, "单位", "Site");

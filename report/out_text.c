@@ -467,11 +467,17 @@ jsecs(double ms)
 	return isnan(ms) ? json_null() : json_real(ms / 1000.0);
 }
 
+/*
+ * A row: every figure from aq_figure(), under the API's names with "_s"
+ * for times (the API's are "_ms"), so that the two documents read alike.
+ */
 static json_t *
-jrow(const struct aq_row *w, const struct aq_device *d)
+jrow(const struct rpt *r, const struct aq_row *w, const struct aq_device *d)
 {
-	const struct av_result *x = &w->r;
 	json_t	*o = json_object();
+	char	 key[64];
+	double	 v;
+	int	 f;
 
 	json_object_set_new(o, "id", json_string(w->key));
 	json_object_set_new(o, "name", json_string(w->name));
@@ -480,33 +486,26 @@ jrow(const struct aq_row *w, const struct aq_device *d)
 		json_object_set_new(o, "class", json_string(d->cls));
 	}
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
-	json_object_set_new(o, "availability", jnum(x->availability));
-	json_object_set_new(o, "availability_planned_included",
-	    jnum(x->availability_charged));
-	json_object_set_new(o, "coverage", jnum(x->coverage));
-	json_object_set_new(o, "target", jnum(x->target));
-	json_object_set_new(o, "met", x->met < 0 ? json_null() :
-	    json_boolean(x->met));
-	json_object_set_new(o, "period_s", jsecs((double)x->period_ms));
-	json_object_set_new(o, "up_s", jsecs((double)x->up_ms));
-	json_object_set_new(o, "down_s", jsecs((double)x->down_ms));
-	json_object_set_new(o, "external_s", jsecs((double)w->external_ms));
-	json_object_set_new(o, "planned_s", jsecs((double)x->planned_ms));
-	json_object_set_new(o, "planned_down_s",
-	    jsecs((double)x->planned_down_ms));
-	json_object_set_new(o, "unknown_s", jsecs((double)x->unknown_ms));
-	json_object_set_new(o, "unreachable_s",
-	    jsecs((double)x->unreachable_ms));
-	json_object_set_new(o, "budget_s", jsecs(x->budget_ms));
-	json_object_set_new(o, "budget_left_s", jsecs(x->budget_left_ms));
-	json_object_set_new(o, "outages", json_integer(x->outages));
-	json_object_set_new(o, "blips", json_integer(w->blips));
-	json_object_set_new(o, "outages_ended", json_integer(x->outages_ended));
-	json_object_set_new(o, "longest_s", jsecs((double)x->longest_ms));
-	json_object_set_new(o, "mttr_s", jsecs(x->mttr_ms));
-	json_object_set_new(o, "mtbf_s", jsecs(x->mtbf_ms));
-	json_object_set_new(o, "mttd_s", jsecs(w->mttd_ms));
-	json_object_set_new(o, "mtta_s", jsecs(w->mtta_ms));
+	for (f = 0; f < AQF_MAX; f++) {
+		v = aq_figure(w, r->period_to - r->to, f);
+		switch (aq_figs[f].unit) {
+		case AQU_MS:
+		case AQU_MS_REAL:
+			snprintf(key, sizeof(key), "%s_s", aq_figs[f].name);
+			json_object_set_new(o, key, jsecs(v));
+			break;
+		case AQU_COUNT:
+			json_object_set_new(o, aq_figs[f].name,
+			    json_integer((json_int_t)v));
+			break;
+		case AQU_MET:
+			json_object_set_new(o, aq_figs[f].name, v < 0 ?
+			    json_null() : json_boolean(v > 0));
+			break;
+		default:
+			json_object_set_new(o, aq_figs[f].name, jnum(v));
+		}
+	}
 	/* Not in the journal yet: null, never a guess. */
 	json_object_set_new(o, "latency_share", jnum(row_value(w, 15)));
 	return o;
@@ -532,12 +531,16 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	json_object_set_new(o, "to", json_string(r->to_text));
 	json_object_set_new(o, "from_ms", json_integer(r->from));
 	json_object_set_new(o, "to_ms", json_integer(r->to));
+	json_object_set_new(o, "period_end_ms", json_integer(r->period_to));
+	json_object_set_new(o, "open", json_boolean(r->open));
+	json_object_set_new(o, "as_of", r->open ? json_string(r->asof) :
+	    json_null());
 	json_object_set_new(o, "timezone", json_string(r->av->tz));
 	json_object_set_new(root, "period", o);
 	json_object_set_new(root, "site", json_string(r->av->site[r->L]));
 	json_object_set_new(root, "group", r->rc->group ?
 	    json_string(r->rc->group) : json_null());
-	json_object_set_new(root, "summary", jrow(&r->site, NULL));
+	json_object_set_new(root, "summary", jrow(r, &r->site, NULL));
 	o = json_object();
 	json_object_set_new(o, "indicators_met", json_integer(r->ind_met));
 	json_object_set_new(o, "indicators_missed",
@@ -588,15 +591,15 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 
 	a = json_array();
 	for (i = 0; i < r->ngroups; i++)
-		json_array_append_new(a, jrow(&r->groups[i], NULL));
+		json_array_append_new(a, jrow(r, &r->groups[i], NULL));
 	json_object_set_new(root, "groups", a);
 	a = json_array();
 	for (i = 0; i < r->nclasses; i++)
-		json_array_append_new(a, jrow(&r->classes[i], NULL));
+		json_array_append_new(a, jrow(r, &r->classes[i], NULL));
 	json_object_set_new(root, "classes", a);
 	a = json_array();
 	for (i = 0; i < r->ndevshown; i++)
-		json_array_append_new(a, jrow(&r->devrows[r->devorder[i]],
+		json_array_append_new(a, jrow(r, &r->devrows[r->devorder[i]],
 		    &r->q.dev[r->devorder[i]]));
 	json_object_set_new(root, "devices", a);
 
@@ -619,6 +622,7 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 			json_object_set_new(o, "end", json_null());
 			json_object_set_new(o, "end_ms", json_null());
 		}
+		json_object_set_new(o, "open", json_boolean(ou->end_ms == 0));
 		json_object_set_new(o, "in_period_s",
 		    jsecs((double)(p->end_ms - p->start_ms)));
 		json_object_set_new(o, "in_maintenance_s",

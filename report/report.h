@@ -42,6 +42,8 @@ struct report_conf {
 	const char	*lang;		/* "zh", "en"; NULL: the config's */
 	const char	*group;		/* only this group; NULL: the site */
 	int64_t		 generated_ms;	/* 0: SOURCE_DATE_EPOCH, else now */
+	int64_t		 now_ms;	/* where a period not over ends;
+					   0: the clock (av_period_end) */
 };
 
 int	 report_make(const struct report_conf *, int64_t from_ms,
@@ -76,7 +78,10 @@ struct rpt {
 	const struct avconf *av;
 	int		 L;		/* 0 Chinese, 1 English */
 	int		 kind;
-	int64_t		 from, to;
+	int64_t		 from, to;	/* to: the period's end, or now */
+	int64_t		 period_to;	/* the period's end as asked */
+	int		 open;		/* not over: counted up to now */
+	char		 asof[32];	/* "YYYY-MM-DD HH:MM", when open */
 	char		 label[64];	/* "2026-10", "2026", or a range */
 	char		 from_text[32], to_text[32];
 	char		 generated[32];

@@ -420,7 +420,7 @@ class ReportTest(unittest.TestCase):
         def check(row, r):
             for k, jk, scale in (
                     ("avail", "availability", 1), ("charged",
-                    "availability_planned_included", 1),
+                    "availability_planned_charged", 1),
                     ("coverage", "coverage", 1), ("target", "target", 1),
                     ("down", "down_s", 1000), ("external", "external_s", 1000),
                     ("planned", "planned_s", 1000),
