@@ -220,6 +220,7 @@ struct aq_outage {
 	char		 acked_by[64];
 	uint8_t		 cls;		/* enum oj_class */
 	char		 classified_by[64];
+	char		 reason[256];	/* why it was classified so */
 	char		 cause[256];
 	char		 note[256];
 };

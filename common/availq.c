@@ -238,6 +238,7 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			o->cls = r->cls;
 			fm_strlcpy(o->classified_by, r->who,
 			    sizeof(o->classified_by));
+			fm_strlcpy(o->reason, r->text, sizeof(o->reason));
 		} else if (r->type == OJ_NOTE)
 			fm_strlcpy(o->note, r->text, sizeof(o->note));
 		return 0;

@@ -67,6 +67,7 @@ const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
 	{ "类别", "Kind", CK_TEXT },
 	{ "确认人", "Acknowledged by", CK_TEXT },
 	{ "修复说明", "Repair note", CK_TEXT },
+	{ "原因分析", "Analysis", CK_TEXT },
 };
 
 /* ---- text buffers ---- */
@@ -295,7 +296,14 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 		snprintf(d, n, "%s", unmeasured_text(r));
 		return;
 	case CK_MET:
-		snprintf(d, n, "%s", met_text(r, w->r.met));
+		/*
+		 * A row with no target is not "no data": it has figures,
+		 * only nothing to meet.
+		 */
+		if (w->r.met < 0 && isnan(w->r.target))
+			snprintf(d, n, "%s", TR(r, "无目标", "no target"));
+		else
+			snprintf(d, n, "%s", met_text(r, w->r.met));
 		return;
 	}
 	v = row_value(w, col);
@@ -309,6 +317,36 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 	default:
 		snprintf(d, n, "%.0f", v);
 	}
+}
+
+/*
+ * 原因分析: what people said about an outage -- the reason given when it
+ * was classified, and the repair note -- or, when nobody said anything,
+ * the failure the probes saw.
+ */
+static void
+analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
+    size_t n)
+{
+	int	 w;
+
+	d[0] = '\0';
+	if (o->reason[0] != '\0')
+		snprintf(d, n, "%s%s%s", o->reason, o->classified_by[0] ?
+		    TR(r, "（分类：", " (classified by ") : "",
+		    o->classified_by[0] ? o->classified_by : "");
+	if (o->reason[0] != '\0' && o->classified_by[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s", TR(r, "）", ")"));
+	}
+	if (o->note[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
+		    "; ") : "", TR(r, "修复：", "repair: "), o->note);
+	}
+	if (d[0] == '\0' && o->cause[0] != '\0')
+		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "),
+		    o->cause);
 }
 
 void
@@ -351,6 +389,9 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 		break;
 	case 7:
 		snprintf(d, n, "%s", o->note);
+		break;
+	case 8:
+		analysis_text(r, o, d, n);
 		break;
 	default:
 		d[0] = '\0';
@@ -548,6 +589,88 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		len = strlen(ri->footnote);
 		snprintf(ri->footnote + len, sizeof(ri->footnote) - len, " %s",
 		    a->note[r->L]);
+	}
+}
+
+/*
+ * 偏差原因 of a missed indicator: the outages that cost it most -- the
+ * longest charged ones of the devices it covers, in the period -- each
+ * with what people said about it (analysis_text).  A missed latency
+ * target says how many probes were slow or failed.
+ */
+static void
+deviation(struct rpt *r, struct rpt_ind *ri)
+{
+	const struct av_indicator *a = ri->a;
+	struct match_arg m = { a, r->rc->group, NULL };
+	size_t	 pick[3], npick = 0, i, k;
+	char	 when[32], len[64], why[600];
+	int	 w;
+
+	ri->deviation[0] = '\0';
+	if (ri->met != 0)
+		return;
+	if (a->metric == AVI_LATENCY_SHARE) {
+		uint64_t n, ok;
+
+		if (aq_latency(&r->q, a, NULL, r->from, r->to, &n, &ok) == 0)
+			snprintf(ri->deviation, sizeof(ri->deviation), TR(r,
+			    "%llu 次探测失败或超过 %.0f 毫秒（共 %llu 次）。",
+			    "%llu probes failed or took over %.0f ms (of %llu)."),
+			    (unsigned long long)(n - ok), a->latency_ms,
+			    (unsigned long long)n);
+		return;
+	}
+	for (i = 0; i < r->nout; i++) {
+		const struct aq_period_outage *p = &r->out[i];
+		struct aq_device *d = aq_device(&r->q, r->q.out[p->idx].device);
+
+		if (p->blip || p->kind == OJC_PLANNED || d == NULL ||
+		    !match_dev(d, &m))
+			continue;
+		/* Keep the three longest, longest first. */
+		for (k = npick; k > 0; k--) {
+			const struct aq_period_outage *q = &r->out[pick[k - 1]];
+
+			if (q->end_ms - q->start_ms >= p->end_ms - p->start_ms)
+				break;
+			if (k < 3)
+				pick[k] = pick[k - 1];
+		}
+		if (k < 3) {
+			pick[k] = i;
+			if (npick < 3)
+				npick++;
+		}
+	}
+	if (npick == 0) {
+		snprintf(ri->deviation, sizeof(ri->deviation), "%s", TR(r,
+		    "期内无计入的故障；未知时间较多时可用率基数减小。",
+		    "No charged outage in the period."));
+		return;
+	}
+	for (k = 0; k < npick; k++) {
+		const struct aq_period_outage *p = &r->out[pick[k]];
+		const struct aq_outage *o = &r->q.out[p->idx];
+		struct aq_device *d = aq_device(&r->q, o->device);
+
+		{
+			time_t	 st = (time_t)(o->start_ms / 1000);
+			struct tm tm;
+
+			/* The month is the report's: day and time suffice. */
+			localtime_r(&st, &tm);
+			strftime(when, sizeof(when), "%m-%d %H:%M", &tm);
+		}
+		fmt_dur(len, sizeof(len), (double)(p->end_ms - p->start_ms));
+		analysis_text(r, o, why, sizeof(why));
+		w = (int)strlen(ri->deviation);
+		snprintf(ri->deviation + w, sizeof(ri->deviation) - (size_t)w,
+		    TR(r, "%s%s %s 起故障 %s%s：%s", "%s%s from %s, down %s%s: "
+		    "%s"), k ? TR(r, "；", "; ") : "", d ? d->name : o->device,
+		    when, len, o->end_ms ? "" : TR(r, "（未恢复）",
+		    " (still open)"), why[0] ? why : TR(r, "未说明", "no "
+		    "explanation"));
 	}
 }
 
@@ -935,6 +1058,9 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 		}
 		r->nout = k;
 	}
+
+	for (j = 0; j < r->nind; j++)
+		deviation(r, &r->ind[j]);
 
 	if (buckets(r) == -1 || series(r) == -1) {
 		snprintf(err, errlen, "computing the charts failed");

@@ -246,7 +246,8 @@ ind_cell(const struct pdf *p, void *arg, int row, int col, char *d, size_t n)
 	const char *h[] = { TR(r, "一级指标", "Level 1"), TR(r, "二级指标",
 		"Level 2"), TR(r, "三级指标", "Level 3"), TR(r, "预期指标值",
 		"Target"), TR(r, "实际完成指标值", "Measured"),
-		TR(r, "是否达标", "Met"), TR(r, "注", "Note") };
+		TR(r, "是否达标", "Met"), TR(r, "偏差原因", "Why missed"),
+		TR(r, "注", "Note") };
 
 	(void)arg;
 	if (row < 0) {
@@ -273,6 +274,9 @@ ind_cell(const struct pdf *p, void *arg, int row, int col, char *d, size_t n)
 	case 5:
 		snprintf(d, n, "%s", ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r));
+		break;
+	case 6:
+		snprintf(d, n, "%s", ri->deviation);
 		break;
 	default:
 		snprintf(d, n, "[%d]", row + 1);
@@ -403,10 +407,10 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 {
 	static const double sw[] = { 130, A4W - 2 * MARGIN - 130 };
 	static const int sa[] = { -1, -1 };
-	static const double iw[] = { 72, 70, 122, 62, 104, 50, 35 };
-	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1 };
-	static const double ow[] = { 92, 92, 50, 126, 126, 50, 70, 156 };
-	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1 };
+	static const double iw[] = { 56, 52, 96, 52, 70, 40, 121, 28 };
+	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	static const double ow[] = { 84, 84, 46, 104, 104, 46, 60, 110, 124 };
+	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1, -1 };
 	double	 gw[RPT_NCOLS];
 	int	 ga[RPT_NCOLS];
 	struct pdf p;
@@ -456,7 +460,7 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 
 	para(&p, TR(r, "二、绩效指标完成情况表", "2. Performance indicators"),
 	    11, 1, 4);
-	t.ncols = 7;
+	t.ncols = 8;
 	t.widths = iw;
 	t.align = ia;
 	t.size = 8.5;

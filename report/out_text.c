@@ -161,9 +161,10 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 			TR(r, "二级指标", "Level 2"), TR(r, "三级指标",
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "是否达标",
-			"Met"), TR(r, "注", "Note") };
+			"Met"), TR(r, "偏差原因", "Why missed"), TR(r, "注",
+			"Note") };
 
-		for (c = 0; c < 7; c++) {
+		for (c = 0; c < 8; c++) {
 			sb_puts(&b, "<th>");
 			sb_html(&b, h[c]);
 			sb_puts(&b, "</th>");
@@ -175,11 +176,11 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		const char *v[] = { ri->a->level1[r->L], ri->a->level2[r->L],
 			ri->a->level3[r->L], ri->a->target_text[r->L],
 			ri->value_text, ri->measured ? met_text(r, ri->met) :
-			unmeasured_text(r) };
+			unmeasured_text(r), ri->deviation };
 
 		sb_printf(&b, "<tr class=\"%s\">", ri->met == 0 ? "missed" :
 		    "");
-		for (c = 0; c < 6; c++) {
+		for (c = 0; c < 7; c++) {
 			sb_puts(&b, "<td>");
 			sb_html(&b, v[c]);
 			sb_puts(&b, "</td>");
@@ -378,10 +379,11 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "实测数值",
 			"Measured value"), TR(r, "单位", "Unit"),
-			TR(r, "是否达标", "Met"), TR(r, "计算说明",
+			TR(r, "是否达标", "Met"), TR(r, "偏差原因",
+			"Why missed"), TR(r, "计算说明",
 			"How it was measured") };
 
-		for (c = 0; c < 10; c++) {
+		for (c = 0; c < 11; c++) {
 			if (c)
 				sb_puts(&b, ",");
 			csv_text(&b, h[c]);
@@ -412,6 +414,8 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 		sb_puts(&b, ",");
 		csv_text(&b, ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r));
+		sb_puts(&b, ",");
+		csv_text(&b, ri->deviation);
 		sb_puts(&b, ",");
 		csv_text(&b, ri->footnote);
 		sb_puts(&b, "\r\n");
@@ -517,7 +521,7 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	json_t	*root = json_object(), *a, *o;
 	struct srow s;
 	struct sbuf b;
-	char	*text, title[512], t[32];
+	char	*text, title[512], t[32], cell[1024];
 	size_t	 i;
 	int	 k;
 
@@ -585,6 +589,7 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		    json_boolean(ri->met));
 		json_object_set_new(o, "devices", json_integer(ri->ndevices));
 		json_object_set_new(o, "footnote", json_string(ri->footnote));
+		json_object_set_new(o, "deviation", json_string(ri->deviation));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "indicators", a);
@@ -640,6 +645,9 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		json_object_set_new(o, "classified_by",
 		    json_string(ou->classified_by));
 		json_object_set_new(o, "note", json_string(ou->note));
+		json_object_set_new(o, "reason", json_string(ou->reason));
+		outage_cell(r, p, 8, cell, sizeof(cell));
+		json_object_set_new(o, "analysis", json_string(cell));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "outages", a);

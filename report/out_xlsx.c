@@ -189,13 +189,14 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "实测数值",
 			"Measured value"), TR(r, "是否达标", "Met"),
-			TR(r, "计算说明", "How it was measured") };
-		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 80 };
+			TR(r, "计算说明", "How it was measured"),
+			TR(r, "偏差原因", "Why missed") };
+		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 80, 60 };
 
-		for (c = 0; c < 8; c++) {
+		for (c = 0; c < 9; c++) {
 			str(ws, 0, c, h[c], x.head);
 			worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c,
-			    wd[c], c == 7 ? x.wrap : NULL);
+			    wd[c], c >= 7 ? x.wrap : NULL);
 		}
 	}
 	for (k = 0; k < r->nind; k++) {
@@ -215,6 +216,7 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 		str(ws, row, 6, ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r), x.text);
 		str(ws, row, 7, ri->footnote, x.wrap);
+		str(ws, row, 8, ri->deviation, x.wrap);
 	}
 
 	rows_sheet(wb, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
@@ -229,7 +231,7 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	head(ws, r, rpt_ocols, RPT_NOCOLS, 0, &x);
 	worksheet_set_column(ws, 0, 1, 20, NULL);
 	worksheet_set_column(ws, 2, 2, 12, NULL);
-	worksheet_set_column(ws, 3, 7, 24, NULL);
+	worksheet_set_column(ws, 3, 8, 24, NULL);
 	worksheet_freeze_panes(ws, 1, 0);
 	for (i = 0; i < r->nout; i++) {
 		const struct aq_period_outage *p = &r->out[i];

@@ -64,6 +64,7 @@ struct rpt_ind {
 	struct aq_row	 row;		/* the devices it covers, added up */
 	char		 value_text[96];
 	char		 footnote[1024];
+	char		 deviation[1024];	/* 偏差原因, when missed */
 };
 
 struct rpt_series {
@@ -155,7 +156,7 @@ void	 cell_text(const struct rpt *, const struct aq_row *, int is_device,
 	    int col, char *, size_t);
 
 /* The outage list columns. */
-#define RPT_NOCOLS	8
+#define RPT_NOCOLS	9
 extern const struct rpt_col rpt_ocols[RPT_NOCOLS];
 void	 outage_cell(const struct rpt *, const struct aq_period_outage *,
 	    int col, char *, size_t);

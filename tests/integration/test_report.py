@@ -300,14 +300,16 @@ def dur(ms):
     return "%s%d:%02d:%02d" % (sign, s // 3600, s // 60 % 60, s % 60)
 
 
-def met_zh(m):
+def met_zh(m, target=0.0):
+    if m is None and math.isnan(target):
+        return "无目标"
     return {True: "达标", False: "未达标", None: "无数据"}[m]
 
 
 def row_cells(name, r):
     """The 16 cells of a group/device row, as in the PDF and HTML."""
     return [name, pct(r["avail"]), pct(r["charged"]), pct(r["target"]),
-            met_zh(r["met"]), dur(r["down"]), dur(r["external"]),
+            met_zh(r["met"], r["target"]), dur(r["down"]), dur(r["external"]),
             dur(r["planned"]), dur(r["left"]), dur(r["unknown"]),
             str(r["outages"]), dur(r["mttr"]), dur(r["mtbf"]),
             dur(r["mttd"]), dur(r["mtta"]), pct(r["lat"])]
@@ -556,7 +558,7 @@ class ReportTest(unittest.TestCase):
                     self.assertAlmostEqual(num(r[col]), w[k] / 1000, 3,
                                            (i, k))
             self.assertEqual(int(r[11]), w["outages"])
-            self.assertEqual(r[5], met_zh(w["met"]))
+            self.assertEqual(r[5], met_zh(w["met"], w["target"]))
             if math.isnan(w["lat"]):
                 self.assertEqual(r[16], "", i)
             else:
@@ -604,7 +606,7 @@ class ReportTest(unittest.TestCase):
                     self.assertIsInstance(v, (int, float))
                     self.assertAlmostEqual(v, w[k] / 1000, 6, (i, k))
             self.assertEqual(row[11].value, w["outages"])
-            self.assertEqual(row[5].value, met_zh(w["met"]))
+            self.assertEqual(row[5].value, met_zh(w["met"], w["target"]))
         self.assertEqual(seen, set(self.dev))
         ws = wb["分组"]
         for row in ws.iter_rows(min_row=2):
@@ -739,6 +741,59 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(j["period"]["to"], "2027-01-01 00:00:00")
         # A year has no outage before the script's September start.
         self.assertEqual(j["summary"]["outages"], self.site["outages"])
+
+    def test_deviation_and_analysis(self):
+        """偏差原因 of a missed indicator names the outages that cost it
+        most with what people said about them; 原因分析 of each outage is
+        its classification reason and repair note -- in every format."""
+        j = json.load(open(self.base + ".json", encoding="utf-8"))
+        ind = {i["id"]: i for i in j["indicators"]}
+        self.assertFalse(ind["network"]["met"])
+        dev = ind["network"]["deviation"]
+        # core-sw's ten minutes, with its repair note.
+        self.assertIn("核心交换机 10-09 14:00 起故障", dev)
+        self.assertIn("修复：-重启后恢复", dev)
+        self.assertTrue(ind["equipment"]["met"])
+        self.assertEqual(ind["equipment"]["deviation"], "")
+        self.assertIn("1 次探测失败或超过 800 毫秒（共 400 次）",
+                      ind["latency"]["deviation"])
+        an = {(o["device"], o["start"]): o["analysis"] for o in j["outages"]}
+        self.assertEqual(an[("line-mobile", "2026-10-06 00:00:00")],
+                         "运营商光缆中断（分类：李工）")
+        self.assertEqual(an[("line-telecom", "2026-10-03 10:00:00")],
+                         "修复：光模块重新插拔后恢复")
+        # CSV: the indicator's column and the outage list's.
+        with open(self.base + ".csv", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(io.StringIO(f.read())))
+        head = [r for r in rows if "偏差原因" in r][0]
+        net = [r for r in rows if r and r[0] == "network"][0]
+        self.assertIn("核心交换机", net[head.index("偏差原因")])
+        ohead = [r for r in rows if "原因分析" in r][0]
+        mob = [r for r in rows if len(r) == len(ohead) and
+               r[0].startswith("2026-10-06 00:00")][0]
+        self.assertEqual(mob[ohead.index("原因分析")],
+                         "运营商光缆中断（分类：李工）")
+        # XLSX.
+        import openpyxl
+        wb = openpyxl.load_workbook(self.base + ".xlsx")
+        ws = wb["绩效指标"]
+        hx = [c.value for c in ws[1]]
+        col = hx.index("偏差原因")
+        cells = {r[0].row: r[col].value for r in ws.iter_rows(min_row=2)}
+        self.assertIn("核心交换机", cells[2])
+        ws = wb["故障清单"]
+        hx = [c.value for c in ws[1]]
+        self.assertIn("运营商光缆中断（分类：李工）",
+                      [r[hx.index("原因分析")].value
+                       for r in ws.iter_rows(min_row=2)])
+        # PDF.
+        text = subprocess.run(["pdftotext", self.base + ".pdf", "-"],
+                              stdout=subprocess.PIPE, check=True,
+                              text=True).stdout
+        flat = re.sub(r"\s+", "", text)
+        self.assertIn("偏差原因", flat)
+        self.assertIn("运营商光缆中断（分类：李工）", flat)
+        self.assertIn("核心交换机10-0914:00起故障", flat)
 
     def test_web_maintenance_windows(self):
         """Windows made in the web console (maintenance.json beside the
