@@ -409,7 +409,7 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	static const int sa[] = { -1, -1 };
 	static const double iw[] = { 56, 52, 96, 52, 70, 40, 121, 28 };
 	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1, -1 };
-	static const double ow[] = { 84, 84, 46, 104, 104, 46, 60, 110, 124 };
+	static const double ow[] = { 92, 92, 46, 100, 96, 44, 56, 110, 126 };
 	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1, -1 };
 	double	 gw[RPT_NCOLS];
 	int	 ga[RPT_NCOLS];
