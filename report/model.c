@@ -88,12 +88,17 @@ fmt_pct(char *d, size_t n, double f)
 	snprintf(d, n, "%.4f%%", floor(f * 1e6 + 1e-7) / 1e4);
 }
 
-/* H:MM:SS, whole seconds (rounded); negative for an overrun budget. */
+/*
+ * A duration as people write one: 2天3小时 ("2d 3h"), 3小时5分, 4分28秒;
+ * seconds only under an hour, where they matter (a month at 99.99 %
+ * allows 4分28秒), minutes under a day.  Negative for an overrun budget.
+ */
 void
-fmt_dur(char *d, size_t n, double ms)
+fmt_dur(const struct rpt *r, char *d, size_t n, double ms)
 {
-	long long s;
+	long long s, m;
 	const char *sign = "";
+	int	 w;
 
 	if (isnan(ms)) {
 		snprintf(d, n, "—");
@@ -104,8 +109,38 @@ fmt_dur(char *d, size_t n, double ms)
 		ms = -ms;
 	}
 	s = llround(ms / 1000.0);
-	snprintf(d, n, "%s%lld:%02lld:%02lld", s ? sign : "", s / 3600,
-	    s / 60 % 60, s % 60);
+	if (s == 0)
+		sign = "";
+	if (s < 3600) {
+		if (s >= 60 && s % 60)
+			snprintf(d, n, TR(r, "%s%lld分%lld秒", "%s%lldm %llds"),
+			    sign, s / 60, s % 60);
+		else if (s >= 60)
+			snprintf(d, n, TR(r, "%s%lld分", "%s%lldm"), sign, s / 60);
+		else
+			snprintf(d, n, TR(r, "%s%lld秒", "%s%llds"), sign, s);
+		return;
+	}
+	/*
+	 * From a day up, to the hour: the tables stay legible, and the
+	 * exact time is in the CSV, XLSX and JSON.
+	 */
+	m = (s + 30) / 60;
+	if (m >= 1440)
+		m = (m + 30) / 60 * 60;
+	w = snprintf(d, n, "%s", sign);
+	if (m >= 1440 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld天", "%lldd "),
+		    m / 1440);
+	if (m % 1440 >= 60 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld小时", "%lldh "),
+		    m / 60 % 24);
+	if (m % 60 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld分", "%lldm"),
+		    m % 60);
+	/* No trailing space in English. */
+	if (w > 0 && (size_t)w < n && d[w - 1] == ' ')
+		d[w - 1] = '\0';
 }
 
 /* Local time in the report's zone (report_make sets TZ). */
@@ -211,7 +246,9 @@ method_text(const struct rpt *r, int para)
 		"故障按全长计）。平均无故障时间 = 正常时间 ÷ 故障次数。发现、确认"
 		"时间从故障开始计至确认、首次认领。在确认之前已恢复的短暂故障"
 		"（未确认）列入清单，除非配置 charge_blips，否则按正常计。",
-		"百分数截断（不四舍五入）到四位小数；时长按 时:分:秒 显示。相同的"
+		"百分数截断（不四舍五入）到四位小数；时长写作 天、小时、分（一小时"
+		"以内精确到秒，一天以内到分，一天以上到小时），CSV、XLSX 和 JSON "
+		"中为精确的秒数。相同的"
 		"日志和配置总得到相同的报告（生成时间除外），可用下列校验和核对。",
 		NULL
 	};
@@ -238,7 +275,9 @@ method_text(const struct rpt *r, int para)
 		"blip, over before it was confirmed, is listed and counted as "
 		"up unless charge_blips is set.",
 		"Percentages are cut (never rounded up) to four decimals; "
-		"durations are h:mm:ss. The same journal and configuration "
+		"durations read 2d 3h, 3h 5m, 4m 28s (to the second under an "
+		"hour, the minute under a day, the hour above), exact seconds "
+		"in CSV, XLSX and JSON. The same journal and configuration "
 		"always give the same report except the generation time; the "
 		"checksums below identify them.",
 		NULL
@@ -312,7 +351,7 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 		fmt_pct(d, n, v);
 		break;
 	case CK_DUR:
-		fmt_dur(d, n, v);
+		fmt_dur(r, d, n, v);
 		break;
 	default:
 		snprintf(d, n, "%.0f", v);
@@ -367,7 +406,7 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 			snprintf(d, n, "%s", TR(r, "未恢复", "still open"));
 		break;
 	case 2:
-		fmt_dur(d, n, (double)(p->end_ms - p->start_ms));
+		fmt_dur(r, d, n, (double)(p->end_ms - p->start_ms));
 		break;
 	case 3:
 		dev = aq_device((struct aq *)&r->q, o->device);
@@ -486,8 +525,8 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		    x->availability_charged;
 		ri->met = avi_compare(a->cmp, ri->value, a->target);
 		fmt_pct(ri->value_text, sizeof(ri->value_text), ri->value);
-		fmt_dur(b1, sizeof(b1), (double)x->planned_ms);
-		fmt_dur(b2, sizeof(b2), (double)x->unknown_ms);
+		fmt_dur(r, b1, sizeof(b1), (double)x->planned_ms);
+		fmt_dur(r, b2, sizeof(b2), (double)x->unknown_ms);
 		fmt_pct(b3, sizeof(b3), x->coverage);
 		if (a->metric == AVI_AVAILABILITY)
 			snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -539,8 +578,8 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 			snprintf(ri->value_text, sizeof(ri->value_text),
 			    TR(r, "%.3f天（%.2f小时）", "%.3f d (%.2f h)"),
 			    ri->value / DAY_MS, ri->value / 3600000.0);
-		fmt_dur(b1, sizeof(b1), (double)x->down_ms);
-		fmt_dur(b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
+		fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
+		fmt_dur(r, b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
 		    ri->ndevices : NAN);
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
 		    "%s（%d台设备）：非计划故障时间合计 %s，每台平均 %s，按 "
@@ -662,7 +701,7 @@ deviation(struct rpt *r, struct rpt_ind *ri)
 			localtime_r(&st, &tm);
 			strftime(when, sizeof(when), "%m-%d %H:%M", &tm);
 		}
-		fmt_dur(len, sizeof(len), (double)(p->end_ms - p->start_ms));
+		fmt_dur(r, len, sizeof(len), (double)(p->end_ms - p->start_ms));
 		analysis_text(r, o, why, sizeof(why));
 		w = (int)strlen(ri->deviation);
 		snprintf(ri->deviation + w, sizeof(ri->deviation) - (size_t)w,

@@ -477,16 +477,37 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	/* The wide tables, landscape. */
 	page_new(&p, 1);
 	para(&p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
-	gw[0] = 130;
-	ga[0] = -1;
-	for (k = 1; k < RPT_NCOLS; k++) {
-		gw[k] = (A4H - 2 * MARGIN - gw[0]) / (RPT_NCOLS - 1);
-		ga[k] = 1;
+	/*
+	 * Percentages, "met" and counts are short; durations written out
+	 * (2天3小时5分) get the rest, so that they stay on one line.
+	 */
+	{
+		double	 rest = A4H - 2 * MARGIN - 116;
+		int	 ndur = 0;
+
+		for (k = 1; k < RPT_NCOLS; k++) {
+			ga[k] = 1;
+			gw[k] = 0;
+			if (rpt_cols[k].kind == CK_PCT)
+				gw[k] = 44;
+			else if (rpt_cols[k].kind == CK_MET)
+				gw[k] = 26;
+			else if (rpt_cols[k].kind == CK_INT)
+				gw[k] = 14;
+			else
+				ndur++;
+			rest -= gw[k];
+		}
+		for (k = 1; k < RPT_NCOLS; k++)
+			if (gw[k] == 0)
+				gw[k] = rest / ndur;
+		gw[0] = 116;
+		ga[0] = -1;
 	}
 	t.ncols = RPT_NCOLS;
 	t.widths = gw;
 	t.align = ga;
-	t.size = 6;
+	t.size = 5.5;
 	t.cell = rows_cell;
 	t.arg = &ra;
 	para(&p, TR(r, "分组", "Groups"), 9, 1, 3);

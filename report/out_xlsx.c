@@ -153,8 +153,9 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	format_set_border(x.head, LXW_BORDER_THIN);
 	x.pct = workbook_add_format(wb);
 	format_set_num_format(x.pct, "0.0000%");
+	/* The unit on the cell itself, not only in the header. */
 	x.secs = workbook_add_format(wb);
-	format_set_num_format(x.secs, "#,##0.0");
+	format_set_num_format(x.secs, TR(r, "#,##0.0\" 秒\"", "#,##0.0\" s\""));
 	x.intf = workbook_add_format(wb);
 	format_set_num_format(x.intf, "0");
 	x.time = workbook_add_format(wb);

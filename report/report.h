@@ -119,7 +119,7 @@ void	 report_free(struct rpt *);
 /* Wording and number formats shared by the formats (model.c). */
 #define TR(r, zh, en)	((r)->L ? (en) : (zh))
 void	 fmt_pct(char *, size_t, double frac);
-void	 fmt_dur(char *, size_t, double ms);
+void	 fmt_dur(const struct rpt *, char *, size_t, double ms);
 void	 fmt_time(char *, size_t, int64_t ms);
 const char *met_text(const struct rpt *, int met);
 const char *kind_text(const struct rpt *, int oj_class);

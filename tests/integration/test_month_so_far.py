@@ -216,7 +216,7 @@ class MonthSoFarReport(unittest.TestCase):
         self.assertIn("未恢复", flat)
         line = [ln for ln in text.splitlines() if "2026-11-06 18:20" in ln]
         self.assertTrue(line, text)
-        self.assertIn("0:10:00", line[0])
+        self.assertIn("10分", line[0])
 
     def test_closed_month_is_whole(self):
         """October, over by the faked clock: counted to its end, not to

@@ -291,13 +291,29 @@ def pct(f):
 
 
 def dur(ms):
+    """As report/model.c fmt_dur() writes a duration in Chinese."""
     if ms is None or math.isnan(ms):
         return "—"
     sign = "-" if ms < 0 else ""
     s = int(math.floor(abs(ms) / 1000.0 + 0.5))
     if s == 0:
         sign = ""
-    return "%s%d:%02d:%02d" % (sign, s // 3600, s // 60 % 60, s % 60)
+    if s < 3600:
+        if s >= 60:
+            return sign + "%d分" % (s // 60) + ("%d秒" % (s % 60)
+                                              if s % 60 else "")
+        return sign + "%d秒" % s
+    m = (s + 30) // 60
+    if m >= 1440:
+        m = (m + 30) // 60 * 60     # from a day up, to the hour
+    out = sign
+    if m >= 1440:
+        out += "%d天" % (m // 1440)
+    if m % 1440 >= 60:
+        out += "%d小时" % (m // 60 % 24)
+    if m % 60:
+        out += "%d分" % (m % 60)
+    return out
 
 
 def met_zh(m, target=0.0):
@@ -605,6 +621,9 @@ class ReportTest(unittest.TestCase):
                 else:
                     self.assertIsInstance(v, (int, float))
                     self.assertAlmostEqual(v, w[k] / 1000, 6, (i, k))
+                    # The unit shows on the cell.
+                    self.assertEqual(row[col].number_format,
+                                     '#,##0.0" 秒"')
             self.assertEqual(row[11].value, w["outages"])
             self.assertEqual(row[5].value, met_zh(w["met"], w["target"]))
         self.assertEqual(seen, set(self.dev))
