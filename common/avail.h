@@ -361,6 +361,13 @@ struct av_indicator {
 	int		 nchecks;
 };
 
+/* A display name of a group or a class, as the wall shows it. */
+struct av_name {
+	char		 key[64];
+	int		 is_class;
+	char		 name[2][256];	/* Chinese, English */
+};
+
 struct avconf {
 	char		 tz[64];
 	char		 site[2][256];
@@ -373,12 +380,18 @@ struct avconf {
 	struct av_indicator *ind;
 	int		 nind;
 	int		 charge_blips;	/* aq.charge_blips */
+	struct av_name	*names;
+	int		 nnames;
+	char		 prepared[128];	/* the report's sign-off: 编制 */
+	char		 reviewed[128];	/* 审核 */
 };
 
 int	 avconf_parse(struct cfgerr *, const struct config_setting_t *,
 	    const char *data_dir, struct avconf *);
 int	 avconf_load(const char *path, struct avconf *, struct cfgerr *);
 void	 avconf_free(struct avconf *);
+const char *avconf_name(const struct avconf *, int is_class,
+	    const char *key, int lang);
 const char *avi_metric_name(int);
 const char *avi_cmp_text(int);
 int	 avi_compare(int cmp, double value, double target);

@@ -317,8 +317,8 @@ row_name(const struct rpt *r, const struct aq_row *w, int is_device,
 		else
 			snprintf(d, n, "%s", w->key);
 	} else
-		snprintf(d, n, r->L ? "%s (%d devices)" : "%s（%d台）", w->key,
-		    w->ndevices);
+		snprintf(d, n, r->L ? "%s (%d devices)" : "%s（%d台）",
+		    w->name[0] ? w->name : w->key, w->ndevices);
 }
 
 void
@@ -472,6 +472,15 @@ devcmp(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+/* A group's or class's name as the wall shows it, else its id. */
+static const char *
+display_name(const struct rpt *r, int is_class, const char *key)
+{
+	const char *nm = avconf_name(r->av, is_class, key, r->L);
+
+	return nm != NULL ? nm : key;
+}
+
 static void
 scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
     size_t n)
@@ -485,13 +494,15 @@ scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
 	if (a->ngroups) {
 		sb_puts(&b, TR(r, "分组 ", "groups "));
 		for (i = 0; i < a->ngroups; i++)
-			sb_printf(&b, "%s%s", i ? ", " : "", a->groups[i]);
+			sb_printf(&b, "%s%s", i ? TR(r, "、", ", ") : "",
+			    display_name(r, 0, a->groups[i]));
 	}
 	if (a->nclasses) {
 		sb_printf(&b, "%s%s", b.len ? "; " : "", TR(r, "类别 ",
 		    "classes "));
 		for (i = 0; i < a->nclasses; i++)
-			sb_printf(&b, "%s%s", i ? ", " : "", a->classes[i]);
+			sb_printf(&b, "%s%s", i ? TR(r, "、", ", ") : "",
+			    display_name(r, 1, a->classes[i]));
 	}
 	if (a->ndevices) {
 		sb_printf(&b, "%s%s", b.len ? "; " : "", TR(r, "设备 ",
@@ -1048,6 +1059,14 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 		}
 	}
 
+	/* Groups and classes by the names people know them by. */
+	for (i = 0; i < r->ngroups; i++)
+		fm_strlcpy(r->groups[i].name, display_name(r, 0,
+		    r->groups[i].key), sizeof(r->groups[i].name));
+	for (i = 0; i < r->nclasses; i++)
+		fm_strlcpy(r->classes[i].name, display_name(r, 1,
+		    r->classes[i].key), sizeof(r->classes[i].name));
+
 	/* Devices shown: the site's, or the group's, by group then id. */
 	if ((r->devorder = calloc(r->q.ndev ? r->q.ndev : 1,
 	    sizeof(size_t))) == NULL)
@@ -1312,6 +1331,53 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The sign-off under the evaluation table: who prepared it and who
+ * reviewed it (availability.signoff; left blank to be signed by hand)
+ * and the date it was made.  Returns 0 past the end.
+ */
+int
+signoff_row(const struct rpt *r, int i, struct srow *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->num = NAN;
+	s->kind = CK_TEXT;
+	switch (i) {
+	case 0:
+		s->label = TR(r, "编制", "Prepared by");
+		snprintf(s->text, sizeof(s->text), "%s", r->av->prepared);
+		break;
+	case 1:
+		s->label = TR(r, "审核", "Reviewed by");
+		snprintf(s->text, sizeof(s->text), "%s", r->av->reviewed);
+		break;
+	case 2:
+		s->label = TR(r, "日期", "Date");
+		snprintf(s->text, sizeof(s->text), "%.10s", r->generated);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The sign-off on one line, blanks drawn as a line to sign on. */
+const char *
+signoff_line(const struct rpt *r, char *d, size_t n)
+{
+	struct srow s;
+	size_t	 l;
+	int	 k;
+
+	d[0] = '\0';
+	for (k = 0; signoff_row(r, k, &s); k++) {
+		l = strlen(d);
+		snprintf(d + l, n - l, "%s%s%s%s", k ? "　　　　" : "", s.label,
+		    TR(r, "：", ": "), s.text[0] ? s.text : "____________");
+	}
+	return d;
 }
 
 int

@@ -473,6 +473,12 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 		snprintf(fn, sizeof(fn), "[%d] %s", k + 1, r->ind[k].footnote);
 		para(&p, fn, 7.5, 0, 2);
 	}
+	{
+		char	 so[1024];
+
+		p.y += 14;
+		para(&p, signoff_line(r, so, sizeof(so)), 10, 0, 6);
+	}
 
 	/* The wide tables, landscape. */
 	page_new(&p, 1);

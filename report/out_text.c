@@ -193,7 +193,9 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		sb_html(&b, r->ind[k].footnote);
 		sb_puts(&b, "</li>\n");
 	}
-	sb_puts(&b, "</ol></section>\n<section id=\"groups\"><h2>");
+	sb_puts(&b, "</ol>\n<p id=\"signoff\">");
+	sb_html(&b, signoff_line(r, cell, sizeof(cell)));
+	sb_puts(&b, "</p></section>\n<section id=\"groups\"><h2>");
 	sb_html(&b, TR(r, "三、分组与设备", "3. Groups and devices"));
 	sb_puts(&b, "</h2>\n<h3>");
 	sb_html(&b, TR(r, "分组", "Groups"));
@@ -421,6 +423,13 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 		sb_puts(&b, "\r\n");
 	}
 	sb_puts(&b, "\r\n");
+	for (k = 0; signoff_row(r, k, &s); k++) {
+		csv_text(&b, s.label);
+		sb_puts(&b, ",");
+		csv_text(&b, s.text);
+		sb_puts(&b, "\r\n");
+	}
+	sb_puts(&b, "\r\n");
 	csv_rows(&b, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
 	    0);
 	csv_rows(&b, r, TR(r, "设备类别", "Device classes"), r->classes,
@@ -593,6 +602,11 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "indicators", a);
+	o = json_object();
+	for (k = 0; signoff_row(r, k, &s); k++)
+		json_object_set_new(o, k == 0 ? "prepared" : k == 1 ?
+		    "reviewed" : "date", json_string(s.text));
+	json_object_set_new(root, "signoff", o);
 
 	a = json_array();
 	for (i = 0; i < r->ngroups; i++)

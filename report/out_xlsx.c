@@ -182,6 +182,12 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			str(ws, k + 2, 1, s.text, x.text);
 	}
 
+	/* The sign-off, under the summary. */
+	for (c = 0; signoff_row(r, c, &s); c++) {
+		str(ws, k + 3 + c, 0, s.label, x.head);
+		str(ws, k + 3 + c, 1, s.text, x.text);
+	}
+
 	/* The evaluation table. */
 	ws = workbook_add_worksheet(wb, TR(r, "绩效指标", "Indicators"));
 	{

@@ -139,6 +139,8 @@ struct srow {
 };
 int	 summary_row(const struct rpt *, int, struct srow *);
 int	 method_fact(const struct rpt *, int, struct srow *);
+int	 signoff_row(const struct rpt *, int, struct srow *);
+const char *signoff_line(const struct rpt *, char *, size_t);
 
 /* The per-group and per-device table: one column set for every format. */
 enum col_kind { CK_TEXT, CK_PCT, CK_DUR, CK_INT, CK_MET, CK_UNMEASURED,

@@ -316,6 +316,12 @@ def dur(ms):
     return out
 
 
+# Group names as the wall shows them (the defaults of common/availconf.c),
+# and the one tests/data/report/report.conf gives.
+GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
+            "building": "电梯与空调", "terminals": "大厅终端"}
+
+
 def met_zh(m, target=0.0):
     if m is None and math.isnan(target):
         return "无目标"
@@ -676,7 +682,8 @@ class ReportTest(unittest.TestCase):
                                         (i, c, line[0]))
                 pos = k + len(c)
         for g, r in self.groups.items():
-            line = [ln for ln in lines if ln.strip().startswith(g + "（")]
+            line = [ln for ln in lines
+                    if ln.strip().startswith(GROUP_ZH[g] + "（")]
             self.assertTrue(line, g)
             self.assertIn(pct(r["avail"]), line[0])
             self.assertIn(dur(r["down"]), line[0])
@@ -708,7 +715,7 @@ class ReportTest(unittest.TestCase):
             name = "%s (%s)" % (d["name"], i)
             self.assertEqual(rows[name], row_cells(name, self.dev[i]), i)
         for g, r in self.groups.items():
-            name = "%s（%d台）" % (g, r["ndev"])
+            name = "%s（%d台）" % (GROUP_ZH[g], r["ndev"])
             self.assertEqual(rows[name], row_cells(name, r), g)
         html_text = open(self.base + ".html", encoding="utf-8").read()
         self.assertEqual(html_text.count("<svg"), 2)
@@ -721,8 +728,9 @@ class ReportTest(unittest.TestCase):
             with open(os.path.join(self.out, name), "rb") as a, \
                     open(os.path.join(again, name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
-        # Another generation time changes that line and nothing else.
-        later = self.run_report("later", epoch="1793086400")
+        # Another generation time the same day changes that line and
+        # nothing else (another day changes the sign-off's date too).
+        later = self.run_report("later", epoch="1793003600")
         for ext in ("html", "csv", "json"):
             name = "facmon-report-2026-10." + ext
             a = open(os.path.join(self.out, name), encoding="utf-8-sig")
@@ -813,6 +821,48 @@ class ReportTest(unittest.TestCase):
         self.assertIn("偏差原因", flat)
         self.assertIn("运营商光缆中断（分类：李工）", flat)
         self.assertIn("核心交换机10-0914:00起故障", flat)
+
+    def test_names_and_signoff(self):
+        """Groups and classes by the names the wall uses (or the
+        configured ones), and the sign-off block with the configured
+        names and the report's date, in every format."""
+        j = json.load(open(self.base + ".json", encoding="utf-8"))
+        g = {r["id"]: r["name"] for r in j["groups"]}
+        self.assertEqual(g["lines"], "专线")
+        self.assertEqual(g["terminals"], "大厅终端")
+        c = {r["id"]: r["name"] for r in j["classes"]}
+        self.assertEqual(c["switch"], "交换机")
+        self.assertEqual(c["evaluation-terminal"], "评价器")
+        ind = {i["id"]: i for i in j["indicators"]}
+        self.assertIn("分组 专线、网络、业务系统", ind["network"]["footnote"])
+        date = datetime.datetime.fromtimestamp(int(EPOCH), CN).strftime(
+            "%Y-%m-%d")
+        self.assertEqual(j["signoff"], {"prepared": "张工",
+                                        "reviewed": "王主任", "date": date})
+        with open(self.base + ".csv", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(io.StringIO(f.read())))
+        self.assertIn(["编制", "张工"], rows)
+        self.assertIn(["审核", "王主任"], rows)
+        self.assertIn(["日期", date], rows)
+        import openpyxl
+        ws = openpyxl.load_workbook(self.base + ".xlsx")["概要"]
+        cells = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=2)]
+        self.assertIn(("编制", "张工"), cells)
+        self.assertIn(("日期", date), cells)
+        text = subprocess.run(["pdftotext", "-layout", self.base + ".pdf",
+                               "-"], stdout=subprocess.PIPE, check=True,
+                              text=True).stdout
+        flat = re.sub(r"\s+", "", text)
+        self.assertIn("编制：张工审核：王主任日期：" + date, flat)
+        self.assertIn("大厅终端（2台）", flat)
+        self.assertIn("交换机（1台）", flat)
+        # Every page is numbered.
+        pages = text.split("\f")
+        numbered = [p for p in pages if p.strip()]
+        for n, p in enumerate(numbered, 1):
+            self.assertIn("第 %d 页" % n, p)
+        html_text = open(self.base + ".html", encoding="utf-8").read()
+        self.assertIn("编制：张工", html_text)
 
     def test_web_maintenance_windows(self):
         """Windows made in the web console (maintenance.json beside the
