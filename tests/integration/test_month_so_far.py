@@ -228,6 +228,15 @@ class MonthSoFarReport(unittest.TestCase):
         self.assertNotIn("截至", j["title"])
         self.assertEqual(len(j["daily"]["labels"]), 31)
 
+    def test_english_and_html(self):
+        base = report(self.conf, os.path.join(self.tmp, "en"), "2026-11",
+                      "--lang", "en", "--format", "json,html")
+        j = json.load(open(base + "-en.json", encoding="utf-8"))
+        self.assertIn("as of 2026-11-06 18:30 (month not over)", j["title"])
+        html_text = open(self.base + ".html", encoding="utf-8").read()
+        self.assertIn("截至 2026-11-06 18:30（未结束月份）", html_text)
+        self.assertIn("未恢复", html_text)
+
     def test_not_begun(self):
         p = subprocess.run([REPORT, "-f", self.conf, "--out",
                             os.path.join(self.tmp, "dec"), "--month",
