@@ -218,6 +218,7 @@ struct aq_outage {
 	int64_t		 confirmed_ms;	/* 0: never confirmed */
 	int64_t		 acked_ms;
 	char		 acked_by[64];
+	char		 ack_comment[256]; /* the first one given */
 	uint8_t		 cls;		/* enum oj_class */
 	char		 classified_by[64];
 	char		 reason[256];	/* why it was classified so */

@@ -230,9 +230,16 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			return 0;	/* an annotation of a check's outage */
 		if (r->type == OJ_CONFIRM)
 			o->confirmed_ms = r->confirmed_ms;
-		else if (r->type == OJ_ACK && o->acked_ms == 0) {
-			o->acked_ms = r->ts_ms;
-			fm_strlcpy(o->acked_by, r->who, sizeof(o->acked_by));
+		else if (r->type == OJ_ACK) {
+			if (o->acked_ms == 0) {
+				o->acked_ms = r->ts_ms;
+				fm_strlcpy(o->acked_by, r->who,
+				    sizeof(o->acked_by));
+			}
+			/* What the duty engineer said, for 原因分析. */
+			if (o->ack_comment[0] == '\0')
+				fm_strlcpy(o->ack_comment, r->text,
+				    sizeof(o->ack_comment));
 		} else if (r->type == OJ_CLASSIFY) {
 			/* The latest word stands; the journal keeps all. */
 			o->cls = r->cls;

@@ -360,8 +360,8 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 
 /*
  * 原因分析: what people said about an outage -- the reason given when it
- * was classified, and the repair note -- or, when nobody said anything,
- * the failure the probes saw.
+ * was classified, the comment made on acknowledging it, and the repair
+ * note -- or, when nobody said anything, the failure the probes saw.
  */
 static void
 analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
@@ -377,6 +377,12 @@ analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
 	if (o->reason[0] != '\0' && o->classified_by[0] != '\0') {
 		w = (int)strlen(d);
 		snprintf(d + w, n - (size_t)w, "%s", TR(r, "）", ")"));
+	}
+	if (o->ack_comment[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
+		    "; ") : "", TR(r, "确认：", "on acknowledging: "),
+		    o->ack_comment);
 	}
 	if (o->note[0] != '\0') {
 		w = (int)strlen(d);

@@ -63,6 +63,7 @@ state|hall-sw|2026-11-03 10:00:00|unknown|agent away
 state|hall-sw|2026-11-03 11:00:00|up|
 state|hall-sw|2026-11-06 18:20:00|down|no answer
 confirm|hall-sw|2026-11-06 18:20:00|2026-11-06 18:20:30
+ack|hall-sw|2026-11-06 18:20:00|2026-11-06 18:25:00|张工|机房停电，已联系物业
 """
 
 
@@ -161,6 +162,8 @@ class MonthSoFarReport(unittest.TestCase):
         self.assertTrue(outs[0]["open"])
         self.assertIsNone(outs[0]["end"])
         self.assertEqual(outs[0]["in_period_s"], 600)
+        # What the duty engineer said on acknowledging it, for 原因分析.
+        self.assertEqual(outs[0]["analysis"], "确认：机房停电，已联系物业")
         # The daily series stops today.
         self.assertEqual(j["daily"]["labels"][-1], "11-06")
         self.assertEqual(len(j["daily"]["labels"]), 6)
