@@ -615,8 +615,20 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		if (aq_latency(&r->q, a, NULL, r->from, r->to, &n, &ok) == 0) {
 			ri->value = (double)ok / (double)n;
 			ri->met = avi_compare(a->cmp, ri->value, a->target);
-			fmt_pct(ri->value_text, sizeof(ri->value_text),
-			    ri->value);
+			{
+				char	 pc[32];
+
+				/*
+				 * The measure, as the evaluation table
+				 * states its target: a share of probes.
+				 */
+				fmt_pct(pc, sizeof(pc), ri->value);
+				snprintf(ri->value_text,
+				    sizeof(ri->value_text), TR(r,
+				    "%s 的探测在 %.0f 毫秒内成功",
+				    "%s of probes answered within %.0f ms"),
+				    pc, a->latency_ms);
+			}
 		} else
 			ri->met = -1;
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
