@@ -337,6 +337,11 @@ collector: {
         self.assertEqual(api["to_ms"], NOW)
         sw = {d["id"]: d for d in api["devices"]}["hall-sw"]
         self.assertEqual(sw["down_ms"], 600000)
+        # The wall's month is the same month so far, the same figures.
+        wall = fmtest.http_json(self.api + "/api/v1/wall")["availability"]
+        self.assertEqual(wall["month"], "2026-11")
+        self.assertEqual(wall["to_ms"], NOW)
+        self.assertEqual(wall["groups"], api["groups"])
         self.assertEqual(sw["up_ms"] + sw["down_ms"] + sw["unknown_ms"],
                          NOW - NOV)
 
