@@ -46,6 +46,7 @@ struct pdf {
 	PangoFontDescription *fd;
 	double		 pw, ph, y;
 	int		 page;
+	int		 pages;		/* counted by a first pass; 0: not yet */
 	char		 title[512];
 };
 
@@ -93,11 +94,12 @@ page_new(struct pdf *p, int landscape)
 	p->page++;
 	p->y = MARGIN;
 	set_font(p, 7, 0);
-	snprintf(foot, sizeof(foot), "%s — %s %d", p->title,
-	    TR(p->r, "第", "page"), p->page);
-	if (!p->r->L)
-		snprintf(foot + strlen(foot), sizeof(foot) - strlen(foot),
-		    " 页");
+	if (p->pages > 0)
+		snprintf(foot, sizeof(foot), TR(p->r, "%s — 第 %d 页，共 %d 页",
+		    "%s — page %d of %d"), p->title, p->page, p->pages);
+	else
+		snprintf(foot, sizeof(foot), TR(p->r, "%s — 第 %d 页",
+		    "%s — page %d"), p->title, p->page);
 	layout(p, foot, p->pw - 2 * MARGIN, 0);
 	cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
 	show(p, MARGIN, p->ph - MARGIN + 12);
@@ -402,8 +404,13 @@ pdf_date(char *d, size_t n, int64_t ms)
 	strftime(d, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int
-out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
+/*
+ * The whole document onto p's surface.  Run twice: once on a surface
+ * that writes nothing, to count the pages, then for real, so that every
+ * page can say "第 N 页，共 M 页".
+ */
+static void
+render(struct pdf *p)
 {
 	static const double sw[] = { 130, A4W - 2 * MARGIN - 130 };
 	static const int sa[] = { -1, -1 };
@@ -411,42 +418,16 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 	static const double ow[] = { 92, 92, 46, 100, 96, 44, 56, 110, 126 };
 	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1, -1 };
+	const struct rpt *r = p->r;
 	double	 gw[RPT_NCOLS];
 	int	 ga[RPT_NCOLS];
-	struct pdf p;
 	struct table t;
 	struct rows_arg ra;
-	char	 tmp[1100], date[32];
-	cairo_status_t st;
 	int	 k;
 
-	memset(&p, 0, sizeof(p));
-	p.r = r;
-	title_text(r, p.title, sizeof(p.title));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	p.s = cairo_pdf_surface_create(tmp, A4W, A4H);
-	if (cairo_surface_status(p.s) != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "%s: %s", tmp,
-		    cairo_status_to_string(cairo_surface_status(p.s)));
-		cairo_surface_destroy(p.s);
-		return -1;
-	}
-	/* Dates from the period, not the clock: the same inputs, same bytes. */
-	pdf_date(date, sizeof(date), r->to);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_TITLE,
-	    p.title);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_CREATOR,
-	    "facmon-report " FACMON_VERSION);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_CREATE_DATE,
-	    date);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_MOD_DATE, date);
-	p.cr = cairo_create(p.s);
-	p.lay = pango_cairo_create_layout(p.cr);
-	p.fd = pango_font_description_from_string(FONT " 9");
-
-	page_new(&p, 0);
-	para(&p, p.title, 15, 1, 10);
-	para(&p, TR(r, "一、概要", "1. Summary"), 11, 1, 4);
+	page_new(p, 0);
+	para(p, p->title, 15, 1, 10);
+	para(p, TR(r, "一、概要", "1. Summary"), 11, 1, 4);
 	memset(&t, 0, sizeof(t));
 	t.ncols = 2;
 	t.widths = sw;
@@ -456,9 +437,9 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	for (t.nrows = 0; summary_row(r, t.nrows, &(struct srow){ 0 });
 	    t.nrows++)
 		;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	para(&p, TR(r, "二、绩效指标完成情况表", "2. Performance indicators"),
+	para(p, TR(r, "二、绩效指标完成情况表", "2. Performance indicators"),
 	    11, 1, 4);
 	t.ncols = 8;
 	t.widths = iw;
@@ -466,23 +447,23 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	t.size = 8.5;
 	t.cell = ind_cell;
 	t.nrows = r->nind;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 	for (k = 0; k < r->nind; k++) {
 		char	 fn[1200];
 
 		snprintf(fn, sizeof(fn), "[%d] %s", k + 1, r->ind[k].footnote);
-		para(&p, fn, 7.5, 0, 2);
+		para(p, fn, 7.5, 0, 2);
 	}
 	{
 		char	 so[1024];
 
-		p.y += 14;
-		para(&p, signoff_line(r, so, sizeof(so)), 10, 0, 6);
+		p->y += 14;
+		para(p, signoff_line(r, so, sizeof(so)), 10, 0, 6);
 	}
 
 	/* The wide tables, landscape. */
-	page_new(&p, 1);
-	para(&p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
+	page_new(p, 1);
+	para(p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
 	/*
 	 * Percentages, "met" and counts are short; durations written out
 	 * (2天3小时5分) get the rest, so that they stay on one line.
@@ -516,22 +497,22 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	t.size = 5.5;
 	t.cell = rows_cell;
 	t.arg = &ra;
-	para(&p, TR(r, "分组", "Groups"), 9, 1, 3);
+	para(p, TR(r, "分组", "Groups"), 9, 1, 3);
 	ra = (struct rows_arg){ r->groups, NULL, 0 };
 	t.nrows = (int)r->ngroups;
-	table_draw(&p, &t);
-	para(&p, TR(r, "设备类别（设备正常运行率）",
+	table_draw(p, &t);
+	para(p, TR(r, "设备类别（设备正常运行率）",
 	    "Device classes (normal running rate)"), 9, 1, 3);
 	ra = (struct rows_arg){ r->classes, NULL, 0 };
 	t.nrows = (int)r->nclasses;
-	table_draw(&p, &t);
-	para(&p, TR(r, "设备", "Devices"), 9, 1, 3);
+	table_draw(p, &t);
+	para(p, TR(r, "设备", "Devices"), 9, 1, 3);
 	ra = (struct rows_arg){ r->devrows, r->devorder, 1 };
 	t.nrows = (int)r->ndevshown;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	page_new(&p, 1);
-	para(&p, TR(r, "四、故障清单", "4. Outages"), 11, 1, 4);
+	page_new(p, 1);
+	para(p, TR(r, "四、故障清单", "4. Outages"), 11, 1, 4);
 	t.ncols = RPT_NOCOLS;
 	t.widths = ow;
 	t.align = oa;
@@ -540,20 +521,20 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	t.arg = NULL;
 	t.nrows = (int)r->nout;
 	if (r->nout == 0)
-		para(&p, TR(r, "本期无故障。", "No outage in the period."), 9, 0,
+		para(p, TR(r, "本期无故障。", "No outage in the period."), 9, 0,
 		    4);
 	else
-		table_draw(&p, &t);
+		table_draw(p, &t);
 
-	page_new(&p, 0);
-	para(&p, TR(r, "五、图表", "5. Charts"), 11, 1, 4);
-	chart(&p, 0);
-	chart(&p, 1);
+	page_new(p, 0);
+	para(p, TR(r, "五、图表", "5. Charts"), 11, 1, 4);
+	chart(p, 0);
+	chart(p, 1);
 
-	para(&p, TR(r, "六、计算方法与校验", "6. How the figures were "
+	para(p, TR(r, "六、计算方法与校验", "6. How the figures were "
 	    "computed"), 11, 1, 4);
 	for (k = 0; method_text(r, k) != NULL; k++)
-		para(&p, method_text(r, k), 8.5, 0, 4);
+		para(p, method_text(r, k), 8.5, 0, 4);
 	t.ncols = 2;
 	t.widths = sw;
 	t.align = sa;
@@ -562,14 +543,78 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	for (t.nrows = 0; method_fact(r, t.nrows, &(struct srow){ 0 });
 	    t.nrows++)
 		;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	pango_font_description_free(p.fd);
-	g_object_unref(p.lay);
-	cairo_destroy(p.cr);
-	cairo_surface_finish(p.s);
-	st = cairo_surface_status(p.s);
-	cairo_surface_destroy(p.s);
+}
+
+/* A surface, its context and a layout for one pass of render(). */
+static int
+pass_open(struct pdf *p, const char *file, const char *date)
+{
+	p->s = file != NULL ? cairo_pdf_surface_create(file, A4W, A4H) :
+	    cairo_pdf_surface_create_for_stream(NULL, NULL, A4W, A4H);
+	if (cairo_surface_status(p->s) != CAIRO_STATUS_SUCCESS)
+		return -1;
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_TITLE,
+	    p->title);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_CREATOR,
+	    "facmon-report " FACMON_VERSION);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_CREATE_DATE,
+	    date);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_MOD_DATE,
+	    date);
+	p->cr = cairo_create(p->s);
+	p->lay = pango_cairo_create_layout(p->cr);
+	p->fd = pango_font_description_from_string(FONT " 9");
+	p->page = 0;
+	return 0;
+}
+
+static cairo_status_t
+pass_close(struct pdf *p)
+{
+	cairo_status_t st;
+
+	pango_font_description_free(p->fd);
+	g_object_unref(p->lay);
+	cairo_destroy(p->cr);
+	cairo_surface_finish(p->s);
+	st = cairo_surface_status(p->s);
+	cairo_surface_destroy(p->s);
+	return st;
+}
+
+int
+out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
+{
+	struct pdf p;
+	char	 tmp[1100], date[32];
+	cairo_status_t st;
+
+	memset(&p, 0, sizeof(p));
+	p.r = r;
+	title_text(r, p.title, sizeof(p.title));
+	/* Dates from the period, not the clock: the same inputs, same bytes. */
+	pdf_date(date, sizeof(date), r->to);
+	if (pass_open(&p, NULL, date) == -1) {
+		snprintf(err, errlen, "%s: %s", path,
+		    cairo_status_to_string(cairo_surface_status(p.s)));
+		cairo_surface_destroy(p.s);
+		return -1;
+	}
+	render(&p);
+	p.pages = p.page;
+	pass_close(&p);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (pass_open(&p, tmp, date) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp,
+		    cairo_status_to_string(cairo_surface_status(p.s)));
+		cairo_surface_destroy(p.s);
+		return -1;
+	}
+	render(&p);
+	st = pass_close(&p);
 	if (st != CAIRO_STATUS_SUCCESS) {
 		snprintf(err, errlen, "%s: %s", path,
 		    cairo_status_to_string(st));

@@ -866,7 +866,7 @@ class ReportTest(unittest.TestCase):
         pages = text.split("\f")
         numbered = [p for p in pages if p.strip()]
         for n, p in enumerate(numbered, 1):
-            self.assertIn("第 %d 页" % n, p)
+            self.assertIn("第 %d 页，共 %d 页" % (n, len(numbered)), p)
         html_text = open(self.base + ".html", encoding="utf-8").read()
         self.assertIn("编制：张工", html_text)
 
