@@ -47,6 +47,7 @@ struct pdf {
 	double		 pw, ph, y;
 	int		 page;
 	int		 pages;		/* counted by a first pass; 0: not yet */
+	int		 counting;	/* the first pass: measure, draw nothing */
 	char		 title[512];
 };
 
@@ -77,6 +78,8 @@ layout(struct pdf *p, const char *text, double width, int align)
 static void
 show(struct pdf *p, double x, double y)
 {
+	if (p->counting)
+		return;
 	cairo_move_to(p->cr, x, y);
 	pango_cairo_show_layout(p->cr, p->lay);
 }
@@ -93,6 +96,8 @@ page_new(struct pdf *p, int landscape)
 	cairo_pdf_surface_set_size(p->s, p->pw, p->ph);
 	p->page++;
 	p->y = MARGIN;
+	if (p->counting)
+		return;
 	set_font(p, 7, 0);
 	if (p->pages > 0)
 		snprintf(foot, sizeof(foot), TR(p->r, "%s — 第 %d 页，共 %d 页",
@@ -163,6 +168,11 @@ row_draw(struct pdf *p, const struct table *t, int row, int dry)
 	h += 3;
 	if (dry)
 		return h;
+	/* Counting pages: the height is all that matters. */
+	if (p->counting) {
+		p->y += h;
+		return h;
+	}
 	for (c = 0, x = MARGIN; c < t->ncols; c++) {
 		if (row < 0)
 			cairo_set_source_rgb(p->cr, 0.92, 0.92, 0.92);
@@ -200,7 +210,11 @@ table_draw(struct pdf *p, const struct table *t)
 			page_new(p, land);
 			row_draw(p, t, -1, 0);
 		}
-		row_draw(p, t, i, 0);
+		/* Counting pages, the row is measured already. */
+		if (p->counting)
+			p->y += h;
+		else
+			row_draw(p, t, i, 0);
 	}
 	p->y += 8;
 }
@@ -384,6 +398,10 @@ chart(struct pdf *p, int burn)
 	double	 w = p->pw - 2 * MARGIN, h = 300;
 
 	need(p, h + 10, p->pw > p->ph);
+	if (p->counting) {
+		p->y += h + 10;
+		return;
+	}
 	cairo_save(p->cr);
 	cairo_translate(p->cr, MARGIN, p->y);
 	if (burn)
@@ -405,8 +423,9 @@ pdf_date(char *d, size_t n, int64_t ms)
 }
 
 /*
- * The whole document onto p's surface.  Run twice: once on a surface
- * that writes nothing, to count the pages, then for real, so that every
+ * The whole document onto p's surface.  Run twice: once measuring only
+ * (p->counting: every height is laid out, nothing is drawn, on a surface
+ * that writes nothing) to count the pages, then for real, so that every
  * page can say "第 N 页，共 M 页".
  */
 static void
@@ -602,8 +621,10 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 		cairo_surface_destroy(p.s);
 		return -1;
 	}
+	p.counting = 1;
 	render(&p);
 	p.pages = p.page;
+	p.counting = 0;
 	pass_close(&p);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
