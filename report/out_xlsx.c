@@ -196,9 +196,9 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "实测数值",
 			"Measured value"), TR(r, "是否达标", "Met"),
-			TR(r, "计算说明", "How it was measured"),
-			TR(r, "偏差原因", "Why missed") };
-		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 80, 60 };
+			TR(r, "偏差原因", "Why missed"),
+			TR(r, "计算说明", "How it was measured") };
+		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 60, 80 };
 
 		for (c = 0; c < 9; c++) {
 			str(ws, 0, c, h[c], x.head);
@@ -222,8 +222,8 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			num(ws, row, 5, ri->value, x.pct);
 		str(ws, row, 6, ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r), x.text);
-		str(ws, row, 7, ri->footnote, x.wrap);
-		str(ws, row, 8, ri->deviation, x.wrap);
+		str(ws, row, 7, ri->deviation, x.wrap);
+		str(ws, row, 8, ri->footnote, x.wrap);
 	}
 
 	rows_sheet(wb, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
