@@ -33,50 +33,44 @@ num_or_null(double d)
 }
 
 /*
- * rest_ms: the part of the period asked for that has not happened yet.
- * budget_period_left_ms is what the whole period still allows: the budget
- * left so far plus the budget of the time to come, if it is all seen and
- * none of it planned -- "剩余" on a wall early in the month.
+ * A row: every figure from aq_figure(), the report's too, under its name
+ * with "_ms" for times.  rest_ms: the part of the period asked for that
+ * has not happened yet.
  */
 static json_t *
 row_json(const struct aq_row *w, int64_t rest_ms)
 {
-	const struct av_result *r = &w->r;
 	json_t	*o = json_object();
+	char	 key[64];
+	double	 v;
+	int	 f;
 
 	json_object_set_new(o, "id", json_string(w->key));
 	json_object_set_new(o, "name", json_string(w->name));
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
-	json_object_set_new(o, "period_ms", json_integer(r->period_ms));
-	json_object_set_new(o, "availability", num_or_null(r->availability));
-	json_object_set_new(o, "availability_planned_charged",
-	    num_or_null(r->availability_charged));
-	json_object_set_new(o, "coverage", num_or_null(r->coverage));
-	json_object_set_new(o, "up_ms", json_integer(r->up_ms));
-	json_object_set_new(o, "down_ms", json_integer(r->down_ms));
-	json_object_set_new(o, "unknown_ms", json_integer(r->unknown_ms +
-	    r->planned_unseen_ms));
-	json_object_set_new(o, "unreachable_ms", json_integer(r->unreachable_ms));
-	json_object_set_new(o, "planned_ms", json_integer(r->planned_ms));
-	json_object_set_new(o, "planned_down_ms",
-	    json_integer(r->planned_down_ms));
-	json_object_set_new(o, "external_ms", json_integer(w->external_ms));
-	json_object_set_new(o, "outages", json_integer(r->outages));
-	json_object_set_new(o, "blips", json_integer(w->blips));
-	json_object_set_new(o, "longest_outage_ms",
-	    json_integer(r->longest_ms));
-	json_object_set_new(o, "mttr_ms", num_or_null(r->mttr_ms));
-	json_object_set_new(o, "mtbf_ms", num_or_null(r->mtbf_ms));
-	json_object_set_new(o, "mttd_ms", num_or_null(w->mttd_ms));
-	json_object_set_new(o, "mtta_ms", num_or_null(w->mtta_ms));
-	json_object_set_new(o, "target", num_or_null(r->target));
-	json_object_set_new(o, "budget_ms", num_or_null(r->budget_ms));
-	json_object_set_new(o, "budget_left_ms", num_or_null(r->budget_left_ms));
-	json_object_set_new(o, "budget_period_left_ms",
-	    num_or_null(r->budget_left_ms + (1.0 - r->target) *
-	    (double)rest_ms * w->ndevices));
-	json_object_set_new(o, "met", r->met < 0 ? json_null() :
-	    json_boolean(r->met));
+	for (f = 0; f < AQF_MAX; f++) {
+		v = aq_figure(w, rest_ms, f);
+		switch (aq_figs[f].unit) {
+		case AQU_MS:
+			snprintf(key, sizeof(key), "%s_ms", aq_figs[f].name);
+			json_object_set_new(o, key, json_integer((json_int_t)v));
+			break;
+		case AQU_MS_REAL:
+			snprintf(key, sizeof(key), "%s_ms", aq_figs[f].name);
+			json_object_set_new(o, key, num_or_null(v));
+			break;
+		case AQU_COUNT:
+			json_object_set_new(o, aq_figs[f].name,
+			    json_integer((json_int_t)v));
+			break;
+		case AQU_MET:
+			json_object_set_new(o, aq_figs[f].name, v < 0 ?
+			    json_null() : json_boolean(v > 0));
+			break;
+		default:
+			json_object_set_new(o, aq_figs[f].name, num_or_null(v));
+		}
+	}
 	return o;
 }
 
@@ -167,8 +161,9 @@ fault_ytd_json(struct aq *q, const struct avconf *av, int64_t to)
 }
 
 /*
- * The period [from, to) over what the index knows.  'to' is clipped to
- * now: time that has not happened yet is neither up nor unknown.
+ * The period [from, to) over what the index knows, ended by
+ * av_period_end() as the report ends it: time that has not happened yet
+ * is neither up nor unknown.
  */
 json_t *
 avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
@@ -176,16 +171,16 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 {
 	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
 	size_t	 ng = 0, nc = 0, i;
-	int64_t	 now = now_ms(), rest;
+	int64_t	 end, rest;
 	json_t	*o, *devs;
+	int	 open;
 
-	rest = to > now ? to - now : 0;
-	if (to > now)
-		to = now;
-	if (to <= from) {
+	if ((open = av_period_end(from, to, now_ms(), &end)) == -1) {
 		snprintf(err, errlen, "the period has not begun");
 		return NULL;
 	}
+	rest = to - end;
+	to = end;
 	q->charge_blips = av->charge_blips;
 	if (aq_compute(q, av->rules, av->nrules, av->targets, av->ntargets,
 	    from, to, &dr, &gr, &ng, &cr, &nc, &site) == -1) {
@@ -195,6 +190,8 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 	o = json_object();
 	json_object_set_new(o, "from_ms", json_integer(from));
 	json_object_set_new(o, "to_ms", json_integer(to));
+	json_object_set_new(o, "period_end_ms", json_integer(to + rest));
+	json_object_set_new(o, "open", json_boolean(open));
 	json_object_set_new(o, "timezone", json_string(av->tz));
 	json_object_set_new(o, "method", json_string(
 	    "up / (period - planned - unknown - unreachable), from the outage "
@@ -353,14 +350,14 @@ avail_main(const struct collector_conf *conf, int argc, char *argv[])
 			return 2;
 		}
 	} else if (to == 0) {
-		time_t	 t = time(NULL);
-		struct tm tm;
-		char	 ym[32];
+		int	 y, m;
 
-		localtime_r(&t, &tm);
-		snprintf(ym, sizeof(ym), "%04d-%02d", tm.tm_year + 1900,
-		    tm.tm_mon + 1);
-		avail_parse_month(ym, tz, &from, &to);
+		/* This month in the configured zone, not the process's. */
+		if (av_month_of(now_ms(), tz, &y, &m) == -1 ||
+		    av_month_range(y, m, tz, &from, &to) == -1) {
+			fprintf(stderr, "avail: bad time zone '%s'\n", tz);
+			return 2;
+		}
 	}
 	aq_init(&q);
 	if (aq_load(&q, journal, err, sizeof(err)) == -1) {

@@ -1084,32 +1084,19 @@ static json_t *
 month_avail(int64_t now)
 {
 	char	 month[16], err[256];
-	time_t	 t = (time_t)(now / 1000);
-	struct tm tm;
 	int64_t	 from, to;
 	struct aq *q = outage_aq();
-	const char *oldtz = getenv("TZ");
-	char	 save[128] = "";
+	int	 y, m;
 
 	if (avail_cache != NULL && now - avail_cache_ms < AVAIL_CACHE_MS)
 		return json_incref(avail_cache);
 	if (q == NULL)
 		return json_null();
-	/* The month is the configured zone's month. */
-	if (oldtz != NULL)
-		fm_strlcpy(save, oldtz, sizeof(save));
-	setenv("TZ", C->av.tz, 1);
-	tzset();
-	localtime_r(&t, &tm);
-	if (oldtz != NULL)
-		setenv("TZ", save, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	fmt(month, sizeof(month), "%04d-%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1);
-	if (avail_parse_month(month, C->av.tz, &from, &to) == -1)
+	/* The month is the configured zone's, as for the report. */
+	if (av_month_of(now, C->av.tz, &y, &m) == -1 ||
+	    av_month_range(y, m, C->av.tz, &from, &to) == -1)
 		return json_null();
+	fmt(month, sizeof(month), "%04d-%02d", y, m);
 	json_decref(avail_cache);
 	avail_cache = avail_json(q, &merged, from, to, NULL, 0, err,
 	    sizeof(err));

@@ -342,3 +342,56 @@ av_day_range(int year, int month, int day, const char *tz, int64_t *from,
 		return -1;
 	return local_to_ms(tz, year, month, day + 1, to);
 }
+
+/* The calendar month in tz that the instant ms falls in. */
+int
+av_month_of(int64_t ms, const char *tz, int *year, int *month)
+{
+	char	*old = getenv("TZ"), *saved = old ? strdup(old) : NULL;
+	time_t	 t = (time_t)(ms / 1000);
+	struct tm tm;
+	int	 rc = 0;
+
+	if (old != NULL && saved == NULL)
+		return -1;
+	setenv("TZ", tz, 1);
+	tzset();
+	if (localtime_r(&t, &tm) == NULL)
+		rc = -1;
+	if (saved != NULL) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else
+		unsetenv("TZ");
+	tzset();
+	if (rc == 0) {
+		*year = tm.tm_year + 1900;
+		*month = tm.tm_mon + 1;
+	}
+	return rc;
+}
+
+/*
+ * Where a period asked for ends as far as it has happened: at its end
+ * once that is past, else now.  Time that has not happened yet is
+ * neither up, down, unknown nor planned, so every figure of a month
+ * not over yet (the API's, the command line's, the report's) is of the
+ * month so far, and all three agree at the same moment because all
+ * three end the period here.  Returns 1 when the period is not over
+ * (*end is now), 0 when it is (*end is to), -1 when it has not begun.
+ */
+int
+av_period_end(int64_t from, int64_t to, int64_t now, int64_t *end)
+{
+	if (now <= from) {
+		*end = from;
+		errno = EINVAL;
+		return -1;
+	}
+	if (now < to) {
+		*end = now;
+		return 1;
+	}
+	*end = to;
+	return 0;
+}

@@ -88,6 +88,9 @@ int	 av_month_range(int year, int month, const char *tz,
 	    int64_t *from_ms, int64_t *to_ms);
 int	 av_day_range(int year, int month, int day, const char *tz,
 	    int64_t *from_ms, int64_t *to_ms);
+int	 av_month_of(int64_t ms, const char *tz, int *year, int *month);
+int	 av_period_end(int64_t from_ms, int64_t to_ms, int64_t now_ms,
+	    int64_t *end_ms);
 const char *av_state_name(int);
 
 /*
@@ -216,8 +219,10 @@ struct aq_outage {
 	int64_t		 confirmed_ms;	/* 0: never confirmed */
 	int64_t		 acked_ms;
 	char		 acked_by[64];
+	char		 ack_comment[256]; /* the first one given */
 	uint8_t		 cls;		/* enum oj_class */
 	char		 classified_by[64];
+	char		 reason[256];	/* why it was classified so */
 	char		 cause[256];
 	char		 note[256];
 };
@@ -270,6 +275,45 @@ struct aq_row {
 	uint64_t	 lat_n, lat_ok;	/* latency target: probes, within */
 };
 
+/*
+ * The figures of a row as every output publishes them (availq.c): the
+ * API and the command line as <name>_ms, the report's JSON as <name>_s,
+ * its tables by column.  One list and one function, so that a name
+ * means the same quantity everywhere and the formulas of
+ * docs/availability.md hold on the fields of any one document:
+ *
+ *   period = up + down + unknown + unreachable + planned
+ *   planned = planned_up + planned_down + planned_unseen
+ *   availability = up / (period - planned - unknown - unreachable)
+ *   availability_planned_charged = (up + planned_up) /
+ *       (period - unknown - unreachable - planned_unseen)
+ *   coverage = (period - unknown - planned_unseen) / period
+ */
+enum aq_fig {
+	AQF_PERIOD, AQF_UP, AQF_DOWN, AQF_UNKNOWN, AQF_UNREACHABLE,
+	AQF_PLANNED, AQF_PLANNED_UP, AQF_PLANNED_DOWN, AQF_PLANNED_UNSEEN,
+	AQF_EXTERNAL, AQF_AVAILABILITY, AQF_AVAILABILITY_CHARGED,
+	AQF_COVERAGE, AQF_OUTAGES, AQF_OUTAGES_ENDED, AQF_BLIPS,
+	AQF_LONGEST, AQF_MTTR, AQF_MTBF, AQF_MTTD, AQF_MTTA, AQF_TARGET,
+	AQF_BUDGET, AQF_BUDGET_LEFT, AQF_BUDGET_PERIOD_LEFT, AQF_MET,
+	AQF_MAX
+};
+
+enum aq_unit {
+	AQU_MS = 1,		/* whole milliseconds, always a number */
+	AQU_MS_REAL,		/* milliseconds, NaN when there is none */
+	AQU_RATIO,		/* a fraction, NaN when there is none */
+	AQU_COUNT,
+	AQU_MET			/* 1 met, 0 missed, -1 no target or data */
+};
+
+struct aq_fig_def {
+	const char	*name;
+	int		 unit;		/* enum aq_unit */
+};
+
+extern const struct aq_fig_def aq_figs[AQF_MAX];
+
 void	 aq_init(struct aq *);
 void	 aq_free(struct aq *);
 int	 aq_add(struct aq *, const struct oj_rec *);
@@ -277,6 +321,7 @@ int	 aq_load(struct aq *, const char *path, char *err, size_t errlen);
 struct aq_device *aq_device(struct aq *, const char *id);
 double	 aq_target_for(const struct aq_target *, int, const char *device,
 	    const char *group, const char *cls);
+double	 aq_figure(const struct aq_row *, int64_t rest_ms, int fig);
 int	 aq_compute(struct aq *, const struct mw_rule *, int nrules,
 	    const struct aq_target *, int ntargets, int64_t from_ms,
 	    int64_t to_ms, struct aq_row **devrows, struct aq_row **grouprows,
@@ -319,6 +364,13 @@ struct av_indicator {
 	int		 nchecks;
 };
 
+/* A display name of a group or a class, as the wall shows it. */
+struct av_name {
+	char		 key[64];
+	int		 is_class;
+	char		 name[2][256];	/* Chinese, English */
+};
+
 struct avconf {
 	char		 tz[64];
 	char		 site[2][256];
@@ -331,12 +383,18 @@ struct avconf {
 	struct av_indicator *ind;
 	int		 nind;
 	int		 charge_blips;	/* aq.charge_blips */
+	struct av_name	*names;
+	int		 nnames;
+	char		 prepared[128];	/* the report's sign-off: 编制 */
+	char		 reviewed[128];	/* 审核 */
 };
 
 int	 avconf_parse(struct cfgerr *, const struct config_setting_t *,
 	    const char *data_dir, struct avconf *);
 int	 avconf_load(const char *path, struct avconf *, struct cfgerr *);
 void	 avconf_free(struct avconf *);
+const char *avconf_name(const struct avconf *, int is_class,
+	    const char *key, int lang);
 const char *avi_metric_name(int);
 const char *avi_cmp_text(int);
 int	 avi_compare(int cmp, double value, double target);

@@ -133,7 +133,63 @@ avconf_free(struct avconf *c)
 		free_list(c->ind[i].checks, c->ind[i].nchecks);
 	}
 	free(c->ind);
+	free(c->names);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The names the status wall gives groups, and names for the classes of
+ * devices the demo centre has, so that a report says 专线 where the wall
+ * does; 'names' in the configuration overrides or adds to them.
+ */
+static const struct {
+	int		 is_class;
+	const char	*key, *zh, *en;
+} default_names[] = {
+	{ 0, "lines", "专线", "Lines" },
+	{ 0, "network", "网络", "Network" },
+	{ 0, "wifi", "WiFi", "WiFi" },
+	{ 0, "display", "LED 大屏", "LED walls" },
+	{ 0, "building", "电梯与空调", "Elevators and HVAC" },
+	{ 0, "elevators", "电梯", "Elevators" },
+	{ 0, "hvac", "空调", "HVAC" },
+	{ 0, "power", "UPS 与机房", "UPS and machine room" },
+	{ 0, "ups", "UPS", "UPS" },
+	{ 0, "terminals", "终端", "Terminals" },
+	{ 0, "systems", "业务系统", "Web systems" },
+	{ 1, "line", "专线", "Lines" },
+	{ 1, "switch", "交换机", "Switches" },
+	{ 1, "gateway", "网关", "Gateways" },
+	{ 1, "wifi-controller", "无线控制器", "WiFi controllers" },
+	{ 1, "led-wall", "LED 大屏", "LED walls" },
+	{ 1, "elevator", "电梯", "Elevators" },
+	{ 1, "hvac", "空调", "HVAC units" },
+	{ 1, "ups", "UPS", "UPS" },
+	{ 1, "sensor", "环境传感器", "Sensors" },
+	{ 1, "touch-screen", "触摸屏", "Touch screens" },
+	{ 1, "evaluation-terminal", "评价器", "Evaluation terminals" },
+	{ 1, "queue-system", "排队叫号系统", "Queue systems" },
+	{ 1, "web-system", "业务系统", "Web systems" },
+};
+
+/* The display name of a group or class; NULL: none, show the id. */
+const char *
+avconf_name(const struct avconf *c, int is_class, const char *key, int lang)
+{
+	size_t	 i;
+	int	 k;
+
+	lang = lang ? 1 : 0;
+	for (k = 0; k < c->nnames; k++)
+		if (c->names[k].is_class == is_class &&
+		    strcmp(c->names[k].key, key) == 0)
+			return c->names[k].name[lang];
+	for (i = 0; i < sizeof(default_names) / sizeof(default_names[0]);
+	    i++)
+		if (default_names[i].is_class == is_class &&
+		    strcmp(default_names[i].key, key) == 0)
+			return lang ? default_names[i].en : default_names[i].zh;
+	return NULL;
 }
 
 /* A percentage in (0, 100], stored as a fraction. */
@@ -446,8 +502,47 @@ tz_known(const char *tz)
 }
 
 /*
+ * names = ( { group | class = "id"; name = "..."; name_en = "..."; }, ... )
+ */
+static int
+parse_names(struct cfgerr *e, const config_setting_t *l, struct avconf *c)
+{
+	static const char *const keys[] = { "group", "class", "name",
+		"name_en", NULL };
+	int	 i, n = config_setting_length(l);
+
+	if (!config_setting_is_list(l)) {
+		cfgerr_add(e, l, "'names' must be a list ( { ... }, ... )");
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if ((c->names = calloc((size_t)n, sizeof(*c->names))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+		struct av_name *a = &c->names[c->nnames];
+		int	 g, k;
+
+		cfg_check_keys(e, s, keys);
+		g = cfg_get_str(e, s, "group", a->key, sizeof(a->key), 0) == 1;
+		k = cfg_get_str(e, s, "class", a->key, sizeof(a->key), 0) == 1;
+		if (g + k != 1) {
+			cfgerr_add(e, s, "a name is for one 'group' or one "
+			    "'class'");
+			continue;
+		}
+		a->is_class = k;
+		get_texts(e, s, "name", a->name, sizeof(a->name[0]), 1);
+		c->nnames++;
+	}
+	return 0;
+}
+
+/*
  * availability: { timezone; site; site_en; language; journal; targets;
- *   maintenance; indicators; charge_blips; }
+ *   maintenance; indicators; charge_blips; names;
+ *   signoff = { prepared; reviewed; }; }
  * data_dir (the collector's, may be NULL) places the journal by default.
  */
 int
@@ -456,7 +551,8 @@ avconf_parse(struct cfgerr *e, const config_setting_t *g,
 {
 	static const char *const keys[] = { "timezone", "site", "site_en",
 		"language", "journal", "targets", "maintenance", "indicators",
-		"charge_blips", NULL };
+		"charge_blips", "names", "signoff", NULL };
+	static const char *const skeys[] = { "prepared", "reviewed", NULL };
 	char	 site[2][256];
 	config_setting_t *s;
 	int	 nerr = e->n;
@@ -500,6 +596,22 @@ avconf_parse(struct cfgerr *e, const config_setting_t *g,
 	if ((s = config_setting_get_member(g, "indicators")) != NULL &&
 	    parse_indicators(e, s, c) == -1 && e->n == nerr)
 		cfgerr_add(e, s, "out of memory");
+	if ((s = config_setting_get_member(g, "names")) != NULL &&
+	    parse_names(e, s, c) == -1)
+		cfgerr_add(e, s, "out of memory");
+	/* Who prepares and who reviews the report, for its sign-off. */
+	if ((s = config_setting_get_member(g, "signoff")) != NULL) {
+		if (!config_setting_is_group(s))
+			cfgerr_add(e, s, "'signoff' must be a group "
+			    "{ prepared = \"...\"; reviewed = \"...\"; }");
+		else {
+			cfg_check_keys(e, s, skeys);
+			cfg_get_str(e, s, "prepared", c->prepared,
+			    sizeof(c->prepared), 0);
+			cfg_get_str(e, s, "reviewed", c->reviewed,
+			    sizeof(c->reviewed), 0);
+		}
+	}
 	return e->n > nerr ? -1 : 0;
 }
 

@@ -244,14 +244,22 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			return 0;	/* an annotation of a check's outage */
 		if (r->type == OJ_CONFIRM)
 			o->confirmed_ms = r->confirmed_ms;
-		else if (r->type == OJ_ACK && o->acked_ms == 0) {
-			o->acked_ms = r->ts_ms;
-			fm_strlcpy(o->acked_by, r->who, sizeof(o->acked_by));
+		else if (r->type == OJ_ACK) {
+			if (o->acked_ms == 0) {
+				o->acked_ms = r->ts_ms;
+				fm_strlcpy(o->acked_by, r->who,
+				    sizeof(o->acked_by));
+			}
+			/* What the duty engineer said, for 原因分析. */
+			if (o->ack_comment[0] == '\0')
+				fm_strlcpy(o->ack_comment, r->text,
+				    sizeof(o->ack_comment));
 		} else if (r->type == OJ_CLASSIFY) {
 			/* The latest word stands; the journal keeps all. */
 			o->cls = r->cls;
 			fm_strlcpy(o->classified_by, r->who,
 			    sizeof(o->classified_by));
+			fm_strlcpy(o->reason, r->text, sizeof(o->reason));
 		} else if (r->type == OJ_NOTE)
 			fm_strlcpy(o->note, r->text, sizeof(o->note));
 		return 0;
@@ -773,4 +781,106 @@ aq_latency(const struct aq *q, const struct av_indicator *a,
 		}
 	}
 	return *n > 0 ? 0 : -1;
+}
+
+const struct aq_fig_def aq_figs[AQF_MAX] = {
+	[AQF_PERIOD] = { "period", AQU_MS },
+	[AQF_UP] = { "up", AQU_MS },
+	[AQF_DOWN] = { "down", AQU_MS },
+	[AQF_UNKNOWN] = { "unknown", AQU_MS },
+	[AQF_UNREACHABLE] = { "unreachable", AQU_MS },
+	[AQF_PLANNED] = { "planned", AQU_MS },
+	[AQF_PLANNED_UP] = { "planned_up", AQU_MS },
+	[AQF_PLANNED_DOWN] = { "planned_down", AQU_MS },
+	[AQF_PLANNED_UNSEEN] = { "planned_unseen", AQU_MS },
+	[AQF_EXTERNAL] = { "external", AQU_MS },
+	[AQF_AVAILABILITY] = { "availability", AQU_RATIO },
+	[AQF_AVAILABILITY_CHARGED] = { "availability_planned_charged",
+	    AQU_RATIO },
+	[AQF_COVERAGE] = { "coverage", AQU_RATIO },
+	[AQF_OUTAGES] = { "outages", AQU_COUNT },
+	[AQF_OUTAGES_ENDED] = { "outages_ended", AQU_COUNT },
+	[AQF_BLIPS] = { "blips", AQU_COUNT },
+	[AQF_LONGEST] = { "longest_outage", AQU_MS },
+	[AQF_MTTR] = { "mttr", AQU_MS_REAL },
+	[AQF_MTBF] = { "mtbf", AQU_MS_REAL },
+	[AQF_MTTD] = { "mttd", AQU_MS_REAL },
+	[AQF_MTTA] = { "mtta", AQU_MS_REAL },
+	[AQF_TARGET] = { "target", AQU_RATIO },
+	[AQF_BUDGET] = { "budget", AQU_MS_REAL },
+	[AQF_BUDGET_LEFT] = { "budget_left", AQU_MS_REAL },
+	[AQF_BUDGET_PERIOD_LEFT] = { "budget_period_left", AQU_MS_REAL },
+	[AQF_MET] = { "met", AQU_MET },
+};
+
+/*
+ * One figure of a row (see aq_figs).  Unknown time is the unseen time
+ * outside maintenance only: unseen time inside a window is part of
+ * planned and shown as planned_unseen, so that each millisecond of the
+ * period is counted once.  rest_ms: the part of the period asked for
+ * that has not happened yet (av_period_end), for budget_period_left --
+ * the budget left so far plus the budget of the time to come, if all of
+ * it is seen and none of it planned.
+ */
+double
+aq_figure(const struct aq_row *w, int64_t rest_ms, int fig)
+{
+	const struct av_result *r = &w->r;
+
+	switch (fig) {
+	case AQF_PERIOD:
+		return (double)r->period_ms;
+	case AQF_UP:
+		return (double)r->up_ms;
+	case AQF_DOWN:
+		return (double)r->down_ms;
+	case AQF_UNKNOWN:
+		return (double)r->unknown_ms;
+	case AQF_UNREACHABLE:
+		return (double)r->unreachable_ms;
+	case AQF_PLANNED:
+		return (double)r->planned_ms;
+	case AQF_PLANNED_UP:
+		return (double)r->planned_up_ms;
+	case AQF_PLANNED_DOWN:
+		return (double)r->planned_down_ms;
+	case AQF_PLANNED_UNSEEN:
+		return (double)r->planned_unseen_ms;
+	case AQF_EXTERNAL:
+		return (double)w->external_ms;
+	case AQF_AVAILABILITY:
+		return r->availability;
+	case AQF_AVAILABILITY_CHARGED:
+		return r->availability_charged;
+	case AQF_COVERAGE:
+		return r->coverage;
+	case AQF_OUTAGES:
+		return r->outages;
+	case AQF_OUTAGES_ENDED:
+		return r->outages_ended;
+	case AQF_BLIPS:
+		return w->blips;
+	case AQF_LONGEST:
+		return (double)r->longest_ms;
+	case AQF_MTTR:
+		return r->mttr_ms;
+	case AQF_MTBF:
+		return r->mtbf_ms;
+	case AQF_MTTD:
+		return w->mttd_ms;
+	case AQF_MTTA:
+		return w->mtta_ms;
+	case AQF_TARGET:
+		return r->target;
+	case AQF_BUDGET:
+		return r->budget_ms;
+	case AQF_BUDGET_LEFT:
+		return r->budget_left_ms;
+	case AQF_BUDGET_PERIOD_LEFT:
+		return r->budget_left_ms + (1.0 - r->target) *
+		    (double)rest_ms * w->ndevices;
+	case AQF_MET:
+		return r->met;
+	}
+	return NAN;
 }

@@ -67,6 +67,7 @@ const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
 	{ "类别", "Kind", CK_TEXT },
 	{ "确认人", "Acknowledged by", CK_TEXT },
 	{ "修复说明", "Repair note", CK_TEXT },
+	{ "原因分析", "Analysis", CK_TEXT },
 };
 
 /* ---- text buffers ---- */
@@ -87,12 +88,17 @@ fmt_pct(char *d, size_t n, double f)
 	snprintf(d, n, "%.4f%%", floor(f * 1e6 + 1e-7) / 1e4);
 }
 
-/* H:MM:SS, whole seconds (rounded); negative for an overrun budget. */
+/*
+ * A duration as people write one: 2天3小时 ("2d 3h"), 3小时5分, 4分28秒;
+ * seconds only under an hour, where they matter (a month at 99.99 %
+ * allows 4分28秒), minutes under a day.  Negative for an overrun budget.
+ */
 void
-fmt_dur(char *d, size_t n, double ms)
+fmt_dur(const struct rpt *r, char *d, size_t n, double ms)
 {
-	long long s;
+	long long s, m;
 	const char *sign = "";
+	int	 w;
 
 	if (isnan(ms)) {
 		snprintf(d, n, "—");
@@ -103,8 +109,38 @@ fmt_dur(char *d, size_t n, double ms)
 		ms = -ms;
 	}
 	s = llround(ms / 1000.0);
-	snprintf(d, n, "%s%lld:%02lld:%02lld", s ? sign : "", s / 3600,
-	    s / 60 % 60, s % 60);
+	if (s == 0)
+		sign = "";
+	if (s < 3600) {
+		if (s >= 60 && s % 60)
+			snprintf(d, n, TR(r, "%s%lld分%lld秒", "%s%lldm %llds"),
+			    sign, s / 60, s % 60);
+		else if (s >= 60)
+			snprintf(d, n, TR(r, "%s%lld分", "%s%lldm"), sign, s / 60);
+		else
+			snprintf(d, n, TR(r, "%s%lld秒", "%s%llds"), sign, s);
+		return;
+	}
+	/*
+	 * From a day up, to the hour: the tables stay legible, and the
+	 * exact time is in the CSV, XLSX and JSON.
+	 */
+	m = (s + 30) / 60;
+	if (m >= 1440)
+		m = (m + 30) / 60 * 60;
+	w = snprintf(d, n, "%s", sign);
+	if (m >= 1440 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld天", "%lldd "),
+		    m / 1440);
+	if (m % 1440 >= 60 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld小时", "%lldh "),
+		    m / 60 % 24);
+	if (m % 60 && w >= 0 && (size_t)w < n)
+		w += snprintf(d + w, n - (size_t)w, TR(r, "%lld分", "%lldm"),
+		    m % 60);
+	/* No trailing space in English. */
+	if (w > 0 && (size_t)w < n && d[w - 1] == ' ')
+		d[w - 1] = '\0';
 }
 
 /* Local time in the report's zone (report_make sets TZ). */
@@ -175,6 +211,18 @@ title_text(const struct rpt *r, char *d, size_t n)
 		snprintf(d, n, "%s %s", site, TR(r, "运行可用性报告",
 		    "— availability report"));
 	}
+	if (r->open) {
+		size_t	 l = strlen(d);
+
+		if (r->L)
+			snprintf(d + l, n - l, ", as of %s (%s not over)",
+			    r->asof, r->kind == RK_MONTH ? "month" :
+			    r->kind == RK_YEAR ? "year" : "period");
+		else
+			snprintf(d + l, n - l, " 截至 %s（%s）", r->asof,
+			    r->kind == RK_MONTH ? "未结束月份" :
+			    r->kind == RK_YEAR ? "未结束年度" : "未结束");
+	}
 	return d;
 }
 
@@ -198,7 +246,9 @@ method_text(const struct rpt *r, int para)
 		"故障按全长计）。平均无故障时间 = 正常时间 ÷ 故障次数。发现、确认"
 		"时间从故障开始计至确认、首次认领。在确认之前已恢复的短暂故障"
 		"（未确认）列入清单，除非配置 charge_blips，否则按正常计。",
-		"百分数截断（不四舍五入）到四位小数；时长按 时:分:秒 显示。相同的"
+		"百分数截断（不四舍五入）到四位小数；时长写作 天、小时、分（一小时"
+		"以内精确到秒，一天以内到分，一天以上到小时），CSV、XLSX 和 JSON "
+		"中为精确的秒数。相同的"
 		"日志和配置总得到相同的报告（生成时间除外），可用下列校验和核对。",
 		NULL
 	};
@@ -225,7 +275,9 @@ method_text(const struct rpt *r, int para)
 		"blip, over before it was confirmed, is listed and counted as "
 		"up unless charge_blips is set.",
 		"Percentages are cut (never rounded up) to four decimals; "
-		"durations are h:mm:ss. The same journal and configuration "
+		"durations read 2d 3h, 3h 5m, 4m 28s (to the second under an "
+		"hour, the minute under a day, the hour above), exact seconds "
+		"in CSV, XLSX and JSON. The same journal and configuration "
 		"always give the same report except the generation time; the "
 		"checksums below identify them.",
 		NULL
@@ -238,44 +290,21 @@ method_text(const struct rpt *r, int para)
 
 /* ---- the table cells ---- */
 
+/* The figure of each column of rpt_cols, from aq_figure() as in the API. */
+static const int col_fig[RPT_NCOLS] = {
+	-1, AQF_AVAILABILITY, AQF_AVAILABILITY_CHARGED, AQF_TARGET, AQF_MET,
+	AQF_DOWN, AQF_EXTERNAL, AQF_PLANNED, AQF_BUDGET_LEFT, AQF_UNKNOWN,
+	AQF_OUTAGES, AQF_MTTR, AQF_MTBF, AQF_MTTD, AQF_MTTA, -1
+};
+
 double
 row_value(const struct aq_row *w, int col)
 {
-	const struct av_result *x = &w->r;
-
-	switch (col) {
-	case 1:
-		return x->availability;
-	case 2:
-		return x->availability_charged;
-	case 3:
-		return x->target;
-	case 4:
-		return x->met;
-	case 5:
-		return (double)x->down_ms;
-	case 6:
-		return (double)w->external_ms;
-	case 7:
-		return (double)x->planned_ms;
-	case 8:
-		return x->budget_left_ms;
-	case 9:
-		return (double)x->unknown_ms;
-	case 10:
-		return x->outages;
-	case 11:
-		return x->mttr_ms;
-	case 12:
-		return x->mtbf_ms;
-	case 13:
-		return w->mttd_ms;
-	case 14:
-		return w->mtta_ms;
-	case 15:
+	if (col == 15)
 		return w->lat_n ? (double)w->lat_ok / (double)w->lat_n : NAN;
-	}
-	return NAN;
+	if (col < 0 || col >= RPT_NCOLS || col_fig[col] < 0)
+		return NAN;
+	return aq_figure(w, 0, col_fig[col]);
 }
 
 void
@@ -288,8 +317,8 @@ row_name(const struct rpt *r, const struct aq_row *w, int is_device,
 		else
 			snprintf(d, n, "%s", w->key);
 	} else
-		snprintf(d, n, r->L ? "%s (%d devices)" : "%s（%d台）", w->key,
-		    w->ndevices);
+		snprintf(d, n, r->L ? "%s (%d devices)" : "%s（%d台）",
+		    w->name[0] ? w->name : w->key, w->ndevices);
 }
 
 void
@@ -306,7 +335,14 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 		snprintf(d, n, "%s", unmeasured_text(r));
 		return;
 	case CK_MET:
-		snprintf(d, n, "%s", met_text(r, w->r.met));
+		/*
+		 * A row with no target is not "no data": it has figures,
+		 * only nothing to meet.
+		 */
+		if (w->r.met < 0 && isnan(w->r.target))
+			snprintf(d, n, "%s", TR(r, "无目标", "no target"));
+		else
+			snprintf(d, n, "%s", met_text(r, w->r.met));
 		return;
 	}
 	v = row_value(w, col);
@@ -315,11 +351,47 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 		fmt_pct(d, n, v);
 		break;
 	case CK_DUR:
-		fmt_dur(d, n, v);
+		fmt_dur(r, d, n, v);
 		break;
 	default:
 		snprintf(d, n, "%.0f", v);
 	}
+}
+
+/*
+ * 原因分析: what people said about an outage -- the reason given when it
+ * was classified, the comment made on acknowledging it, and the repair
+ * note -- or, when nobody said anything, the failure the probes saw.
+ */
+static void
+analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
+    size_t n)
+{
+	int	 w;
+
+	d[0] = '\0';
+	if (o->reason[0] != '\0')
+		snprintf(d, n, "%s%s%s", o->reason, o->classified_by[0] ?
+		    TR(r, "（分类：", " (classified by ") : "",
+		    o->classified_by[0] ? o->classified_by : "");
+	if (o->reason[0] != '\0' && o->classified_by[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s", TR(r, "）", ")"));
+	}
+	if (o->ack_comment[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
+		    "; ") : "", TR(r, "确认：", "on acknowledging: "),
+		    o->ack_comment);
+	}
+	if (o->note[0] != '\0') {
+		w = (int)strlen(d);
+		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
+		    "; ") : "", TR(r, "修复：", "repair: "), o->note);
+	}
+	if (d[0] == '\0' && o->cause[0] != '\0')
+		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "),
+		    o->cause);
 }
 
 void
@@ -340,7 +412,7 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 			snprintf(d, n, "%s", TR(r, "未恢复", "still open"));
 		break;
 	case 2:
-		fmt_dur(d, n, (double)(p->end_ms - p->start_ms));
+		fmt_dur(r, d, n, (double)(p->end_ms - p->start_ms));
 		break;
 	case 3:
 		dev = aq_device((struct aq *)&r->q, o->device);
@@ -362,6 +434,9 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 		break;
 	case 7:
 		snprintf(d, n, "%s", o->note);
+		break;
+	case 8:
+		analysis_text(r, o, d, n);
 		break;
 	default:
 		d[0] = '\0';
@@ -403,6 +478,15 @@ devcmp(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+/* A group's or class's name as the wall shows it, else its id. */
+static const char *
+display_name(const struct rpt *r, int is_class, const char *key)
+{
+	const char *nm = avconf_name(r->av, is_class, key, r->L);
+
+	return nm != NULL ? nm : key;
+}
+
 static void
 scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
     size_t n)
@@ -416,13 +500,15 @@ scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
 	if (a->ngroups) {
 		sb_puts(&b, TR(r, "分组 ", "groups "));
 		for (i = 0; i < a->ngroups; i++)
-			sb_printf(&b, "%s%s", i ? ", " : "", a->groups[i]);
+			sb_printf(&b, "%s%s", i ? TR(r, "、", ", ") : "",
+			    display_name(r, 0, a->groups[i]));
 	}
 	if (a->nclasses) {
 		sb_printf(&b, "%s%s", b.len ? "; " : "", TR(r, "类别 ",
 		    "classes "));
 		for (i = 0; i < a->nclasses; i++)
-			sb_printf(&b, "%s%s", i ? ", " : "", a->classes[i]);
+			sb_printf(&b, "%s%s", i ? TR(r, "、", ", ") : "",
+			    display_name(r, 1, a->classes[i]));
 	}
 	if (a->ndevices) {
 		sb_printf(&b, "%s%s", b.len ? "; " : "", TR(r, "设备 ",
@@ -456,8 +542,8 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		    x->availability_charged;
 		ri->met = avi_compare(a->cmp, ri->value, a->target);
 		fmt_pct(ri->value_text, sizeof(ri->value_text), ri->value);
-		fmt_dur(b1, sizeof(b1), (double)x->planned_ms);
-		fmt_dur(b2, sizeof(b2), (double)x->unknown_ms);
+		fmt_dur(r, b1, sizeof(b1), (double)x->planned_ms);
+		fmt_dur(r, b2, sizeof(b2), (double)x->unknown_ms);
 		fmt_pct(b3, sizeof(b3), x->coverage);
 		if (a->metric == AVI_AVAILABILITY)
 			snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -509,8 +595,8 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 			snprintf(ri->value_text, sizeof(ri->value_text),
 			    TR(r, "%.3f天（%.2f小时）", "%.3f d (%.2f h)"),
 			    ri->value / DAY_MS, ri->value / 3600000.0);
-		fmt_dur(b1, sizeof(b1), (double)x->down_ms);
-		fmt_dur(b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
+		fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
+		fmt_dur(r, b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
 		    ri->ndevices : NAN);
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
 		    "%s（%d台设备）：非计划故障时间合计 %s，每台平均 %s，按 "
@@ -529,8 +615,20 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		if (aq_latency(&r->q, a, NULL, r->from, r->to, &n, &ok) == 0) {
 			ri->value = (double)ok / (double)n;
 			ri->met = avi_compare(a->cmp, ri->value, a->target);
-			fmt_pct(ri->value_text, sizeof(ri->value_text),
-			    ri->value);
+			{
+				char	 pc[32];
+
+				/*
+				 * The measure, as the evaluation table
+				 * states its target: a share of probes.
+				 */
+				fmt_pct(pc, sizeof(pc), ri->value);
+				snprintf(ri->value_text,
+				    sizeof(ri->value_text), TR(r,
+				    "%s 的探测在 %.0f 毫秒内成功",
+				    "%s of probes answered within %.0f ms"),
+				    pc, a->latency_ms);
+			}
 		} else
 			ri->met = -1;
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -559,6 +657,88 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		len = strlen(ri->footnote);
 		snprintf(ri->footnote + len, sizeof(ri->footnote) - len, " %s",
 		    a->note[r->L]);
+	}
+}
+
+/*
+ * 偏差原因 of a missed indicator: the outages that cost it most -- the
+ * longest charged ones of the devices it covers, in the period -- each
+ * with what people said about it (analysis_text).  A missed latency
+ * target says how many probes were slow or failed.
+ */
+static void
+deviation(struct rpt *r, struct rpt_ind *ri)
+{
+	const struct av_indicator *a = ri->a;
+	struct match_arg m = { a, r->rc->group, NULL };
+	size_t	 pick[3], npick = 0, i, k;
+	char	 when[32], len[64], why[600];
+	int	 w;
+
+	ri->deviation[0] = '\0';
+	if (ri->met != 0)
+		return;
+	if (a->metric == AVI_LATENCY_SHARE) {
+		uint64_t n, ok;
+
+		if (aq_latency(&r->q, a, NULL, r->from, r->to, &n, &ok) == 0)
+			snprintf(ri->deviation, sizeof(ri->deviation), TR(r,
+			    "%llu 次探测失败或超过 %.0f 毫秒（共 %llu 次）。",
+			    "%llu probes failed or took over %.0f ms (of %llu)."),
+			    (unsigned long long)(n - ok), a->latency_ms,
+			    (unsigned long long)n);
+		return;
+	}
+	for (i = 0; i < r->nout; i++) {
+		const struct aq_period_outage *p = &r->out[i];
+		struct aq_device *d = aq_device(&r->q, r->q.out[p->idx].device);
+
+		if (p->blip || p->kind == OJC_PLANNED || d == NULL ||
+		    !match_dev(d, &m))
+			continue;
+		/* Keep the three longest, longest first. */
+		for (k = npick; k > 0; k--) {
+			const struct aq_period_outage *q = &r->out[pick[k - 1]];
+
+			if (q->end_ms - q->start_ms >= p->end_ms - p->start_ms)
+				break;
+			if (k < 3)
+				pick[k] = pick[k - 1];
+		}
+		if (k < 3) {
+			pick[k] = i;
+			if (npick < 3)
+				npick++;
+		}
+	}
+	if (npick == 0) {
+		snprintf(ri->deviation, sizeof(ri->deviation), "%s", TR(r,
+		    "期内无计入的故障；未知时间较多时可用率基数减小。",
+		    "No charged outage in the period."));
+		return;
+	}
+	for (k = 0; k < npick; k++) {
+		const struct aq_period_outage *p = &r->out[pick[k]];
+		const struct aq_outage *o = &r->q.out[p->idx];
+		struct aq_device *d = aq_device(&r->q, o->device);
+
+		{
+			time_t	 st = (time_t)(o->start_ms / 1000);
+			struct tm tm;
+
+			/* The month is the report's: day and time suffice. */
+			localtime_r(&st, &tm);
+			strftime(when, sizeof(when), "%m-%d %H:%M", &tm);
+		}
+		fmt_dur(r, len, sizeof(len), (double)(p->end_ms - p->start_ms));
+		analysis_text(r, o, why, sizeof(why));
+		w = (int)strlen(ri->deviation);
+		snprintf(ri->deviation + w, sizeof(ri->deviation) - (size_t)w,
+		    TR(r, "%s%s %s 起故障 %s%s：%s", "%s%s from %s, down %s%s: "
+		    "%s"), k ? TR(r, "；", "; ") : "", d ? d->name : o->device,
+		    when, len, o->end_ms ? "" : TR(r, "（未恢复）",
+		    " (still open)"), why[0] ? why : TR(r, "未说明", "no "
+		    "explanation"));
 	}
 }
 
@@ -616,12 +796,12 @@ period_kind(struct rpt *r)
 	time_t	 t = (time_t)(r->from / 1000);
 	struct tm tm, te;
 	int64_t	 a, b;
-	time_t	 t2 = (time_t)((r->to - 1) / 1000);
+	time_t	 t2 = (time_t)((r->period_to - 1) / 1000);
 
 	localtime_r(&t, &tm);
 	localtime_r(&t2, &te);
 	if (av_month_range(tm.tm_year + 1900, tm.tm_mon + 1, r->av->tz, &a,
-	    &b) == 0 && a == r->from && b == r->to) {
+	    &b) == 0 && a == r->from && b == r->period_to) {
 		snprintf(r->label, sizeof(r->label), "%04d-%02d",
 		    tm.tm_year + 1900, tm.tm_mon + 1);
 		return RK_MONTH;
@@ -629,7 +809,7 @@ period_kind(struct rpt *r)
 	if (tm.tm_mon == 0 && av_month_range(tm.tm_year + 1900, 1,
 	    r->av->tz, &a, &b) == 0 && a == r->from &&
 	    av_month_range(tm.tm_year + 1900, 12, r->av->tz, &a, &b) == 0 &&
-	    b == r->to) {
+	    b == r->period_to) {
 		snprintf(r->label, sizeof(r->label), "%04d",
 		    tm.tm_year + 1900);
 		return RK_YEAR;
@@ -806,13 +986,32 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	r->av = av;
 	r->L = strcmp(rc->lang ? rc->lang : av->lang, "en") == 0;
 	r->from = from;
-	r->to = to;
+	r->period_to = to;
 	r->journal = rc->journal ? rc->journal : av->journal;
 	if (to <= from) {
 		snprintf(err, errlen, "the period is empty");
 		return -1;
 	}
 	r->kind = period_kind(r);
+	/*
+	 * A period not over yet ends now, exactly as in the API: nothing
+	 * after now is counted, planned or not.
+	 */
+	switch (av_period_end(from, to, rc->now_ms ? rc->now_ms : now_ms(),
+	    &r->to)) {
+	case -1:
+		snprintf(err, errlen, "the period has not begun");
+		return -1;
+	case 1: {
+		time_t	 nt = (time_t)(r->to / 1000);
+
+		r->open = 1;
+		localtime_r(&nt, &tm);
+		strftime(r->asof, sizeof(r->asof), "%Y-%m-%d %H:%M", &tm);
+		break;
+	}
+	}
+	to = r->to;
 	fmt_time(r->from_text, sizeof(r->from_text), from);
 	fmt_time(r->to_text, sizeof(r->to_text), to);
 	/* The only thing allowed to differ between two runs. */
@@ -878,6 +1077,14 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 		}
 	}
 
+	/* Groups and classes by the names people know them by. */
+	for (i = 0; i < r->ngroups; i++)
+		fm_strlcpy(r->groups[i].name, display_name(r, 0,
+		    r->groups[i].key), sizeof(r->groups[i].name));
+	for (i = 0; i < r->nclasses; i++)
+		fm_strlcpy(r->classes[i].name, display_name(r, 1,
+		    r->classes[i].key), sizeof(r->classes[i].name));
+
 	/* Devices shown: the site's, or the group's, by group then id. */
 	if ((r->devorder = calloc(r->q.ndev ? r->q.ndev : 1,
 	    sizeof(size_t))) == NULL)
@@ -927,6 +1134,9 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 		}
 		r->nout = k;
 	}
+
+	for (j = 0; j < r->nind; j++)
+		deviation(r, &r->ind[j]);
 
 	if (buckets(r) == -1 || series(r) == -1) {
 		snprintf(err, errlen, "computing the charts failed");
@@ -1076,8 +1286,10 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 	switch (i) {
 	case 0:
 		s->label = TR(r, "统计期", "Period");
-		snprintf(s->text, sizeof(s->text), "%s — %s (%s)",
-		    r->from_text, r->to_text, r->av->tz);
+		snprintf(s->text, sizeof(s->text), "%s — %s (%s)%s",
+		    r->from_text, r->to_text, r->av->tz, !r->open ? "" :
+		    TR(r, "，未结束：统计至生成时刻", ", not over: counted up "
+		    "to the time of the report"));
 		break;
 	case 1:
 		s->label = TR(r, "单位", "Site");
@@ -1137,6 +1349,53 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The sign-off under the evaluation table: who prepared it and who
+ * reviewed it (availability.signoff; left blank to be signed by hand)
+ * and the date it was made.  Returns 0 past the end.
+ */
+int
+signoff_row(const struct rpt *r, int i, struct srow *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->num = NAN;
+	s->kind = CK_TEXT;
+	switch (i) {
+	case 0:
+		s->label = TR(r, "编制", "Prepared by");
+		snprintf(s->text, sizeof(s->text), "%s", r->av->prepared);
+		break;
+	case 1:
+		s->label = TR(r, "审核", "Reviewed by");
+		snprintf(s->text, sizeof(s->text), "%s", r->av->reviewed);
+		break;
+	case 2:
+		s->label = TR(r, "日期", "Date");
+		snprintf(s->text, sizeof(s->text), "%.10s", r->generated);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The sign-off on one line, blanks drawn as a line to sign on. */
+const char *
+signoff_line(const struct rpt *r, char *d, size_t n)
+{
+	struct srow s;
+	size_t	 l;
+	int	 k;
+
+	d[0] = '\0';
+	for (k = 0; signoff_row(r, k, &s); k++) {
+		l = strlen(d);
+		snprintf(d + l, n - l, "%s%s%s%s", k ? "　　　　" : "", s.label,
+		    TR(r, "：", ": "), s.text[0] ? s.text : "____________");
+	}
+	return d;
 }
 
 int

@@ -46,6 +46,8 @@ struct pdf {
 	PangoFontDescription *fd;
 	double		 pw, ph, y;
 	int		 page;
+	int		 pages;		/* counted by a first pass; 0: not yet */
+	int		 counting;	/* the first pass: measure, draw nothing */
 	char		 title[512];
 };
 
@@ -76,6 +78,8 @@ layout(struct pdf *p, const char *text, double width, int align)
 static void
 show(struct pdf *p, double x, double y)
 {
+	if (p->counting)
+		return;
 	cairo_move_to(p->cr, x, y);
 	pango_cairo_show_layout(p->cr, p->lay);
 }
@@ -92,12 +96,15 @@ page_new(struct pdf *p, int landscape)
 	cairo_pdf_surface_set_size(p->s, p->pw, p->ph);
 	p->page++;
 	p->y = MARGIN;
+	if (p->counting)
+		return;
 	set_font(p, 7, 0);
-	snprintf(foot, sizeof(foot), "%s — %s %d", p->title,
-	    TR(p->r, "第", "page"), p->page);
-	if (!p->r->L)
-		snprintf(foot + strlen(foot), sizeof(foot) - strlen(foot),
-		    " 页");
+	if (p->pages > 0)
+		snprintf(foot, sizeof(foot), TR(p->r, "%s — 第 %d 页，共 %d 页",
+		    "%s — page %d of %d"), p->title, p->page, p->pages);
+	else
+		snprintf(foot, sizeof(foot), TR(p->r, "%s — 第 %d 页",
+		    "%s — page %d"), p->title, p->page);
 	layout(p, foot, p->pw - 2 * MARGIN, 0);
 	cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
 	show(p, MARGIN, p->ph - MARGIN + 12);
@@ -161,6 +168,11 @@ row_draw(struct pdf *p, const struct table *t, int row, int dry)
 	h += 3;
 	if (dry)
 		return h;
+	/* Counting pages: the height is all that matters. */
+	if (p->counting) {
+		p->y += h;
+		return h;
+	}
 	for (c = 0, x = MARGIN; c < t->ncols; c++) {
 		if (row < 0)
 			cairo_set_source_rgb(p->cr, 0.92, 0.92, 0.92);
@@ -198,7 +210,11 @@ table_draw(struct pdf *p, const struct table *t)
 			page_new(p, land);
 			row_draw(p, t, -1, 0);
 		}
-		row_draw(p, t, i, 0);
+		/* Counting pages, the row is measured already. */
+		if (p->counting)
+			p->y += h;
+		else
+			row_draw(p, t, i, 0);
 	}
 	p->y += 8;
 }
@@ -246,7 +262,8 @@ ind_cell(const struct pdf *p, void *arg, int row, int col, char *d, size_t n)
 	const char *h[] = { TR(r, "一级指标", "Level 1"), TR(r, "二级指标",
 		"Level 2"), TR(r, "三级指标", "Level 3"), TR(r, "预期指标值",
 		"Target"), TR(r, "实际完成指标值", "Measured"),
-		TR(r, "是否达标", "Met"), TR(r, "注", "Note") };
+		TR(r, "是否达标", "Met"), TR(r, "偏差原因", "Why missed"),
+		TR(r, "注", "Note") };
 
 	(void)arg;
 	if (row < 0) {
@@ -273,6 +290,9 @@ ind_cell(const struct pdf *p, void *arg, int row, int col, char *d, size_t n)
 	case 5:
 		snprintf(d, n, "%s", ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r));
+		break;
+	case 6:
+		snprintf(d, n, "%s", ri->deviation);
 		break;
 	default:
 		snprintf(d, n, "[%d]", row + 1);
@@ -378,6 +398,10 @@ chart(struct pdf *p, int burn)
 	double	 w = p->pw - 2 * MARGIN, h = 300;
 
 	need(p, h + 10, p->pw > p->ph);
+	if (p->counting) {
+		p->y += h + 10;
+		return;
+	}
 	cairo_save(p->cr);
 	cairo_translate(p->cr, MARGIN, p->y);
 	if (burn)
@@ -398,51 +422,31 @@ pdf_date(char *d, size_t n, int64_t ms)
 	strftime(d, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int
-out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
+/*
+ * The whole document onto p's surface.  Run twice: once measuring only
+ * (p->counting: every height is laid out, nothing is drawn, on a surface
+ * that writes nothing) to count the pages, then for real, so that every
+ * page can say "第 N 页，共 M 页".
+ */
+static void
+render(struct pdf *p)
 {
 	static const double sw[] = { 130, A4W - 2 * MARGIN - 130 };
 	static const int sa[] = { -1, -1 };
-	static const double iw[] = { 72, 70, 122, 62, 104, 50, 35 };
-	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1 };
-	static const double ow[] = { 92, 92, 50, 126, 126, 50, 70, 156 };
-	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1 };
+	static const double iw[] = { 56, 52, 96, 52, 70, 40, 121, 28 };
+	static const int ia[] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	static const double ow[] = { 92, 92, 46, 100, 96, 44, 56, 110, 126 };
+	static const int oa[] = { -1, -1, 1, -1, -1, -1, -1, -1, -1 };
+	const struct rpt *r = p->r;
 	double	 gw[RPT_NCOLS];
 	int	 ga[RPT_NCOLS];
-	struct pdf p;
 	struct table t;
 	struct rows_arg ra;
-	char	 tmp[1100], date[32];
-	cairo_status_t st;
 	int	 k;
 
-	memset(&p, 0, sizeof(p));
-	p.r = r;
-	title_text(r, p.title, sizeof(p.title));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	p.s = cairo_pdf_surface_create(tmp, A4W, A4H);
-	if (cairo_surface_status(p.s) != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "%s: %s", tmp,
-		    cairo_status_to_string(cairo_surface_status(p.s)));
-		cairo_surface_destroy(p.s);
-		return -1;
-	}
-	/* Dates from the period, not the clock: the same inputs, same bytes. */
-	pdf_date(date, sizeof(date), r->to);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_TITLE,
-	    p.title);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_CREATOR,
-	    "facmon-report " FACMON_VERSION);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_CREATE_DATE,
-	    date);
-	cairo_pdf_surface_set_metadata(p.s, CAIRO_PDF_METADATA_MOD_DATE, date);
-	p.cr = cairo_create(p.s);
-	p.lay = pango_cairo_create_layout(p.cr);
-	p.fd = pango_font_description_from_string(FONT " 9");
-
-	page_new(&p, 0);
-	para(&p, p.title, 15, 1, 10);
-	para(&p, TR(r, "一、概要", "1. Summary"), 11, 1, 4);
+	page_new(p, 0);
+	para(p, p->title, 15, 1, 10);
+	para(p, TR(r, "一、概要", "1. Summary"), 11, 1, 4);
 	memset(&t, 0, sizeof(t));
 	t.ncols = 2;
 	t.widths = sw;
@@ -452,55 +456,82 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	for (t.nrows = 0; summary_row(r, t.nrows, &(struct srow){ 0 });
 	    t.nrows++)
 		;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	para(&p, TR(r, "二、绩效指标完成情况表", "2. Performance indicators"),
+	para(p, TR(r, "二、绩效指标完成情况表", "2. Performance indicators"),
 	    11, 1, 4);
-	t.ncols = 7;
+	t.ncols = 8;
 	t.widths = iw;
 	t.align = ia;
 	t.size = 8.5;
 	t.cell = ind_cell;
 	t.nrows = r->nind;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 	for (k = 0; k < r->nind; k++) {
 		char	 fn[1200];
 
 		snprintf(fn, sizeof(fn), "[%d] %s", k + 1, r->ind[k].footnote);
-		para(&p, fn, 7.5, 0, 2);
+		para(p, fn, 7.5, 0, 2);
+	}
+	{
+		char	 so[1024];
+
+		p->y += 14;
+		para(p, signoff_line(r, so, sizeof(so)), 10, 0, 6);
 	}
 
 	/* The wide tables, landscape. */
-	page_new(&p, 1);
-	para(&p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
-	gw[0] = 130;
-	ga[0] = -1;
-	for (k = 1; k < RPT_NCOLS; k++) {
-		gw[k] = (A4H - 2 * MARGIN - gw[0]) / (RPT_NCOLS - 1);
-		ga[k] = 1;
+	page_new(p, 1);
+	para(p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
+	/*
+	 * Percentages, "met" and counts are short; durations written out
+	 * (2天3小时5分) get the rest, so that they stay on one line.
+	 */
+	{
+		double	 rest = A4H - 2 * MARGIN - 116;
+		int	 ndur = 0;
+
+		for (k = 1; k < RPT_NCOLS; k++) {
+			ga[k] = 1;
+			gw[k] = 0;
+			if (rpt_cols[k].kind == CK_PCT)
+				gw[k] = 44;
+			else if (rpt_cols[k].kind == CK_MET)
+				gw[k] = 26;
+			else if (rpt_cols[k].kind == CK_INT)
+				gw[k] = 14;
+			else
+				ndur++;
+			rest -= gw[k];
+		}
+		for (k = 1; k < RPT_NCOLS; k++)
+			if (gw[k] == 0)
+				gw[k] = rest / ndur;
+		gw[0] = 116;
+		ga[0] = -1;
 	}
 	t.ncols = RPT_NCOLS;
 	t.widths = gw;
 	t.align = ga;
-	t.size = 6;
+	t.size = 5.5;
 	t.cell = rows_cell;
 	t.arg = &ra;
-	para(&p, TR(r, "分组", "Groups"), 9, 1, 3);
+	para(p, TR(r, "分组", "Groups"), 9, 1, 3);
 	ra = (struct rows_arg){ r->groups, NULL, 0 };
 	t.nrows = (int)r->ngroups;
-	table_draw(&p, &t);
-	para(&p, TR(r, "设备类别（设备正常运行率）",
+	table_draw(p, &t);
+	para(p, TR(r, "设备类别（设备正常运行率）",
 	    "Device classes (normal running rate)"), 9, 1, 3);
 	ra = (struct rows_arg){ r->classes, NULL, 0 };
 	t.nrows = (int)r->nclasses;
-	table_draw(&p, &t);
-	para(&p, TR(r, "设备", "Devices"), 9, 1, 3);
+	table_draw(p, &t);
+	para(p, TR(r, "设备", "Devices"), 9, 1, 3);
 	ra = (struct rows_arg){ r->devrows, r->devorder, 1 };
 	t.nrows = (int)r->ndevshown;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	page_new(&p, 1);
-	para(&p, TR(r, "四、故障清单", "4. Outages"), 11, 1, 4);
+	page_new(p, 1);
+	para(p, TR(r, "四、故障清单", "4. Outages"), 11, 1, 4);
 	t.ncols = RPT_NOCOLS;
 	t.widths = ow;
 	t.align = oa;
@@ -509,20 +540,20 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	t.arg = NULL;
 	t.nrows = (int)r->nout;
 	if (r->nout == 0)
-		para(&p, TR(r, "本期无故障。", "No outage in the period."), 9, 0,
+		para(p, TR(r, "本期无故障。", "No outage in the period."), 9, 0,
 		    4);
 	else
-		table_draw(&p, &t);
+		table_draw(p, &t);
 
-	page_new(&p, 0);
-	para(&p, TR(r, "五、图表", "5. Charts"), 11, 1, 4);
-	chart(&p, 0);
-	chart(&p, 1);
+	page_new(p, 0);
+	para(p, TR(r, "五、图表", "5. Charts"), 11, 1, 4);
+	chart(p, 0);
+	chart(p, 1);
 
-	para(&p, TR(r, "六、计算方法与校验", "6. How the figures were "
+	para(p, TR(r, "六、计算方法与校验", "6. How the figures were "
 	    "computed"), 11, 1, 4);
 	for (k = 0; method_text(r, k) != NULL; k++)
-		para(&p, method_text(r, k), 8.5, 0, 4);
+		para(p, method_text(r, k), 8.5, 0, 4);
 	t.ncols = 2;
 	t.widths = sw;
 	t.align = sa;
@@ -531,14 +562,80 @@ out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
 	for (t.nrows = 0; method_fact(r, t.nrows, &(struct srow){ 0 });
 	    t.nrows++)
 		;
-	table_draw(&p, &t);
+	table_draw(p, &t);
 
-	pango_font_description_free(p.fd);
-	g_object_unref(p.lay);
-	cairo_destroy(p.cr);
-	cairo_surface_finish(p.s);
-	st = cairo_surface_status(p.s);
-	cairo_surface_destroy(p.s);
+}
+
+/* A surface, its context and a layout for one pass of render(). */
+static int
+pass_open(struct pdf *p, const char *file, const char *date)
+{
+	p->s = file != NULL ? cairo_pdf_surface_create(file, A4W, A4H) :
+	    cairo_pdf_surface_create_for_stream(NULL, NULL, A4W, A4H);
+	if (cairo_surface_status(p->s) != CAIRO_STATUS_SUCCESS)
+		return -1;
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_TITLE,
+	    p->title);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_CREATOR,
+	    "facmon-report " FACMON_VERSION);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_CREATE_DATE,
+	    date);
+	cairo_pdf_surface_set_metadata(p->s, CAIRO_PDF_METADATA_MOD_DATE,
+	    date);
+	p->cr = cairo_create(p->s);
+	p->lay = pango_cairo_create_layout(p->cr);
+	p->fd = pango_font_description_from_string(FONT " 9");
+	p->page = 0;
+	return 0;
+}
+
+static cairo_status_t
+pass_close(struct pdf *p)
+{
+	cairo_status_t st;
+
+	pango_font_description_free(p->fd);
+	g_object_unref(p->lay);
+	cairo_destroy(p->cr);
+	cairo_surface_finish(p->s);
+	st = cairo_surface_status(p->s);
+	cairo_surface_destroy(p->s);
+	return st;
+}
+
+int
+out_pdf(const struct rpt *r, const char *path, char *err, size_t errlen)
+{
+	struct pdf p;
+	char	 tmp[1100], date[32];
+	cairo_status_t st;
+
+	memset(&p, 0, sizeof(p));
+	p.r = r;
+	title_text(r, p.title, sizeof(p.title));
+	/* Dates from the period, not the clock: the same inputs, same bytes. */
+	pdf_date(date, sizeof(date), r->to);
+	if (pass_open(&p, NULL, date) == -1) {
+		snprintf(err, errlen, "%s: %s", path,
+		    cairo_status_to_string(cairo_surface_status(p.s)));
+		cairo_surface_destroy(p.s);
+		return -1;
+	}
+	p.counting = 1;
+	render(&p);
+	p.pages = p.page;
+	p.counting = 0;
+	pass_close(&p);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (pass_open(&p, tmp, date) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp,
+		    cairo_status_to_string(cairo_surface_status(p.s)));
+		cairo_surface_destroy(p.s);
+		return -1;
+	}
+	render(&p);
+	st = pass_close(&p);
 	if (st != CAIRO_STATUS_SUCCESS) {
 		snprintf(err, errlen, "%s: %s", path,
 		    cairo_status_to_string(st));

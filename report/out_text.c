@@ -161,9 +161,10 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 			TR(r, "二级指标", "Level 2"), TR(r, "三级指标",
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "是否达标",
-			"Met"), TR(r, "注", "Note") };
+			"Met"), TR(r, "偏差原因", "Why missed"), TR(r, "注",
+			"Note") };
 
-		for (c = 0; c < 7; c++) {
+		for (c = 0; c < 8; c++) {
 			sb_puts(&b, "<th>");
 			sb_html(&b, h[c]);
 			sb_puts(&b, "</th>");
@@ -175,11 +176,11 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		const char *v[] = { ri->a->level1[r->L], ri->a->level2[r->L],
 			ri->a->level3[r->L], ri->a->target_text[r->L],
 			ri->value_text, ri->measured ? met_text(r, ri->met) :
-			unmeasured_text(r) };
+			unmeasured_text(r), ri->deviation };
 
 		sb_printf(&b, "<tr class=\"%s\">", ri->met == 0 ? "missed" :
 		    "");
-		for (c = 0; c < 6; c++) {
+		for (c = 0; c < 7; c++) {
 			sb_puts(&b, "<td>");
 			sb_html(&b, v[c]);
 			sb_puts(&b, "</td>");
@@ -192,7 +193,9 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 		sb_html(&b, r->ind[k].footnote);
 		sb_puts(&b, "</li>\n");
 	}
-	sb_puts(&b, "</ol></section>\n<section id=\"groups\"><h2>");
+	sb_puts(&b, "</ol>\n<p id=\"signoff\">");
+	sb_html(&b, signoff_line(r, cell, sizeof(cell)));
+	sb_puts(&b, "</p></section>\n<section id=\"groups\"><h2>");
 	sb_html(&b, TR(r, "三、分组与设备", "3. Groups and devices"));
 	sb_puts(&b, "</h2>\n<h3>");
 	sb_html(&b, TR(r, "分组", "Groups"));
@@ -378,10 +381,11 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "实测数值",
 			"Measured value"), TR(r, "单位", "Unit"),
-			TR(r, "是否达标", "Met"), TR(r, "计算说明",
+			TR(r, "是否达标", "Met"), TR(r, "偏差原因",
+			"Why missed"), TR(r, "计算说明",
 			"How it was measured") };
 
-		for (c = 0; c < 10; c++) {
+		for (c = 0; c < 11; c++) {
 			if (c)
 				sb_puts(&b, ",");
 			csv_text(&b, h[c]);
@@ -413,7 +417,16 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 		csv_text(&b, ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r));
 		sb_puts(&b, ",");
+		csv_text(&b, ri->deviation);
+		sb_puts(&b, ",");
 		csv_text(&b, ri->footnote);
+		sb_puts(&b, "\r\n");
+	}
+	sb_puts(&b, "\r\n");
+	for (k = 0; signoff_row(r, k, &s); k++) {
+		csv_text(&b, s.label);
+		sb_puts(&b, ",");
+		csv_text(&b, s.text);
 		sb_puts(&b, "\r\n");
 	}
 	sb_puts(&b, "\r\n");
@@ -467,11 +480,17 @@ jsecs(double ms)
 	return isnan(ms) ? json_null() : json_real(ms / 1000.0);
 }
 
+/*
+ * A row: every figure from aq_figure(), under the API's names with "_s"
+ * for times (the API's are "_ms"), so that the two documents read alike.
+ */
 static json_t *
-jrow(const struct aq_row *w, const struct aq_device *d)
+jrow(const struct rpt *r, const struct aq_row *w, const struct aq_device *d)
 {
-	const struct av_result *x = &w->r;
 	json_t	*o = json_object();
+	char	 key[64];
+	double	 v;
+	int	 f;
 
 	json_object_set_new(o, "id", json_string(w->key));
 	json_object_set_new(o, "name", json_string(w->name));
@@ -480,33 +499,26 @@ jrow(const struct aq_row *w, const struct aq_device *d)
 		json_object_set_new(o, "class", json_string(d->cls));
 	}
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
-	json_object_set_new(o, "availability", jnum(x->availability));
-	json_object_set_new(o, "availability_planned_included",
-	    jnum(x->availability_charged));
-	json_object_set_new(o, "coverage", jnum(x->coverage));
-	json_object_set_new(o, "target", jnum(x->target));
-	json_object_set_new(o, "met", x->met < 0 ? json_null() :
-	    json_boolean(x->met));
-	json_object_set_new(o, "period_s", jsecs((double)x->period_ms));
-	json_object_set_new(o, "up_s", jsecs((double)x->up_ms));
-	json_object_set_new(o, "down_s", jsecs((double)x->down_ms));
-	json_object_set_new(o, "external_s", jsecs((double)w->external_ms));
-	json_object_set_new(o, "planned_s", jsecs((double)x->planned_ms));
-	json_object_set_new(o, "planned_down_s",
-	    jsecs((double)x->planned_down_ms));
-	json_object_set_new(o, "unknown_s", jsecs((double)x->unknown_ms));
-	json_object_set_new(o, "unreachable_s",
-	    jsecs((double)x->unreachable_ms));
-	json_object_set_new(o, "budget_s", jsecs(x->budget_ms));
-	json_object_set_new(o, "budget_left_s", jsecs(x->budget_left_ms));
-	json_object_set_new(o, "outages", json_integer(x->outages));
-	json_object_set_new(o, "blips", json_integer(w->blips));
-	json_object_set_new(o, "outages_ended", json_integer(x->outages_ended));
-	json_object_set_new(o, "longest_s", jsecs((double)x->longest_ms));
-	json_object_set_new(o, "mttr_s", jsecs(x->mttr_ms));
-	json_object_set_new(o, "mtbf_s", jsecs(x->mtbf_ms));
-	json_object_set_new(o, "mttd_s", jsecs(w->mttd_ms));
-	json_object_set_new(o, "mtta_s", jsecs(w->mtta_ms));
+	for (f = 0; f < AQF_MAX; f++) {
+		v = aq_figure(w, r->period_to - r->to, f);
+		switch (aq_figs[f].unit) {
+		case AQU_MS:
+		case AQU_MS_REAL:
+			snprintf(key, sizeof(key), "%s_s", aq_figs[f].name);
+			json_object_set_new(o, key, jsecs(v));
+			break;
+		case AQU_COUNT:
+			json_object_set_new(o, aq_figs[f].name,
+			    json_integer((json_int_t)v));
+			break;
+		case AQU_MET:
+			json_object_set_new(o, aq_figs[f].name, v < 0 ?
+			    json_null() : json_boolean(v > 0));
+			break;
+		default:
+			json_object_set_new(o, aq_figs[f].name, jnum(v));
+		}
+	}
 	/* Not in the journal yet: null, never a guess. */
 	json_object_set_new(o, "latency_share", jnum(row_value(w, 15)));
 	return o;
@@ -518,7 +530,7 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	json_t	*root = json_object(), *a, *o;
 	struct srow s;
 	struct sbuf b;
-	char	*text, title[512], t[32];
+	char	*text, title[512], t[32], cell[1024];
 	size_t	 i;
 	int	 k;
 
@@ -532,12 +544,16 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	json_object_set_new(o, "to", json_string(r->to_text));
 	json_object_set_new(o, "from_ms", json_integer(r->from));
 	json_object_set_new(o, "to_ms", json_integer(r->to));
+	json_object_set_new(o, "period_end_ms", json_integer(r->period_to));
+	json_object_set_new(o, "open", json_boolean(r->open));
+	json_object_set_new(o, "as_of", r->open ? json_string(r->asof) :
+	    json_null());
 	json_object_set_new(o, "timezone", json_string(r->av->tz));
 	json_object_set_new(root, "period", o);
 	json_object_set_new(root, "site", json_string(r->av->site[r->L]));
 	json_object_set_new(root, "group", r->rc->group ?
 	    json_string(r->rc->group) : json_null());
-	json_object_set_new(root, "summary", jrow(&r->site, NULL));
+	json_object_set_new(root, "summary", jrow(r, &r->site, NULL));
 	o = json_object();
 	json_object_set_new(o, "indicators_met", json_integer(r->ind_met));
 	json_object_set_new(o, "indicators_missed",
@@ -582,21 +598,27 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		    json_boolean(ri->met));
 		json_object_set_new(o, "devices", json_integer(ri->ndevices));
 		json_object_set_new(o, "footnote", json_string(ri->footnote));
+		json_object_set_new(o, "deviation", json_string(ri->deviation));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "indicators", a);
+	o = json_object();
+	for (k = 0; signoff_row(r, k, &s); k++)
+		json_object_set_new(o, k == 0 ? "prepared" : k == 1 ?
+		    "reviewed" : "date", json_string(s.text));
+	json_object_set_new(root, "signoff", o);
 
 	a = json_array();
 	for (i = 0; i < r->ngroups; i++)
-		json_array_append_new(a, jrow(&r->groups[i], NULL));
+		json_array_append_new(a, jrow(r, &r->groups[i], NULL));
 	json_object_set_new(root, "groups", a);
 	a = json_array();
 	for (i = 0; i < r->nclasses; i++)
-		json_array_append_new(a, jrow(&r->classes[i], NULL));
+		json_array_append_new(a, jrow(r, &r->classes[i], NULL));
 	json_object_set_new(root, "classes", a);
 	a = json_array();
 	for (i = 0; i < r->ndevshown; i++)
-		json_array_append_new(a, jrow(&r->devrows[r->devorder[i]],
+		json_array_append_new(a, jrow(r, &r->devrows[r->devorder[i]],
 		    &r->q.dev[r->devorder[i]]));
 	json_object_set_new(root, "devices", a);
 
@@ -619,6 +641,7 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 			json_object_set_new(o, "end", json_null());
 			json_object_set_new(o, "end_ms", json_null());
 		}
+		json_object_set_new(o, "open", json_boolean(ou->end_ms == 0));
 		json_object_set_new(o, "in_period_s",
 		    jsecs((double)(p->end_ms - p->start_ms)));
 		json_object_set_new(o, "in_maintenance_s",
@@ -636,6 +659,9 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		json_object_set_new(o, "classified_by",
 		    json_string(ou->classified_by));
 		json_object_set_new(o, "note", json_string(ou->note));
+		json_object_set_new(o, "reason", json_string(ou->reason));
+		outage_cell(r, p, 8, cell, sizeof(cell));
+		json_object_set_new(o, "analysis", json_string(cell));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "outages", a);

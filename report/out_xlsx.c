@@ -153,8 +153,9 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	format_set_border(x.head, LXW_BORDER_THIN);
 	x.pct = workbook_add_format(wb);
 	format_set_num_format(x.pct, "0.0000%");
+	/* The unit on the cell itself, not only in the header. */
 	x.secs = workbook_add_format(wb);
-	format_set_num_format(x.secs, "#,##0.0");
+	format_set_num_format(x.secs, TR(r, "#,##0.0\" 秒\"", "#,##0.0\" s\""));
 	x.intf = workbook_add_format(wb);
 	format_set_num_format(x.intf, "0");
 	x.time = workbook_add_format(wb);
@@ -181,6 +182,12 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			str(ws, k + 2, 1, s.text, x.text);
 	}
 
+	/* The sign-off, under the summary. */
+	for (c = 0; signoff_row(r, c, &s); c++) {
+		str(ws, k + 3 + c, 0, s.label, x.head);
+		str(ws, k + 3 + c, 1, s.text, x.text);
+	}
+
 	/* The evaluation table. */
 	ws = workbook_add_worksheet(wb, TR(r, "绩效指标", "Indicators"));
 	{
@@ -189,13 +196,14 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			"Level 3"), TR(r, "预期指标值", "Target"),
 			TR(r, "实际完成指标值", "Measured"), TR(r, "实测数值",
 			"Measured value"), TR(r, "是否达标", "Met"),
+			TR(r, "偏差原因", "Why missed"),
 			TR(r, "计算说明", "How it was measured") };
-		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 80 };
+		const double wd[] = { 14, 14, 30, 12, 22, 14, 10, 60, 80 };
 
-		for (c = 0; c < 8; c++) {
+		for (c = 0; c < 9; c++) {
 			str(ws, 0, c, h[c], x.head);
 			worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c,
-			    wd[c], c == 7 ? x.wrap : NULL);
+			    wd[c], c >= 7 ? x.wrap : NULL);
 		}
 	}
 	for (k = 0; k < r->nind; k++) {
@@ -214,7 +222,8 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 			num(ws, row, 5, ri->value, x.pct);
 		str(ws, row, 6, ri->measured ? met_text(r, ri->met) :
 		    unmeasured_text(r), x.text);
-		str(ws, row, 7, ri->footnote, x.wrap);
+		str(ws, row, 7, ri->deviation, x.wrap);
+		str(ws, row, 8, ri->footnote, x.wrap);
 	}
 
 	rows_sheet(wb, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
@@ -229,7 +238,7 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	head(ws, r, rpt_ocols, RPT_NOCOLS, 0, &x);
 	worksheet_set_column(ws, 0, 1, 20, NULL);
 	worksheet_set_column(ws, 2, 2, 12, NULL);
-	worksheet_set_column(ws, 3, 7, 24, NULL);
+	worksheet_set_column(ws, 3, 8, 24, NULL);
 	worksheet_freeze_panes(ws, 1, 0);
 	for (i = 0; i < r->nout; i++) {
 		const struct aq_period_outage *p = &r->out[i];

@@ -42,6 +42,8 @@ struct report_conf {
 	const char	*lang;		/* "zh", "en"; NULL: the config's */
 	const char	*group;		/* only this group; NULL: the site */
 	int64_t		 generated_ms;	/* 0: SOURCE_DATE_EPOCH, else now */
+	int64_t		 now_ms;	/* where a period not over ends;
+					   0: the clock (av_period_end) */
 };
 
 int	 report_make(const struct report_conf *, int64_t from_ms,
@@ -62,6 +64,7 @@ struct rpt_ind {
 	struct aq_row	 row;		/* the devices it covers, added up */
 	char		 value_text[96];
 	char		 footnote[1024];
+	char		 deviation[1024];	/* 偏差原因, when missed */
 };
 
 struct rpt_series {
@@ -76,7 +79,10 @@ struct rpt {
 	const struct avconf *av;
 	int		 L;		/* 0 Chinese, 1 English */
 	int		 kind;
-	int64_t		 from, to;
+	int64_t		 from, to;	/* to: the period's end, or now */
+	int64_t		 period_to;	/* the period's end as asked */
+	int		 open;		/* not over: counted up to now */
+	char		 asof[32];	/* "YYYY-MM-DD HH:MM", when open */
 	char		 label[64];	/* "2026-10", "2026", or a range */
 	char		 from_text[32], to_text[32];
 	char		 generated[32];
@@ -113,7 +119,7 @@ void	 report_free(struct rpt *);
 /* Wording and number formats shared by the formats (model.c). */
 #define TR(r, zh, en)	((r)->L ? (en) : (zh))
 void	 fmt_pct(char *, size_t, double frac);
-void	 fmt_dur(char *, size_t, double ms);
+void	 fmt_dur(const struct rpt *, char *, size_t, double ms);
 void	 fmt_time(char *, size_t, int64_t ms);
 const char *met_text(const struct rpt *, int met);
 const char *kind_text(const struct rpt *, int oj_class);
@@ -133,6 +139,8 @@ struct srow {
 };
 int	 summary_row(const struct rpt *, int, struct srow *);
 int	 method_fact(const struct rpt *, int, struct srow *);
+int	 signoff_row(const struct rpt *, int, struct srow *);
+const char *signoff_line(const struct rpt *, char *, size_t);
 
 /* The per-group and per-device table: one column set for every format. */
 enum col_kind { CK_TEXT, CK_PCT, CK_DUR, CK_INT, CK_MET, CK_UNMEASURED,
@@ -150,7 +158,7 @@ void	 cell_text(const struct rpt *, const struct aq_row *, int is_device,
 	    int col, char *, size_t);
 
 /* The outage list columns. */
-#define RPT_NOCOLS	8
+#define RPT_NOCOLS	9
 extern const struct rpt_col rpt_ocols[RPT_NOCOLS];
 void	 outage_cell(const struct rpt *, const struct aq_period_outage *,
 	    int col, char *, size_t);

@@ -291,23 +291,47 @@ def pct(f):
 
 
 def dur(ms):
+    """As report/model.c fmt_dur() writes a duration in Chinese."""
     if ms is None or math.isnan(ms):
         return "—"
     sign = "-" if ms < 0 else ""
     s = int(math.floor(abs(ms) / 1000.0 + 0.5))
     if s == 0:
         sign = ""
-    return "%s%d:%02d:%02d" % (sign, s // 3600, s // 60 % 60, s % 60)
+    if s < 3600:
+        if s >= 60:
+            return sign + "%d分" % (s // 60) + ("%d秒" % (s % 60)
+                                              if s % 60 else "")
+        return sign + "%d秒" % s
+    m = (s + 30) // 60
+    if m >= 1440:
+        m = (m + 30) // 60 * 60     # from a day up, to the hour
+    out = sign
+    if m >= 1440:
+        out += "%d天" % (m // 1440)
+    if m % 1440 >= 60:
+        out += "%d小时" % (m // 60 % 24)
+    if m % 60:
+        out += "%d分" % (m % 60)
+    return out
 
 
-def met_zh(m):
+# Group names as the wall shows them (the defaults of common/availconf.c),
+# and the one tests/data/report/report.conf gives.
+GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
+            "building": "电梯与空调", "terminals": "大厅终端"}
+
+
+def met_zh(m, target=0.0):
+    if m is None and math.isnan(target):
+        return "无目标"
     return {True: "达标", False: "未达标", None: "无数据"}[m]
 
 
 def row_cells(name, r):
     """The 16 cells of a group/device row, as in the PDF and HTML."""
     return [name, pct(r["avail"]), pct(r["charged"]), pct(r["target"]),
-            met_zh(r["met"]), dur(r["down"]), dur(r["external"]),
+            met_zh(r["met"], r["target"]), dur(r["down"]), dur(r["external"]),
             dur(r["planned"]), dur(r["left"]), dur(r["unknown"]),
             str(r["outages"]), dur(r["mttr"]), dur(r["mtbf"]),
             dur(r["mttd"]), dur(r["mtta"]), pct(r["lat"])]
@@ -383,9 +407,14 @@ class ReportTest(unittest.TestCase):
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
-    def run_report(cls, name, *args, epoch=EPOCH):
+    def run_report(cls, name, *args, epoch=EPOCH, now=None):
         out = os.path.join(cls.tmp, name)
         env = dict(os.environ, SOURCE_DATE_EPOCH=epoch)
+        if now is not None:
+            # A frozen clock (libfaketime): the period's end is decided
+            # by "now", and a test must not depend on today's date.
+            env.update(LD_PRELOAD=FAKETIME, FAKETIME=now, TZ="UTC",
+                       FAKETIME_DONT_FAKE_MONOTONIC="1")
         p = subprocess.run([REPORT, "-f", cls.conf, "--out", out] +
                            (list(args) or ["--month", "2026-10"]),
                            env=env, stdout=subprocess.PIPE,
@@ -420,7 +449,7 @@ class ReportTest(unittest.TestCase):
         def check(row, r):
             for k, jk, scale in (
                     ("avail", "availability", 1), ("charged",
-                    "availability_planned_included", 1),
+                    "availability_planned_charged", 1),
                     ("coverage", "coverage", 1), ("target", "target", 1),
                     ("down", "down_s", 1000), ("external", "external_s", 1000),
                     ("planned", "planned_s", 1000),
@@ -551,7 +580,7 @@ class ReportTest(unittest.TestCase):
                     self.assertAlmostEqual(num(r[col]), w[k] / 1000, 3,
                                            (i, k))
             self.assertEqual(int(r[11]), w["outages"])
-            self.assertEqual(r[5], met_zh(w["met"]))
+            self.assertEqual(r[5], met_zh(w["met"], w["target"]))
             if math.isnan(w["lat"]):
                 self.assertEqual(r[16], "", i)
             else:
@@ -565,7 +594,7 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(num(by_id["line-mobile"][9]),
                          round(self.dev["line-mobile"]["left"] / 1000, 3))
         ind = [r for r in rows if r and r[0] == "latency"][0]
-        self.assertEqual(ind[5], "99.7500%")
+        self.assertEqual(ind[5], "99.7500% 的探测在 800 毫秒内成功")
         self.assertAlmostEqual(num(ind[6]), 99.75, 6)
         self.assertEqual(ind[8], "未达标")
 
@@ -598,8 +627,11 @@ class ReportTest(unittest.TestCase):
                 else:
                     self.assertIsInstance(v, (int, float))
                     self.assertAlmostEqual(v, w[k] / 1000, 6, (i, k))
+                    # The unit shows on the cell.
+                    self.assertEqual(row[col].number_format,
+                                     '#,##0.0" 秒"')
             self.assertEqual(row[11].value, w["outages"])
-            self.assertEqual(row[5].value, met_zh(w["met"]))
+            self.assertEqual(row[5].value, met_zh(w["met"], w["target"]))
         self.assertEqual(seen, set(self.dev))
         ws = wb["分组"]
         for row in ws.iter_rows(min_row=2):
@@ -650,14 +682,18 @@ class ReportTest(unittest.TestCase):
                                         (i, c, line[0]))
                 pos = k + len(c)
         for g, r in self.groups.items():
-            line = [ln for ln in lines if ln.strip().startswith(g + "（")]
+            line = [ln for ln in lines
+                    if ln.strip().startswith(GROUP_ZH[g] + "（")]
             self.assertTrue(line, g)
             self.assertIn(pct(r["avail"]), line[0])
             self.assertIn(dur(r["down"]), line[0])
         self.assertIn(pct(self.site["coverage"]), flat)
         self.assertIn("%.1f分钟" % (self.site["mttr"] / 60000), flat)
         self.assertIn("未测量", flat)
-        self.assertIn("数据响应时间 <800ms 99.7500% 未达标", flat)
+        lat = [ln for ln in lines if "数据响应时间" in ln][0]
+        self.assertIn("<800ms", lat)
+        self.assertIn("99.7500%", lat)
+        self.assertIn("未达标", lat)
         self.assertIn("（399 / 400 次；失败", flat)
         with open(self.journal, "rb") as f:
             self.assertIn(hashlib.sha256(f.read()).hexdigest(), flat)
@@ -682,7 +718,7 @@ class ReportTest(unittest.TestCase):
             name = "%s (%s)" % (d["name"], i)
             self.assertEqual(rows[name], row_cells(name, self.dev[i]), i)
         for g, r in self.groups.items():
-            name = "%s（%d台）" % (g, r["ndev"])
+            name = "%s（%d台）" % (GROUP_ZH[g], r["ndev"])
             self.assertEqual(rows[name], row_cells(name, r), g)
         html_text = open(self.base + ".html", encoding="utf-8").read()
         self.assertEqual(html_text.count("<svg"), 2)
@@ -695,8 +731,9 @@ class ReportTest(unittest.TestCase):
             with open(os.path.join(self.out, name), "rb") as a, \
                     open(os.path.join(again, name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
-        # Another generation time changes that line and nothing else.
-        later = self.run_report("later", epoch="1793086400")
+        # Another generation time the same day changes that line and
+        # nothing else (another day changes the sign-off's date too).
+        later = self.run_report("later", epoch="1793003600")
         for ext in ("html", "csv", "json"):
             name = "facmon-report-2026-10." + ext
             a = open(os.path.join(self.out, name), encoding="utf-8-sig")
@@ -721,14 +758,117 @@ class ReportTest(unittest.TestCase):
         self.assertTrue(close(j["summary"]["availability"],
                               self.groups["lines"]["avail"]))
         self.assertEqual(len(j["outages"]), 3)    # one is the blip
-        out = self.run_report("year", "--year", "2026", "--format", "json")
+        if not os.path.exists(FAKETIME):
+            self.skipTest("faketime not installed")
+        # The year as seen once it is over.
+        out = self.run_report("year", "--year", "2026", "--format", "json",
+                              now="2027-02-01 00:00:00")
         j = json.load(open(os.path.join(out, "facmon-report-2026.json"),
                            encoding="utf-8"))
+        self.assertFalse(j["period"]["open"])
         self.assertEqual(len(j["daily"]["labels"]), 12)
         self.assertEqual(j["period"]["from"], "2026-01-01 00:00:00")
         self.assertEqual(j["period"]["to"], "2027-01-01 00:00:00")
         # A year has no outage before the script's September start.
         self.assertEqual(j["summary"]["outages"], self.site["outages"])
+
+    def test_deviation_and_analysis(self):
+        """偏差原因 of a missed indicator names the outages that cost it
+        most with what people said about them; 原因分析 of each outage is
+        its classification reason and repair note -- in every format."""
+        j = json.load(open(self.base + ".json", encoding="utf-8"))
+        ind = {i["id"]: i for i in j["indicators"]}
+        self.assertFalse(ind["network"]["met"])
+        dev = ind["network"]["deviation"]
+        # core-sw's ten minutes, with its repair note.
+        self.assertIn("核心交换机 10-09 14:00 起故障", dev)
+        self.assertIn("修复：-重启后恢复", dev)
+        self.assertTrue(ind["equipment"]["met"])
+        self.assertEqual(ind["equipment"]["deviation"], "")
+        self.assertIn("1 次探测失败或超过 800 毫秒（共 400 次）",
+                      ind["latency"]["deviation"])
+        # The measure stated as the evaluation table states the target.
+        self.assertEqual(ind["latency"]["value_text"],
+                         "99.7500% 的探测在 800 毫秒内成功")
+        an = {(o["device"], o["start"]): o["analysis"] for o in j["outages"]}
+        self.assertEqual(an[("line-mobile", "2026-10-06 00:00:00")],
+                         "运营商光缆中断（分类：李工）")
+        self.assertEqual(an[("line-telecom", "2026-10-03 10:00:00")],
+                         "修复：光模块重新插拔后恢复")
+        # CSV: the indicator's column and the outage list's.
+        with open(self.base + ".csv", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(io.StringIO(f.read())))
+        head = [r for r in rows if "偏差原因" in r][0]
+        net = [r for r in rows if r and r[0] == "network"][0]
+        self.assertIn("核心交换机", net[head.index("偏差原因")])
+        ohead = [r for r in rows if "原因分析" in r][0]
+        mob = [r for r in rows if len(r) == len(ohead) and
+               r[0].startswith("2026-10-06 00:00")][0]
+        self.assertEqual(mob[ohead.index("原因分析")],
+                         "运营商光缆中断（分类：李工）")
+        # XLSX.
+        import openpyxl
+        wb = openpyxl.load_workbook(self.base + ".xlsx")
+        ws = wb["绩效指标"]
+        hx = [c.value for c in ws[1]]
+        col = hx.index("偏差原因")
+        cells = {r[0].row: r[col].value for r in ws.iter_rows(min_row=2)}
+        self.assertIn("核心交换机", cells[2])
+        ws = wb["故障清单"]
+        hx = [c.value for c in ws[1]]
+        self.assertIn("运营商光缆中断（分类：李工）",
+                      [r[hx.index("原因分析")].value
+                       for r in ws.iter_rows(min_row=2)])
+        # PDF.
+        text = subprocess.run(["pdftotext", self.base + ".pdf", "-"],
+                              stdout=subprocess.PIPE, check=True,
+                              text=True).stdout
+        flat = re.sub(r"\s+", "", text)
+        self.assertIn("偏差原因", flat)
+        self.assertIn("运营商光缆中断（分类：李工）", flat)
+        self.assertIn("核心交换机10-0914:00起故障", flat)
+
+    def test_names_and_signoff(self):
+        """Groups and classes by the names the wall uses (or the
+        configured ones), and the sign-off block with the configured
+        names and the report's date, in every format."""
+        j = json.load(open(self.base + ".json", encoding="utf-8"))
+        g = {r["id"]: r["name"] for r in j["groups"]}
+        self.assertEqual(g["lines"], "专线")
+        self.assertEqual(g["terminals"], "大厅终端")
+        c = {r["id"]: r["name"] for r in j["classes"]}
+        self.assertEqual(c["switch"], "交换机")
+        self.assertEqual(c["evaluation-terminal"], "评价器")
+        ind = {i["id"]: i for i in j["indicators"]}
+        self.assertIn("分组 专线、网络、业务系统", ind["network"]["footnote"])
+        date = datetime.datetime.fromtimestamp(int(EPOCH), CN).strftime(
+            "%Y-%m-%d")
+        self.assertEqual(j["signoff"], {"prepared": "张工",
+                                        "reviewed": "王主任", "date": date})
+        with open(self.base + ".csv", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(io.StringIO(f.read())))
+        self.assertIn(["编制", "张工"], rows)
+        self.assertIn(["审核", "王主任"], rows)
+        self.assertIn(["日期", date], rows)
+        import openpyxl
+        ws = openpyxl.load_workbook(self.base + ".xlsx")["概要"]
+        cells = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=2)]
+        self.assertIn(("编制", "张工"), cells)
+        self.assertIn(("日期", date), cells)
+        text = subprocess.run(["pdftotext", "-layout", self.base + ".pdf",
+                               "-"], stdout=subprocess.PIPE, check=True,
+                              text=True).stdout
+        flat = re.sub(r"\s+", "", text)
+        self.assertIn("编制：张工审核：王主任日期：" + date, flat)
+        self.assertIn("大厅终端（2台）", flat)
+        self.assertIn("交换机（1台）", flat)
+        # Every page is numbered.
+        pages = text.split("\f")
+        numbered = [p for p in pages if p.strip()]
+        for n, p in enumerate(numbered, 1):
+            self.assertIn("第 %d 页，共 %d 页" % (n, len(numbered)), p)
+        html_text = open(self.base + ".html", encoding="utf-8").read()
+        self.assertIn("编制：张工", html_text)
 
     def test_web_maintenance_windows(self):
         """Windows made in the web console (maintenance.json beside the

@@ -21,7 +21,7 @@
  *	  device|ID|NAME|CLASS|GROUP|PARENT
  *	  state|ID|TIME|up/down/unknown/unreachable|CAUSE
  *	  confirm|ID|OUTAGE-START|TIME
- *	  ack|ID|OUTAGE-START|TIME|WHO
+ *	  ack|ID|OUTAGE-START|TIME|WHO[|COMMENT]
  *	  classify|ID|OUTAGE-START|TIME|planned/unplanned/external|WHO|WHY
  *	  note|ID|OUTAGE-START|TIME|WHO|TEXT
  *	The integration test reads the same script to compute, on its own,
@@ -140,6 +140,7 @@ script(const char *path, const char *tz)
 			} else if (strcmp(fld[0], "ack") == 0) {
 				r.type = OJ_ACK;
 				fm_strlcpy(r.who, fld[4], sizeof(r.who));
+				fm_strlcpy(r.text, fld[5], sizeof(r.text));
 			} else if (strcmp(fld[0], "classify") == 0) {
 				r.type = OJ_CLASSIFY;
 				r.cls = (uint8_t)word(fld[4], classes, 3,

@@ -172,6 +172,79 @@ test_maintenance_and_unknown(void **state)
 	assert_int_equal(r.met, 0);
 }
 
+/*
+ * Unseen time inside a window is planned (planned_unseen), never also
+ * unknown: aq_figure() publishes each millisecond once, and the
+ * documented formulas hold on the published figures alone.
+ */
+static void
+test_figures_one_definition(void **state)
+{
+	struct av_change ch[] = {
+		{ 0, AV_UP },
+		{ 100 * S, AV_UNKNOWN },	/* 100-300, window 200-400 */
+		{ 300 * S, AV_UP },
+		{ 600 * S, AV_DOWN },
+		{ 610 * S, AV_UP },
+	};
+	struct av_window w[] = { { 200 * S, 400 * S } };
+	struct aq_row row;
+	double	 f[AQF_MAX], den;
+	int	 i;
+
+	(void)state;
+	memset(&row, 0, sizeof(row));
+	row.ndevices = 1;
+	av_compute(ch, 5, w, 1, 0, 1000 * S, 0.99, &row.r);
+	for (i = 0; i < AQF_MAX; i++) {
+		assert_non_null(aq_figs[i].name);
+		f[i] = aq_figure(&row, 0, i);
+	}
+	assert_true(f[AQF_UNKNOWN] == 100 * S);
+	assert_true(f[AQF_PLANNED_UNSEEN] == 100 * S);
+	assert_true(f[AQF_PLANNED] == 200 * S);
+	assert_true(f[AQF_PERIOD] == f[AQF_UP] + f[AQF_DOWN] + f[AQF_UNKNOWN] +
+	    f[AQF_UNREACHABLE] + f[AQF_PLANNED]);
+	assert_true(f[AQF_PLANNED] == f[AQF_PLANNED_UP] + f[AQF_PLANNED_DOWN] +
+	    f[AQF_PLANNED_UNSEEN]);
+	den = f[AQF_PERIOD] - f[AQF_PLANNED] - f[AQF_UNKNOWN] -
+	    f[AQF_UNREACHABLE];
+	assert_true(fabs(f[AQF_AVAILABILITY] - f[AQF_UP] / den) < 1e-12);
+	den = f[AQF_PERIOD] - f[AQF_UNKNOWN] - f[AQF_UNREACHABLE] -
+	    f[AQF_PLANNED_UNSEEN];
+	assert_true(fabs(f[AQF_AVAILABILITY_CHARGED] - (f[AQF_UP] +
+	    f[AQF_PLANNED_UP]) / den) < 1e-12);
+	assert_true(fabs(f[AQF_COVERAGE] - (f[AQF_PERIOD] - f[AQF_UNKNOWN] -
+	    f[AQF_PLANNED_UNSEEN]) / f[AQF_PERIOD]) < 1e-12);
+	/* What the rest of the period still allows, if all seen. */
+	assert_true(fabs(aq_figure(&row, 500 * S, AQF_BUDGET_PERIOD_LEFT) -
+	    (f[AQF_BUDGET_LEFT] + 0.01 * 500 * S)) < 1e-6);
+}
+
+/* A period not over ends now; one not begun is refused. */
+static void
+test_period_end(void **state)
+{
+	int64_t	 end;
+	int	 y, m;
+
+	(void)state;
+	assert_int_equal(av_period_end(1000, 5000, 3000, &end), 1);
+	assert_int_equal(end, 3000);
+	assert_int_equal(av_period_end(1000, 5000, 5000, &end), 0);
+	assert_int_equal(end, 5000);
+	assert_int_equal(av_period_end(1000, 5000, 9000, &end), 0);
+	assert_int_equal(end, 5000);
+	assert_int_equal(av_period_end(1000, 5000, 1000, &end), -1);
+	/* 2026-11-30 16:30 UTC is already December in Shanghai. */
+	assert_int_equal(av_month_of(1796056200000LL, "Asia/Shanghai", &y,
+	    &m), 0);
+	assert_int_equal(y, 2026);
+	assert_int_equal(m, 12);
+	assert_int_equal(av_month_of(1796056200000LL, "UTC", &y, &m), 0);
+	assert_int_equal(m, 11);
+}
+
 static void
 test_no_data(void **state)
 {
@@ -431,6 +504,8 @@ main(void)
 		cmocka_unit_test(test_month_boundary_split),
 		cmocka_unit_test(test_maintenance_and_unknown),
 		cmocka_unit_test(test_no_data),
+		cmocka_unit_test(test_figures_one_definition),
+		cmocka_unit_test(test_period_end),
 		cmocka_unit_test(test_property_bruteforce),
 		cmocka_unit_test(test_cron),
 		cmocka_unit_test(test_window_across_months),

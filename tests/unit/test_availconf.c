@@ -67,6 +67,8 @@ static const char good[] =
     "      metric = \"latency_share\"; latency = \"800ms\"; "
     "target = 95; compare = \">=\"; }\n"
     "  );\n"
+    "  names = ( { group = \"lifts\"; name = \"电梯组\"; } );\n"
+    "  signoff = { prepared = \"张工\"; };\n"
     "};\n";
 
 static void
@@ -131,6 +133,14 @@ test_good(void **st)
 	assert_int_equal(avi_compare(AVI_LT, 1799999, 1800000), 1);
 	assert_int_equal(avi_compare(AVI_LE, 1800001, 1800000), 0);
 	assert_int_equal(avi_compare(AVI_LT, NAN, 1800000), -1);
+	/* Display names: configured, else the wall's, else none. */
+	assert_string_equal(avconf_name(&c, 0, "lifts", 0), "电梯组");
+	assert_string_equal(avconf_name(&c, 0, "lifts", 1), "电梯组");
+	assert_string_equal(avconf_name(&c, 0, "lines", 0), "专线");
+	assert_string_equal(avconf_name(&c, 1, "switch", 1), "Switches");
+	assert_null(avconf_name(&c, 1, "lines", 0));
+	assert_string_equal(c.prepared, "张工");
+	assert_string_equal(c.reviewed, "");
 	avconf_free(&c);
 	cfgerr_free(&e);
 }
@@ -240,6 +250,12 @@ test_bad(void **st)
 	    " maintenance = (\n  { id = \"m\"; weekly = \"Someday 02:00\"; "
 	    "duration = \"1h\"; groups = [ \"g\" ]; }\n );\n};\n", "4",
 	    "unknown day");
+	bad("availability: {\n site = \"x\"; journal = \"/j\";\n"
+	    " names = (\n  { group = \"g\"; class = \"c\"; name = \"n\"; }\n"
+	    " );\n};\n", "4", "one 'group' or one 'class'");
+	bad("availability: {\n site = \"x\"; journal = \"/j\";\n"
+	    " signoff = { prepared = \"a\"; approved = \"b\"; };\n};\n", "3",
+	    "unknown setting 'approved'");
 	/* A syntax error, as libconfig reports it. */
 	bad("availability: {\n site = \"x\";\n journal = ;\n};\n", "3",
 	    "syntax error");
