@@ -105,6 +105,8 @@ struct alert_facts {
 	/* AW_TRAP */
 	char		 trap_oid[128];
 	char		 varbinds[512];		/* "oid=value; oid=value" */
+	/* said first: devices behind it, an escalation (alerting.c) */
+	char		 note[FM_TEXT_MAX];
 	/* where the device is */
 	char		 group[FM_ID_MAX];
 	char		 cls[FM_ID_MAX];
@@ -471,6 +473,8 @@ int		 outbox_finish(const struct delivery *, char *err, size_t);
 struct delivery	*outbox_load(int done, int *n);
 void		 outbox_prune_done(int keep);
 json_t		*delivery_json(const struct delivery *, int full);
+json_t		*alert_facts_json(const struct alert_facts *);
+void		 alert_facts_from_json(json_t *, struct alert_facts *);
 int		 delivery_from_json(json_t *, struct delivery *);
 const char	*delivery_state_name(int);
 

@@ -677,9 +677,24 @@ thr_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 
 /* --- the parts of a message ----------------------------------------------- */
 
-/* What happened, one sentence, no device name. */
+static void what1(char *, size_t, const struct alert_msg *, int);
+
+/* What happened, one sentence, no device name; the note first. */
 void
 alert_what(char *dst, size_t len, const struct alert_msg *m, int en)
+{
+	char	 w[FM_TEXT_MAX * 2];
+
+	what1(w, sizeof(w), m, en);
+	/* A bare text already starts with it (alerting.c). */
+	if (m->f.note[0] != '\0' && m->f.what != AW_NONE)
+		put(dst, len, "%s%s%s", m->f.note, en ? "; " : "；", w);
+	else
+		fm_strlcpy(dst, w, len);
+}
+
+static void
+what1(char *dst, size_t len, const struct alert_msg *m, int en)
 {
 	char	 dur[32];
 

@@ -188,11 +188,11 @@ fold_children(struct alert_msg *m)
 		return;
 	A.st_children_folded += (uint64_t)nun;
 	if (nun == 0)
-		fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
-		    m->cause);
+		fmt(m->f.note, sizeof(m->f.note), "下游%d台设备受影响", nall);
 	else
-		fmt(cause, sizeof(cause), "下游%d台不可达(%s%s); %s", nun,
-		    names, nun > BEHIND_NAMES ? " …" : "", m->cause);
+		fmt(m->f.note, sizeof(m->f.note), "下游%d台不可达(%s%s)", nun,
+		    names, nun > BEHIND_NAMES ? " …" : "");
+	fmt(cause, sizeof(cause), "%s; %s", m->f.note, m->cause);
 	fm_strlcpy(m->cause, cause, sizeof(m->cause));
 }
 
@@ -228,6 +228,69 @@ esc_add(const struct alert_msg *m, const char *group, const char *cls,
 }
 
 /*
+ * The device page: base_url with or without its trailing '/' gives one
+ * correct link (a doubled slash is refused by the web server).
+ */
+static void
+device_link(struct alert_msg *m, const char *device)
+{
+	char	 path[FM_ID_MAX + 16];
+
+	m->link[0] = '\0';
+	if (A.c == NULL || A.c->base_url[0] == '\0')
+		return;
+	fmt(path, sizeof(path), "#device/%s", device);
+	if (fm_url_join(m->link, sizeof(m->link), A.c->base_url, path) == -1)
+		log_warnx("alerts: base_url too long for a link to %s", device);
+}
+
+/* Where the device is, for the texts (alert_text.c). */
+static void
+facts_where(struct alert_msg *m, const struct device_state *d)
+{
+	if (d == NULL)
+		return;
+	fm_strlcpy(m->f.group, d->group, sizeof(m->f.group));
+	fm_strlcpy(m->f.cls, d->class, sizeof(m->f.cls));
+	fm_strlcpy(m->f.address, d->address, sizeof(m->f.address));
+}
+
+/*
+ * The check whose outcome explains an outage: the named one, or the
+ * device's first critical check that is down.
+ */
+static void
+facts_probe(struct alert_msg *m, const struct device_state *d)
+{
+	const struct check_state *c = NULL;
+	int	 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nchecks; i++) {
+		const struct check_state *x = &d->checks[i];
+
+		if (m->check[0] != '\0') {
+			if (strcmp(x->id, m->check) == 0)
+				c = x;
+		} else if (x->critical && x->have_result &&
+		    (m->kind == AK_RECOVERY ? 1 : x->outcome != PR_OK) &&
+		    c == NULL)
+			c = x;
+	}
+	if (c == NULL || !c->have_result || c->type == CT_TRAP)
+		return;
+	/* A recovery is said in its own words; a down needs an outcome. */
+	if (m->kind != AK_RECOVERY && c->outcome == PR_OK)
+		return;
+	m->f.what = AW_PROBE;
+	m->f.outcome = m->kind == AK_RECOVERY ? PR_OK : c->outcome;
+	m->f.check_type = c->type;
+	m->f.timeout_ms = (int)c->timeout_ms;
+	m->f.dur_ms = (int)(c->dur_us / 1000);
+}
+
+/*
  * outage.c: a device outage confirmed (AK_DOWN) or a confirmed one over
  * (AK_RECOVERY); m carries key, device, cause and times.
  */
@@ -240,6 +303,9 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 
 	if (A.c == NULL)
 		return;
+	device_link(m, m->device_id);
+	facts_where(m, d);
+	facts_probe(m, d);
 	if (m->kind == AK_DOWN)
 		fold_children(m);
 	/* Escalation follows device outages, which the journal indexes. */
@@ -289,9 +355,9 @@ alerting_resume(int64_t now)
 		    sizeof(m.device_name));
 		fm_strlcpy(m.cause, o->cause, sizeof(m.cause));
 		m.since_ms = o->start_ms;
-		if (A.c->base_url[0] != '\0')
-			fmt(m.link, sizeof(m.link), "%s/#device/%s",
-			    A.c->base_url, o->device);
+		device_link(&m, o->device);
+		fm_strlcpy(m.f.group, ad->group, sizeof(m.f.group));
+		fm_strlcpy(m.f.cls, ad->cls, sizeof(m.f.cls));
 		k = A.nesc;
 		esc_add(&m, ad->group, ad->cls, r, o->confirmed_ms);
 		if (A.nesc > k && r->renotify_ms > 0 &&
@@ -363,6 +429,7 @@ alerting_tick(int64_t now)
 			fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
 			fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
 			    dur, e->m.cause);
+			fmt(m.f.note, sizeof(m.f.note), "升级:%s无人确认", dur);
 			m.nrecipients = alert_expand_names(A.c,
 			    (char (*)[FM_ID_MAX])r->escalate_to, r->nescalate,
 			    now, m.recipients, ALERT_RCPT_MAX);
@@ -374,6 +441,8 @@ alerting_tick(int64_t now)
 			    e->x.renotified);
 			fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
 			    "%s", dur, e->m.cause);
+			fmt(m.f.note, sizeof(m.f.note), "仍未恢复,%s无人确认",
+			    dur);
 			m.nrecipients = alert_route(A.c, m.kind, m.severity,
 			    m.device_id, e->group, e->cls, m.check, now,
 			    m.recipients, ALERT_RCPT_MAX, NULL);
@@ -448,14 +517,21 @@ thr_alert(const struct device_state *d, const struct check_state *c,
 	fm_strlcpy(m.device_id, d->id, sizeof(m.device_id));
 	fm_strlcpy(m.device_name, d->name, sizeof(m.device_name));
 	fm_strlcpy(m.check, c->id, sizeof(m.check));
-	fmt(m.cause, sizeof(m.cause), "%s%s%s %s %g (%s %g)%s",
-	    t->text, t->text[0] ? ": " : "", vname, "=", v,
-	    alert_op_name(t->op), t->limit, fired > 0 ? "" : " 已恢复");
+	/* The site's words for it; alert_text.c says the rest. */
+	fm_strlcpy(m.cause, t->text, sizeof(m.cause));
+	m.f.what = AW_THRESHOLD;
+	fm_strlcpy(m.f.value_name, vname, sizeof(m.f.value_name));
+	m.f.value = v;
+	m.f.limit = fired > 0 ? t->limit : t->clear;
+	m.f.op = t->op;
+	m.f.hits = t->hits;
+	fm_strlcpy(m.f.label, t->label, sizeof(m.f.label));
+	fm_strlcpy(m.f.unit, t->unit, sizeof(m.f.unit));
+	m.f.scale = t->scale;
+	facts_where(&m, d);
 	m.since_ms = te->s.since_ms;
 	m.duration_ms = at - te->s.since_ms;
-	if (A.c->base_url[0] != '\0')
-		fmt(m.link, sizeof(m.link), "%s/#device/%s",
-		    A.c->base_url, d->id);
+	device_link(&m, d->id);
 	if (fired > 0)
 		A.st_thr_fired++;
 	else
@@ -516,8 +592,8 @@ alerting_result(const struct device_state *d, const struct check_state *c,
  * cannot flood the outbox.
  */
 void
-alerting_trap(const char *device, const char *name, const char *detail,
-    int64_t ts)
+alerting_trap(const char *device, const char *name, const char *oid,
+    const char *detail, int64_t ts)
 {
 	const struct device_state *d = state_find_device(device);
 	struct alert_msg m;
@@ -539,9 +615,12 @@ alerting_trap(const char *device, const char *name, const char *detail,
 	fmt(m.cause, sizeof(m.cause), "%s%s%s", name, detail[0] ? ": " :
 	    "", detail);
 	m.since_ms = ts;
-	if (A.c->base_url[0] != '\0')
-		fmt(m.link, sizeof(m.link), "%s/#device/%s",
-		    A.c->base_url, device);
+	m.f.what = AW_TRAP;
+	fm_strlcpy(m.f.trap_oid, oid, sizeof(m.f.trap_oid));
+	fm_strlcpy(m.f.varbinds, detail, sizeof(m.f.varbinds));
+	fm_strlcpy(m.f.label, name, sizeof(m.f.label));
+	facts_where(&m, d);
+	device_link(&m, device);
 	route_submit(&m, d ? d->group : "", d ? d->class : "", NULL);
 }
 

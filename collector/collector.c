@@ -190,6 +190,14 @@ main(int argc, char *argv[])
 	log_init("facmon-collector", debug || noaction, verbose);
 	cfgerr_init(&e, conf_file);
 	conf = collector_conf_load(conf_file, &e);
+	/*
+	 * Every local time this process prints -- log lines, alert texts,
+	 * rosters -- in the configured zone, whatever the server's is; set
+	 * before any thread starts (TZ is not thread-safe to change).
+	 */
+	if (conf != NULL && log_set_zone(conf->av.tz) == -1)
+		log_warnx("time zone '%s' not found; local times stay in the "
+		    "server's zone", conf->av.tz);
 	/* Commands that read the data and exit: facmon-collector CMD ... */
 	if (optind < argc) {
 		int	 rc = 2;

@@ -439,6 +439,7 @@ void		 alerting_resume(int64_t now_wall);
 void		 alerting_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 void		 alerting_trap(const char *device, const char *name,
+		    const char *oid,
 		    const char *detail, int64_t ts);
 void		 alerting_event(const struct fm_event *);
 void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
