@@ -100,6 +100,7 @@ struct alert_facts {
 	int		 op;			/* enum alert_op */
 	int		 hits;
 	char		 label[64];		/* threshold: what the value is */
+	char		 label_en[64];
 	char		 unit[24];
 	double		 scale;			/* 0: 1 */
 	/* AW_TRAP */
@@ -400,6 +401,7 @@ size_t		 alert_sms_limit(int english, int segments);
 int		 alert_mib_label(const char *name_or_oid, char *label,
 		    size_t, char *unit, size_t, double *scale, int english);
 const struct alert_conf *alert_conf_current(void);
+int		 alert_trap_decoded(const struct alert_msg *);
 
 /* alert_smtp.c */
 int		 smtp_build_message(char **out, size_t *len,

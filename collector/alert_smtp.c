@@ -234,7 +234,7 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	alert_duration(dur, sizeof(dur), m->duration_ms, en);
 	/* The probe's own words, for whoever digs deeper. */
 	raw[0] = '\0';
-	if (m->f.what == AW_TRAP)
+	if (m->f.what == AW_TRAP && !alert_trap_decoded(m))
 		alert_one_line(raw, sizeof(raw), m->f.varbinds);
 	else if (m->f.what == AW_PROBE && m->kind != AK_RECOVERY)
 		alert_one_line(raw, sizeof(raw), m->cause);

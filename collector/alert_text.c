@@ -518,6 +518,34 @@ mib_value(char *dst, size_t len, const struct mib_obj *o, const char *v,
 		put(dst, len, "%s %s%s", o->zh, n, o->unit_zh);
 }
 
+/*
+ * Does the sentence say all a trap carried?  Then its raw variable
+ * bindings (numeric OIDs) are left out of the e-mail too.
+ */
+int
+alert_trap_decoded(const struct alert_msg *m)
+{
+	char	 vb[sizeof(m->f.varbinds)], *tok, *save = NULL;
+	long	 idx;
+
+	if (m->f.what != AW_TRAP || strncmp(oid_norm(m->f.trap_oid), FAC_NOTIF,
+	    strlen(FAC_NOTIF)) != 0)
+		return 0;
+	fm_strlcpy(vb, m->f.varbinds, sizeof(vb));
+	for (tok = strtok_r(vb, ";", &save); tok != NULL;
+	    tok = strtok_r(NULL, ";", &save)) {
+		char	*eq = strchr(tok, '=');
+
+		while (*tok == ' ')
+			tok++;
+		if (eq != NULL)
+			*eq = '\0';
+		if (mib_find(tok, &idx) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
 static void
 trap_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 {
@@ -594,7 +622,7 @@ thr_label(const struct alert_msg *m, char *label, size_t llen, char *unit,
 	const struct alert_facts *f = &m->f;
 
 	*scale = f->scale != 0 ? f->scale : 1;
-	fm_strlcpy(label, f->label, llen);
+	fm_strlcpy(label, en && f->label_en[0] ? f->label_en : f->label, llen);
 	fm_strlcpy(unit, f->unit, ulen);
 	if (strcmp(f->value_name, "duration_ms") == 0) {
 		if (label[0] == '\0')
@@ -626,8 +654,9 @@ with_unit(char *dst, size_t len, double v, const char *unit, int en)
 	char	 n[32];
 
 	num(n, sizeof(n), v);
+	/* A symbol sticks to its number; a word is set apart in English. */
 	put(dst, len, "%s%s%s", n, en && unit[0] && strcmp(unit, "%") &&
-	    strcmp(unit, "°C") ? " " : "", unit);
+	    strcmp(unit, "°C") && strcmp(unit, "℃") ? " " : "", unit);
 }
 
 static void
@@ -819,14 +848,17 @@ void
 alert_headline(char *dst, size_t len, const struct alert_msg *m, int en)
 {
 	const char *name = m->device_name[0] ? m->device_name : m->device_id;
+	/* A non-critical check's own outage names the check. */
+	const char *chk = (m->kind == AK_DOWN || m->kind == AK_RECOVERY) &&
+	    m->f.what != AW_THRESHOLD ? m->check : "";
 
 	if (m->kind == AK_RECOVERY)
-		put(dst, len, en ? "[%s] %s" : "[%s] %s", en ? "RECOVERED" :
-		    "恢复", name);
+		put(dst, len, "[%s] %s%s%s", en ? "RECOVERED" : "恢复", name,
+		    chk[0] ? " " : "", chk);
 	else
-		put(dst, len, en ? "[%s] %s: %s" : "[%s] %s：%s",
+		put(dst, len, en ? "[%s] %s: %s%s%s" : "[%s] %s：%s%s%s",
 		    alert_severity_text(m->severity, en),
-		    alert_kind_text(m->kind, en), name);
+		    alert_kind_text(m->kind, en), name, chk[0] ? " " : "", chk);
 	alert_one_line(dst, len, dst);
 }
 
@@ -942,7 +974,7 @@ sms_join(char *dst, size_t len, char part[SP_MAX][FM_TEXT_MAX * 2],
 			cat(dst, len, en ? (i >= SP_WHERE ? ". " : ", ") :
 			    (i >= SP_WHERE ? "。" : "，"));
 		else if (i > SP_HEAD)
-			cat(dst, len, en ? ": " : "：");
+			cat(dst, len, en ? ", " : "，");
 		cat(dst, len, part[i]);
 		if (i > SP_HEAD)
 			any = 1;

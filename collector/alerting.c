@@ -526,6 +526,7 @@ thr_alert(const struct device_state *d, const struct check_state *c,
 	m.f.op = t->op;
 	m.f.hits = t->hits;
 	fm_strlcpy(m.f.label, t->label, sizeof(m.f.label));
+	fm_strlcpy(m.f.label_en, t->label_en, sizeof(m.f.label_en));
 	fm_strlcpy(m.f.unit, t->unit, sizeof(m.f.unit));
 	m.f.scale = t->scale;
 	facts_where(&m, d);

@@ -129,13 +129,14 @@ alert_facts_json(const struct alert_facts *f)
 		"trap" };
 
 	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:f, s:i, "
-	    "s:i, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}",
+	    "s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}",
 	    "what", what[f->what >= 0 && f->what <= AW_TRAP ? f->what : 0],
 	    "outcome", probe_result_name(f->outcome),
 	    "check_type", f->check_type > 0 ? check_type_name(f->check_type) :
 	    "", "timeout_ms", f->timeout_ms, "dur_ms", f->dur_ms,
 	    "value_name", f->value_name, "value", f->value, "limit", f->limit,
-	    "op", f->op, "hits", f->hits, "label", f->label, "unit", f->unit,
+	    "op", f->op, "hits", f->hits, "label", f->label, "label_en",
+	    f->label_en, "unit", f->unit,
 	    "scale", f->scale, "trap_oid", f->trap_oid, "varbinds",
 	    f->varbinds, "note", f->note, "group", f->group, "class", f->cls,
 	    "address", f->address, "budget_known", f->budget_known,
@@ -185,6 +186,7 @@ alert_facts_from_json(json_t *o, struct alert_facts *f)
 	f->op = (int)json_integer_value(json_object_get(o, "op"));
 	f->hits = (int)json_integer_value(json_object_get(o, "hits"));
 	get_t(o, "label", f->label, sizeof(f->label));
+	get_t(o, "label_en", f->label_en, sizeof(f->label_en));
 	get_t(o, "unit", f->unit, sizeof(f->unit));
 	f->scale = get_f(o, "scale");
 	get_t(o, "trap_oid", f->trap_oid, sizeof(f->trap_oid));
