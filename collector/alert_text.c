@@ -595,16 +595,18 @@ trap_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		first = 0;
 	}
 	if (unit > 0 && nt != NULL) {
-		char	 head[FM_TEXT_MAX * 2];
+		char	 title[FM_TEXT_MAX], rest[FM_TEXT_MAX * 2];
+		size_t	 tl = strlen(en ? nt->en : nt->zh);
 
+		/* "电梯故障停运（1号电梯）：..." -- which unit, in the title. */
+		fm_strlcpy(rest, dst + tl, sizeof(rest));
 		if (en)
-			put(head, sizeof(head), "%s %ld: ", unit_en[nt->table],
-			    unit);
+			put(title, sizeof(title), "%s, %s %ld", nt->en,
+			    unit_en[nt->table], unit);
 		else
-			put(head, sizeof(head), "%ld%s：", unit,
+			put(title, sizeof(title), "%s（%ld%s）", nt->zh, unit,
 			    unit_zh[nt->table]);
-		cat(head, sizeof(head), dst);
-		fm_strlcpy(dst, head, len);
+		put(dst, len, "%s%s", title, rest);
 	}
 	if (nother > 0 && first) {
 		put(one, sizeof(one), en ? " (%d values, see the e-mail)" :
@@ -1033,11 +1035,22 @@ alert_compose_sms(char *dst, size_t len, const struct alert_conf *c,
 	}
 	if (sms_len(dst) <= limit)
 		return;
-	/* Then what happened loses its tail, then the device name. */
+	/*
+	 * Then what happened loses its tail -- unless it would lose a
+	 * third or more: then the time goes first (the message arrives
+	 * about when it happened), then the device name is shortened.
+	 */
 	{
 		size_t	 over = sms_len(dst) - limit, w = sms_len(part[SP_WHAT]);
 
-		if (w > over + 4 && shorten(part[SP_WHAT], w - over))
+		if (over * 3 >= w && part[SP_SINCE][0] != '\0') {
+			on[SP_SINCE] = 0;
+			sms_join(dst, len, part, on, en);
+			over = sms_len(dst) > limit ? sms_len(dst) - limit : 0;
+		}
+		if (over == 0)
+			;
+		else if (w > over + 4 && shorten(part[SP_WHAT], w - over))
 			;
 		else
 			on[SP_WHAT] = 0;

@@ -164,10 +164,11 @@ alerts: {
         """Run test-alertd in UTC; the texts each channel delivered, by
         key: {"mail": message, "sms": text, "hook": text}."""
         path = self.write("alerts.json", json.dumps(items))
-        data = os.path.join(self.tmp, "data-" + os.path.basename(conf))
+        self.runs = getattr(self, "runs", 0) + 1
+        data = os.path.join(self.tmp, "data-%d" % self.runs)
         env = dict(os.environ, TZ="UTC")
         p = self.start([ALERTD, "-f", conf, "-D", data, "-s", path],
-                       "alertd-" + os.path.basename(conf), env=env)
+                       "alertd-%d" % self.runs, env=env)
         n = len(items)
 
         def done():
@@ -274,7 +275,7 @@ alerts: {
         self.assertIn("故障模组 11块", got["trap-facLedModuleFailure"]["hook"])
         self.assertIn("响应时间已恢复至 0.52毫秒",
                       got["thr-latency-up"]["hook"])
-        self.assertIn("1号电梯：电梯故障停运", got["trap-facElevatorFault"]
+        self.assertIn("电梯故障停运（1号电梯）：运行状态 故障，故障码 11", got["trap-facElevatorFault"]
                       ["hook"])
         self.assertIn("SNMP 查询在2秒内无应答", got["pr-timeout"]["hook"])
         body = got["pr-timeout"]["mail"].get_body(("plain",)).get_content()
