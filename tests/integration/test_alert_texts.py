@@ -8,11 +8,13 @@
 # configured zone's time (Asia/Shanghai, +08:00).  Everything on
 # 127.0.0.1; only bounded waits for outcomes.
 
+import datetime
 import email
 import email.policy
 import json
 import os
 import re
+import urllib.request
 
 from fmtest import BUILD, FacmonTestCase, Mailbox, free_port, wait_for
 import smsgw
@@ -343,3 +345,83 @@ alerts: {
         sms = got["pr-timeout"]["sms"]
         self.assertEqual(sms, "【市政务中心】严重:1号楼客梯 SNMP 查询在2秒内"
                          "无应答 12-06 10:30")
+
+
+class CollectorTexts(FacmonTestCase):
+    """The real collector and agent, a server clock in UTC (TZ=UTC) and
+    the configured zone Asia/Shanghai: the mail of an HTTP outage says
+    what failed in Chinese, at what local time, and its link -- whether
+    base_url ends in "/" or not -- opens the collector's page; the
+    collector's log lines carry the zone's offset."""
+
+    def setUp(self):
+        super().setUp()
+        old = os.environ.get("TZ")
+        os.environ["TZ"] = "UTC"
+        self.addCleanup(lambda: os.environ.__setitem__("TZ", old)
+                        if old is not None else os.environ.pop("TZ", None))
+        self.box, self.smtp_port = self.start_smtp()
+        self.hport, self.base = self.start_httpd()
+
+    def outage(self, tail):
+        """base_url is the collector's own address plus tail."""
+        urllib.request.urlopen(self.base + "/set?path=/p&status=200",
+                               timeout=5).read()
+        port = free_port()
+        self.start_collector(http_port=port, root_extra="""
+availability: { timezone = "Asia/Shanghai"; };
+alerts: {
+  base_url = "http://127.0.0.1:%d%s";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; } );
+  deliver = ( [ "mail" ] );
+  runbooks = ( { groups = [ "systems" ]; text = "联系信息中心值班（8002）"; } );
+};""" % (port, tail, self.smtp_port), extra="confirm = 2;")
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/p"; } ); }""" % self.hport)
+        self.wait_check("portal", "http", "up")
+        urllib.request.urlopen(self.base + "/set?path=/p&status=503",
+                               timeout=5).read()
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=30,
+                 what="the outage's alert")
+        return email.message_from_bytes(self.box.msgs[0],
+                                        policy=email.policy.default)
+
+    def check_mail(self, msg):
+        text = msg.get_body(("plain",)).get_content()
+        self.assertTrue(str(msg["Subject"]).startswith(
+            "[严重] 故障：政务服务网"), msg["Subject"])
+        self.assertIn("返回异常状态码 503", text)
+        self.assertIn("处理建议：联系信息中心值班（8002）", text)
+        self.assertIn("位置：systems · 127.0.0.1", text)
+        # The outage's start in Asia/Shanghai, as the API has it in ms.
+        since = re.search(r"发生时间：(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) "
+                          r"\+08:00", text)
+        self.assertIsNotNone(since, text)
+        start = self.device("portal")["since_ms"]
+        self.assertEqual(since.group(1), datetime.datetime.fromtimestamp(
+            start // 1000, datetime.timezone(datetime.timedelta(hours=8)))
+            .strftime("%Y-%m-%d %H:%M:%S"))
+        link = re.search(r"查看：(\S+)", text).group(1)
+        self.assertEqual(link, self.api + "/#device/portal")
+        # The page behind it answers (a "//" path was refused with 400).
+        with urllib.request.urlopen(link, timeout=5) as r:
+            self.assertEqual(r.status, 200)
+        with open(os.path.join(self.tmp, "collector.log"),
+                  encoding="utf-8", errors="replace") as f:
+            stamps = re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
+                                r"([+-]\d\d:\d\d) facmon-collector",
+                                f.read(), re.M)
+        self.assertTrue(stamps)
+        self.assertEqual(set(stamps), {"+08:00"})
+
+    def test_link_with_trailing_slash_and_local_times(self):
+        self.check_mail(self.outage("/"))
+
+    def test_link_without_trailing_slash(self):
+        self.check_mail(self.outage(""))
