@@ -369,7 +369,7 @@ class CollectorTexts(FacmonTestCase):
                                timeout=5).read()
         port = free_port()
         self.start_collector(http_port=port, root_extra="""
-availability: { timezone = "Asia/Shanghai"; };
+availability: { timezone = "Asia/Shanghai"; site = "测试中心"; };
 alerts: {
   base_url = "http://127.0.0.1:%d%s";
   retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
