@@ -578,12 +578,15 @@ conf_copy(struct alert_conf *dst, const struct alert_conf *src)
 	if (dst->group_names == NULL || dst->places == NULL ||
 	    dst->runbooks == NULL)
 		return -1;
-	memcpy(dst->group_names, src->group_names,
-	    (size_t)src->ngroup_names * sizeof(*dst->group_names));
-	memcpy(dst->places, src->places, (size_t)src->nplaces *
-	    sizeof(*dst->places));
-	memcpy(dst->runbooks, src->runbooks, (size_t)src->nrunbooks *
-	    sizeof(*dst->runbooks));
+	if (src->ngroup_names > 0)
+		memcpy(dst->group_names, src->group_names,
+		    (size_t)src->ngroup_names * sizeof(*dst->group_names));
+	if (src->nplaces > 0)
+		memcpy(dst->places, src->places, (size_t)src->nplaces *
+		    sizeof(*dst->places));
+	if (src->nrunbooks > 0)
+		memcpy(dst->runbooks, src->runbooks, (size_t)src->nrunbooks *
+		    sizeof(*dst->runbooks));
 	return 0;
 }
 
