@@ -721,31 +721,41 @@ gather(const struct delivery *d, struct delivery **mem, int max,
 	return n;
 }
 
-/* One message for the leader and its members: the count, then each. */
+/*
+ * One message for the leader and its members: the count, then each in
+ * a sentence of the configured language.  The leader's severity is the
+ * highest of them.
+ */
 static void
 compose(struct alert_msg *out, const struct alert_msg *lead,
     struct delivery **mem, int n)
 {
-	size_t	 o;
-	int	 i;
+	char	 one[FM_TEXT_MAX * 4], what[FM_TEXT_MAX * 2];
+	size_t	 o = 0, l;
+	int	 i, en = conf.english;
 
 	*out = *lead;
-	snprintf(out->device_name, sizeof(out->device_name), "%d条告警 "
-	    "%d alerts", n + 1, n + 1);
+	memset(&out->f, 0, sizeof(out->f));
+	/* The headline is the most severe one's. */
+	for (i = 0; i < n; i++)
+		if (mem[i]->msg.severity > out->severity) {
+			out->severity = mem[i]->msg.severity;
+			out->kind = mem[i]->msg.kind;
+		}
+	snprintf(out->device_name, sizeof(out->device_name), en ?
+	    "%d alerts" : "%d条告警", n + 1);
 	out->check[0] = '\0';
-	o = (size_t)snprintf(out->cause, sizeof(out->cause), "%s %s: %s",
-	    lead->device_name, lead->check, lead->cause);
-	for (i = 0; i < n && o < sizeof(out->cause); i++) {
-		const struct alert_msg *m = &mem[i]->msg;
-		char	 one[FM_TEXT_MAX * 3];
-		size_t	 l;
+	out->cause[0] = '\0';
+	for (i = -1; i < n; i++) {
+		const struct alert_msg *m = i < 0 ? lead : &mem[i]->msg;
 
-		l = (size_t)snprintf(one, sizeof(one), " | %s: %s %s: %s",
-		    alert_kind_name(m->kind), m->device_name, m->check,
-		    m->cause);
+		alert_what(what, sizeof(what), m, en);
+		l = (size_t)snprintf(one, sizeof(one), "%s%s %s%s%s",
+		    i < 0 ? "" : en ? "; " : "；", alert_kind_text(m->kind, en),
+		    m->device_name, en ? ": " : "：", what);
 		if (o + l >= sizeof(out->cause) - 16) {
 			snprintf(out->cause + o, sizeof(out->cause) - o,
-			    " | +%d", n - i);
+			    en ? "; +%d more" : "；另%d条", n - i);
 			break;
 		}
 		memcpy(out->cause + o, one, l + 1);
@@ -781,8 +791,13 @@ expand(const struct alert_msg *m, const char *avoid)
 			    sizeof(d->avoid));
 			d->created_ms = d->channel_since_ms = d->next_ms =
 			    now_ms();
-			/* Inside a recipient's digest window: wait for it. */
-			if (conf.digest_ms > 0) {
+			/*
+			 * Inside a recipient's digest window: wait for it --
+			 * unless it is critical or good news, which go at once
+			 * (and take what waits along).
+			 */
+			if (conf.digest_ms > 0 && m->severity < AS_CRITICAL &&
+			    m->kind != AK_RECOVERY) {
 				struct peer *p = peer_get(sent_tab, &nsent_tab,
 				    c, rn, 0);
 
@@ -1158,8 +1173,12 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 			push_done(d);
 			continue;
 		}
-		/* Resume now: the back-off is kept in attempts. */
-		if (d->next_ms > now_ms() + conf.retry_max_ms)
+		/*
+		 * Resume now: the back-off is kept in attempts.  A wait for
+		 * the digest window is kept (the window is rebuilt too).
+		 */
+		if (d->next_ms > now_ms() + (conf.retry_max_ms >
+		    conf.digest_ms ? conf.retry_max_ms : conf.digest_ms))
 			d->next_ms = now_ms();
 		*tail = d;
 		tail = &d->next;

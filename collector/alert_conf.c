@@ -564,6 +564,12 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	c->give_up_ms = 6 * 3600000;
 	c->queue_max = 1000;
 	c->keep_done = 200;
+	/*
+	 * A digest window by default: one fault that chatters (an LED wall
+	 * losing modules one by one) must not page six times in six
+	 * minutes.  Critical alerts and recoveries never wait for it.
+	 */
+	c->digest_ms = 300000;
 	if (!config_setting_is_group(a)) {
 		cfgerr_add(e, a, "'alerts' must be a group { ... }");
 		goto fail;

@@ -134,6 +134,7 @@ class AlertTexts(FacmonTestCase):
 availability: { timezone = "Asia/Shanghai"; };
 alerts: {
   language = "%s";
+  digest = "0";          # each case its own message
   signature = "【市政务服务中心】";
   retry: { first = "200ms"; max = "500ms"; give_up_after = "1h"; };
   group_names = ( { groups = [ "elevators" ]; name = "电梯";
@@ -334,6 +335,58 @@ alerts: {
                 if segs == 2:
                     # Room for more: since when, in local time.
                     self.assertIn("12-06 10:30起", sms)
+
+    def test_digest_by_default(self):
+        """No digest configured: a warning goes at once; the next ones
+        for the same recipient wait for the window (5 minutes), and a
+        critical alert goes at once and takes them along, summarised in
+        one message."""
+        conf = self.write("digest.conf", """
+alerts: {
+  retry: { first = "200ms"; max = "500ms"; give_up_after = "1h"; };
+  channels = ( { name = "gsm"; type = "gammu"; spool_dir = "%s"; } );
+  recipients = ( { name = "duty"; phone = "+8613800000000"; } );
+  deliver = ( [ "gsm" ] );
+};
+""" % self.spool)
+        cases = {a["key"]: a for a in alerts()}
+        data = os.path.join(self.tmp, "digest-data")
+        status = os.path.join(self.tmp, "status.json")
+
+        def run(keys, name):
+            path = self.write(name + ".json",
+                              json.dumps([cases[k] for k in keys]))
+            return self.start([ALERTD, "-f", conf, "-D", data, "-s", path,
+                               "-o", status], name)
+
+        def spool():
+            return sorted(f for f in os.listdir(self.spool)
+                          if not f.startswith("."))
+
+        def state(key):
+            with open(status) as f:
+                for d in json.load(f)["deliveries"]:
+                    if d["key"] == key:
+                        return d["state"]
+            return None
+        p = run(["trap-facLedModuleFailure"], "first")
+        wait_for(lambda: len(spool()) == 1, timeout=20, what="the first")
+        first = spool()
+        p.stop()
+        p = run(["thr-mib", "trap-facLedSignalLost"], "rest")
+        wait_for(lambda: state("thr-mib") == "pending" and
+                 state("trap-facLedSignalLost") == "pending", timeout=20,
+                 what="the rest waiting")
+        self.assertEqual(len(spool()), 1)
+        p.stop()
+        run(["pr-timeout"], "critical")
+        wait_for(lambda: len(spool()) == 2, timeout=20, what="the digest")
+        new = [f for f in spool() if f not in first]
+        self.assertEqual(len(new), 1, new)
+        with open(os.path.join(self.spool, new[0]), "rb") as f:
+            text = f.read()[2:].decode("utf-16-be")
+        self.assertTrue(text.startswith("[严重] 故障：3条告警"), text)
+        self.assertLessEqual(len(text), 70)
 
     def test_sms_template_per_channel(self):
         """gammu takes a template of its own, like the providers'
