@@ -40,14 +40,14 @@ struct labels {
 };
 static const struct labels lab[2] = {
 	{ "设备：", "检查：", "位置：", "发生时间：", "开始时间：", "已持续：",
-	  "共中断：", "停机预算：", "处理建议：", "原始信息：", "查看：",
+	  "共中断：", "影响：", "处理建议：", "原始信息：", "查看：",
 	  "设备", "检查", "位置", "发生时间", "开始时间", "已持续", "共中断",
-	  "停机预算", "处理建议", "原始信息", "打开设备页面" },
+	  "影响", "处理建议", "原始信息", "打开设备页面" },
 	{ "Device:   ", "Check:    ", "Where:    ", "Since:    ",
-	  "Started:  ", "So far:   ", "Lasted:   ", "Budget:   ",
+	  "Started:  ", "So far:   ", "Lasted:   ", "Cost:     ",
 	  "To do:    ", "Raw:      ", "Link:     ",
 	  "Device", "Check", "Where", "Since", "Started", "So far", "Lasted",
-	  "Budget", "To do", "Raw data", "Open the device page" }
+	  "Cost", "To do", "Raw data", "Open the device page" }
 };
 
 /* Cut to at most max characters, on a character boundary. */

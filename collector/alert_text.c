@@ -836,13 +836,11 @@ alert_budget(char *dst, size_t len, const struct alert_msg *m, int en)
 	alert_duration(d, sizeof(d), m->f.budget_left_ms < 0 ?
 	    -m->f.budget_left_ms : m->f.budget_left_ms, en);
 	if (m->f.budget_left_ms >= 0)
-		put(dst, len, en ? "downtime budget of %s left this "
-		    "month: %s" : "%s本月停机预算剩余%s", en ? (m->f.group[0] ?
-		    m->f.group : "the group") : "", d);
+		put(dst, len, en ? "downtime budget of the group left this "
+		    "month: %s" : "本组本月停机预算剩余%s", d);
 	else
-		put(dst, len, en ? "downtime budget of %s this month "
-		    "overspent by %s" : "%s本月停机预算已超出%s", en ?
-		    (m->f.group[0] ? m->f.group : "the group") : "", d);
+		put(dst, len, en ? "downtime budget of the group overspent "
+		    "this month by %s" : "本组本月停机预算已超出%s", d);
 }
 
 /* "[严重] 故障：一号电梯", the subject and the first line. */

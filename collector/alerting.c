@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "collector.h"
 #include "alert.h"
@@ -55,6 +56,7 @@ struct esc_entry {
 
 static struct {
 	const struct alert_conf *c;	/* NULL: alerts off */
+	const struct avconf *av;	/* targets, maintenance: the budget */
 	struct thr_entry *b[THR_BUCKETS];
 	struct esc_entry *esc;
 	int		 nesc;
@@ -290,6 +292,55 @@ facts_probe(struct alert_msg *m, const struct device_state *d)
 	m->f.dur_ms = (int)(c->dur_us / 1000);
 }
 
+void
+alerting_avconf(const struct avconf *av)
+{
+	A.av = av;
+}
+
+/*
+ * What an outage costs: the downtime its group may still have this
+ * month before missing its target -- the budget left so far plus that
+ * of the rest of the month, as the wall's "剩余" -- from the outage
+ * journal's live index (no disk).  Unknown without a target.  Only for
+ * confirmed device outages, which are rare: one pass over the month.
+ */
+static void
+facts_budget(struct alert_msg *m, const struct device_state *d, int64_t now)
+{
+	struct aq *q = outage_aq();
+	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
+	size_t	 ng = 0, nc = 0, i;
+	int64_t	 from, to;
+	time_t	 t = (time_t)(now / 1000);
+	struct tm tm;
+
+	if (A.av == NULL || q == NULL || d == NULL || d->group[0] == '\0' ||
+	    A.av->ntargets == 0 || localtime_r(&t, &tm) == NULL ||
+	    av_month_range(tm.tm_year + 1900, tm.tm_mon + 1, A.av->tz, &from,
+	    &to) == -1 || now <= from)
+		return;
+	q->charge_blips = A.av->charge_blips;
+	if (aq_compute(q, A.av->rules, A.av->nrules, A.av->targets,
+	    A.av->ntargets, from, now, &dr, &gr, &ng, &cr, &nc, &site) == -1)
+		return;
+	for (i = 0; i < ng; i++) {
+		const struct av_result *r = &gr[i].r;
+
+		if (strcmp(gr[i].key, d->group) != 0 || isnan(r->target) ||
+		    isnan(r->budget_left_ms))
+			continue;
+		m->f.budget_known = 1;
+		m->f.budget_left_ms = (int64_t)(r->budget_left_ms +
+		    (1.0 - r->target) * (double)(to > now ? to - now : 0) *
+		    gr[i].ndevices);
+		break;
+	}
+	free(dr);
+	free(gr);
+	free(cr);
+}
+
 /*
  * outage.c: a device outage confirmed (AK_DOWN) or a confirmed one over
  * (AK_RECOVERY); m carries key, device, cause and times.
@@ -306,6 +357,8 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 	device_link(m, m->device_id);
 	facts_where(m, d);
 	facts_probe(m, d);
+	if (m->kind == AK_DOWN)
+		facts_budget(m, d, now);
 	if (m->kind == AK_DOWN)
 		fold_children(m);
 	/* Escalation follows device outages, which the journal indexes. */

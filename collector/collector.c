@@ -113,6 +113,7 @@ reload(void)
 	traps_reconf(nc);
 	reports_reconf(nc);
 	latency_reconf(&nc->av);
+	alerting_avconf(&nc->av);
 	if (conf->alerts != NULL)
 		alerting_conf(nc->alerts);
 	collector_conf_free(conf);
@@ -262,6 +263,7 @@ main(int argc, char *argv[])
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
 		outage_alerts(1, conf->alerts->base_url);
+		alerting_avconf(&conf->av);
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());
 	}
@@ -300,6 +302,7 @@ main(int argc, char *argv[])
 	rrdw_stop();
 	latency_stop();
 	alerting_conf(NULL);
+	alerting_avconf(NULL);
 	outage_close();
 	if (conf->alerts != NULL)
 		alert_shutdown();

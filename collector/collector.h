@@ -436,6 +436,7 @@ void		 alerting_outage(struct alert_msg *, const struct device_state *,
 		    int64_t now);
 void		 alerting_tick(int64_t now_wall);
 void		 alerting_resume(int64_t now_wall);
+void		 alerting_avconf(const struct avconf *);
 void		 alerting_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 void		 alerting_trap(const char *device, const char *name,

@@ -72,7 +72,10 @@ def alerts():
         add("pr-" + o.replace("_", "-"), cause=RAW.get(o, o),
             facts={"what": "probe", "outcome": o,
                    "check_type": TYPES.get(o, "tcp"), "timeout_ms": 2000,
-                   "dur_ms": 1834})
+                   "dur_ms": 1834, "budget_known": o in ("timeout",
+                                                         "refused"),
+                   "budget_left_ms": 10920000 if o == "timeout" else
+                   -600000})
     add("pr-recovery", kind="recovery", severity=0, cause="",
         duration_ms=754000,
         facts={"what": "probe", "outcome": "ok", "check_type": "snmp"})
@@ -284,6 +287,9 @@ alerts: {
         body = got["pr-timeout"]["mail"].get_body(("plain",)).get_content()
         self.assertIn("位置：电梯 · 1号楼东侧电梯厅 · 10.8.1.21", body)
         self.assertIn("处理建议：通知维保单位", body)
+        self.assertIn("影响：本组本月停机预算剩余3小时2分钟", body)
+        self.assertIn("影响：本组本月停机预算已超出10分钟", got["pr-refused"]
+                      ["mail"].get_body(("plain",)).get_content())
         self.golden("zh.txt", self.render(items, got))
 
     def test_golden_english(self):
@@ -422,7 +428,8 @@ class CollectorTexts(FacmonTestCase):
                                timeout=5).read()
         port = free_port()
         self.start_collector(http_port=port, root_extra="""
-availability: { timezone = "Asia/Shanghai"; site = "测试中心"; };
+availability: { timezone = "Asia/Shanghai"; site = "测试中心";
+  targets = ( { group = "systems"; availability = 99.9; } ); };
 alerts: {
   base_url = "http://127.0.0.1:%d%s";
   retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
@@ -452,6 +459,19 @@ alerts: {
         self.assertIn("返回异常状态码 503", text)
         self.assertIn("处理建议：联系信息中心值班（8002）", text)
         self.assertIn("位置：systems · 127.0.0.1", text)
+        # What it costs, as the wall's "剩余": 0.1 % of the time the
+        # device was seen plus 0.1 % of the rest of the month, less the
+        # seconds down so far; the device is minutes old, so about
+        # 0.1 % of the rest of the month in Shanghai.
+        cost = re.search(r"影响：本组本月停机预算剩余(\d+)分钟", text)
+        self.assertIsNotNone(cost, text)
+        tz8 = datetime.timezone(datetime.timedelta(hours=8))
+        now = datetime.datetime.now(tz8)
+        end = (now.replace(day=28) + datetime.timedelta(days=4)).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0)
+        rest_min = (end - now).total_seconds() * 0.001 / 60
+        self.assertLessEqual(abs(int(cost.group(1)) - rest_min), 2,
+                             (cost.group(0), rest_min))
         # The outage's start in Asia/Shanghai, as the API has it in ms.
         since = re.search(r"发生时间：(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) "
                           r"\+08:00", text)
