@@ -85,6 +85,29 @@ static int	 nsent_tab, nrate_tab;
  */
 static const struct alert_conf *text_conf;
 static const struct alert_channel *cur_ch;
+static const struct alert_recipient *cur_rcpt;
+
+/*
+ * The acknowledgement link of a down alert for the recipient being sent
+ * to: base_url + "ack?t=" + a signed token that expires; "" for other
+ * alerts, without base_url, or with links turned off.
+ */
+void
+alert_ack_link(char *dst, size_t len, const struct alert_msg *m)
+{
+	const struct alert_conf *c = text_conf;
+	char	 tok[FM_ID_MAX * 3 + 96], path[sizeof(tok) + 8];
+
+	dst[0] = '\0';
+	if (c == NULL || c->base_url[0] == '\0' || c->ack_ttl_ms <= 0 ||
+	    m->kind != AK_DOWN || cur_rcpt == NULL || m->since_ms <= 0 ||
+	    strcmp(m->device_id, "facmon") == 0 || alert_ack_token(tok,
+	    sizeof(tok), m->device_id, m->check, m->since_ms, now_ms() +
+	    c->ack_ttl_ms, cur_rcpt->name) == -1)
+		return;
+	snprintf(path, sizeof(path), "ack?t=%s", tok);
+	fm_url_join(dst, len, c->base_url, path);
+}
 
 const struct alert_conf *
 alert_conf_current(void)
@@ -470,6 +493,8 @@ alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
 		alert_budget(dst, len, m, english);
 	else if (strcmp(name, "headline") == 0)
 		alert_headline(dst, len, m, english);
+	else if (strcmp(name, "ack") == 0)
+		alert_ack_link(dst, len, m);
 	else if (strcmp(name, "level") == 0)
 		fm_strlcpy(dst, alert_severity_text(m->severity, english), len);
 	else if (strcmp(name, "signature") == 0)
@@ -539,8 +564,10 @@ chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
 	int	 res;
 
 	cur_ch = ch;
+	cur_rcpt = r;
 	res = chan_send1(ch, r, m, msgid, err, errlen);
 	cur_ch = NULL;
+	cur_rcpt = NULL;
 	return res;
 }
 
@@ -1138,6 +1165,10 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 	fm_strlcpy(data_dir_copy, data_dir, sizeof(data_dir_copy));
 	if (outbox_open(data_dir, err, errlen) == -1)
 		return -1;
+	/* Without its key an alert still goes, without the ack link. */
+	if (conf.base_url[0] != '\0' && conf.ack_ttl_ms > 0 &&
+	    alert_ack_init(data_dir, e2, sizeof(e2)) == -1)
+		log_warnx("alerts: no acknowledgement links: %s", e2);
 	sent_tab = calloc(PEERS_MAX, sizeof(*sent_tab));
 	rate_tab = calloc(PEERS_MAX, sizeof(*rate_tab));
 	nsent_tab = nrate_tab = 0;

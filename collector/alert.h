@@ -282,6 +282,7 @@ struct alert_conf {
 	char		 base_url[ALERT_URL_MAX];	/* links in messages */
 	char		 signature[FM_TEXT_MAX];	/* SMS default */
 	int		 english;		/* default language of texts */
+	int		 ack_ttl_ms;		/* acknowledgement links; 0 off */
 	struct alert_note *group_names;
 	int		 ngroup_names;
 	struct alert_note *places;
@@ -402,6 +403,22 @@ int		 alert_mib_label(const char *name_or_oid, char *label,
 		    size_t, char *unit, size_t, double *scale, int english);
 const struct alert_conf *alert_conf_current(void);
 int		 alert_trap_decoded(const struct alert_msg *);
+
+/* alert_ack.c: signed, expiring one-tap acknowledgement links */
+struct alert_ack {
+	char		 device[FM_ID_MAX];
+	char		 check[FM_ID_MAX];
+	int64_t		 start_ms;
+	int64_t		 expires_ms;
+	char		 who[FM_ID_MAX];
+};
+int		 alert_ack_init(const char *data_dir, char *err, size_t);
+int		 alert_ack_token(char *dst, size_t, const char *device,
+		    const char *check, int64_t start_ms, int64_t expires_ms,
+		    const char *who);
+int		 alert_ack_verify(const char *tok, int64_t now,
+		    struct alert_ack *);
+void		 alert_ack_link(char *dst, size_t, const struct alert_msg *);
 
 /* alert_smtp.c */
 int		 smtp_build_message(char **out, size_t *len,

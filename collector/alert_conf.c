@@ -30,7 +30,7 @@
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
 	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
 	"rules", "thresholds", "digest", "language", "signature", "group_names",
-	"places", "runbooks", NULL };
+	"places", "runbooks", "ack_expiry", NULL };
 static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
@@ -55,7 +55,7 @@ static const char *const webhook_keys[] = { "name", "type", "timeout", "url",
 static const char *const var_names[] = { "kind", "severity", "device",
 	"name", "check", "cause", "since", "duration", "link", "key", "text",
 	"phone", "email", "recipient", "time", "what", "where", "runbook",
-	"budget", "headline", "level", "signature", NULL };
+	"budget", "headline", "level", "signature", "ack", NULL };
 
 static int
 has_crlf(const char *s)
@@ -198,7 +198,7 @@ get_vars(struct cfgerr *e, const config_setting_t *g,
 				break;
 		/* A link is a URL: SMS providers refuse those. */
 		if (var_names[j] == NULL || strcmp(v, "link") == 0 ||
-		    strcmp(v, "text") == 0) {
+		    strcmp(v, "text") == 0 || strcmp(v, "ack") == 0) {
 			cfgerr_add(e, s, "'variables': '%s' is not allowed in "
 			    "an SMS template (kind, severity, device, name, "
 			    "check, cause, since, duration, key)", v);
@@ -570,6 +570,7 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	 * minutes.  Critical alerts and recoveries never wait for it.
 	 */
 	c->digest_ms = 300000;
+	c->ack_ttl_ms = 24 * 3600000;
 	if (!config_setting_is_group(a)) {
 		cfgerr_add(e, a, "'alerts' must be a group { ... }");
 		goto fail;
@@ -594,6 +595,8 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 		}
 	}
 	cfg_get_secs(e, a, "digest", &c->digest_ms, 0, 3600000, 0);
+	/* How long a one-tap acknowledgement link works; "0": no links. */
+	cfg_get_secs(e, a, "ack_expiry", &c->ack_ttl_ms, 0, 7 * 86400000, 0);
 	if (cfg_get_str(e, a, "language", lang, sizeof(lang), 0) == 1) {
 		if (strcmp(lang, "en") == 0)
 			c->english = 1;

@@ -34,20 +34,23 @@
 /* The labels of the details, in the channel's language. */
 struct labels {
 	const char *device, *check, *where, *since, *started, *sofar, *lasted;
-	const char *budget, *runbook, *raw, *link;
+	const char *budget, *runbook, *raw, *link, *ack;
 	const char *h_device, *h_check, *h_where, *h_since, *h_started;
 	const char *h_sofar, *h_lasted, *h_budget, *h_runbook, *h_raw, *h_open;
+	const char *h_ack;
 };
 static const struct labels lab[2] = {
 	{ "设备：", "检查：", "位置：", "发生时间：", "开始时间：", "已持续：",
 	  "共中断：", "影响：", "处理建议：", "原始信息：", "查看：",
+	  "一键确认：",
 	  "设备", "检查", "位置", "发生时间", "开始时间", "已持续", "共中断",
-	  "影响", "处理建议", "原始信息", "打开设备页面" },
+	  "影响", "处理建议", "原始信息", "打开设备页面", "一键确认" },
 	{ "Device:   ", "Check:    ", "Where:    ", "Since:    ",
 	  "Started:  ", "So far:   ", "Lasted:   ", "Cost:     ",
-	  "To do:    ", "Raw:      ", "Link:     ",
+	  "To do:    ", "Raw:      ", "Link:     ", "Ack:      ",
 	  "Device", "Check", "Where", "Since", "Started", "So far", "Lasted",
-	  "Cost", "To do", "Raw data", "Open the device page" }
+	  "Cost", "To do", "Raw data", "Open the device page",
+	  "Acknowledge" }
 };
 
 /* Cut to at most max characters, on a character boundary. */
@@ -200,7 +203,7 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	char	 name[FM_TEXT_MAX], check[FM_TEXT_MAX], head[FM_TEXT_MAX * 2];
 	char	 what[FM_TEXT_MAX * 2], where[FM_TEXT_MAX * 2];
 	char	 runbook[FM_TEXT_MAX], budget[FM_TEXT_MAX], raw[600];
-	char	 since[48], dur[32], link[ALERT_URL_MAX];
+	char	 since[48], dur[32], link[ALERT_URL_MAX], ack[ALERT_URL_MAX];
 	char	 e1[FM_TEXT_MAX * 12], e2[FM_TEXT_MAX * 12], e3[600 * 6];
 	char	 e4[ALERT_URL_MAX * 6], e5[FM_ID_MAX * 6];
 	const struct alert_conf *c;
@@ -225,6 +228,7 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	alert_var(name, sizeof(name), m, "name", en);
 	alert_var(check, sizeof(check), m, "check", en);
 	alert_var(link, sizeof(link), m, "link", en);
+	alert_ack_link(ack, sizeof(ack), m);
 	alert_headline(head, sizeof(head), m, en);
 	alert_what(what, sizeof(what), m, en);
 	alert_where(where, sizeof(where), c, m, en);
@@ -272,6 +276,8 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 		bput(&t, "%s%s\r\n", L->raw, raw);
 	if (link[0])
 		bput(&t, "%s%s\r\n", L->link, link);
+	if (ack[0])
+		bput(&t, "%s%s\r\n", L->ack, ack);
 	bput(&t, "\r\nfacmon %s\r\n", m->key);
 
 	/*
@@ -333,6 +339,12 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 		alert_html_escape(e4, sizeof(e4), link);
 		bput(&h, "<p><a class=\"b\" href=\"%s\">%s</a></p>\r\n"
 		    "<p><small>%s</small></p>\r\n", e4, L->h_open, e4);
+	}
+	if (strncmp(ack, "http://", 7) == 0 ||
+	    strncmp(ack, "https://", 8) == 0) {
+		alert_html_escape(e4, sizeof(e4), ack);
+		bput(&h, "<p><a class=\"b\" style=\"background:#2e7d32\" "
+		    "href=\"%s\">%s</a></p>\r\n", e4, L->h_ack);
 	}
 	bput(&h, "</body></html>\r\n");
 

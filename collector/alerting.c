@@ -25,6 +25,9 @@
  * restart produces the same keys and the outbox sends nothing twice.
  */
 
+#include <sys/types.h>
+#include <sys/queue.h>
+
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
@@ -32,6 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "collector.h"
 #include "alert.h"
@@ -723,4 +730,168 @@ alerting_stats(uint64_t *fired, uint64_t *cleared, uint64_t *escalated,
 	*escalated = A.st_escalated;
 	*renotified = A.st_renotified;
 	*folded = A.st_children_folded;
+}
+
+/* --- one-tap acknowledgement (alert_ack.c signs the links) ---------------- */
+
+static const struct aq_outage *
+find_outage_check(const char *device, const char *check, int64_t start)
+{
+	struct aq *q = outage_aq();
+	size_t	 i;
+
+	if (q == NULL)
+		return NULL;
+	for (i = q->nout; i > 0; i--) {
+		const struct aq_outage *o = &q->out[i - 1];
+
+		if (o->start_ms == start && strcmp(o->check, check) == 0 &&
+		    strcmp(o->device, device) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* A small page for a phone; every value escaped. */
+static void
+ack_page(struct evhttp_request *req, int code, const char *reason,
+    const char *title, const char *text, const char *tok)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	struct sbuf s = { NULL, 0, 0, 0 };
+
+	if (b == NULL)
+		return;
+	sb_puts(&s, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
+	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
+	    "device-width, initial-scale=1\"><title>facmon</title><style>"
+	    "body{font-family:sans-serif;font-size:18px;margin:16px}"
+	    "button{font-size:20px;padding:12px 24px;background:#2e7d32;"
+	    "color:#fff;border:0;border-radius:6px}</style></head><body>\n"
+	    "<h2>");
+	sb_html(&s, title);
+	sb_puts(&s, "</h2>\n<p>");
+	sb_html(&s, text);
+	sb_puts(&s, "</p>\n");
+	if (tok != NULL) {
+		/* A POST: a scanner that opens links acknowledges nothing. */
+		sb_puts(&s, "<form method=\"post\" action=\"ack\">"
+		    "<input type=\"hidden\" name=\"t\" value=\"");
+		sb_html(&s, tok);
+		sb_puts(&s, "\"><button type=\"submit\">确认 Acknowledge"
+		    "</button></form>\n");
+	}
+	sb_puts(&s, "</body></html>\n");
+	if (s.p != NULL)
+		evbuffer_add(b, s.p, s.len);
+	free(s.p);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+/* The t parameter of a query or a form body, or NULL. */
+static int
+ack_param(const char *qs, char *dst, size_t len)
+{
+	struct evkeyvalq args;
+	const char *v;
+	int	 ok = 0;
+
+	TAILQ_INIT(&args);
+	if (qs != NULL && evhttp_parse_query_str(qs, &args) == 0 &&
+	    (v = evhttp_find_header(&args, "t")) != NULL && strlen(v) < len) {
+		fm_strlcpy(dst, v, len);
+		ok = 1;
+	}
+	evhttp_clear_headers(&args);
+	return ok;
+}
+
+/*
+ * http.c: GET /ack?t=TOKEN shows the outage and a button; POST /ack
+ * (t=TOKEN) acknowledges it as the recipient the link was sent to.
+ * 403 forged, 410 expired, 404 no such outage, 409 acknowledged
+ * already (a replayed link).  Returns 0 for any other path.
+ */
+int
+alerting_ack_http(struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const struct aq_outage *o;
+	struct alert_ack a;
+	char	 tok[512], body[1024], what[FM_TEXT_MAX * 2], t[48];
+	struct evbuffer *in;
+	size_t	 n;
+	int	 r;
+
+	if (strcmp(path, "/ack") != 0)
+		return 0;
+	if (cmd == EVHTTP_REQ_POST) {
+		in = evhttp_request_get_input_buffer(req);
+		n = evbuffer_get_length(in);
+		if (n >= sizeof(body)) {
+			ack_page(req, 413, "Payload Too Large", "请求过大",
+			    "Payload too large", NULL);
+			return 1;
+		}
+		evbuffer_remove(in, body, n);
+		body[n] = '\0';
+		r = ack_param(body, tok, sizeof(tok));
+	} else if (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD)
+		r = ack_param(uri ? evhttp_uri_get_query(uri) : NULL, tok,
+		    sizeof(tok));
+	else {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, POST");
+		ack_page(req, 405, "Method Not Allowed", "不支持的请求",
+		    "GET or POST", NULL);
+		return 1;
+	}
+	if (!r || (r = alert_ack_verify(tok, now_ms(), &a)) == -1) {
+		log_warnx("alerts: acknowledgement link refused: bad signature");
+		ack_page(req, 403, "Forbidden", "链接无效",
+		    "This acknowledgement link is not valid.", NULL);
+		return 1;
+	}
+	if (r == -2) {
+		ack_page(req, 410, "Gone", "链接已过期",
+		    "This acknowledgement link has expired: acknowledge in "
+		    "the console.", NULL);
+		return 1;
+	}
+	if ((o = find_outage_check(a.device, a.check, a.start_ms)) == NULL) {
+		ack_page(req, 404, "Not Found", "找不到该故障",
+		    "No such outage.", NULL);
+		return 1;
+	}
+	alert_time(t, sizeof(t), a.start_ms, AT_FULL, 0);
+	fmt(what, sizeof(what), "%s%s%s，%s起%s", a.device, a.check[0] ?
+	    " " : "", a.check, t, o->end_ms != 0 ? "（已恢复）" : "");
+	if (o->acked_ms != 0) {
+		char	 msg[FM_TEXT_MAX * 3];
+
+		fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
+		ack_page(req, 409, "Conflict", "已确认", msg, NULL);
+		return 1;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		ack_page(req, 200, "OK", "确认故障", what, tok);
+		return 1;
+	}
+	if (outage_annotate(OJ_ACK, a.device, a.check, a.start_ms, a.who,
+	    "一键确认（告警链接）", 0) == -1) {
+		ack_page(req, 503, "Service Unavailable", "暂时无法确认",
+		    "The outage journal refused the record.", NULL);
+		return 1;
+	}
+	log_info("alerts: %s acknowledged the outage of %s%s%s from an alert "
+	    "link", a.who, a.device, a.check[0] ? " " : "", a.check);
+	ack_page(req, 200, "OK", "已确认", what, NULL);
+	return 1;
 }

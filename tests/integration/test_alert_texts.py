@@ -13,7 +13,11 @@ import email
 import email.policy
 import json
 import os
+import hashlib
+import hmac
 import re
+import urllib.error
+import urllib.parse
 import urllib.request
 
 from fmtest import BUILD, FacmonTestCase, Mailbox, free_port, wait_for
@@ -495,6 +499,63 @@ alerts: {
 
     def test_link_with_trailing_slash_and_local_times(self):
         self.check_mail(self.outage("/"))
+
+    def test_acknowledge_link(self):
+        """The mail's one-tap link: GET shows a button (a link scanner
+        acknowledges nothing), POST acknowledges as the recipient; a
+        replayed link finds it acknowledged, a forged or expired one is
+        refused.  The expired token is signed here with the collector's
+        key, by Python's own HMAC."""
+        msg = self.outage("/")
+        text = msg.get_body(("plain",)).get_content()
+        link = re.search(r"一键确认：(\S+)", text).group(1)
+        self.assertTrue(link.startswith(self.api + "/ack?t=portal~~"), link)
+        html = msg.get_body(("html",)).get_content()
+        self.assertIn(">一键确认</a>", html)
+        tok = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["t"][0]
+
+        def get(t):
+            try:
+                with urllib.request.urlopen(
+                        self.api + "/ack?" + urllib.parse.urlencode({"t": t}),
+                        timeout=5) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+
+        def post(t):
+            try:
+                with urllib.request.urlopen(
+                        self.api + "/ack", data=urllib.parse.urlencode(
+                            {"t": t}).encode(), timeout=5) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+        code, page = get(tok)
+        self.assertEqual(code, 200)
+        self.assertIn('method="post"', page)
+        self.assertIn('name="viewport"', page)
+        # Forged: one character of the signature changed.
+        bad = tok[:-1] + ("0" if tok[-1] != "0" else "1")
+        self.assertEqual(post(bad)[0], 403)
+        # Expired, though truly signed.
+        with open(os.path.join(self.data_dir, "alerts", "ack.key"),
+                  "rb") as f:
+            key = f.read()
+        dev, chk, start, exp, who, sig = tok.split("~")
+        payload = "~".join([dev, chk, start, "1000", who])
+        old = payload + "~" + hmac.new(key, payload.encode(),
+                                       hashlib.sha256).hexdigest()[:32]
+        self.assertEqual(post(old)[0], 410)
+        # Still open: GET asked, nothing acknowledged it.
+        self.assertEqual(get(tok)[0], 200)
+        code, page = post(tok)
+        self.assertEqual(code, 200, page)
+        self.assertIn("已确认", page)
+        # Replayed: acknowledged already, by the recipient of the link.
+        code, page = post(tok)
+        self.assertEqual(code, 409)
+        self.assertIn("已由 duty 确认", page)
 
     def test_link_without_trailing_slash(self):
         self.check_mail(self.outage(""))
