@@ -86,6 +86,14 @@ enum alert_what {
 	AW_TRAP			/* a trap, with its variable bindings */
 };
 
+enum alert_note_kind {
+	AN_NONE = 0,
+	AN_BEHIND,		/* note_n unreachable behind it: note names */
+	AN_BEHIND_ALL,		/* note_n devices behind it affected */
+	AN_ESCALATED,		/* not acknowledged for note_ms: escalated */
+	AN_RENOTIFY		/* still down, not acknowledged for note_ms */
+};
+
 struct alert_facts {
 	int		 what;			/* enum alert_what */
 	/* AW_PROBE */
@@ -107,7 +115,10 @@ struct alert_facts {
 	char		 trap_oid[128];
 	char		 varbinds[512];		/* "oid=value; oid=value" */
 	/* said first: devices behind it, an escalation (alerting.c) */
-	char		 note[FM_TEXT_MAX];
+	int		 note_kind;		/* enum alert_note_kind */
+	int		 note_n;		/* devices behind it */
+	int64_t		 note_ms;		/* unacknowledged for */
+	char		 note[FM_TEXT_MAX];	/* names behind it */
 	/* where the device is */
 	char		 group[FM_ID_MAX];
 	char		 cls[FM_ID_MAX];

@@ -709,17 +709,53 @@ thr_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 /* --- the parts of a message ----------------------------------------------- */
 
 static void what1(char *, size_t, const struct alert_msg *, int);
+static void what_note(char *, size_t, const struct alert_msg *, int, int);
 
 /* What happened, one sentence, no device name; the note first. */
 void
 alert_what(char *dst, size_t len, const struct alert_msg *m, int en)
 {
-	char	 w[FM_TEXT_MAX * 2];
+	what_note(dst, len, m, en, 1);
+}
+
+/* names: 0 leaves out the names of the devices behind (an SMS). */
+static void
+what_note(char *dst, size_t len, const struct alert_msg *m, int en,
+    int names)
+{
+	char	 w[FM_TEXT_MAX * 2], note[FM_TEXT_MAX * 2], d[32];
+	const struct alert_facts *f = &m->f;
 
 	what1(w, sizeof(w), m, en);
+	alert_duration(d, sizeof(d), f->note_ms, en);
+	switch (f->note_kind) {
+	case AN_BEHIND:
+		if (names)
+			put(note, sizeof(note), en ? "%d devices behind it "
+			    "unreachable (%s)" : "下游%d台不可达（%s）",
+			    f->note_n, f->note);
+		else
+			put(note, sizeof(note), en ? "%d devices behind it "
+			    "unreachable" : "下游%d台不可达", f->note_n);
+		break;
+	case AN_BEHIND_ALL:
+		put(note, sizeof(note), en ? "%d devices behind it affected" :
+		    "下游%d台设备受影响", f->note_n);
+		break;
+	case AN_ESCALATED:
+		put(note, sizeof(note), en ? "escalated: not acknowledged for "
+		    "%s" : "升级：%s无人确认", d);
+		break;
+	case AN_RENOTIFY:
+		put(note, sizeof(note), en ? "still down, not acknowledged for "
+		    "%s" : "仍未恢复，%s无人确认", d);
+		break;
+	default:
+		note[0] = '\0';
+	}
 	/* A bare text already starts with it (alerting.c). */
-	if (m->f.note[0] != '\0' && m->f.what != AW_NONE)
-		put(dst, len, "%s%s%s", m->f.note, en ? "; " : "；", w);
+	if (note[0] != '\0' && m->f.what != AW_NONE)
+		put(dst, len, "%s%s%s", note, en ? "; " : "；", w);
 	else
 		fm_strlcpy(dst, w, len);
 }
@@ -1033,6 +1069,13 @@ alert_compose_sms(char *dst, size_t len, const struct alert_conf *c,
 	}
 	if (sms_len(dst) <= limit)
 		return;
+	/* The count of devices behind stays; their names go. */
+	if (m->f.note_kind == AN_BEHIND) {
+		what_note(part[SP_WHAT], sizeof(part[0]), m, en, 0);
+		sms_join(dst, len, part, on, en);
+		if (sms_len(dst) <= limit)
+			return;
+	}
 	/*
 	 * Then what happened loses its tail -- unless it would lose a
 	 * third or more: then the time goes first (the message arrives

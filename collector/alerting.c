@@ -196,12 +196,19 @@ fold_children(struct alert_msg *m)
 	if (nall == 0)
 		return;
 	A.st_children_folded += (uint64_t)nun;
-	if (nun == 0)
-		fmt(m->f.note, sizeof(m->f.note), "下游%d台设备受影响", nall);
-	else
-		fmt(m->f.note, sizeof(m->f.note), "下游%d台不可达(%s%s)", nun,
-		    names, nun > BEHIND_NAMES ? " …" : "");
-	fmt(cause, sizeof(cause), "%s; %s", m->f.note, m->cause);
+	if (nun == 0) {
+		m->f.note_kind = AN_BEHIND_ALL;
+		m->f.note_n = nall;
+		fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
+		    m->cause);
+	} else {
+		m->f.note_kind = AN_BEHIND;
+		m->f.note_n = nun;
+		fmt(m->f.note, sizeof(m->f.note), "%s%s", names,
+		    nun > BEHIND_NAMES ? " …" : "");
+		fmt(cause, sizeof(cause), "下游%d台不可达(%s); %s", nun,
+		    m->f.note, m->cause);
+	}
 	fm_strlcpy(m->cause, cause, sizeof(m->cause));
 }
 
@@ -489,7 +496,8 @@ alerting_tick(int64_t now)
 			fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
 			fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
 			    dur, e->m.cause);
-			fmt(m.f.note, sizeof(m.f.note), "升级:%s无人确认", dur);
+			m.f.note_kind = AN_ESCALATED;
+			m.f.note_ms = now - e->x.confirmed_ms;
 			m.nrecipients = alert_expand_names(A.c,
 			    (char (*)[FM_ID_MAX])r->escalate_to, r->nescalate,
 			    now, m.recipients, ALERT_RCPT_MAX);
@@ -501,8 +509,8 @@ alerting_tick(int64_t now)
 			    e->x.renotified);
 			fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
 			    "%s", dur, e->m.cause);
-			fmt(m.f.note, sizeof(m.f.note), "仍未恢复,%s无人确认",
-			    dur);
+			m.f.note_kind = AN_RENOTIFY;
+			m.f.note_ms = now - e->x.confirmed_ms;
 			m.nrecipients = alert_route(A.c, m.kind, m.severity,
 			    m.device_id, e->group, e->cls, m.check, now,
 			    m.recipients, ALERT_RCPT_MAX, NULL);

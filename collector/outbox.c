@@ -116,7 +116,7 @@ delivery_json(const struct delivery *d, int full)
 	json_object_set_new(o, "channel_since_ms",
 	    json_integer(d->channel_since_ms));
 	if (m->f.what != AW_NONE || m->f.group[0] != '\0' ||
-	    m->f.note[0] != '\0')
+	    m->f.note_kind != AN_NONE)
 		json_object_set_new(o, "facts", alert_facts_json(&m->f));
 	return o;
 }
@@ -129,7 +129,8 @@ alert_facts_json(const struct alert_facts *f)
 		"trap" };
 
 	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:f, s:i, "
-	    "s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}",
+	    "s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, "
+	    "s:i, s:i, s:I}",
 	    "what", what[f->what >= 0 && f->what <= AW_TRAP ? f->what : 0],
 	    "outcome", probe_result_name(f->outcome),
 	    "check_type", f->check_type > 0 ? check_type_name(f->check_type) :
@@ -140,7 +141,9 @@ alert_facts_json(const struct alert_facts *f)
 	    "scale", f->scale, "trap_oid", f->trap_oid, "varbinds",
 	    f->varbinds, "note", f->note, "group", f->group, "class", f->cls,
 	    "address", f->address, "budget_known", f->budget_known,
-	    "budget_left_ms", (json_int_t)f->budget_left_ms);
+	    "budget_left_ms", (json_int_t)f->budget_left_ms, "note_kind",
+	    f->note_kind, "note_n", f->note_n, "note_ms",
+	    (json_int_t)f->note_ms);
 }
 
 static double
@@ -192,6 +195,13 @@ alert_facts_from_json(json_t *o, struct alert_facts *f)
 	get_t(o, "trap_oid", f->trap_oid, sizeof(f->trap_oid));
 	get_t(o, "varbinds", f->varbinds, sizeof(f->varbinds));
 	get_t(o, "note", f->note, sizeof(f->note));
+	f->note_kind = (int)json_integer_value(json_object_get(o,
+	    "note_kind"));
+	if (f->note_kind < AN_NONE || f->note_kind > AN_RENOTIFY)
+		f->note_kind = AN_NONE;
+	f->note_n = (int)json_integer_value(json_object_get(o, "note_n"));
+	f->note_ms = (int64_t)json_integer_value(json_object_get(o,
+	    "note_ms"));
 	get_t(o, "group", f->group, sizeof(f->group));
 	get_t(o, "class", f->cls, sizeof(f->cls));
 	get_t(o, "address", f->address, sizeof(f->address));

@@ -80,6 +80,16 @@ def alerts():
                                                          "refused"),
                    "budget_left_ms": 10920000 if o == "timeout" else
                    -600000})
+    add("pr-behind", device_id="core-sw", device_name="核心交换机",
+        cause="HTTP status 503",
+        facts={"what": "probe", "outcome": "bad_status",
+               "check_type": "http", "timeout_ms": 500, "note_kind": 1,
+               "note_n": 3, "note": "三楼 AP 1, 三楼 AP 2, 三楼 AP 3",
+               "group": "network", "class": "switch"})
+    add("pr-escalated", cause="no complete SNMP answer within 2000 ms",
+        duration_ms=1200000,
+        facts={"what": "probe", "outcome": "timeout", "check_type": "snmp",
+               "timeout_ms": 2000, "note_kind": 3, "note_ms": 900000})
     add("pr-recovery", kind="recovery", severity=0, cause="",
         duration_ms=754000,
         facts={"what": "probe", "outcome": "ok", "check_type": "snmp"})
@@ -288,6 +298,10 @@ alerts: {
         self.assertIn("电梯故障停运（1号电梯）：运行状态 故障，故障码 11", got["trap-facElevatorFault"]
                       ["hook"])
         self.assertIn("SNMP 查询在2秒内无应答", got["pr-timeout"]["hook"])
+        self.assertIn("升级：15分钟无人确认；SNMP 查询在2秒内无应答",
+                      got["pr-escalated"]["hook"])
+        self.assertIn("下游3台不可达（三楼 AP 1, 三楼 AP 2, 三楼 AP 3）；返回异常"
+                      "状态码 503", got["pr-behind"]["hook"])
         body = got["pr-timeout"]["mail"].get_body(("plain",)).get_content()
         self.assertIn("位置：电梯 · 1号楼东侧电梯厅 · 10.8.1.21", body)
         self.assertIn("处理建议：通知维保单位", body)
@@ -304,6 +318,8 @@ alerts: {
                       got["thr-return"]["hook"])
         self.assertIn("SNMP query: no answer within 2 s",
                       got["pr-timeout"]["hook"])
+        self.assertIn("escalated: not acknowledged for 15 min; SNMP query",
+                      got["pr-escalated"]["hook"])
         for g in got.values():
             self.assertNotIn("已", g["hook"])
         self.golden("en.txt", self.render(items, got))
