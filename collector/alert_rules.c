@@ -667,6 +667,13 @@ local_wday_min(const char *tz, int64_t ms, int *wday, int *min)
 	struct tm tm;
 	char	*old = NULL;
 
+	/*
+	 * The process's zone already (the collector sets it at start): no
+	 * switch, which the alert worker formatting a time would see.
+	 */
+	if (tz != NULL && getenv("TZ") != NULL && strcmp(getenv("TZ"),
+	    tz) == 0)
+		tz = NULL;
 	if (tz != NULL && tz[0] != '\0') {
 		if (getenv("TZ") != NULL)
 			old = strdup(getenv("TZ"));
