@@ -518,6 +518,13 @@ mib_value(char *dst, size_t len, const struct mib_obj *o, const char *v,
 		put(dst, len, "%s %s%s", o->zh, n, o->unit_zh);
 }
 
+/* What the agent says about a trap itself (agent/trap.c), not its data. */
+static int
+trap_meta(const char *name)
+{
+	return strcmp(name, "version") == 0 || strcmp(name, "user") == 0;
+}
+
 /*
  * Does the sentence say all a trap carried?  Then its raw variable
  * bindings (numeric OIDs) are left out of the e-mail too.
@@ -540,7 +547,7 @@ alert_trap_decoded(const struct alert_msg *m)
 			tok++;
 		if (eq != NULL)
 			*eq = '\0';
-		if (mib_find(tok, &idx) == NULL)
+		if (!trap_meta(tok) && mib_find(tok, &idx) == NULL)
 			return 0;
 	}
 	return 1;
@@ -583,6 +590,8 @@ trap_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
+		if (trap_meta(tok))
+			continue;
 		if ((o = mib_find(tok, &idx)) == NULL) {
 			nother++;
 			continue;

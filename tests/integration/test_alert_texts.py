@@ -16,6 +16,7 @@ import os
 import hashlib
 import hmac
 import re
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -572,6 +573,52 @@ alerts: {
         code, page = post(tok)
         self.assertEqual(code, 409)
         self.assertIn("已由 duty 确认", page)
+
+    def test_facility_trap_decoded(self):
+        """A facLedModuleFailure trap from snmptrap, through the agent and
+        the collector: the mail says it in Chinese with the decoded
+        values and units, and shows no numeric OID anywhere."""
+        trap_port = free_port()
+        port = free_port()
+        self.start_collector(http_port=port, root_extra="""
+availability: { timezone = "Asia/Shanghai"; site = "测试中心"; };
+alerts: {
+  base_url = "http://127.0.0.1:%d";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; } );
+  deliver = ( [ "mail" ] );
+};
+traps: { rules = ( { oid = "%s.0.4"; name = "LED模组故障";
+                     action = "event"; } ); };""" % (port, self.smtp_port, FAC))
+        self.start_agent("""
+{ id = "led-1"; name = "大厅 LED 屏"; class = "led-wall"; group = "screens";
+  address = "127.0.0.1";
+  checks = ( { id = "ctl"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }
+""" % self.agent_port, extra="""traps: { listen = [ "udp:127.0.0.1:%d" ];
+  communities = [ "public" ]; };""" % trap_port)
+        self.wait_check("led-1", "ctl", "up")
+        r = subprocess.run(
+            ["snmptrap", "-v2c", "-c", "public", "127.0.0.1:%d" % trap_port,
+             "", FAC + ".0.4", FAC + ".1.3.1.8.1", "u", "11",
+             FAC + ".1.3.1.7.1", "u", "96"],
+            capture_output=True, text=True, timeout=20,
+            env=dict(os.environ, MIBS=""))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_for(lambda: len(self.box.msgs) >= 1, timeout=30,
+                 what="the trap's alert")
+        msg = email.message_from_bytes(self.box.msgs[0],
+                                       policy=email.policy.default)
+        text = msg.get_body(("plain",)).get_content()
+        self.assertEqual(str(msg["Subject"]),
+                         "[警告] 事件：大厅 LED 屏 — LED 屏模组故障（1号 LED 屏）"
+                         "：故障模组 11块，模组总数 96块")
+        self.assertNotIn("1.3.6.1", text)
+        self.assertNotIn("32473", msg.get_body(("html",)).get_content())
+        self.assertIn("发生时间：", text)
+        self.assertIn("+08:00", text)
 
     def test_link_without_trailing_slash(self):
         self.check_mail(self.outage(""))
