@@ -1394,8 +1394,8 @@ alert_test_main(const char *conf_file, const char *recipient)
 	fm_strlcpy(m.device_id, "facmon", sizeof(m.device_id));
 	fm_strlcpy(m.device_name, "facmon 告警测试", sizeof(m.device_name));
 	fm_strlcpy(m.check, "alert-test", sizeof(m.check));
-	fm_strlcpy(m.cause, "test message, no action needed",
-	    sizeof(m.cause));
+	fm_strlcpy(m.cause, c->english ? "test message, no action needed" :
+	    "测试消息，无需处理", sizeof(m.cause));
 	m.since_ms = now_ms();
 	if (c->base_url[0] != '\0')
 		fm_url_join(m.link, sizeof(m.link), c->base_url, "");

@@ -622,3 +622,56 @@ traps: { rules = ( { oid = "%s.0.4"; name = "LED模组故障";
 
     def test_link_without_trailing_slash(self):
         self.check_mail(self.outage(""))
+
+
+class ReportLogZone(FacmonTestCase):
+    """The collector makes the month's report by running facmon-report,
+    whose lines go to the same log: on a server in UTC both write the
+    configured zone's time with its offset (+08:00), so the file reads
+    in one zone."""
+
+    def test_collector_and_report_lines_agree(self):
+        root = os.path.join(os.path.dirname(__file__), "..", "..")
+        ojgen = os.path.join(root, "build", "test-ojgen")
+        data_src = os.path.join(root, "tests", "data", "report")
+        faketime = [p for p in (
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+            "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1")
+            if os.path.exists(p)]
+        if not faketime or not os.path.exists(ojgen):
+            self.skipTest("libfaketime or build/test-ojgen missing")
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        subprocess.run([ojgen, "script", os.path.join(data_src,
+                                                      "october.txt"),
+                        os.path.join(data, "outages.fmoj")], check=True)
+        with open(os.path.join(data_src, "report.conf"),
+                  encoding="utf-8") as f:
+            av = f.read().replace('journal = "@JOURNAL@";', "")
+        conf = self.write("collector.conf", """
+collector: {
+  listen = [ "127.0.0.1:%d" ];
+  http = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  tls = false;
+  agents = ( { id = "test"; } );
+};
+report: { hour = 6; };
+%s
+""" % (free_port(), free_port(), data, av))
+        env = dict(os.environ, LD_PRELOAD=faketime[0],
+                   FAKETIME="@2026-11-01 06:00:05",
+                   FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="UTC")
+        self.start([os.path.join(root, "build", "facmon-collector"), "-d",
+                    "-f", conf], "collector", env=env)
+        month = os.path.join(data, "reports", "2026-10")
+        wait_for(lambda: os.path.exists(os.path.join(month, ".done")),
+                 timeout=90, what="October's report")
+        with open(os.path.join(self.tmp, "collector.log"),
+                  encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        stamps = re.findall(r"^\d{4}-\d\d-\d\d (\d\d):\d\d:\d\d\.\d{3}"
+                            r"([+-]\d\d:\d\d) (facmon-[a-z]+):", log, re.M)
+        progs = {p for h, z, p in stamps}
+        self.assertEqual(progs, {"facmon-collector", "facmon-report"}, log)
+        self.assertEqual({z for h, z, p in stamps}, {"+08:00"}, log)
