@@ -65,7 +65,7 @@ COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
-ALERT_SRCS += collector/alert_rules.c
+ALERT_SRCS += collector/alert_rules.c collector/alert_text.c collector/alert_ack.c
 COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 

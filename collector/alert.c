@@ -78,6 +78,43 @@ struct peer {
 static struct peer *sent_tab, *rate_tab;
 static int	 nsent_tab, nrate_tab;
 
+/*
+ * The configuration texts are composed with (alert_test_main has its
+ * own), and the channel being sent to: the worker sends one message at
+ * a time, and a template's ${text} is the SMS text of that channel.
+ */
+static const struct alert_conf *text_conf;
+static const struct alert_channel *cur_ch;
+static const struct alert_recipient *cur_rcpt;
+
+/*
+ * The acknowledgement link of a down alert for the recipient being sent
+ * to: base_url + "ack?t=" + a signed token that expires; "" for other
+ * alerts, without base_url, or with links turned off.
+ */
+void
+alert_ack_link(char *dst, size_t len, const struct alert_msg *m)
+{
+	const struct alert_conf *c = text_conf;
+	char	 tok[FM_ID_MAX * 3 + 96], path[sizeof(tok) + 8];
+
+	dst[0] = '\0';
+	if (c == NULL || c->base_url[0] == '\0' || c->ack_ttl_ms <= 0 ||
+	    m->kind != AK_DOWN || cur_rcpt == NULL || m->since_ms <= 0 ||
+	    strcmp(m->device_id, "facmon") == 0 || alert_ack_token(tok,
+	    sizeof(tok), m->device_id, m->check, m->since_ms, now_ms() +
+	    c->ack_ttl_ms, cur_rcpt->name) == -1)
+		return;
+	snprintf(path, sizeof(path), "ack?t=%s", tok);
+	fm_url_join(dst, len, c->base_url, path);
+}
+
+const struct alert_conf *
+alert_conf_current(void)
+{
+	return text_conf;
+}
+
 static const char *const kind_names[] = { NULL, "down", "recovery",
 	"threshold", "health", "test", "event" };
 static const char *const kind_zh[] = { NULL, "故障", "恢复", "超限",
@@ -259,59 +296,63 @@ alert_duration(char *dst, size_t len, int64_t ms, int english)
 	}
 }
 
-/* Local time of the centre: operators read these, not UTC. */
+/*
+ * A channel's own SMS template: ${name} replaced by the one-line value,
+ * read once from left to right (a value is never read as a template);
+ * ${text} is the composed SMS text.
+ */
 static void
-fmt_since(char *dst, size_t len, int64_t ms)
+render_text(char *dst, size_t len, const char *tmpl,
+    const struct alert_channel *ch, const struct alert_msg *m)
 {
-	time_t	 t = (time_t)(ms / 1000);
-	struct tm tm;
+	const char *p = tmpl, *end;
+	char	 name[FM_ID_MAX], val[FM_TEXT_MAX * 3];
+	size_t	 o = 0, l;
 
-	if (ms <= 0 || localtime_r(&t, &tm) == NULL) {
-		fm_strlcpy(dst, "-", len);
-		return;
+	while (*p && o + 1 < len) {
+		if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}')) !=
+		    NULL && (size_t)(end - p - 2) < sizeof(name)) {
+			memcpy(name, p + 2, (size_t)(end - p - 2));
+			name[end - p - 2] = '\0';
+			if (strcmp(name, "text") == 0)
+				alert_compose_sms(val, sizeof(val),
+				    alert_conf_current(), ch, m);
+			else if (alert_var(val, sizeof(val), m, name,
+			    ch->english) == -1)
+				val[0] = '\0';
+			alert_one_line(val, sizeof(val), val);
+			l = strlen(val);
+			if (o + l >= len)
+				break;
+			memcpy(dst + o, val, l);
+			o += l;
+			p = end + 1;
+			continue;
+		}
+		dst[o++] = *p++;
 	}
-	strftime(dst, len, "%m-%d %H:%M", &tm);
+	dst[o] = '\0';
+	alert_one_line(dst, len, dst);
 }
 
-/*
- * The SMS text: Chinese by default, within 70 characters (one UCS-2
- * SMS) where possible.  The device part is shortened first so that the
- * kind and the times always survive.
- */
+/* The SMS text of m, for the channel being sent to (none: defaults). */
 void
 alert_sms_text(char *dst, size_t len, const struct alert_msg *m, int english)
 {
-	char	 head[64], tail[128], mid[FM_TEXT_MAX * 3], since[32], dur[32];
-	size_t	 limit = english ? 160 : 70, room, fixed;
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
+	struct alert_channel tmp;
+	const struct alert_channel *ch = cur_ch;
 
-	fmt_since(since, sizeof(since), m->since_ms);
-	alert_duration(dur, sizeof(dur), m->duration_ms, english);
-	if (english) {
-		snprintf(head, sizeof(head), "facmon %s: ", kind_en[k]);
-		if (k == AK_RECOVERY)
-			snprintf(tail, sizeof(tail), ", down %s", dur);
-		else
-			snprintf(tail, sizeof(tail), ", since %s (%s)", since,
-			    dur);
-	} else {
-		snprintf(head, sizeof(head), "【facmon】%s：", kind_zh[k]);
-		if (k == AK_RECOVERY)
-			snprintf(tail, sizeof(tail), "，中断%s", dur);
-		else
-			snprintf(tail, sizeof(tail), "，%s起已%s", since, dur);
+	if (ch == NULL || ch->english != english) {
+		memset(&tmp, 0, sizeof(tmp));
+		if (ch != NULL)
+			tmp = *ch;
+		tmp.english = english;
+		ch = &tmp;
 	}
-	snprintf(mid, sizeof(mid), "%s %s %s", m->device_name, m->check,
-	    m->cause);
-	alert_one_line(mid, sizeof(mid), mid);
-	fixed = alert_utf8_chars(head) + alert_utf8_chars(tail);
-	room = fixed + 8 < limit ? limit - fixed : 8;
-	if (alert_utf8_chars(mid) > room) {
-		utf8_cut(mid, room - 1);
-		strncat(mid, english ? "~" : "…", sizeof(mid) - strlen(mid) - 1);
-	}
-	snprintf(dst, len, "%s%s%s", head, mid, tail);
-	utf8_cut(dst, limit);
+	if (ch->text_tmpl[0] != '\0')
+		render_text(dst, len, ch->text_tmpl, ch, m);
+	else
+		alert_compose_sms(dst, len, alert_conf_current(), ch, m);
 }
 
 static int
@@ -439,7 +480,28 @@ alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
 	else if (strcmp(name, "cause") == 0)
 		alert_one_line(dst, len, m->cause);
 	else if (strcmp(name, "since") == 0)
-		fmt_since(dst, len, m->since_ms);
+		alert_time(dst, len, m->since_ms, AT_SHORT, english);
+	else if (strcmp(name, "time") == 0)
+		alert_time(dst, len, m->since_ms, AT_FULL, english);
+	else if (strcmp(name, "what") == 0)
+		alert_what(dst, len, m, english);
+	else if (strcmp(name, "where") == 0)
+		alert_where(dst, len, alert_conf_current(), m, english);
+	else if (strcmp(name, "runbook") == 0)
+		alert_runbook(dst, len, alert_conf_current(), m, english);
+	else if (strcmp(name, "budget") == 0)
+		alert_budget(dst, len, m, english);
+	else if (strcmp(name, "headline") == 0)
+		alert_headline(dst, len, m, english);
+	else if (strcmp(name, "ack") == 0)
+		alert_ack_link(dst, len, m);
+	else if (strcmp(name, "level") == 0)
+		fm_strlcpy(dst, alert_severity_text(m->severity, english), len);
+	else if (strcmp(name, "signature") == 0)
+		alert_one_line(dst, len, cur_ch != NULL &&
+		    cur_ch->has_signature ? cur_ch->signature :
+		    alert_conf_current() != NULL ?
+		    alert_conf_current()->signature : "");
 	else if (strcmp(name, "duration") == 0)
 		alert_duration(dst, len, m->duration_ms, english);
 	else if (strcmp(name, "link") == 0)
@@ -474,7 +536,7 @@ recipient_can(const struct alert_channel *ch, const struct alert_recipient *r,
 }
 
 static int
-chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
+chan_send1(const struct alert_channel *ch, const struct alert_recipient *r,
     const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
 {
 	if (!recipient_can(ch, r, err, errlen))
@@ -493,6 +555,20 @@ chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
 	}
 	snprintf(err, errlen, "unknown channel type");
 	return SEND_PERM;
+}
+
+static int
+chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
+    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
+{
+	int	 res;
+
+	cur_ch = ch;
+	cur_rcpt = r;
+	res = chan_send1(ch, r, m, msgid, err, errlen);
+	cur_ch = NULL;
+	cur_rcpt = NULL;
+	return res;
 }
 
 /* --- the worker ---------------------------------------------------------- */
@@ -520,6 +596,24 @@ conf_copy(struct alert_conf *dst, const struct alert_conf *src)
 	    sizeof(*dst->recipients));
 	memcpy(dst->chains, src->chains, (size_t)src->nchains *
 	    sizeof(*dst->chains));
+	/* The texts' notes: group names, places, runbooks. */
+	dst->group_names = calloc((size_t)src->ngroup_names + 1,
+	    sizeof(*dst->group_names));
+	dst->places = calloc((size_t)src->nplaces + 1, sizeof(*dst->places));
+	dst->runbooks = calloc((size_t)src->nrunbooks + 1,
+	    sizeof(*dst->runbooks));
+	if (dst->group_names == NULL || dst->places == NULL ||
+	    dst->runbooks == NULL)
+		return -1;
+	if (src->ngroup_names > 0)
+		memcpy(dst->group_names, src->group_names,
+		    (size_t)src->ngroup_names * sizeof(*dst->group_names));
+	if (src->nplaces > 0)
+		memcpy(dst->places, src->places, (size_t)src->nplaces *
+		    sizeof(*dst->places));
+	if (src->nrunbooks > 0)
+		memcpy(dst->runbooks, src->runbooks, (size_t)src->nrunbooks *
+		    sizeof(*dst->runbooks));
 	return 0;
 }
 
@@ -654,31 +748,41 @@ gather(const struct delivery *d, struct delivery **mem, int max,
 	return n;
 }
 
-/* One message for the leader and its members: the count, then each. */
+/*
+ * One message for the leader and its members: the count, then each in
+ * a sentence of the configured language.  The leader's severity is the
+ * highest of them.
+ */
 static void
 compose(struct alert_msg *out, const struct alert_msg *lead,
     struct delivery **mem, int n)
 {
-	size_t	 o;
-	int	 i;
+	char	 one[FM_TEXT_MAX * 4], what[FM_TEXT_MAX * 2];
+	size_t	 o = 0, l;
+	int	 i, en = conf.english;
 
 	*out = *lead;
-	snprintf(out->device_name, sizeof(out->device_name), "%d条告警 "
-	    "%d alerts", n + 1, n + 1);
+	memset(&out->f, 0, sizeof(out->f));
+	/* The headline is the most severe one's. */
+	for (i = 0; i < n; i++)
+		if (mem[i]->msg.severity > out->severity) {
+			out->severity = mem[i]->msg.severity;
+			out->kind = mem[i]->msg.kind;
+		}
+	snprintf(out->device_name, sizeof(out->device_name), en ?
+	    "%d alerts" : "%d条告警", n + 1);
 	out->check[0] = '\0';
-	o = (size_t)snprintf(out->cause, sizeof(out->cause), "%s %s: %s",
-	    lead->device_name, lead->check, lead->cause);
-	for (i = 0; i < n && o < sizeof(out->cause); i++) {
-		const struct alert_msg *m = &mem[i]->msg;
-		char	 one[FM_TEXT_MAX * 3];
-		size_t	 l;
+	out->cause[0] = '\0';
+	for (i = -1; i < n; i++) {
+		const struct alert_msg *m = i < 0 ? lead : &mem[i]->msg;
 
-		l = (size_t)snprintf(one, sizeof(one), " | %s: %s %s: %s",
-		    alert_kind_name(m->kind), m->device_name, m->check,
-		    m->cause);
+		alert_what(what, sizeof(what), m, en);
+		l = (size_t)snprintf(one, sizeof(one), "%s%s %s%s%s",
+		    i < 0 ? "" : en ? "; " : "；", alert_kind_text(m->kind, en),
+		    m->device_name, en ? ": " : "：", what);
 		if (o + l >= sizeof(out->cause) - 16) {
 			snprintf(out->cause + o, sizeof(out->cause) - o,
-			    " | +%d", n - i);
+			    en ? "; +%d more" : "；另%d条", n - i);
 			break;
 		}
 		memcpy(out->cause + o, one, l + 1);
@@ -714,8 +818,13 @@ expand(const struct alert_msg *m, const char *avoid)
 			    sizeof(d->avoid));
 			d->created_ms = d->channel_since_ms = d->next_ms =
 			    now_ms();
-			/* Inside a recipient's digest window: wait for it. */
-			if (conf.digest_ms > 0) {
+			/*
+			 * Inside a recipient's digest window: wait for it --
+			 * unless it is critical or good news, which go at once
+			 * (and take what waits along).
+			 */
+			if (conf.digest_ms > 0 && m->severity < AS_CRITICAL &&
+			    m->kind != AK_RECOVERY) {
 				struct peer *p = peer_get(sent_tab, &nsent_tab,
 				    c, rn, 0);
 
@@ -1052,9 +1161,14 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	text_conf = &conf;
 	fm_strlcpy(data_dir_copy, data_dir, sizeof(data_dir_copy));
 	if (outbox_open(data_dir, err, errlen) == -1)
 		return -1;
+	/* Without its key an alert still goes, without the ack link. */
+	if (conf.base_url[0] != '\0' && conf.ack_ttl_ms > 0 &&
+	    alert_ack_init(data_dir, e2, sizeof(e2)) == -1)
+		log_warnx("alerts: no acknowledgement links: %s", e2);
 	sent_tab = calloc(PEERS_MAX, sizeof(*sent_tab));
 	rate_tab = calloc(PEERS_MAX, sizeof(*rate_tab));
 	nsent_tab = nrate_tab = 0;
@@ -1090,8 +1204,12 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 			push_done(d);
 			continue;
 		}
-		/* Resume now: the back-off is kept in attempts. */
-		if (d->next_ms > now_ms() + conf.retry_max_ms)
+		/*
+		 * Resume now: the back-off is kept in attempts.  A wait for
+		 * the digest window is kept (the window is rebuilt too).
+		 */
+		if (d->next_ms > now_ms() + (conf.retry_max_ms >
+		    conf.digest_ms ? conf.retry_max_ms : conf.digest_ms))
 			d->next_ms = now_ms();
 		*tail = d;
 		tail = &d->next;
@@ -1233,7 +1351,11 @@ alert_shutdown(void)
 	free(conf.channels);
 	free(conf.recipients);
 	free(conf.chains);
+	free(conf.group_names);
+	free(conf.places);
+	free(conf.runbooks);
 	memset(&conf, 0, sizeof(conf));
+	text_conf = NULL;
 	pthread_cond_destroy(&cv);
 	curl_global_cleanup();
 }
@@ -1272,10 +1394,12 @@ alert_test_main(const char *conf_file, const char *recipient)
 	fm_strlcpy(m.device_id, "facmon", sizeof(m.device_id));
 	fm_strlcpy(m.device_name, "facmon 告警测试", sizeof(m.device_name));
 	fm_strlcpy(m.check, "alert-test", sizeof(m.check));
-	fm_strlcpy(m.cause, "test message, no action needed",
-	    sizeof(m.cause));
+	fm_strlcpy(m.cause, c->english ? "test message, no action needed" :
+	    "测试消息，无需处理", sizeof(m.cause));
 	m.since_ms = now_ms();
-	fm_strlcpy(m.link, c->base_url, sizeof(m.link));
+	if (c->base_url[0] != '\0')
+		fm_url_join(m.link, sizeof(m.link), c->base_url, "");
+	text_conf = c;
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < c->nchains; i++) {
 		for (j = 0; j < c->chains[i].n; j++) {
@@ -1304,6 +1428,7 @@ alert_test_main(const char *conf_file, const char *recipient)
 	}
 	if (!any)
 		printf("no channel configured\n");
+	text_conf = NULL;
 	curl_global_cleanup();
 	alert_conf_free(c);
 	return bad || !any;

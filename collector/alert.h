@@ -74,6 +74,60 @@ enum smtp_tls {
 	TLS_IMPLICIT	/* port 465, smtps:// */
 };
 
+/*
+ * What happened, in parts, so that every channel can word it in its own
+ * language with names, decoded values and units (alert_text.c) rather
+ * than pass on a probe's English message or a trap's bare OIDs.
+ */
+enum alert_what {
+	AW_NONE = 0,		/* only the cause text is known */
+	AW_PROBE,		/* a probe's outcome: down, or back up */
+	AW_THRESHOLD,		/* a value past its threshold, or back */
+	AW_TRAP			/* a trap, with its variable bindings */
+};
+
+enum alert_note_kind {
+	AN_NONE = 0,
+	AN_BEHIND,		/* note_n unreachable behind it: note names */
+	AN_BEHIND_ALL,		/* note_n devices behind it affected */
+	AN_ESCALATED,		/* not acknowledged for note_ms: escalated */
+	AN_RENOTIFY		/* still down, not acknowledged for note_ms */
+};
+
+struct alert_facts {
+	int		 what;			/* enum alert_what */
+	/* AW_PROBE */
+	int		 outcome;		/* enum probe_result */
+	int		 check_type;		/* enum check_type */
+	int		 timeout_ms;
+	int		 dur_ms;		/* the probe's own time */
+	/* AW_THRESHOLD */
+	char		 value_name[FM_VNAME_MAX];
+	double		 value;
+	double		 limit;
+	int		 op;			/* enum alert_op */
+	int		 hits;
+	char		 label[64];		/* threshold: what the value is */
+	char		 label_en[64];
+	char		 unit[24];
+	double		 scale;			/* 0: 1 */
+	/* AW_TRAP */
+	char		 trap_oid[128];
+	char		 varbinds[512];		/* "oid=value; oid=value" */
+	/* said first: devices behind it, an escalation (alerting.c) */
+	int		 note_kind;		/* enum alert_note_kind */
+	int		 note_n;		/* devices behind it */
+	int64_t		 note_ms;		/* unacknowledged for */
+	char		 note[FM_TEXT_MAX];	/* names behind it */
+	/* where the device is */
+	char		 group[FM_ID_MAX];
+	char		 cls[FM_ID_MAX];
+	char		 address[FM_TEXT_MAX];
+	/* what it costs: the group's downtime budget left this month */
+	int		 budget_known;
+	int64_t		 budget_left_ms;	/* < 0: overspent */
+};
+
 /* What the collector submits: one event about one device. */
 struct alert_msg {
 	char		 key[ALERT_KEY_MAX];	/* idempotency key */
@@ -86,6 +140,7 @@ struct alert_msg {
 	int64_t		 since_ms;		/* wall clock: outage start */
 	int64_t		 duration_ms;		/* outage so far */
 	char		 link[ALERT_URL_MAX];	/* device page */
+	struct alert_facts f;
 	/* Recipient names; none: every recipient (routing comes later). */
 	char		 recipients[ALERT_RCPT_MAX][FM_ID_MAX];
 	int		 nrecipients;
@@ -124,6 +179,11 @@ struct alert_channel {
 	int		 nvars;
 	char		 body[ALERT_TEMPLATE_MAX];	/* webhook */
 	char		 content_type[FM_TEXT_MAX];
+	/* gammu, webhook: the SMS text's own template; "": composed */
+	char		 text_tmpl[ALERT_TEMPLATE_MAX];
+	char		 signature[FM_TEXT_MAX];	/* SMS: the centre's */
+	int		 has_signature;		/* set on the channel */
+	int		 segments;		/* SMS parts a text may fill */
 };
 
 struct alert_recipient {
@@ -152,6 +212,16 @@ struct alert_match {
 	int		 ndevices, ngroups, nclasses, nchecks;
 	unsigned int	 kinds;			/* bit per enum alert_kind; 0 all */
 	int		 min_severity;
+};
+
+/*
+ * A text chosen by a match: a group's display name, where devices are,
+ * what to do about them (runbooks).  The first that matches wins.
+ */
+struct alert_note {
+	struct alert_match m;
+	char		 text[FM_TEXT_MAX];
+	char		 text_en[FM_TEXT_MAX];
 };
 
 /* One shift of a duty roster: weekdays and a span of local time. */
@@ -193,6 +263,10 @@ struct alert_threshold {
 	int		 hits;			/* consecutive results */
 	int		 severity;
 	char		 text[FM_TEXT_MAX];	/* what it means, for people */
+	char		 label[64];		/* what the value is */
+	char		 label_en[64];
+	char		 unit[24];
+	double		 scale;			/* value * scale is read */
 };
 
 struct alert_conf {
@@ -217,6 +291,15 @@ struct alert_conf {
 	int		 digest_ms;		/* one message per recipient and
 						   window; 0: each alert alone */
 	char		 base_url[ALERT_URL_MAX];	/* links in messages */
+	char		 signature[FM_TEXT_MAX];	/* SMS default */
+	int		 english;		/* default language of texts */
+	int		 ack_ttl_ms;		/* acknowledgement links; 0 off */
+	struct alert_note *group_names;
+	int		 ngroup_names;
+	struct alert_note *places;
+	int		 nplaces;
+	struct alert_note *runbooks;
+	int		 nrunbooks;
 };
 
 /* A send attempt's outcome. */
@@ -241,6 +324,8 @@ const struct alert_recipient *alert_recipient_find(const struct alert_conf *,
 void		 alert_rules_parse(struct cfgerr *,
 		    const struct config_setting_t *alerts, struct alert_conf *);
 void		 alert_rules_free(struct alert_conf *);
+void		 alert_notes_parse(struct cfgerr *,
+		    const struct config_setting_t *alerts, struct alert_conf *);
 int		 alert_match(const struct alert_match *, int kind, int severity,
 		    const char *device, const char *group, const char *cls,
 		    const char *check);
@@ -252,6 +337,8 @@ int		 alert_expand_names(const struct alert_conf *,
 		    char names[][FM_ID_MAX], int n, int64_t now_ms,
 		    char out[][FM_ID_MAX], int max);
 int		 alert_op_eval(int op, double v, double limit);
+const struct alert_note *alert_note_find(const struct alert_note *, int n,
+		    const struct alert_msg *);
 const char	*alert_op_name(int);
 
 /*
@@ -303,6 +390,46 @@ int		 alert_var(char *dst, size_t, const struct alert_msg *,
 		    const char *name, int english);
 void		 alert_var_sanitize(char *dst, size_t, const char *src,
 		    size_t max_chars);
+
+/* alert_text.c: what people read */
+enum { AT_SHORT = 0, AT_FULL };
+void		 alert_time(char *dst, size_t, int64_t ms, int style,
+		    int english);
+const char	*alert_severity_text(int severity, int english);
+const char	*alert_kind_text(int kind, int english);
+void		 alert_what(char *dst, size_t, const struct alert_msg *,
+		    int english);
+void		 alert_where(char *dst, size_t, const struct alert_conf *,
+		    const struct alert_msg *, int english);
+void		 alert_runbook(char *dst, size_t, const struct alert_conf *,
+		    const struct alert_msg *, int english);
+void		 alert_budget(char *dst, size_t, const struct alert_msg *,
+		    int english);
+void		 alert_headline(char *dst, size_t, const struct alert_msg *,
+		    int english);
+void		 alert_compose_sms(char *dst, size_t, const struct alert_conf *,
+		    const struct alert_channel *, const struct alert_msg *);
+size_t		 alert_sms_limit(int english, int segments);
+int		 alert_mib_label(const char *name_or_oid, char *label,
+		    size_t, char *unit, size_t, double *scale, int english);
+const struct alert_conf *alert_conf_current(void);
+int		 alert_trap_decoded(const struct alert_msg *);
+
+/* alert_ack.c: signed, expiring one-tap acknowledgement links */
+struct alert_ack {
+	char		 device[FM_ID_MAX];
+	char		 check[FM_ID_MAX];
+	int64_t		 start_ms;
+	int64_t		 expires_ms;
+	char		 who[FM_ID_MAX];
+};
+int		 alert_ack_init(const char *data_dir, char *err, size_t);
+int		 alert_ack_token(char *dst, size_t, const char *device,
+		    const char *check, int64_t start_ms, int64_t expires_ms,
+		    const char *who);
+int		 alert_ack_verify(const char *tok, int64_t now,
+		    struct alert_ack *);
+void		 alert_ack_link(char *dst, size_t, const struct alert_msg *);
 
 /* alert_smtp.c */
 int		 smtp_build_message(char **out, size_t *len,
@@ -376,6 +503,8 @@ int		 outbox_finish(const struct delivery *, char *err, size_t);
 struct delivery	*outbox_load(int done, int *n);
 void		 outbox_prune_done(int keep);
 json_t		*delivery_json(const struct delivery *, int full);
+json_t		*alert_facts_json(const struct alert_facts *);
+void		 alert_facts_from_json(json_t *, struct alert_facts *);
 int		 delivery_from_json(json_t *, struct delivery *);
 const char	*delivery_state_name(int);
 

@@ -29,16 +29,18 @@
 
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
 	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
-	"rules", "thresholds", "digest", NULL };
+	"rules", "thresholds", "digest", "language", "signature", "group_names",
+	"places", "runbooks", "ack_expiry", NULL };
 static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
 	NULL };
 static const char *const smtp_keys[] = { "name", "type", "timeout", "host",
 	"port", "tls", "tls_verify", "ca_file", "username", "password", "from",
-	"per_hour", NULL };
+	"per_hour", "language", NULL };
 static const char *const gammu_keys[] = { "name", "type", "spool_dir",
-	"encoding", "priority", "language", "per_hour", NULL };
+	"encoding", "priority", "language", "per_hour", "signature",
+	"template", "segments", NULL };
 static const char *const aliyun_keys[] = { "name", "type", "timeout", "url",
 	"access_key_id", "access_key_secret", "region", "sign_name",
 	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
@@ -46,12 +48,14 @@ static const char *const tencent_keys[] = { "name", "type", "timeout", "url",
 	"secret_id", "secret_key", "region", "app_id", "sign_name",
 	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
 static const char *const webhook_keys[] = { "name", "type", "timeout", "url",
-	"body", "content_type", "language", "tls_verify", "ca_file", "per_hour", NULL };
+	"body", "content_type", "language", "tls_verify", "ca_file", "per_hour",
+	"signature", "text", "segments", NULL };
 
 /* Variables the SMS templates and webhook bodies may name. */
 static const char *const var_names[] = { "kind", "severity", "device",
 	"name", "check", "cause", "since", "duration", "link", "key", "text",
-	"phone", "email", "recipient", NULL };
+	"phone", "email", "recipient", "time", "what", "where", "runbook",
+	"budget", "headline", "level", "signature", "ack", NULL };
 
 static int
 has_crlf(const char *s)
@@ -151,6 +155,8 @@ get_language(struct cfgerr *e, const config_setting_t *g,
 		return;
 	if (strcmp(lang, "en") == 0)
 		ch->english = 1;
+	else if (strcmp(lang, "zh") == 0)
+		ch->english = 0;
 	else if (strcmp(lang, "zh") != 0)
 		cfgerr_add(e, config_setting_get_member(g, "language"),
 		    "'language' must be \"zh\" or \"en\"");
@@ -192,7 +198,7 @@ get_vars(struct cfgerr *e, const config_setting_t *g,
 				break;
 		/* A link is a URL: SMS providers refuse those. */
 		if (var_names[j] == NULL || strcmp(v, "link") == 0 ||
-		    strcmp(v, "text") == 0) {
+		    strcmp(v, "text") == 0 || strcmp(v, "ack") == 0) {
 			cfgerr_add(e, s, "'variables': '%s' is not allowed in "
 			    "an SMS template (kind, severity, device, name, "
 			    "check, cause, since, duration, key)", v);
@@ -202,9 +208,10 @@ get_vars(struct cfgerr *e, const config_setting_t *g,
 	}
 }
 
-/* ${var} names in a webhook body must exist: a typo is an error. */
+/* ${var} names in a template must exist: a typo is an error. */
 static void
-check_body(struct cfgerr *e, const config_setting_t *g, const char *body)
+check_tmpl(struct cfgerr *e, const config_setting_t *g, const char *key,
+    const char *body)
 {
 	const char *p = body, *end;
 	char	 name[FM_ID_MAX];
@@ -212,8 +219,8 @@ check_body(struct cfgerr *e, const config_setting_t *g, const char *body)
 
 	while ((p = strstr(p, "${")) != NULL) {
 		if ((end = strchr(p, '}')) == NULL) {
-			cfgerr_add(e, config_setting_get_member(g, "body"),
-			    "'body': unterminated ${");
+			cfgerr_add(e, config_setting_get_member(g, key),
+			    "'%s': unterminated ${", key);
 			return;
 		}
 		if ((size_t)(end - p - 2) >= sizeof(name)) {
@@ -226,10 +233,32 @@ check_body(struct cfgerr *e, const config_setting_t *g, const char *body)
 			if (strcmp(var_names[j], name) == 0)
 				break;
 		if (var_names[j] == NULL)
-			cfgerr_add(e, config_setting_get_member(g, "body"),
-			    "'body': unknown variable ${%s}", name);
+			cfgerr_add(e, config_setting_get_member(g, key),
+			    "'%s': unknown variable ${%s}", key, name);
 		p = end;
 	}
+}
+
+/*
+ * The SMS text of a gammu or webhook channel: its signature (the one
+ * the carrier registered for the centre), its own template of ${...}
+ * variables, like the providers' template ids, and how many segments
+ * a text may fill.
+ */
+static void
+get_sms_text(struct cfgerr *e, const config_setting_t *g,
+    struct alert_channel *ch, const char *tkey)
+{
+	long long v;
+
+	if (cfg_get_str(e, g, "signature", ch->signature,
+	    sizeof(ch->signature), 0) == 1)
+		ch->has_signature = 1;
+	if (cfg_get_str(e, g, tkey, ch->text_tmpl, sizeof(ch->text_tmpl),
+	    0) == 1)
+		check_tmpl(e, g, tkey, ch->text_tmpl);
+	if (cfg_get_int(e, g, "segments", &v, 1, 10, 0) == 1)
+		ch->segments = (int)v;
 }
 
 static void
@@ -242,6 +271,8 @@ get_channel(struct cfgerr *e, const config_setting_t *g,
 	ch->timeout_ms = 20000;
 	ch->tls_verify = 1;
 	ch->priority = 'A';
+	ch->english = -1;	/* the alerts group's language */
+	ch->segments = 1;
 	if (get_line(e, g, "name", ch->name, sizeof(ch->name), 1) == 1 &&
 	    !fm_valid_id(ch->name))
 		cfgerr_add(e, config_setting_get_member(g, "name"),
@@ -305,6 +336,7 @@ get_channel(struct cfgerr *e, const config_setting_t *g,
 			else
 				ch->priority = s[0];
 		}
+		get_sms_text(e, g, ch, "template");
 	} else if (strcmp(type, "aliyun") == 0) {
 		ch->type = CH_ALIYUN;
 		cfg_check_keys(e, g, aliyun_keys);
@@ -344,7 +376,8 @@ get_channel(struct cfgerr *e, const config_setting_t *g,
 		    "{\"content\": \"${text}\"}}", sizeof(ch->body));
 		if (cfg_get_str(e, g, "body", ch->body, sizeof(ch->body),
 		    0) == 1)
-			check_body(e, g, ch->body);
+			check_tmpl(e, g, "body", ch->body);
+		get_sms_text(e, g, ch, "text");
 		fm_strlcpy(ch->content_type, "application/json",
 		    sizeof(ch->content_type));
 		get_line(e, g, "content_type", ch->content_type,
@@ -519,7 +552,8 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	struct alert_conf *c;
 	config_setting_t *r;
 	long long v;
-	int	 nerr = e->n;
+	char	 lang[8];
+	int	 nerr = e->n, i;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		cfgerr_add(e, a, "out of memory");
@@ -530,6 +564,13 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	c->give_up_ms = 6 * 3600000;
 	c->queue_max = 1000;
 	c->keep_done = 200;
+	/*
+	 * A digest window by default: one fault that chatters (an LED wall
+	 * losing modules one by one) must not page six times in six
+	 * minutes.  Critical alerts and recoveries never wait for it.
+	 */
+	c->digest_ms = 300000;
+	c->ack_ttl_ms = 24 * 3600000;
 	if (!config_setting_is_group(a)) {
 		cfgerr_add(e, a, "'alerts' must be a group { ... }");
 		goto fail;
@@ -554,10 +595,25 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 		}
 	}
 	cfg_get_secs(e, a, "digest", &c->digest_ms, 0, 3600000, 0);
+	/* How long a one-tap acknowledgement link works; "0": no links. */
+	cfg_get_secs(e, a, "ack_expiry", &c->ack_ttl_ms, 0, 7 * 86400000, 0);
+	if (cfg_get_str(e, a, "language", lang, sizeof(lang), 0) == 1) {
+		if (strcmp(lang, "en") == 0)
+			c->english = 1;
+		else if (strcmp(lang, "zh") != 0)
+			cfgerr_add(e, config_setting_get_member(a, "language"),
+			    "'language' must be \"zh\" or \"en\"");
+	}
+	/* No signature unless configured: never someone else's name. */
+	get_line(e, a, "signature", c->signature, sizeof(c->signature), 0);
 	get_channels(e, a, c);
+	for (i = 0; i < c->nchannels; i++)
+		if (c->channels[i].english == -1)
+			c->channels[i].english = c->english;
 	get_recipients(e, a, c);
 	get_deliver(e, a, c);
 	alert_rules_parse(e, a, c);
+	alert_notes_parse(e, a, c);
 	if (e->n > nerr)
 		goto fail;
 	return c;

@@ -39,7 +39,7 @@ static const char *const shift_keys[] = { "days", "from", "to",
 	"recipients", NULL };
 static const char *const thr_keys[] = { "name", "devices", "groups",
 	"classes", "checks", "value", "op", "threshold", "clear", "hits",
-	"severity", "text", NULL };
+	"severity", "text", "label", "label_en", "unit", "scale", NULL };
 
 static const char *const op_names[] = { NULL, ">", "<", "==", "!=", ">=",
 	"<=" };
@@ -500,6 +500,23 @@ get_thresholds(struct cfgerr *e, const config_setting_t *a,
 			    "'text' must be one line");
 			bad = 1;
 		}
+		/* How people read the value: "回风温度 29.1℃", not "291". */
+		cfg_get_str(e, g, "label", t->label, sizeof(t->label), 0);
+		cfg_get_str(e, g, "label_en", t->label_en,
+		    sizeof(t->label_en), 0);
+		cfg_get_str(e, g, "unit", t->unit, sizeof(t->unit), 0);
+		if ((x = config_setting_get_member(g, "scale")) != NULL) {
+			if (config_setting_type(x) == CONFIG_TYPE_FLOAT)
+				t->scale = config_setting_get_float(x);
+			else if (config_setting_type(x) == CONFIG_TYPE_INT ||
+			    config_setting_type(x) == CONFIG_TYPE_INT64)
+				t->scale = (double)config_setting_get_int64(x);
+			if (t->scale == 0) {
+				cfgerr_add(e, x, "'scale' must be a number "
+				    "other than 0");
+				bad = 1;
+			}
+		}
 		if (!bad)
 			c->nthresholds++;
 		else
@@ -526,6 +543,65 @@ alert_rules_parse(struct cfgerr *e, const config_setting_t *a,
 	get_thresholds(e, a, c);
 }
 
+/*
+ * group_names = ( { groups = [ "hvac" ]; name = "暖通空调"; name_en = "HVAC"; } );
+ * places = ( { devices = [ "elev-*" ]; location = "A座电梯机房"; } );
+ * runbooks = ( { classes = [ "hvac" ]; text = "..."; text_en = "..."; } );
+ * Each entry is a match (devices, groups, classes, checks, kinds) and
+ * a text in both languages; the first entry that matches wins.
+ */
+static void
+get_notes(struct cfgerr *e, const config_setting_t *a, const char *key,
+    const char *tkey, struct alert_note **out, int *nout)
+{
+	const char *keys[] = { "devices", "groups", "classes", "checks",
+		"kinds", NULL, NULL, NULL };
+	config_setting_t *s = config_setting_get_member(a, key);
+	char	 tkey_en[32];
+	int	 i, n;
+
+	if (s == NULL)
+		return;
+	if (!config_setting_is_list(s)) {
+		cfgerr_add(e, s, "'%s' must be a list ( { ... }, ... )", key);
+		return;
+	}
+	snprintf(tkey_en, sizeof(tkey_en), "%s_en", tkey);
+	keys[5] = tkey;
+	keys[6] = tkey_en;
+	n = config_setting_length(s);
+	if ((*out = calloc((size_t)n + 1, sizeof(**out))) == NULL) {
+		cfgerr_add(e, s, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		struct alert_note *nt = &(*out)[*nout];
+
+		if (!config_setting_is_group(g)) {
+			cfgerr_add(e, g, "'%s': each entry is a group { ... }",
+			    key);
+			continue;
+		}
+		cfg_check_keys(e, g, keys);
+		get_match(e, g, &nt->m, 1);
+		cfg_get_str(e, g, tkey, nt->text, sizeof(nt->text), 1);
+		cfg_get_str(e, g, tkey_en, nt->text_en, sizeof(nt->text_en),
+		    0);
+		(*nout)++;
+	}
+}
+
+void
+alert_notes_parse(struct cfgerr *e, const config_setting_t *a,
+    struct alert_conf *c)
+{
+	get_notes(e, a, "group_names", "name", &c->group_names,
+	    &c->ngroup_names);
+	get_notes(e, a, "places", "location", &c->places, &c->nplaces);
+	get_notes(e, a, "runbooks", "text", &c->runbooks, &c->nrunbooks);
+}
+
 void
 alert_rules_free(struct alert_conf *c)
 {
@@ -536,6 +612,11 @@ alert_rules_free(struct alert_conf *c)
 	free(c->rosters);
 	free(c->rules);
 	free(c->thresholds);
+	free(c->group_names);
+	free(c->places);
+	free(c->runbooks);
+	c->group_names = c->places = c->runbooks = NULL;
+	c->ngroup_names = c->nplaces = c->nrunbooks = 0;
 	c->rosters = NULL;
 	c->rules = NULL;
 	c->thresholds = NULL;
@@ -586,6 +667,13 @@ local_wday_min(const char *tz, int64_t ms, int *wday, int *min)
 	struct tm tm;
 	char	*old = NULL;
 
+	/*
+	 * The process's zone already (the collector sets it at start): no
+	 * switch, which the alert worker formatting a time would see.
+	 */
+	if (tz != NULL && getenv("TZ") != NULL && strcmp(getenv("TZ"),
+	    tz) == 0)
+		tz = NULL;
 	if (tz != NULL && tz[0] != '\0') {
 		if (getenv("TZ") != NULL)
 			old = strdup(getenv("TZ"));

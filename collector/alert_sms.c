@@ -670,7 +670,7 @@ webhook_render(char **out, const char *tmpl, const struct alert_msg *m,
 {
 	size_t	 o = 0, cap = strlen(tmpl) * 2 + 64;
 	const char *p = tmpl, *end;
-	char	 name[FM_ID_MAX], val[FM_TEXT_MAX * 3];
+	char	 name[FM_ID_MAX], val[FM_TEXT_MAX * 8];
 
 	if ((*out = malloc(cap)) == NULL) {
 		snprintf(err, errlen, "out of memory");

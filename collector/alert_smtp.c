@@ -31,8 +31,46 @@
 
 #include "alert.h"
 
-static const char *const kind_subject[] = { NULL, "故障", "恢复", "超限",
-	"系统告警", "测试", "事件" };
+/* The labels of the details, in the channel's language. */
+struct labels {
+	const char *device, *check, *where, *since, *started, *sofar, *lasted;
+	const char *budget, *runbook, *raw, *link, *ack;
+	const char *h_device, *h_check, *h_where, *h_since, *h_started;
+	const char *h_sofar, *h_lasted, *h_budget, *h_runbook, *h_raw, *h_open;
+	const char *h_ack;
+};
+static const struct labels lab[2] = {
+	{ "设备：", "检查：", "位置：", "发生时间：", "开始时间：", "已持续：",
+	  "共中断：", "影响：", "处理建议：", "原始信息：", "查看：",
+	  "一键确认：",
+	  "设备", "检查", "位置", "发生时间", "开始时间", "已持续", "共中断",
+	  "影响", "处理建议", "原始信息", "打开设备页面", "一键确认" },
+	{ "Device:   ", "Check:    ", "Where:    ", "Since:    ",
+	  "Started:  ", "So far:   ", "Lasted:   ", "Cost:     ",
+	  "To do:    ", "Raw:      ", "Link:     ", "Ack:      ",
+	  "Device", "Check", "Where", "Since", "Started", "So far", "Lasted",
+	  "Cost", "To do", "Raw data", "Open the device page",
+	  "Acknowledge" }
+};
+
+/* Cut to at most max characters, on a character boundary. */
+static void
+utf8_trim(char *s, size_t max)
+{
+	size_t	 n = 0;
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		if (n == max) {
+			*p = '\0';
+			return;
+		}
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		n++;
+	}
+}
 
 static char *
 b64(const void *data, size_t len)
@@ -161,15 +199,19 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 {
 	struct buf b = { NULL, 0, 0, 0 }, t = { NULL, 0, 0, 0 },
 	    h = { NULL, 0, 0, 0 };
-	char	 subj[FM_TEXT_MAX * 2], esubj[FM_TEXT_MAX * 6], date[64];
-	char	 name[FM_TEXT_MAX], check[FM_TEXT_MAX], cause[FM_TEXT_MAX];
-	char	 since[32], dur[32], durz[32], link[ALERT_URL_MAX];
-	char	 e1[FM_TEXT_MAX * 6], e2[FM_TEXT_MAX * 6], e3[FM_TEXT_MAX * 6];
+	char	 subj[FM_TEXT_MAX * 4], esubj[FM_TEXT_MAX * 12], date[64];
+	char	 name[FM_TEXT_MAX], check[FM_TEXT_MAX], head[FM_TEXT_MAX * 2];
+	char	 what[FM_TEXT_MAX * 2], where[FM_TEXT_MAX * 2];
+	char	 runbook[FM_TEXT_MAX], budget[FM_TEXT_MAX], raw[600];
+	char	 since[48], dur[32], link[ALERT_URL_MAX], ack[ALERT_URL_MAX];
+	char	 e1[FM_TEXT_MAX * 12], e2[FM_TEXT_MAX * 12], e3[600 * 6];
 	char	 e4[ALERT_URL_MAX * 6], e5[FM_ID_MAX * 6];
+	const struct alert_conf *c;
+	const struct labels *L;
 	const char *domain;
 	time_t	 now = time(NULL);
 	struct tm tm;
-	int	 k = m->kind >= AK_DOWN && m->kind <= AK_MAX ? m->kind : AK_DOWN;
+	int	 en;
 
 	*out = NULL;
 	if (!alert_valid_email(to) || !alert_valid_email(ch->from)) {
@@ -181,17 +223,31 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 		return -1;
 	}
 	domain = strchr(ch->from, '@') + 1;
-	alert_var(name, sizeof(name), m, "name", 0);
-	alert_var(check, sizeof(check), m, "check", 0);
-	alert_var(cause, sizeof(cause), m, "cause", 0);
-	alert_var(since, sizeof(since), m, "since", 0);
-	alert_var(link, sizeof(link), m, "link", 0);
-	alert_duration(durz, sizeof(durz), m->duration_ms, 0);
-	alert_duration(dur, sizeof(dur), m->duration_ms, 1);
-	if ((size_t)snprintf(subj, sizeof(subj), "[facmon] %s: %s %s",
-	    kind_subject[k], name, check) >= sizeof(subj))
+	en = ch->english > 0;
+	c = alert_conf_current();
+	alert_var(name, sizeof(name), m, "name", en);
+	alert_var(check, sizeof(check), m, "check", en);
+	alert_var(link, sizeof(link), m, "link", en);
+	alert_ack_link(ack, sizeof(ack), m);
+	alert_headline(head, sizeof(head), m, en);
+	alert_what(what, sizeof(what), m, en);
+	alert_where(where, sizeof(where), c, m, en);
+	alert_runbook(runbook, sizeof(runbook), c, m, en);
+	alert_budget(budget, sizeof(budget), m, en);
+	alert_time(since, sizeof(since), m->since_ms, AT_FULL, en);
+	alert_duration(dur, sizeof(dur), m->duration_ms, en);
+	/* The probe's own words, for whoever digs deeper. */
+	raw[0] = '\0';
+	if (m->f.what == AW_TRAP && !alert_trap_decoded(m))
+		alert_one_line(raw, sizeof(raw), m->f.varbinds);
+	else if (m->f.what == AW_PROBE && m->kind != AK_RECOVERY)
+		alert_one_line(raw, sizeof(raw), m->cause);
+	/* Severity and kind first: a phone shows the subject's start. */
+	if ((size_t)snprintf(subj, sizeof(subj), "%s %s %s", head,
+	    en ? "-" : "—", what) >= sizeof(subj))
 		log_debug("alerts: subject cut");
 	alert_one_line(subj, sizeof(subj), subj);
+	utf8_trim(subj, 120);
 	if (smtp_encode_subject(esubj, sizeof(esubj), subj) == -1) {
 		snprintf(err, errlen, "subject too long");
 		return -1;
@@ -199,41 +255,97 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 
-	/* The text part. */
-	bput(&t, "%s: %s (%s)\r\n\r\n", kind_subject[k], name, m->device_id);
-	bput(&t, "检查 Check:       %s\r\n", check);
-	bput(&t, "原因 Cause:       %s\r\n", cause);
-	bput(&t, "开始 Since:       %s\r\n", since);
-	/* A recovery says how long the outage lasted, in full. */
-	bput(&t, "%s%s (%s)\r\n", k == AK_RECOVERY ?
-	    "共中断 Lasted:    " : "已持续 Outage:    ", durz, dur);
+	/* The text part: the headline, the sentence, then the details. */
+	L = en ? &lab[1] : &lab[0];
+	bput(&t, "%s\r\n%s\r\n\r\n", head, what);
+	bput(&t, "%s%s (%s)\r\n", L->device, name, m->device_id);
+	if (check[0])
+		bput(&t, "%s%s\r\n", L->check, check);
+	if (where[0])
+		bput(&t, "%s%s\r\n", L->where, where);
+	bput(&t, "%s%s\r\n", m->kind == AK_RECOVERY ? L->started :
+	    L->since, since);
+	if (m->duration_ms >= 1000)
+		bput(&t, "%s%s\r\n", m->kind == AK_RECOVERY ? L->lasted :
+		    L->sofar, dur);
+	if (budget[0])
+		bput(&t, "%s%s\r\n", L->budget, budget);
+	if (runbook[0])
+		bput(&t, "%s%s\r\n", L->runbook, runbook);
+	if (raw[0])
+		bput(&t, "%s%s\r\n", L->raw, raw);
 	if (link[0])
-		bput(&t, "链接 Link:        %s\r\n", link);
+		bput(&t, "%s%s\r\n", L->link, link);
+	if (ack[0])
+		bput(&t, "%s%s\r\n", L->ack, ack);
 	bput(&t, "\r\nfacmon %s\r\n", m->key);
 
-	/* The HTML part: every value escaped, links only http(s). */
+	/*
+	 * The HTML part, for a phone: the viewport of the device, a type
+	 * size one reads without zooming, one column; every value
+	 * escaped, links only http(s).
+	 */
+	bput(&h, "<!DOCTYPE html>\r\n<html lang=\"%s\"><head><meta "
+	    "charset=\"utf-8\">\r\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\r\n"
+	    "<style>body{font-family:-apple-system,\"PingFang SC\","
+	    "\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;"
+	    "font-size:17px;line-height:1.5;margin:12px;color:#111}"
+	    "h2{font-size:20px;margin:0 0 6px}"
+	    "p.w{font-size:18px;margin:0 0 12px}"
+	    "dt{color:#666;font-size:14px;margin-top:8px}dd{margin:0}"
+	    "a.b{display:inline-block;padding:10px 16px;margin-top:14px;"
+	    "background:#1565c0;color:#fff;border-radius:6px;"
+	    "text-decoration:none}</style>\r\n</head><body>\r\n",
+	    en ? "en" : "zh-CN");
+	alert_html_escape(e1, sizeof(e1), head);
+	bput(&h, "<h2 style=\"color:%s\">%s</h2>\r\n", m->kind ==
+	    AK_RECOVERY ? "#2e7d32" : m->severity == AS_CRITICAL ? "#c62828" :
+	    "#e65100", e1);
+	alert_html_escape(e1, sizeof(e1), what);
+	bput(&h, "<p class=\"w\">%s</p>\r\n<dl>\r\n", e1);
 	alert_html_escape(e1, sizeof(e1), name);
-	alert_html_escape(e2, sizeof(e2), check);
-	alert_html_escape(e3, sizeof(e3), cause);
-	alert_html_escape(e4, sizeof(e4), link);
 	alert_html_escape(e5, sizeof(e5), m->device_id);
-	bput(&h, "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\">"
-	    "</head><body>\r\n<h2>%s: %s</h2>\r\n<table>\r\n",
-	    kind_subject[k], e1);
-	bput(&h, "<tr><th align=\"left\">设备 Device</th><td>%s (%s)</td>"
-	    "</tr>\r\n", e1, e5);
-	bput(&h, "<tr><th align=\"left\">检查 Check</th><td>%s</td></tr>\r\n",
-	    e2);
-	bput(&h, "<tr><th align=\"left\">原因 Cause</th><td>%s</td></tr>\r\n",
-	    e3);
-	bput(&h, "<tr><th align=\"left\">开始 Since</th><td>%s</td></tr>\r\n",
-	    since);
-	bput(&h, "<tr><th align=\"left\">%s</th><td>%s (%s)</td>"
-	    "</tr>\r\n</table>\r\n", k == AK_RECOVERY ? "共中断 Lasted" :
-	    "已持续 Outage", durz, dur);
+	bput(&h, "<dt>%s</dt><dd>%s (%s)</dd>\r\n", L->h_device, e1, e5);
+	if (check[0]) {
+		alert_html_escape(e2, sizeof(e2), check);
+		bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", L->h_check, e2);
+	}
+	if (where[0]) {
+		alert_html_escape(e2, sizeof(e2), where);
+		bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", L->h_where, e2);
+	}
+	bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", m->kind == AK_RECOVERY ?
+	    L->h_started : L->h_since, since);
+	if (m->duration_ms >= 1000)
+		bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", m->kind ==
+		    AK_RECOVERY ? L->h_lasted : L->h_sofar, dur);
+	if (budget[0]) {
+		alert_html_escape(e2, sizeof(e2), budget);
+		bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", L->h_budget, e2);
+	}
+	if (runbook[0]) {
+		alert_html_escape(e2, sizeof(e2), runbook);
+		bput(&h, "<dt>%s</dt><dd>%s</dd>\r\n", L->h_runbook, e2);
+	}
+	if (raw[0]) {
+		alert_html_escape(e3, sizeof(e3), raw);
+		bput(&h, "<dt>%s</dt><dd><small>%s</small></dd>\r\n",
+		    L->h_raw, e3);
+	}
+	bput(&h, "</dl>\r\n");
 	if (strncmp(link, "http://", 7) == 0 ||
-	    strncmp(link, "https://", 8) == 0)
-		bput(&h, "<p><a href=\"%s\">%s</a></p>\r\n", e4, e4);
+	    strncmp(link, "https://", 8) == 0) {
+		alert_html_escape(e4, sizeof(e4), link);
+		bput(&h, "<p><a class=\"b\" href=\"%s\">%s</a></p>\r\n"
+		    "<p><small>%s</small></p>\r\n", e4, L->h_open, e4);
+	}
+	if (strncmp(ack, "http://", 7) == 0 ||
+	    strncmp(ack, "https://", 8) == 0) {
+		alert_html_escape(e4, sizeof(e4), ack);
+		bput(&h, "<p><a class=\"b\" style=\"background:#2e7d32\" "
+		    "href=\"%s\">%s</a></p>\r\n", e4, L->h_ack);
+	}
 	bput(&h, "</body></html>\r\n");
 
 	bput(&b, "From: facmon <%s>\r\nTo: <%s>\r\nSubject: %s\r\n"

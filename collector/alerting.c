@@ -25,12 +25,20 @@
  * restart produces the same keys and the outbox sends nothing twice.
  */
 
+#include <sys/types.h>
+#include <sys/queue.h>
+
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "collector.h"
 #include "alert.h"
@@ -55,6 +63,7 @@ struct esc_entry {
 
 static struct {
 	const struct alert_conf *c;	/* NULL: alerts off */
+	const struct avconf *av;	/* targets, maintenance: the budget */
 	struct thr_entry *b[THR_BUCKETS];
 	struct esc_entry *esc;
 	int		 nesc;
@@ -187,12 +196,19 @@ fold_children(struct alert_msg *m)
 	if (nall == 0)
 		return;
 	A.st_children_folded += (uint64_t)nun;
-	if (nun == 0)
+	if (nun == 0) {
+		m->f.note_kind = AN_BEHIND_ALL;
+		m->f.note_n = nall;
 		fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
 		    m->cause);
-	else
-		fmt(cause, sizeof(cause), "下游%d台不可达(%s%s); %s", nun,
-		    names, nun > BEHIND_NAMES ? " …" : "", m->cause);
+	} else {
+		m->f.note_kind = AN_BEHIND;
+		m->f.note_n = nun;
+		fmt(m->f.note, sizeof(m->f.note), "%s%s", names,
+		    nun > BEHIND_NAMES ? " …" : "");
+		fmt(cause, sizeof(cause), "下游%d台不可达(%s); %s", nun,
+		    m->f.note, m->cause);
+	}
 	fm_strlcpy(m->cause, cause, sizeof(m->cause));
 }
 
@@ -228,6 +244,118 @@ esc_add(const struct alert_msg *m, const char *group, const char *cls,
 }
 
 /*
+ * The device page: base_url with or without its trailing '/' gives one
+ * correct link (a doubled slash is refused by the web server).
+ */
+static void
+device_link(struct alert_msg *m, const char *device)
+{
+	char	 path[FM_ID_MAX + 16];
+
+	m->link[0] = '\0';
+	if (A.c == NULL || A.c->base_url[0] == '\0')
+		return;
+	fmt(path, sizeof(path), "#device/%s", device);
+	if (fm_url_join(m->link, sizeof(m->link), A.c->base_url, path) == -1)
+		log_warnx("alerts: base_url too long for a link to %s", device);
+}
+
+/* Where the device is, for the texts (alert_text.c). */
+static void
+facts_where(struct alert_msg *m, const struct device_state *d)
+{
+	if (d == NULL)
+		return;
+	fm_strlcpy(m->f.group, d->group, sizeof(m->f.group));
+	fm_strlcpy(m->f.cls, d->class, sizeof(m->f.cls));
+	fm_strlcpy(m->f.address, d->address, sizeof(m->f.address));
+}
+
+/*
+ * The check whose outcome explains an outage: the named one, or the
+ * device's first critical check that is down.
+ */
+static void
+facts_probe(struct alert_msg *m, const struct device_state *d)
+{
+	const struct check_state *c = NULL;
+	int	 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nchecks; i++) {
+		const struct check_state *x = &d->checks[i];
+
+		if (m->check[0] != '\0') {
+			if (strcmp(x->id, m->check) == 0)
+				c = x;
+		} else if (x->critical && x->have_result &&
+		    (m->kind == AK_RECOVERY ? 1 : x->outcome != PR_OK) &&
+		    c == NULL)
+			c = x;
+	}
+	if (c == NULL || !c->have_result || c->type == CT_TRAP)
+		return;
+	/* A recovery is said in its own words; a down needs an outcome. */
+	if (m->kind != AK_RECOVERY && c->outcome == PR_OK)
+		return;
+	m->f.what = AW_PROBE;
+	m->f.outcome = m->kind == AK_RECOVERY ? PR_OK : c->outcome;
+	m->f.check_type = c->type;
+	m->f.timeout_ms = (int)c->timeout_ms;
+	m->f.dur_ms = (int)(c->dur_us / 1000);
+}
+
+void
+alerting_avconf(const struct avconf *av)
+{
+	A.av = av;
+}
+
+/*
+ * What an outage costs: the downtime its group may still have this
+ * month before missing its target -- the budget left so far plus that
+ * of the rest of the month, as the wall's "剩余" -- from the outage
+ * journal's live index (no disk).  Unknown without a target.  Only for
+ * confirmed device outages, which are rare: one pass over the month.
+ */
+static void
+facts_budget(struct alert_msg *m, const struct device_state *d, int64_t now)
+{
+	struct aq *q = outage_aq();
+	struct aq_row *dr = NULL, *gr = NULL, *cr = NULL, site;
+	size_t	 ng = 0, nc = 0, i;
+	int64_t	 from, to;
+	time_t	 t = (time_t)(now / 1000);
+	struct tm tm;
+
+	if (A.av == NULL || q == NULL || d == NULL || d->group[0] == '\0' ||
+	    A.av->ntargets == 0 || localtime_r(&t, &tm) == NULL ||
+	    av_month_range(tm.tm_year + 1900, tm.tm_mon + 1, A.av->tz, &from,
+	    &to) == -1 || now <= from)
+		return;
+	q->charge_blips = A.av->charge_blips;
+	if (aq_compute(q, A.av->rules, A.av->nrules, A.av->targets,
+	    A.av->ntargets, from, now, &dr, &gr, &ng, &cr, &nc, &site) == -1)
+		return;
+	for (i = 0; i < ng; i++) {
+		const struct av_result *r = &gr[i].r;
+
+		if (strcmp(gr[i].key, d->group) != 0 || isnan(r->target) ||
+		    isnan(r->budget_left_ms))
+			continue;
+		m->f.budget_known = 1;
+		m->f.budget_left_ms = (int64_t)(r->budget_left_ms +
+		    (1.0 - r->target) * (double)(to > now ? to - now : 0) *
+		    gr[i].ndevices);
+		break;
+	}
+	free(dr);
+	free(gr);
+	free(cr);
+}
+
+/*
  * outage.c: a device outage confirmed (AK_DOWN) or a confirmed one over
  * (AK_RECOVERY); m carries key, device, cause and times.
  */
@@ -240,6 +368,11 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 
 	if (A.c == NULL)
 		return;
+	device_link(m, m->device_id);
+	facts_where(m, d);
+	facts_probe(m, d);
+	if (m->kind == AK_DOWN)
+		facts_budget(m, d, now);
 	if (m->kind == AK_DOWN)
 		fold_children(m);
 	/* Escalation follows device outages, which the journal indexes. */
@@ -289,9 +422,9 @@ alerting_resume(int64_t now)
 		    sizeof(m.device_name));
 		fm_strlcpy(m.cause, o->cause, sizeof(m.cause));
 		m.since_ms = o->start_ms;
-		if (A.c->base_url[0] != '\0')
-			fmt(m.link, sizeof(m.link), "%s/#device/%s",
-			    A.c->base_url, o->device);
+		device_link(&m, o->device);
+		fm_strlcpy(m.f.group, ad->group, sizeof(m.f.group));
+		fm_strlcpy(m.f.cls, ad->cls, sizeof(m.f.cls));
 		k = A.nesc;
 		esc_add(&m, ad->group, ad->cls, r, o->confirmed_ms);
 		if (A.nesc > k && r->renotify_ms > 0 &&
@@ -363,6 +496,8 @@ alerting_tick(int64_t now)
 			fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
 			fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
 			    dur, e->m.cause);
+			m.f.note_kind = AN_ESCALATED;
+			m.f.note_ms = now - e->x.confirmed_ms;
 			m.nrecipients = alert_expand_names(A.c,
 			    (char (*)[FM_ID_MAX])r->escalate_to, r->nescalate,
 			    now, m.recipients, ALERT_RCPT_MAX);
@@ -374,6 +509,8 @@ alerting_tick(int64_t now)
 			    e->x.renotified);
 			fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
 			    "%s", dur, e->m.cause);
+			m.f.note_kind = AN_RENOTIFY;
+			m.f.note_ms = now - e->x.confirmed_ms;
 			m.nrecipients = alert_route(A.c, m.kind, m.severity,
 			    m.device_id, e->group, e->cls, m.check, now,
 			    m.recipients, ALERT_RCPT_MAX, NULL);
@@ -448,14 +585,22 @@ thr_alert(const struct device_state *d, const struct check_state *c,
 	fm_strlcpy(m.device_id, d->id, sizeof(m.device_id));
 	fm_strlcpy(m.device_name, d->name, sizeof(m.device_name));
 	fm_strlcpy(m.check, c->id, sizeof(m.check));
-	fmt(m.cause, sizeof(m.cause), "%s%s%s %s %g (%s %g)%s",
-	    t->text, t->text[0] ? ": " : "", vname, "=", v,
-	    alert_op_name(t->op), t->limit, fired > 0 ? "" : " 已恢复");
+	/* The site's words for it; alert_text.c says the rest. */
+	fm_strlcpy(m.cause, t->text, sizeof(m.cause));
+	m.f.what = AW_THRESHOLD;
+	fm_strlcpy(m.f.value_name, vname, sizeof(m.f.value_name));
+	m.f.value = v;
+	m.f.limit = fired > 0 ? t->limit : t->clear;
+	m.f.op = t->op;
+	m.f.hits = t->hits;
+	fm_strlcpy(m.f.label, t->label, sizeof(m.f.label));
+	fm_strlcpy(m.f.label_en, t->label_en, sizeof(m.f.label_en));
+	fm_strlcpy(m.f.unit, t->unit, sizeof(m.f.unit));
+	m.f.scale = t->scale;
+	facts_where(&m, d);
 	m.since_ms = te->s.since_ms;
 	m.duration_ms = at - te->s.since_ms;
-	if (A.c->base_url[0] != '\0')
-		fmt(m.link, sizeof(m.link), "%s/#device/%s",
-		    A.c->base_url, d->id);
+	device_link(&m, d->id);
 	if (fired > 0)
 		A.st_thr_fired++;
 	else
@@ -516,8 +661,8 @@ alerting_result(const struct device_state *d, const struct check_state *c,
  * cannot flood the outbox.
  */
 void
-alerting_trap(const char *device, const char *name, const char *detail,
-    int64_t ts)
+alerting_trap(const char *device, const char *name, const char *oid,
+    const char *detail, int64_t ts)
 {
 	const struct device_state *d = state_find_device(device);
 	struct alert_msg m;
@@ -539,9 +684,12 @@ alerting_trap(const char *device, const char *name, const char *detail,
 	fmt(m.cause, sizeof(m.cause), "%s%s%s", name, detail[0] ? ": " :
 	    "", detail);
 	m.since_ms = ts;
-	if (A.c->base_url[0] != '\0')
-		fmt(m.link, sizeof(m.link), "%s/#device/%s",
-		    A.c->base_url, device);
+	m.f.what = AW_TRAP;
+	fm_strlcpy(m.f.trap_oid, oid, sizeof(m.f.trap_oid));
+	fm_strlcpy(m.f.varbinds, detail, sizeof(m.f.varbinds));
+	fm_strlcpy(m.f.label, name, sizeof(m.f.label));
+	facts_where(&m, d);
+	device_link(&m, device);
 	route_submit(&m, d ? d->group : "", d ? d->class : "", NULL);
 }
 
@@ -590,6 +738,170 @@ alerting_stats(uint64_t *fired, uint64_t *cleared, uint64_t *escalated,
 	*escalated = A.st_escalated;
 	*renotified = A.st_renotified;
 	*folded = A.st_children_folded;
+}
+
+/* --- one-tap acknowledgement (alert_ack.c signs the links) ---------------- */
+
+static const struct aq_outage *
+find_outage_check(const char *device, const char *check, int64_t start)
+{
+	struct aq *q = outage_aq();
+	size_t	 i;
+
+	if (q == NULL)
+		return NULL;
+	for (i = q->nout; i > 0; i--) {
+		const struct aq_outage *o = &q->out[i - 1];
+
+		if (o->start_ms == start && strcmp(o->check, check) == 0 &&
+		    strcmp(o->device, device) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* A small page for a phone; every value escaped. */
+static void
+ack_page(struct evhttp_request *req, int code, const char *reason,
+    const char *title, const char *text, const char *tok)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	struct sbuf s = { NULL, 0, 0, 0 };
+
+	if (b == NULL)
+		return;
+	sb_puts(&s, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
+	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
+	    "device-width, initial-scale=1\"><title>facmon</title><style>"
+	    "body{font-family:sans-serif;font-size:18px;margin:16px}"
+	    "button{font-size:20px;padding:12px 24px;background:#2e7d32;"
+	    "color:#fff;border:0;border-radius:6px}</style></head><body>\n"
+	    "<h2>");
+	sb_html(&s, title);
+	sb_puts(&s, "</h2>\n<p>");
+	sb_html(&s, text);
+	sb_puts(&s, "</p>\n");
+	if (tok != NULL) {
+		/* A POST: a scanner that opens links acknowledges nothing. */
+		sb_puts(&s, "<form method=\"post\" action=\"ack\">"
+		    "<input type=\"hidden\" name=\"t\" value=\"");
+		sb_html(&s, tok);
+		sb_puts(&s, "\"><button type=\"submit\">确认 Acknowledge"
+		    "</button></form>\n");
+	}
+	sb_puts(&s, "</body></html>\n");
+	if (s.p != NULL)
+		evbuffer_add(b, s.p, s.len);
+	free(s.p);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+/* The t parameter of a query or a form body, or NULL. */
+static int
+ack_param(const char *qs, char *dst, size_t len)
+{
+	struct evkeyvalq args;
+	const char *v;
+	int	 ok = 0;
+
+	TAILQ_INIT(&args);
+	if (qs != NULL && evhttp_parse_query_str(qs, &args) == 0 &&
+	    (v = evhttp_find_header(&args, "t")) != NULL && strlen(v) < len) {
+		fm_strlcpy(dst, v, len);
+		ok = 1;
+	}
+	evhttp_clear_headers(&args);
+	return ok;
+}
+
+/*
+ * http.c: GET /ack?t=TOKEN shows the outage and a button; POST /ack
+ * (t=TOKEN) acknowledges it as the recipient the link was sent to.
+ * 403 forged, 410 expired, 404 no such outage, 409 acknowledged
+ * already (a replayed link).  Returns 0 for any other path.
+ */
+int
+alerting_ack_http(struct evhttp_request *req, const char *path)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const struct aq_outage *o;
+	struct alert_ack a;
+	char	 tok[512], body[1024], what[FM_TEXT_MAX * 2], t[48];
+	struct evbuffer *in;
+	size_t	 n;
+	int	 r;
+
+	if (strcmp(path, "/ack") != 0)
+		return 0;
+	if (cmd == EVHTTP_REQ_POST) {
+		in = evhttp_request_get_input_buffer(req);
+		n = evbuffer_get_length(in);
+		if (n >= sizeof(body)) {
+			ack_page(req, 413, "Payload Too Large", "请求过大",
+			    "Payload too large", NULL);
+			return 1;
+		}
+		evbuffer_remove(in, body, n);
+		body[n] = '\0';
+		r = ack_param(body, tok, sizeof(tok));
+	} else if (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD)
+		r = ack_param(uri ? evhttp_uri_get_query(uri) : NULL, tok,
+		    sizeof(tok));
+	else {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, POST");
+		ack_page(req, 405, "Method Not Allowed", "不支持的请求",
+		    "GET or POST", NULL);
+		return 1;
+	}
+	if (!r || (r = alert_ack_verify(tok, now_ms(), &a)) == -1) {
+		log_warnx("alerts: acknowledgement link refused: bad signature");
+		ack_page(req, 403, "Forbidden", "链接无效",
+		    "This acknowledgement link is not valid.", NULL);
+		return 1;
+	}
+	if (r == -2) {
+		ack_page(req, 410, "Gone", "链接已过期",
+		    "This acknowledgement link has expired: acknowledge in "
+		    "the console.", NULL);
+		return 1;
+	}
+	if ((o = find_outage_check(a.device, a.check, a.start_ms)) == NULL) {
+		ack_page(req, 404, "Not Found", "找不到该故障",
+		    "No such outage.", NULL);
+		return 1;
+	}
+	alert_time(t, sizeof(t), a.start_ms, AT_FULL, 0);
+	fmt(what, sizeof(what), "%s%s%s，%s起%s", a.device, a.check[0] ?
+	    " " : "", a.check, t, o->end_ms != 0 ? "（已恢复）" : "");
+	if (o->acked_ms != 0) {
+		char	 msg[FM_TEXT_MAX * 3];
+
+		fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
+		ack_page(req, 409, "Conflict", "已确认", msg, NULL);
+		return 1;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		ack_page(req, 200, "OK", "确认故障", what, tok);
+		return 1;
+	}
+	if (outage_annotate(OJ_ACK, a.device, a.check, a.start_ms, a.who,
+	    "一键确认（告警链接）", 0) == -1) {
+		ack_page(req, 503, "Service Unavailable", "暂时无法确认",
+		    "The outage journal refused the record.", NULL);
+		return 1;
+	}
+	log_info("alerts: %s acknowledged the outage of %s%s%s from an alert "
+	    "link", a.who, a.device, a.check[0] ? " " : "", a.check);
+	ack_page(req, 200, "OK", "已确认", what, NULL);
+	return 1;
 }
 
 const struct state_listener alerting_listener = {

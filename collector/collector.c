@@ -119,6 +119,7 @@ reload(void)
 	traps_reconf(nc);
 	reports_reconf(nc);
 	latency_reconf(&nc->av);
+	alerting_avconf(&nc->av);
 	if (conf->alerts != NULL)
 		alerting_conf(nc->alerts);
 	collector_conf_free(conf);
@@ -198,6 +199,14 @@ main(int argc, char *argv[])
 	log_init("facmon-collector", debug || noaction, verbose);
 	cfgerr_init(&e, conf_file);
 	conf = collector_conf_load(conf_file, &e);
+	/*
+	 * Every local time this process prints -- log lines, alert texts,
+	 * rosters -- in the configured zone, whatever the server's is; set
+	 * before any thread starts (TZ is not thread-safe to change).
+	 */
+	if (conf != NULL && log_set_zone(conf->av.tz) == -1)
+		log_warnx("time zone '%s' not found; local times stay in the "
+		    "server's zone", conf->av.tz);
 	/* Commands that read the data and exit: facmon-collector CMD ... */
 	if (optind < argc) {
 		int	 rc = 2;
@@ -267,6 +276,7 @@ main(int argc, char *argv[])
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
 		outage_alerts(1, conf->alerts->base_url);
+		alerting_avconf(&conf->av);
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());
 	}
@@ -315,6 +325,7 @@ main(int argc, char *argv[])
 	rrdw_stop();
 	latency_stop();
 	alerting_conf(NULL);
+	alerting_avconf(NULL);
 	outage_close();
 	if (conf->alerts != NULL)
 		alert_shutdown();

@@ -484,9 +484,13 @@ void		 alerting_outage(struct alert_msg *, const struct device_state *,
 		    int64_t now);
 void		 alerting_tick(int64_t now_wall);
 void		 alerting_resume(int64_t now_wall);
+void		 alerting_avconf(const struct avconf *);
+struct evhttp_request;
+int		 alerting_ack_http(struct evhttp_request *, const char *path);
 void		 alerting_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 void		 alerting_trap(const char *device, const char *name,
+		    const char *oid,
 		    const char *detail, int64_t ts);
 void		 alerting_event(const struct fm_event *);
 void		 alerting_stats(uint64_t *fired, uint64_t *cleared,

@@ -977,7 +977,7 @@ handler(struct evhttp_request *req, void *arg)
 	conn_active(req);
 	/* Logins, changes and the console's endpoints: webapi.c. */
 	if (uri != NULL && (path = evhttp_uri_get_path(uri)) != NULL &&
-	    webapi_handle(req, path))
+	    (webapi_handle(req, path) || alerting_ack_http(req, path)))
 		return;
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		stats.bad_method++;

@@ -115,7 +115,99 @@ delivery_json(const struct delivery *d, int full)
 	json_object_set_new(o, "avoid", json_string(d->avoid));
 	json_object_set_new(o, "channel_since_ms",
 	    json_integer(d->channel_since_ms));
+	if (m->f.what != AW_NONE || m->f.group[0] != '\0' ||
+	    m->f.note_kind != AN_NONE)
+		json_object_set_new(o, "facts", alert_facts_json(&m->f));
 	return o;
+}
+
+/* The facts of an alert, for the outbox and the test driver. */
+json_t *
+alert_facts_json(const struct alert_facts *f)
+{
+	static const char *const what[] = { "none", "probe", "threshold",
+		"trap" };
+
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:f, s:i, "
+	    "s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, "
+	    "s:i, s:i, s:I}",
+	    "what", what[f->what >= 0 && f->what <= AW_TRAP ? f->what : 0],
+	    "outcome", probe_result_name(f->outcome),
+	    "check_type", f->check_type > 0 ? check_type_name(f->check_type) :
+	    "", "timeout_ms", f->timeout_ms, "dur_ms", f->dur_ms,
+	    "value_name", f->value_name, "value", f->value, "limit", f->limit,
+	    "op", f->op, "hits", f->hits, "label", f->label, "label_en",
+	    f->label_en, "unit", f->unit,
+	    "scale", f->scale, "trap_oid", f->trap_oid, "varbinds",
+	    f->varbinds, "note", f->note, "group", f->group, "class", f->cls,
+	    "address", f->address, "budget_known", f->budget_known,
+	    "budget_left_ms", (json_int_t)f->budget_left_ms, "note_kind",
+	    f->note_kind, "note_n", f->note_n, "note_ms",
+	    (json_int_t)f->note_ms);
+}
+
+static double
+get_f(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void
+get_t(json_t *o, const char *k, char *dst, size_t len)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	if (v != NULL)
+		fm_strlcpy(dst, v, len);
+}
+
+void
+alert_facts_from_json(json_t *o, struct alert_facts *f)
+{
+	const char *w = json_string_value(json_object_get(o, "what"));
+	const char *s;
+	int	 k;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(o))
+		return;
+	f->what = w == NULL ? AW_NONE : strcmp(w, "probe") == 0 ? AW_PROBE :
+	    strcmp(w, "threshold") == 0 ? AW_THRESHOLD : strcmp(w, "trap") ==
+	    0 ? AW_TRAP : AW_NONE;
+	if ((s = json_string_value(json_object_get(o, "outcome"))) != NULL &&
+	    (k = probe_result_parse(s)) != -1)
+		f->outcome = k;
+	if ((s = json_string_value(json_object_get(o, "check_type"))) !=
+	    NULL && (k = check_type_parse(s)) != -1)
+		f->check_type = k;
+	f->timeout_ms = (int)json_integer_value(json_object_get(o,
+	    "timeout_ms"));
+	f->dur_ms = (int)json_integer_value(json_object_get(o, "dur_ms"));
+	get_t(o, "value_name", f->value_name, sizeof(f->value_name));
+	f->value = get_f(o, "value");
+	f->limit = get_f(o, "limit");
+	f->op = (int)json_integer_value(json_object_get(o, "op"));
+	f->hits = (int)json_integer_value(json_object_get(o, "hits"));
+	get_t(o, "label", f->label, sizeof(f->label));
+	get_t(o, "label_en", f->label_en, sizeof(f->label_en));
+	get_t(o, "unit", f->unit, sizeof(f->unit));
+	f->scale = get_f(o, "scale");
+	get_t(o, "trap_oid", f->trap_oid, sizeof(f->trap_oid));
+	get_t(o, "varbinds", f->varbinds, sizeof(f->varbinds));
+	get_t(o, "note", f->note, sizeof(f->note));
+	f->note_kind = (int)json_integer_value(json_object_get(o,
+	    "note_kind"));
+	if (f->note_kind < AN_NONE || f->note_kind > AN_RENOTIFY)
+		f->note_kind = AN_NONE;
+	f->note_n = (int)json_integer_value(json_object_get(o, "note_n"));
+	f->note_ms = (int64_t)json_integer_value(json_object_get(o,
+	    "note_ms"));
+	get_t(o, "group", f->group, sizeof(f->group));
+	get_t(o, "class", f->cls, sizeof(f->cls));
+	get_t(o, "address", f->address, sizeof(f->address));
+	f->budget_known = json_is_true(json_object_get(o, "budget_known"));
+	f->budget_left_ms = (int64_t)json_integer_value(json_object_get(o,
+	    "budget_left_ms"));
 }
 
 static int
@@ -171,6 +263,7 @@ delivery_from_json(json_t *o, struct delivery *d)
 	d->channel_since_ms = get_i(o, "channel_since_ms");
 	d->next_ms = get_i(o, "next_ms");
 	d->done_ms = get_i(o, "done_ms");
+	alert_facts_from_json(json_object_get(o, "facts"), &m->f);
 	return 0;
 }
 

@@ -208,7 +208,8 @@ traps_apply(const char *agent, const struct fm_result *r)
 	    action_names[rule->action], t->applied ? "" : ", no state");
 	/* Down and up alert through the outage; an event alerts itself. */
 	if (rule->action == TA_EVENT)
-		alerting_trap(r->device, rule->name, t->detail, r->ts_ms);
+		alerting_trap(r->device, rule->name, oid, t->detail,
+		    r->ts_ms);
 }
 
 /* GET /api/v1/traps: newest first. */

@@ -38,6 +38,7 @@
 /* log.c */
 void	log_init(const char *progname, int debug, int verbose);
 void	log_setverbose(int);
+int	log_set_zone(const char *tz);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -57,6 +58,7 @@ uint32_t fm_hash32(const char *);
 int	 fm_write_file_atomic(const char *path, const void *, size_t,
 	    char *err, size_t errlen);
 int	 fm_mkdirs(const char *path, int mode);
+int	 fm_url_join(char *dst, size_t, const char *base, const char *path);
 
 /* A growing text buffer (util.c); err is set once memory ran out. */
 struct sbuf {

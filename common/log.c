@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <limits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -36,6 +38,29 @@ log_init(const char *progname, int debug, int verbose)
 	tzset();
 }
 
+/*
+ * The zone of every local time this process prints, its log lines
+ * included: the configured one, so that the collector and facmon-report
+ * writing to the same file agree whatever the server's zone is.  Sets
+ * TZ, which is not safe while other threads run: call it before any
+ * starts.  -1 (TZ unchanged) when the zone is not in the database.
+ */
+int
+log_set_zone(const char *tz)
+{
+	char	 p[PATH_MAX];
+
+	if (tz == NULL || tz[0] == '\0' || tz[0] == '/' ||
+	    strstr(tz, "..") != NULL)
+		return -1;
+	snprintf(p, sizeof(p), "/usr/share/zoneinfo/%s", tz);
+	if (access(p, R_OK) == -1)
+		return -1;
+	setenv("TZ", tz, 1);
+	tzset();
+	return 0;
+}
+
 void
 log_setverbose(int v)
 {
@@ -48,6 +73,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	char	 tbuf[32];
 	struct timespec ts;
 	struct tm tm;
+	long	 off;
 
 	if (!log_debugmode) {
 		vsyslog(pri, fmt, ap);
@@ -56,8 +82,11 @@ vlog(int pri, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ld %s: ", tbuf, ts.tv_nsec / 1000000,
-	    log_procname);
+	/* The offset too: a line read later must not be ambiguous. */
+	off = tm.tm_gmtoff / 60;
+	fprintf(stderr, "%s.%03ld%c%02ld:%02ld %s: ", tbuf,
+	    ts.tv_nsec / 1000000, off < 0 ? '-' : '+', labs(off) / 60,
+	    labs(off) % 60, log_procname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	fflush(stderr);

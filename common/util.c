@@ -302,3 +302,28 @@ sb_html(struct sbuf *b, const char *s)
 		}
 	}
 }
+
+/*
+ * base and path with exactly one '/' between them, whether base ends
+ * in '/' or not ("http://h/" + "#device/x" is "http://h/#device/x"; a
+ * doubled slash makes the web server refuse the request).  -1 when it
+ * does not fit, with dst empty: a cut link would lead somewhere else.
+ */
+int
+fm_url_join(char *dst, size_t len, const char *base, const char *path)
+{
+	size_t	 bl = strlen(base);
+
+	if (len == 0)
+		return -1;
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	while (*path == '/')
+		path++;
+	if ((size_t)snprintf(dst, len, "%.*s/%s", (int)bl, base, path) >=
+	    len) {
+		dst[0] = '\0';
+		return -1;
+	}
+	return 0;
+}

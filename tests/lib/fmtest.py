@@ -274,7 +274,7 @@ class FacmonTestCase(unittest.TestCase):
 
     def start_collector(self, agents=("test",), extra="", data_dir=None,
                         tls=True, keygen=True, root_extra="",
-                        rrd="full_resolution_days = 1;"):
+                        rrd="full_resolution_days = 1;", http_port=None):
         """The collector; with TLS (the default) every agent listed gets
         a fresh key through the real keygen command, its agent-side copy
         in self.psk_files[agent].  tls=False configures plain TCP, for
@@ -282,7 +282,8 @@ class FacmonTestCase(unittest.TestCase):
         self.tls = tls
         self.psk_files = getattr(self, "psk_files", {})
         self.agent_port = free_port()
-        self.http_port = free_port()
+        # Given when the configuration must name it (alerts' base_url).
+        self.http_port = http_port or free_port()
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         conf = self.write("collector.conf", """
 collector: {

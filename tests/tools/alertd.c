@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 #include <jansson.h>
+#include <libconfig.h>
 
 #include "../../collector/alert.h"
 
@@ -50,6 +51,24 @@ str(json_t *o, const char *k, char *dst, size_t len)
 
 	if (v != NULL)
 		fm_strlcpy(dst, v, len);
+}
+
+/*
+ * The zone as the collector takes it: availability.timezone of the
+ * same file, Asia/Shanghai by default.
+ */
+static void
+set_zone(const char *file)
+{
+	config_t cfg;
+	const char *tz = "Asia/Shanghai";
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, file) == CONFIG_TRUE)
+		config_lookup_string(&cfg, "availability.timezone", &tz);
+	if (log_set_zone(tz) == -1)
+		fprintf(stderr, "unknown zone %s\n", tz);
+	config_destroy(&cfg);
 }
 
 static int
@@ -77,6 +96,10 @@ submit_file(const char *file)
 		str(o, "check", m.check, sizeof(m.check));
 		str(o, "cause", m.cause, sizeof(m.cause));
 		str(o, "link", m.link, sizeof(m.link));
+		alert_facts_from_json(json_object_get(o, "facts"), &m.f);
+		if (json_is_integer(json_object_get(o, "severity")))
+			m.severity = (int)json_integer_value(json_object_get(o,
+			    "severity"));
 		m.since_ms = json_integer_value(json_object_get(o, "since_ms"));
 		m.duration_ms = json_integer_value(json_object_get(o,
 		    "duration_ms"));
@@ -157,6 +180,7 @@ main(int argc, char *argv[])
 	if (conf_file == NULL)
 		usage();
 	log_init("test-alertd", 1, 1);
+	set_zone(conf_file);
 	if (test_rcpt != NULL)
 		return alert_test_main(conf_file, test_rcpt);
 	if (dir == NULL)

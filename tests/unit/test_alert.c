@@ -190,11 +190,93 @@ test_sms_text(void **state)
 	fm_strlcpy(m.cause, "连续三次探测超时，无应答，请尽快到现场检查", sizeof(m.cause));
 	alert_sms_text(out, sizeof(out), &m, 0);
 	assert_true(alert_utf8_chars(out) <= 70);
-	assert_non_null(strstr(out, "【facmon】故障"));
-	assert_non_null(strstr(out, "已2分钟"));
+	/* No signature configured: none, never a made-up one. */
+	assert_true(strncmp(out, "[提示] 故障：", strlen("[提示] 故障：")) == 0);
+	assert_null(strstr(out, "facmon"));
 	alert_sms_text(out, sizeof(out), &m, 1);
+	/* ASCII only: the GSM alphabet's 160 characters. */
 	assert_true(alert_utf8_chars(out) <= 160);
 	assert_non_null(strstr(out, "DOWN"));
+}
+
+/*
+ * Composed to fit: the least important parts go first; what is
+ * shortened is cut between Chinese characters, never inside a Latin
+ * word or a number.
+ */
+static void
+test_sms_words(void **state)
+{
+	struct alert_channel ch;
+	struct alert_msg m;
+	char	 out[1024], full[1024];
+	const char *p;
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	fm_strlcpy(ch.signature, "【测试中心】", sizeof(ch.signature));
+	ch.has_signature = 1;
+	fill(&m, "3号楼 Siemens PXC100-E.D 楼宇控制器 BACnet/IP gateway 4F "
+	    "east wing");
+	m.severity = AS_CRITICAL;
+	m.f.what = AW_PROBE;
+	m.f.outcome = PR_TIMEOUT;
+	m.f.check_type = CT_SNMP;
+	m.f.timeout_ms = 2000;
+	fm_strlcpy(m.f.address, "10.8.1.21", sizeof(m.f.address));
+	ch.segments = 1;
+	alert_compose_sms(out, sizeof(out), NULL, &ch, &m);
+	ch.segments = 5;
+	alert_compose_sms(full, sizeof(full), NULL, &ch, &m);
+	assert_true(alert_utf8_chars(out) <= 70);
+	assert_true(strncmp(out, "【测试中心】[严重] 故障：",
+	    strlen("【测试中心】[严重] 故障：")) == 0);
+	/* The long text has all of it, the short one whole words. */
+	assert_non_null(strstr(full, "10.8.1.21"));
+	for (p = out; *p; p++) {
+		size_t	 n = 0;
+		char	 w[64];
+
+		while (p[n] && ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= 'a' &&
+		    p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') ||
+		    strchr("./-", p[n]) != NULL))
+			n++;
+		if (n == 0 || n >= sizeof(w))
+			continue;
+		memcpy(w, p, n);
+		w[n] = '\0';
+		/* Every word of the SMS is a word of the full text. */
+		assert_non_null(strstr(full, w));
+		assert_true(p[n] == '\0' || p[n] == ' ' || (unsigned char)p[n] >=
+		    0x80 || strchr(",:;()", p[n]) != NULL);
+		p += n - 1;
+	}
+	assert_null(strstr(out, "已0秒"));
+	m.duration_ms = 0;
+	alert_compose_sms(out, sizeof(out), NULL, &ch, &m);
+	assert_null(strstr(out, "已0秒"));
+	assert_null(strstr(out, "已持续0"));
+}
+
+static void
+test_url_join(void **state)
+{
+	char	 out[64];
+
+	(void)state;
+	assert_int_equal(fm_url_join(out, sizeof(out), "http://h:8080/",
+	    "#device/x"), 0);
+	assert_string_equal(out, "http://h:8080/#device/x");
+	assert_int_equal(fm_url_join(out, sizeof(out), "http://h:8080",
+	    "#device/x"), 0);
+	assert_string_equal(out, "http://h:8080/#device/x");
+	assert_int_equal(fm_url_join(out, sizeof(out), "http://h/fm//",
+	    "/#device/x"), 0);
+	assert_string_equal(out, "http://h/fm/#device/x");
+	/* Too long: nothing, never a cut link. */
+	assert_int_equal(fm_url_join(out, 16, "http://example.org/",
+	    "#device/x"), -1);
+	assert_string_equal(out, "");
 }
 
 static void
@@ -288,6 +370,8 @@ main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_sms_vars),
 		cmocka_unit_test(test_sms_text),
+		cmocka_unit_test(test_sms_words),
+		cmocka_unit_test(test_url_join),
 		cmocka_unit_test(test_webhook_render),
 		cmocka_unit_test(test_conf),
 	};
