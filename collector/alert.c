@@ -1319,6 +1319,12 @@ alert_outbox_json(void)
 	return o;
 }
 
+int
+alert_running(void)
+{
+	return running;
+}
+
 /* Waits for the attempt in progress (bounded by the channel timeout). */
 void
 alert_shutdown(void)

@@ -369,6 +369,7 @@ int		 alert_esc_step(struct alert_esc *, int64_t now_ms,
 		    int acked, int over);
 
 /* alert.c: the API of the collector */
+int		 alert_running(void);
 int		 alert_init(const struct alert_conf *, const char *data_dir,
 		    struct event_base *, char *err, size_t errlen);
 int		 alert_submit(const struct alert_msg *);

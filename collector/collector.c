@@ -120,8 +120,26 @@ reload(void)
 	reports_reconf(nc);
 	latency_reconf(&nc->av);
 	alerting_avconf(&nc->av);
-	if (conf->alerts != NULL)
+	/*
+	 * Alerts configured for the first time start their worker now;
+	 * alerts already running get the new rules at once (the worker
+	 * keeps the channels and recipients it started with: a restart
+	 * changes those).  Alerts removed stop being routed; what is queued
+	 * is still delivered.
+	 */
+	if (nc->alerts != NULL && conf->alerts == NULL &&
+	    !alert_running()) {
+		char	 err[256];
+
+		if (alert_init(nc->alerts, nc->data_dir, NULL, err,
+		    sizeof(err)) == -1)
+			log_warnx("reload: alerts: %s", err);
+	}
+	if (alert_running()) {
+		outage_alerts(nc->alerts != NULL, nc->alerts != NULL ?
+		    nc->alerts->base_url : "");
 		alerting_conf(nc->alerts);
+	}
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -327,8 +345,8 @@ main(int argc, char *argv[])
 	alerting_conf(NULL);
 	alerting_avconf(NULL);
 	outage_close();
-	if (conf->alerts != NULL)
-		alert_shutdown();
+	/* Whatever the configuration says now: the worker may be running. */
+	alert_shutdown();
 	state_free();
 	event_free(ev_hup);
 	event_free(ev_term);
