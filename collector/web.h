@@ -90,5 +90,7 @@ void		 http_reply_text(struct evhttp_request *, const char *ctype,
 		    struct evbuffer *);
 struct device_state;
 struct json_t	*http_device_json(const struct device_state *);
+/* A JSON string of any bytes: invalid UTF-8 becomes U+FFFD, never NULL. */
+struct json_t	*http_jstr(const char *);
 
 #endif /* FACMON_WEB_H */
