@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "collector.h"
+#include "web.h"
 
 static json_t *
 num_or_null(double d)
@@ -44,8 +45,8 @@ row_json(const struct aq_row *w, int64_t rest_ms)
 	const struct av_result *r = &w->r;
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "id", json_string(w->key));
-	json_object_set_new(o, "name", json_string(w->name));
+	json_object_set_new(o, "id", http_jstr(w->key));
+	json_object_set_new(o, "name", http_jstr(w->name));
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
 	json_object_set_new(o, "period_ms", json_integer(r->period_ms));
 	json_object_set_new(o, "availability", num_or_null(r->availability));
@@ -179,6 +180,11 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 	int64_t	 now = now_ms(), rest;
 	json_t	*o, *devs;
 
+	if (!AV_PERIOD_OK(from, to)) {
+		snprintf(err, errlen, "the period must lie between 1970 and "
+		    "the year 9999 (from and to in ms since 1970)");
+		return NULL;
+	}
 	rest = to > now ? to - now : 0;
 	if (to > now)
 		to = now;

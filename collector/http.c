@@ -358,13 +358,14 @@ api_availability(struct evhttp_request *req)
 			goto done;
 		}
 	} else if (from_s != NULL && to_s != NULL) {
+		errno = 0;
 		from = strtoll(from_s, &end, 10);
-		if (*end != '\0' || end == from_s) {
+		if (*end != '\0' || end == from_s || errno != 0) {
 			reply_error(req, 400, "Bad Request", "bad 'from'");
 			goto done;
 		}
 		to = strtoll(to_s, &end, 10);
-		if (*end != '\0' || end == to_s || to <= from) {
+		if (*end != '\0' || end == to_s || errno != 0 || to <= from) {
 			reply_error(req, 400, "Bad Request", "bad 'to'");
 			goto done;
 		}

@@ -202,6 +202,8 @@ jget_str(struct evhttp_request *req, json_t *o, const char *key, char *dst,
 		    key, len - 1);
 	else if (strlen(json_string_value(v)) != json_string_length(v))
 		snprintf(msg, sizeof(msg), "'%s' contains a NUL", key);
+	else if (!fm_utf8_valid(json_string_value(v), json_string_length(v)))
+		snprintf(msg, sizeof(msg), "'%s' is not valid UTF-8", key);
 	else {
 		fm_strlcpy(dst, json_string_value(v), len);
 		return 1;
@@ -221,7 +223,8 @@ jget_ms(struct evhttp_request *req, json_t *o, const char *key,
 		if (!required)
 			return 0;
 		snprintf(msg, sizeof(msg), "missing '%s'", key);
-	} else if (!json_is_integer(v) || json_integer_value(v) < 0)
+	} else if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > AV_TIME_MAX)
 		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
 		    "1970 (an integer)", key);
 	else {
@@ -257,9 +260,10 @@ qget_ms(struct evhttp_request *req, struct evkeyvalq *args, const char *k,
 		return 0;
 	errno = 0;
 	x = strtoll(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0) {
+	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0 ||
+	    x > AV_TIME_MAX) {
 		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
-		    "1970", k);
+		    "1970, before the year 10000", k);
 		http_reply_error(req, 400, "Bad Request", msg);
 		return -1;
 	}
@@ -372,23 +376,28 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 {
 	struct aq_device *d = aq_device((struct aq *)q, o->device);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:s,"
-	    "s:s,s:b}",
-	    "device", o->device,
-	    "name", d != NULL ? d->name : o->device,
-	    "group", d != NULL ? d->group : "",
-	    "check", o->check,
+	/*
+	 * Names and notes go through http_jstr: a byte of a local code
+	 * page in an old journal must not make the outage vanish (jansson
+	 * refuses the whole object for one invalid string).
+	 */
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
+	    "s:o,s:b}",
+	    "device", http_jstr(o->device),
+	    "name", http_jstr(d != NULL ? d->name : o->device),
+	    "group", http_jstr(d != NULL ? d->group : ""),
+	    "check", http_jstr(o->check),
 	    "start_ms", (json_int_t)o->start_ms,
 	    "end_ms", o->end_ms ? json_integer(o->end_ms) : json_null(),
 	    "confirmed_ms", o->confirmed_ms ? json_integer(o->confirmed_ms) :
 	    json_null(),
 	    "acked_ms", o->acked_ms ? json_integer(o->acked_ms) : json_null(),
-	    "acked_by", o->acked_by[0] ? json_string(o->acked_by) :
+	    "acked_by", o->acked_by[0] ? http_jstr(o->acked_by) :
 	    json_null(),
 	    "class", oj_class_name(o->cls),
 	    "classified_by", o->classified_by[0] ?
-	    json_string(o->classified_by) : json_null(),
-	    "cause", o->cause, "note", o->note,
+	    http_jstr(o->classified_by) : json_null(),
+	    "cause", http_jstr(o->cause), "note", http_jstr(o->note),
 	    "open", o->end_ms == 0);
 }
 
@@ -1320,16 +1329,25 @@ api_series(struct evhttp_request *req, const char *dev)
 static void
 label(struct evbuffer *b, const char *k, const char *v, int first)
 {
-	const char *p;
+	const unsigned char *p = (const unsigned char *)(v ? v : "");
+	size_t	 n;
 
+	/*
+	 * The exposition format is UTF-8: a byte that is not becomes
+	 * U+FFFD, or Prometheus drops the whole scrape.
+	 */
 	evbuffer_add_printf(b, "%s%s=\"", first ? "" : ",", k);
-	for (p = v; *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"')
+	for (; *p != '\0'; p += n) {
+		n = fm_utf8_len(p, strnlen((const char *)p, 4));
+		if (n == 0) {
+			evbuffer_add(b, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else if (*p == '\\' || *p == '"')
 			evbuffer_add_printf(b, "\\%c", *p);
 		else if (*p == '\n')
 			evbuffer_add(b, "\\n", 2);
 		else
-			evbuffer_add(b, p, 1);
+			evbuffer_add(b, p, n);
 	}
 	evbuffer_add(b, "\"", 1);
 }
@@ -1424,6 +1442,12 @@ api_metrics(struct evhttp_request *req)
 		    v[i]->state == OS_DEGRADED ? "0.5" : "0");
 	}
 	free(v);
+	evbuffer_add_printf(b, "# HELP facmon_wire_text_repaired_bytes_total "
+	    "Bytes of text from agents that were not UTF-8 and were replaced "
+	    "by '?'.\n# TYPE facmon_wire_text_repaired_bytes_total counter\n"
+	    "facmon_wire_text_repaired_bytes_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&fm_wire_text_repaired,
+	    __ATOMIC_RELAXED));
 	av = month_avail(now_ms());
 	groups = json_object_get(av, "groups");
 	group_gauge(b, groups, "facmon_availability_ratio", "This month's "

@@ -386,6 +386,7 @@ void
 sb_html(struct sbuf *b, const char *s)
 {
 	char	 one[2] = { 0, 0 };
+	size_t	 n;
 
 	for (; *s; s++) {
 		switch (*s) {
@@ -405,8 +406,18 @@ sb_html(struct sbuf *b, const char *s)
 			sb_puts(b, "&#39;");
 			break;
 		default:
-			one[0] = *s;
-			sb_puts(b, one);
+			/* Invalid UTF-8 becomes U+FFFD: a page stays a page. */
+			if ((n = fm_utf8_len((const unsigned char *)s,
+			    strnlen(s, 4))) == 0) {
+				sb_puts(b, "\xef\xbf\xbd");
+				break;
+			}
+			while (n-- > 0) {
+				one[0] = *s;
+				sb_puts(b, one);
+				if (n > 0)
+					s++;
+			}
 		}
 	}
 }
