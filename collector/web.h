@@ -49,6 +49,15 @@ struct cfgerr;
 struct config_setting_t;
 struct json_t;
 
+/* Access classes of the web's paths (the table in webapi.c). */
+enum web_access {
+	WA_NONE,	/* a change to a path that takes none: 405 */
+	WA_PUBLIC,
+	WA_READ,	/* public only with public_wall */
+	WA_CHANGE,
+};
+
+
 /* webauth.c */
 struct web_conf	*webconf_parse(struct cfgerr *, const struct config_setting_t *);
 void		 webconf_free(struct web_conf *);

@@ -1473,6 +1473,87 @@ is_change(enum evhttp_cmd_type cmd)
 }
 
 /*
+ * Who may use each path is decided here and nowhere else.  The first
+ * row whose path matches (exactly, or as a prefix when it ends in '/')
+ * and whose methods include the request's gives its class:
+ *   public: anyone (the login itself, and the page that shows its form);
+ *   read:   anyone while public_wall is true, else a session;
+ *   change: a session, its CSRF token and an application/json body.
+ * A GET of a path no row names is "read", so that a private wall keeps
+ * whatever is added later private until it is listed here; a change to
+ * such a path is answered 405 by http.c, as nothing can change there.
+ * tests/integration/test_hostile_input.py walks this table.
+ */
+#define M_GET		0x01	/* and HEAD */
+#define M_POST		0x02
+#define M_PUT		0x04
+#define M_DELETE	0x08
+
+static const struct web_route {
+	const char	*path;
+	unsigned	 methods;
+	enum web_access	 access;
+} routes[] = {
+	{ "/api/v1/login",		M_POST,		WA_PUBLIC },
+	{ "/api/v1/session",		M_GET,		WA_PUBLIC },
+	{ "/api/v1/logout",		M_POST,		WA_CHANGE },
+	{ "/api/v1/outages/",		M_POST,		WA_CHANGE },
+	{ "/api/v1/maintenance",	M_POST,		WA_CHANGE },
+	{ "/api/v1/maintenance/",	M_PUT | M_DELETE, WA_CHANGE },
+	{ "/api/",			M_GET,		WA_READ },
+	{ "/metrics",			M_GET,		WA_READ },
+	{ "/reports/",			M_GET,		WA_READ },
+	/* The page, to show the login form; it holds no data. */
+	{ "/",				M_GET,		WA_PUBLIC },
+	{ "/index.html",		M_GET,		WA_PUBLIC },
+	{ "/app.js",			M_GET,		WA_PUBLIC },
+	{ "/chart.js",			M_GET,		WA_PUBLIC },
+	{ "/style.css",			M_GET,		WA_PUBLIC },
+	{ "/static/",			M_GET,		WA_PUBLIC },
+};
+
+static unsigned
+method_bit(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD:
+		return M_GET;
+	case EVHTTP_REQ_POST:
+		return M_POST;
+	case EVHTTP_REQ_PUT:
+		return M_PUT;
+	case EVHTTP_REQ_DELETE:
+		return M_DELETE;
+	default:
+		return 0;
+	}
+}
+
+static int
+route_match(const char *rp, const char *path)
+{
+	size_t	 n = strlen(rp);
+
+	if (n > 1 && rp[n - 1] == '/')
+		return strncmp(path, rp, n) == 0;
+	return strcmp(path, rp) == 0;
+}
+
+static enum web_access
+web_route_access(const char *path, enum evhttp_cmd_type cmd)
+{
+	unsigned m = method_bit(cmd);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((routes[i].methods & m) != 0 &&
+		    route_match(routes[i].path, path))
+			return routes[i].access;
+	return is_change(cmd) ? WA_NONE : WA_READ;
+}
+
+/*
  * 1 when the request was answered here; 0 for http.c's own endpoints
  * and static files, which a private wall first guards here.
  */
@@ -1480,14 +1561,20 @@ int
 webapi_handle(struct evhttp_request *req, const char *path)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *user, *csrf = NULL, *hdr;
-	int	 api = strncmp(path, "/api/", 5) == 0 ||
-	    strcmp(path, "/metrics") == 0;
+	const char *user, *csrf = NULL, *hdr, *ct;
+	enum web_access access;
 	char	 tok[128];
 
 	if (C == NULL)
 		return 0;
 	user = session_user(req, &csrf);
+	access = web_route_access(path, cmd);
+	if (access == WA_READ && user == NULL && C->web != NULL &&
+	    !C->web->public_wall) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "this status page is private: log in first");
+		return 1;
+	}
 	if (strcmp(path, "/api/v1/login") == 0) {
 		if (cmd != EVHTTP_REQ_POST) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -1507,9 +1594,7 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	}
 	if (is_change(cmd)) {
 		/* Paths that take no changes: http.c answers 405. */
-		if (strcmp(path, "/api/v1/logout") != 0 &&
-		    strncmp(path, "/api/v1/outages/", 16) != 0 &&
-		    strcmp(path, "/api/v1/maintenance") != 0 &&
+		if (access != WA_CHANGE &&
 		    strncmp(path, "/api/v1/maintenance/", 20) != 0)
 			return 0;
 		if (user == NULL) {
@@ -1525,6 +1610,17 @@ webapi_handle(struct evhttp_request *req, const char *path)
 			    "POST" : "change", path);
 			http_reply_error(req, 403, "Forbidden",
 			    "missing or wrong X-CSRF-Token");
+			return 1;
+		}
+		/*
+		 * Every change, DELETE included, says application/json: the
+		 * same rule for all, whether or not a body is read.
+		 */
+		ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Content-Type");
+		if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+			http_reply_error(req, 415, "Unsupported Media Type",
+			    "a change must be sent as application/json");
 			return 1;
 		}
 		if (strcmp(path, "/api/v1/logout") == 0)
@@ -1546,11 +1642,6 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
 		return 0;
-	if (api && user == NULL && C->web != NULL && !C->web->public_wall) {
-		http_reply_error(req, 401, "Unauthorized",
-		    "this status page is private: log in first");
-		return 1;
-	}
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0)
 		return 0;	/* http.c answers 413 */
 	if (strcmp(path, "/api/v1/wall") == 0)

@@ -132,9 +132,25 @@ load_users_file(struct cfgerr *e, const struct config_setting_t *s,
 	char	 line[1024], *colon, *nl;
 	int	 lineno = 0;
 
+	struct stat st;
+
 	if ((f = fopen(w->users_file, "r")) == NULL) {
 		cfgerr_add(e, s, "web: users_file '%s': %s", w->users_file,
 		    strerror(errno));
+		return;
+	}
+	/*
+	 * Password hashes can be attacked offline: a users file that
+	 * others may read or anyone else may write is refused, as ssh
+	 * refuses such a key.
+	 */
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & 0077) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		cfgerr_add(e, s, "web: users_file '%s' is readable or writable "
+		    "by others (mode %04o): chmod 600 it, owned by root or by "
+		    "the collector's user", w->users_file,
+		    (unsigned)(st.st_mode & 07777));
+		fclose(f);
 		return;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {

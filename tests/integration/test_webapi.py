@@ -357,7 +357,7 @@ class WebAPI(FacmonTestCase):
         self.assertEqual(st, 404)
         st, r = self.c.json("PATCH", "/api/v1/maintenance/" + wid, {})
         self.assertEqual(st, 405)
-        st, w = self.c.json("DELETE", "/api/v1/maintenance/" + wid)
+        st, w = self.c.json("DELETE", "/api/v1/maintenance/" + wid, {})
         self.assertEqual(st, 200)
         self.assertTrue(w["cancelled"])
         acts = [a["action"] for a in self.audit()]
