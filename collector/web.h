@@ -35,6 +35,7 @@ struct web_conf {
 	int		 secure_cookies;	/* add Secure to the cookie */
 	int		 session_ms;	/* idle sessions end after this */
 	int		 max_failures;	/* failed logins per address ... */
+	int		 max_account_failures;	/* ... and per account ... */
 	int		 failure_window_ms;	/* ... in this window */
 	char		 users_file[1024];
 	char		 tls_cert[1024];	/* HTTPS when set: PEM chain */

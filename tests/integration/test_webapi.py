@@ -504,6 +504,7 @@ web: {
         self.assertRegex(r.stderr, r"bad\.conf:\d+: ")
         users = self.write("users", "# operators\nop:%s\nbroken line\n"
                            % pw_hash())
+        os.chmod(users, 0o600)   # the collector refuses it readable
         good = self.write("good.conf", """
 collector: { listen = [ "127.0.0.1:1" ]; data_dir = "%s"; agents = ();
              tls = false; };
