@@ -8,6 +8,7 @@
 import http.client
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -148,19 +149,28 @@ class LoginFlood(FacmonTestCase):
         return self.coll.output().count("web: failed login")
 
     def test_concurrent_attempts_from_one_address(self):
-        """40 at once from one address: at most max_failures hashes."""
+        """40 at once from one address: at most max_failures hashes, and
+        the address locked once max_failures have been checked."""
         self.up(failures=5)
         with ThreadPoolExecutor(max_workers=40) as ex:
             st = list(ex.map(lambda i: login_from(
                 self.http_port, "127.0.0.1", "op", "wrong %d" % i),
                 range(40)))
-        self.assertEqual(st.count(401), 5, st)
+        self.assertGreaterEqual(st.count(401), 1, st)
+        self.assertLessEqual(st.count(401), 5, st)
         self.assertEqual(len(st), st.count(401) + st.count(429) +
                          st.count(503), st)
+        # One at a time now, until the address is locked: in all, the
+        # limit and not one password more was checked.
+        for i in range(6):
+            last = login_from(self.http_port, "127.0.0.1", "op",
+                              "again %d" % i)
+            if last == 429:
+                break
+        self.assertEqual(last, 429)
         wait_for(lambda: self.failed_checks() >= 5, what="5 failures")
         time.sleep(0.5)
         self.assertEqual(self.failed_checks(), 5)
-        # And the address is locked, the right password included.
         self.assertEqual(login_from(self.http_port, "127.0.0.1", "op",
                                     PASSWORD), 429)
 
@@ -285,7 +295,7 @@ devices = ( %s );
     def test_agent_device_list_over_the_wire_limit(self):
         name = "x" * 200
         devs = ",\n".join(
-            '{ id = "d%d"; name = "%s"; class = "c"; group = "g"; '
+            '{ id = "d%d"; name = "%s"; class = "gateway"; group = "g"; '
             'address = "127.0.0.1"; checks = ( { id = "tcp"; type = "tcp"; '
             'interval = 60; port = 1; } ); }' % (i, name)
             for i in range(22000))
@@ -296,7 +306,7 @@ devices = ( %s );
         self.assertRegex(r.stderr, conf + r":\d+: the device list takes")
 
     def test_agent_key_and_spool_modes(self):
-        dev = ('{ id = "d"; class = "c"; group = "g"; address = '
+        dev = ('{ id = "d"; class = "gateway"; group = "g"; address = '
                '"127.0.0.1"; checks = ( { id = "tcp"; type = "tcp"; '
                'interval = 60; port = 1; } ); }')
         key = self.write("agent.psk", "ab" * 32 + "\n")
@@ -366,7 +376,15 @@ PUBLIC = [("GET", "/"), ("GET", "/index.html"), ("GET", "/app.js"),
 
 class PrivateWall(FacmonTestCase):
     def test_every_route_needs_a_session(self):
-        self.start_collector(root_extra=web_group(public=False))
+        coll = self.start_collector(root_extra=web_group())
+        conf = os.path.join(self.tmp, "collector.conf")
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace("public_wall = true", "public_wall = false"))
+        coll.signal(signal.SIGHUP)
+        wait_for(lambda: http_status(self.api + "/api/v1/devices")[0] == 401,
+                 timeout=15, what="the wall private after the reload")
         # A report the collector made, where reports are served from.
         rdir = os.path.join(self.data_dir, "reports", "2026-11")
         os.makedirs(rdir, exist_ok=True)
@@ -393,8 +411,7 @@ class PrivateWall(FacmonTestCase):
 class SmallerOnes(FacmonTestCase):
     def test_newline_in_user_name_forges_no_line(self):
         coll = self.start_collector(root_extra=web_group())
-        forged = "x\n2026-12-06 10:00:00.000 facmon-collector: web: " \
-            "admin logged in from 10.0.0.1"
+        forged = "x\nfacmon-collector: web: admin logged in"
         st = login_from(self.http_port, "127.0.0.1", forged, "wrong pass")
         self.assertEqual(st, 401)
         wait_for(lambda: "failed login" in coll.output(), what="the log")
@@ -425,7 +442,7 @@ class SmallerOnes(FacmonTestCase):
         st, w = c.json("POST", "/api/v1/maintenance", {
             "start_ms": now, "duration_ms": 600000, "reason": "UPS",
             "devices": ["ups-1"]})
-        self.assertEqual(st, 200, w)
+        self.assertEqual(st, 201, w)
         st, o = c.json("DELETE", "/api/v1/maintenance/" + w["id"])
         self.assertEqual(st, 415, o)
         st, o = c.json("DELETE", "/api/v1/maintenance/" + w["id"],
