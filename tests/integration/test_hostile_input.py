@@ -284,6 +284,40 @@ devices = ( { id = "gw"; name = "%s"; class = "gateway"; group = "g";
                              b'"reason": "\xb5\xe7", "devices": ["gw"]}')
         self.assertEqual(st, 400)
 
+    def test_old_journal_with_gbk_name(self):
+        """A journal written before names were checked holds a GBK name
+        and note: the outage is still listed and the availability row
+        keeps its keys (the journal's strings are read by the wire
+        decoder, which replaces the bad bytes)."""
+        ojgen = os.path.join(os.path.dirname(COLLECTOR), "test-ojgen")
+        if not os.path.exists(ojgen):
+            self.skipTest("build/test-ojgen missing (make check builds it)")
+        script = os.path.join(self.tmp, "gbk.txt")
+        with open(script, "wb") as f:
+            f.write(b"device|gw|" + GBK_NAME + b"|gateway|lifts|\n"
+                    b"state|gw|2026-11-02 00:00:00|up|\n"
+                    b"state|gw|2026-11-03 10:00:00|down|" + GBK_NAME +
+                    b"\n"
+                    b"note|gw|2026-11-03 10:00:00|2026-11-03 10:05:00|op|" +
+                    "已派人".encode("gbk") + b"\n")
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        subprocess.run([ojgen, "script", script,
+                        os.path.join(data, "outages.fmoj")], check=True,
+                       capture_output=True, timeout=30)
+        self.start_collector(data_dir=data)
+        o = http_json(self.api + "/api/v1/outages?device=gw")["outages"]
+        self.assertEqual(len(o), 1, o)
+        self.assertEqual(o[0]["name"], "????????")
+        self.assertEqual(o[0]["note"], "??????")
+        a = http_json(self.api + "/api/v1/availability?month=2026-11&"
+                      "devices=1")
+        row = [d for d in a["devices"] if d["id"] == "gw"]
+        self.assertEqual(len(row), 1, a["devices"])
+        self.assertEqual(row[0]["name"], "????????")
+        self.assertEqual(row[0]["outages"], 1)
+
+
 # --- -n says no when the daemon would -----------------------------------------
 
 class HostileConfigs(FacmonTestCase):
