@@ -737,6 +737,30 @@ web_auth_stop(void)
 }
 
 /*
+ * A refused login costs no hash, so a flood refuses thousands a second:
+ * one line every REFUSED_LOG_MS says how many, with the latest.
+ */
+#define REFUSED_LOG_MS	10000
+
+static void
+refused(const char *user, const char *ip, const char *why, int n,
+    int64_t now, int64_t *retry_ms, int64_t retry)
+{
+	static int64_t	 last_ms;
+	static uint64_t	 count;
+
+	*retry_ms = retry > 1000 ? retry : 1000;
+	count++;
+	if (last_ms != 0 && now - last_ms < REFUSED_LOG_MS)
+		return;
+	log_warnx("web: login of '%s' from %s refused: %d %s (%llu refused "
+	    "since the last such line)", user, ip, n, why,
+	    (unsigned long long)count);
+	count = 0;
+	last_ms = now;
+}
+
+/*
  * Queue a login: 0 and cb is called from the loop later with 0 and the
  * new session or -1 for a wrong name or password; -2 now when the
  * address or the account has had too many attempts (retry_ms says for
@@ -765,22 +789,20 @@ web_login_begin(const char *user, const char *pw, const char *ip,
 	trusted = known && account_trusts(a, ip);
 	f = failure_of(ip, 1, now);
 	if (f != NULL && failure_locked(f)) {
-		*retry_ms = W->failure_window_ms - (now - f->first_ms);
-		log_warnx("web: login of '%s' from %s refused: %d failures",
-		    user, ip, f->n);
+		refused(user, ip, "failures", f->n, now, retry_ms,
+		    W->failure_window_ms - (now - f->first_ms));
 		return -2;
 	}
 	if (f == NULL && !trusted) {
 		/* Every entry locked or busy: wait for the first to end. */
-		*retry_ms = W->failure_window_ms;
-		log_warnx("web: login of '%s' from %s refused: %d addresses "
-		    "are locked", user, ip, FAILS_MAX);
+		refused(user, ip, "addresses are locked", FAILS_MAX, now,
+		    retry_ms, W->failure_window_ms);
 		return -2;
 	}
 	if (!trusted && known && a->n >= W->max_account_failures) {
-		*retry_ms = W->failure_window_ms - (now - a->first_ms);
-		log_warnx("web: login of '%s' from %s refused: %d attempts on "
-		    "that account from other addresses", user, ip, a->n);
+		refused(user, ip, "attempts on that account from other "
+		    "addresses", a->n, now, retry_ms,
+		    W->failure_window_ms - (now - a->first_ms));
 		return -2;
 	}
 	if (trusted ? L.njobs >= LOGIN_QUEUE + LOGIN_RESERVED :

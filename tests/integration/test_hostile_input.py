@@ -212,6 +212,10 @@ class LoginFlood(FacmonTestCase):
         # Guesses at 'op' from strangers: at most the account's limit.
         log = self.coll.output()
         self.assertLessEqual(log.count("web: failed login for 'op'"), 10)
+        # Refusals cost no hash and are logged with a count, not each.
+        refused = log.count("refused since the last such line")
+        self.assertGreaterEqual(refused, 1)
+        self.assertLess(refused, 20)
         # The flood evicted no locked address.
         self.assertEqual(login_from(port, "127.0.0.2", "boss", PASSWORD),
                          429)
