@@ -35,7 +35,9 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "collector.h"
 #include "web.h"
@@ -213,6 +215,40 @@ load_users_file(struct cfgerr *e, const struct config_setting_t *s,
 	fclose(f);
 }
 
+/*
+ * The certificate and key as the daemon loads them (webapi.c), so that
+ * -n refuses a file that is no PEM or a key of another certificate
+ * instead of a daemon that then cannot start its web server.
+ */
+static void
+tls_files_check(struct cfgerr *e, const struct config_setting_t *s,
+    const struct web_conf *w)
+{
+	SSL_CTX	*ctx;
+	const char *why = NULL;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		why = "cannot make a TLS context";
+	else if (SSL_CTX_use_certificate_chain_file(ctx, w->tls_cert) != 1)
+		why = "tls_cert is not a PEM certificate chain";
+	else if (SSL_CTX_use_PrivateKey_file(ctx, w->tls_key,
+	    SSL_FILETYPE_PEM) != 1)
+		why = "tls_key is not the PEM private key of tls_cert";
+	else if (SSL_CTX_check_private_key(ctx) != 1)
+		why = "tls_key is not the private key of tls_cert";
+	if (why != NULL) {
+		const char *r = ERR_reason_error_string(ERR_peek_last_error());
+
+		cfgerr_add(e, config_setting_get_member(s, "tls_cert"),
+		    "web: %s (%s, %s): %s", why, w->tls_cert, w->tls_key,
+		    r != NULL ? r : "no detail");
+	}
+	ERR_clear_error();
+	if (ctx != NULL)
+		SSL_CTX_free(ctx);
+}
+
 struct web_conf *
 webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 {
@@ -283,6 +319,8 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 			cfgerr_add(e, config_setting_get_member(s, "tls_key"),
 			    "web: tls_key '%s': %s", w->tls_key,
 			    strerror(errno));
+		else if (access(w->tls_cert, R_OK) == 0)
+			tls_files_check(e, s, w);
 		/* Cookies over HTTPS are never sent over plain HTTP. */
 		w->secure_cookies = 1;
 	}

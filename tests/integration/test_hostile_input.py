@@ -389,6 +389,39 @@ web: { users_file = "%s"; };
         self.assertIn("writable by group or others", r.stderr)
 
 
+    def test_collector_web_certificate_and_key(self):
+        """A key of another certificate, or a key file that is no key:
+        the web server could not start, so -n refuses them."""
+        files = {}
+        for n in ("a", "b"):
+            files[n] = (os.path.join(self.tmp, n + ".pem"),
+                        os.path.join(self.tmp, n + ".key"))
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-days", "2", "-subj", "/CN=127.0.0.1",
+                            "-keyout", files[n][1], "-out", files[n][0]],
+                           check=True, capture_output=True, timeout=60)
+        junk = self.write("junk.key", "not a key\n")
+
+        def check(cert, key):
+            conf = self.write("c.conf", """
+collector: { listen = [ "127.0.0.1:1" ]; data_dir = "%s"; agents = ();
+             tls = false; };
+web: { tls_cert = "%s"; tls_key = "%s"; };
+""" % (self.tmp, cert, key))
+            os.chmod(conf, 0o600)
+            return run([COLLECTOR, "-n", "-f", conf])
+        r = check(files["a"][0], files["a"][1])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = check(files["a"][0], files["b"][1])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("private key of tls_cert", r.stderr)
+        self.assertIn("key values mismatch", r.stderr)
+        r = check(files["a"][0], junk)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("tls_key is not the PEM private key", r.stderr)
+
+
 # --- the private wall, path by path -------------------------------------------
 
 # Every route of webapi.c's access table and http.c's endpoints, with a
