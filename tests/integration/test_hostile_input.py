@@ -132,8 +132,12 @@ class ForgedTraps(FacmonTestCase):
                       "lift-priv-secret")
         wait_for(lambda: self.device("lift-3")["state"] == "down",
                  what="the elevator down by the authentic trap")
-        self.assertEqual(http_json(self.api + "/api/v1/traps")["received"],
-                         1)
+        # Traps travel in order: had a forged one been forwarded, it
+        # would be here before the authentic one.
+        t = http_json(self.api + "/api/v1/traps")
+        self.assertEqual(t["received"], 1, t)
+        self.assertEqual(len(http_json(self.api + "/api/v1/outages")
+                             ["outages"]), 1)
         self.assertEqual(agent.stop(), 0)
         self.assertRegex(agent.output(), r"informs 0, v3 refused 4")
 
