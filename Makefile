@@ -70,7 +70,7 @@ COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
-	test_availq test_availconf
+	test_availq test_availconf test_utf8
 UNIT_AGENT = test_agent_conf test_pcapif
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules test_netlimit
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)

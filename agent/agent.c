@@ -134,6 +134,12 @@ main(int argc, char *argv[])
 	log_init("facmon-agent", 1, verbose);
 	cfgerr_init(&e, file);
 	agent_conf = agent_conf_load(file, &e);
+	/* What the daemon would refuse later, -n refuses now. */
+	if (agent_conf != NULL &&
+	    agent_conf_check_files(agent_conf, &e) == -1) {
+		agent_conf_free(agent_conf);
+		agent_conf = NULL;
+	}
 	if (agent_conf == NULL) {
 		cfgerr_print(&e);
 		fprintf(stderr, "%s: %d error%s\n", file, e.n,

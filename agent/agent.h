@@ -182,6 +182,9 @@ extern struct agent_conf *agent_conf;
 /* conf.c */
 struct agent_conf *agent_conf_load(const char *file, struct cfgerr *);
 void		 agent_conf_free(struct agent_conf *);
+size_t		 devices_wire_size(const struct agent_conf *);
+int		 agent_conf_check_files(const struct agent_conf *,
+		    struct cfgerr *);
 const struct probe_ops *probe_ops_get(int type);
 
 /* sched.c */

@@ -547,35 +547,18 @@ cs_fail(struct cs_state *st, int outcome, const char *fmt, ...)
 	cs_finish(st);
 }
 
+/* Printable UTF-8: no control characters but tab and line ends. */
 static int
 utf8_printable(const u_char *p, size_t n)
 {
-	size_t	 i = 0;
+	size_t	 i = 0, len;
 
 	while (i < n) {
-		u_char	 b = p[i];
-		size_t	 len, k;
-
-		if (b < 0x80) {
-			if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') ||
-			    b == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if ((b & 0xe0) == 0xc0 && b >= 0xc2)
-			len = 2;
-		else if ((b & 0xf0) == 0xe0)
-			len = 3;
-		else if ((b & 0xf8) == 0xf0 && b <= 0xf4)
-			len = 4;
-		else
+		if (p[i] < 0x80 && ((p[i] < 0x20 && p[i] != '\t' &&
+		    p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f))
 			return 0;
-		if (i + len > n)
+		if ((len = fm_utf8_len(p + i, n - i)) == 0)
 			return 0;
-		for (k = 1; k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
 		i += len;
 	}
 	return 1;

@@ -16,12 +16,20 @@
  * "facmon-agent -n" shows them all at once.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "agent.h"
+#include "../common/tls.h"
 
 static const struct probe_ops *const probe_table[CT_MAX] = {
 	[CT_SNMP] = &probe_snmp,
@@ -434,12 +442,83 @@ agent_conf_load(const char *file, struct cfgerr *e)
 		}
 		free(sorted);
 	}
+	if (e->n == 0 && devices_wire_size(ac) > FM_FRAME_MAX)
+		cfgerr_add(e, devs, "the device list takes %zu bytes as a "
+		    "DEVICES message, more than the %u a message may have "
+		    "(docs/wire.md): split the devices over several agents",
+		    devices_wire_size(ac), (unsigned)FM_FRAME_MAX);
 	config_destroy(&cfg);
 	if (e->n > 0) {
 		agent_conf_free(ac);
 		return NULL;
 	}
 	return ac;
+}
+
+/*
+ * The size of the DEVICES message push.c sends on every connect, as
+ * common/wire.c encodes it: the agent could not send a larger one, so
+ * the configuration is refused rather than the connection.
+ */
+size_t
+devices_wire_size(const struct agent_conf *ac)
+{
+	size_t	 n = 4;
+	int	 i, j;
+
+	for (i = 0; i < ac->ndevices; i++) {
+		const struct device_conf *d = &ac->devices[i];
+
+		n += 6 * 2 + strlen(d->id) + strlen(d->name) +
+		    strlen(d->class) + strlen(d->group) + strlen(d->address) +
+		    strlen(d->parent) + 2;
+		for (j = 0; j < d->nchecks; j++)
+			n += 2 + strlen(d->checks[j].id) + 1 + 4 + 4 + 1;
+	}
+	return n;
+}
+
+/*
+ * What the daemon refuses at start, checked for -n as well: the key
+ * file (present, ours alone, well formed) and the spool directory's
+ * mode.  Apart from agent_conf_load() because it reads files that a
+ * configuration under test need not have.
+ */
+int
+agent_conf_check_files(const struct agent_conf *ac, struct cfgerr *e)
+{
+	uint8_t	 key[FM_PSK_LEN];
+	char	 err[PATH_MAX + 128];
+	struct stat st;
+	int	 nerr = e->n;
+
+	/*
+	 * A key file that is not there yet is only a warning: a
+	 * configuration is checked before keygen ran (the examples are);
+	 * one that is there must be usable as it is.
+	 */
+	if (ac->tls && ac->tls_psk_file[0] == '\0')
+		cfgerr_add(e, NULL, "tls_psk_file is not set: make this agent "
+		    "a key with `facmon-collector keygen %s`, or set tls = "
+		    "false for plain TCP", ac->id);
+	else if (ac->tls && access(ac->tls_psk_file, F_OK) == -1 &&
+	    errno == ENOENT)
+		log_warnx("%s: no key file yet; the agent will not start "
+		    "without it", ac->tls_psk_file);
+	else if (ac->tls && fm_psk_read(ac->tls_psk_file, key, err,
+	    sizeof(err)) == -1)
+		cfgerr_add(e, NULL, "%s", err);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (ac->spool && stat(ac->spool_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			cfgerr_add(e, NULL, "spool %s: not a directory",
+			    ac->spool_dir);
+		else if (st.st_mode & 0077)
+			cfgerr_add(e, NULL, "spool %s: readable by others "
+			    "(mode %03o); chmod 700 it", ac->spool_dir,
+			    (unsigned)(st.st_mode & 0777));
+	}
+	return e->n > nerr ? -1 : 0;
 }
 
 void

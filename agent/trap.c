@@ -25,6 +25,17 @@
  * are sent by the authoritative side).  Each source has a token bucket,
  * so a flood costs a counter, not the agent.  Malformed packets never
  * reach us: net-snmp's parser drops and counts them.
+ *
+ * USM alone is not enough for a receiver.  It accepts a message at any
+ * security level the user supports, so a trap sent at noAuthNoPriv
+ * under the name of a user configured with a passphrase is delivered;
+ * and when a message fails authentication, net-snmp's report handler
+ * still calls the session's callback with the parsed PDU (the plain
+ * text of an authNoPriv message is all there), marking the failure only
+ * in the session's s_snmp_errno.  So a v3 notification is forwarded
+ * only if its user is one of ours, it arrived at that user's level
+ * (authPriv when a privacy passphrase is configured, authNoPriv
+ * otherwise) and the callback is not that of a failed authentication.
  */
 
 #include <arpa/inet.h>
@@ -60,7 +71,13 @@ static struct {
 	size_t		 nb;
 	uint64_t	 st_received, st_forwarded, st_bad_community;
 	uint64_t	 st_rate_limited, st_informs;
+	uint64_t	 st_v3_refused;		/* below level or unauthenticated */
+	uint64_t	 v3_refused_logged;	/* st_v3_refused at the last line */
+	int64_t		 v3_refused_log_us;	/* when that line was written */
 } T;
+
+/* A refused v3 trap is logged at most once a minute, with a count. */
+#define TRAP_REFUSED_LOG_US	(60 * 1000000LL)
 
 static const char *const trap_keys[] = { "listen", "communities", "users",
 	"rate", "burst", NULL };
@@ -308,6 +325,72 @@ community_ok(const netsnmp_pdu *pdu)
 	return 0;
 }
 
+/*
+ * Whether a v3 notification may be forwarded: authenticated (see the
+ * comment at the top), by a user configured here for the sender's
+ * engine, at no less than that user's level.  'why' names the refusal.
+ */
+static int
+v3_ok(const netsnmp_session *sess, const netsnmp_pdu *pdu, const char **why)
+{
+	const struct trap_user *u = NULL;
+	u_char	 eid[64];
+	size_t	 eidlen = 0;
+	int	 i, need;
+
+	if (sess->s_snmp_errno == SNMPERR_USM_AUTHENTICATIONFAILURE) {
+		*why = "failed authentication";
+		return 0;
+	}
+	for (i = 0; i < T.conf->nusers; i++) {
+		const struct trap_user *c = &T.conf->users[i];
+		u_char	*p = eid;
+
+		eidlen = 0;
+		if (pdu->securityName == NULL ||
+		    strlen(c->name) != pdu->securityNameLen ||
+		    memcmp(c->name, pdu->securityName, pdu->securityNameLen))
+			continue;
+		if (snmp_hex_to_binary(&p, &(size_t){ sizeof(eid) }, &eidlen,
+		    0, c->engine_id) != 1)
+			continue;
+		if (eidlen == pdu->securityEngineIDLen &&
+		    memcmp(eid, pdu->securityEngineID, eidlen) == 0) {
+			u = c;
+			break;
+		}
+	}
+	if (u == NULL) {
+		*why = "from a user not configured for that engine";
+		return 0;
+	}
+	need = u->priv_proto[0] ? SNMP_SEC_LEVEL_AUTHPRIV :
+	    SNMP_SEC_LEVEL_AUTHNOPRIV;
+	if (pdu->securityModel != SNMP_SEC_MODEL_USM ||
+	    pdu->securityLevel < need) {
+		*why = "below the user's security level";
+		return 0;
+	}
+	return 1;
+}
+
+static void
+v3_refused(const char *src, const char *user, const char *why)
+{
+	int64_t	 now = mono_us();
+
+	T.st_v3_refused++;
+	if (T.v3_refused_log_us != 0 &&
+	    now - T.v3_refused_log_us < TRAP_REFUSED_LOG_US)
+		return;
+	log_warnx("traps: refused a v3 trap from %s, user \"%s\": %s (%llu "
+	    "refused since the last such line, %llu in all)", src, user, why,
+	    (unsigned long long)(T.st_v3_refused - T.v3_refused_logged),
+	    (unsigned long long)T.st_v3_refused);
+	T.v3_refused_logged = T.st_v3_refused;
+	T.v3_refused_log_us = now;
+}
+
 static int
 trap_cb(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
     void *magic)
@@ -323,26 +406,46 @@ trap_cb(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
 	uint32_t ip = 0;
 	int	 i = 0;
 
-	(void)sess;
 	(void)reqid;
 	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || pdu == NULL)
 		return 1;
-	if (pdu->command != SNMP_MSG_TRAP && pdu->command != SNMP_MSG_TRAP2 &&
-	    pdu->command != SNMP_MSG_INFORM)
-		return 1;
-	T.st_received++;
 	if (ap != NULL && pdu->transport_data_length >= (int)sizeof(*ap) &&
 	    ap->remote_addr.sa.sa_family == AF_INET) {
 		from = &ap->remote_addr.sin;
 		ip = from->sin_addr.s_addr;
 		inet_ntop(AF_INET, &from->sin_addr, src, sizeof(src));
 	}
+	/* A failed authentication is refused whatever it claims to be. */
+	if (pdu->version == SNMP_VERSION_3 &&
+	    sess->s_snmp_errno == SNMPERR_USM_AUTHENTICATIONFAILURE) {
+		T.st_received++;
+		fm_text_sanitize(name, sizeof(name), pdu->securityName,
+		    pdu->securityName ? pdu->securityNameLen : 0);
+		v3_refused(src, name, "failed authentication");
+		return 1;
+	}
+	if (pdu->command != SNMP_MSG_TRAP && pdu->command != SNMP_MSG_TRAP2 &&
+	    pdu->command != SNMP_MSG_INFORM)
+		return 1;
+	T.st_received++;
 	if (pdu->version != SNMP_VERSION_3 && !community_ok(pdu)) {
 		if (T.st_bad_community++ % 100 == 0)
 			log_warnx("trap from %s with an unknown community "
 			    "(%llu so far)", src,
 			    (unsigned long long)T.st_bad_community);
 		return 1;
+	}
+	if (pdu->version == SNMP_VERSION_3) {
+		const char *why;
+
+		if (!v3_ok(sess, pdu, &why)) {
+			char	 user[64];
+
+			fm_text_sanitize(user, sizeof(user), pdu->securityName,
+			    pdu->securityName ? pdu->securityNameLen : 0);
+			v3_refused(src, user, why);
+			return 1;
+		}
 	}
 	if (!trap_admit(ip)) {
 		if (T.st_rate_limited++ % 1000 == 0)
@@ -505,11 +608,12 @@ trap_stop(void)
 	free(T.b);
 	if (T.st_received > 0)
 		log_info("traps: received %llu, forwarded %llu, bad community "
-		    "%llu, rate-limited %llu, informs %llu",
+		    "%llu, rate-limited %llu, informs %llu, v3 refused %llu",
 		    (unsigned long long)T.st_received,
 		    (unsigned long long)T.st_forwarded,
 		    (unsigned long long)T.st_bad_community,
 		    (unsigned long long)T.st_rate_limited,
-		    (unsigned long long)T.st_informs);
+		    (unsigned long long)T.st_informs,
+		    (unsigned long long)T.st_v3_refused);
 	memset(&T, 0, sizeof(T));
 }

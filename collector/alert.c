@@ -150,26 +150,11 @@ alert_valid_key(const char *s)
 
 /* --- texts --------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s, 0 if it is not valid UTF-8. */
+/* common/util.c's validator on a NUL-terminated string. */
 static size_t
 utf8_len(const unsigned char *s)
 {
-	size_t	 n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
+	return fm_utf8_len(s, strnlen((const char *)s, 4));
 }
 
 size_t

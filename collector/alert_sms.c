@@ -777,25 +777,20 @@ to_utf16be(unsigned char *dst, size_t len, const char *src)
 	dst[o++] = 0xff;
 	while (*s && o + 4 <= len) {
 		uint32_t cp;
+		size_t	 l = fm_utf8_len(s, strnlen((const char *)s, 4)), i;
 
-		if (*s < 0x80)
-			cp = *s++;
-		else if ((*s & 0xe0) == 0xc0 && s[1]) {
-			cp = ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-			s += 2;
-		} else if ((*s & 0xf0) == 0xe0 && s[1] && s[2]) {
-			cp = ((uint32_t)(s[0] & 0x0f) << 12) |
-			    ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-			s += 3;
-		} else if ((*s & 0xf8) == 0xf0 && s[1] && s[2] && s[3]) {
-			cp = ((uint32_t)(s[0] & 0x07) << 18) |
-			    ((uint32_t)(s[1] & 0x3f) << 12) |
-			    ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-			s += 4;
-		} else {
+		/* common/util.c validated the sequence: only its bits here. */
+		if (l == 0) {
 			cp = '?';
-			s++;
+			l = 1;
+		} else if (l == 1)
+			cp = *s;
+		else {
+			cp = s[0] & (0xff >> (l + 1));
+			for (i = 1; i < l; i++)
+				cp = (cp << 6) | (s[i] & 0x3f);
 		}
+		s += l;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			dst[o++] = (unsigned char)(0xd8 | ((cp >> 18) & 3));

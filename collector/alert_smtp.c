@@ -99,14 +99,11 @@ smtp_encode_subject(char *dst, size_t len, const char *utf8)
 		/* 45 bytes become 60 base64 characters: 72 in the word. */
 		n = 0;
 		while (s[n] != '\0') {
-			size_t	 l = 1;
+			size_t	 l = fm_utf8_len(s + n, strnlen((const char *)
+			    s + n, 4));
 
-			if (s[n] >= 0xf0)
-				l = 4;
-			else if (s[n] >= 0xe0)
-				l = 3;
-			else if (s[n] >= 0xc0)
-				l = 2;
+			if (l == 0)
+				l = 1;	/* alert_one_line() left none */
 			if (n + l > 45)
 				break;
 			n += l;

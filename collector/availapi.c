@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "collector.h"
+#include "web.h"
 
 static json_t *
 num_or_null(double d)
@@ -45,8 +46,8 @@ row_json(const struct aq_row *w, int64_t rest_ms)
 	double	 v;
 	int	 f;
 
-	json_object_set_new(o, "id", json_string(w->key));
-	json_object_set_new(o, "name", json_string(w->name));
+	json_object_set_new(o, "id", http_jstr(w->key));
+	json_object_set_new(o, "name", http_jstr(w->name));
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
 	for (f = 0; f < AQF_MAX; f++) {
 		v = aq_figure(w, rest_ms, f);
@@ -175,6 +176,11 @@ avail_json(struct aq *q, const struct avconf *av, int64_t from, int64_t to,
 	json_t	*o, *devs;
 	int	 open;
 
+	if (!AV_PERIOD_OK(from, to)) {
+		snprintf(err, errlen, "the period must lie between 1970 and "
+		    "the year 9999 (from and to in ms since 1970)");
+		return NULL;
+	}
 	if ((open = av_period_end(from, to, now_ms(), &end)) == -1) {
 		snprintf(err, errlen, "the period has not begun");
 		return NULL;

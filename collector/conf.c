@@ -17,6 +17,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -308,6 +309,7 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	config_t cfg;
 	config_setting_t *root, *grp, *s;
 	struct collector_conf *c;
+	struct stat st;
 	long long v;
 	int	 nerr = e->n;
 
@@ -334,6 +336,21 @@ collector_conf_load(const char *file, struct cfgerr *e)
 
 	if (cfg_load(&cfg, file, e) == -1)
 		goto fail;
+	/*
+	 * The file may hold SMTP and SMS credentials: say so when others
+	 * can read it, and refuse it when others can change it (a change
+	 * there is a change of what the collector does, users included).
+	 */
+	if (stat(file, &st) == 0) {
+		if ((st.st_mode & 0022) != 0)
+			cfgerr_add(e, NULL, "writable by group or others (mode "
+			    "%04o): chmod go-w it", (unsigned)(st.st_mode &
+			    07777));
+		else if ((st.st_mode & 0004) != 0)
+			log_warnx("%s: readable by others (mode %04o); it may "
+			    "hold mail and SMS credentials: chmod o-r it",
+			    file, (unsigned)(st.st_mode & 07777));
+	}
 	root = config_root_setting(&cfg);
 	cfg_check_keys(e, root, root_keys);
 	if ((grp = config_setting_get_member(root, "collector")) == NULL) {

@@ -66,45 +66,13 @@ static int64_t	 started_ms;
 static const char csp[] = "default-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/* Decode one UTF-8 sequence; returns its length, or 0 when invalid. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t	 n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * A JSON string from bytes an agent sent.  jansson refuses invalid UTF-8
  * (and the whole document with it), so every invalid byte becomes
  * U+FFFD: one odd SNMP string must not hide every device.
  */
-static json_t *
-jstr(const char *s)
+json_t *
+http_jstr(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 i, n, o = 0, len = strlen(s);
@@ -112,14 +80,14 @@ jstr(const char *s)
 	json_t	*j;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_len(p + i)) == 0)
+		if ((n = fm_utf8_len(p + i, len - i)) == 0)
 			break;
 	if (i >= len)
 		return json_stringn_nocheck(s, len);
 	if ((buf = malloc(len * 3 + 1)) == NULL)
 		return json_string("");
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_len(p + i)) == 0) {
+		if ((n = fm_utf8_len(p + i, len - i)) == 0) {
 			memcpy(buf + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			n = 1;
@@ -132,6 +100,8 @@ jstr(const char *s)
 	free(buf);
 	return j;
 }
+
+#define jstr(s)	http_jstr(s)
 
 static json_t *
 jint(int64_t v)
@@ -392,13 +362,14 @@ api_availability(struct evhttp_request *req)
 			goto done;
 		}
 	} else if (from_s != NULL && to_s != NULL) {
+		errno = 0;
 		from = strtoll(from_s, &end, 10);
-		if (*end != '\0' || end == from_s) {
+		if (*end != '\0' || end == from_s || errno != 0) {
 			reply_error(req, 400, "Bad Request", "bad 'from'");
 			goto done;
 		}
 		to = strtoll(to_s, &end, 10);
-		if (*end != '\0' || end == to_s || to <= from) {
+		if (*end != '\0' || end == to_s || errno != 0 || to <= from) {
 			reply_error(req, 400, "Bad Request", "bad 'to'");
 			goto done;
 		}

@@ -34,6 +34,7 @@
 #include <libconfig.h>
 
 #include "collector.h"
+#include "web.h"
 
 #define TRAPS_KEEP	500
 
@@ -223,12 +224,13 @@ traps_json(void)
 		const struct trap_seen *t = &TR.ring[(TR.n - 1 - i) %
 		    TRAPS_KEEP];
 
-		json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,"
-		    "s:s,s:b,s:s}", "ts_ms", (json_int_t)t->ts_ms, "agent",
-		    t->agent, "device", t->device, "source", t->source,
-		    "oid", t->oid, "name", t->name, "action",
+		json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,"
+		    "s:s,s:b,s:o}", "ts_ms", (json_int_t)t->ts_ms, "agent",
+		    http_jstr(t->agent), "device", http_jstr(t->device),
+		    "source", http_jstr(t->source), "oid", http_jstr(t->oid),
+		    "name", http_jstr(t->name), "action",
 		    action_names[t->action], "applied", t->applied, "detail",
-		    t->detail));
+		    http_jstr(t->detail)));
 	}
 	json_object_set_new(o, "received", json_integer((json_int_t)TR.n));
 	json_object_set_new(o, "unmapped", json_integer((json_int_t)

@@ -35,6 +35,7 @@ struct web_conf {
 	int		 secure_cookies;	/* add Secure to the cookie */
 	int		 session_ms;	/* idle sessions end after this */
 	int		 max_failures;	/* failed logins per address ... */
+	int		 max_account_failures;	/* ... and per account ... */
 	int		 failure_window_ms;	/* ... in this window */
 	char		 users_file[1024];
 	char		 tls_cert[1024];	/* HTTPS when set: PEM chain */
@@ -48,6 +49,15 @@ struct evhttp_request;
 struct cfgerr;
 struct config_setting_t;
 struct json_t;
+
+/* Access classes of the web's paths (the table in webapi.c). */
+enum web_access {
+	WA_NONE,	/* a change to a path that takes none: 405 */
+	WA_PUBLIC,
+	WA_READ,	/* public only with public_wall */
+	WA_CHANGE,
+};
+
 
 /* webauth.c */
 struct web_conf	*webconf_parse(struct cfgerr *, const struct config_setting_t *);
@@ -91,5 +101,7 @@ void		 http_reply_text(struct evhttp_request *, const char *ctype,
 		    struct evbuffer *);
 struct device_state;
 struct json_t	*http_device_json(const struct device_state *);
+/* A JSON string of any bytes: invalid UTF-8 becomes U+FFFD, never NULL. */
+struct json_t	*http_jstr(const char *);
 
 #endif /* FACMON_WEB_H */

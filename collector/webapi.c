@@ -202,6 +202,8 @@ jget_str(struct evhttp_request *req, json_t *o, const char *key, char *dst,
 		    key, len - 1);
 	else if (strlen(json_string_value(v)) != json_string_length(v))
 		snprintf(msg, sizeof(msg), "'%s' contains a NUL", key);
+	else if (!fm_utf8_valid(json_string_value(v), json_string_length(v)))
+		snprintf(msg, sizeof(msg), "'%s' is not valid UTF-8", key);
 	else {
 		fm_strlcpy(dst, json_string_value(v), len);
 		return 1;
@@ -221,7 +223,8 @@ jget_ms(struct evhttp_request *req, json_t *o, const char *key,
 		if (!required)
 			return 0;
 		snprintf(msg, sizeof(msg), "missing '%s'", key);
-	} else if (!json_is_integer(v) || json_integer_value(v) < 0)
+	} else if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > AV_TIME_MAX)
 		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
 		    "1970 (an integer)", key);
 	else {
@@ -257,9 +260,10 @@ qget_ms(struct evhttp_request *req, struct evkeyvalq *args, const char *k,
 		return 0;
 	errno = 0;
 	x = strtoll(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0) {
+	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0 ||
+	    x > AV_TIME_MAX) {
 		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
-		    "1970", k);
+		    "1970, before the year 10000", k);
 		http_reply_error(req, 400, "Bad Request", msg);
 		return -1;
 	}
@@ -372,23 +376,28 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 {
 	struct aq_device *d = aq_device((struct aq *)q, o->device);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:s,"
-	    "s:s,s:b}",
-	    "device", o->device,
-	    "name", d != NULL ? d->name : o->device,
-	    "group", d != NULL ? d->group : "",
-	    "check", o->check,
+	/*
+	 * Names and notes go through http_jstr: a byte of a local code
+	 * page in an old journal must not make the outage vanish (jansson
+	 * refuses the whole object for one invalid string).
+	 */
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
+	    "s:o,s:b}",
+	    "device", http_jstr(o->device),
+	    "name", http_jstr(d != NULL ? d->name : o->device),
+	    "group", http_jstr(d != NULL ? d->group : ""),
+	    "check", http_jstr(o->check),
 	    "start_ms", (json_int_t)o->start_ms,
 	    "end_ms", o->end_ms ? json_integer(o->end_ms) : json_null(),
 	    "confirmed_ms", o->confirmed_ms ? json_integer(o->confirmed_ms) :
 	    json_null(),
 	    "acked_ms", o->acked_ms ? json_integer(o->acked_ms) : json_null(),
-	    "acked_by", o->acked_by[0] ? json_string(o->acked_by) :
+	    "acked_by", o->acked_by[0] ? http_jstr(o->acked_by) :
 	    json_null(),
 	    "class", oj_class_name(o->cls),
 	    "classified_by", o->classified_by[0] ?
-	    json_string(o->classified_by) : json_null(),
-	    "cause", o->cause, "note", o->note,
+	    http_jstr(o->classified_by) : json_null(),
+	    "cause", http_jstr(o->cause), "note", http_jstr(o->note),
 	    "open", o->end_ms == 0);
 }
 
@@ -1307,16 +1316,25 @@ api_series(struct evhttp_request *req, const char *dev)
 static void
 label(struct evbuffer *b, const char *k, const char *v, int first)
 {
-	const char *p;
+	const unsigned char *p = (const unsigned char *)(v ? v : "");
+	size_t	 n;
 
+	/*
+	 * The exposition format is UTF-8: a byte that is not becomes
+	 * U+FFFD, or Prometheus drops the whole scrape.
+	 */
 	evbuffer_add_printf(b, "%s%s=\"", first ? "" : ",", k);
-	for (p = v; *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"')
+	for (; *p != '\0'; p += n) {
+		n = fm_utf8_len(p, strnlen((const char *)p, 4));
+		if (n == 0) {
+			evbuffer_add(b, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else if (*p == '\\' || *p == '"')
 			evbuffer_add_printf(b, "\\%c", *p);
 		else if (*p == '\n')
 			evbuffer_add(b, "\\n", 2);
 		else
-			evbuffer_add(b, p, 1);
+			evbuffer_add(b, p, n);
 	}
 	evbuffer_add(b, "\"", 1);
 }
@@ -1411,6 +1429,12 @@ api_metrics(struct evhttp_request *req)
 		    v[i]->state == OS_DEGRADED ? "0.5" : "0");
 	}
 	free(v);
+	evbuffer_add_printf(b, "# HELP facmon_wire_text_repaired_bytes_total "
+	    "Bytes of text from agents that were not UTF-8 and were replaced "
+	    "by '?'.\n# TYPE facmon_wire_text_repaired_bytes_total counter\n"
+	    "facmon_wire_text_repaired_bytes_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&fm_wire_text_repaired,
+	    __ATOMIC_RELAXED));
 	av = month_avail(now_ms());
 	groups = json_object_get(av, "groups");
 	group_gauge(b, groups, "facmon_availability_ratio", "This month's "
@@ -1436,6 +1460,87 @@ is_change(enum evhttp_cmd_type cmd)
 }
 
 /*
+ * Who may use each path is decided here and nowhere else.  The first
+ * row whose path matches (exactly, or as a prefix when it ends in '/')
+ * and whose methods include the request's gives its class:
+ *   public: anyone (the login itself, and the page that shows its form);
+ *   read:   anyone while public_wall is true, else a session;
+ *   change: a session, its CSRF token and an application/json body.
+ * A GET of a path no row names is "read", so that a private wall keeps
+ * whatever is added later private until it is listed here; a change to
+ * such a path is answered 405 by http.c, as nothing can change there.
+ * tests/integration/test_hostile_input.py walks this table.
+ */
+#define M_GET		0x01	/* and HEAD */
+#define M_POST		0x02
+#define M_PUT		0x04
+#define M_DELETE	0x08
+
+static const struct web_route {
+	const char	*path;
+	unsigned	 methods;
+	enum web_access	 access;
+} routes[] = {
+	{ "/api/v1/login",		M_POST,		WA_PUBLIC },
+	{ "/api/v1/session",		M_GET,		WA_PUBLIC },
+	{ "/api/v1/logout",		M_POST,		WA_CHANGE },
+	{ "/api/v1/outages/",		M_POST,		WA_CHANGE },
+	{ "/api/v1/maintenance",	M_POST,		WA_CHANGE },
+	{ "/api/v1/maintenance/",	M_PUT | M_DELETE, WA_CHANGE },
+	{ "/api/",			M_GET,		WA_READ },
+	{ "/metrics",			M_GET,		WA_READ },
+	{ "/reports/",			M_GET,		WA_READ },
+	/* The page, to show the login form; it holds no data. */
+	{ "/",				M_GET,		WA_PUBLIC },
+	{ "/index.html",		M_GET,		WA_PUBLIC },
+	{ "/app.js",			M_GET,		WA_PUBLIC },
+	{ "/chart.js",			M_GET,		WA_PUBLIC },
+	{ "/style.css",			M_GET,		WA_PUBLIC },
+	{ "/static/",			M_GET,		WA_PUBLIC },
+};
+
+static unsigned
+method_bit(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD:
+		return M_GET;
+	case EVHTTP_REQ_POST:
+		return M_POST;
+	case EVHTTP_REQ_PUT:
+		return M_PUT;
+	case EVHTTP_REQ_DELETE:
+		return M_DELETE;
+	default:
+		return 0;
+	}
+}
+
+static int
+route_match(const char *rp, const char *path)
+{
+	size_t	 n = strlen(rp);
+
+	if (n > 1 && rp[n - 1] == '/')
+		return strncmp(path, rp, n) == 0;
+	return strcmp(path, rp) == 0;
+}
+
+static enum web_access
+web_route_access(const char *path, enum evhttp_cmd_type cmd)
+{
+	unsigned m = method_bit(cmd);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((routes[i].methods & m) != 0 &&
+		    route_match(routes[i].path, path))
+			return routes[i].access;
+	return is_change(cmd) ? WA_NONE : WA_READ;
+}
+
+/*
  * 1 when the request was answered here; 0 for http.c's own endpoints
  * and static files, which a private wall first guards here.
  */
@@ -1443,14 +1548,20 @@ int
 webapi_handle(struct evhttp_request *req, const char *path)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *user, *csrf = NULL, *hdr;
-	int	 api = strncmp(path, "/api/", 5) == 0 ||
-	    strcmp(path, "/metrics") == 0;
+	const char *user, *csrf = NULL, *hdr, *ct;
+	enum web_access access;
 	char	 tok[128];
 
 	if (C == NULL)
 		return 0;
 	user = session_user(req, &csrf);
+	access = web_route_access(path, cmd);
+	if (access == WA_READ && user == NULL && C->web != NULL &&
+	    !C->web->public_wall) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "this status page is private: log in first");
+		return 1;
+	}
 	if (strcmp(path, "/api/v1/login") == 0) {
 		if (cmd != EVHTTP_REQ_POST) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -1470,9 +1581,7 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	}
 	if (is_change(cmd)) {
 		/* Paths that take no changes: http.c answers 405. */
-		if (strcmp(path, "/api/v1/logout") != 0 &&
-		    strncmp(path, "/api/v1/outages/", 16) != 0 &&
-		    strcmp(path, "/api/v1/maintenance") != 0 &&
+		if (access != WA_CHANGE &&
 		    strncmp(path, "/api/v1/maintenance/", 20) != 0)
 			return 0;
 		if (user == NULL) {
@@ -1488,6 +1597,17 @@ webapi_handle(struct evhttp_request *req, const char *path)
 			    "POST" : "change", path);
 			http_reply_error(req, 403, "Forbidden",
 			    "missing or wrong X-CSRF-Token");
+			return 1;
+		}
+		/*
+		 * Every change, DELETE included, says application/json: the
+		 * same rule for all, whether or not a body is read.
+		 */
+		ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Content-Type");
+		if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+			http_reply_error(req, 415, "Unsupported Media Type",
+			    "a change must be sent as application/json");
 			return 1;
 		}
 		if (strcmp(path, "/api/v1/logout") == 0)
@@ -1509,11 +1629,6 @@ webapi_handle(struct evhttp_request *req, const char *path)
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
 		return 0;
-	if (api && user == NULL && C->web != NULL && !C->web->public_wall) {
-		http_reply_error(req, 401, "Unauthorized",
-		    "this status page is private: log in first");
-		return 1;
-	}
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0)
 		return 0;	/* http.c answers 413 */
 	if (strcmp(path, "/api/v1/wall") == 0)

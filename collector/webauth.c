@@ -35,13 +35,16 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "collector.h"
 #include "web.h"
 
 #define SESSIONS_MAX	256
-#define FAILS_MAX	256
+#define FAILS_MAX	1024	/* addresses with attempts in the window */
+#define TRUSTED_MAX	8	/* addresses remembered per account */
 #define TOKEN_HEX	64	/* 32 random bytes */
 
 struct session {
@@ -51,20 +54,62 @@ struct session {
 	int64_t		 last_ms;
 };
 
+/*
+ * The login limiter.
+ *
+ * Attempts are counted when they are queued, before the hash is
+ * checked: 40 concurrent attempts from one address get max_failures
+ * passwords checked, not as many as the queue holds.  A success gives
+ * its attempt back.
+ *
+ * Per address: max_failures attempts in failure_window, then 429.  The
+ * table holds FAILS_MAX addresses; an entry ends with its window, and
+ * when the table is full the oldest entry that is neither locked nor
+ * waiting for its hash makes room.  A locked address is never evicted:
+ * with the table full of locked addresses a new address is refused
+ * (429) until the first window ends, so memory stays bounded and no
+ * flood of fresh addresses unlocks an old one.
+ *
+ * Per account: max_account_failures attempts in the window from
+ * addresses that are not the account's own, then the account takes no
+ * more attempts from such addresses (429).  Rotating addresses thus
+ * cannot guess one password for long.
+ *
+ * The way in for the right password: each account remembers the last
+ * TRUSTED_MAX addresses it logged in from.  From one of those the
+ * account's lock does not apply (the address's own limit still does),
+ * its attempt skips to the head of the queue, and LOGIN_RESERVED places
+ * of the queue are kept for it.  Everyone else shares LOGIN_QUEUE
+ * places, at most LOGIN_PER_ACCOUNT of them for one account (names
+ * that are no account count as one), so a flood fills its own share
+ * and not the operators'.  An operator on an address never used before
+ * waits for the window to end, as with any lock; docs/security.md.
+ */
 struct failure {
 	char		 ip[64];
-	int		 n;
+	int		 n;		/* attempts counted in the window */
+	int		 pending;	/* queued, hash not checked yet */
 	int64_t		 first_ms;
+};
+
+struct account {
+	char		 user[64];	/* "" for names that are no user */
+	int		 n;		/* attempts from strangers */
+	int		 pending;
+	int64_t		 first_ms;
+	char		 trusted[TRUSTED_MAX][64];
+	int		 ntrusted, tnext;
 };
 
 static const struct web_conf *W;
 static struct session sessions[SESSIONS_MAX];
 static struct failure fails[FAILS_MAX];
+static struct account accounts[WEB_USERS_MAX + 1];	/* + the unknown */
 static char	 dummy_hash[256];
 
 static const char *const web_keys[] = { "public_wall", "users",
 	"users_file", "secure_cookies", "session_timeout", "max_failures",
-	"failure_window", "tls_cert", "tls_key", NULL };
+	"max_account_failures", "failure_window", "tls_cert", "tls_key", NULL };
 static const char *const user_keys[] = { "name", "password_hash", NULL };
 
 static int
@@ -132,9 +177,25 @@ load_users_file(struct cfgerr *e, const struct config_setting_t *s,
 	char	 line[1024], *colon, *nl;
 	int	 lineno = 0;
 
+	struct stat st;
+
 	if ((f = fopen(w->users_file, "r")) == NULL) {
 		cfgerr_add(e, s, "web: users_file '%s': %s", w->users_file,
 		    strerror(errno));
+		return;
+	}
+	/*
+	 * Password hashes can be attacked offline: a users file that
+	 * others may read or anyone else may write is refused, as ssh
+	 * refuses such a key.
+	 */
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & 0077) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		cfgerr_add(e, s, "web: users_file '%s' is readable or writable "
+		    "by others (mode %04o): chmod 600 it, owned by root or by "
+		    "the collector's user", w->users_file,
+		    (unsigned)(st.st_mode & 07777));
+		fclose(f);
 		return;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -154,6 +215,40 @@ load_users_file(struct cfgerr *e, const struct config_setting_t *s,
 	fclose(f);
 }
 
+/*
+ * The certificate and key as the daemon loads them (webapi.c), so that
+ * -n refuses a file that is no PEM or a key of another certificate
+ * instead of a daemon that then cannot start its web server.
+ */
+static void
+tls_files_check(struct cfgerr *e, const struct config_setting_t *s,
+    const struct web_conf *w)
+{
+	SSL_CTX	*ctx;
+	const char *why = NULL;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		why = "cannot make a TLS context";
+	else if (SSL_CTX_use_certificate_chain_file(ctx, w->tls_cert) != 1)
+		why = "tls_cert is not a PEM certificate chain";
+	else if (SSL_CTX_use_PrivateKey_file(ctx, w->tls_key,
+	    SSL_FILETYPE_PEM) != 1)
+		why = "tls_key is not the PEM private key of tls_cert";
+	else if (SSL_CTX_check_private_key(ctx) != 1)
+		why = "tls_key is not the private key of tls_cert";
+	if (why != NULL) {
+		const char *r = ERR_reason_error_string(ERR_peek_last_error());
+
+		cfgerr_add(e, config_setting_get_member(s, "tls_cert"),
+		    "web: %s (%s, %s): %s", why, w->tls_cert, w->tls_key,
+		    r != NULL ? r : "no detail");
+	}
+	ERR_clear_error();
+	if (ctx != NULL)
+		SSL_CTX_free(ctx);
+}
+
 struct web_conf *
 webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 {
@@ -169,6 +264,7 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 	w->public_wall = 1;
 	w->session_ms = 8 * 3600 * 1000;
 	w->max_failures = 5;
+	w->max_account_failures = 20;
 	w->failure_window_ms = 5 * 60 * 1000;
 	if (!config_setting_is_group(s)) {
 		cfgerr_add(e, s, "'web' must be a group { ... }");
@@ -181,6 +277,8 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 	    7 * 86400 * 1000, 0);
 	if (cfg_get_int(e, s, "max_failures", &v, 1, 1000, 0) == 1)
 		w->max_failures = (int)v;
+	if (cfg_get_int(e, s, "max_account_failures", &v, 1, 100000, 0) == 1)
+		w->max_account_failures = (int)v;
 	cfg_get_secs(e, s, "failure_window", &w->failure_window_ms, 1000,
 	    86400 * 1000, 0);
 	if ((u = config_setting_get_member(s, "users")) != NULL) {
@@ -221,6 +319,8 @@ webconf_parse(struct cfgerr *e, const struct config_setting_t *s)
 			cfgerr_add(e, config_setting_get_member(s, "tls_key"),
 			    "web: tls_key '%s': %s", w->tls_key,
 			    strerror(errno));
+		else if (access(w->tls_cert, R_OK) == 0)
+			tls_files_check(e, s, w);
 		/* Cookies over HTTPS are never sent over plain HTTP. */
 		w->secure_cookies = 1;
 	}
@@ -351,35 +451,97 @@ random_hex(char *out, size_t n)
 	return 0;
 }
 
+static int
+failure_locked(const struct failure *f)
+{
+	return f->n >= W->max_failures;
+}
+
+/*
+ * The address's entry; with create, a new one if there is none, or
+ * NULL when the table is full of locked or waiting addresses.
+ */
 static struct failure *
 failure_of(const char *ip, int create, int64_t now)
 {
-	struct failure *slot = NULL;
+	struct failure *slot = NULL, *old = NULL;
 	int	 i;
 
 	for (i = 0; i < FAILS_MAX; i++) {
-		if (fails[i].ip[0] != '\0' &&
-		    now - fails[i].first_ms > W->failure_window_ms)
-			fails[i].ip[0] = '\0';
-		if (fails[i].ip[0] != '\0' && strcmp(fails[i].ip, ip) == 0)
-			return &fails[i];
+		struct failure *f = &fails[i];
+
+		if (f->ip[0] != '\0' && f->pending == 0 &&
+		    now - f->first_ms > W->failure_window_ms)
+			f->ip[0] = '\0';
+		if (f->ip[0] != '\0' && strcmp(f->ip, ip) == 0)
+			return f;
+		if (f->ip[0] == '\0') {
+			if (slot == NULL)
+				slot = f;
+		} else if (f->pending == 0 && !failure_locked(f) &&
+		    (old == NULL || f->first_ms < old->first_ms))
+			old = f;
 	}
 	if (!create)
 		return NULL;
-	for (i = 0; i < FAILS_MAX && slot == NULL; i++)
-		if (fails[i].ip[0] == '\0')
-			slot = &fails[i];
-	if (slot == NULL) {
-		/* Full: the oldest entry goes. */
-		slot = &fails[0];
-		for (i = 1; i < FAILS_MAX; i++)
-			if (fails[i].first_ms < slot->first_ms)
-				slot = &fails[i];
-	}
+	if (slot == NULL && (slot = old) == NULL)
+		return NULL;
 	memset(slot, 0, sizeof(*slot));
 	fm_strlcpy(slot->ip, ip, sizeof(slot->ip));
 	slot->first_ms = now;
 	return slot;
+}
+
+/* The account of a name; names that are no user share the last entry. */
+static struct account *
+account_of(const char *user, int known, int64_t now)
+{
+	struct account *a = NULL, *empty = NULL;
+	int	 i;
+
+	if (!known)
+		a = &accounts[WEB_USERS_MAX];
+	else
+		for (i = 0; i < WEB_USERS_MAX && a == NULL; i++) {
+			if (strcmp(accounts[i].user, user) == 0)
+				a = &accounts[i];
+			else if (accounts[i].user[0] == '\0' && empty == NULL)
+				empty = &accounts[i];
+		}
+	if (a == NULL) {
+		if (empty == NULL)
+			empty = &accounts[0];	/* users were removed */
+		memset(empty, 0, sizeof(*empty));
+		fm_strlcpy(empty->user, user, sizeof(empty->user));
+		a = empty;
+	}
+	if (a->n > 0 && a->pending == 0 &&
+	    now - a->first_ms > W->failure_window_ms)
+		a->n = 0;
+	return a;
+}
+
+static int
+account_trusts(const struct account *a, const char *ip)
+{
+	int	 i;
+
+	for (i = 0; i < a->ntrusted && i < TRUSTED_MAX; i++)
+		if (strcmp(a->trusted[i], ip) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember a successful address; the oldest of TRUSTED_MAX goes. */
+static void
+account_trust(struct account *a, const char *ip)
+{
+	if (account_trusts(a, ip))
+		return;
+	fm_strlcpy(a->trusted[a->tnext], ip, sizeof(a->trusted[0]));
+	a->tnext = (a->tnext + 1) % TRUSTED_MAX;
+	if (a->ntrusted < TRUSTED_MAX)
+		a->ntrusted++;
 }
 
 /*
@@ -388,7 +550,9 @@ failure_of(const char *ip, int create, int64_t now)
  * most LOGIN_QUEUE logins wait; the thread tells the loop through an
  * eventfd, as journal.c does, and the loop makes the session.
  */
-#define LOGIN_QUEUE	16
+#define LOGIN_QUEUE	16	/* shared by addresses an account never used */
+#define LOGIN_RESERVED	4	/* more, for an account's known addresses */
+#define LOGIN_PER_ACCOUNT 4	/* of LOGIN_QUEUE, for one account */
 
 struct login_job {
 	struct login_job *next;
@@ -397,6 +561,7 @@ struct login_job {
 	char		 pw[1024];
 	char		 hash[256];	/* a copy: a reload may come meanwhile */
 	int		 known;
+	int		 trusted;	/* the account has logged in from ip */
 	int		 ok;
 	web_login_cb	 cb;
 	void		*arg;
@@ -408,6 +573,7 @@ static struct {
 	pthread_cond_t	 cv;
 	struct login_job *todo, *done;
 	int		 njobs;		/* loop only: begun, not finished */
+	int		 nstrangers;	/* loop only: of those, not trusted */
 	int		 efd;
 	struct event	*ev;
 	int		 running, stopping;
@@ -485,23 +651,33 @@ static void
 finish(struct login_job *j)
 {
 	int64_t	 now = now_ms();
-	struct failure *f;
+	struct failure *f = NULL;
+	struct account *a = NULL;
 	struct session *s = NULL;
 
+	if (W != NULL) {
+		f = failure_of(j->ip, 0, now);
+		a = account_of(j->user, j->known, now);
+		if (f != NULL && f->pending > 0)
+			f->pending--;
+		if (a->pending > 0)
+			a->pending--;
+	}
 	if (W != NULL && j->ok)
 		s = new_session(j->user, now);
 	if (s == NULL) {
-		if (W != NULL) {
-			f = failure_of(j->ip, 1, now);
-			f->n++;
+		if (W != NULL)
 			log_warnx("web: failed login for '%s' from %s (%d in "
-			    "the window)", j->user, j->ip, f->n);
-		}
+			    "the window)", j->user, j->ip, f != NULL ? f->n : 0);
 		j->cb(j->arg, -1, j->user, j->ip, NULL, NULL);
 		return;
 	}
-	if ((f = failure_of(j->ip, 0, now)) != NULL)
-		f->ip[0] = '\0';
+	/* A success gives back what was counted for it. */
+	if (f != NULL)
+		f->n = 0;
+	if (!j->trusted && a->n > 0)
+		a->n--;
+	account_trust(a, j->ip);
 	log_info("web: %s logged in from %s", j->user, j->ip);
 	j->cb(j->arg, 0, j->user, j->ip, s->token, s->csrf);
 }
@@ -524,6 +700,8 @@ login_done_cb(evutil_socket_t fd, short what, void *arg)
 		next = j->next;
 		finish(j);
 		L.njobs--;
+		if (!j->trusted)
+			L.nstrangers--;
 		explicit_bzero(j, sizeof(*j));
 		free(j);
 	}
@@ -591,14 +769,43 @@ web_auth_stop(void)
 	L.running = 0;
 	L.stopping = 0;
 	L.njobs = 0;
+	L.nstrangers = 0;
+	memset(fails, 0, sizeof(fails));
+	memset(accounts, 0, sizeof(accounts));
+}
+
+/*
+ * A refused login costs no hash, so a flood refuses thousands a second:
+ * one line every REFUSED_LOG_MS says how many, with the latest.
+ */
+#define REFUSED_LOG_MS	10000
+
+static void
+refused(const char *user, const char *ip, const char *why, int n,
+    int64_t now, int64_t *retry_ms, int64_t retry)
+{
+	static int64_t	 last_ms;
+	static uint64_t	 count;
+
+	*retry_ms = retry > 1000 ? retry : 1000;
+	count++;
+	if (last_ms != 0 && now - last_ms < REFUSED_LOG_MS)
+		return;
+	log_warnx("web: login of '%s' from %s refused: %d %s (%llu refused "
+	    "since the last such line)", user, ip, n, why,
+	    (unsigned long long)count);
+	count = 0;
+	last_ms = now;
 }
 
 /*
  * Queue a login: 0 and cb is called from the loop later with 0 and the
  * new session or -1 for a wrong name or password; -2 now when the
- * address has failed too often (retry_ms says for how long); -3 when
- * too many logins wait.  The hash is computed for unknown names too,
- * so the answer's time does not tell which names exist.
+ * address or the account has had too many attempts (retry_ms says for
+ * how long); -3 when the queue has no place for it.  The attempt is
+ * counted here, before its hash is checked (see the limiter above).
+ * The hash is computed for unknown names too, so the answer's time
+ * does not tell which names exist.
  */
 int
 web_login_begin(const char *user, const char *pw, const char *ip,
@@ -606,21 +813,52 @@ web_login_begin(const char *user, const char *pw, const char *ip,
 {
 	int64_t	 now = now_ms();
 	struct failure *f;
+	struct account *a;
 	struct login_job *j;
-	int	 i;
+	int	 i, known = 0, trusted;
 
 	*retry_ms = 0;
 	if (W == NULL || !L.running)
 		return -1;
-	if ((f = failure_of(ip, 0, now)) != NULL &&
-	    f->n >= W->max_failures) {
-		*retry_ms = W->failure_window_ms - (now - f->first_ms);
-		log_warnx("web: login of '%s' from %s refused: %d failures",
-		    user, ip, f->n);
+	for (i = 0; i < W->nusers; i++)
+		if (strcmp(W->users[i].name, user) == 0)
+			known = 1;
+	a = account_of(user, known, now);
+	trusted = known && account_trusts(a, ip);
+	f = failure_of(ip, 1, now);
+	if (f != NULL && failure_locked(f)) {
+		refused(user, ip, "failures", f->n, now, retry_ms,
+		    W->failure_window_ms - (now - f->first_ms));
 		return -2;
 	}
-	if (L.njobs >= LOGIN_QUEUE || (j = calloc(1, sizeof(*j))) == NULL)
+	if (f == NULL && !trusted) {
+		/* Every entry locked or busy: wait for the first to end. */
+		refused(user, ip, "addresses are locked", FAILS_MAX, now,
+		    retry_ms, W->failure_window_ms);
+		return -2;
+	}
+	if (!trusted && known && a->n >= W->max_account_failures) {
+		refused(user, ip, "attempts on that account from other "
+		    "addresses", a->n, now, retry_ms,
+		    W->failure_window_ms - (now - a->first_ms));
+		return -2;
+	}
+	if (trusted ? L.njobs >= LOGIN_QUEUE + LOGIN_RESERVED :
+	    L.nstrangers >= LOGIN_QUEUE || a->pending >= LOGIN_PER_ACCOUNT)
 		return -3;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -3;
+	/* Counted now: a hash checked later cannot escape the limit. */
+	if (f != NULL) {
+		f->n++;
+		f->pending++;
+	}
+	if (!trusted) {
+		if (a->n == 0)
+			a->first_ms = now;
+		a->n++;
+	}
+	a->pending++;
 	fm_strlcpy(j->user, user, sizeof(j->user));
 	fm_strlcpy(j->ip, ip, sizeof(j->ip));
 	fm_strlcpy(j->pw, pw, sizeof(j->pw));
@@ -630,11 +868,19 @@ web_login_begin(const char *user, const char *pw, const char *ip,
 			fm_strlcpy(j->hash, W->users[i].hash, sizeof(j->hash));
 			j->known = 1;
 		}
+	j->trusted = trusted;
 	j->cb = cb;
 	j->arg = arg;
 	L.njobs++;
+	if (!trusted)
+		L.nstrangers++;
 	pthread_mutex_lock(&L.mtx);
-	push_tail(&L.todo, j);
+	if (trusted) {
+		/* An account's own address goes first. */
+		j->next = L.todo;
+		L.todo = j;
+	} else
+		push_tail(&L.todo, j);
 	pthread_cond_signal(&L.cv);
 	pthread_mutex_unlock(&L.mtx);
 	return 0;

@@ -121,7 +121,7 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 
 	memset(r, 0, sizeof(*r));
 	memset(&o, 0, sizeof(o));
-	if (to < from) {
+	if (!AV_PERIOD_OK(from, to)) {
 		errno = EINVAL;
 		return -1;
 	}

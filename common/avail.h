@@ -79,6 +79,14 @@ struct av_result {
 
 /* avail.c */
 int	 av_windows_normalize(struct av_window *, size_t n, size_t *nout);
+/*
+ * Times a period may have: from 1970 to the end of year 9999, so that
+ * "to - from" and every sum of durations stays far inside int64_t.
+ */
+#define AV_TIME_MAX	253402300799999LL
+#define AV_PERIOD_OK(from, to)	((from) >= 0 && (to) <= AV_TIME_MAX && \
+				    (from) <= (to))
+
 int	 av_compute(const struct av_change *, size_t n,
 	    const struct av_window *maint, size_t nmaint,
 	    int64_t from_ms, int64_t to_ms, double target,

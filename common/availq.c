@@ -473,6 +473,9 @@ aq_compute(struct aq *q, const struct mw_rule *rules, int nrules,
 	size_t	 nw, wcap = 0, *rn = NULL, *ofirst = NULL, *olist = NULL;
 	int	 j, rc = -1;
 
+	/* A period out of range would overflow its sums (avail.h). */
+	if (!AV_PERIOD_OK(from, to))
+		return -1;
 	if ((dr = calloc(q->ndev ? q->ndev : 1, sizeof(*dr))) == NULL)
 		return -1;
 	memset(&sa, 0, sizeof(sa));

@@ -281,6 +281,43 @@ cfg_get_secs(struct cfgerr *e, const config_setting_t *grp, const char *key,
 }
 
 /* Read a file; a syntax error becomes "file:line: message" like the rest. */
+/*
+ * Every string of a config file is UTF-8: names and notes reach JSON,
+ * pages, e-mail and SMS, where a GBK or Latin-1 byte would make a
+ * device vanish from a list.  Returns the number of bad strings, each
+ * reported as "file:line: ...".
+ */
+static int
+cfg_check_utf8(struct cfgerr *e, const config_setting_t *s)
+{
+	const char *v;
+	int	 i, n = 0, len;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		if ((v = config_setting_get_string(s)) != NULL &&
+		    !fm_utf8_valid(v, strlen(v))) {
+			cfgerr_add(e, s, "'%s' is not valid UTF-8 (write the "
+			    "file in UTF-8, not a local code page)",
+			    config_setting_name(s) ? config_setting_name(s) :
+			    "string");
+			n++;
+		}
+		break;
+	case CONFIG_TYPE_GROUP:
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		len = config_setting_length(s);
+		for (i = 0; i < len; i++)
+			n += cfg_check_utf8(e, config_setting_get_elem(s,
+			    (unsigned)i));
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
 int
 cfg_load(struct config_t *cfg, const char *path, struct cfgerr *e)
 {
@@ -294,7 +331,7 @@ cfg_load(struct config_t *cfg, const char *path, struct cfgerr *e)
 		config_set_include_dir(cfg, dir[0] ? dir : "/");
 	}
 	if (config_read_file(cfg, path) == CONFIG_TRUE)
-		return 0;
+		return cfg_check_utf8(e, config_root_setting(cfg)) ? -1 : 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
 		cfgerr_add(e, NULL, "cannot read: %s",
 		    strerror(errno ? errno : ENOENT));

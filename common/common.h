@@ -55,6 +55,10 @@ int	 fm_valid_id(const char *);
 int	 fm_valid_name(const char *, size_t max);
 void	 fm_sanitize_name(char *dst, size_t, const char *src);
 uint32_t fm_hash32(const char *);
+size_t	 fm_utf8_len(const unsigned char *, size_t avail);
+int	 fm_utf8_valid(const char *, size_t);
+size_t	 fm_utf8_repair(char *);
+void	 fm_text_sanitize(char *dst, size_t, const char *src, size_t);
 int	 fm_write_file_atomic(const char *path, const void *, size_t,
 	    char *err, size_t errlen);
 int	 fm_mkdirs(const char *path, int mode);

@@ -67,16 +67,26 @@ log_setverbose(int v)
 	log_verbose = v;
 }
 
+/*
+ * Every line is formatted first and then made safe: names, users and
+ * messages come from the network, and a newline or an escape sequence
+ * in one must not forge a line or rewrite a terminal, nor invalid
+ * UTF-8 break a log reader.
+ */
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 tbuf[32];
+	char	 tbuf[32], raw[2048], line[sizeof(raw) * 4];
 	struct timespec ts;
 	struct tm tm;
 	long	 off;
+	int	 n;
 
+	if ((n = vsnprintf(raw, sizeof(raw), fmt, ap)) < 0)
+		return;
+	fm_text_sanitize(line, sizeof(line), raw, strlen(raw));
 	if (!log_debugmode) {
-		vsyslog(pri, fmt, ap);
+		syslog(pri, "%s", line);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -84,11 +94,9 @@ vlog(int pri, const char *fmt, va_list ap)
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
 	/* The offset too: a line read later must not be ambiguous. */
 	off = tm.tm_gmtoff / 60;
-	fprintf(stderr, "%s.%03ld%c%02ld:%02ld %s: ", tbuf,
+	fprintf(stderr, "%s.%03ld%c%02ld:%02ld %s: %s\n", tbuf,
 	    ts.tv_nsec / 1000000, off < 0 ? '-' : '+', labs(off) / 60,
-	    labs(off) % 60, log_procname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	    labs(off) % 60, log_procname, line);
 	fflush(stderr);
 }
 

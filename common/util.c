@@ -116,6 +116,114 @@ fm_sanitize_name(char *dst, size_t dlen, const char *src)
 	dst[o] = '\0';
 }
 
+/*
+ * The one UTF-8 validator of the tree.  Length of the sequence that
+ * starts s (at most 'avail' bytes readable), or 0 if it is not valid
+ * UTF-8: overlong forms, surrogates and code points past U+10FFFF are
+ * invalid, as RFC 3629 says, because jansson and browsers refuse them.
+ */
+size_t
+fm_utf8_len(const unsigned char *s, size_t avail)
+{
+	uint32_t cp;
+	size_t	 n, i;
+
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Whether the len bytes at s are valid UTF-8 (a NUL among them is not). */
+int
+fm_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 i, n;
+
+	for (i = 0; i < len; i += n)
+		if (p[i] == '\0' || (n = fm_utf8_len(p + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Replace, in place, each byte that does not start a valid UTF-8
+ * sequence with '?' (the length stays, so fixed buffers and wire
+ * limits hold).  Returns how many bytes were replaced.
+ */
+size_t
+fm_utf8_repair(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t	 i, n, len = strlen(s), bad = 0;
+
+	for (i = 0; i < len; i += n)
+		if ((n = fm_utf8_len(p + i, len - i)) == 0) {
+			p[i] = '?';
+			n = 1;
+			bad++;
+		}
+	return bad;
+}
+
+/*
+ * Text from the network made safe for one log line: valid UTF-8 kept,
+ * a control character (a newline would forge a line) written as \xNN,
+ * any other invalid byte as \xNN too.  dst always ends with a NUL.
+ */
+void
+fm_text_sanitize(char *dst, size_t dlen, const char *src, size_t slen)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t	 i = 0, n, o = 0;
+
+	if (dlen == 0)
+		return;
+	while (i < slen && p[i] != '\0') {
+		n = fm_utf8_len(p + i, slen - i);
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))
+			n = 0;
+		if (n == 0) {
+			if (o + 5 > dlen)
+				break;
+			snprintf(dst + o, dlen - o, "\\x%02x", p[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (o + n + 1 > dlen)
+			break;
+		memcpy(dst + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+}
+
 /* FNV-1a: spreads probe start times, nothing cryptographic. */
 uint32_t
 fm_hash32(const char *s)
@@ -278,6 +386,7 @@ void
 sb_html(struct sbuf *b, const char *s)
 {
 	char	 one[2] = { 0, 0 };
+	size_t	 n;
 
 	for (; *s; s++) {
 		switch (*s) {
@@ -297,8 +406,18 @@ sb_html(struct sbuf *b, const char *s)
 			sb_puts(b, "&#39;");
 			break;
 		default:
-			one[0] = *s;
-			sb_puts(b, one);
+			/* Invalid UTF-8 becomes U+FFFD: a page stays a page. */
+			if ((n = fm_utf8_len((const unsigned char *)s,
+			    strnlen(s, 4))) == 0) {
+				sb_puts(b, "\xef\xbf\xbd");
+				break;
+			}
+			while (n-- > 0) {
+				one[0] = *s;
+				sb_puts(b, one);
+				if (n > 0)
+					s++;
+			}
 		}
 	}
 }

@@ -213,7 +213,18 @@ rbuf_str(struct rbuf *r, char *dst, size_t dlen)
 	}
 	memcpy(dst, p, n);
 	dst[n] = '\0';
+	/*
+	 * Text is UTF-8 on the wire.  An agent that says otherwise (a GBK
+	 * device name, an SNMP string in a local code page) gets its bad
+	 * bytes replaced here, at the edge, and counted: past this point
+	 * every name and message can reach JSON, HTML and e-mail as is.
+	 */
+	if (!fm_utf8_valid(dst, n))
+		__atomic_add_fetch(&fm_wire_text_repaired, fm_utf8_repair(dst),
+		    __ATOMIC_RELAXED);
 }
+
+uint64_t	 fm_wire_text_repaired;
 
 size_t
 fm_frame_begin(struct wbuf *b, uint8_t type)

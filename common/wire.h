@@ -48,6 +48,9 @@
 #define FM_BATCH_MAX		8192	/* results in one batch */
 #define FM_VALUES_MAX		1024	/* values in one result */
 #define FM_DEVICES_MAX		65536
+/* Bytes of invalid UTF-8 replaced by the decoder (wire.c). */
+extern uint64_t fm_wire_text_repaired;
+
 #define FM_CHECKS_MAX		64	/* checks per device */
 
 enum fm_msg {

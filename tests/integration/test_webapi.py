@@ -357,7 +357,7 @@ class WebAPI(FacmonTestCase):
         self.assertEqual(st, 404)
         st, r = self.c.json("PATCH", "/api/v1/maintenance/" + wid, {})
         self.assertEqual(st, 405)
-        st, w = self.c.json("DELETE", "/api/v1/maintenance/" + wid)
+        st, w = self.c.json("DELETE", "/api/v1/maintenance/" + wid, {})
         self.assertEqual(st, 200)
         self.assertTrue(w["cancelled"])
         acts = [a["action"] for a in self.audit()]
@@ -504,6 +504,7 @@ web: {
         self.assertRegex(r.stderr, r"bad\.conf:\d+: ")
         users = self.write("users", "# operators\nop:%s\nbroken line\n"
                            % pw_hash())
+        os.chmod(users, 0o600)   # the collector refuses it readable
         good = self.write("good.conf", """
 collector: { listen = [ "127.0.0.1:1" ]; data_dir = "%s"; agents = ();
              tls = false; };
