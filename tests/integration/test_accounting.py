@@ -21,18 +21,16 @@ import json
 import os
 import random
 import unittest
-import signal
 import socket
 import struct
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import wire  # noqa: E402
-from fmtest import (COLLECTOR, ROOT, FacmonTestCase, http_json,  # noqa: E402
-                    wait_for)
+from fmtest import (COLLECTOR, ROOT, FacmonTestCase,  # noqa: E402
+                    ServiceTestCase, http_json, wait_for)
 
 REPORT = os.path.join(ROOT, "build", "facmon-report")
 CN = datetime.timezone(datetime.timedelta(hours=8))
@@ -475,20 +473,10 @@ availability: { timezone = "Asia/Shanghai"; site = "test"; };
         self.assertLess(off["up"], 20 * 60 * S)
 
 
-class Live(FacmonTestCase):
+class Live(ServiceTestCase):
     """A real agent probing the test's HTTP service, one probe a second."""
 
     IV = 1000
-
-    def setUp(self):
-        super().setUp()
-        self.hport, self.base = self.start_httpd()
-        self.set(200)
-
-    def set(self, status):
-        urllib.request.urlopen(self.base + "/set?path=/svc&status=%d&body=x"
-                               % status, timeout=2).read()
-        return int(time.time() * 1000)
 
     def agent(self):
         return self.start_agent("""

@@ -14,22 +14,13 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (COLLECTOR, PY, ROOT, FacmonTestCase, free_port,  # noqa
-                    wait_for)
+from fmtest import (COLLECTOR, PY, ROOT, FacmonTestCase,  # noqa
+                    ServiceTestCase, free_port, wait_for)
 
 INTERVAL_MS, TIMEOUT_MS = 1000, 500
 
 
-class Outages(FacmonTestCase):
-    def setUp(self):
-        super().setUp()
-        self.hport, self.base = self.start_httpd()
-        self.set(200)
-
-    def set(self, status):
-        urllib.request.urlopen(self.base + "/set?path=/svc&status=%d&body=x"
-                               % status, timeout=2).read()
-        return int(time.time() * 1000)
+class Outages(ServiceTestCase):
 
     def agent(self):
         return self.start_agent("""

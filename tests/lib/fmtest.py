@@ -407,6 +407,22 @@ devices = (
         return p
 
 
+class ServiceTestCase(FacmonTestCase):
+    """A test with tests/lib/httpd.py serving /svc, switched by set():
+    the service whose outages the test makes, and timestamps, itself."""
+
+    def setUp(self):
+        super().setUp()
+        self.hport, self.base = self.start_httpd()
+        self.set(200)
+
+    def set(self, status):
+        """Serve /svc with this status from now on; returns the time."""
+        urllib.request.urlopen(self.base + "/set?path=/svc&status=%d&body=x"
+                               % status, timeout=2).read()
+        return int(time.time() * 1000)
+
+
 def rrd_fetch(path, start, end="now"):
     """rrdtool fetch as [(ts, value or None)]."""
     out = subprocess.run(["rrdtool", "fetch", path, "AVERAGE", "-s",
