@@ -87,6 +87,7 @@ reload(void)
 		return;
 	}
 	cfgerr_free(&e);
+	collector_conf_warn(nc);
 	if (!addrs_equal(nc->listen, nc->nlisten, conf->listen, conf->nlisten))
 		log_warnx("reload: 'listen' changed; restart to apply");
 	if (!addrs_equal(nc->http, nc->nhttp, conf->http, conf->nhttp))
@@ -225,6 +226,8 @@ main(int argc, char *argv[])
 	if (conf != NULL && log_set_zone(conf->av.tz) == -1)
 		log_warnx("time zone '%s' not found; local times stay in the "
 		    "server's zone", conf->av.tz);
+	if (conf != NULL)
+		collector_conf_warn(conf);
 	/* Commands that read the data and exit: facmon-collector CMD ... */
 	if (optind < argc) {
 		int	 rc = 2;

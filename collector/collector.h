@@ -119,6 +119,7 @@ struct collector_conf {
 	int		 ntrap_rules;
 	struct report_sched report;	/* 'report' */
 	struct web_conf	*web;		/* 'web': users, sessions; or NULL */
+	unsigned	 readable_mode;	/* the file's mode, if others can read it */
 };
 
 /*
@@ -377,6 +378,7 @@ struct ratelim {
 
 /* conf.c */
 struct collector_conf *collector_conf_load(const char *file, struct cfgerr *);
+void		 collector_conf_warn(const struct collector_conf *);
 void		 collector_conf_free(struct collector_conf *);
 const struct agent_entry *collector_conf_agent(const struct collector_conf *,
 		    const char *id);

@@ -347,9 +347,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 			    "%04o): chmod go-w it", (unsigned)(st.st_mode &
 			    07777));
 		else if ((st.st_mode & 0004) != 0)
-			log_warnx("%s: readable by others (mode %04o); it may "
-			    "hold mail and SMS credentials: chmod o-r it",
-			    file, (unsigned)(st.st_mode & 07777));
+			/* Said by collector_conf_warn(), in the right zone. */
+			c->readable_mode = (unsigned)(st.st_mode & 07777);
 	}
 	root = config_root_setting(&cfg);
 	cfg_check_keys(e, root, root_keys);
@@ -470,4 +469,17 @@ collector_conf_agent(const struct collector_conf *c, const char *id)
 		if (strcmp(c->agents[i].id, id) == 0)
 			return &c->agents[i];
 	return NULL;
+}
+
+/*
+ * What the loaded configuration should be told about without being
+ * refused; logged by the caller once the log is in the configured zone.
+ */
+void
+collector_conf_warn(const struct collector_conf *c)
+{
+	if (c->readable_mode != 0)
+		log_warnx("%s: readable by others (mode %04o); it may hold "
+		    "mail and SMS credentials: chmod o-r it", c->file,
+		    c->readable_mode);
 }

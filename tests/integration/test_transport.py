@@ -277,7 +277,8 @@ class ClockAndSpool(FacmonTestCase):
         wait_for(lambda: self.check("t0", "tcp")["results"]["total"] >=
                  n0 + 5, timeout=60, what="five more results")
         stamps = [datetime.datetime.strptime(m, "%Y-%m-%d %H:%M:%S.%f")
-                  for m in re.findall(r"^(\S+ \S+) facmon-agent: t0/tcp: ",
+                  for m in re.findall(r"^(\S+ [0-9:.]+)\S* facmon-agent: "
+                                      r"t0/tcp: ",
                                       agent.output(), re.M)]
         steps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:])]
         self.assertGreaterEqual(len(steps), 4, agent.output()[-2000:])
