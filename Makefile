@@ -62,6 +62,7 @@ COLLECTOR_LIB_SRCS += collector/keys.c
 COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
 # The operator console: logins, audit log, its API (docs/api.md).
 COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
+COLLECTOR_LIB_SRCS += collector/warnings.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c

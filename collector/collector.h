@@ -345,6 +345,7 @@ int		 ingest_init(struct event_base *,
 void		 ingest_reconf(const struct collector_conf *);
 void		 ingest_tick(int64_t now_mono);
 void		 ingest_stop(void);
+int		 ingest_agent_status(const char *, int *, int64_t *);
 int		 ingest_apply_batch(const char *agent, const struct fm_batch *,
 		    int64_t rx_ms, int replay);
 int		 ingest_replay(void);

@@ -91,4 +91,9 @@ void		 http_reply_text(struct evhttp_request *, const char *ctype,
 struct device_state;
 struct json_t	*http_device_json(const struct device_state *);
 
+/* warnings.c */
+struct alert_conf;
+struct json_t	*warnings_json(const struct device_state *,
+		    const struct alert_conf *);
+
 #endif /* FACMON_WEB_H */

@@ -219,6 +219,7 @@ struct aq_outage {
 	char		 classified_by[64];
 	char		 cause[256];
 	char		 note[256];
+	char		 ack_comment[256];	/* what the acknowledger wrote */
 };
 
 /* Counts of probes under a latency bound (OJ_LATENCY), per check. */

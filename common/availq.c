@@ -233,6 +233,8 @@ aq_add(struct aq *q, const struct oj_rec *r)
 		else if (r->type == OJ_ACK && o->acked_ms == 0) {
 			o->acked_ms = r->ts_ms;
 			fm_strlcpy(o->acked_by, r->who, sizeof(o->acked_by));
+			fm_strlcpy(o->ack_comment, r->text,
+			    sizeof(o->ack_comment));
 		} else if (r->type == OJ_CLASSIFY) {
 			/* The latest word stands; the journal keeps all. */
 			o->cls = r->cls;
