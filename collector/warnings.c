@@ -185,14 +185,14 @@ tables(json_t *a, const struct check_state *c)
 
 	if ((n = rows(c, "apOperState", 1, NULL, NULL, list,
 	    sizeof(list))) > 0) {
-		fmt(zh, sizeof(zh), "%d 台 AP 离线（%s）", n, list);
+		fmt(zh, sizeof(zh), "%d 台 AP 离线（编号 %s）", n, list);
 		fmt(en, sizeof(en), "%d AP%s offline (%s)", n, n > 1 ? "s" : "",
 		    list);
 		add(a, "ap_offline", c->id, zh, en);
 	}
 	if ((n = rows(c, "ifOperStatus", 1, "ifHCInOctets", "ifInOctets",
 	    list, sizeof(list))) > 0) {
-		fmt(zh, sizeof(zh), "%d 个在用端口断开（%s）", n, list);
+		fmt(zh, sizeof(zh), "%d 个在用端口断开（端口 %s）", n, list);
 		fmt(en, sizeof(en), "%d port%s in use down (%s)", n,
 		    n > 1 ? "s" : "", list);
 		add(a, "port_down", c->id, zh, en);

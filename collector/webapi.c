@@ -1192,6 +1192,8 @@ wall_extra(json_t *o, const struct device_state *d, int64_t now,
 	json_object_set_new(o, "data_age_ms", newest > 0 ?
 	    json_integer(mono - newest) : json_null());
 	json_object_set_new(o, "agent", json_string(d->agent));
+	json_object_set_new(o, "address", json_string(d->address));
+	json_object_set_new(o, "parent", json_string(d->parent));
 	json_object_set_new(o, "agent_connected", json_boolean(known &&
 	    conn));
 	json_object_set_new(o, "stale", json_boolean(!known || !conn ||

@@ -75,7 +75,22 @@
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
 			no_outages: "没有故障记录", zero: "0秒",
-			age: "已持续", ndev: "设备数", per_device: "各设备"
+			age: "已持续", ndev: "设备数", per_device: "各设备",
+			warning: "告警", stale_title: "数据中断",
+			stale_text: "监控服务器无法连接", stale_since: "自",
+			stale_dev: "数据过期", agent_gone: "采集代理未连接",
+			agents_gone: "采集代理全部未连接，状态未知",
+			state_unknown: "状态未知", data_age: "数据时间",
+			left_maint: "剩余", search: "搜索名称、ID、地址",
+			all_groups: "全部分组", all_classes: "全部类别",
+			all_states: "全部状态", problems: "只看问题",
+			shown: "显示", type: "类型", result: "结果",
+			value: "值", actions: "操作", unacked: "未确认",
+			coverage: "监测覆盖", met: "达标", not_met: "未达标",
+			children: "台下游设备", expand: "展开", collapse: "收起",
+			kiosk: "大屏", class_l: "类别", more: "更多",
+			budget_help: "本月按目标允许的故障时间（全组合计）",
+			no_match: "没有符合条件的设备"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -130,7 +145,24 @@
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
 			no_outages: "No outages", zero: "0 s", age: "for",
-			ndev: "Devices", per_device: "Per device"
+			ndev: "Devices", per_device: "Per device",
+			warning: "Warning", stale_title: "No data",
+			stale_text: "the monitoring server cannot be reached",
+			stale_since: "since", stale_dev: "stale data",
+			agent_gone: "agent not connected",
+			agents_gone: "no agent connected: state unknown",
+			state_unknown: "State unknown", data_age: "data of",
+			left_maint: "left", search: "Search name, id, address",
+			all_groups: "All groups", all_classes: "All classes",
+			all_states: "All states", problems: "Problems only",
+			shown: "shown", type: "Type", result: "Result",
+			value: "Value", actions: "Actions", unacked: "Not acknowledged",
+			coverage: "Coverage", met: "Target", not_met: "Below target",
+			children: "devices behind it", expand: "Expand",
+			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
+			more: "More",
+			budget_help: "down time this month's target allows (whole group)",
+			no_match: "No device matches"
 		}
 	};
 	var GROUPS = {
@@ -217,10 +249,37 @@
 		return (ms < 0 ? "-" : "") + out.join(lang === "zh" ? "" : " ");
 	}
 
+	/*
+	 * One number of decimals per kind of figure: availability with
+	 * three (99.995 % and 99.990 % differ by 26 s a month), targets as
+	 * configured with two, coverage with one.
+	 */
 	function fmtPct(r) {
 		if (typeof r !== "number")
 			return "—";
-		return (r * 100).toFixed(r >= 0.999 ? 3 : 2) + " %";
+		return (r * 100).toFixed(3) + " %";
+	}
+
+	function fmtTarget(r) {
+		return typeof r === "number" ? (r * 100).toFixed(2) + " %" : "—";
+	}
+
+	function fmtCov(r) {
+		return typeof r === "number" ? (r * 100).toFixed(1) + " %" : "—";
+	}
+
+	/* Natural order: 2号 before 10号, floor-sw-2 before floor-sw-10. */
+	var collator = new Intl.Collator(["zh-CN", "en"], { numeric: true,
+	    sensitivity: "base" });
+
+	function natCmp(a, b) {
+		return collator.compare(String(a || ""), String(b || ""));
+	}
+
+	function fmtClock(ms) {
+		return new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour: "2-digit", minute: "2-digit", second: "2-digit",
+		    hour12: false }).format(new Date(ms));
 	}
 
 	function stateText(s) {
@@ -342,13 +401,77 @@
 
 	/* ---- the status wall ----------------------------------------------- */
 
+	/*
+	 * The age of the data every view shows.  The wall polls every second;
+	 * the other views ask for the session every HEARTBEAT_MS.  Past
+	 * STALE_MS without a successful answer the whole page turns to "no
+	 * data": a screen that cannot reach the collector must not stay
+	 * green with the last picture it had.
+	 */
+	var STALE_MS = 4000, FETCH_TIMEOUT_MS = 3000, HEARTBEAT_MS = 2000;
+	var lastOk = 0, staleShown = false, lastWall = null;
+	var filt = { q: "", group: "", cls: "", state: "", problems: false };
+	var kiosk = false;
+
+	function markOk() {
+		lastOk = Date.now();
+		checkStale();
+	}
+
+	function checkStale() {
+		var stale = lastOk > 0 && Date.now() - lastOk > STALE_MS;
+		var b = document.getElementById("stale");
+
+		if (stale === staleShown)
+			return;
+		staleShown = stale;
+		document.body.classList.toggle("stale", stale);
+		b.hidden = !stale;
+		if (stale) {
+			b.replaceChildren(el("strong", null, t("stale_title")),
+			    el("span", null, " " + t("stale_text") + " · " +
+			    t("stale_since") + " " + fmtClock(lastOk)));
+			if (route === "wall" && lastWall !== null)
+				renderWall(document.getElementById("view"),
+				    lastWall);
+		} else if (route === "wall" && lastWall !== null)
+			renderWall(document.getElementById("view"), lastWall);
+	}
+
+	/* fetch with a bound: a hung collector is as dead as a stopped one. */
+	function apiBounded(path) {
+		var ctl = typeof AbortController === "function" ?
+		    new AbortController() : null;
+		var to = ctl ? setTimeout(function () { ctl.abort(); },
+		    FETCH_TIMEOUT_MS) : null;
+
+		return fetch(path, { cache: "no-store", credentials: "same-origin",
+		    signal: ctl ? ctl.signal : undefined }).then(function (r) {
+			return r.json().catch(function () { return {}; })
+			    .then(function (j) {
+				if (!r.ok)
+					throw new Error(j && j.error ? j.error :
+					    "HTTP " + r.status);
+				return j;
+			    });
+		}).finally(function () {
+			if (to !== null)
+				clearTimeout(to);
+		});
+	}
+
+	function heartbeat() {
+		if (route !== "wall")
+			apiBounded("/api/v1/session").then(markOk)
+			    .catch(function () {});
+		checkStale();
+	}
+
 	function availLine(row) {
 		var parts = [fmtPct(row ? row.availability : null)];
 
 		if (row && typeof row.target === "number") {
-			parts.push(t("target") + " " +
-			    (row.target * 100).toFixed(row.target >= 0.999 ?
-			    2 : 1).replace(/\.?0+$/, "") + " %");
+			parts.push(t("target") + " " + fmtTarget(row.target));
 			/*
 			 * What the whole month still allows (the budget of the
 			 * days to come included), not only what the days so
@@ -368,16 +491,141 @@
 				    "overrun" : "left"));
 			}
 		}
+		if (row && typeof row.coverage === "number")
+			parts.push(t("coverage") + " " + fmtCov(row.coverage));
 		return parts.join(" · ");
 	}
 
-	function renderWall(view, data) {
-		var groups = [], byName = {}, avail = {}, frag, inc, ul;
-		var now = data.generated_ms;
+	function belowTarget(row) {
+		return row && typeof row.target === "number" &&
+		    typeof row.availability === "number" &&
+		    row.availability < row.target;
+	}
 
+	/* What a tile shows: maintenance, stale, warning or the state. */
+	function shownState(d) {
+		if (d.maintenance)
+			return "maintenance";
+		if (d.stale)
+			return "unknown";
+		if (d.state === "up" && d.warnings && d.warnings.length > 0)
+			return "warning";
+		return T.zh[d.state] ? d.state : "unknown";
+	}
+
+	function warnText(w) {
+		return lang === "zh" ? w.text : (w.text_en || w.text);
+	}
+
+	function isProblem(st) {
+		return st !== "up";
+	}
+
+	function matches(d, st) {
+		var q = filt.q.trim().toLowerCase();
+
+		if (q && [d.name, d.id, d.address].every(function (x) {
+			return String(x || "").toLowerCase().indexOf(q) < 0; }))
+			return false;
+		if (filt.group && d.group !== filt.group)
+			return false;
+		if (filt.cls && d["class"] !== filt.cls)
+			return false;
+		if (filt.state && st !== filt.state)
+			return false;
+		if (filt.problems && !isProblem(st))
+			return false;
+		return true;
+	}
+
+	function select(name, first, opts, value, onchange) {
+		var s = el("select");
+
+		s.name = name;
+		s.setAttribute("aria-label", first);
+		[["", first]].concat(opts).forEach(function (o) {
+			var op = el("option", null, o[1]);
+
+			op.value = o[0];
+			op.selected = o[0] === value;
+			s.appendChild(op);
+		});
+		s.addEventListener("change", function () { onchange(s.value); });
+		return s;
+	}
+
+	/* The search and filters: built once a visit, kept across polls. */
+	function filterBar(view, data) {
+		var bar = el("form", "filters"), q = el("input"), pb, cb;
+		var groups = {}, classes = {};
+
+		(data.devices || []).forEach(function (d) {
+			groups[d.group] = 1;
+			classes[d["class"]] = 1;
+		});
+		function again() {
+			if (lastWall !== null)
+				renderWall(view, lastWall);
+		}
+		q.type = "search";
+		q.name = "q";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		q.value = filt.q;
+		q.addEventListener("input", function () {
+			filt.q = q.value;
+			again();
+		});
+		bar.addEventListener("submit", function (ev) {
+			ev.preventDefault(); });
+		bar.appendChild(q);
+		bar.appendChild(select("group", t("all_groups"),
+		    Object.keys(groups).sort(function (a, b) {
+			return GROUP_ORDER.indexOf(a) - GROUP_ORDER.indexOf(b);
+		    }).map(function (g) { return [g, groupName(g)]; }),
+		    filt.group, function (v) { filt.group = v; again(); }));
+		bar.appendChild(select("class", t("all_classes"),
+		    Object.keys(classes).sort(natCmp).map(function (c) {
+			return [c, c]; }), filt.cls,
+		    function (v) { filt.cls = v; again(); }));
+		bar.appendChild(select("state", t("all_states"),
+		    ["down", "unreachable", "warning", "maintenance", "unknown",
+		    "up"].map(function (k) { return [k, stateText(k)]; }),
+		    filt.state, function (v) { filt.state = v; again(); }));
+		pb = el("label", "check");
+		cb = el("input");
+		cb.type = "checkbox";
+		cb.name = "problems";
+		cb.checked = filt.problems;
+		cb.addEventListener("change", function () {
+			filt.problems = cb.checked;
+			again();
+		});
+		pb.appendChild(cb);
+		pb.appendChild(document.createTextNode(" " + t("problems")));
+		bar.appendChild(pb);
+		bar.appendChild(el("span", "count"));
+		return bar;
+	}
+
+	function renderWall(view, data) {
+		var groups = [], byName = {}, avail = {}, frag, inc, ul, body;
+		var now = data.generated_ms, stale = staleShown, nshown = 0;
+		var devs = data.devices || [], allStale, bar;
+
+		lastWall = data;
+		if (!view.querySelector("form.filters") && !kiosk)
+			view.replaceChildren(filterBar(view, data),
+			    el("div", "wallbody"));
+		else if (kiosk && !view.querySelector(".wallbody"))
+			view.replaceChildren(el("div", "wallbody"));
+		body = view.querySelector(".wallbody");
+		bar = view.querySelector("form.filters");
+		allStale = devs.length > 0 && devs.every(function (d) {
+			return d.stale; });
 		((data.availability && data.availability.groups) || [])
 		    .forEach(function (g) { avail[g.id] = g; });
-		(data.devices || []).forEach(function (d) {
+		devs.forEach(function (d) {
 			var g = d.group || "";
 
 			if (!byName[g]) {
@@ -393,71 +641,159 @@
 				ia = GROUP_ORDER.length;
 			if (ib < 0)
 				ib = GROUP_ORDER.length;
-			return ia !== ib ? ia - ib : (a < b ? -1 : a > b ? 1 : 0);
+			return ia !== ib ? ia - ib : natCmp(a, b);
 		});
 		frag = document.createDocumentFragment();
 		inc = el("section", "incidents");
 		inc.appendChild(el("h2", null, t("open_incidents")));
 		ul = el("ul");
-		(data.incidents || []).forEach(function (o) {
-			var li = el("li", o.acked_ms ? "acked" : "");
-			var a = el("a", null, o.name || o.device);
+		if (stale || allStale) {
+			/* Nothing known: no "None", no green. */
+			ul.appendChild(el("li", "unknown", stale ?
+			    t("state_unknown") : t("agents_gone")));
+		} else {
+			(data.incidents || []).forEach(function (o) {
+				var li = el("li", o.acked_ms ? "acked" : "");
+				var a = el("a", null, o.name || o.device);
 
-			a.href = "#device/" + encodeURIComponent(o.device);
-			li.appendChild(a);
-			li.appendChild(el("span", "age", " " + t("age") + " " +
-			    fmtDur(now - o.start_ms)));
-			if (o.cause)
-				li.appendChild(el("span", "cause", " " + o.cause));
-			if (o.acked_ms)
-				li.appendChild(el("span", "ackby", " ✓ " +
-				    t("acked") + " · " + o.acked_by));
-			li.setAttribute("data-device", o.device);
-			ul.appendChild(li);
-		});
-		if (!ul.firstChild)
-			ul.appendChild(el("li", "none", t("none")));
+				a.href = "#device/" + encodeURIComponent(o.device);
+				li.appendChild(el("span", "kind", t("down") + " "));
+				li.appendChild(a);
+				li.appendChild(el("span", "age", " " + t("age") +
+				    " " + fmtDur(now - o.start_ms)));
+				if (o.cause)
+					li.appendChild(el("span", "cause", " " +
+					    o.cause));
+				if (o.acked_ms)
+					li.appendChild(el("span", "ackby", " ✓ " +
+					    t("acked") + " · " + o.acked_by +
+					    (o.ack_comment ? " · " + o.ack_comment :
+					    "")));
+				li.setAttribute("data-device", o.device);
+				ul.appendChild(li);
+			});
+			devs.filter(function (d) {
+				return shownState(d) === "warning";
+			}).sort(function (a, b) {
+				return natCmp(a.name, b.name);
+			}).forEach(function (d) {
+				var li = el("li", "warn");
+				var a = el("a", null, d.name || d.id);
+
+				a.href = "#device/" + encodeURIComponent(d.id);
+				li.appendChild(el("span", "kind", t("warning") + " "));
+				li.appendChild(a);
+				li.appendChild(el("span", "cause", " " +
+				    d.warnings.map(warnText).join("；")));
+				li.setAttribute("data-device", d.id);
+				ul.appendChild(li);
+			});
+			if (!ul.firstChild)
+				ul.appendChild(el("li", "none", t("none")));
+		}
 		inc.appendChild(ul);
 		frag.appendChild(inc);
 		groups.forEach(function (g) {
 			var sec = el("section", "group");
 			var head = el("div", "ghead");
 			var tiles = el("div", "tiles");
+			var av = el("span", "avail", avail[g] ?
+			    availLine(avail[g]) : t("no_data"));
 
 			sec.setAttribute("data-group", g);
 			head.appendChild(el("h2", null, groupName(g)));
-			head.appendChild(el("span", "avail", avail[g] ?
-			    availLine(avail[g]) : t("no_data")));
+			if (avail[g] && belowTarget(avail[g]) && !stale) {
+				av.classList.add("below");
+				av.insertBefore(el("span", "flag", t("not_met") +
+				    " "), av.firstChild);
+			}
+			av.title = t("budget_help");
+			head.appendChild(av);
 			sec.appendChild(head);
-			byName[g].forEach(function (d) {
-				var st = d.maintenance ? "maintenance" :
-				    (T.zh[d.state] ? d.state : "unknown");
-				var a = el("a", "tile " + st);
+			byName[g].sort(function (a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			}).forEach(function (d) {
+				var st = shownState(d), a, line, why = null;
 
+				if (!matches(d, st))
+					return;
+				nshown++;
+				a = el("a", "tile " + (stale ? "unknown" : st));
 				a.href = "#device/" + encodeURIComponent(d.id);
 				a.setAttribute("data-device", d.id);
-				a.setAttribute("data-state", st);
+				a.setAttribute("data-state", stale ? "stale" : st);
 				a.title = d.message || "";
 				a.appendChild(el("span", "name", d.name || d.id));
-				a.appendChild(el("span", "st", stateText(st) +
-				    (d.since_ms && st !== "up" ? " · " +
-				    fmtDur(now - d.since_ms) : "")));
+				if (stale)
+					line = t("state_unknown");
+				else if (st === "maintenance" &&
+				    d.maintenance_until_ms)
+					line = stateText(st) + " · " +
+					    t("left_maint") + " " +
+					    fmtDur(d.maintenance_until_ms - now);
+				else if (d.stale && st === "unknown")
+					line = t("stale_dev") + (d.agent_connected ?
+					    "" : " · " + t("agent_gone"));
+				else
+					line = stateText(st) + (d.since_ms &&
+					    st !== "up" && st !== "warning" ?
+					    " · " + fmtDur(now - d.since_ms) : "");
+				a.appendChild(el("span", "st", line));
+				if (!stale && st === "warning") {
+					why = d.warnings.map(warnText).join("；");
+					a.appendChild(el("span", "why", why));
+					a.title = why;
+				} else if (!stale && d.message && st !== "up")
+					a.appendChild(el("span", "why", d.message));
 				tiles.appendChild(a);
 			});
-			sec.appendChild(tiles);
-			frag.appendChild(sec);
+			if (tiles.firstChild) {
+				sec.appendChild(tiles);
+				frag.appendChild(sec);
+			}
 		});
-		view.replaceChildren(frag);
-		setStatus((data.devices || []).length + " " + t("devices") +
-		    " · " + t("updated") + " " + fmtTime(now), false);
+		if (nshown === 0)
+			frag.appendChild(el("p", "none", t("no_match")));
+		body.replaceChildren(frag);
+		if (bar)
+			bar.querySelector(".count").textContent = t("shown") + " " +
+			    nshown + " / " + devs.length;
+		if (kiosk)
+			fitKiosk(body);
+		if (!stale)
+			setStatus(devs.length + " " + t("devices") + " · " +
+			    t("data_age") + " " + fmtClock(now), allStale);
+	}
+
+	/*
+	 * The duty room's screen: everything on one 1920x1080 page.  The
+	 * tiles shrink by steps until the page fits; a bounded number of
+	 * steps, so a centre too big for the screen scrolls rather than
+	 * the page looping.
+	 */
+	function fitKiosk(body) {
+		var scale = 1, i;
+
+		document.documentElement.style.setProperty("--kscale", "1");
+		for (i = 0; i < 12; i++) {
+			if (document.documentElement.scrollHeight <=
+			    window.innerHeight)
+				break;
+			scale -= 0.06;
+			document.documentElement.style.setProperty("--kscale",
+			    String(scale));
+		}
+		body.setAttribute("data-scale", scale.toFixed(2));
 	}
 
 	function pollWall(view) {
-		api("/api/v1/wall").then(function (data) {
+		apiBounded("/api/v1/wall").then(function (data) {
 			if (route !== "wall")
 				return;
+			markOk();
 			renderWall(view, data);
 		}).catch(function (e) {
+			checkStale();
 			setStatus(t("fetch_failed") + e.message, true);
 			/* A private wall: offer the login form. */
 			if (!session.user && /private|log in/.test(e.message))
@@ -480,9 +816,11 @@
 		rows.forEach(function (r) {
 			var row = el("tr");
 
-			r.forEach(function (c) {
+			r.forEach(function (c, i) {
 				var td = el("td");
 
+				/* The column's name on the phone's cards. */
+				td.setAttribute("data-label", heads[i] || "");
 				if (c instanceof Node)
 					td.appendChild(c);
 				else
@@ -562,6 +900,14 @@
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
+			var wd = wallDevice(d.id);
+
+			if (wd && wd.warnings && wd.warnings.length > 0 &&
+			    d.state === "up") {
+				head.appendChild(badge("warning"));
+				view.appendChild(el("p", "warnbox",
+				    wd.warnings.map(warnText).join("；")));
+			}
 			head.appendChild(el("span", "meta", " " +
 			    groupName(d.group) + " · " + d["class"] + " · " +
 			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)
@@ -572,14 +918,15 @@
 				    typeof c.duration_ms === "number" ?
 				    c.duration_ms.toFixed(1) + " ms" : null,
 				    fmtTime(c.last_ms)]);
-				Object.keys(c.values || {}).sort()
+				Object.keys(c.values || {}).sort(natCmp)
 				    .forEach(function (k) {
 					vals.push([c.id, k, valueText(c.values[k])]);
 				    });
 			});
 			view.appendChild(el("h3", null, t("checks")));
-			view.appendChild(table([t("check"), "", t("state"), "",
-			    t("message"), t("duration"), t("updated")], rows));
+			view.appendChild(table([t("check"), t("type"), t("state"),
+			    t("result"), t("message"), t("duration"), t("updated")],
+			    rows));
 			view.appendChild(el("h3", null, t("avail_month") + " / " +
 			    t("avail_year")));
 			var av = el("p", "devavail");
@@ -635,7 +982,8 @@
 			}
 			drawGraphs();
 			view.appendChild(el("h3", null, t("values")));
-			view.appendChild(table([t("check"), t("name"), ""], vals));
+			view.appendChild(table([t("check"), t("name"), t("value")],
+			    vals));
 			view.appendChild(el("h3", null, t("outages")));
 			view.appendChild(outageTable(outs, false));
 		}).catch(function (e) { fail(view, e); });
@@ -686,11 +1034,87 @@
 
 	/* ---- incidents ------------------------------------------------------- */
 
+	function ackText(o) {
+		if (o.acked_ms)
+			return t("acked") + " · " + o.acked_by +
+			    (o.ack_comment ? " · " + o.ack_comment : "");
+		return o.open ? t("unacked") : "—";
+	}
+
+	/*
+	 * A storm under its parent: an outage whose device hangs (directly
+	 * or further down) off a device with an outage that covers its start
+	 * is shown as one row under the parent's, folded.  Returns the top
+	 * rows, each with .kids.
+	 */
+	function foldStorm(outs) {
+		var byDev = {}, top = [], parentOf = {};
+
+		outs.forEach(function (o) {
+			(byDev[o.device] = byDev[o.device] || []).push(o);
+			parentOf[o.device] = o.parent;
+			o.kids = [];
+			o.under = null;
+		});
+		function cover(o) {
+			var p = o.parent, hops = 0, i, list;
+
+			while (p && hops++ < 8) {
+				list = byDev[p] || [];
+				for (i = 0; i < list.length; i++)
+					if (list[i].start_ms <= o.start_ms + 60000 &&
+					    (!list[i].end_ms || list[i].end_ms +
+					    60000 >= o.start_ms))
+						return list[i];
+				p = parentOf[p] !== undefined ? parentOf[p] :
+				    (wallDevice(p) || {}).parent;
+			}
+			return null;
+		}
+		outs.forEach(function (o) { o.cov = cover(o); });
+		outs.forEach(function (o) {
+			var par = o.cov, hops = 0;
+
+			while (par && par.cov && hops++ < 8)
+				par = par.cov;
+			if (par && par !== o) {
+				o.under = par;
+				par.kids.push(o);
+			} else
+				top.push(o);
+		});
+		return top;
+	}
+
+	function wallDevice(id) {
+		var d = lastWall && (lastWall.devices || []).filter(function (x) {
+			return x.id === id; })[0];
+
+		return d || null;
+	}
+
 	function outageTable(outs, actions) {
-		var rows = outs.map(function (o) {
-			var st = o.acked_ms ? t("acked") + " · " + o.acked_by :
-			    (o.open ? t("open") : "");
-			var row = [devLink(o.device, o.name), groupName(o.group),
+		var top = foldStorm(outs), flat = [];
+
+		top.forEach(function (o) {
+			flat.push(o);
+			o.kids.forEach(function (k) { flat.push(k); });
+		});
+		var rows = flat.map(function (o) {
+			var st = ackText(o);
+			var name = devLink(o.device, o.name), cell = name;
+
+			if (o.kids.length > 0) {
+				var b = el("button", "fold", "+" + o.kids.length +
+				    " " + t("children"));
+
+				b.type = "button";
+				b.setAttribute("aria-expanded", "false");
+				cell = el("div", "stormhead");
+				cell.appendChild(name);
+				cell.appendChild(b);
+			}
+			var row = [cell, groupName(o.group),
 			    fmtTime(o.start_ms),
 			    o.end_ms ? fmtTime(o.end_ms) : t("open"),
 			    fmtDur((o.end_ms || Date.now()) - o.start_ms),
@@ -699,22 +1123,44 @@
 			    st, o.note || ""];
 
 			if (actions)
-				row.push(actionCell(o));
+				row.push(o.under ? el("span", "hint",
+				    t("children")) : actionCell(o));
 			return row;
 		});
 		var heads = [t("device"), t("group"), t("start"), t("end"),
 		    t("duration"), t("cause"), t("klass"), t("acked"), t("note")];
 
 		if (actions)
-			heads.push("");
+			heads.push(t("actions"));
 		if (rows.length === 0)
 			return el("p", "none", t("no_outages"));
 		var tb = table(heads, rows);
 
-		outs.forEach(function (o, i) {
-			tb.tBodies[0].rows[i].setAttribute("data-device", o.device);
-			tb.tBodies[0].rows[i].setAttribute("data-start",
-			    String(o.start_ms));
+		flat.forEach(function (o, i) {
+			var tr = tb.tBodies[0].rows[i];
+
+			tr.setAttribute("data-device", o.device);
+			tr.setAttribute("data-start", String(o.start_ms));
+			if (o.under) {
+				tr.className = "child";
+				tr.hidden = true;
+				tr.setAttribute("data-parent", o.under.device);
+			}
+			if (o.kids.length > 0) {
+				tr.className = "storm";
+				tr.querySelector("button.fold").addEventListener(
+				    "click", function (ev) {
+					var b = ev.currentTarget;
+					var open = b.getAttribute(
+					    "aria-expanded") !== "true";
+
+					b.setAttribute("aria-expanded", String(open));
+					for (var r = tr.nextElementSibling; r &&
+					    r.classList.contains("child");
+					    r = r.nextElementSibling)
+						r.hidden = !open;
+				    });
+			}
 		});
 		return tb;
 	}
@@ -793,15 +1239,55 @@
 		where.appendChild(p);
 	}
 
+	/* Rows of the tables in 'root' that hold the text q, the rest hidden. */
+	function searchRows(root, q) {
+		q = q.trim().toLowerCase();
+		root.querySelectorAll("tbody tr").forEach(function (tr) {
+			var hit = !q || tr.textContent.toLowerCase().indexOf(q) >= 0;
+
+			tr.classList.toggle("nomatch", !hit);
+			/* A hit in a folded storm shows its row. */
+			if (hit && q && tr.classList.contains("child"))
+				tr.hidden = false;
+		});
+	}
+
+	var pastLimit = 50;
+
 	function renderIncidents(view) {
-		view.replaceChildren(el("h2", null, t("open_incidents")));
+		var q = el("input"), box = el("div", "incbody");
+		var bar = el("form", "filters");
+
+		q.type = "search";
+		q.name = "q";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		q.addEventListener("input", function () {
+			searchRows(box, q.value); });
+		bar.addEventListener("submit", function (ev) {
+			ev.preventDefault(); });
+		bar.appendChild(q);
+		view.replaceChildren(bar, box);
+		box.appendChild(el("h2", null, t("open_incidents")));
 		Promise.all([api("/api/v1/outages?open=1"),
-		    api("/api/v1/outages?open=0&limit=200"),
+		    api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
 			return { deliveries: [] }; })]).then(function (r) {
-			view.appendChild(outageTable(r[0].outages, true));
-			view.appendChild(el("h2", null, t("past")));
-			view.appendChild(outageTable(r[1].outages, true));
+			markOk();
+			box.appendChild(outageTable(r[0].outages, true));
+			box.appendChild(el("h2", null, t("past")));
+			box.appendChild(outageTable(r[1].outages, true));
+			if (r[1].outages.length >= pastLimit) {
+				var more = el("button", "more", t("more"));
+
+				more.type = "button";
+				more.addEventListener("click", function () {
+					pastLimit *= 2;
+					render();
+				});
+				box.appendChild(more);
+			}
+			view = box;
 			view.appendChild(el("h2", null, t("outbox")));
 			view.appendChild(table([t("device"), t("kind"),
 			    t("recipient"), t("state"), t("attempts"),
@@ -846,6 +1332,86 @@
 		return l;
 	}
 
+	/* The devices the wall knows, for names in place of ids. */
+	var devIndex = [];
+
+	function devName(id) {
+		var d = devIndex.filter(function (x) { return x.id === id; })[0];
+
+		return d ? d.name || d.id : id;
+	}
+
+	/*
+	 * A typed name or id to the id: "2号电梯", "elevator-2" and "电梯"
+	 * for a group all work; null when nothing matches.
+	 */
+	function resolveDevice(x) {
+		var d = devIndex.filter(function (y) {
+			return y.id === x || y.name === x; })[0];
+
+		return d ? d.id : null;
+	}
+
+	function resolveGroup(x) {
+		var k;
+
+		for (k in GROUPS)
+			if (k === x || GROUPS[k][0] === x || GROUPS[k][1] === x)
+				return k;
+		return devIndex.some(function (d) { return d.group === x; }) ?
+		    x : null;
+	}
+
+	/*
+	 * The device picker: a search over names, ids and addresses, and a
+	 * list of checkboxes with the devices' Chinese names; a tick adds
+	 * the id to the devices field, which also takes typed names.
+	 */
+	function devicePicker(dv) {
+		var box = el("div", "picker"), q = el("input"), ul = el("ul");
+
+		q.type = "search";
+		q.name = "pick";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		function draw() {
+			var s = q.value.trim().toLowerCase(), chosen = list(dv.value);
+
+			ul.replaceChildren();
+			if (!s)
+				return;
+			devIndex.filter(function (d) {
+				return [d.name, d.id, d.address].some(function (x) {
+					return String(x || "").toLowerCase()
+					    .indexOf(s) >= 0; });
+			}).slice(0, 30).forEach(function (d) {
+				var li = el("li"), l = el("label"), c = el("input");
+
+				c.type = "checkbox";
+				c.value = d.id;
+				c.checked = chosen.indexOf(d.id) >= 0 ||
+				    chosen.indexOf(d.name) >= 0;
+				c.addEventListener("change", function () {
+					var now = list(dv.value).filter(function (x) {
+						return x !== d.id && x !== d.name; });
+
+					if (c.checked)
+						now.push(d.name || d.id);
+					dv.value = now.join(", ");
+				});
+				l.appendChild(c);
+				l.appendChild(document.createTextNode(" " +
+				    (d.name || d.id) + " · " + d.id));
+				li.appendChild(l);
+				ul.appendChild(li);
+			});
+		}
+		q.addEventListener("input", draw);
+		box.appendChild(q);
+		box.appendChild(ul);
+		return box;
+	}
+
 	function windowForm(view, w) {
 		var f = el("form", "window");
 		var st = el("input"), mins = el("input"), rs = el("input");
@@ -884,6 +1450,7 @@
 		f.appendChild(field(t("minutes"), mins));
 		f.appendChild(field(t("reason"), rs));
 		f.appendChild(field(t("devices_l"), dv));
+		f.appendChild(field(t("search"), devicePicker(dv)));
 		f.appendChild(field(t("groups_l"), gr));
 		f.appendChild(field(t("classes_l"), cl));
 		/* A recurring window has a rule and a length, no start. */
@@ -900,7 +1467,7 @@
 			mins.value = Math.round((w.repeat ? w.duration_ms :
 			    w.end_ms - w.start_ms) / 60000);
 			rs.value = w.reason;
-			dv.value = w.devices.join(", ");
+			dv.value = w.devices.map(devName).join(", ");
 			gr.value = w.groups.join(", ");
 			cl.value = w.classes.join(", ");
 		}
@@ -908,8 +1475,28 @@
 		f.appendChild(b);
 		shown();
 		f.addEventListener("submit", function (ev) {
-			var body = { reason: rs.value, devices: list(dv.value),
-			    groups: list(gr.value), classes: list(cl.value) };
+			var bad = [], body = { reason: rs.value,
+			    devices: list(dv.value).map(function (x) {
+				var id = resolveDevice(x);
+
+				if (id === null)
+					bad.push(x);
+				return id;
+			    }), groups: list(gr.value).map(function (x) {
+				var g = resolveGroup(x);
+
+				if (g === null)
+					bad.push(x);
+				return g;
+			    }), classes: list(cl.value) };
+
+			if (bad.length > 0) {
+				ev.preventDefault();
+				alertBox(f, new Error((lang === "zh" ?
+				    "没有这样的设备或分组：" :
+				    "no such device or group: ") + bad.join(", ")));
+				return;
+			}
 			var start = st.value ? zonedMs(st.value) :
 			    (w ? w.start_ms : NaN);
 
@@ -931,7 +1518,13 @@
 
 	function renderMaintenance(view) {
 		view.replaceChildren(el("h2", null, t("windows")));
-		api("/api/v1/maintenance").then(function (r) {
+		api("/api/v1/wall").then(function (wd) {
+			devIndex = (wd.devices || []).slice().sort(function (a, b) {
+				return natCmp(a.name, b.name); });
+			markOk();
+		}).catch(function () {}).then(function () {
+			return api("/api/v1/maintenance");
+		}).then(function (r) {
 			var rows = r.windows.map(function (w) {
 				var act = el("div", "actions");
 
@@ -957,8 +1550,9 @@
 				return [w.id, t(w.source === "api" ? "src_api" :
 				    "src_config"), w.reason + (w.repeat ? " (" +
 				    t(w.repeat) + " " + w.at + ")" : ""),
-				    [].concat(w.devices, w.groups, w.classes)
-				    .join(", "),
+				    [].concat(w.devices.map(devName),
+				    w.groups.map(groupName), w.classes)
+				    .sort(natCmp).join(", "),
 				    fmtTime(w.next_start_ms !== undefined ?
 				    w.next_start_ms : w.start_ms),
 				    fmtTime(w.next_end_ms !== undefined ?
@@ -967,8 +1561,8 @@
 				    (w.active ? t("active") : ""), act];
 			});
 			view.appendChild(table(["ID", t("source"), t("reason"),
-			    t("device"), t("start"), t("end"), t("state"), ""],
-			    rows));
+			    t("device"), t("start"), t("end"), t("state"),
+			    t("actions")], rows));
 			if (session.user)
 				view.appendChild(windowForm(view, null));
 			else
@@ -979,13 +1573,21 @@
 
 	/* ---- availability ---------------------------------------------------- */
 
+	function metCell(g) {
+		if (typeof g.target !== "number" ||
+		    typeof g.availability !== "number")
+			return "—";
+		return belowTarget(g) ? el("span", "flag below", t("not_met")) :
+		    el("span", "flag ok", t("met"));
+	}
+
 	function availRows(rows, link) {
 		return rows.map(function (g) {
 			return [link ? devLink(g.id, g.name) : (g.id === "site" ?
 			    t("site") : groupName(g.id)), g.devices,
-			    fmtPct(g.availability),
-			    typeof g.target === "number" ? fmtPct(g.target) :
-			    t("no_target"),
+			    fmtPct(g.availability), fmtCov(g.coverage),
+			    typeof g.target === "number" ? fmtTarget(g.target) :
+			    t("no_target"), metCell(g),
 			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
 			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
 			    "—",
@@ -997,8 +1599,8 @@
 	function renderAvailability(view, month) {
 		var f = el("form", "month"), m = el("input"), b;
 		var heads = [t("name"), t("ndev"), t("availability"),
-		    t("target"), t("downtime"), t("planned"), t("outages"),
-		    t("mttr"), t("budget_left")];
+		    t("coverage"), t("target"), t("met"), t("downtime"),
+		    t("planned"), t("outages"), t("mttr"), t("budget_left")];
 
 		m.type = "month";
 		m.value = month || thisMonth();
@@ -1016,8 +1618,11 @@
 			view.appendChild(table(heads, availRows(
 			    [r.site].concat(r.groups), false)));
 			view.appendChild(el("h3", null, t("per_device")));
-			view.appendChild(table(heads, availRows(r.devices,
-			    true)));
+			markOk();
+			view.appendChild(table(heads, availRows(
+			    r.devices.slice().sort(function (a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			    }), true)));
 			return api("/api/v1/reports");
 		}).then(function (reps) {
 			renderReports(view, reps || []);
@@ -1071,8 +1676,12 @@
 			    "on" : "";
 		});
 		document.body.setAttribute("data-view", route);
-		if (route !== "wall")
+		kiosk = route === "kiosk";
+		document.body.classList.toggle("kiosk", kiosk);
+		if (route !== "wall" && route !== "kiosk")
 			setStatus(t("updated") + " " + fmtTime(Date.now()), false);
+		else
+			view.replaceChildren();
 		if (route === "device" && parts[1]) {
 			renderDevice(view, parts.slice(1).join("/"));
 		} else if (route === "incidents") {
@@ -1083,6 +1692,8 @@
 			renderAvailability(view, parts[1]);
 		} else {
 			route = "wall";
+			if (lastWall !== null)
+				renderWall(view, lastWall);
 			pollWall(view);
 		}
 	}
@@ -1090,7 +1701,8 @@
 	document.addEventListener("DOMContentLoaded", function () {
 		applyLang();
 		setupChrome();
-		loadSession().catch(function () {}).finally(render);
+		loadSession().then(markOk).catch(function () {}).finally(render);
 		window.addEventListener("hashchange", render);
+		setInterval(heartbeat, HEARTBEAT_MS);
 	});
 })();
