@@ -1273,10 +1273,22 @@
 		    api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
 			return { deliveries: [] }; })]).then(function (r) {
+			var open = r[0].outages, past = r[1].outages, moved;
+
 			markOk();
-			box.appendChild(outageTable(r[0].outages, true));
+			/*
+			 * The children of an open storm whose own outages have
+			 * ended (reachable again, or turned unreachable) belong
+			 * under the open parent, not in the history.
+			 */
+			foldStorm(open.concat(past));
+			moved = past.filter(function (o) {
+				return o.under && o.under.open; });
+			past = past.filter(function (o) {
+				return moved.indexOf(o) < 0; });
+			box.appendChild(outageTable(open.concat(moved), true));
 			box.appendChild(el("h2", null, t("past")));
-			box.appendChild(outageTable(r[1].outages, true));
+			box.appendChild(outageTable(past, true));
 			if (r[1].outages.length >= pastLimit) {
 				var more = el("button", "more", t("more"));
 
