@@ -794,7 +794,10 @@
 			renderWall(view, data);
 		}).catch(function (e) {
 			checkStale();
-			setStatus(t("fetch_failed") + e.message, true);
+			/* No answer at all: say so in the page's language. */
+			setStatus(t("fetch_failed") + (e.name === "TypeError" ||
+			    e.name === "AbortError" ? t("stale_text") : e.message),
+			    true);
 			/* A private wall: offer the login form. */
 			if (!session.user && /private|log in/.test(e.message))
 				document.getElementById("login-form").hidden = false;

@@ -384,9 +384,13 @@ async function find(page) {
 	    "#view section.group")).every((s) =>
 	    s.getAttribute("data-group") === "power"), null,
 	    { timeout: LONG });
+	// The power group holds the UPSes, the room sensor and the test's
+	// hostile-named UPS.
 	await page.selectOption('form.filters select[name="class"]', "ups");
-	await page.waitForFunction(() => document.querySelectorAll(
-	    "#view a.tile").length === 2, null, { timeout: LONG });
+	await page.waitForFunction(() => JSON.stringify(Array.from(
+	    document.querySelectorAll("#view a.tile")).map((x) =>
+	    x.getAttribute("data-device")).sort()) ===
+	    '["ups-1","ups-2","xss"]', null, { timeout: LONG });
 	await page.selectOption('form.filters select[name="group"]', "");
 	await page.selectOption('form.filters select[name="class"]', "");
 

@@ -179,8 +179,8 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
 
         def led():
             st, w = web.json("GET", "/api/v1/wall")
-            d = [x for x in w["devices"] if x["id"] == "led-2"][0]
-            return [x for x in d["warnings"] if x["code"] == "led_modules"]
+            return [x for d in w["devices"] if d["id"] == "led-2"
+                    for x in d["warnings"] if x["code"] == "led_modules"]
         found = wait_for(led, timeout=90, what="the LED wall's warning")
         self.assertRegex(found[0]["text"], r"^LED 模块故障 \d+ 块$")
         self.sim("clear", "led-2")
