@@ -420,9 +420,12 @@ async function find(page) {
 	}, null, { timeout: LONG });
 	await page.selectOption('form.filters select[name="state"]', "");
 
-	step("the incidents page: the storm is one row under the switch");
-	// The terminals behind the switch go unreachable once their own
-	// probes fail: wait until the page folds some of them.
+	step("the switch is back; the storm is one row under it");
+	// The terminals behind the switch are unreachable while it is down,
+	// and down ("its parent is back") from its return until their own
+	// probes succeed: those outages fold under the switch's.
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "clear", "floor-sw-2"]);
 	const until = Date.now() + LONG;
 	let kids = 0;
 	for (;;) {
@@ -458,8 +461,6 @@ async function find(page) {
 	    Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).every((r) =>
 	    r.textContent.includes("评价仪 1")), null, { timeout: LONG });
-	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
-	    "clear", "floor-sw-2"]);
 }
 
 /*
