@@ -411,7 +411,7 @@
 	var STALE_MS = 4000, FETCH_TIMEOUT_MS = 3000, HEARTBEAT_MS = 2000;
 	var lastOk = 0, staleShown = false, lastWall = null;
 	var filt = { q: "", group: "", cls: "", state: "", problems: false };
-	var kiosk = false;
+	var kiosk = false, expanded = {};
 
 	function markOk() {
 		lastOk = Date.now();
@@ -747,7 +747,30 @@
 					a.appendChild(el("span", "why", d.message));
 				tiles.appendChild(a);
 			});
-			if (tiles.firstChild) {
+			/*
+			 * On a phone a group with every device up is one line
+			 * (a tap shows its tiles): the page is about what is
+			 * wrong, and 41 green terminals are one fact.
+			 */
+			var allUp = tiles.children.length > 0 && Array.prototype
+			    .every.call(tiles.children, function (x) {
+				return x.getAttribute("data-state") === "up"; });
+
+			if (allUp && !kiosk && window.innerWidth <= 600 &&
+			    !expanded[g] &&
+			    !filt.q && !filt.state) {
+				var more = el("button", "allup", "✓ " +
+				    tiles.children.length + " " + t("devices") +
+				    " " + t("up"));
+
+				more.type = "button";
+				more.addEventListener("click", function () {
+					expanded[g] = true;
+					renderWall(view, lastWall);
+				});
+				sec.appendChild(more);
+				frag.appendChild(sec);
+			} else if (tiles.firstChild) {
 				sec.appendChild(tiles);
 				frag.appendChild(sec);
 			}
@@ -984,9 +1007,17 @@
 				});
 			}
 			drawGraphs();
-			view.appendChild(el("h3", null, t("values")));
-			view.appendChild(table([t("check"), t("name"), t("value")],
+			/*
+			 * A core switch has hundreds of counters: folded, so the
+			 * page is about the device, not its MIB.
+			 */
+			var det = el("details", "values");
+
+			det.appendChild(el("summary", null, t("values") + " (" +
+			    vals.length + ")"));
+			det.appendChild(table([t("check"), t("name"), t("value")],
 			    vals));
+			view.appendChild(det);
 			view.appendChild(el("h3", null, t("outages")));
 			view.appendChild(outageTable(outs, false));
 		}).catch(function (e) { fail(view, e); });
@@ -1631,13 +1662,25 @@
 		api("/api/v1/availability?devices=1&month=" + m.value)
 		    .then(function (r) {
 			view.appendChild(table(heads, availRows(
-			    [r.site].concat(r.groups), false)));
-			view.appendChild(el("h3", null, t("per_device")));
+			    [r.site].concat(r.groups.slice().sort(function (a, b) {
+				var ia = GROUP_ORDER.indexOf(a.id);
+				var ib = GROUP_ORDER.indexOf(b.id);
+
+				return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) ||
+				    natCmp(a.id, b.id);
+			    })), false)));
+			var det = el("details", "perdev");
+
 			markOk();
-			view.appendChild(table(heads, availRows(
+			/* Open on a screen; on a phone the groups come first. */
+			det.open = window.innerWidth > 600;
+			det.appendChild(el("summary", null, t("per_device") + " (" +
+			    r.devices.length + ")"));
+			det.appendChild(table(heads, availRows(
 			    r.devices.slice().sort(function (a, b) {
 				return natCmp(a.name || a.id, b.name || b.id);
 			    }), true)));
+			view.appendChild(det);
 			return api("/api/v1/reports");
 		}).then(function (reps) {
 			renderReports(view, reps || []);

@@ -420,6 +420,11 @@ async function find(page) {
 	}, null, { timeout: LONG });
 	await page.selectOption('form.filters select[name="state"]', "");
 
+	step("the terminals behind it are unreachable");
+	await page.waitForFunction(() => document.querySelectorAll(
+	    '#view a.tile[data-device^="eval-"][data-state="unreachable"]')
+	    .length >= 3, null, { timeout: LONG });
+
 	step("the switch is back; the storm is one row under it");
 	// The terminals behind the switch are unreachable while it is down,
 	// and down ("its parent is back") from its return until their own
@@ -497,8 +502,8 @@ async function measure(page) {
 
 /* Every page at 390 px and at 1920x1080; the kiosk fits the screen. */
 async function layout(page) {
-	const pages = [["wall", "#wall", "#view a.tile"],
-	    ["incidents", "#incidents", "#view h2"],
+	const pages = [["wall", "#wall", "#view section.group"],
+	    ["incidents", "#incidents", "#view .incbody h2 ~ h2"],
 	    ["maintenance", "#maintenance", "#view form.window"],
 	    ["availability", "#availability", "#view table"],
 	    ["device", "#device/core-sw", ".devhead h2"],
