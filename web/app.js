@@ -90,7 +90,8 @@
 			children: "台下游设备", expand: "展开", collapse: "收起",
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
-			no_match: "没有符合条件的设备"
+			no_match: "没有符合条件的设备",
+			nav_topo: "拓扑", topo_rest: "无上下级关系的设备"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -162,7 +163,8 @@
 			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
 			more: "More",
 			budget_help: "down time this month's target allows (whole group)",
-			no_match: "No device matches"
+			no_match: "No device matches",
+			nav_topo: "Topology", topo_rest: "Devices with no parent or child"
 		}
 	};
 	var GROUPS = {
@@ -748,32 +750,29 @@
 				tiles.appendChild(a);
 			});
 			/*
-			 * On a phone a group with every device up is one line
-			 * (a tap shows its tiles): the page is about what is
-			 * wrong, and 41 green terminals are one fact.
+			 * On a phone the devices that are up are one line per
+			 * group (a tap shows their tiles): the page is about
+			 * what is wrong, and 41 green terminals are one fact.
 			 */
-			var allUp = tiles.children.length > 0 && Array.prototype
-			    .every.call(tiles.children, function (x) {
-				return x.getAttribute("data-state") === "up"; });
+			var ups = tiles.querySelectorAll('a.tile[data-state="up"]');
 
-			if (allUp && !kiosk && window.innerWidth <= 600 &&
-			    !expanded[g] &&
-			    !filt.q && !filt.state) {
-				var more = el("button", "allup", "✓ " +
-				    tiles.children.length + " " + t("devices") +
-				    " " + t("up"));
+			if (ups.length > 0 && !kiosk && window.innerWidth <= 600 &&
+			    !expanded[g] && !filt.q && !filt.state) {
+				var more = el("button", "allup", "✓ " + ups.length +
+				    " " + t("devices") + " " + t("up"));
 
+				ups.forEach(function (x) { x.remove(); });
 				more.type = "button";
 				more.addEventListener("click", function () {
 					expanded[g] = true;
 					renderWall(view, lastWall);
 				});
 				sec.appendChild(more);
-				frag.appendChild(sec);
-			} else if (tiles.firstChild) {
-				sec.appendChild(tiles);
-				frag.appendChild(sec);
 			}
+			if (tiles.firstChild)
+				sec.appendChild(tiles);
+			if (sec.children.length > 1)
+				frag.appendChild(sec);
 		});
 		if (nshown === 0)
 			frag.appendChild(el("p", "none", t("no_match")));
@@ -1718,6 +1717,80 @@
 		view.appendChild(ul);
 	}
 
+	/* ---- topology -------------------------------------------------------- */
+
+	/*
+	 * The parent/child tree the collector knows (core switch -> floor
+	 * switches -> terminals), coloured by state: a storm is one broken
+	 * branch.  Devices with neither parent nor child are listed apart.
+	 */
+	function renderTopology(view) {
+		apiBounded("/api/v1/wall").then(function (data) {
+			var devs = data.devices || [], kids = {}, byId = {};
+			var roots = [], rest = [], tree = el("ul", "topo");
+
+			if (route !== "topology")
+				return;
+			markOk();
+			lastWall = data;
+			devs.forEach(function (d) { byId[d.id] = d; });
+			devs.forEach(function (d) {
+				if (d.parent && byId[d.parent])
+					(kids[d.parent] = kids[d.parent] || []).push(d);
+			});
+			devs.forEach(function (d) {
+				if (d.parent && byId[d.parent])
+					return;
+				(kids[d.id] ? roots : rest).push(d);
+			});
+			function byName(a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			}
+			function node(d, depth) {
+				var li = el("li"), st = staleShown ? "unknown" :
+				    shownState(d), a = el("a", "node " + st);
+				var sub;
+
+				li.setAttribute("data-device", d.id);
+				a.href = "#device/" + encodeURIComponent(d.id);
+				a.setAttribute("data-state", staleShown ? "stale" : st);
+				a.appendChild(el("span", "name", d.name || d.id));
+				a.appendChild(el("span", "st", " " + (staleShown ?
+				    t("state_unknown") : stateText(st))));
+				li.appendChild(a);
+				if (kids[d.id] && depth < 8) {
+					sub = el("ul");
+					kids[d.id].sort(byName).forEach(function (k) {
+						sub.appendChild(node(k, depth + 1));
+					});
+					li.appendChild(sub);
+				}
+				return li;
+			}
+			roots.sort(byName).forEach(function (d) {
+				tree.appendChild(node(d, 0));
+			});
+			view.replaceChildren(el("h2", null, t("nav_topo")), tree);
+			if (rest.length > 0) {
+				var ul = el("ul", "topo rest");
+
+				rest.sort(byName).forEach(function (d) {
+					ul.appendChild(node(d, 8));
+				});
+				view.appendChild(el("h3", null, t("topo_rest")));
+				view.appendChild(ul);
+			}
+		}).catch(function (e) {
+			checkStale();
+			fail(view, e);
+		}).finally(function () {
+			if (route === "topology")
+				timer = setTimeout(function () {
+					renderTopology(view);
+				}, 5000);
+		});
+	}
+
 	/* ---- routing --------------------------------------------------------- */
 
 	function render() {
@@ -1748,6 +1821,8 @@
 			renderMaintenance(view);
 		} else if (route === "availability") {
 			renderAvailability(view, parts[1]);
+		} else if (route === "topology") {
+			renderTopology(view);
 		} else {
 			route = "wall";
 			if (lastWall !== null)

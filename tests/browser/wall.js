@@ -425,6 +425,19 @@ async function find(page) {
 	    '#view a.tile[data-device^="eval-"][data-state="unreachable"]')
 	    .length >= 3, null, { timeout: LONG });
 
+	step("the topology: one broken branch");
+	await page.goto(URL + "/#topology");
+	const branch = 'ul.topo li[data-device="floor-sw-2"]';
+	await page.waitForSelector(branch + ' > a.node[data-state="down"]',
+	    { timeout: LONG });
+	check((await page.$$(branch + ' ul a.node[data-state="unreachable"]'))
+	    .length >= 3, "the terminals under the switch unreachable");
+	check((await page.$$('ul.topo li[data-device="core-sw"] > ' +
+	    'a.node[data-state="up"]')).length === 1, "the core switch up");
+	await page.screenshot({ path: shot("topology-storm"),
+	    fullPage: true });
+	await page.goto(URL + "/#wall");
+
 	step("the switch is back; the storm is one row under it");
 	// The terminals behind the switch are unreachable while it is down,
 	// and down ("its parent is back") from its return until their own
@@ -434,14 +447,23 @@ async function find(page) {
 	const until = Date.now() + LONG;
 	let kids = 0;
 	for (;;) {
+		// The same address again does not load the page: reload.
 		await page.goto(URL + "/#incidents");
+		await page.reload();
 		await page.waitForSelector('tr[data-device="floor-sw-2"]',
 		    { timeout: LONG });
 		kids = (await page.$$('tr.child[data-parent="floor-sw-2"]'))
 		    .length;
 		if (kids >= 3)
 			break;
-		check(Date.now() < until, "children folded under the switch");
+		if (Date.now() >= until) {
+			const o = await page.evaluate(() => window.fetch(
+			    "/api/v1/outages?limit=100").then((r) => r.json()));
+			check(false, "children folded under the switch: " +
+			    JSON.stringify(o.outages.map((x) => [x.device,
+			    x.parent, x.start_ms % 1000000, x.end_ms &&
+			    x.end_ms % 1000000, x.cause])));
+		}
 		await page.waitForTimeout(2000);
 	}
 	const visible = await page.$$eval('tr.child[data-parent="floor-sw-2"]',
@@ -507,6 +529,7 @@ async function layout(page) {
 	    ["maintenance", "#maintenance", "#view form.window"],
 	    ["availability", "#availability", "#view table"],
 	    ["device", "#device/core-sw", ".devhead h2"],
+	    ["topology", "#topology", "ul.topo a.node"],
 	    ["kiosk", "#kiosk", "#view a.tile"]];
 
 	step("log in, so that the forms are on the pages");

@@ -198,7 +198,7 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         print([x for x in out.splitlines() if x.startswith("figure:")])
         self.browse("maintname")
         for name in ("wall", "incidents", "maintenance", "availability",
-                     "device", "kiosk"):
+                     "device", "topology", "kiosk"):
             for size in ("phone", "screen"):
                 self.assertTrue(os.path.exists(os.path.join(
                     ARTIFACTS, "%s-%s.png" % (name, size))), name + size)
