@@ -91,7 +91,8 @@
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
 			no_match: "没有符合条件的设备",
-			nav_topo: "拓扑", topo_rest: "无上下级关系的设备"
+			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
+			pick_l: "按名称选择设备"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -164,7 +165,8 @@
 			more: "More",
 			budget_help: "down time this month's target allows (whole group)",
 			no_match: "No device matches",
-			nav_topo: "Topology", topo_rest: "Devices with no parent or child"
+			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
+			pick_l: "Pick devices by name"
 		}
 	};
 	var GROUPS = {
@@ -1495,7 +1497,7 @@
 		f.appendChild(field(t("minutes"), mins));
 		f.appendChild(field(t("reason"), rs));
 		f.appendChild(field(t("devices_l"), dv));
-		f.appendChild(field(t("search"), devicePicker(dv)));
+		f.appendChild(field(t("pick_l"), devicePicker(dv)));
 		f.appendChild(field(t("groups_l"), gr));
 		f.appendChild(field(t("classes_l"), cl));
 		/* A recurring window has a rule and a length, no start. */
@@ -1561,6 +1563,14 @@
 		return f;
 	}
 
+	/* " · 剩余 25分": what is left of an active window. */
+	function maintLeft(w) {
+		var end = w.next_end_ms !== undefined ? w.next_end_ms : w.end_ms;
+
+		return typeof end === "number" && end > Date.now() ? " · " +
+		    t("left_maint") + " " + fmtDur(end - Date.now()) : "";
+	}
+
 	function renderMaintenance(view) {
 		view.replaceChildren(el("h2", null, t("windows")));
 		api("/api/v1/wall").then(function (wd) {
@@ -1603,7 +1613,7 @@
 				    fmtTime(w.next_end_ms !== undefined ?
 				    w.next_end_ms : w.end_ms),
 				    w.cancelled ? t("cancelled") :
-				    (w.active ? t("active") : ""), act];
+				    (w.active ? t("active") + maintLeft(w) : ""), act];
 			});
 			view.appendChild(table(["ID", t("source"), t("reason"),
 			    t("device"), t("start"), t("end"), t("state"),
