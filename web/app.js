@@ -883,14 +883,97 @@
 
 	/* ---- the device page ------------------------------------------------- */
 
-	function valueText(v) {
+	/*
+	 * Display hints by value name (the part before ".N"): a name for
+	 * people, a scale and a unit (the MIBs' UNITS), or the enumeration's
+	 * words.  Traffic counters are shown in Mbps.
+	 */
+	var UPS_SRC = { 1: ["其他", "other"], 2: ["无输出", "none"],
+	    3: ["市电", "mains"], 4: ["旁路", "bypass"], 5: ["电池", "battery"],
+	    6: ["升压", "booster"], 7: ["降压", "reducer"] };
+	var HINTS = {
+		returnTemp: { zh: "回风温度", en: "Return air", scale: 0.1,
+		    unit: "°C" },
+		supplyTemp: { zh: "送风温度", en: "Supply air", scale: 0.1,
+		    unit: "°C" },
+		setpoint: { zh: "设定温度", en: "Set point", scale: 0.1,
+		    unit: "°C" },
+		cabinetTemp: { zh: "箱体温度", en: "Cabinet", scale: 0.1,
+		    unit: "°C" },
+		entPhySensorValue: { zh: "传感器", en: "Sensor", scale: 0.1 },
+		faultCode: { zh: "故障代码", en: "Fault code" },
+		filterAlarm: { zh: "滤网告警", en: "Filter alarm",
+		    en_map: { 0: ["否", "no"], 1: ["是", "yes"] } },
+		upsOutputSource: { zh: "输出来源", en: "Output source",
+		    en_map: UPS_SRC },
+		upsBatteryStatus: { zh: "电池状态", en: "Battery",
+		    en_map: { 1: ["未知", "unknown"], 2: ["正常", "normal"],
+		    3: ["电量低", "low"], 4: ["耗尽", "depleted"] } },
+		upsInputVoltage: { zh: "输入电压", en: "Input", unit: "V" },
+		upsOutputPercentLoad: { zh: "负载", en: "Load", unit: "%" },
+		upsEstimatedChargeRemaining: { zh: "剩余电量", en: "Charge",
+		    unit: "%" },
+		upsSecondsOnBattery: { zh: "电池供电时长", en: "On battery",
+		    unit: "s" },
+		ifOperStatus: { zh: "端口状态", en: "Port",
+		    en_map: { 1: ["up", "up"], 2: ["down", "down"],
+		    3: ["testing", "testing"], 7: ["lowerLayerDown",
+		    "lowerLayerDown"] } },
+		apOperState: { zh: "AP 状态", en: "AP",
+		    en_map: { 1: ["在线", "online"], 2: ["离线", "offline"] } },
+		apClients: { zh: "AP 终端数", en: "AP clients" },
+		operState: { zh: "运行状态", en: "State",
+		    en_map: { 1: ["正常", "in service"], 2: ["故障", "fault"] } },
+		signalPresent: { zh: "输入信号", en: "Signal",
+		    en_map: { 0: ["无", "none"], 1: ["有", "present"] } },
+		failedModules: { zh: "故障模块", en: "Failed modules" },
+		sysUpTime: { zh: "运行时间", en: "Uptime", unit: "s" },
+		duration_ms: { zh: "响应时间", en: "Response time", unit: "ms" }
+	};
+	var OCTETS = /^if(HC)?(In|Out)Octets$/;
+
+	function hintOf(name) {
+		var m = /^([^.]+)(?:\.(.+))?$/.exec(name) || [name, name, ""];
+
+		return { base: m[1], idx: m[2] || "", h: HINTS[m[1]] };
+	}
+
+	/* "端口 3 入流量" / "回风温度" for a value name. */
+	function valueLabel(name) {
+		var x = hintOf(name), o = OCTETS.exec(x.base);
+
+		if (o)
+			return (lang === "zh" ? "端口 " + x.idx + " " +
+			    (o[2] === "In" ? "入流量" : "出流量") : "Port " + x.idx +
+			    " " + (o[2] === "In" ? "in" : "out")) + " · " + name;
+		if (!x.h)
+			return name;
+		return (lang === "zh" ? x.h.zh : x.h.en) + (x.idx ? " " + x.idx :
+		    "") + " · " + name;
+	}
+
+	function valueText(v, name) {
+		var x = hintOf(name || ""), h = x.h, n;
+
 		if (!v)
 			return "—";
-		if (v.kind === "counter")
-			return v.rate === null ? String(v.raw) :
-			    v.rate.toFixed(1) + "/s";
-		if (typeof v.value === "number")
-			return String(Math.round(v.value * 1000) / 1000);
+		if (v.kind === "counter") {
+			if (v.rate === null)
+				return String(v.raw);
+			if (OCTETS.test(x.base))
+				return (v.rate * 8 / 1e6).toFixed(2) + " Mbps";
+			return v.rate.toFixed(1) + "/s";
+		}
+		if (typeof v.value === "number") {
+			if (h && h.en_map && h.en_map[v.value])
+				return h.en_map[v.value][lang === "zh" ? 0 : 1] +
+				    " (" + v.value + ")";
+			n = h && h.scale ? v.value * h.scale : v.value;
+			if (h && h.unit === "s" && x.base === "sysUpTime")
+				return fmtDur(n * 1000);
+			return String(Math.round(n * 1000) / 1000) +
+			    (h && h.unit ? " " + h.unit : "");
+		}
 		return v.value === null ? "—" : String(v.value);
 	}
 
@@ -947,7 +1030,8 @@
 				    fmtTime(c.last_ms)]);
 				Object.keys(c.values || {}).sort(natCmp)
 				    .forEach(function (k) {
-					vals.push([c.id, k, valueText(c.values[k])]);
+					vals.push([c.id, valueLabel(k),
+					    valueText(c.values[k], k)]);
 				    });
 			});
 			view.appendChild(el("h3", null, t("checks")));
@@ -988,7 +1072,7 @@
 				picks.forEach(function (p) {
 					var box = el("figure", "graph");
 					var cap = el("figcaption", null, p[0] + " · " +
-					    p[1]);
+					    valueLabel(p[1]));
 					var holder = el("div");
 
 					box.appendChild(cap);

@@ -333,6 +333,14 @@ async function warning(page) {
 	await page.waitForSelector(".warnbox", { timeout: LONG });
 	check((await page.textContent(".warnbox")).includes("电池供电"),
 	    "device page warning");
+	// Values for people: the enumeration's word, the unit.
+	await page.waitForFunction(() => document.querySelector(
+	    "details.values").textContent.includes("电池 (5)"), null,
+	    { timeout: LONG });
+	const vt = await page.textContent("details.values");
+	check(vt.includes("输出来源") && vt.includes("输入电压") &&
+	    vt.includes("0 V") && vt.includes("剩余电量"),
+	    "decoded values: " + vt.slice(0, 300));
 
 	step("cleared: back to green");
 	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
