@@ -952,6 +952,17 @@
 		    "") + " · " + name;
 	}
 
+	/* A graph's factor and unit: octets/s as Mbps, tenths of °C as °C. */
+	function seriesScale(name) {
+		var x = hintOf(name);
+
+		if (OCTETS.test(x.base))
+			return { k: 8 / 1e6, unit: "Mbps" };
+		if (x.h && !x.h.en_map)
+			return { k: x.h.scale || 1, unit: x.h.unit || "" };
+		return { k: 1, unit: "" };
+	}
+
 	function valueText(v, name) {
 		var x = hintOf(name || ""), h = x.h, n;
 
@@ -982,7 +993,7 @@
 		var out = [];
 
 		Object.keys(series).forEach(function (chk) {
-			series[chk].sort().forEach(function (s) {
+			series[chk].sort(natCmp).forEach(function (s) {
 				if (s === "up")
 					return;
 				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
@@ -1071,8 +1082,10 @@
 					    t("no_data")));
 				picks.forEach(function (p) {
 					var box = el("figure", "graph");
+					var sc = seriesScale(p[1]);
 					var cap = el("figcaption", null, p[0] + " · " +
-					    valueLabel(p[1]));
+					    valueLabel(p[1]) + (sc.unit ? " (" + sc.unit +
+					    ")" : ""));
 					var holder = el("div");
 
 					box.appendChild(cap);
@@ -1083,7 +1096,11 @@
 					    encodeURIComponent(p[0]) + "&series=" +
 					    encodeURIComponent(p[1]) + "&period=" +
 					    period).then(function (s) {
-						window.FacChart.draw(holder, s.points,
+						window.FacChart.draw(holder,
+						    s.points.map(function (q) {
+							return [q[0], q[1] === null ? null :
+							    q[1] * sc.k];
+						    }),
 						    { fmtTime: fmtShort,
 						    empty: t("no_data") });
 					}).catch(function (e) {
