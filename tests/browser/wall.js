@@ -299,6 +299,27 @@ async function stale(page) {
 	    document.getElementById("stale").hidden &&
 	    document.querySelectorAll('#view a.tile[data-state="up"]')
 	    .length > 0, null, { timeout: LONG });
+
+	step("the agent is stopped: its devices unknown, no green");
+	await sync("kill-agent");
+	await page.waitForFunction(() => {
+		const t = Array.from(document.querySelectorAll("#view a.tile"));
+
+		return t.length > 0 && t.every((x) =>
+		    x.getAttribute("data-state") === "unknown");
+	}, null, { timeout: LONG });
+	const tileText = await page.textContent("#view a.tile");
+	check(tileText.includes("数据过期") && tileText.includes("采集代理未连接"),
+	    "the tile says why: " + tileText);
+	const stripText = await page.textContent(".incidents ul");
+	check(stripText.includes("采集代理全部未连接"), "the strip: " + stripText);
+	await page.screenshot({ path: shot("wall-agent-gone") });
+
+	step("the agent is back: green again");
+	await sync("start-agent");
+	await page.waitForFunction(() => document.querySelectorAll(
+	    '#view a.tile[data-state="up"]').length > 10, null,
+	    { timeout: LONG });
 }
 
 /* A UPS on battery is a warning: amber, with the reason in words. */

@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import COLLECTOR, ROOT, SIM, FacmonTestCase, wait_for  # noqa
+from fmtest import AGENT, COLLECTOR, ROOT, SIM, FacmonTestCase, wait_for  # noqa
 
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
@@ -163,8 +163,18 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         def restart():
             self.start(coll.argv, "collector-again")
 
+        agent = [p for p in self.procs if p.argv[0] == AGENT][-1]
+
+        def kill_agent():
+            agent.kill()
+
+        def start_agent():
+            self.start(agent.argv, "agent-again")
+
         out = self.browse_sync("stale", {"kill-collector": kill,
-                                         "start-collector": restart})
+                                         "start-collector": restart,
+                                         "kill-agent": kill_agent,
+                                         "start-agent": start_agent})
         self.assertIn("figure: stale state shown", out)
         print([x for x in out.splitlines() if x.startswith("figure:")])
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
