@@ -92,7 +92,9 @@
 			budget_help: "本月按目标允许的故障时间（全组合计）",
 			no_match: "没有符合条件的设备",
 			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
-			pick_l: "按名称选择设备"
+			pick_l: "按名称选择设备",
+			notify_off: "声音提醒：关", notify_on: "声音提醒：开",
+			new_fault: "新故障"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -166,7 +168,9 @@
 			budget_help: "down time this month's target allows (whole group)",
 			no_match: "No device matches",
 			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
-			pick_l: "Pick devices by name"
+			pick_l: "Pick devices by name",
+			notify_off: "Sound: off", notify_on: "Sound: on",
+			new_fault: "New fault"
 		}
 	};
 	var GROUPS = {
@@ -327,6 +331,7 @@
 			e.textContent = t(e.getAttribute("data-i18n"));
 		});
 		document.getElementById("lang").textContent = t("lang");
+		showNotify();
 		document.title = "facmon · " + t("nav_wall");
 	}
 
@@ -352,6 +357,9 @@
 	function setupChrome() {
 		var form = document.getElementById("login-form");
 
+		document.getElementById("notify").addEventListener("click",
+		    toggleNotify);
+		showNotify();
 		document.getElementById("lang").addEventListener("click",
 		    function () {
 			lang = lang === "zh" ? "en" : "zh";
@@ -612,12 +620,96 @@
 		return bar;
 	}
 
+	/*
+	 * Sound and a browser notification on a new fault, for the duty
+	 * room: off by default (a page that beeps on its own surprises
+	 * people), one click turns both on, and the choice is remembered.
+	 */
+	var notifyOn = false, seenFaults = null, audio = null;
+
+	try {
+		notifyOn = localStorage.getItem("facmon-notify") === "on";
+	} catch (e) { /* storage may be off */ }
+
+	function showNotify() {
+		var b = document.getElementById("notify");
+
+		b.textContent = t(notifyOn ? "notify_on" : "notify_off");
+		b.setAttribute("aria-pressed", String(notifyOn));
+	}
+
+	function toggleNotify() {
+		notifyOn = !notifyOn;
+		try {
+			localStorage.setItem("facmon-notify", notifyOn ? "on" : "off");
+		} catch (e) { /* ignore */ }
+		if (notifyOn) {
+			/* Browsers start sound only from a click: this one. */
+			try {
+				audio = audio || new (window.AudioContext ||
+				    window.webkitAudioContext)();
+				audio.resume();
+			} catch (e) { audio = null; }
+			if (window.Notification &&
+			    Notification.permission === "default")
+				Notification.requestPermission().catch(
+				    function () {});
+		}
+		showNotify();
+	}
+
+	function beep() {
+		var o, g;
+
+		try {
+			audio = audio || new (window.AudioContext ||
+			    window.webkitAudioContext)();
+			o = audio.createOscillator();
+			g = audio.createGain();
+			o.frequency.value = 880;
+			g.gain.value = 0.2;
+			o.connect(g);
+			g.connect(audio.destination);
+			o.start();
+			o.stop(audio.currentTime + 0.4);
+		} catch (e) { /* no sound here */ }
+	}
+
+	/* New open outages since the last answer: sound, notification. */
+	function announce(incidents) {
+		var now = {}, fresh = [];
+
+		incidents.forEach(function (o) {
+			var k = o.device + "/" + o.check + "/" + o.start_ms;
+
+			now[k] = 1;
+			if (seenFaults !== null && !seenFaults[k])
+				fresh.push(o);
+		});
+		seenFaults = now;
+		if (!notifyOn || fresh.length === 0)
+			return;
+		document.body.setAttribute("data-announced", String(Number(
+		    document.body.getAttribute("data-announced") || 0) +
+		    fresh.length));
+		beep();
+		try {
+			if (window.Notification &&
+			    Notification.permission === "granted")
+				new Notification(t("new_fault") + ": " +
+				    fresh.map(function (o) {
+					return o.name || o.device; }).join(", "));
+		} catch (e) { /* not in this browser */ }
+	}
+
 	function renderWall(view, data) {
 		var groups = [], byName = {}, avail = {}, frag, inc, ul, body;
 		var now = data.generated_ms, stale = staleShown, nshown = 0;
 		var devs = data.devices || [], allStale, bar;
 
 		lastWall = data;
+		if (!stale)
+			announce(data.incidents || []);
 		if (!view.querySelector("form.filters") && !kiosk)
 			view.replaceChildren(filterBar(view, data),
 			    el("div", "wallbody"));

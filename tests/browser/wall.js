@@ -423,12 +423,21 @@ async function find(page) {
 	await page.selectOption('form.filters select[name="group"]', "");
 	await page.selectOption('form.filters select[name="class"]', "");
 
+	step("sound and notification: off until one click");
+	check((await page.getAttribute("#notify", "aria-pressed")) === "false",
+	    "off by default");
+	await page.click("#notify");
+	check((await page.getAttribute("#notify", "aria-pressed")) === "true" &&
+	    (await page.textContent("#notify")) === "声音提醒：开", "on");
+
 	step("a switch fails: problems only, filter by state");
 	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
 	    "inject", "floor-sw-2", "silent", "0"]);
 	await page.waitForSelector(
 	    '#view a.tile[data-device="floor-sw-2"][data-state="down"]',
 	    { timeout: LONG });
+	await page.waitForFunction(() => Number(document.body.getAttribute(
+	    "data-announced") || 0) >= 1, null, { timeout: LONG });
 	await page.check('form.filters input[name="problems"]');
 	await page.waitForFunction(() => {
 		const t = Array.from(document.querySelectorAll("#view a.tile"));
