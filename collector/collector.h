@@ -448,6 +448,8 @@ void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
 /* availapi.c: availability for the API and the command line */
 struct aq;
 struct json_t;
+struct json_t	*uptime_json(struct aq *, const struct avconf *, int64_t to,
+		    int64_t span_ms, int n);
 struct json_t	*avail_json(struct aq *, const struct avconf *, int64_t from,
 		    int64_t to, const char *group, int with_devices,
 		    char *err, size_t errlen);

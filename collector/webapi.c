@@ -1292,6 +1292,52 @@ api_wall(struct evhttp_request *req)
 	http_reply_json(req, 200, "OK", ans);
 }
 
+/* ---- uptime bars ------------------------------------------------------- */
+
+/*
+ * GET /api/v1/uptime?range=24h|30d: each device's availability per hour
+ * of the last 24 hours or per day of the last 30 days, for the bars on
+ * the availability page (the current, partial hour or day is the last).
+ */
+static void
+api_uptime(struct evhttp_request *req)
+{
+	struct evkeyvalq args;
+	struct aq *q = outage_aq();
+	const char *r;
+	int64_t	 span = 3600000, now = now_ms(), to;
+	int	 n = 24;
+	json_t	*o;
+
+	if (query(req, &args) == -1)
+		return;
+	r = evhttp_find_header(&args, "range");
+	if (r != NULL && strcmp(r, "30d") == 0) {
+		span = 86400000;
+		n = 30;
+	} else if (r != NULL && strcmp(r, "24h") != 0) {
+		evhttp_clear_headers(&args);
+		http_reply_error(req, 400, "Bad Request",
+		    "range is 24h or 30d");
+		return;
+	}
+	evhttp_clear_headers(&args);
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		return;
+	}
+	/* Buckets end on the next whole hour (UTC; the zones are whole). */
+	to = (now / 3600000 + 1) * 3600000;
+	if ((o = uptime_json(q, &merged, to, span, n)) == NULL) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	json_object_set_new(o, "generated_ms", json_integer(now));
+	http_reply_json(req, 200, "OK", o);
+}
+
 /* ---- RRD series -------------------------------------------------------- */
 
 /*
@@ -1643,6 +1689,8 @@ webapi_handle(struct evhttp_request *req, const char *path)
 		api_maint_list(req);
 	else if (strcmp(path, "/api/v1/rrd") == 0)
 		api_rrd(req);
+	else if (strcmp(path, "/api/v1/uptime") == 0)
+		api_uptime(req);
 	else if (strncmp(path, "/api/v1/series/", 15) == 0)
 		api_series(req, path + 15);
 	else if (strcmp(path, "/metrics") == 0)

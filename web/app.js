@@ -94,7 +94,7 @@
 			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
 			pick_l: "按名称选择设备",
 			notify_off: "声音提醒：关", notify_on: "声音提醒：开",
-			new_fault: "新故障"
+			new_fault: "新故障", bars24: "24小时", bars30: "30天"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -170,7 +170,7 @@
 			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
 			pick_l: "Pick devices by name",
 			notify_off: "Sound: off", notify_on: "Sound: on",
-			new_fault: "New fault"
+			new_fault: "New fault", bars24: "24 h", bars30: "30 days"
 		}
 	};
 	var GROUPS = {
@@ -1829,9 +1829,31 @@
 		    el("span", "flag ok", t("met"));
 	}
 
-	function availRows(rows, link) {
+	/*
+	 * Uptime bars (one per hour or day): green with no down time, red
+	 * with some, grey when nothing was seen; the title says how much.
+	 */
+	function bars(u, span) {
+		var box = el("span", "bars"), i, a, d, b;
+
+		if (!u)
+			return "—";
+		for (i = 0; i < u.availability.length; i++) {
+			a = u.availability[i];
+			d = u.down_ms[i];
+			b = el("span", "bar " + (a === null ? "none" : d > 0 ?
+			    "down" : "up"));
+			b.title = fmtShort(span.from + i * span.ms) + " · " +
+			    (a === null ? t("no_data") : fmtPct(a) + (d > 0 ?
+			    " · " + t("downtime") + " " + fmtDur(d) : ""));
+			box.appendChild(b);
+		}
+		return box;
+	}
+
+	function availRows(rows, link, up24, up30) {
 		return rows.map(function (g) {
-			return [link ? devLink(g.id, g.name) : (g.id === "site" ?
+			var r = [link ? devLink(g.id, g.name) : (g.id === "site" ?
 			    t("site") : groupName(g.id)), g.devices,
 			    fmtPct(g.availability), fmtCov(g.coverage),
 			    typeof g.target === "number" ? fmtTarget(g.target) :
@@ -1841,6 +1863,12 @@
 			    "—",
 			    typeof g.budget_period_left_ms === "number" ?
 			    fmtDur(g.budget_period_left_ms) : "—"];
+
+			if (link && up24 && up30)
+				r.push(bars(up24.devices[g.id], { from: up24.from_ms,
+				    ms: up24.span_ms }), bars(up30.devices[g.id],
+				    { from: up30.from_ms, ms: up30.span_ms }));
+			return r;
 		});
 	}
 
@@ -1861,8 +1889,12 @@
 			location.hash = "#availability/" + m.value;
 		});
 		view.replaceChildren(el("h2", null, t("availability")), f);
-		api("/api/v1/availability?devices=1&month=" + m.value)
-		    .then(function (r) {
+		Promise.all([api("/api/v1/availability?devices=1&month=" + m.value),
+		    api("/api/v1/uptime?range=24h").catch(function () {
+			return null; }),
+		    api("/api/v1/uptime?range=30d").catch(function () {
+			return null; })]).then(function (all) {
+			var r = all[0], up24 = all[1], up30 = all[2];
 			view.appendChild(table(heads, availRows(
 			    [r.site].concat(r.groups.slice().sort(function (a, b) {
 				var ia = GROUP_ORDER.indexOf(a.id);
@@ -1878,10 +1910,11 @@
 			det.open = window.innerWidth > 600;
 			det.appendChild(el("summary", null, t("per_device") + " (" +
 			    r.devices.length + ")"));
-			det.appendChild(table(heads, availRows(
+			det.appendChild(table(heads.concat(up24 && up30 ?
+			    [t("bars24"), t("bars30")] : []), availRows(
 			    r.devices.slice().sort(function (a, b) {
 				return natCmp(a.name || a.id, b.name || b.id);
-			    }), true)));
+			    }), true, up24, up30)));
 			view.appendChild(det);
 			return api("/api/v1/reports");
 		}).then(function (reps) {

@@ -202,6 +202,11 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         for k in ("warnings", "data_age_ms", "stale", "agent_connected",
                   "address", "parent"):
             self.assertIn(k, d)
+        st, up = web.json("GET", "/api/v1/uptime?range=30d")
+        self.assertEqual(st, 200)
+        self.assertEqual(up["span_ms"], 86400000)
+        self.assertEqual(len(up["devices"]["ups-1"]["availability"]), 30)
+        self.assertEqual(web.json("GET", "/api/v1/uptime?range=7x")[0], 400)
         self.browse("warning")
         self.browse("find")
         out = self.browse("layout")
