@@ -906,7 +906,14 @@
 		apiBounded("/api/v1/wall").then(function (data) {
 			if (route !== "wall")
 				return;
-			markOk();
+			/*
+			 * An answer that is not newer than the last one (a cache
+			 * on the way, a collector stuck) is no sign of life.
+			 */
+			if (!lastWall || data.generated_ms > lastWall.generated_ms)
+				markOk();
+			else
+				checkStale();
 			renderWall(view, data);
 		}).catch(function (e) {
 			checkStale();
