@@ -62,6 +62,7 @@ COLLECTOR_LIB_SRCS += collector/keys.c collector/netlimit.c collector/privdrop.c
 COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
 # The operator console: logins, audit log, its API (docs/api.md).
 COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
+COLLECTOR_LIB_SRCS += collector/warnings.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
@@ -72,7 +73,8 @@ COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
 UNIT_AGENT = test_agent_conf test_pcapif
-UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules test_netlimit
+UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
+	test_netlimit test_warnings
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

@@ -162,6 +162,62 @@ fault_ytd_json(struct aq *q, const struct avconf *av, int64_t to)
 }
 
 /*
+ * Uptime bars: n buckets of span_ms each, the last ending at 'to', each
+ * device's availability (null: nothing seen) and down time per bucket.
+ * One aq_compute per bucket over the index in memory: 30 buckets of a
+ * few hundred devices is milliseconds.
+ */
+json_t *
+uptime_json(struct aq *q, const struct avconf *av, int64_t to,
+    int64_t span_ms, int n)
+{
+	json_t	*o = json_object(), *devs = json_object();
+	struct aq_row *dr, *gr, *cr, site;
+	size_t	 ng, nc, i;
+	int	 b;
+
+	for (i = 0; i < q->ndev; i++)
+		json_object_set_new(devs, q->dev[i].id, json_pack("{s:[],s:[]}",
+		    "availability", "down_ms"));
+	for (b = 0; b < n; b++) {
+		int64_t	 from = to - (int64_t)(n - b) * span_ms;
+		int64_t	 end = from + span_ms;
+
+		/* Time that has not happened yet is neither up nor unknown. */
+		if (end > now_ms())
+			end = now_ms();
+		if (end <= from)
+			end = from + 1;
+		dr = gr = cr = NULL;
+		ng = nc = 0;
+		if (aq_compute(q, av->rules, av->nrules, av->targets,
+		    av->ntargets, from, end, &dr, &gr, &ng, &cr, &nc,
+		    &site) == -1) {
+			json_decref(o);
+			json_decref(devs);
+			return NULL;
+		}
+		for (i = 0; i < q->ndev; i++) {
+			json_t	*d = json_object_get(devs, dr[i].key);
+
+			json_array_append_new(json_object_get(d, "availability"),
+			    num_or_null(dr[i].r.availability));
+			json_array_append_new(json_object_get(d, "down_ms"),
+			    json_integer(dr[i].r.down_ms));
+		}
+		free(dr);
+		free(gr);
+		free(cr);
+	}
+	json_object_set_new(o, "from_ms", json_integer(to - (int64_t)n *
+	    span_ms));
+	json_object_set_new(o, "to_ms", json_integer(to));
+	json_object_set_new(o, "span_ms", json_integer(span_ms));
+	json_object_set_new(o, "devices", devs);
+	return o;
+}
+
+/*
  * The period [from, to) over what the index knows, ended by
  * av_period_end() as the report ends it: time that has not happened yet
  * is neither up nor unknown.

@@ -397,6 +397,7 @@ int		 ingest_init(struct event_base *,
 void		 ingest_reconf(const struct collector_conf *);
 void		 ingest_tick(int64_t now_mono);
 void		 ingest_stop(void);
+int		 ingest_agent_status(const char *, int *, int64_t *);
 int		 ingest_apply_batch(const char *agent, const struct fm_batch *,
 		    int64_t rx_ms, int replay);
 int		 ingest_replay(void);
@@ -501,6 +502,8 @@ void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
 /* availapi.c: availability for the API and the command line */
 struct aq;
 struct json_t;
+struct json_t	*uptime_json(struct aq *, const struct avconf *, int64_t to,
+		    int64_t span_ms, int n);
 struct json_t	*avail_json(struct aq *, const struct avconf *, int64_t from,
 		    int64_t to, const char *group, int with_devices,
 		    char *err, size_t errlen);

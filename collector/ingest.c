@@ -1416,6 +1416,26 @@ agents_tick(int64_t now_mono)
 	}
 }
 
+/*
+ * For the status wall: whether an agent has a connection now and how
+ * long since the collector last heard from it.  -1: no such agent has
+ * ever been seen nor configured.
+ */
+int
+ingest_agent_status(const char *id, int *connected, int64_t *silent_ms)
+{
+	size_t	 i;
+
+	for (i = 0; i < nart; i++)
+		if (strcmp(art[i].id, id) == 0) {
+			*connected = art[i].connected > 0;
+			*silent_ms = art[i].connected > 0 ? 0 :
+			    mono_ms() - art[i].last_contact_mono;
+			return 0;
+		}
+	return -1;
+}
+
 /* Once a second: drop connections that missed their deadlines. */
 void
 ingest_tick(int64_t now_mono)

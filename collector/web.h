@@ -104,4 +104,9 @@ struct json_t	*http_device_json(const struct device_state *);
 /* A JSON string of any bytes: invalid UTF-8 becomes U+FFFD, never NULL. */
 struct json_t	*http_jstr(const char *);
 
+/* warnings.c */
+struct alert_conf;
+struct json_t	*warnings_json(const struct device_state *,
+		    const struct alert_conf *);
+
 #endif /* FACMON_WEB_H */

@@ -401,6 +401,19 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 	    "open", o->end_ms == 0);
 }
 
+/* outage_json and what the console adds: the parent, the ack's comment. */
+static json_t *
+outage_json_full(const struct aq *q, const struct aq_outage *o)
+{
+	struct aq_device *d = aq_device((struct aq *)q, o->device);
+	json_t	*j = outage_json(q, o);
+
+	json_object_set_new(j, "parent", json_string(d != NULL ?
+	    d->parent : ""));
+	json_object_set_new(j, "ack_comment", json_string(o->ack_comment));
+	return j;
+}
+
 /*
  * GET /api/v1/outages[?device=&group=&from=&to=&open=1|0&limit=N]: the
  * newest first.  A period keeps the outages that overlap it.
@@ -468,7 +481,7 @@ api_outages(struct evhttp_request *req)
 			continue;
 		if (o->start_ms >= to || (o->end_ms != 0 && o->end_ms <= from))
 			continue;
-		json_array_append_new(a, outage_json(q, o));
+		json_array_append_new(a, outage_json_full(q, o));
 		n++;
 	}
 	http_reply_json(req, 200, "OK", json_pack("{s:I,s:o}", "generated_ms",
@@ -565,7 +578,7 @@ api_annotate(struct evhttp_request *req, const char *what, const char *user)
 		    strcmp(q->out[i].check, check) == 0 &&
 		    q->out[i].start_ms == start)
 			break;
-	http_reply_json(req, 200, "OK", outage_json(q, &q->out[i]));
+	http_reply_json(req, 200, "OK", outage_json_full(q, &q->out[i]));
 }
 
 /* ---- maintenance windows ----------------------------------------------- */
@@ -1117,6 +1130,96 @@ month_avail(int64_t now)
 }
 
 /*
+ * The end of the maintenance window d is in at 'now' (the latest end
+ * when windows overlap), or 0: the wall shows the time left, which is
+ * what the duty room wants to know of a device in maintenance.
+ */
+static int64_t
+maint_until(const struct device_state *d, int64_t now)
+{
+	struct av_window *w = NULL;
+	size_t	 n, cap = 0, k;
+	int64_t	 until = 0;
+	int	 i;
+
+	for (i = 0; i < merged.nrules; i++) {
+		const struct mw_rule *r = &merged.rules[i];
+
+		if (!mw_covers(r, d->id, d->group, d->class))
+			continue;
+		n = 0;
+		if (mw_expand(r, now, now + 1, &w, &n, &cap) == -1)
+			break;
+		for (k = 0; k < n; k++)
+			if (w[k].start_ms <= now && now < w[k].end_ms &&
+			    w[k].end_ms > until)
+				until = w[k].end_ms;
+	}
+	free(w);
+	return until;
+}
+
+/*
+ * What the wall adds to a device beyond its state: its warnings in
+ * words (warnings.c), how old its newest result is, and whether its
+ * agent is connected.  A device whose agent is gone, or whose newest
+ * result is older than three of its probe intervals, is "stale": the
+ * collector no longer knows its state and says so rather than show the
+ * last one as if it were current.
+ */
+static void
+wall_extra(json_t *o, const struct device_state *d, int64_t now,
+    int64_t mono)
+{
+	int64_t	 newest = 0, silent = 0, until;
+	uint32_t ival = 0;
+	int	 i, conn = 0, known;
+
+	for (i = 0; i < d->nchecks; i++) {
+		const struct check_state *c = &d->checks[i];
+
+		if (c->have_result && c->arrival_mono > newest)
+			newest = c->arrival_mono;
+		if (c->interval_ms > ival)
+			ival = c->interval_ms;
+	}
+	known = ingest_agent_status(d->agent, &conn, &silent) == 0;
+	json_object_set_new(o, "warnings", warnings_json(d, C->alerts));
+	json_object_set_new(o, "data_age_ms", newest > 0 ?
+	    json_integer(mono - newest) : json_null());
+	json_object_set_new(o, "agent", json_string(d->agent));
+	json_object_set_new(o, "address", json_string(d->address));
+	json_object_set_new(o, "parent", json_string(d->parent));
+	json_object_set_new(o, "agent_connected", json_boolean(known &&
+	    conn));
+	json_object_set_new(o, "stale", json_boolean(!known || !conn ||
+	    newest == 0 || (ival > 0 && mono - newest > 3 * (int64_t)ival)));
+	if ((until = maint_until(d, now)) > 0)
+		json_object_set_new(o, "maintenance_until_ms",
+		    json_integer(until));
+}
+
+/* The agents listed in the configuration: connected, silent for how long. */
+static json_t *
+wall_agents(void)
+{
+	json_t	*a = json_array();
+	int64_t	 silent;
+	int	 i, conn;
+
+	for (i = 0; i < C->nagents; i++) {
+		if (ingest_agent_status(C->agents[i].id, &conn, &silent) == -1) {
+			conn = 0;
+			silent = -1;
+		}
+		json_array_append_new(a, json_pack("{s:s,s:b,s:o}", "id",
+		    C->agents[i].id, "connected", conn, "silent_ms",
+		    silent >= 0 ? json_integer(silent) : json_null()));
+	}
+	return a;
+}
+
+/*
  * GET /api/v1/wall: what the status wall shows, in one request so that
  * a wall screen polling every second costs one small answer: devices
  * (state, maintenance, the failing check's message), this month's
@@ -1127,8 +1230,8 @@ api_wall(struct evhttp_request *req)
 {
 	const struct device_state **v;
 	struct aq *q = outage_aq();
-	int64_t	 now = now_ms();
-	json_t	*devs, *inc;
+	int64_t	 now = now_ms(), mono = mono_ms();
+	json_t	*devs, *inc, *ans;
 	size_t	 i, n;
 
 	if ((v = state_devices_sorted(&n)) == NULL) {
@@ -1167,6 +1270,7 @@ api_wall(struct evhttp_request *req)
 		    "message", msg != NULL && json_is_string(msg) ? msg :
 		    json_null());
 		json_decref(full);
+		wall_extra(o, d, now, mono);
 		json_array_append_new(devs, o);
 	}
 	free(v);
@@ -1175,11 +1279,59 @@ api_wall(struct evhttp_request *req)
 		for (i = q->nout; i-- > 0;)
 			if (q->out[i].end_ms == 0)
 				json_array_append_new(inc,
-				    outage_json(q, &q->out[i]));
-	http_reply_json(req, 200, "OK", json_pack("{s:I,s:s,s:o,s:o,s:o}",
+				    outage_json_full(q, &q->out[i]));
+	ans = json_pack("{s:I,s:s,s:o,s:o,s:o}",
 	    "generated_ms", (json_int_t)now, "timezone", C->av.tz,
 	    "devices", devs, "availability", month_avail(now),
-	    "incidents", inc));
+	    "incidents", inc);
+	json_object_set_new(ans, "agents", wall_agents());
+	http_reply_json(req, 200, "OK", ans);
+}
+
+/* ---- uptime bars ------------------------------------------------------- */
+
+/*
+ * GET /api/v1/uptime?range=24h|30d: each device's availability per hour
+ * of the last 24 hours or per day of the last 30 days, for the bars on
+ * the availability page (the current, partial hour or day is the last).
+ */
+static void
+api_uptime(struct evhttp_request *req)
+{
+	struct evkeyvalq args;
+	struct aq *q = outage_aq();
+	const char *r;
+	int64_t	 span = 3600000, now = now_ms(), to;
+	int	 n = 24;
+	json_t	*o;
+
+	if (query(req, &args) == -1)
+		return;
+	r = evhttp_find_header(&args, "range");
+	if (r != NULL && strcmp(r, "30d") == 0) {
+		span = 86400000;
+		n = 30;
+	} else if (r != NULL && strcmp(r, "24h") != 0) {
+		evhttp_clear_headers(&args);
+		http_reply_error(req, 400, "Bad Request",
+		    "range is 24h or 30d");
+		return;
+	}
+	evhttp_clear_headers(&args);
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		return;
+	}
+	/* Buckets end on the next whole hour (UTC; the zones are whole). */
+	to = (now / 3600000 + 1) * 3600000;
+	if ((o = uptime_json(q, &merged, to, span, n)) == NULL) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	json_object_set_new(o, "generated_ms", json_integer(now));
+	http_reply_json(req, 200, "OK", o);
 }
 
 /* ---- RRD series -------------------------------------------------------- */
@@ -1639,6 +1791,8 @@ webapi_handle(struct evhttp_request *req, const char *path)
 		api_maint_list(req);
 	else if (strcmp(path, "/api/v1/rrd") == 0)
 		api_rrd(req);
+	else if (strcmp(path, "/api/v1/uptime") == 0)
+		api_uptime(req);
 	else if (strncmp(path, "/api/v1/series/", 15) == 0)
 		api_series(req, path + 15);
 	else if (strcmp(path, "/metrics") == 0)

@@ -75,7 +75,26 @@
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
 			no_outages: "没有故障记录", zero: "0秒",
-			age: "已持续", ndev: "设备数", per_device: "各设备"
+			age: "已持续", ndev: "设备数", per_device: "各设备",
+			warning: "告警", stale_title: "数据中断",
+			stale_text: "监控服务器无法连接", stale_since: "自",
+			stale_dev: "数据过期", agent_gone: "采集代理未连接",
+			agents_gone: "采集代理全部未连接，状态未知",
+			state_unknown: "状态未知", data_age: "数据时间",
+			left_maint: "剩余", search: "搜索名称、ID、地址",
+			all_groups: "全部分组", all_classes: "全部类别",
+			all_states: "全部状态", problems: "只看问题",
+			shown: "显示", type: "类型", result: "结果",
+			value: "值", actions: "操作", unacked: "未确认",
+			coverage: "监测覆盖", met: "达标", not_met: "未达标",
+			children: "台下游设备", expand: "展开", collapse: "收起",
+			kiosk: "大屏", class_l: "类别", more: "更多",
+			budget_help: "本月按目标允许的故障时间（全组合计）",
+			no_match: "没有符合条件的设备",
+			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
+			pick_l: "按名称选择设备",
+			notify_off: "声音提醒：关", notify_on: "声音提醒：开",
+			new_fault: "新故障", bars24: "24小时", bars30: "30天"
 		},
 		en: {
 			loading: "Loading…", nav_wall: "Status wall",
@@ -130,7 +149,28 @@
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
 			no_outages: "No outages", zero: "0 s", age: "for",
-			ndev: "Devices", per_device: "Per device"
+			ndev: "Devices", per_device: "Per device",
+			warning: "Warning", stale_title: "No data",
+			stale_text: "the monitoring server cannot be reached",
+			stale_since: "since", stale_dev: "stale data",
+			agent_gone: "agent not connected",
+			agents_gone: "no agent connected: state unknown",
+			state_unknown: "State unknown", data_age: "data of",
+			left_maint: "left", search: "Search name, id, address",
+			all_groups: "All groups", all_classes: "All classes",
+			all_states: "All states", problems: "Problems only",
+			shown: "shown", type: "Type", result: "Result",
+			value: "Value", actions: "Actions", unacked: "Not acknowledged",
+			coverage: "Coverage", met: "Target", not_met: "Below target",
+			children: "devices behind it", expand: "Expand",
+			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
+			more: "More",
+			budget_help: "down time this month's target allows (whole group)",
+			no_match: "No device matches",
+			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
+			pick_l: "Pick devices by name",
+			notify_off: "Sound: off", notify_on: "Sound: on",
+			new_fault: "New fault", bars24: "24 h", bars30: "30 days"
 		}
 	};
 	var GROUPS = {
@@ -217,10 +257,37 @@
 		return (ms < 0 ? "-" : "") + out.join(lang === "zh" ? "" : " ");
 	}
 
+	/*
+	 * One number of decimals per kind of figure: availability with
+	 * three (99.995 % and 99.990 % differ by 26 s a month), targets as
+	 * configured with two, coverage with one.
+	 */
 	function fmtPct(r) {
 		if (typeof r !== "number")
 			return "—";
-		return (r * 100).toFixed(r >= 0.999 ? 3 : 2) + " %";
+		return (r * 100).toFixed(3) + " %";
+	}
+
+	function fmtTarget(r) {
+		return typeof r === "number" ? (r * 100).toFixed(2) + " %" : "—";
+	}
+
+	function fmtCov(r) {
+		return typeof r === "number" ? (r * 100).toFixed(1) + " %" : "—";
+	}
+
+	/* Natural order: 2号 before 10号, floor-sw-2 before floor-sw-10. */
+	var collator = new Intl.Collator(["zh-CN", "en"], { numeric: true,
+	    sensitivity: "base" });
+
+	function natCmp(a, b) {
+		return collator.compare(String(a || ""), String(b || ""));
+	}
+
+	function fmtClock(ms) {
+		return new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour: "2-digit", minute: "2-digit", second: "2-digit",
+		    hour12: false }).format(new Date(ms));
 	}
 
 	function stateText(s) {
@@ -264,6 +331,7 @@
 			e.textContent = t(e.getAttribute("data-i18n"));
 		});
 		document.getElementById("lang").textContent = t("lang");
+		showNotify();
 		document.title = "facmon · " + t("nav_wall");
 	}
 
@@ -289,6 +357,9 @@
 	function setupChrome() {
 		var form = document.getElementById("login-form");
 
+		document.getElementById("notify").addEventListener("click",
+		    toggleNotify);
+		showNotify();
 		document.getElementById("lang").addEventListener("click",
 		    function () {
 			lang = lang === "zh" ? "en" : "zh";
@@ -342,13 +413,77 @@
 
 	/* ---- the status wall ----------------------------------------------- */
 
+	/*
+	 * The age of the data every view shows.  The wall polls every second;
+	 * the other views ask for the session every HEARTBEAT_MS.  Past
+	 * STALE_MS without a successful answer the whole page turns to "no
+	 * data": a screen that cannot reach the collector must not stay
+	 * green with the last picture it had.
+	 */
+	var STALE_MS = 4000, FETCH_TIMEOUT_MS = 3000, HEARTBEAT_MS = 2000;
+	var lastOk = 0, staleShown = false, lastWall = null;
+	var filt = { q: "", group: "", cls: "", state: "", problems: false };
+	var kiosk = false, expanded = {};
+
+	function markOk() {
+		lastOk = Date.now();
+		checkStale();
+	}
+
+	function checkStale() {
+		var stale = lastOk > 0 && Date.now() - lastOk > STALE_MS;
+		var b = document.getElementById("stale");
+
+		if (stale === staleShown)
+			return;
+		staleShown = stale;
+		document.body.classList.toggle("stale", stale);
+		b.hidden = !stale;
+		if (stale) {
+			b.replaceChildren(el("strong", null, t("stale_title")),
+			    el("span", null, " " + t("stale_text") + " · " +
+			    t("stale_since") + " " + fmtClock(lastOk)));
+			if (route === "wall" && lastWall !== null)
+				renderWall(document.getElementById("view"),
+				    lastWall);
+		} else if (route === "wall" && lastWall !== null)
+			renderWall(document.getElementById("view"), lastWall);
+	}
+
+	/* fetch with a bound: a hung collector is as dead as a stopped one. */
+	function apiBounded(path) {
+		var ctl = typeof AbortController === "function" ?
+		    new AbortController() : null;
+		var to = ctl ? setTimeout(function () { ctl.abort(); },
+		    FETCH_TIMEOUT_MS) : null;
+
+		return fetch(path, { cache: "no-store", credentials: "same-origin",
+		    signal: ctl ? ctl.signal : undefined }).then(function (r) {
+			return r.json().catch(function () { return {}; })
+			    .then(function (j) {
+				if (!r.ok)
+					throw new Error(j && j.error ? j.error :
+					    "HTTP " + r.status);
+				return j;
+			    });
+		}).finally(function () {
+			if (to !== null)
+				clearTimeout(to);
+		});
+	}
+
+	function heartbeat() {
+		if (route !== "wall")
+			apiBounded("/api/v1/session").then(markOk)
+			    .catch(function () {});
+		checkStale();
+	}
+
 	function availLine(row) {
 		var parts = [fmtPct(row ? row.availability : null)];
 
 		if (row && typeof row.target === "number") {
-			parts.push(t("target") + " " +
-			    (row.target * 100).toFixed(row.target >= 0.999 ?
-			    2 : 1).replace(/\.?0+$/, "") + " %");
+			parts.push(t("target") + " " + fmtTarget(row.target));
 			/*
 			 * What the whole month still allows (the budget of the
 			 * days to come included), not only what the days so
@@ -368,16 +503,225 @@
 				    "overrun" : "left"));
 			}
 		}
+		if (row && typeof row.coverage === "number")
+			parts.push(t("coverage") + " " + fmtCov(row.coverage));
 		return parts.join(" · ");
 	}
 
-	function renderWall(view, data) {
-		var groups = [], byName = {}, avail = {}, frag, inc, ul;
-		var now = data.generated_ms;
+	function belowTarget(row) {
+		return row && typeof row.target === "number" &&
+		    typeof row.availability === "number" &&
+		    row.availability < row.target;
+	}
 
+	/* What a tile shows: maintenance, stale, warning or the state. */
+	function shownState(d) {
+		if (d.maintenance)
+			return "maintenance";
+		if (d.stale)
+			return "unknown";
+		if (d.state === "up" && d.warnings && d.warnings.length > 0)
+			return "warning";
+		return T.zh[d.state] ? d.state : "unknown";
+	}
+
+	function warnText(w) {
+		return lang === "zh" ? w.text : (w.text_en || w.text);
+	}
+
+	function isProblem(st) {
+		return st !== "up";
+	}
+
+	function matches(d, st) {
+		var q = filt.q.trim().toLowerCase();
+
+		if (q && [d.name, d.id, d.address].every(function (x) {
+			return String(x || "").toLowerCase().indexOf(q) < 0; }))
+			return false;
+		if (filt.group && d.group !== filt.group)
+			return false;
+		if (filt.cls && d["class"] !== filt.cls)
+			return false;
+		if (filt.state && st !== filt.state)
+			return false;
+		if (filt.problems && !isProblem(st))
+			return false;
+		return true;
+	}
+
+	function select(name, first, opts, value, onchange) {
+		var s = el("select");
+
+		s.name = name;
+		s.setAttribute("aria-label", first);
+		[["", first]].concat(opts).forEach(function (o) {
+			var op = el("option", null, o[1]);
+
+			op.value = o[0];
+			op.selected = o[0] === value;
+			s.appendChild(op);
+		});
+		s.addEventListener("change", function () { onchange(s.value); });
+		return s;
+	}
+
+	/* The search and filters: built once a visit, kept across polls. */
+	function filterBar(view, data) {
+		var bar = el("form", "filters"), q = el("input"), pb, cb;
+		var groups = {}, classes = {};
+
+		(data.devices || []).forEach(function (d) {
+			groups[d.group] = 1;
+			classes[d["class"]] = 1;
+		});
+		function again() {
+			if (lastWall !== null)
+				renderWall(view, lastWall);
+		}
+		q.type = "search";
+		q.name = "q";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		q.value = filt.q;
+		q.addEventListener("input", function () {
+			filt.q = q.value;
+			again();
+		});
+		bar.addEventListener("submit", function (ev) {
+			ev.preventDefault(); });
+		bar.appendChild(q);
+		bar.appendChild(select("group", t("all_groups"),
+		    Object.keys(groups).sort(function (a, b) {
+			return GROUP_ORDER.indexOf(a) - GROUP_ORDER.indexOf(b);
+		    }).map(function (g) { return [g, groupName(g)]; }),
+		    filt.group, function (v) { filt.group = v; again(); }));
+		bar.appendChild(select("class", t("all_classes"),
+		    Object.keys(classes).sort(natCmp).map(function (c) {
+			return [c, c]; }), filt.cls,
+		    function (v) { filt.cls = v; again(); }));
+		bar.appendChild(select("state", t("all_states"),
+		    ["down", "unreachable", "warning", "maintenance", "unknown",
+		    "up"].map(function (k) { return [k, stateText(k)]; }),
+		    filt.state, function (v) { filt.state = v; again(); }));
+		pb = el("label", "check");
+		cb = el("input");
+		cb.type = "checkbox";
+		cb.name = "problems";
+		cb.checked = filt.problems;
+		cb.addEventListener("change", function () {
+			filt.problems = cb.checked;
+			again();
+		});
+		pb.appendChild(cb);
+		pb.appendChild(document.createTextNode(" " + t("problems")));
+		bar.appendChild(pb);
+		bar.appendChild(el("span", "count"));
+		return bar;
+	}
+
+	/*
+	 * Sound and a browser notification on a new fault, for the duty
+	 * room: off by default (a page that beeps on its own surprises
+	 * people), one click turns both on, and the choice is remembered.
+	 */
+	var notifyOn = false, seenFaults = null, audio = null;
+
+	try {
+		notifyOn = localStorage.getItem("facmon-notify") === "on";
+	} catch (e) { /* storage may be off */ }
+
+	function showNotify() {
+		var b = document.getElementById("notify");
+
+		b.textContent = t(notifyOn ? "notify_on" : "notify_off");
+		b.setAttribute("aria-pressed", String(notifyOn));
+	}
+
+	function toggleNotify() {
+		notifyOn = !notifyOn;
+		try {
+			localStorage.setItem("facmon-notify", notifyOn ? "on" : "off");
+		} catch (e) { /* ignore */ }
+		if (notifyOn) {
+			/* Browsers start sound only from a click: this one. */
+			try {
+				audio = audio || new (window.AudioContext ||
+				    window.webkitAudioContext)();
+				audio.resume();
+			} catch (e) { audio = null; }
+			if (window.Notification &&
+			    Notification.permission === "default")
+				Notification.requestPermission().catch(
+				    function () {});
+		}
+		showNotify();
+	}
+
+	function beep() {
+		var o, g;
+
+		try {
+			audio = audio || new (window.AudioContext ||
+			    window.webkitAudioContext)();
+			o = audio.createOscillator();
+			g = audio.createGain();
+			o.frequency.value = 880;
+			g.gain.value = 0.2;
+			o.connect(g);
+			g.connect(audio.destination);
+			o.start();
+			o.stop(audio.currentTime + 0.4);
+		} catch (e) { /* no sound here */ }
+	}
+
+	/* New open outages since the last answer: sound, notification. */
+	function announce(incidents) {
+		var now = {}, fresh = [];
+
+		incidents.forEach(function (o) {
+			var k = o.device + "/" + o.check + "/" + o.start_ms;
+
+			now[k] = 1;
+			if (seenFaults !== null && !seenFaults[k])
+				fresh.push(o);
+		});
+		seenFaults = now;
+		if (!notifyOn || fresh.length === 0)
+			return;
+		document.body.setAttribute("data-announced", String(Number(
+		    document.body.getAttribute("data-announced") || 0) +
+		    fresh.length));
+		beep();
+		try {
+			if (window.Notification &&
+			    Notification.permission === "granted")
+				new Notification(t("new_fault") + ": " +
+				    fresh.map(function (o) {
+					return o.name || o.device; }).join(", "));
+		} catch (e) { /* not in this browser */ }
+	}
+
+	function renderWall(view, data) {
+		var groups = [], byName = {}, avail = {}, frag, inc, ul, body;
+		var now = data.generated_ms, stale = staleShown, nshown = 0;
+		var devs = data.devices || [], allStale, bar;
+
+		lastWall = data;
+		if (!stale)
+			announce(data.incidents || []);
+		if (!view.querySelector("form.filters") && !kiosk)
+			view.replaceChildren(filterBar(view, data),
+			    el("div", "wallbody"));
+		else if (kiosk && !view.querySelector(".wallbody"))
+			view.replaceChildren(el("div", "wallbody"));
+		body = view.querySelector(".wallbody");
+		bar = view.querySelector("form.filters");
+		allStale = devs.length > 0 && devs.every(function (d) {
+			return d.stale; });
 		((data.availability && data.availability.groups) || [])
 		    .forEach(function (g) { avail[g.id] = g; });
-		(data.devices || []).forEach(function (d) {
+		devs.forEach(function (d) {
 			var g = d.group || "";
 
 			if (!byName[g]) {
@@ -393,72 +737,190 @@
 				ia = GROUP_ORDER.length;
 			if (ib < 0)
 				ib = GROUP_ORDER.length;
-			return ia !== ib ? ia - ib : (a < b ? -1 : a > b ? 1 : 0);
+			return ia !== ib ? ia - ib : natCmp(a, b);
 		});
 		frag = document.createDocumentFragment();
 		inc = el("section", "incidents");
 		inc.appendChild(el("h2", null, t("open_incidents")));
 		ul = el("ul");
-		(data.incidents || []).forEach(function (o) {
-			var li = el("li", o.acked_ms ? "acked" : "");
-			var a = el("a", null, o.name || o.device);
+		if (stale || allStale) {
+			/* Nothing known: no "None", no green. */
+			ul.appendChild(el("li", "unknown", stale ?
+			    t("state_unknown") : t("agents_gone")));
+		} else {
+			(data.incidents || []).forEach(function (o) {
+				var li = el("li", o.acked_ms ? "acked" : "");
+				var a = el("a", null, o.name || o.device);
 
-			a.href = "#device/" + encodeURIComponent(o.device);
-			li.appendChild(a);
-			li.appendChild(el("span", "age", " " + t("age") + " " +
-			    fmtDur(now - o.start_ms)));
-			if (o.cause)
-				li.appendChild(el("span", "cause", " " + o.cause));
-			if (o.acked_ms)
-				li.appendChild(el("span", "ackby", " ✓ " +
-				    t("acked") + " · " + o.acked_by));
-			li.setAttribute("data-device", o.device);
-			ul.appendChild(li);
-		});
-		if (!ul.firstChild)
-			ul.appendChild(el("li", "none", t("none")));
+				a.href = "#device/" + encodeURIComponent(o.device);
+				li.appendChild(el("span", "kind", t("down") + " "));
+				li.appendChild(a);
+				li.appendChild(el("span", "age", " " + t("age") +
+				    " " + fmtDur(now - o.start_ms)));
+				if (o.cause)
+					li.appendChild(el("span", "cause", " " +
+					    o.cause));
+				if (o.acked_ms)
+					li.appendChild(el("span", "ackby", " ✓ " +
+					    t("acked") + " · " + o.acked_by +
+					    (o.ack_comment ? " · " + o.ack_comment :
+					    "")));
+				li.setAttribute("data-device", o.device);
+				ul.appendChild(li);
+			});
+			devs.filter(function (d) {
+				return shownState(d) === "warning";
+			}).sort(function (a, b) {
+				return natCmp(a.name, b.name);
+			}).forEach(function (d) {
+				var li = el("li", "warn");
+				var a = el("a", null, d.name || d.id);
+
+				a.href = "#device/" + encodeURIComponent(d.id);
+				li.appendChild(el("span", "kind", t("warning") + " "));
+				li.appendChild(a);
+				li.appendChild(el("span", "cause", " " +
+				    d.warnings.map(warnText).join("；")));
+				li.setAttribute("data-device", d.id);
+				ul.appendChild(li);
+			});
+			if (!ul.firstChild)
+				ul.appendChild(el("li", "none", t("none")));
+		}
 		inc.appendChild(ul);
 		frag.appendChild(inc);
 		groups.forEach(function (g) {
 			var sec = el("section", "group");
 			var head = el("div", "ghead");
 			var tiles = el("div", "tiles");
+			var av = el("span", "avail", avail[g] ?
+			    availLine(avail[g]) : t("no_data"));
 
 			sec.setAttribute("data-group", g);
 			head.appendChild(el("h2", null, groupName(g)));
-			head.appendChild(el("span", "avail", avail[g] ?
-			    availLine(avail[g]) : t("no_data")));
+			if (avail[g] && belowTarget(avail[g]) && !stale) {
+				av.classList.add("below");
+				av.insertBefore(el("span", "flag", t("not_met") +
+				    " "), av.firstChild);
+			}
+			av.title = t("budget_help");
+			head.appendChild(av);
 			sec.appendChild(head);
-			byName[g].forEach(function (d) {
-				var st = d.maintenance ? "maintenance" :
-				    (T.zh[d.state] ? d.state : "unknown");
-				var a = el("a", "tile " + st);
+			byName[g].sort(function (a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			}).forEach(function (d) {
+				var st = shownState(d), a, line, why = null;
 
+				if (!matches(d, st))
+					return;
+				nshown++;
+				a = el("a", "tile " + (stale ? "unknown" : st));
 				a.href = "#device/" + encodeURIComponent(d.id);
 				a.setAttribute("data-device", d.id);
-				a.setAttribute("data-state", st);
+				a.setAttribute("data-state", stale ? "stale" : st);
 				a.title = d.message || "";
 				a.appendChild(el("span", "name", d.name || d.id));
-				a.appendChild(el("span", "st", stateText(st) +
-				    (d.since_ms && st !== "up" ? " · " +
-				    fmtDur(now - d.since_ms) : "")));
+				if (stale)
+					line = t("state_unknown");
+				else if (st === "maintenance" &&
+				    d.maintenance_until_ms)
+					line = stateText(st) + " · " +
+					    t("left_maint") + " " +
+					    fmtDur(d.maintenance_until_ms - now);
+				else if (d.stale && st === "unknown")
+					line = t("stale_dev") + (d.agent_connected ?
+					    "" : " · " + t("agent_gone"));
+				else
+					line = stateText(st) + (d.since_ms &&
+					    st !== "up" && st !== "warning" ?
+					    " · " + fmtDur(now - d.since_ms) : "");
+				a.appendChild(el("span", "st", line));
+				if (!stale && st === "warning") {
+					why = d.warnings.map(warnText).join("；");
+					a.appendChild(el("span", "why", why));
+					a.title = why;
+				} else if (!stale && d.message && st !== "up")
+					a.appendChild(el("span", "why", d.message));
 				tiles.appendChild(a);
 			});
-			sec.appendChild(tiles);
-			frag.appendChild(sec);
+			/*
+			 * On a phone the devices that are up are one line per
+			 * group (a tap shows their tiles): the page is about
+			 * what is wrong, and 41 green terminals are one fact.
+			 */
+			var ups = tiles.querySelectorAll('a.tile[data-state="up"]');
+
+			if (ups.length > 0 && !kiosk && window.innerWidth <= 600 &&
+			    !expanded[g] && !filt.q && !filt.state) {
+				var more = el("button", "allup", "✓ " + ups.length +
+				    " " + t("devices") + " " + t("up"));
+
+				ups.forEach(function (x) { x.remove(); });
+				more.type = "button";
+				more.addEventListener("click", function () {
+					expanded[g] = true;
+					renderWall(view, lastWall);
+				});
+				sec.appendChild(more);
+			}
+			if (tiles.firstChild)
+				sec.appendChild(tiles);
+			if (sec.children.length > 1)
+				frag.appendChild(sec);
 		});
-		view.replaceChildren(frag);
-		setStatus((data.devices || []).length + " " + t("devices") +
-		    " · " + t("updated") + " " + fmtTime(now), false);
+		if (nshown === 0)
+			frag.appendChild(el("p", "none", t("no_match")));
+		body.replaceChildren(frag);
+		if (bar)
+			bar.querySelector(".count").textContent = t("shown") + " " +
+			    nshown + " / " + devs.length;
+		if (kiosk)
+			fitKiosk(body);
+		if (!stale)
+			setStatus(devs.length + " " + t("devices") + " · " +
+			    t("data_age") + " " + fmtClock(now), allStale);
+	}
+
+	/*
+	 * The duty room's screen: everything on one 1920x1080 page.  The
+	 * tiles shrink by steps until the page fits; a bounded number of
+	 * steps, so a centre too big for the screen scrolls rather than
+	 * the page looping.
+	 */
+	function fitKiosk(body) {
+		var scale = 1, i;
+
+		document.documentElement.style.setProperty("--kscale", "1");
+		for (i = 0; i < 12; i++) {
+			if (document.documentElement.scrollHeight <=
+			    window.innerHeight)
+				break;
+			scale -= 0.06;
+			document.documentElement.style.setProperty("--kscale",
+			    String(scale));
+		}
+		body.setAttribute("data-scale", scale.toFixed(2));
 	}
 
 	function pollWall(view) {
-		api("/api/v1/wall").then(function (data) {
+		apiBounded("/api/v1/wall").then(function (data) {
 			if (route !== "wall")
 				return;
+			/*
+			 * An answer that is not newer than the last one (a cache
+			 * on the way, a collector stuck) is no sign of life.
+			 */
+			if (!lastWall || data.generated_ms > lastWall.generated_ms)
+				markOk();
+			else
+				checkStale();
 			renderWall(view, data);
 		}).catch(function (e) {
-			setStatus(t("fetch_failed") + e.message, true);
+			checkStale();
+			/* No answer at all: say so in the page's language. */
+			setStatus(t("fetch_failed") + (e.name === "TypeError" ||
+			    e.name === "AbortError" ? t("stale_text") : e.message),
+			    true);
 			/* A private wall: offer the login form. */
 			if (!session.user && /private|log in/.test(e.message))
 				document.getElementById("login-form").hidden = false;
@@ -480,9 +942,11 @@
 		rows.forEach(function (r) {
 			var row = el("tr");
 
-			r.forEach(function (c) {
+			r.forEach(function (c, i) {
 				var td = el("td");
 
+				/* The column's name on the phone's cards. */
+				td.setAttribute("data-label", heads[i] || "");
 				if (c instanceof Node)
 					td.appendChild(c);
 				else
@@ -518,14 +982,108 @@
 
 	/* ---- the device page ------------------------------------------------- */
 
-	function valueText(v) {
+	/*
+	 * Display hints by value name (the part before ".N"): a name for
+	 * people, a scale and a unit (the MIBs' UNITS), or the enumeration's
+	 * words.  Traffic counters are shown in Mbps.
+	 */
+	var UPS_SRC = { 1: ["其他", "other"], 2: ["无输出", "none"],
+	    3: ["市电", "mains"], 4: ["旁路", "bypass"], 5: ["电池", "battery"],
+	    6: ["升压", "booster"], 7: ["降压", "reducer"] };
+	var HINTS = {
+		returnTemp: { zh: "回风温度", en: "Return air", scale: 0.1,
+		    unit: "°C" },
+		supplyTemp: { zh: "送风温度", en: "Supply air", scale: 0.1,
+		    unit: "°C" },
+		setpoint: { zh: "设定温度", en: "Set point", scale: 0.1,
+		    unit: "°C" },
+		cabinetTemp: { zh: "箱体温度", en: "Cabinet", scale: 0.1,
+		    unit: "°C" },
+		entPhySensorValue: { zh: "传感器", en: "Sensor", scale: 0.1 },
+		faultCode: { zh: "故障代码", en: "Fault code" },
+		filterAlarm: { zh: "滤网告警", en: "Filter alarm",
+		    en_map: { 0: ["否", "no"], 1: ["是", "yes"] } },
+		upsOutputSource: { zh: "输出来源", en: "Output source",
+		    en_map: UPS_SRC },
+		upsBatteryStatus: { zh: "电池状态", en: "Battery",
+		    en_map: { 1: ["未知", "unknown"], 2: ["正常", "normal"],
+		    3: ["电量低", "low"], 4: ["耗尽", "depleted"] } },
+		upsInputVoltage: { zh: "输入电压", en: "Input", unit: "V" },
+		upsOutputPercentLoad: { zh: "负载", en: "Load", unit: "%" },
+		upsEstimatedChargeRemaining: { zh: "剩余电量", en: "Charge",
+		    unit: "%" },
+		upsSecondsOnBattery: { zh: "电池供电时长", en: "On battery",
+		    unit: "s" },
+		ifOperStatus: { zh: "端口状态", en: "Port",
+		    en_map: { 1: ["up", "up"], 2: ["down", "down"],
+		    3: ["testing", "testing"], 7: ["lowerLayerDown",
+		    "lowerLayerDown"] } },
+		apOperState: { zh: "AP 状态", en: "AP",
+		    en_map: { 1: ["在线", "online"], 2: ["离线", "offline"] } },
+		apClients: { zh: "AP 终端数", en: "AP clients" },
+		operState: { zh: "运行状态", en: "State",
+		    en_map: { 1: ["正常", "in service"], 2: ["故障", "fault"] } },
+		signalPresent: { zh: "输入信号", en: "Signal",
+		    en_map: { 0: ["无", "none"], 1: ["有", "present"] } },
+		failedModules: { zh: "故障模块", en: "Failed modules" },
+		sysUpTime: { zh: "运行时间", en: "Uptime", unit: "s" },
+		duration_ms: { zh: "响应时间", en: "Response time", unit: "ms" }
+	};
+	var OCTETS = /^if(HC)?(In|Out)Octets$/;
+
+	function hintOf(name) {
+		var m = /^([^.]+)(?:\.(.+))?$/.exec(name) || [name, name, ""];
+
+		return { base: m[1], idx: m[2] || "", h: HINTS[m[1]] };
+	}
+
+	/* "端口 3 入流量" / "回风温度" for a value name. */
+	function valueLabel(name) {
+		var x = hintOf(name), o = OCTETS.exec(x.base);
+
+		if (o)
+			return (lang === "zh" ? "端口 " + x.idx + " " +
+			    (o[2] === "In" ? "入流量" : "出流量") : "Port " + x.idx +
+			    " " + (o[2] === "In" ? "in" : "out")) + " · " + name;
+		if (!x.h)
+			return name;
+		return (lang === "zh" ? x.h.zh : x.h.en) + (x.idx ? " " + x.idx :
+		    "") + " · " + name;
+	}
+
+	/* A graph's factor and unit: octets/s as Mbps, tenths of °C as °C. */
+	function seriesScale(name) {
+		var x = hintOf(name);
+
+		if (OCTETS.test(x.base))
+			return { k: 8 / 1e6, unit: "Mbps" };
+		if (x.h && !x.h.en_map)
+			return { k: x.h.scale || 1, unit: x.h.unit || "" };
+		return { k: 1, unit: "" };
+	}
+
+	function valueText(v, name) {
+		var x = hintOf(name || ""), h = x.h, n;
+
 		if (!v)
 			return "—";
-		if (v.kind === "counter")
-			return v.rate === null ? String(v.raw) :
-			    v.rate.toFixed(1) + "/s";
-		if (typeof v.value === "number")
-			return String(Math.round(v.value * 1000) / 1000);
+		if (v.kind === "counter") {
+			if (v.rate === null)
+				return String(v.raw);
+			if (OCTETS.test(x.base))
+				return (v.rate * 8 / 1e6).toFixed(2) + " Mbps";
+			return v.rate.toFixed(1) + "/s";
+		}
+		if (typeof v.value === "number") {
+			if (h && h.en_map && h.en_map[v.value])
+				return h.en_map[v.value][lang === "zh" ? 0 : 1] +
+				    " (" + v.value + ")";
+			n = h && h.scale ? v.value * h.scale : v.value;
+			if (h && h.unit === "s" && x.base === "sysUpTime")
+				return fmtDur(n * 1000);
+			return String(Math.round(n * 1000) / 1000) +
+			    (h && h.unit ? " " + h.unit : "");
+		}
 		return v.value === null ? "—" : String(v.value);
 	}
 
@@ -534,7 +1092,7 @@
 		var out = [];
 
 		Object.keys(series).forEach(function (chk) {
-			series[chk].sort().forEach(function (s) {
+			series[chk].sort(natCmp).forEach(function (s) {
 				if (s === "up")
 					return;
 				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
@@ -562,6 +1120,14 @@
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
+			var wd = wallDevice(d.id);
+
+			if (wd && wd.warnings && wd.warnings.length > 0 &&
+			    d.state === "up") {
+				head.appendChild(badge("warning"));
+				view.appendChild(el("p", "warnbox",
+				    wd.warnings.map(warnText).join("；")));
+			}
 			head.appendChild(el("span", "meta", " " +
 			    groupName(d.group) + " · " + d["class"] + " · " +
 			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)
@@ -572,14 +1138,16 @@
 				    typeof c.duration_ms === "number" ?
 				    c.duration_ms.toFixed(1) + " ms" : null,
 				    fmtTime(c.last_ms)]);
-				Object.keys(c.values || {}).sort()
+				Object.keys(c.values || {}).sort(natCmp)
 				    .forEach(function (k) {
-					vals.push([c.id, k, valueText(c.values[k])]);
+					vals.push([c.id, valueLabel(k),
+					    valueText(c.values[k], k)]);
 				    });
 			});
 			view.appendChild(el("h3", null, t("checks")));
-			view.appendChild(table([t("check"), "", t("state"), "",
-			    t("message"), t("duration"), t("updated")], rows));
+			view.appendChild(table([t("check"), t("type"), t("state"),
+			    t("result"), t("message"), t("duration"), t("updated")],
+			    rows));
 			view.appendChild(el("h3", null, t("avail_month") + " / " +
 			    t("avail_year")));
 			var av = el("p", "devavail");
@@ -613,8 +1181,10 @@
 					    t("no_data")));
 				picks.forEach(function (p) {
 					var box = el("figure", "graph");
+					var sc = seriesScale(p[1]);
 					var cap = el("figcaption", null, p[0] + " · " +
-					    p[1]);
+					    valueLabel(p[1]) + (sc.unit ? " (" + sc.unit +
+					    ")" : ""));
 					var holder = el("div");
 
 					box.appendChild(cap);
@@ -625,7 +1195,11 @@
 					    encodeURIComponent(p[0]) + "&series=" +
 					    encodeURIComponent(p[1]) + "&period=" +
 					    period).then(function (s) {
-						window.FacChart.draw(holder, s.points,
+						window.FacChart.draw(holder,
+						    s.points.map(function (q) {
+							return [q[0], q[1] === null ? null :
+							    q[1] * sc.k];
+						    }),
 						    { fmtTime: fmtShort,
 						    empty: t("no_data") });
 					}).catch(function (e) {
@@ -634,8 +1208,17 @@
 				});
 			}
 			drawGraphs();
-			view.appendChild(el("h3", null, t("values")));
-			view.appendChild(table([t("check"), t("name"), ""], vals));
+			/*
+			 * A core switch has hundreds of counters: folded, so the
+			 * page is about the device, not its MIB.
+			 */
+			var det = el("details", "values");
+
+			det.appendChild(el("summary", null, t("values") + " (" +
+			    vals.length + ")"));
+			det.appendChild(table([t("check"), t("name"), t("value")],
+			    vals));
+			view.appendChild(det);
 			view.appendChild(el("h3", null, t("outages")));
 			view.appendChild(outageTable(outs, false));
 		}).catch(function (e) { fail(view, e); });
@@ -686,11 +1269,87 @@
 
 	/* ---- incidents ------------------------------------------------------- */
 
+	function ackText(o) {
+		if (o.acked_ms)
+			return t("acked") + " · " + o.acked_by +
+			    (o.ack_comment ? " · " + o.ack_comment : "");
+		return o.open ? t("unacked") : "—";
+	}
+
+	/*
+	 * A storm under its parent: an outage whose device hangs (directly
+	 * or further down) off a device with an outage that covers its start
+	 * is shown as one row under the parent's, folded.  Returns the top
+	 * rows, each with .kids.
+	 */
+	function foldStorm(outs) {
+		var byDev = {}, top = [], parentOf = {};
+
+		outs.forEach(function (o) {
+			(byDev[o.device] = byDev[o.device] || []).push(o);
+			parentOf[o.device] = o.parent;
+			o.kids = [];
+			o.under = null;
+		});
+		function cover(o) {
+			var p = o.parent, hops = 0, i, list;
+
+			while (p && hops++ < 8) {
+				list = byDev[p] || [];
+				for (i = 0; i < list.length; i++)
+					if (list[i].start_ms <= o.start_ms + 60000 &&
+					    (!list[i].end_ms || list[i].end_ms +
+					    60000 >= o.start_ms))
+						return list[i];
+				p = parentOf[p] !== undefined ? parentOf[p] :
+				    (wallDevice(p) || {}).parent;
+			}
+			return null;
+		}
+		outs.forEach(function (o) { o.cov = cover(o); });
+		outs.forEach(function (o) {
+			var par = o.cov, hops = 0;
+
+			while (par && par.cov && hops++ < 8)
+				par = par.cov;
+			if (par && par !== o) {
+				o.under = par;
+				par.kids.push(o);
+			} else
+				top.push(o);
+		});
+		return top;
+	}
+
+	function wallDevice(id) {
+		var d = lastWall && (lastWall.devices || []).filter(function (x) {
+			return x.id === id; })[0];
+
+		return d || null;
+	}
+
 	function outageTable(outs, actions) {
-		var rows = outs.map(function (o) {
-			var st = o.acked_ms ? t("acked") + " · " + o.acked_by :
-			    (o.open ? t("open") : "");
-			var row = [devLink(o.device, o.name), groupName(o.group),
+		var top = foldStorm(outs), flat = [];
+
+		top.forEach(function (o) {
+			flat.push(o);
+			o.kids.forEach(function (k) { flat.push(k); });
+		});
+		var rows = flat.map(function (o) {
+			var st = ackText(o);
+			var name = devLink(o.device, o.name), cell = name;
+
+			if (o.kids.length > 0) {
+				var b = el("button", "fold", "+" + o.kids.length +
+				    " " + t("children"));
+
+				b.type = "button";
+				b.setAttribute("aria-expanded", "false");
+				cell = el("div", "stormhead");
+				cell.appendChild(name);
+				cell.appendChild(b);
+			}
+			var row = [cell, groupName(o.group),
 			    fmtTime(o.start_ms),
 			    o.end_ms ? fmtTime(o.end_ms) : t("open"),
 			    fmtDur((o.end_ms || Date.now()) - o.start_ms),
@@ -699,22 +1358,44 @@
 			    st, o.note || ""];
 
 			if (actions)
-				row.push(actionCell(o));
+				row.push(o.under ? el("span", "hint",
+				    t("children")) : actionCell(o));
 			return row;
 		});
 		var heads = [t("device"), t("group"), t("start"), t("end"),
 		    t("duration"), t("cause"), t("klass"), t("acked"), t("note")];
 
 		if (actions)
-			heads.push("");
+			heads.push(t("actions"));
 		if (rows.length === 0)
 			return el("p", "none", t("no_outages"));
 		var tb = table(heads, rows);
 
-		outs.forEach(function (o, i) {
-			tb.tBodies[0].rows[i].setAttribute("data-device", o.device);
-			tb.tBodies[0].rows[i].setAttribute("data-start",
-			    String(o.start_ms));
+		flat.forEach(function (o, i) {
+			var tr = tb.tBodies[0].rows[i];
+
+			tr.setAttribute("data-device", o.device);
+			tr.setAttribute("data-start", String(o.start_ms));
+			if (o.under) {
+				tr.className = "child";
+				tr.hidden = true;
+				tr.setAttribute("data-parent", o.under.device);
+			}
+			if (o.kids.length > 0) {
+				tr.className = "storm";
+				tr.querySelector("button.fold").addEventListener(
+				    "click", function (ev) {
+					var b = ev.currentTarget;
+					var open = b.getAttribute(
+					    "aria-expanded") !== "true";
+
+					b.setAttribute("aria-expanded", String(open));
+					for (var r = tr.nextElementSibling; r &&
+					    r.classList.contains("child");
+					    r = r.nextElementSibling)
+						r.hidden = !open;
+				    });
+			}
 		});
 		return tb;
 	}
@@ -793,15 +1474,67 @@
 		where.appendChild(p);
 	}
 
+	/* Rows of the tables in 'root' that hold the text q, the rest hidden. */
+	function searchRows(root, q) {
+		q = q.trim().toLowerCase();
+		root.querySelectorAll("tbody tr").forEach(function (tr) {
+			var hit = !q || tr.textContent.toLowerCase().indexOf(q) >= 0;
+
+			tr.classList.toggle("nomatch", !hit);
+			/* A hit in a folded storm shows its row. */
+			if (hit && q && tr.classList.contains("child"))
+				tr.hidden = false;
+		});
+	}
+
+	var pastLimit = 50;
+
 	function renderIncidents(view) {
-		view.replaceChildren(el("h2", null, t("open_incidents")));
+		var q = el("input"), box = el("div", "incbody");
+		var bar = el("form", "filters");
+
+		q.type = "search";
+		q.name = "q";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		q.addEventListener("input", function () {
+			searchRows(box, q.value); });
+		bar.addEventListener("submit", function (ev) {
+			ev.preventDefault(); });
+		bar.appendChild(q);
+		view.replaceChildren(bar, box);
+		box.appendChild(el("h2", null, t("open_incidents")));
 		Promise.all([api("/api/v1/outages?open=1"),
-		    api("/api/v1/outages?open=0&limit=200"),
+		    api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
 			return { deliveries: [] }; })]).then(function (r) {
-			view.appendChild(outageTable(r[0].outages, true));
-			view.appendChild(el("h2", null, t("past")));
-			view.appendChild(outageTable(r[1].outages, true));
+			var open = r[0].outages, past = r[1].outages, moved;
+
+			markOk();
+			/*
+			 * The children of an open storm whose own outages have
+			 * ended (reachable again, or turned unreachable) belong
+			 * under the open parent, not in the history.
+			 */
+			foldStorm(open.concat(past));
+			moved = past.filter(function (o) {
+				return o.under && o.under.open; });
+			past = past.filter(function (o) {
+				return moved.indexOf(o) < 0; });
+			box.appendChild(outageTable(open.concat(moved), true));
+			box.appendChild(el("h2", null, t("past")));
+			box.appendChild(outageTable(past, true));
+			if (r[1].outages.length >= pastLimit) {
+				var more = el("button", "more", t("more"));
+
+				more.type = "button";
+				more.addEventListener("click", function () {
+					pastLimit *= 2;
+					render();
+				});
+				box.appendChild(more);
+			}
+			view = box;
 			view.appendChild(el("h2", null, t("outbox")));
 			view.appendChild(table([t("device"), t("kind"),
 			    t("recipient"), t("state"), t("attempts"),
@@ -846,6 +1579,86 @@
 		return l;
 	}
 
+	/* The devices the wall knows, for names in place of ids. */
+	var devIndex = [];
+
+	function devName(id) {
+		var d = devIndex.filter(function (x) { return x.id === id; })[0];
+
+		return d ? d.name || d.id : id;
+	}
+
+	/*
+	 * A typed name or id to the id: "2号电梯", "elevator-2" and "电梯"
+	 * for a group all work; null when nothing matches.
+	 */
+	function resolveDevice(x) {
+		var d = devIndex.filter(function (y) {
+			return y.id === x || y.name === x; })[0];
+
+		return d ? d.id : null;
+	}
+
+	function resolveGroup(x) {
+		var k;
+
+		for (k in GROUPS)
+			if (k === x || GROUPS[k][0] === x || GROUPS[k][1] === x)
+				return k;
+		return devIndex.some(function (d) { return d.group === x; }) ?
+		    x : null;
+	}
+
+	/*
+	 * The device picker: a search over names, ids and addresses, and a
+	 * list of checkboxes with the devices' Chinese names; a tick adds
+	 * the id to the devices field, which also takes typed names.
+	 */
+	function devicePicker(dv) {
+		var box = el("div", "picker"), q = el("input"), ul = el("ul");
+
+		q.type = "search";
+		q.name = "pick";
+		q.placeholder = t("search");
+		q.setAttribute("aria-label", t("search"));
+		function draw() {
+			var s = q.value.trim().toLowerCase(), chosen = list(dv.value);
+
+			ul.replaceChildren();
+			if (!s)
+				return;
+			devIndex.filter(function (d) {
+				return [d.name, d.id, d.address].some(function (x) {
+					return String(x || "").toLowerCase()
+					    .indexOf(s) >= 0; });
+			}).slice(0, 30).forEach(function (d) {
+				var li = el("li"), l = el("label"), c = el("input");
+
+				c.type = "checkbox";
+				c.value = d.id;
+				c.checked = chosen.indexOf(d.id) >= 0 ||
+				    chosen.indexOf(d.name) >= 0;
+				c.addEventListener("change", function () {
+					var now = list(dv.value).filter(function (x) {
+						return x !== d.id && x !== d.name; });
+
+					if (c.checked)
+						now.push(d.name || d.id);
+					dv.value = now.join(", ");
+				});
+				l.appendChild(c);
+				l.appendChild(document.createTextNode(" " +
+				    (d.name || d.id) + " · " + d.id));
+				li.appendChild(l);
+				ul.appendChild(li);
+			});
+		}
+		q.addEventListener("input", draw);
+		box.appendChild(q);
+		box.appendChild(ul);
+		return box;
+	}
+
 	function windowForm(view, w) {
 		var f = el("form", "window");
 		var st = el("input"), mins = el("input"), rs = el("input");
@@ -884,6 +1697,7 @@
 		f.appendChild(field(t("minutes"), mins));
 		f.appendChild(field(t("reason"), rs));
 		f.appendChild(field(t("devices_l"), dv));
+		f.appendChild(field(t("pick_l"), devicePicker(dv)));
 		f.appendChild(field(t("groups_l"), gr));
 		f.appendChild(field(t("classes_l"), cl));
 		/* A recurring window has a rule and a length, no start. */
@@ -900,7 +1714,7 @@
 			mins.value = Math.round((w.repeat ? w.duration_ms :
 			    w.end_ms - w.start_ms) / 60000);
 			rs.value = w.reason;
-			dv.value = w.devices.join(", ");
+			dv.value = w.devices.map(devName).join(", ");
 			gr.value = w.groups.join(", ");
 			cl.value = w.classes.join(", ");
 		}
@@ -908,8 +1722,28 @@
 		f.appendChild(b);
 		shown();
 		f.addEventListener("submit", function (ev) {
-			var body = { reason: rs.value, devices: list(dv.value),
-			    groups: list(gr.value), classes: list(cl.value) };
+			var bad = [], body = { reason: rs.value,
+			    devices: list(dv.value).map(function (x) {
+				var id = resolveDevice(x);
+
+				if (id === null)
+					bad.push(x);
+				return id;
+			    }), groups: list(gr.value).map(function (x) {
+				var g = resolveGroup(x);
+
+				if (g === null)
+					bad.push(x);
+				return g;
+			    }), classes: list(cl.value) };
+
+			if (bad.length > 0) {
+				ev.preventDefault();
+				alertBox(f, new Error((lang === "zh" ?
+				    "没有这样的设备或分组：" :
+				    "no such device or group: ") + bad.join(", ")));
+				return;
+			}
 			var start = st.value ? zonedMs(st.value) :
 			    (w ? w.start_ms : NaN);
 
@@ -929,9 +1763,23 @@
 		return f;
 	}
 
+	/* " · 剩余 25分": what is left of an active window. */
+	function maintLeft(w) {
+		var end = w.next_end_ms !== undefined ? w.next_end_ms : w.end_ms;
+
+		return typeof end === "number" && end > Date.now() ? " · " +
+		    t("left_maint") + " " + fmtDur(end - Date.now()) : "";
+	}
+
 	function renderMaintenance(view) {
 		view.replaceChildren(el("h2", null, t("windows")));
-		api("/api/v1/maintenance").then(function (r) {
+		api("/api/v1/wall").then(function (wd) {
+			devIndex = (wd.devices || []).slice().sort(function (a, b) {
+				return natCmp(a.name, b.name); });
+			markOk();
+		}).catch(function () {}).then(function () {
+			return api("/api/v1/maintenance");
+		}).then(function (r) {
 			var rows = r.windows.map(function (w) {
 				var act = el("div", "actions");
 
@@ -946,7 +1794,7 @@
 					});
 					c.addEventListener("click", function () {
 						api("/api/v1/maintenance/" + w.id,
-						    { method: "DELETE" }).then(
+						    { method: "DELETE", body: {} }).then(
 						    function () { render(); })
 						    .catch(function (x) {
 							alertBox(act, x); });
@@ -957,18 +1805,19 @@
 				return [w.id, t(w.source === "api" ? "src_api" :
 				    "src_config"), w.reason + (w.repeat ? " (" +
 				    t(w.repeat) + " " + w.at + ")" : ""),
-				    [].concat(w.devices, w.groups, w.classes)
-				    .join(", "),
+				    [].concat(w.devices.map(devName),
+				    w.groups.map(groupName), w.classes)
+				    .sort(natCmp).join(", "),
 				    fmtTime(w.next_start_ms !== undefined ?
 				    w.next_start_ms : w.start_ms),
 				    fmtTime(w.next_end_ms !== undefined ?
 				    w.next_end_ms : w.end_ms),
 				    w.cancelled ? t("cancelled") :
-				    (w.active ? t("active") : ""), act];
+				    (w.active ? t("active") + maintLeft(w) : ""), act];
 			});
 			view.appendChild(table(["ID", t("source"), t("reason"),
-			    t("device"), t("start"), t("end"), t("state"), ""],
-			    rows));
+			    t("device"), t("start"), t("end"), t("state"),
+			    t("actions")], rows));
 			if (session.user)
 				view.appendChild(windowForm(view, null));
 			else
@@ -979,26 +1828,62 @@
 
 	/* ---- availability ---------------------------------------------------- */
 
-	function availRows(rows, link) {
+	function metCell(g) {
+		if (typeof g.target !== "number" ||
+		    typeof g.availability !== "number")
+			return "—";
+		return belowTarget(g) ? el("span", "flag below", t("not_met")) :
+		    el("span", "flag ok", t("met"));
+	}
+
+	/*
+	 * Uptime bars (one per hour or day): green with no down time, red
+	 * with some, grey when nothing was seen; the title says how much.
+	 */
+	function bars(u, span) {
+		var box = el("span", "bars"), i, a, d, b;
+
+		if (!u)
+			return "—";
+		for (i = 0; i < u.availability.length; i++) {
+			a = u.availability[i];
+			d = u.down_ms[i];
+			b = el("span", "bar " + (a === null ? "none" : d > 0 ?
+			    "down" : "up"));
+			b.title = fmtShort(span.from + i * span.ms) + " · " +
+			    (a === null ? t("no_data") : fmtPct(a) + (d > 0 ?
+			    " · " + t("downtime") + " " + fmtDur(d) : ""));
+			box.appendChild(b);
+		}
+		return box;
+	}
+
+	function availRows(rows, link, up24, up30) {
 		return rows.map(function (g) {
-			return [link ? devLink(g.id, g.name) : (g.id === "site" ?
+			var r = [link ? devLink(g.id, g.name) : (g.id === "site" ?
 			    t("site") : groupName(g.id)), g.devices,
-			    fmtPct(g.availability),
-			    typeof g.target === "number" ? fmtPct(g.target) :
-			    t("no_target"),
+			    fmtPct(g.availability), fmtCov(g.coverage),
+			    typeof g.target === "number" ? fmtTarget(g.target) :
+			    t("no_target"), metCell(g),
 			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
 			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
 			    "—",
 			    typeof g.budget_period_left_ms === "number" ?
 			    fmtDur(g.budget_period_left_ms) : "—"];
+
+			if (link && up24 && up30)
+				r.push(bars(up24.devices[g.id], { from: up24.from_ms,
+				    ms: up24.span_ms }), bars(up30.devices[g.id],
+				    { from: up30.from_ms, ms: up30.span_ms }));
+			return r;
 		});
 	}
 
 	function renderAvailability(view, month) {
 		var f = el("form", "month"), m = el("input"), b;
 		var heads = [t("name"), t("ndev"), t("availability"),
-		    t("target"), t("downtime"), t("planned"), t("outages"),
-		    t("mttr"), t("budget_left")];
+		    t("coverage"), t("target"), t("met"), t("downtime"),
+		    t("planned"), t("outages"), t("mttr"), t("budget_left")];
 
 		m.type = "month";
 		m.value = month || thisMonth();
@@ -1011,13 +1896,33 @@
 			location.hash = "#availability/" + m.value;
 		});
 		view.replaceChildren(el("h2", null, t("availability")), f);
-		api("/api/v1/availability?devices=1&month=" + m.value)
-		    .then(function (r) {
+		Promise.all([api("/api/v1/availability?devices=1&month=" + m.value),
+		    api("/api/v1/uptime?range=24h").catch(function () {
+			return null; }),
+		    api("/api/v1/uptime?range=30d").catch(function () {
+			return null; })]).then(function (all) {
+			var r = all[0], up24 = all[1], up30 = all[2];
 			view.appendChild(table(heads, availRows(
-			    [r.site].concat(r.groups), false)));
-			view.appendChild(el("h3", null, t("per_device")));
-			view.appendChild(table(heads, availRows(r.devices,
-			    true)));
+			    [r.site].concat(r.groups.slice().sort(function (a, b) {
+				var ia = GROUP_ORDER.indexOf(a.id);
+				var ib = GROUP_ORDER.indexOf(b.id);
+
+				return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) ||
+				    natCmp(a.id, b.id);
+			    })), false)));
+			var det = el("details", "perdev");
+
+			markOk();
+			/* Open on a screen; on a phone the groups come first. */
+			det.open = window.innerWidth > 600;
+			det.appendChild(el("summary", null, t("per_device") + " (" +
+			    r.devices.length + ")"));
+			det.appendChild(table(heads.concat(up24 && up30 ?
+			    [t("bars24"), t("bars30")] : []), availRows(
+			    r.devices.slice().sort(function (a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			    }), true, up24, up30)));
+			view.appendChild(det);
 			return api("/api/v1/reports");
 		}).then(function (reps) {
 			renderReports(view, reps || []);
@@ -1055,6 +1960,80 @@
 		view.appendChild(ul);
 	}
 
+	/* ---- topology -------------------------------------------------------- */
+
+	/*
+	 * The parent/child tree the collector knows (core switch -> floor
+	 * switches -> terminals), coloured by state: a storm is one broken
+	 * branch.  Devices with neither parent nor child are listed apart.
+	 */
+	function renderTopology(view) {
+		apiBounded("/api/v1/wall").then(function (data) {
+			var devs = data.devices || [], kids = {}, byId = {};
+			var roots = [], rest = [], tree = el("ul", "topo");
+
+			if (route !== "topology")
+				return;
+			markOk();
+			lastWall = data;
+			devs.forEach(function (d) { byId[d.id] = d; });
+			devs.forEach(function (d) {
+				if (d.parent && byId[d.parent])
+					(kids[d.parent] = kids[d.parent] || []).push(d);
+			});
+			devs.forEach(function (d) {
+				if (d.parent && byId[d.parent])
+					return;
+				(kids[d.id] ? roots : rest).push(d);
+			});
+			function byName(a, b) {
+				return natCmp(a.name || a.id, b.name || b.id);
+			}
+			function node(d, depth) {
+				var li = el("li"), st = staleShown ? "unknown" :
+				    shownState(d), a = el("a", "node " + st);
+				var sub;
+
+				li.setAttribute("data-device", d.id);
+				a.href = "#device/" + encodeURIComponent(d.id);
+				a.setAttribute("data-state", staleShown ? "stale" : st);
+				a.appendChild(el("span", "name", d.name || d.id));
+				a.appendChild(el("span", "st", " " + (staleShown ?
+				    t("state_unknown") : stateText(st))));
+				li.appendChild(a);
+				if (kids[d.id] && depth < 8) {
+					sub = el("ul");
+					kids[d.id].sort(byName).forEach(function (k) {
+						sub.appendChild(node(k, depth + 1));
+					});
+					li.appendChild(sub);
+				}
+				return li;
+			}
+			roots.sort(byName).forEach(function (d) {
+				tree.appendChild(node(d, 0));
+			});
+			view.replaceChildren(el("h2", null, t("nav_topo")), tree);
+			if (rest.length > 0) {
+				var ul = el("ul", "topo rest");
+
+				rest.sort(byName).forEach(function (d) {
+					ul.appendChild(node(d, 8));
+				});
+				view.appendChild(el("h3", null, t("topo_rest")));
+				view.appendChild(ul);
+			}
+		}).catch(function (e) {
+			checkStale();
+			fail(view, e);
+		}).finally(function () {
+			if (route === "topology")
+				timer = setTimeout(function () {
+					renderTopology(view);
+				}, 5000);
+		});
+	}
+
 	/* ---- routing --------------------------------------------------------- */
 
 	function render() {
@@ -1071,8 +2050,12 @@
 			    "on" : "";
 		});
 		document.body.setAttribute("data-view", route);
-		if (route !== "wall")
+		kiosk = route === "kiosk";
+		document.body.classList.toggle("kiosk", kiosk);
+		if (route !== "wall" && route !== "kiosk")
 			setStatus(t("updated") + " " + fmtTime(Date.now()), false);
+		else
+			view.replaceChildren();
 		if (route === "device" && parts[1]) {
 			renderDevice(view, parts.slice(1).join("/"));
 		} else if (route === "incidents") {
@@ -1081,8 +2064,12 @@
 			renderMaintenance(view);
 		} else if (route === "availability") {
 			renderAvailability(view, parts[1]);
+		} else if (route === "topology") {
+			renderTopology(view);
 		} else {
 			route = "wall";
+			if (lastWall !== null)
+				renderWall(view, lastWall);
 			pollWall(view);
 		}
 	}
@@ -1090,7 +2077,8 @@
 	document.addEventListener("DOMContentLoaded", function () {
 		applyLang();
 		setupChrome();
-		loadSession().catch(function () {}).finally(render);
+		loadSession().then(markOk).catch(function () {}).finally(render);
 		window.addEventListener("hashchange", render);
+		setInterval(heartbeat, HEARTBEAT_MS);
 	});
 })();

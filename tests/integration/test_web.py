@@ -3,16 +3,24 @@
 # centre, the collector and the agent.  The wall shows every device, a
 # hostile device name stays text, the English switch works; the
 # simulator takes a line down, its tile turns red, an operator logs in
-# and acknowledges the incident.  Screenshots go to tests/artifacts/.
+# and acknowledges the incident.  The collector stopped turns the page
+# to a loud no-data state and back; a UPS on battery is an amber
+# warning with its reason; search, filters and a storm folded under its
+# parent; every page at 390 px without sideways scroll or words broken
+# a character a line, the kiosk within 1920x1080; a maintenance window
+# made by picking a Chinese name.  Screenshots go to tests/artifacts/.
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import COLLECTOR, ROOT, SIM, FacmonTestCase  # noqa
+from fmtest import AGENT, COLLECTOR, ROOT, SIM, FacmonTestCase, wait_for  # noqa
 
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
@@ -67,6 +75,56 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         self.assertTrue(p.stdout.rstrip().endswith("ok"))
         return p.stdout
 
+    def browse_sync(self, scenario, actions, timeout=400):
+        """browse() for a scenario that asks the test to act: each
+        "sync: NAME" line on its stdout runs actions[NAME](), then a
+        line on its stdin lets it go on."""
+        env = dict(os.environ, FACMON_URL=self.url,
+                   FACMON_SCENARIO=scenario,
+                   FACMON_DEVICES=json.dumps(self.ids),
+                   FACMON_SIM=SIM, FACMON_SIM_CTL=self.ctl,
+                   FACMON_USER=USER, FACMON_PASSWORD=PASSWORD,
+                   FACMON_ARTIFACTS=ARTIFACTS)
+        p = subprocess.Popen(["node", os.path.join(BROWSER_DIR, "wall.js")],
+                             cwd=BROWSER_DIR, env=env, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, bufsize=1)
+        out = []
+        lines = queue.Queue()
+        # A thread reads: select() on a buffered pipe misses the lines
+        # already in the buffer.
+        def reader():
+            for x in iter(p.stdout.readline, ""):
+                lines.put(x)
+            lines.put("")
+        threading.Thread(target=reader, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    line = lines.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if line == "":
+                    break
+                out.append(line)
+                if line.startswith("sync: "):
+                    actions[line[6:].strip()]()
+                    p.stdin.write("go\n")
+                    p.stdin.flush()
+            p.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        text = "".join(out)
+        if p.returncode != 0:
+            print(text[-6000:])
+            self.dump_logs()
+        self.assertEqual(p.returncode, 0, text[-2000:])
+        self.assertTrue(text.rstrip().endswith("ok"))
+        return text
+
     def test_wall_every_device_english_and_escaping(self):
         self.start_centre()
         self.browse("wall")
@@ -94,3 +152,68 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
                          ("weekly", "Sun 02:00", 7200000, ["network"]))
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
                                                     "device.png")))
+
+    def test_collector_stopped_no_data_then_live(self):
+        self.start_centre()
+        coll = [p for p in self.procs if p.argv[0] == COLLECTOR][-1]
+
+        def kill():
+            coll.kill()
+
+        def restart():
+            self.start(coll.argv, "collector-again")
+
+        agent = [p for p in self.procs if p.argv[0] == AGENT][-1]
+
+        def kill_agent():
+            agent.kill()
+
+        def start_agent():
+            self.start(agent.argv, "agent-again")
+
+        out = self.browse_sync("stale", {"kill-collector": kill,
+                                         "start-collector": restart,
+                                         "kill-agent": kill_agent,
+                                         "start-agent": start_agent})
+        self.assertIn("figure: stale state shown", out)
+        print([x for x in out.splitlines() if x.startswith("figure:")])
+        self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
+                                                    "wall-stale.png")))
+
+    def test_warning_search_storm_layout_and_maintenance_by_name(self):
+        self.start_centre()
+        # The wall's API says it in words, before the browser looks.
+        from webclient import WebClient
+        web = WebClient(self.http_port)
+        self.sim("inject", "led-2", "led_modules", "0", "1")
+
+        def led():
+            st, w = web.json("GET", "/api/v1/wall")
+            return [x for d in w["devices"] if d["id"] == "led-2"
+                    for x in d["warnings"] if x["code"] == "led_modules"]
+        found = wait_for(led, timeout=90, what="the LED wall's warning")
+        self.assertRegex(found[0]["text"], r"^LED 模块故障 \d+ 块$")
+        self.sim("clear", "led-2")
+        st, w = web.json("GET", "/api/v1/wall")
+        self.assertEqual(st, 200)
+        self.assertEqual([a["id"] for a in w["agents"]], ["test"])
+        self.assertTrue(w["agents"][0]["connected"])
+        d = w["devices"][0]
+        for k in ("warnings", "data_age_ms", "stale", "agent_connected",
+                  "address", "parent"):
+            self.assertIn(k, d)
+        st, up = web.json("GET", "/api/v1/uptime?range=30d")
+        self.assertEqual(st, 200)
+        self.assertEqual(up["span_ms"], 86400000)
+        self.assertEqual(len(up["devices"]["ups-1"]["availability"]), 30)
+        self.assertEqual(web.json("GET", "/api/v1/uptime?range=7x")[0], 400)
+        self.browse("warning")
+        self.browse("find")
+        out = self.browse("layout")
+        print([x for x in out.splitlines() if x.startswith("figure:")])
+        self.browse("maintname")
+        for name in ("wall", "incidents", "maintenance", "availability",
+                     "device", "topology", "kiosk"):
+            for size in ("phone", "screen"):
+                self.assertTrue(os.path.exists(os.path.join(
+                    ARTIFACTS, "%s-%s.png" % (name, size))), name + size)

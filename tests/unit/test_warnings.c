@@ -1,0 +1,223 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * collector/warnings.c: a device's warnings in words, from the values
+ * a check holds, for devices built here the way state.c holds them.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../../collector/collector.h"
+#include "../../collector/alert.h"
+#include "../../collector/web.h"
+
+#define NV	8
+
+static struct value_state vals[NV];
+static struct check_state chk;
+static struct device_state dev;
+
+static void
+reset(void)
+{
+	memset(vals, 0, sizeof(vals));
+	memset(&chk, 0, sizeof(chk));
+	memset(&dev, 0, sizeof(dev));
+	strcpy(dev.id, "ups-1");
+	strcpy(dev.class, "ups");
+	strcpy(dev.group, "power");
+	strcpy(chk.id, "snmp");
+	chk.have_result = 1;
+	chk.state = OS_UP;
+	chk.values = vals;
+	dev.checks = &chk;
+	dev.nchecks = 1;
+}
+
+static void
+gauge(const char *name, double d)
+{
+	struct value_state *v = &vals[chk.nvalues++];
+
+	strcpy(v->name, name);
+	v->kind = VK_GAUGE;
+	v->d = d;
+}
+
+static void
+counter(const char *name, uint64_t raw)
+{
+	struct value_state *v = &vals[chk.nvalues++];
+
+	strcpy(v->name, name);
+	v->kind = VK_COUNTER;
+	v->u = raw;
+	v->d = NAN;
+}
+
+/* The one warning's field, or NULL when there is not exactly one. */
+static const char *
+only(json_t *a, const char *field)
+{
+	if (json_array_size(a) != 1)
+		return NULL;
+	return json_string_value(json_object_get(json_array_get(a, 0),
+	    field));
+}
+
+static void
+test_ups_on_battery(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	gauge("upsEstimatedChargeRemaining", 90);
+	gauge("upsInputVoltage", 0);
+	gauge("upsOutputSource", 5);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "ups_on_battery");
+	assert_string_equal(only(a, "text"),
+	    "UPS 电池供电（市电输入 0 V，电量 90 %）");
+	assert_string_equal(only(a, "text_en"),
+	    "UPS on battery (input 0 V, charge 90 %)");
+	json_decref(a);
+
+	/* On mains: nothing to say. */
+	vals[2].d = 3;
+	vals[1].d = 229;
+	a = warnings_json(&dev, NULL);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+static void
+test_down_check_is_no_warning(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	gauge("upsOutputSource", 5);
+	chk.state = OS_DOWN;
+	a = warnings_json(&dev, NULL);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+static void
+test_aps_and_ports(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	gauge("apOperState.1", 1);
+	gauge("apOperState.10", 2);
+	gauge("apOperState.3", 2);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "ap_offline");
+	assert_non_null(strstr(only(a, "text"), "2 台 AP 离线"));
+	json_decref(a);
+
+	/* A port that carried traffic is down; an unused one is not. */
+	reset();
+	counter("ifHCInOctets.1", 123456);
+	counter("ifHCInOctets.2", 0);
+	gauge("ifOperStatus.1", 2);
+	gauge("ifOperStatus.2", 2);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "port_down");
+	assert_string_equal(only(a, "text"), "1 个在用端口断开（端口 1）");
+	json_decref(a);
+}
+
+static void
+test_led_and_flapping(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	gauge("failedModules", 11);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "text"), "LED 模块故障 11 块");
+	json_decref(a);
+	vals[0].d = 0;
+	chk.flapping = 1;
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "flapping");
+	json_decref(a);
+}
+
+static void
+test_threshold_now(void **unused)
+{
+	struct alert_conf ac;
+	struct alert_threshold t;
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	memset(&ac, 0, sizeof(ac));
+	memset(&t, 0, sizeof(t));
+	strcpy(t.name, "hot");
+	strcpy(t.value, "returnTemp");
+	t.op = AOP_GT;
+	t.limit = 300;
+	strcpy(t.text, "回风温度高");
+	ac.thresholds = &t;
+	ac.nthresholds = 1;
+	gauge("returnTemp", 310);
+	a = warnings_json(&dev, &ac);
+	assert_string_equal(only(a, "code"), "threshold");
+	assert_string_equal(only(a, "text"), "回风温度高：returnTemp = 310（> 300）");
+	json_decref(a);
+	vals[0].d = 290;
+	a = warnings_json(&dev, &ac);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+	/* A threshold for another class does not apply. */
+	strcpy(t.m.classes[0], "hvac");
+	t.m.nclasses = 1;
+	vals[0].d = 310;
+	a = warnings_json(&dev, &ac);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ups_on_battery),
+		cmocka_unit_test(test_down_check_is_no_warning),
+		cmocka_unit_test(test_aps_and_ports),
+		cmocka_unit_test(test_led_and_flapping),
+		cmocka_unit_test(test_threshold_now),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
