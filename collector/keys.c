@@ -127,7 +127,7 @@ keys_keygen(const struct collector_conf *c, const char *id,
 	printf("# Reload the collector (SIGHUP) to use it.  In the agent's "
 	    "configuration:\n#   agent: { id = \"%s\"; ... tls_psk_file = "
 	    "\"%s\"; };\n", id, agent_file != NULL ? agent_file :
-	    "/etc/facmon/agent.psk");
+	    FACMON_SYSCONFDIR "/agent.psk");
 	if (agent_file != NULL)
 		printf("# (written, mode 0600).\n");
 	else

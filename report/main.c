@@ -176,6 +176,10 @@ main(int argc, char *argv[])
 	int	 ch, noop = 0, verbose = 0, y, m, n;
 
 	memset(&rc, 0, sizeof(rc));
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", "facmon-report", FACMON_VERSION);
+		return 0;
+	}
 	while ((ch = getopt_long(argc, argv, "f:nvM:Y:F:T:g:l:o:d:j:m:", lo,
 	    NULL)) != -1) {
 		switch (ch) {
