@@ -235,7 +235,6 @@ check: deps
 	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
 	    $(B)/test-alertd
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
-	@$(MAKE) --no-print-directory check-install
 	@/usr/bin/python3 tests/run.py
 
 # The long variants of the transport tests: more kills, longer outages.
@@ -317,13 +316,6 @@ install-sim: $(B)/facmon-sim
 	$(INSTALL) -m 644 mibs/* $(DESTDIR)$(DATADIR)/mibs/
 	$(INSTALL) -m 644 etc/demo/scenario.conf $(DESTDIR)$(DATADIR)/demo/
 
-# Static checks of what is installed: every configuration key in its
-# man page, the pages through mandoc -T lint, the units through
-# systemd-analyze verify (each where the tool is present).
-.PHONY: check-install
-check-install: all
-	@/usr/bin/python3 tests/install/check_manpages.py
-	@/usr/bin/python3 tests/install/check_units.py
 
 # Builds the Debian packages and installs them into a fresh debootstrap
 # tree (minutes, network to the Debian mirror, root): not in make check.

@@ -31,7 +31,7 @@
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: facmon-report -f file [-n] [-v] "
+	fprintf(stderr, "usage: facmon-report [-nv] [-f file] "
 	    "[--month YYYY-MM | --year YYYY |\n"
 	    "           --from DATE --to DATE] [--group group] "
 	    "[--lang zh|en]\n"
@@ -164,7 +164,7 @@ main(int argc, char *argv[])
 		{ "maintenance", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cfgpath = NULL, *month = NULL, *year = NULL, *from = NULL;
+	const char *cfgpath = FACMON_SYSCONFDIR "/facmon-report.conf", *month = NULL, *year = NULL, *from = NULL;
 	const char *to = NULL, *outdir = ".", *mwpath = NULL;
 	char	 mwdef[1100], *slash;
 	struct report_conf rc;
@@ -235,7 +235,7 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (cfgpath == NULL || optind != argc)
+	if (optind != argc)
 		usage();
 	log_init("facmon-report", 1, verbose);
 
