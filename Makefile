@@ -279,7 +279,8 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 755 $(B)/facmon-agent $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 644 man/facmon-agent.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	$(INSTALL) -m 644 mibs/FACMON-FACILITY-MIB $(DESTDIR)$(DATADIR)/mibs/
+	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
+	    $(DESTDIR)$(DATADIR)/mibs/
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \
@@ -307,13 +308,13 @@ install-collector: $(B)/facmon-collector $(B)/facmon-report
 	    $(INSTALL) -m 640 etc/facmon-report.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/facmon-report.conf
 
-# The demo centre: the simulator, its MIB and the demo scenario.
+# The demo centre: the simulator and the demo scenario (its MIB is the
+# agent's, in share/facmon/mibs).
 install-sim: $(B)/facmon-sim
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(DATADIR)/mibs $(DESTDIR)$(DATADIR)/demo
+	    $(DESTDIR)$(DATADIR)/demo
 	$(INSTALL) -m 755 $(B)/facmon-sim $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 man/facmon-sim.1 $(DESTDIR)$(MANDIR)/man1/
-	$(INSTALL) -m 644 mibs/* $(DESTDIR)$(DATADIR)/mibs/
 	$(INSTALL) -m 644 etc/demo/scenario.conf $(DESTDIR)$(DATADIR)/demo/
 
 
