@@ -59,10 +59,12 @@ build/facmon-collector -d -f "$conf" 2>>"$state/collector.log" &
 collector=$!
 pids="$pids $collector"
 
-# The collector is up when its API answers; a port already taken makes
-# it exit, which is said rather than reported as running.  At most 30 s.
+# The collector is up when its own API answers (another server on the
+# port would not say "started_ms"); a port already taken makes it exit,
+# which is said rather than reported as running.  At most 30 s.
 i=0
-until curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/stats"; do
+until curl -fs -m 2 "http://127.0.0.1:$port/api/v1/stats" 2>/dev/null |
+    grep -q '"started_ms"'; do
 	kill -0 "$collector" 2>/dev/null || died collector
 	i=$((i + 1))
 	if [ "$i" -ge 60 ]; then
