@@ -139,4 +139,18 @@ ok "agent connected over TLS; collector-port is up at /api/v1/devices"
 [ -s /var/lib/facmon/outages.fmoj ] || [ -d /var/lib/facmon/rrd ] ||
 	fail "nothing written under /var/lib/facmon"
 ok "spool and data under /var/lib/facmon: $(ls /var/lib/facmon | tr '\n' ' ')"
+
+# --- the report from the installed files ---------------------------------
+as_facmon facmon-report -n >/tmp/out 2>&1 ||
+	{ cat /tmp/out; fail "facmon-report -n on /etc/facmon/facmon-report.conf"; }
+ok "facmon-report -n (as facmon, /etc/facmon/facmon-report.conf)"
+mkdir -p /tmp/report && chown facmon /tmp/report
+as_facmon facmon-report --month "$(date +%Y-%m)" --format json,pdf \
+    --out /tmp/report >/tmp/out 2>&1 ||
+	{ cat /tmp/out; fail "facmon-report --month"; }
+grep -q "\"generator\": *\"facmon-report $(facmon-report --version |
+    cut -d' ' -f2)\"" /tmp/report/*.json ||
+	fail "the report's method does not name the version"
+ls /tmp/report/*.pdf >/dev/null 2>&1 || fail "no PDF"
+ok "facmon-report made this month's PDF and JSON; the method names $(facmon-report --version)"
 echo "  $n checks passed"
