@@ -19,7 +19,8 @@ RUN_PKGS = build-essential pkg-config \
 CHECK_PKGS = libcmocka-dev snmpd rrdtool \
 	python3 iproute2 iputils-ping procps fping \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
-	poppler-utils python3-openpyxl python3-aiosmtpd faketime mandoc
+	poppler-utils python3-openpyxl python3-aiosmtpd faketime \
+	mandoc systemd
 # The web console's browser tests.  npm only when no npm is there: a
 # nodejs from elsewhere (NodeSource) bundles its own and conflicts with
 # Debian's npm package.
@@ -320,8 +321,11 @@ install-sim: $(B)/facmon-sim
 
 # Builds the Debian packages and installs them into a fresh debootstrap
 # tree (minutes, network to the Debian mirror, root): not in make check.
+PACKAGE_PKGS = dpkg-dev debhelper lintian debootstrap fakeroot util-linux \
+	iproute2 git
 .PHONY: package-test
 package-test:
+	@sh tools/deps.sh $(PACKAGE_PKGS)
 	@sh tests/install/package-test.sh
 
 clean:
