@@ -165,6 +165,30 @@ class Install(FacmonTestCase):
             ours = [ln for ln in r.stderr.splitlines() if "facmon" in ln]
             self.assertEqual(ours, [], "%s\n%s" % (unit, r.stderr))
 
+    def test_unit_exposure_is_the_documented_one(self):
+        # docs/install.md gives each unit's systemd-analyze security
+        # exposure; a unit made weaker (or stronger) without the table
+        # changing fails here.
+        if shutil.which("systemd-analyze") is None:
+            self.skipTest("no systemd-analyze")
+        table = {}
+        for line in read("docs/install.md").splitlines():
+            m = re.match(r"\|\s*(facmon-\w+\.service)\s*\|.*\|\s*"
+                         r"([0-9.]+) [A-Z]+\s*\|\s*$", line)
+            if m:
+                table[m.group(1)] = m.group(2)
+        self.assertEqual(sorted(table), ["facmon-agent.service",
+                                         "facmon-collector.service"])
+        for unit, documented in sorted(table.items()):
+            r = subprocess.run(["systemd-analyze", "security",
+                                "--offline=true",
+                                os.path.join(ROOT, "etc", "systemd", unit)],
+                               capture_output=True, text=True, timeout=120)
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)",
+                          r.stdout + r.stderr)
+            self.assertIsNotNone(m, r.stdout + r.stderr)
+            self.assertEqual(m.group(1), documented, unit)
+
     def test_make_install_lays_out_fhs(self):
         root = os.path.join(self.tmp, "root")
         r = subprocess.run(["make", "-s", "install", "DESTDIR=" + root],
