@@ -259,9 +259,13 @@ class Install(FacmonTestCase):
                                capture_output=True, text=True, timeout=30)
             self.assertEqual((r.returncode, r.stdout), (0, "%s %s\n" %
                                                          (prog, v)))
-        # The CHANGELOG's newest entry is this version.
+        # The CHANGELOG's newest entry and the Debian packages' version
+        # are this version.
         with open(os.path.join(ROOT, "CHANGELOG"), encoding="utf-8") as f:
             self.assertIn(v, f.read().split("\n\n")[0])
+        with open(os.path.join(ROOT, "debian", "changelog"),
+                  encoding="utf-8") as f:
+            self.assertTrue(f.readline().startswith("facmon (%s)" % v))
 
 
 if __name__ == "__main__":
