@@ -4,30 +4,57 @@
 #   make deps     install the Debian packages below that are missing
 #   make run      build, then start the demo (see README.md)
 #   make check    all tests: unit tests under ASan/UBSan, then integration
+#   make install  install under DESTDIR and PREFIX (FHS paths, below)
+#   make package-test  build the Debian packages, install them in a chroot
 
-# Every Debian package the project needs, to build, run and test.
-DEB_PKGS = build-essential pkg-config \
-	libsnmp-dev snmpd snmp \
-	libpcap-dev librrd-dev rrdtool \
+# What building and running the demo needs (make run installs these).
+RUN_PKGS = build-essential pkg-config \
+	libsnmp-dev snmp \
+	libpcap-dev librrd-dev \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
-	libjansson-dev libcmocka-dev \
-	python3 iproute2 iputils-ping procps curl fping \
-	smitools snmptrapd clang-14 libclang-rt-14-dev \
+	libjansson-dev libcrypt-dev libcap-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
-	poppler-utils python3-openpyxl python3-aiosmtpd faketime
-# The web console and its browser tests.  npm only when no npm is
-# there: a nodejs from elsewhere (NodeSource) bundles its own and
-# conflicts with Debian's npm package.
-DEB_PKGS += libcrypt-dev chromium nodejs \
+	curl
+# What the tests need besides (make deps and make check install all).
+CHECK_PKGS = libcmocka-dev snmpd rrdtool \
+	python3 iproute2 iputils-ping procps fping \
+	smitools snmptrapd clang-14 libclang-rt-14-dev \
+	poppler-utils python3-openpyxl python3-aiosmtpd faketime \
+	mandoc systemd
+# The web console's browser tests.  npm only when no npm is there: a
+# nodejs from elsewhere (NodeSource) bundles its own and conflicts with
+# Debian's npm package.
+CHECK_PKGS += chromium nodejs \
 	$(if $(shell command -v npm 2>/dev/null),,npm)
+# Every Debian package the project needs, to build, run and test.
+DEB_PKGS = $(RUN_PKGS) $(CHECK_PKGS)
 
 PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 	libconfig openssl libcurl jansson
 # The web console's password hashes (yescrypt, libxcrypt).
 PKGS += libcrypt
 # The agent's privilege drop (agent/privdrop.c).
-DEB_PKGS += libcap-dev
 PKGS += libcap
+
+# The installed layout (FHS): daemons in sbin, facmon-report in bin,
+# configuration in /etc/facmon, state in /var/lib/facmon, the web
+# console and the MIBs in share/facmon.  These are compiled in as
+# defaults (common/common.h), so the same PREFIX is given to the build
+# and to make install; make run and make check pass explicit paths.
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/facmon
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/facmon
+LOCALSTATEDIR ?= /var/lib/facmon
+UNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+INSTALL ?= install
+PATH_DEFS = -DFACMON_BINDIR='"$(BINDIR)"' \
+	-DFACMON_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DFACMON_STATEDIR='"$(LOCALSTATEDIR)"' \
+	-DFACMON_DATADIR='"$(DATADIR)"'
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -36,7 +63,7 @@ B = build
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(PATH_DEFS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -104,13 +131,13 @@ FUZZ_SRCS = tests/fuzz/fuzz_wire.c common/wire.c common/crc32.c \
 all: $(PROGS)
 
 $(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SIM_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
 
 # facmon-report (report/): cairo and pango draw the PDF, libxlsxwriter
 # writes XLSX; only this program links them.
@@ -121,7 +148,7 @@ $(call obj,$(REPORT_SRCS)): ALL_CFLAGS += \
 	$(shell $(PKG_CONFIG) --cflags $(REPORT_PKGS) 2>/dev/null)
 
 $(B)/facmon-report: $(call obj,$(REPORT_SRCS) $(COMMON_SRCS))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
 
 # Writes outage journals with known months for the report's tests.
@@ -138,11 +165,21 @@ demo-config: $(B)/facmon-sim
 	    >etc/demo/devices.conf.tmp
 	mv etc/demo/devices.conf.tmp etc/demo/devices.conf
 
-$(B)/obj/%.o: %.c
+# The compiled-in paths: objects are rebuilt when they change, so that
+# a build for another PREFIX does not keep the old defaults.
+$(B)/paths: FORCE
+	@mkdir -p $(@D)
+	@echo "$(BINDIR) $(SYSCONFDIR) $(LOCALSTATEDIR) $(DATADIR)" | \
+	    cmp -s - $@ 2>/dev/null || \
+	    echo "$(BINDIR) $(SYSCONFDIR) $(LOCALSTATEDIR) $(DATADIR)" >$@
+.PHONY: FORCE
+FORCE:
+
+$(B)/obj/%.o: %.c $(B)/paths
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/asan/%.o: %.c
+$(B)/asan/%.o: %.c $(B)/paths
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
 
@@ -195,9 +232,13 @@ deps:
 	@[ -d tests/browser/node_modules/playwright-core ] || \
 	    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
-run: deps
+# The demo needs only RUN_PKGS (740 MB on a fresh Debian 12); the test
+# tools (chromium, clang, npm: 1.6 GB more) are make check's.
+HTTP_PORT ?= 8080
+run:
+	@sh tools/deps.sh $(RUN_PKGS)
 	@$(MAKE) --no-print-directory all
-	@sh tools/run-demo.sh
+	@HTTP_PORT=$(HTTP_PORT) sh tools/run-demo.sh
 
 # The bounded fuzz run goes first, so that the test runner's summary
 # line is the last thing make check prints.
@@ -229,6 +270,68 @@ fuzz: fuzz-build
 	@mkdir -p $(B)/fuzz/corpus
 	$(B)/fuzz/fuzz_wire -max_total_time=$(FUZZ_SECS) -max_len=65536 \
 	    -print_final_stats=1 $(B)/fuzz/corpus
+
+# Everything facmon needs at run time, under DESTDIR.  The
+# configuration goes in as the commented examples, never over a file
+# already there; /var/lib/facmon belongs to the facmon user (the
+# packages make it; systemd's StateDirectory= does too).
+.PHONY: install install-agent install-collector install-sim
+install: install-agent install-collector install-sim
+
+install-agent: $(B)/facmon-agent
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)/mibs $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 755 $(B)/facmon-agent $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 644 man/facmon-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
+	    $(DESTDIR)$(DATADIR)/mibs/
+	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
+	    $(DESTDIR)$(UNITDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \
+	    $(INSTALL) -m 640 etc/facmon-agent.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf
+
+install-collector: $(B)/facmon-collector $(B)/facmon-report
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/web \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 755 $(B)/facmon-collector $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 755 $(B)/facmon-report $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 web/* $(DESTDIR)$(DATADIR)/web/
+	$(INSTALL) -m 644 man/facmon-collector.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 man/facmon-report.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 man/facmon-collector.conf.5 \
+	    man/facmon-report.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 etc/systemd/facmon-collector.service \
+	    $(DESTDIR)$(UNITDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-collector.conf ] || \
+	    $(INSTALL) -m 640 etc/facmon-collector.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/facmon-collector.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-report.conf ] || \
+	    $(INSTALL) -m 640 etc/facmon-report.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/facmon-report.conf
+
+# The demo centre: the simulator and the demo scenario (its MIB is the
+# agent's, in share/facmon/mibs).
+install-sim: $(B)/facmon-sim
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DATADIR)/demo
+	$(INSTALL) -m 755 $(B)/facmon-sim $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 man/facmon-sim.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 etc/demo/scenario.conf $(DESTDIR)$(DATADIR)/demo/
+
+
+# Builds the Debian packages and installs them into a fresh debootstrap
+# tree (minutes, network to the Debian mirror, root): not in make check.
+PACKAGE_PKGS = dpkg-dev debhelper lintian debootstrap fakeroot util-linux \
+	iproute2 git
+.PHONY: package-test
+package-test:
+	@sh tools/deps.sh $(PACKAGE_PKGS)
+	@sh tests/install/package-test.sh
 
 clean:
 	rm -rf $(B)

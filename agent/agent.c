@@ -103,6 +103,10 @@ main(int argc, char *argv[])
 	uint64_t probes, overruns;
 	int64_t	 late;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", "facmon-agent", FACMON_VERSION);
+		return 0;
+	}
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
 		case 'd':

@@ -29,7 +29,7 @@
 #include "../common/tls.h"
 #include "../common/wire.h"
 
-#define AGENT_CONF_DEFAULT	"/etc/facmon/facmon-agent.conf"
+#define AGENT_CONF_DEFAULT	FACMON_SYSCONFDIR "/facmon-agent.conf"
 #define AGENT_COLLECTORS_MAX	4	/* tried in order: failover */
 
 /*

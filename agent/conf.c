@@ -335,7 +335,7 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	cfg_get_str(e, s, "mibdirs", ac->mibdirs, sizeof(ac->mibdirs), 0);
 	if ((t = config_setting_get_member(s, "traps")) != NULL)
 		trap_conf_parse(e, t, ac);
-	fm_strlcpy(ac->spool_dir, "/var/lib/facmon/spool",
+	fm_strlcpy(ac->spool_dir, FACMON_STATEDIR "/spool",
 	    sizeof(ac->spool_dir));
 	if (cfg_get_str(e, s, "spool_dir", ac->spool_dir,
 	    sizeof(ac->spool_dir), 0) == 1 && ac->spool_dir[0] == '\0')

@@ -188,6 +188,10 @@ main(int argc, char *argv[])
 	char	 err[256];
 	int	 ch, debug = 0, noaction = 0, verbose = 0;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", "facmon-collector", FACMON_VERSION);
+		return 0;
+	}
 	/* Checking a journal needs no configuration and touches nothing. */
 	if (argc == 3 && strcmp(argv[1], "--verify-journal") == 0)
 		return outage_verify(argv[2]);

@@ -40,7 +40,7 @@
 #include "../common/wire.h"
 #include "../common/avail.h"
 
-#define COLLECTOR_CONF_DEFAULT	"/etc/facmon/facmon-collector.conf"
+#define COLLECTOR_CONF_DEFAULT	FACMON_SYSCONFDIR "/facmon-collector.conf"
 #define COLLECTOR_ADDRS_MAX	16	/* entries of listen and http */
 
 /*

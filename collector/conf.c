@@ -32,7 +32,7 @@
 #include "alert.h"
 #include "web.h"
 
-#define DEF_WEB_DIR		"/usr/share/facmon/web"
+#define DEF_WEB_DIR		FACMON_DATADIR "/web"
 #define DEF_UNKNOWN_AFTER	3
 #define DEF_MAX_CONNECTIONS	256
 #define DEF_RRD_FULL_DAYS	40

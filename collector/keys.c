@@ -85,6 +85,32 @@ keys_load(struct cfgerr *e, const struct config_setting_t *grp,
 }
 
 /*
+ * keygen is run as root on an installed system, where the daemons run as
+ * the user that owns data_dir (facmon, made by the packages): the key
+ * files go to that user, or neither daemon could read its key.  The
+ * agent's copy goes to it too, for an agent on the same machine; a copy
+ * for another machine is chowned there.
+ */
+static int
+give_to_owner(const struct collector_conf *c, const char *path,
+    const char *agent_file)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(c->data_dir, &st) == -1 || st.st_uid == 0)
+		return 0;
+	if (chown(c->keys_dir, st.st_uid, st.st_gid) == -1 ||
+	    chown(path, st.st_uid, st.st_gid) == -1 ||
+	    (agent_file != NULL &&
+	    chown(agent_file, st.st_uid, st.st_gid) == -1)) {
+		fprintf(stderr, "keygen: chown to the owner of %s: %s\n",
+		    c->data_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Make a new key for an agent (a new one replaces the old: that is how a
  * key is rotated), and print what goes into the agent's configuration.
  * With agent_file, the agent's copy is written there as well.
@@ -119,6 +145,8 @@ keys_keygen(const struct collector_conf *c, const char *id,
 		fprintf(stderr, "keygen: %s\n", err);
 		return -1;
 	}
+	if (give_to_owner(c, path, agent_file) == -1)
+		return -1;
 	fm_psk_hex(key, hex);
 	printf("# Key of agent \"%s\" written to %s.\n", id, path);
 	if (collector_conf_agent(c, id) == NULL)
@@ -127,7 +155,7 @@ keys_keygen(const struct collector_conf *c, const char *id,
 	printf("# Reload the collector (SIGHUP) to use it.  In the agent's "
 	    "configuration:\n#   agent: { id = \"%s\"; ... tls_psk_file = "
 	    "\"%s\"; };\n", id, agent_file != NULL ? agent_file :
-	    "/etc/facmon/agent.psk");
+	    FACMON_SYSCONFDIR "/agent.psk");
 	if (agent_file != NULL)
 		printf("# (written, mode 0600).\n");
 	else

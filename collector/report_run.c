@@ -342,7 +342,11 @@ program_path(char *out, size_t len)
 		fm_strlcpy(out, R.c->report.program, len);
 		return;
 	}
-	/* Installed side by side: build/ in the tree, /usr/bin installed. */
+	/*
+	 * Side by side in the source tree (build/); installed, the
+	 * collector is in sbin and facmon-report in bin, so a missing
+	 * sibling means the installed one.
+	 */
 	fm_strlcpy(out, R.self, len);
 	if ((slash = strrchr(out, '/')) != NULL)
 		slash[1] = '\0';
@@ -350,6 +354,8 @@ program_path(char *out, size_t len)
 		out[0] = '\0';
 	if (strlen(out) + sizeof("facmon-report") <= len)
 		strcat(out, "facmon-report");
+	if (access(out, X_OK) == -1)
+		fm_strlcpy(out, FACMON_BINDIR "/facmon-report", len);
 }
 
 static pid_t

@@ -25,6 +25,25 @@
 #include <stdint.h>
 
 #define FACMON_VERSION	"0.1.0"
+/*
+ * The installed layout (FHS).  The Makefile passes these from its
+ * PREFIX, SYSCONFDIR and LOCALSTATEDIR so that "make install" and the
+ * programs agree; every one is only a default that the command line or
+ * the configuration overrides, and nothing of the source tree is
+ * compiled in.
+ */
+#ifndef FACMON_BINDIR
+#define FACMON_BINDIR	"/usr/bin"	/* facmon-report */
+#endif
+#ifndef FACMON_SYSCONFDIR
+#define FACMON_SYSCONFDIR "/etc/facmon"	/* the configuration files */
+#endif
+#ifndef FACMON_STATEDIR
+#define FACMON_STATEDIR	"/var/lib/facmon"	/* spool, data_dir */
+#endif
+#ifndef FACMON_DATADIR
+#define FACMON_DATADIR	"/usr/share/facmon"	/* web/, mibs/ */
+#endif
 
 #define FM_ID_MAX	64	/* device, check and agent ids, with NUL */
 #define FM_VNAME_MAX	96	/* value names ("ifHCInOctets.1"), with NUL */

@@ -330,9 +330,15 @@ oj_append(struct ojournal *j, const struct oj_rec *r, char *err,
 	if ((n = write(j->fd, j->buf.p, j->buf.len)) != (ssize_t)j->buf.len) {
 		snprintf(err, errlen, "%s: %s", j->path, n == -1 ?
 		    strerror(errno) : "short write");
-		/* Take back a partial record so the next one is readable. */
-		if (n > 0)
-			(void)ftruncate(j->fd, lseek(j->fd, 0, SEEK_CUR) - n);
+		/*
+		 * Take back a partial record so the next one is readable.  If
+		 * that fails too, the reader stops at the torn record as
+		 * after a crash; the write's error is the one to report.
+		 */
+		if (n > 0 &&
+		    ftruncate(j->fd, lseek(j->fd, 0, SEEK_CUR) - n) == -1)
+			log_debug("%s: ftruncate: %s", j->path,
+			    strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -31,7 +31,7 @@
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: facmon-report -f file [-n] [-v] "
+	fprintf(stderr, "usage: facmon-report [-nv] [-f file] "
 	    "[--month YYYY-MM | --year YYYY |\n"
 	    "           --from DATE --to DATE] [--group group] "
 	    "[--lang zh|en]\n"
@@ -164,7 +164,7 @@ main(int argc, char *argv[])
 		{ "maintenance", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *cfgpath = NULL, *month = NULL, *year = NULL, *from = NULL;
+	const char *cfgpath = FACMON_SYSCONFDIR "/facmon-report.conf", *month = NULL, *year = NULL, *from = NULL;
 	const char *to = NULL, *outdir = ".", *mwpath = NULL;
 	char	 mwdef[1100], *slash;
 	struct report_conf rc;
@@ -176,6 +176,10 @@ main(int argc, char *argv[])
 	int	 ch, noop = 0, verbose = 0, y, m, n;
 
 	memset(&rc, 0, sizeof(rc));
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", "facmon-report", FACMON_VERSION);
+		return 0;
+	}
 	while ((ch = getopt_long(argc, argv, "f:nvM:Y:F:T:g:l:o:d:j:m:", lo,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -231,7 +235,7 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (cfgpath == NULL || optind != argc)
+	if (optind != argc)
 		usage();
 	log_init("facmon-report", 1, verbose);
 

@@ -20,8 +20,12 @@ apt-get install -y -q $missing >/dev/null 2>&1 || {
 	apt-get update -q >/dev/null &&
 	apt-get install -y -q $missing
 } || { echo "facmon: apt-get install failed" >&2; exit 1; }
-# Debian starts snmpd on install; facmon's tests start their own.
+# Debian starts snmpd on install, and snmptrapd's socket unit listens on
+# UDP 162; facmon's tests start their own, and the agent's trap receiver
+# needs the port.
 if [ -d /run/systemd/system ]; then
-	systemctl disable --now snmpd >/dev/null 2>&1 || true
+	for u in snmpd.service snmptrapd.socket snmptrapd.service; do
+		systemctl disable --now "$u" >/dev/null 2>&1 || true
+	done
 fi
 exit 0

@@ -139,6 +139,10 @@ main(int argc, char **argv)
 
 	if ((sim = calloc(1, sizeof(*sim))) == NULL)
 		return 1;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", "facmon-sim", FACMON_VERSION);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "load") == 0)
