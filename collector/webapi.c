@@ -1207,7 +1207,8 @@ api_rrd(struct evhttp_request *req)
 	};
 	struct evkeyvalq args;
 	const char *dev, *chk, *ser, *per;
-	char	 clean[FM_VNAME_MAX], path[PATH_MAX], **names = NULL;
+	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
+	char	**names = NULL;
 	time_t	 start, end;
 	unsigned long step, nds = 0, k, i;
 	rrd_value_t *data = NULL;
@@ -1242,8 +1243,9 @@ api_rrd(struct evhttp_request *req)
 		    "period must be hour, day, month or year");
 		goto done;
 	}
+	fm_series_file(file, sizeof(file), ser);
 	fmt(path, sizeof(path), "%s/rrd/%s/%s/%s.rrd", C->data_dir, dev,
-	    chk, ser);
+	    chk, file);
 	if (stat(path, &sb) == -1) {
 		http_reply_error(req, 404, "Not Found", "no such series");
 		goto done;
