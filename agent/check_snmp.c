@@ -46,6 +46,8 @@ struct cs_oid {
 	char		 name[FM_VNAME_MAX];
 	oid		 o[MAX_OID_LEN];
 	size_t		 len;
+	/* The dictionary's object, when named from it and enumerated. */
+	const struct mibobj *mo;
 };
 
 /* The dictionary (mibdict.c) speaks unsigned long; so does net-snmp. */
@@ -220,8 +222,12 @@ parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
 	 * ("ifHCInOctets.3", not "IF-MIB::ifHCInOctets.3").
 	 */
 	if (str[0] != '\0' && mibdict_parse(str, (unsigned long *)so->o,
-	    MAX_OID_LEN, &so->len, dname, sizeof(dname)) == 0)
+	    MAX_OID_LEN, &so->len, dname, sizeof(dname)) == 0) {
 		str = dname;
+		so->mo = mibdict_by_oid((unsigned long *)so->o, so->len);
+		if (so->mo != NULL && so->mo->enums == NULL)
+			so->mo = NULL;
+	}
 	else if (so->len = MAX_OID_LEN, str[0] == '\0' ||
 	    snmp_parse_oid(str, so->o, &so->len) == NULL) {
 		cfgerr_add(e, s, "cannot resolve OID '%s' (numeric, a standard "
@@ -279,7 +285,8 @@ oidlist_equal(const struct cs_oid *a, const struct cs_oid *b, int n)
 	int	 i;
 
 	for (i = 0; i < n; i++)
-		if (a[i].len != b[i].len || strcmp(a[i].name, b[i].name) != 0 ||
+		if (a[i].len != b[i].len || a[i].mo != b[i].mo ||
+		    strcmp(a[i].name, b[i].name) != 0 ||
 		    memcmp(a[i].o, b[i].o, a[i].len * sizeof(oid)) != 0)
 			return 0;
 	return 1;
@@ -666,8 +673,32 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 }
 
 /* One varbind into the result.  Returns 0, or -1 for a type we refuse. */
+/*
+ * An enumerated object named from the dictionary also gets its value in
+ * words beside the number, which stays for graphs and expectations:
+ * "ifOperStatus.3" = 2 and "ifOperStatusText.3" = "down".  The word
+ * goes after the object's name, so "ifOperStatus.*" still matches
+ * numbers only.
+ */
+static void
+cs_enum_text(struct cs_state *st, const char *name,
+    const struct mibobj *mo, long val)
+{
+	char	 word[64], tname[FM_VNAME_MAX];
+	const char *dot = strchr(name, '.');
+	int	 n = dot ? (int)(dot - name) : (int)strlen(name);
+
+	if (mibdict_enum(mo, val, word, sizeof(word)) == NULL)
+		return;
+	if ((size_t)snprintf(tname, sizeof(tname), "%.*sText%s", n, name,
+	    dot ? dot : "") >= sizeof(tname))
+		return;
+	result_add_text(st->r, tname, word);
+}
+
 static int
-cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
+cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
+    const struct mibobj *mo)
 {
 	char	 buf[FM_VTEXT_MAX];
 	size_t	 i, o;
@@ -675,6 +706,8 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
 	switch (v->type) {
 	case ASN_INTEGER:
 		result_add_gauge(st->r, name, (double)*v->val.integer);
+		if (mo != NULL)
+			cs_enum_text(st, name, mo, *v->val.integer);
 		return 0;
 	case ASN_GAUGE:		/* also ASN_UNSIGNED */
 	case ASN_UINTEGER:
@@ -856,7 +889,7 @@ cs_got_get(struct cs_state *st, netsnmp_pdu *pdu)
 		cs_note_uptime(st, v);
 		if (gi == o->nget)
 			continue;	/* the hidden uptime is not a value */
-		if (cs_value(st, name, v) == -1) {
+		if (cs_value(st, name, v, o->get[gi].mo) == -1) {
 			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
 			    name, v->type);
 			return;
@@ -950,7 +983,7 @@ cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
 			    FM_VNAME_MAX - 1);
 			return;
 		}
-		if (cs_value(st, name, v) == -1) {
+		if (cs_value(st, name, v, col->mo) == -1) {
 			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
 			    name, v->type);
 			return;
