@@ -298,7 +298,7 @@ class Devices(FacmonTestCase):
     { id = "longbad"; type = "snmp"; interval = 5; timeout = 4;
       community = "big"; port = %(p)d; critical = false;
       walk = ( { name = "x"; oid = "%(b)s.2"; } ); },
-    { id = "many"; type = "snmp"; interval = 120; timeout = 100;
+    { id = "many"; type = "snmp"; interval = 20; timeout = 18;
       community = "big"; port = %(p)d; critical = false;
       max_repetitions = 100;
       walk = ( { name = "r"; oid = "%(b)s.3"; } ); }
@@ -310,5 +310,5 @@ class Devices(FacmonTestCase):
         self.assertEqual(c["values"][name]["value"], 7)
         b = self.wait_check("big", "longbad", "down", timeout=30)
         self.assertIn("longer than 255 bytes", b["message"])
-        m = self.wait_check("big", "many", "down", timeout=150)
+        m = self.wait_check("big", "many", "down", timeout=90)
         self.assertIn("more than 16384 values", m["message"])
