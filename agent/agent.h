@@ -74,6 +74,7 @@ struct device_conf {
 	char		 group[FM_ID_MAX];
 	char		*address;
 	char		 parent[FM_ID_MAX];	/* "" or another device's id */
+	char		 charset[32];	/* of its text, for iconv; "": UTF-8 */
 	struct check_conf *checks;
 	int		 nchecks;
 };

@@ -28,6 +28,8 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,6 +143,7 @@ struct cs_state {
 	int		 nempty;	/* walked columns with no rows */
 	char		 empty[FM_ERRMSG_MAX];
 	int64_t		 up_prev_seen;	/* up_prev before this probe */
+	iconv_t		 conv;		/* the device's charset to UTF-8 */
 };
 
 static int	cs_send_next(struct cs_state *);
@@ -696,6 +699,31 @@ cs_enum_text(struct cs_state *st, const char *name,
 	result_add_text(st->r, tname, word);
 }
 
+/*
+ * Text in the device's own charset (GBK on many switches sold in China)
+ * into UTF-8.  Returns 0 with buf filled, or -1: no charset, or bytes
+ * that are not text in it either (a MAC address), which stay hex.
+ */
+static int
+cs_convert(struct cs_state *st, const u_char *in, size_t inlen, char *buf,
+    size_t buflen)
+{
+	char	*ip = (char *)(uintptr_t)in, *op = buf;
+	size_t	 il = inlen, ol = buflen - 1;
+
+	if (st->conv == (iconv_t)-1)
+		return -1;
+	iconv(st->conv, NULL, NULL, NULL, NULL);
+	if (iconv(st->conv, &ip, &il, &op, &ol) == (size_t)-1 &&
+	    errno != E2BIG)
+		return -1;
+	/* Cut short (E2BIG), iconv still wrote whole characters only. */
+	*op = '\0';
+	if (!utf8_printable((const u_char *)buf, (size_t)(op - buf)))
+		return -1;
+	return 0;
+}
+
 static int
 cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
     const struct mibobj *mo)
@@ -736,6 +764,12 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
 		return 0;
 #endif
 	case ASN_OCTET_STR:
+		if (!utf8_printable(v->val.string, v->val_len) &&
+		    cs_convert(st, v->val.string, v->val_len, buf,
+		    sizeof(buf)) == 0) {
+			result_add_text(st->r, name, buf);
+			return 0;
+		}
 		if (utf8_printable(v->val.string, v->val_len)) {
 			/*
 			 * Text stays text however long; past the limit it is
@@ -1443,6 +1477,11 @@ cs_init(struct check *c)
 	    (st->gidx = calloc((size_t)o->nget + 1, sizeof(int))) == NULL)
 		fatal("calloc");
 	st->uptime_polled = cs_polls_uptime(o);
+	st->conv = (iconv_t)-1;
+	if (c->dev->conf->charset[0] != '\0' && (st->conv =
+	    iconv_open("UTF-8", c->dev->conf->charset)) == (iconv_t)-1)
+		log_warn("%s/%s: charset %s", c->dev->conf->id, c->conf->id,
+		    c->dev->conf->charset);
 	st->up_prev = -1;
 	stash_adopt(st);
 	/* The walk cursor is a kilobyte; a check that only GETs has none. */
@@ -1471,6 +1510,8 @@ cs_cleanup(struct check *c)
 	st->closing = 1;
 	snmp_sess_close(st->sess);
 	stash_keep(st);
+	if (st->conv != (iconv_t)-1)
+		iconv_close(st->conv);
 	free(st->gmissing);
 	free(st->gidx);
 	free(st->prev);

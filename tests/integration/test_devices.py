@@ -312,3 +312,38 @@ class Devices(FacmonTestCase):
         self.assertIn("longer than 255 bytes", b["message"])
         m = self.wait_check("big", "many", "down", timeout=90)
         self.assertIn("more than 16384 values", m["message"])
+
+    def test_gbk_text_converted_with_device_charset(self):
+        self.start_snmpsim({"gbk": os.path.join(DATA, "gbk.snmprec")})
+        self.start_collector()
+        dev = """
+{ id = "%(id)s"; name = "Core"; class = "switch"; address = "127.0.0.1";
+  %(cs)s
+  checks = (
+    { id = "ports"; type = "snmp"; interval = 2; timeout = 1.5;
+      community = "gbk"; port = %(p)d;
+      get = ( "sysDescr.0" );
+      walk = ( "ifAlias", "ifPhysAddress" ); }
+  ); }"""
+        self.start_agent(",".join([
+            dev % {"id": "gbk", "cs": 'charset = "GBK";',
+                   "p": self.snmpsim_port},
+            dev % {"id": "raw", "cs": "", "p": self.snmpsim_port}]),
+            mibdirs=self.empty_mibdir())
+        c = self.wait_check("gbk", "ports", "up", timeout=30)
+        vals = c["values"]
+        self.assertEqual(vals["sysDescr.0"]["value"], "S5720 核心交换机")
+        self.assertEqual(vals["ifAlias.1"]["value"], "上联至汇聚层")
+        self.assertEqual(vals["ifAlias.2"]["value"], "二楼大厅自助终端")
+        # Binary stays hex, charset or not.
+        self.assertEqual(vals["ifPhysAddress.1"]["value"],
+                         "00:e0:fc:00:00:01")
+        # The same bytes as snmpwalk reads them.
+        walked = self.snmpwalk("gbk", "1.3.6.1.2.1.31.1.1.1.18")
+        raw = bytes.fromhex(walked["1.3.6.1.2.1.31.1.1.1.18.2"]
+                            .strip('"').replace(" ", ""))
+        self.assertEqual(raw.decode("gbk"), vals["ifAlias.2"]["value"])
+        # Without a charset the bytes are shown as hex, as before.
+        r = self.wait_check("raw", "ports", "up", timeout=30)
+        self.assertEqual(r["values"]["ifAlias.2"]["value"],
+                         ":".join("%02x" % b for b in raw))

@@ -118,6 +118,20 @@ def host():
         write(name + ".snmprec", rows)
 
 
+# A switch that describes itself in GBK, as many sold in China do.
+def gbk():
+    rows = system("S5720 核心交换机".encode("gbk").hex(), 100, name="core")
+    rows[0] = (rows[0][0], "4x", rows[0][2])
+    t = "1.3.6.1.2.1.2.2.1."
+    x = "1.3.6.1.2.1.31.1.1.1."
+    for idx, alias in ((1, "上联至汇聚层"), (2, "二楼大厅自助终端")):
+        rows += [(t + "2.%d" % idx, 4, "GigabitEthernet0/0/%d" % idx),
+                 (t + "6.%d" % idx, "4x", "00e0fc00000%d" % idx),
+                 (x + "18.%d" % idx, "4x", alias.encode("gbk").hex())]
+    write("gbk.snmprec", rows)
+
+
 switch()
 ups()
 host()
+gbk()
