@@ -9,9 +9,12 @@
 
 import math
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fmtest import (ROOT, FacmonTestCase, rrd_fetch,  # noqa: E402
@@ -73,6 +76,42 @@ def same(ours, printed, name):
     if printed.startswith("."):	 # an OBJECT IDENTIFIER
         return text == printed[1:]
     return text == printed
+
+
+def dictionary():
+    """The rows of the agent's built-in dictionary, from its source."""
+    with open(os.path.join(ROOT, "agent", "mibdict.c")) as f:
+        return re.findall(r'^\t\{ "([A-Za-z0-9-]+)", "(\w+)", '
+                          r'"([0-9.]+)", (MS_\w+),', f.read(), re.M)
+
+
+class Dictionary(unittest.TestCase):
+    def test_rows_agree_with_mib_files_where_debian_has_them(self):
+        """UCD-SNMP-MIB (Debian's libsnmp-base) and FACMON-FACILITY-MIB
+        (mibs/) are on disk: net-snmp's own parser must give every one of
+        their names the dictionary's number."""
+        rows = dictionary()
+        self.assertGreater(len(rows), 150)
+        names = [r[1] for r in rows]
+        self.assertEqual(len(set(names)), len(names))
+        oids = [r[2] for r in rows]
+        self.assertEqual(len(set(oids)), len(oids))
+        ucd = "/usr/share/snmp/mibs"
+        if not os.path.exists(os.path.join(ucd, "UCD-SNMP-MIB.txt")):
+            self.skipTest("UCD-SNMP-MIB.txt not installed")
+        checked = 0
+        for module in ("UCD-SNMP-MIB", "FACMON-FACILITY-MIB"):
+            mine = [r for r in rows if r[0] == module]
+            p = subprocess.run(
+                ["snmptranslate", "-M", ucd + ":" + os.path.join(ROOT,
+                                                                 "mibs"),
+                 "-On"] + ["%s::%s" % (module, r[1]) for r in mine],
+                capture_output=True, text=True,
+                env=dict(os.environ, MIBS=module))
+            got = [line[1:] for line in p.stdout.split() if line]
+            self.assertEqual(got, [r[2] for r in mine], p.stderr)
+            checked += len(mine)
+        self.assertGreater(checked, 80)
 
 
 def probes(c):
