@@ -1342,6 +1342,13 @@ stash_expire(int64_t now)
 	}
 }
 
+/* At exit: the baselines the last stop left behind. */
+void
+snmp_stash_free(void)
+{
+	stash_expire(INT64_MAX);
+}
+
 static void
 stash_keep(struct cs_state *st)
 {
