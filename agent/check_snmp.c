@@ -48,7 +48,7 @@ struct cs_oid {
 	char		 name[FM_VNAME_MAX];
 	oid		 o[MAX_OID_LEN];
 	size_t		 len;
-	/* The dictionary's object, when named from it and enumerated. */
+	/* The dictionary's object, when named from it. */
 	const struct mibobj *mo;
 };
 
@@ -228,8 +228,6 @@ parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
 	    MAX_OID_LEN, &so->len, dname, sizeof(dname)) == 0) {
 		str = dname;
 		so->mo = mibdict_by_oid((unsigned long *)so->o, so->len);
-		if (so->mo != NULL && so->mo->enums == NULL)
-			so->mo = NULL;
 	}
 	else if (so->len = MAX_OID_LEN, str[0] == '\0' ||
 	    snmp_parse_oid(str, so->o, &so->len) == NULL) {
@@ -691,7 +689,8 @@ cs_enum_text(struct cs_state *st, const char *name,
 	const char *dot = strchr(name, '.');
 	int	 n = dot ? (int)(dot - name) : (int)strlen(name);
 
-	if (mibdict_enum(mo, val, word, sizeof(word)) == NULL)
+	if (mo->enums == NULL ||
+	    mibdict_enum(mo, val, word, sizeof(word)) == NULL)
 		return;
 	if ((size_t)snprintf(tname, sizeof(tname), "%.*sText%s", n, name,
 	    dot ? dot : "") >= sizeof(tname))
@@ -764,6 +763,25 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
 		return 0;
 #endif
 	case ASN_OCTET_STR:
+		/*
+		 * DateAndTime (SNMPv2-TC): its DISPLAY-HINT
+		 * "2d-1d-1d,1d:1d:1d.1d,1a1d:1d", as ISO 8601 text.
+		 */
+		if (mo != NULL && mo->syntax == MS_DATETIME &&
+		    (v->val_len == 8 || v->val_len == 11)) {
+			const u_char *d = v->val.string;
+
+			o = (size_t)snprintf(buf, sizeof(buf),
+			    "%04u-%02u-%02uT%02u:%02u:%02u.%u",
+			    (unsigned)(d[0] << 8 | d[1]), d[2], d[3], d[4],
+			    d[5], d[6], d[7]);
+			if (v->val_len == 11)
+				snprintf(buf + o, sizeof(buf) - o,
+				    "%c%02u:%02u", d[8] == '-' ? '-' : '+',
+				    d[9], d[10]);
+			result_add_text(st->r, name, buf);
+			return 0;
+		}
 		if (!utf8_printable(v->val.string, v->val_len) &&
 		    cs_convert(st, v->val.string, v->val_len, buf,
 		    sizeof(buf)) == 0) {

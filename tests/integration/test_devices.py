@@ -178,7 +178,7 @@ class Devices(FacmonTestCase):
       community = "ups"; port = %d;
       get = ( "SNMPv2-MIB::sysDescr.0", "UPS-MIB::upsOutputSource.0",
               "upsBatteryStatus.0", "upsEstimatedChargeRemaining.0",
-              "upsSecondsOnBattery.0" );
+              "upsSecondsOnBattery.0", "hrSystemDate.0" );
       walk = ( "upsOutputVoltage", "upsOutputPercentLoad" ); }
   ); }
 """ % self.snmpsim_port, mibdirs=self.empty_mibdir())
@@ -191,6 +191,9 @@ class Devices(FacmonTestCase):
         self.assertEqual(vals["upsEstimatedChargeRemaining.0"]["value"], 31)
         self.assertEqual(vals["upsOutputVoltage.1"]["value"], 220)
         self.assertEqual(vals["upsOutputPercentLoad.1"]["value"], 43)
+        # A DateAndTime as its DISPLAY-HINT reads it, not hex.
+        self.assertEqual(vals["hrSystemDate.0"]["value"],
+                         "2026-12-06T13:30:15.0+08:00")
         descr = self.snmpwalk("ups", "1.3.6.1.2.1.1.1")["1.3.6.1.2.1.1.1.0"]
         self.assertGreater(len(descr), 256)
         self.assertEqual(vals["sysDescr.0"]["kind"], "text")
