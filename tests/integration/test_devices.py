@@ -350,6 +350,22 @@ class Devices(FacmonTestCase):
         name = "x." + long_ok
         self.assertEqual(len(name), 243)
         self.assertEqual(c["values"][name]["value"], 7)
+        # Its series file: the name is too long for a file name (255
+        # bytes with ".rrd"), so it is the start of it and a hash.
+        d = os.path.join(self.data_dir, "rrd", "big", "longok")
+
+        def series_file():
+            fs = [f for f in os.listdir(d) if f.startswith("x.4294967295")] \
+                if os.path.isdir(d) else []
+            return fs[0] if fs else None
+        f = wait_for(series_file, what="the long name's series file")
+        self.assertLessEqual(len(f), 204)
+        self.assertRegex(f, r"^x\.4294967295[.0-9]*~[0-9a-f]{16}\.rrd$")
+        now = int(time.time())
+        rows = wait_for(lambda: [v for t, v in rrd_fetch(
+            os.path.join(d, f), now - 120, now + 5) if v is not None],
+            what="points of the long name")
+        self.assertEqual(rows[-1], 7.0)
         b = self.wait_check("big", "longbad", "down", timeout=30)
         self.assertIn("longer than 255 bytes", b["message"])
         m = self.wait_check("big", "many", "down", timeout=90)
