@@ -15,7 +15,7 @@
  * MIB modules (they are non-free there), so without this table an
  * operator had to write every OID by number.  The rows are written from
  * the published modules (RFC 3418, RFC 3411, RFC 2863, RFC 2790,
- * RFC 1628, net-snmp's UCD-SNMP-MIB and this project's
+ * RFC 6933, RFC 3433, RFC 1628, net-snmp's UCD-SNMP-MIB and this project's
  * FACMON-FACILITY-MIB), not read from files: a name resolves the same
  * way on every machine, and MIB files on disk still add names on top.
  *
@@ -118,6 +118,31 @@ static const struct mibobj mibdict[] = {
 	{ "HOST-RESOURCES-MIB", "hrDeviceErrors", "1.3.6.1.2.1.25.3.2.1.6", MS_COUNTER32, NULL, NULL, 1, NULL },
 	{ "HOST-RESOURCES-MIB", "hrProcessorFrwID", "1.3.6.1.2.1.25.3.3.1.1", MS_OID, NULL, NULL, 1, NULL },
 	{ "HOST-RESOURCES-MIB", "hrProcessorLoad", "1.3.6.1.2.1.25.3.3.1.2", MS_INTEGER, NULL, "%", 1, NULL },
+	/* ENTITY-MIB (RFC 6933): the physical inventory */
+	{ "ENTITY-MIB", "entPhysicalDescr", "1.3.6.1.2.1.47.1.1.1.1.2", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalVendorType", "1.3.6.1.2.1.47.1.1.1.1.3", MS_OID, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalContainedIn", "1.3.6.1.2.1.47.1.1.1.1.4", MS_INTEGER, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalClass", "1.3.6.1.2.1.47.1.1.1.1.5", MS_INTEGER, "1:other,2:unknown,3:chassis,4:backplane,5:container,6:powerSupply,7:fan,8:sensor,9:module,10:port,11:stack,12:cpu", NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalParentRelPos", "1.3.6.1.2.1.47.1.1.1.1.6", MS_INTEGER, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalName", "1.3.6.1.2.1.47.1.1.1.1.7", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalHardwareRev", "1.3.6.1.2.1.47.1.1.1.1.8", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalFirmwareRev", "1.3.6.1.2.1.47.1.1.1.1.9", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalSoftwareRev", "1.3.6.1.2.1.47.1.1.1.1.10", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalSerialNum", "1.3.6.1.2.1.47.1.1.1.1.11", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalMfgName", "1.3.6.1.2.1.47.1.1.1.1.12", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalModelName", "1.3.6.1.2.1.47.1.1.1.1.13", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalAlias", "1.3.6.1.2.1.47.1.1.1.1.14", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalAssetID", "1.3.6.1.2.1.47.1.1.1.1.15", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-MIB", "entPhysicalIsFRU", "1.3.6.1.2.1.47.1.1.1.1.16", MS_INTEGER, "1:true,2:false", NULL, 1, NULL },
+	/* ENTITY-SENSOR-MIB (RFC 3433): sensors of the inventory */
+	{ "ENTITY-SENSOR-MIB", "entPhySensorType", "1.3.6.1.2.1.99.1.1.1.1", MS_INTEGER, "1:other,2:unknown,3:voltsAC,4:voltsDC,5:amperes,6:watts,7:hertz,8:celsius,9:percentRH,10:rpm,11:cmm,12:truthvalue", NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorScale", "1.3.6.1.2.1.99.1.1.1.2", MS_INTEGER, "1:yocto,2:zepto,3:atto,4:femto,5:pico,6:nano,7:micro,8:milli,9:units,10:kilo,11:mega,12:giga,13:tera,14:exa,15:peta,16:zetta,17:yotta", NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorPrecision", "1.3.6.1.2.1.99.1.1.1.3", MS_INTEGER, NULL, NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorValue", "1.3.6.1.2.1.99.1.1.1.4", MS_INTEGER, NULL, NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorOperStatus", "1.3.6.1.2.1.99.1.1.1.5", MS_INTEGER, "1:ok,2:unavailable,3:nonoperational", NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorUnitsDisplay", "1.3.6.1.2.1.99.1.1.1.6", MS_STRING, NULL, NULL, 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorValueTimeStamp", "1.3.6.1.2.1.99.1.1.1.7", MS_TIMETICKS, NULL, "s", 1, NULL },
+	{ "ENTITY-SENSOR-MIB", "entPhySensorValueUpdateRate", "1.3.6.1.2.1.99.1.1.1.8", MS_GAUGE, NULL, "ms", 1, NULL },
 	/* UCD-SNMP-MIB (net-snmp): memory, load averages, CPU */
 	{ "UCD-SNMP-MIB", "memIndex", "1.3.6.1.4.1.2021.4.1", MS_INTEGER, NULL, NULL, 1, NULL },
 	{ "UCD-SNMP-MIB", "memErrorName", "1.3.6.1.4.1.2021.4.2", MS_STRING, NULL, NULL, 1, NULL },

@@ -7,6 +7,7 @@
 # counter baselines survive a reload, and tables past the limits fail
 # saying why.
 
+import gzip
 import math
 import os
 import re
@@ -44,10 +45,28 @@ IF_COLS = {
                 "ifCounterDiscontinuityTime"],
 }
 TIMETICKS = {"ifLastChange", "ifCounterDiscontinuityTime"}
+# The same for the other tables the shipped recordings have (ENTITY-MIB,
+# HOST-RESOURCES-MIB, UCD-SNMP-MIB), by column number.
+OTHER_COLS = {
+    "1.3.6.1.2.1.47.1.1.1.1": {2: "entPhysicalDescr",
+                               5: "entPhysicalClass",
+                               7: "entPhysicalName",
+                               13: "entPhysicalModelName"},
+    "1.3.6.1.2.1.25.2.3.1": {3: "hrStorageDescr", 4:
+                             "hrStorageAllocationUnits",
+                             5: "hrStorageSize", 6: "hrStorageUsed"},
+    "1.3.6.1.4.1.2021.4": {5: "memTotalReal", 6: "memAvailReal"},
+    "1.3.6.1.4.1.2021.10.1": {2: "laNames", 3: "laLoad"},
+}
 
 
 def our_name(oid):
-    """The agent's value name for a numeric OID of the two tables."""
+    """The agent's value name for a numeric OID of the tables above."""
+    for base, cols in OTHER_COLS.items():
+        if oid.startswith(base + "."):
+            col, idx = oid[len(base) + 1:].split(".", 1)
+            if int(col) in cols:
+                return "%s.%s" % (cols[int(col)], idx)
     for base, cols in IF_COLS.items():
         if oid.startswith(base + "."):
             col, idx = oid[len(base) + 1:].split(".", 1)
@@ -169,6 +188,96 @@ class Devices(FacmonTestCase):
                                  {1: "up", 2: "down"}[v["value"]])
         self.assertEqual(vals["ifTypeText.5"]["value"], "ethernetCsmacd")
         self.assertEqual(vals["ifTypeText.153"]["value"], "l3ipvlan")
+
+    def shipped(self, name):
+        """One of the recordings Debian's snmpsim ships, uncompressed."""
+        src = "/usr/share/doc/snmpsim/examples/data/%s.snmprec.gz" % name
+        if not os.path.exists(src):
+            self.skipTest("snmpsim's example recordings not installed")
+        dst = os.path.join(self.tmp, name + ".snmprec")
+        with gzip.open(src, "rb") as f, open(dst, "wb") as g:
+            g.write(f.read())
+        return dst
+
+    def compare(self, vals, walked, moving=()):
+        """Every value walked is the agent's; those of OIDs whose value
+        moves with time (snmpsim's variation modules) only exist."""
+        bad = []
+        for oid, printed in walked.items():
+            name = our_name(oid)
+            if name not in vals or (oid not in moving and
+                                    not same(vals[name], printed, name)):
+                bad.append((oid, name, printed, vals.get(name)))
+        self.assertEqual(bad, [])
+
+    @staticmethod
+    def moving(path):
+        with open(path) as f:
+            return {line.split("|", 1)[0] for line in f
+                    if ":" in line.split("|")[1]}
+
+    def test_shipped_recordings_by_name_match_snmpwalk(self):
+        """Debian snmpsim's own walks of a Cisco C3750 stack and of a
+        Linux host, polled by standard names only."""
+        cisco = self.shipped("cisco_16_switch")
+        linux = self.shipped("public")
+        self.start_snmpsim({"cisco": cisco, "linux": linux})
+        self.start_collector()
+        ifcols = ", ".join('"%s"' % n for cols in IF_COLS.values()
+                           for n in cols)
+        self.start_agent("""
+{ id = "c3750"; name = "Cisco"; class = "switch"; address = "127.0.0.1";
+  checks = (
+    { id = "ports"; type = "snmp"; interval = 10; timeout = 8;
+      community = "cisco"; port = %(p)d; max_repetitions = 50;
+      get = ( "sysName.0" );
+      walk = ( %(ifcols)s ); },
+    { id = "inventory"; type = "snmp"; interval = 10; timeout = 8;
+      community = "cisco"; port = %(p)d; max_repetitions = 50;
+      walk = ( "ENTITY-MIB::entPhysicalDescr", "entPhysicalClass",
+               "entPhysicalName", "entPhysicalModelName" ); }
+  ); },
+{ id = "linux"; name = "Linux"; class = "server"; address = "127.0.0.1";
+  checks = (
+    { id = "host"; type = "snmp"; interval = 10; timeout = 8;
+      community = "linux"; port = %(p)d;
+      walk = ( "HOST-RESOURCES-MIB::hrStorageDescr",
+               "hrStorageAllocationUnits", "hrStorageSize", "hrStorageUsed",
+               "UCD-SNMP-MIB::memTotalReal", "memAvailReal", "laNames",
+               "laLoad" ); }
+  ); }
+""" % {"p": self.snmpsim_port, "ifcols": ifcols},
+            mibdirs=self.empty_mibdir())
+        walked = {}
+        for base in IF_COLS:
+            walked.update(self.snmpwalk("cisco", base))
+        self.assertGreater(len(walked), 2000)
+        c = self.wait_check("c3750", "ports", "up", timeout=60)
+        self.assertEqual(c["values"]["sysName.0"]["value"], "Profiler3750")
+        self.compare(c["values"], walked)
+        inv = {}
+        for col in OTHER_COLS["1.3.6.1.2.1.47.1.1.1.1"]:
+            inv.update(self.snmpwalk("cisco", "1.3.6.1.2.1.47.1.1.1.1.%d"
+                                     % col))
+        self.assertGreater(len(inv), 100)
+        c = self.wait_check("c3750", "inventory", "up", timeout=60)
+        self.compare(c["values"], inv)
+        self.assertIn("chassis", [v["value"] for k, v in c["values"].items()
+                                  if k.startswith("entPhysicalClassText.")])
+        host = {}
+        for base, cols in OTHER_COLS.items():
+            if base.startswith("1.3.6.1.2.1.47"):
+                continue
+            for col in cols:
+                host.update(self.snmpwalk("linux", "%s.%d" % (base, col)))
+        self.assertGreater(len(host), 20)
+        c = self.wait_check("linux", "host", "up", timeout=60)
+        moving = self.moving(linux)
+        self.assertLess(len(moving & set(host)), len(host) / 2)
+        self.compare(c["values"], host, moving)
+        print("shipped recordings: %d Cisco port values, %d inventory, "
+              "%d host values equal snmpwalk" % (len(walked), len(inv),
+                                                 len(host)))
 
     def test_ups_on_battery_in_words_and_long_description(self):
         self.start_snmpsim({"ups": os.path.join(DATA, "ups.snmprec")})
