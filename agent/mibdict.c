@@ -237,6 +237,28 @@ static const struct mibobj mibdict[] = {
 	{ "UPS-MIB", "upsConfigOutputVA", "1.3.6.1.2.1.33.1.9.5", MS_INTEGER, NULL, "VA", 1, NULL },
 	{ "UPS-MIB", "upsConfigOutputPower", "1.3.6.1.2.1.33.1.9.6", MS_INTEGER, NULL, "W", 1, NULL },
 	{ "UPS-MIB", "upsConfigLowBattTime", "1.3.6.1.2.1.33.1.9.7", MS_INTEGER, NULL, "min", 1, NULL },
+	/*
+	 * Vendors' CPU, memory and temperature objects, as their published
+	 * MIBs number them: Cisco (CISCO-PROCESS-MIB, CISCO-MEMORY-POOL-MIB,
+	 * CISCO-ENVMON-MIB), Huawei (HUAWEI-ENTITY-EXTENT-MIB), H3C
+	 * (HH3C-ENTITY-EXT-MIB).  Their tables are indexed by the entity.
+	 */
+	{ "CISCO-PROCESS-MIB", "cpmCPUTotalPhysicalIndex", "1.3.6.1.4.1.9.9.109.1.1.1.1.2", MS_INTEGER, NULL, NULL, 1, NULL },
+	{ "CISCO-PROCESS-MIB", "cpmCPUTotal5secRev", "1.3.6.1.4.1.9.9.109.1.1.1.1.6", MS_GAUGE, NULL, "%", 1, NULL },
+	{ "CISCO-PROCESS-MIB", "cpmCPUTotal1minRev", "1.3.6.1.4.1.9.9.109.1.1.1.1.7", MS_GAUGE, NULL, "%", 1, NULL },
+	{ "CISCO-PROCESS-MIB", "cpmCPUTotal5minRev", "1.3.6.1.4.1.9.9.109.1.1.1.1.8", MS_GAUGE, NULL, "%", 1, NULL },
+	{ "CISCO-MEMORY-POOL-MIB", "ciscoMemoryPoolName", "1.3.6.1.4.1.9.9.48.1.1.1.2", MS_STRING, NULL, NULL, 1, NULL },
+	{ "CISCO-MEMORY-POOL-MIB", "ciscoMemoryPoolUsed", "1.3.6.1.4.1.9.9.48.1.1.1.5", MS_GAUGE, NULL, "bytes", 1, NULL },
+	{ "CISCO-MEMORY-POOL-MIB", "ciscoMemoryPoolFree", "1.3.6.1.4.1.9.9.48.1.1.1.6", MS_GAUGE, NULL, "bytes", 1, NULL },
+	{ "CISCO-ENVMON-MIB", "ciscoEnvMonTemperatureStatusDescr", "1.3.6.1.4.1.9.9.13.1.3.1.2", MS_STRING, NULL, NULL, 1, NULL },
+	{ "CISCO-ENVMON-MIB", "ciscoEnvMonTemperatureStatusValue", "1.3.6.1.4.1.9.9.13.1.3.1.3", MS_GAUGE, NULL, "degC", 1, NULL },
+	{ "CISCO-ENVMON-MIB", "ciscoEnvMonTemperatureState", "1.3.6.1.4.1.9.9.13.1.3.1.6", MS_INTEGER, "1:normal,2:warning,3:critical,4:shutdown,5:notPresent,6:notFunctioning", NULL, 1, NULL },
+	{ "HUAWEI-ENTITY-EXTENT-MIB", "hwEntityCpuUsage", "1.3.6.1.4.1.2011.5.25.31.1.1.1.1.5", MS_INTEGER, NULL, "%", 1, NULL },
+	{ "HUAWEI-ENTITY-EXTENT-MIB", "hwEntityMemUsage", "1.3.6.1.4.1.2011.5.25.31.1.1.1.1.7", MS_INTEGER, NULL, "%", 1, NULL },
+	{ "HUAWEI-ENTITY-EXTENT-MIB", "hwEntityTemperature", "1.3.6.1.4.1.2011.5.25.31.1.1.1.1.11", MS_INTEGER, NULL, "degC", 1, NULL },
+	{ "HH3C-ENTITY-EXT-MIB", "hh3cEntityExtCpuUsage", "1.3.6.1.4.1.25506.2.6.1.1.1.1.6", MS_INTEGER, NULL, "%", 1, NULL },
+	{ "HH3C-ENTITY-EXT-MIB", "hh3cEntityExtMemUsage", "1.3.6.1.4.1.25506.2.6.1.1.1.1.8", MS_INTEGER, NULL, "%", 1, NULL },
+	{ "HH3C-ENTITY-EXT-MIB", "hh3cEntityExtTemperature", "1.3.6.1.4.1.25506.2.6.1.1.1.1.12", MS_INTEGER, NULL, "degC", 1, NULL },
 	/* FACMON-FACILITY-MIB (mibs/) */
 	{ "FACMON-FACILITY-MIB", "facElevIndex", "1.3.6.1.4.1.32473.1.1.1.1.1", MS_INTEGER, NULL, NULL, 1, NULL },
 	{ "FACMON-FACILITY-MIB", "facElevName", "1.3.6.1.4.1.32473.1.1.1.1.2", MS_STRING, NULL, NULL, 1, NULL },

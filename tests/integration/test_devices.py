@@ -57,7 +57,14 @@ OTHER_COLS = {
                              5: "hrStorageSize", 6: "hrStorageUsed"},
     "1.3.6.1.4.1.2021.4": {5: "memTotalReal", 6: "memAvailReal"},
     "1.3.6.1.4.1.2021.10.1": {2: "laNames", 3: "laLoad"},
+    "1.3.6.1.4.1.9.9.48.1.1.1": {2: "ciscoMemoryPoolName",
+                                 5: "ciscoMemoryPoolUsed",
+                                 6: "ciscoMemoryPoolFree"},
+    "1.3.6.1.4.1.9.9.109.1.1.1.1": {6: "cpmCPUTotal5secRev",
+                                    7: "cpmCPUTotal1minRev",
+                                    8: "cpmCPUTotal5minRev"},
 }
+CISCO = ("1.3.6.1.2.1.47.", "1.3.6.1.4.1.9.")
 
 
 def our_name(oid):
@@ -235,7 +242,11 @@ class Devices(FacmonTestCase):
     { id = "inventory"; type = "snmp"; interval = 10; timeout = 8;
       community = "cisco"; port = %(p)d; max_repetitions = 50;
       walk = ( "ENTITY-MIB::entPhysicalDescr", "entPhysicalClass",
-               "entPhysicalName", "entPhysicalModelName" ); }
+               "entPhysicalName", "entPhysicalModelName",
+               "CISCO-MEMORY-POOL-MIB::ciscoMemoryPoolName",
+               "ciscoMemoryPoolUsed", "ciscoMemoryPoolFree",
+               "cpmCPUTotal5secRev", "cpmCPUTotal1minRev",
+               "cpmCPUTotal5minRev" ); }
   ); },
 { id = "linux"; name = "Linux"; class = "server"; address = "127.0.0.1";
   checks = (
@@ -256,17 +267,23 @@ class Devices(FacmonTestCase):
         self.assertEqual(c["values"]["sysName.0"]["value"], "Profiler3750")
         self.compare(c["values"], walked)
         inv = {}
-        for col in OTHER_COLS["1.3.6.1.2.1.47.1.1.1.1"]:
-            inv.update(self.snmpwalk("cisco", "1.3.6.1.2.1.47.1.1.1.1.%d"
-                                     % col))
+        for base, cols in OTHER_COLS.items():
+            if base.startswith(CISCO):
+                for col in cols:
+                    inv.update(self.snmpwalk("cisco", "%s.%d" % (base,
+                                                                 col)))
         self.assertGreater(len(inv), 100)
         c = self.wait_check("c3750", "inventory", "up", timeout=60)
         self.compare(c["values"], inv)
         self.assertIn("chassis", [v["value"] for k, v in c["values"].items()
                                   if k.startswith("entPhysicalClassText.")])
+        self.assertEqual(c["values"]["ciscoMemoryPoolName.1"]["value"],
+                         "Processor")
+        self.assertEqual(c["values"]["ciscoMemoryPoolUsed.1"]["value"],
+                         34973844)
         host = {}
         for base, cols in OTHER_COLS.items():
-            if base.startswith("1.3.6.1.2.1.47"):
+            if base.startswith(CISCO):
                 continue
             for col in cols:
                 host.update(self.snmpwalk("linux", "%s.%d" % (base, col)))
