@@ -77,7 +77,7 @@ COMMON_SRCS += common/tls.c
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
-	agent/expect.c agent/trap.c agent/snmpev.c
+	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
@@ -99,7 +99,7 @@ COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
-UNIT_AGENT = test_agent_conf test_pcapif
+UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_netlimit test_warnings
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)

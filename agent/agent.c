@@ -214,6 +214,7 @@ main(int argc, char *argv[])
 	    sched_late_quantile(0.5) / 1000.0,
 	    sched_late_quantile(0.99) / 1000.0);
 	sched_stop();
+	snmp_stash_free();
 	trap_stop();
 	push_shutdown();
 	http_global_cleanup();

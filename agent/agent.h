@@ -74,6 +74,7 @@ struct device_conf {
 	char		 group[FM_ID_MAX];
 	char		*address;
 	char		 parent[FM_ID_MAX];	/* "" or another device's id */
+	char		 charset[32];	/* of its text, for iconv; "": UTF-8 */
 	struct check_conf *checks;
 	int		 nchecks;
 };
@@ -227,6 +228,38 @@ int		 expect_parse(struct cfgerr *, const config_setting_t *,
 		    struct check_conf *);
 void		 expect_eval(const struct check_conf *, struct fm_result *);
 
+/* mibdict.c: standard objects compiled in */
+enum mib_syntax {
+	MS_INTEGER = 1,
+	MS_GAUGE,
+	MS_COUNTER32,
+	MS_COUNTER64,
+	MS_TIMETICKS,
+	MS_STRING,
+	MS_HEX,
+	MS_OID,
+	MS_IPADDR,
+	MS_DATETIME,
+	MS_MAC,
+	MS_PHYSADDR
+};
+struct mibobj {
+	const char	*module;
+	const char	*name;
+	const char	*oid;		/* numeric, dotted */
+	int		 syntax;	/* enum mib_syntax */
+	const char	*enums;		/* "1:up,2:down", or NULL */
+	const char	*units;		/* after scaling, or NULL */
+	double		 scale;		/* raw * scale = value in units */
+	const char	*hint;		/* DISPLAY-HINT, or NULL */
+};
+const struct mibobj *mibdict_find(const char *module, const char *name);
+int		 mibdict_parse(const char *, unsigned long *arcs, size_t max,
+		    size_t *len, char *vname, size_t vlen);
+const struct mibobj *mibdict_by_oid(const unsigned long *, size_t);
+const char	*mibdict_enum(const struct mibobj *, long, char *, size_t);
+size_t		 mibdict_count(void);
+
 /* privdrop.c */
 int		 priv_drop(const struct agent_conf *, char *, size_t);
 
@@ -303,6 +336,7 @@ struct traffic_ctr {
 void		 traffic_frame(void *, const uint8_t *, size_t caplen,
 		    size_t len, int64_t ts_ms);
 int		 snmp_global_init(const char *mibdirs);
+void		 snmp_stash_free(void);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);
 

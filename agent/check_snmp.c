@@ -28,6 +28,8 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,7 +48,16 @@ struct cs_oid {
 	char		 name[FM_VNAME_MAX];
 	oid		 o[MAX_OID_LEN];
 	size_t		 len;
+	/* The dictionary's object, when named from it. */
+	const struct mibobj *mo;
 };
+
+/* The dictionary (mibdict.c) speaks unsigned long; so does net-snmp. */
+_Static_assert(sizeof(oid) == sizeof(unsigned long), "oid is not u_long");
+
+/* The device's clock since it (or its agent) restarted. */
+static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
+static const oid enginetime_oid[] = { 1, 3, 6, 1, 6, 3, 10, 2, 1, 3, 0 };
 
 struct cs_opts {
 	long		 version;
@@ -114,9 +125,29 @@ struct cs_state {
 	int64_t		 prev_us;
 	struct csample	*cur_s;
 	int		 ncur, capcur;
+	/*
+	 * The GET of this probe: which OIDs are still asked (a v1 agent's
+	 * noSuchName drops one and the request is sent again), which were
+	 * missing, and whether the device's uptime rides along unasked.
+	 * Index nget is that hidden uptime.
+	 */
+	char		*gmissing;	/* nget + 1 */
+	int		*gidx;		/* OIDs of the request in flight */
+	int		 ngidx;
+	int		 nmissing;
+	int		 uptime_polled;	/* the check asks for it itself */
+	int		 hidden_uptime;	/* this probe asks for it unasked */
+	/* uptime, hundredths of a second; -1: not read */
+	int64_t		 up_cur, up_prev;
+	int		 col_rows;	/* rows of the column being walked */
+	int		 nempty;	/* walked columns with no rows */
+	char		 empty[FM_ERRMSG_MAX];
+	int64_t		 up_prev_seen;	/* up_prev before this probe */
+	iconv_t		 conv;		/* the device's charset to UTF-8 */
 };
 
 static int	cs_send_next(struct cs_state *);
+static void	cs_complete(struct cs_state *);
 
 static int	snmp_ready;
 
@@ -165,7 +196,7 @@ parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
     struct cs_oid *so)
 {
 	const char *str = NULL;
-	char	 name[FM_VNAME_MAX] = "";
+	char	 name[FM_VNAME_MAX] = "", dname[FM_VNAME_MAX];
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)
 		str = config_setting_get_string(s);
@@ -186,9 +217,23 @@ parse_oid_setting(struct cfgerr *e, const config_setting_t *s,
 		return -1;
 	}
 	so->len = MAX_OID_LEN;
-	if (str[0] == '\0' || snmp_parse_oid(str, so->o, &so->len) == NULL) {
-		cfgerr_add(e, s, "cannot resolve OID '%s' (numeric, or a name "
-		    "from the MIB directories)", str);
+	/*
+	 * The built-in dictionary first, so that standard names resolve
+	 * without MIB files and the same way everywhere; then net-snmp's
+	 * parser, for numbers and for names of MIB files on disk.  A name
+	 * from the dictionary names its values without the module
+	 * ("ifHCInOctets.3", not "IF-MIB::ifHCInOctets.3").
+	 */
+	if (str[0] != '\0' && mibdict_parse(str, (unsigned long *)so->o,
+	    MAX_OID_LEN, &so->len, dname, sizeof(dname)) == 0) {
+		str = dname;
+		so->mo = mibdict_by_oid((unsigned long *)so->o, so->len);
+	}
+	else if (so->len = MAX_OID_LEN, str[0] == '\0' ||
+	    snmp_parse_oid(str, so->o, &so->len) == NULL) {
+		cfgerr_add(e, s, "cannot resolve OID '%s' (numeric, a standard "
+		    "name such as IF-MIB::ifHCInOctets, or a name from the MIB "
+		    "directories)", str);
 		return -1;
 	}
 	if (name[0] == '\0' && strlen(str) >= sizeof(name)) {
@@ -241,7 +286,8 @@ oidlist_equal(const struct cs_oid *a, const struct cs_oid *b, int n)
 	int	 i;
 
 	for (i = 0; i < n; i++)
-		if (a[i].len != b[i].len || strcmp(a[i].name, b[i].name) != 0 ||
+		if (a[i].len != b[i].len || a[i].mo != b[i].mo ||
+		    strcmp(a[i].name, b[i].name) != 0 ||
 		    memcmp(a[i].o, b[i].o, a[i].len * sizeof(oid)) != 0)
 			return 0;
 	return 1;
@@ -611,15 +657,67 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 }
 
 /* One varbind into the result.  Returns 0, or -1 for a type we refuse. */
-static int
-cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
+/*
+ * An enumerated object named from the dictionary also gets its value in
+ * words beside the number, which stays for graphs and expectations:
+ * "ifOperStatus.3" = 2 and "ifOperStatusText.3" = "down".  The word
+ * goes after the object's name, so "ifOperStatus.*" still matches
+ * numbers only.
+ */
+static void
+cs_enum_text(struct cs_state *st, const char *name,
+    const struct mibobj *mo, long val)
 {
-	char	 buf[FM_TEXT_MAX];
+	char	 word[64], tname[FM_VNAME_MAX];
+	const char *dot = strchr(name, '.');
+	int	 n = dot ? (int)(dot - name) : (int)strlen(name);
+
+	if (mo->enums == NULL ||
+	    mibdict_enum(mo, val, word, sizeof(word)) == NULL)
+		return;
+	if ((size_t)snprintf(tname, sizeof(tname), "%.*sText%s", n, name,
+	    dot ? dot : "") >= sizeof(tname))
+		return;
+	result_add_text(st->r, tname, word);
+}
+
+/*
+ * Text in the device's own charset (GBK on many switches sold in China)
+ * into UTF-8.  Returns 0 with buf filled, or -1: no charset, or bytes
+ * that are not text in it either (a MAC address), which stay hex.
+ */
+static int
+cs_convert(struct cs_state *st, const u_char *in, size_t inlen, char *buf,
+    size_t buflen)
+{
+	char	*ip = (char *)(uintptr_t)in, *op = buf;
+	size_t	 il = inlen, ol = buflen - 1;
+
+	if (st->conv == (iconv_t)-1)
+		return -1;
+	iconv(st->conv, NULL, NULL, NULL, NULL);
+	if (iconv(st->conv, &ip, &il, &op, &ol) == (size_t)-1 &&
+	    errno != E2BIG)
+		return -1;
+	/* Cut short (E2BIG), iconv still wrote whole characters only. */
+	*op = '\0';
+	if (!utf8_printable((const u_char *)buf, (size_t)(op - buf)))
+		return -1;
+	return 0;
+}
+
+static int
+cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
+    const struct mibobj *mo)
+{
+	char	 buf[FM_VTEXT_MAX];
 	size_t	 i, o;
 
 	switch (v->type) {
 	case ASN_INTEGER:
 		result_add_gauge(st->r, name, (double)*v->val.integer);
+		if (mo != NULL)
+			cs_enum_text(st, name, mo, *v->val.integer);
 		return 0;
 	case ASN_GAUGE:		/* also ASN_UNSIGNED */
 	case ASN_UINTEGER:
@@ -648,10 +746,43 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
 		return 0;
 #endif
 	case ASN_OCTET_STR:
-		if (utf8_printable(v->val.string, v->val_len) &&
-		    v->val_len < sizeof(buf)) {
-			memcpy(buf, v->val.string, v->val_len);
-			buf[v->val_len] = '\0';
+		/*
+		 * DateAndTime (SNMPv2-TC): its DISPLAY-HINT
+		 * "2d-1d-1d,1d:1d:1d.1d,1a1d:1d", as ISO 8601 text.
+		 */
+		if (mo != NULL && mo->syntax == MS_DATETIME &&
+		    (v->val_len == 8 || v->val_len == 11)) {
+			const u_char *d = v->val.string;
+
+			o = (size_t)snprintf(buf, sizeof(buf),
+			    "%04u-%02u-%02uT%02u:%02u:%02u.%u",
+			    (unsigned)(d[0] << 8 | d[1]), d[2], d[3], d[4],
+			    d[5], d[6], d[7]);
+			if (v->val_len == 11)
+				snprintf(buf + o, sizeof(buf) - o,
+				    "%c%02u:%02u", d[8] == '-' ? '-' : '+',
+				    d[9], d[10]);
+			result_add_text(st->r, name, buf);
+			return 0;
+		}
+		if (!utf8_printable(v->val.string, v->val_len) &&
+		    cs_convert(st, v->val.string, v->val_len, buf,
+		    sizeof(buf)) == 0) {
+			result_add_text(st->r, name, buf);
+			return 0;
+		}
+		if (utf8_printable(v->val.string, v->val_len)) {
+			/*
+			 * Text stays text however long; past the limit it is
+			 * cut at a character boundary, never turned to hex.
+			 */
+			o = v->val_len < sizeof(buf) ? v->val_len :
+			    sizeof(buf) - 1;
+			while (o > 0 && o < v->val_len &&
+			    (v->val.string[o] & 0xc0) == 0x80)
+				o--;
+			memcpy(buf, v->val.string, o);
+			buf[o] = '\0';
 		} else {
 			/* Binary (a MAC address, a bitmap): hex. */
 			for (i = 0, o = 0; i < v->val_len &&
@@ -682,12 +813,68 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v)
 	}
 }
 
+/* Note the device's uptime when v is sysUpTime.0 or snmpEngineTime.0. */
+static void
+cs_note_uptime(struct cs_state *st, const netsnmp_variable_list *v)
+{
+	if (v->type == ASN_TIMETICKS && snmp_oid_compare(v->name,
+	    v->name_length, sysuptime_oid, OID_LENGTH(sysuptime_oid)) == 0)
+		st->up_cur = (int64_t)(unsigned long)*v->val.integer &
+		    0xffffffff;
+	else if (v->type == ASN_INTEGER && st->up_cur < 0 &&
+	    snmp_oid_compare(v->name, v->name_length, enginetime_oid,
+	    OID_LENGTH(enginetime_oid)) == 0 && *v->val.integer >= 0)
+		st->up_cur = (int64_t)*v->val.integer * 100;
+}
+
+/* A value was refused (too many, too big): the probe says so. */
+static int
+cs_check_limits(struct cs_state *st)
+{
+	if (st->r->nrefused == 0)
+		return 0;
+	cs_fail(st, PR_SNMP_ERROR, "more than %d values or %u bytes in one "
+	    "check: split the table over several checks", FM_VALUES_MAX,
+	    (unsigned)FM_RESULT_BYTES_MAX);
+	return -1;
+}
+
+static void
+cs_add_missing(struct cs_state *st, int gi)
+{
+	if (gi >= 0 && !st->gmissing[gi]) {
+		st->gmissing[gi] = 1;
+		if (gi < ((const struct cs_opts *)st->c->conf->opts)->nget)
+			st->nmissing++;
+	}
+}
+
 static const char *
 cs_errname(long errstat)
 {
 	return snmp_errstring((int)errstat);
 }
 
+static void
+cs_start_walks(struct cs_state *st)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+
+	st->walk_i = 0;
+	st->col_rows = 0;
+	if (o->nwalk > 0) {
+		memcpy(st->cur, o->walk[0].o, o->walk[0].len * sizeof(oid));
+		st->curlen = o->walk[0].len;
+	}
+}
+
+/*
+ * A GET answers per OID: an object the device lacks marks that value
+ * missing, not the whole check.  Only when every OID asked is missing
+ * does the probe fail.  A v1 agent answers a missing OID with
+ * noSuchName for the whole request, so the request is sent again
+ * without it (each retry drops one OID: bounded by their number).
+ */
 static void
 cs_got_get(struct cs_state *st, netsnmp_pdu *pdu)
 {
@@ -697,10 +884,14 @@ cs_got_get(struct cs_state *st, netsnmp_pdu *pdu)
 
 	if (pdu->errstat != SNMP_ERR_NOERROR) {
 		int	 idx = (int)pdu->errindex - 1;
-		const char *what = idx >= 0 && idx < o->nget ?
-		    o->get[idx].name : "?";
+		int	 gi = idx >= 0 && idx < st->ngidx ? st->gidx[idx] : -1;
+		const char *what = gi >= 0 && gi < o->nget ? o->get[gi].name :
+		    gi == o->nget ? "sysUpTime.0" : "?";
 
-		if (pdu->errstat == SNMP_ERR_NOSUCHNAME)
+		if (pdu->errstat == SNMP_ERR_NOSUCHNAME && gi >= 0) {
+			cs_add_missing(st, gi);
+			cs_send_next(st);
+		} else if (pdu->errstat == SNMP_ERR_NOSUCHNAME)
 			cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s",
 			    what);
 		else
@@ -708,40 +899,56 @@ cs_got_get(struct cs_state *st, netsnmp_pdu *pdu)
 			    cs_errname(pdu->errstat), what);
 		return;
 	}
-	for (v = pdu->variables, i = 0; v != NULL && i < o->nget;
+	for (v = pdu->variables, i = 0; v != NULL && i < st->ngidx;
 	    v = v->next_variable, i++) {
+		int	 gi = st->gidx[i];
+		const oid *want = gi < o->nget ? o->get[gi].o : sysuptime_oid;
+		size_t	 wlen = gi < o->nget ? o->get[gi].len :
+		    OID_LENGTH(sysuptime_oid);
+		const char *name = gi < o->nget ? o->get[gi].name :
+		    "sysUpTime.0";
+
+		/* A reply must answer what was asked, in order. */
+		if (snmp_oid_compare(v->name, v->name_length, want, wlen) !=
+		    0) {
+			cs_fail(st, PR_SNMP_ERROR, "reply names another "
+			    "object than %s", name);
+			return;
+		}
 		if (v->type == SNMP_NOSUCHOBJECT ||
 		    v->type == SNMP_NOSUCHINSTANCE ||
 		    v->type == SNMP_ENDOFMIBVIEW) {
-			cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s",
-			    o->get[i].name);
-			return;
+			cs_add_missing(st, gi);
+			continue;
 		}
-		/* A reply must answer what was asked, in order. */
-		if (snmp_oid_compare(v->name, v->name_length, o->get[i].o,
-		    o->get[i].len) != 0) {
-			cs_fail(st, PR_SNMP_ERROR, "reply names another "
-			    "object than %s", o->get[i].name);
-			return;
-		}
-		if (cs_value(st, o->get[i].name, v) == -1) {
+		cs_note_uptime(st, v);
+		if (gi == o->nget)
+			continue;	/* the hidden uptime is not a value */
+		if (cs_value(st, name, v, o->get[gi].mo) == -1) {
 			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
-			    o->get[i].name, v->type);
+			    name, v->type);
 			return;
 		}
+		if (cs_check_limits(st) == -1)
+			return;
 	}
-	if (i != o->nget || v != NULL) {
+	if (i != st->ngidx || v != NULL) {
 		cs_fail(st, PR_SNMP_ERROR, "reply has %d values, asked for %d",
-		    i + (v != NULL), o->nget);
+		    i + (v != NULL), st->ngidx);
 		return;
 	}
-	st->walk_i = 0;
-	if (o->nwalk > 0) {
-		memcpy(st->cur, o->walk[0].o, o->walk[0].len * sizeof(oid));
-		st->curlen = o->walk[0].len;
-	}
-	if (cs_send_next(st) == -1)
+	if (o->nget > 0 && st->nmissing == o->nget) {
+		char	 msg[FM_ERRMSG_MAX];
+		size_t	 n = 0;
+
+		for (i = 0; i < o->nget && n < sizeof(msg); i++)
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s",
+			    i ? ", " : "", o->get[i].name);
+		cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s", msg);
 		return;
+	}
+	cs_start_walks(st);
+	cs_send_next(st);
 }
 
 static void
@@ -749,6 +956,14 @@ cs_next_column(struct cs_state *st)
 {
 	const struct cs_opts *o = st->c->conf->opts;
 
+	if (st->col_rows == 0) {
+		size_t	 n = strlen(st->empty);
+
+		st->nempty++;
+		snprintf(st->empty + n, sizeof(st->empty) - n, "%s%s",
+		    n ? ", " : "", o->walk[st->walk_i].name);
+	}
+	st->col_rows = 0;
 	st->walk_i++;
 	if (st->walk_i < o->nwalk) {
 		memcpy(st->cur, o->walk[st->walk_i].o,
@@ -798,19 +1013,25 @@ cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
 			n += (size_t)snprintf(name + n, sizeof(name) - n,
 			    ".%lu", (unsigned long)v->name[i]);
 		if (n >= sizeof(name)) {
-			cs_fail(st, PR_SNMP_ERROR, "%s: index too long",
-			    col->name);
+			cs_fail(st, PR_SNMP_ERROR, "%s: a row's index makes a "
+			    "value name longer than %d bytes", col->name,
+			    FM_VNAME_MAX - 1);
 			return;
 		}
-		if (cs_value(st, name, v) == -1) {
+		if (cs_value(st, name, v, col->mo) == -1) {
 			cs_fail(st, PR_SNMP_ERROR, "%s: unexpected type 0x%02x",
 			    name, v->type);
 			return;
 		}
+		cs_note_uptime(st, v);
+		if (cs_check_limits(st) == -1)
+			return;
 		memcpy(st->cur, v->name, v->name_length * sizeof(oid));
 		st->curlen = v->name_length;
-		if (++st->rows >= SNMP_WALK_ROWS) {
-			cs_fail(st, PR_SNMP_ERROR, "more than %d values",
+		st->col_rows++;
+		if (++st->rows > SNMP_WALK_ROWS) {
+			cs_fail(st, PR_SNMP_ERROR, "more than %d values in one "
+			    "check: split the table over several checks",
 			    SNMP_WALK_ROWS);
 			return;
 		}
@@ -868,18 +1089,34 @@ cs_send_next(struct cs_state *st)
 	int	 i, reqid, clib, serr;
 	char	*es = NULL;
 
-	if (st->walk_i < 0 && o->nget == 0) {
-		st->walk_i = 0;
-		if (o->nwalk > 0) {
-			memcpy(st->cur, o->walk[0].o, o->walk[0].len *
-			    sizeof(oid));
-			st->curlen = o->walk[0].len;
+	if (st->walk_i < 0) {
+		st->ngidx = 0;
+		for (i = 0; i < o->nget; i++)
+			if (!st->gmissing[i])
+				st->gidx[st->ngidx++] = i;
+		if (st->hidden_uptime && !st->gmissing[o->nget])
+			st->gidx[st->ngidx++] = o->nget;
+		/* Nothing left to ask: every OID was refused (v1). */
+		if (o->nget > 0 && st->nmissing == o->nget) {
+			cs_fail(st, PR_SNMP_NOSUCH, "no such object: %s%s",
+			    o->get[0].name, o->nget > 1 ? ", ..." : "");
+			return -1;
 		}
+		if (st->ngidx == 0)
+			cs_start_walks(st);
 	}
 	if (st->walk_i < 0) {
 		pdu = snmp_pdu_create(SNMP_MSG_GET);
-		for (i = 0; i < o->nget; i++)
-			snmp_add_null_var(pdu, o->get[i].o, o->get[i].len);
+		for (i = 0; i < st->ngidx; i++) {
+			int	 gi = st->gidx[i];
+
+			if (gi < o->nget)
+				snmp_add_null_var(pdu, o->get[gi].o,
+				    o->get[gi].len);
+			else
+				snmp_add_null_var(pdu, sysuptime_oid,
+				    OID_LENGTH(sysuptime_oid));
+		}
 	} else if (st->walk_i < o->nwalk) {
 		if (o->version == SNMP_VERSION_1)
 			pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
@@ -890,7 +1127,7 @@ cs_send_next(struct cs_state *st)
 		}
 		snmp_add_null_var(pdu, st->cur, st->curlen);
 	} else {
-		cs_finish(st);
+		cs_complete(st);
 		return -1;
 	}
 	if ((reqid = snmp_sess_async_send(st->sess, pdu, cs_cb, st)) == 0) {
@@ -903,6 +1140,76 @@ cs_send_next(struct cs_state *st)
 	st->reqid = reqid;
 	snmpev_rearm(&st->ev);
 	return 0;
+}
+
+/*
+ * A device whose uptime went down restarted: its counters started again
+ * from zero, and a drop read as a 32-bit wrap would be a spike of
+ * gigabytes a second.  Every counter of this probe gets no rate; this
+ * probe's values are the new baseline.  TimeTicks wrap after 497 days:
+ * a fall from the top of the range to its bottom is that wrap.
+ */
+static int
+cs_rebooted(struct cs_state *st)
+{
+	const int64_t day = 100 * 86400;
+	int	 rebooted;
+	uint16_t k;
+
+	st->up_prev_seen = st->up_prev;
+	if (st->up_cur < 0)
+		return 0;
+	rebooted = st->up_prev >= 0 && st->up_cur < st->up_prev &&
+	    !(st->up_prev > 0xffffffffLL - day && st->up_cur < day);
+	st->up_prev = st->up_cur;
+	if (!rebooted)
+		return 0;
+	for (k = 0; k < st->r->nvalues; k++)
+		if (st->r->values[k].kind == VK_COUNTER)
+			st->r->values[k].d = NAN;
+	return 1;
+}
+
+/* Every request answered: judge the probe as a whole, then finish. */
+static void
+cs_complete(struct cs_state *st)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	struct fm_result *r = st->r;
+	size_t	 n = 0;
+	int	 i;
+
+	if (cs_rebooted(st)) {
+		log_info("%s/%s: the device restarted (uptime %lld s, was "
+		    "%lld s before); counters start again",
+		    st->c->dev->conf->id, st->c->conf->id,
+		    (long long)(st->up_cur / 100),
+		    (long long)(st->up_prev_seen / 100));
+		n += (size_t)snprintf(r->msg + n, sizeof(r->msg) - n,
+		    "rebooted: uptime %lld s", (long long)(st->up_cur / 100));
+	}
+	/* A walk that found nothing at all is not a healthy device. */
+	if (o->nwalk > 0 && st->nempty == o->nwalk) {
+		cs_fail(st, PR_SNMP_NOSUCH, "empty walk: no rows under %s",
+		    st->empty);
+		return;
+	}
+	if (st->nmissing > 0) {
+		n += (size_t)snprintf(r->msg + n, n < sizeof(r->msg) ?
+		    sizeof(r->msg) - n : 0, "%sno such object:", n ? "; " : "");
+		for (i = 0; i < o->nget && n < sizeof(r->msg); i++)
+			if (st->gmissing[i])
+				n += (size_t)snprintf(r->msg + n,
+				    sizeof(r->msg) - n, " %s", o->get[i].name);
+	}
+	if (st->nempty > 0 && n < sizeof(r->msg)) {
+		/* Cut to fit: the message has a fixed size. */
+		n += (size_t)snprintf(r->msg + n, sizeof(r->msg) - n,
+		    "%sno rows under ", n ? "; " : "");
+		if (n < sizeof(r->msg))
+			fm_strlcpy(r->msg + n, st->empty, sizeof(r->msg) - n);
+	}
+	cs_finish(st);
 }
 
 static void
@@ -922,15 +1229,172 @@ cs_start(struct check *c)
 {
 	struct cs_state *st = c->state;
 
+	const struct cs_opts *o = c->conf->opts;
+
 	st->r = result_new(c);
 	st->walk_i = -1;
 	st->rows = 0;
 	st->ncur = 0;
+	memset(st->gmissing, 0, (size_t)o->nget + 1);
+	st->nmissing = 0;
+	st->up_cur = -1;
+	st->col_rows = 0;
+	st->nempty = 0;
+	st->empty[0] = '\0';
+	/*
+	 * A check that reads counters needs to know when the device
+	 * restarted; if it does not poll the uptime itself, the GET asks
+	 * for it too (without reporting it), once a probe saw counters.
+	 */
+	st->hidden_uptime = !st->uptime_polled && st->nprev > 0;
 	st->sample_us = c->start_us;
 	timer_at(st->deadline, c->deadline_us);
 	st->in_start = 1;
 	cs_send_next(st);
 	st->in_start = 0;
+}
+
+/* Does the check read the uptime itself, by GET or inside a walk? */
+static int
+cs_polls_uptime(const struct cs_opts *o)
+{
+	int	 i;
+
+	for (i = 0; i < o->nget; i++)
+		if (snmp_oid_compare(o->get[i].o, o->get[i].len,
+		    sysuptime_oid, OID_LENGTH(sysuptime_oid)) == 0 ||
+		    snmp_oid_compare(o->get[i].o, o->get[i].len,
+		    enginetime_oid, OID_LENGTH(enginetime_oid)) == 0)
+			return 1;
+	for (i = 0; i < o->nwalk; i++)
+		if (netsnmp_oid_is_subtree(o->walk[i].o, o->walk[i].len,
+		    sysuptime_oid, OID_LENGTH(sysuptime_oid)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Counter baselines across a reload.  A reload stops every check and
+ * starts the new configuration's; without this, every counter of every
+ * device lost its previous sample and had no rate for one interval.  A
+ * stopping check leaves its baseline here under its device, its id and
+ * a fingerprint of what it polls and how; a starting check with the
+ * same three takes it.  What is not taken within STASH_TTL_US is freed.
+ */
+#define STASH_TTL_US	(60 * 1000000LL)
+
+struct stash {
+	struct stash	*next;
+	char		 dev[FM_ID_MAX];
+	char		 chk[FM_ID_MAX];
+	uint64_t	 fp;
+	int64_t		 when_us;
+	struct csample	*prev;
+	int		 nprev, capprev;
+	int64_t		 prev_us;
+	int64_t		 up_prev;
+};
+
+static struct stash *stashes;
+
+static uint64_t
+fp_mix(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t
+cs_fingerprint(const struct check *c)
+{
+	const struct cs_opts *o = c->conf->opts;
+	uint64_t h = 14695981039346656037ull;
+	uint32_t lh;
+
+	h = fp_mix(h, c->dev->conf->address, strlen(c->dev->conf->address));
+	h = fp_mix(h, &o->port, sizeof(o->port));
+	h = fp_mix(h, &o->version, sizeof(o->version));
+	h = fp_mix(h, o->community, strlen(o->community));
+	h = fp_mix(h, o->secname, strlen(o->secname));
+	h = fp_mix(h, o->context, strlen(o->context));
+	h = fp_mix(h, &c->conf->interval_ms, sizeof(c->conf->interval_ms));
+	lh = oidlist_hash(o->get, o->nget);
+	h = fp_mix(h, &lh, sizeof(lh));
+	lh = oidlist_hash(o->walk, o->nwalk);
+	h = fp_mix(h, &lh, sizeof(lh));
+	return h;
+}
+
+static void
+stash_expire(int64_t now)
+{
+	struct stash *sh, **pp = &stashes;
+
+	while ((sh = *pp) != NULL) {
+		if (now - sh->when_us > STASH_TTL_US) {
+			*pp = sh->next;
+			free(sh->prev);
+			free(sh);
+		} else
+			pp = &sh->next;
+	}
+}
+
+/* At exit: the baselines the last stop left behind. */
+void
+snmp_stash_free(void)
+{
+	stash_expire(INT64_MAX);
+}
+
+static void
+stash_keep(struct cs_state *st)
+{
+	struct stash *sh;
+	int64_t	 now = mono_us();
+
+	stash_expire(now);
+	if (st->nprev == 0 && st->up_prev < 0)
+		return;
+	if ((sh = calloc(1, sizeof(*sh))) == NULL)
+		fatal("calloc");
+	fm_strlcpy(sh->dev, st->c->dev->conf->id, sizeof(sh->dev));
+	fm_strlcpy(sh->chk, st->c->conf->id, sizeof(sh->chk));
+	sh->fp = cs_fingerprint(st->c);
+	sh->when_us = now;
+	sh->prev = st->prev;
+	sh->nprev = st->nprev;
+	sh->capprev = st->capprev;
+	sh->prev_us = st->prev_us;
+	sh->up_prev = st->up_prev;
+	st->prev = NULL;
+	st->nprev = st->capprev = 0;
+	sh->next = stashes;
+	stashes = sh;
+}
+
+static void
+stash_adopt(struct cs_state *st)
+{
+	struct stash *sh, **pp;
+	uint64_t fp = cs_fingerprint(st->c);
+
+	stash_expire(mono_us());
+	for (pp = &stashes; (sh = *pp) != NULL; pp = &sh->next)
+		if (sh->fp == fp && strcmp(sh->dev, st->c->dev->conf->id) ==
+		    0 && strcmp(sh->chk, st->c->conf->id) == 0) {
+			*pp = sh->next;
+			st->prev = sh->prev;
+			st->nprev = sh->nprev;
+			st->capprev = sh->capprev;
+			st->prev_us = sh->prev_us;
+			st->up_prev = sh->up_prev;
+			free(sh);
+			return;
+		}
 }
 
 static int
@@ -1017,6 +1481,17 @@ cs_init(struct check *c)
 	if ((st->deadline = evtimer_new(agent_base, cs_deadline_cb, st)) ==
 	    NULL)
 		fatalx("event_new");
+	if ((st->gmissing = calloc((size_t)o->nget + 1, 1)) == NULL ||
+	    (st->gidx = calloc((size_t)o->nget + 1, sizeof(int))) == NULL)
+		fatal("calloc");
+	st->uptime_polled = cs_polls_uptime(o);
+	st->conv = (iconv_t)-1;
+	if (c->dev->conf->charset[0] != '\0' && (st->conv =
+	    iconv_open("UTF-8", c->dev->conf->charset)) == (iconv_t)-1)
+		log_warn("%s/%s: charset %s", c->dev->conf->id, c->conf->id,
+		    c->dev->conf->charset);
+	st->up_prev = -1;
+	stash_adopt(st);
 	/* The walk cursor is a kilobyte; a check that only GETs has none. */
 	if (o->nwalk > 0 && (st->cur = calloc(MAX_OID_LEN,
 	    sizeof(*st->cur))) == NULL)
@@ -1042,6 +1517,11 @@ cs_cleanup(struct check *c)
 	/* Closing may call back for requests in flight: they are ignored. */
 	st->closing = 1;
 	snmp_sess_close(st->sess);
+	stash_keep(st);
+	if (st->conv != (iconv_t)-1)
+		iconv_close(st->conv);
+	free(st->gmissing);
+	free(st->gidx);
 	free(st->prev);
 	free(st->cur_s);
 	free(st->cur);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <iconv.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -68,7 +69,7 @@ static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"spool_max_days", "spool", "drain_rate", "traps", "tls", "tls_psk_file",
 	"failback", "user", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
-	"address", "parent", "checks", NULL };
+	"address", "parent", "checks", "charset", NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
 	"timeout", "critical", "expect_values", NULL };
 
@@ -181,6 +182,18 @@ parse_check(struct cfgerr *e, const config_setting_t *s,
 		return;
 }
 
+/* Can iconv convert this device's text to UTF-8? */
+static int
+charset_check(const char *cs)
+{
+	iconv_t	 cd = iconv_open("UTF-8", cs);
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	iconv_close(cd);
+	return 0;
+}
+
 static void
 parse_device(struct cfgerr *e, const config_setting_t *s,
     struct device_conf *dc)
@@ -222,6 +235,11 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 	    1 && (!fm_valid_id(dc->parent) || strcmp(dc->parent, dc->id) == 0))
 		cfgerr_add(e, config_setting_get_member(s, "parent"),
 		    "parent '%s' must be another device's id", dc->parent);
+	if (cfg_get_str(e, s, "charset", dc->charset, sizeof(dc->charset),
+	    0) == 1 && charset_check(dc->charset) == -1)
+		cfgerr_add(e, config_setting_get_member(s, "charset"),
+		    "charset '%s' is not one iconv converts to UTF-8 "
+		    "(e.g. \"GBK\", \"GB18030\", \"Big5\")", dc->charset);
 
 	if ((checks = config_setting_get_member(s, "checks")) == NULL) {
 		cfgerr_add(e, s, "device '%s' has no checks", dc->id);

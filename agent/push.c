@@ -401,6 +401,22 @@ push_make_batches(void)
 		struct sreq *r;
 		uint32_t i, n = P.qlen < PUSH_BATCH_MAX ? (uint32_t)P.qlen :
 		    PUSH_BATCH_MAX;
+		size_t	 bytes = 8 + 8 + 4;
+
+		/*
+		 * A batch must fit one frame: results of large tables take
+		 * megabytes, so a batch is bounded by bytes as well as by
+		 * count.  One result always fits (result_add keeps it under
+		 * FM_RESULT_BYTES_MAX).
+		 */
+		for (i = 0; i < n; i++) {
+			bytes += fm_result_wire_len(P.q[(P.qhead + i) %
+			    P.qcap]);
+			if (i > 0 && bytes > FM_FRAME_MAX) {
+				n = i;
+				break;
+			}
+		}
 
 		if ((b = calloc(1, sizeof(*b))) == NULL ||
 		    (r = calloc(1, sizeof(*r))) == NULL)

@@ -270,13 +270,28 @@ result_new(struct check *c)
 	return r;
 }
 
+/*
+ * A value past FM_VALUES_MAX, or one that would make the result too big
+ * for a frame, is refused and counted: the probe reports it (nrefused)
+ * rather than sending a silently cut table.
+ */
 static struct fm_value *
-result_add(struct fm_result *r, const char *name, int kind)
+result_add(struct fm_result *r, const char *name, int kind, size_t textlen)
 {
 	struct fm_value *v;
+	size_t	 cost, nlen = strlen(name);
 
-	if (r->nvalues >= FM_VALUES_MAX)
+	if (nlen >= FM_VNAME_MAX)
+		nlen = FM_VNAME_MAX - 1;
+	cost = 2 + nlen + 1 + (kind == VK_GAUGE ? 8 : kind == VK_COUNTER ?
+	    16 : 2 + textlen);
+	if (r->wire_bytes == 0)
+		r->wire_bytes = fm_result_wire_len(r);
+	if (r->nvalues >= FM_VALUES_MAX ||
+	    r->wire_bytes + cost > FM_RESULT_BYTES_MAX) {
+		r->nrefused++;
 		return NULL;
+	}
 	/* The array holds max(4, next power of two) entries. */
 	if (r->nvalues == 0 ||
 	    (r->nvalues >= 4 && (r->nvalues & (r->nvalues - 1)) == 0)) {
@@ -291,6 +306,7 @@ result_add(struct fm_result *r, const char *name, int kind)
 	memset(v, 0, sizeof(*v));
 	fm_strlcpy(v->name, name, sizeof(v->name));
 	v->kind = (uint8_t)kind;
+	r->wire_bytes += cost;
 	return v;
 }
 
@@ -301,7 +317,7 @@ result_add_gauge(struct fm_result *r, const char *name, double d)
 
 	if (!isfinite(d))
 		return;
-	if ((v = result_add(r, name, VK_GAUGE)) != NULL)
+	if ((v = result_add(r, name, VK_GAUGE, 0)) != NULL)
 		v->d = d;
 }
 
@@ -311,7 +327,7 @@ result_add_counter(struct fm_result *r, const char *name, uint64_t raw,
 {
 	struct fm_value *v;
 
-	if ((v = result_add(r, name, VK_COUNTER)) != NULL) {
+	if ((v = result_add(r, name, VK_COUNTER, 0)) != NULL) {
 		v->u = raw;
 		v->d = isfinite(rate) ? rate : NAN;
 	}
@@ -323,9 +339,9 @@ result_add_text(struct fm_result *r, const char *name, const char *text)
 	struct fm_value *v;
 	size_t	 n = strlen(text);
 
-	if (n >= FM_TEXT_MAX)
-		n = FM_TEXT_MAX - 1;
-	if ((v = result_add(r, name, VK_TEXT)) == NULL)
+	if (n >= FM_VTEXT_MAX)
+		n = FM_VTEXT_MAX - 1;
+	if ((v = result_add(r, name, VK_TEXT, n)) == NULL)
 		return;
 	if ((v->text = strndup(text, n)) == NULL)
 		fatal("strndup");

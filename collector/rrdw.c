@@ -92,7 +92,7 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 	char	 name[FM_VNAME_MAX];
 	size_t	 len;
 
-	fm_sanitize_name(name, sizeof(name), value);
+	fm_series_file(name, sizeof(name), value);
 	len = strlen(device) + strlen(check) + strlen(name) + 8;
 	if ((it = malloc(sizeof(*it) + len)) == NULL)
 		return NULL;

@@ -1355,7 +1355,8 @@ api_rrd(struct evhttp_request *req)
 	};
 	struct evkeyvalq args;
 	const char *dev, *chk, *ser, *per;
-	char	 clean[FM_VNAME_MAX], path[PATH_MAX], **names = NULL;
+	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
+	char	**names = NULL;
 	time_t	 start, end;
 	unsigned long step, nds = 0, k, i;
 	rrd_value_t *data = NULL;
@@ -1390,8 +1391,9 @@ api_rrd(struct evhttp_request *req)
 		    "period must be hour, day, month or year");
 		goto done;
 	}
+	fm_series_file(file, sizeof(file), ser);
 	fmt(path, sizeof(path), "%s/rrd/%s/%s/%s.rrd", C->data_dir, dev,
-	    chk, ser);
+	    chk, file);
 	if (stat(path, &sb) == -1) {
 		http_reply_error(req, 404, "Not Found", "no such series");
 		goto done;

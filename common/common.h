@@ -46,8 +46,13 @@
 #endif
 
 #define FM_ID_MAX	64	/* device, check and agent ids, with NUL */
-#define FM_VNAME_MAX	96	/* value names ("ifHCInOctets.1"), with NUL */
-#define FM_TEXT_MAX	256	/* display names and text values, with NUL */
+#define FM_VNAME_MAX	256	/* value names ("ifHCInOctets.1"), with NUL */
+#define FM_TEXT_MAX	256	/* display names and short texts, with NUL */
+/*
+ * A text value (sysDescr, a port alias, an alarm string).  Devices send
+ * descriptions well past 255 bytes; they are kept whole up to this size.
+ */
+#define FM_VTEXT_MAX	2048	/* text values, with NUL */
 #define FM_ERRMSG_MAX	160	/* a probe's short error message, with NUL */
 
 #ifndef __dead
@@ -73,6 +78,8 @@ size_t	 fm_strlcpy(char *, const char *, size_t);
 int	 fm_valid_id(const char *);
 int	 fm_valid_name(const char *, size_t max);
 void	 fm_sanitize_name(char *dst, size_t, const char *src);
+#define FM_SERIES_FILE_MAX	200	/* a series' file name, without .rrd */
+void	 fm_series_file(char *dst, size_t, const char *name);
 uint32_t fm_hash32(const char *);
 size_t	 fm_utf8_len(const unsigned char *, size_t avail);
 int	 fm_utf8_valid(const char *, size_t);

@@ -224,6 +224,29 @@ fm_text_sanitize(char *dst, size_t dlen, const char *src, size_t slen)
 	dst[o] = '\0';
 }
 
+/*
+ * The file name of a series (without ".rrd"): the sanitised value name,
+ * or for a name too long for a file name (NAME_MAX is 255 bytes and
+ * value names may be as long), its start and a hash of the whole.
+ */
+void
+fm_series_file(char *dst, size_t dlen, const char *name)
+{
+	char	 clean[FM_VNAME_MAX];
+	uint64_t h = 14695981039346656037ull;
+	const char *p;
+
+	fm_sanitize_name(clean, sizeof(clean), name);
+	if (strlen(clean) <= FM_SERIES_FILE_MAX) {
+		fm_strlcpy(dst, clean, dlen);
+		return;
+	}
+	for (p = name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	snprintf(dst, dlen, "%.*s~%016llx", FM_SERIES_FILE_MAX - 17, clean,
+	    (unsigned long long)h);
+}
+
 /* FNV-1a: spreads probe start times, nothing cryptographic. */
 uint32_t
 fm_hash32(const char *s)

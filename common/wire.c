@@ -488,6 +488,28 @@ put_result(struct wbuf *b, const struct fm_result *res)
 	}
 }
 
+/* The encoded size of one result, to bound a batch by bytes. */
+size_t
+fm_result_wire_len(const struct fm_result *res)
+{
+	size_t	 n = 2 + strlen(res->device) + 2 + strlen(res->check) + 1 + 1 +
+	    8 + 4 + 2 + strlen(res->msg) + 2;
+	uint16_t i;
+
+	for (i = 0; i < res->nvalues; i++) {
+		const struct fm_value *v = &res->values[i];
+
+		n += 2 + strlen(v->name) + 1;
+		if (v->kind == VK_GAUGE)
+			n += 8;
+		else if (v->kind == VK_COUNTER)
+			n += 16;
+		else if (v->kind == VK_TEXT)
+			n += 2 + (v->text != NULL ? strlen(v->text) : 0);
+	}
+	return n;
+}
+
 void
 fm_put_batch(struct wbuf *b, uint64_t session, uint64_t seq,
     const struct fm_result *const *res, uint32_t n)
@@ -543,7 +565,7 @@ static int
 get_result(struct rbuf *r, struct fm_result *res, char *err, size_t errlen)
 {
 	uint16_t i, n;
-	char	 tbuf[FM_TEXT_MAX];
+	char	 tbuf[FM_VTEXT_MAX];
 
 	rbuf_str(r, res->device, sizeof(res->device));
 	rbuf_str(r, res->check, sizeof(res->check));

@@ -46,7 +46,13 @@
 #define FM_HDR_LEN		12
 #define FM_FRAME_MAX		(4U * 1024 * 1024)
 #define FM_BATCH_MAX		8192	/* results in one batch */
-#define FM_VALUES_MAX		1024	/* values in one result */
+/*
+ * Values in one result: a walked table of a real switch (a few columns of
+ * ifTable and ifXTable over hundreds of ports) must fit.  A result's
+ * encoded size must also fit a frame: FM_RESULT_BYTES_MAX.
+ */
+#define FM_VALUES_MAX		16384
+#define FM_RESULT_BYTES_MAX	(FM_FRAME_MAX - 4096)
 #define FM_DEVICES_MAX		65536
 /* Bytes of invalid UTF-8 replaced by the decoder (wire.c). */
 extern uint64_t fm_wire_text_repaired;
@@ -120,7 +126,7 @@ struct fm_value {
 	uint8_t		 kind;		/* enum value_kind */
 	double		 d;		/* gauge, or counter rate (NaN: none yet) */
 	uint64_t	 u;		/* raw counter */
-	char		*text;		/* VK_TEXT, heap, at most FM_TEXT_MAX-1 */
+	char		*text;		/* VK_TEXT, heap, at most FM_VTEXT_MAX-1 */
 };
 
 struct fm_result {
@@ -133,6 +139,9 @@ struct fm_result {
 	char		 msg[FM_ERRMSG_MAX];
 	uint16_t	 nvalues;
 	struct fm_value	*values;
+	/* Not on the wire: what the result takes encoded, and values refused. */
+	size_t		 wire_bytes;
+	uint32_t	 nrefused;
 };
 
 struct fm_batch {
@@ -226,5 +235,6 @@ int	 fm_get_devices(const uint8_t *, size_t, struct fm_devices *,
 	    char *err, size_t errlen);
 void	 fm_devices_free(struct fm_devices *);
 void	 fm_result_clear(struct fm_result *);
+size_t	 fm_result_wire_len(const struct fm_result *);
 
 #endif /* FACMON_WIRE_H */

@@ -326,7 +326,7 @@ collector: {
             agent_id, os.path.join(self.tmp, "psk-" + agent_id))
 
     def start_agent(self, devices, agent_id="test", extra="", netns=None,
-                    name="agent", env=None, collector=None):
+                    name="agent", env=None, collector=None, mibdirs=None):
         conf = self.write(name + ".conf", """
 agent: {
   id = "%s";
@@ -341,7 +341,8 @@ devices = (
 %s
 );
 """ % (agent_id, collector or '"127.0.0.1:%d"' % self.agent_port,
-       self.tls_lines(agent_id), os.path.join(ROOT, "mibs"),
+       self.tls_lines(agent_id),
+       os.path.join(ROOT, "mibs") if mibdirs is None else mibdirs,
        os.path.join(self.tmp, "spool-" + name), extra, devices))
         self.agent_conf = conf
         return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns,
@@ -405,6 +406,68 @@ devices = (
             capture_output=True).returncode == 0, timeout=15,
             what="snmpd answering")
         return p
+
+
+    # --- snmpsim -----------------------------------------------------------
+
+    def start_snmpsim(self, recordings, port=None):
+        """snmpsim (snmpsimd) serving .snmprec files; each file's name
+        without .snmprec is its community.  recordings maps a community
+        to a recording's path."""
+        exe = shutil.which("snmpsimd") or shutil.which("snmpsimd.py")
+        if exe is None:
+            self.skipTest("snmpsim not installed")
+        self.snmpsim_port = port or getattr(self, "snmpsim_port",
+                                            None) or free_port()
+        d = os.path.join(self.tmp, "snmpsim")
+        data = os.path.join(d, "data")
+        os.makedirs(data, exist_ok=True)
+        # A fresh cache each start: snmpsim indexes a recording once.
+        cache = tempfile.mkdtemp(prefix="cache-", dir=d)
+        for f in os.listdir(data):
+            os.unlink(os.path.join(data, f))
+        for comm, path in recordings.items():
+            shutil.copy(path, os.path.join(data, comm + ".snmprec"))
+        argv = [exe, "--data-dir=" + data, "--cache-dir=" + cache,
+                "--agent-udpv4-endpoint=127.0.0.1:%d" % self.snmpsim_port,
+                "--logging-method=stderr"]
+        if os.geteuid() == 0:
+            # snmpsim refuses to run as root: it reads as nobody.
+            argv += ["--process-user=nobody", "--process-group=nogroup"]
+            os.chmod(self.tmp, 0o711)
+            for p in (d, data):
+                os.chmod(p, 0o755)
+            os.chmod(cache, 0o777)
+            for f in os.listdir(data):
+                os.chmod(os.path.join(data, f), 0o644)
+        p = self.start(argv, "snmpsim")
+        comm = sorted(recordings)[0]
+        wait_for(lambda: subprocess.run(
+            ["snmpget", "-v2c", "-c", comm, "-t", "1", "-r", "0",
+             "127.0.0.1:%d" % self.snmpsim_port, "1.3.6.1.2.1.1.5.0"],
+            capture_output=True).returncode == 0, timeout=60,
+            what="snmpsim answering")
+        return p
+
+    def snmpwalk(self, community, oid, version="2c"):
+        """What net-snmp's snmpwalk reads from the simulator: a dict of
+        numeric OID (no leading dot) to its value as printed with -Oq."""
+        p = subprocess.run(
+            ["snmpwalk", "-v" + version, "-c", community, "-On", "-Oq",
+             "-Ot", "-Oe", "-t", "2", "-r", "1",
+             "127.0.0.1:%d" % self.snmpsim_port, oid],
+            capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, MIBS=""))
+        out = {}
+        for line in p.stdout.splitlines():
+            if not line.startswith("."):
+                continue
+            k, _, v = line.partition(" ")
+            if v.startswith("No more variables") or \
+                    v.startswith("No Such"):
+                continue
+            out[k[1:]] = v
+        return out
 
 
 class ServiceTestCase(FacmonTestCase):
