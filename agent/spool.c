@@ -412,7 +412,9 @@ spool_open(struct event_base *base, const char *dir,
 		segs[n++] = s;
 	}
 	closedir(d);
-	qsort(segs, n, sizeof(*segs), segcmp);
+	/* No segment, no array: qsort() must not be handed a null pointer. */
+	if (n > 0)
+		qsort(segs, n, sizeof(*segs), segcmp);
 	*last_segno = 0;
 	for (i = 0; i < n; i++) {
 		char	 path[PATH_MAX + 32], e2[128];
