@@ -8,7 +8,7 @@
 # Every Debian package the project needs, to build, run and test.
 DEB_PKGS = build-essential pkg-config \
 	libsnmp-dev snmpd snmp \
-	libpcap-dev librrd-dev rrdtool \
+	libpcap-dev librrd-dev rrdtool rrdcached \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcmocka-dev \
 	python3 iproute2 iputils-ping procps curl fping \
