@@ -81,7 +81,8 @@ def run_facmon(devices, values, rounds, tmp, step=STEP):
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
-  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0; };
+  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
+         write_interval = 1; write_jitter = 0; };
   agents = ( { id = "bench"; } );
   tls = false;
 };
