@@ -94,6 +94,7 @@ struct rfile {
 	time_t		 last;		/* last second written */
 	int		 known;		/* last is valid */
 	int		 dirty;		/* in the held queue */
+	int		 on_disk;	/* found at start or made since */
 	uint64_t	 size;		/* bytes on disk, or expected */
 	char		 path[];	/* relative to the RRD directory */
 };
@@ -395,6 +396,7 @@ scan_tree(void)
 				    NULL || counts_of(rel, &dev, &chk) == -1)
 					continue;
 				f->size = (uint64_t)sb.st_size;
+				f->on_disk = 1;
 				tree_bytes += f->size;
 				dev->n++;
 				chk->n++;
@@ -489,12 +491,19 @@ create_file(const char *full, unsigned int step, time_t start,
 	argc = layout(step, s, a, &rows);
 	for (i = 0; i < argc; i++)
 		argv[i] = a[i];
+	fm_strlcpy(dir, full, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
 	rrd_clear_error();
 	if (w.daemon[0] != '\0') {
 		/*
 		 * rrdcached creates the file itself, so that it is never
-		 * written by two hands.
+		 * written by two hands; it does not make directories, so a
+		 * local daemon gets them made here (a remote one makes
+		 * them fail, and its own tree must have them).
 		 */
+		if (strncmp(w.daemon, "unix:", 5) == 0)
+			(void)fm_mkdirs(dir, 0755);
 		if (rrdc_connect(w.daemon) != 0 ||
 		    rrdc_create_r2(full, step, start, 1, NULL, NULL, argc,
 		    argv) != 0) {
@@ -503,9 +512,6 @@ create_file(const char *full, unsigned int step, time_t start,
 		}
 		return 0;
 	}
-	fm_strlcpy(dir, full, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
 	if (fm_mkdirs(dir, 0755) == -1) {
 		log_warn("rrd: mkdir %s", dir);
 		return -1;
@@ -564,16 +570,16 @@ is_sorted(const struct pend *p, size_t n)
 	return 1;
 }
 
-/* Read a file's last update, or create it.  Returns -1 on failure. */
+/*
+ * Read the last update of a file that exists: 1 when known, 0 when the
+ * file is not there, -1 on failure.
+ */
 static int
-file_prepare(struct rfile *f, const char *full, time_t first,
-    const struct settings *s, struct wcount *wc)
+file_last(struct rfile *f, const char *full)
 {
 	struct stat sb;
 	time_t	 t;
 
-	if (f->known)
-		return 0;
 	rrd_clear_error();
 	if (w.daemon[0] != '\0') {
 		if (rrdc_connect(w.daemon) != 0) {
@@ -581,27 +587,41 @@ file_prepare(struct rfile *f, const char *full, time_t first,
 			return -1;
 		}
 		/* The daemon may hold values newer than the file has. */
-		if ((t = rrdc_last(full)) != -1) {
-			f->last = t;
-			f->known = 1;
-			return 0;
-		}
-		if (stat(full, &sb) == 0) {
+		if ((t = rrdc_last(full)) == -1) {
+			if (stat(full, &sb) == -1)
+				return 0;
 			rrd_log("last (rrdcached)", full);
 			return -1;
 		}
-	} else if (stat(full, &sb) == 0) {
+	} else {
+		if (stat(full, &sb) == -1)
+			return 0;
 		if ((t = rrd_last_r(full)) == -1) {
 			rrd_log("last", full);
 			return -1;
 		}
-		f->last = t;
-		f->known = 1;
-		return 0;
 	}
+	f->last = t;
+	f->known = 1;
+	return 1;
+}
+
+/* Read a file's last update, or create it.  Returns -1 on failure. */
+static int
+file_prepare(struct rfile *f, const char *full, time_t first,
+    const struct settings *s, struct wcount *wc)
+{
+	struct stat sb;
+	int	 r;
+
+	if (f->known)
+		return 0;
+	if ((r = file_last(f, full)) != 0)
+		return r == 1 ? 0 : -1;
 	if (create_file(full, f->step, first - 1, s) == -1)
 		return -1;
 	wc->created++;
+	f->on_disk = 1;
 	if (w.daemon[0] == '\0' && stat(full, &sb) == 0) {
 		tree_bytes -= f->size;
 		f->size = (uint64_t)sb.st_size;
@@ -769,6 +789,22 @@ intake(struct rrd_item *list, const struct settings *s, int64_t now,
 		if ((f = file_find(it->path, h)) == NULL &&
 		    (f = file_new(it, h, s)) == NULL) {
 			wc->refused++;
+			continue;
+		}
+		/*
+		 * The journal's replay at start offers days of values that
+		 * the files mostly have: skip those now rather than hold
+		 * them.
+		 */
+		if (it->replay && !f->known && f->on_disk) {
+			char	 full[PATH_MAX];
+
+			if ((size_t)snprintf(full, sizeof(full), "%s/%s", w.dir,
+			    f->path) < sizeof(full))
+				(void)file_last(f, full);
+		}
+		if (it->replay && f->known && it->t <= f->last) {
+			wc->replay_skipped++;
 			continue;
 		}
 		if (f->np == f->cap) {
