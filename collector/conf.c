@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <libconfig.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -203,6 +204,54 @@ get_addrs(struct cfgerr *e, config_setting_t *grp, const char *key,
 	}
 }
 
+/*
+ * A size: a string with a unit ("500M", "2T", powers of 1024) or an
+ * integer.  libconfig reads an integer over 2^31 without an L suffix
+ * as its low 32 bits, silently, hence the string form.
+ */
+static void
+get_bytes(struct cfgerr *e, config_setting_t *grp, const char *key,
+    long long *dst)
+{
+	config_setting_t *s = config_setting_get_member(grp, key);
+	const char *v, *units = "KMGTP";
+	const char *u;
+	char	*end;
+	double	 n;
+	long	 i;
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		long long x;
+
+		if (cfg_get_int(e, grp, key, &x, 0, 1LL << 50, 0) == 1)
+			*dst = x;
+		return;
+	}
+	v = config_setting_get_string(s);
+	errno = 0;
+	n = strtod(v, &end);
+	if (end == v || errno != 0 || n < 0) {
+		cfgerr_add(e, s, "'%s': '%s' is not a size", key, v);
+		return;
+	}
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0') {
+			cfgerr_add(e, s, "'%s': '%s': the unit must be K, M, G, "
+			    "T or P", key, v);
+			return;
+		}
+		for (i = u - units; i >= 0; i--)
+			n *= 1024;
+	}
+	if (n > (double)(1LL << 50)) {
+		cfgerr_add(e, s, "'%s' must be at most 1P", key);
+		return;
+	}
+	*dst = (long long)n;
+}
+
 static void
 get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 {
@@ -241,8 +290,7 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 	if (cfg_get_int(e, s, "max_series_per_device", &v, 1, 10000000,
 	    0) == 1)
 		c->rrd_series_device = (int)v;
-	if (cfg_get_int(e, s, "max_bytes", &v, 0, 1LL << 50, 0) == 1)
-		c->rrd_max_bytes = v;
+	get_bytes(e, s, "max_bytes", &c->rrd_max_bytes);
 	if (cfg_get_str(e, s, "daemon", c->rrd_daemon, sizeof(c->rrd_daemon),
 	    0) == 1) {
 		const char *d = c->rrd_daemon;
