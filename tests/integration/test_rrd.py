@@ -203,6 +203,41 @@ class Rrd(FacmonTestCase):
         self.assertEqual(self.procs[-1].stop(), 0)
         self.assert_all_written(a)
 
+    def test_same_second_and_older_values_are_dropped_not_failed(self):
+        """RRD refuses a second twice: of the values held for one file,
+        one per second is written, the others counted as rejected, and
+        no update fails (one refused value would fail the whole call)."""
+        self.start_collector()
+        a = ledger.SynthAgent(self.agent_port, ndev=1, nchk=1, batch=4,
+                              t0_ms=(int(time.time()) - 600) * 1000)
+        self.addCleanup(a.close)
+        t0 = a.t0
+        # Two in one second, a later one, then one between them that
+        # comes last but is older than the latest: held together, sorted,
+        # it is written in order.
+        a.queue = [("sd0", "c0", t0, 0), ("sd0", "c0", t0 + 500, 0),
+                   ("sd0", "c0", t0 + 3000, 0), ("sd0", "c0", t0 + 2000, 1)]
+        a.produced = list(a.queue)
+        a.flush()
+        a.pump(until_acked=True)
+        self.wait_held(4 * 3)
+        q = urllib.parse.urlencode({"device": "sd0", "check": "c0",
+                                    "series": "up"})
+        http_json(self.api + "/api/v1/rrd?" + q)
+        st = self.rrd()
+        self.assertEqual((st["written"], st["rejected"], st["errors"]),
+                         (3, 1, 0))
+        rows = dict(rrd_fetch(self.path("sd0", "c0", "up"), t0 // 1000 - 1,
+                              t0 // 1000 + 3))
+        s0 = t0 // 1000
+        self.assertEqual(rows.get(s0), 1.0)
+        self.assertEqual(rows.get(s0 + 2), 0.0)
+        self.assertEqual(rows.get(s0 + 3), 1.0)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        rows = dict(rrd_fetch(self.path("sd0", "c0", "rtt_ms"), s0 - 1,
+                              s0 + 3))
+        self.assertIn(rows.get(s0), (1.0, 501.0))
+
     # --- limits ------------------------------------------------------------
 
     def test_series_per_check_limit_refuses_and_counts(self):
