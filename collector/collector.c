@@ -47,6 +47,7 @@ usage(void)
 	    "       facmon-collector --dump-journal FILE\n"
 	    "       facmon-collector [-f file] keygen AGENT_ID "
 	    "[AGENT_KEY_FILE]\n"
+	    "       facmon-collector [-f file] rrd-migrate\n"
 	    "       facmon-collector hashpw < password\n");
 	exit(2);
 }
@@ -218,6 +219,10 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[optind], "report-mail") == 0)
 			rc = report_mail_main(conf, argc - optind,
 			    argv + optind);
+		else if (strcmp(argv[optind], "rrd-migrate") == 0 &&
+		    argc - optind == 1)
+			/* With the collector stopped: collector/rrdw.c. */
+			rc = rrdw_migrate(conf);
 		else if (strcmp(argv[optind], "keygen") == 0 &&
 		    (argc - optind == 2 || argc - optind == 3))
 			/* keygen AGENT_ID [AGENT_KEY_FILE]: collector/keys.c */

@@ -564,6 +564,7 @@ int		 rrdw_read(const char *relpath, time_t start, time_t end,
 		    unsigned long step, void (*cb)(struct rrdw_read *),
 		    void *arg);
 void		 rrdw_read_free(struct rrdw_read *);
+int		 rrdw_migrate(const struct collector_conf *);
 struct rrd_item	*rrdw_item_new(const char *device, const char *check,
 		    const char *value, unsigned int step, time_t, double);
 void		 rrdw_item_free_list(struct rrd_item *);

@@ -1220,3 +1220,167 @@ rrdw_get_stats(struct rrdw_stats *s)
 	s->queue_max = w.max;
 	pthread_mutex_unlock(&w.mtx);
 }
+
+/* ---- rrd-migrate ------------------------------------------------------ */
+
+/*
+ * The archives of a file as "CF:pdp:rows;..." and its step, from
+ * rrd_info_r.  Returns -1 when the file cannot be read.
+ */
+static int
+file_layout(const char *full, unsigned long *step, char *sig, size_t siglen)
+{
+	rrd_info_t *info, *i;
+	char	 cf[16][16];
+	unsigned long pdp[16], rows[16];
+	int	 n = 0, k;
+	size_t	 len = 0;
+
+	memset(cf, 0, sizeof(cf));
+	memset(pdp, 0, sizeof(pdp));
+	memset(rows, 0, sizeof(rows));
+	*step = 0;
+	rrd_clear_error();
+	if ((info = rrd_info_r(full)) == NULL)
+		return -1;
+	for (i = info; i != NULL; i = i->next) {
+		if (strcmp(i->key, "step") == 0 && i->type == RD_I_CNT)
+			*step = i->value.u_cnt;
+		else if (sscanf(i->key, "rra[%d].", &k) == 1 && k >= 0 &&
+		    k < 16) {
+			const char *f = strchr(i->key, '.') + 1;
+
+			if (k >= n)
+				n = k + 1;
+			if (strcmp(f, "cf") == 0 && i->type == RD_I_STR)
+				fm_strlcpy(cf[k], i->value.u_str,
+				    sizeof(cf[k]));
+			else if (strcmp(f, "rows") == 0 && i->type == RD_I_CNT)
+				rows[k] = i->value.u_cnt;
+			else if (strcmp(f, "pdp_per_row") == 0 &&
+			    i->type == RD_I_CNT)
+				pdp[k] = i->value.u_cnt;
+		}
+	}
+	rrd_info_free(info);
+	sig[0] = '\0';
+	for (k = 0; k < n && len < siglen; k++)
+		len += (size_t)snprintf(sig + len, siglen - len, "%s:%lu:%lu;",
+		    cf[k], pdp[k], rows[k]);
+	return *step > 0 ? 0 : -1;
+}
+
+struct migrate {
+	struct settings	 set;
+	int		 migrated, kept, failed;
+};
+
+/* Rewrite one file to the configured layout, keeping its data. */
+static void
+migrate_file(const char *full, const struct stat *sb, struct migrate *m)
+{
+	char	 a[8][96], want[512], have[512], tmp[PATH_MAX + 8];
+	const char *argv[8], *sources[2];
+	unsigned long step, rows;
+	size_t	 len = 0;
+	time_t	 last;
+	int	 argc, i;
+
+	if (file_layout(full, &step, have, sizeof(have)) == -1) {
+		log_warnx("rrd-migrate: %s: %s", full, rrd_get_error());
+		m->failed++;
+		return;
+	}
+	argc = layout((unsigned int)step, &m->set, a, &rows);
+	want[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		char	 cf[16];
+		unsigned long p, r;
+
+		if (sscanf(a[i], "RRA:%15[A-Z]:0.5:%lu:%lu", cf, &p, &r) == 3)
+			len += (size_t)snprintf(want + len, sizeof(want) - len,
+			    "%s:%lu:%lu;", cf, p, r);
+	}
+	if (strcmp(want, have) == 0) {
+		m->kept++;
+		return;
+	}
+	for (i = 0; i < argc; i++)
+		argv[i] = a[i];
+	sources[0] = full;
+	sources[1] = NULL;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", full);
+	rrd_clear_error();
+	if ((last = rrd_last_r(full)) == -1 ||
+	    rrd_create_r2(tmp, step, last, 0, sources, NULL, argc,
+	    argv) != 0) {
+		log_warnx("rrd-migrate: %s: %s", full, rrd_get_error());
+		unlink(tmp);
+		m->failed++;
+		return;
+	}
+	/* The daemon, not this command, writes the file afterwards. */
+	if (chown(tmp, sb->st_uid, sb->st_gid) == -1 ||
+	    chmod(tmp, sb->st_mode & 07777) == -1 || rename(tmp, full) == -1) {
+		log_warn("rrd-migrate: %s", full);
+		unlink(tmp);
+		m->failed++;
+		return;
+	}
+	m->migrated++;
+}
+
+/*
+ * facmon-collector rrd-migrate: rewrite every RRD file whose archives
+ * are not those the configuration makes for its step, keeping its data
+ * (librrd fills the new archives from the old file).  The collector
+ * must be stopped: its writer would update the old file meanwhile.
+ */
+int
+rrdw_migrate(const struct collector_conf *c)
+{
+	struct migrate m;
+	DIR	*d1, *d2, *d3;
+	struct dirent *e1, *e2, *e3;
+	struct stat sb;
+	char	 dir[PATH_MAX], p[PATH_MAX];
+	size_t	 l;
+
+	memset(&m, 0, sizeof(m));
+	settings_from(&m.set, c);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/rrd", c->data_dir) >=
+	    sizeof(dir) || (d1 = opendir(dir)) == NULL) {
+		log_warn("rrd-migrate: %s", dir);
+		return 1;
+	}
+	while ((e1 = readdir(d1)) != NULL) {
+		if (e1->d_name[0] == '.' || (size_t)snprintf(p, sizeof(p),
+		    "%s/%s", dir, e1->d_name) >= sizeof(p) ||
+		    (d2 = opendir(p)) == NULL)
+			continue;
+		while ((e2 = readdir(d2)) != NULL) {
+			if (e2->d_name[0] == '.' || (size_t)snprintf(p,
+			    sizeof(p), "%s/%s/%s", dir, e1->d_name,
+			    e2->d_name) >= sizeof(p) ||
+			    (d3 = opendir(p)) == NULL)
+				continue;
+			while ((e3 = readdir(d3)) != NULL) {
+				l = strlen(e3->d_name);
+				if (l <= 4 || e3->d_name[0] == '.' ||
+				    strcmp(e3->d_name + l - 4, ".rrd") != 0 ||
+				    (size_t)snprintf(p, sizeof(p),
+				    "%s/%s/%s/%s", dir, e1->d_name,
+				    e2->d_name, e3->d_name) >= sizeof(p) ||
+				    stat(p, &sb) == -1 || !S_ISREG(sb.st_mode))
+					continue;
+				migrate_file(p, &sb, &m);
+			}
+			closedir(d3);
+		}
+		closedir(d2);
+	}
+	closedir(d1);
+	printf("rrd-migrate: %d files rewritten, %d already in the "
+	    "configured layout, %d failed\n", m.migrated, m.kept, m.failed);
+	return m.failed > 0 ? 1 : 0;
+}

@@ -362,6 +362,56 @@ class Rrd(FacmonTestCase):
             self.assertGreaterEqual(kept[(300, cf)], 30 * 86400)
             self.assertGreaterEqual(kept[(3600, cf)], 400 * 86400)
 
+    def test_rrd_migrate_rewrites_old_layout_keeping_data(self):
+        """facmon-collector rrd-migrate: a file of the old default layout
+        (40 days at 10 s, 400 days of 5-minute and 5 years of hourly
+        rows) becomes the new one, at most 1 MiB, with its values."""
+        d = os.path.join(self.tmp, "data", "rrd", "sw1", "ping")
+        os.makedirs(d)
+        old = os.path.join(d, "rtt_ms.rrd")
+        now = int(time.time())
+        start = now - 3600
+        subprocess.run(["rrdtool", "create", old, "-b", str(start), "-s",
+                        "10", "DS:value:GAUGE:30:U:U",
+                        "RRA:AVERAGE:0.5:1:345600"] +
+                       ["RRA:%s:0.5:30:115200" % cf
+                        for cf in ("AVERAGE", "MIN", "MAX")] +
+                       ["RRA:%s:0.5:360:43920" % cf
+                        for cf in ("AVERAGE", "MIN", "MAX")], check=True)
+        subprocess.run(["rrdtool", "update", old] +
+                       ["%d:%d" % (start + 10 * i, i) for i in
+                        range(1, 301)], check=True)
+        self.assertGreater(os.path.getsize(old), 6 << 20)
+        conf = self.write("m.conf", 'collector: { listen = [ "127.0.0.1:1" '
+                          ']; data_dir = "%s"; agents = ( ); };'
+                          % os.path.join(self.tmp, "data"))
+        r = subprocess.run([COLLECTOR, "-f", conf, "rrd-migrate"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 files rewritten, 0 already", r.stdout)
+        self.assertLessEqual(os.path.getsize(old), 1 << 20)
+        info = subprocess.run(["rrdtool", "info", old], check=True,
+                              capture_output=True, text=True).stdout
+        self.assertIn("rra[0].rows = 17280", info)
+        self.assertIn("rra[1].rows = 8640", info)
+        self.assertIn("rra[4].rows = 9600", info)
+        last = subprocess.run(["rrdtool", "lastupdate", old], check=True,
+                              capture_output=True, text=True).stdout
+        self.assertIn("%d: 300" % (start + 3000), last)
+        # Every step of the 50 minutes still has its value (RRD spreads
+        # a value over the steps it overlaps: within 1 of the original).
+        rows = rrd_fetch(old, start + 10, start + 3000)
+        vals = {t: v for t, v in rows if start + 20 <= t <= start + 2990}
+        self.assertGreaterEqual(len(vals), 296)
+        for t, v in vals.items():
+            self.assertIsNotNone(v, t)
+            self.assertLessEqual(abs(v - (t - start) / 10.0), 1.0)
+        # A second run has nothing to do.
+        r = subprocess.run([COLLECTOR, "-f", conf, "rrd-migrate"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("0 files rewritten, 1 already", r.stdout)
+
     # --- rrdcached ---------------------------------------------------------
 
     def start_rrdcached(self):
