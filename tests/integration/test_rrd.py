@@ -453,6 +453,11 @@ class Rrd(FacmonTestCase):
         self.assertTrue(any(v is not None for _t, v in r["points"]))
         rows = dict(rrd_fetch(p, min(want) - 1, max(want)))
         self.assertEqual({t: rows.get(t) for t in want}, want)
+        # Read again, with nothing left to flush.
+        r2 = http_json(self.api + "/api/v1/rrd?" + q)
+        pts = {t // 1000: v for t, v in r2["points"]}
+        self.assertEqual(r2["step_ms"], 1000)
+        self.assertEqual({t: pts.get(t) for t in want}, want)
         # Another file is still only in the daemon; rrdtool asks it.
         p2 = self.path("sd0", "c1", "rtt_ms")
         rows = rrd_fetch(p2, min(want) - 1, max(want))
