@@ -119,6 +119,7 @@ static struct {
 	uint32_t	 seq;
 	struct rrdw_read *reads, *done;
 	int		 nreads;	/* loop only: asked, not answered */
+	char		 limit_msg[512];	/* an event for the loop; "": none */
 	int		 efd;
 	struct event	*ev;
 	struct settings	 set;
@@ -725,6 +726,15 @@ out:
 }
 
 static void
+notify_loop(void)
+{
+	uint64_t one = 1;
+
+	if (write(w.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("rrd: notification");
+}
+
+static void
 limit_log(const char *path, const char *what, uint64_t limit)
 {
 	time_t	 now = time(NULL);
@@ -736,6 +746,16 @@ limit_log(const char *path, const char *what, uint64_t limit)
 	log_warnx("rrd: %s refused: %s (%" PRIu64 "); %" PRIu64 " more values "
 	    "refused since the last such line", path, what, limit,
 	    limit_suppressed);
+	/*
+	 * The operator's event (/api/v1/events, alert rules) is raised on
+	 * the loop, which owns the events; as often as this line.
+	 */
+	pthread_mutex_lock(&w.mtx);
+	snprintf(w.limit_msg, sizeof(w.limit_msg), "new series %s refused: "
+	    "%s is %" PRIu64 "; its values still reach state and the journal",
+	    path, what, limit);
+	pthread_mutex_unlock(&w.mtx);
+	notify_loop();
 	last_limit_log = now;
 	limit_suppressed = 0;
 }
@@ -925,7 +945,6 @@ writer(void *arg)
 	struct settings s;
 	struct wcount wc;
 	struct timespec ts;
-	uint64_t one = 1;
 	size_t	 n;
 	int	 stop, notify;
 
@@ -977,9 +996,8 @@ writer(void *arg)
 			w.done = r;
 			pthread_mutex_unlock(&w.mtx);
 		}
-		if (notify && write(w.efd, &one, sizeof(one)) == -1 &&
-		    errno != EAGAIN)
-			log_warn("rrd: read notification");
+		if (notify)
+			notify_loop();
 		flush_due(&s, mono_ms(), stop || s.write_ms == 0, &wc);
 		publish(&wc);
 		pthread_mutex_lock(&w.mtx);
@@ -1014,16 +1032,21 @@ static void
 done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct rrdw_read *r, *next, *rev = NULL;
+	char	 msg[sizeof(w.limit_msg)];
 	uint64_t v;
 
 	(void)what;
 	(void)arg;
 	if (read(fd, &v, sizeof(v)) == -1 && errno != EAGAIN)
-		log_warn("rrd: read notification");
+		log_warn("rrd: notification");
 	pthread_mutex_lock(&w.mtx);
 	r = w.done;
 	w.done = NULL;
+	fm_strlcpy(msg, w.limit_msg, sizeof(msg));
+	w.limit_msg[0] = '\0';
 	pthread_mutex_unlock(&w.mtx);
+	if (msg[0] != '\0')
+		event_raise("rrd-limit", NULL, "%s", msg);
 	/* The list is newest first: answer in the order asked. */
 	for (; r != NULL; r = next) {
 		next = r->next;

@@ -258,6 +258,15 @@ class Rrd(FacmonTestCase):
         self.assertEqual(st["held"], 40 * 2 + 10)
         dev = http_json(self.api + "/api/v1/devices/sd0")
         self.assertEqual(dev["checks"][0]["results"]["total"], 40)
+        # The operator's event, raised as often as the log line.
+        wait_for(lambda: "rrd-limit" in [
+            e["kind"] for e in http_json(self.api + "/api/v1/events")],
+            timeout=30, what="the rrd-limit event")
+        ev = [e for e in http_json(self.api + "/api/v1/events")
+              if e["kind"] == "rrd-limit"]
+        self.assertLess(len(ev), 10)
+        self.assertIn("rrd.max_series_per_check is 12", ev[0]["message"])
+        self.assertIn("sd0/c0/if.", ev[0]["message"])
         self.assertEqual(self.procs[-1].stop(), 0)
         log = self.procs[-1].output()
         # Logged once per ten seconds, not once per value refused.
