@@ -57,8 +57,23 @@ def wait(pred, secs, what):
     raise SystemExit("timed out waiting for " + what)
 
 
+def proc_write_bytes(pid):
+    """Bytes the process caused to be written to storage (/proc/PID/io;
+    dirtied pages of mmap'd RRD files included)."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def window(pids, sim, secs, extra=None):
-    """CPU seconds of each pid, simulator responses and extra() deltas."""
+    """CPU seconds of each pid, simulator responses, extra() deltas, RSS
+    and the bytes all pids wrote."""
+    w0 = sum(proc_write_bytes(p) for p in pids)
     c0 = [proc_cpu_s(p) for p in pids]
     s0 = proc_cpu_s(sim.p.pid)
     r0 = sim.stats()["responses"]
@@ -68,8 +83,9 @@ def window(pids, sim, secs, extra=None):
     s1 = proc_cpu_s(sim.p.pid)
     r1 = sim.stats()["responses"]
     e1 = extra() if extra else 0
+    w1 = sum(proc_write_bytes(p) for p in pids)
     return ([b - a for a, b in zip(c0, c1)], r1 - r0, s1 - s0, e1 - e0,
-            [proc_rss_kb(p) for p in pids])
+            [proc_rss_kb(p) for p in pids], w1 - w0)
 
 
 def run_facmon(n, ival, rounds, sim, tmp, wint):
@@ -125,7 +141,7 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
         # A window of whole write cycles (write_interval + jitter, a
         # fifth of it by default), at least two.
         secs = max(rounds * ival, int(2 * wint * 1.2) + ival)
-        cpu, resp, scpu, written, rss = window(
+        cpu, resp, scpu, written, rss, wbytes = window(
             [agent.pid, coll.pid], sim, secs,
             lambda: st()["rrd"]["queued"])
         rs = st()["rrd"]
@@ -142,6 +158,7 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
             "agent_us": cpu[0] * 1e6 / max(1, written),
             "coll_us": cpu[1] * 1e6 / max(1, written),
             "sim_us": scpu * 1e6 / max(1, written),
+            "wb": wbytes / max(1, written),
             "missed": max(0, n * (secs // ival) - resp),
             "expected": n * (secs // ival),
             "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
@@ -177,7 +194,7 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
         # Warm-up: the files are created with the first values.
         time.sleep(2 + 2 * ival)
         pids = [cd.pid] + ([rc.pid] if rc else [])
-        cpu, resp, scpu, _, rss = window(pids, sim, rounds * ival)
+        cpu, resp, scpu, _, rss, wbytes = window(pids, sim, rounds * ival)
     finally:
         stop(cd)
         stop(rc)
@@ -186,6 +203,7 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
     return {"vps": values / (rounds * ival),
             "cpu_us": sum(cpu) * 1e6 / max(1, values),
             "sim_us": scpu * 1e6 / max(1, values),
+            "wb": wbytes / max(1, values),
             "missed": max(0, n * rounds - resp), "expected": n * rounds,
             "rss": " + ".join("%.0f" % (x / 1024.0) for x in rss)}
 
@@ -202,8 +220,8 @@ def main():
     cached = peer and os.path.exists(RRDCACHED)
     print("| devices | interval | pipeline | values/s stored | CPU µs/value "
           "(median, min–max) | of which | simulator µs/value | RSS MB | "
-          "polls missed | facmon / it |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "polls missed | facmon / it | bytes written/value |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for spec in a.sizes.split(","):
         n, ival = (int(x) for x in spec.split(":"))
         res = {"fm": [], "rrdtool": [], "rrdcached": []}
@@ -237,7 +255,7 @@ def main():
                 statistics.median(r["coll_us"] for r in rs))
                 if k == "fm" else "–")
             print("| %d | %d s | %s | %.0f | %.1f (%.1f–%.1f) | %s | %.1f | "
-                  "%s | %d of %d | %s |" % (
+                  "%s | %d of %d | %s | %.0f |" % (
                       n, ival, names[k],
                       statistics.median(r["vps"] for r in rs), m, min(cpus),
                       max(cpus), part,
@@ -246,7 +264,8 @@ def main():
                       max(r["missed"] for r in rs), rs[0]["expected"],
                       # A tiny run may measure no CPU tick at all.
                       "–" if k == "fm" or m <= 0 else
-                      "%.2f" % (fm_cpu / m)))
+                      "%.2f" % (fm_cpu / m),
+                      statistics.median(r["wb"] for r in rs)))
         print("done %d devices at %d s" % (n, ival), file=sys.stderr,
               flush=True)
     print()
