@@ -20,7 +20,7 @@ CHECK_PKGS = libcmocka-dev snmpd rrdtool \
 	python3 iproute2 iputils-ping procps fping \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime \
-	mandoc systemd snmpsim
+	mandoc systemd snmpsim rrdcached
 # The web console's browser tests.  npm only when no npm is there: a
 # nodejs from elsewhere (NodeSource) bundles its own and conflicts with
 # Debian's npm package.

@@ -7,8 +7,10 @@
 # The devices, the 10 objects per device and the GET per interval are
 # those of bench/snmp.py.
 #
-# Reported: values per second stored (facmon: the collector's RRD writer
-# counters; collectd: values answered by the simulator, all of which its
+# Reported: values per second stored (facmon: the values its RRD writer
+# accepted over the window, all of which it writes -- with write-behind
+# a window shorter than the write interval would see the writes land in
+# lumps, so facmon's window spans at least two write cycles; collectd: values answered by the simulator, all of which its
 # writer receives), CPU microseconds per value of the pipeline's
 # processes (agent + collector; collectd; collectd + rrdcached), with
 # the simulator's CPU apart, and the polls missed.  RRD files are kept
@@ -17,6 +19,7 @@
 # not the number of writes.
 #
 #   bench/e2e.py [--sizes 1000:10] [--runs 3] [--rounds 3]
+#                [--write-interval 60]
 #
 # Bounded: warm-up plus --rounds intervals per pipeline; every process
 # is stopped by PID; only 127.0.0.0/8 and a temporary directory.
@@ -54,8 +57,23 @@ def wait(pred, secs, what):
     raise SystemExit("timed out waiting for " + what)
 
 
+def proc_write_bytes(pid):
+    """Bytes the process caused to be written to storage (/proc/PID/io;
+    dirtied pages of mmap'd RRD files included)."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def window(pids, sim, secs, extra=None):
-    """CPU seconds of each pid, simulator responses and extra() deltas."""
+    """CPU seconds of each pid, simulator responses, extra() deltas, RSS
+    and the bytes all pids wrote."""
+    w0 = sum(proc_write_bytes(p) for p in pids)
     c0 = [proc_cpu_s(p) for p in pids]
     s0 = proc_cpu_s(sim.p.pid)
     r0 = sim.stats()["responses"]
@@ -65,11 +83,12 @@ def window(pids, sim, secs, extra=None):
     s1 = proc_cpu_s(sim.p.pid)
     r1 = sim.stats()["responses"]
     e1 = extra() if extra else 0
+    w1 = sum(proc_write_bytes(p) for p in pids)
     return ([b - a for a, b in zip(c0, c1)], r1 - r0, s1 - s0, e1 - e0,
-            [proc_rss_kb(p) for p in pids])
+            [proc_rss_kb(p) for p in pids], w1 - w0)
 
 
-def run_facmon(n, ival, rounds, sim, tmp):
+def run_facmon(n, ival, rounds, sim, tmp, wint):
     aport, hport = free_port(), free_port()
     data = os.path.join(tmp, "fm-data")
     conf = os.path.join(tmp, "collector.conf")
@@ -79,10 +98,11 @@ def run_facmon(n, ival, rounds, sim, tmp):
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
-  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0; };
+  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
+         write_interval = %d; };
   agents = ( { id = "bench"; } );
 };
-""" % (aport, hport, data, os.path.join(ROOT, "web")))
+""" % (aport, hport, data, os.path.join(ROOT, "web"), wint))
     psk = os.path.join(tmp, "agent.psk")
     subprocess.run([COLLECTOR, "-f", conf, "keygen", "bench", psk],
                    check=True, capture_output=True, timeout=30)
@@ -112,26 +132,35 @@ def run_facmon(n, ival, rounds, sim, tmp):
         wait(lambda: st() is not None, 30, "the collector")
         agent = subprocess.Popen([snmp.AGENT, "-d", "-f", aconf],
                                  stderr=alog)
-        # Warm-up: every file created (its first value), then one more
+        # Warm-up: every file created (its first values written, one
+        # write interval and its jitter after they came), then one more
         # interval.
         wait(lambda: st()["rrd"]["files_created"] >= n * (NVALUES + 2),
-             120 + n / 50, "the RRD files")
+             120 + n / 50 + wint * 1.2, "the RRD files")
         time.sleep(ival)
-        cpu, resp, scpu, written, rss = window(
-            [agent.pid, coll.pid], sim, rounds * ival,
-            lambda: st()["rrd"]["written"])
+        # A window of whole write cycles (write_interval + jitter, a
+        # fifth of it by default), at least two.
+        secs = max(rounds * ival, int(2 * wint * 1.2) + ival)
+        cpu, resp, scpu, written, rss, wbytes = window(
+            [agent.pid, coll.pid], sim, secs,
+            lambda: st()["rrd"]["queued"])
+        rs = st()["rrd"]
     finally:
         stop(agent)
         stop(coll)
         alog.close()
         clog.close()
     shutil.rmtree(data, ignore_errors=True)
-    secs = rounds * ival
+    if rs["errors"] or rs["values_refused"]:
+        raise SystemExit("facmon: RRD errors %d, refused %d" % (
+            rs["errors"], rs["values_refused"]))
     return {"vps": written / secs, "cpu_us": sum(cpu) * 1e6 / max(1, written),
             "agent_us": cpu[0] * 1e6 / max(1, written),
             "coll_us": cpu[1] * 1e6 / max(1, written),
             "sim_us": scpu * 1e6 / max(1, written),
-            "missed": max(0, n * rounds - resp), "expected": n * rounds,
+            "wb": wbytes / max(1, written),
+            "missed": max(0, n * (secs // ival) - resp),
+            "expected": n * (secs // ival),
             "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
 
 
@@ -165,7 +194,7 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
         # Warm-up: the files are created with the first values.
         time.sleep(2 + 2 * ival)
         pids = [cd.pid] + ([rc.pid] if rc else [])
-        cpu, resp, scpu, _, rss = window(pids, sim, rounds * ival)
+        cpu, resp, scpu, _, rss, wbytes = window(pids, sim, rounds * ival)
     finally:
         stop(cd)
         stop(rc)
@@ -174,6 +203,7 @@ def run_collectd(n, ival, rounds, sim, tmp, cached):
     return {"vps": values / (rounds * ival),
             "cpu_us": sum(cpu) * 1e6 / max(1, values),
             "sim_us": scpu * 1e6 / max(1, values),
+            "wb": wbytes / max(1, values),
             "missed": max(0, n * rounds - resp), "expected": n * rounds,
             "rss": " + ".join("%.0f" % (x / 1024.0) for x in rss)}
 
@@ -183,13 +213,15 @@ def main():
     ap.add_argument("--sizes", default="1000:10")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--write-interval", type=int, default=60,
+                    help="facmon's rrd.write_interval, seconds")
     a = ap.parse_args()
     peer = os.path.exists(snmp.COLLECTD)
     cached = peer and os.path.exists(RRDCACHED)
     print("| devices | interval | pipeline | values/s stored | CPU µs/value "
           "(median, min–max) | of which | simulator µs/value | RSS MB | "
-          "polls missed | facmon / it |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "polls missed | facmon / it | bytes written/value |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for spec in a.sizes.split(","):
         n, ival = (int(x) for x in spec.split(":"))
         res = {"fm": [], "rrdtool": [], "rrdcached": []}
@@ -198,7 +230,7 @@ def main():
                 sim = Sim(n, tmp)
                 try:
                     res["fm"].append(run_facmon(n, ival, a.rounds, sim,
-                                                tmp))
+                                                tmp, a.write_interval))
                     if peer:
                         res["rrdtool"].append(run_collectd(
                             n, ival, a.rounds, sim, tmp, False))
@@ -223,7 +255,7 @@ def main():
                 statistics.median(r["coll_us"] for r in rs))
                 if k == "fm" else "–")
             print("| %d | %d s | %s | %.0f | %.1f (%.1f–%.1f) | %s | %.1f | "
-                  "%s | %d of %d | %s |" % (
+                  "%s | %d of %d | %s | %.0f |" % (
                       n, ival, names[k],
                       statistics.median(r["vps"] for r in rs), m, min(cpus),
                       max(cpus), part,
@@ -232,11 +264,13 @@ def main():
                       max(r["missed"] for r in rs), rs[0]["expected"],
                       # A tiny run may measure no CPU tick at all.
                       "–" if k == "fm" or m <= 0 else
-                      "%.2f" % (fm_cpu / m)))
+                      "%.2f" % (fm_cpu / m),
+                      statistics.median(r["wb"] for r in rs)))
         print("done %d devices at %d s" % (n, ival), file=sys.stderr,
               flush=True)
     print()
-    print("Runs per size: %d." % a.runs)
+    print("Runs per size: %d; facmon's rrd.write_interval %d s." % (
+        a.runs, a.write_interval))
 
 
 if __name__ == "__main__":

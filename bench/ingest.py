@@ -75,13 +75,16 @@ def run_facmon(devices, values, rounds, tmp, step=STEP):
     aport, hport = free_port(), free_port()
     data = os.path.join(tmp, "data")
     conf = os.path.join(tmp, "collector.conf")
+    # write_interval = 0: every round of the queue is written at once,
+    # so that the rate measures the writer catching up, not holding.
     with open(conf, "w") as f:
         f.write("""collector: {
   listen = [ "127.0.0.1:%d" ];
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
-  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0; };
+  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
+         write_interval = 0; };
   agents = ( { id = "bench"; } );
   tls = false;
 };

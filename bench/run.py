@@ -137,7 +137,7 @@ def main():
                      "written (target <= 256 MB at 10,000)."))
     if a.smoke:
         e2e = ["bench/e2e.py", "--sizes", "10:2", "--runs", "1",
-               "--rounds", "2"]
+               "--rounds", "2", "--write-interval", "2"]
     elif quick:
         e2e = ["bench/e2e.py", "--sizes", "1000:10", "--runs", "1",
                "--rounds", "2"]

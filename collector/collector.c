@@ -47,6 +47,7 @@ usage(void)
 	    "       facmon-collector --dump-journal FILE\n"
 	    "       facmon-collector [-f file] keygen AGENT_ID "
 	    "[AGENT_KEY_FILE]\n"
+	    "       facmon-collector [-f file] rrd-migrate\n"
 	    "       facmon-collector hashpw < password\n");
 	exit(2);
 }
@@ -112,8 +113,10 @@ reload(void)
 	nc->rrd_queue = conf->rrd_queue;
 	ingest_reconf(nc);
 	state_set_confirm(nc->confirm);
-	rrdw_reconf(nc->rrd_full_days);
-	rrdw_set_rra(nc->rrd_5min_days, nc->rrd_hourly_days);
+	if (strcmp(nc->rrd_daemon, conf->rrd_daemon) != 0)
+		log_warnx("reload: 'rrd.daemon' changed; restart to apply");
+	fm_strlcpy(nc->rrd_daemon, conf->rrd_daemon, sizeof(nc->rrd_daemon));
+	rrdw_reconf(nc);
 	outage_maintenance(&nc->av);
 	/* After outage_maintenance: it adds the web's windows to nc's. */
 	http_reconf(nc);
@@ -250,6 +253,10 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[optind], "report-mail") == 0)
 			rc = report_mail_main(conf, argc - optind,
 			    argv + optind);
+		else if (strcmp(argv[optind], "rrd-migrate") == 0 &&
+		    argc - optind == 1)
+			/* With the collector stopped: collector/rrdw.c. */
+			rc = rrdw_migrate(conf);
 		else if (strcmp(argv[optind], "keygen") == 0 &&
 		    (argc - optind == 2 || argc - optind == 3))
 			/* keygen AGENT_ID [AGENT_KEY_FILE]: collector/keys.c */
@@ -305,9 +312,7 @@ main(int argc, char *argv[])
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());
 	}
-	rrdw_set_rra(conf->rrd_5min_days, conf->rrd_hourly_days);
-	if (rrdw_start(conf->data_dir, conf->rrd_queue, conf->rrd_full_days,
-	    err, sizeof(err)) == -1)
+	if (rrdw_start(base, conf, err, sizeof(err)) == -1)
 		fatalx("rrd: %s", err);
 	if (ingest_init(base, conf) == -1)
 		fatalx("cannot listen for agents");
@@ -346,7 +351,7 @@ main(int argc, char *argv[])
 	ingest_stop();
 	http_stop();
 	reports_stop();
-	log_info("writing the RRD queue");
+	log_info("writing the RRD values held");
 	rrdw_stop();
 	latency_stop();
 	alerting_conf(NULL);

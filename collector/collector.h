@@ -105,6 +105,13 @@ struct collector_conf {
 	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
 	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
 	int		 rrd_queue;		/* RRD queue length, values */
+	int		 rrd_write_ms;		/* write-behind interval; 0: none */
+	int		 rrd_jitter_ms;		/* spread of the files' due times */
+	int		 rrd_hold;		/* values held at most */
+	int		 rrd_series_check;	/* series per check at most */
+	int		 rrd_series_device;	/* series per device at most */
+	long long	 rrd_max_bytes;		/* RRD tree budget; 0: none */
+	char		 rrd_daemon[256];	/* rrdcached address; "": none */
 	int		 clock_tolerance_ms;	/* agent clock skew allowed */
 	int		 unreachable_ms;	/* agent silent: unreachable */
 	long long	 journal_segment;	/* bytes per journal segment */
@@ -341,6 +348,27 @@ struct rrdw_stats {
 	uint64_t	 errors;		/* librrd calls that failed */
 	uint64_t	 files_created;
 	uint64_t	 update_calls;
+	uint64_t	 held;			/* values held now */
+	uint64_t	 held_files;		/* files with values held */
+	uint64_t	 flushes;		/* files written */
+	uint64_t	 read_flushes;		/* of which before a read */
+	uint64_t	 series;		/* files known */
+	uint64_t	 bytes;			/* their size */
+	uint64_t	 values_refused;	/* values of series over a limit */
+};
+
+/* A read of one series for the API, answered on the event loop. */
+struct rrdw_read {
+	struct rrdw_read *next;		/* rrdw.c */
+	void		(*cb)(struct rrdw_read *);
+	void		*arg;
+	time_t		 start, end;
+	unsigned long	 step, nds;
+	char		**names;
+	double		*data;
+	int		 status;	/* 0, 404 or 500 */
+	char		 err[256];
+	char		 path[];	/* relative to <data_dir>/rrd */
 };
 
 struct http_stats {
@@ -566,10 +594,14 @@ int		 state_trap(const char *agent, const char *device, int down,
 void		 state_get_stats(struct state_stats *);
 
 /* rrdw.c */
-int		 rrdw_start(const char *data_dir, int queue_max, int full_days,
+int		 rrdw_start(struct event_base *, const struct collector_conf *,
 		    char *err, size_t errlen);
-void		 rrdw_reconf(int full_days);
-void		 rrdw_set_rra(int five_min_days, int hourly_days);
+void		 rrdw_reconf(const struct collector_conf *);
+int		 rrdw_read(const char *relpath, time_t start, time_t end,
+		    unsigned long step, void (*cb)(struct rrdw_read *),
+		    void *arg);
+void		 rrdw_read_free(struct rrdw_read *);
+int		 rrdw_migrate(const struct collector_conf *);
 struct rrd_item	*rrdw_item_new(const char *device, const char *check,
 		    const char *value, unsigned int step, time_t, double);
 void		 rrdw_item_free_list(struct rrd_item *);

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <libconfig.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -35,7 +36,7 @@
 #define DEF_WEB_DIR		FACMON_DATADIR "/web"
 #define DEF_UNKNOWN_AFTER	3
 #define DEF_MAX_CONNECTIONS	256
-#define DEF_RRD_FULL_DAYS	40
+#define DEF_RRD_FULL_DAYS	2
 #define DEF_RRD_QUEUE		200000
 
 static const char *const root_keys[] = { "collector", "alerts",
@@ -48,7 +49,9 @@ static const char *const collector_keys[] = { "listen", "http", "data_dir",
 static const char *const journal_keys[] = { "segment_size", "keep_days",
 	NULL };
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
-	"five_minute_days", "hourly_days", NULL };
+	"five_minute_days", "hourly_days", "write_interval", "write_jitter",
+	"hold", "max_series_per_check", "max_series_per_device", "max_bytes",
+	"daemon", NULL };
 static const char *const agent_keys[] = { "id", "description", "revoked",
 	NULL };
 
@@ -202,6 +205,54 @@ get_addrs(struct cfgerr *e, config_setting_t *grp, const char *key,
 	}
 }
 
+/*
+ * A size: a string with a unit ("500M", "2T", powers of 1024) or an
+ * integer.  libconfig reads an integer over 2^31 without an L suffix
+ * as its low 32 bits, silently, hence the string form.
+ */
+static void
+get_bytes(struct cfgerr *e, config_setting_t *grp, const char *key,
+    long long *dst)
+{
+	config_setting_t *s = config_setting_get_member(grp, key);
+	const char *v, *units = "KMGTP";
+	const char *u;
+	char	*end;
+	double	 n;
+	long	 i;
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		long long x;
+
+		if (cfg_get_int(e, grp, key, &x, 0, 1LL << 50, 0) == 1)
+			*dst = x;
+		return;
+	}
+	v = config_setting_get_string(s);
+	errno = 0;
+	n = strtod(v, &end);
+	if (end == v || errno != 0 || n < 0) {
+		cfgerr_add(e, s, "'%s': '%s' is not a size", key, v);
+		return;
+	}
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0') {
+			cfgerr_add(e, s, "'%s': '%s': the unit must be K, M, G, "
+			    "T or P", key, v);
+			return;
+		}
+		for (i = u - units; i >= 0; i--)
+			n *= 1024;
+	}
+	if (n > (double)(1LL << 50)) {
+		cfgerr_add(e, s, "'%s' must be at most 1P", key);
+		return;
+	}
+	*dst = (long long)n;
+}
+
 static void
 get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 {
@@ -223,6 +274,34 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 		c->rrd_hourly_days = (int)v;
 	if (cfg_get_int(e, s, "queue", &v, 1000, 10000000, 0) == 1)
 		c->rrd_queue = (int)v;
+	/*
+	 * At most an hour: the journal keeps whole days, so every value
+	 * held is still there to re-apply after a crash.
+	 */
+	cfg_get_secs(e, s, "write_interval", &c->rrd_write_ms, 0, 3600 * 1000,
+	    0);
+	if (cfg_get_secs(e, s, "write_jitter", &c->rrd_jitter_ms, 0,
+	    3600 * 1000, 0) == 1 && c->rrd_jitter_ms > c->rrd_write_ms)
+		cfgerr_add(e, config_setting_get_member(s, "write_jitter"),
+		    "'write_jitter' must not exceed 'write_interval'");
+	if (cfg_get_int(e, s, "hold", &v, 10000, 100000000, 0) == 1)
+		c->rrd_hold = (int)v;
+	if (cfg_get_int(e, s, "max_series_per_check", &v, 1, 10000000, 0) == 1)
+		c->rrd_series_check = (int)v;
+	if (cfg_get_int(e, s, "max_series_per_device", &v, 1, 10000000,
+	    0) == 1)
+		c->rrd_series_device = (int)v;
+	get_bytes(e, s, "max_bytes", &c->rrd_max_bytes);
+	if (cfg_get_str(e, s, "daemon", c->rrd_daemon, sizeof(c->rrd_daemon),
+	    0) == 1) {
+		const char *d = c->rrd_daemon;
+
+		if (d[0] == '\0' || (strncmp(d, "unix:", 5) == 0 &&
+		    d[5] != '/') || strchr(d, ' ') != NULL)
+			cfgerr_add(e, config_setting_get_member(s, "daemon"),
+			    "'daemon' must be \"unix:/absolute/path\" or "
+			    "\"host:port\"");
+	}
 }
 
 static void
@@ -326,9 +405,14 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->http_per_peer = 32;
 	c->fd_reserve = 64;
 	c->rrd_full_days = DEF_RRD_FULL_DAYS;
-	c->rrd_5min_days = 400;
-	c->rrd_hourly_days = 1830;
+	c->rrd_5min_days = 30;
+	c->rrd_hourly_days = 400;
 	c->rrd_queue = DEF_RRD_QUEUE;
+	c->rrd_write_ms = 300 * 1000;
+	c->rrd_jitter_ms = -1;		/* a fifth of write_interval */
+	c->rrd_hold = 4000000;
+	c->rrd_series_check = 2048;
+	c->rrd_series_device = 8192;
 	c->clock_tolerance_ms = 10000;
 	c->unreachable_ms = 60000;
 	c->journal_segment = 64LL * 1024 * 1024;
@@ -403,6 +487,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	cfg_get_secs(e, grp, "agent_unreachable_after", &c->unreachable_ms,
 	    1000, 86400000, 0);
 	get_rrd(e, grp, c);
+	if (c->rrd_jitter_ms < 0)
+		c->rrd_jitter_ms = c->rrd_write_ms / 5;
 	get_journal(e, grp, c);
 	get_agents(e, grp, c);
 	/* Alert delivery: its own group beside 'collector' (docs/alerts.md). */

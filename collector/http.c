@@ -463,7 +463,9 @@ api_stats(struct evhttp_request *req)
 	J(rs, queued); J(rs, queue_len); J(rs, queue_max); J(rs, written);
 	J(rs, rejected); J(rs, replay_skipped); J(rs, errors);
 	J(rs, files_created);
-	J(rs, update_calls);
+	J(rs, update_calls); J(rs, held); J(rs, held_files); J(rs, flushes);
+	J(rs, read_flushes); J(rs, series); J(rs, bytes);
+	J(rs, values_refused);
 	json_object_set_new(root, "rrd", o);
 
 	o = json_object();

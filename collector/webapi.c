@@ -1340,9 +1340,46 @@ api_uptime(struct evhttp_request *req)
  * GET /api/v1/rrd?device=&check=&series=&period=hour|day|month|year:
  * the averages of one series as [[ms, value|null], ...].  'series' is
  * the file's name without .rrd (docs/rrd.md): up, duration_ms, or the
- * value's sanitized name.  Read with rrd_fetch_r, which is thread-safe
- * and reads a few kilobytes of one file.
+ * value's sanitized name.  The RRD writer reads the file on its thread,
+ * after writing the values it holds for it (rrdw_read), and the request
+ * is answered from rrd_done() on the loop.
  */
+struct rrd_req {
+	struct evhttp_request *req;
+	char	 dev[FM_ID_MAX], chk[FM_ID_MAX], ser[FM_VNAME_MAX], per[8];
+};
+
+static void
+rrd_done(struct rrdw_read *r)
+{
+	struct rrd_req *q = r->arg;
+	json_t	*pts;
+	unsigned long i;
+
+	if (r->status == 404)
+		http_reply_error(q->req, 404, "Not Found", "no such series");
+	else if (r->status != 0)
+		http_reply_error(q->req, 500, "Internal Server Error", r->err);
+	else {
+		pts = json_array();
+		for (i = 0; r->start + (time_t)((i + 1) * r->step) <= r->end;
+		    i++) {
+			double	 d = r->data[i * r->nds];
+
+			json_array_append_new(pts, json_pack("[I,o]",
+			    (json_int_t)(r->start + (time_t)((i + 1) *
+			    r->step)) * 1000,
+			    isfinite(d) ? json_real(d) : json_null()));
+		}
+		http_reply_json(q->req, 200, "OK",
+		    json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "device", q->dev,
+		    "check", q->chk, "series", q->ser, "period", q->per,
+		    "step_ms", (json_int_t)r->step * 1000, "points", pts));
+	}
+	free(q);
+	rrdw_read_free(r);
+}
+
 static void
 api_rrd(struct evhttp_request *req)
 {
@@ -1356,12 +1393,8 @@ api_rrd(struct evhttp_request *req)
 	struct evkeyvalq args;
 	const char *dev, *chk, *ser, *per;
 	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
-	char	**names = NULL;
-	time_t	 start, end;
-	unsigned long step, nds = 0, k, i;
-	rrd_value_t *data = NULL;
-	struct stat sb;
-	json_t	*pts;
+	struct rrd_req *q;
+	time_t	 end;
 	size_t	 p;
 
 	if (query(req, &args) == -1)
@@ -1391,38 +1424,29 @@ api_rrd(struct evhttp_request *req)
 		    "period must be hour, day, month or year");
 		goto done;
 	}
+	/* Long names are files of their start and a hash (fm_series_file). */
 	fm_series_file(file, sizeof(file), ser);
-	fmt(path, sizeof(path), "%s/rrd/%s/%s/%s.rrd", C->data_dir, dev,
-	    chk, file);
-	if (stat(path, &sb) == -1) {
-		http_reply_error(req, 404, "Not Found", "no such series");
-		goto done;
-	}
+	fmt(path, sizeof(path), "%s/%s/%s.rrd", dev, chk, file);
 	end = (time_t)(now_ms() / 1000);
-	start = end - periods[p].secs;
-	step = (unsigned long)periods[p].step;
-	rrd_clear_error();
-	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names,
-	    &data) == -1 || nds < 1) {
-		http_reply_error(req, 500, "Internal Server Error",
-		    rrd_get_error());
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
 		goto done;
 	}
-	pts = json_array();
-	for (i = 0; start + (time_t)((i + 1) * step) <= end; i++) {
-		double	 d = data[i * nds];
-
-		json_array_append_new(pts, json_pack("[I,o]",
-		    (json_int_t)(start + (time_t)((i + 1) * step)) * 1000,
-		    isfinite(d) ? json_real(d) : json_null()));
+	q->req = req;
+	fm_strlcpy(q->dev, dev, sizeof(q->dev));
+	fm_strlcpy(q->chk, chk, sizeof(q->chk));
+	fm_strlcpy(q->ser, ser, sizeof(q->ser));
+	fm_strlcpy(q->per, periods[p].name, sizeof(q->per));
+	/* As with logins, evhttp keeps the request until it is answered. */
+	if (rrdw_read(path, end - periods[p].secs, end,
+	    (unsigned long)periods[p].step, rrd_done, q) == -1) {
+		free(q);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		http_reply_error(req, 503, "Service Unavailable",
+		    "too many series reads at once; try again");
 	}
-	for (k = 0; k < nds; k++)
-		free(names[k]);
-	free(names);
-	free(data);
-	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}",
-	    "device", dev, "check", chk, "series", ser, "period", per,
-	    "step_ms", (json_int_t)step * 1000, "points", pts));
 done:
 	evhttp_clear_headers(&args);
 }

@@ -274,7 +274,8 @@ class FacmonTestCase(unittest.TestCase):
 
     def start_collector(self, agents=("test",), extra="", data_dir=None,
                         tls=True, keygen=True, root_extra="",
-                        rrd="full_resolution_days = 1;", http_port=None):
+                        rrd="full_resolution_days = 1; write_interval = 0;",
+                        http_port=None):
         """The collector; with TLS (the default) every agent listed gets
         a fresh key through the real keygen command, its agent-side copy
         in self.psk_files[agent].  tls=False configures plain TCP, for

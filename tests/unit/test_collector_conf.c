@@ -137,6 +137,13 @@ test_good_full_values(void **unused)
 	assert_int_equal(c->max_connections, 1000);
 	assert_int_equal(c->rrd_full_days, 400);
 	assert_int_equal(c->rrd_queue, 1000);
+	assert_int_equal(c->rrd_write_ms, 600000);
+	assert_int_equal(c->rrd_jitter_ms, 30000);
+	assert_int_equal(c->rrd_hold, 100000);
+	assert_int_equal(c->rrd_series_check, 64);
+	assert_int_equal(c->rrd_series_device, 512);
+	assert_true(c->rrd_max_bytes == 10LL << 30);
+	assert_string_equal(c->rrd_daemon, "unix:/run/rrdcached.sock");
 	assert_int_equal(c->nagents, 2);
 	assert_non_null(collector_conf_agent(c, "site-2.rack_4"));
 	assert_null(collector_conf_agent(c, "nobody"));
@@ -151,8 +158,16 @@ test_good_full_values(void **unused)
 	assert_string_equal(c->web_dir, "/usr/share/facmon/web");
 	assert_int_equal(c->unknown_after, 3);
 	assert_int_equal(c->max_connections, 256);
-	assert_int_equal(c->rrd_full_days, 40);
+	assert_int_equal(c->rrd_full_days, 2);
+	assert_int_equal(c->rrd_5min_days, 30);
+	assert_int_equal(c->rrd_hourly_days, 400);
 	assert_int_equal(c->rrd_queue, 200000);
+	assert_int_equal(c->rrd_write_ms, 300000);
+	assert_int_equal(c->rrd_jitter_ms, 60000);
+	assert_int_equal(c->rrd_series_check, 2048);
+	assert_int_equal(c->rrd_series_device, 8192);
+	assert_true(c->rrd_max_bytes == 0);
+	assert_string_equal(c->rrd_daemon, "");
 	collector_conf_free(c);
 	cfgerr_free(&e);
 }
