@@ -15,6 +15,8 @@ DEB_PKGS = build-essential pkg-config \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime
+# Modbus TCP checks (agent/check_modbus.c) and the server their tests use.
+DEB_PKGS += libmodbus-dev python3-pymodbus
 # The web console and its browser tests.  npm only when no npm is
 # there: a nodejs from elsewhere (NodeSource) bundles its own and
 # conflicts with Debian's npm package.
@@ -28,6 +30,7 @@ PKGS += libcrypt
 # The agent's privilege drop (agent/privdrop.c).
 DEB_PKGS += libcap-dev
 PKGS += libcap
+PKGS += libmodbus
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -52,6 +55,7 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
+AGENT_LIB_SRCS += agent/check_modbus.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
