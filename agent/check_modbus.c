@@ -137,7 +137,15 @@ struct mb_conn {
 	char		*host;
 	int		 port;
 	int		 refs;		/* checks and jobs in flight */
-	pthread_mutex_t	 mtx;		/* held by the worker using ctx */
+	/*
+	 * A worker owns ctx while busy is set.  A flag and a condition on
+	 * the monotonic clock rather than a mutex held across the requests,
+	 * so that waiting for the connection is bounded by the deadline
+	 * without depending on the wall clock.
+	 */
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 busy;
 	modbus_t	*ctx;		/* NULL: not connected */
 	struct mb_conn	*next;
 };
@@ -524,6 +532,7 @@ mb_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 static struct mb_conn *
 mb_conn_get(const char *host, int port)
 {
+	pthread_condattr_t ca;
 	struct mb_conn *c;
 
 	for (c = mb_conns; c != NULL; c = c->next)
@@ -540,6 +549,10 @@ mb_conn_get(const char *host, int port)
 	c->port = port;
 	c->refs = 1;
 	pthread_mutex_init(&c->mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	c->next = mb_conns;
 	mb_conns = c;
 	return c;
@@ -562,6 +575,7 @@ mb_conn_put(struct mb_conn *c)
 		modbus_close(c->ctx);
 		modbus_free(c->ctx);
 	}
+	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->host);
 	free(c);
@@ -661,13 +675,22 @@ mb_run(struct mb_job *j)
 	int64_t	 dl = j->deadline_us;
 	int	 i, reused, retried = 0, rc;
 
-	/* Another check's request on the same connection goes first. */
+	/*
+	 * Another check's requests on the same connection go first.
+	 * mono_us() is CLOCK_MONOTONIC, the clock of the condition.
+	 */
 	ts.tv_sec = (time_t)(dl / 1000000);
 	ts.tv_nsec = (long)(dl % 1000000) * 1000;
-	if (pthread_mutex_clocklock(&c->mtx, CLOCK_MONOTONIC, &ts) != 0) {
-		j->conn_err = ETIMEDOUT;
-		return;
-	}
+	pthread_mutex_lock(&c->mtx);
+	while (c->busy)
+		if (pthread_cond_timedwait(&c->cv, &c->mtx, &ts) == ETIMEDOUT &&
+		    c->busy) {
+			pthread_mutex_unlock(&c->mtx);
+			j->conn_err = ETIMEDOUT;
+			return;
+		}
+	c->busy = 1;
+	pthread_mutex_unlock(&c->mtx);
 again:
 	reused = c->ctx != NULL;
 	if (c->ctx == NULL && mb_connect(j) == -1)
@@ -709,6 +732,9 @@ again:
 	}
 out:
 	j->t_done_us = mono_us();
+	pthread_mutex_lock(&c->mtx);
+	c->busy = 0;
+	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mtx);
 }
 
