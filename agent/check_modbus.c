@@ -42,7 +42,11 @@
  * would mean writing the MBAP frames ourselves and keeping libmodbus for
  * almost nothing, while the hard part of Modbus -- its many ways to answer
  * wrongly -- is what libmodbus gets right.  So the probe hands a job to a
- * small, bounded pool of threads that run libmodbus; the loop never waits.
+ * bounded pool of threads that run libmodbus; the loop never waits.  The
+ * pool starts with MB_WORKERS threads and adds one whenever a job finds
+ * none idle, up to MB_WORKERS_MAX: a silent device holds its worker up to
+ * its deadline, and a fixed pool would leave the jobs queued behind a few
+ * such devices too little of their own time.
  * The check's one deadline still rules: the worker sets libmodbus's
  * timeouts to what is left of it before each call, skips a job whose
  * deadline passed while it waited in the queue, and the loop's own
@@ -86,7 +90,8 @@
 
 #include "agent.h"
 
-#define MB_WORKERS	8	/* threads that run libmodbus */
+#define MB_WORKERS	4	/* threads that run libmodbus, at first */
+#define MB_WORKERS_MAX	64	/* and at most */
 #define MB_QUEUE_MAX	8192	/* jobs waiting for a worker */
 #define MB_REGS_MAX	256	/* registers listed in one check */
 #define MB_RANGES_MAX	64	/* requests one probe makes */
@@ -194,6 +199,8 @@ static struct {
 	pthread_cond_t	 cv;
 	struct mb_job	*head, *tail;	/* waiting for a worker */
 	int		 nqueued;
+	int		 nworkers;
+	int		 nidle;		/* workers waiting for a job */
 	struct mb_job	*done;		/* back to the loop */
 	int		 efd;
 	struct event	*ev;
@@ -747,8 +754,10 @@ mb_worker(void *arg)
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&mb_pool.mtx);
+		mb_pool.nidle++;
 		while (mb_pool.head == NULL)
 			pthread_cond_wait(&mb_pool.cv, &mb_pool.mtx);
+		mb_pool.nidle--;
 		j = mb_pool.head;
 		if ((mb_pool.head = j->next) == NULL)
 			mb_pool.tail = NULL;
@@ -808,11 +817,37 @@ mb_done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * One more worker; called with mb_pool.mtx held.  Workers are added when
+ * a job finds none idle: a device that never answers holds a worker for
+ * the whole timeout, and a few of them must not make the others wait.
+ */
 static int
-mb_pool_start(void)
+mb_pool_grow(void)
 {
 	pthread_attr_t attr;
 	pthread_t t;
+	int	 rv;
+
+	if (mb_pool.nworkers >= MB_WORKERS_MAX)
+		return -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* libmodbus needs little stack; 64 threads of 8 MiB would not. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rv = pthread_create(&t, &attr, mb_worker, NULL);
+	pthread_attr_destroy(&attr);
+	if (rv != 0) {
+		log_warnx("modbus: cannot start a worker: %s", strerror(rv));
+		return -1;
+	}
+	mb_pool.nworkers++;
+	return 0;
+}
+
+static int
+mb_pool_start(void)
+{
 	int	 i;
 
 	if (mb_pool.started)
@@ -828,18 +863,13 @@ mb_pool_start(void)
 		log_warnx("modbus: cannot watch the eventfd");
 		return -1;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&mb_pool.mtx);
 	for (i = 0; i < MB_WORKERS; i++)
-		if (pthread_create(&t, &attr, mb_worker, NULL) != 0) {
-			log_warnx("modbus: cannot start worker %d", i);
-			if (i == 0) {
-				pthread_attr_destroy(&attr);
-				return -1;
-			}
+		if (mb_pool_grow() == -1)
 			break;
-		}
-	pthread_attr_destroy(&attr);
+	pthread_mutex_unlock(&mb_pool.mtx);
+	if (i == 0)
+		return -1;
 	mb_pool.started = 1;
 	return 0;
 }
@@ -1190,6 +1220,8 @@ mb_start(struct check *c)
 		mb_pool.head = j;
 	mb_pool.tail = j;
 	mb_pool.nqueued++;
+	if (mb_pool.nidle < mb_pool.nqueued)
+		mb_pool_grow();
 	pthread_cond_signal(&mb_pool.cv);
 	pthread_mutex_unlock(&mb_pool.mtx);
 	st->job = j;

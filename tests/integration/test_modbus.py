@@ -98,19 +98,26 @@ def device(dev_id, port, checks):
 
 @unittest.skipUnless(have_pymodbus(), "python3-pymodbus not installed")
 class Modbus(FacmonTestCase):
-    def start_mb(self, name, port, spec=None, mode=None):
-        argv = [PY, MBSERVER, "--port", str(port)]
+    def start_mb(self, name, port, spec=None, mode=None, delay=None):
+        ports = port if isinstance(port, list) else [port]
+        argv = [PY, MBSERVER]
+        for p in ports:
+            argv += ["--port", str(p)]
         if spec is not None:
             argv += ["--spec", self.write(name + ".json", json.dumps(spec))]
         else:
             argv += ["--mode", mode]
-        p = self.start(argv, name)
+        if delay is not None:
+            argv += ["--delay", str(delay)]
+        proc = self.start(argv, name)
 
         def listening():
-            with socket.create_connection(("127.0.0.1", port), 1.0):
-                return True
+            for p in ports:
+                with socket.create_connection(("127.0.0.1", p), 1.0):
+                    pass
+            return True
         wait_for(listening, what="%s listening" % name)
-        return p
+        return proc
 
     def values(self, dev_id, check_id):
         c = self.check(dev_id, check_id)
@@ -218,8 +225,9 @@ class Modbus(FacmonTestCase):
         u4 = self.wait_check("gw", "u4", "up", pred=lambda c: c["message"])
         self.assertIn("server device failure", u4["message"])
         # Four checks of one gateway share one connection.
-        wait_for(lambda: all(self.check("gw", c)["results"]["total"] >= 3
-                             for c in ("u1", "u2", "u3", "u4")),
+        wait_for(lambda: all((self.check("gw", c) or {"results": {
+            "total": 0}})["results"]["total"] >= 3
+            for c in ("u1", "u2", "u3", "u4")),
                  what="three rounds")
         total = sum(self.counter("gw", c, "modbus_connects")
                     for c in ("u1", "u2", "u3", "u4"))
@@ -267,3 +275,37 @@ class Modbus(FacmonTestCase):
         g = self.wait_check("good", "m", "up")
         self.assertAlmostEqual(g["values"]["supply_temp"]["value"], -30.0)
         self.assertTrue(agent.alive())
+
+    def test_silent_devices_do_not_starve_the_others(self):
+        # Each silent device holds a worker up to its deadline; more of
+        # them than the pool starts with must not leave a slow but good
+        # device waiting for a worker until too little time is left.
+        silent = [free_port() for _ in range(10)]
+        good = free_port()
+        self.start_mb("mb-silent", silent, mode="silent")
+        self.start_mb("mb-slow", good, mode="slow", delay=0.5)
+        self.start_collector()
+        r0 = '{ name = "v"; address = 0; }'
+        devs = [device("s%d" % i, p, [mb_check("m", r0, interval=2,
+                                                timeout=1.8)])
+                for i, p in enumerate(silent)]
+        devs.append(device("good", good, [mb_check("m", r0, interval=2,
+                                                   timeout=1.8)]))
+        agent = self.start_agent(",\n".join(devs))
+        ids = ["s%d" % i for i in range(len(silent))] + ["good"]
+        def rounds(d):
+            c = self.check(d, "m")
+            return c["results"]["total"] if c else 0
+        wait_for(lambda: all(rounds(d) >= 5 for d in ids),
+                 what="five rounds")
+        g = self.check("good", "m")
+        self.assertEqual(g["results"]["up"], g["results"]["total"], g)
+        self.assertEqual(g["values"]["v"]["value"], 7)
+        # Every silent device was asked each time and timed out; none
+        # was left waiting for a worker ("internal", unknown).
+        for d in ids[:-1]:
+            c = self.check(d, "m")
+            self.assertEqual(c["outcome"], "timeout", d)
+            self.assertEqual(c["results"]["up"], 0, d)
+            self.assertEqual(c["results"]["unknown"], 0, d)
+        self.assertEqual(agent.stop(), 0)

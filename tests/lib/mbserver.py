@@ -13,7 +13,7 @@
 """Modbus TCP servers for the facmon tests.
 
     /usr/bin/python3 tests/lib/mbserver.py --port N --spec FILE
-    /usr/bin/python3 tests/lib/mbserver.py --port N --mode MODE
+    /usr/bin/python3 tests/lib/mbserver.py --port N [--port M ...] --mode MODE
 
 With --spec, Debian's pymodbus serves the units described by the JSON
 file FILE:
@@ -35,6 +35,8 @@ With --mode, a plain socket server that is not Modbus at all:
     close	reads one request and hangs up
     garbage	answers every request with text
     badlen	answers with the request's header but a wrong byte count
+    slow	answers a read of registers after --delay seconds, every
+		register 7 (a device slow but within its timeout)
 
 It prints "ready <port>" on stdout once it listens.  Each connection is
 served by a thread; the process runs until it is killed.
@@ -43,16 +45,22 @@ served by a thread; the process runs until it is killed.
 import argparse
 import json
 import socket
+import struct
 import sys
 import threading
+import time
 
 
-def serve_raw(port, mode):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(16)
-    print("ready %d" % ls.getsockname()[1], flush=True)
+def serve_raw(ports, mode, delay):
+    socks = []
+    for port in ports:
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", port))
+        ls.listen(16)
+        socks.append(ls)
+    print("ready %s" % " ".join(str(s.getsockname()[1]) for s in socks),
+          flush=True)
 
     def conn(s):
         held = []
@@ -69,6 +77,14 @@ def serve_raw(port, mode):
                 if mode == "garbage":
                     s.sendall(b"HTTP/1.1 400 Bad Request\r\n"
                               b"Content-Length: 0\r\n\r\n" * 4)
+                elif mode == "slow" and len(req) >= 12:
+                    time.sleep(delay)
+                    tid, _, _, unit, fc, _, n = struct.unpack(
+                        ">HHHBBHH", req[:12])
+                    n = min(n, 125)
+                    s.sendall(struct.pack(">HHHBBB", tid, 0, 3 + 2 * n,
+                                          unit, fc, 2 * n) +
+                              struct.pack(">H", 7) * n)
                 elif mode == "badlen" and len(req) >= 12:
                     # Transaction, protocol, length 5, unit, function,
                     # then a byte count of 4 for a request of 1 register.
@@ -79,9 +95,14 @@ def serve_raw(port, mode):
         finally:
             s.close()
 
-    while True:
-        s, _ = ls.accept()
-        threading.Thread(target=conn, args=(s,), daemon=True).start()
+    def accept(ls):
+        while True:
+            s, _ = ls.accept()
+            threading.Thread(target=conn, args=(s,), daemon=True).start()
+
+    for ls in socks[1:]:
+        threading.Thread(target=accept, args=(ls,), daemon=True).start()
+    accept(socks[0])
 
 
 def serve_pymodbus(port, spec):
@@ -128,16 +149,18 @@ def serve_pymodbus(port, spec):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, action="append", required=True,
+                    help="several with --mode")
     ap.add_argument("--spec")
     ap.add_argument("--mode", choices=("silent", "close", "garbage",
-                                       "badlen"))
+                                       "badlen", "slow"))
+    ap.add_argument("--delay", type=float, default=0.5)
     a = ap.parse_args()
     if a.mode:
-        serve_raw(a.port, a.mode)
+        serve_raw(a.port, a.mode, a.delay)
     else:
         with open(a.spec, encoding="utf-8") as f:
-            serve_pymodbus(a.port, json.load(f))
+            serve_pymodbus(a.port[0], json.load(f))
 
 
 if __name__ == "__main__":
