@@ -309,3 +309,46 @@ class Modbus(FacmonTestCase):
             self.assertEqual(c["results"]["up"], 0, d)
             self.assertEqual(c["results"]["unknown"], 0, d)
         self.assertEqual(agent.stop(), 0)
+
+    def test_shipped_ups_example_map(self):
+        # The example map in etc/modbus, included as a user would, read
+        # from a device laid out as the map says.
+        port = free_port()
+        ir = {0: 2301, 1: 5000, 2: 2299, 3: 123, 4: 45, 5: 2712, 6: 87,
+              7: 34, 8: -5 & 0xFFFF}
+        for i, v in enumerate(regs32("f", 12.5, "cdab")):
+            ir[20 + i] = v
+        for i, v in enumerate(regs32("I", 123456, "cdab")):
+            ir[22 + i] = v
+        di = {0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0}
+        spec = {"units": {"1": {
+            "ir": {str(k): v for k, v in ir.items()},
+            "di": {str(k): v for k, v in di.items()}}}}
+        self.start_mb("mb-ups", port, spec=spec)
+        self.start_collector()
+        # libconfig resolves @include against the including file's
+        # directory, even for an absolute path.
+        path = os.path.relpath(
+            os.path.join(ROOT, "etc", "modbus", "ups-example.conf"),
+            self.tmp)
+        check = ('{ id = "modbus"; type = "modbus"; port = %d; interval = 1;'
+                 ' timeout = 0.8;\n  registers = (\n@include "%s"\n  ); }'
+                 % (port, path))
+        self.start_agent('{ id = "ups-1"; name = "1号UPS"; class = "ups";'
+                         ' address = "127.0.0.1"; checks = ( %s ); }' % check)
+        c = self.wait_check("ups-1", "modbus", "up",
+                            pred=lambda c: "on_battery" in c["values"])
+        want = {"input_voltage": 230.1, "input_frequency": 50.0,
+                "output_voltage": 229.9, "output_current": 12.3,
+                "load": 45, "battery_voltage": 271.2, "battery_charge": 87,
+                "battery_runtime": 34, "battery_temp": -0.5,
+                "output_power": 12.5, "output_energy": 123456,
+                "on_battery": 1, "on_bypass": 0, "battery_low": 0,
+                "overload": 0, "inverter_fault": 0, "battery_replace": 0,
+                "fan_fault": 0}
+        got = {k: v["value"] for k, v in c["values"].items()
+               if v["kind"] == "gauge" and k != "response_ms"}
+        self.assertEqual(set(got), set(want))
+        for k, v in want.items():
+            self.assertAlmostEqual(got[k], v, places=4, msg=k)
+        self.assertEqual(c["message"], "")
