@@ -175,6 +175,8 @@ struct mb_job {
 	/* Filled by the worker. */
 	int		 phase;		/* under mb_pool.mtx */
 	int		 conn_err;	/* connecting failed */
+	int		 not_run;	/* its deadline passed in the queue */
+	int		 busy;		/* another check kept the connection */
 	int		 connected;	/* this job opened the connection */
 	int		 fatal;		/* index of the range that ended it */
 	int64_t		 t_sent_us, t_done_us;
@@ -325,8 +327,11 @@ mb_parse_reg(struct cfgerr *e, const config_setting_t *s, struct mb_reg *g)
 	cfg_check_keys(e, s, mb_reg_keys);
 	if (cfg_get_str(e, s, "name", g->name, sizeof(g->name), 1) != 1)
 		bad = 1;
-	else if (g->name[0] == '\0') {
-		cfgerr_add(e, s, "'name' must not be empty");
+	else if (!fm_valid_name(g->name, sizeof(g->name))) {
+		/* Value names end up in file names and URLs. */
+		cfgerr_add(e, config_setting_get_member(s, "name"),
+		    "register name '%s' must be letters, digits, '_', '-' or "
+		    "'.', not starting with '.'", g->name);
 		bad = 1;
 	}
 	g->table = MT_HOLDING;
@@ -693,7 +698,7 @@ mb_run(struct mb_job *j)
 		if (pthread_cond_timedwait(&c->cv, &c->mtx, &ts) == ETIMEDOUT &&
 		    c->busy) {
 			pthread_mutex_unlock(&c->mtx);
-			j->conn_err = ETIMEDOUT;
+			j->busy = 1;
 			return;
 		}
 	c->busy = 1;
@@ -769,7 +774,7 @@ mb_worker(void *arg)
 		if (mono_us() < j->deadline_us)
 			mb_run(j);
 		else
-			j->conn_err = ETIMEDOUT;
+			j->not_run = 1;
 
 		pthread_mutex_lock(&mb_pool.mtx);
 		j->phase = MJ_DONE;
@@ -1027,6 +1032,24 @@ mb_deliver(struct mb_state *st, struct mb_job *j)
 	j->st = NULL;
 	if (j->connected)
 		st->connects++;
+	if (j->not_run || j->busy) {
+		/*
+		 * Usually the deadline timer has reported this already; the
+		 * worker can be a little earlier.  Never asked: unknown.
+		 * Kept waiting by another check's requests: the device or
+		 * gateway is too slow for both, a timeout.
+		 */
+		if (j->not_run)
+			result_fail(st->r, PR_INTERNAL, "no Modbus worker free "
+			    "within %d ms", st->check->conf->timeout_ms);
+		else
+			result_fail(st->r, PR_TIMEOUT, "port %d: the connection "
+			    "stayed busy with other checks' requests for %d ms",
+			    o->port, st->check->conf->timeout_ms);
+		mb_counters(st);
+		mb_finish(st);
+		return;
+	}
 	if (j->conn_err != 0) {
 		mb_conn_fail(st, j->conn_err);
 		mb_counters(st);
