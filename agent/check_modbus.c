@@ -43,10 +43,11 @@
  * almost nothing, while the hard part of Modbus -- its many ways to answer
  * wrongly -- is what libmodbus gets right.  So the probe hands a job to a
  * bounded pool of threads that run libmodbus; the loop never waits.  The
- * pool starts with MB_WORKERS threads and adds one whenever a job finds
- * none idle, up to MB_WORKERS_MAX: a silent device holds its worker up to
- * its deadline, and a fixed pool would leave the jobs queued behind a few
- * such devices too little of their own time.
+ * pool starts with MB_WORKERS threads and adds one, up to MB_WORKERS_MAX,
+ * whenever a job has waited MB_GROW_WAIT_US for a worker and none is
+ * idle: a silent device holds its worker up to its deadline, and a fixed
+ * pool would leave the jobs queued behind a few such devices too little
+ * of their own time.
  * The check's one deadline still rules: the worker sets libmodbus's
  * timeouts to what is left of it before each call, skips a job whose
  * deadline passed while it waited in the queue, and the loop's own
@@ -74,6 +75,9 @@
  */
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
 
 #include <errno.h>
 #include <math.h>
@@ -92,6 +96,7 @@
 
 #define MB_WORKERS	4	/* threads that run libmodbus, at first */
 #define MB_WORKERS_MAX	64	/* and at most */
+#define MB_GROW_WAIT_US	20000	/* a job waited this long: one more */
 #define MB_QUEUE_MAX	8192	/* jobs waiting for a worker */
 #define MB_REGS_MAX	256	/* registers listed in one check */
 #define MB_RANGES_MAX	64	/* requests one probe makes */
@@ -170,11 +175,13 @@ struct mb_job {
 	struct mb_conn	*conn;
 	int		 unit;
 	int64_t		 deadline_us;
+	int64_t		 queued_us;
 	struct mb_range	 ranges[MB_RANGES_MAX];
 	int		 nranges;
 	/* Filled by the worker. */
 	int		 phase;		/* under mb_pool.mtx */
 	int		 conn_err;	/* connecting failed */
+	int		 gai_err;	/* resolving the address failed */
 	int		 not_run;	/* its deadline passed in the queue */
 	int		 busy;		/* another check kept the connection */
 	int		 connected;	/* this job opened the connection */
@@ -639,11 +646,32 @@ static int
 mb_connect(struct mb_job *j)
 {
 	struct mb_conn *c = j->conn;
-	char	 port[8];
+	struct addrinfo hints, *res = NULL;
+	char	 port[8], host[NI_MAXHOST];
+	int	 rv;
 
 	snprintf(port, sizeof(port), "%d", c->port);
-	/* The _pi variant resolves names too; it runs here, off the loop. */
-	if ((c->ctx = modbus_new_tcp_pi(c->host, port)) == NULL) {
+	/*
+	 * Resolve here, off the loop, and give libmodbus the address: it
+	 * reports a name that does not resolve as a refused connection.
+	 */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rv = getaddrinfo(c->host, port, &hints, &res)) != 0 ||
+	    res == NULL) {
+		j->gai_err = rv != 0 ? rv : EAI_NONAME;
+		return -1;
+	}
+	rv = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
+	    NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (rv != 0) {
+		j->gai_err = rv;
+		return -1;
+	}
+	if ((c->ctx = modbus_new_tcp_pi(host, port)) == NULL) {
 		j->conn_err = errno ? errno : ENOMEM;
 		return -1;
 	}
@@ -750,6 +778,22 @@ out:
 	pthread_mutex_unlock(&c->mtx);
 }
 
+static int	mb_pool_grow(void);
+
+/*
+ * With mb_pool.mtx held: one more worker if none is idle and job j has
+ * waited for one too long.  Not on queue depth: the scheduler starts
+ * many probes at once, and a burst that the workers clear in a few
+ * milliseconds needs no more threads.
+ */
+static void
+mb_pool_maybe_grow(const struct mb_job *j, int64_t now)
+{
+	if (j != NULL && mb_pool.nidle == 0 &&
+	    now - j->queued_us > MB_GROW_WAIT_US)
+		mb_pool_grow();
+}
+
 static void *
 mb_worker(void *arg)
 {
@@ -768,6 +812,7 @@ mb_worker(void *arg)
 			mb_pool.tail = NULL;
 		mb_pool.nqueued--;
 		j->phase = MJ_RUNNING;
+		mb_pool_maybe_grow(j, mono_us());
 		pthread_mutex_unlock(&mb_pool.mtx);
 
 		/* Its deadline passed in the queue: the loop has reported. */
@@ -1004,11 +1049,6 @@ mb_conn_fail(struct mb_state *st, int err)
 	case EINPROGRESS:
 		outcome = PR_TIMEOUT;
 		break;
-	case EINVAL:
-	case ENOENT:
-		/* modbus_new_tcp_pi()'s getaddrinfo() failed. */
-		outcome = PR_RESOLVE;
-		break;
 	default:
 		outcome = PR_IO_ERROR;
 		break;
@@ -1046,6 +1086,13 @@ mb_deliver(struct mb_state *st, struct mb_job *j)
 			result_fail(st->r, PR_TIMEOUT, "port %d: the connection "
 			    "stayed busy with other checks' requests for %d ms",
 			    o->port, st->check->conf->timeout_ms);
+		mb_counters(st);
+		mb_finish(st);
+		return;
+	}
+	if (j->gai_err != 0) {
+		result_fail(st->r, PR_RESOLVE, "resolve %s: %s",
+		    st->check->dev->conf->address, gai_strerror(j->gai_err));
 		mb_counters(st);
 		mb_finish(st);
 		return;
@@ -1226,6 +1273,7 @@ mb_start(struct check *c)
 	j->nranges = o->nranges;
 	j->fatal = -1;
 	j->phase = MJ_QUEUED;
+	j->queued_us = mono_us();
 
 	pthread_mutex_lock(&mb_pool.mtx);
 	if (mb_pool.nqueued >= MB_QUEUE_MAX) {
@@ -1243,8 +1291,7 @@ mb_start(struct check *c)
 		mb_pool.head = j;
 	mb_pool.tail = j;
 	mb_pool.nqueued++;
-	if (mb_pool.nidle < mb_pool.nqueued)
-		mb_pool_grow();
+	mb_pool_maybe_grow(mb_pool.head, j->queued_us);
 	pthread_cond_signal(&mb_pool.cv);
 	pthread_mutex_unlock(&mb_pool.mtx);
 	st->job = j;
