@@ -6,6 +6,7 @@
 
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -352,3 +353,30 @@ class Modbus(FacmonTestCase):
         for k, v in want.items():
             self.assertAlmostEqual(got[k], v, places=4, msg=k)
         self.assertEqual(c["message"], "")
+
+    def test_reload_keeps_polling(self):
+        # A reload frees the checks and builds new ones, some of them
+        # on the connection the old ones shared, while probes may be in
+        # flight.
+        port = free_port()
+        self.start_mb("mb-r", port, spec={"units": {"1": main_spec()}})
+        self.start_collector()
+        one = device("crac-r", port, [mb_check("a", reg_lines(MAIN[:1]))])
+        agent = self.start_agent(one)
+        first = self.wait_check("crac-r", "a", "up")
+        two = device("crac-r", port, [
+            mb_check("a", reg_lines(MAIN[:1])),
+            mb_check("b", reg_lines(MAIN[5:7]))])
+        with open(self.agent_conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(self.agent_conf, "w", encoding="utf-8") as f:
+            f.write(text.replace(one, two))
+        agent.signal(signal.SIGHUP)
+        b = self.wait_check("crac-r", "b", "up",
+                            pred=lambda c: "runtime" in c["values"])
+        self.assertEqual(b["values"]["runtime"]["value"], 3000000000)
+        wait_for(lambda: self.check("crac-r", "a")["last_ms"] >
+                 first["last_ms"] + 2000, what="a still polled")
+        self.assertEqual(self.check("crac-r", "a")["state"], "up")
+        self.assertIn("configuration reloaded", agent.output())
+        self.assertEqual(agent.stop(), 0)
