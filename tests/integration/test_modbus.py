@@ -380,3 +380,26 @@ class Modbus(FacmonTestCase):
         self.assertEqual(self.check("crac-r", "a")["state"], "up")
         self.assertIn("configuration reloaded", agent.output())
         self.assertEqual(agent.stop(), 0)
+
+    def test_busy_and_illegal_function(self):
+        busy, illfunc = free_port(), free_port()
+        self.start_mb("mb-busy", busy, mode="busy")
+        self.start_mb("mb-illfunc", illfunc, mode="illfunc")
+        self.start_collector()
+        r0 = '{ name = "v"; address = 0; }'
+        self.start_agent(
+            device("busy", busy, [
+                mb_check("lenient", r0),
+                mb_check("strict", r0, extra="exception_is_down = true;")])
+            + ",\n" + device("illfunc", illfunc, [mb_check("m", r0)]))
+        b = self.wait_check("busy", "lenient", "up",
+                            pred=lambda c: c["message"])
+        self.assertEqual(b["outcome"], "ok")
+        self.assertIn("server device busy (exception 6)", b["message"])
+        self.assertNotIn("v", b["values"])
+        s = self.wait_check("busy", "strict", "down")
+        self.assertEqual(s["outcome"], "bad_status")
+        self.assertIn("server device busy", s["message"])
+        f = self.wait_check("illfunc", "m", "up", pred=lambda c: c["message"])
+        self.assertIn("illegal function (exception 1)", f["message"])
+        self.assertEqual(f["values"]["modbus_malformed"]["raw"], 0)

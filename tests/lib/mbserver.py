@@ -37,6 +37,8 @@ With --mode, a plain socket server that is not Modbus at all:
     badlen	answers with the request's header but a wrong byte count
     slow	answers a read of registers after --delay seconds, every
 		register 7 (a device slow but within its timeout)
+    busy	answers every request with exception 6 (server device busy)
+    illfunc	answers every request with exception 1 (illegal function)
 
 It prints "ready <port>" on stdout once it listens.  Each connection is
 served by a thread; the process runs until it is killed.
@@ -85,6 +87,10 @@ def serve_raw(ports, mode, delay):
                     s.sendall(struct.pack(">HHHBBB", tid, 0, 3 + 2 * n,
                                           unit, fc, 2 * n) +
                               struct.pack(">H", 7) * n)
+                elif mode in ("busy", "illfunc") and len(req) >= 8:
+                    s.sendall(req[0:4] + b"\x00\x03" + req[6:7] +
+                              bytes([req[7] | 0x80,
+                                     6 if mode == "busy" else 1]))
                 elif mode == "badlen" and len(req) >= 12:
                     # Transaction, protocol, length 5, unit, function,
                     # then a byte count of 4 for a request of 1 register.
@@ -153,7 +159,8 @@ def main():
                     help="several with --mode")
     ap.add_argument("--spec")
     ap.add_argument("--mode", choices=("silent", "close", "garbage",
-                                       "badlen", "slow"))
+                                       "badlen", "slow", "busy",
+                                       "illfunc"))
     ap.add_argument("--delay", type=float, default=0.5)
     a = ap.parse_args()
     if a.mode:
