@@ -14,13 +14,13 @@ RUN_PKGS = build-essential pkg-config \
 	libevent-dev libconfig-dev libssl-dev libcurl4-openssl-dev \
 	libjansson-dev libcrypt-dev libcap-dev \
 	libcairo2-dev libpango1.0-dev libxlsxwriter-dev fonts-noto-cjk \
-	curl
+	curl libmodbus-dev
 # What the tests need besides (make deps and make check install all).
 CHECK_PKGS = libcmocka-dev snmpd rrdtool \
 	python3 iproute2 iputils-ping procps fping \
 	smitools snmptrapd clang-14 libclang-rt-14-dev \
 	poppler-utils python3-openpyxl python3-aiosmtpd faketime \
-	mandoc systemd snmpsim rrdcached
+	mandoc systemd snmpsim rrdcached python3-pymodbus
 # The web console's browser tests.  npm only when no npm is there: a
 # nodejs from elsewhere (NodeSource) bundles its own and conflicts with
 # Debian's npm package.
@@ -35,6 +35,7 @@ PKGS = netsnmp libpcap librrd libevent libevent_openssl libevent_pthreads \
 PKGS += libcrypt
 # The agent's privilege drop (agent/privdrop.c).
 PKGS += libcap
+PKGS += libmodbus
 
 # The installed layout (FHS): daemons in sbin, facmon-report in bin,
 # configuration in /etc/facmon, state in /var/lib/facmon, the web
@@ -79,6 +80,7 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
+AGENT_LIB_SRCS += agent/check_modbus.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \

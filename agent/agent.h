@@ -325,6 +325,7 @@ extern const struct probe_ops probe_http;
 extern const struct probe_ops probe_arp;
 extern const struct probe_ops probe_presence;
 extern const struct probe_ops probe_traffic;
+extern const struct probe_ops probe_modbus;	/* check_modbus.c */
 
 /* check_traffic.c: the counting, exposed for the capture replay test. */
 struct traffic_ctr {

@@ -40,6 +40,7 @@ static const struct probe_ops *const probe_table[CT_MAX] = {
 	[CT_ARP] = &probe_arp,
 	[CT_PRESENCE] = &probe_presence,
 	[CT_TRAFFIC] = &probe_traffic,
+	[CT_MODBUS] = &probe_modbus,
 };
 
 const struct probe_ops *

@@ -146,6 +146,7 @@ enum check_type {
 	CT_PRESENCE,
 	CT_TRAP,	/* not a probe: a notification the agent received */
 	CT_TRAFFIC,
+	CT_MODBUS,
 	CT_MAX
 };
 const char	*check_type_name(int);

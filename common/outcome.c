@@ -23,6 +23,7 @@ static const char *const check_type_names[CT_MAX] = {
 	[CT_PRESENCE] = "presence",
 	[CT_TRAP] = "trap",
 	[CT_TRAFFIC] = "traffic",
+	[CT_MODBUS] = "modbus",
 };
 
 const char *
