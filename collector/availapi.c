@@ -42,36 +42,11 @@ static json_t *
 row_json(const struct aq_row *w, int64_t rest_ms)
 {
 	json_t	*o = json_object();
-	char	 key[64];
-	double	 v;
-	int	 f;
 
 	json_object_set_new(o, "id", http_jstr(w->key));
 	json_object_set_new(o, "name", http_jstr(w->name));
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
-	for (f = 0; f < AQF_MAX; f++) {
-		v = aq_figure(w, rest_ms, f);
-		switch (aq_figs[f].unit) {
-		case AQU_MS:
-			snprintf(key, sizeof(key), "%s_ms", aq_figs[f].name);
-			json_object_set_new(o, key, json_integer((json_int_t)v));
-			break;
-		case AQU_MS_REAL:
-			snprintf(key, sizeof(key), "%s_ms", aq_figs[f].name);
-			json_object_set_new(o, key, num_or_null(v));
-			break;
-		case AQU_COUNT:
-			json_object_set_new(o, aq_figs[f].name,
-			    json_integer((json_int_t)v));
-			break;
-		case AQU_MET:
-			json_object_set_new(o, aq_figs[f].name, v < 0 ?
-			    json_null() : json_boolean(v > 0));
-			break;
-		default:
-			json_object_set_new(o, aq_figs[f].name, num_or_null(v));
-		}
-	}
+	aq_figures_json(o, w, rest_ms, 0);
 	return o;
 }
 

@@ -363,7 +363,18 @@ spawn(char *const argv[])
 {
 	pid_t	 pid;
 	int	 fd;
+	char	 emsg[PATH_MAX + 64];
+	size_t	 elen;
 
+	/*
+	 * The child of a threaded process may only call async-signal-safe
+	 * functions until it execs: the message for a failed exec is made
+	 * here, and the child only write()s it (its exit code, 127, says
+	 * the rest).
+	 */
+	snprintf(emsg, sizeof(emsg), "facmon-collector: cannot run %s\n",
+	    argv[0]);
+	elen = strlen(emsg);
 	if ((pid = fork()) == -1) {
 		log_warn("report: fork");
 		return -1;
@@ -377,8 +388,8 @@ spawn(char *const argv[])
 		}
 		signal(SIGPIPE, SIG_DFL);
 		execv(argv[0], argv);
-		fprintf(stderr, "facmon-collector: exec %s: %s\n", argv[0],
-		    strerror(errno));
+		if (write(2, emsg, elen) == -1)
+			_exit(127);
 		_exit(127);
 	}
 	return pid;

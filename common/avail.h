@@ -330,6 +330,9 @@ struct aq_device *aq_device(struct aq *, const char *id);
 double	 aq_target_for(const struct aq_target *, int, const char *device,
 	    const char *group, const char *cls);
 double	 aq_figure(const struct aq_row *, int64_t rest_ms, int fig);
+struct json_t;
+void	 aq_figures_json(struct json_t *, const struct aq_row *,
+	    int64_t rest_ms, int in_seconds);
 int	 aq_compute(struct aq *, const struct mw_rule *, int nrules,
 	    const struct aq_target *, int ntargets, int64_t from_ms,
 	    int64_t to_ms, struct aq_row **devrows, struct aq_row **grouprows,

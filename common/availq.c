@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common.h"
 #include "avail.h"
 
@@ -886,4 +888,53 @@ aq_figure(const struct aq_row *w, int64_t rest_ms, int fig)
 		return r->met;
 	}
 	return NAN;
+}
+
+static json_t *
+jreal(double v)
+{
+	return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
+/*
+ * Every figure of a row into o under the API's names, for the API and
+ * the report's JSON alike: times as "<name>_ms", whole milliseconds, or
+ * with in_seconds as "<name>_s" in seconds; what cannot be known is
+ * null, never a guess.
+ */
+void
+aq_figures_json(json_t *o, const struct aq_row *w, int64_t rest_ms,
+    int in_seconds)
+{
+	char	 key[64];
+	double	 v;
+	int	 f;
+
+	for (f = 0; f < AQF_MAX; f++) {
+		v = aq_figure(w, rest_ms, f);
+		switch (aq_figs[f].unit) {
+		case AQU_MS:
+		case AQU_MS_REAL:
+			snprintf(key, sizeof(key), "%s_%s", aq_figs[f].name,
+			    in_seconds ? "s" : "ms");
+			if (in_seconds)
+				json_object_set_new(o, key, jreal(v / 1000.0));
+			else if (aq_figs[f].unit == AQU_MS)
+				json_object_set_new(o, key,
+				    json_integer((json_int_t)v));
+			else
+				json_object_set_new(o, key, jreal(v));
+			break;
+		case AQU_COUNT:
+			json_object_set_new(o, aq_figs[f].name,
+			    json_integer((json_int_t)v));
+			break;
+		case AQU_MET:
+			json_object_set_new(o, aq_figs[f].name, v < 0 ?
+			    json_null() : json_boolean(v > 0));
+			break;
+		default:
+			json_object_set_new(o, aq_figs[f].name, jreal(v));
+		}
+	}
 }

@@ -488,9 +488,6 @@ static json_t *
 jrow(const struct rpt *r, const struct aq_row *w, const struct aq_device *d)
 {
 	json_t	*o = json_object();
-	char	 key[64];
-	double	 v;
-	int	 f;
 
 	json_object_set_new(o, "id", json_string(w->key));
 	json_object_set_new(o, "name", json_string(w->name));
@@ -499,26 +496,7 @@ jrow(const struct rpt *r, const struct aq_row *w, const struct aq_device *d)
 		json_object_set_new(o, "class", json_string(d->cls));
 	}
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
-	for (f = 0; f < AQF_MAX; f++) {
-		v = aq_figure(w, r->period_to - r->to, f);
-		switch (aq_figs[f].unit) {
-		case AQU_MS:
-		case AQU_MS_REAL:
-			snprintf(key, sizeof(key), "%s_s", aq_figs[f].name);
-			json_object_set_new(o, key, jsecs(v));
-			break;
-		case AQU_COUNT:
-			json_object_set_new(o, aq_figs[f].name,
-			    json_integer((json_int_t)v));
-			break;
-		case AQU_MET:
-			json_object_set_new(o, aq_figs[f].name, v < 0 ?
-			    json_null() : json_boolean(v > 0));
-			break;
-		default:
-			json_object_set_new(o, aq_figs[f].name, jnum(v));
-		}
-	}
+	aq_figures_json(o, w, r->period_to - r->to, 1);
 	/* Not in the journal yet: null, never a guess. */
 	json_object_set_new(o, "latency_share", jnum(row_value(w, 15)));
 	return o;
