@@ -71,23 +71,6 @@ static struct {
 	uint64_t	 st_renotified, st_children_folded;
 } A;
 
-/*
- * Messages are cut to their fields on purpose (a cause, a key); a
- * function rather than snprintf() so that the compiler does not flag
- * every such cut as a mistake.
- */
-static void fmt(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *dst, size_t len, const char *f, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, f);
-	vsnprintf(dst, len, f, ap);
-	va_end(ap);
-}
 
 void
 alerting_conf(const struct alert_conf *c)
@@ -199,14 +182,14 @@ fold_children(struct alert_msg *m)
 	if (nun == 0) {
 		m->f.note_kind = AN_BEHIND_ALL;
 		m->f.note_n = nall;
-		fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
+		fm_fmt(cause, sizeof(cause), "下游%d台设备受影响; %s", nall,
 		    m->cause);
 	} else {
 		m->f.note_kind = AN_BEHIND;
 		m->f.note_n = nun;
-		fmt(m->f.note, sizeof(m->f.note), "%s%s", names,
+		fm_fmt(m->f.note, sizeof(m->f.note), "%s%s", names,
 		    nun > BEHIND_NAMES ? " …" : "");
-		fmt(cause, sizeof(cause), "下游%d台不可达(%s); %s", nun,
+		fm_fmt(cause, sizeof(cause), "下游%d台不可达(%s); %s", nun,
 		    m->f.note, m->cause);
 	}
 	fm_strlcpy(m->cause, cause, sizeof(m->cause));
@@ -255,7 +238,7 @@ device_link(struct alert_msg *m, const char *device)
 	m->link[0] = '\0';
 	if (A.c == NULL || A.c->base_url[0] == '\0')
 		return;
-	fmt(path, sizeof(path), "#device/%s", device);
+	fm_fmt(path, sizeof(path), "#device/%s", device);
 	if (fm_url_join(m->link, sizeof(m->link), A.c->base_url, path) == -1)
 		log_warnx("alerts: base_url too long for a link to %s", device);
 }
@@ -413,7 +396,7 @@ alerting_resume(int64_t now)
 			continue;
 		memset(&m, 0, sizeof(m));
 		/* The key notify() in outage.c gave the down alert. */
-		fmt(m.key, sizeof(m.key), "%s-%lld-down", o->device,
+		fm_fmt(m.key, sizeof(m.key), "%s-%lld-down", o->device,
 		    (long long)o->start_ms);
 		m.kind = AK_DOWN;
 		m.severity = AS_CRITICAL;
@@ -493,8 +476,8 @@ alerting_tick(int64_t now)
 		m.duration_ms = now - m.since_ms;
 		alert_duration(dur, sizeof(dur), now - e->x.confirmed_ms, 0);
 		if (act == ESC_ESCALATE) {
-			fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
-			fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
+			fm_fmt(m.key, sizeof(m.key), "%.80s-esc", e->m.key);
+			fm_fmt(m.cause, sizeof(m.cause), "升级:%s无人确认; %s",
 			    dur, e->m.cause);
 			m.f.note_kind = AN_ESCALATED;
 			m.f.note_ms = now - e->x.confirmed_ms;
@@ -505,9 +488,9 @@ alerting_tick(int64_t now)
 			log_info("alerts: %s not acknowledged, escalated",
 			    e->m.device_id);
 		} else {
-			fmt(m.key, sizeof(m.key), "%.80s-re%d", e->m.key,
+			fm_fmt(m.key, sizeof(m.key), "%.80s-re%d", e->m.key,
 			    e->x.renotified);
-			fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
+			fm_fmt(m.cause, sizeof(m.cause), "仍未恢复,%s无人确认; "
 			    "%s", dur, e->m.cause);
 			m.f.note_kind = AN_RENOTIFY;
 			m.f.note_ms = now - e->x.confirmed_ms;
@@ -548,7 +531,7 @@ thr_get(const char *device, const char *check, const char *value, int thr)
 	struct thr_entry *t;
 	uint32_t h;
 
-	fmt(key, sizeof(key), "%s/%s/%s", device, check, value);
+	fm_fmt(key, sizeof(key), "%s/%s/%s", device, check, value);
 	h = (fm_hash32(key) + (uint32_t)thr) % THR_BUCKETS;
 	for (t = A.b[h]; t != NULL; t = t->next)
 		if (t->thr == thr && strcmp(t->key, key) == 0)
@@ -577,8 +560,8 @@ thr_alert(const struct device_state *d, const struct check_state *c,
 	}
 	memset(&m, 0, sizeof(m));
 	/* Hashed: value names may hold characters keys may not. */
-	fmt(key, sizeof(key), "%s/%s", te->key, t->name);
-	fmt(m.key, sizeof(m.key), "thr.%.40s.%08x.%lld%s", d->id,
+	fm_fmt(key, sizeof(key), "%s/%s", te->key, t->name);
+	fm_fmt(m.key, sizeof(m.key), "thr.%.40s.%08x.%lld%s", d->id,
 	    fm_hash32(key), (long long)te->s.since_ms, fired > 0 ? "" : ".up");
 	m.kind = fired > 0 ? AK_THRESHOLD : AK_RECOVERY;
 	m.severity = fired > 0 ? t->severity : AS_INFO;
@@ -673,15 +656,15 @@ alerting_trap(const char *device, const char *name, const char *oid,
 	if (d != NULL && outage_in_maintenance(d, ts))
 		return;
 	memset(&m, 0, sizeof(m));
-	fmt(h, sizeof(h), "%s/%s", device, name);
-	fmt(m.key, sizeof(m.key), "trap.%08x.%lld", fm_hash32(h),
+	fm_fmt(h, sizeof(h), "%s/%s", device, name);
+	fm_fmt(m.key, sizeof(m.key), "trap.%08x.%lld", fm_hash32(h),
 	    (long long)(ts / 60000));
 	m.kind = AK_EVENT;
 	m.severity = AS_WARNING;
 	fm_strlcpy(m.device_id, device, sizeof(m.device_id));
 	fm_strlcpy(m.device_name, d ? d->name : device, sizeof(m.device_name));
 	fm_strlcpy(m.check, "trap", sizeof(m.check));
-	fmt(m.cause, sizeof(m.cause), "%s%s%s", name, detail[0] ? ": " :
+	fm_fmt(m.cause, sizeof(m.cause), "%s%s%s", name, detail[0] ? ": " :
 	    "", detail);
 	m.since_ms = ts;
 	m.f.what = AW_TRAP;
@@ -714,14 +697,14 @@ alerting_event(const struct fm_event *ev)
 	if (health[i] == NULL)
 		return;
 	memset(&m, 0, sizeof(m));
-	fmt(h, sizeof(h), "%s/%s", ev->kind, ev->agent);
-	fmt(m.key, sizeof(m.key), "fmhealth.%s.%08x.%lld", ev->kind,
+	fm_fmt(h, sizeof(h), "%s/%s", ev->kind, ev->agent);
+	fm_fmt(m.key, sizeof(m.key), "fmhealth.%s.%08x.%lld", ev->kind,
 	    fm_hash32(h), (long long)(ev->ts_ms / 3600000));
 	m.kind = AK_HEALTH;
 	m.severity = AS_CRITICAL;
 	fm_strlcpy(m.device_id, ev->agent[0] ? ev->agent : "facmon",
 	    sizeof(m.device_id));
-	fmt(m.device_name, sizeof(m.device_name), "facmon%s%s",
+	fm_fmt(m.device_name, sizeof(m.device_name), "facmon%s%s",
 	    ev->agent[0] ? " agent " : "", ev->agent);
 	fm_strlcpy(m.check, ev->kind, sizeof(m.check));
 	fm_strlcpy(m.cause, ev->msg, sizeof(m.cause));
@@ -879,12 +862,12 @@ alerting_ack_http(struct evhttp_request *req, const char *path)
 		return 1;
 	}
 	alert_time(t, sizeof(t), a.start_ms, AT_FULL, 0);
-	fmt(what, sizeof(what), "%s%s%s，%s起%s", a.device, a.check[0] ?
+	fm_fmt(what, sizeof(what), "%s%s%s，%s起%s", a.device, a.check[0] ?
 	    " " : "", a.check, t, o->end_ms != 0 ? "（已恢复）" : "");
 	if (o->acked_ms != 0) {
 		char	 msg[FM_TEXT_MAX * 3];
 
-		fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
+		fm_fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
 		ack_page(req, 409, "Conflict", "已确认", msg, NULL);
 		return 1;
 	}

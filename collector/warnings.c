@@ -40,18 +40,6 @@
 
 #define LIST_MAX	6	/* AP or port numbers named in one warning */
 
-static void fmt(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *dst, size_t len, const char *f, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, f);
-	vsnprintf(dst, len, f, ap);
-	va_end(ap);
-}
 
 static void
 add(json_t *a, const char *code, const char *check, const char *zh,
@@ -102,25 +90,25 @@ ups(json_t *a, const struct check_state *c)
 	char	 zh[160], en[160], zx[80] = "", ex[80] = "";
 
 	if (!isnan(in))
-		fmt(zx, sizeof(zx), "市电输入 %.0f V", in);
+		fm_fmt(zx, sizeof(zx), "市电输入 %.0f V", in);
 	if (!isnan(charge)) {
 		size_t	 n = strlen(zx);
 
-		fmt(zx + n, sizeof(zx) - n, "%s电量 %.0f %%", n ? "，" : "",
+		fm_fmt(zx + n, sizeof(zx) - n, "%s电量 %.0f %%", n ? "，" : "",
 		    charge);
 	}
 	if (!isnan(in))
-		fmt(ex, sizeof(ex), "input %.0f V", in);
+		fm_fmt(ex, sizeof(ex), "input %.0f V", in);
 	if (!isnan(charge)) {
 		size_t	 n = strlen(ex);
 
-		fmt(ex + n, sizeof(ex) - n, "%scharge %.0f %%", n ? ", " : "",
+		fm_fmt(ex + n, sizeof(ex) - n, "%scharge %.0f %%", n ? ", " : "",
 		    charge);
 	}
 	if (src == 5) {
-		fmt(zh, sizeof(zh), "UPS 电池供电%s%s%s", zx[0] ? "（" : "",
+		fm_fmt(zh, sizeof(zh), "UPS 电池供电%s%s%s", zx[0] ? "（" : "",
 		    zx, zx[0] ? "）" : "");
-		fmt(en, sizeof(en), "UPS on battery%s%s%s", ex[0] ? " (" : "",
+		fm_fmt(en, sizeof(en), "UPS on battery%s%s%s", ex[0] ? " (" : "",
 		    ex, ex[0] ? ")" : "");
 		add(a, "ups_on_battery", c->id, zh, en);
 	} else if (src == 4)
@@ -160,9 +148,9 @@ rows(const struct check_state *c, const char *prefix, double good,
 		if (isnan(x = num(v)) || x == good)
 			continue;
 		if (used != NULL) {
-			fmt(name, sizeof(name), "%s.%s", used, idx);
+			fm_fmt(name, sizeof(name), "%s.%s", used, idx);
 			u = val(c, name);
-			fmt(name, sizeof(name), "%s.%s", used2, idx);
+			fm_fmt(name, sizeof(name), "%s.%s", used2, idx);
 			u2 = val(c, name);
 			if ((u == NULL || u->u == 0) && (u2 == NULL || u2->u == 0))
 				continue;
@@ -185,15 +173,15 @@ tables(json_t *a, const struct check_state *c)
 
 	if ((n = rows(c, "apOperState", 1, NULL, NULL, list,
 	    sizeof(list))) > 0) {
-		fmt(zh, sizeof(zh), "%d 台 AP 离线（编号 %s）", n, list);
-		fmt(en, sizeof(en), "%d AP%s offline (%s)", n, n > 1 ? "s" : "",
+		fm_fmt(zh, sizeof(zh), "%d 台 AP 离线（编号 %s）", n, list);
+		fm_fmt(en, sizeof(en), "%d AP%s offline (%s)", n, n > 1 ? "s" : "",
 		    list);
 		add(a, "ap_offline", c->id, zh, en);
 	}
 	if ((n = rows(c, "ifOperStatus", 1, "ifHCInOctets", "ifInOctets",
 	    list, sizeof(list))) > 0) {
-		fmt(zh, sizeof(zh), "%d 个在用端口断开（端口 %s）", n, list);
-		fmt(en, sizeof(en), "%d port%s in use down (%s)", n,
+		fm_fmt(zh, sizeof(zh), "%d 个在用端口断开（端口 %s）", n, list);
+		fm_fmt(en, sizeof(en), "%d port%s in use down (%s)", n,
 		    n > 1 ? "s" : "", list);
 		add(a, "port_down", c->id, zh, en);
 	}
@@ -209,8 +197,8 @@ facility(json_t *a, const struct check_state *c)
 	char	 zh[120], en[120];
 
 	if (!isnan(failed) && failed > 0) {
-		fmt(zh, sizeof(zh), "LED 模块故障 %.0f 块", failed);
-		fmt(en, sizeof(en), "%.0f LED module%s failed", failed,
+		fm_fmt(zh, sizeof(zh), "LED 模块故障 %.0f 块", failed);
+		fm_fmt(en, sizeof(en), "%.0f LED module%s failed", failed,
 		    failed > 1 ? "s" : "");
 		add(a, "led_modules", c->id, zh, en);
 	}
@@ -242,10 +230,10 @@ thresholds(json_t *a, const struct device_state *d,
 			if (!c->have_result || c->state != OS_UP ||
 			    !alert_op_eval(t->op, ms, t->limit))
 				continue;
-			fmt(zh, sizeof(zh), "%s%s响应 %.0f ms（%s %g）",
+			fm_fmt(zh, sizeof(zh), "%s%s响应 %.0f ms（%s %g）",
 			    t->text, t->text[0] ? "：" : "", ms,
 			    alert_op_name(t->op), t->limit);
-			fmt(en, sizeof(en), "%s%sresponse %.0f ms (%s %g)",
+			fm_fmt(en, sizeof(en), "%s%sresponse %.0f ms (%s %g)",
 			    t->text, t->text[0] ? ": " : "", ms,
 			    alert_op_name(t->op), t->limit);
 			add(a, "threshold", c->id, zh, en);
@@ -259,10 +247,10 @@ thresholds(json_t *a, const struct device_state *d,
 			    isnan(x = num(v)) || !alert_op_eval(t->op, x,
 			    t->limit))
 				continue;
-			fmt(zh, sizeof(zh), "%s%s%s = %g（%s %g）", t->text,
+			fm_fmt(zh, sizeof(zh), "%s%s%s = %g（%s %g）", t->text,
 			    t->text[0] ? "：" : "", v->name, x,
 			    alert_op_name(t->op), t->limit);
-			fmt(en, sizeof(en), "%s%s%s = %g (%s %g)", t->text,
+			fm_fmt(en, sizeof(en), "%s%s%s = %g (%s %g)", t->text,
 			    t->text[0] ? ": " : "", v->name, x,
 			    alert_op_name(t->op), t->limit);
 			add(a, "threshold", c->id, zh, en);
@@ -288,8 +276,8 @@ warnings_json(const struct device_state *d, const struct alert_conf *ac)
 		facility(a, c);
 		thresholds(a, d, c, ac);
 		if (c->flapping) {
-			fmt(zh, sizeof(zh), "检查 %s 状态反复变化", c->id);
-			fmt(en, sizeof(en), "check %s is flapping", c->id);
+			fm_fmt(zh, sizeof(zh), "检查 %s 状态反复变化", c->id);
+			fm_fmt(en, sizeof(en), "check %s is flapping", c->id);
 			add(a, "flapping", c->id, zh, en);
 		}
 	}

@@ -85,18 +85,6 @@ static int64_t	 avail_cache_ms;
 
 static void	 merge_windows(void);
 
-/* snprintf for paths and messages: -1 when the result was cut. */
-static int
-fmt(char *dst, size_t len, const char *f, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, f);
-	n = vsnprintf(dst, len, f, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
 
 const struct avconf *
 webapi_avconf(void)
@@ -660,14 +648,14 @@ save_windows(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
-	fmt(tmp, sizeof(tmp), "%s.tmp", path);
+	fm_fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
+	fm_fmt(tmp, sizeof(tmp), "%s.tmp", path);
 	len = strlen(s);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1 || write(fd, s, len) != (ssize_t)len ||
 	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
 	    rename(tmp, path) == -1)) {
-		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		fm_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		unlink(tmp);
@@ -805,7 +793,7 @@ load_windows(void)
 	for (k = 0; k < nwins; k++)
 		win_free(&wins[k]);
 	nwins = 0;
-	fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
+	fm_fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
 	if ((root = json_load_file(path, 0, &je)) == NULL) {
 		if (access(path, F_OK) == 0)
 			log_warnx("%s:%d: %s; the web's maintenance windows "
@@ -1118,7 +1106,7 @@ month_avail(int64_t now)
 	if (av_month_of(now, C->av.tz, &y, &m) == -1 ||
 	    av_month_range(y, m, C->av.tz, &from, &to) == -1)
 		return json_null();
-	fmt(month, sizeof(month), "%04d-%02d", y, m);
+	fm_fmt(month, sizeof(month), "%04d-%02d", y, m);
 	json_decref(avail_cache);
 	avail_cache = avail_json(q, &merged, from, to, NULL, 0, err,
 	    sizeof(err));
@@ -1426,7 +1414,7 @@ api_rrd(struct evhttp_request *req)
 	}
 	/* Long names are files of their start and a hash (fm_series_file). */
 	fm_series_file(file, sizeof(file), ser);
-	fmt(path, sizeof(path), "%s/%s/%s.rrd", dev, chk, file);
+	fm_fmt(path, sizeof(path), "%s/%s/%s.rrd", dev, chk, file);
 	end = (time_t)(now_ms() / 1000);
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		http_reply_error(req, 503, "Service Unavailable",
@@ -1470,7 +1458,7 @@ api_series(struct evhttp_request *req, const char *dev)
 		DIR	*dir;
 		struct dirent *de;
 
-		fmt(path, sizeof(path), "%s/rrd/%s/%s", C->data_dir,
+		fm_fmt(path, sizeof(path), "%s/rrd/%s/%s", C->data_dir,
 		    d->id, d->checks[i].id);
 		if ((dir = opendir(path)) != NULL) {
 			while ((de = readdir(dir)) != NULL) {
@@ -1859,7 +1847,7 @@ tls_init(struct evhttp *h, const struct web_conf *w, char *err,
 	    SSL_CTX_use_certificate_chain_file(tls_ctx, w->tls_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(tls_ctx, w->tls_key,
 	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(tls_ctx) != 1) {
-		fmt(err, errlen, "web TLS (%s, %s): %s", w->tls_cert,
+		fm_fmt(err, errlen, "web TLS (%s, %s): %s", w->tls_cert,
 		    w->tls_key, ERR_reason_error_string(ERR_get_error()));
 		if (tls_ctx != NULL)
 			SSL_CTX_free(tls_ctx);

@@ -75,6 +75,8 @@ int64_t	 now_ms(void);		/* wall clock, ms since the epoch */
 int64_t	 mono_ms(void);		/* monotonic clock, ms */
 int64_t	 mono_us(void);		/* monotonic clock, us */
 size_t	 fm_strlcpy(char *, const char *, size_t);
+int	 fm_fmt(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	 fm_valid_id(const char *);
 int	 fm_valid_name(const char *, size_t max);
 void	 fm_sanitize_name(char *dst, size_t, const char *src);

@@ -247,6 +247,23 @@ fm_series_file(char *dst, size_t dlen, const char *name)
 	    (unsigned long long)h);
 }
 
+/*
+ * snprintf for paths and messages that may be cut on purpose (a cause
+ * cut to its field, a key): -1 when the result was cut, so that callers
+ * that care can tell, and the compiler does not flag every such cut.
+ */
+int
+fm_fmt(char *dst, size_t len, const char *f, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, f);
+	n = vsnprintf(dst, len, f, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 /* FNV-1a: spreads probe start times, nothing cryptographic. */
 uint32_t
 fm_hash32(const char *s)
