@@ -16,7 +16,6 @@
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import struct
 import subprocess
@@ -27,7 +26,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 AGENT = os.path.join(ROOT, "build", "facmon-agent")
-TICK = os.sysconf("SC_CLK_TCK")
+# /proc readers and the process stop shared with the SNMP benchmark.
+sys.path.insert(0, HERE)
+from snmp import proc_cpu_s, proc_rss_kb, stop  # noqa: E402
 NREGS = 10
 
 
@@ -69,31 +70,6 @@ def server_main(n):
         await control()
 
     asyncio.run(main())
-
-
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def proc_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def stop(p, timeout=30):
-    if p is None or p.poll() is not None:
-        return
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(10)
 
 
 def answered(srv):
