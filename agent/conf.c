@@ -157,10 +157,23 @@ parse_check(struct cfgerr *e, const config_setting_t *s,
 		    "check id '%s': use letters, digits, '_', '-', '.'",
 		    cc->id);
 	if (cfg_get_str(e, s, "type", type, sizeof(type), 1) == 1) {
-		if ((t = check_type_parse(type)) == -1)
+		if ((t = check_type_parse(type)) == -1) {
+			char	 known[256];
+			size_t	 o = 0;
+			int	 k;
+
+			/* The list is the table's: it cannot fall behind. */
+			known[0] = '\0';
+			for (k = 1; k < CT_MAX; k++)
+				if (probe_ops_get(k) != NULL &&
+				    o < sizeof(known))
+					o += (size_t)snprintf(known + o,
+					    sizeof(known) - o, "%s%s%s",
+					    o ? ", " : "", check_type_name(k),
+					    k == CT_HTTP ? ", https" : "");
 			cfgerr_add(e, config_setting_get_member(s, "type"),
-			    "unknown check type '%s' (snmp, icmp, tcp, http, "
-			    "https, arp, presence)", type);
+			    "unknown check type '%s' (%s)", type, known);
+		}
 		else if ((ops = probe_ops_get(t)) == NULL)
 			cfgerr_add(e, config_setting_get_member(s, "type"),
 			    "'%s' is not a check type", type);
