@@ -1140,6 +1140,8 @@ latency_rows(struct rpt *r)
 	}
 }
 
+static int64_t journal_first(const struct aq *);
+
 /*
  * One period's model.  With a parent (a month of the year report) the
  * journal already read is shared, and the charts and checksums, which
@@ -1212,6 +1214,12 @@ build_model(struct rpt *r, const struct report_conf *rc, int64_t from,
 		r->borrowed = 1;
 	} else if (aq_load(&r->q, r->journal, err, errlen) == -1)
 		return -1;
+	/*
+	 * Monitoring began with the journal's first record: a period that
+	 * began before it was only partly seen, and page 1 says so.
+	 */
+	r->monitored_from = journal_first(&r->q);
+	r->partial = r->monitored_from > from && r->monitored_from < to;
 	if (aq_compute(&r->q, av->rules, av->nrules, av->targets,
 	    av->ntargets, from, to, &r->devrows, &gr, &ng, &cr, &nc,
 	    &r->site) == -1) {
@@ -1515,8 +1523,27 @@ report_make(const struct report_conf *rc, int64_t from, int64_t to,
 		snprintf(err, errlen, "%s: %s", out_dir, strerror(errno));
 		goto out;
 	}
+	/* No journal yet is nothing monitored yet. */
+	if (rc->skip_unseen && access(rc->journal ? rc->journal :
+	    rc->av->journal, F_OK) == -1 && errno == ENOENT) {
+		snprintf(err, errlen, "nothing was monitored: no journal %s",
+		    rc->journal ? rc->journal : rc->av->journal);
+		rc_ = REPORT_UNSEEN;
+		goto out;
+	}
 	if (report_build(&r, rc, from, to, err, errlen) == -1) {
 		report_free(&r);
+		goto out;
+	}
+	/*
+	 * Nothing recorded before the period's end: a new install's first
+	 * monthly run has no month to report, and mails no empty one.
+	 */
+	if (rc->skip_unseen && r.monitored_from >= r.to) {
+		snprintf(err, errlen, "nothing was monitored in %s: the journal "
+		    "begins after it", r.label);
+		report_free(&r);
+		rc_ = REPORT_UNSEEN;
 		goto out;
 	}
 	rc_ = 0;
@@ -1560,6 +1587,17 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 		    r->from_text, r->to_text, r->av->tz, !r->open ? "" :
 		    TR(r, "，未结束：统计至生成时刻", ", not over: counted up "
 		    "to the time of the report"));
+		if (r->partial) {
+			char	 since[32], cov[32];
+			size_t	 l = strlen(s->text);
+
+			fmt_time(since, sizeof(since), r->monitored_from);
+			fmt_pct(cov, sizeof(cov), r->site.r.coverage);
+			snprintf(s->text + l, sizeof(s->text) - l, TR(r,
+			    "；仅部分监测：自 %s 起有记录，覆盖率 %s",
+			    "; partly monitored: recorded from %s on, "
+			    "coverage %s"), since, cov);
+		}
 		break;
 	case 1:
 		s->label = TR(r, "单位", "Site");

@@ -44,7 +44,12 @@ struct report_conf {
 	int64_t		 generated_ms;	/* 0: SOURCE_DATE_EPOCH, else now */
 	int64_t		 now_ms;	/* where a period not over ends;
 					   0: the clock (av_period_end) */
+	int		 skip_unseen;	/* make nothing for a period over
+					   before the journal's first record */
 };
+
+/* report_make(): the period was never seen (skip_unseen). */
+#define REPORT_UNSEEN	1
 
 int	 report_make(const struct report_conf *, int64_t from_ms,
 	    int64_t to_ms, unsigned formats, const char *out_dir,
@@ -130,6 +135,9 @@ struct rpt {
 	char		 journal_sha256[65];
 	char		 config_sha256[65];
 	int64_t		 now;		/* the one "now" of every figure */
+	int64_t		 monitored_from; /* the journal's first record;
+					   INT64_MAX: none */
+	int		 partial;	/* monitoring began inside the period */
 	int		 borrowed;	/* q belongs to the year's model */
 	/* The year report's months (RK_YEAR), and their settings. */
 	struct rpt_month *months;
