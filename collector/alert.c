@@ -458,8 +458,12 @@ alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
 		    m->severity == AS_WARNING ? "warning" : "info", len);
 	else if (strcmp(name, "device") == 0)
 		fm_strlcpy(dst, m->device_id, len);
-	else if (strcmp(name, "name") == 0)
-		alert_one_line(dst, len, m->device_name);
+	else if (strcmp(name, "name") == 0) {
+		char	 nb[FM_TEXT_MAX];
+
+		alert_one_line(dst, len, alert_subject_name(nb, sizeof(nb), m,
+		    english));
+	}
 	else if (strcmp(name, "check") == 0)
 		alert_one_line(dst, len, m->check);
 	else if (strcmp(name, "cause") == 0)

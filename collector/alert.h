@@ -83,7 +83,8 @@ enum alert_what {
 	AW_NONE = 0,		/* only the cause text is known */
 	AW_PROBE,		/* a probe's outcome: down, or back up */
 	AW_THRESHOLD,		/* a value past its threshold, or back */
-	AW_TRAP			/* a trap, with its variable bindings */
+	AW_TRAP,		/* a trap, with its variable bindings */
+	AW_HEALTH		/* facmon's own event (events.c), by kind */
 };
 
 enum alert_note_kind {
@@ -114,6 +115,11 @@ struct alert_facts {
 	/* AW_TRAP */
 	char		 trap_oid[128];
 	char		 varbinds[512];		/* "oid=value; oid=value" */
+	/* AW_HEALTH: the event's kind, numbers and name (struct fm_event) */
+	char		 health[32];
+	char		 agent[FM_ID_MAX];	/* "": the collector itself */
+	int64_t		 hn[2];
+	char		 harg[FM_TEXT_MAX];
 	/* said first: devices behind it, an escalation (alerting.c) */
 	int		 note_kind;		/* enum alert_note_kind */
 	int		 note_n;		/* devices behind it */
@@ -408,6 +414,9 @@ void		 alert_budget(char *dst, size_t, const struct alert_msg *,
 		    int english);
 void		 alert_headline(char *dst, size_t, const struct alert_msg *,
 		    int english);
+const char	*alert_subject_name(char *dst, size_t,
+		    const struct alert_msg *, int english);
+int		 alert_shorten(char *, size_t max_chars);
 void		 alert_compose_sms(char *dst, size_t, const struct alert_conf *,
 		    const struct alert_channel *, const struct alert_msg *);
 size_t		 alert_sms_limit(int english, int segments);

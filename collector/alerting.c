@@ -683,31 +683,52 @@ alerting_trap(const char *device, const char *name, const char *oid,
 void
 alerting_event(const struct fm_event *ev)
 {
-	static const char *const health[] = { "agent-unreachable",
-		"clock-skew", "storage-alarm", "spool-drop", NULL };
+	/*
+	 * What is paged, and how urgently: monitoring lost (an agent, the
+	 * journal) is critical; data kept out or dropped too, as before;
+	 * graphs no longer growing is a warning; the end of a loss is news.
+	 */
+	static const struct { const char *kind; int sev; } health[] = {
+		{ "agent-unreachable", AS_CRITICAL },
+		{ "clock-skew", AS_CRITICAL },
+		{ "storage-alarm", AS_CRITICAL },
+		{ "spool-drop", AS_CRITICAL },
+		{ "rrd-limit", AS_WARNING },
+		{ "agent-reachable", AS_INFO },
+		{ "storage-ok", AS_INFO },
+		{ NULL, 0 }
+	};
 	struct alert_msg m;
 	char	 h[FM_ID_MAX + 40];
 	int	 i;
 
 	if (A.c == NULL)
 		return;
-	for (i = 0; health[i] != NULL && strcmp(health[i], ev->kind) != 0;
-	    i++)
+	for (i = 0; health[i].kind != NULL &&
+	    strcmp(health[i].kind, ev->kind) != 0; i++)
 		;
-	if (health[i] == NULL)
+	if (health[i].kind == NULL)
 		return;
 	memset(&m, 0, sizeof(m));
 	fm_fmt(h, sizeof(h), "%s/%s", ev->kind, ev->agent);
 	fm_fmt(m.key, sizeof(m.key), "fmhealth.%s.%08x.%lld", ev->kind,
 	    fm_hash32(h), (long long)(ev->ts_ms / 3600000));
 	m.kind = AK_HEALTH;
-	m.severity = AS_CRITICAL;
+	m.severity = health[i].sev;
 	fm_strlcpy(m.device_id, ev->agent[0] ? ev->agent : "facmon",
 	    sizeof(m.device_id));
 	fm_fmt(m.device_name, sizeof(m.device_name), "facmon%s%s",
 	    ev->agent[0] ? " agent " : "", ev->agent);
 	fm_strlcpy(m.check, ev->kind, sizeof(m.check));
-	fm_strlcpy(m.cause, ev->msg, sizeof(m.cause));
+	/* The log's line, kind first, for whoever digs deeper. */
+	fm_fmt(m.cause, sizeof(m.cause), "%s: %s", ev->kind, ev->msg);
+	/* The facts, put into the configured language by alert_text.c. */
+	m.f.what = AW_HEALTH;
+	fm_strlcpy(m.f.health, ev->kind, sizeof(m.f.health));
+	fm_strlcpy(m.f.agent, ev->agent, sizeof(m.f.agent));
+	m.f.hn[0] = ev->n[0];
+	m.f.hn[1] = ev->n[1];
+	fm_strlcpy(m.f.harg, ev->arg, sizeof(m.f.harg));
 	m.since_ms = ev->ts_ms;
 	route_submit(&m, "facmon", "facmon", NULL);
 }

@@ -408,8 +408,8 @@ agent_heard(struct conn *c)
 	if (a->unreachable) {
 		a->unreachable = 0;
 		stats.agents_unreachable--;
-		event_raise("agent-reachable", c->agent, "heard again from %s",
-		    c->peer);
+		event_raise_facts("agent-reachable", c->agent, 0, 0, c->peer,
+		    "heard again from %s", c->peer);
 	}
 }
 
@@ -487,8 +487,8 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 		if (a->unreachable) {
 			a->unreachable = 0;
 			stats.agents_unreachable--;
-			event_raise("agent-reachable", c->agent,
-			    "connected again from %s", c->peer);
+			event_raise_facts("agent-reachable", c->agent, 0, 0,
+			    c->peer, "connected again from %s", c->peer);
 		}
 	}
 	wm.status = FME_OK;
@@ -602,7 +602,8 @@ handle_event(struct conn *c, const uint8_t *p, size_t len)
 			return;		/* the same totals again */
 		a->drops = e;
 	}
-	event_raise(e.kind, c->agent, "%s (%llu, %llu)", e.msg,
+	event_raise_facts(e.kind, c->agent, (int64_t)e.value,
+	    (int64_t)e.value2, NULL, "%s (%llu, %llu)", e.msg,
 	    (unsigned long long)e.value, (unsigned long long)e.value2);
 }
 
@@ -824,7 +825,9 @@ durable_cb(uint64_t ticket)
 		storage_alarm = failing;
 		stats.storage_alarm = (uint64_t)failing;
 		if (failing)
-			event_raise("storage-alarm", NULL, "journal cannot "
+			event_raise_facts("storage-alarm", NULL,
+			    (int64_t)js.last_errno, 0,
+			    strerror((int)js.last_errno), "journal cannot "
 			    "write (%s): not acknowledging",
 			    strerror((int)js.last_errno));
 		else
@@ -852,9 +855,10 @@ clock_check(struct conn *c, const struct fm_batch *bt, int64_t now)
 		return;
 	c->skew_event_mono = mono;
 	stats.clock_skew_events++;
-	event_raise("clock-skew", c->agent, "results stamped %lld ms ahead "
-	    "of the collector's clock (tolerance %d ms); kept out of RRD",
-	    (long long)ahead, clock_tolerance_ms);
+	event_raise_facts("clock-skew", c->agent, ahead, clock_tolerance_ms,
+	    NULL, "results stamped %lld ms ahead of the collector's clock "
+	    "(tolerance %d ms); kept out of RRD", (long long)ahead,
+	    clock_tolerance_ms);
 }
 
 /* Returns 1 when the connection is paused waiting for the journal. */
@@ -1410,8 +1414,9 @@ agents_tick(int64_t now_mono)
 			continue;
 		a->unreachable = 1;
 		stats.agents_unreachable++;
-		event_raise("agent-unreachable", a->id, "nothing heard for "
-		    "%lld s; its devices become unknown",
+		event_raise_facts("agent-unreachable", a->id,
+		    now_mono - a->last_contact_mono, 0, NULL, "nothing heard "
+		    "for %lld s; its devices become unknown",
 		    (long long)((now_mono - a->last_contact_mono) / 1000));
 	}
 }

@@ -130,6 +130,46 @@ def alerts():
     return out
 
 
+# facmon's own events (collector/events.c) as alerting.c submits them:
+# the facts beside the English log line, by kind.
+HEALTH = [
+    # key, event kind, severity, agent, n0, n1, arg, log line
+    ("agent-lost", "agent-unreachable", 2, "hall-agent", 95000, 0, "",
+     "nothing heard for 95 s; its devices become unknown"),
+    ("agent-back", "agent-reachable", 0, "hall-agent", 0, 0,
+     "127.0.0.1:40512", "connected again from 127.0.0.1:40512"),
+    ("clock-skew", "clock-skew", 2, "b1-agent", 4200, 2000, "",
+     "results stamped 4200 ms ahead of the collector's clock "
+     "(tolerance 2000 ms); kept out of RRD"),
+    ("spool-drop", "spool-drop", 2, "b1-agent", 120, 960, "",
+     "spool bound reached: results and values dropped so far (120, 960)"),
+    ("disk-full", "storage-alarm", 2, "", 28, 0, "No space left on device",
+     "journal cannot write (No space left on device): not acknowledging"),
+    ("journal-ok", "storage-ok", 0, "", 0, 0, "", "journal writes again"),
+    ("rrd-limit", "rrd-limit", 1, "", 4, 2,
+     "elev-1/snmp/facElevatorFloor.1.rrd",
+     "new series elev-1/snmp/facElevatorFloor.1.rrd refused: "
+     "rrd.max_series_per_device is 4; its values still reach state and "
+     "the journal"),
+]
+
+
+def health_alerts():
+    out = []
+    for key, kind, sev, agent, n0, n1, arg, line in HEALTH:
+        out.append({
+            "key": "health-" + key, "kind": "health", "severity": sev,
+            "device_id": agent or "facmon",
+            "device_name": "facmon" + (" agent " + agent if agent else ""),
+            "check": kind, "cause": "%s: %s" % (kind, line),
+            "since_ms": SINCE, "duration_ms": 0,
+            "link": "http://127.0.0.1:8080/#events",
+            "facts": {"what": "health", "health": kind, "agent": agent,
+                      "health_n0": n0, "health_n1": n1, "health_arg": arg,
+                      "group": "", "class": "", "address": ""}})
+    return out
+
+
 class AlertTexts(FacmonTestCase):
 
     def setUp(self):
@@ -324,6 +364,65 @@ alerts: {
         for g in got.values():
             self.assertNotIn("已", g["hook"])
         self.golden("en.txt", self.render(items, got))
+
+    def check_health(self, items, got, en):
+        sev = {2: ("[严重]", "[CRITICAL]"), 1: ("[警告]", "[WARNING]"),
+               0: ("[提示]", "[INFO]")}
+        for a in items:
+            g = got[a["key"]]
+            m, sms, hook = g["mail"], g["sms"], g["hook"]
+            text = m.get_body(("plain",)).get_content()
+            subj = str(m["Subject"])
+            first = text.splitlines()[0]
+            want = sev[a["severity"]][en]
+            self.assertTrue(subj.startswith(want), subj)
+            self.assertTrue(first.startswith(want), first)
+            self.assertTrue(sms.startswith("【市政务中心】" + want), sms)
+            self.assertLessEqual(len(sms), 70, sms)
+            self.assertIn("2026-12-06 10:30:00 +08:00", text)
+            for t in (text, sms, hook):
+                self.assertNotIn("02:30", t)
+            # Where people read, the configured language only: the log's
+            # English line is kept as 原始信息 in the mail's body.
+            line = a["cause"].split(": ", 1)[1]
+            for t in (subj, first, sms, hook):
+                self.assertNotIn(line, t)
+                if not en:
+                    self.assertNotIn(line[:12], t)
+                    self.assertNotIn(" agent ", t)
+            self.assertIn(a["cause"], text)
+
+    def test_golden_health_chinese(self):
+        """facmon's own events -- an agent lost and back, a clock ahead,
+        a spool dropping data, the journal's disk full and writing
+        again, the graphs' limit -- in Chinese, from their facts."""
+        items = health_alerts()
+        got = self.deliver(self.conf("zh"), items)
+        self.check_health(items, got, 0)
+        self.assertIn("系统告警：采集代理 hall-agent，失联：1分35秒未收到任何"
+                      "消息", got["health-agent-lost"]["hook"])
+        self.assertIn("数据日志无法写入磁盘（磁盘已满）",
+                      got["health-disk-full"]["hook"])
+        self.assertIn("时钟超前4.2秒（允许2.0秒）",
+                      got["health-clock-skew"]["hook"])
+        self.assertIn("已丢弃120条结果、960个数值",
+                      got["health-spool-drop"]["hook"])
+        self.assertIn("每台设备的曲线数：4", got["health-rrd-limit"]["hook"])
+        self.assertTrue(str(got["health-agent-lost"]["mail"]["Subject"])
+                        .startswith("[严重] 系统告警：采集代理 hall-agent"))
+        self.golden("health-zh.txt", self.render(items, got))
+
+    def test_golden_health_english(self):
+        items = health_alerts()
+        got = self.deliver(self.conf("en"), items)
+        self.check_health(items, got, 1)
+        self.assertIn("facmon agent hall-agent, lost: nothing heard for "
+                      "1 min 35 s", got["health-agent-lost"]["hook"])
+        self.assertIn("the journal cannot write to disk (the disk is full)",
+                      got["health-disk-full"]["hook"])
+        for g in got.values():
+            self.assertNotIn("采集", g["hook"])
+        self.golden("health-en.txt", self.render(items, got))
 
     def test_sms_fits_without_cutting_words(self):
         """Long Chinese and mixed names: 70 characters, or the configured
