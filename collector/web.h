@@ -90,6 +90,18 @@ struct bufferevent *webapi_tls_bev(struct event_base *);
 void		 webapi_reconf(const struct collector_conf *);
 int		 webapi_handle(struct evhttp_request *, const char *path);
 const struct avconf *webapi_avconf(void);
+/*
+ * For the acknowledgement page (alerting.c): whether the console has
+ * logins, who is logged in, and a login from a form whose answer goes
+ * to cb (user NULL: refused) with the session cookie already set.
+ */
+typedef void	(*webapi_login_cb)(struct evhttp_request *, const char *user,
+		    void *arg);
+int		 webapi_logins(void);
+const char	*webapi_user(struct evhttp_request *);
+int		 webapi_form_login(struct evhttp_request *, const char *user,
+		    const char *pw, webapi_login_cb, void *arg,
+		    int64_t *retry_ms);
 
 /* http.c: the replies every handler uses */
 void		 http_reply_json(struct evhttp_request *, int code,

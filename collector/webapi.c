@@ -329,6 +329,63 @@ api_login(struct evhttp_request *req)
 		    "wrong user name or password");
 }
 
+int
+webapi_logins(void)
+{
+	return C != NULL && C->web != NULL && C->web->nusers > 0;
+}
+
+const char *
+webapi_user(struct evhttp_request *req)
+{
+	return C != NULL ? session_user(req, NULL) : NULL;
+}
+
+struct form_login {
+	struct evhttp_request *req;
+	webapi_login_cb	 cb;
+	void		*arg;
+};
+
+static void
+form_login_done(void *arg, int rc, const char *user, const char *ip,
+    const char *token, const char *csrf)
+{
+	struct form_login *f = arg;
+
+	(void)csrf;
+	if (rc == 0) {
+		set_cookie(f->req, token, C->web->session_ms / 1000);
+		web_audit(C->data_dir, user, ip, "login", NULL);
+	}
+	f->cb(f->req, rc == 0 ? user : NULL, f->arg);
+	free(f);
+}
+
+/*
+ * A login from an HTML form (the acknowledgement page), limited and
+ * checked like POST /api/v1/login; web_login_begin()'s codes.  When it
+ * returns 0, cb answers the request later.
+ */
+int
+webapi_form_login(struct evhttp_request *req, const char *user,
+    const char *pw, webapi_login_cb cb, void *arg, int64_t *retry_ms)
+{
+	struct form_login *f;
+	int	 rc;
+
+	*retry_ms = 0;
+	if (!webapi_logins() || (f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	f->req = req;
+	f->cb = cb;
+	f->arg = arg;
+	if ((rc = web_login_begin(user, pw, peer(req), form_login_done, f,
+	    retry_ms)) != 0)
+		free(f);
+	return rc;
+}
+
 static void
 api_logout(struct evhttp_request *req, const char *user)
 {
@@ -1648,6 +1705,8 @@ static const struct web_route {
 	enum web_access	 access;
 } routes[] = {
 	{ "/api/v1/login",		M_POST,		WA_PUBLIC },
+	/* A signed link: the token, and a login when there are users. */
+	{ "/ack",			M_GET | M_POST,	WA_PUBLIC },
 	{ "/api/v1/session",		M_GET,		WA_PUBLIC },
 	{ "/api/v1/logout",		M_POST,		WA_CHANGE },
 	{ "/api/v1/outages/",		M_POST,		WA_CHANGE },

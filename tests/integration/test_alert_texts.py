@@ -21,7 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from fmtest import BUILD, FacmonTestCase, Mailbox, free_port, wait_for
+from fmtest import (BUILD, COLLECTOR, FacmonTestCase, Mailbox, free_port,
+                    wait_for)
 import smsgw
 
 try:
@@ -55,6 +56,12 @@ TRAPS = {
                             "led-wall"),
     "facLedSignalLost": ("5", [(3, 4, 1, "2")], "led-wall"),
 }
+
+
+def fmtest_json(url, cookie):
+    r = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(r, timeout=10) as resp:
+        return json.loads(resp.read().decode())
 
 
 def alerts():
@@ -542,8 +549,9 @@ class CollectorTexts(FacmonTestCase):
         self.box, self.smtp_port = self.start_smtp()
         self.hport, self.base = self.start_httpd()
 
-    def outage(self, tail):
-        """base_url is the collector's own address plus tail."""
+    def outage(self, tail, web=""):
+        """base_url is the collector's own address plus tail; web: a
+        'web' group (logins)."""
         urllib.request.urlopen(self.base + "/set?path=/p&status=200",
                                timeout=5).read()
         port = free_port()
@@ -558,7 +566,8 @@ alerts: {
   recipients = ( { name = "duty"; email = "duty@example.org"; } );
   deliver = ( [ "mail" ] );
   runbooks = ( { groups = [ "systems" ]; text = "联系信息中心值班（8002）"; } );
-};""" % (port, tail, self.smtp_port), extra="confirm = 2;")
+};
+%s""" % (port, tail, self.smtp_port, web), extra="confirm = 2;")
         self.start_agent("""
 { id = "portal"; name = "政务服务网"; class = "web-system";
   group = "systems"; address = "127.0.0.1";
@@ -672,6 +681,100 @@ alerts: {
         code, page = post(tok)
         self.assertEqual(code, 409)
         self.assertIn("已由 duty 确认", page)
+
+    def test_acknowledge_link_behind_login(self):
+        """With logins on, the link's page asks to
+        log in; the login goes with the token in one POST and the person
+        logged in acknowledges.  A wrong password acknowledges nothing,
+        an expired token is refused before any login, an open session
+        gets the button, and a replayed link finds the outage
+        acknowledged."""
+        pw = subprocess.run([COLLECTOR, "hashpw"], input="correct horse\n",
+                            capture_output=True, text=True, timeout=60)
+        self.assertEqual(pw.returncode, 0, pw.stderr)
+        h = pw.stdout.strip()
+        msg = self.outage("/", web="""
+web: { public_wall = true;
+       users = ( { name = "op"; password_hash = "%s"; },
+                 { name = "boss"; password_hash = "%s"; } ); };""" % (h, h))
+        text = msg.get_body(("plain",)).get_content()
+        link = re.search(r"一键确认：(\S+)", text).group(1)
+        tok = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["t"][0]
+
+        def req(method, fields=None, cookie=None, t=tok):
+            url = self.api + "/ack"
+            data = None
+            if method == "GET":
+                url += "?" + urllib.parse.urlencode({"t": t})
+            else:
+                data = urllib.parse.urlencode(
+                    dict({"t": t}, **(fields or {}))).encode()
+            r = urllib.request.Request(url, data=data, method=method)
+            if cookie:
+                r.add_header("Cookie", cookie)
+            try:
+                with urllib.request.urlopen(r, timeout=10) as resp:
+                    return (resp.status, resp.read().decode(),
+                            resp.headers.get("Set-Cookie"))
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode(), e.headers.get("Set-Cookie")
+        code, page, _ = req("GET")
+        self.assertEqual(code, 200, page)
+        self.assertIn('name="password"', page)
+        self.assertIn('method="post"', page)
+        # The token alone no longer acknowledges.
+        code, page, _ = req("POST")
+        self.assertEqual(code, 401, page)
+        self.assertIn('name="password"', page)
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "wrong"})
+        self.assertEqual(code, 401, page)
+        self.assertIn("用户名或密码错误", page)
+        self.assertIsNone(cookie)
+        # Expired though truly signed: refused before any login.
+        with open(os.path.join(self.data_dir, "alerts", "ack.key"),
+                  "rb") as f:
+            key = f.read()
+        dev, chk, start, exp, who, sig = tok.split("~")
+        payload = "~".join([dev, chk, start, "1000", who])
+        old = payload + "~" + hmac.new(key, payload.encode(),
+                                       hashlib.sha256).hexdigest()[:32]
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "correct horse"},
+                                 t=old)
+        self.assertEqual(code, 410, page)
+        self.assertIsNone(cookie)
+        # A session already open (boss, through the API) gets the button.
+        r = urllib.request.Request(
+            self.api + "/api/v1/login", method="POST",
+            data=json.dumps({"user": "boss",
+                             "password": "correct horse"}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(r, timeout=10) as resp:
+            boss = resp.headers["Set-Cookie"].split(";")[0]
+        code, page, _ = req("GET", cookie=boss)
+        self.assertEqual(code, 200, page)
+        self.assertNotIn('name="password"', page)
+        self.assertIn("确认 Acknowledge", page)
+        # Log in and acknowledge in one step, as op.
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "correct horse"})
+        self.assertEqual(code, 200, page)
+        self.assertIn("已确认", page)
+        self.assertTrue(cookie and cookie.startswith("facmon_session="),
+                        cookie)
+        # Replayed, with or without the new session: acknowledged by op.
+        code, page, _ = req("POST", {"user": "op",
+                                     "password": "correct horse"})
+        self.assertEqual(code, 409, page)
+        self.assertIn("已由 op 确认", page)
+        code, page, _ = req("POST", cookie=cookie.split(";")[0])
+        self.assertEqual(code, 409, page)
+        out = [o for o in fmtest_json(self.api + "/api/v1/outages",
+                                      cookie.split(";")[0])["outages"]
+               if o["device"] == "portal"]
+        self.assertEqual(out[0]["acked_by"], "op")
+        self.assertIn("发给 duty", out[0]["ack_comment"])
 
     def test_facility_trap_decoded(self):
         """A facLedModuleFailure trap from snmptrap, through the agent and
