@@ -300,6 +300,7 @@ struct alert_conf {
 	char		 signature[FM_TEXT_MAX];	/* SMS default */
 	int		 english;		/* default language of texts */
 	int		 ack_ttl_ms;		/* acknowledgement links; 0 off */
+	int		 show_sent;		/* GET /api/v1/alerts/sent (demo) */
 	struct alert_note *group_names;
 	int		 ngroup_names;
 	struct alert_note *places;
@@ -380,6 +381,7 @@ int		 alert_init(const struct alert_conf *, const char *data_dir,
 		    struct event_base *, char *err, size_t errlen);
 int		 alert_submit(const struct alert_msg *);
 json_t		*alert_outbox_json(void);
+json_t		*alert_sent_json(void);
 void		 alert_shutdown(void);
 int		 alert_test_main(const char *conf_file, const char *recipient);
 const char	*alert_kind_name(int);

@@ -992,6 +992,16 @@ handler(struct evhttp_request *req, void *arg)
 		else
 			reply_json(req, 200, "OK", o);
 	}
+	else if (strcmp(path, "/api/v1/alerts/sent") == 0) {
+		json_t	*o = alert_sent_json();
+
+		/* Not a missing endpoint: one turned off. */
+		if (o == NULL)
+			reply_error(req, 403, "Forbidden", "not enabled: "
+			    "alerts.show_sent (docs/alerts.md)");
+		else
+			reply_json(req, 200, "OK", o);
+	}
 	else if (strcmp(path, "/api/v1/reports") == 0)
 		reply_json(req, 200, "OK", reports_json());
 	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)

@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 from fmtest import (BUILD, COLLECTOR, FacmonTestCase, Mailbox, free_port,
-                    wait_for)
+                    http_json, wait_for)
 import smsgw
 
 try:
@@ -659,6 +659,14 @@ alerts: {
         code, page = get(tok)
         self.assertEqual(code, 200)
         self.assertIn('method="post"', page)
+        # No login asked: the console has no users.
+        self.assertNotIn('name="password"', page)
+        # What was sent is listed only where configured (the demo).
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(self.api + "/api/v1/alerts/sent",
+                                   timeout=5)
+        self.assertEqual(cm.exception.code, 403)
+        self.assertIn(b"show_sent", cm.exception.read())
         self.assertIn('name="viewport"', page)
         # Forged: one character of the signature changed.
         bad = tok[:-1] + ("0" if tok[-1] != "0" else "1")
@@ -681,6 +689,75 @@ alerts: {
         code, page = post(tok)
         self.assertEqual(code, 409)
         self.assertIn("已由 duty 确认", page)
+
+    def test_demo_sink_spool_and_sent_page(self):
+        """The demo's alert path: build/facmon-mailsink keeps the e-mail
+        as an .eml file, the gammu channel writes the SMS into its spool,
+        and with show_sent the collector lists both on
+        /api/v1/alerts/sent with the text a person reads (without it
+        that list is refused: test_acknowledge_link)."""
+        sink_port = free_port()
+        mail_dir = os.path.join(self.tmp, "mail")
+        sms_dir = os.path.join(self.tmp, "sms")
+        os.makedirs(sms_dir)
+        self.start([os.path.join(BUILD, "facmon-mailsink"), "-l",
+                    "127.0.0.1:%d" % sink_port, "-d", mail_dir, "-n", "50"],
+                   "mailsink")
+        urllib.request.urlopen(self.base + "/set?path=/p&status=200",
+                               timeout=5).read()
+        port = free_port()
+        self.start_collector(http_port=port, root_extra="""
+availability: { timezone = "Asia/Shanghai"; site = "测试中心"; };
+alerts: {
+  base_url = "http://127.0.0.1:%d/";
+  show_sent = true;
+  signature = "【测试中心】";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = (
+    { name = "mail"; type = "smtp"; host = "127.0.0.1"; port = %d;
+      tls = "none"; from = "facmon-demo@localhost"; timeout = "5s"; },
+    { name = "sms"; type = "gammu"; spool_dir = "%s"; } );
+  recipients = ( { name = "duty"; email = "duty@localhost";
+                   phone = "+8613800000000"; } );
+  deliver = ( [ "mail" ], [ "sms" ] );
+};""" % (port, sink_port, sms_dir), extra="confirm = 2;")
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/p"; } ); }""" % self.hport)
+        self.wait_check("portal", "http", "up")
+        urllib.request.urlopen(self.base + "/set?path=/p&status=503",
+                               timeout=5).read()
+
+        def files(d):
+            return sorted(f for f in os.listdir(d) if not f.startswith("."))
+        wait_for(lambda: os.path.isdir(mail_dir) and files(mail_dir) and
+                 files(sms_dir), timeout=40, what="the e-mail and the SMS")
+        with open(os.path.join(mail_dir, files(mail_dir)[0]), "rb") as f:
+            m = email.message_from_bytes(f.read(),
+                                         policy=email.policy.default)
+        subject = str(m["Subject"])
+        self.assertTrue(subject.startswith("[严重] 故障：政务服务网"), subject)
+        self.assertEqual(m["To"].addresses[0].addr_spec, "duty@localhost")
+        with open(os.path.join(sms_dir, files(sms_dir)[0]), "rb") as f:
+            sms = f.read()[2:].decode("utf-16-be")
+        self.assertTrue(sms.startswith("【测试中心】[严重] 故障：政务服务网"), sms)
+
+        def sent():
+            s = http_json(self.api + "/api/v1/alerts/sent")
+            return s if s and len([x for x in s["sent"]
+                                   if x["state"] == "sent"]) >= 2 else None
+        s = wait_for(sent, timeout=20, what="both listed as sent")
+        by = {x["channel"]: x for x in s["sent"] if x["state"] == "sent"}
+        self.assertEqual(by["mail"]["channel_type"], "mail")
+        self.assertEqual(by["mail"]["recipient"], "duty")
+        # The subject as the mail sink received it (the list is not cut).
+        self.assertTrue(by["mail"]["subject"].startswith(subject.rstrip("…")),
+                        (by["mail"]["subject"], subject))
+        self.assertEqual(by["sms"]["channel_type"], "sms")
+        self.assertEqual(by["sms"]["sms"], sms)
+        self.assertGreater(by["mail"]["time_ms"], 0)
 
     def test_acknowledge_link_behind_login(self):
         """With logins on, the link's page asks to
