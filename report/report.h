@@ -195,7 +195,6 @@ void	 cell_text(const struct rpt *, const struct aq_row *, int is_device,
  * one column per month and the year's figure last (YT_NCOLS).
  */
 #define YT_NCOLS	13
-enum yt_kind { YT_SITE, YT_GROUP, YT_IND };
 int	 year_nrows(const struct rpt *);
 int	 year_row(const struct rpt *, int row, const char **id, char *name,
 	    size_t, char *target, size_t);
