@@ -52,6 +52,7 @@
 
 #include "collector.h"
 #include "web.h"
+#include "alert.h"
 
 #define MW_API_MAX	512		/* windows made through the API */
 #define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
@@ -404,11 +405,13 @@ api_session(struct evhttp_request *req)
 	const struct avconf *av = &C->av;
 
 	http_reply_json(req, 200, "OK", json_pack(
-	    "{s:o,s:o,s:b,s:b,s:s,s:s,s:s}",
+	    "{s:o,s:o,s:b,s:b,s:b,s:s,s:s,s:s}",
 	    "user", user ? json_string(user) : json_null(),
 	    "csrf", csrf ? json_string(csrf) : json_null(),
 	    "public_wall", C->web == NULL || C->web->public_wall,
 	    "logins", C->web != NULL && C->web->nusers > 0,
+	    /* The page asks for /api/v1/alerts/sent only then. */
+	    "show_sent", C->alerts != NULL && C->alerts->show_sent,
 	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
 	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
 	    av->site[0]));

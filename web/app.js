@@ -354,6 +354,7 @@
 			document.getElementById("site").textContent =
 			    (lang === "zh" ? s.site : s.site_en) || "facmon";
 			session.site = [s.site, s.site_en];
+			session.show_sent = !!s.show_sent;
 			showSession();
 		});
 	}
@@ -1513,8 +1514,9 @@
 		    api("/api/v1/alerts/outbox").catch(function () {
 			return { deliveries: [] }; }),
 		    /* Only where configured (alerts.show_sent: the demo). */
-		    api("/api/v1/alerts/sent").catch(function () {
-			return null; })]).then(function (r) {
+		    session.show_sent ? api("/api/v1/alerts/sent").catch(
+			function () { return null; }) :
+			Promise.resolve(null)]).then(function (r) {
 			var open = r[0].outages, past = r[1].outages, moved;
 
 			markOk();

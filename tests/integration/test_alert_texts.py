@@ -749,6 +749,8 @@ alerts: {
             return s if s and len([x for x in s["sent"]
                                    if x["state"] == "sent"]) >= 2 else None
         s = wait_for(sent, timeout=20, what="both listed as sent")
+        # The page asks for the list only when the session says so.
+        self.assertTrue(http_json(self.api + "/api/v1/session")["show_sent"])
         by = {x["channel"]: x for x in s["sent"] if x["state"] == "sent"}
         self.assertEqual(by["mail"]["channel_type"], "mail")
         self.assertEqual(by["mail"]["recipient"], "duty")
