@@ -419,6 +419,9 @@ void		 alert_headline(char *dst, size_t, const struct alert_msg *,
 const char	*alert_subject_name(char *dst, size_t,
 		    const struct alert_msg *, int english);
 int		 alert_shorten(char *, size_t max_chars);
+void		 alert_event_text(char *dst, size_t, const char *kind,
+		    const char *agent, int64_t n0, int64_t n1, const char *arg,
+		    const char *msg, int english);
 void		 alert_compose_sms(char *dst, size_t, const struct alert_conf *,
 		    const struct alert_channel *, const struct alert_msg *);
 size_t		 alert_sms_limit(int english, int segments);

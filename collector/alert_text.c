@@ -815,8 +815,56 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		    "state and availability" : "曲线图存储达到上限（%s：%lld）："
 		    "未创建新曲线 %s；其数值仍计入状态和可用率", lim,
 		    (long long)f->hn[0], f->harg);
+	} else if (strcmp(f->health, "tls-refused") == 0) {
+		put(dst, len, en ? "connection from %s refused: %s" :
+		    "拒绝来自 %s 的连接：%s", f->harg, f->hn[0] == 1 ? (en ?
+		    "unknown agent, or no key for it" : "未知的采集代理或无其"
+		    "密钥") : f->hn[0] == 2 ? (en ? "wrong key" : "密钥不符") :
+		    f->hn[0] == 3 ? (en ? "it names another agent" :
+		    "它自称是另一个采集代理") : (en ? "key revoked" :
+		    "密钥已吊销"));
+	} else if (strcmp(f->health, "report") == 0 && f->hn[0] == 1) {
+		put(dst, len, en ? "monthly report %s not made: monitoring "
+		    "began after that month" : "%s 月报未生成：该月结束后才开始"
+		    "监测", f->harg);
+	} else if (strcmp(f->health, "report") == 0) {
+		put(dst, len, en ? "monthly report %s made" : "%s 月报已生成",
+		    f->harg);
+	} else if (strcmp(f->health, "report_failed") == 0) {
+		put(dst, len, en ? "monthly report %s failed (facmon-report "
+		    "exited with %lld): it is tried again" : "%s 月报生成失败"
+		    "（facmon-report 退出码 %lld），稍后重试", f->harg,
+		    (long long)f->hn[0]);
+	} else if (strcmp(f->health, "report_mail_failed") == 0) {
+		put(dst, len, en ? "monthly report %s could not be mailed (%lld)"
+		    : "%s 月报邮件发送失败（%lld）", f->harg,
+		    (long long)f->hn[0]);
 	} else
 		alert_one_line(dst, len, m->cause);
+}
+
+/*
+ * An event of events.c in words, as its health alert says it: "who:
+ * what" (the /api/v1/events "text").
+ */
+void
+alert_event_text(char *dst, size_t len, const char *kind, const char *agent,
+    int64_t n0, int64_t n1, const char *arg, const char *msg, int en)
+{
+	struct alert_msg m;
+	char	 who[FM_TEXT_MAX], what[FM_TEXT_MAX * 2];
+
+	memset(&m, 0, sizeof(m));
+	m.f.what = AW_HEALTH;
+	fm_strlcpy(m.f.health, kind, sizeof(m.f.health));
+	fm_strlcpy(m.f.agent, agent, sizeof(m.f.agent));
+	m.f.hn[0] = n0;
+	m.f.hn[1] = n1;
+	fm_strlcpy(m.f.harg, arg, sizeof(m.f.harg));
+	fm_strlcpy(m.cause, msg, sizeof(m.cause));
+	alert_subject_name(who, sizeof(who), &m, en);
+	health_sentence(what, sizeof(what), &m, en);
+	put(dst, len, en ? "%s: %s" : "%s：%s", who, what);
 }
 
 /*

@@ -432,8 +432,9 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 		log_warnx("agent connection %s: HELLO as '%s' over the TLS "
 		    "identity of '%s', closing", c->peer, h.agent,
 		    c->tls_peer.id);
-		event_raise("tls-refused", c->tls_peer.id, "HELLO from %s "
-		    "names another agent (%s)", c->peer, h.agent);
+		event_raise_facts("tls-refused", c->tls_peer.id, 3, 0, c->peer,
+		    "HELLO from %s names another agent (%s)", c->peer,
+		    h.agent);
 		send_error(c, FME_UNKNOWN_AGENT, "not your agent id");
 		conn_close_after_write(c);
 		return;
@@ -1113,7 +1114,8 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 		    NETLIMIT_LOG_MS / 1000);
 	/* The history keeps 1,024 events: a flood must not empty it. */
 	if (ratelim_pass(&rl_tls_event[kind], now, NETLIMIT_LOG_MS, &held))
-		event_raise("tls-refused", tp->id, "%s from %s; refused so "
+		event_raise_facts("tls-refused", tp->id, kind, 0, c->peer,
+		    "%s from %s; refused so "
 		    "far: unknown %llu, wrong key %llu, revoked %llu", what,
 		    c->peer, (unsigned long long)stats.tls_unknown_agent,
 		    (unsigned long long)stats.tls_bad_key,

@@ -487,21 +487,22 @@ child_done(int status)
 			marker_write(R.month, ".unseen", "not monitored\n");
 			log_info("report %s: not made, nothing was monitored "
 			    "in that month", R.month);
-			event_raise("report", NULL, "monthly report %s not "
-			    "made: monitoring began after the month", R.month);
+			event_raise_facts("report", NULL, 1, 0, R.month,
+			    "monthly report %s not made: monitoring began "
+			    "after the month", R.month);
 		} else if (code == 0) {
 			marker_write(R.month, ".done", "made\n");
 			R.made++;
 			log_info("report %s made", R.month);
-			event_raise("report", NULL, "monthly report %s made",
-			    R.month);
+			event_raise_facts("report", NULL, 0, 0, R.month,
+			    "monthly report %s made", R.month);
 		} else {
 			R.failed++;
 			log_warnx("report %s: facmon-report exited with %d",
 			    R.month, code);
-			event_raise("report_failed", NULL, "monthly report %s "
-			    "failed: facmon-report exited with %d", R.month,
-			    code);
+			event_raise_facts("report_failed", NULL, code, 0,
+			    R.month, "monthly report %s failed: facmon-report "
+			    "exited with %d", R.month, code);
 			R.mail_after = mono_ms() + R.c->report.retry_ms;
 		}
 	} else if (R.step == STEP_MAIL) {
@@ -514,9 +515,9 @@ child_done(int status)
 			    R.month, code, code == EX_TEMPFAIL_ ?
 			    ", will try again" : "");
 			if (code != EX_TEMPFAIL_)
-				event_raise("report_mail_failed", NULL,
-				    "monthly report %s: mail failed (%d)",
-				    R.month, code);
+				event_raise_facts("report_mail_failed", NULL,
+				    code, 0, R.month, "monthly report %s: mail "
+				    "failed (%d)", R.month, code);
 			R.mail_after = mono_ms() + R.c->report.retry_ms;
 		}
 	}
