@@ -1599,8 +1599,12 @@ ingest_replay(void)
 {
 	struct replay_ctx rc = { 0 };
 	int64_t	 t0 = mono_ms();
+	char	 err[PATH_MAX + 128];
 
-	journal_replay(replay_cb, &rc);
+	if (journal_replay(replay_cb, &rc, err, sizeof(err)) == -1) {
+		log_warnx("journal: %s", err);
+		return -1;
+	}
 	if (rc.records > 0)
 		log_info("journal: replayed %d records (%llu batches, %llu "
 		    "results, %llu duplicates) in %lld ms", rc.records,

@@ -77,6 +77,8 @@ static const struct collector_conf *C;
 static struct api_window wins[MW_API_MAX];
 static int	 nwins;
 static int	 next_id = 1;
+/* maintenance.json is a newer release's: read nothing, overwrite nothing. */
+static int	 wins_newer;
 /* The configuration's windows and the API's, as outage.c reads them. */
 static struct avconf merged;
 static struct mw_rule *mrules;
@@ -634,13 +636,21 @@ static int
 save_windows(char *err, size_t errlen)
 {
 	char	 path[PATH_MAX], tmp[PATH_MAX + 8], *s;
-	json_t	*a = json_array(), *root;
+	json_t	*a, *root;
 	int	 i, fd;
 	size_t	 len;
 
+	if (wins_newer) {
+		fm_fmt(err, errlen, "%s/maintenance.json was written by a newer "
+		    "facmon; it is not overwritten", C->data_dir);
+		return -1;
+	}
+	a = json_array();
+
 	for (i = 0; i < nwins; i++)
 		json_array_append_new(a, win_json(&wins[i]));
-	root = json_pack("{s:i,s:o}", "version", 1, "windows", a);
+	root = json_pack("{s:i,s:o}", "version", FM_MAINT_VERSION, "windows",
+	    a);
 	s = root != NULL ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) :
 	    NULL;
 	json_decref(root);
@@ -798,6 +808,17 @@ load_windows(void)
 		if (access(path, F_OK) == 0)
 			log_warnx("%s:%d: %s; the web's maintenance windows "
 			    "are not loaded", path, je.line, je.text);
+		return;
+	}
+	wins_newer = 0;
+	if ((v = json_object_get(root, "version")) != NULL &&
+	    json_is_integer(v) && json_integer_value(v) > 0 &&
+	    fm_version_check(path, (unsigned long)json_integer_value(v),
+	    FM_MAINT_VERSION, err, sizeof(err)) == -1) {
+		log_warnx("%s; the web's maintenance windows are not loaded, "
+		    "and the file is not overwritten", err);
+		wins_newer = 1;
+		json_decref(root);
 		return;
 	}
 	a = json_object_get(root, "windows");

@@ -42,7 +42,10 @@
 
 #define FM_MAGIC0		'F'
 #define FM_MAGIC1		'M'
-#define FM_PROTO_VERSION	1
+#define FM_PROTO_VERSION	1	/* the frame header's; see FM_PROTO_LEVEL */
+/* The agent's spool holds frames as they were sent. */
+_Static_assert(FM_SPOOL_VERSION == FM_PROTO_VERSION,
+    "a spool version is a frame version");
 #define FM_HDR_LEN		12
 #define FM_FRAME_MAX		(4U * 1024 * 1024)
 #define FM_BATCH_MAX		8192	/* results in one batch */
