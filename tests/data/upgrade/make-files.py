@@ -24,7 +24,7 @@ import zoneinfo
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 import fmtest  # noqa
-from fmtest import FacmonTestCase, ROOT, wait_for, http_json  # noqa
+from fmtest import FacmonTestCase, wait_for, http_json  # noqa
 from webclient import WebClient  # noqa
 
 OLD = os.path.abspath(sys.argv[1])
