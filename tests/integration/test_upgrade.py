@@ -243,6 +243,68 @@ collector: { listen = [ "127.0.0.1:%d" ]; http = [ "127.0.0.1:%d" ];
         self.assertIn("%s: version 7 is newer than this facmon (1)" % oj,
                       p.stdout + p.stderr)
         self.assertEqual(os.path.getsize(seg), size)
+        with open(oj, "r+b") as f:
+            f.seek(4)
+            f.write(struct.pack(">I", 1))
+        # The RRD tree's layout.
+        layout = os.path.join(data, "rrd", ".layout")
+        with open(layout, "w") as f:
+            f.write("facmon-rrd-layout 9\n")
+        p = run()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("%s: version 9 is newer than this facmon (2)" %
+                      layout, p.stdout + p.stderr)
+        os.unlink(layout)
+
+        # An outbox record and maintenance.json of a newer release: the
+        # collector starts, logs them, sends nothing and overwrites
+        # nothing; the report refuses the windows.
+        ob = os.path.join(data, "alerts", "outbox")
+        rec = os.path.join(ob, sorted(os.listdir(ob))[0])
+        with open(rec, encoding="utf-8") as f:
+            body = json.loads(f.read().split("\n", 1)[1])
+        body["format_version"] = 4
+        text = json.dumps(body, separators=(",", ":"))
+        with open(rec, "w", encoding="utf-8") as f:
+            f.write("%08x\n%s\n" % (wire.crc32c(text.encode()), text))
+        mw = os.path.join(data, "maintenance.json")
+        with open(mw, encoding="utf-8") as f:
+            m = json.load(f)
+        m["version"] = 5
+        with open(mw, "w", encoding="utf-8") as f:
+            json.dump(m, f)
+        with open(mw, "rb") as f:
+            mw_bytes = f.read()
+        self.start_collector(agents=("upgrade",), data_dir=data, tls=False,
+                             root_extra="""
+alerts: {
+  retry: { first = "1h"; max = "1h"; give_up_after = "168h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "duty"; email = "duty@example.org"; } );
+  deliver = ( [ "mail" ] );
+};""" % free_port())
+        log = self.procs[-1].output()
+        self.assertIn("%s: version 4 is newer than this facmon (2); left in "
+                      "the outbox, not sent" % rec, log)
+        self.assertIn("%s: version 5 is newer than this facmon (1); the "
+                      "web's maintenance windows are not loaded" % mw, log)
+        ids = [d["id"] for d in http_json(
+            self.api + "/api/v1/alerts/outbox")["deliveries"]]
+        self.assertNotIn(os.path.basename(rec)[:-5], ids)
+        self.assertEqual(len(ids), 1)
+        self.assertTrue(os.path.exists(rec))
+        self.assertEqual([w for w in http_json(
+            self.api + "/api/v1/maintenance")["windows"]
+            if w["source"] == "api"], [])
+        with open(mw, "rb") as f:
+            self.assertEqual(f.read(), mw_bytes)
+        conf = self.write("report.conf", AVAIL % oj)
+        p = subprocess.run([REPORT, "-n", "-f", conf, "--maintenance", mw],
+                           capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("%s: version 5 is newer than this facmon (1)" % mw,
+                      p.stdout + p.stderr)
         # The agent's spool: frames of version 3 are not cut as torn.
         sp = glob.glob(os.path.join(spool, "*.spool"))[0]
         with open(sp, "r+b") as f:
