@@ -81,7 +81,8 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
 AGENT_LIB_SRCS += agent/check_modbus.c
-AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
+# The discover command runs in its own process, not the daemon's loop.
+AGENT_SRCS = agent/agent.c agent/discover.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \
 	collector/events.c collector/outage.c collector/availapi.c \
