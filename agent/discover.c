@@ -422,6 +422,22 @@ tmpl_choose(struct target *t, const char *objid, const char *descr)
 
 /* ---- SNMP ---- */
 
+/* What net-snmp last logged in this thread, which names some failures. */
+static __thread char lastlog[256];
+
+static int
+log_cb(int major, int minor, void *serverarg, void *clientarg)
+{
+	const struct snmp_log_message *m = serverarg;
+
+	(void)major;
+	(void)minor;
+	(void)clientarg;
+	if (m != NULL && m->msg != NULL)
+		fm_strlcpy(lastlog, m->msg, sizeof(lastlog));
+	return 0;
+}
+
 static void
 tfail(struct target *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -442,7 +458,7 @@ static int
 sess_open(struct target *t)
 {
 	const struct dopts *o = t->o;
-	netsnmp_session sess, *sp;
+	netsnmp_session sess;
 	char	 peer[FM_TEXT_MAX + 32];
 	int	 clib, serr;
 	char	*es = NULL;
@@ -530,13 +546,6 @@ sess_open(struct target *t)
 			tfail(t, "SNMPv3 engine-ID discovery failed: %s",
 			    es ? es : "?");
 		free(es);
-	} else if (o->version == SNMP_VERSION_3 &&
-	    (sp = snmp_sess_session(t->sess)) != NULL &&
-	    sp->securityEngineIDLen > 0 &&
-	    sp->securityEngineIDLen <= sizeof(t->engine_id)) {
-		memcpy(t->engine_id, sp->securityEngineID,
-		    sp->securityEngineIDLen);
-		t->engine_id_len = sp->securityEngineIDLen;
 	}
 	if (o->version == SNMP_VERSION_3)
 		pthread_mutex_unlock(&v3_lock);
@@ -566,20 +575,39 @@ request(struct target *t, netsnmp_pdu *pdu)
 	    DISC_REQ_TIMEOUT_MS) * 1000L;
 	if (sp->timeout < 1000)
 		sp->timeout = 1000;
+	lastlog[0] = '\0';
 	st = snmp_sess_synch_response(t->sess, pdu, &resp);
-	if (st == STAT_SUCCESS && resp != NULL)
+	if (st == STAT_SUCCESS && resp != NULL) {
+		/* The engine the discovery found: the block configures it. */
+		if (t->engine_id_len == 0 && resp->securityEngineIDLen > 0 &&
+		    resp->securityEngineIDLen <= sizeof(t->engine_id)) {
+			memcpy(t->engine_id, resp->securityEngineID,
+			    resp->securityEngineIDLen);
+			t->engine_id_len = resp->securityEngineIDLen;
+		}
 		return resp;
+	}
 	if (resp != NULL)
 		snmp_free_pdu(resp);
-	if (st == STAT_TIMEOUT) {
-		if (t->o->version == SNMP_VERSION_3)
+	snmp_sess_error(t->sess, &clib, &serr, &es);
+	if (st == STAT_TIMEOUT || serr == SNMPERR_TIMEOUT) {
+		/*
+		 * Some agents answer a request they cannot authenticate with
+		 * a report that does not authenticate with our keys either;
+		 * net-snmp then drops it, says so in its log and waits.
+		 */
+		if (strstr(lastlog, "Authentication failed") != NULL)
+			tfail(t, "authentication failure: the answers do not "
+			    "authenticate with these keys (check -a, -A, -x, "
+			    "-X and -l)");
+		else if (t->o->version == SNMP_VERSION_3)
 			tfail(t, "timeout: no answer");
 		else
 			tfail(t, "timeout: no answer (no SNMP agent there, "
 			    "or not community \"%s\")", t->o->community);
+		free(es);
 		return NULL;
 	}
-	snmp_sess_error(t->sess, &clib, &serr, &es);
 	if (serr == SNMPERR_AUTHENTICATION_FAILURE ||
 	    serr == SNMPERR_UNKNOWN_USER_NAME ||
 	    serr == SNMPERR_UNSUPPORTED_SEC_LEVEL ||
@@ -886,8 +914,6 @@ text_of(struct target *t, const struct cell *c, int quoted, char *out,
 	/* Never end in half a UTF-8 character when cut short. */
 	out[o] = '\0';
 	while (o > 0 && !fm_utf8_valid(out, o))
-		out[--o] = '\0';
-	while (o > 0 && out[o - 1] == ' ')
 		out[--o] = '\0';
 }
 
@@ -1600,6 +1626,14 @@ discover_main(int argc, char *argv[])
 	}
 	if (snmp_global_init(NULL) == -1)
 		fatalx("cannot initialise the SNMP library");
+	/*
+	 * Errors are reported per address below, not by the library on
+	 * stderr; what it logs is kept for the thread that caused it.
+	 */
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING,
+	    log_cb, NULL);
+	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
 	nth = o.jobs < argc ? o.jobs : argc;
 	for (i = 0; i < nth; i++)
 		if ((errno = pthread_create(&th[i], NULL, worker, NULL)) != 0)
