@@ -290,6 +290,10 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
+	@# Device templates for facmon-agent discover (etc/templates/).
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
+	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
+	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \

@@ -99,7 +99,7 @@ static const struct {
 } answers[ANS_N] = {
 	{ "IF-MIB", "1.3.6.1.2.1.2.2.1" },
 	{ "IF-MIB ifXTable", "1.3.6.1.2.1.31.1.1.1" },
-	{ "HOST-RESOURCES-MIB", "1.3.6.1.2.1.25" },
+	{ "HOST-RESOURCES-MIB", "1.3.6.1.2.1.25.2" },	/* storage */
 	{ "UCD-SNMP-MIB", "1.3.6.1.4.1.2021" },
 	{ "UPS-MIB", "1.3.6.1.2.1.33.1" },
 	{ "ENTITY-SENSOR-MIB", "1.3.6.1.2.1.99.1.1.1" },
@@ -268,7 +268,7 @@ conf_name(const struct dirent *d)
  * Every *.conf of the directory, in name order.  A template that cannot
  * be read is skipped with a warning: the others still serve.
  */
-static int
+static void
 tmpl_load_dir(const char *dir, struct dopts *o)
 {
 	struct dirent **names;
@@ -278,10 +278,14 @@ tmpl_load_dir(const char *dir, struct dopts *o)
 	if ((n = scandir(dir, &names, conf_name, alphasort)) == -1) {
 		fprintf(stderr, "facmon-agent discover: templates %s: %s; "
 		    "choosing checks by what answers\n", dir, strerror(errno));
-		return 0;
+		return;
 	}
 	if ((o->t = calloc(DISC_TEMPLATES_MAX, sizeof(*o->t))) == NULL)
 		fatal("calloc");
+	if (n > DISC_TEMPLATES_MAX)
+		fprintf(stderr, "facmon-agent discover: %s: more than %d "
+		    "templates; the first %d by name are read\n", dir,
+		    DISC_TEMPLATES_MAX, DISC_TEMPLATES_MAX);
 	for (i = 0; i < n; i++) {
 		if (o->nt < DISC_TEMPLATES_MAX &&
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
@@ -295,19 +299,20 @@ tmpl_load_dir(const char *dir, struct dopts *o)
 					if (strcmp(o->t[j].name,
 					    o->t[o->nt].name) == 0)
 						break;
-				if (j < o->nt)
+				if (j < o->nt) {
 					fprintf(stderr, "facmon-agent "
 					    "discover: %s: template '%s' is "
 					    "already defined; skipped\n",
 					    path, o->t[o->nt].name);
-				else
+					if (o->t[o->nt].has_re)
+						regfree(&o->t[o->nt].re);
+				} else
 					o->nt++;
 			}
 		}
 		free(names[i]);
 	}
 	free(names);
-	return 0;
 }
 
 /*
@@ -716,17 +721,32 @@ get_names(struct target *t, const char *const *names, int n,
 	return 0;
 }
 
+/* A dotted numeric OID into arcs; the callers' are constants. */
+static size_t
+dotted_oid(const char *s, oid *arcs, size_t max)
+{
+	size_t	 n = 0;
+	char	*end;
+
+	while (*s != '\0' && n < max) {
+		arcs[n++] = (oid)strtoul(s, &end, 10);
+		if (end == s || (*end != '.' && *end != '\0'))
+			fatalx("discover: bad OID constant %s", s);
+		s = *end == '.' ? end + 1 : end;
+	}
+	return n;
+}
+
 /* Does anything live under this subtree?  One GETNEXT. */
 static int
 answers_under(struct target *t, const char *dotted, int *yes)
 {
 	netsnmp_pdu *pdu, *resp;
 	oid	 arcs[MAX_OID_LEN];
-	size_t	 len = MAX_OID_LEN;
+	size_t	 len;
 
 	*yes = 0;
-	if (read_objid(dotted, arcs, &len) == 0)
-		fatalx("discover: bad OID %s", dotted);
+	len = dotted_oid(dotted, arcs, MAX_OID_LEN);
 	pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
 	snmp_add_null_var(pdu, arcs, len);
 	if ((resp = request(t, pdu)) == NULL)
@@ -1051,6 +1071,25 @@ probe_target(struct target *t)
 	}
 #undef WALK
 	t->ok = 1;
+}
+
+static void
+target_free(struct target *t)
+{
+	int	 i, k;
+
+	for (i = 0; i < S_N; i++)
+		free(t->sys[i].str);
+	for (i = 0; i < U_N; i++)
+		free(t->ups[i].str);
+	for (i = 0; i < C_N; i++) {
+		for (k = 0; k < t->cols[i].n; k++)
+			free(t->cols[i].c[k].str);
+		free(t->cols[i].c);
+	}
+	if (t->conv != (iconv_t)-1)
+		iconv_close(t->conv);
+	free(t->out.p);
 }
 
 static void *
@@ -1665,6 +1704,13 @@ discover_main(int argc, char *argv[])
 	if (!first)
 		fputs("\n", stdout);
 	fflush(stdout);
+	for (i = 0; i < argc; i++)
+		target_free(&targets[i]);
+	free(targets);
+	for (i = 0; i < o.nt; i++)
+		if (o.t[i].has_re)
+			regfree(&o.t[i].re);
+	free(o.t);
 	if (failed)
 		fprintf(stderr, "facmon-agent discover: %d of %d address%s "
 		    "failed\n", failed, argc, argc == 1 ? "" : "es");
