@@ -534,27 +534,21 @@ sess_open(struct target *t)
 			}
 		}
 	}
-	/*
-	 * For SNMPv3 the open is the engine-ID discovery (a blocking round
-	 * trip that net-snmp does itself), and it adds to the library's
-	 * global user list: one address at a time.
-	 */
-	if (o->version == SNMP_VERSION_3)
-		pthread_mutex_lock(&v3_lock);
-	t->sess = snmp_sess_open(&sess);
-	if (t->sess == NULL) {
+	if ((t->sess = snmp_sess_open(&sess)) == NULL) {
 		snmp_error(&sess, &clib, &serr, &es);
-		if (serr == SNMPERR_TIMEOUT)
+		if (o->version == SNMP_VERSION_3 && serr == SNMPERR_TIMEOUT)
 			tfail(t, "timeout: no answer to the SNMPv3 engine-ID "
 			    "discovery");
-		else
+		else if (o->version == SNMP_VERSION_3)
 			tfail(t, "SNMPv3 engine-ID discovery failed: %s",
 			    es ? es : "?");
+		else
+			tfail(t, "cannot open an SNMP session to %s: %s", peer,
+			    es ? es : "?");
 		free(es);
+		return -1;
 	}
-	if (o->version == SNMP_VERSION_3)
-		pthread_mutex_unlock(&v3_lock);
-	return t->sess == NULL ? -1 : 0;
+	return 0;
 }
 
 /*
@@ -1033,12 +1027,22 @@ probe_target(struct target *t)
 	    C_SENSVALUE, C_SENSOPER, C_ENTNAME };
 	static const int upscols[] = { C_UPSINV, C_UPSOUTV, C_UPSLOAD };
 	size_t	 i;
-	int	 a;
+	int	 a, rc;
 
 	t->deadline = mono_ms() + (int64_t)t->o->deadline_s * 1000;
-	if (sess_open(t) == -1)
-		return;
-	if (get_names(t, sysnames, S_N, t->sys) == -1)
+	/*
+	 * net-snmp discovers an SNMPv3 engine ID when the session opens or
+	 * at its first request, and adds what it learns to the library's
+	 * global user list: first contacts take turns.
+	 */
+	if (t->o->version == SNMP_VERSION_3)
+		pthread_mutex_lock(&v3_lock);
+	rc = sess_open(t);
+	if (rc == 0)
+		rc = get_names(t, sysnames, S_N, t->sys);
+	if (t->o->version == SNMP_VERSION_3)
+		pthread_mutex_unlock(&v3_lock);
+	if (rc == -1)
 		return;
 	if (t->sys[S_OBJID].type == 0 && t->sys[S_DESCR].type == 0) {
 		tfail(t, "it answers but has neither sysObjectID nor "
@@ -1376,7 +1380,8 @@ emit_block(struct target *t, int nth, int first)
 	if (kind[0] == '\0')
 		fm_strlcpy(kind, answers_kind(t->ans), sizeof(kind));
 
-	sb_printf(b, "%s# %s:%d\n", first ? "" : ",\n", t->host, t->port);
+	sb_printf(b, strchr(t->host, ':') != NULL ? "%s# [%s]:%d\n" :
+	    "%s# %s:%d\n", first ? "" : ",\n", t->host, t->port);
 	sb_printf(b, "{ id = \"%s\"; name = \"%s\"; class = \"%s\";\n"
 	    "  address = \"%s\";\n", id, name, device_class(kind), t->host);
 	if (t->o->charset[0] != '\0')
@@ -1685,9 +1690,10 @@ discover_main(int argc, char *argv[])
 		struct target *t = &targets[i];
 
 		if (!t->ok) {
-			fprintf(stderr, "facmon-agent discover: %s:%d: %s\n",
-			    t->host, t->port, t->err[0] ? t->err :
-			    "no answer");
+			fprintf(stderr, strchr(t->host, ':') != NULL ?
+			    "facmon-agent discover: [%s]:%d: %s\n" :
+			    "facmon-agent discover: %s:%d: %s\n", t->host,
+			    t->port, t->err[0] ? t->err : "no answer");
 			failed++;
 			continue;
 		}
