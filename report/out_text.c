@@ -730,17 +730,24 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	json_object_set_new(o, "as_of", r->open ? json_string(r->asof) :
 	    json_null());
 	json_object_set_new(o, "timezone", json_string(r->av->tz));
+	json_object_set_new(root, "period", o);
+	/*
+	 * When monitoring began (the journal's first record), and whether
+	 * that was inside the period: a period seen only in part.  Beside
+	 * "period", whose fields stay those of earlier reports.
+	 */
+	o = json_object();
 	json_object_set_new(o, "partial", json_boolean(r->partial));
 	if (r->monitored_from != INT64_MAX) {
 		fmt_time(t, sizeof(t), r->monitored_from);
-		json_object_set_new(o, "monitored_from", json_string(t));
-		json_object_set_new(o, "monitored_from_ms",
+		json_object_set_new(o, "since", json_string(t));
+		json_object_set_new(o, "since_ms",
 		    json_integer(r->monitored_from));
 	} else {
-		json_object_set_new(o, "monitored_from", json_null());
-		json_object_set_new(o, "monitored_from_ms", json_null());
+		json_object_set_new(o, "since", json_null());
+		json_object_set_new(o, "since_ms", json_null());
 	}
-	json_object_set_new(root, "period", o);
+	json_object_set_new(root, "monitoring", o);
 	json_object_set_new(root, "site", json_string(r->av->site[r->L]));
 	json_object_set_new(root, "group", r->rc->group ?
 	    json_string(r->rc->group) : json_null());

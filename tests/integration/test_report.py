@@ -316,7 +316,7 @@ def dur(ms):
     return out
 
 
-# Group names as the wall shows them (the defaults of common/availconf.c),
+# Group names as the wall shows them (the defaults of avail/availconf.c),
 # and the one tests/data/report/report.conf gives.
 GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
             "building": "电梯与空调", "terminals": "大厅终端"}
@@ -1140,8 +1140,8 @@ state|hall-sw|2026-11-25 08:20:00|up|
                                      policy=email.policy.default)
         j = json.load(open(os.path.join(month, "facmon-report-2026-11.json"),
                            encoding="utf-8"))
-        self.assertTrue(j["period"]["partial"])
-        self.assertEqual(j["period"]["monitored_from"], "2026-11-20 10:00:00")
+        self.assertTrue(j["monitoring"]["partial"])
+        self.assertEqual(j["monitoring"]["since"], "2026-11-20 10:00:00")
         cov = j["summary"]["coverage"]
         # 10 days 14 hours of the month's 30 days were seen.
         self.assertAlmostEqual(cov, (10 * 24 + 14) / (30 * 24.0), places=9)
