@@ -1,0 +1,319 @@
+# facmon-sim's Modbus TCP server against a client that is not ours
+# (Debian's python3-pymodbus) and against raw sockets: every table of the
+# HVAC, UPS and power meter maps, a gateway with several unit ids,
+# exceptions 1, 2, 3, 4, 10 and 11, the scenario faults (compressor
+# fault, on battery, overload) in the registers and the ground-truth
+# log, slow and garbled answers, and the bounds on connections.
+
+import json
+import os
+import socket
+import struct
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from fmtest import (SIM, FacmonTestCase, free_port,  # noqa: E402
+                    wait_for)
+
+NET = "127.%d" % (60 + (os.getpid() + 77) % 150)
+
+SCENARIO = """
+sim: { snmp_port = %(snmp)d; http_port = %(http)d; modbus_port = %(mb)d;
+       control = "%(ctl)s"; truth_log = "%(log)s"; seed = 5; };
+devices = (
+  { id = "hvac"; name = "1号空调机组"; class = "hvac";
+    address = "%(net)s.7.1"; modbus = true; setpoint = 22.0; },
+  { id = "ups"; name = "1号UPS"; class = "ups"; address = "%(net)s.7.2";
+    modbus = true; unit = 3; },
+  { id = "pm-gw"; class = "gateway"; address = "%(net)s.7.3";
+    modbus = true; unit = 100; },
+  { id = "meter-%%d"; count = 3; class = "meter";
+    address = "%(net)s.7.10"; modbus_gateway = "pm-gw"; unit = 1; },
+  { id = "plain"; class = "switch"; address = "%(net)s.7.20"; }
+);
+"""
+
+
+def have_pymodbus():
+    try:
+        import pymodbus  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def f32(hi, lo):
+    return struct.unpack(">f", struct.pack(">HH", hi, lo))[0]
+
+
+def s16(v):
+    return v - 65536 if v >= 32768 else v
+
+
+@unittest.skipUnless(have_pymodbus(), "python3-pymodbus not installed")
+class SimModbus(FacmonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.mb_port = free_port()
+        self.ctl = os.path.join(self.tmp, "sim.sock")
+        self.truth_log = os.path.join(self.tmp, "truth.log")
+        conf = self.write("scenario.conf", SCENARIO % {
+            "snmp": free_port(), "http": free_port(), "mb": self.mb_port,
+            "ctl": self.ctl, "log": self.truth_log, "net": NET})
+        self.start([SIM, "-d", "-f", conf], "sim")
+
+        def up():
+            with socket.create_connection((NET + ".7.1", self.mb_port), 1):
+                return True
+        wait_for(up, timeout=15, what="facmon-sim modbus listener")
+
+    def ctl_ok(self, *args):
+        import subprocess
+        r = subprocess.run([SIM, "ctl", "-s", self.ctl] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def client(self, host, timeout=3):
+        from pymodbus.client import ModbusTcpClient
+        c = ModbusTcpClient(host, port=self.mb_port, timeout=timeout,
+                            retries=0)
+        self.assertTrue(c.connect())
+        self.addCleanup(c.close)
+        return c
+
+    def truth(self):
+        with open(self.truth_log, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def assertExc(self, r, code):
+        self.assertTrue(r.isError(), r)
+        self.assertEqual(r.exception_code, code, r)
+
+    def test_hvac_registers_and_compressor_fault(self):
+        c = self.client(NET + ".7.1")
+        r = c.read_input_registers(0, count=4, slave=1)
+        self.assertFalse(r.isError(), r)
+        supply, ret, hum, fan = r.registers
+        self.assertTrue(100 < s16(supply) < 400, supply)
+        self.assertTrue(100 < s16(ret) < 400, ret)
+        self.assertEqual(fan, 80)
+        self.assertTrue(200 <= hum <= 900, hum)
+        r = c.read_input_registers(10, count=2, slave=1)
+        hours = r.registers[0] << 16 | r.registers[1]
+        self.assertTrue(12000 <= hours <= 20000, hours)
+        r = c.read_holding_registers(0, count=3, slave=1)
+        self.assertEqual(r.registers[0], 220)      # setpoint 22.0
+        r = c.read_holding_registers(10, count=3, slave=1)
+        status, alarms, code = r.registers
+        self.assertEqual(status & 3, 3)            # on, cooling
+        self.assertEqual(alarms & 1, 0)
+        self.assertEqual(code, 0)
+        # A table or address the unit does not have: exception 2.
+        self.assertExc(c.read_holding_registers(3, count=1, slave=1), 2)
+        self.assertExc(c.read_holding_registers(0, count=11, slave=1), 2)
+        self.assertExc(c.read_coils(0, count=1, slave=1), 2)
+        # Too many registers in one request: exception 3.
+        self.assertExc(c.read_input_registers(0, count=126, slave=1), 3)
+
+        self.ctl_ok("inject", "hvac", "compressor_fault", "0", "105")
+        r = c.read_holding_registers(10, count=3, slave=1)
+        status, alarms, code = r.registers
+        self.assertEqual(status & 3, 1)            # on, not cooling
+        self.assertEqual(alarms & 1, 1)            # compressor fault
+        self.assertEqual(code, 105)
+        self.ctl_ok("clear", "hvac", "compressor_fault")
+        r = c.read_holding_registers(10, count=3, slave=1)
+        self.assertEqual(r.registers[1] & 1, 0)
+        self.assertEqual(r.registers[2], 0)
+        events = [(t["device"], t["fault"], t["event"], t["arg"])
+                  for t in self.truth()]
+        self.assertIn(("hvac", "compressor_fault", "start", 105), events)
+        self.assertIn(("hvac", "compressor_fault", "end", 105), events)
+
+    def test_ups_on_battery_and_overload(self):
+        c = self.client(NET + ".7.2")
+        r = c.read_input_registers(0, count=9, slave=3)
+        self.assertFalse(r.isError(), r)
+        self.assertEqual(r.registers[0], 2200)     # 220.0 V in
+        self.assertEqual(r.registers[1], 5000)     # 50.00 Hz
+        self.assertTrue(25 <= r.registers[4] <= 45, r.registers)
+        load = r.registers[4]
+        r = c.read_input_registers(20, count=4, slave=3)
+        # Low word first ("cdab"), as etc/modbus/ups-example.conf says.
+        kw = f32(r.registers[1], r.registers[0])
+        self.assertAlmostEqual(kw, 18.0 * load / 100, delta=18.0 * 2 / 100)
+        r = c.read_discrete_inputs(0, count=7, slave=3)
+        self.assertEqual(r.bits[:7], [False] * 7)
+        # The unit id is checked: another one is no path.
+        self.assertExc(c.read_input_registers(0, count=1, slave=9), 10)
+
+        self.ctl_ok("inject", "ups", "on_battery", "0")
+        self.ctl_ok("inject", "ups", "overload", "0", "120")
+        r = c.read_input_registers(0, count=5, slave=3)
+        self.assertEqual(r.registers[0], 0)
+        self.assertEqual(r.registers[1], 0)
+        self.assertEqual(r.registers[4], 120)
+        r = c.read_discrete_inputs(0, count=4, slave=3)
+        self.assertEqual(r.bits[:4], [True, False, False, True])
+        self.ctl_ok("clear", "ups")
+        r = c.read_discrete_inputs(0, count=4, slave=3)
+        self.assertEqual(r.bits[:4], [False, False, False, False])
+        r = c.read_input_registers(0, count=1, slave=3)
+        self.assertEqual(r.registers[0], 2200)
+        faults = {t["fault"] for t in self.truth() if t["device"] == "ups"}
+        self.assertTrue({"on_battery", "overload"} <= faults, faults)
+
+    def test_gateway_units_and_gateway_exceptions(self):
+        c = self.client(NET + ".7.3")
+        for unit in (1, 2, 3):
+            r = c.read_input_registers(0, count=12, slave=unit)
+            self.assertFalse(r.isError(), (unit, r))
+            v = f32(r.registers[0], r.registers[1])
+            self.assertTrue(215 <= v <= 225, v)
+            a = f32(r.registers[2], r.registers[3])
+            self.assertTrue(30 <= a <= 50, a)
+        r = c.read_holding_registers(0, count=1, slave=2)
+        self.assertEqual(r.registers, [63])
+        # Nobody has unit 7 behind the gateway: path unavailable (10).
+        self.assertExc(c.read_input_registers(0, count=1, slave=7), 10)
+        # The gateway's own unit has no registers: illegal address.
+        self.assertExc(c.read_input_registers(0, count=1, slave=100), 2)
+        # A silent meter behind it: target failed to respond (11); the
+        # others still answer.
+        self.ctl_ok("inject", "meter-2", "silent", "0")
+        self.assertExc(c.read_input_registers(0, count=2, slave=2), 11)
+        self.assertFalse(c.read_input_registers(0, count=2,
+                                                slave=3).isError())
+        self.ctl_ok("clear", "meter-2")
+        self.assertFalse(c.read_input_registers(0, count=2,
+                                                slave=2).isError())
+        # Overload of one meter: its current and its alarm bit.
+        self.ctl_ok("inject", "meter-1", "overload", "0", "130")
+        r = c.read_input_registers(2, count=2, slave=1)
+        self.assertAlmostEqual(f32(*r.registers), 63 * 1.3, delta=0.01)
+        self.assertEqual(c.read_discrete_inputs(0, count=1,
+                                                slave=1).bits[0], True)
+        self.assertEqual(c.read_discrete_inputs(0, count=1,
+                                                slave=3).bits[0], False)
+
+    def test_exception_fault_and_illegal_function(self):
+        c = self.client(NET + ".7.1")
+        self.assertExc(c.write_register(0, 5, slave=1), 1)
+        self.ctl_ok("inject", "hvac", "modbus_exception", "0")
+        self.assertExc(c.read_input_registers(0, count=1, slave=1), 4)
+        self.ctl_ok("inject", "hvac", "modbus_exception", "0", "6")
+        self.assertExc(c.read_input_registers(0, count=1, slave=1), 6)
+        self.ctl_ok("clear", "hvac", "modbus_exception")
+        self.assertFalse(c.read_input_registers(0, count=1,
+                                                slave=1).isError())
+        # A device without Modbus cannot take the fault.
+        import subprocess
+        r = subprocess.run([SIM, "ctl", "-s", self.ctl, "inject", "plain",
+                            "modbus_exception", "0"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertIn("has no Modbus", r.stdout + r.stderr)
+
+    def raw(self, host):
+        s = socket.create_connection((host, self.mb_port), 3)
+        self.addCleanup(s.close)
+        return s
+
+    def recv_frame(self, s):
+        hdr = b""
+        while len(hdr) < 7:
+            b = s.recv(7 - len(hdr))
+            if not b:
+                return None
+            hdr += b
+        n = struct.unpack(">H", hdr[4:6])[0] - 1
+        body = b""
+        while len(body) < n:
+            b = s.recv(n - len(body))
+            if not b:
+                return None
+            body += b
+        return hdr + body
+
+    def test_garbage_slow_and_silent(self):
+        host = NET + ".7.1"
+        req = struct.pack(">HHHBBHH", 9, 0, 6, 1, 4, 0, 4)
+        s = self.raw(host)
+        s.sendall(req)
+        f = self.recv_frame(s)
+        self.assertEqual(f[7], 4)
+        self.assertEqual(f[8], 8)                  # 4 registers
+        self.assertEqual(len(f), 9 + 8)
+        # Garbage: a byte count that does not match the request.
+        self.ctl_ok("inject", "hvac", "garbage", "0")
+        s.sendall(req)
+        f = self.recv_frame(s)
+        self.assertEqual(f[8], 7)
+        self.ctl_ok("clear", "hvac", "garbage")
+        # Slow: no answer within the client's patience, then the answer.
+        self.ctl_ok("inject", "hvac", "slow", "0", "2500")
+        s.settimeout(0.3)
+        s.sendall(req)
+        with self.assertRaises(socket.timeout):
+            s.recv(1)
+        s.settimeout(10)
+        f = self.recv_frame(s)
+        self.assertEqual(struct.unpack(">H", f[:2])[0], 9)
+        self.ctl_ok("clear", "hvac", "slow")
+        # Silent on its own address: requests go unanswered.
+        self.ctl_ok("inject", "hvac", "silent", "0")
+        s.settimeout(0.5)
+        s.sendall(req)
+        with self.assertRaises(socket.timeout):
+            s.recv(1)
+        self.ctl_ok("clear", "hvac", "silent")
+
+    def test_bad_frames_and_connection_bounds(self):
+        host = NET + ".7.2"
+        # A protocol id other than 0 is not Modbus TCP: closed.
+        s = self.raw(host)
+        s.sendall(struct.pack(">HHHBBHH", 1, 7, 6, 3, 4, 0, 1))
+        s.settimeout(10)
+        self.assertEqual(s.recv(10), b"")
+        # A frame begun and never finished: closed after a while.
+        s = self.raw(host)
+        s.sendall(b"\x00\x01\x00")
+        s.settimeout(15)
+        self.assertEqual(s.recv(10), b"")
+        # A request with a wrong length for its function: exception 3.
+        s = self.raw(host)
+        s.sendall(struct.pack(">HHHBBHHB", 2, 0, 7, 3, 4, 0, 1, 0))
+        s.settimeout(5)
+        f = self.recv_frame(s)
+        self.assertEqual((f[7], f[8]), (0x84, 3))
+        # At most 32 connections to one listener; the next is closed.
+        conns = [self.raw(host) for _ in range(31)]
+        extra = self.raw(host)
+        extra.settimeout(10)
+        try:
+            self.assertEqual(extra.recv(10), b"")
+        except ConnectionResetError:
+            pass
+        req = struct.pack(">HHHBBHH", 3, 0, 6, 3, 4, 4, 1)
+        conns[-1].sendall(req)
+        conns[-1].settimeout(5)
+        self.assertEqual(self.recv_frame(conns[-1])[7], 4)
+        for c in conns:
+            c.close()
+        s.close()
+
+        def reusable():
+            t = socket.create_connection((host, self.mb_port), 2)
+            t.settimeout(3)
+            t.sendall(req)
+            ok = self.recv_frame(t) is not None
+            t.close()
+            return ok
+        wait_for(reusable, timeout=10, what="connections freed")
+        out = self.ctl_ok("stats")
+        self.assertIn("modbus_bad_frames 1", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
