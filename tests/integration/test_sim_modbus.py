@@ -7,14 +7,16 @@
 
 import json
 import os
+import re
 import socket
 import struct
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (SIM, FacmonTestCase, free_port,  # noqa: E402
-                    wait_for)
+from fmtest import (ROOT, SIM, FacmonTestCase, free_port,  # noqa: E402
+                    http_json, wait_for)
 
 NET = "127.%d" % (60 + (os.getpid() + 77) % 150)
 
@@ -28,10 +30,11 @@ devices = (
     modbus = true; unit = 3; },
   { id = "pm-gw"; class = "gateway"; address = "%(net)s.7.3";
     modbus = true; unit = 100; },
-  { id = "meter-%%d"; count = 3; class = "meter";
+  { id = "meter-%%d"; count = 3; class = "other"; model = "power-meter";
     address = "%(net)s.7.10"; modbus_gateway = "pm-gw"; unit = 1; },
   { id = "plain"; class = "switch"; address = "%(net)s.7.20"; }
 );
+faults = ( %(faults)s );
 """
 
 
@@ -51,8 +54,9 @@ def s16(v):
     return v - 65536 if v >= 32768 else v
 
 
-@unittest.skipUnless(have_pymodbus(), "python3-pymodbus not installed")
-class SimModbus(FacmonTestCase):
+class SimBase(FacmonTestCase):
+    FAULTS = ""
+
     def setUp(self):
         super().setUp()
         self.mb_port = free_port()
@@ -60,7 +64,9 @@ class SimModbus(FacmonTestCase):
         self.truth_log = os.path.join(self.tmp, "truth.log")
         conf = self.write("scenario.conf", SCENARIO % {
             "snmp": free_port(), "http": free_port(), "mb": self.mb_port,
-            "ctl": self.ctl, "log": self.truth_log, "net": NET})
+            "ctl": self.ctl, "log": self.truth_log, "net": NET,
+            "faults": self.FAULTS})
+        self.scenario = conf
         self.start([SIM, "-d", "-f", conf], "sim")
 
         def up():
@@ -90,6 +96,10 @@ class SimModbus(FacmonTestCase):
     def assertExc(self, r, code):
         self.assertTrue(r.isError(), r)
         self.assertEqual(r.exception_code, code, r)
+
+
+@unittest.skipUnless(have_pymodbus(), "python3-pymodbus not installed")
+class SimModbus(SimBase):
 
     def test_hvac_registers_and_compressor_fault(self):
         c = self.client(NET + ".7.1")
@@ -313,6 +323,130 @@ class SimModbus(FacmonTestCase):
         wait_for(reusable, timeout=10, what="connections freed")
         out = self.ctl_ok("stats")
         self.assertIn("modbus_bad_frames 1", out)
+
+
+
+class SimModbusFacmon(SimBase):
+    """The agent polls the simulator over Modbus with the shipped maps, as
+    'facmon-sim agent-config' writes the checks; the collector's API
+    shows the decoded values, the faults in the maps' words as warnings
+    (the devices stay up), and the recovery."""
+
+    # The compressor fails 5 s in, for 8 s, and again every 25 s: a
+    # scheduled fault of the scenario, seen whenever the test looks.
+    FAULTS = ('{ device = "hvac"; kind = "compressor_fault"; at = "5s"; '
+              'duration = "8s"; every = "25s"; arg = 105; }')
+
+    def start_facmon(self):
+        mapdir = os.path.relpath(os.path.join(ROOT, "etc", "modbus"),
+                                 self.tmp)
+        devs = subprocess.run([SIM, "agent-config", "-M", mapdir, "-f",
+                               self.scenario], capture_output=True,
+                              text=True, timeout=30, check=True).stdout
+        self.assertIn('@include "%s/crac-example.conf"' % mapdir, devs)
+        devs = devs[devs.index("devices = (") + len("devices = ("):
+                    devs.rindex(");")]
+        devs = re.sub(r"interval = \d+;", "interval = 1;", devs)
+        devs = re.sub(r"timeout = \d+;", "timeout = 0.8;", devs)
+        self.start_collector()
+        self.start_agent(devs)
+
+    def wall(self, dev):
+        for d in http_json(self.api + "/api/v1/wall")["devices"]:
+            if d["id"] == dev:
+                return d
+        return None
+
+    def warnings(self, dev):
+        """The device's warnings as the status wall gets them."""
+        return [(w["code"], w["text"], w["text_en"])
+                for w in (self.wall(dev) or {}).get("warnings", [])]
+
+    def test_faults_in_words_and_recovery(self):
+        self.start_facmon()
+        # Decoded, scaled and said in words.
+        c = self.wait_check("hvac", "modbus", "up", pred=lambda c:
+                            "supply_air_temp.text" in c["values"])
+        v = c["values"]
+        t = v["supply_air_temp"]["value"]
+        self.assertTrue(10 < t < 40, t)
+        self.assertTrue(v["supply_air_temp.text"]["value"].startswith(
+            "送风温度 "), v["supply_air_temp.text"])
+        self.assertTrue(v["supply_air_temp.text"]["value"].endswith(
+            " °C|Supply air %s °C" % v["supply_air_temp.text"]["value"]
+            .split(" ")[1]), v["supply_air_temp.text"])
+        self.assertEqual(v["temp_setpoint"]["value"], 22.0)
+        self.assertEqual(v["run_mode.text"]["value"], "运行模式 制冷|Mode cooling")
+
+        # The scheduled compressor fault: a warning in words, still up.
+        fault = ("modbus_fault", "压缩机故障", "compressor fault")
+        wait_for(lambda: fault in self.warnings("hvac"), timeout=40,
+                 what="compressor fault on the wall")
+        self.assertEqual(self.wall("hvac")["state"], "up")
+        c = self.check("hvac", "modbus")
+        self.assertEqual(c["values"]["alarm_compressor_fault"]["value"], 1)
+        self.assertEqual(c["values"]["fault.alarm_compressor_fault"]["value"],
+                         "压缩机故障|compressor fault")
+        wait_for(lambda: self.check("hvac", "modbus")["values"]
+                 ["fault_code"]["value"] == 105, timeout=10,
+                 what="fault code 105")
+        # And its end, as the ground truth says it ended.
+        wait_for(lambda: fault not in self.warnings("hvac"), timeout=30,
+                 what="compressor fault cleared")
+        self.assertEqual(self.check("hvac", "modbus")["values"]
+                         ["fault.alarm_compressor_fault"]["value"], "")
+        ev = [(t["fault"], t["event"]) for t in self.truth()
+              if t["device"] == "hvac"]
+        self.assertIn(("compressor_fault", "start"), ev)
+        self.assertIn(("compressor_fault", "end"), ev)
+
+        # The UPS on battery: "UPS 电池供电", the supply in words.
+        self.wait_check("ups", "modbus", "up")
+        self.ctl_ok("inject", "ups", "on_battery", "0")
+        batt = ("modbus_alarm", "UPS 电池供电", "UPS on battery")
+        wait_for(lambda: batt in self.warnings("ups"), timeout=20,
+                 what="UPS on battery on the wall")
+        c = self.check("ups", "modbus")
+        self.assertEqual(c["values"]["on_battery.text"]["value"],
+                         "供电 电池|Supply battery")
+        self.assertEqual(c["values"]["input_voltage"]["value"], 0)
+        self.assertEqual(self.wall("ups")["state"], "up")
+        self.ctl_ok("clear", "ups")
+        wait_for(lambda: self.warnings("ups") == [], timeout=20,
+                 what="UPS back on mains")
+        self.assertEqual(self.check("ups", "modbus")["values"]
+                         ["input_voltage"]["value"], 220.0)
+
+    def test_exceptions_and_gateway(self):
+        self.start_facmon()
+        for m in ("meter-1", "meter-2", "meter-3"):
+            c = self.wait_check(m, "modbus", "up", pred=lambda c:
+                                "voltage" in c["values"])
+            self.assertTrue(215 <= c["values"]["voltage"]["value"] <= 225)
+        # An exception: the device answered, so it is not down; the
+        # message names the exception.
+        self.ctl_ok("inject", "ups", "modbus_exception", "0", "6")
+        c = self.wait_check("ups", "modbus", "up", pred=lambda c:
+                            "busy" in (c.get("message") or ""))
+        self.assertEqual(self.device("ups")["state"], "up")
+        self.ctl_ok("clear", "ups")
+        self.wait_check("ups", "modbus", "up", pred=lambda c:
+                        not c.get("message"))
+        # A meter behind the gateway goes silent: the gateway answers
+        # exception 11 and that meter is unreachable, the others not.
+        self.ctl_ok("inject", "meter-2", "silent", "0")
+        c = self.wait_check("meter-2", "modbus", "down")
+        self.assertIn("exception 11", c.get("message") or "")
+        self.assertEqual(self.check("meter-1", "modbus")["state"], "up")
+        self.ctl_ok("inject", "meter-3", "overload", "0", "120")
+        over = ("modbus_alarm", "电表过载（电流超过额定值）",
+                "meter overload (current above rating)")
+        wait_for(lambda: over in self.warnings("meter-3"), timeout=20,
+                 what="meter overload")
+        self.ctl_ok("clear", "all")
+        self.wait_check("meter-2", "modbus", "up")
+        wait_for(lambda: self.warnings("meter-3") == [], timeout=20,
+                 what="overload cleared")
 
 
 if __name__ == "__main__":
