@@ -39,8 +39,9 @@
  *
  * Every connection is bounded: at most MB_CONN_MAX per listener (more are
  * closed at once), closed after MB_IDLE_S without a request or when a
- * begun frame is not complete within MB_FRAME_MS, and a frame that is
- * not Modbus TCP closes it.  One answer at a time: reading stops while
+ * begun frame is not complete within MB_FRAME_MS, a frame that is
+ * not Modbus TCP closes it, and so does a client that sends requests
+ * without reading the answers (MB_OUT_MAX bytes of them waiting).  One answer at a time: reading stops while
  * a delayed answer waits.
  */
 
@@ -65,6 +66,7 @@
 #define MB_IDLE_S	60	/* a connection without a request is closed */
 #define MB_FRAME_MS	3000	/* a begun frame must be complete by then */
 #define MB_ADU_MAX	260	/* MBAP header and the largest PDU */
+#define MB_OUT_MAX	16384	/* answers a client has not read yet */
 #define MB_MAX_REGS	125
 #define MB_MAX_BITS	2000
 
@@ -461,6 +463,12 @@ on_read(struct bufferevent *bev, void *arg)
 		}
 		if (evbuffer_get_length(in) < 6 + len)
 			break;
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    MB_OUT_MAX) {
+			mb_nbad++;
+			conn_free(c);
+			return;
+		}
 		evbuffer_remove(in, adu, 6 + len);
 		mb_nframes++;
 		if ((n = mb_answer(c->srv, adu, 6 + len, c->out, &t)) == 0)
