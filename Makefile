@@ -301,6 +301,11 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
 	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
 	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
+	@# Modbus register maps, beside the configuration that @includes
+	@# them ("modbus/ups-example.conf" is relative to the including file).
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modbus
+	$(INSTALL) -m 644 $(wildcard etc/modbus/*.conf) \
+	    $(DESTDIR)$(SYSCONFDIR)/modbus/
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \
