@@ -63,12 +63,18 @@ struct agent_entry {
 };
 
 /* What a notification does (traps.c). */
-enum trap_action { TA_DOWN = 1, TA_UP, TA_EVENT };
+enum trap_action { TA_DOWN = 1, TA_UP, TA_EVENT, TA_WARNING, TA_CLEAR };
 
 struct trap_rule {
 	char		 oid[128];	/* numeric */
 	char		 name[128];
 	int		 action;	/* enum trap_action */
+	/* A warning's words on the wall; "": the name. */
+	char		 text[128];
+	char		 text_en[128];
+	char		 clears[128];	/* TA_CLEAR: the warning's OID */
+	char		 instance[128];	/* varbind naming what it is about */
+	int		 hold_ms;	/* a warning lasts; 0: the default */
 };
 
 /* The 'report' group: the monthly report made by the collector. */
@@ -124,6 +130,7 @@ struct collector_conf {
 	struct avconf	 av;		/* 'availability': targets, windows */
 	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
 	int		 ntrap_rules;
+	int		 trap_hold_ms;	/* 'traps.hold': a warning's life */
 	struct report_sched report;	/* 'report' */
 	struct web_conf	*web;		/* 'web': users, sessions; or NULL */
 	unsigned	 readable_mode;	/* the file's mode, if others can read it */
@@ -510,6 +517,7 @@ int		 outage_in_maintenance(const struct device_state *, int64_t t);
 /* alerting.c: what is alerted and to whom (rules, thresholds, storm) */
 struct alert_conf;
 struct alert_msg;
+struct alert_thr_state;
 void		 alerting_conf(const struct alert_conf *);
 void		 alerting_outage(struct alert_msg *, const struct device_state *,
 		    int64_t now);
@@ -524,6 +532,8 @@ void		 alerting_trap(const char *device, const char *name,
 		    const char *oid,
 		    const char *detail, int64_t ts);
 void		 alerting_event(const struct fm_event *);
+const struct alert_thr_state *alerting_thr_state(const char *device,
+		    const char *check, const char *value, int thr);
 void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
 		    uint64_t *escalated, uint64_t *renotified, uint64_t *folded);
 
@@ -545,6 +555,8 @@ void		 traps_conf_parse(struct cfgerr *, const struct config_setting_t *,
 void		 traps_reconf(const struct collector_conf *);
 void		 traps_apply(const char *agent, const struct fm_result *);
 struct json_t	*traps_json(void);
+void		 traps_warnings(struct json_t *, const char *device,
+		    int64_t now_ms);
 
 /* state.c */
 void		 state_init(void);

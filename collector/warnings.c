@@ -210,12 +210,46 @@ facility(json_t *a, const struct check_state *c)
 		    "HVAC filter alarm");
 }
 
-/* The configured thresholds, judged on the values held now. */
+/*
+ * The configured thresholds that are breached: not judged here again
+ * but read from alerting.c's state, so a threshold is amber on the wall
+ * exactly while its alert stands -- after 'hits' results past the limit
+ * in a row, and until the value is back past the clear value.
+ */
+static void
+thr_add(json_t *a, const struct check_state *c,
+    const struct alert_threshold *t, const struct alert_thr_state *s,
+    const char *vname, double x)
+{
+	char	 zh[FM_TEXT_MAX + 160], en[FM_TEXT_MAX + 160], lim[40];
+	json_t	*o;
+
+	/* The clear value is said only when it differs from the limit. */
+	if (t->clear != t->limit)
+		fm_fmt(lim, sizeof(lim), "%s %g，解除值 %g",
+		    alert_op_name(t->op), t->limit, t->clear);
+	else
+		fm_fmt(lim, sizeof(lim), "%s %g", alert_op_name(t->op),
+		    t->limit);
+	fm_fmt(zh, sizeof(zh), "%s%s%s = %g（%s）", t->text,
+	    t->text[0] ? "：" : "", vname, x, lim);
+	if (t->clear != t->limit)
+		fm_fmt(lim, sizeof(lim), "%s %g, clears at %g",
+		    alert_op_name(t->op), t->limit, t->clear);
+	fm_fmt(en, sizeof(en), "%s%s%s = %g (%s)", t->text,
+	    t->text[0] ? ": " : "", vname, x, lim);
+	add(a, "threshold", c->id, zh, en);
+	o = json_array_get(a, json_array_size(a) - 1);
+	json_object_set_new(o, "threshold", json_string(t->name));
+	json_object_set_new(o, "since_ms", json_integer(s->since_ms));
+	json_object_set_new(o, "hits", json_integer(t->hits));
+}
+
 static void
 thresholds(json_t *a, const struct device_state *d,
     const struct check_state *c, const struct alert_conf *ac)
 {
-	char	 zh[FM_TEXT_MAX + 128], en[FM_TEXT_MAX + 128];
+	const struct alert_thr_state *s;
 	int	 i, j;
 
 	for (i = 0; ac != NULL && i < ac->nthresholds; i++) {
@@ -225,35 +259,20 @@ thresholds(json_t *a, const struct device_state *d,
 		    d->group, d->class, c->id))
 			continue;
 		if (strcmp(t->value, "duration_ms") == 0) {
-			double	 ms = c->dur_us / 1000.0;
-
-			if (!c->have_result || c->state != OS_UP ||
-			    !alert_op_eval(t->op, ms, t->limit))
-				continue;
-			fm_fmt(zh, sizeof(zh), "%s%s响应 %.0f ms（%s %g）",
-			    t->text, t->text[0] ? "：" : "", ms,
-			    alert_op_name(t->op), t->limit);
-			fm_fmt(en, sizeof(en), "%s%sresponse %.0f ms (%s %g)",
-			    t->text, t->text[0] ? ": " : "", ms,
-			    alert_op_name(t->op), t->limit);
-			add(a, "threshold", c->id, zh, en);
+			if ((s = alerting_thr_state(d->id, c->id, t->value,
+			    i)) != NULL && s->active)
+				thr_add(a, c, t, s, "duration_ms", c->dur_us /
+				    1000.0);
 			continue;
 		}
 		for (j = 0; j < c->nvalues; j++) {
 			const struct value_state *v = &c->values[j];
-			double	 x;
 
 			if (fnmatch(t->value, v->name, 0) != 0 ||
-			    isnan(x = num(v)) || !alert_op_eval(t->op, x,
-			    t->limit))
+			    (s = alerting_thr_state(d->id, c->id, v->name,
+			    i)) == NULL || !s->active)
 				continue;
-			fm_fmt(zh, sizeof(zh), "%s%s%s = %g（%s %g）", t->text,
-			    t->text[0] ? "：" : "", v->name, x,
-			    alert_op_name(t->op), t->limit);
-			fm_fmt(en, sizeof(en), "%s%s%s = %g (%s %g)", t->text,
-			    t->text[0] ? ": " : "", v->name, x,
-			    alert_op_name(t->op), t->limit);
-			add(a, "threshold", c->id, zh, en);
+			thr_add(a, c, t, s, v->name, num(v));
 		}
 	}
 }
@@ -281,5 +300,7 @@ warnings_json(const struct device_state *d, const struct alert_conf *ac)
 			add(a, "flapping", c->id, zh, en);
 		}
 	}
+	/* What notifications said and no clearing one has taken back. */
+	traps_warnings(a, d->id, now_ms());
 	return a;
 }
