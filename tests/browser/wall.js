@@ -17,7 +17,7 @@
  *
  *   FACMON_URL        the collector's web address
  *   FACMON_SCENARIO   "wall", "outage", "stale", "warning", "find",
- *                     "layout" or "maintname"
+ *                     "layout", "maintname" or "trapwarn"
  *   FACMON_DEVICES    JSON list of every device id the wall must show
  *   FACMON_SIM, FACMON_SIM_CTL   facmon-sim and its control socket
  *   FACMON_USER, FACMON_PASSWORD
@@ -706,7 +706,57 @@ async function maintname(page) {
 	    "time left: " + text);
 }
 
-const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname };
+/*
+ * Warnings from SNMP notifications, sent by the test with snmptrap: an
+ * LED wall's module failure and a switch's port 7 down, amber with the
+ * words and in the faults strip; the port's linkUp clears it.
+ */
+async function trapwarn(page) {
+	const led = '#view a.tile[data-device="led-1"]';
+	const sw = '#view a.tile[data-device="floor-sw-3"]';
+
+	step("the LED wall and the switch are up");
+	await page.goto(URL + "/");
+	await page.waitForSelector(led + '[data-state="up"]', { timeout: LONG });
+	await page.waitForSelector(sw + '[data-state="up"]', { timeout: LONG });
+	step("an LED module failure notification: amber, in words");
+	await sync("led-trap");
+	await page.waitForSelector(led + '[data-state="warning"]',
+	    { timeout: LONG });
+	const text = await page.textContent(led);
+	check(text.includes("告警") && text.includes("LED 模块故障（通知）"),
+	    "the tile's words: " + text);
+	check((await page.$eval(led, (e) =>
+	    getComputedStyle(e).backgroundColor)) === "rgb(255, 143, 0)",
+	    "amber tile");
+	const li = await page.textContent(
+	    '.incidents li.warn[data-device="led-1"]');
+	check(li.includes("LED 模块故障（通知）"), "in the faults strip: " + li);
+
+	step("linkDown of port 7: amber with the port");
+	await sync("link-down");
+	await page.waitForSelector(sw + '[data-state="warning"]',
+	    { timeout: LONG });
+	check((await page.textContent(sw)).includes("端口 7 断开（通知）"),
+	    "the port in words");
+	check((await page.$$('.incidents li.warn[data-device="floor-sw-3"]'))
+	    .length === 1, "the switch counted in the faults strip");
+	await page.setViewportSize({ width: 390, height: 844 });
+	await page.screenshot({ path: shot("wall-trap-warning-phone") });
+	await page.setViewportSize({ width: 1920, height: 1080 });
+	await page.screenshot({ path: shot("wall-trap-warning-screen") });
+
+	step("cleared by linkUp");
+	await sync("link-up");
+	await page.waitForSelector(sw + '[data-state="up"]', { timeout: LONG });
+	check((await page.$$('.incidents li.warn[data-device="floor-sw-3"]'))
+	    .length === 0, "out of the faults strip");
+	check((await page.$$(led + '[data-state="warning"]')).length === 1,
+	    "the LED wall still amber: it had no clearing notification");
+}
+
+const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname,
+	trapwarn };
 
 (async () => {
 	let browser = null, code = 0;
