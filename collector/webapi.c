@@ -1325,13 +1325,19 @@ api_uptime(struct evhttp_request *req)
 /* ---- RRD series -------------------------------------------------------- */
 
 /*
- * GET /api/v1/rrd?device=&check=&series=&period=hour|day|month|year:
- * the averages of one series as [[ms, value|null], ...].  'series' is
+ * GET /api/v1/rrd?device=&check=&series=&period=hour|day|week|month|year
+ * or &from=&to= (ms, for a range picked or zoomed into on the page): the
+ * averages of one series as [[ms, value|null], ...].  A range asks for
+ * about RRD_POINTS steps; rrd_fetch answers from the archive nearest
+ * that resolution which covers the range.  'series' is
  * the file's name without .rrd (docs/rrd.md): up, duration_ms, or the
  * value's sanitized name.  The RRD writer reads the file on its thread,
  * after writing the values it holds for it (rrdw_read), and the request
  * is answered from rrd_done() on the loop.
  */
+#define RRD_POINTS	600		/* a range's resolution: a wide graph */
+#define RRD_SPAN_MAX	(366LL * 86400000)
+
 struct rrd_req {
 	struct evhttp_request *req;
 	char	 dev[FM_ID_MAX], chk[FM_ID_MAX], ser[FM_VNAME_MAX], per[8];
@@ -1376,10 +1382,13 @@ api_rrd(struct evhttp_request *req)
 		long	 secs, step;
 	} periods[] = {
 		{ "hour", 3600, 10 }, { "day", 86400, 300 },
-		{ "month", 31 * 86400, 3600 }, { "year", 366 * 86400, 86400 },
+		{ "week", 7 * 86400, 1800 }, { "month", 31 * 86400, 3600 },
+		{ "year", 366 * 86400, 86400 },
 	};
 	struct evkeyvalq args;
-	const char *dev, *chk, *ser, *per;
+	const char *dev, *chk, *ser, *per, *fs, *ts;
+	long long from = 0, to = 0;
+	long	 step = 0;
 	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
 	struct rrd_req *q;
 	time_t	 end;
@@ -1391,6 +1400,28 @@ api_rrd(struct evhttp_request *req)
 	chk = evhttp_find_header(&args, "check");
 	ser = evhttp_find_header(&args, "series");
 	per = evhttp_find_header(&args, "period");
+	fs = evhttp_find_header(&args, "from");
+	ts = evhttp_find_header(&args, "to");
+	if (fs != NULL || ts != NULL) {
+		char	*e1 = NULL, *e2 = NULL;
+
+		if (fs != NULL)
+			from = strtoll(fs, &e1, 10);
+		if (ts != NULL)
+			to = strtoll(ts, &e2, 10);
+		if (fs == NULL || ts == NULL || *fs == '\0' || *ts == '\0' ||
+		    *e1 != '\0' || *e2 != '\0' || from < 0 ||
+		    to - from < 60000 || to - from > RRD_SPAN_MAX) {
+			http_reply_error(req, 400, "Bad Request", "from and to "
+			    "are ms, from 1 minute to 366 days apart");
+			goto done;
+		}
+		/* The RRD picks the archive that has this resolution. */
+		step = (long)((to - from) / 1000 / RRD_POINTS);
+		if (step < 10)
+			step = 10;
+		per = "range";
+	}
 	if (per == NULL)
 		per = "hour";
 	for (p = 0; p < sizeof(periods) / sizeof(periods[0]); p++)
@@ -1407,9 +1438,9 @@ api_rrd(struct evhttp_request *req)
 		http_reply_error(req, 400, "Bad Request", "bad series name");
 		goto done;
 	}
-	if (p == sizeof(periods) / sizeof(periods[0])) {
+	if (p == sizeof(periods) / sizeof(periods[0]) && step == 0) {
 		http_reply_error(req, 400, "Bad Request",
-		    "period must be hour, day, month or year");
+		    "period must be hour, day, week, month or year");
 		goto done;
 	}
 	/* Long names are files of their start and a hash (fm_series_file). */
@@ -1425,10 +1456,12 @@ api_rrd(struct evhttp_request *req)
 	fm_strlcpy(q->dev, dev, sizeof(q->dev));
 	fm_strlcpy(q->chk, chk, sizeof(q->chk));
 	fm_strlcpy(q->ser, ser, sizeof(q->ser));
-	fm_strlcpy(q->per, periods[p].name, sizeof(q->per));
+	fm_strlcpy(q->per, per, sizeof(q->per));
 	/* As with logins, evhttp keeps the request until it is answered. */
-	if (rrdw_read(path, end - periods[p].secs, end,
-	    (unsigned long)periods[p].step, rrd_done, q) == -1) {
+	if ((step > 0 ? rrdw_read(path, (time_t)(from / 1000),
+	    (time_t)(to / 1000), (unsigned long)step, rrd_done, q) :
+	    rrdw_read(path, end - periods[p].secs, end,
+	    (unsigned long)periods[p].step, rrd_done, q)) == -1) {
 		free(q);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "1");
