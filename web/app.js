@@ -54,6 +54,11 @@
 			kind: "类型", attempts: "尝试", last_error: "最近错误",
 			checks: "检查项", values: "当前值", message: "消息",
 			graphs: "趋势图", hour: "小时", day: "天",
+			r_custom: "自定义", r_from: "从", r_to: "到",
+			r_show: "显示", r_zoomed: "已放大", r_hint:
+			    "在图上横向拖动可放大；点选时段可还原。",
+			r_in: "入", r_out: "出", r_traffic: "流量",
+			r_bad: "请填写开始和结束时间，结束晚于开始。",
 			month: "月", year: "年", avail_month: "本月可用性",
 			avail_year: "本年可用性", back: "返回状态墙",
 			need_login: "请先登录后再操作。",
@@ -123,6 +128,11 @@
 			last_error: "Last error", checks: "Checks",
 			values: "Current values", message: "Message",
 			graphs: "Graphs", hour: "Hour", day: "Day",
+			r_custom: "Custom", r_from: "From", r_to: "To",
+			r_show: "Show", r_zoomed: "zoomed", r_hint:
+			    "Drag across a graph to zoom; pick a range to go back.",
+			r_in: "in", r_out: "out", r_traffic: "traffic",
+			r_bad: "Give a start and an end, the end after the start.",
 			month: "Month", year: "Year",
 			avail_month: "Availability this month",
 			avail_year: "Availability this year",
@@ -1087,20 +1097,226 @@
 		return v.value === null ? "—" : String(v.value);
 	}
 
-	/* Series worth a graph: latency, traffic, clients, temperatures... */
-	function pickSeries(series) {
-		var out = [];
+	/* ---- the device page's graphs ------------------------------------ */
+
+	var RANGES = [["1h", 3600e3], ["24h", 86400e3], ["7d", 7 * 86400e3],
+	    ["30d", 30 * 86400e3]];
+
+	/* The configured zone's offset from UTC at ms, in ms. */
+	function tzOffset(ms) {
+		var f = {};
+
+		new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour12: false,
+		    year: "numeric", month: "2-digit", day: "2-digit",
+		    hour: "2-digit", minute: "2-digit" })
+		    .formatToParts(new Date(ms)).forEach(function (x) {
+			f[x.type] = Number(x.value);
+		    });
+		return Date.UTC(f.year, f.month - 1, f.day, f.hour % 24,
+		    f.minute) - Math.floor(ms / 60000) * 60000;
+	}
+
+	/* A time axis tick: 14:30, or 12-06 14:30, or 12-06. */
+	function fmtTick(ms, withDate, step) {
+		var o = { timeZone: tz, hour12: false };
+
+		if (withDate) {
+			o.month = "2-digit";
+			o.day = "2-digit";
+		}
+		if (!withDate || step < 86400e3) {
+			o.hour = "2-digit";
+			o.minute = "2-digit";
+		}
+		return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", o)
+		    .format(new Date(ms));
+	}
+
+	/* "2026-12-06T08:00" (datetime-local) in the configured zone, as ms. */
+	function parseLocal(v) {
+		var guess = Date.parse(v + ":00Z");
+
+		return isNaN(guess) ? NaN : guess - tzOffset(guess);
+	}
+
+	function toLocalInput(ms) {
+		return new Date(ms + tzOffset(ms)).toISOString().slice(0, 16);
+	}
+
+	/*
+	 * The graphs worth drawing, at most 12: latency, clients,
+	 * temperatures, and a port's in and out octets on one graph (the
+	 * 64-bit counters when the device has them).
+	 */
+	function graphSets(series) {
+		var out = [], ports = {};
 
 		Object.keys(series).forEach(function (chk) {
-			series[chk].sort(natCmp).forEach(function (s) {
-				if (s === "up")
+			var names = series[chk].slice().sort(natCmp);
+
+			names.forEach(function (s) {
+				var x = hintOf(s), o = OCTETS.exec(x.base), key;
+
+				if (s === "up" ||
+				    /^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
 					return;
-				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
+				if (!o) {
+					out.push({ chk: chk, names: [s] });
 					return;
-				out.push([chk, s]);
+				}
+				if (!o[1] && names.indexOf("ifHC" + o[2] + "Octets." +
+				    x.idx) >= 0)
+					return;
+				key = chk + "|" + x.idx;
+				if (!ports[key]) {
+					ports[key] = { chk: chk, names: [], port: x.idx };
+					out.push(ports[key]);
+				}
+				ports[key].names[o[2] === "In" ? 0 : 1] = s;
 			});
 		});
 		return out.slice(0, 12);
+	}
+
+	function graphTitle(g) {
+		if (g.port !== undefined)
+			return (lang === "zh" ? "端口 " + g.port + " " +
+			    t("r_traffic") : "Port " + g.port + " " +
+			    t("r_traffic"));
+		return valueLabel(g.names[0]);
+	}
+
+	/*
+	 * The graphs section: a range picker (1 h, 24 h, 7 d, 30 d, custom),
+	 * zoom by dragging on any graph, each graph with its unit.  The
+	 * series are read by the collector's RRD thread (/api/v1/rrd with
+	 * from and to), never on its event loop.
+	 */
+	function deviceGraphs(view, id, series) {
+		var sets = graphSets(series), range = null, graphs, bar, form;
+		var note = el("p", "rangenote", t("r_hint"));
+
+		function pick(name, from, to) {
+			range = { name: name, from: Math.round(from),
+			    to: Math.round(to) };
+			bar.querySelectorAll("button[data-range]").forEach(
+			    function (b) {
+				b.className = b.getAttribute("data-range") ===
+				    name ? "on" : "";
+			    });
+			form.elements.from.value = toLocalInput(range.from);
+			form.elements.to.value = toLocalInput(range.to);
+			note.textContent = (name === "zoom" ? t("r_zoomed") + " · " :
+			    "") + fmtShort(range.from) + " – " +
+			    fmtShort(range.to) + " · " + t("r_hint");
+			drawAll();
+		}
+		view.appendChild(el("h3", null, t("graphs")));
+		bar = el("div", "periods");
+		RANGES.forEach(function (r) {
+			var b = el("button", null, r[0]);
+
+			b.type = "button";
+			b.setAttribute("data-range", r[0]);
+			b.addEventListener("click", function () {
+				var now = Date.now();
+
+				pick(r[0], now - r[1], now);
+			});
+			bar.appendChild(b);
+		});
+		form = el("form", "customrange");
+		[["from", t("r_from")], ["to", t("r_to")]].forEach(function (f) {
+			var lab = el("label", null, f[1] + " "), inp = el("input");
+
+			inp.type = "datetime-local";
+			inp.name = f[0];
+			lab.appendChild(inp);
+			form.appendChild(lab);
+		});
+		var go = el("button", null, t("r_show"));
+
+		go.type = "submit";
+		form.appendChild(go);
+		form.addEventListener("submit", function (ev) {
+			var a = parseLocal(form.elements.from.value);
+			var b = parseLocal(form.elements.to.value);
+
+			ev.preventDefault();
+			if (isNaN(a) || isNaN(b) || b - a < 60000) {
+				note.textContent = t("r_bad");
+				return;
+			}
+			pick("custom", a, b);
+		});
+		var cust = el("details", "custom");
+
+		cust.appendChild(el("summary", null, t("r_custom")));
+		cust.appendChild(form);
+		bar.appendChild(cust);
+		view.appendChild(bar);
+		view.appendChild(note);
+		graphs = el("div", "graphs");
+		view.appendChild(graphs);
+		function drawAll() {
+			graphs.replaceChildren();
+			if (sets.length === 0)
+				graphs.appendChild(el("p", "none", t("no_data")));
+			sets.forEach(function (g) {
+				var box = el("figure", "graph"), holder = el("div");
+				var sc = seriesScale(g.names.filter(Boolean)[0]);
+
+				box.setAttribute("data-graph", g.chk + "/" +
+				    g.names.filter(Boolean).join("+"));
+				box.appendChild(el("figcaption", null, g.chk + " · " +
+				    graphTitle(g) + (sc.unit ? " (" + sc.unit + ")" :
+				    "")));
+				box.appendChild(holder);
+				graphs.appendChild(box);
+				drawOne(holder, g, sc);
+			});
+		}
+		function drawOne(holder, g, sc) {
+			var want = range;
+
+			Promise.all(g.names.map(function (n) {
+				if (!n)
+					return null;
+				return api("/api/v1/rrd?device=" +
+				    encodeURIComponent(id) + "&check=" +
+				    encodeURIComponent(g.chk) + "&series=" +
+				    encodeURIComponent(n) + "&from=" + want.from +
+				    "&to=" + want.to);
+			})).then(function (r) {
+				var list = [];
+
+				if (want !== range)
+					return;	/* a newer range was picked */
+				r.forEach(function (s, k) {
+					if (s === null)
+						return;
+					list.push({ label: g.port === undefined ? "" :
+					    t(k === 0 ? "r_in" : "r_out"),
+					    cls: g.port === undefined ? "" :
+					    (k === 0 ? "in" : "out"),
+					    points: s.points.map(function (q) {
+						return [q[0], q[1] === null ? null :
+						    q[1] * sc.k];
+					    }) });
+				});
+				window.FacChart.draw(holder, list, {
+				    unit: sc.unit, fmtTime: fmtTick,
+				    offset: tzOffset, empty: t("no_data"),
+				    from: want.from, to: want.to,
+				    title: graphTitle(g),
+				    onZoom: function (a, b) {
+					pick("zoom", a, b);
+				    } });
+			}).catch(function (e) {
+				holder.textContent = e.message;
+			});
+		}
+		pick("1h", Date.now() - 3600e3, Date.now());
 	}
 
 	function renderDevice(view, id) {
@@ -1115,8 +1331,7 @@
 		    api("/api/v1/outages?limit=50&device=" +
 		    encodeURIComponent(id))]).then(function (r) {
 			var d = r[0], series = r[1].series, outs = r[2].outages;
-			var rows = [], vals = [], graphs, period = "hour";
-			var picks = pickSeries(series);
+			var rows = [], vals = [];
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
@@ -1153,61 +1368,7 @@
 			var av = el("p", "devavail");
 			view.appendChild(av);
 			loadDeviceAvail(av, d.id);
-			view.appendChild(el("h3", null, t("graphs")));
-			var bar = el("div", "periods");
-			["hour", "day", "month", "year"].forEach(function (p) {
-				var b = el("button", p === period ? "on" : "", t(p));
-
-				b.type = "button";
-				b.setAttribute("data-period", p);
-				b.addEventListener("click", function () {
-					period = p;
-					bar.querySelectorAll("button").forEach(
-					    function (x) {
-						x.className = x.getAttribute(
-						    "data-period") === p ? "on" : "";
-					    });
-					drawGraphs();
-				});
-				bar.appendChild(b);
-			});
-			view.appendChild(bar);
-			graphs = el("div", "graphs");
-			view.appendChild(graphs);
-			function drawGraphs() {
-				graphs.replaceChildren();
-				if (picks.length === 0)
-					graphs.appendChild(el("p", "none",
-					    t("no_data")));
-				picks.forEach(function (p) {
-					var box = el("figure", "graph");
-					var sc = seriesScale(p[1]);
-					var cap = el("figcaption", null, p[0] + " · " +
-					    valueLabel(p[1]) + (sc.unit ? " (" + sc.unit +
-					    ")" : ""));
-					var holder = el("div");
-
-					box.appendChild(cap);
-					box.appendChild(holder);
-					graphs.appendChild(box);
-					api("/api/v1/rrd?device=" +
-					    encodeURIComponent(d.id) + "&check=" +
-					    encodeURIComponent(p[0]) + "&series=" +
-					    encodeURIComponent(p[1]) + "&period=" +
-					    period).then(function (s) {
-						window.FacChart.draw(holder,
-						    s.points.map(function (q) {
-							return [q[0], q[1] === null ? null :
-							    q[1] * sc.k];
-						    }),
-						    { fmtTime: fmtShort,
-						    empty: t("no_data") });
-					}).catch(function (e) {
-						holder.textContent = e.message;
-					});
-				});
-			}
-			drawGraphs();
+			deviceGraphs(view, d.id, series);
 			/*
 			 * A core switch has hundreds of counters: folded, so the
 			 * page is about the device, not its MIB.

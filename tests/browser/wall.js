@@ -17,7 +17,7 @@
  *
  *   FACMON_URL        the collector's web address
  *   FACMON_SCENARIO   "wall", "outage", "stale", "warning", "find",
- *                     "layout", "maintname" or "trapwarn"
+ *                     "layout", "maintname", "trapwarn" or "graphs"
  *   FACMON_DEVICES    JSON list of every device id the wall must show
  *   FACMON_SIM, FACMON_SIM_CTL   facmon-sim and its control socket
  *   FACMON_USER, FACMON_PASSWORD
@@ -37,6 +37,7 @@ const path = require("path");
 const fs = require("fs");
 
 const readline = require("readline");
+const window_URL = require("url").URL;
 
 const env = process.env;
 const URL = env.FACMON_URL;
@@ -755,8 +756,128 @@ async function trapwarn(page) {
 	    "the LED wall still amber: it had no clearing notification");
 }
 
+/*
+ * The device page's graphs: units on the axis, text at a readable size,
+ * a port's in and out on one graph, the range picker, zoom by drag and a
+ * custom range, each asking the API for the range it shows.
+ */
+async function graphs(page) {
+	const spans = [];
+
+	page.on("request", (r) => {
+		const u = new window_URL(r.url());
+
+		if (u.pathname === "/api/v1/rrd" && u.searchParams.get("from"))
+			spans.push(Number(u.searchParams.get("to")) -
+			    Number(u.searchParams.get("from")));
+	});
+	/* What act() made the page ask the API for. */
+	async function spanOf(what, act) {
+		const n = spans.length;
+
+		await act();
+		for (let i = 0; i < 600 && spans.length === n; i++)
+			await page.waitForTimeout(50);
+		check(spans.length > n, "a series read for " + what);
+		return spans[spans.length - 1];
+	}
+	const anyPair = 'figure.graph[data-graph^="snmp/ifHCInOctets"]' +
+	    '[data-graph*="+ifHCOutOctets"]';
+	let pair = anyPair;
+
+	step("the core switch's graphs, with data");
+	const until = Date.now() + LONG;
+	for (;;) {
+		await page.goto(URL + "/#device/core-sw");
+		await page.reload();
+		await page.waitForSelector(".graphs > *", { timeout: LONG });
+		if ((await page.$$(pair + " path.line.out")).length > 0 &&
+		    await page.$eval(pair + " path.line.in", (e) =>
+		    e.getAttribute("d").length > 20))
+			break;
+		check(Date.now() < until, "a port's traffic graph with data");
+		await page.waitForTimeout(2000);
+	}
+	pair = 'figure.graph[data-graph="' + await page.$eval(anyPair,
+	    (e) => e.getAttribute("data-graph")) + '"]';
+	step("in and out on one graph, the unit on the axis");
+	const legend = await page.$$eval(pair + " text.legend",
+	    (a) => a.map((x) => x.textContent));
+	check(legend.join(",") === "入,出", "legend: " + legend);
+	check((await page.textContent(pair + " text.unit")) === "Mbps",
+	    "unit on the axis");
+	check((await page.textContent(pair + " figcaption")).includes("流量"),
+	    "caption");
+	const sizes = await page.$$eval(pair + " text.xtick, " + pair +
+	    " text.ytick", (a) => a.map((x) => x.getBoundingClientRect().height));
+	check(sizes.length >= 4 && Math.min(...sizes) >= 11,
+	    "axis text readable: " + sizes.join(" "));
+	const ticks = await page.$$eval(pair + " text.ytick",
+	    (a) => a.map((x) => x.textContent));
+	const decs = new Set(ticks.map((x) => (x.split(".")[1] || "").length));
+	check(decs.size === 1, "one number of decimals on an axis: " + ticks);
+
+	step("the range picker");
+	for (const [name, ms] of [["24h", 86400000], ["7d", 604800000],
+	    ["30d", 2592000000], ["1h", 3600000]]) {
+		const span = await spanOf(name, () => page.click(
+		    '.periods button[data-range="' + name + '"]'));
+		check(Math.abs(span - ms) < 5000, name + " asks for " + span);
+		check((await page.getAttribute('.periods button[data-range="' +
+		    name + '"]', "class")) === "on", name + " marked");
+	}
+	await page.waitForSelector(pair + " path.line.in", { timeout: LONG });
+	await page.screenshot({ path: shot("device-graphs-screen"),
+	    fullPage: true });
+
+	step("zoom by drag");
+	const svg = await page.$(pair + " svg.chart");
+	const box = await svg.boundingBox();
+	const y = box.y + box.height / 2;
+	const zoomed = await spanOf("the zoom", async () => {
+		await page.mouse.move(box.x + box.width * 0.45, y);
+		await page.mouse.down();
+		await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+		await page.mouse.move(box.x + box.width * 0.75, y, { steps: 5 });
+		await page.mouse.up();
+	});
+	check(zoomed > 60000 && zoomed < 3600000 * 0.5,
+	    "the dragged third of the hour: " + zoomed);
+	check((await page.textContent(".rangenote")).includes("已放大"),
+	    "said zoomed");
+
+	step("a custom range");
+	await page.click(".periods details.custom summary");
+	await page.fill('form.customrange input[name="from"]',
+	    "2026-01-01T08:00");
+	await page.fill('form.customrange input[name="to"]', "2026-01-03T08:00");
+	check(await spanOf("the custom range", () => page.click(
+	    'form.customrange button[type="submit"]')) === 2 * 86400000,
+	    "two days asked");
+	// The times typed are the centre's zone's, and said back as such.
+	check(/01\/01 08:00 – 01\/03 08:00/.test(
+	    await page.textContent(".rangenote")),
+	    "the range said: " + await page.textContent(".rangenote"));
+
+	step("the graphs on a phone");
+	await page.setViewportSize({ width: 390, height: 844 });
+	await spanOf("1h on the phone", () => page.click(
+	    '.periods button[data-range="1h"]'));
+	await page.waitForSelector(pair + " path.line.in", { timeout: LONG });
+	const m = await measure(page);
+	check(m.scrollWidth <= m.innerWidth, "no sideways scroll: " +
+	    m.scrollWidth);
+	const phone = await page.$$eval(pair + " text.xtick",
+	    (a) => a.map((x) => x.getBoundingClientRect().height));
+	check(phone.length >= 2 && Math.min(...phone) >= 11,
+	    "axis text readable on a phone: " + phone.join(" "));
+	await page.screenshot({ path: shot("device-graphs-phone"),
+	    fullPage: true });
+	await page.setViewportSize({ width: 1920, height: 1080 });
+}
+
 const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname,
-	trapwarn };
+	trapwarn, graphs };
 
 (async () => {
 	let browser = null, code = 0;

@@ -216,6 +216,16 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
             self.assertTrue(os.path.exists(os.path.join(
                 ARTIFACTS, "wall-trap-warning-%s.png" % size)))
 
+    def test_graphs_range_zoom_and_in_out(self):
+        """The core switch's page: a port's in and out on one graph with
+        its unit, readable axes, the range picker, zoom by drag, a custom
+        range; at 1920x1080 and at 390 px."""
+        self.start_centre()
+        self.browse("graphs")
+        for size in ("phone", "screen"):
+            self.assertTrue(os.path.exists(os.path.join(
+                ARTIFACTS, "device-graphs-%s.png" % size)))
+
     def test_warning_search_storm_layout_and_maintenance_by_name(self):
         self.start_centre()
         # The wall's API says it in words, before the browser looks.
