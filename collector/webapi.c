@@ -964,30 +964,92 @@ add_next(json_t *o, const struct mw_rule *r, int64_t now)
 	free(w);
 }
 
+#define OCC_SPAN_MAX	(93LL * 86400000)	/* a calendar's two months */
+#define OCC_MAX		200		/* occurrences of one window */
+
+/*
+ * A window's occurrences in [from, to), for the calendar: [[start, end],
+ * ...], at most OCC_MAX (a rule every hour would be 2,000 in a quarter;
+ * the calendar shows the first of each day anyway).
+ */
+static void
+add_occurrences(json_t *o, const struct mw_rule *r, int64_t from, int64_t to)
+{
+	struct av_window *w = NULL;
+	size_t	 n = 0, cap = 0, k;
+	json_t	*a = json_array();
+
+	if (mw_expand(r, from, to, &w, &n, &cap) == 0)
+		for (k = 0; k < n && json_array_size(a) < OCC_MAX; k++)
+			if (w[k].end_ms > from && w[k].start_ms < to)
+				json_array_append_new(a, json_pack("[I,I]",
+				    (json_int_t)w[k].start_ms,
+				    (json_int_t)w[k].end_ms));
+	free(w);
+	json_object_set_new(o, "occurrences", a);
+}
+
+/*
+ * GET /api/v1/maintenance[?from=&to=]: every window; with a range (ms, up
+ * to 93 days) each also has its occurrences in it, for the calendar.
+ */
 static void
 api_maint_list(struct evhttp_request *req)
 {
-	json_t	*a = json_array(), *o;
+	struct evkeyvalq args;
+	json_t	*a, *o;
 	int64_t	 now = now_ms();
+	long long from = 0, to = 0;
+	const char *fs, *ts;
+	char	*e1 = NULL, *e2 = NULL;
 	int	 i;
 
+	if (query(req, &args) == -1)
+		return;
+	fs = evhttp_find_header(&args, "from");
+	ts = evhttp_find_header(&args, "to");
+	if (fs != NULL || ts != NULL) {
+		if (fs != NULL)
+			from = strtoll(fs, &e1, 10);
+		if (ts != NULL)
+			to = strtoll(ts, &e2, 10);
+		if (fs == NULL || ts == NULL || *fs == '\0' || *ts == '\0' ||
+		    *e1 != '\0' || *e2 != '\0' || from < 0 || to <= from ||
+		    to - from > OCC_SPAN_MAX) {
+			evhttp_clear_headers(&args);
+			http_reply_error(req, 400, "Bad Request", "from and to "
+			    "are ms, at most 93 days apart");
+			return;
+		}
+	}
+	evhttp_clear_headers(&args);
+	a = json_array();
 	for (i = 0; i < C->av.nrules; i++) {
 		o = conf_rule_json(&C->av.rules[i]);
 		json_object_set_new(o, "active", json_false());
 		add_next(o, &C->av.rules[i], now);
+		if (to > 0)
+			add_occurrences(o, &C->av.rules[i], from, to);
 		json_array_append_new(a, o);
 	}
 	for (i = 0; i < nwins; i++) {
 		struct mw_rule r;
 		char	 err[256];
+		int	 ok;
 
 		o = win_json(&wins[i]);
 		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
 		    && wins[i].start_ms <= now && now < wins[i].end_ms));
+		ok = !wins[i].cancelled && win_rule(&wins[i], &r, err,
+		    sizeof(err)) == 0;
 		/* A recurring one: its next (or current) occurrence. */
-		if (wins[i].repeat[0] != '\0' && !wins[i].cancelled &&
-		    win_rule(&wins[i], &r, err, sizeof(err)) == 0)
+		if (ok && wins[i].repeat[0] != '\0')
 			add_next(o, &r, now);
+		/* A cancelled window has none. */
+		if (to > 0 && ok)
+			add_occurrences(o, &r, from, to);
+		else if (to > 0)
+			json_object_set_new(o, "occurrences", json_array());
 		json_array_append_new(a, o);
 	}
 	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",
