@@ -42,6 +42,7 @@
 			no_target: "无目标", no_data: "暂无数据",
 			open_incidents: "当前故障", none: "无",
 			since: "持续", acked: "已确认", ack: "确认",
+			ack_col: "确认状态",
 			comment: "备注", reclassify: "重新分类",
 			reason: "原因", note: "维修记录", save: "保存",
 			cls_unplanned: "计划外", cls_planned: "计划内",
@@ -95,6 +96,9 @@
 			children: "台下游设备", expand: "展开", collapse: "收起",
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
+			bx_title: "停机预算说明", cal_title: "维护日历",
+			cal_more: "另有", cal_none: "本月没有维护窗口",
+			cal_today: "今天",
 			no_match: "没有符合条件的设备",
 			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
 			pick_l: "按名称选择设备",
@@ -115,6 +119,7 @@
 			no_target: "no target", no_data: "no data yet",
 			open_incidents: "Open incidents", none: "None",
 			since: "for", acked: "Acknowledged", ack: "Acknowledge",
+			ack_col: "Acknowledgement",
 			comment: "Comment", reclassify: "Reclassify",
 			reason: "Reason", note: "Repair note", save: "Save",
 			cls_unplanned: "Unplanned", cls_planned: "Planned",
@@ -176,6 +181,10 @@
 			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
 			more: "More",
 			budget_help: "down time this month's target allows (whole group)",
+			bx_title: "The down time budget explained",
+			cal_title: "Maintenance calendar", cal_more: "more",
+			cal_none: "no maintenance windows this month",
+			cal_today: "today",
 			no_match: "No device matches",
 			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
 			pick_l: "Pick devices by name",
@@ -813,7 +822,8 @@
 				av.insertBefore(el("span", "flag", t("not_met") +
 				    " "), av.firstChild);
 			}
-			av.title = t("budget_help");
+			av.title = avail[g] ? budgetText(avail[g], data.availability,
+			    groupName(g)) || t("budget_help") : t("budget_help");
 			head.appendChild(av);
 			sec.appendChild(head);
 			byName[g].sort(function (a, b) {
@@ -1524,7 +1534,8 @@
 			return row;
 		});
 		var heads = [t("device"), t("group"), t("start"), t("end"),
-		    t("duration"), t("cause"), t("klass"), t("acked"), t("note")];
+		    t("duration"), t("cause"), t("klass"), t("ack_col"),
+		    t("note")];
 
 		if (actions)
 			heads.push(t("actions"));
@@ -1979,12 +1990,221 @@
 			view.appendChild(table(["ID", t("source"), t("reason"),
 			    t("device"), t("start"), t("end"), t("state"),
 			    t("actions")], rows));
+			view.appendChild(maintCalendar());
 			if (session.user)
 				view.appendChild(windowForm(view, null));
 			else
 				view.appendChild(el("p", "hint",
 				    t("need_login")));
 		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* ---- the down time budget explained ------------------------------ */
+
+	function fmtSecs(ms) {
+		return Math.round(ms / 1000).toLocaleString(lang === "zh" ?
+		    "zh-CN" : "en-GB") + (lang === "zh" ? " 秒" : " s");
+	}
+
+	/*
+	 * What a row's budget is made of, for the whole period (the month):
+	 * the budget of the time so far plus that of the days to come is
+	 * what is used plus what is left.  null: no target or no budget.
+	 */
+	function budgetFacts(row, doc) {
+		var left = row ? row.budget_period_left_ms : undefined;
+
+		if (!row || typeof row.target !== "number" || row.target >= 1 ||
+		    typeof left !== "number" || !doc ||
+		    typeof doc.period_end_ms !== "number")
+			return null;
+		return { target: row.target, left: left,
+		    used: row.down_ms || 0, whole: left + (row.down_ms || 0),
+		    devices: row.devices || 1,
+		    days: Math.round((doc.period_end_ms - doc.from_ms) / 864e5),
+		    excluded: (row.planned_ms || 0) + (row.unknown_ms || 0) +
+		    (row.unreachable_ms || 0) };
+	}
+
+	/* The budget in words: what the target allows, used, left and why. */
+	function budgetText(row, doc, name) {
+		var f = budgetFacts(row, doc), per;
+
+		if (f === null)
+			return "";
+		per = Math.round(1 / (1 - f.target)).toLocaleString(lang ===
+		    "zh" ? "zh-CN" : "en-GB");
+		if (lang === "zh")
+			return name + "：目标 " + fmtTarget(f.target) + "，即每 " +
+			    per + " 秒最多停 1 秒。本月 " + f.days + " 天 × " +
+			    f.devices + " 台设备，扣除维护、无数据和因上级设备" +
+			    "故障而不可达的时间（至今 " + fmtSecs(f.excluded) +
+			    "）后，允许的停机时间共 " + fmtSecs(f.whole) + "（" +
+			    fmtDur(f.whole) + "）。已用 " + fmtSecs(f.used) +
+			    "（计划外停机），" + (f.left < 0 ? "超出 " +
+			    fmtSecs(-f.left) : "剩余 " + fmtSecs(f.left) + "（" +
+			    fmtDur(f.left) + "）") + "。组的预算是组内每台设备" +
+			    "预算之和：两台设备同时停 1 分钟，用掉 120 秒。";
+		return name + ": the target " + fmtTarget(f.target) + " allows " +
+		    "1 s down in every " + per + " s. This month has " + f.days +
+		    " days × " + f.devices + " device" + (f.devices > 1 ? "s" :
+		    "") + "; without maintenance, time with no data and time " +
+		    "unreachable behind a failed parent (" + fmtSecs(f.excluded) +
+		    " so far) that allows " + fmtSecs(f.whole) + " (" +
+		    fmtDur(f.whole) + ") down. Used " + fmtSecs(f.used) +
+		    " (unplanned down time), " + (f.left < 0 ? "overrun by " +
+		    fmtSecs(-f.left) : fmtSecs(f.left) + " (" + fmtDur(f.left) +
+		    ") left") + ". A group's budget is the sum of its devices'" +
+		    ": two devices down together for a minute use 120 s.";
+	}
+
+	/* The availability page's box: one paragraph per row with a target. */
+	function budgetExplained(rows, doc) {
+		var box = el("section", "budgetx");
+
+		box.appendChild(el("h3", null, t("bx_title")));
+		rows.forEach(function (g) {
+			var f = budgetFacts(g, doc), p;
+
+			if (f === null)
+				return;
+			p = el("p", f.left < 0 ? "over" : null, budgetText(g, doc,
+			    g.id === "site" ? t("site") : groupName(g.id)));
+			p.setAttribute("data-group", g.id);
+			p.setAttribute("data-budget-s", String(Math.round(f.whole /
+			    1000)));
+			p.setAttribute("data-used-s", String(Math.round(f.used /
+			    1000)));
+			p.setAttribute("data-left-s", String(Math.round(f.left /
+			    1000)));
+			box.appendChild(p);
+		});
+		return box;
+	}
+
+	/* ---- the maintenance calendar ------------------------------------ */
+
+	/* The start of month m (0-11) of year y in the configured zone. */
+	function zoneMonthStart(y, m) {
+		var guess = Date.UTC(y + Math.floor(m / 12), m % 12, 1);
+
+		return guess - tzOffset(guess - tzOffset(guess));
+	}
+
+	function zoneParts(ms) {
+		var f = {};
+
+		new Intl.DateTimeFormat("en-GB", { timeZone: tz, year: "numeric",
+		    month: "numeric", day: "numeric", weekday: "short" })
+		    .formatToParts(new Date(ms)).forEach(function (x) {
+			f[x.type] = x.value;
+		    });
+		return { y: Number(f.year), m: Number(f.month) - 1,
+		    d: Number(f.day), wd: ["Mon", "Tue", "Wed", "Thu", "Fri",
+		    "Sat", "Sun"].indexOf(f.weekday) };
+	}
+
+	function fmtHm(ms) {
+		return new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour: "2-digit", minute: "2-digit", hour12: false })
+		    .format(new Date(ms));
+	}
+
+	function windowWho(w) {
+		return [].concat(w.devices.map(devName), w.groups.map(groupName),
+		    w.classes).sort(natCmp).join("、");
+	}
+
+	/*
+	 * This month and the next as calendars, Monday first: each day with
+	 * the windows that touch it (time, reason, what they cover).  The
+	 * occurrences come from the collector, which expands weekly, monthly
+	 * and cron rules in the configured zone.
+	 */
+	function maintCalendar() {
+		var box = el("section", "calendar"), now = Date.now();
+		var p = zoneParts(now);
+		var from = zoneMonthStart(p.y, p.m);
+		var to = zoneMonthStart(p.y, p.m + 2);
+
+		box.appendChild(el("h3", null, t("cal_title")));
+		api("/api/v1/maintenance?from=" + from + "&to=" + to)
+		    .then(function (r) {
+			[0, 1].forEach(function (k) {
+				box.appendChild(calMonth(r.windows, p.y, p.m + k,
+				    now));
+			});
+		}).catch(function (e) { box.appendChild(el("p", "error",
+		    e.message)); });
+		return box;
+	}
+
+	function calMonth(windows, y, m, now) {
+		var start = zoneMonthStart(y, m), end = zoneMonthStart(y, m + 1);
+		var first = zoneParts(start), days = [], grid, cap, i, n = 0;
+		var wd = lang === "zh" ? ["一", "二", "三", "四", "五", "六", "日"] :
+		    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+		var today = zoneParts(now);
+
+		/* Day boundaries: next midnight in the zone, not + 24 h. */
+		for (i = 0, days[0] = start; i < 32 && days[i] < end; i++)
+			days.push(Math.min(end, dayAfter(days[i])));
+		cap = lang === "zh" ? first.y + "年" + (first.m + 1) + "月" :
+		    new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    year: "numeric", month: "long" }).format(new Date(start));
+		var sec = el("div", "calmonth");
+
+		sec.setAttribute("data-month", first.y + "-" +
+		    String(first.m + 1).padStart(2, "0"));
+		sec.appendChild(el("h4", null, cap));
+		grid = el("div", "calgrid");
+		wd.forEach(function (x) { grid.appendChild(el("div", "wd", x)); });
+		for (i = 0; i < first.wd; i++)
+			grid.appendChild(el("div", "day pad"));
+		for (i = 0; i + 1 < days.length; i++) {
+			var cell = el("div", "day"), list = el("ul");
+			var ds = days[i], de = days[i + 1];
+
+			cell.setAttribute("data-day", String(i + 1));
+			cell.appendChild(el("span", "num", String(i + 1)));
+			if (first.y === today.y && first.m === today.m &&
+			    today.d === i + 1) {
+				cell.classList.add("today");
+				cell.title = t("cal_today");
+			}
+			windows.forEach(function (w) {
+				(w.occurrences || []).forEach(function (o) {
+					var li;
+
+					if (o[1] <= ds || o[0] >= de)
+						return;
+					li = el("li", o[0] <= now && now < o[1] ?
+					    "on" : null, fmtHm(Math.max(o[0], ds)) +
+					    "–" + (o[1] >= de ? "24:00" :
+					    fmtHm(o[1])) + " " + w.reason + " · " +
+					    windowWho(w));
+					li.setAttribute("data-window", w.id);
+					list.appendChild(li);
+				});
+			});
+			if (list.children.length > 0) {
+				cell.appendChild(list);
+				n++;
+			} else
+				cell.classList.add("empty");
+			grid.appendChild(cell);
+		}
+		sec.appendChild(grid);
+		if (n === 0)
+			sec.appendChild(el("p", "none", t("cal_none")));
+		return sec;
+	}
+
+	/* The next midnight in the zone after ms (a day is not always 24 h). */
+	function dayAfter(ms) {
+		var p = zoneParts(ms), g = Date.UTC(p.y, p.m, p.d + 1);
+
+		return g - tzOffset(g - tzOffset(g));
 	}
 
 	/* ---- availability ---------------------------------------------------- */
@@ -2063,14 +2283,17 @@
 		    api("/api/v1/uptime?range=30d").catch(function () {
 			return null; })]).then(function (all) {
 			var r = all[0], up24 = all[1], up30 = all[2];
-			view.appendChild(table(heads, availRows(
-			    [r.site].concat(r.groups.slice().sort(function (a, b) {
+			var grows = [r.site].concat(r.groups.slice().sort(
+			    function (a, b) {
 				var ia = GROUP_ORDER.indexOf(a.id);
 				var ib = GROUP_ORDER.indexOf(b.id);
 
 				return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) ||
 				    natCmp(a.id, b.id);
-			    })), false)));
+			    }));
+
+			view.appendChild(table(heads, availRows(grows, false)));
+			view.appendChild(budgetExplained(grows, r));
 			var det = el("details", "perdev");
 
 			markOk();

@@ -17,7 +17,8 @@
  *
  *   FACMON_URL        the collector's web address
  *   FACMON_SCENARIO   "wall", "outage", "stale", "warning", "find",
- *                     "layout", "maintname", "trapwarn" or "graphs"
+ *                     "layout", "maintname", "trapwarn", "graphs" or
+ *                     "honest"
  *   FACMON_DEVICES    JSON list of every device id the wall must show
  *   FACMON_SIM, FACMON_SIM_CTL   facmon-sim and its control socket
  *   FACMON_USER, FACMON_PASSWORD
@@ -876,8 +877,232 @@ async function graphs(page) {
 	await page.setViewportSize({ width: 1920, height: 1080 });
 }
 
+/* Every table on the page: each column has a header with words. */
+async function headersEverywhere(page, what) {
+	const bad = await page.$$eval("#view table", (ts) => ts.map((tb) => {
+		const th = Array.from(tb.querySelectorAll("thead th"));
+		const widest = Math.max(0, ...Array.from(tb.querySelectorAll(
+		    "tbody tr")).map((r) => r.cells.length));
+
+		if (th.length < widest ||
+		    th.some((h) => h.textContent.trim() === ""))
+			return th.map((h) => h.textContent).join("|") + " / " +
+			    widest;
+		return null;
+	}).filter((x) => x !== null));
+	check(bad.length === 0, what + ": a column without a header: " + bad);
+	check((await page.$$("#view table")).length > 0, what + ": a table");
+}
+
+/*
+ * The "small lies" of the first look, each asserted: 已确认 only once
+ * acknowledged, the acknowledgement's comment shown, natural order, one
+ * number of decimals per kind of figure, coverage beside every
+ * availability and 未达标 marked, every column with a header; the budget
+ * explained; the maintenance calendar.
+ */
+async function honest(page) {
+	const dev = "line-telecom";
+	const row = 'tr[data-device="' + dev + '"]';
+	const ackCell = async () => page.$eval(row, (tr) => {
+		const i = Array.from(tr.closest("table").querySelectorAll(
+		    "thead th")).findIndex((h) => h.textContent === "确认状态");
+
+		return i < 0 ? null : tr.cells[i].textContent;
+	});
+
+	step("a line down: its incident is not acknowledged, and says so");
+	await page.goto(URL + "/#wall");
+	await page.waitForSelector('#view a.tile[data-device="' + dev +
+	    '"][data-state="up"]', { timeout: LONG });
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "inject", dev, "silent", "0"]);
+	await page.waitForSelector('.incidents li[data-device="' + dev + '"]',
+	    { timeout: LONG });
+	await page.goto(URL + "/#incidents");
+	await page.waitForSelector(row, { timeout: LONG });
+	check(await ackCell() === "未确认", "unacknowledged: " + await ackCell());
+	check(!(await page.textContent(row)).includes("已确认"),
+	    "no 已确认 in the row of an unacknowledged incident");
+	await headersEverywhere(page, "incidents");
+
+	step("acknowledged with a comment: the comment is shown");
+	await page.click("#login-open");
+	await page.fill('#login-form input[name="user"]', env.FACMON_USER);
+	await page.fill('#login-form input[name="password"]',
+	    env.FACMON_PASSWORD);
+	await page.click('#login-form button[type="submit"]');
+	await page.waitForSelector(row + " form.ack", { timeout: LONG });
+	await page.fill(row + ' form.ack input[name="comment"]',
+	    "运营商已报修 A-17");
+	await page.click(row + ' form.ack button[type="submit"]');
+	await page.waitForFunction((r) => {
+		const e = document.querySelector(r);
+
+		return e && !e.querySelector("form.ack");
+	}, row, { timeout: LONG });
+	const acked = await ackCell();
+	check(acked === "已确认 · admin · 运营商已报修 A-17",
+	    "the acknowledgement with its comment: " + acked);
+	// Back only once the outage is confirmed: a blip is not charged, and
+	// the page below must show one that is.
+	const confirmed = () => page.evaluate((d) => fetch("/api/v1/outages?" +
+	    "open=1&device=" + d).then((r) => r.json()).then((j) =>
+	    j.outages.length > 0 && j.outages[0].confirmed_ms > 0), dev);
+	for (let i = 0; !(await confirmed()); i++) {
+		check(i < LONG / 500, "the outage confirmed");
+		await page.waitForTimeout(500);
+	}
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "clear", dev]);
+	await page.goto(URL + "/#wall");
+	await page.waitForSelector('#view a.tile[data-device="' + dev +
+	    '"][data-state="up"]', { timeout: LONG });
+	await page.goto(URL + "/#device/" + dev);
+	await page.waitForSelector(".devhead h2", { timeout: LONG });
+	await page.waitForFunction(() => document.body.textContent.includes(
+	    "运营商已报修 A-17"), null, { timeout: LONG });
+	await headersEverywhere(page, "device");
+
+	step("the wall: 未达标 in red, coverage beside the figure, the budget");
+	await page.goto(URL + "/#wall");
+	const ghead = 'section[data-group="lines"] .ghead .avail';
+	await page.waitForSelector(ghead + ".below", { timeout: LONG });
+	const gtext = await page.textContent(ghead);
+	check(gtext.includes("未达标") && gtext.includes("监测覆盖") &&
+	    /\d+\.\d{3} %/.test(gtext), "the lines' head: " + gtext);
+	check((await page.$eval(ghead, (e) => getComputedStyle(e).color)) !==
+	    (await page.$eval('section[data-group="network"] .ghead .avail',
+	    (e) => getComputedStyle(e).color)), "below target in its colour");
+	check((await page.getAttribute(ghead, "title")).includes("已用"),
+	    "the budget explained on the wall's figure");
+
+	step("availability: decimals, coverage, 未达标, natural order");
+	await page.goto(URL + "/#availability");
+	await page.waitForFunction(() => document.querySelectorAll(
+	    "#view table").length >= 2, null, { timeout: LONG });
+	const cells = await page.$$eval("#view table tbody td", (a) =>
+	    a.map((td) => [td.getAttribute("data-label"), td.textContent,
+	    td.parentElement.querySelector('td[data-label="监测覆盖"]') ?
+	    td.parentElement.querySelector('td[data-label="监测覆盖"]')
+	    .textContent : null]));
+	const want = { "可用性": /^(\d{1,3}\.\d{3} %|—)$/,
+	    "监测覆盖": /^(\d{1,3}\.\d %|—)$/,
+	    "目标": /^(\d{1,3}\.\d{2} %|无目标)$/ };
+	let nfig = 0;
+	for (const [label, text, cov] of cells) {
+		if (!want[label])
+			continue;
+		check(want[label].test(text), label + " as " + text);
+		if (label === "可用性" && text !== "—") {
+			nfig++;
+			check(cov !== null && cov !== "—",
+			    "coverage beside " + text + ": " + cov);
+		}
+	}
+	check(nfig > 10, "availability figures checked: " + nfig);
+	const lines = await page.$eval("#view table tbody", (tb) =>
+	    Array.from(tb.rows).filter((r) => r.cells[0].textContent ===
+	    "专线")[0].textContent);
+	check(lines.includes("未达标"), "the lines below target: " + lines +
+	    " " + await page.evaluate(() => Promise.all([
+	    fetch("/api/v1/availability?month=" + document.querySelector(
+	    'form.month input').value).then((r) => r.text()),
+	    fetch("/api/v1/outages?device=line-telecom").then((r) => r.text())])
+	    .then((x) => x[1].slice(0, 3000) + JSON.stringify(JSON.parse(x[0])
+	    .groups.filter((g) => g.id === "lines")))));
+	check((await page.$$("#view table tbody .flag.below")).length >= 1,
+	    "未达标 marked");
+	const names = await page.$$eval("details.perdev tbody tr",
+	    (a) => a.map((r) => r.cells[0].textContent));
+	check(names.indexOf("2号空调机组") >= 0 &&
+	    names.indexOf("2号空调机组") < names.indexOf("10号空调机组"),
+	    "natural order in the per-device table");
+	await headersEverywhere(page, "availability");
+
+	step("the group budget explained, its figures the API's");
+	const bx = 'section.budgetx p[data-group="lines"]';
+	await page.waitForSelector(bx, { timeout: LONG });
+	const text = await page.textContent(bx);
+	check(text.includes("目标 99.99 %") && text.includes("每 10,000 秒") &&
+	    text.includes("已用") && text.includes("3 台设备"),
+	    "the words: " + text);
+	const got = await page.$eval(bx, (p) => [Number(p.getAttribute(
+	    "data-budget-s")), Number(p.getAttribute("data-used-s")),
+	    Number(p.getAttribute("data-left-s"))]);
+	check(Math.abs(got[0] - got[1] - got[2]) <= 1,
+	    "budget = used + left: " + got);
+	check(got[1] > 0, "some of it used: " + got);
+	const api = await page.evaluate(() => fetch("/api/v1/availability?" +
+	    "month=" + document.querySelector('form.month input').value)
+	    .then((r) => r.json()).then((j) => j.groups.filter((g) =>
+	    g.id === "lines")[0]));
+	check(Math.abs(Math.round(api.down_ms / 1000) - got[1]) <= 1,
+	    "used is the API's down time: " + api.down_ms + " " + got);
+	for (const [w, h, tag] of [[390, 844, "phone"],
+	    [1920, 1080, "screen"]]) {
+		await page.setViewportSize({ width: w, height: h });
+		const m = await measure(page);
+		check(m.scrollWidth <= m.innerWidth, "availability at " + w +
+		    " scrolls sideways");
+		check(m.broken.length === 0, "words broken: " + m.broken);
+		await page.screenshot({ path: shot("availability-budget-" + tag),
+		    fullPage: true });
+	}
+
+	step("the maintenance calendar: this month and the next");
+	await page.goto(URL + "/#maintenance");
+	await page.waitForSelector("form.window", { timeout: LONG });
+	const fmt = (ms) => new Intl.DateTimeFormat("sv-SE", {
+	    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+	    day: "2-digit", hour: "2-digit", minute: "2-digit" })
+	    .format(new Date(ms)).replace(" ", "T");
+	const now = fmt(Date.now() - 60000);
+	const [y, mo] = now.split("-").map(Number);
+	const next = (mo === 12 ? y + 1 : y) + "-" +
+	    String(mo === 12 ? 1 : mo + 1).padStart(2, "0");
+	for (const [start, mins, reason, who] of [
+	    [now, "45", "电梯年检", "3号电梯"],
+	    [next + "-15T09:00", "120", "空调季检", "5号空调机组"]]) {
+		await page.fill('form.window input[name="start"]', start);
+		await page.fill('form.window input[name="minutes"]', mins);
+		await page.fill('form.window input[name="reason"]', reason);
+		await page.fill('form.window input[name="devices"]', who);
+		await page.click('form.window button[type="submit"]');
+		await page.waitForFunction((r) => Array.from(
+		    document.querySelectorAll(".calgrid li")).some((li) =>
+		    li.textContent.includes(r)), reason, { timeout: LONG });
+	}
+	const today = await page.textContent(".calgrid .day.today");
+	check(today.includes("电梯年检 · 3号电梯"), "today: " + today);
+	check((await page.$$(".calgrid .day.today li.on")).length === 1,
+	    "the active window marked");
+	const d15 = await page.textContent('.calmonth[data-month="' + next +
+	    '"] .day[data-day="15"]');
+	check(d15.includes("09:00–11:00 空调季检 · 5号空调机组"),
+	    "next month's 15th: " + d15);
+	const heads = await page.$$eval(".calmonth h4",
+	    (a) => a.map((x) => x.textContent));
+	check(heads.length === 2 && /^\d{4}年\d{1,2}月$/.test(heads[0]),
+	    "Chinese month names: " + heads);
+	check((await page.$$eval(".calgrid .wd", (a) => a.slice(0, 7).map(
+	    (x) => x.textContent).join(""))) === "一二三四五六日",
+	    "Chinese weekdays, Monday first");
+	await headersEverywhere(page, "maintenance");
+	for (const [w, h, tag] of [[390, 844, "phone"],
+	    [1920, 1080, "screen"]]) {
+		await page.setViewportSize({ width: w, height: h });
+		const m = await measure(page);
+		check(m.scrollWidth <= m.innerWidth, "maintenance at " + w +
+		    " scrolls sideways");
+		check(m.broken.length === 0, "words broken: " + m.broken);
+		await page.screenshot({ path: shot("maintenance-calendar-" + tag),
+		    fullPage: true });
+	}
+}
+
 const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname,
-	trapwarn, graphs };
+	trapwarn, graphs, honest };
 
 (async () => {
 	let browser = null, code = 0;

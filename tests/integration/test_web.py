@@ -226,6 +226,18 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
             self.assertTrue(os.path.exists(os.path.join(
                 ARTIFACTS, "device-graphs-%s.png" % size)))
 
+    def test_small_lies_budget_and_calendar(self):
+        """已确认 only once acknowledged and the comment shown; decimals,
+        coverage and 未达标 on the availability page; every column with a
+        header; the group budget explained with the API's figures; the
+        maintenance calendar of this month and the next."""
+        self.start_centre()
+        self.browse("honest")
+        for name in ("availability-budget", "maintenance-calendar"):
+            for size in ("phone", "screen"):
+                self.assertTrue(os.path.exists(os.path.join(
+                    ARTIFACTS, "%s-%s.png" % (name, size))), name + size)
+
     def test_warning_search_storm_layout_and_maintenance_by_name(self):
         self.start_centre()
         # The wall's API says it in words, before the browser looks.
