@@ -9,7 +9,11 @@
 # (an LED module failure; a port down until its linkUp); search, filters and a storm folded under its
 # parent; every page at 390 px without sideways scroll or words broken
 # a character a line, the kiosk within 1920x1080; a maintenance window
-# made by picking a Chinese name.  Screenshots go to tests/artifacts/.
+# made by picking a Chinese name; graphs with units, a range picker,
+# zoom by drag and a port's in and out on one; the small lies (已确认,
+# the acknowledgement's comment, decimals, coverage, 未达标, headers),
+# the group budget explained and the maintenance calendar.
+# Screenshots go to tests/artifacts/.
 
 import json
 import os
