@@ -34,11 +34,24 @@
 
 #include <jansson.h>
 
-#include "collector.h"
+#include "alerting.h"
 #include "alert.h"
-#include "web.h"
 
 #define LIST_MAX	6	/* AP or port numbers named in one warning */
+#define TRAPWARN_MAX	1024	/* notifications' warnings held at once */
+
+/* One warning a notification raised, until cleared or held out. */
+struct trap_warn {
+	int		 used;
+	char		 device[FM_ID_MAX];
+	char		 oid[128];		/* the warning rule's */
+	char		 instance[64];
+	char		 text[256];
+	char		 text_en[256];
+	int64_t		 since_ms, until_ms;
+};
+
+static struct trap_warn TW[TRAPWARN_MAX];
 
 
 static void
@@ -277,6 +290,93 @@ thresholds(json_t *a, const struct device_state *d,
 	}
 }
 
+static struct trap_warn *
+tw_find(const char *device, const char *oid, const char *inst)
+{
+	int	 i;
+
+	for (i = 0; i < TRAPWARN_MAX; i++)
+		if (TW[i].used && strcmp(TW[i].device, device) == 0 &&
+		    strcmp(TW[i].oid, oid) == 0 &&
+		    strcmp(TW[i].instance, inst) == 0)
+			return &TW[i];
+	return NULL;
+}
+
+/*
+ * traps.c: a notification's warning, raised or raised again (the hold
+ * starts again, 'since' stays).  When the table is full the one that
+ * would end first goes: a bounded table must lose something, and that
+ * is the least news.
+ */
+void
+warnings_trap_raise(const char *device, const char *oid, const char *inst,
+    const char *text, const char *text_en, int64_t since, int64_t until)
+{
+	struct trap_warn *w;
+	int64_t	 now = now_ms();
+	int	 i, j;
+
+	if ((w = tw_find(device, oid, inst)) == NULL) {
+		for (i = 0; i < TRAPWARN_MAX; i++)
+			if (!TW[i].used || TW[i].until_ms <= now)
+				break;
+		if (i == TRAPWARN_MAX) {
+			for (i = 0, j = 1; j < TRAPWARN_MAX; j++)
+				if (TW[j].until_ms < TW[i].until_ms)
+					i = j;
+			log_warnx("traps: %d warnings held, %s on %s dropped",
+			    TRAPWARN_MAX, TW[i].oid, TW[i].device);
+		}
+		w = &TW[i];
+		memset(w, 0, sizeof(*w));
+		w->used = 1;
+		fm_strlcpy(w->device, device, sizeof(w->device));
+		fm_strlcpy(w->oid, oid, sizeof(w->oid));
+		fm_strlcpy(w->instance, inst, sizeof(w->instance));
+		w->since_ms = since;
+	}
+	fm_strlcpy(w->text, text, sizeof(w->text));
+	fm_strlcpy(w->text_en, text_en, sizeof(w->text_en));
+	w->until_ms = until;
+}
+
+/* traps.c: a clearing notification; 1 if it ended a warning. */
+int
+warnings_trap_clear(const char *device, const char *oid, const char *inst)
+{
+	struct trap_warn *w;
+
+	if ((w = tw_find(device, oid, inst)) == NULL)
+		return 0;
+	w->used = 0;
+	return 1;
+}
+
+/*
+ * The device's warnings from notifications.  Expired ones are skipped
+ * here and their slot reused by the next warning: no timer needed.
+ */
+static void
+trap_warnings(json_t *a, const char *device, int64_t now)
+{
+	int	 i;
+
+	for (i = 0; i < TRAPWARN_MAX; i++) {
+		const struct trap_warn *w = &TW[i];
+
+		if (!w->used || w->until_ms <= now ||
+		    strcmp(w->device, device) != 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:s,s:o,"
+		    "s:I,s:I}", "code", "trap", "check", "trap", "text",
+		    fm_jstr(w->text), "text_en", fm_jstr(w->text_en),
+		    "oid", w->oid, "instance", fm_jstr(w->instance),
+		    "since_ms", (json_int_t)w->since_ms, "until_ms",
+		    (json_int_t)w->until_ms));
+	}
+}
+
 json_t *
 warnings_json(const struct device_state *d, const struct alert_conf *ac)
 {
@@ -301,6 +401,6 @@ warnings_json(const struct device_state *d, const struct alert_conf *ac)
 		}
 	}
 	/* What notifications said and no clearing one has taken back. */
-	traps_warnings(a, d->id, now_ms());
+	trap_warnings(a, d->id, now_ms());
 	return a;
 }

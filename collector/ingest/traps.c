@@ -29,9 +29,10 @@
  * says what the notification is about -- the ifIndex of linkDown -- so
  * that port 3 coming back clears port 3's warning and not port 5's.
  *
- * Warnings live in memory only: a trap is not repeated, and after a
- * restart the polled values (warnings.c) say again what is still wrong;
- * the hold time bounds a warning whose clearing notification was lost.
+ * Warnings are held by warnings.c, in memory only: a trap is not
+ * repeated, and after a restart the polled values say again what is
+ * still wrong; the hold time bounds a warning whose clearing
+ * notification was lost.
  *
  * Notifications with no rule, or from an address no device has, are
  * kept and shown all the same: an unknown trap is information, not
@@ -45,11 +46,10 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#include "collector.h"
-#include "web.h"
+#include "ingest.h"
+#include "../alert/alerting.h"
 
 #define TRAPS_KEEP	500
-#define TRAPWARN_MAX	1024		/* warnings held at once */
 #define TRAP_HOLD_MS	3600000		/* 'traps.hold' default */
 
 struct trap_seen {
@@ -62,17 +62,6 @@ struct trap_seen {
 	int		 action;
 	int		 applied;	/* changed a device's state */
 	char		 detail[512];	/* the varbinds, name=value; ... */
-};
-
-/* One warning a notification raised, until cleared or held out. */
-struct trap_warn {
-	int		 used;
-	char		 device[FM_ID_MAX];
-	char		 oid[128];		/* the warning rule's */
-	char		 instance[64];
-	char		 text[256];
-	char		 text_en[256];
-	int64_t		 since_ms, until_ms;
 };
 
 /*
@@ -109,9 +98,8 @@ static struct {
 	uint64_t	 n;		/* ever received */
 	uint64_t	 unmapped, applied;
 	int		 hold_ms;
-	struct trap_warn warn[TRAPWARN_MAX];
 } TR = { builtin, sizeof(builtin) / sizeof(builtin[0]), { { 0 } }, 0, 0,
-	0, TRAP_HOLD_MS, { { 0 } } };
+	0, TRAP_HOLD_MS };
 
 static const char *const action_names[] = { [TA_DOWN] = "down",
 	[TA_UP] = "up", [TA_EVENT] = "event", [TA_WARNING] = "warning",
@@ -255,59 +243,23 @@ words(char *dst, size_t len, const char *text, const char *inst)
 	fm_fmt(dst, len, "%.*s%s%s", (int)(p - text), text, inst, p + 2);
 }
 
-static struct trap_warn *
-warn_find(const char *device, const char *oid, const char *inst)
-{
-	int	 i;
-
-	for (i = 0; i < TRAPWARN_MAX; i++)
-		if (TR.warn[i].used && strcmp(TR.warn[i].device, device) == 0 &&
-		    strcmp(TR.warn[i].oid, oid) == 0 &&
-		    strcmp(TR.warn[i].instance, inst) == 0)
-			return &TR.warn[i];
-	return NULL;
-}
-
 /*
- * A warning raised, or raised again (its hold starts again, its 'since'
- * stays).  When the table is full the one that would end first goes: a
- * bounded table must lose something, and that is the least news.
+ * A warning raised, or raised again: warnings.c holds it (the wall's
+ * warnings are the alerting module's, below this one) and restarts its
+ * hold time.
  */
 static void
 warn_raise(const struct trap_rule *rule, const char *device,
     const struct fm_result *r, int64_t now)
 {
-	struct trap_warn *w;
-	char	 inst[64];
-	int	 i;
+	char	 inst[64], zh[256], en[256];
 
 	instance_of(r, rule->instance, inst, sizeof(inst));
-	if ((w = warn_find(device, rule->oid, inst)) == NULL) {
-		for (i = 0; i < TRAPWARN_MAX; i++)
-			if (!TR.warn[i].used || TR.warn[i].until_ms <= now)
-				break;
-		if (i == TRAPWARN_MAX) {
-			int	 j;
-
-			for (i = 0, j = 1; j < TRAPWARN_MAX; j++)
-				if (TR.warn[j].until_ms < TR.warn[i].until_ms)
-					i = j;
-			log_warnx("traps: %d warnings held, %s on %s dropped",
-			    TRAPWARN_MAX, TR.warn[i].oid, TR.warn[i].device);
-		}
-		w = &TR.warn[i];
-		memset(w, 0, sizeof(*w));
-		w->used = 1;
-		fm_strlcpy(w->device, device, sizeof(w->device));
-		fm_strlcpy(w->oid, rule->oid, sizeof(w->oid));
-		fm_strlcpy(w->instance, inst, sizeof(w->instance));
-		w->since_ms = r->ts_ms;
-	}
-	words(w->text, sizeof(w->text), rule->text[0] ? rule->text :
-	    rule->name, inst);
-	words(w->text_en, sizeof(w->text_en), rule->text_en[0] ?
-	    rule->text_en : rule->name, inst);
-	w->until_ms = now + (rule->hold_ms > 0 ? rule->hold_ms : TR.hold_ms);
+	words(zh, sizeof(zh), rule->text[0] ? rule->text : rule->name, inst);
+	words(en, sizeof(en), rule->text_en[0] ? rule->text_en : rule->name,
+	    inst);
+	warnings_trap_raise(device, rule->oid, inst, zh, en, r->ts_ms, now +
+	    (rule->hold_ms > 0 ? rule->hold_ms : TR.hold_ms));
 }
 
 /* A clearing notification: 1 if it ended a warning. */
@@ -315,39 +267,10 @@ static int
 warn_clear(const struct trap_rule *rule, const char *device,
     const struct fm_result *r)
 {
-	struct trap_warn *w;
 	char	 inst[64];
 
 	instance_of(r, rule->instance, inst, sizeof(inst));
-	if ((w = warn_find(device, rule->clears, inst)) == NULL)
-		return 0;
-	w->used = 0;
-	return 1;
-}
-
-/*
- * warnings.c: the device's warnings from notifications, appended to a
- * in the form of its own.  Expired ones are skipped here and their slot
- * reused by the next warning: no timer needed.
- */
-void
-traps_warnings(json_t *a, const char *device, int64_t now)
-{
-	int	 i;
-
-	for (i = 0; i < TRAPWARN_MAX; i++) {
-		const struct trap_warn *w = &TR.warn[i];
-
-		if (!w->used || w->until_ms <= now ||
-		    strcmp(w->device, device) != 0)
-			continue;
-		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:s,s:o,"
-		    "s:I,s:I}", "code", "trap", "check", "trap", "text",
-		    http_jstr(w->text), "text_en", http_jstr(w->text_en),
-		    "oid", w->oid, "instance", http_jstr(w->instance),
-		    "since_ms", (json_int_t)w->since_ms, "until_ms",
-		    (json_int_t)w->until_ms));
-	}
+	return warnings_trap_clear(device, rule->clears, inst);
 }
 
 void
@@ -439,11 +362,11 @@ traps_json(void)
 
 		json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,"
 		    "s:s,s:b,s:o}", "ts_ms", (json_int_t)t->ts_ms, "agent",
-		    http_jstr(t->agent), "device", http_jstr(t->device),
-		    "source", http_jstr(t->source), "oid", http_jstr(t->oid),
-		    "name", http_jstr(t->name), "action",
+		    fm_jstr(t->agent), "device", fm_jstr(t->device),
+		    "source", fm_jstr(t->source), "oid", fm_jstr(t->oid),
+		    "name", fm_jstr(t->name), "action",
 		    action_names[t->action], "applied", t->applied, "detail",
-		    http_jstr(t->detail)));
+		    fm_jstr(t->detail)));
 	}
 	json_object_set_new(o, "received", json_integer((json_int_t)TR.n));
 	json_object_set_new(o, "unmapped", json_integer((json_int_t)
