@@ -449,7 +449,10 @@ class WebAPI(FacmonTestCase):
             return [p for p in r["points"] if p[1] is not None]
         pts = wait_for(points, timeout=40, what="RRD points")
         self.assertEqual(pts[-1][1], 1.0)
-        for q in ("device=web&check=http&series=up&period=week",
+        st, r = self.c.json("GET", "/api/v1/rrd?device=web&check=http"
+                            "&series=up&period=week")
+        self.assertEqual((st, r["period"]), (200, "week"))
+        for q in ("device=web&check=http&series=up&period=fortnight",
                   "device=web&check=http&series=../x",
                   "device=web&check=http", "device=../x&check=a&series=up"):
             st, r = self.c.json("GET", "/api/v1/rrd?" + q)
