@@ -139,7 +139,6 @@ void		 api_metrics(struct evhttp_request *, const char *, const char *);
 /* routes.c: the table, and access decided in one place */
 void		 http_route(struct evhttp_request *);
 void		 http_bad_method(void);
-const struct avconf *webapi_avconf(void);
 
 /* http.c: the replies every handler uses */
 void		 http_reply_json(struct evhttp_request *, int code,
