@@ -93,7 +93,8 @@ COLLECTOR_LIB_SRCS = collector/conf.c collector/keys.c collector/privdrop.c \
 	collector/ingest/ingest.c collector/ingest/journal.c \
 	collector/ingest/traps.c collector/state/state.c \
 	collector/outage/outage.c collector/outage/latency.c \
-	collector/outage/availapi.c collector/store/rrdw.c
+	collector/outage/availapi.c collector/outage/maint.c \
+	collector/store/rrdw.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert/alert.c collector/alert/alert_conf.c \
 	collector/alert/alert_smtp.c collector/alert/alert_sms.c \
@@ -111,7 +112,7 @@ UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
-	test_netlimit test_warnings
+	test_netlimit test_warnings test_maint
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

@@ -136,6 +136,10 @@ int	 mw_parse_repeat(const char *kind, const char *when, struct mw_rule *,
 int	 mw_parse_list(struct cfgerr *, const struct config_setting_t *,
 	    const char *default_tz, struct mw_rule **, int *);
 void	 mw_free_list(struct mw_rule *, int);
+int	 mw_from_window(struct mw_rule *, const char *id, const char *tz,
+	    const char *reason, int64_t start_ms, int64_t end_ms,
+	    const char *repeat, const char *at, int64_t dur_ms, char *err,
+	    size_t errlen);
 int	 av_in_list(char **, int n, const char *);
 int	 mw_covers(const struct mw_rule *, const char *device,
 	    const char *group, const char *cls);

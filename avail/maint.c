@@ -189,6 +189,40 @@ mw_parse_repeat(const char *kind, const char *when, struct mw_rule *r,
 	return -1;
 }
 
+/*
+ * The rule of a window made through the web console (maintenance.json),
+ * as the collector and facmon-report both read it: one-off from start to
+ * end, or recurring by repeat and at, lasting dur.  -1 if it is not one.
+ */
+int
+mw_from_window(struct mw_rule *r, const char *id, const char *tz,
+    const char *reason, int64_t start, int64_t end, const char *repeat,
+    const char *at, int64_t dur, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	fm_strlcpy(r->id, id, sizeof(r->id));
+	fm_strlcpy(r->tz, tz, sizeof(r->tz));
+	fm_strlcpy(r->reason, reason != NULL ? reason : "", sizeof(r->reason));
+	if (repeat == NULL || repeat[0] == '\0') {
+		if (end <= start) {
+			snprintf(err, errlen, "window %s ends before it starts",
+			    id);
+			return -1;
+		}
+		r->kind = MW_ONCE;
+		r->start_ms = start;
+		r->duration_ms = end - start;
+		return 0;
+	}
+	if (at == NULL || dur <= 0) {
+		snprintf(err, errlen, "window %s: a recurring window takes "
+		    "at and duration_ms", id);
+		return -1;
+	}
+	r->duration_ms = dur;
+	return mw_parse_repeat(repeat, at, r, err, errlen);
+}
+
 /* Run fn with TZ set to tz, then put TZ back. */
 struct tzsave {
 	char	*old;

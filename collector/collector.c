@@ -117,8 +117,9 @@ reload(void)
 		log_warnx("reload: 'rrd.daemon' changed; restart to apply");
 	fm_strlcpy(nc->rrd_daemon, conf->rrd_daemon, sizeof(nc->rrd_daemon));
 	rrdw_reconf(nc);
-	outage_maintenance(&nc->av);
-	/* After outage_maintenance: it adds the web's windows to nc's. */
+	/* Before the old configuration goes: the merged windows share its
+	   rules. */
+	maint_reconf(nc);
 	http_reconf(nc);
 	traps_reconf(nc);
 	reports_reconf(nc);
@@ -299,7 +300,8 @@ main(int argc, char *argv[])
 	state_listen(&alerting_listener);
 	outage_listen(alerting_outage_note);
 	events_listen(alerting_event);
-	outage_maintenance(&conf->av);
+	if (maint_open(base, conf, err, sizeof(err)) == -1)
+		fatalx("maintenance windows: %s", err);
 	latency_reconf(&conf->av);
 	traps_reconf(conf);
 	if (conf->alerts != NULL) {
@@ -347,6 +349,8 @@ main(int argc, char *argv[])
 	/* Stop taking input first, so the queue only shrinks. */
 	netlimit_stop();
 	ingest_stop();
+	/* A window being saved is answered while its request lives. */
+	maint_close();
 	http_stop();
 	reports_stop();
 	log_info("writing the RRD values held");

@@ -124,11 +124,9 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		struct mw_rule *r, t;
 		char	 why2[256];
 
-		memset(&t, 0, sizeof(t));
 		if (json_is_true(json_object_get(w, "cancelled")) ||
-		    id == NULL || !fm_valid_id(id) || (rep == NULL ? e <= s :
-		    at == NULL || dur <= 0 || mw_parse_repeat(rep, at, &t,
-		    why2, sizeof(why2)) == -1))
+		    id == NULL || !fm_valid_id(id) || mw_from_window(&t, id,
+		    av->tz, why, s, e, rep, at, dur, why2, sizeof(why2)) == -1)
 			continue;
 		if ((nr = reallocarray(av->rules, (size_t)av->nrules + 1,
 		    sizeof(*nr))) == NULL) {
@@ -138,16 +136,7 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		}
 		av->rules = nr;
 		r = &av->rules[av->nrules++];
-		*r = t;			/* the recurrence, if any */
-		fm_strlcpy(r->id, id, sizeof(r->id));
-		if (rep == NULL) {
-			r->kind = MW_ONCE;
-			r->start_ms = s;
-			r->duration_ms = e - s;
-		} else
-			r->duration_ms = dur;
-		fm_strlcpy(r->tz, av->tz, sizeof(r->tz));
-		fm_strlcpy(r->reason, why ? why : "", sizeof(r->reason));
+		*r = t;
 		r->devices = strv(json_object_get(w, "devices"), &r->ndevices);
 		r->groups = strv(json_object_get(w, "groups"), &r->ngroups);
 		r->classes = strv(json_object_get(w, "classes"), &r->nclasses);

@@ -409,7 +409,7 @@ alerting_outage_note(const struct outage_note *n)
 
 	if (A.c == NULL)
 		return;
-	if (outage_in_maintenance(n->d, n->now)) {
+	if (maint_in(n->d, n->now)) {
 		log_info("outage of %s: in a maintenance window, no alert",
 		    n->device);
 		return;
@@ -644,7 +644,7 @@ thr_alert(const struct device_state *d, const struct check_state *c,
 	struct alert_msg m;
 	char	 key[sizeof(te->key) + FM_ID_MAX];
 
-	if (outage_in_maintenance(d, at)) {
+	if (maint_in(d, at)) {
 		log_info("threshold %s on %s: in a maintenance window, no "
 		    "alert", t->name, d->id);
 		return;
@@ -744,7 +744,7 @@ alerting_trap(const char *device, const char *name, const char *oid,
 
 	if (A.c == NULL)
 		return;
-	if (d != NULL && outage_in_maintenance(d, ts))
+	if (d != NULL && maint_in(d, ts))
 		return;
 	memset(&m, 0, sizeof(m));
 	fm_fmt(h, sizeof(h), "%s/%s", device, name);

@@ -356,7 +356,7 @@ api_availability(struct evhttp_request *req, const char *rest, const char *who)
 		    "the outage journal is not open");
 		goto done;
 	}
-	if ((o = avail_json(aq, webapi_avconf() != NULL ? webapi_avconf() :
+	if ((o = avail_json(aq, maint_avconf() != NULL ? maint_avconf() :
 	    &hconf->av, from, to, group,
 	    devs != NULL && strcmp(devs, "1") == 0, err, sizeof(err))) == NULL) {
 		reply_error(req, 400, "Bad Request", err);

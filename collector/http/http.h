@@ -84,6 +84,9 @@ const char	*web_session_user(const char *token, const char **csrf);
 int		 web_csrf_ok(const char *token, const char *csrf);
 void		 web_audit(const char *data_dir, const char *user,
 		    const char *ip, const char *action, struct json_t *detail);
+void		 web_audit_then(const char *data_dir, const char *user,
+		    const char *ip, const char *action, struct json_t *detail,
+		    void (*then)(void *), void *arg);
 void		 webauth_reconf(const struct web_conf *);
 size_t		 web_sessions(void);
 
@@ -147,7 +150,6 @@ void		 http_bad_method(void);
 int		 webapi_logins(void);
 int		 webapi_form_login(struct evhttp_request *, const char *user,
 		    const char *pw, ack_login_cb, void *arg, int64_t *retry_ms);
-const struct avconf *webapi_avconf(void);
 
 /* http.c: the replies every handler uses */
 void		 http_reply_json(struct evhttp_request *, int code,

@@ -19,10 +19,9 @@
  *
  * Every change needs a session and its CSRF token, and is written to the
  * audit log.  Outage annotations go into the outage journal as records
- * of their own, never as edits.  Windows made here live in
- * <data_dir>/maintenance.json (written to a temporary file and renamed)
- * and are merged with the configuration's windows for availability and
- * for silencing alerts.
+ * of their own, never as edits.  Windows made here are kept by the
+ * maintenance module (outage/maint.c), which writes them to
+ * <data_dir>/maintenance.json and merges them with the configuration's.
  */
 
 #include <sys/types.h>
@@ -54,46 +53,15 @@
 #include "../../common/workq.h"
 #include "../alert/alert.h"
 
-#define MW_API_MAX	512		/* windows made through the API */
 #define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
 #define COOKIE		"facmon_session"
 
-/* A window made through the API; cancelled ones are kept for the record. */
-struct api_window {
-	char		 id[64];
-	int64_t		 start_ms, end_ms;	/* one-off; 0 when recurring */
-	char		 repeat[16];		/* "", weekly, monthly, cron */
-	char		 at[64];		/* "Sun 02:00", "1 09:00", ... */
-	int64_t		 dur_ms;		/* of each recurring window */
-	char		 reason[256];
-	json_t		*devices, *groups, *classes;	/* arrays of strings */
-	char		 created_by[64];
-	int64_t		 created_ms;
-	char		 changed_by[64];
-	int64_t		 changed_ms;
-	int		 cancelled;
-};
-
 static const struct collector_conf *C;
-static struct api_window wins[MW_API_MAX];
-static int	 nwins;
-static int	 next_id = 1;
-/* maintenance.json is a newer release's: read nothing, overwrite nothing. */
-static int	 wins_newer;
-/* The configuration's windows and the API's, as outage.c reads them. */
-static struct avconf merged;
-static struct mw_rule *mrules;
 static json_t	*avail_cache;
 static int64_t	 avail_cache_ms;
+static uint64_t	 avail_cache_gen;	/* maint_generation() it was made at */
 
-static void	 merge_windows(void);
 
-
-const struct avconf *
-webapi_avconf(void)
-{
-	return C != NULL ? &merged : NULL;
-}
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -547,9 +515,24 @@ done:
 }
 
 /* POST /api/v1/outages/{ack,classify,note}. */
+struct annotate_req {
+	struct evhttp_request *req;
+	json_t		*answer;
+};
+
+static void
+annotated(void *arg)
+{
+	struct annotate_req *a = arg;
+
+	http_reply_json(a->req, 200, "OK", a->answer);
+	free(a);
+}
+
 void
 api_annotate(struct evhttp_request *req, const char *what, const char *user)
 {
+	struct annotate_req *a;
 	struct aq *q = outage_aq();
 	char	 device[64], check[64] = "", text[256] = "", cls[32] = "";
 	const char *textkey;
@@ -625,221 +608,33 @@ api_annotate(struct evhttp_request *req, const char *what, const char *user)
 		    "the outage journal could not be written");
 		return;
 	}
-	web_audit(C->data_dir, user, peer(req), what == NULL ? "" : what,
-	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
-	    check, "start_ms", (json_int_t)start, "text", text, "class",
-	    type == OJ_CLASSIFY ? oj_class_name(c) : ""));
 	for (i = 0; i < q->nout; i++)
 		if (strcmp(q->out[i].device, device) == 0 &&
 		    strcmp(q->out[i].check, check) == 0 &&
 		    q->out[i].start_ms == start)
 			break;
-	http_reply_json(req, 200, "OK", outage_json_full(q, &q->out[i]));
-}
-
-/* ---- maintenance windows ----------------------------------------------- */
-
-static void
-win_free(struct api_window *w)
-{
-	json_decref(w->devices);
-	json_decref(w->groups);
-	json_decref(w->classes);
-}
-
-static json_t *
-win_json_once(const struct api_window *w)
-{
-	return json_pack("{s:s,s:s,s:I,s:I,s:s,s:O,s:O,s:O,s:s,s:I,s:o,s:o,"
-	    "s:b}",
-	    "id", w->id, "source", "api",
-	    "start_ms", (json_int_t)w->start_ms,
-	    "end_ms", (json_int_t)w->end_ms,
-	    "reason", w->reason,
-	    "devices", w->devices, "groups", w->groups, "classes", w->classes,
-	    "created_by", w->created_by,
-	    "created_ms", (json_int_t)w->created_ms,
-	    "changed_by", w->changed_by[0] ? json_string(w->changed_by) :
-	    json_null(),
-	    "changed_ms", w->changed_ms ? json_integer(w->changed_ms) :
-	    json_null(),
-	    "cancelled", w->cancelled);
-}
-
-static json_t *
-win_json(const struct api_window *w)
-{
-	json_t	*o = win_json_once(w);
-
-	if (o != NULL && w->repeat[0] != '\0') {
-		json_object_set_new(o, "repeat", json_string(w->repeat));
-		json_object_set_new(o, "at", json_string(w->at));
-		json_object_set_new(o, "duration_ms", json_integer(w->dur_ms));
-	}
-	return o;
-}
-
-/* A window's rule, as availability and alerts read it: -1 if invalid. */
-static int
-win_rule(const struct api_window *w, struct mw_rule *r, char *err,
-    size_t errlen)
-{
-	memset(r, 0, sizeof(*r));
-	fm_strlcpy(r->id, w->id, sizeof(r->id));
-	fm_strlcpy(r->tz, C->av.tz, sizeof(r->tz));
-	fm_strlcpy(r->reason, w->reason, sizeof(r->reason));
-	if (w->repeat[0] == '\0') {
-		r->kind = MW_ONCE;
-		r->start_ms = w->start_ms;
-		r->duration_ms = w->end_ms - w->start_ms;
-		return 0;
-	}
-	r->duration_ms = w->dur_ms;
-	return mw_parse_repeat(w->repeat, w->at, r, err, errlen);
-}
-
-/*
- * maintenance.json is written on the web's disk queue (temp file, fsync,
- * rename), and the change is answered when it is durable.  The windows
- * in memory are the new ones meanwhile; if the write fails they are read
- * back from the file, which still holds the old ones.
- */
-static void	 load_windows(void);
-static void	 merge_windows(void);
-
-struct save_job {
-	struct wjob	 w;
-	struct evhttp_request *req;
-	char		 path[PATH_MAX];
-	char		*text;
-	char		 err[256];
-	int		 rc;
-	int		 code;		/* 200 or 201 */
-	char		 user[64], ip[64], action[32];
-	json_t		*win;		/* the window as changed */
-};
-
-static void
-save_run(struct wjob *w)
-{
-	struct save_job *j = w->arg;
-	char	 tmp[PATH_MAX + 8];
-	size_t	 len = strlen(j->text);
-	int	 fd;
-
-	fm_fmt(tmp, sizeof(tmp), "%s.tmp", j->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1 || write(fd, j->text, len) != (ssize_t)len ||
-	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
-	    rename(tmp, j->path) == -1)) {
-		fm_fmt(j->err, sizeof(j->err), "%s: %s", j->path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		j->rc = -1;
-	}
-}
-
-static void
-save_done(struct wjob *w)
-{
-	struct save_job *j = w->arg;
-
-	if (j->rc == -1) {
-		log_warnx("maintenance windows: %s", j->err);
-		load_windows();
-		merge_windows();
-		if (!w->cancelled)
-			http_reply_error(j->req, 503, "Service Unavailable",
-			    j->err);
-		json_decref(j->win);
-	} else if (w->cancelled)
-		json_decref(j->win);
-	else {
-		web_audit(C->data_dir, j->user, j->ip, j->action,
-		    json_deep_copy(j->win));
-		http_reply_json(j->req, j->code, j->code == 201 ? "Created" :
-		    "OK", j->win);
-	}
-	free(j->text);
-	free(j);
-}
-
-/* Saves the windows, then answers req with win (taking it). */
-static void
-save_windows(struct evhttp_request *req, int code, const char *user,
-    const char *action, json_t *win)
-{
-	struct save_job *j;
-	json_t	*a, *root;
-	char	 err[PATH_MAX + 80];
-	int	 i;
-
-	if (wins_newer) {
-		json_decref(win);
-		fm_fmt(err, sizeof(err), "%s/maintenance.json was written by a "
-		    "newer facmon; it is not overwritten", C->data_dir);
-		log_warnx("maintenance windows: %s", err);
-		load_windows();
-		merge_windows();
-		http_reply_error(req, 503, "Service Unavailable", err);
-		return;
-	}
-	a = json_array();
-
-	for (i = 0; i < nwins; i++)
-		json_array_append_new(a, win_json(&wins[i]));
-	root = json_pack("{s:i,s:o}", "version", FM_MAINT_VERSION, "windows",
-	    a);
-	if ((j = calloc(1, sizeof(*j))) == NULL || root == NULL ||
-	    (j->text = json_dumps(root, JSON_INDENT(1) |
-	    JSON_SORT_KEYS)) == NULL) {
-		json_decref(root);
-		json_decref(win);
-		free(j);
-		load_windows();
-		merge_windows();
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		http_reply_error(req, 503, "Service Unavailable",
 		    "out of memory");
 		return;
 	}
-	json_decref(root);
-	j->req = req;
-	j->code = code;
-	j->win = win;
-	fm_fmt(j->path, sizeof(j->path), "%s/maintenance.json", C->data_dir);
-	fm_strlcpy(j->user, user, sizeof(j->user));
-	fm_strlcpy(j->ip, peer(req), sizeof(j->ip));
-	fm_strlcpy(j->action, action, sizeof(j->action));
-	j->w.run = save_run;
-	j->w.done = save_done;
-	j->w.arg = j;
-	web_disk_submit(&j->w);
+	a->req = req;
+	a->answer = outage_json_full(q, &q->out[i]);
+	/* Answered once the audit line is written. */
+	web_audit_then(C->data_dir, user, peer(req), what == NULL ? "" : what,
+	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
+	    check, "start_ms", (json_int_t)start, "text", text, "class",
+	    type == OJ_CLASSIFY ? oj_class_name(c) : ""), annotated, a);
 }
 
-static int
-str_array_ok(json_t *a)
-{
-	size_t	 i;
-	json_t	*v;
-
-	if (a == NULL)
-		return 1;
-	if (!json_is_array(a) || json_array_size(a) > 256)
-		return 0;
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v) || !fm_valid_id(json_string_value(v)))
-			return 0;
-	return 1;
-}
+/* ---- maintenance windows ----------------------------------------------- */
 
 /*
  * Fill w from a request body: start_ms, end_ms (or duration_ms), reason,
  * devices, groups, classes.  On an update, absent members keep theirs.
  */
 static int
-win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
+win_from_body(struct evhttp_request *req, json_t *j, struct maint_window *w,
     int update)
 {
 	json_t	*dv = json_object_get(j, "devices"), *gv =
@@ -864,7 +659,7 @@ win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
 			return -1;
 		}
 		w->start_ms = w->end_ms = 0;
-		if (win_rule(w, &t, err, sizeof(err)) == -1) {
+		if (maint_window_rule(w, &t, err, sizeof(err)) == -1) {
 			http_reply_error(req, 400, "Bad Request", err);
 			return -1;
 		}
@@ -900,7 +695,7 @@ win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
 	if (jget_str(req, j, "reason", w->reason, sizeof(w->reason),
 	    !update) == -1)
 		return -1;
-	if (!str_array_ok(dv) || !str_array_ok(gv) || !str_array_ok(cv)) {
+	if (!maint_ids_ok(dv) || !maint_ids_ok(gv) || !maint_ids_ok(cv)) {
 		http_reply_error(req, 400, "Bad Request", "devices, groups and "
 		    "classes are lists of ids");
 		return -1;
@@ -932,226 +727,6 @@ win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
 	return 0;
 }
 
-static void
-load_windows(void)
-{
-	struct mw_rule chk;
-	char	 path[PATH_MAX], err[256];
-	json_error_t je;
-	json_t	*root, *a, *v;
-	size_t	 i;
-	int	 k;
-
-	for (k = 0; k < nwins; k++)
-		win_free(&wins[k]);
-	nwins = 0;
-	fm_fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
-	if ((root = json_load_file(path, 0, &je)) == NULL) {
-		if (access(path, F_OK) == 0)
-			log_warnx("%s:%d: %s; the web's maintenance windows "
-			    "are not loaded", path, je.line, je.text);
-		return;
-	}
-	wins_newer = 0;
-	if ((v = json_object_get(root, "version")) != NULL &&
-	    json_is_integer(v) && json_integer_value(v) > 0 &&
-	    fm_version_check(path, (unsigned long)json_integer_value(v),
-	    FM_MAINT_VERSION, err, sizeof(err)) == -1) {
-		log_warnx("%s; the web's maintenance windows are not loaded, "
-		    "and the file is not overwritten", err);
-		wins_newer = 1;
-		json_decref(root);
-		return;
-	}
-	a = json_object_get(root, "windows");
-	json_array_foreach(a, i, v) {
-		struct api_window *w;
-		const char *s;
-		int	 n;
-
-		if (nwins >= MW_API_MAX)
-			break;
-		w = &wins[nwins];
-		memset(w, 0, sizeof(*w));
-		if ((s = json_string_value(json_object_get(v, "id"))) == NULL ||
-		    !fm_valid_id(s))
-			continue;
-		fm_strlcpy(w->id, s, sizeof(w->id));
-		if (sscanf(w->id, "web-%d", &n) == 1 && n >= next_id)
-			next_id = n + 1;
-		w->start_ms = json_integer_value(json_object_get(v, "start_ms"));
-		w->end_ms = json_integer_value(json_object_get(v, "end_ms"));
-		if ((s = json_string_value(json_object_get(v, "reason"))))
-			fm_strlcpy(w->reason, s, sizeof(w->reason));
-		if ((s = json_string_value(json_object_get(v, "created_by"))))
-			fm_strlcpy(w->created_by, s, sizeof(w->created_by));
-		if ((s = json_string_value(json_object_get(v, "changed_by"))))
-			fm_strlcpy(w->changed_by, s, sizeof(w->changed_by));
-		w->created_ms = json_integer_value(json_object_get(v,
-		    "created_ms"));
-		w->changed_ms = json_integer_value(json_object_get(v,
-		    "changed_ms"));
-		w->cancelled = json_is_true(json_object_get(v, "cancelled"));
-		if ((s = json_string_value(json_object_get(v, "repeat"))))
-			fm_strlcpy(w->repeat, s, sizeof(w->repeat));
-		if ((s = json_string_value(json_object_get(v, "at"))))
-			fm_strlcpy(w->at, s, sizeof(w->at));
-		w->dur_ms = json_integer_value(json_object_get(v,
-		    "duration_ms"));
-		w->devices = json_incref(json_object_get(v, "devices"));
-		w->groups = json_incref(json_object_get(v, "groups"));
-		w->classes = json_incref(json_object_get(v, "classes"));
-		if (!str_array_ok(w->devices) || !str_array_ok(w->groups) ||
-		    !str_array_ok(w->classes) || (w->repeat[0] == '\0' ?
-		    w->end_ms <= w->start_ms : win_rule(w, &chk, err,
-		    sizeof(err)) == -1)) {
-			log_warnx("%s: window %s is invalid, skipped", path,
-			    w->id);
-			win_free(w);
-			continue;
-		}
-		nwins++;
-	}
-	json_decref(root);
-}
-
-static char **
-strv(json_t *a, int *n)
-{
-	char	**v;
-	size_t	 i;
-	json_t	*s;
-
-	*n = 0;
-	if (a == NULL || json_array_size(a) == 0)
-		return NULL;
-	if ((v = calloc(json_array_size(a), sizeof(*v))) == NULL)
-		return NULL;
-	json_array_foreach(a, i, s)
-		v[(*n)++] = (char *)json_string_value(s);
-	return v;
-}
-
-/*
- * The configuration's rules followed by one MW_ONCE rule per live API
- * window.  The copies of the configuration's rules share its strings,
- * so this is rebuilt on every reload before the old configuration goes.
- */
-static void
-merge_windows(void)
-{
-	char	 err[256];
-	int	 i, n = 0, k;
-
-	if (mrules != NULL) {
-		for (i = C->av.nrules; i < merged.nrules; i++) {
-			free(mrules[i].devices);
-			free(mrules[i].groups);
-			free(mrules[i].classes);
-		}
-		free(mrules);
-	}
-	merged = C->av;
-	mrules = calloc((size_t)(C->av.nrules + nwins) + 1, sizeof(*mrules));
-	if (mrules == NULL) {
-		log_warnx("maintenance windows: out of memory");
-		merged.rules = C->av.rules;
-		outage_maintenance(&merged);
-		return;
-	}
-	for (i = 0; i < C->av.nrules; i++)
-		mrules[n++] = C->av.rules[i];
-	for (k = 0; k < nwins; k++) {
-		struct mw_rule *r = &mrules[n];
-
-		if (wins[k].cancelled ||
-		    win_rule(&wins[k], r, err, sizeof(err)) == -1)
-			continue;
-		r->devices = strv(wins[k].devices, &r->ndevices);
-		r->groups = strv(wins[k].groups, &r->ngroups);
-		r->classes = strv(wins[k].classes, &r->nclasses);
-		n++;
-	}
-	merged.rules = mrules;
-	merged.nrules = n;
-	json_decref(avail_cache);
-	avail_cache = NULL;
-	outage_maintenance(&merged);
-}
-
-static json_t *
-conf_rule_json(const struct mw_rule *r)
-{
-	json_t	*o = json_pack("{s:s,s:s,s:s,s:I}", "id", r->id, "source",
-	    "config", "reason", r->reason, "duration_ms",
-	    (json_int_t)r->duration_ms);
-	json_t	*d = json_array(), *g = json_array(), *c = json_array();
-	int	 i;
-
-	for (i = 0; i < r->ndevices; i++)
-		json_array_append_new(d, json_string(r->devices[i]));
-	for (i = 0; i < r->ngroups; i++)
-		json_array_append_new(g, json_string(r->groups[i]));
-	for (i = 0; i < r->nclasses; i++)
-		json_array_append_new(c, json_string(r->classes[i]));
-	json_object_set_new(o, "devices", d);
-	json_object_set_new(o, "groups", g);
-	json_object_set_new(o, "classes", c);
-	if (r->kind == MW_ONCE) {
-		json_object_set_new(o, "start_ms", json_integer(r->start_ms));
-		json_object_set_new(o, "end_ms", json_integer(r->start_ms +
-		    r->duration_ms));
-	}
-	return o;
-}
-
-/* The next occurrence of a rule that is running or starts within 45 days. */
-static void
-add_next(json_t *o, const struct mw_rule *r, int64_t now)
-{
-	struct av_window *w = NULL;
-	size_t	 n = 0, cap = 0, k;
-
-	if (mw_expand(r, now - 86400000LL, now + 45LL * 86400000, &w, &n,
-	    &cap) == 0)
-		for (k = 0; k < n; k++)
-			if (w[k].end_ms > now) {
-				json_object_set_new(o, "next_start_ms",
-				    json_integer(w[k].start_ms));
-				json_object_set_new(o, "next_end_ms",
-				    json_integer(w[k].end_ms));
-				json_object_set_new(o, "active", json_boolean(
-				    w[k].start_ms <= now));
-				break;
-			}
-	free(w);
-}
-
-#define OCC_SPAN_MAX	(93LL * 86400000)	/* a calendar's two months */
-#define OCC_MAX		200		/* occurrences of one window */
-
-/*
- * A window's occurrences in [from, to), for the calendar: [[start, end],
- * ...], at most OCC_MAX (a rule every hour would be 2,000 in a quarter;
- * the calendar shows the first of each day anyway).
- */
-static void
-add_occurrences(json_t *o, const struct mw_rule *r, int64_t from, int64_t to)
-{
-	struct av_window *w = NULL;
-	size_t	 n = 0, cap = 0, k;
-	json_t	*a = json_array();
-
-	if (mw_expand(r, from, to, &w, &n, &cap) == 0)
-		for (k = 0; k < n && json_array_size(a) < OCC_MAX; k++)
-			if (w[k].end_ms > from && w[k].start_ms < to)
-				json_array_append_new(a, json_pack("[I,I]",
-				    (json_int_t)w[k].start_ms,
-				    (json_int_t)w[k].end_ms));
-	free(w);
-	json_object_set_new(o, "occurrences", a);
-}
-
 /*
  * GET /api/v1/maintenance[?from=&to=]: every window; with a range (ms, up
  * to 93 days) each also has its occurrences in it, for the calendar.
@@ -1160,12 +735,10 @@ void
 api_maint_list(struct evhttp_request *req, const char *rest, const char *who)
 {
 	struct evkeyvalq args;
-	json_t	*a, *o;
-	int64_t	 now = now_ms();
+	json_t	*a;
 	long long from = 0, to = 0;
 	const char *fs, *ts;
 	char	*e1 = NULL, *e2 = NULL;
-	int	 i;
 
 	(void)rest;
 	(void)who;
@@ -1179,57 +752,73 @@ api_maint_list(struct evhttp_request *req, const char *rest, const char *who)
 		if (ts != NULL)
 			to = strtoll(ts, &e2, 10);
 		if (fs == NULL || ts == NULL || *fs == '\0' || *ts == '\0' ||
-		    *e1 != '\0' || *e2 != '\0' || from < 0 || to <= from ||
-		    to - from > OCC_SPAN_MAX) {
-			evhttp_clear_headers(&args);
-			http_reply_error(req, 400, "Bad Request", "from and to "
-			    "are ms, at most 93 days apart");
-			return;
-		}
+		    *e1 != '\0' || *e2 != '\0')
+			to = -1;
 	}
 	evhttp_clear_headers(&args);
-	a = json_array();
-	for (i = 0; i < C->av.nrules; i++) {
-		o = conf_rule_json(&C->av.rules[i]);
-		json_object_set_new(o, "active", json_false());
-		add_next(o, &C->av.rules[i], now);
-		if (to > 0)
-			add_occurrences(o, &C->av.rules[i], from, to);
-		json_array_append_new(a, o);
-	}
-	for (i = 0; i < nwins; i++) {
-		struct mw_rule r;
-		char	 err[256];
-		int	 ok;
-
-		o = win_json(&wins[i]);
-		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
-		    && wins[i].start_ms <= now && now < wins[i].end_ms));
-		ok = !wins[i].cancelled && win_rule(&wins[i], &r, err,
-		    sizeof(err)) == 0;
-		/* A recurring one: its next (or current) occurrence. */
-		if (ok && wins[i].repeat[0] != '\0')
-			add_next(o, &r, now);
-		/* A cancelled window has none. */
-		if (to > 0 && ok)
-			add_occurrences(o, &r, from, to);
-		else if (to > 0)
-			json_object_set_new(o, "occurrences", json_array());
-		json_array_append_new(a, o);
+	if (to < 0 || (a = maint_list_json(now_ms(), from, to)) == NULL) {
+		http_reply_error(req, 400, "Bad Request", "from and to are ms, "
+		    "at most 93 days apart");
+		return;
 	}
 	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",
 	    C->av.tz, "windows", a));
 }
 
-static struct api_window *
-win_find(const char *id)
-{
-	int	 i;
+/*
+ * A change of a window is answered once maintenance.json holds it (the
+ * module writes it off the loop), and written to the audit log then.
+ */
+struct maint_req {
+	struct evhttp_request *req;
+	int		 code;		/* 200 or 201 */
+	char		 user[64], ip[64], action[32];
+	json_t		*win;		/* the answer */
+};
 
-	for (i = 0; i < nwins; i++)
-		if (strcmp(wins[i].id, id) == 0)
-			return &wins[i];
-	return NULL;
+/* The audit line is written: the answer. */
+static void
+maint_audited(void *arg)
+{
+	struct maint_req *m = arg;
+
+	http_reply_json(m->req, m->code, m->code == 201 ? "Created" : "OK",
+	    m->win);
+	free(m);
+}
+
+static void
+maint_saved(void *arg, int rc, const char *err, json_t *win)
+{
+	struct maint_req *m = arg;
+
+	if (rc == -1 || win == NULL) {
+		http_reply_error(m->req, 503, "Service Unavailable", err);
+		free(m);
+		return;
+	}
+	m->win = json_incref(win);
+	web_audit_then(C->data_dir, m->user, m->ip, m->action,
+	    json_deep_copy(win), maint_audited, m);
+}
+
+static struct maint_req *
+maint_req(struct evhttp_request *req, int code, const char *user,
+    const char *action)
+{
+	struct maint_req *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return NULL;
+	}
+	m->req = req;
+	m->code = code;
+	fm_strlcpy(m->user, user, sizeof(m->user));
+	fm_strlcpy(m->ip, peer(req), sizeof(m->ip));
+	fm_strlcpy(m->action, action, sizeof(m->action));
+	return m;
 }
 
 void
@@ -1237,73 +826,79 @@ api_maint_change(struct evhttp_request *req, const char *id,
     const char *user)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	struct api_window *w, save;
-	const char *action;
+	struct maint_window nw, *w;
+	struct maint_req *m;
 	json_t	*j = NULL;
 
+	memset(&nw, 0, sizeof(nw));
 	if (id == NULL) {
 		if (cmd != EVHTTP_REQ_POST) {
 			http_reply_error(req, 405, "Method Not Allowed",
 			    "POST to make a window");
 			return;
 		}
-		if (nwins >= MW_API_MAX) {
+		if (maint_full()) {
 			http_reply_error(req, 507, "Insufficient Storage",
 			    "too many windows");
 			return;
 		}
 		if ((j = body_json(req)) == NULL)
 			return;
-		w = &wins[nwins];
-		memset(w, 0, sizeof(*w));
-		if (win_from_body(req, j, w, 0) == -1) {
-			win_free(w);
+		if (win_from_body(req, j, &nw, 0) == -1) {
+			maint_window_free(&nw);
 			json_decref(j);
 			return;
 		}
-		snprintf(w->id, sizeof(w->id), "web-%d", next_id++);
-		fm_strlcpy(w->created_by, user, sizeof(w->created_by));
-		w->created_ms = now_ms();
-		nwins++;
-		action = "maintenance-create";
-	} else {
-		if ((w = win_find(id)) == NULL) {
-			http_reply_error(req, 404, "Not Found", C != NULL &&
-			    fm_valid_id(id) ? "no such window made through the "
-			    "web (the configuration's are edited there)" :
-			    "bad window id");
+		json_decref(j);
+		/* The id is given by maint_add: the reply is made after. */
+		if ((m = maint_req(req, 201, user,
+		    "maintenance-create")) == NULL) {
+			maint_window_free(&nw);
 			return;
 		}
-		save = *w;
-		json_incref(save.devices);
-		json_incref(save.groups);
-		json_incref(save.classes);
-		if (cmd == EVHTTP_REQ_DELETE) {
-			w->cancelled = 1;
-			action = "maintenance-cancel";
-		} else if (cmd == EVHTTP_REQ_PUT) {
-			if ((j = body_json(req)) == NULL ||
-			    win_from_body(req, j, w, 1) == -1) {
-				win_free(w);
-				*w = save;
-				json_decref(j);
-				return;
-			}
-			action = "maintenance-edit";
-		} else {
-			win_free(&save);
-			http_reply_error(req, 405, "Method Not Allowed",
-			    "PUT to edit, DELETE to cancel");
-			return;
+		if (maint_add(&nw, user, maint_saved, m) == -1) {
+			maint_window_free(&nw);
+			free(m);
+			http_reply_error(req, 507, "Insufficient Storage",
+			    "too many windows");
 		}
-		fm_strlcpy(w->changed_by, user, sizeof(w->changed_by));
-		w->changed_ms = now_ms();
-		win_free(&save);
+		return;
+	}
+	if ((w = maint_find(id)) == NULL) {
+		http_reply_error(req, 404, "Not Found", fm_valid_id(id) ?
+		    "no such window made through the web (the "
+		    "configuration's are edited there)" : "bad window id");
+		return;
+	}
+	if (cmd == EVHTTP_REQ_DELETE) {
+		if ((m = maint_req(req, 200, user,
+		    "maintenance-cancel")) == NULL)
+			return;
+		maint_change(id, NULL, user, maint_saved, m);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_PUT) {
+		http_reply_error(req, 405, "Method Not Allowed",
+		    "PUT to edit, DELETE to cancel");
+		return;
+	}
+	/* An edit is made on a copy: a refused body changes nothing. */
+	nw = *w;
+	json_incref(nw.devices);
+	json_incref(nw.groups);
+	json_incref(nw.classes);
+	if ((j = body_json(req)) == NULL || win_from_body(req, j, &nw,
+	    1) == -1) {
+		maint_window_free(&nw);
+		json_decref(j);
+		return;
 	}
 	json_decref(j);
-	merge_windows();
-	save_windows(req, cmd == EVHTTP_REQ_POST ? 201 : 200, user, action,
-	    win_json(w));
+	if ((m = maint_req(req, 200, user, "maintenance-edit")) == NULL) {
+		maint_window_free(&nw);
+		return;
+	}
+	maint_change(id, &nw, user, maint_saved, m);
 }
 
 /* ---- the status wall --------------------------------------------------- */
@@ -1316,7 +911,8 @@ month_avail(int64_t now)
 	struct aq *q = outage_aq();
 	int	 y, m;
 
-	if (avail_cache != NULL && now - avail_cache_ms < AVAIL_CACHE_MS)
+	if (avail_cache != NULL && now - avail_cache_ms < AVAIL_CACHE_MS &&
+	    avail_cache_gen == maint_generation())
 		return json_incref(avail_cache);
 	if (q == NULL)
 		return json_null();
@@ -1326,43 +922,14 @@ month_avail(int64_t now)
 		return json_null();
 	fm_fmt(month, sizeof(month), "%04d-%02d", y, m);
 	json_decref(avail_cache);
-	avail_cache = avail_json(q, &merged, from, to, NULL, 0, err,
+	avail_cache = avail_json(q, maint_avconf(), from, to, NULL, 0, err,
 	    sizeof(err));
 	if (avail_cache == NULL)
 		return json_null();
 	json_object_set_new(avail_cache, "month", json_string(month));
 	avail_cache_ms = now;
+	avail_cache_gen = maint_generation();
 	return json_incref(avail_cache);
-}
-
-/*
- * The end of the maintenance window d is in at 'now' (the latest end
- * when windows overlap), or 0: the wall shows the time left, which is
- * what the duty room wants to know of a device in maintenance.
- */
-static int64_t
-maint_until(const struct device_state *d, int64_t now)
-{
-	struct av_window *w = NULL;
-	size_t	 n, cap = 0, k;
-	int64_t	 until = 0;
-	int	 i;
-
-	for (i = 0; i < merged.nrules; i++) {
-		const struct mw_rule *r = &merged.rules[i];
-
-		if (!mw_covers(r, d->id, d->group, d->class))
-			continue;
-		n = 0;
-		if (mw_expand(r, now, now + 1, &w, &n, &cap) == -1)
-			break;
-		for (k = 0; k < n; k++)
-			if (w[k].start_ms <= now && now < w[k].end_ms &&
-			    w[k].end_ms > until)
-				until = w[k].end_ms;
-	}
-	free(w);
-	return until;
 }
 
 /*
@@ -1473,7 +1040,7 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 		    "group", json_object_get(full, "group"),
 		    "state", state_name(d->state),
 		    "since_ms", json_object_get(full, "since_ms"),
-		    "maintenance", outage_in_maintenance(d, now),
+		    "maintenance", maint_in(d, now),
 		    "check", chk != NULL ? chk : "",
 		    "message", msg != NULL && json_is_string(msg) ? msg :
 		    json_null());
@@ -1535,7 +1102,7 @@ api_uptime(struct evhttp_request *req, const char *rest, const char *who)
 	}
 	/* Buckets end on the next whole hour (UTC; the zones are whole). */
 	to = (now / 3600000 + 1) * 3600000;
-	if ((o = uptime_json(q, &merged, to, span, n)) == NULL) {
+	if ((o = uptime_json(q, maint_avconf(), to, span, n)) == NULL) {
 		http_reply_error(req, 500, "Internal Server Error",
 		    "out of memory");
 		return;
@@ -2053,11 +1620,6 @@ webapi_stop(void)
 void
 webapi_reconf(const struct collector_conf *cf)
 {
-	int	 first = C == NULL;
-
 	C = cf;
 	webauth_reconf(cf->web);
-	if (first)
-		load_windows();
-	merge_windows();
 }

@@ -903,6 +903,8 @@ struct audit_job {
 	char		 path[PATH_MAX];
 	char		*line;		/* with its newline */
 	size_t		 len;
+	void		(*then)(void *);
+	void		*arg;
 };
 
 static void
@@ -926,6 +928,8 @@ audit_done(struct wjob *w)
 {
 	struct audit_job *a = w->arg;
 
+	if (a->then != NULL)
+		a->then(a->arg);
 	free(a->line);
 	free(a);
 }
@@ -939,6 +943,18 @@ void
 web_audit(const char *data_dir, const char *user, const char *ip,
     const char *action, json_t *detail)
 {
+	web_audit_then(data_dir, user, ip, action, detail, NULL, NULL);
+}
+
+/*
+ * The same, and then(arg) on the loop once the line is written (or could
+ * not be: the log says why): a change is answered after its audit line,
+ * so that whoever reads the log after the answer finds it there.
+ */
+void
+web_audit_then(const char *data_dir, const char *user, const char *ip,
+    const char *action, json_t *detail, void (*then)(void *), void *arg)
+{
 	struct audit_job *a;
 	char	*s;
 	json_t	*o;
@@ -947,25 +963,32 @@ web_audit(const char *data_dir, const char *user, const char *ip,
 	    "user", user, "ip", ip, "action", action);
 	if (o == NULL) {
 		json_decref(detail);
-		return;
+		goto fail;
 	}
 	if (detail != NULL)
 		json_object_set_new(o, "detail", detail);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (s == NULL)
-		return;
+		goto fail;
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		log_warnx("audit log: out of memory");
 		free(s);
-		return;
+		goto fail;
 	}
 	fm_fmt(a->path, sizeof(a->path), "%s/audit.log", data_dir);
 	a->len = strlen(s);
 	s[a->len++] = '\n';	/* over the NUL: json_dumps made room */
 	a->line = s;
+	a->then = then;
+	a->arg = arg;
 	a->w.run = audit_run;
 	a->w.done = audit_done;
 	a->w.arg = a;
 	web_disk_submit(&a->w);
+	return;
+fail:
+	log_warnx("audit log: out of memory; %s by %s not logged", action,
+	    user);
+	if (then != NULL)
+		then(arg);
 }

@@ -76,7 +76,6 @@ static struct {
 	int		 sync_again;	/* loop: a record came meanwhile */
 	int		 running;
 	void		(*listener)(const struct outage_note *);
-	const struct avconf *av;	/* maintenance windows silence alerts */
 	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
 	int64_t		 last_rec_ms;
 } O;
@@ -232,37 +231,6 @@ outage_close(void)
 	memset(&O, 0, sizeof(O));
 }
 
-/* Is the device inside one of its maintenance windows at this time? */
-int
-outage_in_maintenance(const struct device_state *d, int64_t t)
-{
-	struct av_window *w = NULL;
-	size_t	 n, cap = 0, k;
-	int	 i, in = 0;
-
-	if (d == NULL || O.av == NULL)
-		return 0;
-	for (i = 0; i < O.av->nrules && !in; i++) {
-		const struct mw_rule *r = &O.av->rules[i];
-
-		if (!mw_covers(r, d->id, d->group, d->class))
-			continue;
-		n = 0;
-		if (mw_expand(r, t, t + 1, &w, &n, &cap) == -1)
-			break;
-		for (k = 0; k < n; k++)
-			if (w[k].start_ms <= t && t < w[k].end_ms)
-				in = 1;
-	}
-	free(w);
-	return in;
-}
-
-void
-outage_maintenance(const struct avconf *av)
-{
-	O.av = av;
-}
 
 /*
  * A device outage confirmed, or a confirmed one over: announced to the

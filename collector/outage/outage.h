@@ -42,14 +42,12 @@ void		 outage_stats(uint64_t *records, uint64_t *skipped,
 		    uint64_t *errors, uint64_t *syncs);
 int		 outage_verify(const char *path);
 int		 outage_dump(const char *path);
-void		 outage_maintenance(const struct avconf *);
 int		 outage_confirm_device(const struct device_state *,
 		    int64_t when, const char *cause);
 int		 outage_annotate(int type, const char *device,
 		    const char *check, int64_t at_ms, const char *who,
 		    const char *text, int cls);
 
-int		 outage_in_maintenance(const struct device_state *, int64_t t);
 
 /* latency.c: probes under the latency targets, into the outage journal */
 void		 latency_reconf(const struct avconf *);
@@ -92,5 +90,50 @@ struct outage_note {
 	const char	*cause;
 };
 void		 outage_listen(void (*)(const struct outage_note *));
+
+/*
+ * maint.c: maintenance windows, the configuration's and the web's, in
+ * one place.  A window made through the web: */
+struct json_t;
+struct maint_window {
+	char		 id[64];
+	int64_t		 start_ms, end_ms;	/* one-off; 0 when recurring */
+	char		 repeat[16];		/* "", weekly, monthly, cron */
+	char		 at[64];		/* "Sun 02:00", "1 09:00", ... */
+	int64_t		 dur_ms;		/* of each recurring window */
+	char		 reason[256];
+	struct json_t	*devices, *groups, *classes;	/* arrays of ids */
+	char		 created_by[64];
+	int64_t		 created_ms;
+	char		 changed_by[64];
+	int64_t		 changed_ms;
+	int		 cancelled;	/* kept for the record */
+};
+/*
+ * A change is durable (rc 0), or was not written (rc -1, err says why);
+ * win is the window as the change left it (valid during the call).
+ */
+typedef void	(*maint_done_fn)(void *arg, int rc, const char *err,
+		    struct json_t *win);
+int		 maint_open(struct event_base *, const struct collector_conf *,
+		    char *err, size_t errlen);
+void		 maint_reconf(const struct collector_conf *);
+void		 maint_close(void);
+const struct avconf *maint_avconf(void);
+uint64_t	 maint_generation(void);
+int		 maint_in(const struct device_state *, int64_t t);
+int64_t		 maint_until(const struct device_state *, int64_t now);
+struct json_t	*maint_list_json(int64_t now, int64_t from, int64_t to);
+struct maint_window *maint_find(const char *id);
+int		 maint_full(void);
+int		 maint_add(struct maint_window *, const char *user,
+		    maint_done_fn, void *);
+int		 maint_change(const char *id, struct maint_window *,
+		    const char *user, maint_done_fn, void *);
+void		 maint_window_free(struct maint_window *);
+struct json_t	*maint_window_json(const struct maint_window *);
+int		 maint_window_rule(const struct maint_window *, struct mw_rule *,
+		    char *err, size_t errlen);
+int		 maint_ids_ok(struct json_t *);
 
 #endif /* FACMON_COLLECTOR_OUTAGE_H */
