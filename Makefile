@@ -95,6 +95,10 @@ COLLECTOR_LIB_SRCS += collector/warnings.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
 ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
 	collector/alert_sms.c collector/outbox.c
+# One file per channel type, one row each in alert_channels.c.
+ALERT_SRCS += collector/alert_channels.c collector/alert_gammu.c \
+	collector/alert_aliyun.c collector/alert_tencent.c \
+	collector/alert_webhook.c collector/alert_file.c
 ALERT_SRCS += collector/alert_rules.c collector/alert_text.c collector/alert_ack.c
 COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
@@ -103,6 +107,7 @@ UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
+	test_alert_channel \
 	test_netlimit test_warnings
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 

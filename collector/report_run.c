@@ -210,7 +210,7 @@ report_smtp_channel(const struct collector_conf *c)
 	for (i = 0; i < c->alerts->nchannels; i++) {
 		const struct alert_channel *ch = &c->alerts->channels[i];
 
-		if (ch->type != CH_SMTP)
+		if (!alert_channel_is(ch, "smtp"))
 			continue;
 		if (c->report.channel[0] == '\0' ||
 		    strcmp(ch->name, c->report.channel) == 0)
