@@ -107,7 +107,7 @@ UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
-	test_alert_channel \
+	test_alert_channel test_reload \
 	test_netlimit test_warnings
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 

@@ -1288,8 +1288,6 @@ alert_reconf(struct alert_conf *c)
 {
 	if (!running || c == NULL)
 		return;
-	if (c->queue_max != inbox_max)
-		log_warnx("reload: 'alerts.queue' changed; restart to apply");
 	pthread_mutex_lock(&mtx);
 	alert_conf_free(loop_conf);
 	loop_conf = alert_conf_ref(c);
@@ -1394,6 +1392,13 @@ int
 alert_running(void)
 {
 	return running;
+}
+
+/* The queue's size, fixed at start; 0 when alerts are not running. */
+int
+alert_queue_size(void)
+{
+	return running ? inbox_max : 0;
 }
 
 /* Waits for the attempt in progress (bounded by the channel timeout). */

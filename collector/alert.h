@@ -382,6 +382,7 @@ int		 alert_running(void);
 int		 alert_init(struct alert_conf *, const char *data_dir,
 		    struct event_base *, char *err, size_t errlen);
 void		 alert_reconf(struct alert_conf *);
+int		 alert_queue_size(void);
 int		 alert_submit(const struct alert_msg *);
 json_t		*alert_outbox_json(void);
 void		 alert_shutdown(void);

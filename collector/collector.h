@@ -413,6 +413,31 @@ const struct agent_entry *collector_conf_agent(const struct collector_conf *,
 int		 parse_listen_addr(const char *, struct listen_addr *,
 		    char *err, size_t errlen);
 
+/*
+ * Reload as a table: collector.c walks it on SIGHUP, as relayd's
+ * parent_configure hands every object to every process.  Each module
+ * with settings gives one row.  check() compares the running
+ * configuration with the new one; a setting that cannot change while
+ * the module runs is refused by name with reload_refuse(), and the
+ * running value is kept in nc so that nc goes on describing what runs.
+ * It returns the number of refusals.  apply() hands nc to the module.
+ * Every check runs before any apply, and a refusal does not stop the
+ * reload: the rest applies and the key waits for a restart.  Either
+ * member may be NULL.
+ */
+struct reload_ops {
+	const char	*module;
+	int		(*check)(const struct collector_conf *old,
+			    struct collector_conf *nc);
+	void		(*apply)(const struct collector_conf *nc);
+};
+extern const struct reload_ops ingest_reload, state_reload, rrdw_reload,
+		    outage_reload, http_reload, traps_reload, reports_reload,
+		    latency_reload, privdrop_reload, netlimit_reload;
+int		 reload_refuse(const char *key);
+int		 listen_addrs_equal(const struct listen_addr *, int,
+		    const struct listen_addr *, int);
+
 /* keys.c */
 void		 keys_load(struct cfgerr *, const struct config_setting_t *,
 		    struct collector_conf *);

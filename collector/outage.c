@@ -692,3 +692,15 @@ const struct state_listener outage_listener = {
 	.device_info = outage_device_info,
 	.confirmed = confirmed,
 };
+
+static void
+outage_reload_apply(const struct collector_conf *nc)
+{
+	outage_maintenance(&nc->av);
+}
+
+/* Reload: the maintenance windows of the file at once. */
+const struct reload_ops outage_reload = {
+	.module = "outage",
+	.apply = outage_reload_apply,
+};

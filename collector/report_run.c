@@ -1028,3 +1028,9 @@ report_mail_main(const struct collector_conf *c, int argc, char *argv[])
 	free(html.p);
 	return temp ? EX_TEMPFAIL_ : perm ? 1 : 0;
 }
+
+/* Reload: the report's schedule and recipients at once. */
+const struct reload_ops reports_reload = {
+	.module = "reports",
+	.apply = reports_reconf,
+};
