@@ -80,7 +80,7 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
-AGENT_LIB_SRCS += agent/check_modbus.c
+AGENT_LIB_SRCS += agent/check_modbus.c agent/probe.c
 AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
 COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
 	collector/state.c collector/http.c collector/journal.c \

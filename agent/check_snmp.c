@@ -39,7 +39,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define SNMP_OIDS_MAX	128	/* OIDs in a GET, columns walked */
 #define SNMP_WALK_ROWS	FM_VALUES_MAX
