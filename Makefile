@@ -105,7 +105,7 @@ COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8
-UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
+UNIT_AGENT = test_agent_conf test_pcapif test_mibdict test_mib_reload
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_alert_channel test_reload \
 	test_netlimit test_warnings
