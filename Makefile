@@ -166,6 +166,13 @@ $(B)/test-ojgen: $(call obj,tests/tools/ojgen.c $(COMMON_SRCS))
 $(B)/test-alertd: $(call obj,tests/tools/alertd.c $(ALERT_SRCS) $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# The RRD writer under ThreadSanitizer, for tests/integration/test_rrdw_race.py:
+# objects of their own, since TSan cannot be mixed with ASan or plain ones.
+tobj = $(patsubst %.c,$(B)/tsan/%.o,$(1))
+$(B)/tsan/test-rrdw-race: $(call tobj,tests/tools/rrdw_race.c \
+    $(COLLECTOR_LIB_SRCS) $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -o $@ $^ $(LIBS)
+
 # The demo's agent devices are generated from the demo scenario.
 demo-config: $(B)/facmon-sim
 	$(B)/facmon-sim agent-config -f etc/demo/scenario.conf \
@@ -189,6 +196,10 @@ $(B)/obj/%.o: %.c $(B)/paths
 $(B)/asan/%.o: %.c $(B)/paths
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+$(B)/tsan/%.o: %.c $(B)/paths
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -O1 -MMD -MP -c -o $@ $<
 
 $(addprefix $(B)/asan/tests/,$(UNIT_COMMON)): $(B)/asan/tests/%: \
     $(B)/asan/tests/unit/%.o $(call sobj,$(COMMON_SRCS))
@@ -252,7 +263,7 @@ run:
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
 	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
-	    $(B)/test-alertd
+	    $(B)/test-alertd $(B)/tsan/test-rrdw-race
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 
