@@ -31,25 +31,11 @@
 #include <unistd.h>
 
 #include "../../agent/agent.h"
+#include "netsnmp_leak.h"
 
 /* agent.c's, which the test does not link. */
 struct event_base *agent_base;
 struct agent_conf *agent_conf;
-
-/*
- * net-snmp's init_mib() allocates its table of textual conventions
- * again on every call and shutdown_mib() does not free it: 4.8 kB each
- * time the MIB directories changed and were read again.  That is the
- * library's, bounded by the reloads that change MIBs; the rest of the
- * test still runs under the leak checker.
- */
-const char	*__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:netsnmp_init_mib_internals\n";
-}
 
 static void
 write_file(const char *path, const char *text)
