@@ -624,9 +624,11 @@ take_conf(void)
 	conf = nc;
 	alert_conf_free(old);
 	log_info("alerts: configuration reloaded: %d channels, %d "
-	    "recipients%s", nc->nchannels, nc->nrecipients, kept > 0 ?
-	    "; deliveries queued before, for a recipient or chain it "
-	    "changed, finish as queued" : "");
+	    "recipients", nc->nchannels, nc->nrecipients);
+	if (kept > 0)
+		log_info("alerts: %d queued deliveries finish under the "
+		    "configuration they were queued with (their recipient or "
+		    "chain changed)", kept);
 }
 
 static int

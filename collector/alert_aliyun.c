@@ -152,7 +152,8 @@ aliyun_code_class(const char *code)
 	if (strcmp(code, "OK") == 0)
 		return SEND_OK;
 	if (strcmp(code, "isv.BUSINESS_LIMIT_CONTROL") == 0 ||
-	    alert_prefix(code, "Throttling") || alert_prefix(code, "ServiceUnavailable") ||
+	    alert_prefix(code, "Throttling") ||
+	    alert_prefix(code, "ServiceUnavailable") ||
 	    alert_prefix(code, "InternalError") || strcmp(code,
 	    "isp.SYSTEM_ERROR") == 0)
 		return SEND_TEMP;

@@ -49,7 +49,8 @@ struct channel_ops {
 	 * ones are read), each problem through cfgerr; whatever does not
 	 * fit the shared fields goes into ch->opts, owned by the channel.
 	 */
-	void		(*parse)(struct cfgerr *, const struct config_setting_t *g,
+	void		(*parse)(struct cfgerr *,
+			    const struct config_setting_t *g,
 			    struct alert_channel *ch);
 	void		(*free)(struct alert_channel *);	/* ch->opts */
 	/*

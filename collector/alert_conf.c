@@ -120,7 +120,8 @@ alert_conf_line(struct cfgerr *e, const config_setting_t *g, const char *key,
 }
 
 void
-alert_conf_url(struct cfgerr *e, const config_setting_t *g, struct alert_channel *ch)
+alert_conf_url(struct cfgerr *e, const config_setting_t *g,
+    struct alert_channel *ch)
 {
 	if (alert_conf_line(e, g, "url", ch->url, sizeof(ch->url), 1) == 1 &&
 	    strncmp(ch->url, "http://", 7) != 0 &&
@@ -513,7 +514,8 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 			    "'language' must be \"zh\" or \"en\"");
 	}
 	/* No signature unless configured: never someone else's name. */
-	alert_conf_line(e, a, "signature", c->signature, sizeof(c->signature), 0);
+	alert_conf_line(e, a, "signature", c->signature, sizeof(c->signature),
+	    0);
 	get_channels(e, a, c);
 	for (i = 0; i < c->nchannels; i++)
 		if (c->channels[i].english == -1)

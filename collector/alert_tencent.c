@@ -93,7 +93,8 @@ tencent_code_class(const char *code)
 	if (strcmp(code, "Ok") == 0)
 		return SEND_OK;
 	if (alert_prefix(code, "RequestLimitExceeded") ||
-	    alert_prefix(code, "LimitExceeded") || alert_prefix(code, "InternalError") ||
+	    alert_prefix(code, "LimitExceeded") ||
+	    alert_prefix(code, "InternalError") ||
 	    alert_prefix(code, "ResourceUnavailable") ||
 	    alert_prefix(code, "FailedOperation.Busy"))
 		return SEND_TEMP;
@@ -159,8 +160,9 @@ tencent_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 		snprintf(err, errlen, "signing failed");
 		return SEND_TEMP;
 	}
-	hdrs = alert_hdr_add(hdrs, "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/"
-	    "sms/tc3_request, SignedHeaders=content-type;host, Signature=%s",
+	hdrs = alert_hdr_add(hdrs, "Authorization: TC3-HMAC-SHA256 "
+	    "Credential=%s/%s/sms/tc3_request, "
+	    "SignedHeaders=content-type;host, Signature=%s",
 	    ch->key_id, date, sig);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json; "
 	    "charset=utf-8");

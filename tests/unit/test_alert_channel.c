@@ -125,7 +125,8 @@ test_unknown_type_names_the_table(void **state)
 	    " recipients = ( { name = \"duty\"; } );"
 	    " deliver = ( [\"f\"] ); };\n", &e);
 	assert_null(c);
-	assert_int_equal(e.n, 2);	/* the path, and timeout: not its key */
+	/* The path, and timeout: not a key of the file channel. */
+	assert_int_equal(e.n, 2);
 	cfgerr_free(&e);
 }
 
@@ -242,7 +243,8 @@ test_reload_recipients_and_channels(void **state)
 	snprintf(p2, sizeof(p2), "%s/two.log", dir);
 	/* A digest window of 2 s holds a second warning to "old". */
 	snprintf(text, sizeof(text), "alerts: { digest = \"2s\";"
-	    " channels = ( { name = \"one\"; type = \"file\"; path = \"%s\"; } );"
+	    " channels = ( { name = \"one\"; type = \"file\";"
+	    "  path = \"%s\"; } );"
 	    " recipients = ( { name = \"old\"; }, { name = \"stay\"; } );"
 	    " deliver = ( [\"one\"] ); };\n", p1);
 	c1 = load_text(text, &e);
