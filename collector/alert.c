@@ -808,7 +808,9 @@ compose(struct alert_msg *out, const struct alert_msg *lead,
 
 /*
  * Worker: one delivery per recipient and chain, saved before any try.
- * gc is the configuration that routed m: the deliveries are of it.
+ * gc is the configuration that routed m.  A delivery is of the
+ * configuration in force when that has the same recipient and chain (as
+ * take_conf moves the queued ones), else of gc.
  */
 static void
 expand(const struct alert_msg *m, const char *avoid, struct alert_conf *gc)
@@ -822,6 +824,11 @@ expand(const struct alert_msg *m, const char *avoid, struct alert_conf *gc)
 		    gc->recipients[i].name;
 
 		for (c = 0; c < gc->nchains; c++) {
+			struct alert_conf *dc = gc;
+
+			if (gc != conf && alert_recipient_find(conf,
+			    rn) != NULL && chain_same(gc, c, conf, c))
+				dc = conf;
 			if ((d = calloc(1, sizeof(*d))) == NULL)
 				return;
 			d->msg = *m;
@@ -841,7 +848,7 @@ expand(const struct alert_msg *m, const char *avoid, struct alert_conf *gc)
 			 * unless it is critical or good news, which go at once
 			 * (and take what waits along).
 			 */
-			if (gc == conf && conf->digest_ms > 0 &&
+			if (dc == conf && conf->digest_ms > 0 &&
 			    m->severity < AS_CRITICAL &&
 			    m->kind != AK_RECOVERY) {
 				struct peer *p = peer_get(sent_tab, &nsent_tab,
@@ -860,7 +867,7 @@ expand(const struct alert_msg *m, const char *avoid, struct alert_conf *gc)
 				continue;
 			}
 			pthread_mutex_unlock(&mtx);
-			d->conf = alert_conf_ref(gc);
+			d->conf = alert_conf_ref(dc);
 			if (outbox_save(d, err, sizeof(err)) == -1)
 				/* Still sent from memory; the API shows it. */
 				log_warnx("alerts: outbox: %s", err);
