@@ -253,4 +253,10 @@ void		 snmp_stash_free(void);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);
 
+/* curlev.c: libcurl's multi interface on the libevent loop */
+int		 curlev_init(struct event_base *, void (*done)(void));
+void		*curlev_multi(void);	/* the CURLM * */
+int		 curlev_have_capath(void);
+void		 curlev_cleanup(void);
+
 #endif /* FACMON_PROBE_H */

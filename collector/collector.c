@@ -29,8 +29,8 @@
 #include <event2/event.h>
 
 #include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "alert/alert.h"
+#include "http/http.h"
 
 static struct event_base *base;
 static struct collector_conf *conf;
@@ -103,11 +103,8 @@ alerts_reload_apply(const struct collector_conf *nc)
 			log_warnx("reload: alerts: %s", err);
 	} else if (nc->alerts != NULL)
 		alert_reconf(nc->alerts);
-	if (alert_running()) {
-		outage_alerts(nc->alerts != NULL, nc->alerts != NULL ?
-		    nc->alerts->base_url : "");
+	if (alert_running())
 		alerting_conf(nc->alerts);
-	}
 }
 
 static const struct reload_ops alerts_reload = {
@@ -317,12 +314,14 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	state_init();
 	state_set_confirm(conf->confirm);
-	if (outage_open(conf->data_dir, err, sizeof(err)) == -1)
+	if (outage_open(base, conf->data_dir, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	/* The pipeline after state: the journal first, then who acts. */
 	state_listen(&outage_listener);
 	state_listen(&latency_listener);
 	state_listen(&alerting_listener);
+	outage_listen(alerting_outage_note);
+	events_listen(alerting_event);
 	outage_maintenance(&conf->av);
 	latency_reconf(&conf->av);
 	traps_reconf(conf);
@@ -330,7 +329,6 @@ main(int argc, char *argv[])
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
-		outage_alerts(1, conf->alerts->base_url);
 		alerting_avconf(&conf->av);
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());

@@ -30,8 +30,8 @@
 #include <string.h>
 
 #include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "alert/alert.h"
+#include "http/http.h"
 
 #define DEF_WEB_DIR		FACMON_DATADIR "/web"
 #define DEF_UNKNOWN_AFTER	3
@@ -568,26 +568,4 @@ collector_conf_warn(const struct collector_conf *c)
 		log_warnx("%s: readable by others (mode %04o); it may hold "
 		    "mail and SMS credentials: chmod o-r it", c->file,
 		    c->readable_mode);
-}
-
-/* A key a reload cannot change while the daemon runs (collector.c). */
-int
-reload_refuse(const char *key)
-{
-	log_warnx("reload: '%s' changed; restart to apply", key);
-	return 1;
-}
-
-int
-listen_addrs_equal(const struct listen_addr *a, int na,
-    const struct listen_addr *b, int nb)
-{
-	int	 i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i].text, b[i].text) != 0)
-			return 0;
-	return 1;
 }

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FACMON_VERSION	"0.1.0"
+#define FACMON_VERSION	"0.2.0"
 /*
  * The installed layout (FHS).  The Makefile passes these from its
  * PREFIX, SYSCONFDIR and LOCALSTATEDIR so that "make install" and the

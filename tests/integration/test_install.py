@@ -21,8 +21,8 @@ from fmtest import BUILD, ROOT, FacmonTestCase  # noqa: E402
 # added to a table without a line in the page fails here.
 KEY_PAGES = {
     "man/facmon-agent.conf.5": ["agent/*.c"],
-    "man/facmon-collector.conf.5": ["collector/*.c"],
-    "man/facmon-report.conf.5": ["common/availconf.c", "common/maint.c",
+    "man/facmon-collector.conf.5": ["collector/**/*.c"],
+    "man/facmon-report.conf.5": ["avail/availconf.c", "avail/maint.c",
                                  "report/*.c"],
     "man/facmon-sim.1": ["tools/sim/*.c"],
 }
@@ -49,7 +49,7 @@ def key_tables(patterns):
     """[(file, table, key)] of every *keys[] table in the files."""
     out = []
     for pat in patterns:
-        for path in sorted(glob.glob(os.path.join(ROOT, pat))):
+        for path in sorted(glob.glob(os.path.join(ROOT, pat), recursive=True)):
             rel = os.path.relpath(path, ROOT)
             for m in KEYS_RE.finditer(read(rel)):
                 for k in re.findall(r'"([^"]*)"', m.group(2)):

@@ -30,7 +30,7 @@
 
 #include <event2/event.h>
 
-#include "../../collector/collector.h"
+#include "../../collector/store/rrdw.h"
 
 /* .rrd files under dir/rrd, any depth. */
 static int

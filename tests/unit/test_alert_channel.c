@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../collector/alert_channel.h"
+#include "../../collector/alert/alert_channel.h"
 
 static struct alert_conf *
 load_text(const char *text, struct cfgerr *e)

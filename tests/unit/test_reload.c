@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../../collector/collector.h"
+#include "../../collector/http/http.h"
 
 static struct collector_conf *
 load_text(const char *text)

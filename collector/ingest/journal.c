@@ -58,7 +58,7 @@
 
 #include <event2/event.h>
 
-#include "collector.h"
+#include "ingest.h"
 
 #define JR_MAGIC	0x464d4a52U	/* "FMJR" */
 #define JR_HDR_LEN	12

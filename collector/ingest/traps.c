@@ -33,8 +33,8 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#include "collector.h"
-#include "web.h"
+#include "ingest.h"
+#include "../alert/alerting.h"
 
 #define TRAPS_KEEP	500
 
@@ -226,11 +226,11 @@ traps_json(void)
 
 		json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,"
 		    "s:s,s:b,s:o}", "ts_ms", (json_int_t)t->ts_ms, "agent",
-		    http_jstr(t->agent), "device", http_jstr(t->device),
-		    "source", http_jstr(t->source), "oid", http_jstr(t->oid),
-		    "name", http_jstr(t->name), "action",
+		    fm_jstr(t->agent), "device", fm_jstr(t->device),
+		    "source", fm_jstr(t->source), "oid", fm_jstr(t->oid),
+		    "name", fm_jstr(t->name), "action",
 		    action_names[t->action], "applied", t->applied, "detail",
-		    http_jstr(t->detail)));
+		    fm_jstr(t->detail)));
 	}
 	json_object_set_new(o, "received", json_integer((json_int_t)TR.n));
 	json_object_set_new(o, "unmapped", json_integer((json_int_t)

@@ -34,9 +34,8 @@
 
 #include <jansson.h>
 
-#include "collector.h"
+#include "alerting.h"
 #include "alert.h"
-#include "web.h"
 
 #define LIST_MAX	6	/* AP or port numbers named in one warning */
 

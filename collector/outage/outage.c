@@ -42,14 +42,13 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
-#include "alert.h"
-#include "../common/avail.h"
+#include "outage.h"
+#include "../../common/workq.h"
+#include "../../avail/avail.h"
 
 #include <jansson.h>
 
@@ -71,14 +70,13 @@ static struct {
 	char		 path[PATH_MAX + 32];
 	struct aq	 q;
 	struct entity	*b[OUT_BUCKETS];
-	pthread_t	 thr;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	int		 want_sync, stop, running;
-	int		 alerts;	/* submit alerts on confirm, recovery */
-	char		 base_url[256];
+	struct workq	*wq;		/* the journal's fsync, off the loop */
+	struct wjob	 sync_job;
+	int		 sync_queued;	/* loop: sync_job submitted */
+	int		 sync_again;	/* loop: a record came meanwhile */
+	int		 running;
+	void		(*listener)(const struct outage_note *);
 	const struct avconf *av;	/* maintenance windows silence alerts */
-	uint64_t	 st_silenced;
 	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
 	int64_t		 last_rec_ms;
 } O;
@@ -105,36 +103,46 @@ entity(const char *device, const char *check)
 	return e;
 }
 
-static void *
-sync_thread(void *arg)
+/*
+ * The records are written on the loop (a write to the page cache) and
+ * made durable on the work queue.  One sync is queued at a time; a
+ * record written while it waits or runs asks for one more, since the
+ * running fsync may have begun before that record's write.
+ */
+static void
+sync_run(struct wjob *w)
 {
 	char	 err[256];
 
-	(void)arg;
-	pthread_mutex_lock(&O.mtx);
-	while (!O.stop) {
-		while (!O.want_sync && !O.stop)
-			pthread_cond_wait(&O.cv, &O.mtx);
-		if (!O.want_sync)
-			break;
-		O.want_sync = 0;
-		pthread_mutex_unlock(&O.mtx);
-		if (oj_sync(O.j, err, sizeof(err)) == -1)
-			log_warnx("outage journal: %s", err);
-		pthread_mutex_lock(&O.mtx);
-		O.st_syncs++;
+	(void)w;
+	if (oj_sync(O.j, err, sizeof(err)) == -1)
+		log_warnx("outage journal: %s", err);
+	__atomic_add_fetch(&O.st_syncs, 1, __ATOMIC_RELAXED);
+}
+
+static void
+sync_done(struct wjob *w)
+{
+	(void)w;
+	O.sync_queued = 0;
+	if (O.sync_again && !w->cancelled && O.wq != NULL) {
+		O.sync_again = 0;
+		O.sync_queued = 1;
+		workq_submit(O.wq, &O.sync_job);
 	}
-	pthread_mutex_unlock(&O.mtx);
-	return NULL;
 }
 
 static void
 want_sync(void)
 {
-	pthread_mutex_lock(&O.mtx);
-	O.want_sync = 1;
-	pthread_cond_signal(&O.cv);
-	pthread_mutex_unlock(&O.mtx);
+	if (O.sync_queued) {
+		O.sync_again = 1;
+		return;
+	}
+	O.sync_queued = 1;
+	O.sync_job.run = sync_run;
+	O.sync_job.done = sync_done;
+	workq_submit(O.wq, &O.sync_job);
 }
 
 /* Which outage a state record opens, continues or ends. */
@@ -172,7 +180,8 @@ load_cb(const struct oj_rec *r, void *arg)
 }
 
 int
-outage_open(const char *data_dir, char *err, size_t errlen)
+outage_open(struct event_base *base, const char *data_dir, char *err,
+    size_t errlen)
 {
 	struct oj_stats st;
 
@@ -190,12 +199,8 @@ outage_open(const char *data_dir, char *err, size_t errlen)
 		    st.torn_why);
 	if (oj_read(O.path, load_cb, NULL, &st, err, errlen) == -1)
 		return -1;
-	pthread_mutex_init(&O.mtx, NULL);
-	pthread_cond_init(&O.cv, NULL);
-	if (pthread_create(&O.thr, NULL, sync_thread, NULL) != 0) {
-		snprintf(err, errlen, "cannot start the journal sync thread");
+	if ((O.wq = workq_new(base, "outage journal", err, errlen)) == NULL)
 		return -1;
-	}
 	O.running = 1;
 	log_info("outage journal %s: %llu records, %zu devices",
 	    O.path, (unsigned long long)st.records, O.q.ndev);
@@ -209,11 +214,10 @@ outage_close(void)
 
 	if (!O.running)
 		return;
-	pthread_mutex_lock(&O.mtx);
-	O.stop = 1;
-	pthread_cond_signal(&O.cv);
-	pthread_mutex_unlock(&O.mtx);
-	pthread_join(O.thr, NULL);
+	/* What is queued runs; then one last sync for what came after. */
+	O.sync_again = 0;
+	workq_free(O.wq, WQ_DRAIN);
+	O.wq = NULL;
 	if (oj_sync(O.j, err, sizeof(err)) == -1)
 		log_warnx("outage journal: %s", err);
 	oj_close(O.j);
@@ -261,72 +265,27 @@ outage_maintenance(const struct avconf *av)
 }
 
 /*
- * The idempotency key of an outage's alert: device, check, start, and
- * whether it went down or came back.  The suffix must survive whatever
- * the ids' length -- a recovery keyed like its outage is dropped as
- * already sent -- so ids too long for the key are cut and a hash of the
- * whole of them added, which keeps keys apart and stable across restarts.
- */
-static void
-alert_key(char *key, size_t len, const char *device, const char *check,
-    int64_t start, int kind)
-{
-	char	 id[2 * FM_ID_MAX + 2], tail[48], hash[16] = "";
-	size_t	 il, tl, hl;
-
-	snprintf(id, sizeof(id), "%s%s%s", device, check[0] ? "." : "",
-	    check);
-	snprintf(tail, sizeof(tail), "-%lld-%s", (long long)start,
-	    kind == AK_DOWN ? "down" : "up");
-	il = strlen(id);
-	tl = strlen(tail);
-	if (il + tl >= len) {
-		snprintf(hash, sizeof(hash), "_%08x", fm_hash32(id));
-		il = len - 1 - tl - strlen(hash);
-	}
-	hl = strlen(hash);
-	memcpy(key, id, il);
-	memcpy(key + il, hash, hl);
-	memcpy(key + il + hl, tail, tl + 1);
-}
-
-/*
- * A device outage confirmed, or a confirmed one over: tell people.  The
- * key is the outage's own (device and start), so a replay after a crash
- * that confirms the same outage again changes nothing in the outbox.
- * check is "" for the device; a non-critical check's own outage (the
- * device stays up, degraded) has its check in the key.
+ * A device outage confirmed, or a confirmed one over: announced to the
+ * listener (the alerting), once the journal holds it.  check is "" for
+ * the device; a non-critical check's own outage (the device stays up,
+ * degraded) names its check.
  */
 static void
 notify_check(const char *device, const char *check, int kind, int64_t start,
     int64_t now, const char *cause)
 {
-	const struct device_state *d = state_find_device(device);
-	struct alert_msg m;
+	struct outage_note n;
 
-	if (!O.alerts)
+	if (O.listener == NULL)
 		return;
-	if (outage_in_maintenance(d, now)) {
-		O.st_silenced++;
-		log_info("outage of %s: in a maintenance window, no alert",
-		    device);
-		return;
-	}
-	memset(&m, 0, sizeof(m));
-	alert_key(m.key, sizeof(m.key), device, check, start, kind);
-	fm_strlcpy(m.check, check, sizeof(m.check));
-	m.kind = kind;
-	m.severity = kind == AK_DOWN ? AS_CRITICAL : AS_INFO;
-	fm_strlcpy(m.device_id, device, sizeof(m.device_id));
-	fm_strlcpy(m.device_name, d ? d->name : device, sizeof(m.device_name));
-	fm_strlcpy(m.cause, cause, sizeof(m.cause));
-	m.since_ms = start;
-	m.duration_ms = now - start;
-	if (O.base_url[0] != '\0')
-		snprintf(m.link, sizeof(m.link), "%s/#device/%s", O.base_url,
-		    device);
-	/* Routing, storm folding, escalation; alert_submit() only queues. */
-	alerting_outage(&m, d, now);
+	n.d = state_find_device(device);
+	n.device = device;
+	n.check = check;
+	n.kind = kind;
+	n.start = start;
+	n.now = now;
+	n.cause = cause;
+	O.listener(&n);
 }
 
 static void
@@ -337,10 +296,9 @@ notify(const char *device, int kind, int64_t start, int64_t now,
 }
 
 void
-outage_alerts(int on, const char *base_url)
+outage_listen(void (*fn)(const struct outage_note *))
 {
-	O.alerts = on;
-	fm_strlcpy(O.base_url, base_url ? base_url : "", sizeof(O.base_url));
+	O.listener = fn;
 }
 
 static void
@@ -466,7 +424,7 @@ state_rec(const char *device, const char *check, int os, int64_t at,
 	}
 	if (alert && e->open && s != AV_DOWN && s != AV_UNKNOWN &&
 	    e->confirmed_at == e->open_at)
-		notify_check(device, check, AK_RECOVERY, e->open_at, at, cause);
+		notify_check(device, check, OUTAGE_OVER, e->open_at, at, cause);
 	memset(&r, 0, sizeof(r));
 	r.type = OJ_STATE;
 	fm_strlcpy(r.device, device, sizeof(r.device));
@@ -540,7 +498,8 @@ outage_confirm_check(const struct device_state *d,
 	if (!O.running || (e = confirm_rec(d->id, c->id, when)) == NULL)
 		return 0;
 	if (!c->critical && d->state != OS_UNREACHABLE)
-		notify_check(d->id, c->id, AK_DOWN, e->open_at, when, c->msg);
+		notify_check(d->id, c->id, OUTAGE_CONFIRMED, e->open_at, when,
+		    c->msg);
 	return 1;
 }
 
@@ -556,7 +515,7 @@ outage_confirm_device(const struct device_state *d, int64_t when,
 
 	if (!O.running || (e = confirm_rec(d->id, "", when)) == NULL)
 		return 0;
-	notify(d->id, AK_DOWN, e->open_at, when, cause);
+	notify(d->id, OUTAGE_CONFIRMED, e->open_at, when, cause);
 	return 1;
 }
 
@@ -573,9 +532,7 @@ outage_stats(uint64_t *records, uint64_t *skipped, uint64_t *errors,
 	*records = O.st_records;
 	*skipped = O.st_skipped;
 	*errors = O.st_errors;
-	pthread_mutex_lock(&O.mtx);
-	*syncs = O.st_syncs;
-	pthread_mutex_unlock(&O.mtx);
+	*syncs = __atomic_load_n(&O.st_syncs, __ATOMIC_RELAXED);
 }
 
 /* facmon-collector --verify-journal: read every record, say what is there. */

@@ -54,7 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector.h"
+#include "alerting.h"
 #include "alert.h"
 
 #define REPORT_CHILD_MAX_MS	(15 * 60 * 1000)	/* then killed */

@@ -26,8 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "wire.h"
+#include "../common/common.h"
+#include "../common/wire.h"
 #include "avail.h"
 
 #define OJ_MAGIC	"FMOJ"

@@ -40,7 +40,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "collector.h"
+#include "alerting.h"
 #include "alert.h"
 
 #define THR_BUCKETS	1024
@@ -362,6 +362,71 @@ alerting_outage(struct alert_msg *m, const struct device_state *d,
 	if (route_submit(m, group, cls, &r) == 0 && m->kind == AK_DOWN &&
 	    r != NULL && m->check[0] == '\0')
 		esc_add(m, group, cls, r, now);
+}
+
+/*
+ * The idempotency key of an outage's alert: device, check, start, and
+ * whether it went down or came back.  The suffix must survive whatever
+ * the ids' length -- a recovery keyed like its outage is dropped as
+ * already sent -- so ids too long for the key are cut and a hash of the
+ * whole of them added, which keeps keys apart and stable across restarts.
+ */
+static void
+alert_key(char *key, size_t len, const char *device, const char *check,
+    int64_t start, int kind)
+{
+	char	 id[2 * FM_ID_MAX + 2], tail[48], hash[16] = "";
+	size_t	 il, tl, hl;
+
+	snprintf(id, sizeof(id), "%s%s%s", device, check[0] ? "." : "",
+	    check);
+	snprintf(tail, sizeof(tail), "-%lld-%s", (long long)start,
+	    kind == AK_DOWN ? "down" : "up");
+	il = strlen(id);
+	tl = strlen(tail);
+	if (il + tl >= len) {
+		snprintf(hash, sizeof(hash), "_%08x", fm_hash32(id));
+		il = len - 1 - tl - strlen(hash);
+	}
+	hl = strlen(hash);
+	memcpy(key, id, il);
+	memcpy(key + il, hash, hl);
+	memcpy(key + il + hl, tail, tl + 1);
+}
+
+/*
+ * The outage journal announces an outage confirmed or a confirmed one
+ * over: tell people.  The key is the outage's own (device, check and
+ * start), so a replay after a crash that confirms the same outage again
+ * changes nothing in the outbox.  Inside a maintenance window nothing
+ * goes out.
+ */
+void
+alerting_outage_note(const struct outage_note *n)
+{
+	struct alert_msg m;
+	int	 kind = n->kind == OUTAGE_CONFIRMED ? AK_DOWN : AK_RECOVERY;
+
+	if (A.c == NULL)
+		return;
+	if (outage_in_maintenance(n->d, n->now)) {
+		log_info("outage of %s: in a maintenance window, no alert",
+		    n->device);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	alert_key(m.key, sizeof(m.key), n->device, n->check, n->start, kind);
+	fm_strlcpy(m.check, n->check, sizeof(m.check));
+	m.kind = kind;
+	m.severity = kind == AK_DOWN ? AS_CRITICAL : AS_INFO;
+	fm_strlcpy(m.device_id, n->device, sizeof(m.device_id));
+	fm_strlcpy(m.device_name, n->d ? n->d->name : n->device,
+	    sizeof(m.device_name));
+	fm_strlcpy(m.cause, n->cause, sizeof(m.cause));
+	m.since_ms = n->start;
+	m.duration_ms = n->now - n->start;
+	/* Routing, storm folding, escalation; alert_submit() only queues. */
+	alerting_outage(&m, n->d, n->now);
 }
 
 /*

@@ -41,9 +41,8 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
-#include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "http.h"
+#include "../alert/alert.h"
 
 #define HEADERS_MAX	(8 * 1024)
 #define BODY_MAX	(64 * 1024)
@@ -66,42 +65,7 @@ static int64_t	 started_ms;
 static const char csp[] = "default-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/*
- * A JSON string from bytes an agent sent.  jansson refuses invalid UTF-8
- * (and the whole document with it), so every invalid byte becomes
- * U+FFFD: one odd SNMP string must not hide every device.
- */
-json_t *
-http_jstr(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t	 i, n, o = 0, len = strlen(s);
-	char	*buf;
-	json_t	*j;
-
-	for (i = 0; i < len; i += n)
-		if ((n = fm_utf8_len(p + i, len - i)) == 0)
-			break;
-	if (i >= len)
-		return json_stringn_nocheck(s, len);
-	if ((buf = malloc(len * 3 + 1)) == NULL)
-		return json_string("");
-	for (i = 0; i < len; i += n) {
-		if ((n = fm_utf8_len(p + i, len - i)) == 0) {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			n = 1;
-		} else {
-			memcpy(buf + o, p + i, n);
-			o += n;
-		}
-	}
-	j = json_stringn_nocheck(buf, o);
-	free(buf);
-	return j;
-}
-
-#define jstr(s)	http_jstr(s)
+#define jstr(s)	fm_jstr(s)
 
 static json_t *
 jint(int64_t v)
@@ -292,13 +256,15 @@ http_reply_text(struct evhttp_request *req, const char *ctype,
 	reply(req, 200, "OK", b);
 }
 
-static void
-api_devices(struct evhttp_request *req)
+void
+api_devices(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const struct device_state **v;
 	json_t	*arr;
 	size_t	 i, n;
 
+	(void)rest;
+	(void)who;
 	if ((v = state_devices_sorted(&n)) == NULL) {
 		reply_error(req, 500, "Internal Server Error", "out of memory");
 		return;
@@ -311,9 +277,10 @@ api_devices(struct evhttp_request *req)
 	    jint(now_ms()), "devices", arr));
 }
 
-static void
-api_device(struct evhttp_request *req, const char *id)
+void
+api_device(struct evhttp_request *req, const char *id, const char *who)
 {
+	(void)who;
 	const struct device_state *d;
 
 	if (!fm_valid_id(id)) {
@@ -333,8 +300,8 @@ api_device(struct evhttp_request *req, const char *id)
  * GET /api/v1/availability?month=YYYY-MM | from=MS&to=MS [&group=G]
  * [&devices=1]: the period from the outage journal (docs/availability.md).
  */
-static void
-api_availability(struct evhttp_request *req)
+void
+api_availability(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *q = evhttp_uri_get_query(uri), *month, *from_s, *to_s;
@@ -345,6 +312,8 @@ api_availability(struct evhttp_request *req)
 	struct aq *aq = outage_aq();
 	json_t	*o;
 
+	(void)rest;
+	(void)who;
 	TAILQ_INIT(&args);
 	if (q != NULL && evhttp_parse_query_str(q, &args) == -1) {
 		reply_error(req, 400, "Bad Request", "bad query string");
@@ -398,8 +367,8 @@ done:
 	evhttp_clear_headers(&args);
 }
 
-static void
-api_stats(struct evhttp_request *req)
+void
+api_stats(struct evhttp_request *req, const char *rest, const char *who)
 {
 	struct ingest_stats is;
 	struct state_stats ss;
@@ -407,6 +376,8 @@ api_stats(struct evhttp_request *req)
 	struct journal_stats js;
 	json_t	*root, *o;
 
+	(void)rest;
+	(void)who;
 	ingest_get_stats(&is);
 	state_get_stats(&ss);
 	rrdw_get_stats(&rs);
@@ -625,8 +596,8 @@ serve_file(struct evhttp_request *req, const char *real)
 }
 
 /* /api/v1/events[?after=ID]: operator events, oldest first. */
-static void
-api_events(struct evhttp_request *req)
+void
+api_events(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *q = evhttp_uri_get_query(uri), *v;
@@ -637,6 +608,8 @@ api_events(struct evhttp_request *req)
 	json_t	*a;
 	char	*end;
 
+	(void)rest;
+	(void)who;
 	TAILQ_INIT(&args);
 	if (q != NULL && evhttp_parse_query_str(q, &args) == 0 &&
 	    (v = evhttp_find_header(&args, "after")) != NULL) {
@@ -941,76 +914,78 @@ http_listen_errorcb(struct evconnlistener *l, void *arg)
 static void
 handler(struct evhttp_request *req, void *arg)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *path;
-
 	(void)arg;
 	stats.requests++;
 	conn_active(req);
-	/* Logins, changes and the console's endpoints: webapi.c. */
-	if (uri != NULL && (path = evhttp_uri_get_path(uri)) != NULL &&
-	    (webapi_handle(req, path) || alerting_ack_http(req, path)))
-		return;
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		stats.bad_method++;
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD");
-		reply_error(req, 405, "Method Not Allowed",
-		    "only GET and HEAD");
-		return;
-	}
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0) {
-		reply_error(req, 413, "Payload Too Large",
-		    "GET requests take no body");
-		return;
-	}
-	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL ||
-	    path[0] != '/') {
-		reply_error(req, 400, "Bad Request", "bad request URI");
-		return;
-	}
-	if (strcmp(path, API_DEVICES) == 0 ||
-	    strcmp(path, API_DEVICES "/") == 0)
-		api_devices(req);
-	else if (strncmp(path, API_DEVICES "/", sizeof(API_DEVICES)) == 0)
-		api_device(req, path + sizeof(API_DEVICES));
-	else if (strcmp(path, API_STATS) == 0)
-		api_stats(req);
-	else if (strcmp(path, API_EVENTS) == 0)
-		api_events(req);
-	else if (strcmp(path, API_AVAIL) == 0)
-		api_availability(req);
-	else if (strcmp(path, "/api/v1/traps") == 0)
-		reply_json(req, 200, "OK", traps_json());
-	else if (strcmp(path, "/api/v1/alerts/outbox") == 0) {
-		json_t	*o = alert_outbox_json();
+	http_route(req);
+}
 
-		if (o == NULL)
-			reply_error(req, 500, "Internal Server Error",
-			    "out of memory");
-		else
-			reply_json(req, 200, "OK", o);
-	}
-	else if (strcmp(path, "/api/v1/reports") == 0)
-		reply_json(req, 200, "OK", reports_json());
-	else if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
-		reply_error(req, 404, "Not Found", "no such API endpoint");
-	else if (strcmp(path, "/") == 0)
-		serve_static(req, "index.html");
-	else if (strncmp(path, "/static/", 8) == 0)
-		serve_static(req, path + 8);
-	else if (strncmp(path, "/reports/", 9) == 0) {
-		/* The monthly reports the collector made (report_run.c). */
-		char	 rp[PATH_MAX * 2];
+/* A method no route takes, for the counters. */
+void
+http_bad_method(void)
+{
+	stats.bad_method++;
+}
 
-		if (report_file_path(path + 9, rp, sizeof(rp)) == -1)
-			reply_error(req, 404, "Not Found", "no such report");
-		else
-			serve_file(req, rp);
-	}
+/* The endpoints that are lists kept by other modules. */
+void
+api_traps(struct evhttp_request *req, const char *rest, const char *who)
+{
+	(void)rest;
+	(void)who;
+	reply_json(req, 200, "OK", traps_json());
+}
+
+void
+api_outbox(struct evhttp_request *req, const char *rest, const char *who)
+{
+	json_t	*o = alert_outbox_json();
+
+	(void)rest;
+	(void)who;
+	if (o == NULL)
+		reply_error(req, 500, "Internal Server Error", "out of memory");
 	else
-		serve_static(req, path + 1);
+		reply_json(req, 200, "OK", o);
+}
+
+void
+api_reports(struct evhttp_request *req, const char *rest, const char *who)
+{
+	(void)rest;
+	(void)who;
+	reply_json(req, 200, "OK", reports_json());
+}
+
+/* The monthly reports the collector made (report_run.c). */
+void
+get_report_file(struct evhttp_request *req, const char *rel, const char *who)
+{
+	char	 rp[PATH_MAX * 2];
+
+	(void)who;
+	if (report_file_path(rel, rp, sizeof(rp)) == -1)
+		reply_error(req, 404, "Not Found", "no such report");
+	else
+		serve_file(req, rp);
+}
+
+/*
+ * The page's files, under web_dir: rel is what follows a prefix route
+ * (/static/), or "" for a route of one file, which the request's path
+ * names ("/" is the page itself).
+ */
+void
+get_static(struct evhttp_request *req, const char *rel, const char *who)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+	(void)who;
+	if (rel[0] == '\0')
+		rel = path == NULL || strcmp(path, "/") == 0 ? "index.html" :
+		    path + 1;
+	serve_static(req, rel);
 }
 
 int
@@ -1100,6 +1075,9 @@ http_stop(void)
 {
 	int	 i;
 
+	/* First, so that what the web's disk queue still holds (a window
+	   being saved) is answered while its request lives. */
+	webapi_stop();
 	if (http != NULL)
 		evhttp_free(http);
 	http = NULL;
@@ -1114,7 +1092,6 @@ http_stop(void)
 	if (sweep_ev != NULL)
 		event_free(sweep_ev);
 	admit_ev = sweep_ev = NULL;
-	webapi_stop();
 }
 
 void

@@ -19,14 +19,12 @@
  */
 
 #include <sys/types.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +37,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "collector.h"
-#include "web.h"
+#include "http.h"
+#include "../../common/workq.h"
 
 #define SESSIONS_MAX	256
 #define FAILS_MAX	1024	/* addresses with attempts in the window */
@@ -547,15 +545,15 @@ account_trust(struct account *a, const char *ip)
 /*
  * Password checks run on a thread of their own: a yescrypt hash costs
  * some 40 ms of CPU by design, which the event loop must not spend.  At
- * most LOGIN_QUEUE logins wait; the thread tells the loop through an
- * eventfd, as journal.c does, and the loop makes the session.
+ * most LOGIN_QUEUE logins wait on the work queue (common/workq.c); the
+ * loop makes the session when the check is done.
  */
 #define LOGIN_QUEUE	16	/* shared by addresses an account never used */
 #define LOGIN_RESERVED	4	/* more, for an account's known addresses */
 #define LOGIN_PER_ACCOUNT 4	/* of LOGIN_QUEUE, for one account */
 
 struct login_job {
-	struct login_job *next;
+	struct wjob	 w;
 	char		 user[64];
 	char		 ip[64];
 	char		 pw[1024];
@@ -567,53 +565,22 @@ struct login_job {
 	void		*arg;
 };
 
+static struct workq *diskq;	/* the web's disk work: web_disk_submit() */
+
 static struct {
-	pthread_t	 thr;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	struct login_job *todo, *done;
-	int		 njobs;		/* loop only: begun, not finished */
-	int		 nstrangers;	/* loop only: of those, not trusted */
-	int		 efd;
-	struct event	*ev;
-	int		 running, stopping;
-} L = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-	.efd = -1 };
+	struct workq	*q;
+	int		 njobs;		/* begun, not finished */
+	int		 nstrangers;	/* of those, not trusted */
+	int		 stopping;
+} L;
 
 static void
-push_tail(struct login_job **head, struct login_job *j)
+login_run(struct wjob *w)
 {
-	while (*head != NULL)
-		head = &(*head)->next;
-	j->next = NULL;
-	*head = j;
-}
+	struct login_job *j = w->arg;
 
-static void *
-login_thread(void *arg)
-{
-	struct login_job *j;
-	uint64_t one = 1;
-
-	(void)arg;
-	pthread_mutex_lock(&L.mtx);
-	for (;;) {
-		while (!L.stopping && L.todo == NULL)
-			pthread_cond_wait(&L.cv, &L.mtx);
-		if (L.stopping)
-			break;
-		j = L.todo;
-		L.todo = j->next;
-		pthread_mutex_unlock(&L.mtx);
-		j->ok = verify(j->pw, j->hash) && j->known;
-		explicit_bzero(j->pw, sizeof(j->pw));
-		pthread_mutex_lock(&L.mtx);
-		push_tail(&L.done, j);
-		if (write(L.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-			log_warn("web: login notification");
-	}
-	pthread_mutex_unlock(&L.mtx);
-	return NULL;
+	j->ok = verify(j->pw, j->hash) && j->known;
+	explicit_bzero(j->pw, sizeof(j->pw));
 }
 
 static struct session *
@@ -682,29 +649,20 @@ finish(struct login_job *j)
 	j->cb(j->arg, 0, j->user, j->ip, s->token, s->csrf);
 }
 
+/* On the loop: the session, or the refusal; at stop, nothing. */
 static void
-login_done_cb(evutil_socket_t fd, short what, void *arg)
+login_done(struct wjob *w)
 {
-	struct login_job *j, *next;
-	uint64_t n;
+	struct login_job *j = w->arg;
 
-	(void)what;
-	(void)arg;
-	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
-		log_warn("web: login notification");
-	pthread_mutex_lock(&L.mtx);
-	j = L.done;
-	L.done = NULL;
-	pthread_mutex_unlock(&L.mtx);
-	for (; j != NULL; j = next) {
-		next = j->next;
+	/* At stop the requests go with the HTTP server. */
+	if (!w->cancelled && !L.stopping)
 		finish(j);
-		L.njobs--;
-		if (!j->trusted)
-			L.nstrangers--;
-		explicit_bzero(j, sizeof(*j));
-		free(j);
-	}
+	L.njobs--;
+	if (!j->trusted)
+		L.nstrangers--;
+	explicit_bzero(j, sizeof(*j));
+	free(j);
 }
 
 int
@@ -712,7 +670,7 @@ web_auth_start(struct event_base *base, char *err, size_t errlen)
 {
 	char	 e[128];
 
-	if (L.running)
+	if (L.q != NULL)
 		return 0;
 	/* The hash that unknown names are checked against. */
 	if (web_hash("not a password", dummy_hash, sizeof(dummy_hash), e,
@@ -720,54 +678,28 @@ web_auth_start(struct event_base *base, char *err, size_t errlen)
 		snprintf(err, errlen, "web: %s", e);
 		return -1;
 	}
-	if ((L.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "web: eventfd: %s", strerror(errno));
+	if ((L.q = workq_new(base, "web logins", err, errlen)) == NULL)
+		return -1;
+	if ((diskq = workq_new(base, "web disk", err, errlen)) == NULL) {
+		workq_free(L.q, WQ_CANCEL);
+		L.q = NULL;
 		return -1;
 	}
-	L.ev = event_new(base, L.efd, EV_READ | EV_PERSIST, login_done_cb,
-	    NULL);
-	if (L.ev == NULL || event_add(L.ev, NULL) == -1 ||
-	    pthread_create(&L.thr, NULL, login_thread, NULL) != 0) {
-		snprintf(err, errlen, "web: cannot start the login thread");
-		if (L.ev != NULL)
-			event_free(L.ev);
-		L.ev = NULL;
-		close(L.efd);
-		L.efd = -1;
-		return -1;
-	}
-	L.running = 1;
 	return 0;
 }
 
 void
 web_auth_stop(void)
 {
-	struct login_job *j, *next;
-
-	if (!L.running)
+	if (L.q == NULL)
 		return;
-	pthread_mutex_lock(&L.mtx);
 	L.stopping = 1;
-	pthread_cond_signal(&L.cv);
-	pthread_mutex_unlock(&L.mtx);
-	pthread_join(L.thr, NULL);
-	/* Their requests go with the HTTP server. */
-	for (j = L.todo; j != NULL; j = next) {
-		next = j->next;
-		free(j);
-	}
-	for (j = L.done; j != NULL; j = next) {
-		next = j->next;
-		free(j);
-	}
-	L.todo = L.done = NULL;
-	event_free(L.ev);
-	close(L.efd);
-	L.ev = NULL;
-	L.efd = -1;
-	L.running = 0;
+	workq_free(L.q, WQ_CANCEL);
+	L.q = NULL;
 	L.stopping = 0;
+	/* The audit lines and windows queued are written before the end. */
+	workq_free(diskq, WQ_DRAIN);
+	diskq = NULL;
 	L.njobs = 0;
 	L.nstrangers = 0;
 	memset(fails, 0, sizeof(fails));
@@ -818,7 +750,7 @@ web_login_begin(const char *user, const char *pw, const char *ip,
 	int	 i, known = 0, trusted;
 
 	*retry_ms = 0;
-	if (W == NULL || !L.running)
+	if (W == NULL || L.q == NULL)
 		return -1;
 	for (i = 0; i < W->nusers; i++)
 		if (strcmp(W->users[i].name, user) == 0)
@@ -874,15 +806,14 @@ web_login_begin(const char *user, const char *pw, const char *ip,
 	L.njobs++;
 	if (!trusted)
 		L.nstrangers++;
-	pthread_mutex_lock(&L.mtx);
-	if (trusted) {
-		/* An account's own address goes first. */
-		j->next = L.todo;
-		L.todo = j;
-	} else
-		push_tail(&L.todo, j);
-	pthread_cond_signal(&L.cv);
-	pthread_mutex_unlock(&L.mtx);
+	j->w.run = login_run;
+	j->w.done = login_done;
+	j->w.arg = j;
+	/* An account's own address goes first. */
+	if (trusted)
+		workq_submit_first(L.q, &j->w);
+	else
+		workq_submit(L.q, &j->w);
 	return 0;
 }
 
@@ -951,6 +882,55 @@ web_sessions(void)
 }
 
 /*
+ * The web's disk work (the audit log, maintenance.json, listings of the
+ * RRD tree) runs on a work queue of its own, in order, never on the loop.
+ * Without the queue (before start, after stop) a job runs at once.
+ */
+void
+web_disk_submit(struct wjob *j)
+{
+	if (diskq != NULL) {
+		workq_submit(diskq, j);
+		return;
+	}
+	j->cancelled = 0;
+	j->run(j);
+	j->done(j);
+}
+
+struct audit_job {
+	struct wjob	 w;
+	char		 path[PATH_MAX];
+	char		*line;		/* with its newline */
+	size_t		 len;
+};
+
+static void
+audit_run(struct wjob *w)
+{
+	struct audit_job *a = w->arg;
+	int	 fd;
+
+	if ((fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1) {
+		log_warn("audit log %s", a->path);
+		return;
+	}
+	if (write(fd, a->line, a->len) != (ssize_t)a->len)
+		log_warn("audit log %s: write", a->path);
+	close(fd);
+}
+
+static void
+audit_done(struct wjob *w)
+{
+	struct audit_job *a = w->arg;
+
+	free(a->line);
+	free(a);
+}
+
+/*
  * One JSON line per change in <data_dir>/audit.log, written with one
  * write() on an O_APPEND descriptor so that lines never interleave and
  * nothing before is ever rewritten.  Takes the reference to detail.
@@ -959,10 +939,9 @@ void
 web_audit(const char *data_dir, const char *user, const char *ip,
     const char *action, json_t *detail)
 {
-	char	 path[PATH_MAX], *s;
+	struct audit_job *a;
+	char	*s;
 	json_t	*o;
-	int	 fd;
-	size_t	 len;
 
 	o = json_pack("{s:I,s:s,s:s,s:s}", "ts_ms", (json_int_t)now_ms(),
 	    "user", user, "ip", ip, "action", action);
@@ -976,17 +955,17 @@ web_audit(const char *data_dir, const char *user, const char *ip,
 	json_decref(o);
 	if (s == NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/audit.log", data_dir);
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600)) == -1) {
-		log_warn("audit log %s", path);
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		log_warnx("audit log: out of memory");
 		free(s);
 		return;
 	}
-	len = strlen(s);
-	s[len] = '\n';
-	if (write(fd, s, len + 1) != (ssize_t)(len + 1))
-		log_warn("audit log %s: write", path);
-	close(fd);
-	free(s);
+	fm_fmt(a->path, sizeof(a->path), "%s/audit.log", data_dir);
+	a->len = strlen(s);
+	s[a->len++] = '\n';	/* over the NUL: json_dumps made room */
+	a->line = s;
+	a->w.run = audit_run;
+	a->w.done = audit_done;
+	a->w.arg = a;
+	web_disk_submit(&a->w);
 }

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "../common/common.h"
 #include "avail.h"
 
 #define DAY_MS	86400000.0

@@ -28,7 +28,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "../common/common.h"
+#include "../../common/common.h"
 
 struct event_base;
 struct cfgerr;

@@ -50,8 +50,8 @@
 #include <openssl/ssl.h>
 #include <rrd.h>
 
-#include "collector.h"
-#include "web.h"
+#include "http.h"
+#include "../../common/workq.h"
 
 #define MW_API_MAX	512		/* windows made through the API */
 #define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
@@ -295,14 +295,21 @@ login_done(void *arg, int rc, const char *user, const char *ip,
  * answered from login_done() when it is.  If the client goes away
  * meanwhile, evhttp keeps the request until that answer frees it.
  */
-static void
-api_login(struct evhttp_request *req)
+void
+api_login(struct evhttp_request *req, const char *rest, const char *who)
 {
 	char	 user[64], pw[1024], ra[32];
 	int64_t	 retry;
 	json_t	*j;
 	int	 rc;
 
+	(void)rest;
+	(void)who;
+	if (C->web == NULL || C->web->nusers == 0) {
+		http_reply_error(req, 403, "Forbidden", "no users are "
+		    "configured ('web' group, docs/api.md)");
+		return;
+	}
 	if ((j = body_json(req)) == NULL)
 		return;
 	if (jget_str(req, j, "user", user, sizeof(user), 1) != 1 ||
@@ -329,9 +336,10 @@ api_login(struct evhttp_request *req)
 		    "wrong user name or password");
 }
 
-static void
-api_logout(struct evhttp_request *req, const char *user)
+void
+api_logout(struct evhttp_request *req, const char *rest, const char *user)
 {
+	(void)rest;
 	char	 tok[128];
 
 	web_audit(C->data_dir, user, peer(req), "logout", NULL);
@@ -340,12 +348,14 @@ api_logout(struct evhttp_request *req, const char *user)
 	http_reply_json(req, 200, "OK", json_pack("{s:b}", "ok", 1));
 }
 
-static void
-api_session(struct evhttp_request *req)
+void
+api_session(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const char *csrf = NULL, *user = session_user(req, &csrf);
 	const struct avconf *av = &C->av;
 
+	(void)rest;
+	(void)who;
 	http_reply_json(req, 200, "OK", json_pack(
 	    "{s:o,s:o,s:b,s:b,s:s,s:s,s:s}",
 	    "user", user ? json_string(user) : json_null(),
@@ -365,27 +375,27 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 	struct aq_device *d = aq_device((struct aq *)q, o->device);
 
 	/*
-	 * Names and notes go through http_jstr: a byte of a local code
+	 * Names and notes go through fm_jstr: a byte of a local code
 	 * page in an old journal must not make the outage vanish (jansson
 	 * refuses the whole object for one invalid string).
 	 */
 	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
 	    "s:o,s:b}",
-	    "device", http_jstr(o->device),
-	    "name", http_jstr(d != NULL ? d->name : o->device),
-	    "group", http_jstr(d != NULL ? d->group : ""),
-	    "check", http_jstr(o->check),
+	    "device", fm_jstr(o->device),
+	    "name", fm_jstr(d != NULL ? d->name : o->device),
+	    "group", fm_jstr(d != NULL ? d->group : ""),
+	    "check", fm_jstr(o->check),
 	    "start_ms", (json_int_t)o->start_ms,
 	    "end_ms", o->end_ms ? json_integer(o->end_ms) : json_null(),
 	    "confirmed_ms", o->confirmed_ms ? json_integer(o->confirmed_ms) :
 	    json_null(),
 	    "acked_ms", o->acked_ms ? json_integer(o->acked_ms) : json_null(),
-	    "acked_by", o->acked_by[0] ? http_jstr(o->acked_by) :
+	    "acked_by", o->acked_by[0] ? fm_jstr(o->acked_by) :
 	    json_null(),
 	    "class", oj_class_name(o->cls),
 	    "classified_by", o->classified_by[0] ?
-	    http_jstr(o->classified_by) : json_null(),
-	    "cause", http_jstr(o->cause), "note", http_jstr(o->note),
+	    fm_jstr(o->classified_by) : json_null(),
+	    "cause", fm_jstr(o->cause), "note", fm_jstr(o->note),
 	    "open", o->end_ms == 0);
 }
 
@@ -406,8 +416,8 @@ outage_json_full(const struct aq *q, const struct aq_outage *o)
  * GET /api/v1/outages[?device=&group=&from=&to=&open=1|0&limit=N]: the
  * newest first.  A period keeps the outages that overlap it.
  */
-static void
-api_outages(struct evhttp_request *req)
+void
+api_outages(struct evhttp_request *req, const char *rest, const char *who)
 {
 	struct aq *q = outage_aq();
 	struct evkeyvalq args;
@@ -418,6 +428,8 @@ api_outages(struct evhttp_request *req)
 	size_t	 i;
 	char	*end;
 
+	(void)rest;
+	(void)who;
 	if (query(req, &args) == -1)
 		return;
 	dev = evhttp_find_header(&args, "device");
@@ -479,7 +491,7 @@ done:
 }
 
 /* POST /api/v1/outages/{ack,classify,note}. */
-static void
+void
 api_annotate(struct evhttp_request *req, const char *what, const char *user)
 {
 	struct aq *q = outage_aq();
@@ -630,40 +642,110 @@ win_rule(const struct api_window *w, struct mw_rule *r, char *err,
 	return mw_parse_repeat(w->repeat, w->at, r, err, errlen);
 }
 
-static int
-save_windows(char *err, size_t errlen)
+/*
+ * maintenance.json is written on the web's disk queue (temp file, fsync,
+ * rename), and the change is answered when it is durable.  The windows
+ * in memory are the new ones meanwhile; if the write fails they are read
+ * back from the file, which still holds the old ones.
+ */
+static void	 load_windows(void);
+static void	 merge_windows(void);
+
+struct save_job {
+	struct wjob	 w;
+	struct evhttp_request *req;
+	char		 path[PATH_MAX];
+	char		*text;
+	char		 err[256];
+	int		 rc;
+	int		 code;		/* 200 or 201 */
+	char		 user[64], ip[64], action[32];
+	json_t		*win;		/* the window as changed */
+};
+
+static void
+save_run(struct wjob *w)
 {
-	char	 path[PATH_MAX], tmp[PATH_MAX + 8], *s;
+	struct save_job *j = w->arg;
+	char	 tmp[PATH_MAX + 8];
+	size_t	 len = strlen(j->text);
+	int	 fd;
+
+	fm_fmt(tmp, sizeof(tmp), "%s.tmp", j->path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1 || write(fd, j->text, len) != (ssize_t)len ||
+	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
+	    rename(tmp, j->path) == -1)) {
+		fm_fmt(j->err, sizeof(j->err), "%s: %s", j->path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		j->rc = -1;
+	}
+}
+
+static void
+save_done(struct wjob *w)
+{
+	struct save_job *j = w->arg;
+
+	if (j->rc == -1) {
+		log_warnx("maintenance windows: %s", j->err);
+		load_windows();
+		merge_windows();
+		if (!w->cancelled)
+			http_reply_error(j->req, 503, "Service Unavailable",
+			    j->err);
+		json_decref(j->win);
+	} else if (w->cancelled)
+		json_decref(j->win);
+	else {
+		web_audit(C->data_dir, j->user, j->ip, j->action,
+		    json_deep_copy(j->win));
+		http_reply_json(j->req, j->code, j->code == 201 ? "Created" :
+		    "OK", j->win);
+	}
+	free(j->text);
+	free(j);
+}
+
+/* Saves the windows, then answers req with win (taking it). */
+static void
+save_windows(struct evhttp_request *req, int code, const char *user,
+    const char *action, json_t *win)
+{
+	struct save_job *j;
 	json_t	*a = json_array(), *root;
-	int	 i, fd;
-	size_t	 len;
+	int	 i;
 
 	for (i = 0; i < nwins; i++)
 		json_array_append_new(a, win_json(&wins[i]));
 	root = json_pack("{s:i,s:o}", "version", 1, "windows", a);
-	s = root != NULL ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) :
-	    NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL || root == NULL ||
+	    (j->text = json_dumps(root, JSON_INDENT(1) |
+	    JSON_SORT_KEYS)) == NULL) {
+		json_decref(root);
+		json_decref(win);
+		free(j);
+		load_windows();
+		merge_windows();
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
 	json_decref(root);
-	if (s == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	fm_fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
-	fm_fmt(tmp, sizeof(tmp), "%s.tmp", path);
-	len = strlen(s);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1 || write(fd, s, len) != (ssize_t)len ||
-	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
-	    rename(tmp, path) == -1)) {
-		fm_fmt(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		free(s);
-		return -1;
-	}
-	free(s);
-	return 0;
+	j->req = req;
+	j->code = code;
+	j->win = win;
+	fm_fmt(j->path, sizeof(j->path), "%s/maintenance.json", C->data_dir);
+	fm_strlcpy(j->user, user, sizeof(j->user));
+	fm_strlcpy(j->ip, peer(req), sizeof(j->ip));
+	fm_strlcpy(j->action, action, sizeof(j->action));
+	j->w.run = save_run;
+	j->w.done = save_done;
+	j->w.arg = j;
+	web_disk_submit(&j->w);
 }
 
 static int
@@ -964,13 +1046,15 @@ add_next(json_t *o, const struct mw_rule *r, int64_t now)
 	free(w);
 }
 
-static void
-api_maint_list(struct evhttp_request *req)
+void
+api_maint_list(struct evhttp_request *req, const char *rest, const char *who)
 {
 	json_t	*a = json_array(), *o;
 	int64_t	 now = now_ms();
 	int	 i;
 
+	(void)rest;
+	(void)who;
 	for (i = 0; i < C->av.nrules; i++) {
 		o = conf_rule_json(&C->av.rules[i]);
 		json_object_set_new(o, "active", json_false());
@@ -1005,13 +1089,12 @@ win_find(const char *id)
 	return NULL;
 }
 
-static void
+void
 api_maint_change(struct evhttp_request *req, const char *id,
     const char *user)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	struct api_window *w, save;
-	char	 err[256];
 	const char *action;
 	json_t	*j = NULL;
 
@@ -1075,17 +1158,9 @@ api_maint_change(struct evhttp_request *req, const char *id,
 		win_free(&save);
 	}
 	json_decref(j);
-	if (save_windows(err, sizeof(err)) == -1) {
-		log_warnx("maintenance windows: %s", err);
-		http_reply_error(req, 503, "Service Unavailable", err);
-		load_windows();
-		merge_windows();
-		return;
-	}
 	merge_windows();
-	web_audit(C->data_dir, user, peer(req), action, win_json(w));
-	http_reply_json(req, cmd == EVHTTP_REQ_POST ? 201 : 200,
-	    cmd == EVHTTP_REQ_POST ? "Created" : "OK", win_json(w));
+	save_windows(req, cmd == EVHTTP_REQ_POST ? 201 : 200, user, action,
+	    win_json(w));
 }
 
 /* ---- the status wall --------------------------------------------------- */
@@ -1213,8 +1288,8 @@ wall_agents(void)
  * (state, maintenance, the failing check's message), this month's
  * availability per group (cached for AVAIL_CACHE_MS) and open outages.
  */
-static void
-api_wall(struct evhttp_request *req)
+void
+api_wall(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const struct device_state **v;
 	struct aq *q = outage_aq();
@@ -1222,6 +1297,8 @@ api_wall(struct evhttp_request *req)
 	json_t	*devs, *inc, *ans;
 	size_t	 i, n;
 
+	(void)rest;
+	(void)who;
 	if ((v = state_devices_sorted(&n)) == NULL) {
 		http_reply_error(req, 500, "Internal Server Error",
 		    "out of memory");
@@ -1283,8 +1360,8 @@ api_wall(struct evhttp_request *req)
  * of the last 24 hours or per day of the last 30 days, for the bars on
  * the availability page (the current, partial hour or day is the last).
  */
-static void
-api_uptime(struct evhttp_request *req)
+void
+api_uptime(struct evhttp_request *req, const char *rest, const char *who)
 {
 	struct evkeyvalq args;
 	struct aq *q = outage_aq();
@@ -1293,6 +1370,8 @@ api_uptime(struct evhttp_request *req)
 	int	 n = 24;
 	json_t	*o;
 
+	(void)rest;
+	(void)who;
 	if (query(req, &args) == -1)
 		return;
 	r = evhttp_find_header(&args, "range");
@@ -1368,8 +1447,8 @@ rrd_done(struct rrdw_read *r)
 	rrdw_read_free(r);
 }
 
-static void
-api_rrd(struct evhttp_request *req)
+void
+api_rrd(struct evhttp_request *req, const char *rest, const char *who)
 {
 	static const struct {
 		const char *name;
@@ -1385,6 +1464,8 @@ api_rrd(struct evhttp_request *req)
 	time_t	 end;
 	size_t	 p;
 
+	(void)rest;
+	(void)who;
 	if (query(req, &args) == -1)
 		return;
 	dev = evhttp_find_header(&args, "device");
@@ -1439,27 +1520,35 @@ done:
 	evhttp_clear_headers(&args);
 }
 
-/* The series a device has on disk, per check, for the device page. */
+/*
+ * The series a device has on disk, per check, for the device page: the
+ * directories are listed on the web's disk queue.  The check ids are
+ * copied first, since the device may change before the listing is done.
+ */
+struct series_job {
+	struct wjob	 w;
+	struct evhttp_request *req;
+	char		 dev[FM_ID_MAX];
+	char		 dir[PATH_MAX];	/* <data_dir>/rrd/<device> */
+	int		 nchecks;
+	char		 (*checks)[FM_ID_MAX];
+	json_t		*series;	/* built on the queue's thread */
+};
+
 static void
-api_series(struct evhttp_request *req, const char *dev)
+series_run(struct wjob *w)
 {
-	const struct device_state *d;
-	char	 path[PATH_MAX];
-	json_t	*o = json_object();
+	struct series_job *j = w->arg;
+	char	 path[PATH_MAX + FM_ID_MAX + 2];
 	int	 i;
 
-	if (!fm_valid_id(dev) || (d = state_find_device(dev)) == NULL) {
-		json_decref(o);
-		http_reply_error(req, 404, "Not Found", "no such device");
-		return;
-	}
-	for (i = 0; i < d->nchecks; i++) {
+	j->series = json_object();
+	for (i = 0; i < j->nchecks && j->series != NULL; i++) {
 		json_t	*a = json_array();
 		DIR	*dir;
 		struct dirent *de;
 
-		fm_fmt(path, sizeof(path), "%s/rrd/%s/%s", C->data_dir,
-		    d->id, d->checks[i].id);
+		fm_fmt(path, sizeof(path), "%s/%s", j->dir, j->checks[i]);
 		if ((dir = opendir(path)) != NULL) {
 			while ((de = readdir(dir)) != NULL) {
 				size_t	 l = strlen(de->d_name);
@@ -1471,10 +1560,56 @@ api_series(struct evhttp_request *req, const char *dev)
 			}
 			closedir(dir);
 		}
-		json_object_set_new(o, d->checks[i].id, a);
+		json_object_set_new(j->series, j->checks[i], a);
 	}
-	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "device", d->id,
-	    "series", o));
+}
+
+static void
+series_done(struct wjob *w)
+{
+	struct series_job *j = w->arg;
+
+	if (w->cancelled)
+		json_decref(j->series);
+	else if (j->series == NULL)
+		http_reply_error(j->req, 503, "Service Unavailable",
+		    "out of memory");
+	else
+		http_reply_json(j->req, 200, "OK", json_pack("{s:s,s:o}",
+		    "device", j->dev, "series", j->series));
+	free(j->checks);
+	free(j);
+}
+
+void
+api_series(struct evhttp_request *req, const char *dev, const char *who)
+{
+	(void)who;
+	const struct device_state *d;
+	struct series_job *j;
+	int	 i;
+
+	if (!fm_valid_id(dev) || (d = state_find_device(dev)) == NULL) {
+		http_reply_error(req, 404, "Not Found", "no such device");
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL || (d->nchecks > 0 &&
+	    (j->checks = calloc(d->nchecks, sizeof(*j->checks))) == NULL)) {
+		free(j);
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
+	j->req = req;
+	fm_strlcpy(j->dev, d->id, sizeof(j->dev));
+	fm_fmt(j->dir, sizeof(j->dir), "%s/rrd/%s", C->data_dir, d->id);
+	for (i = 0; i < d->nchecks; i++)
+		fm_strlcpy(j->checks[i], d->checks[i].id, sizeof(j->checks[i]));
+	j->nchecks = d->nchecks;
+	j->w.run = series_run;
+	j->w.done = series_done;
+	j->w.arg = j;
+	web_disk_submit(&j->w);
 }
 
 /* ---- /metrics ---------------------------------------------------------- */
@@ -1541,8 +1676,8 @@ group_gauge(struct evbuffer *b, json_t *groups, const char *name,
 	}
 }
 
-static void
-api_metrics(struct evhttp_request *req)
+void
+api_metrics(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const struct device_state **v;
 	struct evbuffer *b;
@@ -1550,6 +1685,8 @@ api_metrics(struct evhttp_request *req)
 	size_t	 i, n;
 	int	 k;
 
+	(void)rest;
+	(void)who;
 	if ((v = state_devices_sorted(&n)) == NULL ||
 	    (b = evbuffer_new()) == NULL) {
 		free(v);
@@ -1616,204 +1753,45 @@ api_metrics(struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-/* ---- dispatch ---------------------------------------------------------- */
+/* ---- what the router asks ------------------------------------------- */
 
-static int
-is_change(enum evhttp_cmd_type cmd)
+/* The user of the request's session, or NULL. */
+const char *
+web_request_user(struct evhttp_request *req, const char **csrf)
 {
-	return cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT ||
-	    cmd == EVHTTP_REQ_DELETE || cmd == EVHTTP_REQ_PATCH;
+	return C != NULL ? session_user(req, csrf) : NULL;
 }
 
-/*
- * Who may use each path is decided here and nowhere else.  The first
- * row whose path matches (exactly, or as a prefix when it ends in '/')
- * and whose methods include the request's gives its class:
- *   public: anyone (the login itself, and the page that shows its form);
- *   read:   anyone while public_wall is true, else a session;
- *   change: a session, its CSRF token and an application/json body.
- * A GET of a path no row names is "read", so that a private wall keeps
- * whatever is added later private until it is listed here; a change to
- * such a path is answered 405 by http.c, as nothing can change there.
- * tests/integration/test_hostile_input.py walks this table.
- */
-#define M_GET		0x01	/* and HEAD */
-#define M_POST		0x02
-#define M_PUT		0x04
-#define M_DELETE	0x08
-
-static const struct web_route {
-	const char	*path;
-	unsigned	 methods;
-	enum web_access	 access;
-} routes[] = {
-	{ "/api/v1/login",		M_POST,		WA_PUBLIC },
-	{ "/api/v1/session",		M_GET,		WA_PUBLIC },
-	{ "/api/v1/logout",		M_POST,		WA_CHANGE },
-	{ "/api/v1/outages/",		M_POST,		WA_CHANGE },
-	{ "/api/v1/maintenance",	M_POST,		WA_CHANGE },
-	{ "/api/v1/maintenance/",	M_PUT | M_DELETE, WA_CHANGE },
-	{ "/api/",			M_GET,		WA_READ },
-	{ "/metrics",			M_GET,		WA_READ },
-	{ "/reports/",			M_GET,		WA_READ },
-	/* The page, to show the login form; it holds no data. */
-	{ "/",				M_GET,		WA_PUBLIC },
-	{ "/index.html",		M_GET,		WA_PUBLIC },
-	{ "/app.js",			M_GET,		WA_PUBLIC },
-	{ "/chart.js",			M_GET,		WA_PUBLIC },
-	{ "/style.css",			M_GET,		WA_PUBLIC },
-	{ "/static/",			M_GET,		WA_PUBLIC },
-};
-
-static unsigned
-method_bit(enum evhttp_cmd_type cmd)
-{
-	switch (cmd) {
-	case EVHTTP_REQ_GET:
-	case EVHTTP_REQ_HEAD:
-		return M_GET;
-	case EVHTTP_REQ_POST:
-		return M_POST;
-	case EVHTTP_REQ_PUT:
-		return M_PUT;
-	case EVHTTP_REQ_DELETE:
-		return M_DELETE;
-	default:
-		return 0;
-	}
-}
-
-static int
-route_match(const char *rp, const char *path)
-{
-	size_t	 n = strlen(rp);
-
-	if (n > 1 && rp[n - 1] == '/')
-		return strncmp(path, rp, n) == 0;
-	return strcmp(path, rp) == 0;
-}
-
-static enum web_access
-web_route_access(const char *path, enum evhttp_cmd_type cmd)
-{
-	unsigned m = method_bit(cmd);
-	size_t	 i;
-
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if ((routes[i].methods & m) != 0 &&
-		    route_match(routes[i].path, path))
-			return routes[i].access;
-	return is_change(cmd) ? WA_NONE : WA_READ;
-}
-
-/*
- * 1 when the request was answered here; 0 for http.c's own endpoints
- * and static files, which a private wall first guards here.
- */
+/* Whether the request carries its session's CSRF token. */
 int
-webapi_handle(struct evhttp_request *req, const char *path)
+web_request_csrf_ok(struct evhttp_request *req)
 {
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *user, *csrf = NULL, *hdr, *ct;
-	enum web_access access;
 	char	 tok[128];
 
-	if (C == NULL)
-		return 0;
-	user = session_user(req, &csrf);
-	access = web_route_access(path, cmd);
-	if (access == WA_READ && user == NULL && C->web != NULL &&
-	    !C->web->public_wall) {
-		http_reply_error(req, 401, "Unauthorized",
-		    "this status page is private: log in first");
-		return 1;
-	}
-	if (strcmp(path, "/api/v1/login") == 0) {
-		if (cmd != EVHTTP_REQ_POST) {
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "Allow", "POST");
-			http_reply_error(req, 405, "Method Not Allowed",
-			    "POST the user and password");
-		} else if (C->web == NULL || C->web->nusers == 0)
-			http_reply_error(req, 403, "Forbidden", "no users are "
-			    "configured ('web' group, docs/api.md)");
-		else
-			api_login(req);
-		return 1;
-	}
-	if (strcmp(path, "/api/v1/session") == 0 && cmd == EVHTTP_REQ_GET) {
-		api_session(req);
-		return 1;
-	}
-	if (is_change(cmd)) {
-		/* Paths that take no changes: http.c answers 405. */
-		if (access != WA_CHANGE &&
-		    strncmp(path, "/api/v1/maintenance/", 20) != 0)
-			return 0;
-		if (user == NULL) {
-			http_reply_error(req, 401, "Unauthorized",
-			    "log in first (POST /api/v1/login)");
-			return 1;
-		}
-		hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
-		    "X-CSRF-Token");
-		if (!web_csrf_ok(cookie_token(req, tok, sizeof(tok)), hdr)) {
-			log_warnx("web: %s from %s: %s %s without a valid CSRF "
-			    "token", user, peer(req), cmd == EVHTTP_REQ_POST ?
-			    "POST" : "change", path);
-			http_reply_error(req, 403, "Forbidden",
-			    "missing or wrong X-CSRF-Token");
-			return 1;
-		}
-		/*
-		 * Every change, DELETE included, says application/json: the
-		 * same rule for all, whether or not a body is read.
-		 */
-		ct = evhttp_find_header(evhttp_request_get_input_headers(req),
-		    "Content-Type");
-		if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
-			http_reply_error(req, 415, "Unsupported Media Type",
-			    "a change must be sent as application/json");
-			return 1;
-		}
-		if (strcmp(path, "/api/v1/logout") == 0)
-			api_logout(req, user);
-		else if (strncmp(path, "/api/v1/outages/", 16) == 0 &&
-		    cmd == EVHTTP_REQ_POST)
-			api_annotate(req, path + 16, user);
-		else if (strcmp(path, "/api/v1/maintenance") == 0)
-			api_maint_change(req, NULL, user);
-		else if (strncmp(path, "/api/v1/maintenance/", 20) == 0)
-			api_maint_change(req, path + 20, user);
-		else {
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "Allow", "POST");
-			http_reply_error(req, 405, "Method Not Allowed",
-			    "POST only");
-		}
-		return 1;
-	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD)
-		return 0;
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0)
-		return 0;	/* http.c answers 413 */
-	if (strcmp(path, "/api/v1/wall") == 0)
-		api_wall(req);
-	else if (strcmp(path, "/api/v1/outages") == 0)
-		api_outages(req);
-	else if (strcmp(path, "/api/v1/maintenance") == 0)
-		api_maint_list(req);
-	else if (strcmp(path, "/api/v1/rrd") == 0)
-		api_rrd(req);
-	else if (strcmp(path, "/api/v1/uptime") == 0)
-		api_uptime(req);
-	else if (strncmp(path, "/api/v1/series/", 15) == 0)
-		api_series(req, path + 15);
-	else if (strcmp(path, "/metrics") == 0)
-		api_metrics(req);
-	else
-		return 0;
-	return 1;
+	return web_csrf_ok(cookie_token(req, tok, sizeof(tok)),
+	    evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-CSRF-Token"));
+}
+
+/* Whether what is "read" needs a session (web.public_wall = false). */
+int
+web_wall_private(void)
+{
+	return C != NULL && C->web != NULL && !C->web->public_wall;
+}
+
+const char *
+web_peer(struct evhttp_request *req)
+{
+	return peer(req);
+}
+
+/* POST /api/v1/maintenance: a new window. */
+void
+api_maint_add(struct evhttp_request *req, const char *rest, const char *user)
+{
+	(void)rest;
+	api_maint_change(req, NULL, user);
 }
 
 /* ---- HTTPS ------------------------------------------------------------- */

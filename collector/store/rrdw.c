@@ -62,7 +62,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
-#include "collector.h"
+#include "rrdw.h"
 
 #define UPDATE_CHUNK	256	/* "t:v" arguments per rrd_update_r call */
 #define DAEMON_CHUNK	96	/* per rrdcached command (4 KB a line) */

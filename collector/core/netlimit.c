@@ -43,7 +43,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "collector.h"
+#include "core.h"
 
 #define PAUSE_MS	250	/* listeners off after EMFILE */
 #define LISTENERS_MAX	(2 * COLLECTOR_ADDRS_MAX)

@@ -76,7 +76,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "collector.h"
+#include "ingest.h"
 
 #define HELLO_TIMEOUT_MS	10000	/* from accept to HELLO */
 #define IDLE_TIMEOUT_MS		120000	/* without a frame */

@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "common.h"
+#include "../common/common.h"
 #include "avail.h"
 
 void

@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "state.h"
 
 struct devtab {
 	struct device_state **b;	/* buckets */

@@ -22,12 +22,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collector.h"
+#include "core.h"
 
 #define EVENTS_MAX	1024
 
 static struct fm_event ring[EVENTS_MAX];
 static uint64_t	 next_id = 1;
+/* The alerting listens here (collector.c sets it); the core cannot name
+   a module above it. */
+static void	(*listener)(const struct fm_event *);
+
+void
+events_listen(void (*fn)(const struct fm_event *))
+{
+	listener = fn;
+}
 
 void
 event_raise(const char *kind, const char *agent, const char *fmt, ...)
@@ -45,7 +54,8 @@ event_raise(const char *kind, const char *agent, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("event %s%s%s: %s", e->kind, e->agent[0] ? " agent " : "",
 	    e->agent, e->msg);
-	alerting_event(e);
+	if (listener != NULL)
+		listener(e);
 }
 
 /*

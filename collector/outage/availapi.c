@@ -24,8 +24,7 @@
 
 #include <jansson.h>
 
-#include "collector.h"
-#include "web.h"
+#include "outage.h"
 
 static json_t *
 num_or_null(double d)
@@ -43,8 +42,8 @@ row_json(const struct aq_row *w, int64_t rest_ms)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "id", http_jstr(w->key));
-	json_object_set_new(o, "name", http_jstr(w->name));
+	json_object_set_new(o, "id", fm_jstr(w->key));
+	json_object_set_new(o, "name", fm_jstr(w->name));
 	json_object_set_new(o, "devices", json_integer(w->ndevices));
 	aq_figures_json(o, w, rest_ms, 0);
 	return o;

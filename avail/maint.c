@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common.h"
+#include "../common/common.h"
 #include "avail.h"
 
 /* A cron field: "*", "n", "a-b", "*\/s", "a-b/s", and lists of those. */

@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
+#include "outage.h"
 
 #define LAT_SLICE_MS	(5 * 60 * 1000)
 #define LAT_THR_MAX	4
