@@ -84,7 +84,8 @@ AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
 AGENT_LIB_SRCS += agent/check_modbus.c agent/curlev.c agent/probe.c
-AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
+# The discover command runs in its own process, not the daemon's loop.
+AGENT_SRCS = agent/agent.c agent/discover.c $(AGENT_LIB_SRCS)
 # The collector's modules, one folder each, in the order a batch walks
 # them (collector/collector.h; tools/include-check keeps the order).
 COLLECTOR_LIB_SRCS = collector/conf.c collector/keys.c collector/privdrop.c \
@@ -313,6 +314,10 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
+	@# Device templates for facmon-agent discover (etc/templates/).
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
+	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
+	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \

@@ -127,4 +127,7 @@ void		 push_result(struct fm_result *);
 void		 push_shutdown(void);
 void		 push_start(void);
 
+/* discover.c: facmon-agent discover ADDRESS... */
+int		 discover_main(int, char *[]);
+
 #endif /* FACMON_AGENT_H */

@@ -31,7 +31,7 @@
 #include "avail.h"
 
 #define OJ_MAGIC	"FMOJ"
-#define OJ_VERSION	1
+#define OJ_VERSION	FM_OJ_VERSION
 #define OJ_HDR		8
 #define OJ_REC_MAX	4096	/* a record's payload is far smaller */
 
@@ -175,9 +175,10 @@ decode(const uint8_t *p, size_t len, struct oj_rec *r)
  * just past the last valid record; fills st.
  */
 static off_t
-scan(int fd, int (*cb)(const struct oj_rec *, void *), void *arg,
-    struct oj_stats *st, char *err, size_t errlen, int *cberr)
+scan(const char *path, int fd, int (*cb)(const struct oj_rec *, void *),
+    void *arg, struct oj_stats *st, char *err, size_t errlen, int *cberr)
 {
+	uint32_t version;
 	uint8_t	 hdr[OJ_HDR], rh[8], *p = NULL;
 	off_t	 off = OJ_HDR, end;
 	struct stat sb;
@@ -193,14 +194,21 @@ scan(int fd, int (*cb)(const struct oj_rec *, void *), void *arg,
 	if (end == 0)
 		return 0;
 	if (pread(fd, hdr, OJ_HDR, 0) != OJ_HDR || memcmp(hdr, OJ_MAGIC, 4)) {
-		snprintf(err, errlen, "not a facmon outage journal");
+		fm_fmt(err, errlen, "%s: not a facmon outage journal", path);
 		return -1;
 	}
-	if (((uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 |
-	    (uint32_t)hdr[6] << 8 | hdr[7]) != OJ_VERSION) {
-		snprintf(err, errlen, "unsupported journal version");
+	/*
+	 * The header has carried a version from the first release; a
+	 * version 0 was never written, so it is damage, not age.
+	 */
+	version = (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 |
+	    (uint32_t)hdr[6] << 8 | hdr[7];
+	if (version == 0) {
+		fm_fmt(err, errlen, "%s: not a facmon outage journal", path);
 		return -1;
 	}
+	if (fm_version_check(path, version, OJ_VERSION, err, errlen) == -1)
+		return -1;
 	if ((p = malloc(OJ_REC_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -267,7 +275,8 @@ oj_open(const char *path, struct ojournal **out, struct oj_stats *st,
 		free(j);
 		return -1;
 	}
-	if ((good = scan(j->fd, NULL, NULL, st, err, errlen, &cberr)) == -1)
+	if ((good = scan(path, j->fd, NULL, NULL, st, err, errlen,
+	    &cberr)) == -1)
 		goto fail;
 	if (good == 0) {
 		uint8_t	 hdr[OJ_HDR] = { 'F', 'M', 'O', 'J', 0, 0, 0,
@@ -377,7 +386,7 @@ oj_read(const char *path, int (*cb)(const struct oj_rec *, void *),
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	r = scan(fd, cb, arg, st, err, errlen, &cberr);
+	r = scan(path, fd, cb, arg, st, err, errlen, &cberr);
 	close(fd);
 	if (cberr) {
 		snprintf(err, errlen, "%s: stopped by the reader", path);

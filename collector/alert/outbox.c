@@ -295,6 +295,8 @@ write_record(const char *dir, const struct delivery *d, char *err,
 		return -1;
 	}
 	if ((o = delivery_json(d, 1)) == NULL ||
+	    json_object_set_new(o, "format_version",
+	    json_integer(FM_OUTBOX_VERSION)) == -1 ||
 	    (body = json_dumps(o, JSON_COMPACT)) == NULL) {
 		json_decref(o);
 		snprintf(err, errlen, "out of memory");
@@ -342,14 +344,19 @@ outbox_finish(const struct delivery *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * 0, -1 for a damaged file, -2 for a record of a newer release (err
+ * filled): a record without "format_version" is the release before
+ * versions, whose fields are the same.
+ */
 static int
-read_record(const char *path, struct delivery *d)
+read_record(const char *path, struct delivery *d, char *err, size_t errlen)
 {
 	FILE	*f;
 	char	*buf, *nl;
 	long	 len;
 	unsigned int crc;
-	json_t	*o;
+	json_t	*o, *fv;
 	int	 r = -1;
 
 	if ((f = fopen(path, "re")) == NULL)
@@ -373,6 +380,18 @@ read_record(const char *path, struct delivery *d)
 		goto out;
 	if ((o = json_loads(nl, 0, NULL)) == NULL)
 		goto out;
+	if ((fv = json_object_get(o, "format_version")) != NULL &&
+	    (!json_is_integer(fv) || json_integer_value(fv) < 1)) {
+		json_decref(o);
+		goto out;
+	}
+	if (fv != NULL && fm_version_check(path,
+	    (unsigned long)json_integer_value(fv), FM_OUTBOX_VERSION, err,
+	    errlen) == -1) {
+		json_decref(o);
+		r = -2;
+		goto out;
+	}
 	r = delivery_from_json(o, d);
 	json_decref(o);
 out:
@@ -403,8 +422,8 @@ outbox_load(int done, int *np)
 	struct delivery **v = NULL, *head = NULL, *d;
 	struct dirent *de;
 	DIR	*dp;
-	char	 path[PATH_MAX], bad[PATH_MAX + 8];
-	int	 n = 0, cap = 0, i;
+	char	 path[PATH_MAX], bad[PATH_MAX + 8], err[PATH_MAX + 80];
+	int	 n = 0, cap = 0, i, r;
 
 	*np = 0;
 	if ((dp = opendir(dir)) == NULL)
@@ -420,7 +439,17 @@ outbox_load(int done, int *np)
 			continue;
 		if ((d = calloc(1, sizeof(*d))) == NULL)
 			break;
-		if (read_record(path, d) == -1) {
+		if ((r = read_record(path, d, err, sizeof(err))) == -2) {
+			/*
+			 * Left where it is for the release that wrote it:
+			 * set aside or sent, it would be misread.
+			 */
+			log_warnx("alerts: %s; left in the outbox, not sent",
+			    err);
+			free(d);
+			continue;
+		}
+		if (r == -1) {
 			log_warnx("alerts: %s is damaged, set aside as .bad",
 			    path);
 			snprintf(bad, sizeof(bad), "%s.bad", path);

@@ -77,6 +77,8 @@ static const struct collector_conf *C;
 static struct api_window wins[MW_API_MAX];
 static int	 nwins;
 static int	 next_id = 1;
+/* maintenance.json is a newer release's: read nothing, overwrite nothing. */
+static int	 wins_newer;
 /* The configuration's windows and the API's, as outage.c reads them. */
 static struct avconf merged;
 static struct mw_rule *mrules;
@@ -716,12 +718,26 @@ save_windows(struct evhttp_request *req, int code, const char *user,
     const char *action, json_t *win)
 {
 	struct save_job *j;
-	json_t	*a = json_array(), *root;
+	json_t	*a, *root;
+	char	 err[PATH_MAX + 80];
 	int	 i;
+
+	if (wins_newer) {
+		json_decref(win);
+		fm_fmt(err, sizeof(err), "%s/maintenance.json was written by a "
+		    "newer facmon; it is not overwritten", C->data_dir);
+		log_warnx("maintenance windows: %s", err);
+		load_windows();
+		merge_windows();
+		http_reply_error(req, 503, "Service Unavailable", err);
+		return;
+	}
+	a = json_array();
 
 	for (i = 0; i < nwins; i++)
 		json_array_append_new(a, win_json(&wins[i]));
-	root = json_pack("{s:i,s:o}", "version", 1, "windows", a);
+	root = json_pack("{s:i,s:o}", "version", FM_MAINT_VERSION, "windows",
+	    a);
 	if ((j = calloc(1, sizeof(*j))) == NULL || root == NULL ||
 	    (j->text = json_dumps(root, JSON_INDENT(1) |
 	    JSON_SORT_KEYS)) == NULL) {
@@ -880,6 +896,17 @@ load_windows(void)
 		if (access(path, F_OK) == 0)
 			log_warnx("%s:%d: %s; the web's maintenance windows "
 			    "are not loaded", path, je.line, je.text);
+		return;
+	}
+	wins_newer = 0;
+	if ((v = json_object_get(root, "version")) != NULL &&
+	    json_is_integer(v) && json_integer_value(v) > 0 &&
+	    fm_version_check(path, (unsigned long)json_integer_value(v),
+	    FM_MAINT_VERSION, err, sizeof(err)) == -1) {
+		log_warnx("%s; the web's maintenance windows are not loaded, "
+		    "and the file is not overwritten", err);
+		wins_newer = 1;
+		json_decref(root);
 		return;
 	}
 	a = json_object_get(root, "windows");

@@ -125,6 +125,7 @@ struct conn {
 	enum conn_st	 st;
 	char		 agent[FM_ID_MAX];
 	struct session	*sess;
+	uint16_t	 level;		/* protocol level both speak */
 	int64_t		 accepted_mono;
 	int64_t		 last_frame_mono;
 	int		 counted;	/* in its agent_rt's connected */
@@ -494,12 +495,18 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 	wm.status = FME_OK;
 	wm.last_seq = c->sess->last_seq;
 	wm.server_ms = now_ms();
+	/*
+	 * An agent of level 1 refuses a WELCOME with more than it knows:
+	 * it is told nothing of levels, and is spoken to in level 1.
+	 */
+	c->level = fm_level_min(h.level);
+	wm.level = h.level >= 2 ? FM_PROTO_LEVEL : 0;
 	wbuf_init(&b);
 	fm_put_welcome(&b, &wm);
 	send_frame(c, &b);
 	log_info("agent %s connected from %s (session %" PRIu64 ", version "
-	    "%s, last seq %" PRIu64 ")", c->agent, c->peer, h.session,
-	    h.version, wm.last_seq);
+	    "%s, protocol level %u, last seq %" PRIu64 ")", c->agent, c->peer,
+	    h.session, h.version, c->level, wm.last_seq);
 }
 
 /*
@@ -1599,8 +1606,12 @@ ingest_replay(void)
 {
 	struct replay_ctx rc = { 0 };
 	int64_t	 t0 = mono_ms();
+	char	 err[PATH_MAX + 128];
 
-	journal_replay(replay_cb, &rc);
+	if (journal_replay(replay_cb, &rc, err, sizeof(err)) == -1) {
+		log_warnx("journal: %s", err);
+		return -1;
+	}
 	if (rc.records > 0)
 		log_info("journal: replayed %d records (%llu batches, %llu "
 		    "results, %llu duplicates) in %lld ms", rc.records,

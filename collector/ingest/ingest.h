@@ -127,7 +127,8 @@ void		 ingest_get_stats(struct ingest_stats *);
 /* journal.c */
 int		 journal_open(struct event_base *, const char *data_dir,
 		    void (*durable_cb)(uint64_t), char *err, size_t errlen);
-int		 journal_replay(journal_replay_cb, void *);
+int		 journal_replay(journal_replay_cb, void *, char *err,
+		    size_t errlen);
 void		 journal_prune(int64_t max_age_ms);
 int		 journal_start(char *err, size_t errlen);
 uint64_t	 journal_append(uint8_t type, const char *agent, int64_t rx_ms,

@@ -27,7 +27,12 @@
  *	payload: u8 type, u64 receive time (wall ms), str agent, body
  *
  * with the body being the wire payload of the frame (enum jrec).  The
- * segment header is a record of type JR_SEGMENT with an empty body.
+ * segment header is a record of type JR_SEGMENT whose body is the
+ * segment's format version (u16, FM_JOURNAL_VERSION); the release
+ * before versions wrote it with an empty body, read as version 1, whose
+ * records are the same.  Every segment's version is checked before any
+ * is replayed, so a newer segment stops the start without half a
+ * replay behind it.
  *
  * Writes and fsync happen in one thread.  The event loop only appends
  * encoded records to a list and gets a ticket; the thread takes all that
@@ -165,6 +170,7 @@ seg_open(uint64_t segno)
 		return -1;
 	wbuf_init(&b);
 	put_header(&b, JR_SEGMENT, now_ms(), "");
+	wbuf_u16(&b, FM_JOURNAL_VERSION);
 	seal(&b);
 	if (b.err || write(fd, b.p, b.len) != (ssize_t)b.len ||
 	    fdatasync(fd) == -1 || fsync_dir(J.dir) == -1) {
@@ -402,6 +408,49 @@ list_segments(size_t *n)
 }
 
 /*
+ * The format version of a segment, from its header record: 1 when the
+ * body is empty (the release before versions), 0 when the header cannot
+ * be read (an empty or torn file, which replay_segment() handles).
+ */
+static unsigned int
+seg_version(uint64_t segno)
+{
+	char	 path[PATH_MAX + 32], agent[FM_ID_MAX];
+	uint8_t	 buf[JR_HDR_LEN + 64];
+	struct rbuf r;
+	uint32_t len;
+	ssize_t	 got;
+	unsigned int v = 0;
+	int	 fd;
+
+	seg_path(path, sizeof(path), segno);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	got = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (got < JR_HDR_LEN || ((uint32_t)buf[0] << 24 | (uint32_t)buf[1] <<
+	    16 | (uint32_t)buf[2] << 8 | buf[3]) != JR_MAGIC)
+		return 0;
+	len = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+	    (uint32_t)buf[6] << 8 | buf[7];
+	if (len > (size_t)got - JR_HDR_LEN || crc32c(0, buf + JR_HDR_LEN,
+	    len) != ((uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
+	    (uint32_t)buf[10] << 8 | buf[11]))
+		return 0;
+	rbuf_init(&r, buf + JR_HDR_LEN, len);
+	if (rbuf_u8(&r) != JR_SEGMENT)
+		return 0;
+	(void)rbuf_u64(&r);
+	rbuf_str(&r, agent, sizeof(agent));
+	if (r.err)
+		return 0;
+	if (r.off == r.len)
+		return 1;
+	v = rbuf_u16(&r);
+	return r.err ? 0 : v;
+}
+
+/*
  * Read one segment, calling cb for each good record.  A record that is
  * cut short or fails its checksum ends the segment: it can only be the
  * tail of a write that a crash interrupted (nothing after it was ever
@@ -502,13 +551,23 @@ journal_open(struct event_base *base, const char *data_dir,
  * elsewhere; the newest segments are always kept.
  */
 int
-journal_replay(journal_replay_cb cb, void *arg)
+journal_replay(journal_replay_cb cb, void *arg, char *err, size_t errlen)
 {
 	uint64_t *segs;
 	size_t	 n, i;
 	int	 total = 0, r;
 
 	segs = list_segments(&n);
+	for (i = 0; i < n; i++) {
+		char	 path[PATH_MAX + 32];
+
+		seg_path(path, sizeof(path), segs[i]);
+		if (fm_version_check(path, seg_version(segs[i]),
+		    FM_JOURNAL_VERSION, err, errlen) == -1) {
+			free(segs);
+			return -1;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		if ((r = replay_segment(segs[i], cb, arg)) > 0)
 			total += r;

@@ -1060,6 +1060,48 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * <data_dir>/rrd/.layout says which layout of docs/rrd.md the tree
+ * follows ("facmon-rrd-layout N").  A tree without it is the release
+ * before versions, whose layout is version 1, the same paths and data
+ * sources as version 2: the file is written and the tree used as it is.
+ * A newer layout is refused: paths or series this release does not know
+ * would be written beside the ones it cannot read.  The name starts with
+ * a dot, which no device id does, so that no walk of the tree takes it
+ * for a device.  Runs at start, before the event loop.
+ */
+static int
+layout_check(const char *dir, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX + 16], buf[64], text[64];
+	unsigned long v;
+	FILE	*f;
+	int	 n;
+
+	fm_fmt(path, sizeof(path), "%s/.layout", dir);
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fgets(buf, sizeof(buf), f) != NULL &&
+		    sscanf(buf, "facmon-rrd-layout %lu", &v) == 1;
+		fclose(f);
+		if (!n || v == 0) {
+			fm_fmt(err, errlen, "%s: not a facmon RRD layout file",
+			    path);
+			return -1;
+		}
+		if (fm_version_check(path, v, FM_RRD_LAYOUT_VERSION, err,
+		    errlen) == -1)
+			return -1;
+		if (v == FM_RRD_LAYOUT_VERSION)
+			return 0;
+	} else if (errno != ENOENT) {
+		fm_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = snprintf(text, sizeof(text), "facmon-rrd-layout %d\n",
+	    FM_RRD_LAYOUT_VERSION);
+	return fm_write_file_atomic(path, text, (size_t)n, err, errlen);
+}
+
 int
 rrdw_start(struct event_base *base, const struct collector_conf *c,
     char *err, size_t errlen)
@@ -1075,6 +1117,8 @@ rrdw_start(struct event_base *base, const struct collector_conf *c,
 		snprintf(err, errlen, "mkdir %s: %s", w.dir, strerror(errno));
 		return -1;
 	}
+	if (layout_check(w.dir, err, errlen) == -1)
+		return -1;
 	fm_strlcpy(w.daemon, c->rrd_daemon, sizeof(w.daemon));
 	if (w.daemon[0] != '\0') {
 		rrd_clear_error();
