@@ -996,8 +996,16 @@ writer(void *arg)
 			w.done = r;
 			pthread_mutex_unlock(&w.mtx);
 		}
-		if (notify)
+		/*
+		 * The counts first, then the answers: a reply to a read
+		 * must not go out before the values its flush wrote are
+		 * counted (the API shows both).
+		 */
+		if (notify) {
+			publish(&wc);
+			memset(&wc, 0, sizeof(wc));
 			notify_loop();
+		}
 		flush_due(&s, mono_ms(), stop || s.write_ms == 0, &wc);
 		publish(&wc);
 		pthread_mutex_lock(&w.mtx);
