@@ -27,8 +27,12 @@
  * the outstanding request is recognised by its request id and ignored.
  */
 
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <math.h>
 #include <stdarg.h>
@@ -39,7 +43,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define SNMP_OIDS_MAX	128	/* OIDs in a GET, columns walked */
 #define SNMP_WALK_ROWS	FM_VALUES_MAX
@@ -150,14 +154,102 @@ static int	cs_send_next(struct cs_state *);
 static void	cs_complete(struct cs_state *);
 
 static int	snmp_ready;
+static char	mib_seen[4096];		/* what the MIB tree was read from */
 
-int
-snmp_global_init(const char *mibdirs)
+/*
+ * What the MIB tree depends on: the directories, and for each the
+ * names, sizes and times of its files -- a MIB dropped into a directory
+ * or edited in place changes it.  Folded into a string that is compared
+ * with the last one; the files are few (a site's MIB directory holds
+ * tens to hundreds), and it runs only when the configuration is read.
+ */
+static void
+mib_signature(const char *mibdirs, char *out, size_t len)
+{
+	char	 dirs[PATH_MAX], *p, *dir;
+	uint32_t h;
+	size_t	 o = 0;
+
+	out[0] = '\0';
+	if (mibdirs == NULL || mibdirs[0] == '\0')
+		return;
+	fm_strlcpy(dirs, mibdirs, sizeof(dirs));
+	for (p = dirs; (dir = strsep(&p, ":")) != NULL && o < len;) {
+		DIR	*d;
+		struct dirent *de;
+		struct stat sb;
+		int	 n = 0;
+
+		h = 0;
+		if ((d = opendir(dir)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if (de->d_name[0] == '.' || fstatat(dirfd(d),
+				    de->d_name, &sb, 0) == -1)
+					continue;
+				h = crc32c(h, de->d_name, strlen(de->d_name));
+				h = crc32c(h, &sb.st_size, sizeof(sb.st_size));
+				h = crc32c(h, &sb.st_mtim, sizeof(sb.st_mtim));
+				n++;
+			}
+			closedir(d);
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s:%d:%08x;", dir, n,
+		    (unsigned)h);
+	}
+}
+
+/* net-snmp reads the modules named by MIBS from the directory set. */
+static void
+mib_dirs_set(const char *mibdirs)
 {
 	char	 dirs[PATH_MAX + 2];
 
-	if (snmp_ready)
+	/*
+	 * Only the configured MIB directories are read, never the
+	 * system's: Debian's are incomplete without the non-free IETF
+	 * modules, and names must resolve the same way on every machine.
+	 */
+	const char *want = "", *cur = getenv("MIBS");
+
+	if (mibdirs != NULL && mibdirs[0] != '\0') {
+		fm_strlcpy(dirs, mibdirs, sizeof(dirs));
+		netsnmp_set_mib_directory(dirs);
+		want = "ALL";
+	}
+	/*
+	 * setenv() only when the value changes: on a reload other threads
+	 * (the Modbus pool's name lookups) may be reading the environment.
+	 */
+	if (cur == NULL || strcmp(cur, want) != 0)
+		setenv("MIBS", want, 1);
+}
+
+/*
+ * Called each time the configuration is read (conf.c), at start and on
+ * every reload: the first call sets the library up, a later one reads
+ * the MIB tree again when the directories or their files changed, so
+ * that the names of a new MIB resolve after a reload.  OIDs already
+ * parsed are numbers and do not depend on the tree.  (net-snmp keeps
+ * 4.8 kB of each tree read: it is read again only when something
+ * changed, not on every reload.)
+ */
+int
+snmp_global_init(const char *mibdirs)
+{
+	char	 sig[sizeof(mib_seen)];
+
+	mib_signature(mibdirs, sig, sizeof(sig));
+	if (snmp_ready) {
+		if (strcmp(sig, mib_seen) == 0)
+			return 0;
+		shutdown_mib();
+		mib_dirs_set(mibdirs);
+		init_mib();
+		fm_strlcpy(mib_seen, sig, sizeof(mib_seen));
+		log_info("MIB directories read again: %s", mibdirs != NULL &&
+		    mibdirs[0] != '\0' ? mibdirs : "(none)");
 		return 0;
+	}
 	/*
 	 * The agent's behaviour must not depend on ~/.snmp or on Debian's
 	 * /etc/snmp/snmp.conf (which turns MIB loading off), and it keeps
@@ -173,19 +265,10 @@ snmp_global_init(const char *mibdirs)
 	    0);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_MIB_ERRORS, 0);
-	/*
-	 * Only the configured MIB directories are read, never the
-	 * system's: Debian's are incomplete without the non-free IETF
-	 * modules, and names must resolve the same way on every machine.
-	 */
-	if (mibdirs != NULL && mibdirs[0] != '\0') {
-		fm_strlcpy(dirs, mibdirs, sizeof(dirs));
-		netsnmp_set_mib_directory(dirs);
-		setenv("MIBS", "ALL", 1);
-	} else
-		setenv("MIBS", "", 1);
+	mib_dirs_set(mibdirs);
 	snmp_disable_log();
 	init_snmp("facmon-agent");
+	fm_strlcpy(mib_seen, sig, sizeof(mib_seen));
 	snmp_ready = 1;
 	return 0;
 }

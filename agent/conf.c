@@ -32,25 +32,6 @@
 #include "agent.h"
 #include "../common/tls.h"
 
-static const struct probe_ops *const probe_table[CT_MAX] = {
-	[CT_SNMP] = &probe_snmp,
-	[CT_ICMP] = &probe_icmp,
-	[CT_TCP] = &probe_tcp,
-	[CT_HTTP] = &probe_http,
-	[CT_ARP] = &probe_arp,
-	[CT_PRESENCE] = &probe_presence,
-	[CT_TRAFFIC] = &probe_traffic,
-	[CT_MODBUS] = &probe_modbus,
-};
-
-const struct probe_ops *
-probe_ops_get(int type)
-{
-	if (type <= 0 || type >= CT_MAX)
-		return NULL;
-	return probe_table[type];
-}
-
 /*
  * Device classes are a closed list: reports and the evaluation table add
  * device-time up by class, so a typo must not quietly start a class of

@@ -932,3 +932,15 @@ state_get_stats(struct state_stats *s)
 		for (d = tab.b[b]; d != NULL; d = d->hnext)
 			s->checks += (uint64_t)d->nchecks;
 }
+
+static void
+state_reload_apply(const struct collector_conf *nc)
+{
+	state_set_confirm(nc->confirm);
+}
+
+/* Reload: 'confirm' counts from the next result on. */
+const struct reload_ops state_reload = {
+	.module = "state",
+	.apply = state_reload_apply,
+};

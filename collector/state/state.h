@@ -128,6 +128,7 @@ struct state_stats {
 /* state.c */
 void		 state_init(void);
 void		 state_set_confirm(int);
+extern const struct reload_ops state_reload;
 
 /*
  * State announces, modules listen.  state.c calls no other module: each
