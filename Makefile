@@ -283,12 +283,15 @@ install: install-agent install-collector install-sim
 install-agent: $(B)/facmon-agent
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(DATADIR)/mibs $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(DATADIR)/mibs $(DESTDIR)$(DATADIR)/templates \
+	    $(DESTDIR)$(UNITDIR)
 	$(INSTALL) -m 755 $(B)/facmon-agent $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 644 man/facmon-agent.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
+	$(INSTALL) -m 644 $(wildcard etc/templates/*.conf etc/templates/*.inc) \
+	    $(DESTDIR)$(DATADIR)/templates/
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \
