@@ -103,7 +103,7 @@ class Templates(FacmonTestCase):
 { id = "sw1"; name = "办事大厅接入交换机"; address = "127.0.0.1";
   template = "switch-huawei"; charset = "GBK";
   params = { interval = %d; timeout = 2; }; }
-""" % interval, extra='templates = "%s";' % TEMPLATES,
+""" % interval,
             top='defaults = { snmp = { community = "huawei"; port = %d; }; };'
             % self.snmpsim_port)
 
@@ -229,7 +229,7 @@ class Templates(FacmonTestCase):
   template = "switch-cisco";
   snmp = { community = "cisco"; port = %d; };
   params = { interval = 5; timeout = 4; }; }
-""" % self.snmpsim_port, extra='templates = "%s";' % TEMPLATES)
+""" % self.snmpsim_port)
         want = self.expected_rows("cisco", CISCO_TYPES, CISCO_EXCLUDE)
         self.assertGreater(len(want), 10)
         c = self.wait_check("c3750", "ports", "up", timeout=60,

@@ -337,6 +337,7 @@ agent: {
   %s
   batch_interval = "200ms";
   mibdirs = "%s";
+  templates = "%s";
   spool_dir = "%s";
   %s
 };
@@ -347,6 +348,7 @@ devices = (
 """ % (agent_id, collector or '"127.0.0.1:%d"' % self.agent_port,
        self.tls_lines(agent_id),
        os.path.join(ROOT, "mibs") if mibdirs is None else mibdirs,
+       os.path.join(ROOT, "etc", "templates"),
        os.path.join(self.tmp, "spool-" + name), extra, devices, top))
         self.agent_conf = conf
         return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns,
