@@ -53,6 +53,9 @@
 			outbox: "告警发送记录", recipient: "接收人",
 			kind: "类型", attempts: "尝试", last_error: "最近错误",
 			checks: "检查项", values: "当前值", message: "消息",
+			ports: "端口", port: "端口", alias: "描述",
+			oper: "状态", speed: "速率", in_util: "入利用率",
+			out_util: "出利用率", errors: "错误",
 			graphs: "趋势图", hour: "小时", day: "天",
 			month: "月", year: "年", avail_month: "本月可用性",
 			avail_year: "本年可用性", back: "返回状态墙",
@@ -122,6 +125,9 @@
 			kind: "Kind", attempts: "Attempts",
 			last_error: "Last error", checks: "Checks",
 			values: "Current values", message: "Message",
+			ports: "Ports", port: "Port", alias: "Description",
+			oper: "Status", speed: "Speed", in_util: "In",
+			out_util: "Out", errors: "Errors",
 			graphs: "Graphs", hour: "Hour", day: "Day",
 			month: "Month", year: "Year",
 			avail_month: "Availability this month",
@@ -1021,6 +1027,8 @@
 		apOperState: { zh: "AP 状态", en: "AP",
 		    en_map: { 1: ["在线", "online"], 2: ["离线", "offline"] } },
 		apClients: { zh: "AP 终端数", en: "AP clients" },
+		in_util: { zh: "入利用率", en: "In utilisation", unit: "%" },
+		out_util: { zh: "出利用率", en: "Out utilisation", unit: "%" },
 		operState: { zh: "运行状态", en: "State",
 		    en_map: { 1: ["正常", "in service"], 2: ["故障", "fault"] } },
 		signalPresent: { zh: "输入信号", en: "Signal",
@@ -1033,7 +1041,12 @@
 
 	function hintOf(name) {
 		var m = /^([^.]+)(?:\.(.+))?$/.exec(name) || [name, name, ""];
+		/* A template's row: "<label>.<column>", the label first. */
+		var r = /^(.+)\.([A-Za-z_]+)$/.exec(name);
 
+		if (!HINTS[m[1]] && !OCTETS.test(m[1]) && r &&
+		    (HINTS[r[2]] || OCTETS.test(r[2])))
+			return { base: r[2], idx: r[1], h: HINTS[r[2]] };
 		return { base: m[1], idx: m[2] || "", h: HINTS[m[1]] };
 	}
 
@@ -1087,15 +1100,124 @@
 		return v.value === null ? "—" : String(v.value);
 	}
 
-	/* Series worth a graph: latency, traffic, clients, temperatures... */
-	function pickSeries(series) {
-		var out = [];
+	var PORT_OPER = { 1: ["连通", "up"], 2: ["断开", "down"],
+	    3: ["测试", "testing"], 5: ["休眠", "dormant"],
+	    6: ["未安装", "not present"], 7: ["下层断开", "lower layer down"] };
+
+	/*
+	 * The ports of a device whose template discovers its interfaces
+	 * (agent/check_snmp.c): every "<label>.name" of a check that has a
+	 * "<label>.ifOperStatus" beside it is a port the template keeps.
+	 */
+	function portRows(d) {
+		var ports = [];
+
+		d.checks.forEach(function (c) {
+			var v = c.values || {};
+
+			Object.keys(v).forEach(function (k) {
+				var m = /^(.+)\.name$/.exec(k), p, e, n = null;
+
+				if (!m || !v[m[1] + ".ifOperStatus"])
+					return;
+				p = m[1];
+				["ifInErrors", "ifOutErrors"].forEach(function (x) {
+					e = v[p + "." + x];
+					if (e && typeof e.rate === "number")
+						n = (n || 0) + e.rate;
+				});
+				ports.push({ chk: c.id, key: p, name: v[k].value,
+				    alias: v[p + ".alias"] ? v[p + ".alias"].value :
+				    "", oper: v[p + ".ifOperStatus"].value,
+				    speed: v[p + ".ifHighSpeed"] ?
+				    v[p + ".ifHighSpeed"].value : null,
+				    inu: v[p + ".in_util"] ? v[p + ".in_util"].value :
+				    null, outu: v[p + ".out_util"] ?
+				    v[p + ".out_util"].value : null, err: n });
+			});
+		});
+		return ports.sort(function (a, b) { return natCmp(a.name, b.name); });
+	}
+
+	function speedText(mbps) {
+		if (typeof mbps !== "number" || mbps <= 0)
+			return "—";
+		return mbps >= 1000 ? (mbps / 1000) + " Gbit/s" :
+		    mbps + " Mbit/s";
+	}
+
+	function pctText(x) {
+		return typeof x === "number" ? x.toFixed(1) + " %" : "—";
+	}
+
+	function portTable(ports) {
+		var tb = table([t("port"), t("alias"), t("oper"), t("speed"),
+		    t("in_util"), t("out_util"), t("errors")],
+		    ports.map(function (p) {
+			var w = PORT_OPER[p.oper];
+
+			return [p.name, p.alias || "—", w ? w[lang === "zh" ?
+			    0 : 1] : String(p.oper), speedText(p.speed),
+			    pctText(p.inu), pctText(p.outu), p.err === null ?
+			    "—" : p.err.toFixed(2) + "/s"];
+		    }));
+		var trs = tb.querySelectorAll("tbody tr");
+
+		tb.className = "ports";
+		ports.forEach(function (p, i) {
+			trs[i].setAttribute("data-port", p.name);
+			trs[i].setAttribute("data-oper", p.oper === 1 ? "up" :
+			    "down");
+		});
+		return tb;
+	}
+
+	/*
+	 * A value's series as the collector names its file and the API its
+	 * series (common/util.c fm_sanitize_name): a row's label is ASCII
+	 * already, so one character here is one byte there.
+	 */
+	function seriesName(name) {
+		return name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\./, "_");
+	}
+
+	/*
+	 * Series worth a graph: latency, traffic, clients, temperatures...
+	 * With ports, their utilisation comes first: the fastest ports
+	 * (the uplinks) and then the busiest, rather than the first names
+	 * in alphabetical order.
+	 */
+	function pickSeries(series, ports) {
+		var out = [], rows = {}, have = {};
 
 		Object.keys(series).forEach(function (chk) {
+			series[chk].forEach(function (s) { have[chk + " " + s] = 1; });
+		});
+		ports.filter(function (p) { return p.oper === 1; })
+		    .sort(function (a, b) {
+			return (b.speed || 0) - (a.speed || 0) ||
+			    (b.inu || 0) + (b.outu || 0) - (a.inu || 0) -
+			    (a.outu || 0) || natCmp(a.name, b.name);
+		    }).slice(0, 4).forEach(function (p) {
+			["in_util", "out_util"].forEach(function (u) {
+				var f = seriesName(p.key + "." + u);
+
+				if (have[p.chk + " " + f])
+					out.push([p.chk, f, p.key + "." + u]);
+			});
+		    });
+		ports.forEach(function (p) {
+			rows[p.chk + " " + seriesName(p.key)] = 1;
+		});
+		Object.keys(series).forEach(function (chk) {
 			series[chk].sort(natCmp).forEach(function (s) {
+				var dot = s.lastIndexOf(".");
+
 				if (s === "up")
 					return;
 				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
+					return;
+				if (dot > 0 && rows[chk + " " + s.slice(0, dot)])
 					return;
 				out.push([chk, s]);
 			});
@@ -1116,7 +1238,8 @@
 		    encodeURIComponent(id))]).then(function (r) {
 			var d = r[0], series = r[1].series, outs = r[2].outages;
 			var rows = [], vals = [], graphs, period = "hour";
-			var picks = pickSeries(series);
+			var ports = portRows(d);
+			var picks = pickSeries(series, ports);
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
@@ -1148,6 +1271,11 @@
 			view.appendChild(table([t("check"), t("type"), t("state"),
 			    t("result"), t("message"), t("duration"), t("updated")],
 			    rows));
+			if (ports.length > 0) {
+				view.appendChild(el("h3", null, t("ports") + " (" +
+				    ports.length + ")"));
+				view.appendChild(portTable(ports));
+			}
 			view.appendChild(el("h3", null, t("avail_month") + " / " +
 			    t("avail_year")));
 			var av = el("p", "devavail");
@@ -1183,8 +1311,8 @@
 					var box = el("figure", "graph");
 					var sc = seriesScale(p[1]);
 					var cap = el("figcaption", null, p[0] + " · " +
-					    valueLabel(p[1]) + (sc.unit ? " (" + sc.unit +
-					    ")" : ""));
+					    valueLabel(p[2] || p[1]) + (sc.unit ? " (" +
+					    sc.unit + ")" : ""));
 					var holder = el("div");
 
 					box.appendChild(cap);

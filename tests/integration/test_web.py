@@ -8,7 +8,8 @@
 # warning with its reason; search, filters and a storm folded under its
 # parent; every page at 390 px without sideways scroll or words broken
 # a character a line, the kiosk within 1920x1080; a maintenance window
-# made by picking a Chinese name.  Screenshots go to tests/artifacts/.
+# made by picking a Chinese name; a templated switch's port table.
+# Screenshots go to tests/artifacts/.
 
 import json
 import os
@@ -179,6 +180,13 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         print([x for x in out.splitlines() if x.startswith("figure:")])
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
                                                     "wall-stale.png")))
+
+    def test_port_table_of_a_templated_switch(self):
+        """The demo's floor switch through the switch-generic template:
+        its ports by name with their state in words, speed and
+        utilisation; a port that goes down says so."""
+        self.start_centre()
+        self.browse("ports")
 
     def test_warning_search_storm_layout_and_maintenance_by_name(self):
         self.start_centre()
