@@ -566,8 +566,9 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		dc->nchecks = 0;
 		goto out;
 	}
+	/* A template that failed to expand was reported already. */
 	if (dc->nchecks == 0) {
-		if (tpl != NULL || e->n == 0)
+		if (tpl == NULL || tchecks != NULL)
 			cfgerr_add(e, checks ? checks : s, "device '%s' has no "
 			    "checks", dc->id);
 		goto out;
