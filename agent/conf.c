@@ -229,8 +229,9 @@ charset_check(const char *cs)
  */
 #define TEMPLATES_MAX	64
 
+/* "kind" (switch, host, ups, ...) is read by facmon-agent discover only. */
 static const char *const tpl_keys[] = { "name", "description", "match",
-	"class", "params", "checks", NULL };
+	"kind", "class", "params", "checks", NULL };
 static const char *const snmp_cred_keys[] = { "version", "community",
 	"port", "retries", "max_repetitions", "security_name",
 	"security_level", "auth_protocol", "auth_passphrase", "priv_protocol",

@@ -29,8 +29,8 @@
 #include <event2/event.h>
 
 #include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "alert/alert.h"
+#include "http/http.h"
 
 static struct event_base *base;
 static struct collector_conf *conf;
@@ -139,11 +139,8 @@ reload(void)
 		    sizeof(err)) == -1)
 			log_warnx("reload: alerts: %s", err);
 	}
-	if (alert_running()) {
-		outage_alerts(nc->alerts != NULL, nc->alerts != NULL ?
-		    nc->alerts->base_url : "");
+	if (alert_running())
 		alerting_conf(nc->alerts);
-	}
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -294,12 +291,14 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	state_init();
 	state_set_confirm(conf->confirm);
-	if (outage_open(conf->data_dir, err, sizeof(err)) == -1)
+	if (outage_open(base, conf->data_dir, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	/* The pipeline after state: the journal first, then who acts. */
 	state_listen(&outage_listener);
 	state_listen(&latency_listener);
 	state_listen(&alerting_listener);
+	outage_listen(alerting_outage_note);
+	events_listen(alerting_event);
 	outage_maintenance(&conf->av);
 	latency_reconf(&conf->av);
 	traps_reconf(conf);
@@ -307,7 +306,6 @@ main(int argc, char *argv[])
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
-		outage_alerts(1, conf->alerts->base_url);
 		alerting_avconf(&conf->av);
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());

@@ -302,6 +302,22 @@ fm_fmt(char *dst, size_t len, const char *f, ...)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/*
+ * A file of a newer release is refused, never read as far as this one
+ * understands it: a field it does not know may change what the ones it
+ * knows mean.  0 when version is one this release reads.
+ */
+int
+fm_version_check(const char *what, unsigned long version,
+    unsigned long known, char *err, size_t errlen)
+{
+	if (version <= known)
+		return 0;
+	fm_fmt(err, errlen, "%s: version %lu is newer than this facmon (%lu)",
+	    what, version, known);
+	return -1;
+}
+
 /* FNV-1a: spreads probe start times, nothing cryptographic. */
 uint32_t
 fm_hash32(const char *s)

@@ -100,6 +100,14 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return -1;
 	}
+	/* No "version": the first release's file, the same members. */
+	if ((w = json_object_get(root, "version")) != NULL &&
+	    json_is_integer(w) && json_integer_value(w) > 0 &&
+	    fm_version_check(path, (unsigned long)json_integer_value(w),
+	    FM_MAINT_VERSION, err, errlen) == -1) {
+		json_decref(root);
+		return -1;
+	}
 	json_array_foreach(json_object_get(root, "windows"), i, w) {
 		const char *id = json_string_value(json_object_get(w, "id"));
 		const char *why = json_string_value(json_object_get(w,

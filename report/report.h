@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/avail.h"
+#include "../avail/avail.h"
 
 enum report_format {
 	RF_HTML = 1 << 0,

@@ -316,7 +316,7 @@ def dur(ms):
     return out
 
 
-# Group names as the wall shows them (the defaults of common/availconf.c),
+# Group names as the wall shows them (the defaults of avail/availconf.c),
 # and the one tests/data/report/report.conf gives.
 GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
             "building": "电梯与空调", "terminals": "大厅终端"}

@@ -416,10 +416,12 @@ devices = (
 
     # --- snmpsim -----------------------------------------------------------
 
-    def start_snmpsim(self, recordings, port=None):
+    def start_snmpsim(self, recordings, port=None, extra=()):
         """snmpsim (snmpsimd) serving .snmprec files; each file's name
-        without .snmprec is its community.  recordings maps a community
-        to a recording's path."""
+        without .snmprec is its community (and SNMPv3 context).
+        recordings maps a community to a recording's path; extra are
+        more options (the SNMPv3 engine and user), which snmpsim wants
+        before the endpoint."""
         exe = shutil.which("snmpsimd") or shutil.which("snmpsimd.py")
         if exe is None:
             self.skipTest("snmpsim not installed")
@@ -434,7 +436,8 @@ devices = (
             os.unlink(os.path.join(data, f))
         for comm, path in recordings.items():
             shutil.copy(path, os.path.join(data, comm + ".snmprec"))
-        argv = [exe, "--data-dir=" + data, "--cache-dir=" + cache,
+        argv = [exe, "--data-dir=" + data, "--cache-dir=" + cache] + \
+            list(extra) + [
                 "--agent-udpv4-endpoint=127.0.0.1:%d" % self.snmpsim_port,
                 "--logging-method=stderr"]
         if os.geteuid() == 0:

@@ -29,9 +29,9 @@
 
 #include <jansson.h>
 
-#include "../../collector/collector.h"
-#include "../../collector/alert.h"
-#include "../../collector/web.h"
+#include "../../collector/http/http.h"
+#include "../../collector/alert/alert.h"
+#include "../../collector/http/http.h"
 
 #define NV	8
 

@@ -1,0 +1,1914 @@
+/*
+ * Copyright (c) 2026 The facmon authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS.
+ */
+
+/*
+ * The operator console's API (docs/api.md, docs/openapi.yaml): login and
+ * sessions, outages with their acknowledgements, classes and notes,
+ * maintenance windows made through the web, the status wall in one
+ * request, RRD series as JSON for the pages' charts, and /metrics for
+ * Prometheus.
+ *
+ * Every change needs a session and its CSRF token, and is written to the
+ * audit log.  Outage annotations go into the outage journal as records
+ * of their own, never as edits.  Windows made here live in
+ * <data_dir>/maintenance.json (written to a temporary file and renamed)
+ * and are merged with the configuration's windows for availability and
+ * for silencing alerts.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <rrd.h>
+
+#include "http.h"
+#include "../../common/workq.h"
+
+#define MW_API_MAX	512		/* windows made through the API */
+#define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
+#define COOKIE		"facmon_session"
+
+/* A window made through the API; cancelled ones are kept for the record. */
+struct api_window {
+	char		 id[64];
+	int64_t		 start_ms, end_ms;	/* one-off; 0 when recurring */
+	char		 repeat[16];		/* "", weekly, monthly, cron */
+	char		 at[64];		/* "Sun 02:00", "1 09:00", ... */
+	int64_t		 dur_ms;		/* of each recurring window */
+	char		 reason[256];
+	json_t		*devices, *groups, *classes;	/* arrays of strings */
+	char		 created_by[64];
+	int64_t		 created_ms;
+	char		 changed_by[64];
+	int64_t		 changed_ms;
+	int		 cancelled;
+};
+
+static const struct collector_conf *C;
+static struct api_window wins[MW_API_MAX];
+static int	 nwins;
+static int	 next_id = 1;
+/* maintenance.json is a newer release's: read nothing, overwrite nothing. */
+static int	 wins_newer;
+/* The configuration's windows and the API's, as outage.c reads them. */
+static struct avconf merged;
+static struct mw_rule *mrules;
+static json_t	*avail_cache;
+static int64_t	 avail_cache_ms;
+
+static void	 merge_windows(void);
+
+
+const struct avconf *
+webapi_avconf(void)
+{
+	return C != NULL ? &merged : NULL;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static const char *
+peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, (char **)&addr, &port);
+	return addr != NULL ? addr : "?";
+}
+
+/* The session cookie's value, or NULL. */
+static const char *
+cookie_token(struct evhttp_request *req, char *buf, size_t len)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Cookie"), *p;
+	size_t	 n;
+
+	if (h == NULL)
+		return NULL;
+	for (p = h; (p = strstr(p, COOKIE "=")) != NULL; p++) {
+		if (p != h && p[-1] != ' ' && p[-1] != ';')
+			continue;
+		p += sizeof(COOKIE);
+		n = strcspn(p, "; ");
+		if (n == 0 || n >= len)
+			return NULL;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+static const char *
+session_user(struct evhttp_request *req, const char **csrf)
+{
+	char	 tok[128];
+
+	return web_session_user(cookie_token(req, tok, sizeof(tok)), csrf);
+}
+
+/* The JSON object of a request body, or NULL after an error reply. */
+static json_t *
+body_json(struct evhttp_request *req)
+{
+	struct evbuffer *b = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	size_t	 len = evbuffer_get_length(b);
+	json_error_t je;
+	json_t	*j;
+	char	 msg[300];
+
+	/*
+	 * Only application/json: a cross-site form cannot send it without
+	 * a CORS preflight, which this server never grants.
+	 */
+	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+		http_reply_error(req, 415, "Unsupported Media Type",
+		    "the body must be application/json");
+		return NULL;
+	}
+	j = json_loadb((const char *)evbuffer_pullup(b, (ev_ssize_t)len), len,
+	    JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		snprintf(msg, sizeof(msg), "the body must be a JSON object%s%s",
+		    j == NULL ? ": " : "", j == NULL ? je.text : "");
+		json_decref(j);
+		http_reply_error(req, 400, "Bad Request", msg);
+		return NULL;
+	}
+	return j;
+}
+
+/* A string member: 1 found, 0 absent, -1 bad (after an error reply). */
+static int
+jget_str(struct evhttp_request *req, json_t *o, const char *key, char *dst,
+    size_t len, int required)
+{
+	json_t	*v = json_object_get(o, key);
+	char	 msg[160];
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "missing '%s'", key);
+	} else if (!json_is_string(v))
+		snprintf(msg, sizeof(msg), "'%s' must be a string", key);
+	else if (json_string_length(v) >= len)
+		snprintf(msg, sizeof(msg), "'%s' is longer than %zu bytes",
+		    key, len - 1);
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		snprintf(msg, sizeof(msg), "'%s' contains a NUL", key);
+	else if (!fm_utf8_valid(json_string_value(v), json_string_length(v)))
+		snprintf(msg, sizeof(msg), "'%s' is not valid UTF-8", key);
+	else {
+		fm_strlcpy(dst, json_string_value(v), len);
+		return 1;
+	}
+	http_reply_error(req, 400, "Bad Request", msg);
+	return -1;
+}
+
+static int
+jget_ms(struct evhttp_request *req, json_t *o, const char *key,
+    int64_t *dst, int required)
+{
+	json_t	*v = json_object_get(o, key);
+	char	 msg[160];
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "missing '%s'", key);
+	} else if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > AV_TIME_MAX)
+		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
+		    "1970 (an integer)", key);
+	else {
+		*dst = json_integer_value(v);
+		return 1;
+	}
+	http_reply_error(req, 400, "Bad Request", msg);
+	return -1;
+}
+
+static int
+query(struct evhttp_request *req, struct evkeyvalq *args)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+
+	TAILQ_INIT(args);
+	if (q != NULL && evhttp_parse_query_str(q, args) == -1) {
+		http_reply_error(req, 400, "Bad Request", "bad query string");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+qget_ms(struct evhttp_request *req, struct evkeyvalq *args, const char *k,
+    int64_t *dst)
+{
+	const char *v = evhttp_find_header(args, k);
+	char	*end, msg[128];
+	long long x;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || x < 0 ||
+	    x > AV_TIME_MAX) {
+		snprintf(msg, sizeof(msg), "'%s' must be milliseconds since "
+		    "1970, before the year 10000", k);
+		http_reply_error(req, 400, "Bad Request", msg);
+		return -1;
+	}
+	*dst = x;
+	return 1;
+}
+
+/* ---- login ------------------------------------------------------------- */
+
+static void
+set_cookie(struct evhttp_request *req, const char *token, int max_age)
+{
+	char	 c[256];
+
+	snprintf(c, sizeof(c), COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; "
+	    "SameSite=Strict%s", token, max_age,
+	    C->web != NULL && C->web->secure_cookies ? "; Secure" : "");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Set-Cookie", c);
+}
+
+static void
+login_done(void *arg, int rc, const char *user, const char *ip,
+    const char *token, const char *csrf)
+{
+	struct evhttp_request *req = arg;
+
+	if (rc != 0) {
+		http_reply_error(req, 401, "Unauthorized",
+		    "wrong user name or password");
+		return;
+	}
+	set_cookie(req, token, C->web->session_ms / 1000);
+	web_audit(C->data_dir, user, ip, "login", NULL);
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
+	    "csrf", csrf));
+}
+
+/*
+ * The password is checked on webauth.c's thread; the request is
+ * answered from login_done() when it is.  If the client goes away
+ * meanwhile, evhttp keeps the request until that answer frees it.
+ */
+void
+api_login(struct evhttp_request *req, const char *rest, const char *who)
+{
+	char	 user[64], pw[1024], ra[32];
+	int64_t	 retry;
+	json_t	*j;
+	int	 rc;
+
+	(void)rest;
+	(void)who;
+	if (C->web == NULL || C->web->nusers == 0) {
+		http_reply_error(req, 403, "Forbidden", "no users are "
+		    "configured ('web' group, docs/api.md)");
+		return;
+	}
+	if ((j = body_json(req)) == NULL)
+		return;
+	if (jget_str(req, j, "user", user, sizeof(user), 1) != 1 ||
+	    jget_str(req, j, "password", pw, sizeof(pw), 1) != 1) {
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	rc = web_login_begin(user, pw, peer(req), login_done, req, &retry);
+	explicit_bzero(pw, sizeof(pw));
+	if (rc == -2) {
+		snprintf(ra, sizeof(ra), "%lld", (long long)(retry / 1000 + 1));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", ra);
+		http_reply_error(req, 429, "Too Many Requests",
+		    "too many failed logins from this address; try later");
+	} else if (rc == -3) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		http_reply_error(req, 503, "Service Unavailable",
+		    "too many logins at once; try again");
+	} else if (rc != 0)
+		http_reply_error(req, 401, "Unauthorized",
+		    "wrong user name or password");
+}
+
+void
+api_logout(struct evhttp_request *req, const char *rest, const char *user)
+{
+	(void)rest;
+	char	 tok[128];
+
+	web_audit(C->data_dir, user, peer(req), "logout", NULL);
+	web_logout(cookie_token(req, tok, sizeof(tok)));
+	set_cookie(req, "", 0);
+	http_reply_json(req, 200, "OK", json_pack("{s:b}", "ok", 1));
+}
+
+void
+api_session(struct evhttp_request *req, const char *rest, const char *who)
+{
+	const char *csrf = NULL, *user = session_user(req, &csrf);
+	const struct avconf *av = &C->av;
+
+	(void)rest;
+	(void)who;
+	http_reply_json(req, 200, "OK", json_pack(
+	    "{s:o,s:o,s:b,s:b,s:s,s:s,s:s}",
+	    "user", user ? json_string(user) : json_null(),
+	    "csrf", csrf ? json_string(csrf) : json_null(),
+	    "public_wall", C->web == NULL || C->web->public_wall,
+	    "logins", C->web != NULL && C->web->nusers > 0,
+	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
+	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
+	    av->site[0]));
+}
+
+/* ---- outages ----------------------------------------------------------- */
+
+static json_t *
+outage_json(const struct aq *q, const struct aq_outage *o)
+{
+	struct aq_device *d = aq_device((struct aq *)q, o->device);
+
+	/*
+	 * Names and notes go through fm_jstr: a byte of a local code
+	 * page in an old journal must not make the outage vanish (jansson
+	 * refuses the whole object for one invalid string).
+	 */
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
+	    "s:o,s:b}",
+	    "device", fm_jstr(o->device),
+	    "name", fm_jstr(d != NULL ? d->name : o->device),
+	    "group", fm_jstr(d != NULL ? d->group : ""),
+	    "check", fm_jstr(o->check),
+	    "start_ms", (json_int_t)o->start_ms,
+	    "end_ms", o->end_ms ? json_integer(o->end_ms) : json_null(),
+	    "confirmed_ms", o->confirmed_ms ? json_integer(o->confirmed_ms) :
+	    json_null(),
+	    "acked_ms", o->acked_ms ? json_integer(o->acked_ms) : json_null(),
+	    "acked_by", o->acked_by[0] ? fm_jstr(o->acked_by) :
+	    json_null(),
+	    "class", oj_class_name(o->cls),
+	    "classified_by", o->classified_by[0] ?
+	    fm_jstr(o->classified_by) : json_null(),
+	    "cause", fm_jstr(o->cause), "note", fm_jstr(o->note),
+	    "open", o->end_ms == 0);
+}
+
+/* outage_json and what the console adds: the parent, the ack's comment. */
+static json_t *
+outage_json_full(const struct aq *q, const struct aq_outage *o)
+{
+	struct aq_device *d = aq_device((struct aq *)q, o->device);
+	json_t	*j = outage_json(q, o);
+
+	json_object_set_new(j, "parent", json_string(d != NULL ?
+	    d->parent : ""));
+	json_object_set_new(j, "ack_comment", json_string(o->ack_comment));
+	return j;
+}
+
+/*
+ * GET /api/v1/outages[?device=&group=&from=&to=&open=1|0&limit=N]: the
+ * newest first.  A period keeps the outages that overlap it.
+ */
+void
+api_outages(struct evhttp_request *req, const char *rest, const char *who)
+{
+	struct aq *q = outage_aq();
+	struct evkeyvalq args;
+	const char *dev, *grp, *open, *lim;
+	int64_t	 from = 0, to = INT64_MAX;
+	long	 limit = 500, n = 0;
+	json_t	*a;
+	size_t	 i;
+	char	*end;
+
+	(void)rest;
+	(void)who;
+	if (query(req, &args) == -1)
+		return;
+	dev = evhttp_find_header(&args, "device");
+	grp = evhttp_find_header(&args, "group");
+	open = evhttp_find_header(&args, "open");
+	lim = evhttp_find_header(&args, "limit");
+	if ((dev != NULL && !fm_valid_id(dev)) ||
+	    (grp != NULL && !fm_valid_id(grp))) {
+		http_reply_error(req, 400, "Bad Request", "bad device or group");
+		goto done;
+	}
+	if (open != NULL && strcmp(open, "0") != 0 && strcmp(open, "1") != 0) {
+		http_reply_error(req, 400, "Bad Request", "open must be 0 or 1");
+		goto done;
+	}
+	if (lim != NULL) {
+		limit = strtol(lim, &end, 10);
+		if (*lim == '\0' || *end != '\0' || limit < 1 ||
+		    limit > 10000) {
+			http_reply_error(req, 400, "Bad Request",
+			    "limit must be 1..10000");
+			goto done;
+		}
+	}
+	if (qget_ms(req, &args, "from", &from) == -1 ||
+	    qget_ms(req, &args, "to", &to) == -1)
+		goto done;
+	if (to <= from) {
+		http_reply_error(req, 400, "Bad Request", "to must be after "
+		    "from");
+		goto done;
+	}
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		goto done;
+	}
+	a = json_array();
+	for (i = q->nout; i-- > 0 && n < limit;) {
+		const struct aq_outage *o = &q->out[i];
+		struct aq_device *d;
+
+		if (dev != NULL && strcmp(o->device, dev) != 0)
+			continue;
+		if (grp != NULL && ((d = aq_device(q, o->device)) == NULL ||
+		    strcmp(d->group, grp) != 0))
+			continue;
+		if (open != NULL && (o->end_ms == 0) != (open[0] == '1'))
+			continue;
+		if (o->start_ms >= to || (o->end_ms != 0 && o->end_ms <= from))
+			continue;
+		json_array_append_new(a, outage_json_full(q, o));
+		n++;
+	}
+	http_reply_json(req, 200, "OK", json_pack("{s:I,s:o}", "generated_ms",
+	    (json_int_t)now_ms(), "outages", a));
+done:
+	evhttp_clear_headers(&args);
+}
+
+/* POST /api/v1/outages/{ack,classify,note}. */
+void
+api_annotate(struct evhttp_request *req, const char *what, const char *user)
+{
+	struct aq *q = outage_aq();
+	char	 device[64], check[64] = "", text[256] = "", cls[32] = "";
+	const char *textkey;
+	int64_t	 start;
+	int	 type, c = 0, found = 0;
+	size_t	 i;
+	json_t	*j;
+
+	if (strcmp(what, "ack") == 0) {
+		type = OJ_ACK;
+		textkey = "comment";
+	} else if (strcmp(what, "classify") == 0) {
+		type = OJ_CLASSIFY;
+		textkey = "reason";
+	} else if (strcmp(what, "note") == 0) {
+		type = OJ_NOTE;
+		textkey = "note";
+	} else {
+		http_reply_error(req, 404, "Not Found", "no such API endpoint");
+		return;
+	}
+	if ((j = body_json(req)) == NULL)
+		return;
+	if (jget_str(req, j, "device", device, sizeof(device), 1) != 1 ||
+	    jget_str(req, j, "check", check, sizeof(check), 0) == -1 ||
+	    jget_ms(req, j, "start_ms", &start, 1) != 1 ||
+	    jget_str(req, j, textkey, text, sizeof(text),
+	    type != OJ_ACK) == -1 ||
+	    (type == OJ_CLASSIFY &&
+	    jget_str(req, j, "class", cls, sizeof(cls), 1) != 1)) {
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	if (!fm_valid_id(device) || (check[0] != '\0' && !fm_valid_id(check))) {
+		http_reply_error(req, 400, "Bad Request", "bad device or check");
+		return;
+	}
+	if (type == OJ_NOTE && text[0] == '\0') {
+		http_reply_error(req, 400, "Bad Request", "the note is empty");
+		return;
+	}
+	if (type == OJ_CLASSIFY) {
+		for (c = 0; c < OJC_MAX; c++)
+			if (strcmp(oj_class_name(c), cls) == 0)
+				break;
+		if (c == OJC_MAX) {
+			http_reply_error(req, 400, "Bad Request", "class must "
+			    "be unplanned, planned or external");
+			return;
+		}
+		if (text[0] == '\0') {
+			http_reply_error(req, 400, "Bad Request",
+			    "a reclassification needs a reason");
+			return;
+		}
+	}
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		return;
+	}
+	for (i = 0; i < q->nout && !found; i++)
+		found = strcmp(q->out[i].device, device) == 0 &&
+		    strcmp(q->out[i].check, check) == 0 &&
+		    q->out[i].start_ms == start;
+	if (!found) {
+		http_reply_error(req, 404, "Not Found", "no such outage");
+		return;
+	}
+	if (outage_annotate(type, device, check, start, user, text, c) == -1) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal could not be written");
+		return;
+	}
+	web_audit(C->data_dir, user, peer(req), what == NULL ? "" : what,
+	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
+	    check, "start_ms", (json_int_t)start, "text", text, "class",
+	    type == OJ_CLASSIFY ? oj_class_name(c) : ""));
+	for (i = 0; i < q->nout; i++)
+		if (strcmp(q->out[i].device, device) == 0 &&
+		    strcmp(q->out[i].check, check) == 0 &&
+		    q->out[i].start_ms == start)
+			break;
+	http_reply_json(req, 200, "OK", outage_json_full(q, &q->out[i]));
+}
+
+/* ---- maintenance windows ----------------------------------------------- */
+
+static void
+win_free(struct api_window *w)
+{
+	json_decref(w->devices);
+	json_decref(w->groups);
+	json_decref(w->classes);
+}
+
+static json_t *
+win_json_once(const struct api_window *w)
+{
+	return json_pack("{s:s,s:s,s:I,s:I,s:s,s:O,s:O,s:O,s:s,s:I,s:o,s:o,"
+	    "s:b}",
+	    "id", w->id, "source", "api",
+	    "start_ms", (json_int_t)w->start_ms,
+	    "end_ms", (json_int_t)w->end_ms,
+	    "reason", w->reason,
+	    "devices", w->devices, "groups", w->groups, "classes", w->classes,
+	    "created_by", w->created_by,
+	    "created_ms", (json_int_t)w->created_ms,
+	    "changed_by", w->changed_by[0] ? json_string(w->changed_by) :
+	    json_null(),
+	    "changed_ms", w->changed_ms ? json_integer(w->changed_ms) :
+	    json_null(),
+	    "cancelled", w->cancelled);
+}
+
+static json_t *
+win_json(const struct api_window *w)
+{
+	json_t	*o = win_json_once(w);
+
+	if (o != NULL && w->repeat[0] != '\0') {
+		json_object_set_new(o, "repeat", json_string(w->repeat));
+		json_object_set_new(o, "at", json_string(w->at));
+		json_object_set_new(o, "duration_ms", json_integer(w->dur_ms));
+	}
+	return o;
+}
+
+/* A window's rule, as availability and alerts read it: -1 if invalid. */
+static int
+win_rule(const struct api_window *w, struct mw_rule *r, char *err,
+    size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	fm_strlcpy(r->id, w->id, sizeof(r->id));
+	fm_strlcpy(r->tz, C->av.tz, sizeof(r->tz));
+	fm_strlcpy(r->reason, w->reason, sizeof(r->reason));
+	if (w->repeat[0] == '\0') {
+		r->kind = MW_ONCE;
+		r->start_ms = w->start_ms;
+		r->duration_ms = w->end_ms - w->start_ms;
+		return 0;
+	}
+	r->duration_ms = w->dur_ms;
+	return mw_parse_repeat(w->repeat, w->at, r, err, errlen);
+}
+
+/*
+ * maintenance.json is written on the web's disk queue (temp file, fsync,
+ * rename), and the change is answered when it is durable.  The windows
+ * in memory are the new ones meanwhile; if the write fails they are read
+ * back from the file, which still holds the old ones.
+ */
+static void	 load_windows(void);
+static void	 merge_windows(void);
+
+struct save_job {
+	struct wjob	 w;
+	struct evhttp_request *req;
+	char		 path[PATH_MAX];
+	char		*text;
+	char		 err[256];
+	int		 rc;
+	int		 code;		/* 200 or 201 */
+	char		 user[64], ip[64], action[32];
+	json_t		*win;		/* the window as changed */
+};
+
+static void
+save_run(struct wjob *w)
+{
+	struct save_job *j = w->arg;
+	char	 tmp[PATH_MAX + 8];
+	size_t	 len = strlen(j->text);
+	int	 fd;
+
+	fm_fmt(tmp, sizeof(tmp), "%s.tmp", j->path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1 || write(fd, j->text, len) != (ssize_t)len ||
+	    fsync(fd) == -1 || close(fd) == -1 || (fd = -1,
+	    rename(tmp, j->path) == -1)) {
+		fm_fmt(j->err, sizeof(j->err), "%s: %s", j->path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		j->rc = -1;
+	}
+}
+
+static void
+save_done(struct wjob *w)
+{
+	struct save_job *j = w->arg;
+
+	if (j->rc == -1) {
+		log_warnx("maintenance windows: %s", j->err);
+		load_windows();
+		merge_windows();
+		if (!w->cancelled)
+			http_reply_error(j->req, 503, "Service Unavailable",
+			    j->err);
+		json_decref(j->win);
+	} else if (w->cancelled)
+		json_decref(j->win);
+	else {
+		web_audit(C->data_dir, j->user, j->ip, j->action,
+		    json_deep_copy(j->win));
+		http_reply_json(j->req, j->code, j->code == 201 ? "Created" :
+		    "OK", j->win);
+	}
+	free(j->text);
+	free(j);
+}
+
+/* Saves the windows, then answers req with win (taking it). */
+static void
+save_windows(struct evhttp_request *req, int code, const char *user,
+    const char *action, json_t *win)
+{
+	struct save_job *j;
+	json_t	*a, *root;
+	char	 err[PATH_MAX + 80];
+	int	 i;
+
+	if (wins_newer) {
+		json_decref(win);
+		fm_fmt(err, sizeof(err), "%s/maintenance.json was written by a "
+		    "newer facmon; it is not overwritten", C->data_dir);
+		log_warnx("maintenance windows: %s", err);
+		load_windows();
+		merge_windows();
+		http_reply_error(req, 503, "Service Unavailable", err);
+		return;
+	}
+	a = json_array();
+
+	for (i = 0; i < nwins; i++)
+		json_array_append_new(a, win_json(&wins[i]));
+	root = json_pack("{s:i,s:o}", "version", FM_MAINT_VERSION, "windows",
+	    a);
+	if ((j = calloc(1, sizeof(*j))) == NULL || root == NULL ||
+	    (j->text = json_dumps(root, JSON_INDENT(1) |
+	    JSON_SORT_KEYS)) == NULL) {
+		json_decref(root);
+		json_decref(win);
+		free(j);
+		load_windows();
+		merge_windows();
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
+	json_decref(root);
+	j->req = req;
+	j->code = code;
+	j->win = win;
+	fm_fmt(j->path, sizeof(j->path), "%s/maintenance.json", C->data_dir);
+	fm_strlcpy(j->user, user, sizeof(j->user));
+	fm_strlcpy(j->ip, peer(req), sizeof(j->ip));
+	fm_strlcpy(j->action, action, sizeof(j->action));
+	j->w.run = save_run;
+	j->w.done = save_done;
+	j->w.arg = j;
+	web_disk_submit(&j->w);
+}
+
+static int
+str_array_ok(json_t *a)
+{
+	size_t	 i;
+	json_t	*v;
+
+	if (a == NULL)
+		return 1;
+	if (!json_is_array(a) || json_array_size(a) > 256)
+		return 0;
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v) || !fm_valid_id(json_string_value(v)))
+			return 0;
+	return 1;
+}
+
+/*
+ * Fill w from a request body: start_ms, end_ms (or duration_ms), reason,
+ * devices, groups, classes.  On an update, absent members keep theirs.
+ */
+static int
+win_from_body(struct evhttp_request *req, json_t *j, struct api_window *w,
+    int update)
+{
+	json_t	*dv = json_object_get(j, "devices"), *gv =
+	    json_object_get(j, "groups"), *cv = json_object_get(j, "classes");
+	json_t	*rp = json_object_get(j, "repeat");
+	int64_t	 dur = -1;
+	int	 r;
+
+	if (rp != NULL && !json_is_null(rp)) {
+		/* Recurring: repeat (weekly, monthly, cron), at, duration. */
+		struct mw_rule t;
+		char	 err[256];
+
+		if (jget_str(req, j, "repeat", w->repeat, sizeof(w->repeat),
+		    1) == -1 || jget_str(req, j, "at", w->at, sizeof(w->at),
+		    1) == -1 || jget_ms(req, j, "duration_ms", &w->dur_ms,
+		    1) == -1)
+			return -1;
+		if (w->dur_ms < 60000 || w->dur_ms > 24LL * 86400000) {
+			http_reply_error(req, 400, "Bad Request", "a recurring "
+			    "window lasts 1 minute to 24 days");
+			return -1;
+		}
+		w->start_ms = w->end_ms = 0;
+		if (win_rule(w, &t, err, sizeof(err)) == -1) {
+			http_reply_error(req, 400, "Bad Request", err);
+			return -1;
+		}
+	} else {
+		if (update && w->repeat[0] != '\0' &&
+		    json_object_get(j, "start_ms") == NULL) {
+			http_reply_error(req, 400, "Bad Request", "a recurring "
+			    "window takes repeat, at and duration_ms");
+			return -1;
+		}
+		w->repeat[0] = w->at[0] = '\0';
+		w->dur_ms = 0;
+		if ((r = jget_ms(req, j, "start_ms", &w->start_ms,
+		    !update)) == -1)
+			return -1;
+		if (jget_ms(req, j, "duration_ms", &dur, 0) == -1 ||
+		    jget_ms(req, j, "end_ms", &w->end_ms, 0) == -1)
+			return -1;
+		if (dur >= 0)
+			w->end_ms = w->start_ms + dur;
+		if (!update && w->end_ms == 0) {
+			http_reply_error(req, 400, "Bad Request",
+			    "give end_ms or duration_ms");
+			return -1;
+		}
+		if (w->end_ms <= w->start_ms || w->end_ms - w->start_ms >
+		    366LL * 86400 * 1000) {
+			http_reply_error(req, 400, "Bad Request", "a window "
+			    "ends after it starts and lasts at most a year");
+			return -1;
+		}
+	}
+	if (jget_str(req, j, "reason", w->reason, sizeof(w->reason),
+	    !update) == -1)
+		return -1;
+	if (!str_array_ok(dv) || !str_array_ok(gv) || !str_array_ok(cv)) {
+		http_reply_error(req, 400, "Bad Request", "devices, groups and "
+		    "classes are lists of ids");
+		return -1;
+	}
+	if (dv != NULL) {
+		json_decref(w->devices);
+		w->devices = json_incref(dv);
+	}
+	if (gv != NULL) {
+		json_decref(w->groups);
+		w->groups = json_incref(gv);
+	}
+	if (cv != NULL) {
+		json_decref(w->classes);
+		w->classes = json_incref(cv);
+	}
+	if (w->devices == NULL)
+		w->devices = json_array();
+	if (w->groups == NULL)
+		w->groups = json_array();
+	if (w->classes == NULL)
+		w->classes = json_array();
+	if (json_array_size(w->devices) + json_array_size(w->groups) +
+	    json_array_size(w->classes) == 0) {
+		http_reply_error(req, 400, "Bad Request", "a window names "
+		    "devices, groups or classes");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load_windows(void)
+{
+	struct mw_rule chk;
+	char	 path[PATH_MAX], err[256];
+	json_error_t je;
+	json_t	*root, *a, *v;
+	size_t	 i;
+	int	 k;
+
+	for (k = 0; k < nwins; k++)
+		win_free(&wins[k]);
+	nwins = 0;
+	fm_fmt(path, sizeof(path), "%s/maintenance.json", C->data_dir);
+	if ((root = json_load_file(path, 0, &je)) == NULL) {
+		if (access(path, F_OK) == 0)
+			log_warnx("%s:%d: %s; the web's maintenance windows "
+			    "are not loaded", path, je.line, je.text);
+		return;
+	}
+	wins_newer = 0;
+	if ((v = json_object_get(root, "version")) != NULL &&
+	    json_is_integer(v) && json_integer_value(v) > 0 &&
+	    fm_version_check(path, (unsigned long)json_integer_value(v),
+	    FM_MAINT_VERSION, err, sizeof(err)) == -1) {
+		log_warnx("%s; the web's maintenance windows are not loaded, "
+		    "and the file is not overwritten", err);
+		wins_newer = 1;
+		json_decref(root);
+		return;
+	}
+	a = json_object_get(root, "windows");
+	json_array_foreach(a, i, v) {
+		struct api_window *w;
+		const char *s;
+		int	 n;
+
+		if (nwins >= MW_API_MAX)
+			break;
+		w = &wins[nwins];
+		memset(w, 0, sizeof(*w));
+		if ((s = json_string_value(json_object_get(v, "id"))) == NULL ||
+		    !fm_valid_id(s))
+			continue;
+		fm_strlcpy(w->id, s, sizeof(w->id));
+		if (sscanf(w->id, "web-%d", &n) == 1 && n >= next_id)
+			next_id = n + 1;
+		w->start_ms = json_integer_value(json_object_get(v, "start_ms"));
+		w->end_ms = json_integer_value(json_object_get(v, "end_ms"));
+		if ((s = json_string_value(json_object_get(v, "reason"))))
+			fm_strlcpy(w->reason, s, sizeof(w->reason));
+		if ((s = json_string_value(json_object_get(v, "created_by"))))
+			fm_strlcpy(w->created_by, s, sizeof(w->created_by));
+		if ((s = json_string_value(json_object_get(v, "changed_by"))))
+			fm_strlcpy(w->changed_by, s, sizeof(w->changed_by));
+		w->created_ms = json_integer_value(json_object_get(v,
+		    "created_ms"));
+		w->changed_ms = json_integer_value(json_object_get(v,
+		    "changed_ms"));
+		w->cancelled = json_is_true(json_object_get(v, "cancelled"));
+		if ((s = json_string_value(json_object_get(v, "repeat"))))
+			fm_strlcpy(w->repeat, s, sizeof(w->repeat));
+		if ((s = json_string_value(json_object_get(v, "at"))))
+			fm_strlcpy(w->at, s, sizeof(w->at));
+		w->dur_ms = json_integer_value(json_object_get(v,
+		    "duration_ms"));
+		w->devices = json_incref(json_object_get(v, "devices"));
+		w->groups = json_incref(json_object_get(v, "groups"));
+		w->classes = json_incref(json_object_get(v, "classes"));
+		if (!str_array_ok(w->devices) || !str_array_ok(w->groups) ||
+		    !str_array_ok(w->classes) || (w->repeat[0] == '\0' ?
+		    w->end_ms <= w->start_ms : win_rule(w, &chk, err,
+		    sizeof(err)) == -1)) {
+			log_warnx("%s: window %s is invalid, skipped", path,
+			    w->id);
+			win_free(w);
+			continue;
+		}
+		nwins++;
+	}
+	json_decref(root);
+}
+
+static char **
+strv(json_t *a, int *n)
+{
+	char	**v;
+	size_t	 i;
+	json_t	*s;
+
+	*n = 0;
+	if (a == NULL || json_array_size(a) == 0)
+		return NULL;
+	if ((v = calloc(json_array_size(a), sizeof(*v))) == NULL)
+		return NULL;
+	json_array_foreach(a, i, s)
+		v[(*n)++] = (char *)json_string_value(s);
+	return v;
+}
+
+/*
+ * The configuration's rules followed by one MW_ONCE rule per live API
+ * window.  The copies of the configuration's rules share its strings,
+ * so this is rebuilt on every reload before the old configuration goes.
+ */
+static void
+merge_windows(void)
+{
+	char	 err[256];
+	int	 i, n = 0, k;
+
+	if (mrules != NULL) {
+		for (i = C->av.nrules; i < merged.nrules; i++) {
+			free(mrules[i].devices);
+			free(mrules[i].groups);
+			free(mrules[i].classes);
+		}
+		free(mrules);
+	}
+	merged = C->av;
+	mrules = calloc((size_t)(C->av.nrules + nwins) + 1, sizeof(*mrules));
+	if (mrules == NULL) {
+		log_warnx("maintenance windows: out of memory");
+		merged.rules = C->av.rules;
+		outage_maintenance(&merged);
+		return;
+	}
+	for (i = 0; i < C->av.nrules; i++)
+		mrules[n++] = C->av.rules[i];
+	for (k = 0; k < nwins; k++) {
+		struct mw_rule *r = &mrules[n];
+
+		if (wins[k].cancelled ||
+		    win_rule(&wins[k], r, err, sizeof(err)) == -1)
+			continue;
+		r->devices = strv(wins[k].devices, &r->ndevices);
+		r->groups = strv(wins[k].groups, &r->ngroups);
+		r->classes = strv(wins[k].classes, &r->nclasses);
+		n++;
+	}
+	merged.rules = mrules;
+	merged.nrules = n;
+	json_decref(avail_cache);
+	avail_cache = NULL;
+	outage_maintenance(&merged);
+}
+
+static json_t *
+conf_rule_json(const struct mw_rule *r)
+{
+	json_t	*o = json_pack("{s:s,s:s,s:s,s:I}", "id", r->id, "source",
+	    "config", "reason", r->reason, "duration_ms",
+	    (json_int_t)r->duration_ms);
+	json_t	*d = json_array(), *g = json_array(), *c = json_array();
+	int	 i;
+
+	for (i = 0; i < r->ndevices; i++)
+		json_array_append_new(d, json_string(r->devices[i]));
+	for (i = 0; i < r->ngroups; i++)
+		json_array_append_new(g, json_string(r->groups[i]));
+	for (i = 0; i < r->nclasses; i++)
+		json_array_append_new(c, json_string(r->classes[i]));
+	json_object_set_new(o, "devices", d);
+	json_object_set_new(o, "groups", g);
+	json_object_set_new(o, "classes", c);
+	if (r->kind == MW_ONCE) {
+		json_object_set_new(o, "start_ms", json_integer(r->start_ms));
+		json_object_set_new(o, "end_ms", json_integer(r->start_ms +
+		    r->duration_ms));
+	}
+	return o;
+}
+
+/* The next occurrence of a rule that is running or starts within 45 days. */
+static void
+add_next(json_t *o, const struct mw_rule *r, int64_t now)
+{
+	struct av_window *w = NULL;
+	size_t	 n = 0, cap = 0, k;
+
+	if (mw_expand(r, now - 86400000LL, now + 45LL * 86400000, &w, &n,
+	    &cap) == 0)
+		for (k = 0; k < n; k++)
+			if (w[k].end_ms > now) {
+				json_object_set_new(o, "next_start_ms",
+				    json_integer(w[k].start_ms));
+				json_object_set_new(o, "next_end_ms",
+				    json_integer(w[k].end_ms));
+				json_object_set_new(o, "active", json_boolean(
+				    w[k].start_ms <= now));
+				break;
+			}
+	free(w);
+}
+
+void
+api_maint_list(struct evhttp_request *req, const char *rest, const char *who)
+{
+	json_t	*a = json_array(), *o;
+	int64_t	 now = now_ms();
+	int	 i;
+
+	(void)rest;
+	(void)who;
+	for (i = 0; i < C->av.nrules; i++) {
+		o = conf_rule_json(&C->av.rules[i]);
+		json_object_set_new(o, "active", json_false());
+		add_next(o, &C->av.rules[i], now);
+		json_array_append_new(a, o);
+	}
+	for (i = 0; i < nwins; i++) {
+		struct mw_rule r;
+		char	 err[256];
+
+		o = win_json(&wins[i]);
+		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
+		    && wins[i].start_ms <= now && now < wins[i].end_ms));
+		/* A recurring one: its next (or current) occurrence. */
+		if (wins[i].repeat[0] != '\0' && !wins[i].cancelled &&
+		    win_rule(&wins[i], &r, err, sizeof(err)) == 0)
+			add_next(o, &r, now);
+		json_array_append_new(a, o);
+	}
+	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",
+	    C->av.tz, "windows", a));
+}
+
+static struct api_window *
+win_find(const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < nwins; i++)
+		if (strcmp(wins[i].id, id) == 0)
+			return &wins[i];
+	return NULL;
+}
+
+void
+api_maint_change(struct evhttp_request *req, const char *id,
+    const char *user)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct api_window *w, save;
+	const char *action;
+	json_t	*j = NULL;
+
+	if (id == NULL) {
+		if (cmd != EVHTTP_REQ_POST) {
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "POST to make a window");
+			return;
+		}
+		if (nwins >= MW_API_MAX) {
+			http_reply_error(req, 507, "Insufficient Storage",
+			    "too many windows");
+			return;
+		}
+		if ((j = body_json(req)) == NULL)
+			return;
+		w = &wins[nwins];
+		memset(w, 0, sizeof(*w));
+		if (win_from_body(req, j, w, 0) == -1) {
+			win_free(w);
+			json_decref(j);
+			return;
+		}
+		snprintf(w->id, sizeof(w->id), "web-%d", next_id++);
+		fm_strlcpy(w->created_by, user, sizeof(w->created_by));
+		w->created_ms = now_ms();
+		nwins++;
+		action = "maintenance-create";
+	} else {
+		if ((w = win_find(id)) == NULL) {
+			http_reply_error(req, 404, "Not Found", C != NULL &&
+			    fm_valid_id(id) ? "no such window made through the "
+			    "web (the configuration's are edited there)" :
+			    "bad window id");
+			return;
+		}
+		save = *w;
+		json_incref(save.devices);
+		json_incref(save.groups);
+		json_incref(save.classes);
+		if (cmd == EVHTTP_REQ_DELETE) {
+			w->cancelled = 1;
+			action = "maintenance-cancel";
+		} else if (cmd == EVHTTP_REQ_PUT) {
+			if ((j = body_json(req)) == NULL ||
+			    win_from_body(req, j, w, 1) == -1) {
+				win_free(w);
+				*w = save;
+				json_decref(j);
+				return;
+			}
+			action = "maintenance-edit";
+		} else {
+			win_free(&save);
+			http_reply_error(req, 405, "Method Not Allowed",
+			    "PUT to edit, DELETE to cancel");
+			return;
+		}
+		fm_strlcpy(w->changed_by, user, sizeof(w->changed_by));
+		w->changed_ms = now_ms();
+		win_free(&save);
+	}
+	json_decref(j);
+	merge_windows();
+	save_windows(req, cmd == EVHTTP_REQ_POST ? 201 : 200, user, action,
+	    win_json(w));
+}
+
+/* ---- the status wall --------------------------------------------------- */
+
+static json_t *
+month_avail(int64_t now)
+{
+	char	 month[16], err[256];
+	int64_t	 from, to;
+	struct aq *q = outage_aq();
+	int	 y, m;
+
+	if (avail_cache != NULL && now - avail_cache_ms < AVAIL_CACHE_MS)
+		return json_incref(avail_cache);
+	if (q == NULL)
+		return json_null();
+	/* The month is the configured zone's, as for the report. */
+	if (av_month_of(now, C->av.tz, &y, &m) == -1 ||
+	    av_month_range(y, m, C->av.tz, &from, &to) == -1)
+		return json_null();
+	fm_fmt(month, sizeof(month), "%04d-%02d", y, m);
+	json_decref(avail_cache);
+	avail_cache = avail_json(q, &merged, from, to, NULL, 0, err,
+	    sizeof(err));
+	if (avail_cache == NULL)
+		return json_null();
+	json_object_set_new(avail_cache, "month", json_string(month));
+	avail_cache_ms = now;
+	return json_incref(avail_cache);
+}
+
+/*
+ * The end of the maintenance window d is in at 'now' (the latest end
+ * when windows overlap), or 0: the wall shows the time left, which is
+ * what the duty room wants to know of a device in maintenance.
+ */
+static int64_t
+maint_until(const struct device_state *d, int64_t now)
+{
+	struct av_window *w = NULL;
+	size_t	 n, cap = 0, k;
+	int64_t	 until = 0;
+	int	 i;
+
+	for (i = 0; i < merged.nrules; i++) {
+		const struct mw_rule *r = &merged.rules[i];
+
+		if (!mw_covers(r, d->id, d->group, d->class))
+			continue;
+		n = 0;
+		if (mw_expand(r, now, now + 1, &w, &n, &cap) == -1)
+			break;
+		for (k = 0; k < n; k++)
+			if (w[k].start_ms <= now && now < w[k].end_ms &&
+			    w[k].end_ms > until)
+				until = w[k].end_ms;
+	}
+	free(w);
+	return until;
+}
+
+/*
+ * What the wall adds to a device beyond its state: its warnings in
+ * words (warnings.c), how old its newest result is, and whether its
+ * agent is connected.  A device whose agent is gone, or whose newest
+ * result is older than three of its probe intervals, is "stale": the
+ * collector no longer knows its state and says so rather than show the
+ * last one as if it were current.
+ */
+static void
+wall_extra(json_t *o, const struct device_state *d, int64_t now,
+    int64_t mono)
+{
+	int64_t	 newest = 0, silent = 0, until;
+	uint32_t ival = 0;
+	int	 i, conn = 0, known;
+
+	for (i = 0; i < d->nchecks; i++) {
+		const struct check_state *c = &d->checks[i];
+
+		if (c->have_result && c->arrival_mono > newest)
+			newest = c->arrival_mono;
+		if (c->interval_ms > ival)
+			ival = c->interval_ms;
+	}
+	known = ingest_agent_status(d->agent, &conn, &silent) == 0;
+	json_object_set_new(o, "warnings", warnings_json(d, C->alerts));
+	json_object_set_new(o, "data_age_ms", newest > 0 ?
+	    json_integer(mono - newest) : json_null());
+	json_object_set_new(o, "agent", json_string(d->agent));
+	json_object_set_new(o, "address", json_string(d->address));
+	json_object_set_new(o, "parent", json_string(d->parent));
+	json_object_set_new(o, "agent_connected", json_boolean(known &&
+	    conn));
+	json_object_set_new(o, "stale", json_boolean(!known || !conn ||
+	    newest == 0 || (ival > 0 && mono - newest > 3 * (int64_t)ival)));
+	if ((until = maint_until(d, now)) > 0)
+		json_object_set_new(o, "maintenance_until_ms",
+		    json_integer(until));
+}
+
+/* The agents listed in the configuration: connected, silent for how long. */
+static json_t *
+wall_agents(void)
+{
+	json_t	*a = json_array();
+	int64_t	 silent;
+	int	 i, conn;
+
+	for (i = 0; i < C->nagents; i++) {
+		if (ingest_agent_status(C->agents[i].id, &conn, &silent) == -1) {
+			conn = 0;
+			silent = -1;
+		}
+		json_array_append_new(a, json_pack("{s:s,s:b,s:o}", "id",
+		    C->agents[i].id, "connected", conn, "silent_ms",
+		    silent >= 0 ? json_integer(silent) : json_null()));
+	}
+	return a;
+}
+
+/*
+ * GET /api/v1/wall: what the status wall shows, in one request so that
+ * a wall screen polling every second costs one small answer: devices
+ * (state, maintenance, the failing check's message), this month's
+ * availability per group (cached for AVAIL_CACHE_MS) and open outages.
+ */
+void
+api_wall(struct evhttp_request *req, const char *rest, const char *who)
+{
+	const struct device_state **v;
+	struct aq *q = outage_aq();
+	int64_t	 now = now_ms(), mono = mono_ms();
+	json_t	*devs, *inc, *ans;
+	size_t	 i, n;
+
+	(void)rest;
+	(void)who;
+	if ((v = state_devices_sorted(&n)) == NULL) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	devs = json_array();
+	for (i = 0; i < n; i++) {
+		const struct device_state *d = v[i];
+		/* Strings from agents go through http.c's UTF-8 safe encoder. */
+		json_t	*full = http_device_json(d), *o, *c, *msg = NULL;
+		const char *chk = "";
+		size_t	 ci;
+
+		json_array_foreach(json_object_get(full, "checks"), ci, c) {
+			const char *st = json_string_value(json_object_get(c,
+			    "state"));
+
+			if (st == NULL || strcmp(st, "down") != 0 ||
+			    (msg != NULL && !json_is_true(json_object_get(c,
+			    "critical"))))
+				continue;
+			msg = json_object_get(c, "message");
+			chk = json_string_value(json_object_get(c, "id"));
+		}
+		o = json_pack("{s:O,s:O,s:O,s:O,s:s,s:O,s:b,s:s,s:O}",
+		    "id", json_object_get(full, "id"),
+		    "name", json_object_get(full, "name"),
+		    "class", json_object_get(full, "class"),
+		    "group", json_object_get(full, "group"),
+		    "state", state_name(d->state),
+		    "since_ms", json_object_get(full, "since_ms"),
+		    "maintenance", outage_in_maintenance(d, now),
+		    "check", chk != NULL ? chk : "",
+		    "message", msg != NULL && json_is_string(msg) ? msg :
+		    json_null());
+		json_decref(full);
+		wall_extra(o, d, now, mono);
+		json_array_append_new(devs, o);
+	}
+	free(v);
+	inc = json_array();
+	if (q != NULL)
+		for (i = q->nout; i-- > 0;)
+			if (q->out[i].end_ms == 0)
+				json_array_append_new(inc,
+				    outage_json_full(q, &q->out[i]));
+	ans = json_pack("{s:I,s:s,s:o,s:o,s:o}",
+	    "generated_ms", (json_int_t)now, "timezone", C->av.tz,
+	    "devices", devs, "availability", month_avail(now),
+	    "incidents", inc);
+	json_object_set_new(ans, "agents", wall_agents());
+	http_reply_json(req, 200, "OK", ans);
+}
+
+/* ---- uptime bars ------------------------------------------------------- */
+
+/*
+ * GET /api/v1/uptime?range=24h|30d: each device's availability per hour
+ * of the last 24 hours or per day of the last 30 days, for the bars on
+ * the availability page (the current, partial hour or day is the last).
+ */
+void
+api_uptime(struct evhttp_request *req, const char *rest, const char *who)
+{
+	struct evkeyvalq args;
+	struct aq *q = outage_aq();
+	const char *r;
+	int64_t	 span = 3600000, now = now_ms(), to;
+	int	 n = 24;
+	json_t	*o;
+
+	(void)rest;
+	(void)who;
+	if (query(req, &args) == -1)
+		return;
+	r = evhttp_find_header(&args, "range");
+	if (r != NULL && strcmp(r, "30d") == 0) {
+		span = 86400000;
+		n = 30;
+	} else if (r != NULL && strcmp(r, "24h") != 0) {
+		evhttp_clear_headers(&args);
+		http_reply_error(req, 400, "Bad Request",
+		    "range is 24h or 30d");
+		return;
+	}
+	evhttp_clear_headers(&args);
+	if (q == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "the outage journal is not open");
+		return;
+	}
+	/* Buckets end on the next whole hour (UTC; the zones are whole). */
+	to = (now / 3600000 + 1) * 3600000;
+	if ((o = uptime_json(q, &merged, to, span, n)) == NULL) {
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	json_object_set_new(o, "generated_ms", json_integer(now));
+	http_reply_json(req, 200, "OK", o);
+}
+
+/* ---- RRD series -------------------------------------------------------- */
+
+/*
+ * GET /api/v1/rrd?device=&check=&series=&period=hour|day|month|year:
+ * the averages of one series as [[ms, value|null], ...].  'series' is
+ * the file's name without .rrd (docs/rrd.md): up, duration_ms, or the
+ * value's sanitized name.  The RRD writer reads the file on its thread,
+ * after writing the values it holds for it (rrdw_read), and the request
+ * is answered from rrd_done() on the loop.
+ */
+struct rrd_req {
+	struct evhttp_request *req;
+	char	 dev[FM_ID_MAX], chk[FM_ID_MAX], ser[FM_VNAME_MAX], per[8];
+};
+
+static void
+rrd_done(struct rrdw_read *r)
+{
+	struct rrd_req *q = r->arg;
+	json_t	*pts;
+	unsigned long i;
+
+	if (r->status == 404)
+		http_reply_error(q->req, 404, "Not Found", "no such series");
+	else if (r->status != 0)
+		http_reply_error(q->req, 500, "Internal Server Error", r->err);
+	else {
+		pts = json_array();
+		for (i = 0; r->start + (time_t)((i + 1) * r->step) <= r->end;
+		    i++) {
+			double	 d = r->data[i * r->nds];
+
+			json_array_append_new(pts, json_pack("[I,o]",
+			    (json_int_t)(r->start + (time_t)((i + 1) *
+			    r->step)) * 1000,
+			    isfinite(d) ? json_real(d) : json_null()));
+		}
+		http_reply_json(q->req, 200, "OK",
+		    json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "device", q->dev,
+		    "check", q->chk, "series", q->ser, "period", q->per,
+		    "step_ms", (json_int_t)r->step * 1000, "points", pts));
+	}
+	free(q);
+	rrdw_read_free(r);
+}
+
+void
+api_rrd(struct evhttp_request *req, const char *rest, const char *who)
+{
+	static const struct {
+		const char *name;
+		long	 secs, step;
+	} periods[] = {
+		{ "hour", 3600, 10 }, { "day", 86400, 300 },
+		{ "month", 31 * 86400, 3600 }, { "year", 366 * 86400, 86400 },
+	};
+	struct evkeyvalq args;
+	const char *dev, *chk, *ser, *per;
+	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
+	struct rrd_req *q;
+	time_t	 end;
+	size_t	 p;
+
+	(void)rest;
+	(void)who;
+	if (query(req, &args) == -1)
+		return;
+	dev = evhttp_find_header(&args, "device");
+	chk = evhttp_find_header(&args, "check");
+	ser = evhttp_find_header(&args, "series");
+	per = evhttp_find_header(&args, "period");
+	if (per == NULL)
+		per = "hour";
+	for (p = 0; p < sizeof(periods) / sizeof(periods[0]); p++)
+		if (strcmp(periods[p].name, per) == 0)
+			break;
+	if (dev == NULL || chk == NULL || ser == NULL || !fm_valid_id(dev) ||
+	    !fm_valid_id(chk) || strlen(ser) >= sizeof(clean)) {
+		http_reply_error(req, 400, "Bad Request",
+		    "give device, check and series");
+		goto done;
+	}
+	fm_sanitize_name(clean, sizeof(clean), ser);
+	if (strcmp(clean, ser) != 0 || ser[0] == '\0') {
+		http_reply_error(req, 400, "Bad Request", "bad series name");
+		goto done;
+	}
+	if (p == sizeof(periods) / sizeof(periods[0])) {
+		http_reply_error(req, 400, "Bad Request",
+		    "period must be hour, day, month or year");
+		goto done;
+	}
+	/* Long names are files of their start and a hash (fm_series_file). */
+	fm_series_file(file, sizeof(file), ser);
+	fm_fmt(path, sizeof(path), "%s/%s/%s.rrd", dev, chk, file);
+	end = (time_t)(now_ms() / 1000);
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		goto done;
+	}
+	q->req = req;
+	fm_strlcpy(q->dev, dev, sizeof(q->dev));
+	fm_strlcpy(q->chk, chk, sizeof(q->chk));
+	fm_strlcpy(q->ser, ser, sizeof(q->ser));
+	fm_strlcpy(q->per, periods[p].name, sizeof(q->per));
+	/* As with logins, evhttp keeps the request until it is answered. */
+	if (rrdw_read(path, end - periods[p].secs, end,
+	    (unsigned long)periods[p].step, rrd_done, q) == -1) {
+		free(q);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		http_reply_error(req, 503, "Service Unavailable",
+		    "too many series reads at once; try again");
+	}
+done:
+	evhttp_clear_headers(&args);
+}
+
+/*
+ * The series a device has on disk, per check, for the device page: the
+ * directories are listed on the web's disk queue.  The check ids are
+ * copied first, since the device may change before the listing is done.
+ */
+struct series_job {
+	struct wjob	 w;
+	struct evhttp_request *req;
+	char		 dev[FM_ID_MAX];
+	char		 dir[PATH_MAX];	/* <data_dir>/rrd/<device> */
+	int		 nchecks;
+	char		 (*checks)[FM_ID_MAX];
+	json_t		*series;	/* built on the queue's thread */
+};
+
+static void
+series_run(struct wjob *w)
+{
+	struct series_job *j = w->arg;
+	char	 path[PATH_MAX + FM_ID_MAX + 2];
+	int	 i;
+
+	j->series = json_object();
+	for (i = 0; i < j->nchecks && j->series != NULL; i++) {
+		json_t	*a = json_array();
+		DIR	*dir;
+		struct dirent *de;
+
+		fm_fmt(path, sizeof(path), "%s/%s", j->dir, j->checks[i]);
+		if ((dir = opendir(path)) != NULL) {
+			while ((de = readdir(dir)) != NULL) {
+				size_t	 l = strlen(de->d_name);
+
+				if (l > 4 && de->d_name[0] != '.' &&
+				    strcmp(de->d_name + l - 4, ".rrd") == 0)
+					json_array_append_new(a,
+					    json_stringn(de->d_name, l - 4));
+			}
+			closedir(dir);
+		}
+		json_object_set_new(j->series, j->checks[i], a);
+	}
+}
+
+static void
+series_done(struct wjob *w)
+{
+	struct series_job *j = w->arg;
+
+	if (w->cancelled)
+		json_decref(j->series);
+	else if (j->series == NULL)
+		http_reply_error(j->req, 503, "Service Unavailable",
+		    "out of memory");
+	else
+		http_reply_json(j->req, 200, "OK", json_pack("{s:s,s:o}",
+		    "device", j->dev, "series", j->series));
+	free(j->checks);
+	free(j);
+}
+
+void
+api_series(struct evhttp_request *req, const char *dev, const char *who)
+{
+	(void)who;
+	const struct device_state *d;
+	struct series_job *j;
+	int	 i;
+
+	if (!fm_valid_id(dev) || (d = state_find_device(dev)) == NULL) {
+		http_reply_error(req, 404, "Not Found", "no such device");
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL || (d->nchecks > 0 &&
+	    (j->checks = calloc(d->nchecks, sizeof(*j->checks))) == NULL)) {
+		free(j);
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
+	j->req = req;
+	fm_strlcpy(j->dev, d->id, sizeof(j->dev));
+	fm_fmt(j->dir, sizeof(j->dir), "%s/rrd/%s", C->data_dir, d->id);
+	for (i = 0; i < d->nchecks; i++)
+		fm_strlcpy(j->checks[i], d->checks[i].id, sizeof(j->checks[i]));
+	j->nchecks = d->nchecks;
+	j->w.run = series_run;
+	j->w.done = series_done;
+	j->w.arg = j;
+	web_disk_submit(&j->w);
+}
+
+/* ---- /metrics ---------------------------------------------------------- */
+
+static void
+label(struct evbuffer *b, const char *k, const char *v, int first)
+{
+	const unsigned char *p = (const unsigned char *)(v ? v : "");
+	size_t	 n;
+
+	/*
+	 * The exposition format is UTF-8: a byte that is not becomes
+	 * U+FFFD, or Prometheus drops the whole scrape.
+	 */
+	evbuffer_add_printf(b, "%s%s=\"", first ? "" : ",", k);
+	for (; *p != '\0'; p += n) {
+		n = fm_utf8_len(p, strnlen((const char *)p, 4));
+		if (n == 0) {
+			evbuffer_add(b, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else if (*p == '\\' || *p == '"')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, p, n);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+check_labels(struct evbuffer *b, const struct device_state *d,
+    const struct check_state *c)
+{
+	evbuffer_add(b, "{", 1);
+	label(b, "device", d->id, 1);
+	label(b, "check", c->id, 0);
+	label(b, "group", d->group, 0);
+	label(b, "class", d->class, 0);
+	evbuffer_add(b, "}", 1);
+}
+
+/*
+ * GET /metrics: Prometheus text format 0.0.4 with blackbox_exporter's
+ * names for each check's last probe, plus this month's availability of
+ * each group from the outage journal.
+ */
+/* One gauge per group from this month's availability document. */
+static void
+group_gauge(struct evbuffer *b, json_t *groups, const char *name,
+    const char *help, const char *key, double scale)
+{
+	json_t	*g, *a;
+	size_t	 i;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help,
+	    name);
+	json_array_foreach(groups, i, g) {
+		if (!json_is_number(a = json_object_get(g, key)))
+			continue;
+		evbuffer_add_printf(b, "%s{", name);
+		label(b, "group", json_string_value(json_object_get(g, "id")), 1);
+		evbuffer_add_printf(b, "} %.9g\n", json_number_value(a) / scale);
+	}
+}
+
+void
+api_metrics(struct evhttp_request *req, const char *rest, const char *who)
+{
+	const struct device_state **v;
+	struct evbuffer *b;
+	json_t	*av, *groups;
+	size_t	 i, n;
+	int	 k;
+
+	(void)rest;
+	(void)who;
+	if ((v = state_devices_sorted(&n)) == NULL ||
+	    (b = evbuffer_new()) == NULL) {
+		free(v);
+		http_reply_error(req, 500, "Internal Server Error",
+		    "out of memory");
+		return;
+	}
+	evbuffer_add_printf(b, "# HELP probe_success Whether the last probe "
+	    "succeeded (1) or failed (0).\n# TYPE probe_success gauge\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i]->nchecks; k++) {
+			const struct check_state *c = &v[i]->checks[k];
+
+			if (!c->have_result || c->state == OS_UNKNOWN)
+				continue;
+			evbuffer_add(b, "probe_success", 13);
+			check_labels(b, v[i], c);
+			evbuffer_add_printf(b, " %d\n", c->state == OS_UP);
+		}
+	evbuffer_add_printf(b, "# HELP probe_duration_seconds How long the "
+	    "last probe took.\n# TYPE probe_duration_seconds gauge\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i]->nchecks; k++) {
+			const struct check_state *c = &v[i]->checks[k];
+
+			if (!c->have_result)
+				continue;
+			evbuffer_add(b, "probe_duration_seconds", 22);
+			check_labels(b, v[i], c);
+			evbuffer_add_printf(b, " %.6f\n", c->dur_us / 1e6);
+		}
+	evbuffer_add_printf(b, "# HELP facmon_device_up Device state: 1 up, "
+	    "0.5 degraded, 0 down or unreachable; absent when unknown.\n"
+	    "# TYPE facmon_device_up gauge\n");
+	for (i = 0; i < n; i++) {
+		if (v[i]->state == OS_UNKNOWN)
+			continue;
+		evbuffer_add(b, "facmon_device_up{", 17);
+		label(b, "device", v[i]->id, 1);
+		label(b, "group", v[i]->group, 0);
+		label(b, "class", v[i]->class, 0);
+		evbuffer_add_printf(b, "} %s\n", v[i]->state == OS_UP ? "1" :
+		    v[i]->state == OS_DEGRADED ? "0.5" : "0");
+	}
+	free(v);
+	evbuffer_add_printf(b, "# HELP facmon_wire_text_repaired_bytes_total "
+	    "Bytes of text from agents that were not UTF-8 and were replaced "
+	    "by '?'.\n# TYPE facmon_wire_text_repaired_bytes_total counter\n"
+	    "facmon_wire_text_repaired_bytes_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&fm_wire_text_repaired,
+	    __ATOMIC_RELAXED));
+	av = month_avail(now_ms());
+	groups = json_object_get(av, "groups");
+	group_gauge(b, groups, "facmon_availability_ratio", "This month's "
+	    "availability of a group (planned maintenance excluded).",
+	    "availability", 1);
+	group_gauge(b, groups, "facmon_availability_target_ratio", "The "
+	    "group's availability target.", "target", 1);
+	group_gauge(b, groups, "facmon_downtime_budget_left_seconds",
+	    "Downtime the target still allows this month (negative: "
+	    "overrun).", "budget_period_left_ms", 1000);
+	json_decref(av);
+	http_reply_text(req, "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+/* ---- what the router asks ------------------------------------------- */
+
+/* The user of the request's session, or NULL. */
+const char *
+web_request_user(struct evhttp_request *req, const char **csrf)
+{
+	return C != NULL ? session_user(req, csrf) : NULL;
+}
+
+/* Whether the request carries its session's CSRF token. */
+int
+web_request_csrf_ok(struct evhttp_request *req)
+{
+	char	 tok[128];
+
+	return web_csrf_ok(cookie_token(req, tok, sizeof(tok)),
+	    evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-CSRF-Token"));
+}
+
+/* Whether what is "read" needs a session (web.public_wall = false). */
+int
+web_wall_private(void)
+{
+	return C != NULL && C->web != NULL && !C->web->public_wall;
+}
+
+const char *
+web_peer(struct evhttp_request *req)
+{
+	return peer(req);
+}
+
+/* POST /api/v1/maintenance: a new window. */
+void
+api_maint_add(struct evhttp_request *req, const char *rest, const char *user)
+{
+	(void)rest;
+	api_maint_change(req, NULL, user);
+}
+
+/* ---- HTTPS ------------------------------------------------------------- */
+
+static SSL_CTX	*tls_ctx;
+
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	SSL	*ssl = SSL_new(arg);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/*
+ * HTTPS on every web address when the 'web' group names a certificate:
+ * TLS 1.2 or newer, the certificate chain and key read once at start (a
+ * new certificate needs a restart).
+ */
+static int
+tls_init(struct evhttp *h, const struct web_conf *w, char *err,
+    size_t errlen)
+{
+	if (w == NULL || w->tls_cert[0] == '\0')
+		return 0;
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, w->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, w->tls_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(tls_ctx) != 1) {
+		fm_fmt(err, errlen, "web TLS (%s, %s): %s", w->tls_cert,
+		    w->tls_key, ERR_reason_error_string(ERR_get_error()));
+		if (tls_ctx != NULL)
+			SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+		return -1;
+	}
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_RENEGOTIATION);
+	evhttp_set_bevcb(h, tls_bev, tls_ctx);
+	log_info("web: HTTPS with %s", w->tls_cert);
+	return 0;
+}
+
+/* The login thread and HTTPS; from http_init(). */
+int
+webapi_init(struct evhttp *h, struct event_base *base,
+    const struct web_conf *w, char *err, size_t errlen)
+{
+	/* Always: a reload may add users. */
+	if (web_auth_start(base, err, errlen) == -1)
+		return -1;
+	return tls_init(h, w, err, errlen);
+}
+
+/*
+ * For http.c, which makes every connection's bufferevent so as to count
+ * it from accept: the TLS one when HTTPS is on, else NULL.
+ */
+struct bufferevent *
+webapi_tls_bev(struct event_base *base)
+{
+	return tls_ctx != NULL ? tls_bev(base, tls_ctx) : NULL;
+}
+
+int
+webapi_https(void)
+{
+	return tls_ctx != NULL;
+}
+
+void
+webapi_stop(void)
+{
+	web_auth_stop();
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+}
+
+void
+webapi_reconf(const struct collector_conf *cf)
+{
+	int	 first = C == NULL;
+
+	C = cf;
+	webauth_reconf(cf->web);
+	if (first)
+		load_windows();
+	merge_windows();
+}
