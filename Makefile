@@ -121,7 +121,7 @@ sobj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 # only libevent and libconfig, and shares common/ with the daemons.
 SIM_SRCS = tools/sim/sim.c tools/sim/ber.c tools/sim/snmp.c \
 	tools/sim/model.c tools/sim/scen.c tools/sim/net.c tools/sim/ctl.c \
-	tools/sim/load.c tools/sim/agentconf.c
+	tools/sim/load.c tools/sim/agentconf.c tools/sim/modbus.c
 SIM_COMMON = common/log.c common/util.c common/cfgutil.c
 SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
 
@@ -302,6 +302,11 @@ install-agent: $(B)/facmon-agent
 	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
 	    $(wildcard etc/templates/*.conf etc/templates/*.inc) \
 	    $(DESTDIR)$(DATADIR)/templates/)
+	@# Modbus register maps, beside the configuration that @includes
+	@# them ("modbus/ups-example.conf" is relative to the including file).
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modbus
+	$(INSTALL) -m 644 $(wildcard etc/modbus/*.conf) \
+	    $(DESTDIR)$(SYSCONFDIR)/modbus/
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \

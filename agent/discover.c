@@ -861,22 +861,6 @@ num_of(const struct cell *c, long long dflt)
 
 /* ---- text ---- */
 
-static int
-printable_utf8(const u_char *p, size_t n)
-{
-	size_t	 i = 0, len;
-
-	while (i < n) {
-		if (p[i] < 0x80 && ((p[i] < 0x20 && p[i] != '\t' &&
-		    p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f))
-			return 0;
-		if ((len = fm_utf8_len(p + i, n - i)) == 0)
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 /*
  * A device's string as one line of UTF-8: as it is when it is text,
  * converted when --charset names its encoding, else its bytes in hex
@@ -888,9 +872,10 @@ static void
 text_of(struct target *t, const struct cell *c, int quoted, char *out,
     size_t outlen)
 {
-	char	 conv[1024], *ip, *op;
+	char	 conv[1024];
 	const u_char *p;
-	size_t	 n, il, ol, i, o = 0;
+	size_t	 n, i, o = 0;
+	ssize_t	 cl;
 
 	out[0] = '\0';
 	if (c == NULL || c->type == 0)
@@ -903,20 +888,12 @@ text_of(struct target *t, const struct cell *c, int quoted, char *out,
 	n = c->len;
 	while (n > 0 && p[n - 1] == '\0')	/* C strings of some agents */
 		n--;
-	if (!printable_utf8(p, n) && t->conv != (iconv_t)-1) {
-		ip = (char *)(uintptr_t)p;
-		il = n;
-		op = conv;
-		ol = sizeof(conv) - 1;
-		iconv(t->conv, NULL, NULL, NULL, NULL);
-		if ((iconv(t->conv, &ip, &il, &op, &ol) != (size_t)-1 ||
-		    errno == E2BIG) && printable_utf8((u_char *)conv,
-		    (size_t)(op - conv))) {
-			p = (u_char *)conv;
-			n = (size_t)(op - conv);
-		}
+	if (!fm_utf8_printable(p, n) && t->conv != (iconv_t)-1 &&
+	    (cl = fm_iconv_text(t->conv, p, n, conv, sizeof(conv))) != -1) {
+		p = (u_char *)conv;
+		n = (size_t)cl;
 	}
-	if (!printable_utf8(p, n)) {
+	if (!fm_utf8_printable(p, n)) {
 		o = (size_t)snprintf(out, outlen, "0x");
 		for (i = 0; i < n && o + 3 < outlen; i++)
 			o += (size_t)snprintf(out + o, outlen - o, "%02x",

@@ -99,6 +99,11 @@ void	 fm_series_file(char *dst, size_t, const char *name);
 uint32_t fm_hash32(const char *);
 size_t	 fm_utf8_len(const unsigned char *, size_t avail);
 int	 fm_utf8_valid(const char *, size_t);
+int	 fm_utf8_printable(const unsigned char *, size_t);
+#include <iconv.h>
+#include <sys/types.h>
+ssize_t	 fm_iconv_text(iconv_t, const unsigned char *, size_t, char *,
+	    size_t);
 size_t	 fm_utf8_repair(char *);
 void	 fm_text_sanitize(char *dst, size_t, const char *src, size_t);
 int	 fm_write_file_atomic(const char *path, const void *, size_t,

@@ -1097,6 +1097,17 @@
 			return String(Math.round(n * 1000) / 1000) +
 			    (h && h.unit ? " " + h.unit : "");
 		}
+		/*
+		 * Words from a Modbus register map travel as "中文|English"
+		 * ("NAME.text", "alarm.NAME", "fault.NAME"); "" is no alarm.
+		 */
+		if (typeof v.value === "string" &&
+		    /(^(alarm|fault)\.|\.text$)/.test(name || "")) {
+			n = v.value.split("|");
+			if (v.value === "")
+				return "—";
+			return lang === "zh" || n.length < 2 ? n[0] : n[1];
+		}
 		return v.value === null ? "—" : String(v.value);
 	}
 

@@ -179,10 +179,10 @@ check_type_text(int t, int english)
 {
 	static const char *const zh[CT_MAX] = { "探测", "SNMP 查询", "Ping",
 		"TCP 连接", "HTTP 请求", "ARP 探测", "在线检测", "Trap",
-		"流量检测" };
+		"流量检测", "Modbus 查询" };
 	static const char *const en[CT_MAX] = { "probe", "SNMP query", "ping",
 		"TCP connection", "HTTP request", "ARP probe", "presence check",
-		"trap", "traffic check" };
+		"trap", "traffic check", "Modbus query" };
 
 	if (t <= 0 || t >= CT_MAX)
 		t = 0;
@@ -224,6 +224,55 @@ quoted_name(char *dst, size_t len, const char *s)
 	alert_one_line(dst, len, dst);
 }
 
+/*
+ * A Modbus exception, typed by its code: the agent's message names it
+ * as "(exception N)" (agent/check_modbus.c), and the code says more to
+ * the person on duty than the outcome does -- a gateway's exception 11
+ * is "unreachable" for availability, but the cause is the device behind
+ * the gateway, not the network.  0: the message names none.
+ */
+static int
+modbus_sentence(char *dst, size_t len, const char *cause, int en)
+{
+	static const struct {
+		int		 code;
+		const char	*zh, *en;
+	} exc[] = {
+		{ 1, "非法功能码（设备不支持该读取功能）",
+		    "illegal function (the device does not support this "
+		    "read)" },
+		{ 2, "非法数据地址（寄存器不存在，请核对寄存器表）",
+		    "illegal data address (no such register: check the "
+		    "register map)" },
+		{ 3, "非法数据值（设备不接受所读数量或请求）",
+		    "illegal data value (the device refused the quantity or "
+		    "request)" },
+		{ 4, "从站设备故障", "server device failure" },
+		{ 5, "从站已接受请求，仍在处理", "acknowledged, still working" },
+		{ 6, "从站设备忙", "server device busy" },
+		{ 8, "从站存储奇偶校验错误", "memory parity error" },
+		{ 10, "网关路径不可用（网关没有到该单元的路径）",
+		    "gateway path unavailable (no path to that unit)" },
+		{ 11, "网关后的目标设备无响应",
+		    "gateway target device failed to respond" },
+	};
+	const char *p = strstr(cause, "(exception ");
+	size_t	 i;
+	int	 code;
+
+	if (p == NULL || sscanf(p, "(exception %d)", &code) != 1)
+		return 0;
+	for (i = 0; i < sizeof(exc) / sizeof(exc[0]); i++)
+		if (exc[i].code == code) {
+			put(dst, len, en ? "Modbus exception %d: %s" :
+			    "Modbus 异常 %d：%s", code, en ? exc[i].en :
+			    exc[i].zh);
+			return 1;
+		}
+	put(dst, len, en ? "Modbus exception %d" : "Modbus 异常 %d", code);
+	return 1;
+}
+
 static void
 probe_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 {
@@ -232,6 +281,15 @@ probe_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 	char	 a[32], b[32];
 
 	span_ms(a, sizeof(a), f->timeout_ms, en);
+	if (f->check_type == CT_MODBUS && f->outcome != PR_OK &&
+	    modbus_sentence(dst, len, m->cause, en))
+		return;
+	if (f->check_type == CT_MODBUS && f->outcome == PR_BAD_CONTENT) {
+		fm_strlcpy(dst, en ? "malformed Modbus reply (the device or "
+		    "gateway answered out of protocol)" : "Modbus 应答格式错误"
+		    "（设备或网关不符合协议）", len);
+		return;
+	}
 	switch (f->outcome) {
 	case PR_OK:
 		fm_strlcpy(dst, en ? "back to normal" : "已恢复正常", len);

@@ -266,6 +266,42 @@ facility(json_t *a, const struct check_state *c)
 		    "HVAC filter alarm");
 }
 
+/*
+ * A Modbus check's alarms and faults, in the words of its register map:
+ * the agent sends "alarm.NAME" and "fault.NAME" as text values holding
+ * "中文|English" while the condition holds and "" while it does not
+ * (agent/check_modbus.c).  Only a modbus check's values are read so,
+ * because an SNMP walk may well name a column "alarm".
+ */
+static void
+modbus(json_t *a, const struct check_state *c)
+{
+	char	 zh[FM_TEXT_MAX], en[FM_TEXT_MAX];
+	const char *bar;
+	int	 i;
+
+	if (c->type != CT_MODBUS)
+		return;
+	for (i = 0; i < c->nvalues; i++) {
+		const struct value_state *v = &c->values[i];
+		int	 fault = strncmp(v->name, "fault.", 6) == 0;
+
+		if ((!fault && strncmp(v->name, "alarm.", 6) != 0) ||
+		    v->kind != VK_TEXT || v->text == NULL ||
+		    v->text[0] == '\0')
+			continue;
+		if ((bar = strchr(v->text, '|')) == NULL) {
+			fm_strlcpy(zh, v->text, sizeof(zh));
+			fm_strlcpy(en, v->text, sizeof(en));
+		} else {
+			fm_fmt(zh, sizeof(zh), "%.*s", (int)(bar - v->text),
+			    v->text);
+			fm_strlcpy(en, bar + 1, sizeof(en));
+		}
+		add(a, fault ? "modbus_fault" : "modbus_alarm", c->id, zh, en);
+	}
+}
+
 /* The configured thresholds, judged on the values held now. */
 static void
 thresholds(json_t *a, const struct device_state *d,
@@ -330,6 +366,7 @@ warnings_json(const struct device_state *d, const struct alert_conf *ac)
 		ups(a, c);
 		tables(a, c);
 		facility(a, c);
+		modbus(a, c);
 		thresholds(a, d, c, ac);
 		if (c->flapping) {
 			fm_fmt(zh, sizeof(zh), "检查 %s 状态反复变化", c->id);

@@ -43,6 +43,23 @@ RAW = {"timeout": "no complete SNMP answer within 2000 ms",
 TYPES = {"timeout": "snmp", "bad_status": "http", "bad_content": "http",
          "slow": "http", "refused": "tcp", "tls_error": "http",
          "snmp_error": "snmp", "snmp_nosuch": "snmp", "unreachable": "icmp"}
+# Modbus outcomes as agent/check_modbus.c words them.
+MODBUS = [
+    ("mb-timeout", "timeout", "port 502 unit 1: no answer within 2000 ms"),
+    ("mb-illegal-function", "bad_status",
+     "unit 1 holding 0..12: illegal function (exception 1)"),
+    ("mb-illegal-address", "bad_status",
+     "unit 1 holding 0..12: illegal data address (exception 2)"),
+    ("mb-illegal-value", "bad_status",
+     "unit 1 input 0..130: illegal data value (exception 3)"),
+    ("mb-busy", "bad_status",
+     "unit 1 input 0..8: server device busy (exception 6)"),
+    ("mb-gateway-path", "unreachable",
+     "unit 7 input 0..11: gateway path unavailable (exception 10)"),
+    ("mb-gateway-target", "unreachable", "unit 2 input 0..11: gateway "
+     "target device failed to respond (exception 11)"),
+    ("mb-malformed", "bad_content", "unit 1 input 0..8: malformed reply"),
+]
 # Each notification of the MIB with the objects it carries (instance 1).
 TRAPS = {
     # name: (notification, [(table, column, instance, value)], class)
@@ -81,6 +98,13 @@ def alerts():
                                                          "refused"),
                    "budget_left_ms": 10920000 if o == "timeout" else
                    -600000})
+    # Modbus: exceptions typed by their code, with exception_is_down
+    # (bad_status) or from a gateway (unreachable), and a timeout.
+    for key, o, raw in MODBUS:
+        add(key, device_id="ups-1", device_name="1号UPS", cause=raw,
+            facts={"what": "probe", "outcome": o, "check_type": "modbus",
+                   "timeout_ms": 2000, "group": "power", "class": "ups",
+                   "address": "10.8.3.11"})
     add("pr-behind", device_id="core-sw", device_name="核心交换机",
         cause="HTTP status 503",
         facts={"what": "probe", "outcome": "bad_status",

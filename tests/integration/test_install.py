@@ -213,6 +213,26 @@ class Install(FacmonTestCase):
                     "lib/systemd/system/facmon-agent.service",
                     "lib/systemd/system/facmon-collector.service"):
             self.assertTrue(os.path.exists(os.path.join(root, rel)), rel)
+        # The Modbus maps sit beside the configuration, which @includes
+        # them by a path relative to itself.
+        for m in ("crac", "ups", "meter"):
+            self.assertTrue(os.path.exists(os.path.join(
+                root, "etc/facmon/modbus/%s-example.conf" % m)), m)
+        mb = os.path.join(root, "etc/facmon/modbus-test.conf")
+        with open(mb, "w", encoding="utf-8") as f:
+            f.write('agent: { id = "t"; collector = "127.0.0.1:5640"; '
+                    'tls = false; spool_dir = "%s"; };\n'
+                    'devices = ( { id = "ups-9"; name = "9号UPS"; '
+                    'class = "ups"; group = "facility"; '
+                    'address = "127.0.0.1"; checks = ( { id = "modbus"; '
+                    'type = "modbus"; registers = (\n'
+                    '@include "modbus/ups-example.conf"\n'
+                    '); } ); } );\n' % os.path.join(self.tmp, "spool"))
+        r = subprocess.run([os.path.join(root, "usr/sbin/facmon-agent"),
+                            "-n", "-f", mb], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual((r.returncode, r.stdout.strip()),
+                         (0, "configuration OK: 1 devices"), r.stderr)
         # A configuration already there is kept, never overwritten.
         conf = os.path.join(root, "etc/facmon/facmon-agent.conf")
         with open(conf, "w", encoding="utf-8") as f:

@@ -228,9 +228,9 @@ class FacmonTestCase(unittest.TestCase):
             text = f.read()
         self.sim_ctl = os.path.join(self.tmp, "sim.sock")
         text = re.sub(r"(?s)^sim: \{.*?\n\};", """sim: {
-  snmp_port = %d; http_port = %d; community = "public";
+  snmp_port = %d; http_port = %d; modbus_port = %d; community = "public";
   control = "%s"; truth_log = "%s"; seed = 2021;
-};""" % (free_port(), free_port(), self.sim_ctl,
+};""" % (free_port(), free_port(), free_port(), self.sim_ctl,
          os.path.join(self.tmp, "truth.log")), text, count=1, flags=re.M)
         text = re.sub(r"(?s)\nfaults = \(.*?\n\);", "\n", text)
         text = text.replace('address = "127.0.', 'address = "%s.' % net)
@@ -242,7 +242,11 @@ class FacmonTestCase(unittest.TestCase):
             [SIM, "ctl", "-s", self.sim_ctl, "ping"], capture_output=True,
             text=True, timeout=10).stdout == "pong\n", timeout=20,
             what="facmon-sim")
-        devs = subprocess.run([SIM, "agent-config", "-f", scen],
+        # The Modbus maps, relative to the agent's file in self.tmp.
+        mapdir = os.path.relpath(os.path.join(ROOT, "etc", "modbus"),
+                                 self.tmp)
+        devs = subprocess.run([SIM, "agent-config", "-M", mapdir, "-f",
+                               scen],
                               capture_output=True, text=True, timeout=30,
                               check=True).stdout
         devs = devs[devs.index("devices = (") + len("devices = ("):

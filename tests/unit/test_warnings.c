@@ -84,7 +84,7 @@ text(const char *name, const char *t)
 
 	strcpy(v->name, name);
 	v->kind = VK_TEXT;
-	v->text = (char *)(uintptr_t)t;
+	v->text = (char *)t;
 }
 
 /* The one warning's field, or NULL when there is not exactly one. */
@@ -118,6 +118,39 @@ test_ups_on_battery(void **unused)
 	/* On mains: nothing to say. */
 	vals[2].d = 3;
 	vals[1].d = 229;
+	a = warnings_json(&dev, NULL);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+/* A Modbus map's alarm and fault words, "zh|en" while they hold. */
+static void
+test_modbus_alarm_and_fault_words(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	strcpy(chk.id, "modbus");
+	chk.type = CT_MODBUS;
+	gauge("alarm_compressor_fault", 1);
+	text("alarm.alarm_filter_clogged", "");
+	text("fault.alarm_compressor_fault", "压缩机故障|compressor fault");
+	text("supply_air_temp.text", "送风温度 18.5 °C|Supply air 18.5 °C");
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "modbus_fault");
+	assert_string_equal(only(a, "text"), "压缩机故障");
+	assert_string_equal(only(a, "text_en"), "compressor fault");
+	assert_string_equal(only(a, "check"), "modbus");
+	json_decref(a);
+	vals[1].text = (char *)"滤网堵塞|filter clogged";
+	vals[2].text = (char *)"";
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "modbus_alarm");
+	assert_string_equal(only(a, "text"), "滤网堵塞");
+	json_decref(a);
+	/* The same names in an SNMP check are not the map's words. */
+	chk.type = CT_SNMP;
 	a = warnings_json(&dev, NULL);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
@@ -245,6 +278,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ups_on_battery),
 		cmocka_unit_test(test_down_check_is_no_warning),
+		cmocka_unit_test(test_modbus_alarm_and_fault_words),
 		cmocka_unit_test(test_aps_and_ports),
 		cmocka_unit_test(test_led_and_flapping),
 		cmocka_unit_test(test_threshold_now),

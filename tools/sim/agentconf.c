@@ -28,6 +28,7 @@
 #define FM	"FACMON-FACILITY-MIB::"
 
 static FILE	*out;
+static const char *mapdir = "../modbus";	/* -M */
 
 /* A libconfig string: quotes and backslashes escaped. */
 static const char *
@@ -107,6 +108,40 @@ list(const char *what, const char *const *items)
 	fprintf(out, " );\n");
 }
 
+/*
+ * The map of a model that speaks Modbus (etc/modbus/), or NULL.  The
+ * simulator's registers are laid out as the example maps say.
+ */
+static const char *
+modbus_map(const struct device *d)
+{
+	switch (d->model) {
+	case M_HVAC:
+		return "crac-example.conf";
+	case M_UPS:
+		return "ups-example.conf";
+	case M_METER:
+		return "meter-example.conf";
+	}
+	return NULL;
+}
+
+/*
+ * A Modbus check naming its map.  @include resolves against the
+ * directory of the agent's main file, so mapdir is relative to that.
+ */
+static void
+modbus_check(const struct device *d)
+{
+	fprintf(out, "      { id = \"modbus\"; type = \"modbus\"; interval = 10; "
+	    "timeout = 2;");
+	if (sim->modbus_port != 502)
+		fprintf(out, " port = %d;", sim->modbus_port);
+	fprintf(out, " unit = %d;\n        registers = (\n"
+	    "@include \"%s/%s\"\n        ); }", d->mb_unit, mapdir,
+	    modbus_map(d));
+}
+
 /* A condition on the check's values (see agent/expect.c). */
 static void
 expect(const char *value, const char *cond)
@@ -150,12 +185,23 @@ device(const struct device *d)
 	const char *tpl;
 	int	 i;
 
+	/* Behind a Modbus gateway, the agent talks to the gateway. */
 	fprintf(out, "  {\n    id = \"%s\";\n    name = \"%s\";\n"
 	    "    class = \"%s\";\n    group = \"%s\";\n    address = \"%s\";\n",
-	    d->id, quote(d->name), d->class, d->group, d->addr);
+	    d->id, quote(d->name), d->class, d->group, d->mb_gw_idx >= 0 ?
+	    sim->devs[d->mb_gw_idx].addr : d->addr);
 	if (d->parent[0] != '\0')
 		fprintf(out, "    parent = \"%s\";\n", d->parent);
 	nchecks = 0;
+	/*
+	 * Facility equipment that speaks Modbus is watched through it
+	 * alone: its map's words are what the wall shows.
+	 */
+	if (d->mb_unit > 0 && modbus_map(d) != NULL) {
+		check_sep();
+		modbus_check(d);
+		goto rest;
+	}
 	if ((tpl = model_template(d->model)) != NULL) {
 		fprintf(out, "    template = \"%s\";\n    snmp = { version = "
 		    "\"2c\"; community = \"%s\"; port = %d; retries = 1; };\n"
@@ -220,6 +266,7 @@ own:
 		    "        json_field = \"status\"; json_value = "
 		    "\"ok\"; }", d->http_port);
 	}
+rest:
 	if (d->http_port && d->model != M_LED && d->model != M_ELEVATOR) {
 		check_sep();
 		fprintf(out, "      { id = \"http\"; type = \"http\"; "
@@ -247,10 +294,13 @@ agentconf_main(int argc, char **argv)
 	int	 ch, i;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "f:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:M:")) != -1) {
 		switch (ch) {
 		case 'f':
 			file = optarg;
+			break;
+		case 'M':
+			mapdir = optarg;
 			break;
 		default:
 			goto usage;
@@ -277,6 +327,7 @@ agentconf_main(int argc, char **argv)
 	fprintf(out, "\n);\n");
 	return fflush(out) == 0 ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: facmon-sim agent-config -f SCENARIO\n");
+	fprintf(stderr, "usage: facmon-sim agent-config [-M MAPDIR] -f "
+	    "SCENARIO\n");
 	return 2;
 }
