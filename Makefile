@@ -320,10 +320,11 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
-	@# Device templates for facmon-agent discover (etc/templates/).
+	@# Device templates (etc/templates/): the agent's and discover's.
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
 	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
-	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
+	    $(wildcard etc/templates/*.conf etc/templates/*.inc) \
+	    $(DESTDIR)$(DATADIR)/templates/)
 	@# Modbus register maps, beside the configuration that @includes
 	@# them ("modbus/ups-example.conf" is relative to the including file).
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modbus

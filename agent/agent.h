@@ -84,6 +84,7 @@ struct agent_conf {
 	int		 drain_rate;	/* results a second from the spool */
 	char		 user[64];	/* run as this user; "": as started */
 	char		 mibdirs[PATH_MAX];
+	char		 templates[PATH_MAX];	/* "": the default */
 	struct device_conf *devices;
 	int		 ndevices;
 	struct trap_conf *traps;	/* NULL: no trap receiver */

@@ -194,10 +194,20 @@ tmpl_load_one(const char *path, struct tmpl *t, char *err, size_t errlen)
 	config_t cfg;
 	config_setting_t *top, *m, *a;
 	const char *s;
+	char	 dir[PATH_MAX], *slash;
 	int	 i, rc = -1;
 
 	memset(t, 0, sizeof(*t));
 	config_init(&cfg);
+	/*
+	 * An @include in a template (the port table the switch templates
+	 * share) is relative to the template's directory, as for the agent.
+	 */
+	fm_strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		config_set_include_dir(&cfg, dir[0] ? dir : "/");
+	}
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		snprintf(err, errlen, "%s:%d: %s", path,
 		    config_error_line(&cfg), config_error_text(&cfg));

@@ -42,6 +42,7 @@ struct value_state {
 	double		 d;		/* gauge, or counter rate (NaN: none) */
 	uint64_t	 u;		/* raw counter */
 	char		*text;		/* VK_TEXT */
+	uint8_t		 seen;		/* in the result being merged */
 };
 
 /*

@@ -550,9 +550,13 @@ test_state_values(void **unused)
 	assert_string_equal(c->values[1].text, "PDU 1");
 	assert_string_equal(c->values[2].name, "temp");
 
-	/* Update two, add one; the one not sent keeps its last value. */
+	/*
+	 * Update two, add one.  A failed probe may have read only part: the
+	 * one it did not send keeps its last value.
+	 */
 	r.ts_ms = 2000;
 	r.nvalues = 2;
+	r.outcome = PR_TIMEOUT;
 	v[0].d = 22.0;
 	v[1].u = 223;
 	v[1].d = 10.0;
@@ -572,6 +576,20 @@ test_state_values(void **unused)
 	assert_true(c->values[1].d == 10.0);
 	assert_string_equal(c->values[2].text, "PDU 1");
 	assert_true(c->values[3].d == 22.0);
+
+	/*
+	 * A successful probe says all the device has now: what it does not
+	 * send (a port taken out) retires.
+	 */
+	r.ts_ms = 4000;
+	r.outcome = PR_OK;
+	r.values = v;
+	r.nvalues = 2;
+	assert_int_equal(state_apply_result("a1", &r, 4), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 2);
+	assert_string_equal(c->values[0].name, "ifHCInOctets.1");
+	assert_string_equal(c->values[1].name, "temp");
 }
 
 static void
