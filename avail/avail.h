@@ -136,6 +136,7 @@ int	 mw_parse_repeat(const char *kind, const char *when, struct mw_rule *,
 int	 mw_parse_list(struct cfgerr *, const struct config_setting_t *,
 	    const char *default_tz, struct mw_rule **, int *);
 void	 mw_free_list(struct mw_rule *, int);
+int	 av_in_list(char **, int n, const char *);
 int	 mw_covers(const struct mw_rule *, const char *device,
 	    const char *group, const char *cls);
 int	 mw_expand(const struct mw_rule *, int64_t from_ms, int64_t to_ms,

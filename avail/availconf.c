@@ -79,17 +79,6 @@ avi_compare(int cmp, double v, double t)
 	return -1;
 }
 
-static int
-in_list(char **l, int n, const char *s)
-{
-	int	 i;
-
-	for (i = 0; i < n; i++)
-		if (s != NULL && strcmp(l[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* An indicator without devices, groups or classes covers the site. */
 int
 avi_covers(const struct av_indicator *a, const char *device,
@@ -97,16 +86,16 @@ avi_covers(const struct av_indicator *a, const char *device,
 {
 	if (a->ndevices + a->ngroups + a->nclasses == 0)
 		return 1;
-	return in_list(a->devices, a->ndevices, device) ||
-	    in_list(a->groups, a->ngroups, group) ||
-	    in_list(a->classes, a->nclasses, cls);
+	return av_in_list(a->devices, a->ndevices, device) ||
+	    av_in_list(a->groups, a->ngroups, group) ||
+	    av_in_list(a->classes, a->nclasses, cls);
 }
 
 /* The checks a latency target counts: those listed, or all. */
 int
 avi_covers_check(const struct av_indicator *a, const char *check)
 {
-	return a->nchecks == 0 || in_list(a->checks, a->nchecks, check);
+	return a->nchecks == 0 || av_in_list(a->checks, a->nchecks, check);
 }
 
 static void

@@ -333,13 +333,14 @@ mw_expand(const struct mw_rule *r, int64_t from, int64_t to,
 	return 0;
 }
 
-static int
-in_list(char **l, int n, const char *s)
+/* Whether s is one of the n ids of l; a NULL s is in no list. */
+int
+av_in_list(char **l, int n, const char *s)
 {
 	int	 i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(l[i], s) == 0)
+		if (s != NULL && strcmp(l[i], s) == 0)
 			return 1;
 	return 0;
 }
@@ -348,9 +349,9 @@ int
 mw_covers(const struct mw_rule *r, const char *device, const char *group,
     const char *cls)
 {
-	return (device && in_list(r->devices, r->ndevices, device)) ||
-	    (group && in_list(r->groups, r->ngroups, group)) ||
-	    (cls && in_list(r->classes, r->nclasses, cls));
+	return av_in_list(r->devices, r->ndevices, device) ||
+	    av_in_list(r->groups, r->ngroups, group) ||
+	    av_in_list(r->classes, r->nclasses, cls);
 }
 
 static int

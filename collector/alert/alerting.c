@@ -589,8 +589,10 @@ value_of(const struct value_state *v)
 	return v->d;
 }
 
+/* The entry of threshold thr on one value; created if 'make'. */
 static struct thr_entry *
-thr_get(const char *device, const char *check, const char *value, int thr)
+thr_find(const char *device, const char *check, const char *value, int thr,
+    int make)
 {
 	char	 key[sizeof(((struct thr_entry *)0)->key)];
 	struct thr_entry *t;
@@ -601,13 +603,37 @@ thr_get(const char *device, const char *check, const char *value, int thr)
 	for (t = A.b[h]; t != NULL; t = t->next)
 		if (t->thr == thr && strcmp(t->key, key) == 0)
 			return t;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if (!make || (t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	fm_strlcpy(t->key, key, sizeof(t->key));
 	t->thr = thr;
 	t->next = A.b[h];
 	A.b[h] = t;
 	return t;
+}
+
+static struct thr_entry *
+thr_get(const char *device, const char *check, const char *value, int thr)
+{
+	return thr_find(device, check, value, thr, 1);
+}
+
+/*
+ * warnings.c: threshold thr (an index into the alert configuration's
+ * thresholds) on one value, as the alerts judge it -- hit counts and
+ * hysteresis included -- so that the wall and the alerts never disagree.
+ * NULL: never judged (alerts off, or no result since the last reload).
+ */
+const struct alert_thr_state *
+alerting_thr_state(const char *device, const char *check, const char *value,
+    int thr)
+{
+	struct thr_entry *t;
+
+	if (A.c == NULL || thr < 0 || thr >= A.c->nthresholds)
+		return NULL;
+	t = thr_find(device, check, value, thr, 0);
+	return t != NULL ? &t->s : NULL;
 }
 
 static void

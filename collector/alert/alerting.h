@@ -63,12 +63,20 @@ void		 alerting_trap(const char *device, const char *name,
 void		 alerting_event(const struct fm_event *);
 void		 alerting_stats(uint64_t *fired, uint64_t *cleared,
 		    uint64_t *escalated, uint64_t *renotified, uint64_t *folded);
+struct alert_thr_state;
+const struct alert_thr_state *alerting_thr_state(const char *device,
+		    const char *check, const char *value, int thr);
 
 extern const struct state_listener alerting_listener;
 
 /* warnings.c */
 struct json_t	*warnings_json(const struct device_state *,
 		    const struct alert_conf *);
+void		 warnings_trap_raise(const char *device, const char *oid,
+		    const char *instance, const char *text,
+		    const char *text_en, int64_t since_ms, int64_t until_ms);
+int		 warnings_trap_clear(const char *device, const char *oid,
+		    const char *instance);
 void		 alerting_outage_note(const struct outage_note *);
 
 #endif /* FACMON_COLLECTOR_ALERTING_H */

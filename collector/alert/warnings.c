@@ -38,6 +38,20 @@
 #include "alert.h"
 
 #define LIST_MAX	6	/* AP or port numbers named in one warning */
+#define TRAPWARN_MAX	1024	/* notifications' warnings held at once */
+
+/* One warning a notification raised, until cleared or held out. */
+struct trap_warn {
+	int		 used;
+	char		 device[FM_ID_MAX];
+	char		 oid[128];		/* the warning rule's */
+	char		 instance[64];
+	char		 text[256];
+	char		 text_en[256];
+	int64_t		 since_ms, until_ms;
+};
+
+static struct trap_warn TW[TRAPWARN_MAX];
 
 
 static void
@@ -245,12 +259,46 @@ modbus(json_t *a, const struct check_state *c)
 	}
 }
 
-/* The configured thresholds, judged on the values held now. */
+/*
+ * The configured thresholds that are breached: not judged here again
+ * but read from alerting.c's state, so a threshold is amber on the wall
+ * exactly while its alert stands -- after 'hits' results past the limit
+ * in a row, and until the value is back past the clear value.
+ */
+static void
+thr_add(json_t *a, const struct check_state *c,
+    const struct alert_threshold *t, const struct alert_thr_state *s,
+    const char *vname, double x)
+{
+	char	 zh[FM_TEXT_MAX + 160], en[FM_TEXT_MAX + 160], lim[40];
+	json_t	*o;
+
+	/* The clear value is said only when it differs from the limit. */
+	if (t->clear != t->limit)
+		fm_fmt(lim, sizeof(lim), "%s %g，解除值 %g",
+		    alert_op_name(t->op), t->limit, t->clear);
+	else
+		fm_fmt(lim, sizeof(lim), "%s %g", alert_op_name(t->op),
+		    t->limit);
+	fm_fmt(zh, sizeof(zh), "%s%s%s = %g（%s）", t->text,
+	    t->text[0] ? "：" : "", vname, x, lim);
+	if (t->clear != t->limit)
+		fm_fmt(lim, sizeof(lim), "%s %g, clears at %g",
+		    alert_op_name(t->op), t->limit, t->clear);
+	fm_fmt(en, sizeof(en), "%s%s%s = %g (%s)", t->text,
+	    t->text[0] ? ": " : "", vname, x, lim);
+	add(a, "threshold", c->id, zh, en);
+	o = json_array_get(a, json_array_size(a) - 1);
+	json_object_set_new(o, "threshold", json_string(t->name));
+	json_object_set_new(o, "since_ms", json_integer(s->since_ms));
+	json_object_set_new(o, "hits", json_integer(t->hits));
+}
+
 static void
 thresholds(json_t *a, const struct device_state *d,
     const struct check_state *c, const struct alert_conf *ac)
 {
-	char	 zh[FM_TEXT_MAX + 128], en[FM_TEXT_MAX + 128];
+	const struct alert_thr_state *s;
 	int	 i, j;
 
 	for (i = 0; ac != NULL && i < ac->nthresholds; i++) {
@@ -260,36 +308,108 @@ thresholds(json_t *a, const struct device_state *d,
 		    d->group, d->class, c->id))
 			continue;
 		if (strcmp(t->value, "duration_ms") == 0) {
-			double	 ms = c->dur_us / 1000.0;
-
-			if (!c->have_result || c->state != OS_UP ||
-			    !alert_op_eval(t->op, ms, t->limit))
-				continue;
-			fm_fmt(zh, sizeof(zh), "%s%s响应 %.0f ms（%s %g）",
-			    t->text, t->text[0] ? "：" : "", ms,
-			    alert_op_name(t->op), t->limit);
-			fm_fmt(en, sizeof(en), "%s%sresponse %.0f ms (%s %g)",
-			    t->text, t->text[0] ? ": " : "", ms,
-			    alert_op_name(t->op), t->limit);
-			add(a, "threshold", c->id, zh, en);
+			if ((s = alerting_thr_state(d->id, c->id, t->value,
+			    i)) != NULL && s->active)
+				thr_add(a, c, t, s, "duration_ms", c->dur_us /
+				    1000.0);
 			continue;
 		}
 		for (j = 0; j < c->nvalues; j++) {
 			const struct value_state *v = &c->values[j];
-			double	 x;
 
 			if (fnmatch(t->value, v->name, 0) != 0 ||
-			    isnan(x = num(v)) || !alert_op_eval(t->op, x,
-			    t->limit))
+			    (s = alerting_thr_state(d->id, c->id, v->name,
+			    i)) == NULL || !s->active)
 				continue;
-			fm_fmt(zh, sizeof(zh), "%s%s%s = %g（%s %g）", t->text,
-			    t->text[0] ? "：" : "", v->name, x,
-			    alert_op_name(t->op), t->limit);
-			fm_fmt(en, sizeof(en), "%s%s%s = %g (%s %g)", t->text,
-			    t->text[0] ? ": " : "", v->name, x,
-			    alert_op_name(t->op), t->limit);
-			add(a, "threshold", c->id, zh, en);
+			thr_add(a, c, t, s, v->name, num(v));
 		}
+	}
+}
+
+static struct trap_warn *
+tw_find(const char *device, const char *oid, const char *inst)
+{
+	int	 i;
+
+	for (i = 0; i < TRAPWARN_MAX; i++)
+		if (TW[i].used && strcmp(TW[i].device, device) == 0 &&
+		    strcmp(TW[i].oid, oid) == 0 &&
+		    strcmp(TW[i].instance, inst) == 0)
+			return &TW[i];
+	return NULL;
+}
+
+/*
+ * traps.c: a notification's warning, raised or raised again (the hold
+ * starts again, 'since' stays).  When the table is full the one that
+ * would end first goes: a bounded table must lose something, and that
+ * is the least news.
+ */
+void
+warnings_trap_raise(const char *device, const char *oid, const char *inst,
+    const char *text, const char *text_en, int64_t since, int64_t until)
+{
+	struct trap_warn *w;
+	int64_t	 now = now_ms();
+	int	 i, j;
+
+	if ((w = tw_find(device, oid, inst)) == NULL) {
+		for (i = 0; i < TRAPWARN_MAX; i++)
+			if (!TW[i].used || TW[i].until_ms <= now)
+				break;
+		if (i == TRAPWARN_MAX) {
+			for (i = 0, j = 1; j < TRAPWARN_MAX; j++)
+				if (TW[j].until_ms < TW[i].until_ms)
+					i = j;
+			log_warnx("traps: %d warnings held, %s on %s dropped",
+			    TRAPWARN_MAX, TW[i].oid, TW[i].device);
+		}
+		w = &TW[i];
+		memset(w, 0, sizeof(*w));
+		w->used = 1;
+		fm_strlcpy(w->device, device, sizeof(w->device));
+		fm_strlcpy(w->oid, oid, sizeof(w->oid));
+		fm_strlcpy(w->instance, inst, sizeof(w->instance));
+		w->since_ms = since;
+	}
+	fm_strlcpy(w->text, text, sizeof(w->text));
+	fm_strlcpy(w->text_en, text_en, sizeof(w->text_en));
+	w->until_ms = until;
+}
+
+/* traps.c: a clearing notification; 1 if it ended a warning. */
+int
+warnings_trap_clear(const char *device, const char *oid, const char *inst)
+{
+	struct trap_warn *w;
+
+	if ((w = tw_find(device, oid, inst)) == NULL)
+		return 0;
+	w->used = 0;
+	return 1;
+}
+
+/*
+ * The device's warnings from notifications.  Expired ones are skipped
+ * here and their slot reused by the next warning: no timer needed.
+ */
+static void
+trap_warnings(json_t *a, const char *device, int64_t now)
+{
+	int	 i;
+
+	for (i = 0; i < TRAPWARN_MAX; i++) {
+		const struct trap_warn *w = &TW[i];
+
+		if (!w->used || w->until_ms <= now ||
+		    strcmp(w->device, device) != 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:s,s:o,"
+		    "s:I,s:I}", "code", "trap", "check", "trap", "text",
+		    fm_jstr(w->text), "text_en", fm_jstr(w->text_en),
+		    "oid", w->oid, "instance", fm_jstr(w->instance),
+		    "since_ms", (json_int_t)w->since_ms, "until_ms",
+		    (json_int_t)w->until_ms));
 	}
 }
 
@@ -317,5 +437,7 @@ warnings_json(const struct device_state *d, const struct alert_conf *ac)
 			add(a, "flapping", c->id, zh, en);
 		}
 	}
+	/* What notifications said and no clearing one has taken back. */
+	trap_warnings(a, d->id, now_ms());
 	return a;
 }

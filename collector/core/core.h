@@ -58,12 +58,18 @@ struct agent_entry {
 };
 
 /* What a notification does (traps.c). */
-enum trap_action { TA_DOWN = 1, TA_UP, TA_EVENT };
+enum trap_action { TA_DOWN = 1, TA_UP, TA_EVENT, TA_WARNING, TA_CLEAR };
 
 struct trap_rule {
 	char		 oid[128];	/* numeric */
 	char		 name[128];
 	int		 action;	/* enum trap_action */
+	/* A warning's words on the wall; "": the name. */
+	char		 text[128];
+	char		 text_en[128];
+	char		 clears[128];	/* TA_CLEAR: the warning's OID */
+	char		 instance[128];	/* varbind naming what it is about */
+	int		 hold_ms;	/* a warning lasts; 0: the default */
 };
 
 /* The 'report' group: the monthly report made by the collector. */
@@ -119,6 +125,7 @@ struct collector_conf {
 	struct avconf	 av;		/* 'availability': targets, windows */
 	struct trap_rule *trap_rules;	/* 'traps': none, the built-in ones */
 	int		 ntrap_rules;
+	int		 trap_hold_ms;	/* 'traps.hold': a warning's life */
 	struct report_sched report;	/* 'report' */
 	struct web_conf	*web;		/* 'web': users, sessions; or NULL */
 	unsigned	 readable_mode;	/* the file's mode, if others can read it */

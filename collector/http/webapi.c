@@ -1073,32 +1073,94 @@ add_next(json_t *o, const struct mw_rule *r, int64_t now)
 	free(w);
 }
 
+#define OCC_SPAN_MAX	(93LL * 86400000)	/* a calendar's two months */
+#define OCC_MAX		200		/* occurrences of one window */
+
+/*
+ * A window's occurrences in [from, to), for the calendar: [[start, end],
+ * ...], at most OCC_MAX (a rule every hour would be 2,000 in a quarter;
+ * the calendar shows the first of each day anyway).
+ */
+static void
+add_occurrences(json_t *o, const struct mw_rule *r, int64_t from, int64_t to)
+{
+	struct av_window *w = NULL;
+	size_t	 n = 0, cap = 0, k;
+	json_t	*a = json_array();
+
+	if (mw_expand(r, from, to, &w, &n, &cap) == 0)
+		for (k = 0; k < n && json_array_size(a) < OCC_MAX; k++)
+			if (w[k].end_ms > from && w[k].start_ms < to)
+				json_array_append_new(a, json_pack("[I,I]",
+				    (json_int_t)w[k].start_ms,
+				    (json_int_t)w[k].end_ms));
+	free(w);
+	json_object_set_new(o, "occurrences", a);
+}
+
+/*
+ * GET /api/v1/maintenance[?from=&to=]: every window; with a range (ms, up
+ * to 93 days) each also has its occurrences in it, for the calendar.
+ */
 void
 api_maint_list(struct evhttp_request *req, const char *rest, const char *who)
 {
-	json_t	*a = json_array(), *o;
+	struct evkeyvalq args;
+	json_t	*a, *o;
 	int64_t	 now = now_ms();
+	long long from = 0, to = 0;
+	const char *fs, *ts;
+	char	*e1 = NULL, *e2 = NULL;
 	int	 i;
 
 	(void)rest;
 	(void)who;
+	if (query(req, &args) == -1)
+		return;
+	fs = evhttp_find_header(&args, "from");
+	ts = evhttp_find_header(&args, "to");
+	if (fs != NULL || ts != NULL) {
+		if (fs != NULL)
+			from = strtoll(fs, &e1, 10);
+		if (ts != NULL)
+			to = strtoll(ts, &e2, 10);
+		if (fs == NULL || ts == NULL || *fs == '\0' || *ts == '\0' ||
+		    *e1 != '\0' || *e2 != '\0' || from < 0 || to <= from ||
+		    to - from > OCC_SPAN_MAX) {
+			evhttp_clear_headers(&args);
+			http_reply_error(req, 400, "Bad Request", "from and to "
+			    "are ms, at most 93 days apart");
+			return;
+		}
+	}
+	evhttp_clear_headers(&args);
+	a = json_array();
 	for (i = 0; i < C->av.nrules; i++) {
 		o = conf_rule_json(&C->av.rules[i]);
 		json_object_set_new(o, "active", json_false());
 		add_next(o, &C->av.rules[i], now);
+		if (to > 0)
+			add_occurrences(o, &C->av.rules[i], from, to);
 		json_array_append_new(a, o);
 	}
 	for (i = 0; i < nwins; i++) {
 		struct mw_rule r;
 		char	 err[256];
+		int	 ok;
 
 		o = win_json(&wins[i]);
 		json_object_set_new(o, "active", json_boolean(!wins[i].cancelled
 		    && wins[i].start_ms <= now && now < wins[i].end_ms));
+		ok = !wins[i].cancelled && win_rule(&wins[i], &r, err,
+		    sizeof(err)) == 0;
 		/* A recurring one: its next (or current) occurrence. */
-		if (wins[i].repeat[0] != '\0' && !wins[i].cancelled &&
-		    win_rule(&wins[i], &r, err, sizeof(err)) == 0)
+		if (ok && wins[i].repeat[0] != '\0')
 			add_next(o, &r, now);
+		/* A cancelled window has none. */
+		if (to > 0 && ok)
+			add_occurrences(o, &r, from, to);
+		else if (to > 0)
+			json_object_set_new(o, "occurrences", json_array());
 		json_array_append_new(a, o);
 	}
 	http_reply_json(req, 200, "OK", json_pack("{s:s,s:o}", "timezone",
@@ -1431,13 +1493,19 @@ api_uptime(struct evhttp_request *req, const char *rest, const char *who)
 /* ---- RRD series -------------------------------------------------------- */
 
 /*
- * GET /api/v1/rrd?device=&check=&series=&period=hour|day|month|year:
- * the averages of one series as [[ms, value|null], ...].  'series' is
+ * GET /api/v1/rrd?device=&check=&series=&period=hour|day|week|month|year
+ * or &from=&to= (ms, for a range picked or zoomed into on the page): the
+ * averages of one series as [[ms, value|null], ...].  A range asks for
+ * about RRD_POINTS steps; rrd_fetch answers from the archive nearest
+ * that resolution which covers the range.  'series' is
  * the file's name without .rrd (docs/rrd.md): up, duration_ms, or the
  * value's sanitized name.  The RRD writer reads the file on its thread,
  * after writing the values it holds for it (rrdw_read), and the request
  * is answered from rrd_done() on the loop.
  */
+#define RRD_POINTS	600		/* a range's resolution: a wide graph */
+#define RRD_SPAN_MAX	(366LL * 86400000)
+
 struct rrd_req {
 	struct evhttp_request *req;
 	char	 dev[FM_ID_MAX], chk[FM_ID_MAX], ser[FM_VNAME_MAX], per[8];
@@ -1482,10 +1550,13 @@ api_rrd(struct evhttp_request *req, const char *rest, const char *who)
 		long	 secs, step;
 	} periods[] = {
 		{ "hour", 3600, 10 }, { "day", 86400, 300 },
-		{ "month", 31 * 86400, 3600 }, { "year", 366 * 86400, 86400 },
+		{ "week", 7 * 86400, 1800 }, { "month", 31 * 86400, 3600 },
+		{ "year", 366 * 86400, 86400 },
 	};
 	struct evkeyvalq args;
-	const char *dev, *chk, *ser, *per;
+	const char *dev, *chk, *ser, *per, *fs, *ts;
+	long long from = 0, to = 0;
+	long	 step = 0;
 	char	 clean[FM_VNAME_MAX], file[FM_VNAME_MAX], path[PATH_MAX];
 	struct rrd_req *q;
 	time_t	 end;
@@ -1499,6 +1570,28 @@ api_rrd(struct evhttp_request *req, const char *rest, const char *who)
 	chk = evhttp_find_header(&args, "check");
 	ser = evhttp_find_header(&args, "series");
 	per = evhttp_find_header(&args, "period");
+	fs = evhttp_find_header(&args, "from");
+	ts = evhttp_find_header(&args, "to");
+	if (fs != NULL || ts != NULL) {
+		char	*e1 = NULL, *e2 = NULL;
+
+		if (fs != NULL)
+			from = strtoll(fs, &e1, 10);
+		if (ts != NULL)
+			to = strtoll(ts, &e2, 10);
+		if (fs == NULL || ts == NULL || *fs == '\0' || *ts == '\0' ||
+		    *e1 != '\0' || *e2 != '\0' || from < 0 ||
+		    to - from < 60000 || to - from > RRD_SPAN_MAX) {
+			http_reply_error(req, 400, "Bad Request", "from and to "
+			    "are ms, from 1 minute to 366 days apart");
+			goto done;
+		}
+		/* The RRD picks the archive that has this resolution. */
+		step = (long)((to - from) / 1000 / RRD_POINTS);
+		if (step < 10)
+			step = 10;
+		per = "range";
+	}
 	if (per == NULL)
 		per = "hour";
 	for (p = 0; p < sizeof(periods) / sizeof(periods[0]); p++)
@@ -1515,9 +1608,9 @@ api_rrd(struct evhttp_request *req, const char *rest, const char *who)
 		http_reply_error(req, 400, "Bad Request", "bad series name");
 		goto done;
 	}
-	if (p == sizeof(periods) / sizeof(periods[0])) {
+	if (p == sizeof(periods) / sizeof(periods[0]) && step == 0) {
 		http_reply_error(req, 400, "Bad Request",
-		    "period must be hour, day, month or year");
+		    "period must be hour, day, week, month or year");
 		goto done;
 	}
 	/* Long names are files of their start and a hash (fm_series_file). */
@@ -1533,10 +1626,12 @@ api_rrd(struct evhttp_request *req, const char *rest, const char *who)
 	fm_strlcpy(q->dev, dev, sizeof(q->dev));
 	fm_strlcpy(q->chk, chk, sizeof(q->chk));
 	fm_strlcpy(q->ser, ser, sizeof(q->ser));
-	fm_strlcpy(q->per, periods[p].name, sizeof(q->per));
+	fm_strlcpy(q->per, per, sizeof(q->per));
 	/* As with logins, evhttp keeps the request until it is answered. */
-	if (rrdw_read(path, end - periods[p].secs, end,
-	    (unsigned long)periods[p].step, rrd_done, q) == -1) {
+	if ((step > 0 ? rrdw_read(path, (time_t)(from / 1000),
+	    (time_t)(to / 1000), (unsigned long)step, rrd_done, q) :
+	    rrdw_read(path, end - periods[p].secs, end,
+	    (unsigned long)periods[p].step, rrd_done, q)) == -1) {
 		free(q);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", "1");

@@ -397,6 +397,23 @@ class WebAPI(FacmonTestCase):
         self.assertEqual((nxt.weekday(), nxt.hour, nxt.minute), (6, 2, 0))
         self.assertEqual(mine["next_end_ms"] - mine["next_start_ms"],
                          7200000)
+        # The calendar's question: the occurrences in a range, every
+        # Sunday 02:00 of four weeks; the cancelled one has none.
+        frm = mine["next_start_ms"] - 3600000
+        st, lst = self.c.json("GET", "/api/v1/maintenance?from=%d&to=%d" %
+                              (frm, frm + 28 * 86400000))
+        self.assertEqual(st, 200)
+        occ = [x for x in lst["windows"] if x["id"] == w["id"]][0][
+            "occurrences"]
+        self.assertEqual([b - a for a, b in occ], [7200000] * 4)
+        self.assertEqual([a - occ[0][0] for a, b in occ],
+                         [k * 7 * 86400000 for k in range(4)])
+        self.assertEqual([x for x in lst["windows"] if x["id"] == wid][0][
+            "occurrences"], [])
+        for q in ("from=5", "from=10&to=5", "from=0&to=%d" % (94 * 86400000),
+                  "from=x&to=9"):
+            self.assertEqual(self.c.json("GET", "/api/v1/maintenance?" +
+                                         q)[0], 400, q)
         for rep, at, dur in (("hourly", "x", 600000),
                              ("weekly", "Funday 02:00", 600000),
                              ("cron", "61 * * * *", 600000),
@@ -432,7 +449,10 @@ class WebAPI(FacmonTestCase):
             return [p for p in r["points"] if p[1] is not None]
         pts = wait_for(points, timeout=40, what="RRD points")
         self.assertEqual(pts[-1][1], 1.0)
-        for q in ("device=web&check=http&series=up&period=week",
+        st, r = self.c.json("GET", "/api/v1/rrd?device=web&check=http"
+                            "&series=up&period=week")
+        self.assertEqual((st, r["period"]), (200, "week"))
+        for q in ("device=web&check=http&series=up&period=fortnight",
                   "device=web&check=http&series=../x",
                   "device=web&check=http", "device=../x&check=a&series=up"):
             st, r = self.c.json("GET", "/api/v1/rrd?" + q)

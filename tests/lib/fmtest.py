@@ -212,14 +212,16 @@ class FacmonTestCase(unittest.TestCase):
         return port, base
 
     def start_demo_centre(self, net, interval=5, extra_devices="",
-                          extra="", root_extra="", timeout=None):
+                          extra="", root_extra="", timeout=None,
+                          agent_extra=""):
         """facmon-sim playing the demo centre (etc/demo/scenario.conf)
         on ports and a /16 of loopback (net, "127.N") of the test's own,
         so that a running demo or a parallel test does not hold the same
         address and port, without its timed faults, plus extra_devices
         (scenario text); the collector with the demo's availability
         group and root_extra; the agent probing every `interval` s
-        (with `timeout` s and no retries, if given).
+        (with `timeout` s and no retries, if given; agent_extra in its
+        agent group).
         Returns the agent's device ids; self.sim_ctl is the simulator's
         control socket."""
         import re
@@ -263,7 +265,7 @@ class FacmonTestCase(unittest.TestCase):
                      demo.index("availability: {")) + 3]
         self.start_collector(agents=("test",), extra=extra,
                              root_extra=avail + "\n" + root_extra)
-        self.start_agent(devs)
+        self.start_agent(devs, extra=agent_extra)
         return re.findall(r'^    id = "([^"]+)";', devs, flags=re.M)
 
     def sim(self, *args):
