@@ -128,6 +128,8 @@ SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
 
 PROGS = $(B)/facmon-agent $(B)/facmon-collector $(B)/facmon-sim
 PROGS += $(B)/facmon-report
+# The demo's loopback mail sink (tools/mailsink.c): built, never installed.
+PROGS += $(B)/facmon-mailsink
 UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
 
 # libFuzzer target for the frame decoder (clang); make check runs it for
@@ -148,6 +150,9 @@ $(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
+
+$(B)/facmon-mailsink: $(call obj,tools/mailsink.c $(SIM_COMMON))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
 
 # facmon-report (report/): cairo and pango draw the PDF, libxlsxwriter

@@ -37,7 +37,7 @@ usage(void)
 	    "[--lang zh|en]\n"
 	    "           [--format html,pdf,xlsx,csv,json|all] [--out dir] "
 	    "[--journal file]\n"
-	    "           [--maintenance file]\n");
+	    "           [--maintenance file] [--skip-unseen]\n");
 	exit(2);
 }
 
@@ -170,6 +170,7 @@ main(int argc, char *argv[])
 		{ "out", required_argument, NULL, 'd' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "maintenance", required_argument, NULL, 'm' },
+		{ "skip-unseen", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *cfgpath = FACMON_SYSCONFDIR "/facmon-report.conf", *month = NULL, *year = NULL, *from = NULL;
@@ -238,6 +239,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			mwpath = optarg;
+			break;
+		case 'U':
+			rc.skip_unseen = 1;
 			break;
 		default:
 			usage();
@@ -315,10 +319,16 @@ main(int argc, char *argv[])
 	rc.cfgpath = cfgpath;
 	if (formats == 0)
 		formats = RF_ALL;
-	if (report_make(&rc, f, t, formats, outdir, err, sizeof(err)) == -1) {
+	switch (report_make(&rc, f, t, formats, outdir, err, sizeof(err))) {
+	case -1:
 		fprintf(stderr, "facmon-report: %s\n", err);
 		avconf_free(&av);
 		return 1;
+	case REPORT_UNSEEN:
+		/* Not an error: the collector reads the code. */
+		fprintf(stderr, "facmon-report: %s\n", err);
+		avconf_free(&av);
+		return 3;
 	}
 	avconf_free(&av);
 	return 0;

@@ -52,6 +52,8 @@
 			cause: "原因", klass: "分类", by: "操作人",
 			outages: "故障记录", past: "历史故障",
 			outbox: "告警发送记录", recipient: "接收人",
+			sent_title: "已发送的告警（邮件与短信的内容）",
+			channel: "渠道", sent_text: "内容", time: "时间",
 			kind: "类型", attempts: "尝试", last_error: "最近错误",
 			checks: "检查项", values: "当前值", message: "消息",
 			graphs: "趋势图", hour: "小时", day: "天",
@@ -129,6 +131,8 @@
 			cause: "Cause", klass: "Class", by: "By",
 			outages: "Outages", past: "Past outages",
 			outbox: "Alert deliveries", recipient: "Recipient",
+			sent_title: "Alerts sent (what the e-mails and SMS said)",
+			channel: "Channel", sent_text: "Text", time: "Time",
 			kind: "Kind", attempts: "Attempts",
 			last_error: "Last error", checks: "Checks",
 			values: "Current values", message: "Message",
@@ -369,6 +373,7 @@
 			document.getElementById("site").textContent =
 			    (lang === "zh" ? s.site : s.site_en) || "facmon";
 			session.site = [s.site, s.site_en];
+			session.show_sent = !!s.show_sent;
 			showSession();
 		});
 	}
@@ -1690,7 +1695,11 @@
 		Promise.all([api("/api/v1/outages?open=1"),
 		    api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
-			return { deliveries: [] }; })]).then(function (r) {
+			return { deliveries: [] }; }),
+		    /* Only where configured (alerts.show_sent: the demo). */
+		    session.show_sent ? api("/api/v1/alerts/sent").catch(
+			function () { return null; }) :
+			Promise.resolve(null)]).then(function (r) {
 			var open = r[0].outages, past = r[1].outages, moved;
 
 			markOk();
@@ -1727,6 +1736,20 @@
 				    d.recipient, d.state, d.total_attempts,
 				    fmtTime(d.created_ms), d.last_error];
 			    })));
+			if (r[3] && r[3].sent) {
+				var sent = el("section", "sent");
+
+				sent.id = "sent";
+				sent.appendChild(el("h2", null, t("sent_title")));
+				sent.appendChild(table([t("time"), t("channel"),
+				    t("recipient"), t("state"), t("sent_text")],
+				    r[3].sent.map(function (s) {
+					return [fmtTime(s.time_ms), s.channel,
+					    s.recipient, s.state,
+					    s.sms || s.subject];
+				    })));
+				view.appendChild(sent);
+			}
 		}).catch(function (e) { fail(view, e); });
 	}
 

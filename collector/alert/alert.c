@@ -458,8 +458,12 @@ alert_var(char *dst, size_t len, const struct alert_msg *m, const char *name,
 		    m->severity == AS_WARNING ? "warning" : "info", len);
 	else if (strcmp(name, "device") == 0)
 		fm_strlcpy(dst, m->device_id, len);
-	else if (strcmp(name, "name") == 0)
-		alert_one_line(dst, len, m->device_name);
+	else if (strcmp(name, "name") == 0) {
+		char	 nb[FM_TEXT_MAX];
+
+		alert_one_line(dst, len, alert_subject_name(nb, sizeof(nb), m,
+		    english));
+	}
 	else if (strcmp(name, "check") == 0)
 		alert_one_line(dst, len, m->check);
 	else if (strcmp(name, "cause") == 0)
@@ -1302,6 +1306,88 @@ alert_outbox_json(void)
 	pthread_mutex_unlock(&mtx);
 	json_object_set_new(o, "deliveries", a);
 	return o;
+}
+
+/*
+ * GET /api/v1/alerts/sent, with 'show_sent': every delivery the outbox
+ * still holds, newest first, with what it said -- the subject and first
+ * line of the mail, the text of an SMS -- in the channel's language.
+ * NULL when not configured (the API answers 403) or out of memory.
+ */
+json_t *
+alert_sent_json(void)
+{
+	struct delivery *lists[2], *d;
+	json_t	*a, *o;
+	char	 head[FM_TEXT_MAX * 2], what[FM_TEXT_MAX * 2];
+	char	 subj[FM_TEXT_MAX * 4 + 8], sms[1024];
+	int	 i, k, en;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	pthread_mutex_lock(&mtx);
+	if (!running || !conf.show_sent) {
+		pthread_mutex_unlock(&mtx);
+		json_decref(a);
+		return NULL;
+	}
+	lists[0] = live;
+	lists[1] = done;
+	for (i = 0; i < 2; i++)
+		for (d = lists[i]; d != NULL; d = d->next) {
+			const struct alert_channel *ch = NULL;
+			const char *name = d->sent_by;
+
+			/* Not sent yet: the channel it waits for. */
+			if (name[0] == '\0' && d->chain >= 0 &&
+			    d->chain < conf.nchains && d->step >= 0 &&
+			    d->step < conf.chains[d->chain].n)
+				name = conf.channels[conf.chains[d->chain].ch[
+				    d->step]].name;
+			k = alert_channel_find(&conf, name);
+			if (k >= 0)
+				ch = &conf.channels[k];
+			en = ch != NULL && ch->type != CH_SMTP ? ch->english :
+			    conf.english;
+			alert_headline(head, sizeof(head), &d->msg, en);
+			alert_what(what, sizeof(what), &d->msg, en);
+			snprintf(subj, sizeof(subj), "%s %s %s", head,
+			    en ? "-" : "—", what);
+			sms[0] = '\0';
+			if (ch != NULL && ch->type != CH_SMTP &&
+			    ch->type != CH_WEBHOOK)
+				alert_compose_sms(sms, sizeof(sms), &conf, ch,
+				    &d->msg);
+			o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+			    "time_ms", (json_int_t)(d->done_ms ? d->done_ms :
+			    d->created_ms), "channel", name,
+			    "channel_type", ch == NULL ? "" :
+			    ch->type == CH_SMTP ? "mail" : ch->type ==
+			    CH_WEBHOOK ? "webhook" : "sms",
+			    "recipient", d->recipient, "state",
+			    delivery_state_name(d->state), "subject", subj,
+			    "sms", sms);
+			if (o != NULL)
+				json_array_append_new(a, o);
+		}
+	pthread_mutex_unlock(&mtx);
+	/* Newest first, whichever list it came from. */
+	{
+		size_t	 n = json_array_size(a), x, y;
+
+		for (x = 1; x < n; x++)
+			for (y = x; y > 0 && json_integer_value(
+			    json_object_get(json_array_get(a, y - 1),
+			    "time_ms")) < json_integer_value(json_object_get(
+			    json_array_get(a, y), "time_ms")); y--) {
+				json_t	*t = json_incref(json_array_get(a,
+				    y - 1));
+
+				json_array_set(a, y - 1, json_array_get(a, y));
+				json_array_set_new(a, y, t);
+			}
+	}
+	return json_pack("{s:o}", "sent", a);
 }
 
 int

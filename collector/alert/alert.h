@@ -83,7 +83,8 @@ enum alert_what {
 	AW_NONE = 0,		/* only the cause text is known */
 	AW_PROBE,		/* a probe's outcome: down, or back up */
 	AW_THRESHOLD,		/* a value past its threshold, or back */
-	AW_TRAP			/* a trap, with its variable bindings */
+	AW_TRAP,		/* a trap, with its variable bindings */
+	AW_HEALTH		/* facmon's own event (events.c), by kind */
 };
 
 enum alert_note_kind {
@@ -114,6 +115,11 @@ struct alert_facts {
 	/* AW_TRAP */
 	char		 trap_oid[128];
 	char		 varbinds[512];		/* "oid=value; oid=value" */
+	/* AW_HEALTH: the event's kind, numbers and name (struct fm_event) */
+	char		 health[32];
+	char		 agent[FM_ID_MAX];	/* "": the collector itself */
+	int64_t		 hn[2];
+	char		 harg[FM_TEXT_MAX];
 	/* said first: devices behind it, an escalation (alerting.c) */
 	int		 note_kind;		/* enum alert_note_kind */
 	int		 note_n;		/* devices behind it */
@@ -294,6 +300,7 @@ struct alert_conf {
 	char		 signature[FM_TEXT_MAX];	/* SMS default */
 	int		 english;		/* default language of texts */
 	int		 ack_ttl_ms;		/* acknowledgement links; 0 off */
+	int		 show_sent;		/* GET /api/v1/alerts/sent (demo) */
 	struct alert_note *group_names;
 	int		 ngroup_names;
 	struct alert_note *places;
@@ -374,6 +381,7 @@ int		 alert_init(const struct alert_conf *, const char *data_dir,
 		    struct event_base *, char *err, size_t errlen);
 int		 alert_submit(const struct alert_msg *);
 json_t		*alert_outbox_json(void);
+json_t		*alert_sent_json(void);
 void		 alert_shutdown(void);
 int		 alert_test_main(const char *conf_file, const char *recipient);
 const char	*alert_kind_name(int);
@@ -408,6 +416,12 @@ void		 alert_budget(char *dst, size_t, const struct alert_msg *,
 		    int english);
 void		 alert_headline(char *dst, size_t, const struct alert_msg *,
 		    int english);
+const char	*alert_subject_name(char *dst, size_t,
+		    const struct alert_msg *, int english);
+int		 alert_shorten(char *, size_t max_chars);
+void		 alert_event_text(char *dst, size_t, const char *kind,
+		    const char *agent, int64_t n0, int64_t n1, const char *arg,
+		    const char *msg, int english);
 void		 alert_compose_sms(char *dst, size_t, const struct alert_conf *,
 		    const struct alert_channel *, const struct alert_msg *);
 size_t		 alert_sms_limit(int english, int segments);

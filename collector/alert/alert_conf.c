@@ -30,7 +30,7 @@
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
 	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
 	"rules", "thresholds", "digest", "language", "signature", "group_names",
-	"places", "runbooks", "ack_expiry", NULL };
+	"places", "runbooks", "ack_expiry", "show_sent", NULL };
 static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
@@ -597,6 +597,12 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 	cfg_get_secs(e, a, "digest", &c->digest_ms, 0, 3600000, 0);
 	/* How long a one-tap acknowledgement link works; "0": no links. */
 	cfg_get_secs(e, a, "ack_expiry", &c->ack_ttl_ms, 0, 7 * 86400000, 0);
+	/*
+	 * What was sent, as a person read it, on the incidents page: for
+	 * a demo or a trial with a local mail sink, where nobody would
+	 * otherwise see the messages.
+	 */
+	cfg_get_bool(e, a, "show_sent", &c->show_sent, 0);
 	if (cfg_get_str(e, a, "language", lang, sizeof(lang), 0) == 1) {
 		if (strcmp(lang, "en") == 0)
 			c->english = 1;

@@ -237,14 +237,16 @@ smtp_build_message(char **out, size_t *outlen, const struct alert_channel *ch,
 	raw[0] = '\0';
 	if (m->f.what == AW_TRAP && !alert_trap_decoded(m))
 		alert_one_line(raw, sizeof(raw), m->f.varbinds);
-	else if (m->f.what == AW_PROBE && m->kind != AK_RECOVERY)
+	else if ((m->f.what == AW_PROBE && m->kind != AK_RECOVERY) ||
+	    m->f.what == AW_HEALTH)
 		alert_one_line(raw, sizeof(raw), m->cause);
 	/* Severity and kind first: a phone shows the subject's start. */
 	if ((size_t)snprintf(subj, sizeof(subj), "%s %s %s", head,
 	    en ? "-" : "—", what) >= sizeof(subj))
 		log_debug("alerts: subject cut");
 	alert_one_line(subj, sizeof(subj), subj);
-	utf8_trim(subj, 120);
+	if (!alert_shorten(subj, 120))
+		utf8_trim(subj, 120);
 	if (smtp_encode_subject(esubj, sizeof(esubj), subj) == -1) {
 		snprintf(err, errlen, "subject too long");
 		return -1;

@@ -25,6 +25,7 @@
  * blank, never inside a Latin word or a number.
  */
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -776,6 +777,171 @@ thr_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 /* --- the parts of a message ----------------------------------------------- */
 
 static void what1(char *, size_t, const struct alert_msg *, int);
+
+/* A short length of time for a health text: 4.2秒, 1分35秒. */
+static void
+health_dur(char *dst, size_t len, int64_t ms, int en)
+{
+	long long s;
+
+	if (ms < 0)
+		ms = 0;
+	s = (long long)(ms / 1000);
+	if (ms < 60000)
+		put(dst, len, en ? "%.1f s" : "%.1f秒", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		put(dst, len, en ? "%lld min %lld s" : "%lld分%lld秒", s / 60,
+		    s % 60);
+	else
+		alert_duration(dst, len, ms, en);
+}
+
+/* What a journal's write error means to the person on duty. */
+static const char *
+errno_text(int e, const char *raw, int en)
+{
+	switch (e) {
+	case ENOSPC:
+		return en ? "the disk is full" : "磁盘已满";
+	case EDQUOT:
+		return en ? "the disk quota is used up" : "磁盘配额已用完";
+	case EIO:
+		return en ? "the disk reports read/write errors" :
+		    "磁盘读写错误";
+	case EROFS:
+		return en ? "the file system is read-only" : "文件系统为只读";
+	case EACCES:
+	case EPERM:
+		return en ? "no permission to write" : "没有写入权限";
+	}
+	return raw[0] ? raw : en ? "an error" : "未知错误";
+}
+
+/*
+ * facmon's own events (events.c) said in words, from their facts: who
+ * (the agent), what it means for the monitoring, and what to look at.
+ * A kind without words here reads as its English log line.
+ */
+static void
+health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
+{
+	const struct alert_facts *f = &m->f;
+	char	 a[32], b[32];
+
+	/* The headline names the agent (alert_subject_name): not again. */
+	if (strcmp(f->health, "agent-unreachable") == 0) {
+		health_dur(a, sizeof(a), f->hn[0], en);
+		put(dst, len, en ? "lost: nothing heard for %s; the devices it "
+		    "watches are now unknown" : "失联：%s未收到任何消息，其所"
+		    "监测设备的状态变为未知", a);
+	} else if (strcmp(f->health, "agent-reachable") == 0) {
+		if (f->harg[0] != '\0')
+			put(dst, len, en ? "back in touch (from %s)" :
+			    "已恢复联系（来自 %s）", f->harg);
+		else
+			fm_strlcpy(dst, en ? "back in touch" : "已恢复联系",
+			    len);
+	} else if (strcmp(f->health, "clock-skew") == 0) {
+		health_dur(a, sizeof(a), f->hn[0], en);
+		health_dur(b, sizeof(b), f->hn[1], en);
+		put(dst, len, en ? "clock %s ahead (%s allowed); its results "
+		    "are kept out of the graphs: check its time sync (NTP)" :
+		    "时钟超前%s（允许%s），其结果不写入曲线图；请检查时间同步"
+		    "（NTP）", a, b);
+	} else if (strcmp(f->health, "storage-alarm") == 0) {
+		put(dst, len, en ? "the journal cannot write to disk (%s): "
+		    "agents' results are not acknowledged and wait in their "
+		    "spools" : "数据日志无法写入磁盘（%s）：暂不确认采集代理的"
+		    "结果，结果暂存在代理的缓存中", errno_text((int)f->hn[0],
+		    f->harg, en));
+	} else if (strcmp(f->health, "storage-ok") == 0) {
+		fm_strlcpy(dst, en ? "the journal writes to disk again; "
+		    "results are acknowledged" : "数据日志恢复写入，采集结果"
+		    "恢复正常确认", len);
+	} else if (strcmp(f->health, "spool-drop") == 0) {
+		put(dst, len, en ? "spool full: %lld results and %lld values "
+		    "dropped so far" : "缓存已满：已丢弃%lld条结果、%lld个数值",
+		    (long long)f->hn[0], (long long)f->hn[1]);
+	} else if (strcmp(f->health, "rrd-limit") == 0) {
+		const char *lim = f->hn[1] == 1 ? (en ? "series per check" :
+		    "每个检查项的曲线数") : f->hn[1] == 2 ? (en ? "series per "
+		    "device" : "每台设备的曲线数") : (en ? "disk space for "
+		    "graphs (bytes)" : "曲线图占用磁盘空间（字节）");
+
+		put(dst, len, en ? "graph storage limit reached (%s: %lld): "
+		    "new series %s not created; its values still count for "
+		    "state and availability" : "曲线图存储达到上限（%s：%lld）："
+		    "未创建新曲线 %s；其数值仍计入状态和可用率", lim,
+		    (long long)f->hn[0], f->harg);
+	} else if (strcmp(f->health, "tls-refused") == 0) {
+		put(dst, len, en ? "connection from %s refused: %s" :
+		    "拒绝来自 %s 的连接：%s", f->harg, f->hn[0] == 1 ? (en ?
+		    "unknown agent, or no key for it" : "未知的采集代理或无其"
+		    "密钥") : f->hn[0] == 2 ? (en ? "wrong key" : "密钥不符") :
+		    f->hn[0] == 3 ? (en ? "it names another agent" :
+		    "它自称是另一个采集代理") : (en ? "key revoked" :
+		    "密钥已吊销"));
+	} else if (strcmp(f->health, "report") == 0 && f->hn[0] == 1) {
+		put(dst, len, en ? "monthly report %s not made: monitoring "
+		    "began after that month" : "%s 月报未生成：该月结束后才开始"
+		    "监测", f->harg);
+	} else if (strcmp(f->health, "report") == 0) {
+		put(dst, len, en ? "monthly report %s made" : "%s 月报已生成",
+		    f->harg);
+	} else if (strcmp(f->health, "report_failed") == 0) {
+		put(dst, len, en ? "monthly report %s failed (facmon-report "
+		    "exited with %lld): it is tried again" : "%s 月报生成失败"
+		    "（facmon-report 退出码 %lld），稍后重试", f->harg,
+		    (long long)f->hn[0]);
+	} else if (strcmp(f->health, "report_mail_failed") == 0) {
+		put(dst, len, en ? "monthly report %s could not be mailed (%lld)"
+		    : "%s 月报邮件发送失败（%lld）", f->harg,
+		    (long long)f->hn[0]);
+	} else
+		alert_one_line(dst, len, m->cause);
+}
+
+/*
+ * An event of events.c in words, as its health alert says it: "who:
+ * what" (the /api/v1/events "text").
+ */
+void
+alert_event_text(char *dst, size_t len, const char *kind, const char *agent,
+    int64_t n0, int64_t n1, const char *arg, const char *msg, int en)
+{
+	struct alert_msg m;
+	char	 who[FM_TEXT_MAX], what[FM_TEXT_MAX * 2];
+
+	memset(&m, 0, sizeof(m));
+	m.f.what = AW_HEALTH;
+	fm_strlcpy(m.f.health, kind, sizeof(m.f.health));
+	fm_strlcpy(m.f.agent, agent, sizeof(m.f.agent));
+	m.f.hn[0] = n0;
+	m.f.hn[1] = n1;
+	fm_strlcpy(m.f.harg, arg, sizeof(m.f.harg));
+	fm_strlcpy(m.cause, msg, sizeof(m.cause));
+	alert_subject_name(who, sizeof(who), &m, en);
+	health_sentence(what, sizeof(what), &m, en);
+	put(dst, len, en ? "%s: %s" : "%s：%s", who, what);
+}
+
+/*
+ * Who a health alert is about, in the reader's language: an agent, or
+ * facmon itself.  Every other alert names its device.
+ */
+const char *
+alert_subject_name(char *dst, size_t len, const struct alert_msg *m, int en)
+{
+	if (m->f.what != AW_HEALTH)
+		fm_strlcpy(dst, m->device_name[0] ? m->device_name :
+		    m->device_id, len);
+	else if (m->f.agent[0] != '\0')
+		put(dst, len, en ? "facmon agent %s" : "采集代理 %s",
+		    m->f.agent);
+	else
+		fm_strlcpy(dst, en ? "facmon" : "facmon 监控系统", len);
+	return dst;
+}
 static void what_note(char *, size_t, const struct alert_msg *, int, int);
 
 /* What happened, one sentence, no device name; the note first. */
@@ -851,6 +1017,9 @@ what1(char *dst, size_t len, const struct alert_msg *m, int en)
 		return;
 	case AW_TRAP:
 		trap_sentence(dst, len, m, en);
+		return;
+	case AW_HEALTH:
+		health_sentence(dst, len, m, en);
 		return;
 	}
 	/* Only a text: facmon's own news, tests, older outbox records. */
@@ -950,7 +1119,8 @@ alert_budget(char *dst, size_t len, const struct alert_msg *m, int en)
 void
 alert_headline(char *dst, size_t len, const struct alert_msg *m, int en)
 {
-	const char *name = m->device_name[0] ? m->device_name : m->device_id;
+	char	 nb[FM_TEXT_MAX];
+	const char *name = alert_subject_name(nb, sizeof(nb), m, en);
 	/* A non-critical check's own outage names the check. */
 	const char *chk = (m->kind == AK_DOWN || m->kind == AK_RECOVERY) &&
 	    m->f.what != AW_THRESHOLD ? m->check : "";
@@ -1056,6 +1226,16 @@ shorten(char *s, size_t max)
 		return 0;
 	fm_strlcpy(best, "…", 4);
 	return 1;
+}
+
+/*
+ * A subject too long for a phone's list, shortened the same way: at a
+ * blank or between Chinese characters, never inside a word.
+ */
+int
+alert_shorten(char *s, size_t max)
+{
+	return shorten(s, max);
 }
 
 enum { SP_SIG, SP_HEAD, SP_WHAT, SP_SINCE, SP_DUR, SP_WHERE, SP_BUDGET,

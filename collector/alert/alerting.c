@@ -774,31 +774,52 @@ alerting_trap(const char *device, const char *name, const char *oid,
 void
 alerting_event(const struct fm_event *ev)
 {
-	static const char *const health[] = { "agent-unreachable",
-		"clock-skew", "storage-alarm", "spool-drop", NULL };
+	/*
+	 * What is paged, and how urgently: monitoring lost (an agent, the
+	 * journal) is critical; data kept out or dropped too, as before;
+	 * graphs no longer growing is a warning; the end of a loss is news.
+	 */
+	static const struct { const char *kind; int sev; } health[] = {
+		{ "agent-unreachable", AS_CRITICAL },
+		{ "clock-skew", AS_CRITICAL },
+		{ "storage-alarm", AS_CRITICAL },
+		{ "spool-drop", AS_CRITICAL },
+		{ "rrd-limit", AS_WARNING },
+		{ "agent-reachable", AS_INFO },
+		{ "storage-ok", AS_INFO },
+		{ NULL, 0 }
+	};
 	struct alert_msg m;
 	char	 h[FM_ID_MAX + 40];
 	int	 i;
 
 	if (A.c == NULL)
 		return;
-	for (i = 0; health[i] != NULL && strcmp(health[i], ev->kind) != 0;
-	    i++)
+	for (i = 0; health[i].kind != NULL &&
+	    strcmp(health[i].kind, ev->kind) != 0; i++)
 		;
-	if (health[i] == NULL)
+	if (health[i].kind == NULL)
 		return;
 	memset(&m, 0, sizeof(m));
 	fm_fmt(h, sizeof(h), "%s/%s", ev->kind, ev->agent);
 	fm_fmt(m.key, sizeof(m.key), "fmhealth.%s.%08x.%lld", ev->kind,
 	    fm_hash32(h), (long long)(ev->ts_ms / 3600000));
 	m.kind = AK_HEALTH;
-	m.severity = AS_CRITICAL;
+	m.severity = health[i].sev;
 	fm_strlcpy(m.device_id, ev->agent[0] ? ev->agent : "facmon",
 	    sizeof(m.device_id));
 	fm_fmt(m.device_name, sizeof(m.device_name), "facmon%s%s",
 	    ev->agent[0] ? " agent " : "", ev->agent);
 	fm_strlcpy(m.check, ev->kind, sizeof(m.check));
-	fm_strlcpy(m.cause, ev->msg, sizeof(m.cause));
+	/* The log's line, kind first, for whoever digs deeper. */
+	fm_fmt(m.cause, sizeof(m.cause), "%s: %s", ev->kind, ev->msg);
+	/* The facts, put into the configured language by alert_text.c. */
+	m.f.what = AW_HEALTH;
+	fm_strlcpy(m.f.health, ev->kind, sizeof(m.f.health));
+	fm_strlcpy(m.f.agent, ev->agent, sizeof(m.f.agent));
+	m.f.hn[0] = ev->n[0];
+	m.f.hn[1] = ev->n[1];
+	fm_strlcpy(m.f.harg, ev->arg, sizeof(m.f.harg));
 	m.since_ms = ev->ts_ms;
 	route_submit(&m, "facmon", "facmon", NULL);
 }
@@ -834,10 +855,15 @@ find_outage_check(const char *device, const char *check, int64_t start)
 	return NULL;
 }
 
-/* A small page for a phone; every value escaped. */
+/*
+ * A small page for a phone; every value escaped.  tok: a form for it,
+ * with a button (an acknowledgement) or, login asked, the login fields.
+ */
+enum { ACK_FORM_NONE, ACK_FORM_BUTTON, ACK_FORM_LOGIN };
+
 static void
 ack_page(struct evhttp_request *req, int code, const char *reason,
-    const char *title, const char *text, const char *tok)
+    const char *title, const char *text, const char *tok, int form)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *b = evbuffer_new();
@@ -849,6 +875,8 @@ ack_page(struct evhttp_request *req, int code, const char *reason,
 	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
 	    "device-width, initial-scale=1\"><title>facmon</title><style>"
 	    "body{font-family:sans-serif;font-size:18px;margin:16px}"
+	    "input{font-size:18px;padding:8px;margin:4px 0 12px;width:100%;"
+	    "box-sizing:border-box}"
 	    "button{font-size:20px;padding:12px 24px;background:#2e7d32;"
 	    "color:#fff;border:0;border-radius:6px}</style></head><body>\n"
 	    "<h2>");
@@ -856,13 +884,23 @@ ack_page(struct evhttp_request *req, int code, const char *reason,
 	sb_puts(&s, "</h2>\n<p>");
 	sb_html(&s, text);
 	sb_puts(&s, "</p>\n");
-	if (tok != NULL) {
+	if (tok != NULL && form != ACK_FORM_NONE) {
 		/* A POST: a scanner that opens links acknowledges nothing. */
 		sb_puts(&s, "<form method=\"post\" action=\"ack\">"
 		    "<input type=\"hidden\" name=\"t\" value=\"");
 		sb_html(&s, tok);
-		sb_puts(&s, "\"><button type=\"submit\">确认 Acknowledge"
-		    "</button></form>\n");
+		sb_puts(&s, "\">");
+		if (form == ACK_FORM_LOGIN)
+			sb_puts(&s, "<label>用户名 User<input name=\"user\" "
+			    "autocomplete=\"username\" required></label>"
+			    "<label>密码 Password<input name=\"password\" "
+			    "type=\"password\" autocomplete=\"current-password"
+			    "\" required></label><button type=\"submit\">"
+			    "登录并确认 Log in and acknowledge</button>");
+		else
+			sb_puts(&s, "<button type=\"submit\">确认 Acknowledge"
+			    "</button>");
+		sb_puts(&s, "</form>\n");
 	}
 	sb_puts(&s, "</body></html>\n");
 	if (s.p != NULL)
@@ -876,9 +914,9 @@ ack_page(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(b);
 }
 
-/* The t parameter of a query or a form body, or NULL. */
+/* A parameter of a query or a form body: 1 found. */
 static int
-ack_param(const char *qs, char *dst, size_t len)
+ack_param(const char *qs, const char *name, char *dst, size_t len)
 {
 	struct evkeyvalq args;
 	const char *v;
@@ -886,7 +924,7 @@ ack_param(const char *qs, char *dst, size_t len)
 
 	TAILQ_INIT(&args);
 	if (qs != NULL && evhttp_parse_query_str(qs, &args) == 0 &&
-	    (v = evhttp_find_header(&args, "t")) != NULL && strlen(v) < len) {
+	    (v = evhttp_find_header(&args, name)) != NULL && strlen(v) < len) {
 		fm_strlcpy(dst, v, len);
 		ok = 1;
 	}
@@ -895,86 +933,204 @@ ack_param(const char *qs, char *dst, size_t len)
 }
 
 /*
+ * The token checked against the clock and the journal, as late as the
+ * moment of acknowledging: 0 and the outage, or -1 after an answer
+ * (403 forged, 410 expired, 404 no such outage, 409 acknowledged
+ * already -- a replayed link).
+ */
+static int
+ack_check(struct evhttp_request *req, const char *tok, struct alert_ack *a,
+    const struct aq_outage **op, char *what, size_t wlen)
+{
+	const struct aq_outage *o;
+	char	 t[48];
+	int	 r;
+
+	if ((r = alert_ack_verify(tok, now_ms(), a)) == -1) {
+		log_warnx("alerts: acknowledgement link refused: bad signature");
+		ack_page(req, 403, "Forbidden", "链接无效",
+		    "This acknowledgement link is not valid.", NULL, 0);
+		return -1;
+	}
+	if (r == -2) {
+		ack_page(req, 410, "Gone", "链接已过期",
+		    "This acknowledgement link has expired: acknowledge in "
+		    "the console.", NULL, 0);
+		return -1;
+	}
+	if ((o = find_outage_check(a->device, a->check, a->start_ms)) ==
+	    NULL) {
+		ack_page(req, 404, "Not Found", "找不到该故障",
+		    "No such outage.", NULL, 0);
+		return -1;
+	}
+	alert_time(t, sizeof(t), a->start_ms, AT_FULL, 0);
+	fm_fmt(what, wlen, "%s%s%s，%s起%s", a->device, a->check[0] ?
+	    " " : "", a->check, t, o->end_ms != 0 ? "（已恢复）" : "");
+	if (o->acked_ms != 0) {
+		char	 msg[FM_TEXT_MAX * 3];
+
+		fm_fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
+		ack_page(req, 409, "Conflict", "已确认", msg, NULL, 0);
+		return -1;
+	}
+	*op = o;
+	return 0;
+}
+
+/*
+ * Acknowledge as user: the person logged in, or the link's recipient
+ * when the console has no logins (the token is the authority then).
+ */
+static void
+ack_finish(struct evhttp_request *req, const char *tok, const char *user)
+{
+	const struct aq_outage *o;
+	struct alert_ack a;
+	char	 what[FM_TEXT_MAX * 2], note[FM_TEXT_MAX];
+
+	if (ack_check(req, tok, &a, &o, what, sizeof(what)) == -1)
+		return;
+	if (user == NULL)
+		user = a.who;
+	if (strcmp(user, a.who) == 0)
+		fm_strlcpy(note, "一键确认（告警链接）", sizeof(note));
+	else
+		fm_fmt(note, sizeof(note), "一键确认（发给 %s 的告警链接）",
+		    a.who);
+	if (outage_annotate(OJ_ACK, a.device, a.check, a.start_ms, user,
+	    note, 0) == -1) {
+		ack_page(req, 503, "Service Unavailable", "暂时无法确认",
+		    "The outage journal refused the record.", NULL, 0);
+		return;
+	}
+	log_info("alerts: %s acknowledged the outage of %s%s%s from an alert "
+	    "link sent to %s", user, a.device, a.check[0] ? " " : "",
+	    a.check, a.who);
+	ack_page(req, 200, "OK", "已确认", what, NULL, 0);
+}
+
+/* A login from the page is done: acknowledge, or ask again. */
+static void
+ack_login_done(struct evhttp_request *req, const char *user, void *arg)
+{
+	char	*tok = arg;
+	struct alert_ack a;
+	const struct aq_outage *o;
+	char	 what[FM_TEXT_MAX * 2];
+
+	if (user != NULL)
+		ack_finish(req, tok, user);
+	else if (ack_check(req, tok, &a, &o, what, sizeof(what)) == 0)
+		ack_page(req, 401, "Unauthorized", "用户名或密码错误",
+		    "Wrong user name or password.", tok, ACK_FORM_LOGIN);
+	free(tok);
+}
+
+/*
  * http.c: GET /ack?t=TOKEN shows the outage and a button; POST /ack
- * (t=TOKEN) acknowledges it as the recipient the link was sent to.
- * 403 forged, 410 expired, 404 no such outage, 409 acknowledged
- * already (a replayed link).  Returns 0 for any other path.
+ * (t=TOKEN) acknowledges it.  Without logins the token is enough and
+ * the link's recipient acknowledges.  With logins (the 'web' group has
+ * users) the page asks to log in first -- user and password go with
+ * the token in the same POST -- and the person logged in acknowledges;
+ * a session already open is used as it is.  Either way the token must
+ * still be valid and the outage unacknowledged when it is done.
+ * Returns 0 for any other path.
  */
 int
-alerting_ack_http(struct evhttp_request *req, const char *path)
+alerting_ack_http(struct evhttp_request *req, const char *path,
+    const struct ack_web *web)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const struct aq_outage *o;
+	const char *user;
 	struct alert_ack a;
-	char	 tok[512], body[1024], what[FM_TEXT_MAX * 2], t[48];
+	char	 tok[512], body[1024], what[FM_TEXT_MAX * 2];
+	char	 name[64], pw[512], *held;
 	struct evbuffer *in;
+	int64_t	 retry;
 	size_t	 n;
 	int	 r;
 
 	if (strcmp(path, "/ack") != 0)
 		return 0;
+	body[0] = '\0';
 	if (cmd == EVHTTP_REQ_POST) {
 		in = evhttp_request_get_input_buffer(req);
 		n = evbuffer_get_length(in);
 		if (n >= sizeof(body)) {
 			ack_page(req, 413, "Payload Too Large", "请求过大",
-			    "Payload too large", NULL);
+			    "Payload too large", NULL, 0);
 			return 1;
 		}
 		evbuffer_remove(in, body, n);
 		body[n] = '\0';
-		r = ack_param(body, tok, sizeof(tok));
+		r = ack_param(body, "t", tok, sizeof(tok));
 	} else if (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD)
-		r = ack_param(uri ? evhttp_uri_get_query(uri) : NULL, tok,
+		r = ack_param(uri ? evhttp_uri_get_query(uri) : NULL, "t", tok,
 		    sizeof(tok));
 	else {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, POST");
 		ack_page(req, 405, "Method Not Allowed", "不支持的请求",
-		    "GET or POST", NULL);
+		    "GET or POST", NULL, 0);
 		return 1;
 	}
-	if (!r || (r = alert_ack_verify(tok, now_ms(), &a)) == -1) {
-		log_warnx("alerts: acknowledgement link refused: bad signature");
-		ack_page(req, 403, "Forbidden", "链接无效",
-		    "This acknowledgement link is not valid.", NULL);
+	if (!r)
+		tok[0] = '\0';
+	if (ack_check(req, tok, &a, &o, what, sizeof(what)) == -1) {
+		explicit_bzero(body, sizeof(body));
 		return 1;
 	}
-	if (r == -2) {
-		ack_page(req, 410, "Gone", "链接已过期",
-		    "This acknowledgement link has expired: acknowledge in "
-		    "the console.", NULL);
-		return 1;
-	}
-	if ((o = find_outage_check(a.device, a.check, a.start_ms)) == NULL) {
-		ack_page(req, 404, "Not Found", "找不到该故障",
-		    "No such outage.", NULL);
-		return 1;
-	}
-	alert_time(t, sizeof(t), a.start_ms, AT_FULL, 0);
-	fm_fmt(what, sizeof(what), "%s%s%s，%s起%s", a.device, a.check[0] ?
-	    " " : "", a.check, t, o->end_ms != 0 ? "（已恢复）" : "");
-	if (o->acked_ms != 0) {
-		char	 msg[FM_TEXT_MAX * 3];
-
-		fm_fmt(msg, sizeof(msg), "%s：已由 %s 确认", what, o->acked_by);
-		ack_page(req, 409, "Conflict", "已确认", msg, NULL);
-		return 1;
-	}
+	user = web->logins ? web->user : NULL;
 	if (cmd != EVHTTP_REQ_POST) {
-		ack_page(req, 200, "OK", "确认故障", what, tok);
+		ack_page(req, 200, "OK", "确认故障", what, tok,
+		    web->logins && user == NULL ? ACK_FORM_LOGIN :
+		    ACK_FORM_BUTTON);
 		return 1;
 	}
-	if (outage_annotate(OJ_ACK, a.device, a.check, a.start_ms, a.who,
-	    "一键确认（告警链接）", 0) == -1) {
+	if (!web->logins || user != NULL) {
+		ack_finish(req, tok, user);
+		return 1;
+	}
+	/* Logins are on and nobody is logged in: the form's own. */
+	if (!ack_param(body, "user", name, sizeof(name)) ||
+	    !ack_param(body, "password", pw, sizeof(pw))) {
+		explicit_bzero(body, sizeof(body));
+		ack_page(req, 401, "Unauthorized", "请先登录",
+		    "Log in to acknowledge.", tok, ACK_FORM_LOGIN);
+		return 1;
+	}
+	explicit_bzero(body, sizeof(body));
+	if ((held = strdup(tok)) == NULL) {
+		explicit_bzero(pw, sizeof(pw));
 		ack_page(req, 503, "Service Unavailable", "暂时无法确认",
-		    "The outage journal refused the record.", NULL);
+		    "Out of memory.", NULL, 0);
 		return 1;
 	}
-	log_info("alerts: %s acknowledged the outage of %s%s%s from an alert "
-	    "link", a.who, a.device, a.check[0] ? " " : "", a.check);
-	ack_page(req, 200, "OK", "已确认", what, NULL);
+	r = web->login(req, name, pw, ack_login_done, held, &retry);
+	explicit_bzero(pw, sizeof(pw));
+	if (r == 0)
+		return 1;	/* ack_login_done() answers */
+	free(held);
+	if (r == -2) {
+		char	 ra[32];
+
+		snprintf(ra, sizeof(ra), "%lld", (long long)(retry / 1000 + 1));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", ra);
+		ack_page(req, 429, "Too Many Requests", "登录失败次数过多",
+		    "Too many failed logins: try later.", NULL, 0);
+	} else if (r == -3) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		ack_page(req, 503, "Service Unavailable", "请稍后再试",
+		    "Too many logins at once: try again.", tok,
+		    ACK_FORM_LOGIN);
+	} else
+		ack_page(req, 401, "Unauthorized", "用户名或密码错误",
+		    "Wrong user name or password.", tok, ACK_FORM_LOGIN);
 	return 1;
 }
 

@@ -54,7 +54,24 @@ void		 alerting_tick(int64_t now_wall);
 void		 alerting_resume(int64_t now_wall);
 void		 alerting_avconf(const struct avconf *);
 struct evhttp_request;
-int		 alerting_ack_http(struct evhttp_request *, const char *path);
+/*
+ * What the acknowledgement page needs of the console, filled by http/
+ * (a module above this one): whether it has logins, who is logged in,
+ * and a login from the page's form whose answer goes to cb (user NULL:
+ * refused) with the session cookie already set; web_login_begin()'s
+ * codes.
+ */
+typedef void	(*ack_login_cb)(struct evhttp_request *, const char *user,
+		    void *arg);
+struct ack_web {
+	int		 logins;
+	const char	*user;
+	int		(*login)(struct evhttp_request *, const char *user,
+			    const char *pw, ack_login_cb, void *arg,
+			    int64_t *retry_ms);
+};
+int		 alerting_ack_http(struct evhttp_request *, const char *path,
+		    const struct ack_web *);
 void		 alerting_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 void		 alerting_trap(const char *device, const char *name,

@@ -126,12 +126,12 @@ json_t *
 alert_facts_json(const struct alert_facts *f)
 {
 	static const char *const what[] = { "none", "probe", "threshold",
-		"trap" };
+		"trap", "health" };
 
 	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:f, s:f, s:i, "
 	    "s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, "
-	    "s:i, s:i, s:I}",
-	    "what", what[f->what >= 0 && f->what <= AW_TRAP ? f->what : 0],
+	    "s:i, s:i, s:I, s:s, s:s, s:I, s:I, s:s}",
+	    "what", what[f->what >= 0 && f->what <= AW_HEALTH ? f->what : 0],
 	    "outcome", probe_result_name(f->outcome),
 	    "check_type", f->check_type > 0 ? check_type_name(f->check_type) :
 	    "", "timeout_ms", f->timeout_ms, "dur_ms", f->dur_ms,
@@ -143,7 +143,9 @@ alert_facts_json(const struct alert_facts *f)
 	    "address", f->address, "budget_known", f->budget_known,
 	    "budget_left_ms", (json_int_t)f->budget_left_ms, "note_kind",
 	    f->note_kind, "note_n", f->note_n, "note_ms",
-	    (json_int_t)f->note_ms);
+	    (json_int_t)f->note_ms, "health", f->health, "agent", f->agent,
+	    "health_n0", (json_int_t)f->hn[0], "health_n1",
+	    (json_int_t)f->hn[1], "health_arg", f->harg);
 }
 
 static double
@@ -173,7 +175,7 @@ alert_facts_from_json(json_t *o, struct alert_facts *f)
 		return;
 	f->what = w == NULL ? AW_NONE : strcmp(w, "probe") == 0 ? AW_PROBE :
 	    strcmp(w, "threshold") == 0 ? AW_THRESHOLD : strcmp(w, "trap") ==
-	    0 ? AW_TRAP : AW_NONE;
+	    0 ? AW_TRAP : strcmp(w, "health") == 0 ? AW_HEALTH : AW_NONE;
 	if ((s = json_string_value(json_object_get(o, "outcome"))) != NULL &&
 	    (k = probe_result_parse(s)) != -1)
 		f->outcome = k;
@@ -208,6 +210,13 @@ alert_facts_from_json(json_t *o, struct alert_facts *f)
 	f->budget_known = json_is_true(json_object_get(o, "budget_known"));
 	f->budget_left_ms = (int64_t)json_integer_value(json_object_get(o,
 	    "budget_left_ms"));
+	get_t(o, "health", f->health, sizeof(f->health));
+	get_t(o, "agent", f->agent, sizeof(f->agent));
+	f->hn[0] = (int64_t)json_integer_value(json_object_get(o,
+	    "health_n0"));
+	f->hn[1] = (int64_t)json_integer_value(json_object_get(o,
+	    "health_n1"));
+	get_t(o, "health_arg", f->harg, sizeof(f->harg));
 }
 
 static int

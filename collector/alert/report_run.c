@@ -417,6 +417,8 @@ start_make(const char *month)
 	argv[n++] = formats;
 	argv[n++] = "--out";
 	argv[n++] = dir;
+	/* A month over before the journal began is not made or mailed. */
+	argv[n++] = "--skip-unseen";
 	if (R.c->report.lang[0]) {
 		argv[n++] = "--lang";
 		argv[n++] = (char *)R.c->report.lang;
@@ -476,19 +478,31 @@ child_done(int status)
 	    (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 
 	if (R.step == STEP_MAKE) {
-		if (code == 0) {
+		if (code == 3) {
+			/*
+			 * The first start of a new install: the month is over
+			 * and nothing of it was seen, so there is no report
+			 * to make or to mail, now or after a restart.
+			 */
+			marker_write(R.month, ".unseen", "not monitored\n");
+			log_info("report %s: not made, nothing was monitored "
+			    "in that month", R.month);
+			event_raise_facts("report", NULL, 1, 0, R.month,
+			    "monthly report %s not made: monitoring began "
+			    "after the month", R.month);
+		} else if (code == 0) {
 			marker_write(R.month, ".done", "made\n");
 			R.made++;
 			log_info("report %s made", R.month);
-			event_raise("report", NULL, "monthly report %s made",
-			    R.month);
+			event_raise_facts("report", NULL, 0, 0, R.month,
+			    "monthly report %s made", R.month);
 		} else {
 			R.failed++;
 			log_warnx("report %s: facmon-report exited with %d",
 			    R.month, code);
-			event_raise("report_failed", NULL, "monthly report %s "
-			    "failed: facmon-report exited with %d", R.month,
-			    code);
+			event_raise_facts("report_failed", NULL, code, 0,
+			    R.month, "monthly report %s failed: facmon-report "
+			    "exited with %d", R.month, code);
 			R.mail_after = mono_ms() + R.c->report.retry_ms;
 		}
 	} else if (R.step == STEP_MAIL) {
@@ -501,9 +515,9 @@ child_done(int status)
 			    R.month, code, code == EX_TEMPFAIL_ ?
 			    ", will try again" : "");
 			if (code != EX_TEMPFAIL_)
-				event_raise("report_mail_failed", NULL,
-				    "monthly report %s: mail failed (%d)",
-				    R.month, code);
+				event_raise_facts("report_mail_failed", NULL,
+				    code, 0, R.month, "monthly report %s: mail "
+				    "failed (%d)", R.month, code);
 			R.mail_after = mono_ms() + R.c->report.retry_ms;
 		}
 	}
@@ -540,6 +554,8 @@ reports_tick(int64_t now_mono)
 	R.next_check = now_mono + 1000;
 	if (report_due_month(now_ms(), R.c->av.tz, R.c->report.day,
 	    R.c->report.hour, month, sizeof(month)) == -1)
+		return;
+	if (marker_exists(month, ".unseen"))
 		return;
 	if (!marker_exists(month, ".done")) {
 		if (now_mono >= R.mail_after)
@@ -675,6 +691,8 @@ reports_json(void)
 		json_object_set_new(o, "month", json_string(names[i]));
 		json_object_set_new(o, "made",
 		    json_boolean(marker_exists(names[i], ".done")));
+		json_object_set_new(o, "unseen",
+		    json_boolean(marker_exists(names[i], ".unseen")));
 		json_object_set_new(o, "files", files);
 		json_object_set_new(o, "mailed", mailed);
 		json_object_set_new(o, "mail_failed", failed);
@@ -777,12 +795,33 @@ mail_bodies(const char *json_path, int en, const char *link,
 	cov = json_real_value(json_object_get(sum, "coverage"));
 	snprintf(subject, sublen, en ? "facmon: %s" : "facmon：%s",
 	    jget(root, "title"));
+	/*
+	 * A month seen only in part (monitoring began inside it) says so
+	 * in the subject, as the report's first page does.
+	 */
+	if (json_is_true(json_object_get(json_object_get(root, "monitoring"),
+	    "partial"))) {
+		size_t	 l = strlen(subject);
+		const char *since = jget(json_object_get(root, "monitoring"),
+		    "since");
+
+		snprintf(subject + l, sublen - l, en ? " (partly monitored: "
+		    "from %.16s, coverage %.2f %%)" : "（部分监测：自 %.16s "
+		    "起，覆盖率 %.2f%%）", since, cov * 100);
+	}
 	snprintf(line, sizeof(line), "%s\n%s: %s\n%s: %s — %s (%s)\n",
 	    jget(root, "title"), en ? "Site" : "单位", jget(root, "site"),
 	    en ? "Period" : "期间", jget(json_object_get(root, "period"),
 	    "from"), jget(json_object_get(root, "period"), "to"),
 	    jget(json_object_get(root, "period"), "timezone"));
 	sb_puts(text, line);
+	if (json_is_true(json_object_get(json_object_get(root, "monitoring"),
+	    "partial"))) {
+		snprintf(line, sizeof(line), en ? "Partly monitored: recorded "
+		    "from %s on.\n" : "仅部分监测：自 %s 起有记录。\n",
+		    jget(json_object_get(root, "monitoring"), "since"));
+		sb_puts(text, line);
+	}
 	snprintf(line, sizeof(line), "%s: %.4f %%   %s: %.2f %%\n\n",
 	    en ? "Availability (all devices)" : "可用率（全部设备）", av * 100,
 	    en ? "Coverage" : "监测覆盖率", cov * 100);

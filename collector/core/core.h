@@ -138,6 +138,12 @@ struct fm_event {
 	char		 kind[32];
 	char		 agent[FM_ID_MAX];
 	char		 msg[FM_TEXT_MAX];
+	/*
+	 * The facts behind msg, from which alerts say it in the configured
+	 * language (alert_text.c): numbers and one name, by kind.
+	 */
+	int64_t		 n[2];
+	char		 arg[FM_TEXT_MAX];
 };
 
 /* Descriptors and listeners shared by ingest.c and http.c (netlimit.c). */
@@ -160,6 +166,9 @@ struct ratelim {
 /* events.c */
 void		 event_raise(const char *kind, const char *agent,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void		 event_raise_facts(const char *kind, const char *agent,
+		    int64_t n0, int64_t n1, const char *arg, const char *fmt,
+		    ...) __attribute__((format(printf, 6, 7)));
 const struct fm_event *events_since(uint64_t after, size_t *n);
 uint64_t	 events_count(const char *kind);
 

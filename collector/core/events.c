@@ -38,24 +38,50 @@ events_listen(void (*fn)(const struct fm_event *))
 	listener = fn;
 }
 
-void
-event_raise(const char *kind, const char *agent, const char *fmt, ...)
+static void
+event_vraise(const char *kind, const char *agent, int64_t n0, int64_t n1,
+    const char *arg, const char *fmt, va_list ap)
 {
 	struct fm_event *e = &ring[next_id % EVENTS_MAX];
-	va_list	 ap;
 
 	memset(e, 0, sizeof(*e));
 	e->id = next_id++;
 	e->ts_ms = now_ms();
 	fm_strlcpy(e->kind, kind, sizeof(e->kind));
 	fm_strlcpy(e->agent, agent ? agent : "", sizeof(e->agent));
-	va_start(ap, fmt);
+	e->n[0] = n0;
+	e->n[1] = n1;
+	fm_strlcpy(e->arg, arg ? arg : "", sizeof(e->arg));
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
 	log_warnx("event %s%s%s: %s", e->kind, e->agent[0] ? " agent " : "",
 	    e->agent, e->msg);
 	if (listener != NULL)
 		listener(e);
+}
+
+void
+event_raise(const char *kind, const char *agent, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	event_vraise(kind, agent, 0, 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * An event with its facts, for the kinds that alerts put into words
+ * (alert_text.c health_sentence()); msg stays the log's English line.
+ */
+void
+event_raise_facts(const char *kind, const char *agent, int64_t n0,
+    int64_t n1, const char *arg, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	event_vraise(kind, agent, n0, n1, arg, fmt, ap);
+	va_end(ap);
 }
 
 /*

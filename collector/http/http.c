@@ -606,7 +606,8 @@ api_events(struct evhttp_request *req, const char *rest, const char *who)
 	unsigned long long after = 0;
 	size_t	 n, i;
 	json_t	*a;
-	char	*end;
+	char	*end, text[FM_TEXT_MAX * 3];
+	int	 en;
 
 	(void)rest;
 	(void)who;
@@ -622,13 +623,19 @@ api_events(struct evhttp_request *req, const char *rest, const char *who)
 	}
 	evhttp_clear_headers(&args);
 	ev = events_since(after, &n);
+	/* The text in the alerts' language, else the report's. */
+	en = hconf != NULL && (hconf->alerts != NULL ? hconf->alerts->english :
+	    strcmp(hconf->av.lang, "en") == 0);
 	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o}",
+	for (i = 0; i < n; i++) {
+		alert_event_text(text, sizeof(text), ev[i].kind, ev[i].agent,
+		    ev[i].n[0], ev[i].n[1], ev[i].arg, ev[i].msg, en);
+		json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o,s:o}",
 		    "id", jint((int64_t)ev[i].id), "ts_ms", jint(ev[i].ts_ms),
 		    "kind", ev[i].kind, "agent", ev[i].agent[0] ?
 		    jstr(ev[i].agent) : json_null(), "message",
-		    jstr(ev[i].msg)));
+		    jstr(ev[i].msg), "text", jstr(text)));
+	}
 	reply_json(req, 200, "OK", a);
 }
 
@@ -945,6 +952,24 @@ api_outbox(struct evhttp_request *req, const char *rest, const char *who)
 	(void)who;
 	if (o == NULL)
 		reply_error(req, 500, "Internal Server Error", "out of memory");
+	else
+		reply_json(req, 200, "OK", o);
+}
+
+/*
+ * What each delivery said (alerts.show_sent: the demo).  Not a missing
+ * endpoint when off but one turned off: 403.
+ */
+void
+api_sent(struct evhttp_request *req, const char *rest, const char *who)
+{
+	json_t	*o = alert_sent_json();
+
+	(void)rest;
+	(void)who;
+	if (o == NULL)
+		reply_error(req, 403, "Forbidden", "not enabled: "
+		    "alerts.show_sent (docs/alerts.md)");
 	else
 		reply_json(req, 200, "OK", o);
 }

@@ -116,6 +116,7 @@ void		 api_availability(struct evhttp_request *, const char *,
 		    const char *);
 void		 api_traps(struct evhttp_request *, const char *, const char *);
 void		 api_outbox(struct evhttp_request *, const char *, const char *);
+void		 api_sent(struct evhttp_request *, const char *, const char *);
 void		 api_reports(struct evhttp_request *, const char *, const char *);
 void		 get_report_file(struct evhttp_request *, const char *,
 		    const char *);
@@ -139,6 +140,13 @@ void		 api_metrics(struct evhttp_request *, const char *, const char *);
 /* routes.c: the table, and access decided in one place */
 void		 http_route(struct evhttp_request *);
 void		 http_bad_method(void);
+/*
+ * For the acknowledgement page (routes.c, alerting.c): whether the
+ * console has logins, and a login from the page's form.
+ */
+int		 webapi_logins(void);
+int		 webapi_form_login(struct evhttp_request *, const char *user,
+		    const char *pw, ack_login_cb, void *arg, int64_t *retry_ms);
 const struct avconf *webapi_avconf(void);
 
 /* http.c: the replies every handler uses */

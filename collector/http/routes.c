@@ -38,13 +38,17 @@
 #define M_PUT		0x04
 #define M_DELETE	0x08
 
-/* The acknowledge link of an alert (alerting.c) checks its own token. */
+/*
+ * The acknowledge link of an alert (alerting.c) checks its own token;
+ * when the console has logins it asks for one (docs/alerts.md).
+ */
 static void
 get_ack(struct evhttp_request *req, const char *rest, const char *who)
 {
+	struct ack_web w = { webapi_logins(), who, webapi_form_login };
+
 	(void)rest;
-	(void)who;
-	alerting_ack_http(req, "/ack");
+	alerting_ack_http(req, "/ack", &w);
 }
 
 static const struct route {
@@ -75,6 +79,7 @@ static const struct route {
 	    api_maint_change },
 	/* Alerts, traps, reports, the collector itself. */
 	{ "/api/v1/alerts/outbox", M_GET, WA_READ,	api_outbox },
+	{ "/api/v1/alerts/sent", M_GET,	WA_READ,	api_sent },
 	{ "/api/v1/traps",	M_GET,	WA_READ,	api_traps },
 	{ "/api/v1/reports",	M_GET,	WA_READ,	api_reports },
 	{ "/api/v1/stats",	M_GET,	WA_READ,	api_stats },

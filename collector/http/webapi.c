@@ -52,6 +52,7 @@
 
 #include "http.h"
 #include "../../common/workq.h"
+#include "../alert/alert.h"
 
 #define MW_API_MAX	512		/* windows made through the API */
 #define AVAIL_CACHE_MS	10000		/* the wall's availability figures */
@@ -338,6 +339,57 @@ api_login(struct evhttp_request *req, const char *rest, const char *who)
 		    "wrong user name or password");
 }
 
+int
+webapi_logins(void)
+{
+	return C != NULL && C->web != NULL && C->web->nusers > 0;
+}
+
+struct form_login {
+	struct evhttp_request *req;
+	ack_login_cb	 cb;
+	void		*arg;
+};
+
+static void
+form_login_done(void *arg, int rc, const char *user, const char *ip,
+    const char *token, const char *csrf)
+{
+	struct form_login *f = arg;
+
+	(void)csrf;
+	if (rc == 0) {
+		set_cookie(f->req, token, C->web->session_ms / 1000);
+		web_audit(C->data_dir, user, ip, "login", NULL);
+	}
+	f->cb(f->req, rc == 0 ? user : NULL, f->arg);
+	free(f);
+}
+
+/*
+ * A login from an HTML form (the acknowledgement page), limited and
+ * checked like POST /api/v1/login; web_login_begin()'s codes.  When it
+ * returns 0, cb answers the request later.
+ */
+int
+webapi_form_login(struct evhttp_request *req, const char *user,
+    const char *pw, ack_login_cb cb, void *arg, int64_t *retry_ms)
+{
+	struct form_login *f;
+	int	 rc;
+
+	*retry_ms = 0;
+	if (!webapi_logins() || (f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	f->req = req;
+	f->cb = cb;
+	f->arg = arg;
+	if ((rc = web_login_begin(user, pw, peer(req), form_login_done, f,
+	    retry_ms)) != 0)
+		free(f);
+	return rc;
+}
+
 void
 api_logout(struct evhttp_request *req, const char *rest, const char *user)
 {
@@ -359,11 +411,13 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 	(void)rest;
 	(void)who;
 	http_reply_json(req, 200, "OK", json_pack(
-	    "{s:o,s:o,s:b,s:b,s:s,s:s,s:s}",
+	    "{s:o,s:o,s:b,s:b,s:b,s:s,s:s,s:s}",
 	    "user", user ? json_string(user) : json_null(),
 	    "csrf", csrf ? json_string(csrf) : json_null(),
 	    "public_wall", C->web == NULL || C->web->public_wall,
 	    "logins", C->web != NULL && C->web->nusers > 0,
+	    /* The page asks for /api/v1/alerts/sent only then. */
+	    "show_sent", C->alerts != NULL && C->alerts->show_sent,
 	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
 	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
 	    av->site[0]));

@@ -409,8 +409,8 @@ agent_heard(struct conn *c)
 	if (a->unreachable) {
 		a->unreachable = 0;
 		stats.agents_unreachable--;
-		event_raise("agent-reachable", c->agent, "heard again from %s",
-		    c->peer);
+		event_raise_facts("agent-reachable", c->agent, 0, 0, c->peer,
+		    "heard again from %s", c->peer);
 	}
 }
 
@@ -433,8 +433,9 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 		log_warnx("agent connection %s: HELLO as '%s' over the TLS "
 		    "identity of '%s', closing", c->peer, h.agent,
 		    c->tls_peer.id);
-		event_raise("tls-refused", c->tls_peer.id, "HELLO from %s "
-		    "names another agent (%s)", c->peer, h.agent);
+		event_raise_facts("tls-refused", c->tls_peer.id, 3, 0, c->peer,
+		    "HELLO from %s names another agent (%s)", c->peer,
+		    h.agent);
 		send_error(c, FME_UNKNOWN_AGENT, "not your agent id");
 		conn_close_after_write(c);
 		return;
@@ -488,8 +489,8 @@ handle_hello(struct conn *c, const uint8_t *p, size_t len)
 		if (a->unreachable) {
 			a->unreachable = 0;
 			stats.agents_unreachable--;
-			event_raise("agent-reachable", c->agent,
-			    "connected again from %s", c->peer);
+			event_raise_facts("agent-reachable", c->agent, 0, 0,
+			    c->peer, "connected again from %s", c->peer);
 		}
 	}
 	wm.status = FME_OK;
@@ -609,7 +610,8 @@ handle_event(struct conn *c, const uint8_t *p, size_t len)
 			return;		/* the same totals again */
 		a->drops = e;
 	}
-	event_raise(e.kind, c->agent, "%s (%llu, %llu)", e.msg,
+	event_raise_facts(e.kind, c->agent, (int64_t)e.value,
+	    (int64_t)e.value2, NULL, "%s (%llu, %llu)", e.msg,
 	    (unsigned long long)e.value, (unsigned long long)e.value2);
 }
 
@@ -831,7 +833,9 @@ durable_cb(uint64_t ticket)
 		storage_alarm = failing;
 		stats.storage_alarm = (uint64_t)failing;
 		if (failing)
-			event_raise("storage-alarm", NULL, "journal cannot "
+			event_raise_facts("storage-alarm", NULL,
+			    (int64_t)js.last_errno, 0,
+			    strerror((int)js.last_errno), "journal cannot "
 			    "write (%s): not acknowledging",
 			    strerror((int)js.last_errno));
 		else
@@ -859,9 +863,10 @@ clock_check(struct conn *c, const struct fm_batch *bt, int64_t now)
 		return;
 	c->skew_event_mono = mono;
 	stats.clock_skew_events++;
-	event_raise("clock-skew", c->agent, "results stamped %lld ms ahead "
-	    "of the collector's clock (tolerance %d ms); kept out of RRD",
-	    (long long)ahead, clock_tolerance_ms);
+	event_raise_facts("clock-skew", c->agent, ahead, clock_tolerance_ms,
+	    NULL, "results stamped %lld ms ahead of the collector's clock "
+	    "(tolerance %d ms); kept out of RRD", (long long)ahead,
+	    clock_tolerance_ms);
 }
 
 /* Returns 1 when the connection is paused waiting for the journal. */
@@ -1116,7 +1121,8 @@ tls_refused(struct conn *c, struct bufferevent *bev)
 		    NETLIMIT_LOG_MS / 1000);
 	/* The history keeps 1,024 events: a flood must not empty it. */
 	if (ratelim_pass(&rl_tls_event[kind], now, NETLIMIT_LOG_MS, &held))
-		event_raise("tls-refused", tp->id, "%s from %s; refused so "
+		event_raise_facts("tls-refused", tp->id, kind, 0, c->peer,
+		    "%s from %s; refused so "
 		    "far: unknown %llu, wrong key %llu, revoked %llu", what,
 		    c->peer, (unsigned long long)stats.tls_unknown_agent,
 		    (unsigned long long)stats.tls_bad_key,
@@ -1417,8 +1423,9 @@ agents_tick(int64_t now_mono)
 			continue;
 		a->unreachable = 1;
 		stats.agents_unreachable++;
-		event_raise("agent-unreachable", a->id, "nothing heard for "
-		    "%lld s; its devices become unknown",
+		event_raise_facts("agent-unreachable", a->id,
+		    now_mono - a->last_contact_mono, 0, NULL, "nothing heard "
+		    "for %lld s; its devices become unknown",
 		    (long long)((now_mono - a->last_contact_mono) / 1000));
 	}
 }

@@ -120,6 +120,9 @@ static struct {
 	struct rrdw_read *reads, *done;
 	int		 nreads;	/* loop only: asked, not answered */
 	char		 limit_msg[512];	/* an event for the loop; "": none */
+	char		 limit_path[256];	/* its facts: the series, */
+	int		 limit_which;		/* which limit (1, 2, 3) */
+	uint64_t	 limit_n;		/* and its value */
 	int		 efd;
 	struct event	*ev;
 	struct settings	 set;
@@ -754,6 +757,10 @@ limit_log(const char *path, const char *what, uint64_t limit)
 	snprintf(w.limit_msg, sizeof(w.limit_msg), "new series %s refused: "
 	    "%s is %" PRIu64 "; its values still reach state and the journal",
 	    path, what, limit);
+	fm_strlcpy(w.limit_path, path, sizeof(w.limit_path));
+	w.limit_which = strcmp(what, "rrd.max_series_per_check") == 0 ? 1 :
+	    strcmp(what, "rrd.max_series_per_device") == 0 ? 2 : 3;
+	w.limit_n = limit;
 	pthread_mutex_unlock(&w.mtx);
 	notify_loop();
 	last_limit_log = now;
@@ -1032,8 +1039,9 @@ static void
 done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct rrdw_read *r, *next, *rev = NULL;
-	char	 msg[sizeof(w.limit_msg)];
-	uint64_t v;
+	char	 msg[sizeof(w.limit_msg)], path[sizeof(w.limit_path)];
+	uint64_t v, lim;
+	int	 which;
 
 	(void)what;
 	(void)arg;
@@ -1043,10 +1051,14 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	r = w.done;
 	w.done = NULL;
 	fm_strlcpy(msg, w.limit_msg, sizeof(msg));
+	fm_strlcpy(path, w.limit_path, sizeof(path));
+	which = w.limit_which;
+	lim = w.limit_n;
 	w.limit_msg[0] = '\0';
 	pthread_mutex_unlock(&w.mtx);
 	if (msg[0] != '\0')
-		event_raise("rrd-limit", NULL, "%s", msg);
+		event_raise_facts("rrd-limit", NULL, (int64_t)lim, which, path,
+		    "%s", msg);
 	/* The list is newest first: answer in the order asked. */
 	for (; r != NULL; r = next) {
 		next = r->next;

@@ -1104,8 +1104,48 @@ async function honest(page) {
 	}
 }
 
+/*
+ * The demo's alert path (alerts.show_sent): a line goes down, and the
+ * incidents page lists the e-mail and the SMS sent about it, with the
+ * text each said.
+ */
+async function sent(page) {
+	const dev = "line-telecom";
+
+	step("the line is up, then down");
+	await page.goto(URL + "/");
+	await page.waitForSelector('#view a.tile[data-device="' + dev +
+	    '"][data-state="up"]', { timeout: LONG });
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "inject", dev, "silent", "0"]);
+	step("the incidents page lists what was sent");
+	const until = Date.now() + LONG;
+	for (;;) {
+		await page.goto(URL + "/#incidents");
+		await page.reload();
+		await page.waitForSelector(".incbody h2", { timeout: LONG });
+		const text = await page.evaluate(() => {
+			const s = document.querySelector("#sent");
+			return s ? s.textContent : "";
+		});
+		if (text.includes("mail") && text.includes("sms") &&
+		    text.includes("故障：电信互联网专线"))
+			break;
+		check(Date.now() < until, "the sent list: " + text);
+		await page.waitForTimeout(1000);
+	}
+	const h = await page.textContent("#sent h2");
+	check(h === "已发送的告警（邮件与短信的内容）", "heading: " + h);
+	const sms = await page.$$eval("#sent tbody tr", (rows) => rows
+	    .map((r) => r.textContent).filter((t) => t.includes("【")));
+	check(sms.length > 0 && sms[0].includes("【演示中心】[严重] 故障："),
+	    "the SMS as composed: " + sms.join(" | "));
+	await page.screenshot({ path: path.join(env.FACMON_ARTIFACTS,
+	    "sent.png"), fullPage: true });
+}
+
 const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname,
-	trapwarn, graphs, honest };
+	trapwarn, graphs, honest, sent };
 
 (async () => {
 	let browser = null, code = 0;

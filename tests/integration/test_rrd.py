@@ -285,6 +285,8 @@ class Rrd(FacmonTestCase):
         self.assertLess(len(ev), 10)
         self.assertIn("rrd.max_series_per_check is 12", ev[0]["message"])
         self.assertIn("sd0/c0/if.", ev[0]["message"])
+        self.assertIn("曲线图存储达到上限（每个检查项的曲线数：12）：未创建新"
+                      "曲线 sd0/c0/if.", ev[0]["text"])
         self.assertEqual(self.procs[-1].stop(), 0)
         log = self.procs[-1].output()
         # Logged once per ten seconds, not once per value refused.

@@ -25,7 +25,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (AGENT, COLLECTOR, ROOT, SIM, FacmonTestCase,  # noqa
+from fmtest import (AGENT, BUILD, COLLECTOR, ROOT, SIM, FacmonTestCase,  # noqa
                     free_port, wait_for)
 
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
@@ -135,6 +135,33 @@ web: { users = ( { name = "%s"; password_hash = "%s"; } ); };
         self.assertEqual(p.returncode, 0, text[-2000:])
         self.assertTrue(text.rstrip().endswith("ok"))
         return text
+
+    def test_sent_alerts_listed(self):
+        """The demo's alert path: the e-mail kept by facmon-mailsink, the
+        SMS in the gammu spool, and both on the incidents page."""
+        sink = free_port()
+        mail_dir = os.path.join(self.tmp, "mail")
+        sms_dir = os.path.join(self.tmp, "sms")
+        os.makedirs(sms_dir)
+        self.start([os.path.join(BUILD, "facmon-mailsink"), "-l",
+                    "127.0.0.1:%d" % sink, "-d", mail_dir], "mailsink")
+        self.ids = self.start_demo_centre(NET, interval=5, root_extra="""
+alerts: {
+  show_sent = true;
+  signature = "【演示中心】";
+  channels = (
+    { name = "mail"; type = "smtp"; host = "127.0.0.1"; port = %d;
+      tls = "none"; from = "facmon-demo@localhost"; timeout = "5s"; },
+    { name = "sms"; type = "gammu"; spool_dir = "%s"; } );
+  recipients = ( { name = "duty"; email = "duty@localhost";
+                   phone = "+8613800000000"; } );
+  deliver = ( [ "mail" ], [ "sms" ] );
+};""" % (sink, sms_dir))
+        self.ctl = self.sim_ctl
+        self.url = self.api
+        self.browse("sent")
+        self.assertTrue(os.listdir(mail_dir))
+        self.assertTrue(os.listdir(sms_dir))
 
     def test_wall_every_device_english_and_escaping(self):
         self.start_centre()

@@ -211,6 +211,13 @@ class WebAPI(FacmonTestCase):
         # The page itself loads, to show the login form.
         st, h, body = self.c.request("GET", "/")
         self.assertEqual(st, 200)
+        # So does an alert's acknowledgement link: its token is checked
+        # (a forged one: 403, as a page) before the login it asks for.
+        st, h, body = self.c.request("GET", "/ack?t=web~~1~2~duty~" +
+                                     "0" * 32)
+        self.assertEqual(st, 403)
+        self.assertIn("链接无效", body.decode() if isinstance(body, bytes)
+                      else body)
         st, o = self.c.json("GET", "/api/v1/session")
         self.assertFalse(o["public_wall"])
         self.c.login("op", PASSWORD)
