@@ -78,7 +78,8 @@ COMMON_SRCS += common/tls.c common/workq.c
 AVAIL_SRCS = avail/avail.c avail/maint.c avail/ojournal.c avail/availq.c \
 	avail/availconf.c
 # Everything but main(), so that unit tests link the real code.
-AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
+AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/push_spool.c \
+	agent/push_link.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c

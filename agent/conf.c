@@ -802,7 +802,7 @@ agent_conf_load(const char *file, struct cfgerr *e)
 }
 
 /*
- * The size of the DEVICES message push.c sends on every connect, as
+ * The size of the DEVICES message push_link.c sends on every connect, as
  * common/wire.c encodes it: the agent could not send a larger one, so
  * the configuration is refused rather than the connection.
  */
