@@ -1472,6 +1472,47 @@
 		pick("1h", Date.now() - 3600e3, Date.now());
 	}
 
+	/*
+	 * The device's state and warnings from its own answer
+	 * (/api/v1/devices/{id} carries what the wall carries), never from
+	 * a wall this tab may or may not have loaded before: a page opened
+	 * by a link, a bookmark or a reload must show a fault as well.
+	 */
+	function deviceStatus(stEl, box, d) {
+		var w = d.warnings || [], st = d.stale ? "unknown" :
+		    d.maintenance ? "maintenance" : d.state;
+
+		stEl.replaceChildren(badge(st));
+		if (w.length > 0 && st === "up")
+			stEl.appendChild(badge("warning"));
+		stEl.setAttribute("data-state", w.length > 0 && st === "up" ?
+		    "warning" : st);
+		box.textContent = w.map(warnText).join("；");
+		box.hidden = w.length === 0;
+	}
+
+	/* Asked again every DEVICE_POLL_MS while this device is shown. */
+	var DEVICE_POLL_MS = 5000;
+
+	function deviceRefresh(id, stEl, box) {
+		var shown = location.hash;
+
+		timer = setTimeout(function () {
+			if (route !== "device" || location.hash !== shown)
+				return;
+			apiBounded("/api/v1/devices/" + encodeURIComponent(id))
+			    .then(function (d) {
+				if (route !== "device" || location.hash !== shown)
+					return;
+				markOk();
+				deviceStatus(stEl, box, d);
+			    }).catch(function () {}).finally(function () {
+				if (route === "device" && location.hash === shown)
+					deviceRefresh(id, stEl, box);
+			    });
+		}, DEVICE_POLL_MS);
+	}
+
 	function renderDevice(view, id) {
 		var head = el("div", "devhead");
 		var back = el("a", null, t("back"));
@@ -1487,16 +1528,13 @@
 			var rows = [], vals = [];
 			var ports = portRows(d);
 
-			head.appendChild(el("h2", null, d.name || d.id));
-			head.appendChild(badge(d.state));
-			var wd = wallDevice(d.id);
+			var stEl = el("span", "devstate"), box = el("p", "warnbox");
 
-			if (wd && wd.warnings && wd.warnings.length > 0 &&
-			    d.state === "up") {
-				head.appendChild(badge("warning"));
-				view.appendChild(el("p", "warnbox",
-				    wd.warnings.map(warnText).join("；")));
-			}
+			head.appendChild(el("h2", null, d.name || d.id));
+			head.appendChild(stEl);
+			view.appendChild(box);
+			deviceStatus(stEl, box, d);
+			deviceRefresh(id, stEl, box);
 			head.appendChild(el("span", "meta", " " +
 			    groupName(d.group) + " · " + d["class"] + " · " +
 			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)

@@ -280,9 +280,10 @@ api_devices(struct evhttp_request *req, const char *rest, const char *who)
 void
 api_device(struct evhttp_request *req, const char *id, const char *who)
 {
-	(void)who;
 	const struct device_state *d;
+	json_t	*o;
 
+	(void)who;
 	if (!fm_valid_id(id)) {
 		reply_error(req, 400, "Bad Request", "invalid device id");
 		return;
@@ -291,7 +292,9 @@ api_device(struct evhttp_request *req, const char *id, const char *who)
 		reply_error(req, 404, "Not Found", "no such device");
 		return;
 	}
-	reply_json(req, 200, "OK", device_json(d));
+	o = device_json(d);
+	webapi_device_extra(o, d);
+	reply_json(req, 200, "OK", o);
 }
 
 #define J(s, f)	json_object_set_new(o, #f, jint((int64_t)(s).f))

@@ -972,6 +972,21 @@ wall_extra(json_t *o, const struct device_state *d, int64_t now,
 		    json_integer(until));
 }
 
+/*
+ * The same additions for GET /api/v1/devices/{id}: the device page is
+ * often opened by a link or a reload, without the wall, and must learn
+ * from its own request whether the device has warnings, is stale or is
+ * in maintenance.
+ */
+void
+webapi_device_extra(json_t *o, const struct device_state *d)
+{
+	int64_t	 now = now_ms();
+
+	json_object_set_new(o, "maintenance", json_boolean(maint_in(d, now)));
+	wall_extra(o, d, now, mono_ms());
+}
+
 /* The agents listed in the configuration: connected, silent for how long. */
 static json_t *
 wall_agents(void)

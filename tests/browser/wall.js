@@ -368,9 +368,25 @@ async function warning(page) {
 	check(vt.includes("市电输入 0 V") && vt.includes("剩余电量") &&
 	    !vt.includes("|"), "decoded values: " + vt.slice(0, 300));
 
-	step("cleared: back to green");
+	step("the device page opened by a reload, without the wall, too");
+	const fresh = await page.context().newPage();
+	await fresh.goto(URL + "/#device/ups-1");
+	await fresh.waitForSelector(".warnbox", { timeout: LONG });
+	check((await fresh.textContent(".warnbox")).includes("电池供电"),
+	    "device page warning in a new tab");
+	check((await fresh.getAttribute(".devstate", "data-state")) ===
+	    "warning", "the device's state is the warning");
+
+	step("cleared: the open device page drops the warning by itself");
 	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
 	    "clear", "ups-1"]);
+	await fresh.waitForSelector(".warnbox", { state: "hidden",
+	    timeout: LONG });
+	check((await fresh.getAttribute(".devstate", "data-state")) === "up",
+	    "back to up on the device page");
+	await fresh.close();
+
+	step("cleared: back to green");
 	await page.goto(URL + "/#wall");
 	await page.waitForSelector(tile + '[data-state="up"]',
 	    { timeout: LONG });
