@@ -290,6 +290,15 @@ alerts: {
                     for x in d["warnings"] if x["code"] == "led_modules"]
         found = wait_for(led, timeout=90, what="the LED wall's warning")
         self.assertRegex(found[0]["text"], r"^LED 模块故障 \d+ 块$")
+        # The device's own answer carries the same warning, for a device
+        # page opened without the wall.
+        st, one = web.json("GET", "/api/v1/devices/led-2")
+        self.assertEqual(st, 200)
+        self.assertEqual([x["text"] for x in one["warnings"]
+                          if x["code"] == "led_modules"],
+                         [found[0]["text"]])
+        for k in ("stale", "maintenance", "data_age_ms"):
+            self.assertIn(k, one)
         self.sim("clear", "led-2")
         st, w = web.json("GET", "/api/v1/wall")
         self.assertEqual(st, 200)
