@@ -39,6 +39,8 @@
 			maintenance: "维护中", devices: "台设备",
 			updated: "更新于", fetch_failed: "无法获取状态：",
 			target: "目标", left: "剩余", overrun: "超出",
+			over_so_far: "已超出", left_so_far: "至今剩余",
+			month_left: "全月预算余", month_over: "全月预算超出",
 			no_target: "无目标", no_data: "暂无数据",
 			open_incidents: "当前故障", none: "无",
 			since: "持续", acked: "已确认", ack: "确认",
@@ -81,7 +83,7 @@
 			reports: "月度报告", no_reports: "尚无报告",
 			mailed_to: "已发送给",
 			downtime: "故障时间", planned: "计划维护",
-			mttr: "平均修复时间", budget_left: "剩余预算",
+			mttr: "平均修复时间", budget_left: "故障预算",
 			site: "全中心", show: "查询", name: "名称",
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
@@ -121,6 +123,9 @@
 			devices: "devices", updated: "updated",
 			fetch_failed: "Cannot get the status: ",
 			target: "target", left: "left", overrun: "overrun",
+			over_so_far: "over so far", left_so_far: "left so far",
+			month_left: "left in the month's budget",
+			month_over: "over the month's budget",
 			no_target: "no target", no_data: "no data yet",
 			open_incidents: "Open incidents", none: "None",
 			since: "for", acked: "Acknowledged", ack: "Acknowledge",
@@ -169,7 +174,7 @@
 			mailed_to: "mailed to",
 			availability: "Availability", downtime: "Down time",
 			planned: "Planned", mttr: "MTTR",
-			budget_left: "Budget left", site: "Whole centre",
+			budget_left: "Down-time budget", site: "Whole centre",
 			show: "Show", name: "Name", open: "open",
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
@@ -509,29 +514,40 @@
 		checkStale();
 	}
 
+	/*
+	 * The budget beside a verdict.  达标/未达标 is judged on the time
+	 * elapsed, so the figure beside it is the budget of the elapsed time
+	 * (budget_left_ms, what facmon-report prints as 预算剩余, negative
+	 * when overrun): 已超出 X when the target is missed so far, 至今剩余
+	 * X when met.  What the whole month still allows, the days to come
+	 * included (budget_period_left_ms), is said apart and named as the
+	 * month's allowance: early in a month it is large even when the
+	 * target is missed so far, and beside 未达标 alone it reads as a lie.
+	 */
+	function budgetParts(row) {
+		var parts = [], so = row.budget_left_ms;
+		var month = row.budget_period_left_ms;
+
+		function say(k, ms) {
+			var d = fmtDur(Math.abs(ms));
+
+			return lang === "zh" ? t(k) + " " + d : d + " " + t(k);
+		}
+		if (typeof so === "number")
+			parts.push(say(so < 0 ? "over_so_far" : "left_so_far", so));
+		if (typeof month === "number" && (typeof so !== "number" ||
+		    Math.abs(month - so) >= 1000))
+			parts.push(say(month < 0 ? "month_over" : "month_left",
+			    month));
+		return parts;
+	}
+
 	function availLine(row) {
 		var parts = [fmtPct(row ? row.availability : null)];
 
 		if (row && typeof row.target === "number") {
 			parts.push(t("target") + " " + fmtTarget(row.target));
-			/*
-			 * What the whole month still allows (the budget of the
-			 * days to come included), not only what the days so
-			 * far have earned: early in the month that is ~0.
-			 */
-			var left = row.budget_period_left_ms;
-
-			if (typeof left !== "number")
-				left = row.budget_left_ms;
-			if (typeof left === "number") {
-				var over = left < 0;
-				var d = fmtDur(Math.abs(left));
-
-				/* 剩余 2分10秒 / 2 min 10 s left */
-				parts.push(lang === "zh" ? t(over ? "overrun" :
-				    "left") + " " + d : d + " " + t(over ?
-				    "overrun" : "left"));
-			}
+			parts = parts.concat(budgetParts(row));
 		}
 		if (row && typeof row.coverage === "number")
 			parts.push(t("coverage") + " " + fmtCov(row.coverage));
@@ -2224,6 +2240,8 @@
 		    typeof doc.period_end_ms !== "number")
 			return null;
 		return { target: row.target, left: left,
+		    so: typeof row.budget_left_ms === "number" ?
+		    row.budget_left_ms : left,
 		    used: row.down_ms || 0, whole: left + (row.down_ms || 0),
 		    devices: row.devices || 1,
 		    days: Math.round((doc.period_end_ms - doc.from_ms) / 864e5),
@@ -2246,9 +2264,12 @@
 			    "故障而不可达的时间（至今 " + fmtSecs(f.excluded) +
 			    "）后，允许的停机时间共 " + fmtSecs(f.whole) + "（" +
 			    fmtDur(f.whole) + "）。已用 " + fmtSecs(f.used) +
-			    "（计划外停机），" + (f.left < 0 ? "超出 " +
+			    "（计划外停机），全月" + (f.left < 0 ? "超出 " +
 			    fmtSecs(-f.left) : "剩余 " + fmtSecs(f.left) + "（" +
-			    fmtDur(f.left) + "）") + "。组的预算是组内每台设备" +
+			    fmtDur(f.left) + "）") + "。达标按已过的时间判断：" +
+			    "至今" + (f.so < 0 ? "已超出 " + fmtDur(-f.so) +
+			    "，所以未达标" : "剩余 " + fmtDur(f.so) + "，所以达标") +
+			    "。组的预算是组内每台设备" +
 			    "预算之和：两台设备同时停 1 分钟，用掉 120 秒。";
 		return name + ": the target " + fmtTarget(f.target) + " allows " +
 		    "1 s down in every " + per + " s. This month has " + f.days +
@@ -2259,7 +2280,10 @@
 		    fmtDur(f.whole) + ") down. Used " + fmtSecs(f.used) +
 		    " (unplanned down time), " + (f.left < 0 ? "overrun by " +
 		    fmtSecs(-f.left) : fmtSecs(f.left) + " (" + fmtDur(f.left) +
-		    ") left") + ". A group's budget is the sum of its devices'" +
+		    ") left") + " for the whole month. The target is judged " +
+		    "on the time elapsed: so far " + (f.so < 0 ? fmtDur(-f.so) +
+		    " over, so below target" : fmtDur(f.so) + " left, so met") +
+		    ". A group's budget is the sum of its devices'" +
 		    ": two devices down together for a minute use 120 s.";
 	}
 
@@ -2454,8 +2478,8 @@
 			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
 			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
 			    "—",
-			    typeof g.budget_period_left_ms === "number" ?
-			    fmtDur(g.budget_period_left_ms) : "—"];
+			    typeof g.budget_left_ms === "number" ?
+			    budgetParts(g).join(" · ") : "—"];
 
 			if (link && up24 && up30)
 				r.push(bars(up24.devices[g.id], { from: up24.from_ms,

@@ -99,6 +99,15 @@ async function wall(page, dialogs) {
 	check(head.includes("专线") && head.includes("目标 99.99 %"),
 	    "the lines' availability against the target: " + head);
 
+	step("the page's icon is there, not a 404 on every load");
+	const icons = await page.evaluate(() => Promise.all(
+	    ["/favicon.ico", document.querySelector('link[rel="icon"]')
+	    .getAttribute("href")].map((u) => fetch(u).then((r) =>
+	    [u, r.status, r.headers.get("content-type")]))));
+	check(icons[0][1] === 200 && icons[0][2] === "image/x-icon" &&
+	    icons[1][1] === 200 && icons[1][2] === "image/svg+xml",
+	    "the icons: " + JSON.stringify(icons));
+
 	step("a hostile device name is text");
 	const xss = await page.textContent('#view a.tile[data-device="xss"] .name');
 	check(xss === "<img src=x onerror=alert(1)>", "name as text: " + xss);
@@ -986,6 +995,13 @@ async function honest(page) {
 	await page.waitForFunction(() => document.body.textContent.includes(
 	    "运营商已报修 A-17"), null, { timeout: LONG });
 	await headersEverywhere(page, "device");
+	// The month's and the year's budgets are both the elapsed time's:
+	// the same outage overruns both.
+	await page.waitForFunction(() => document.querySelector(".devavail")
+	    .textContent.includes("%"), null, { timeout: LONG });
+	const dav = await page.textContent(".devavail");
+	check(/^月[^|]*已超出[^|]*\|\s+年[^|]*已超出/.test(dav),
+	    "the device's month and year budgets: " + dav);
 
 	step("the wall: 未达标 in red, coverage beside the figure, the budget");
 	await page.goto(URL + "/#wall");
@@ -994,6 +1010,11 @@ async function honest(page) {
 	const gtext = await page.textContent(ghead);
 	check(gtext.includes("未达标") && gtext.includes("监测覆盖") &&
 	    /\d+\.\d{3} %/.test(gtext), "the lines' head: " + gtext);
+	// 未达标 is judged on the elapsed time: the budget beside it is the
+	// elapsed time's, overrun, never a positive "left"; the month's
+	// allowance, if shown, is named as such.
+	check(gtext.includes("已超出") && !gtext.includes("至今剩余") &&
+	    !/(^|· )剩余/.test(gtext), "the verdict's budget: " + gtext);
 	check((await page.$eval(ghead, (e) => getComputedStyle(e).color)) !==
 	    (await page.$eval('section[data-group="network"] .ghead .avail',
 	    (e) => getComputedStyle(e).color)), "below target in its colour");
@@ -1036,6 +1057,8 @@ async function honest(page) {
 	    .groups.filter((g) => g.id === "lines")))));
 	check((await page.$$("#view table tbody .flag.below")).length >= 1,
 	    "未达标 marked");
+	check(lines.includes("已超出") && !lines.includes("至今剩余"),
+	    "the lines' budget overrun beside 未达标: " + lines);
 	const names = await page.$$eval("details.perdev tbody tr",
 	    (a) => a.map((r) => r.cells[0].textContent));
 	check(names.indexOf("2号空调机组") >= 0 &&
