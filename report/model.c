@@ -154,6 +154,15 @@ fmt_time(char *d, size_t n, int64_t ms)
 	strftime(d, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* A verdict taken back under RPT_MIN_COVERAGE; the figures stay. */
+static void
+few_data(struct av_result *x)
+{
+	if (x->met >= 0 && !isnan(x->coverage) &&
+	    x->coverage < RPT_MIN_COVERAGE)
+		x->met = MET_FEW;
+}
+
 const char *
 met_text(const struct rpt *r, int met)
 {
@@ -161,6 +170,8 @@ met_text(const struct rpt *r, int met)
 		return TR(r, "达标", "met");
 	if (met == 0)
 		return TR(r, "未达标", "missed");
+	if (met == MET_FEW)
+		return TR(r, "数据不足", "too little data");
 	return TR(r, "无数据", "no data");
 }
 
@@ -716,6 +727,9 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		ri->value = a->metric == AVI_AVAILABILITY ? x->availability :
 		    x->availability_charged;
 		ri->met = avi_compare(a->cmp, ri->value, a->target);
+		if (ri->met >= 0 && !isnan(x->coverage) &&
+		    x->coverage < RPT_MIN_COVERAGE)
+			ri->met = MET_FEW;
 		fmt_pct(ri->value_text, sizeof(ri->value_text), ri->value);
 		fmt_dur(r, b1, sizeof(b1), (double)x->planned_ms);
 		fmt_dur(r, b2, sizeof(b2), (double)x->unknown_ms);
@@ -1268,6 +1282,15 @@ build_model(struct rpt *r, const struct report_conf *rc, int64_t from,
 			return -1;
 		}
 	}
+
+	/* No verdict on a row that has seen too little of the period. */
+	for (i = 0; i < r->q.ndev; i++)
+		few_data(&r->devrows[i].r);
+	for (i = 0; i < r->ngroups; i++)
+		few_data(&r->groups[i].r);
+	for (i = 0; i < r->nclasses; i++)
+		few_data(&r->classes[i].r);
+	few_data(&r->site.r);
 
 	/* Groups and classes by the names people know them by. */
 	for (i = 0; i < r->ngroups; i++)

@@ -151,6 +151,15 @@ void	 report_free(struct rpt *);
 
 /* Wording and number formats shared by the formats (model.c). */
 #define TR(r, zh, en)	((r)->L ? (en) : (zh))
+
+/*
+ * Below this share of the period seen, a row gets no verdict: its met
+ * is MET_FEW and it reads 数据不足.  A few minutes of a month say
+ * nothing of the month; 1 % of a month is about seven hours.  The web
+ * console uses the same bound (web/app.js, MIN_COVERAGE).
+ */
+#define RPT_MIN_COVERAGE	0.01
+#define MET_FEW		(-2)
 void	 fmt_pct(char *, size_t, double frac);
 void	 fmt_dur(const struct rpt *, char *, size_t, double ms);
 void	 fmt_time(char *, size_t, int64_t ms);

@@ -100,6 +100,7 @@
 			shown: "显示", type: "类型", result: "结果",
 			value: "值", actions: "操作", unacked: "未确认",
 			coverage: "监测覆盖", met: "达标", not_met: "未达标",
+			too_little: "数据不足",
 			children: "台下游设备", expand: "展开", collapse: "收起",
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
@@ -192,6 +193,7 @@
 			shown: "shown", type: "Type", result: "Result",
 			value: "Value", actions: "Actions", unacked: "Not acknowledged",
 			coverage: "Coverage", met: "Target", not_met: "Below target",
+			too_little: "too little data",
 			children: "devices behind it", expand: "Expand",
 			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
 			more: "More",
@@ -551,11 +553,28 @@
 		}
 		if (row && typeof row.coverage === "number")
 			parts.push(t("coverage") + " " + fmtCov(row.coverage));
+		if (row && typeof row.target === "number" && tooLittle(row))
+			parts.push(t("too_little"));
 		return parts.join(" · ");
 	}
 
+	/*
+	 * Below MIN_COVERAGE of the period seen, a verdict is a guess: a new
+	 * installation a few minutes into the month shows 100.000 % and 达标
+	 * on nothing, and one short outage turns it to 未达标.  The figure is
+	 * still shown, with 数据不足 in place of the verdict.  1 % of a month
+	 * is about seven hours, the least that says something of a month;
+	 * facmon-report uses the same bound (report/model.c).
+	 */
+	var MIN_COVERAGE = 0.01;
+
+	function tooLittle(row) {
+		return !!row && typeof row.coverage === "number" &&
+		    row.coverage < MIN_COVERAGE;
+	}
+
 	function belowTarget(row) {
-		return row && typeof row.target === "number" &&
+		return row && !tooLittle(row) && typeof row.target === "number" &&
 		    typeof row.availability === "number" &&
 		    row.availability < row.target;
 	}
@@ -2267,8 +2286,10 @@
 			    "（计划外停机），全月" + (f.left < 0 ? "超出 " +
 			    fmtSecs(-f.left) : "剩余 " + fmtSecs(f.left) + "（" +
 			    fmtDur(f.left) + "）") + "。达标按已过的时间判断：" +
-			    "至今" + (f.so < 0 ? "已超出 " + fmtDur(-f.so) +
-			    "，所以未达标" : "剩余 " + fmtDur(f.so) + "，所以达标") +
+			    "至今" + (f.so < 0 ? "已超出 " + fmtDur(-f.so) :
+			    "剩余 " + fmtDur(f.so)) + (tooLittle(row) ?
+			    "，但监测覆盖不足 1 %，数据不足以判断" : f.so < 0 ?
+			    "，所以未达标" : "，所以达标") +
 			    "。组的预算是组内每台设备" +
 			    "预算之和：两台设备同时停 1 分钟，用掉 120 秒。";
 		return name + ": the target " + fmtTarget(f.target) + " allows " +
@@ -2282,7 +2303,10 @@
 		    fmtSecs(-f.left) : fmtSecs(f.left) + " (" + fmtDur(f.left) +
 		    ") left") + " for the whole month. The target is judged " +
 		    "on the time elapsed: so far " + (f.so < 0 ? fmtDur(-f.so) +
-		    " over, so below target" : fmtDur(f.so) + " left, so met") +
+		    " over" : fmtDur(f.so) + " left") + (tooLittle(row) ?
+		    ", but under 1 % of the time was seen: too little data " +
+		    "for a verdict" : f.so < 0 ? ", so below target" :
+		    ", so met") +
 		    ". A group's budget is the sum of its devices'" +
 		    ": two devices down together for a minute use 120 s.";
 	}
@@ -2442,6 +2466,8 @@
 		if (typeof g.target !== "number" ||
 		    typeof g.availability !== "number")
 			return "—";
+		if (tooLittle(g))
+			return el("span", "flag few", t("too_little"));
 		return belowTarget(g) ? el("span", "flag below", t("not_met")) :
 		    el("span", "flag ok", t("met"));
 	}
