@@ -209,6 +209,60 @@
 			new_fault: "New fault", bars24: "24 h", bars30: "30 days"
 		}
 	};
+	/*
+	 * Words for the codes the API sends, where a person reads them:
+	 * device classes (the configuration's availability.names win, from
+	 * /api/v1/session), probe outcomes (common/outcome.c; the alerts'
+	 * full sentences are in collector/alert/alert_text.c, the page keeps
+	 * short words), alert kinds and delivery states.  An unknown code is
+	 * shown as it is.
+	 */
+	var CLASSES = {
+		elevator: ["电梯", "Elevator"], hvac: ["空调", "HVAC"],
+		other: ["其他", "Other"], "queue-system": ["排队叫号系统",
+		"Queue system"], ups: ["UPS", "UPS"], switch: ["交换机",
+		"Switch"], line: ["专线", "Line"], "led-wall": ["LED 大屏",
+		"LED wall"], "touch-screen": ["触摸屏", "Touch screen"],
+		"evaluation-terminal": ["评价器", "Evaluation terminal"],
+		gateway: ["网关", "Gateway"], sensor: ["传感器", "Sensor"],
+		"web-system": ["业务系统", "Web system"],
+		"wifi-controller": ["无线控制器", "WiFi controller"]
+	};
+	var OUTCOMES = {
+		ok: ["正常", "OK"], timeout: ["超时", "Timeout"],
+		refused: ["被拒绝", "Refused"], unreachable: ["网络不可达",
+		"Unreachable"], resolve_error: ["域名解析失败", "Name not found"],
+		bad_status: ["状态码异常", "Bad status"], bad_content:
+		["内容不符", "Unexpected content"], slow: ["响应过慢", "Slow"],
+		snmp_error: ["SNMP 错误", "SNMP error"], snmp_nosuch:
+		["无此对象", "No such object"], tls_error: ["TLS 错误",
+		"TLS error"], io_error: ["读写错误", "I/O error"], internal:
+		["内部错误", "Internal error"], bad_value: ["数值异常",
+		"Bad value"]
+	};
+	var KINDS = {
+		down: ["故障", "Down"], recovery: ["恢复", "Recovered"],
+		threshold: ["超限", "Threshold"], health: ["系统告警",
+		"facmon health"], test: ["测试", "Test"], event: ["事件", "Event"]
+	};
+	var DELIVERY = {
+		pending: ["待发送", "Pending"], retrying: ["重试中", "Retrying"],
+		sent: ["已发送", "Sent"], failed: ["发送失败", "Failed"]
+	};
+
+	function word(table, code) {
+		var n = table[code];
+
+		return n ? n[lang === "zh" ? 0 : 1] : (code === null ||
+		    code === undefined || code === "" ? "—" : String(code));
+	}
+
+	function className(c) {
+		var n = session.class_names && session.class_names[c];
+
+		return n ? n[lang === "zh" ? 0 : 1] : word(CLASSES, c);
+	}
+
 	var GROUPS = {
 		lines: ["专线", "Lines"], network: ["网络", "Network"],
 		wifi: ["WiFi", "WiFi"], display: ["LED 大屏", "LED walls"],
@@ -247,7 +301,8 @@
 	}
 
 	function groupName(g) {
-		var n = GROUPS[g];
+		var n = (session.group_names && session.group_names[g]) ||
+		    GROUPS[g];
 
 		return n ? n[lang === "zh" ? 0 : 1] : (g || "—");
 	}
@@ -387,6 +442,8 @@
 			    (lang === "zh" ? s.site : s.site_en) || "facmon";
 			session.site = [s.site, s.site_en];
 			session.show_sent = !!s.show_sent;
+			session.group_names = s.group_names || {};
+			session.class_names = s.class_names || {};
 			showSession();
 		});
 	}
@@ -662,8 +719,9 @@
 		    }).map(function (g) { return [g, groupName(g)]; }),
 		    filt.group, function (v) { filt.group = v; again(); }));
 		bar.appendChild(select("class", t("all_classes"),
-		    Object.keys(classes).sort(natCmp).map(function (c) {
-			return [c, c]; }), filt.cls,
+		    Object.keys(classes).map(function (c) {
+			return [c, className(c)]; }).sort(function (a, b) {
+			return natCmp(a[1], b[1]); }), filt.cls,
 		    function (v) { filt.cls = v; again(); }));
 		bar.appendChild(select("state", t("all_states"),
 		    ["down", "unreachable", "warning", "maintenance", "unknown",
@@ -1571,12 +1629,13 @@
 			deviceStatus(stEl, box, d);
 			deviceRefresh(id, stEl, box);
 			head.appendChild(el("span", "meta", " " +
-			    groupName(d.group) + " · " + d["class"] + " · " +
+			    groupName(d.group) + " · " + className(d["class"]) +
+			    " · " +
 			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)
 			    : "")));
 			d.checks.forEach(function (c) {
 				rows.push([c.id, c.type, badge(c.state),
-				    c.outcome, c.message,
+				    word(OUTCOMES, c.outcome), c.message,
 				    typeof c.duration_ms === "number" ?
 				    c.duration_ms.toFixed(1) + " ms" : null,
 				    fmtTime(c.last_ms)]);
@@ -1938,8 +1997,9 @@
 			    t("recipient"), t("state"), t("attempts"),
 			    t("start"), t("last_error")],
 			    (r[2].deliveries || []).map(function (d) {
-				return [d.device_name || d.device, d.kind,
-				    d.recipient, d.state, d.total_attempts,
+				return [d.device_name || d.device,
+				    word(KINDS, d.kind), d.recipient,
+				    word(DELIVERY, d.state), d.total_attempts,
 				    fmtTime(d.created_ms), d.last_error];
 			    })));
 			if (r[3] && r[3].sent) {
@@ -1951,7 +2011,7 @@
 				    t("recipient"), t("state"), t("sent_text")],
 				    r[3].sent.map(function (s) {
 					return [fmtTime(s.time_ms), s.channel,
-					    s.recipient, s.state,
+					    s.recipient, word(DELIVERY, s.state),
 					    s.sms || s.subject];
 				    })));
 				view.appendChild(sent);
@@ -2218,7 +2278,8 @@
 				    "src_config"), w.reason + (w.repeat ? " (" +
 				    t(w.repeat) + " " + w.at + ")" : ""),
 				    [].concat(w.devices.map(devName),
-				    w.groups.map(groupName), w.classes)
+				    w.groups.map(groupName),
+				    w.classes.map(className))
 				    .sort(natCmp).join(", "),
 				    fmtTime(w.next_start_ms !== undefined ?
 				    w.next_start_ms : w.start_ms),
@@ -2365,7 +2426,7 @@
 
 	function windowWho(w) {
 		return [].concat(w.devices.map(devName), w.groups.map(groupName),
-		    w.classes).sort(natCmp).join("、");
+		    w.classes.map(className)).sort(natCmp).join("、");
 	}
 
 	/*

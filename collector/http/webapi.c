@@ -375,10 +375,21 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const char *csrf = NULL, *user = session_user(req, &csrf);
 	const struct avconf *av = &C->av;
+	json_t	*gn = json_object(), *cn = json_object(), *ans;
+	int	 i;
 
 	(void)rest;
 	(void)who;
-	http_reply_json(req, 200, "OK", json_pack(
+	/*
+	 * The display names of groups and classes (availability.names), so
+	 * that the page shows what people call them, not the keys.
+	 */
+	for (i = 0; i < av->nnames; i++)
+		json_object_set_new(av->names[i].is_class ? cn : gn,
+		    av->names[i].key, json_pack("[s,s]", av->names[i].name[0],
+		    av->names[i].name[1][0] ? av->names[i].name[1] :
+		    av->names[i].name[0]));
+	ans = json_pack(
 	    "{s:o,s:o,s:b,s:b,s:b,s:s,s:s,s:s}",
 	    "user", user ? json_string(user) : json_null(),
 	    "csrf", csrf ? json_string(csrf) : json_null(),
@@ -388,7 +399,10 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 	    "show_sent", C->alerts != NULL && C->alerts->show_sent,
 	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
 	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
-	    av->site[0]));
+	    av->site[0]);
+	json_object_set_new(ans, "group_names", gn);
+	json_object_set_new(ans, "class_names", cn);
+	http_reply_json(req, 200, "OK", ans);
 }
 
 /* ---- outages ----------------------------------------------------------- */

@@ -453,6 +453,32 @@ async function find(page) {
 	await page.selectOption('form.filters select[name="group"]', "");
 	await page.selectOption('form.filters select[name="class"]', "");
 
+	step("classes in words, not their keys");
+	const opts = await page.$$eval('form.filters select[name="class"] ' +
+	    "option", (a) => a.map((o) => [o.value, o.textContent]));
+	check(opts.length > 10, "class options: " + JSON.stringify(opts));
+	for (const [v, txt] of opts)
+		check(v === "" || (txt !== v && /[\u4e00-\u9fff]|UPS/.test(txt)),
+		    "class " + v + " shown as " + txt);
+	const elev = opts.filter((o) => o[0] === "elevator")[0];
+	check(elev && elev[1] === "电梯", "the elevator class: " + elev);
+
+	step("the device page: its class and its checks' outcomes in words");
+	await page.goto(URL + "/#device/ups-1");
+	await page.waitForSelector(".devhead .meta", { timeout: LONG });
+	const meta = await page.textContent(".devhead .meta");
+	check(meta.includes("UPS") && !/ · ups · /.test(meta),
+	    "the class on the device page: " + meta);
+	await page.waitForFunction(() => Array.from(document.querySelectorAll(
+	    'td[data-label="结果"]')).some((td) => td.textContent === "正常"),
+	    null, { timeout: LONG });
+	const outs = await page.$$eval('td[data-label="结果"]', (a) =>
+	    a.map((td) => td.textContent));
+	check(outs.every((x) => !/^[a-z_]+$/.test(x)),
+	    "outcomes in words: " + outs);
+	await page.goto(URL + "/");
+	await page.waitForSelector("form.filters", { timeout: LONG });
+
 	step("sound and notification: off until one click");
 	check((await page.getAttribute("#notify", "aria-pressed")) === "false",
 	    "off by default");
