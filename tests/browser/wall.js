@@ -378,8 +378,12 @@ async function warning(page) {
 	    !vt.includes("|"), "decoded values: " + vt.slice(0, 300));
 
 	step("the device page opened by a reload, without the wall, too");
-	const fresh = await page.context().newPage();
+	// A new document: nothing of the wall is left in the page.
+	const fresh = page;
+	await fresh.goto("about:blank");
 	await fresh.goto(URL + "/#device/ups-1");
+	check(await fresh.evaluate(() => performance.getEntriesByType(
+	    "navigation")[0].type) === "navigate", "a fresh load");
 	await fresh.waitForSelector(".warnbox", { timeout: LONG });
 	check((await fresh.textContent(".warnbox")).includes("电池供电"),
 	    "device page warning in a new tab");
@@ -393,7 +397,6 @@ async function warning(page) {
 	    timeout: LONG });
 	check((await fresh.getAttribute(".devstate", "data-state")) === "up",
 	    "back to up on the device page");
-	await fresh.close();
 
 	step("cleared: back to green");
 	await page.goto(URL + "/#wall");
@@ -577,7 +580,23 @@ async function find(page) {
 	check(visible === 0, "folded: " + visible);
 	const head = 'tr.storm[data-device="floor-sw-2"]';
 	check((await page.textContent(head + " button.fold")).includes(
-	    "台下游设备"), "the fold button");
+	    "条下游故障记录"), "the fold button says it counts records");
+	// Beside it, what the topology says: every device below the switch,
+	// not only those with an outage record.
+	const nbelow = await page.evaluate(() => fetch("/api/v1/wall").then(
+	    (r) => r.json()).then((w) => {
+		let n = 0, level = ["floor-sw-2"];
+
+		for (let i = 0; i < 8 && level.length; i++) {
+			level = w.devices.filter((d) => level.includes(d.parent))
+			    .map((d) => d.id);
+			n += level.length;
+		}
+		return n;
+	    }));
+	const btext = await page.textContent(head + " .below");
+	check(nbelow >= kids && btext.includes("下游 " + nbelow + " 台设备"),
+	    "the devices below the switch: " + btext + " of " + nbelow);
 	await page.click(head + " button.fold");
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    'tr.child[data-parent="floor-sw-2"]')).every((x) => !x.hidden),
