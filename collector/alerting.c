@@ -683,8 +683,15 @@ alerting_trap(const char *device, const char *name, const char *oid,
 void
 alerting_event(const struct fm_event *ev)
 {
+	/*
+	 * rrd-limit and rrd-budget lose graphs, not data, but only the
+	 * staff can act on them (a device answering rotating rows, a full
+	 * disk), so they are mailed like the rest rather than left in the
+	 * API where nobody looks.
+	 */
 	static const char *const health[] = { "agent-unreachable",
-		"clock-skew", "storage-alarm", "spool-drop", NULL };
+		"clock-skew", "storage-alarm", "spool-drop", "rrd-limit",
+		"rrd-budget", NULL };
 	struct alert_msg m;
 	char	 h[FM_ID_MAX + 40];
 	int	 i;

@@ -111,6 +111,8 @@ struct collector_conf {
 	int		 rrd_series_check;	/* series per check at most */
 	int		 rrd_series_device;	/* series per device at most */
 	long long	 rrd_max_bytes;		/* RRD tree budget; 0: none */
+	int		 rrd_retire_days;	/* retire series idle as long; 0: never */
+	int		 rrd_retired_keep_days;	/* then remove them after this */
 	char		 rrd_daemon[256];	/* rrdcached address; "": none */
 	int		 clock_tolerance_ms;	/* agent clock skew allowed */
 	int		 unreachable_ms;	/* agent silent: unreachable */
@@ -355,6 +357,9 @@ struct rrdw_stats {
 	uint64_t	 series;		/* files known */
 	uint64_t	 bytes;			/* their size */
 	uint64_t	 values_refused;	/* values of series over a limit */
+	uint64_t	 retired;		/* series moved to the retired tree */
+	uint64_t	 retired_removed;	/* retired files removed */
+	uint64_t	 retired_files;		/* retired files kept now */
 };
 
 /* A read of one series for the API, answered on the event loop. */

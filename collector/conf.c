@@ -51,7 +51,7 @@ static const char *const journal_keys[] = { "segment_size", "keep_days",
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
 	"five_minute_days", "hourly_days", "write_interval", "write_jitter",
 	"hold", "max_series_per_check", "max_series_per_device", "max_bytes",
-	"daemon", NULL };
+	"daemon", "retire_after_days", "retired_keep_days", NULL };
 static const char *const agent_keys[] = { "id", "description", "revoked",
 	NULL };
 
@@ -292,6 +292,10 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 	    0) == 1)
 		c->rrd_series_device = (int)v;
 	get_bytes(e, s, "max_bytes", &c->rrd_max_bytes);
+	if (cfg_get_int(e, s, "retire_after_days", &v, 0, 36600, 0) == 1)
+		c->rrd_retire_days = (int)v;
+	if (cfg_get_int(e, s, "retired_keep_days", &v, 0, 36600, 0) == 1)
+		c->rrd_retired_keep_days = (int)v;
 	if (cfg_get_str(e, s, "daemon", c->rrd_daemon, sizeof(c->rrd_daemon),
 	    0) == 1) {
 		const char *d = c->rrd_daemon;
@@ -413,6 +417,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->rrd_hold = 4000000;
 	c->rrd_series_check = 2048;
 	c->rrd_series_device = 8192;
+	c->rrd_retire_days = 30;
+	c->rrd_retired_keep_days = 30;
 	c->clock_tolerance_ms = 10000;
 	c->unreachable_ms = 60000;
 	c->journal_segment = 64LL * 1024 * 1024;
