@@ -2,6 +2,8 @@
 # shutdown, the journal re-applying held values after kill -9, the series
 # limits and rrdcached mode, read back with the real rrdtool.
 
+import email
+import email.policy
 import math
 import os
 import subprocess
@@ -449,8 +451,12 @@ class Rrd(FacmonTestCase):
                                   capture_output=True, text=True)
         r = check('write_interval = "5m"; write_jitter = "1m"; hold = 100000;'
                   ' max_series_per_check = 100; max_series_per_device = 1000;'
-                  ' max_bytes = 1000000000; daemon = "unix:/run/r.sock";')
+                  ' max_bytes = 1000000000; daemon = "unix:/run/r.sock";'
+                  ' retire_after_days = 90; retired_keep_days = 0;')
         self.assertEqual(r.returncode, 0, r.stderr)
+        r = check('retire_after_days = -1;')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("retire_after_days", r.stderr)
         r = check('write_interval = "1m"; write_jitter = "2m";')
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("'write_jitter' must not exceed", r.stderr)
@@ -608,3 +614,83 @@ class Rrd(FacmonTestCase):
                     line.split(":")[1]))]
         self.assertEqual(len(vals), len(want))
         self.assertEqual(self.procs[-1].stop(), 0)
+
+    def test_rrdcached_retirement_flushes_and_forgets_first(self):
+        """With rrd.daemon, a series is retired only after the daemon
+        wrote what it held for the file (FLUSH) and dropped it (FORGET):
+        the retired file has every value, and the daemon never writes
+        the old path again."""
+        sock = self.start_rrdcached()
+        self.start_collector(rrd="full_resolution_days = 1; "
+                             "five_minute_days = 0; hourly_days = 0; "
+                             "write_interval = 0; daemon = \"unix:%s\";"
+                             % sock)
+        a = self.agent(60, nchk=1)
+        wait_for(lambda: self.rrd()["written"] == 180, timeout=60,
+                 what="values given to rrdcached")
+        self.assertEqual(self.procs[-1].stop(), 0)
+        want = self.expected(a)[("sd0", "c0")]
+        p = self.path("sd0", "c0", "up")
+        # The daemon still holds the values (it writes after an hour).
+        rows = dict(rrd_fetch(p, min(want) - 1, max(want)))
+        self.assertTrue(all(rows.get(t) is None for t in want))
+        self.restart_collector(days_later=31)
+        wait_for(lambda: self.rrd()["retired"] == 3, timeout=60,
+                 what="3 series retired (%r)" % self.rrd())
+        self.assertFalse(os.path.exists(p))
+        r = os.path.join(self.data_dir, "retired", "rrd", "sd0", "c0",
+                         "up.rrd")
+        rows = dict(rrd_fetch(r, min(want) - 1, max(want)))
+        self.assertEqual({t: rows.get(t) for t in want}, want)
+        # Forgotten: a flush through the daemon does not bring it back.
+        subprocess.run(["rrdtool", "flushcached", "--daemon",
+                        "unix:" + sock, p], capture_output=True)
+        self.assertFalse(os.path.exists(p))
+        self.assertEqual(self.rrd()["errors"], 0)
+        self.assertEqual(self.procs[-1].stop(), 0)
+
+    def test_limit_and_budget_events_are_mailed(self):
+        """rrd-limit and rrd-budget are facmon health alerts: the IT staff
+        get them by mail, not only on /api/v1/events."""
+        box, port = self.start_smtp()
+        self.start_collector(rrd=HOLD + " max_series_per_check = 6;",
+                             extra="""confirm = 2; };
+alerts: {
+  timezone = "Asia/Shanghai";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "it"; email = "it@example.org"; } );
+  deliver = ( [ "mail" ] );
+  rules = ( { name = "storage"; kinds = [ "health" ];
+              checks = [ "rrd-limit", "rrd-budget" ];
+              recipients = [ "it" ]; } );""" % port)
+        self.agent(10, nchk=1, cls=RotatingAgent)
+
+        def mailed(kind):
+            for raw in box.msgs:
+                m = email.message_from_bytes(raw,
+                                             policy=email.policy.default)
+                body = m.get_body(preferencelist=("plain",)).get_content()
+                if kind in body:
+                    return body
+            return None
+        body = wait_for(lambda: mailed("rrd-limit"), timeout=30,
+                        what="the rrd-limit mail")
+        self.assertIn("rrd.max_series_per_check is 6", body)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        # A budget below what the tree already has: the next new series
+        # is refused by the budget, and that is mailed too.
+        conf = os.path.join(self.tmp, "collector.conf")
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace("max_series_per_check = 6;",
+                                 "max_bytes = 1000;"))
+        self.restart_collector()
+        self.agent(5, nchk=1, cls=RotatingAgent)
+        body = wait_for(lambda: mailed("rrd-budget"), timeout=30,
+                        what="the rrd-budget mail")
+        self.assertIn("rrd.max_bytes is 1000", body)
+        ev = [e["kind"] for e in http_json(self.api + "/api/v1/events")]
+        self.assertIn("rrd-budget", ev)
