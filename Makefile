@@ -70,7 +70,8 @@ LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
-COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
+COMMON_SRCS = common/log.c common/util.c common/crc32.c common/numfmt.c \
+	common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c common/avail.c \
 	common/maint.c common/ojournal.c common/availq.c common/availconf.c
 COMMON_SRCS += common/tls.c
@@ -100,7 +101,7 @@ COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
-	test_availq test_availconf test_utf8
+	test_availq test_availconf test_utf8 test_numfmt
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_netlimit test_warnings

@@ -73,6 +73,7 @@
 
 #define UPDATE_CHUNK	256	/* "t:v" arguments per rrd_update_r call */
 #define DAEMON_CHUNK	96	/* per rrdcached command (4 KB a line) */
+#define UPD_ARG_MAX		(21 + FM_G15_MAX)	/* "time:value" */
 #define LOG_EVERY	10	/* seconds between two lines of one kind */
 #define READS_MAX	64	/* API reads waiting at most */
 #define RETIRE_EVERY_MS	(3600 * 1000)	/* between two walks of the tree */
@@ -179,11 +180,15 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 {
 	struct rrd_item *it;
 	char	 name[FM_VNAME_MAX];
-	size_t	 len;
+	size_t	 ld, lc, ln;
+	char	*p;
 
 	fm_series_file(name, sizeof(name), value);
-	len = strlen(device) + strlen(check) + strlen(name) + 8;
-	if ((it = malloc(sizeof(*it) + len)) == NULL)
+	ld = strlen(device);
+	lc = strlen(check);
+	ln = strlen(name);
+	/* "device/check/name.rrd": copied, not printed, once per value. */
+	if ((it = malloc(sizeof(*it) + ld + lc + ln + 8)) == NULL)
 		return NULL;
 	it->next = NULL;
 	it->t = t;
@@ -191,7 +196,16 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 	it->step = step < 1 ? 1 : step;
 	it->seq = 0;
 	it->replay = 0;
-	snprintf(it->path, len, "%s/%s/%s.rrd", device, check, name);
+	p = it->path;
+	memcpy(p, device, ld);
+	p += ld;
+	*p++ = '/';
+	memcpy(p, check, lc);
+	p += lc;
+	*p++ = '/';
+	memcpy(p, name, ln);
+	p += ln;
+	memcpy(p, ".rrd", 5);
 	return it;
 }
 
@@ -673,12 +687,30 @@ file_prepare(struct rfile *f, const char *full, time_t first,
 	return 0;
 }
 
+/*
+ * One "time:value" argument of rrd_update_r, the bytes of "%lld:%.15g"
+ * made without snprintf, which was the writer's largest cost.
+ */
+static void
+update_arg(char *buf, time_t t, double v)
+{
+	size_t	 n;
+
+	if (t < 0) {
+		snprintf(buf, UPD_ARG_MAX, "%lld:%.15g", (long long)t, v);
+		return;
+	}
+	n = fm_fmt_u64(buf, (uint64_t)t);
+	buf[n++] = ':';
+	(void)fm_fmt_g15(buf + n, v);
+}
+
 /* Write the values held for one file, then forget them. */
 static void
 flush_file(struct rfile *f, const struct settings *s, struct wcount *wc)
 {
 	char	 full[PATH_MAX];
-	char	 args[UPDATE_CHUNK][48];
+	char	 args[UPDATE_CHUNK][UPD_ARG_MAX];
 	const char *argv[UPDATE_CHUNK];
 	struct pend *tmp;
 	size_t	 i, na = 0, n = f->np, chunk;
@@ -728,8 +760,7 @@ flush_file(struct rfile *f, const struct settings *s, struct wcount *wc)
 					wc->rejected++;
 				continue;
 			}
-			snprintf(args[na], sizeof(args[0]), "%lld:%.15g",
-			    (long long)t, f->p[i].v);
+			update_arg(args[na], t, f->p[i].v);
 			argv[na] = args[na];
 			na++;
 			f->last = t;
