@@ -41,15 +41,27 @@ static const long double p10[] = {
 size_t
 fm_fmt_u64(char *buf, uint64_t u)
 {
-	char	 t[20];
-	size_t	 n = 0, i;
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "939495969798990";
+	char	 t[20], *q = t + sizeof(t);
+	size_t	 n;
 
-	do {
-		t[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = t[n - 1 - i];
+	/* Two digits a division: the time of every RRD update goes here. */
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, pairs + (u % 100) * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, pairs + u * 2, 2);
+	} else
+		*--q = (char)('0' + u);
+	n = (size_t)(t + sizeof(t) - q);
+	memcpy(buf, q, n);
 	buf[n] = '\0';
 	return n;
 }
@@ -76,9 +88,20 @@ fm_fmt_g15(char *buf, double v)
 	 * hold.  Outside [1e-4, 1e15) "%g" writes an exponent (or the
 	 * value is 0, infinite or NaN): rare for a measured value.
 	 */
+	if (a < 1e15 && a == (double)(uint64_t)a) {
+		/* An integer (0 included) prints as one, sign and all. */
+		if (signbit(v))
+			*p++ = '-';
+		return (size_t)(p - buf) + fm_fmt_u64(p, (uint64_t)a);
+	}
 	if (LDBL_MANT_DIG < 64 || !(a >= 1e-4 && a < 1e15))
 		return slow(buf, v);
-	e = (int)floor(log10(a));
+	/*
+	 * The decimal exponent from the binary one (log10(2) is about
+	 * 0.30103), off by at most one: the loop below corrects it.
+	 */
+	(void)frexp(a, &e);
+	e = (int)floor((e - 1) * 0.30102999566398120);
 	for (tries = 0;; tries++) {
 		if (tries == 3 || e < -4 || e > 14)
 			return slow(buf, v);
