@@ -16,10 +16,14 @@
 # the simulator's CPU apart, and the polls missed.  RRD files are kept
 # small (a day at full resolution, no consolidated archives) so that the
 # benchmark fits on a small disk; this changes the size of each write,
-# not the number of writes.
+# not the number of writes.  --full-days makes them smaller still (a
+# fraction of a day at full resolution), for sizes whose files would
+# not fit the disk otherwise: disk = values/s x 86,400 x full-days x 8
+# bytes.  The agent's probe start lateness (median and p99, from its
+# log at exit) is reported for facmon; --no-peers runs facmon alone.
 #
 #   bench/e2e.py [--sizes 1000:10] [--runs 3] [--rounds 3]
-#                [--write-interval 60]
+#                [--write-interval 60] [--full-days 1] [--no-peers]
 #
 # Bounded: warm-up plus --rounds intervals per pipeline; every process
 # is stopped by PID; only 127.0.0.0/8 and a temporary directory.
@@ -88,7 +92,20 @@ def window(pids, sim, secs, extra=None):
             [proc_rss_kb(p) for p in pids], w1 - w0)
 
 
-def run_facmon(n, ival, rounds, sim, tmp, wint):
+def lateness(log):
+    """(median, p99) ms of probe start lateness from the agent's log."""
+    try:
+        with open(log) as f:
+            for line in f:
+                if "start lateness: median" in line:
+                    w = line.split("median ")[1].split()
+                    return float(w[0]), float(line.split("p99 ")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        pass
+    return None
+
+
+def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0):
     aport, hport = free_port(), free_port()
     data = os.path.join(tmp, "fm-data")
     conf = os.path.join(tmp, "collector.conf")
@@ -98,11 +115,11 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
-  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
+  rrd: { full_resolution_days = %g; five_minute_days = 0; hourly_days = 0;
          write_interval = %d; };
   agents = ( { id = "bench"; } );
 };
-""" % (aport, hport, data, os.path.join(ROOT, "web"), wint))
+""" % (aport, hport, data, os.path.join(ROOT, "web"), full_days, wint))
     psk = os.path.join(tmp, "agent.psk")
     subprocess.run([COLLECTOR, "-f", conf, "keygen", "bench", psk],
                    check=True, capture_output=True, timeout=30)
@@ -145,11 +162,13 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
             [agent.pid, coll.pid], sim, secs,
             lambda: st()["rrd"]["queued"])
         rs = st()["rrd"]
+        disk = rs["bytes"]
     finally:
         stop(agent)
         stop(coll)
         alog.close()
         clog.close()
+    late = lateness(os.path.join(tmp, "agent.log"))
     shutil.rmtree(data, ignore_errors=True)
     if rs["errors"] or rs["values_refused"]:
         raise SystemExit("facmon: RRD errors %d, refused %d" % (
@@ -159,6 +178,7 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
             "coll_us": cpu[1] * 1e6 / max(1, written),
             "sim_us": scpu * 1e6 / max(1, written),
             "wb": wbytes / max(1, written),
+            "late": late, "disk_mb": disk / 1e6,
             "missed": max(0, n * (secs // ival) - resp),
             "expected": n * (secs // ival),
             "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
@@ -215,8 +235,12 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--write-interval", type=int, default=60,
                     help="facmon's rrd.write_interval, seconds")
+    ap.add_argument("--full-days", type=float, default=1.0,
+                    help="rrd.full_resolution_days of facmon's files")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="facmon only, without collectd")
     a = ap.parse_args()
-    peer = os.path.exists(snmp.COLLECTD)
+    peer = os.path.exists(snmp.COLLECTD) and not a.no_peers
     cached = peer and os.path.exists(RRDCACHED)
     print("| devices | interval | pipeline | values/s stored | CPU µs/value "
           "(median, min–max) | of which | simulator µs/value | RSS MB | "
@@ -230,7 +254,8 @@ def main():
                 sim = Sim(n, tmp)
                 try:
                     res["fm"].append(run_facmon(n, ival, a.rounds, sim,
-                                                tmp, a.write_interval))
+                                                tmp, a.write_interval,
+                                                a.full_days))
                     if peer:
                         res["rrdtool"].append(run_collectd(
                             n, ival, a.rounds, sim, tmp, False))
@@ -266,11 +291,17 @@ def main():
                       "–" if k == "fm" or m <= 0 else
                       "%.2f" % (fm_cpu / m),
                       statistics.median(r["wb"] for r in rs)))
+        for r in res["fm"]:
+            print("facmon %d devices at %d s: probe start lateness median "
+                  "/ p99 %s ms; RRD tree %.0f MB" % (
+                      n, ival, "%.1f / %.1f" % r["late"] if r["late"]
+                      else "?", r["disk_mb"]), file=sys.stderr)
         print("done %d devices at %d s" % (n, ival), file=sys.stderr,
               flush=True)
     print()
-    print("Runs per size: %d; facmon's rrd.write_interval %d s." % (
-        a.runs, a.write_interval))
+    print("Runs per size: %d; facmon's rrd.write_interval %d s, "
+          "full_resolution_days %g." % (a.runs, a.write_interval,
+                                        a.full_days))
 
 
 if __name__ == "__main__":

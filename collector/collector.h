@@ -101,7 +101,7 @@ struct collector_conf {
 	int		 http_per_peer;		/* web connections of one address */
 	int		 fd_reserve;		/* descriptors kept from peers */
 	char		 user[FM_ID_MAX];	/* "": keep the starting user */
-	int		 rrd_full_days;		/* full-resolution RRA length */
+	double		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
 	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
 	int		 rrd_queue;		/* RRD queue length, values */

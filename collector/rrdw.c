@@ -111,7 +111,8 @@ struct rfile {
 TAILQ_HEAD(rfq, rfile);
 
 struct settings {
-	int		 full_days, five_days, hourly_days;
+	double		 full_days;
+	int		 five_days, hourly_days;
 	int64_t		 write_ms, jitter_ms;
 	size_t		 hold_max;
 	uint64_t	 max_check, max_device, max_bytes;
@@ -475,11 +476,13 @@ pdp_per_row(unsigned int step, unsigned long secs)
 }
 
 static unsigned long
-rows_for(unsigned int step, unsigned long pdps, unsigned long days)
+rows_for(unsigned int step, unsigned long pdps, double days)
 {
 	unsigned long span = (unsigned long)step * pdps;
+	unsigned long secs = (unsigned long)(days * 86400.0 + 0.5);
+	unsigned long r = (secs + span - 1) / span;
 
-	return (days * 86400UL + span - 1) / span;
+	return r < 1 ? 1 : r;
 }
 
 /*
@@ -497,12 +500,12 @@ layout(unsigned int step, const struct settings *s, char a[8][96],
 	*rows = 0;
 	snprintf(a[argc++], sizeof(a[0]), "DS:value:GAUGE:%u:U:U",
 	    rrdw_heartbeat(step));
-	r = rows_for(step, 1, (unsigned long)s->full_days);
+	r = rows_for(step, 1, s->full_days);
 	*rows += r;
 	snprintf(a[argc++], sizeof(a[0]), "RRA:AVERAGE:0.5:1:%lu", r);
 	if (step <= 300 && s->five_days > 0) {
 		p5 = pdp_per_row(step, 300);
-		r = rows_for(step, p5, (unsigned long)s->five_days);
+		r = rows_for(step, p5, (double)s->five_days);
 		for (i = 0; i < 3; i++) {
 			snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
 			    cfs[i], p5, r);
@@ -511,7 +514,7 @@ layout(unsigned int step, const struct settings *s, char a[8][96],
 	}
 	if (s->hourly_days > 0) {
 		p60 = pdp_per_row(step, 3600);
-		r = rows_for(step, p60, (unsigned long)s->hourly_days);
+		r = rows_for(step, p60, (double)s->hourly_days);
 		for (i = 0; i < 3; i++) {
 			snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
 			    cfs[i], p60, r);

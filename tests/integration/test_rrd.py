@@ -454,6 +454,11 @@ class Rrd(FacmonTestCase):
                   ' max_bytes = 1000000000; daemon = "unix:/run/r.sock";'
                   ' retire_after_days = 90; retired_keep_days = 0;')
         self.assertEqual(r.returncode, 0, r.stderr)
+        r = check('full_resolution_days = 0.05;')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = check('full_resolution_days = 0.001;')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("full_resolution_days", r.stderr)
         r = check('retire_after_days = -1;')
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("retire_after_days", r.stderr)
