@@ -21,9 +21,13 @@
 # not fit the disk otherwise: disk = values/s x 86,400 x full-days x 8
 # bytes.  The agent's probe start lateness (median and p99, from its
 # log at exit) is reported for facmon; --no-peers runs facmon alone.
+# --daemon adds a row of facmon writing through rrdcached (rrd.daemon,
+# the daemon run as for collectd: -w 2 intervals, -z 1 interval), its
+# CPU counted with the pipeline's.
 #
 #   bench/e2e.py [--sizes 1000:10] [--runs 3] [--rounds 3]
 #                [--write-interval 60] [--full-days 1] [--no-peers]
+#                [--daemon]
 #
 # Bounded: warm-up plus --rounds intervals per pipeline; every process
 # is stopped by PID; only 127.0.0.0/8 and a temporary directory.
@@ -105,10 +109,22 @@ def lateness(log):
     return None
 
 
-def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0):
+def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0,
+               cached=False):
     aport, hport = free_port(), free_port()
     data = os.path.join(tmp, "fm-data")
     conf = os.path.join(tmp, "collector.conf")
+    rc = None
+    daemon = ""
+    if cached:
+        sock = os.path.join(tmp, "fm-rrdcached.sock")
+        rc = subprocess.Popen([RRDCACHED, "-g", "-l", "unix:" + sock,
+                               "-w", str(2 * ival), "-z", str(ival), "-p",
+                               os.path.join(tmp, "fm-rrdcached.pid")],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        wait(lambda: os.path.exists(sock), 20, "rrdcached")
+        daemon = 'daemon = "unix:%s";' % sock
     with open(conf, "w") as f:
         f.write("""collector: {
   listen = [ "127.0.0.1:%d" ];
@@ -116,10 +132,11 @@ def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0):
   data_dir = "%s";
   web_dir = "%s";
   rrd: { full_resolution_days = %g; five_minute_days = 0; hourly_days = 0;
-         write_interval = %d; };
+         write_interval = %d; %s };
   agents = ( { id = "bench"; } );
 };
-""" % (aport, hport, data, os.path.join(ROOT, "web"), full_days, wint))
+""" % (aport, hport, data, os.path.join(ROOT, "web"), full_days, wint,
+       daemon))
     psk = os.path.join(tmp, "agent.psk")
     subprocess.run([COLLECTOR, "-f", conf, "keygen", "bench", psk],
                    check=True, capture_output=True, timeout=30)
@@ -159,13 +176,14 @@ def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0):
         # fifth of it by default), at least two.
         secs = max(rounds * ival, int(2 * wint * 1.2) + ival)
         cpu, resp, scpu, written, rss, wbytes = window(
-            [agent.pid, coll.pid], sim, secs,
+            [agent.pid, coll.pid] + ([rc.pid] if rc else []), sim, secs,
             lambda: st()["rrd"]["queued"])
         rs = st()["rrd"]
         disk = rs["bytes"]
     finally:
         stop(agent)
         stop(coll)
+        stop(rc)
         alog.close()
         clog.close()
     late = lateness(os.path.join(tmp, "agent.log"))
@@ -175,13 +193,13 @@ def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0):
             rs["errors"], rs["values_refused"]))
     return {"vps": written / secs, "cpu_us": sum(cpu) * 1e6 / max(1, written),
             "agent_us": cpu[0] * 1e6 / max(1, written),
-            "coll_us": cpu[1] * 1e6 / max(1, written),
+            "coll_us": sum(cpu[1:]) * 1e6 / max(1, written),
             "sim_us": scpu * 1e6 / max(1, written),
             "wb": wbytes / max(1, written),
             "late": late, "disk_mb": disk / 1e6,
             "missed": max(0, n * (secs // ival) - resp),
             "expected": n * (secs // ival),
-            "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
+            "rss": " + ".join("%.0f" % (x / 1024.0) for x in rss)}
 
 
 def run_collectd(n, ival, rounds, sim, tmp, cached):
@@ -239,6 +257,8 @@ def main():
                     help="rrd.full_resolution_days of facmon's files")
     ap.add_argument("--no-peers", action="store_true",
                     help="facmon only, without collectd")
+    ap.add_argument("--daemon", action="store_true",
+                    help="also facmon writing through rrdcached")
     a = ap.parse_args()
     peer = os.path.exists(snmp.COLLECTD) and not a.no_peers
     cached = peer and os.path.exists(RRDCACHED)
@@ -248,7 +268,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for spec in a.sizes.split(","):
         n, ival = (int(x) for x in spec.split(":"))
-        res = {"fm": [], "rrdtool": [], "rrdcached": []}
+        res = {"fm": [], "fmcached": [], "rrdtool": [], "rrdcached": []}
         for _ in range(a.runs):
             with tempfile.TemporaryDirectory(prefix="facmon-bench-") as tmp:
                 sim = Sim(n, tmp)
@@ -256,6 +276,10 @@ def main():
                     res["fm"].append(run_facmon(n, ival, a.rounds, sim,
                                                 tmp, a.write_interval,
                                                 a.full_days))
+                    if a.daemon and os.path.exists(RRDCACHED):
+                        res["fmcached"].append(run_facmon(
+                            n, ival, a.rounds, sim, tmp, a.write_interval,
+                            a.full_days, True))
                     if peer:
                         res["rrdtool"].append(run_collectd(
                             n, ival, a.rounds, sim, tmp, False))
@@ -266,19 +290,22 @@ def main():
                     sim.close()
         fm_cpu = statistics.median(r["cpu_us"] for r in res["fm"])
         names = {"fm": "facmon agent → TLS → collector → journal → RRD",
+                 "fmcached": "facmon agent → TLS → collector → journal → "
+                             "rrdcached",
                  "rrdtool": "collectd snmp + rrdtool",
                  "rrdcached": "collectd snmp + rrdcached plugin + "
                               "rrdcached"}
-        for k in ("fm", "rrdtool", "rrdcached"):
+        for k in ("fm", "fmcached", "rrdtool", "rrdcached"):
             rs = res[k]
             if not rs:
                 continue
             cpus = [r["cpu_us"] for r in rs]
             m = statistics.median(cpus)
-            part = ("agent %.1f + collector %.1f" % (
+            part = ("agent %.1f + collector%s %.1f" % (
                 statistics.median(r["agent_us"] for r in rs),
+                " and rrdcached" if k == "fmcached" else "",
                 statistics.median(r["coll_us"] for r in rs))
-                if k == "fm" else "–")
+                if k.startswith("fm") else "–")
             print("| %d | %d s | %s | %.0f | %.1f (%.1f–%.1f) | %s | %.1f | "
                   "%s | %d of %d | %s | %.0f |" % (
                       n, ival, names[k],
@@ -288,7 +315,7 @@ def main():
                       rs[len(rs) // 2]["rss"],
                       max(r["missed"] for r in rs), rs[0]["expected"],
                       # A tiny run may measure no CPU tick at all.
-                      "–" if k == "fm" or m <= 0 else
+                      "–" if k.startswith("fm") or m <= 0 else
                       "%.2f" % (fm_cpu / m),
                       statistics.median(r["wb"] for r in rs)))
         for r in res["fm"]:
