@@ -72,39 +72,48 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/numfmt.c \
 	common/cfgutil.c \
-	common/outcome.c common/counter.c common/wire.c common/avail.c \
-	common/maint.c common/ojournal.c common/availq.c common/availconf.c
-COMMON_SRCS += common/tls.c
+	common/outcome.c common/counter.c common/wire.c
+COMMON_SRCS += common/tls.c common/workq.c
+# Availability (docs/availability.md): the outage journal and the figures
+# read from it.  The collector and facmon-report link it, the agent not.
+AVAIL_SRCS = avail/avail.c avail/maint.c avail/ojournal.c avail/availq.c \
+	avail/availconf.c
 # Everything but main(), so that unit tests link the real code.
 AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
-AGENT_LIB_SRCS += agent/check_modbus.c
-AGENT_SRCS = agent/agent.c $(AGENT_LIB_SRCS)
-COLLECTOR_LIB_SRCS = collector/conf.c collector/ingest.c collector/rrdw.c \
-	collector/state.c collector/http.c collector/journal.c \
-	collector/events.c collector/outage.c collector/availapi.c \
-	collector/traps.c
-COLLECTOR_LIB_SRCS += collector/keys.c collector/netlimit.c collector/privdrop.c
-# The monthly report, made and mailed by the collector (docs/report.md).
-COLLECTOR_LIB_SRCS += collector/report_run.c collector/latency.c
-# The operator console: logins, audit log, its API (docs/api.md).
-COLLECTOR_LIB_SRCS += collector/webauth.c collector/webapi.c
-COLLECTOR_LIB_SRCS += collector/warnings.c
+AGENT_LIB_SRCS += agent/check_modbus.c agent/curlev.c
+# The discover command runs in its own process, not the daemon's loop.
+AGENT_SRCS = agent/agent.c agent/discover.c $(AGENT_LIB_SRCS)
+# The collector's modules, one folder each, in the order a batch walks
+# them (collector/collector.h; tools/include-check keeps the order).
+COLLECTOR_LIB_SRCS = collector/conf.c collector/keys.c collector/privdrop.c \
+	collector/core/events.c collector/core/netlimit.c collector/core/jstr.c \
+	collector/ingest/ingest.c collector/ingest/journal.c \
+	collector/ingest/traps.c collector/state/state.c \
+	collector/outage/outage.c collector/outage/latency.c \
+	collector/outage/availapi.c collector/outage/maint.c \
+	collector/store/rrdw.c
 # Alert delivery (docs/alerts.md): queue, outbox, SMTP, SMS, webhooks.
-ALERT_SRCS = collector/alert.c collector/alert_conf.c collector/alert_smtp.c \
-	collector/alert_sms.c collector/outbox.c
-ALERT_SRCS += collector/alert_rules.c collector/alert_text.c collector/alert_ack.c
-COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alerting.c
+ALERT_SRCS = collector/alert/alert.c collector/alert/alert_conf.c \
+	collector/alert/alert_smtp.c collector/alert/alert_sms.c \
+	collector/alert/outbox.c collector/alert/alert_rules.c \
+	collector/alert/alert_text.c collector/alert/alert_ack.c
+# What is alerted, the wall's warnings, the monthly report's run.
+COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alert/alerting.c \
+	collector/alert/warnings.c collector/alert/report_run.c
+# The operator console: HTTP, logins, audit log, its API (docs/api.md).
+COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/webauth.c \
+	collector/http/webapi.c collector/http/routes.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8 test_numfmt test_crc32
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
-	test_netlimit test_warnings
+	test_netlimit test_warnings test_maint
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -114,12 +123,14 @@ sobj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 # only libevent and libconfig, and shares common/ with the daemons.
 SIM_SRCS = tools/sim/sim.c tools/sim/ber.c tools/sim/snmp.c \
 	tools/sim/model.c tools/sim/scen.c tools/sim/net.c tools/sim/ctl.c \
-	tools/sim/load.c tools/sim/agentconf.c
+	tools/sim/load.c tools/sim/agentconf.c tools/sim/modbus.c
 SIM_COMMON = common/log.c common/util.c common/cfgutil.c
 SIM_LIBS = $(shell $(PKG_CONFIG) --libs libevent libconfig 2>/dev/null) -lm
 
 PROGS = $(B)/facmon-agent $(B)/facmon-collector $(B)/facmon-sim
 PROGS += $(B)/facmon-report
+# The demo's loopback mail sink (tools/mailsink.c): built, never installed.
+PROGS += $(B)/facmon-mailsink
 UNIT_BINS = $(addprefix $(B)/asan/tests/,$(UNIT_TESTS))
 
 # libFuzzer target for the frame decoder (clang); make check runs it for
@@ -136,10 +147,13 @@ all: $(PROGS)
 $(B)/facmon-agent: $(call obj,$(AGENT_SRCS) $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS))
+$(B)/facmon-collector: $(call obj,$(COLLECTOR_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/facmon-sim: $(call obj,$(SIM_SRCS) $(SIM_COMMON))
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
+
+$(B)/facmon-mailsink: $(call obj,tools/mailsink.c $(SIM_COMMON))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
 
 # facmon-report (report/): cairo and pango draw the PDF, libxlsxwriter
@@ -150,12 +164,12 @@ REPORT_PKGS = pangocairo cairo-pdf xlsxwriter
 $(call obj,$(REPORT_SRCS)): ALL_CFLAGS += \
 	$(shell $(PKG_CONFIG) --cflags $(REPORT_PKGS) 2>/dev/null)
 
-$(B)/facmon-report: $(call obj,$(REPORT_SRCS) $(COMMON_SRCS))
+$(B)/facmon-report: $(call obj,$(REPORT_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(REPORT_PKGS) 2>/dev/null)
 
 # Writes outage journals with known months for the report's tests.
-$(B)/test-ojgen: $(call obj,tests/tools/ojgen.c $(COMMON_SRCS))
+$(B)/test-ojgen: $(call obj,tests/tools/ojgen.c $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 # The alert layer alone on an event loop, for tests/integration/test_alerts.py.
@@ -187,7 +201,7 @@ $(B)/asan/%.o: %.c $(B)/paths
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
 
 $(addprefix $(B)/asan/tests/,$(UNIT_COMMON)): $(B)/asan/tests/%: \
-    $(B)/asan/tests/unit/%.o $(call sobj,$(COMMON_SRCS))
+    $(B)/asan/tests/unit/%.o $(call sobj,$(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
 $(addprefix $(B)/asan/tests/,$(UNIT_AGENT)): $(B)/asan/tests/%: \
@@ -196,7 +210,7 @@ $(addprefix $(B)/asan/tests/,$(UNIT_AGENT)): $(B)/asan/tests/%: \
 
 $(addprefix $(B)/asan/tests/,$(UNIT_COLLECTOR)): $(B)/asan/tests/%: \
     $(B)/asan/tests/unit/%.o \
-    $(call sobj,$(COLLECTOR_LIB_SRCS) $(COMMON_SRCS))
+    $(call sobj,$(COLLECTOR_LIB_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
 unit: $(UNIT_BINS)
@@ -204,7 +218,7 @@ unit: $(UNIT_BINS)
 # Benchmarks (bench/RESULTS.md); minutes, not part of make check.
 BENCH_PKGS = fping collectd-core rrdcached
 
-$(B)/bench-avail: $(call obj,bench/avail.c $(COMMON_SRCS))
+$(B)/bench-avail: $(call obj,bench/avail.c $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/bench-feeder: $(call obj,bench/feeder.c $(COMMON_SRCS))
@@ -290,6 +304,15 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
+	@# Device templates for facmon-agent discover (etc/templates/).
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
+	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
+	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
+	@# Modbus register maps, beside the configuration that @includes
+	@# them ("modbus/ups-example.conf" is relative to the including file).
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modbus
+	$(INSTALL) -m 644 $(wildcard etc/modbus/*.conf) \
+	    $(DESTDIR)$(SYSCONFDIR)/modbus/
 	$(INSTALL) -m 644 etc/systemd/facmon-agent.service \
 	    $(DESTDIR)$(UNITDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/facmon-agent.conf ] || \

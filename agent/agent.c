@@ -29,7 +29,8 @@ struct agent_conf *agent_conf;
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: facmon-agent [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: facmon-agent [-dnv] [-f file]\n"
+	    "       facmon-agent discover [options] address ...\n");
 	exit(2);
 }
 
@@ -106,6 +107,11 @@ main(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("%s %s\n", "facmon-agent", FACMON_VERSION);
 		return 0;
+	}
+	/* A command of its own: it prints device blocks and exits. */
+	if (argc >= 2 && strcmp(argv[1], "discover") == 0) {
+		log_init("facmon-agent", 1, 0);
+		return discover_main(argc - 1, argv + 1);
 	}
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {

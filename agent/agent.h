@@ -337,7 +337,15 @@ struct traffic_ctr {
 void		 traffic_frame(void *, const uint8_t *, size_t caplen,
 		    size_t len, int64_t ts_ms);
 int		 snmp_global_init(const char *mibdirs);
+
+/* discover.c: facmon-agent discover ADDRESS... */
+int		 discover_main(int, char *[]);
 void		 snmp_stash_free(void);
+/* curlev.c: libcurl's multi interface on the libevent loop */
+int		 curlev_init(struct event_base *, void (*done)(void));
+void		*curlev_multi(void);	/* the CURLM * */
+int		 curlev_have_capath(void);
+void		 curlev_cleanup(void);
 int		 http_global_init(void);
 void		 http_global_cleanup(void);
 

@@ -96,19 +96,6 @@ struct http_state {
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
-/* A socket curl asked us to watch. */
-struct http_sock {
-	TAILQ_ENTRY(http_sock) entry;
-	curl_socket_t	 fd;
-	struct event	*ev;
-};
-
-static CURLM		*http_multi;
-static struct event	*http_timer;
-static int		 http_have_capath;	/* libcurl has a CA directory */
-static TAILQ_HEAD(, http_sock) http_socks =
-    TAILQ_HEAD_INITIALIZER(http_socks);
-
 static int	http_parse(struct cfgerr *, const config_setting_t *,
 		    struct check_conf *, const struct device_conf *);
 static void	http_free_opts(void *);
@@ -563,146 +550,21 @@ http_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 	return 0;
 }
 
-/* curl and libevent glue, shared by every check. */
+/* The transfer engine: curl on the loop (curlev.c). */
 
 static void	http_check_done(void);
-
-static void
-http_sock_cb(evutil_socket_t fd, short what, void *arg)
-{
-	int	 running, action = 0;
-
-	(void)arg;
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(http_multi, fd, action, &running);
-	http_check_done();
-}
-
-static void
-http_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	int	 running;
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	curl_multi_socket_action(http_multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	http_check_done();
-}
-
-/* curl says which sockets to watch, for what, and when to stop. */
-static int
-http_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct http_sock *hs = socketp;
-	short	 ev = EV_PERSIST;
-
-	(void)easy;
-	(void)userp;
-	if (what == CURL_POLL_REMOVE) {
-		if (hs != NULL) {
-			TAILQ_REMOVE(&http_socks, hs, entry);
-			event_free(hs->ev);
-			free(hs);
-		}
-		return 0;
-	}
-	if (hs == NULL) {
-		if ((hs = calloc(1, sizeof(*hs))) == NULL)
-			return -1;
-		hs->fd = fd;
-		TAILQ_INSERT_TAIL(&http_socks, hs, entry);
-		curl_multi_assign(http_multi, fd, hs);
-	} else if (hs->ev != NULL) {
-		event_free(hs->ev);
-		hs->ev = NULL;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		ev |= EV_WRITE;
-	if ((hs->ev = event_new(agent_base, fd, ev, http_sock_cb, NULL)) ==
-	    NULL || event_add(hs->ev, NULL) == -1) {
-		log_warnx("http: cannot watch a socket");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * curl wants to be called back after timeout_ms, or never (-1).  Zero
- * means as soon as possible, which is the next turn of the loop: curl
- * must not be re-entered from inside its own callback.
- */
-static int
-http_timer_fn(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct timeval tv;
-
-	(void)multi;
-	(void)userp;
-	if (timeout_ms < 0) {
-		evtimer_del(http_timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(http_timer, &tv);
-	return 0;
-}
 
 int
 http_global_init(void)
 {
-	const curl_version_info_data *vi;
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("http: curl_global_init failed");
-		return -1;
-	}
-	vi = curl_version_info(CURLVERSION_NOW);
-	http_have_capath = vi->capath != NULL && vi->capath[0] != '\0';
-	if (!(vi->features & CURL_VERSION_ASYNCHDNS))
-		log_warnx("http: libcurl %s resolves names synchronously; "
-		    "use address literals in http checks", vi->version);
-	if ((http_multi = curl_multi_init()) == NULL ||
-	    (http_timer = evtimer_new(agent_base, http_timer_cb, NULL)) ==
-	    NULL) {
-		log_warnx("http: cannot set up the transfer engine");
-		http_global_cleanup();
-		return -1;
-	}
-	curl_multi_setopt(http_multi, CURLMOPT_SOCKETFUNCTION, http_socket_fn);
-	curl_multi_setopt(http_multi, CURLMOPT_TIMERFUNCTION, http_timer_fn);
-	return 0;
+	return curlev_init(agent_base, http_check_done);
 }
 
 /* Call once every http check is cleaned up. */
 void
 http_global_cleanup(void)
 {
-	struct http_sock *hs;
-
-	if (http_multi != NULL) {
-		curl_multi_cleanup(http_multi);
-		http_multi = NULL;
-	}
-	while ((hs = TAILQ_FIRST(&http_socks)) != NULL) {
-		TAILQ_REMOVE(&http_socks, hs, entry);
-		if (hs->ev != NULL)
-			event_free(hs->ev);
-		free(hs);
-	}
-	if (http_timer != NULL) {
-		event_free(http_timer);
-		http_timer = NULL;
-	}
-	curl_global_cleanup();
+	curlev_cleanup();
 }
 
 /* One probe. */
@@ -762,7 +624,7 @@ static void
 http_reset(struct http_state *st)
 {
 	if (st->easy != NULL) {
-		curl_multi_remove_handle(http_multi, st->easy);
+		curl_multi_remove_handle(curlev_multi(), st->easy);
 		curl_easy_cleanup(st->easy);
 		st->easy = NULL;
 	}
@@ -972,7 +834,7 @@ http_check_done(void)
 	char	*priv;
 	int	 left;
 
-	while ((m = curl_multi_info_read(http_multi, &left)) != NULL) {
+	while ((m = curl_multi_info_read(curlev_multi(), &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		/* The message dies with the handle: copy it out first. */
@@ -982,7 +844,7 @@ http_check_done(void)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 		st = (struct http_state *)(void *)priv;
 		if (st == NULL || st->easy != easy) {
-			curl_multi_remove_handle(http_multi, easy);
+			curl_multi_remove_handle(curlev_multi(), easy);
 			curl_easy_cleanup(easy);
 			continue;
 		}
@@ -1038,7 +900,7 @@ http_init(struct check *c)
 	struct curl_slist *l;
 	int	 i;
 
-	if (http_multi == NULL) {
+	if (curlev_multi() == NULL) {
 		log_warnx("%s/%s: http checks need http_global_init()",
 		    c->dev->conf->id, c->conf->id);
 		return -1;
@@ -1121,7 +983,7 @@ http_easy(struct http_state *st)
 	if (o->ca_file != NULL) {
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, NULL);
-	} else if (http_have_capath)
+	} else if (curlev_have_capath())
 		SET(CURLOPT_CAINFO, NULL);
 	if (o->head)
 		SET(CURLOPT_NOBODY, 1L);
@@ -1177,7 +1039,7 @@ http_start(struct check *c)
 		event_active(st->finish, EV_TIMEOUT, 1);
 		return;
 	}
-	if (curl_multi_add_handle(http_multi, st->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(curlev_multi(), st->easy) != CURLM_OK) {
 		curl_easy_cleanup(st->easy);
 		st->easy = NULL;
 		result_fail(st->r, PR_INTERNAL, "cannot start the request");

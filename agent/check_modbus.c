@@ -30,6 +30,21 @@
  *	    bit		0..15: one bit of a register, reported as 0 or 1
  *	    scale	the raw value is multiplied by it, default 1
  *	    unit	the unit the scaled value is in, for people ("°C")
+ *	    label	[ "送风温度", "Supply air" ]: its name for people
+ *	    enum	( (1, "制冷", "cooling"), (2, "制热", "heating") ):
+ *			words for values
+ *	    alarm	[ "滤网堵塞", "filter clogged" ]: an alarm while the
+ *			value is not 0, or is one of alarm_if = [ ... ]
+ *	    fault	likewise, a fault; fault_if = [ ... ]
+ *
+ * Words for people travel as text values beside the gauge, so that no
+ * new field is needed on the wire and an older collector just keeps
+ * them: "NAME.text" holds "送风温度 18.5 °C|Supply air 18.5 °C" for a
+ * register with a label or enum, and "alarm.NAME" / "fault.NAME" hold
+ * "zh|en" while the condition holds and "" while it does not (a value
+ * the collector keeps must be cleared, not left out).  The collector
+ * shows the first on the device page and turns the others into the
+ * device's warnings (collector/warnings.c).
  *
  * The registers of a table are merged into as few requests as the
  * protocol allows (125 registers, 2000 bits): addresses that are next to
@@ -102,6 +117,28 @@
 #define MB_RANGES_MAX	64	/* requests one probe makes */
 #define MB_NAME_MAX	64
 #define MB_UNIT_MAX	16
+#define MB_WORD_MAX	64	/* one word of a label, enum or alarm */
+#define MB_ENUM_MAX	16	/* values with words, per register */
+#define MB_WHEN_MAX	8	/* values listed in alarm_if / fault_if */
+
+/* Words in Chinese and English. */
+struct mb_words {
+	char		 zh[MB_WORD_MAX];
+	char		 en[MB_WORD_MAX];
+};
+
+struct mb_enum {
+	double		 v;
+	struct mb_words	 w;
+};
+
+/* An alarm or fault: its words and the values that raise it. */
+struct mb_cond {
+	int		 set;
+	struct mb_words	 w;
+	double		 when[MB_WHEN_MAX];
+	int		 nwhen;		/* 0: any value but 0 */
+};
 
 enum mb_table { MT_HOLDING, MT_INPUT, MT_COIL, MT_DISCRETE };
 enum mb_type { MY_UINT16, MY_INT16, MY_UINT32, MY_INT32, MY_FLOAT32 };
@@ -123,6 +160,10 @@ struct mb_reg {
 	char		 order[5];	/* "abcd", "ab", ... */
 	double		 scale;
 	int		 range;		/* index of the request that reads it */
+	struct mb_words	 label;		/* zh[0] == '\0': none */
+	struct mb_enum	*enums;
+	int		 nenums;
+	struct mb_cond	 alarm, fault;
 };
 
 struct mb_range {
@@ -228,7 +269,8 @@ static void	mb_cleanup(struct check *);
 static const char *const mb_keys[] = { "port", "unit", "exception_is_down",
 	"gap", "registers", NULL };
 static const char *const mb_reg_keys[] = { "name", "table", "address",
-	"type", "order", "bit", "scale", "unit", NULL };
+	"type", "order", "bit", "scale", "unit", "label", "enum", "alarm",
+	"alarm_if", "fault", "fault_if", NULL };
 
 const struct probe_ops probe_modbus = {
 	.type = CT_MODBUS,
@@ -260,9 +302,12 @@ static void
 mb_free_opts(void *arg)
 {
 	struct mb_opts *o = arg;
+	int	 i;
 
 	if (o == NULL)
 		return;
+	for (i = 0; i < o->nregs; i++)
+		free(o->regs[i].enums);
 	free(o->regs);
 	free(o);
 }
@@ -317,6 +362,133 @@ mb_order_ok(const char *s, int nbytes)
 		seen |= 1 << k;
 	}
 	return 1;
+}
+
+/* A list or array of two strings: Chinese, then English. */
+static int
+mb_words_elems(struct cfgerr *e, const config_setting_t *x,
+    const char *what, int first, struct mb_words *w)
+{
+	const char *zh, *en;
+
+	if (!config_setting_is_aggregate(x) ||
+	    config_setting_type(x) == CONFIG_TYPE_GROUP ||
+	    config_setting_length(x) != first + 2 ||
+	    (zh = config_setting_get_string_elem(x, (unsigned)first)) ==
+	    NULL ||
+	    (en = config_setting_get_string_elem(x, (unsigned)first + 1)) ==
+	    NULL) {
+		cfgerr_add(e, x, "%s", what);
+		return -1;
+	}
+	/* The collector splits the words at '|'. */
+	if (strlen(zh) >= MB_WORD_MAX || strlen(en) >= MB_WORD_MAX ||
+	    strchr(zh, '|') != NULL || strchr(en, '|') != NULL ||
+	    zh[0] == '\0' || en[0] == '\0') {
+		cfgerr_add(e, x, "words must be 1 to %d bytes without '|'",
+		    MB_WORD_MAX - 1);
+		return -1;
+	}
+	fm_strlcpy(w->zh, zh, sizeof(w->zh));
+	fm_strlcpy(w->en, en, sizeof(w->en));
+	return 0;
+}
+
+static int
+mb_number_elem(const config_setting_t *x, int i, double *d)
+{
+	const config_setting_t *v = config_setting_get_elem(x, (unsigned)i);
+
+	if (v == NULL)
+		return -1;
+	switch (config_setting_type(v)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*d = (double)config_setting_get_int64(v);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*d = config_setting_get_float(v);
+		return 0;
+	}
+	return -1;
+}
+
+/* alarm = [ zh, en ]; alarm_if = [ values ] (and fault, fault_if). */
+static int
+mb_parse_cond(struct cfgerr *e, const config_setting_t *s, const char *key,
+    const char *ifkey, struct mb_cond *c)
+{
+	const config_setting_t *x = config_setting_get_member(s, key);
+	const config_setting_t *w = config_setting_get_member(s, ifkey);
+	char	 what[96];
+	int	 i;
+
+	if (x == NULL) {
+		if (w != NULL) {
+			cfgerr_add(e, w, "'%s' needs '%s'", ifkey, key);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(what, sizeof(what), "'%s' must be [ \"中文\", \"English\" ]",
+	    key);
+	if (mb_words_elems(e, x, what, 0, &c->w) == -1)
+		return -1;
+	c->set = 1;
+	if (w == NULL)
+		return 0;
+	if (!config_setting_is_aggregate(w) ||
+	    config_setting_type(w) == CONFIG_TYPE_GROUP ||
+	    config_setting_length(w) < 1 ||
+	    config_setting_length(w) > MB_WHEN_MAX) {
+		cfgerr_add(e, w, "'%s' must be a list of 1 to %d numbers",
+		    ifkey, MB_WHEN_MAX);
+		return -1;
+	}
+	for (i = 0; i < config_setting_length(w); i++)
+		if (mb_number_elem(w, i, &c->when[c->nwhen++]) == -1) {
+			cfgerr_add(e, w, "'%s' must be a list of numbers",
+			    ifkey);
+			return -1;
+		}
+	return 0;
+}
+
+/* enum = ( (1, "制冷", "cooling"), ... ) */
+static int
+mb_parse_enum(struct cfgerr *e, const config_setting_t *s, struct mb_reg *g)
+{
+	const config_setting_t *x = config_setting_get_member(s, "enum");
+	const char *what = "an 'enum' entry must be ( value, \"中文\", "
+	    "\"English\" )";
+	int	 i, n;
+
+	if (x == NULL)
+		return 0;
+	if (!config_setting_is_list(x) || (n = config_setting_length(x)) < 1 ||
+	    n > MB_ENUM_MAX) {
+		cfgerr_add(e, x, "'enum' must be a list of 1 to %d entries "
+		    "( (value, \"中文\", \"English\"), ... )", MB_ENUM_MAX);
+		return -1;
+	}
+	if ((g->enums = calloc((size_t)n, sizeof(*g->enums))) == NULL) {
+		cfgerr_add(e, x, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *y = config_setting_get_elem(x,
+		    (unsigned)i);
+
+		if (!config_setting_is_list(y) ||
+		    mb_number_elem(y, 0, &g->enums[i].v) == -1) {
+			cfgerr_add(e, y, "%s", what);
+			return -1;
+		}
+		if (mb_words_elems(e, y, what, 1, &g->enums[i].w) == -1)
+			return -1;
+		g->nenums++;
+	}
+	return 0;
 }
 
 static int
@@ -408,11 +580,30 @@ mb_parse_reg(struct cfgerr *e, const config_setting_t *s, struct mb_reg *g)
 	}
 	if (cfg_get_str(e, s, "unit", g->unit, sizeof(g->unit), 0) == -1)
 		bad = 1;
+	if (config_setting_get_member(s, "label") != NULL &&
+	    mb_words_elems(e, config_setting_get_member(s, "label"),
+	    "'label' must be [ \"中文\", \"English\" ]", 0, &g->label) == -1)
+		bad = 1;
+	/* Each of them, so that one run reports every mistake. */
+	if (mb_parse_enum(e, s, g) == -1)
+		bad = 1;
+	if (mb_parse_cond(e, s, "alarm", "alarm_if", &g->alarm) == -1)
+		bad = 1;
+	if (mb_parse_cond(e, s, "fault", "fault_if", &g->fault) == -1)
+		bad = 1;
 	if (!bad && g->address + mb_width(g) > 65536) {
 		cfgerr_add(e, s, "'%s' runs past address 65535", g->name);
 		bad = 1;
 	}
 	return bad ? -1 : 0;
+}
+
+/* The slot of a register that was refused, ready for the next one. */
+static void
+mb_reg_reset(struct mb_reg *g)
+{
+	free(g->enums);
+	memset(g, 0, sizeof(*g));
 }
 
 static int
@@ -517,6 +708,7 @@ mb_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 			    config_setting_get_elem(list, (unsigned)i);
 
 			if (mb_parse_reg(e, g, &o->regs[o->nregs]) == -1) {
+				mb_reg_reset(&o->regs[o->nregs]);
 				bad = 1;
 				continue;
 			}
@@ -527,6 +719,7 @@ mb_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 			if (j < o->nregs) {
 				cfgerr_add(e, g, "register name '%s' used "
 				    "twice", o->regs[j].name);
+				mb_reg_reset(&o->regs[o->nregs]);
 				bad = 1;
 				continue;
 			}
@@ -1010,6 +1203,47 @@ mb_decode(const struct mb_reg *g, const struct mb_range *r,
 	}
 }
 
+/* The words of a register with a label or an enum, "zh|en". */
+static void
+mb_words_value(struct fm_result *r, const struct mb_reg *g, double v)
+{
+	char	 name[FM_VNAME_MAX], num[48], text[4 * MB_WORD_MAX + 64];
+	const struct mb_words *w = NULL;
+	int	 i;
+
+	for (i = 0; i < g->nenums; i++)
+		if (g->enums[i].v == v)
+			w = &g->enums[i].w;
+	if (w == NULL)
+		snprintf(num, sizeof(num), "%.6g%s%s", v, g->unit[0] ? " " : "",
+		    g->unit);
+	snprintf(text, sizeof(text), "%s%s%s|%s%s%s", g->label.zh,
+	    g->label.zh[0] ? " " : "", w ? w->zh : num, g->label.en,
+	    g->label.en[0] ? " " : "", w ? w->en : num);
+	snprintf(name, sizeof(name), "%s.text", g->name);
+	result_add_text(r, name, text);
+}
+
+/* "alarm.NAME" or "fault.NAME": the words while it holds, else "". */
+static void
+mb_cond_value(struct fm_result *r, const struct mb_reg *g,
+    const struct mb_cond *c, const char *kind, double v)
+{
+	char	 name[FM_VNAME_MAX], text[2 * MB_WORD_MAX + 2];
+	int	 on = 0, i;
+
+	if (!c->set)
+		return;
+	if (c->nwhen == 0)
+		on = v != 0;
+	for (i = 0; i < c->nwhen; i++)
+		if (c->when[i] == v)
+			on = 1;
+	snprintf(text, sizeof(text), "%s|%s", c->w.zh, c->w.en);
+	snprintf(name, sizeof(name), "%s.%s", kind, g->name);
+	result_add_text(r, name, on ? text : "");
+}
+
 static void
 mb_counters(struct mb_state *st)
 {
@@ -1132,11 +1366,16 @@ mb_deliver(struct mb_state *st, struct mb_job *j)
 		    (double)(j->t_done_us - j->t_sent_us) / 1000.0);
 	for (i = 0; i < o->nregs; i++) {
 		const struct mb_reg *g = &o->regs[i];
+		double	 v;
 
-		if (g->range < j->nranges && j->ans[g->range].err == 0)
-			result_add_gauge(st->r, g->name,
-			    mb_decode(g, &j->ranges[g->range],
-			    &j->ans[g->range]));
+		if (g->range >= j->nranges || j->ans[g->range].err != 0)
+			continue;
+		v = mb_decode(g, &j->ranges[g->range], &j->ans[g->range]);
+		result_add_gauge(st->r, g->name, v);
+		if (g->label.zh[0] != '\0' || g->nenums > 0)
+			mb_words_value(st->r, g, v);
+		mb_cond_value(st->r, g, &g->alarm, "alarm", v);
+		mb_cond_value(st->r, g, &g->fault, "fault", v);
 	}
 	mb_counters(st);
 	if (fatal != -1) {

@@ -593,23 +593,6 @@ cs_fail(struct cs_state *st, int outcome, const char *fmt, ...)
 	cs_finish(st);
 }
 
-/* Printable UTF-8: no control characters but tab and line ends. */
-static int
-utf8_printable(const u_char *p, size_t n)
-{
-	size_t	 i = 0, len;
-
-	while (i < n) {
-		if (p[i] < 0x80 && ((p[i] < 0x20 && p[i] != '\t' &&
-		    p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f))
-			return 0;
-		if ((len = fm_utf8_len(p + i, n - i)) == 0)
-			return 0;
-		i += len;
-	}
-	return 1;
-}
-
 static int
 csample_find(struct cs_state *st, uint64_t key, int hint)
 {
@@ -690,20 +673,9 @@ static int
 cs_convert(struct cs_state *st, const u_char *in, size_t inlen, char *buf,
     size_t buflen)
 {
-	char	*ip = (char *)(uintptr_t)in, *op = buf;
-	size_t	 il = inlen, ol = buflen - 1;
-
 	if (st->conv == (iconv_t)-1)
 		return -1;
-	iconv(st->conv, NULL, NULL, NULL, NULL);
-	if (iconv(st->conv, &ip, &il, &op, &ol) == (size_t)-1 &&
-	    errno != E2BIG)
-		return -1;
-	/* Cut short (E2BIG), iconv still wrote whole characters only. */
-	*op = '\0';
-	if (!utf8_printable((const u_char *)buf, (size_t)(op - buf)))
-		return -1;
-	return 0;
+	return fm_iconv_text(st->conv, in, inlen, buf, buflen) == -1 ? -1 : 0;
 }
 
 static int
@@ -765,13 +737,13 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
 			result_add_text(st->r, name, buf);
 			return 0;
 		}
-		if (!utf8_printable(v->val.string, v->val_len) &&
+		if (!fm_utf8_printable(v->val.string, v->val_len) &&
 		    cs_convert(st, v->val.string, v->val_len, buf,
 		    sizeof(buf)) == 0) {
 			result_add_text(st->r, name, buf);
 			return 0;
 		}
-		if (utf8_printable(v->val.string, v->val_len)) {
+		if (fm_utf8_printable(v->val.string, v->val_len)) {
 			/*
 			 * Text stays text however long; past the limit it is
 			 * cut at a character boundary, never turned to hex.

@@ -116,6 +116,7 @@ static struct {
 	uint64_t	 session;
 	uint64_t	 next_seq;
 	int		 devices_dirty;
+	uint16_t	 level;		/* protocol level both speak */
 
 	/* Results not yet in a batch: a ring of pointers. */
 	struct fm_result **q;
@@ -868,6 +869,7 @@ push_frame(const struct fm_hdr *h, const uint8_t *p)
 			return -1;
 		}
 		P.state = PS_READY;
+		P.level = fm_level_min(w.level);
 		P.retry_ms = PUSH_RETRY_MIN_MS;
 		P.tried = 0;
 		P.st_connects++;
@@ -880,10 +882,10 @@ push_frame(const struct fm_hdr *h, const uint8_t *p)
 
 			bufferevent_set_timeouts(P.bev, &at, NULL);
 		}
-		log_info("connected to collector %s:%d%s (acknowledged up to "
-		    "%llu)", P.conf->coll_hosts[P.cur],
+		log_info("connected to collector %s:%d%s (protocol level %u, "
+		    "acknowledged up to %llu)", P.conf->coll_hosts[P.cur],
 		    P.conf->coll_ports[P.cur], P.tls != NULL ? " over TLS" :
-		    "", (unsigned long long)w.last_seq);
+		    "", P.level, (unsigned long long)w.last_seq);
 		if (P.cur > 0)
 			failback_arm();
 		/* Only this session's batches are covered by last_seq. */
@@ -963,6 +965,7 @@ push_event_cb(struct bufferevent *bev, short what, void *arg)
 		hello.session = P.session;
 		fm_strlcpy(hello.version, FACMON_VERSION,
 		    sizeof(hello.version));
+		hello.level = FM_PROTO_LEVEL;
 		wbuf_init(&w);
 		fm_put_hello(&w, &hello);
 		bufferevent_write(bev, w.p, w.len);

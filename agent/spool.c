@@ -16,7 +16,8 @@
  *
  * A spool file is <spool_dir>/<16 hex digits>.spool and holds BATCH
  * frames exactly as they go on the wire (docs/wire.md): the frame header
- * already carries a length and a CRC-32C, so a torn tail left by a crash
+ * already carries a version (the spool's, FM_SPOOL_VERSION), a length
+ * and a CRC-32C, so a torn tail left by a crash
  * is recognised and cut, and a frame keeps its (session, sequence) for
  * ever, so that the collector recognises a batch sent again after an
  * agent restart.
@@ -442,6 +443,19 @@ spool_open(struct event_base *base, const char *dir,
 		while (off < (size_t)sb.st_size) {
 			struct fm_hdr h;
 
+			/*
+			 * A frame of a newer version is a spool a newer agent
+			 * left: refused whole, never cut as if it were torn.
+			 */
+			if ((size_t)sb.st_size - off >= 3 &&
+			    buf[off] == FM_MAGIC0 && buf[off + 1] == FM_MAGIC1 &&
+			    fm_version_check(path, buf[off + 2],
+			    FM_SPOOL_VERSION, err, errlen) == -1) {
+				free(buf);
+				close(fd);
+				free(segs);
+				return -1;
+			}
 			if (fm_frame_parse(buf + off, (size_t)sb.st_size - off,
 			    &h, e2, sizeof(e2)) != 1 || h.type != FM_BATCH) {
 				log_warnx("spool: %s: incomplete frame at %zu "

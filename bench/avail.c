@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "../common/common.h"
-#include "../common/avail.h"
+#include "../avail/avail.h"
 
 static double
 secs(void)

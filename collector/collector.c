@@ -29,8 +29,8 @@
 #include <event2/event.h>
 
 #include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "alert/alert.h"
+#include "http/http.h"
 
 static struct event_base *base;
 static struct collector_conf *conf;
@@ -117,8 +117,9 @@ reload(void)
 		log_warnx("reload: 'rrd.daemon' changed; restart to apply");
 	fm_strlcpy(nc->rrd_daemon, conf->rrd_daemon, sizeof(nc->rrd_daemon));
 	rrdw_reconf(nc);
-	outage_maintenance(&nc->av);
-	/* After outage_maintenance: it adds the web's windows to nc's. */
+	/* Before the old configuration goes: the merged windows share its
+	   rules. */
+	maint_reconf(nc);
 	http_reconf(nc);
 	traps_reconf(nc);
 	reports_reconf(nc);
@@ -139,11 +140,8 @@ reload(void)
 		    sizeof(err)) == -1)
 			log_warnx("reload: alerts: %s", err);
 	}
-	if (alert_running()) {
-		outage_alerts(nc->alerts != NULL, nc->alerts != NULL ?
-		    nc->alerts->base_url : "");
+	if (alert_running())
 		alerting_conf(nc->alerts);
-	}
 	collector_conf_free(conf);
 	conf = nc;
 	log_info("configuration reloaded: %d agents, unknown_after %d",
@@ -294,20 +292,22 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	state_init();
 	state_set_confirm(conf->confirm);
-	if (outage_open(conf->data_dir, err, sizeof(err)) == -1)
+	if (outage_open(base, conf->data_dir, err, sizeof(err)) == -1)
 		fatalx("outage journal: %s", err);
 	/* The pipeline after state: the journal first, then who acts. */
 	state_listen(&outage_listener);
 	state_listen(&latency_listener);
 	state_listen(&alerting_listener);
-	outage_maintenance(&conf->av);
+	outage_listen(alerting_outage_note);
+	events_listen(alerting_event);
+	if (maint_open(base, conf, err, sizeof(err)) == -1)
+		fatalx("maintenance windows: %s", err);
 	latency_reconf(&conf->av);
 	traps_reconf(conf);
 	if (conf->alerts != NULL) {
 		if (alert_init(conf->alerts, conf->data_dir, base, err,
 		    sizeof(err)) == -1)
 			fatalx("alerts: %s", err);
-		outage_alerts(1, conf->alerts->base_url);
 		alerting_avconf(&conf->av);
 		alerting_conf(conf->alerts);
 		alerting_resume(now_ms());
@@ -349,6 +349,8 @@ main(int argc, char *argv[])
 	/* Stop taking input first, so the queue only shrinks. */
 	netlimit_stop();
 	ingest_stop();
+	/* A window being saved is answered while its request lives. */
+	maint_close();
 	http_stop();
 	reports_stop();
 	log_info("writing the RRD values held");

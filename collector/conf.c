@@ -30,8 +30,8 @@
 #include <string.h>
 
 #include "collector.h"
-#include "alert.h"
-#include "web.h"
+#include "alert/alert.h"
+#include "http/http.h"
 
 #define DEF_WEB_DIR		FACMON_DATADIR "/web"
 #define DEF_UNKNOWN_AFTER	3

@@ -24,7 +24,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FACMON_VERSION	"0.1.0"
+#define FACMON_VERSION	"0.2.0"
+/*
+ * The version of each on-disk format (docs/upgrade.md).  A reader takes
+ * its own version and every older one, and refuses a newer one with
+ * fm_version_check() rather than guess at fields it does not know.
+ * Version 1 is what the release before versioned formats wrote: the
+ * readers recognise it by the version's absence.
+ */
+#define FM_JOURNAL_VERSION	2	/* ingest journal segment (journal.c) */
+#define FM_OJ_VERSION		1	/* outage journal (ojournal.c) */
+#define FM_SPOOL_VERSION	1	/* agent spool: the frame version */
+#define FM_OUTBOX_VERSION	2	/* alert outbox record (outbox.c) */
+#define FM_MAINT_VERSION	1	/* maintenance.json (webapi.c) */
+#define FM_RRD_LAYOUT_VERSION	2	/* <data_dir>/rrd/LAYOUT (rrdw.c) */
 /*
  * The installed layout (FHS).  The Makefile passes these from its
  * PREFIX, SYSCONFDIR and LOCALSTATEDIR so that "make install" and the
@@ -90,11 +103,18 @@ size_t	 fm_fmt_g15(char *buf, double v);
 size_t	 fm_fmt_u64(char *buf, uint64_t u);
 size_t	 fm_utf8_len(const unsigned char *, size_t avail);
 int	 fm_utf8_valid(const char *, size_t);
+int	 fm_utf8_printable(const unsigned char *, size_t);
+#include <iconv.h>
+#include <sys/types.h>
+ssize_t	 fm_iconv_text(iconv_t, const unsigned char *, size_t, char *,
+	    size_t);
 size_t	 fm_utf8_repair(char *);
 void	 fm_text_sanitize(char *dst, size_t, const char *src, size_t);
 int	 fm_write_file_atomic(const char *path, const void *, size_t,
 	    char *err, size_t errlen);
 int	 fm_mkdirs(const char *path, int mode);
+int	 fm_version_check(const char *what, unsigned long version,
+	    unsigned long known, char *err, size_t errlen);
 int	 fm_url_join(char *dst, size_t, const char *base, const char *path);
 
 /* A growing text buffer (util.c); err is set once memory ran out. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <iconv.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -170,6 +171,47 @@ fm_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/* Printable UTF-8: valid, and no control characters but tab and line
+   ends. */
+int
+fm_utf8_printable(const unsigned char *p, size_t n)
+{
+	size_t	 i = 0, len;
+
+	while (i < n) {
+		if (p[i] < 0x80 && ((p[i] < 0x20 && p[i] != '\t' &&
+		    p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f))
+			return 0;
+		if ((len = fm_utf8_len(p + i, n - i)) == 0)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/*
+ * Text in a device's own charset (GBK on many switches sold in China)
+ * into UTF-8 through cd (iconv_open("UTF-8", charset)).  Returns the
+ * length written to buf (NUL-terminated), or -1: bytes that are not text
+ * in that charset either (a MAC address), or not printable once
+ * converted.  A buffer too small cuts the text at a whole character.
+ */
+ssize_t
+fm_iconv_text(iconv_t cd, const unsigned char *in, size_t inlen, char *buf,
+    size_t buflen)
+{
+	char	*ip = (char *)(uintptr_t)in, *op = buf;
+	size_t	 il = inlen, ol = buflen - 1;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && errno != E2BIG)
+		return -1;
+	*op = '\0';
+	if (!fm_utf8_printable((const unsigned char *)buf, (size_t)(op - buf)))
+		return -1;
+	return op - buf;
+}
+
 /*
  * Replace, in place, each byte that does not start a valid UTF-8
  * sequence with '?' (the length stays, so fixed buffers and wire
@@ -262,6 +304,22 @@ fm_fmt(char *dst, size_t len, const char *f, ...)
 	n = vsnprintf(dst, len, f, ap);
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * A file of a newer release is refused, never read as far as this one
+ * understands it: a field it does not know may change what the ones it
+ * knows mean.  0 when version is one this release reads.
+ */
+int
+fm_version_check(const char *what, unsigned long version,
+    unsigned long known, char *err, size_t errlen)
+{
+	if (version <= known)
+		return 0;
+	fm_fmt(err, errlen, "%s: version %lu is newer than this facmon (%lu)",
+	    what, version, known);
+	return -1;
 }
 
 /* FNV-1a: spreads probe start times, nothing cryptographic. */

@@ -322,15 +322,62 @@ decode_done(struct rbuf *r, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
+/* The level both sides speak: the lower of the peer's and ours. */
+uint16_t
+fm_level_min(uint16_t peer)
+{
+	if (peer < 1)
+		return 1;
+	return peer < FM_PROTO_LEVEL ? peer : FM_PROTO_LEVEL;
+}
+
+/*
+ * The level in a capability string: the "proto=N" word, 1 without one
+ * (the first release's empty string).  Other words are a newer peer's
+ * and are skipped.
+ */
+static uint16_t
+caps_level(const char *caps)
+{
+	const char *p = caps;
+	unsigned long v;
+	char	*end;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "proto=", 6) == 0) {
+			v = strtoul(p + 6, &end, 10);
+			if (end != p + 6 && (*end == ' ' || *end == '\0') &&
+			    v >= 1)
+				return v > 65535 ? 65535 : (uint16_t)v;
+		}
+		while (*p != ' ' && *p != '\0')
+			p++;
+	}
+	return 1;
+}
+
+/*
+ * The capability string carries the level: an older collector reads the
+ * string and ignores it, so the HELLO stays one it decodes.  A level of
+ * 1 (a test playing the first release) sends it empty, as that release
+ * did.
+ */
 void
 fm_put_hello(struct wbuf *b, const struct fm_hello *m)
 {
 	size_t	 f = fm_frame_begin(b, FM_HELLO);
+	char	 caps[FM_TEXT_MAX];
 
+	if (m->level > 1)
+		snprintf(caps, sizeof(caps), "proto=%u", m->level);
+	else
+		caps[0] = '\0';
 	wbuf_str(b, m->agent);
 	wbuf_u64(b, m->session);
 	wbuf_str(b, m->version);
-	wbuf_str(b, m->auth);
+	wbuf_str(b, caps);
 	fm_frame_end(b, f);
 }
 
@@ -344,9 +391,10 @@ fm_get_hello(const uint8_t *p, size_t len, struct fm_hello *m, char *err,
 	rbuf_str(&r, m->agent, sizeof(m->agent));
 	m->session = rbuf_u64(&r);
 	rbuf_str(&r, m->version, sizeof(m->version));
-	rbuf_str(&r, m->auth, sizeof(m->auth));
+	rbuf_str(&r, m->caps, sizeof(m->caps));
 	if (decode_done(&r, "hello", err, errlen) == -1)
 		return -1;
+	m->level = caps_level(m->caps);
 	if (!fm_valid_id(m->agent)) {
 		snprintf(err, errlen, "hello: invalid agent id");
 		return -1;
@@ -362,6 +410,8 @@ fm_put_welcome(struct wbuf *b, const struct fm_welcome *m)
 	wbuf_u8(b, m->status);
 	wbuf_u64(b, m->last_seq);
 	wbuf_u64(b, (uint64_t)m->server_ms);
+	if (m->level != 0)
+		wbuf_u16(b, m->level);
 	fm_frame_end(b, f);
 }
 
@@ -375,6 +425,21 @@ fm_get_welcome(const uint8_t *p, size_t len, struct fm_welcome *m, char *err,
 	m->status = rbuf_u8(&r);
 	m->last_seq = rbuf_u64(&r);
 	m->server_ms = (int64_t)rbuf_u64(&r);
+	m->level = 1;
+	if (r.err == 0 && r.off < r.len) {
+		m->level = rbuf_u16(&r);
+		/*
+		 * A collector of a higher level may say more after its level;
+		 * what this side does not know is not for it.  At or below
+		 * our level, every byte must be understood.
+		 */
+		if (r.err == 0 && m->level > FM_PROTO_LEVEL)
+			r.off = r.len;
+		if (r.err == 0 && m->level < 2) {
+			snprintf(err, errlen, "welcome: level %u", m->level);
+			return -1;
+		}
+	}
 	return decode_done(&r, "welcome", err, errlen);
 }
 

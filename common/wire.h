@@ -42,7 +42,23 @@
 
 #define FM_MAGIC0		'F'
 #define FM_MAGIC1		'M'
-#define FM_PROTO_VERSION	1
+#define FM_PROTO_VERSION	1	/* the frame header's; see FM_PROTO_LEVEL */
+/*
+ * The protocol level, negotiated in HELLO and WELCOME (docs/wire.md,
+ * "Versions"); the frame version stays 1 so that every frame still
+ * reaches an older peer.  Each side uses the lower of the two levels and
+ * sends nothing a lower level does not know.
+ *
+ *	1  the first release: HELLO's fourth string empty, WELCOME
+ *	   status, last seq, clock (17 bytes)
+ *	2  HELLO's fourth string carries capabilities ("proto=2"); the
+ *	   collector's WELCOME adds its level (u16) for an agent of level 2
+ *	   or more
+ */
+#define FM_PROTO_LEVEL		2
+/* The agent's spool holds frames as they were sent. */
+_Static_assert(FM_SPOOL_VERSION == FM_PROTO_VERSION,
+    "a spool version is a frame version");
 #define FM_HDR_LEN		12
 #define FM_FRAME_MAX		(4U * 1024 * 1024)
 #define FM_BATCH_MAX		8192	/* results in one batch */
@@ -97,13 +113,26 @@ struct fm_hello {
 	char		 agent[FM_ID_MAX];
 	uint64_t	 session;
 	char		 version[32];
-	char		 auth[FM_TEXT_MAX];	/* reserved for the secure transport */
+	/*
+	 * Capabilities, "name=value" words separated by spaces; the first
+	 * release sent "" (the field was reserved for authentication, which
+	 * TLS does) and never read it.  fm_put_hello() writes the level,
+	 * fm_get_hello() reads it back, 1 when absent.
+	 */
+	char		 caps[FM_TEXT_MAX];
+	uint16_t	 level;
 };
 
 struct fm_welcome {
 	uint8_t		 status;	/* 0 accepted, else enum fm_err */
 	uint64_t	 last_seq;	/* highest seq acknowledged for the session */
 	int64_t		 server_ms;
+	/*
+	 * The collector's level; written only when not 0, which the
+	 * collector sets for an agent of level 1 (whose decoder refuses
+	 * trailing bytes); read as 1 when absent.
+	 */
+	uint16_t	 level;
 };
 
 struct fm_ack {
@@ -209,6 +238,7 @@ int	 fm_frame_parse(const uint8_t *, size_t avail, struct fm_hdr *,
 	    char *err, size_t errlen);
 
 /* wire.c: messages.  Decoders return 0, or -1 with err filled. */
+uint16_t fm_level_min(uint16_t peer);
 void	 fm_put_hello(struct wbuf *, const struct fm_hello *);
 int	 fm_get_hello(const uint8_t *, size_t, struct fm_hello *,
 	    char *err, size_t errlen);

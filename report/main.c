@@ -37,7 +37,7 @@ usage(void)
 	    "[--lang zh|en]\n"
 	    "           [--format html,pdf,xlsx,csv,json|all] [--out dir] "
 	    "[--journal file]\n"
-	    "           [--maintenance file]\n");
+	    "           [--maintenance file] [--skip-unseen]\n");
 	exit(2);
 }
 
@@ -100,6 +100,14 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return -1;
 	}
+	/* No "version": the first release's file, the same members. */
+	if ((w = json_object_get(root, "version")) != NULL &&
+	    json_is_integer(w) && json_integer_value(w) > 0 &&
+	    fm_version_check(path, (unsigned long)json_integer_value(w),
+	    FM_MAINT_VERSION, err, errlen) == -1) {
+		json_decref(root);
+		return -1;
+	}
 	json_array_foreach(json_object_get(root, "windows"), i, w) {
 		const char *id = json_string_value(json_object_get(w, "id"));
 		const char *why = json_string_value(json_object_get(w,
@@ -116,11 +124,9 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		struct mw_rule *r, t;
 		char	 why2[256];
 
-		memset(&t, 0, sizeof(t));
 		if (json_is_true(json_object_get(w, "cancelled")) ||
-		    id == NULL || !fm_valid_id(id) || (rep == NULL ? e <= s :
-		    at == NULL || dur <= 0 || mw_parse_repeat(rep, at, &t,
-		    why2, sizeof(why2)) == -1))
+		    id == NULL || !fm_valid_id(id) || mw_from_window(&t, id,
+		    av->tz, why, s, e, rep, at, dur, why2, sizeof(why2)) == -1)
 			continue;
 		if ((nr = reallocarray(av->rules, (size_t)av->nrules + 1,
 		    sizeof(*nr))) == NULL) {
@@ -130,16 +136,7 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		}
 		av->rules = nr;
 		r = &av->rules[av->nrules++];
-		*r = t;			/* the recurrence, if any */
-		fm_strlcpy(r->id, id, sizeof(r->id));
-		if (rep == NULL) {
-			r->kind = MW_ONCE;
-			r->start_ms = s;
-			r->duration_ms = e - s;
-		} else
-			r->duration_ms = dur;
-		fm_strlcpy(r->tz, av->tz, sizeof(r->tz));
-		fm_strlcpy(r->reason, why ? why : "", sizeof(r->reason));
+		*r = t;
 		r->devices = strv(json_object_get(w, "devices"), &r->ndevices);
 		r->groups = strv(json_object_get(w, "groups"), &r->ngroups);
 		r->classes = strv(json_object_get(w, "classes"), &r->nclasses);
@@ -162,6 +159,7 @@ main(int argc, char *argv[])
 		{ "out", required_argument, NULL, 'd' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "maintenance", required_argument, NULL, 'm' },
+		{ "skip-unseen", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *cfgpath = FACMON_SYSCONFDIR "/facmon-report.conf", *month = NULL, *year = NULL, *from = NULL;
@@ -230,6 +228,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			mwpath = optarg;
+			break;
+		case 'U':
+			rc.skip_unseen = 1;
 			break;
 		default:
 			usage();
@@ -307,10 +308,16 @@ main(int argc, char *argv[])
 	rc.cfgpath = cfgpath;
 	if (formats == 0)
 		formats = RF_ALL;
-	if (report_make(&rc, f, t, formats, outdir, err, sizeof(err)) == -1) {
+	switch (report_make(&rc, f, t, formats, outdir, err, sizeof(err))) {
+	case -1:
 		fprintf(stderr, "facmon-report: %s\n", err);
 		avconf_free(&av);
 		return 1;
+	case REPORT_UNSEEN:
+		/* Not an error: the collector reads the code. */
+		fprintf(stderr, "facmon-report: %s\n", err);
+		avconf_free(&av);
+		return 3;
 	}
 	avconf_free(&av);
 	return 0;

@@ -358,6 +358,181 @@ cell_text(const struct rpt *r, const struct aq_row *w, int is_device,
 	}
 }
 
+/* ---- the year table ---- */
+
+static const char *display_name(const struct rpt *, int, const char *);
+
+const char *
+ym_state_name(int st)
+{
+	switch (st) {
+	case YM_BEFORE:
+		return "no_data";
+	case YM_CLOSED:
+		return "closed";
+	case YM_OPEN:
+		return "open";
+	default:
+		return "not_begun";
+	}
+}
+
+int
+year_nrows(const struct rpt *r)
+{
+	if (r->kind != RK_YEAR)
+		return 0;
+	return 1 + (int)r->ngroups + r->nind;
+}
+
+static int
+ind_is_dur(const struct av_indicator *a)
+{
+	return a->metric == AVI_MTTR || a->metric == AVI_FAULT_TIME;
+}
+
+/*
+ * A row's id, name and target; returns the kind of its figures, CK_PCT
+ * or CK_DUR (milliseconds), or -1 past the end.
+ */
+int
+year_row(const struct rpt *r, int row, const char **id, char *name,
+    size_t nlen, char *target, size_t tlen)
+{
+	const struct aq_row *w = NULL;
+	int	 g = row - 1, i = row - 1 - (int)r->ngroups;
+
+	if (row < 0 || row >= year_nrows(r))
+		return -1;
+	if (row == 0)
+		w = &r->site;
+	else if (g < (int)r->ngroups)
+		w = &r->groups[g];
+	if (w != NULL) {
+		*id = row == 0 ? "site" : w->key;
+		if (row == 0)
+			snprintf(name, nlen, "%s", r->rc->group ?
+			    display_name(r, 0, r->rc->group) :
+			    TR(r, "全部设备", "All devices"));
+		else
+			row_name(r, w, 0, name, nlen);
+		if (isnan(w->r.target))
+			snprintf(target, tlen, "%s", TR(r, "无目标",
+			    "no target"));
+		else
+			fmt_pct(target, tlen, w->r.target);
+		return CK_PCT;
+	}
+	*id = r->ind[i].a->id;
+	snprintf(name, nlen, "%s", r->ind[i].a->level3[r->L]);
+	snprintf(target, tlen, "%s", r->ind[i].a->target_text[r->L]);
+	return ind_is_dur(r->ind[i].a) ? CK_DUR : CK_PCT;
+}
+
+/* The figure of one row in one model (a month's or the year's). */
+static int
+model_figure(const struct rpt *top, const struct rpt *m, int row,
+    char *d, size_t n, double *num)
+{
+	const struct aq_row *w = NULL;
+	int	 g = row - 1, i = row - 1 - (int)top->ngroups;
+	size_t	 k;
+
+	*num = NAN;
+	if (row == 0)
+		w = &m->site;
+	else if (g < (int)top->ngroups) {
+		for (k = 0; k < m->ngroups; k++)
+			if (strcmp(m->groups[k].key, top->groups[g].key) == 0)
+				w = &m->groups[k];
+		if (w == NULL) {
+			snprintf(d, n, "%s", met_text(top, -1));
+			return -1;
+		}
+	}
+	if (w != NULL) {
+		*num = w->r.availability;
+		if (isnan(*num))
+			snprintf(d, n, "%s", met_text(top, -1));
+		else
+			fmt_pct(d, n, *num);
+		return isnan(*num) ? -1 : w->r.met;
+	}
+	/* The months share the year's configuration: the same index. */
+	*num = m->ind[i].value;
+	/*
+	 * "—" stands for a month not begun here, so an indicator without
+	 * a figure reads 无数据 (or what it says, 期内无故障修复).
+	 */
+	if (isnan(*num))
+		snprintf(d, n, "%s", strcmp(m->ind[i].value_text, "—") == 0 ?
+		    met_text(top, -1) : m->ind[i].value_text);
+	else if (ind_is_dur(m->ind[i].a))
+		fmt_dur(top, d, n, *num);
+	else
+		fmt_pct(d, n, *num);
+	return m->ind[i].met;
+}
+
+/*
+ * A cell: the month's figure as its monthly report has it (column 0 to
+ * 11) or the year's (12).  "—" for a month not begun, 无数据 for one
+ * before monitoring began.  *num is the figure (a fraction or ms) or
+ * NaN; *kind says which, CK_TEXT when there is none.  Returns whether
+ * the row's target was met (1, 0, -1 unknown).
+ */
+int
+year_cell(const struct rpt *r, int row, int col, char *d, size_t n,
+    double *num, int *kind)
+{
+	const char *id;
+	char	 nm[256], tg[64];
+	int	 k, met;
+
+	*num = NAN;
+	*kind = CK_TEXT;
+	if ((k = year_row(r, row, &id, nm, sizeof(nm), tg, sizeof(tg))) ==
+	    -1 || col < 0 || col >= YT_NCOLS) {
+		d[0] = '\0';
+		return -1;
+	}
+	if (col < 12 && r->months[col].state == YM_FUTURE) {
+		snprintf(d, n, "—");
+		return -1;
+	}
+	if (col < 12 && r->months[col].m == NULL) {
+		snprintf(d, n, "%s", met_text(r, -1));
+		return -1;
+	}
+	met = model_figure(r, col < 12 ? r->months[col].m : r, row, d, n,
+	    num);
+	if (!isnan(*num))
+		*kind = k;
+	return met;
+}
+
+/* "1月" .. "12月", "全年"; the month so far says up to when. */
+void
+year_col_label(const struct rpt *r, int col, char *d, size_t n)
+{
+	static const char *const en[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const struct rpt_month *mo = col < 12 && r->months ? &r->months[col] :
+	    NULL;
+
+	if (col >= 12)
+		snprintf(d, n, "%s", r->open ? TR(r, "全年（至今）",
+		    "Year so far") : TR(r, "全年", "Year"));
+	else if (mo != NULL && mo->state == YM_OPEN && r->L)
+		snprintf(d, n, "%s (to %s)", en[col], mo->m->asof + 5);
+	else if (mo != NULL && mo->state == YM_OPEN)
+		snprintf(d, n, "%d月（截至 %s）", col + 1, mo->m->asof + 5);
+	else if (r->L)
+		snprintf(d, n, "%s", en[col]);
+	else
+		snprintf(d, n, "%d月", col + 1);
+}
+
 /*
  * 原因分析: what people said about an outage -- the reason given when it
  * was classified, the comment made on acknowledging it, and the repair
@@ -965,9 +1140,16 @@ latency_rows(struct rpt *r)
 	}
 }
 
-int
-report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
-    int64_t to, char *err, size_t errlen)
+static int64_t journal_first(const struct aq *);
+
+/*
+ * One period's model.  With a parent (a month of the year report) the
+ * journal already read is shared, and the charts and checksums, which
+ * only the year's own pages show, are left out.
+ */
+static int
+build_model(struct rpt *r, const struct report_conf *rc, int64_t from,
+    int64_t to, const struct rpt *parent, char *err, size_t errlen)
 {
 	const struct avconf *av = rc->av;
 	struct aq_row *gr = NULL, *cr = NULL;
@@ -997,8 +1179,9 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	 * A period not over yet ends now, exactly as in the API: nothing
 	 * after now is counted, planned or not.
 	 */
-	switch (av_period_end(from, to, rc->now_ms ? rc->now_ms : now_ms(),
-	    &r->to)) {
+	/* One "now" for the year and each of its months. */
+	r->now = rc->now_ms ? rc->now_ms : now_ms();
+	switch (av_period_end(from, to, r->now, &r->to)) {
 	case -1:
 		snprintf(err, errlen, "the period has not begun");
 		return -1;
@@ -1026,8 +1209,17 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	    &tm);
 
 	r->q.charge_blips = av->charge_blips;
-	if (aq_load(&r->q, r->journal, err, errlen) == -1)
+	if (parent != NULL) {
+		r->q = parent->q;
+		r->borrowed = 1;
+	} else if (aq_load(&r->q, r->journal, err, errlen) == -1)
 		return -1;
+	/*
+	 * Monitoring began with the journal's first record: a period that
+	 * began before it was only partly seen, and page 1 says so.
+	 */
+	r->monitored_from = journal_first(&r->q);
+	r->partial = r->monitored_from > from && r->monitored_from < to;
 	if (aq_compute(&r->q, av->rules, av->nrules, av->targets,
 	    av->ntargets, from, to, &r->devrows, &gr, &ng, &cr, &nc,
 	    &r->site) == -1) {
@@ -1138,6 +1330,8 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	for (j = 0; j < r->nind; j++)
 		deviation(r, &r->ind[j]);
 
+	if (parent != NULL)
+		return 0;
 	if (buckets(r) == -1 || series(r) == -1) {
 		snprintf(err, errlen, "computing the charts failed");
 		return -1;
@@ -1155,10 +1349,93 @@ report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
 	return 0;
 }
 
+/* When the journal's first change of state was: monitoring began. */
+static int64_t
+journal_first(const struct aq *q)
+{
+	int64_t	 first = INT64_MAX;
+	size_t	 i;
+
+	for (i = 0; i < q->ndev; i++)
+		if (q->dev[i].ntl > 0 && q->dev[i].tl[0].ts_ms < first)
+			first = q->dev[i].tl[0].ts_ms;
+	return first;
+}
+
+/*
+ * The twelve months of a year report.  A month that has not begun has
+ * no model ("—"); one over before the journal's first record has no
+ * data; every other month is built exactly as its monthly report is,
+ * at the same "now", so the current month is the month so far.
+ */
+static int
+year_months(struct rpt *r, char *err, size_t errlen)
+{
+	time_t	 t = (time_t)(r->from / 1000);
+	struct tm tm;
+	int64_t	 first = journal_first(&r->q);
+	int	 k;
+
+	localtime_r(&t, &tm);
+	r->subrc = *r->rc;
+	r->subrc.now_ms = r->now;
+	if ((r->months = calloc(12, sizeof(*r->months))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->nmonths = 12;
+	for (k = 0; k < 12; k++) {
+		struct rpt_month *mo = &r->months[k];
+
+		if (av_month_range(tm.tm_year + 1900, k + 1, r->av->tz,
+		    &mo->from, &mo->to) == -1) {
+			snprintf(err, errlen, "month %d: no such month", k + 1);
+			return -1;
+		}
+		if (r->now <= mo->from) {
+			mo->state = YM_FUTURE;
+			continue;
+		}
+		if (mo->to <= first) {
+			mo->state = YM_BEFORE;
+			continue;
+		}
+		if ((mo->m = calloc(1, sizeof(*mo->m))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (build_model(mo->m, &r->subrc, mo->from, mo->to, r, err,
+		    errlen) == -1)
+			return -1;
+		mo->state = mo->m->open ? YM_OPEN : YM_CLOSED;
+	}
+	return 0;
+}
+
+int
+report_build(struct rpt *r, const struct report_conf *rc, int64_t from,
+    int64_t to, char *err, size_t errlen)
+{
+	if (build_model(r, rc, from, to, NULL, err, errlen) == -1)
+		return -1;
+	if (r->kind == RK_YEAR && year_months(r, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 void
 report_free(struct rpt *r)
 {
 	size_t	 i;
+	int	 k;
+
+	if (r->months != NULL)
+		for (k = 0; k < r->nmonths; k++)
+			if (r->months[k].m != NULL) {
+				report_free(r->months[k].m);
+				free(r->months[k].m);
+			}
+	free(r->months);
 
 	if (r->series != NULL)
 		for (i = 0; i < r->nseries; i++) {
@@ -1174,7 +1451,8 @@ report_free(struct rpt *r)
 	free(r->devrows);
 	free(r->groups);
 	free(r->classes);
-	aq_free(&r->q);
+	if (!r->borrowed)
+		aq_free(&r->q);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1245,8 +1523,27 @@ report_make(const struct report_conf *rc, int64_t from, int64_t to,
 		snprintf(err, errlen, "%s: %s", out_dir, strerror(errno));
 		goto out;
 	}
+	/* No journal yet is nothing monitored yet. */
+	if (rc->skip_unseen && access(rc->journal ? rc->journal :
+	    rc->av->journal, F_OK) == -1 && errno == ENOENT) {
+		snprintf(err, errlen, "nothing was monitored: no journal %s",
+		    rc->journal ? rc->journal : rc->av->journal);
+		rc_ = REPORT_UNSEEN;
+		goto out;
+	}
 	if (report_build(&r, rc, from, to, err, errlen) == -1) {
 		report_free(&r);
+		goto out;
+	}
+	/*
+	 * Nothing recorded before the period's end: a new install's first
+	 * monthly run has no month to report, and mails no empty one.
+	 */
+	if (rc->skip_unseen && r.monitored_from >= r.to) {
+		snprintf(err, errlen, "nothing was monitored in %s: the journal "
+		    "begins after it", r.label);
+		report_free(&r);
+		rc_ = REPORT_UNSEEN;
 		goto out;
 	}
 	rc_ = 0;
@@ -1290,6 +1587,17 @@ summary_row(const struct rpt *r, int i, struct srow *s)
 		    r->from_text, r->to_text, r->av->tz, !r->open ? "" :
 		    TR(r, "，未结束：统计至生成时刻", ", not over: counted up "
 		    "to the time of the report"));
+		if (r->partial) {
+			char	 since[32], cov[32];
+			size_t	 l = strlen(s->text);
+
+			fmt_time(since, sizeof(since), r->monitored_from);
+			fmt_pct(cov, sizeof(cov), r->site.r.coverage);
+			snprintf(s->text + l, sizeof(s->text) - l, TR(r,
+			    "；仅部分监测：自 %s 起有记录，覆盖率 %s",
+			    "; partly monitored: recorded from %s on, "
+			    "coverage %s"), since, cov);
+		}
 		break;
 	case 1:
 		s->label = TR(r, "单位", "Site");

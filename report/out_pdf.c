@@ -323,6 +323,34 @@ rows_cell(const struct pdf *p, void *arg, int row, int col, char *d,
 	return w->r.met == 0;
 }
 
+/* The year table: name, target, the twelve months and the year. */
+static int
+year_pcell(const struct pdf *p, void *arg, int row, int col, char *d,
+    size_t n)
+{
+	char	 name[512], target[64];
+	const char *id;
+	double	 num;
+	int	 kind;
+
+	(void)arg;
+	if (row < 0) {
+		if (col >= 2)
+			year_col_label(p->r, col - 2, d, n);
+		else
+			snprintf(d, n, "%s", col ? TR(p->r, "目标", "Target") :
+			    TR(p->r, "名称", "Name"));
+		return 0;
+	}
+	if (col < 2) {
+		year_row(p->r, row, &id, name, sizeof(name), target,
+		    sizeof(target));
+		snprintf(d, n, "%s", col ? target : name);
+		return 0;
+	}
+	return year_cell(p->r, row, col - 2, d, n, &num, &kind) == 0;
+}
+
 static int
 outage_pcell(const struct pdf *p, void *arg, int row, int col, char *d,
     size_t n)
@@ -483,6 +511,30 @@ render(struct pdf *p)
 	/* The wide tables, landscape. */
 	page_new(p, 1);
 	para(p, TR(r, "三、分组与设备", "3. Groups and devices"), 11, 1, 4);
+	if (r->kind == RK_YEAR) {
+		double	 yw[2 + YT_NCOLS];
+		int	 ya[2 + YT_NCOLS];
+
+		/* A month's column fits "99.9999%" and 2天3小时5分. */
+		yw[0] = 118;
+		yw[1] = 46;
+		ya[0] = ya[1] = -1;
+		for (k = 2; k < 2 + YT_NCOLS; k++) {
+			yw[k] = (A4H - 2 * MARGIN - 164) / YT_NCOLS;
+			ya[k] = 1;
+		}
+		para(p, TR(r, "逐月对比（各月数值与当月月报相同）",
+		    "Month by month (each month as in its monthly report)"),
+		    9, 1, 3);
+		memset(&t, 0, sizeof(t));
+		t.ncols = 2 + YT_NCOLS;
+		t.widths = yw;
+		t.align = ya;
+		t.size = 6;
+		t.cell = year_pcell;
+		t.nrows = year_nrows(r);
+		table_draw(p, &t);
+	}
 	/*
 	 * Percentages, "met" and counts are short; durations written out
 	 * (2天3小时5分) get the rest, so that they stay on one line.

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -110,6 +111,52 @@ html_rows(struct sbuf *b, const struct rpt *r, const struct aq_row *rows,
 	sb_puts(b, "</tbody></table>\n");
 }
 
+static void
+html_year(struct sbuf *b, const struct rpt *r)
+{
+	char	 name[512], target[64], cell[1024];
+	const char *id;
+	double	 num;
+	int	 row, c, kind;
+
+	sb_puts(b, "<h3>");
+	sb_html(b, TR(r, "逐月对比（各月数值与当月月报相同）",
+	    "Month by month (each month as in its monthly report)"));
+	sb_puts(b, "</h3>\n<table class=\"figures\" id=\"year\"><thead><tr>"
+	    "<th>");
+	sb_html(b, TR(r, "名称", "Name"));
+	sb_puts(b, "</th><th>");
+	sb_html(b, TR(r, "目标", "Target"));
+	sb_puts(b, "</th>");
+	for (c = 0; c < YT_NCOLS; c++) {
+		year_col_label(r, c, cell, sizeof(cell));
+		sb_puts(b, "<th>");
+		sb_html(b, cell);
+		sb_puts(b, "</th>");
+	}
+	sb_puts(b, "</tr></thead><tbody>\n");
+	for (row = 0; row < year_nrows(r); row++) {
+		year_row(r, row, &id, name, sizeof(name), target,
+		    sizeof(target));
+		sb_puts(b, "<tr><td>");
+		sb_html(b, name);
+		sb_puts(b, "</td><td class=\"n\">");
+		sb_html(b, target);
+		sb_puts(b, "</td>");
+		for (c = 0; c < YT_NCOLS; c++) {
+			int	 met = year_cell(r, row, c, cell, sizeof(cell),
+			    &num, &kind);
+
+			sb_puts(b, met == 0 ? "<td class=\"n missed\">" :
+			    "<td class=\"n\">");
+			sb_html(b, cell);
+			sb_puts(b, "</td>");
+		}
+		sb_puts(b, "</tr>\n");
+	}
+	sb_puts(b, "</tbody></table>\n");
+}
+
 int
 out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 {
@@ -134,7 +181,7 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 	    "th { background: #eee; }\n"
 	    "td.n { text-align: right; white-space: nowrap; }\n"
 	    "table.figures { font-size: 8pt; }\n"
-	    "tr.missed td { background: #fde2e2; }\n"
+	    "tr.missed td, td.missed { background: #fde2e2; }\n"
 	    "h2 { page-break-after: avoid; border-bottom: 1px solid #000; }\n"
 	    "section { page-break-inside: auto; }\n"
 	    "figure { margin: 0 0 1em 0; page-break-inside: avoid; }\n"
@@ -197,7 +244,10 @@ out_html(const struct rpt *r, const char *path, char *err, size_t errlen)
 	sb_html(&b, signoff_line(r, cell, sizeof(cell)));
 	sb_puts(&b, "</p></section>\n<section id=\"groups\"><h2>");
 	sb_html(&b, TR(r, "三、分组与设备", "3. Groups and devices"));
-	sb_puts(&b, "</h2>\n<h3>");
+	sb_puts(&b, "</h2>\n");
+	if (r->kind == RK_YEAR)
+		html_year(&b, r);
+	sb_puts(&b, "<h3>");
 	sb_html(&b, TR(r, "分组", "Groups"));
 	sb_puts(&b, "</h3>\n");
 	html_rows(&b, r, r->groups, r->ngroups, NULL, 0);
@@ -349,6 +399,56 @@ csv_rows(struct sbuf *b, const struct rpt *r, const char *title,
 	sb_puts(b, "\r\n");
 }
 
+/*
+ * The year's months side by side: a figure as a number (percent or
+ * seconds, as the unit column says), or the text the cell shows when
+ * there is none ("—" not begun, 无数据).
+ */
+static void
+csv_year(struct sbuf *b, const struct rpt *r)
+{
+	char	 name[512], target[64], cell[1024];
+	const char *id;
+	double	 num;
+	int	 row, c, kind, rk;
+
+	csv_text(b, TR(r, "逐月对比（各月数值与当月月报相同）",
+	    "Month by month (each month as in its monthly report)"));
+	sb_puts(b, "\r\n\"id\",");
+	csv_text(b, TR(r, "名称", "Name"));
+	sb_puts(b, ",");
+	csv_text(b, TR(r, "目标", "Target"));
+	sb_puts(b, ",");
+	csv_text(b, TR(r, "单位", "Unit"));
+	for (c = 0; c < YT_NCOLS; c++) {
+		year_col_label(r, c, cell, sizeof(cell));
+		sb_puts(b, ",");
+		csv_text(b, cell);
+	}
+	sb_puts(b, "\r\n");
+	for (row = 0; row < year_nrows(r); row++) {
+		rk = year_row(r, row, &id, name, sizeof(name), target,
+		    sizeof(target));
+		csv_text(b, id);
+		sb_puts(b, ",");
+		csv_text(b, name);
+		sb_puts(b, ",");
+		csv_text(b, target);
+		sb_puts(b, ",");
+		csv_text(b, rk == CK_DUR ? TR(r, "秒", "s") : "%");
+		for (c = 0; c < YT_NCOLS; c++) {
+			year_cell(r, row, c, cell, sizeof(cell), &num, &kind);
+			sb_puts(b, ",");
+			if (kind == CK_TEXT)
+				csv_text(b, cell);
+			else
+				csv_num(b, num, kind);
+		}
+		sb_puts(b, "\r\n");
+	}
+	sb_puts(b, "\r\n");
+}
+
 int
 out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 {
@@ -430,6 +530,8 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 		sb_puts(&b, "\r\n");
 	}
 	sb_puts(&b, "\r\n");
+	if (r->kind == RK_YEAR)
+		csv_year(&b, r);
 	csv_rows(&b, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
 	    0);
 	csv_rows(&b, r, TR(r, "设备类别", "Device classes"), r->classes,
@@ -502,6 +604,107 @@ jrow(const struct rpt *r, const struct aq_row *w, const struct aq_device *d)
 	return o;
 }
 
+/*
+ * The year report's months: each month's rows as its monthly report's
+ * JSON has them, and the side-by-side table as the other formats print
+ * it (numbers, and the text shown for each cell).
+ */
+static json_t *
+json_year(const struct rpt *r)
+{
+	json_t	*y = json_object(), *a = json_array(), *o, *g, *v, *t;
+	char	 name[512], target[64], cell[1024];
+	const char *id;
+	double	 num;
+	size_t	 i;
+	int	 k, row, c, kind, met;
+
+	for (k = 0; k < r->nmonths; k++) {
+		const struct rpt_month *mo = &r->months[k];
+		const struct rpt *m = mo->m;
+		time_t	 tt = (time_t)(mo->from / 1000);
+		struct tm tm;
+		char	 lab[16];
+
+		localtime_r(&tt, &tm);
+		snprintf(lab, sizeof(lab), "%04d-%02d", (tm.tm_year + 1900) %
+		    10000, (tm.tm_mon + 1) % 100);
+		o = json_object();
+		json_object_set_new(o, "label", json_string(lab));
+		json_object_set_new(o, "state",
+		    json_string(ym_state_name(mo->state)));
+		json_object_set_new(o, "from_ms", json_integer(mo->from));
+		json_object_set_new(o, "to_ms", m ? json_integer(m->to) :
+		    json_null());
+		json_object_set_new(o, "as_of", m && m->open ?
+		    json_string(m->asof) : json_null());
+		json_object_set_new(o, "summary", m ? jrow(m, &m->site, NULL) :
+		    json_null());
+		g = json_array();
+		for (i = 0; m != NULL && i < m->ngroups; i++)
+			json_array_append_new(g, jrow(m, &m->groups[i], NULL));
+		json_object_set_new(o, "groups", g);
+		g = json_array();
+		for (row = 0; m != NULL && row < m->nind; row++) {
+			const struct rpt_ind *ri = &m->ind[row];
+			int	 dur = ri->a->metric == AVI_MTTR ||
+			    ri->a->metric == AVI_FAULT_TIME;
+
+			v = json_object();
+			json_object_set_new(v, "id", json_string(ri->a->id));
+			json_object_set_new(v, dur ? "value_s" : "value", dur ?
+			    jsecs(ri->value) : jnum(ri->value));
+			json_object_set_new(v, "value_text",
+			    json_string(ri->value_text));
+			json_object_set_new(v, "met", ri->met < 0 ?
+			    json_null() : json_boolean(ri->met));
+			json_array_append_new(g, v);
+		}
+		json_object_set_new(o, "indicators", g);
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(y, "months", a);
+
+	a = json_array();
+	for (c = 0; c < YT_NCOLS; c++) {
+		year_col_label(r, c, cell, sizeof(cell));
+		json_array_append_new(a, json_string(cell));
+	}
+	json_object_set_new(y, "columns", a);
+	a = json_array();
+	for (row = 0; row < year_nrows(r); row++) {
+		int	 rk = year_row(r, row, &id, name, sizeof(name), target,
+		    sizeof(target));
+
+		o = json_object();
+		json_object_set_new(o, "kind", json_string(row == 0 ? "site" :
+		    row <= (int)r->ngroups ? "group" : "indicator"));
+		json_object_set_new(o, "id", json_string(id));
+		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "target", json_string(target));
+		json_object_set_new(o, "unit", json_string(rk == CK_DUR ?
+		    "s" : "fraction"));
+		v = json_array();
+		t = json_array();
+		g = json_array();
+		for (c = 0; c < YT_NCOLS; c++) {
+			met = year_cell(r, row, c, cell, sizeof(cell), &num,
+			    &kind);
+			json_array_append_new(v, rk == CK_DUR ? jsecs(num) :
+			    jnum(num));
+			json_array_append_new(t, json_string(cell));
+			json_array_append_new(g, met < 0 ? json_null() :
+			    json_boolean(met));
+		}
+		json_object_set_new(o, "values", v);
+		json_object_set_new(o, "texts", t);
+		json_object_set_new(o, "met", g);
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(y, "rows", a);
+	return y;
+}
+
 int
 out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 {
@@ -528,6 +731,23 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 	    json_null());
 	json_object_set_new(o, "timezone", json_string(r->av->tz));
 	json_object_set_new(root, "period", o);
+	/*
+	 * When monitoring began (the journal's first record), and whether
+	 * that was inside the period: a period seen only in part.  Beside
+	 * "period", whose fields stay those of earlier reports.
+	 */
+	o = json_object();
+	json_object_set_new(o, "partial", json_boolean(r->partial));
+	if (r->monitored_from != INT64_MAX) {
+		fmt_time(t, sizeof(t), r->monitored_from);
+		json_object_set_new(o, "since", json_string(t));
+		json_object_set_new(o, "since_ms",
+		    json_integer(r->monitored_from));
+	} else {
+		json_object_set_new(o, "since", json_null());
+		json_object_set_new(o, "since_ms", json_null());
+	}
+	json_object_set_new(root, "monitoring", o);
 	json_object_set_new(root, "site", json_string(r->av->site[r->L]));
 	json_object_set_new(root, "group", r->rc->group ?
 	    json_string(r->rc->group) : json_null());
@@ -599,6 +819,8 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		json_array_append_new(a, jrow(r, &r->devrows[r->devorder[i]],
 		    &r->q.dev[r->devorder[i]]));
 	json_object_set_new(root, "devices", a);
+	if (r->kind == RK_YEAR)
+		json_object_set_new(root, "year", json_year(r));
 
 	a = json_array();
 	for (i = 0; i < r->nout; i++) {

@@ -117,6 +117,50 @@ rows_sheet(lxw_workbook *wb, const struct rpt *r, const char *name,
 	}
 }
 
+/*
+ * The year's months side by side: figures as numbers with their unit
+ * on the cell, "—" for a month not begun and 无数据 as text.
+ */
+static void
+year_sheet(lxw_workbook *wb, const struct rpt *r, struct xf *x)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(wb, TR(r, "逐月",
+	    "Months"));
+	char	 name[512], target[64], cell[1024];
+	const char *id;
+	double	 v;
+	int	 row, c, kind;
+
+	str(ws, 0, 0, "id", x->head);
+	str(ws, 0, 1, TR(r, "名称", "Name"), x->head);
+	str(ws, 0, 2, TR(r, "目标", "Target"), x->head);
+	for (c = 0; c < YT_NCOLS; c++) {
+		year_col_label(r, c, cell, sizeof(cell));
+		str(ws, 0, 3 + c, cell, x->head);
+	}
+	worksheet_set_column(ws, 0, 0, 14, NULL);
+	worksheet_set_column(ws, 1, 1, 30, NULL);
+	worksheet_set_column(ws, 2, 2, 12, NULL);
+	worksheet_set_column(ws, 3, 3 + YT_NCOLS, 13, NULL);
+	worksheet_freeze_panes(ws, 1, 2);
+	for (row = 0; row < year_nrows(r); row++) {
+		year_row(r, row, &id, name, sizeof(name), target,
+		    sizeof(target));
+		str(ws, row + 1, 0, id, x->text);
+		str(ws, row + 1, 1, name, x->text);
+		str(ws, row + 1, 2, target, x->text);
+		for (c = 0; c < YT_NCOLS; c++) {
+			year_cell(r, row, c, cell, sizeof(cell), &v, &kind);
+			if (kind == CK_PCT)
+				num(ws, row + 1, 3 + c, v, x->pct);
+			else if (kind == CK_DUR)
+				num(ws, row + 1, 3 + c, v / 1000.0, x->secs);
+			else
+				str(ws, row + 1, 3 + c, cell, x->text);
+		}
+	}
+}
+
 int
 out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 {
@@ -226,6 +270,8 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 		str(ws, row, 8, ri->footnote, x.wrap);
 	}
 
+	if (r->kind == RK_YEAR)
+		year_sheet(wb, r, &x);
 	rows_sheet(wb, r, TR(r, "分组", "Groups"), r->groups, r->ngroups, NULL,
 	    0, &x);
 	rows_sheet(wb, r, TR(r, "设备类别", "Classes"), r->classes,

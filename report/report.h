@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/avail.h"
+#include "../avail/avail.h"
 
 enum report_format {
 	RF_HTML = 1 << 0,
@@ -44,7 +44,12 @@ struct report_conf {
 	int64_t		 generated_ms;	/* 0: SOURCE_DATE_EPOCH, else now */
 	int64_t		 now_ms;	/* where a period not over ends;
 					   0: the clock (av_period_end) */
+	int		 skip_unseen;	/* make nothing for a period over
+					   before the journal's first record */
 };
+
+/* report_make(): the period was never seen (skip_unseen). */
+#define REPORT_UNSEEN	1
 
 int	 report_make(const struct report_conf *, int64_t from_ms,
 	    int64_t to_ms, unsigned formats, const char *out_dir,
@@ -72,6 +77,25 @@ struct rpt_series {
 	double		*avail;		/* per bucket; NaN: nothing seen */
 	double		*burn;		/* budget left, % of the period's */
 	double		 budget_ms;	/* the period's; NaN: no target */
+};
+
+/*
+ * A month of the year report.  Each month that has begun and that the
+ * journal reaches is a whole monthly model, built by the same code as
+ * the monthly report on the same journal, so that the year's columns
+ * cannot differ from the monthly reports.
+ */
+enum ym_state {
+	YM_FUTURE = 0,		/* not begun: "—" */
+	YM_BEFORE,		/* over before monitoring began: no data */
+	YM_CLOSED,		/* over */
+	YM_OPEN			/* the month so far */
+};
+
+struct rpt_month {
+	int		 state;		/* enum ym_state */
+	int64_t		 from, to;	/* the month as asked */
+	struct rpt	*m;		/* its model; NULL unless closed/open */
 };
 
 struct rpt {
@@ -110,6 +134,15 @@ struct rpt {
 	size_t		 nseries;
 	char		 journal_sha256[65];
 	char		 config_sha256[65];
+	int64_t		 now;		/* the one "now" of every figure */
+	int64_t		 monitored_from; /* the journal's first record;
+					   INT64_MAX: none */
+	int		 partial;	/* monitoring began inside the period */
+	int		 borrowed;	/* q belongs to the year's model */
+	/* The year report's months (RK_YEAR), and their settings. */
+	struct rpt_month *months;
+	int		 nmonths;
+	struct report_conf subrc;
 };
 
 int	 report_build(struct rpt *, const struct report_conf *, int64_t from,
@@ -156,6 +189,19 @@ void	 row_name(const struct rpt *, const struct aq_row *, int is_device,
 	    char *, size_t);
 void	 cell_text(const struct rpt *, const struct aq_row *, int is_device,
 	    int col, char *, size_t);
+
+/*
+ * The year table: one row for the site, each group and each indicator,
+ * one column per month and the year's figure last (YT_NCOLS).
+ */
+#define YT_NCOLS	13
+int	 year_nrows(const struct rpt *);
+int	 year_row(const struct rpt *, int row, const char **id, char *name,
+	    size_t, char *target, size_t);
+int	 year_cell(const struct rpt *, int row, int col, char *, size_t,
+	    double *num, int *kind);
+void	 year_col_label(const struct rpt *, int col, char *, size_t);
+const char *ym_state_name(int);
 
 /* The outage list columns. */
 #define RPT_NOCOLS	9

@@ -9,7 +9,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 state=state/demo
 port=${HTTP_PORT:-8080}
-mkdir -p "$state/data" || exit 1
+# The demo's mail sink (etc/demo/collector.conf: alerts).
+smtp_port=2525
+mkdir -p "$state/data" "$state/mail" "$state/sms" || exit 1
 pids=""
 
 stop() {
@@ -36,8 +38,9 @@ esac
 # The demo's collector configuration with the chosen status page port:
 # etc/demo/collector.conf stays as it is.
 conf=$state/collector.conf
-sed "s/\"127\.0\.0\.1:8080\"/\"127.0.0.1:$port\"/" etc/demo/collector.conf \
-	>"$conf.tmp" && mv "$conf.tmp" "$conf" || exit 1
+sed -e "s/\"127\.0\.0\.1:8080\"/\"127.0.0.1:$port\"/" \
+    -e "s#\"http://127\.0\.0\.1:8080/\"#\"http://127.0.0.1:$port/\"#" \
+    etc/demo/collector.conf >"$conf.tmp" && chmod 600 "$conf.tmp" && mv "$conf.tmp" "$conf" || exit 1
 
 # --- TLS credentials of the demo agent (issue #4) ---------------------
 # The collector makes the key once: its copy in state/demo/data/keys,
@@ -55,6 +58,10 @@ build/facmon-collector -n -f "$conf" >/dev/null || exit 1
 build/facmon-sim -f etc/demo/scenario.conf 2>>"$state/sim.log" &
 sim=$!
 pids="$pids $sim"
+build/facmon-mailsink -l "127.0.0.1:$smtp_port" -d "$state/mail" \
+    2>>"$state/mailsink.log" &
+mailsink=$!
+pids="$pids $mailsink"
 build/facmon-collector -d -f "$conf" 2>>"$state/collector.log" &
 collector=$!
 pids="$pids $collector"
@@ -75,6 +82,7 @@ until curl -fs -m 2 "http://127.0.0.1:$port/api/v1/stats" 2>/dev/null |
 	sleep 0.5
 done
 kill -0 "$sim" 2>/dev/null || died sim
+kill -0 "$mailsink" 2>/dev/null || died mailsink
 
 build/facmon-agent -d -f etc/demo/agent.conf 2>>"$state/agent.log" &
 agent=$!
@@ -93,6 +101,11 @@ facmon demo is running (logs in $state/).
   simulator:    build/facmon-sim ctl -s $state/sim.sock faults
                 (what failed when: $state/sim-truth.log)
   traps:        http://127.0.0.1:$port/api/v1/traps
+  alerts sent:  http://127.0.0.1:$port/#incidents  (what was "sent", by channel)
+                e-mails: $state/mail/*.eml  (build/facmon-mailsink on
+                    127.0.0.1:$smtp_port keeps them; nothing leaves)
+                SMS:     $state/sms/  (gammu's spool format, UTF-16)
+                one-tap acknowledge links ask for the admin login
   try:          snmpwalk -v2c -c public -M mibs -m ALL 127.0.5.3:1161 \\
                     FACMON-FACILITY-MIB::facElevatorTable
 Something fails every few minutes (see etc/demo/scenario.conf).
@@ -100,7 +113,7 @@ Press Ctrl-C to stop.
 MSG
 # Any daemon that exits ends the demo, saying which.
 while :; do
-	for p in collector agent sim; do
+	for p in collector agent sim mailsink; do
 		eval "pid=\$$p"
 		kill -0 "$pid" 2>/dev/null || died "$p"
 	done

@@ -42,6 +42,7 @@
 			no_target: "无目标", no_data: "暂无数据",
 			open_incidents: "当前故障", none: "无",
 			since: "持续", acked: "已确认", ack: "确认",
+			ack_col: "确认状态",
 			comment: "备注", reclassify: "重新分类",
 			reason: "原因", note: "维修记录", save: "保存",
 			cls_unplanned: "计划外", cls_planned: "计划内",
@@ -51,9 +52,16 @@
 			cause: "原因", klass: "分类", by: "操作人",
 			outages: "故障记录", past: "历史故障",
 			outbox: "告警发送记录", recipient: "接收人",
+			sent_title: "已发送的告警（邮件与短信的内容）",
+			channel: "渠道", sent_text: "内容", time: "时间",
 			kind: "类型", attempts: "尝试", last_error: "最近错误",
 			checks: "检查项", values: "当前值", message: "消息",
 			graphs: "趋势图", hour: "小时", day: "天",
+			r_custom: "自定义", r_from: "从", r_to: "到",
+			r_show: "显示", r_zoomed: "已放大", r_hint:
+			    "在图上横向拖动可放大；点选时段可还原。",
+			r_in: "入", r_out: "出", r_traffic: "流量",
+			r_bad: "请填写开始和结束时间，结束晚于开始。",
 			month: "月", year: "年", avail_month: "本月可用性",
 			avail_year: "本年可用性", back: "返回状态墙",
 			need_login: "请先登录后再操作。",
@@ -90,6 +98,9 @@
 			children: "台下游设备", expand: "展开", collapse: "收起",
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
+			bx_title: "停机预算说明", cal_title: "维护日历",
+			cal_more: "另有", cal_none: "本月没有维护窗口",
+			cal_today: "今天",
 			no_match: "没有符合条件的设备",
 			nav_topo: "拓扑", topo_rest: "无上下级关系的设备",
 			pick_l: "按名称选择设备",
@@ -110,6 +121,7 @@
 			no_target: "no target", no_data: "no data yet",
 			open_incidents: "Open incidents", none: "None",
 			since: "for", acked: "Acknowledged", ack: "Acknowledge",
+			ack_col: "Acknowledgement",
 			comment: "Comment", reclassify: "Reclassify",
 			reason: "Reason", note: "Repair note", save: "Save",
 			cls_unplanned: "Unplanned", cls_planned: "Planned",
@@ -119,10 +131,17 @@
 			cause: "Cause", klass: "Class", by: "By",
 			outages: "Outages", past: "Past outages",
 			outbox: "Alert deliveries", recipient: "Recipient",
+			sent_title: "Alerts sent (what the e-mails and SMS said)",
+			channel: "Channel", sent_text: "Text", time: "Time",
 			kind: "Kind", attempts: "Attempts",
 			last_error: "Last error", checks: "Checks",
 			values: "Current values", message: "Message",
 			graphs: "Graphs", hour: "Hour", day: "Day",
+			r_custom: "Custom", r_from: "From", r_to: "To",
+			r_show: "Show", r_zoomed: "zoomed", r_hint:
+			    "Drag across a graph to zoom; pick a range to go back.",
+			r_in: "in", r_out: "out", r_traffic: "traffic",
+			r_bad: "Give a start and an end, the end after the start.",
 			month: "Month", year: "Year",
 			avail_month: "Availability this month",
 			avail_year: "Availability this year",
@@ -166,6 +185,10 @@
 			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
 			more: "More",
 			budget_help: "down time this month's target allows (whole group)",
+			bx_title: "The down time budget explained",
+			cal_title: "Maintenance calendar", cal_more: "more",
+			cal_none: "no maintenance windows this month",
+			cal_today: "today",
 			no_match: "No device matches",
 			nav_topo: "Topology", topo_rest: "Devices with no parent or child",
 			pick_l: "Pick devices by name",
@@ -350,6 +373,7 @@
 			document.getElementById("site").textContent =
 			    (lang === "zh" ? s.site : s.site_en) || "facmon";
 			session.site = [s.site, s.site_en];
+			session.show_sent = !!s.show_sent;
 			showSession();
 		});
 	}
@@ -803,7 +827,8 @@
 				av.insertBefore(el("span", "flag", t("not_met") +
 				    " "), av.firstChild);
 			}
-			av.title = t("budget_help");
+			av.title = avail[g] ? budgetText(avail[g], data.availability,
+			    groupName(g)) || t("budget_help") : t("budget_help");
 			head.appendChild(av);
 			sec.appendChild(head);
 			byName[g].sort(function (a, b) {
@@ -1084,23 +1109,240 @@
 			return String(Math.round(n * 1000) / 1000) +
 			    (h && h.unit ? " " + h.unit : "");
 		}
+		/*
+		 * Words from a Modbus register map travel as "中文|English"
+		 * ("NAME.text", "alarm.NAME", "fault.NAME"); "" is no alarm.
+		 */
+		if (typeof v.value === "string" &&
+		    /(^(alarm|fault)\.|\.text$)/.test(name || "")) {
+			n = v.value.split("|");
+			if (v.value === "")
+				return "—";
+			return lang === "zh" || n.length < 2 ? n[0] : n[1];
+		}
 		return v.value === null ? "—" : String(v.value);
 	}
 
-	/* Series worth a graph: latency, traffic, clients, temperatures... */
-	function pickSeries(series) {
-		var out = [];
+	/* ---- the device page's graphs ------------------------------------ */
+
+	var RANGES = [["1h", 3600e3], ["24h", 86400e3], ["7d", 7 * 86400e3],
+	    ["30d", 30 * 86400e3]];
+
+	/* The configured zone's offset from UTC at ms, in ms. */
+	function tzOffset(ms) {
+		var f = {};
+
+		new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour12: false,
+		    year: "numeric", month: "2-digit", day: "2-digit",
+		    hour: "2-digit", minute: "2-digit" })
+		    .formatToParts(new Date(ms)).forEach(function (x) {
+			f[x.type] = Number(x.value);
+		    });
+		return Date.UTC(f.year, f.month - 1, f.day, f.hour % 24,
+		    f.minute) - Math.floor(ms / 60000) * 60000;
+	}
+
+	/* A time axis tick: 14:30, or 12-06 14:30, or 12-06. */
+	function fmtTick(ms, withDate, step) {
+		var o = { timeZone: tz, hour12: false };
+
+		if (withDate) {
+			o.month = "2-digit";
+			o.day = "2-digit";
+		}
+		if (!withDate || step < 86400e3) {
+			o.hour = "2-digit";
+			o.minute = "2-digit";
+		}
+		return new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", o)
+		    .format(new Date(ms));
+	}
+
+	/* "2026-12-06T08:00" (datetime-local) in the configured zone, as ms. */
+	function parseLocal(v) {
+		var guess = Date.parse(v + ":00Z");
+
+		return isNaN(guess) ? NaN : guess - tzOffset(guess);
+	}
+
+	function toLocalInput(ms) {
+		return new Date(ms + tzOffset(ms)).toISOString().slice(0, 16);
+	}
+
+	/*
+	 * The graphs worth drawing, at most 12: latency, clients,
+	 * temperatures, and a port's in and out octets on one graph (the
+	 * 64-bit counters when the device has them).
+	 */
+	function graphSets(series) {
+		var out = [], ports = {};
 
 		Object.keys(series).forEach(function (chk) {
-			series[chk].sort(natCmp).forEach(function (s) {
-				if (s === "up")
+			var names = series[chk].slice().sort(natCmp);
+
+			names.forEach(function (s) {
+				var x = hintOf(s), o = OCTETS.exec(x.base), key;
+
+				if (s === "up" ||
+				    /^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
 					return;
-				if (/^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
+				if (!o) {
+					out.push({ chk: chk, names: [s] });
 					return;
-				out.push([chk, s]);
+				}
+				if (!o[1] && names.indexOf("ifHC" + o[2] + "Octets." +
+				    x.idx) >= 0)
+					return;
+				key = chk + "|" + x.idx;
+				if (!ports[key]) {
+					ports[key] = { chk: chk, names: [], port: x.idx };
+					out.push(ports[key]);
+				}
+				ports[key].names[o[2] === "In" ? 0 : 1] = s;
 			});
 		});
 		return out.slice(0, 12);
+	}
+
+	function graphTitle(g) {
+		if (g.port !== undefined)
+			return (lang === "zh" ? "端口 " + g.port + " " +
+			    t("r_traffic") : "Port " + g.port + " " +
+			    t("r_traffic"));
+		return valueLabel(g.names[0]);
+	}
+
+	/*
+	 * The graphs section: a range picker (1 h, 24 h, 7 d, 30 d, custom),
+	 * zoom by dragging on any graph, each graph with its unit.  The
+	 * series are read by the collector's RRD thread (/api/v1/rrd with
+	 * from and to), never on its event loop.
+	 */
+	function deviceGraphs(view, id, series) {
+		var sets = graphSets(series), range = null, graphs, bar, form;
+		var note = el("p", "rangenote", t("r_hint"));
+
+		function pick(name, from, to) {
+			range = { name: name, from: Math.round(from),
+			    to: Math.round(to) };
+			bar.querySelectorAll("button[data-range]").forEach(
+			    function (b) {
+				b.className = b.getAttribute("data-range") ===
+				    name ? "on" : "";
+			    });
+			form.elements.from.value = toLocalInput(range.from);
+			form.elements.to.value = toLocalInput(range.to);
+			note.textContent = (name === "zoom" ? t("r_zoomed") + " · " :
+			    "") + fmtShort(range.from) + " – " +
+			    fmtShort(range.to) + " · " + t("r_hint");
+			drawAll();
+		}
+		view.appendChild(el("h3", null, t("graphs")));
+		bar = el("div", "periods");
+		RANGES.forEach(function (r) {
+			var b = el("button", null, r[0]);
+
+			b.type = "button";
+			b.setAttribute("data-range", r[0]);
+			b.addEventListener("click", function () {
+				var now = Date.now();
+
+				pick(r[0], now - r[1], now);
+			});
+			bar.appendChild(b);
+		});
+		form = el("form", "customrange");
+		[["from", t("r_from")], ["to", t("r_to")]].forEach(function (f) {
+			var lab = el("label", null, f[1] + " "), inp = el("input");
+
+			inp.type = "datetime-local";
+			inp.name = f[0];
+			lab.appendChild(inp);
+			form.appendChild(lab);
+		});
+		var go = el("button", null, t("r_show"));
+
+		go.type = "submit";
+		form.appendChild(go);
+		form.addEventListener("submit", function (ev) {
+			var a = parseLocal(form.elements.from.value);
+			var b = parseLocal(form.elements.to.value);
+
+			ev.preventDefault();
+			if (isNaN(a) || isNaN(b) || b - a < 60000) {
+				note.textContent = t("r_bad");
+				return;
+			}
+			pick("custom", a, b);
+		});
+		var cust = el("details", "custom");
+
+		cust.appendChild(el("summary", null, t("r_custom")));
+		cust.appendChild(form);
+		bar.appendChild(cust);
+		view.appendChild(bar);
+		view.appendChild(note);
+		graphs = el("div", "graphs");
+		view.appendChild(graphs);
+		function drawAll() {
+			graphs.replaceChildren();
+			if (sets.length === 0)
+				graphs.appendChild(el("p", "none", t("no_data")));
+			sets.forEach(function (g) {
+				var box = el("figure", "graph"), holder = el("div");
+				var sc = seriesScale(g.names.filter(Boolean)[0]);
+
+				box.setAttribute("data-graph", g.chk + "/" +
+				    g.names.filter(Boolean).join("+"));
+				box.appendChild(el("figcaption", null, g.chk + " · " +
+				    graphTitle(g) + (sc.unit ? " (" + sc.unit + ")" :
+				    "")));
+				box.appendChild(holder);
+				graphs.appendChild(box);
+				drawOne(holder, g, sc);
+			});
+		}
+		function drawOne(holder, g, sc) {
+			var want = range;
+
+			Promise.all(g.names.map(function (n) {
+				if (!n)
+					return null;
+				return api("/api/v1/rrd?device=" +
+				    encodeURIComponent(id) + "&check=" +
+				    encodeURIComponent(g.chk) + "&series=" +
+				    encodeURIComponent(n) + "&from=" + want.from +
+				    "&to=" + want.to);
+			})).then(function (r) {
+				var list = [];
+
+				if (want !== range)
+					return;	/* a newer range was picked */
+				r.forEach(function (s, k) {
+					if (s === null)
+						return;
+					list.push({ label: g.port === undefined ? "" :
+					    t(k === 0 ? "r_in" : "r_out"),
+					    cls: g.port === undefined ? "" :
+					    (k === 0 ? "in" : "out"),
+					    points: s.points.map(function (q) {
+						return [q[0], q[1] === null ? null :
+						    q[1] * sc.k];
+					    }) });
+				});
+				window.FacChart.draw(holder, list, {
+				    unit: sc.unit, fmtTime: fmtTick,
+				    offset: tzOffset, empty: t("no_data"),
+				    from: want.from, to: want.to,
+				    title: graphTitle(g),
+				    onZoom: function (a, b) {
+					pick("zoom", a, b);
+				    } });
+			}).catch(function (e) {
+				holder.textContent = e.message;
+			});
+		}
+		pick("1h", Date.now() - 3600e3, Date.now());
 	}
 
 	function renderDevice(view, id) {
@@ -1115,8 +1357,7 @@
 		    api("/api/v1/outages?limit=50&device=" +
 		    encodeURIComponent(id))]).then(function (r) {
 			var d = r[0], series = r[1].series, outs = r[2].outages;
-			var rows = [], vals = [], graphs, period = "hour";
-			var picks = pickSeries(series);
+			var rows = [], vals = [];
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
@@ -1153,61 +1394,7 @@
 			var av = el("p", "devavail");
 			view.appendChild(av);
 			loadDeviceAvail(av, d.id);
-			view.appendChild(el("h3", null, t("graphs")));
-			var bar = el("div", "periods");
-			["hour", "day", "month", "year"].forEach(function (p) {
-				var b = el("button", p === period ? "on" : "", t(p));
-
-				b.type = "button";
-				b.setAttribute("data-period", p);
-				b.addEventListener("click", function () {
-					period = p;
-					bar.querySelectorAll("button").forEach(
-					    function (x) {
-						x.className = x.getAttribute(
-						    "data-period") === p ? "on" : "";
-					    });
-					drawGraphs();
-				});
-				bar.appendChild(b);
-			});
-			view.appendChild(bar);
-			graphs = el("div", "graphs");
-			view.appendChild(graphs);
-			function drawGraphs() {
-				graphs.replaceChildren();
-				if (picks.length === 0)
-					graphs.appendChild(el("p", "none",
-					    t("no_data")));
-				picks.forEach(function (p) {
-					var box = el("figure", "graph");
-					var sc = seriesScale(p[1]);
-					var cap = el("figcaption", null, p[0] + " · " +
-					    valueLabel(p[1]) + (sc.unit ? " (" + sc.unit +
-					    ")" : ""));
-					var holder = el("div");
-
-					box.appendChild(cap);
-					box.appendChild(holder);
-					graphs.appendChild(box);
-					api("/api/v1/rrd?device=" +
-					    encodeURIComponent(d.id) + "&check=" +
-					    encodeURIComponent(p[0]) + "&series=" +
-					    encodeURIComponent(p[1]) + "&period=" +
-					    period).then(function (s) {
-						window.FacChart.draw(holder,
-						    s.points.map(function (q) {
-							return [q[0], q[1] === null ? null :
-							    q[1] * sc.k];
-						    }),
-						    { fmtTime: fmtShort,
-						    empty: t("no_data") });
-					}).catch(function (e) {
-						holder.textContent = e.message;
-					});
-				});
-			}
-			drawGraphs();
+			deviceGraphs(view, d.id, series);
 			/*
 			 * A core switch has hundreds of counters: folded, so the
 			 * page is about the device, not its MIB.
@@ -1363,7 +1550,8 @@
 			return row;
 		});
 		var heads = [t("device"), t("group"), t("start"), t("end"),
-		    t("duration"), t("cause"), t("klass"), t("acked"), t("note")];
+		    t("duration"), t("cause"), t("klass"), t("ack_col"),
+		    t("note")];
 
 		if (actions)
 			heads.push(t("actions"));
@@ -1507,7 +1695,11 @@
 		Promise.all([api("/api/v1/outages?open=1"),
 		    api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
-			return { deliveries: [] }; })]).then(function (r) {
+			return { deliveries: [] }; }),
+		    /* Only where configured (alerts.show_sent: the demo). */
+		    session.show_sent ? api("/api/v1/alerts/sent").catch(
+			function () { return null; }) :
+			Promise.resolve(null)]).then(function (r) {
 			var open = r[0].outages, past = r[1].outages, moved;
 
 			markOk();
@@ -1544,6 +1736,20 @@
 				    d.recipient, d.state, d.total_attempts,
 				    fmtTime(d.created_ms), d.last_error];
 			    })));
+			if (r[3] && r[3].sent) {
+				var sent = el("section", "sent");
+
+				sent.id = "sent";
+				sent.appendChild(el("h2", null, t("sent_title")));
+				sent.appendChild(table([t("time"), t("channel"),
+				    t("recipient"), t("state"), t("sent_text")],
+				    r[3].sent.map(function (s) {
+					return [fmtTime(s.time_ms), s.channel,
+					    s.recipient, s.state,
+					    s.sms || s.subject];
+				    })));
+				view.appendChild(sent);
+			}
 		}).catch(function (e) { fail(view, e); });
 	}
 
@@ -1818,12 +2024,221 @@
 			view.appendChild(table(["ID", t("source"), t("reason"),
 			    t("device"), t("start"), t("end"), t("state"),
 			    t("actions")], rows));
+			view.appendChild(maintCalendar());
 			if (session.user)
 				view.appendChild(windowForm(view, null));
 			else
 				view.appendChild(el("p", "hint",
 				    t("need_login")));
 		}).catch(function (e) { fail(view, e); });
+	}
+
+	/* ---- the down time budget explained ------------------------------ */
+
+	function fmtSecs(ms) {
+		return Math.round(ms / 1000).toLocaleString(lang === "zh" ?
+		    "zh-CN" : "en-GB") + (lang === "zh" ? " 秒" : " s");
+	}
+
+	/*
+	 * What a row's budget is made of, for the whole period (the month):
+	 * the budget of the time so far plus that of the days to come is
+	 * what is used plus what is left.  null: no target or no budget.
+	 */
+	function budgetFacts(row, doc) {
+		var left = row ? row.budget_period_left_ms : undefined;
+
+		if (!row || typeof row.target !== "number" || row.target >= 1 ||
+		    typeof left !== "number" || !doc ||
+		    typeof doc.period_end_ms !== "number")
+			return null;
+		return { target: row.target, left: left,
+		    used: row.down_ms || 0, whole: left + (row.down_ms || 0),
+		    devices: row.devices || 1,
+		    days: Math.round((doc.period_end_ms - doc.from_ms) / 864e5),
+		    excluded: (row.planned_ms || 0) + (row.unknown_ms || 0) +
+		    (row.unreachable_ms || 0) };
+	}
+
+	/* The budget in words: what the target allows, used, left and why. */
+	function budgetText(row, doc, name) {
+		var f = budgetFacts(row, doc), per;
+
+		if (f === null)
+			return "";
+		per = Math.round(1 / (1 - f.target)).toLocaleString(lang ===
+		    "zh" ? "zh-CN" : "en-GB");
+		if (lang === "zh")
+			return name + "：目标 " + fmtTarget(f.target) + "，即每 " +
+			    per + " 秒最多停 1 秒。本月 " + f.days + " 天 × " +
+			    f.devices + " 台设备，扣除维护、无数据和因上级设备" +
+			    "故障而不可达的时间（至今 " + fmtSecs(f.excluded) +
+			    "）后，允许的停机时间共 " + fmtSecs(f.whole) + "（" +
+			    fmtDur(f.whole) + "）。已用 " + fmtSecs(f.used) +
+			    "（计划外停机），" + (f.left < 0 ? "超出 " +
+			    fmtSecs(-f.left) : "剩余 " + fmtSecs(f.left) + "（" +
+			    fmtDur(f.left) + "）") + "。组的预算是组内每台设备" +
+			    "预算之和：两台设备同时停 1 分钟，用掉 120 秒。";
+		return name + ": the target " + fmtTarget(f.target) + " allows " +
+		    "1 s down in every " + per + " s. This month has " + f.days +
+		    " days × " + f.devices + " device" + (f.devices > 1 ? "s" :
+		    "") + "; without maintenance, time with no data and time " +
+		    "unreachable behind a failed parent (" + fmtSecs(f.excluded) +
+		    " so far) that allows " + fmtSecs(f.whole) + " (" +
+		    fmtDur(f.whole) + ") down. Used " + fmtSecs(f.used) +
+		    " (unplanned down time), " + (f.left < 0 ? "overrun by " +
+		    fmtSecs(-f.left) : fmtSecs(f.left) + " (" + fmtDur(f.left) +
+		    ") left") + ". A group's budget is the sum of its devices'" +
+		    ": two devices down together for a minute use 120 s.";
+	}
+
+	/* The availability page's box: one paragraph per row with a target. */
+	function budgetExplained(rows, doc) {
+		var box = el("section", "budgetx");
+
+		box.appendChild(el("h3", null, t("bx_title")));
+		rows.forEach(function (g) {
+			var f = budgetFacts(g, doc), p;
+
+			if (f === null)
+				return;
+			p = el("p", f.left < 0 ? "over" : null, budgetText(g, doc,
+			    g.id === "site" ? t("site") : groupName(g.id)));
+			p.setAttribute("data-group", g.id);
+			p.setAttribute("data-budget-s", String(Math.round(f.whole /
+			    1000)));
+			p.setAttribute("data-used-s", String(Math.round(f.used /
+			    1000)));
+			p.setAttribute("data-left-s", String(Math.round(f.left /
+			    1000)));
+			box.appendChild(p);
+		});
+		return box;
+	}
+
+	/* ---- the maintenance calendar ------------------------------------ */
+
+	/* The start of month m (0-11) of year y in the configured zone. */
+	function zoneMonthStart(y, m) {
+		var guess = Date.UTC(y + Math.floor(m / 12), m % 12, 1);
+
+		return guess - tzOffset(guess - tzOffset(guess));
+	}
+
+	function zoneParts(ms) {
+		var f = {};
+
+		new Intl.DateTimeFormat("en-GB", { timeZone: tz, year: "numeric",
+		    month: "numeric", day: "numeric", weekday: "short" })
+		    .formatToParts(new Date(ms)).forEach(function (x) {
+			f[x.type] = x.value;
+		    });
+		return { y: Number(f.year), m: Number(f.month) - 1,
+		    d: Number(f.day), wd: ["Mon", "Tue", "Wed", "Thu", "Fri",
+		    "Sat", "Sun"].indexOf(f.weekday) };
+	}
+
+	function fmtHm(ms) {
+		return new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    hour: "2-digit", minute: "2-digit", hour12: false })
+		    .format(new Date(ms));
+	}
+
+	function windowWho(w) {
+		return [].concat(w.devices.map(devName), w.groups.map(groupName),
+		    w.classes).sort(natCmp).join("、");
+	}
+
+	/*
+	 * This month and the next as calendars, Monday first: each day with
+	 * the windows that touch it (time, reason, what they cover).  The
+	 * occurrences come from the collector, which expands weekly, monthly
+	 * and cron rules in the configured zone.
+	 */
+	function maintCalendar() {
+		var box = el("section", "calendar"), now = Date.now();
+		var p = zoneParts(now);
+		var from = zoneMonthStart(p.y, p.m);
+		var to = zoneMonthStart(p.y, p.m + 2);
+
+		box.appendChild(el("h3", null, t("cal_title")));
+		api("/api/v1/maintenance?from=" + from + "&to=" + to)
+		    .then(function (r) {
+			[0, 1].forEach(function (k) {
+				box.appendChild(calMonth(r.windows, p.y, p.m + k,
+				    now));
+			});
+		}).catch(function (e) { box.appendChild(el("p", "error",
+		    e.message)); });
+		return box;
+	}
+
+	function calMonth(windows, y, m, now) {
+		var start = zoneMonthStart(y, m), end = zoneMonthStart(y, m + 1);
+		var first = zoneParts(start), days = [], grid, cap, i, n = 0;
+		var wd = lang === "zh" ? ["一", "二", "三", "四", "五", "六", "日"] :
+		    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+		var today = zoneParts(now);
+
+		/* Day boundaries: next midnight in the zone, not + 24 h. */
+		for (i = 0, days[0] = start; i < 32 && days[i] < end; i++)
+			days.push(Math.min(end, dayAfter(days[i])));
+		cap = lang === "zh" ? first.y + "年" + (first.m + 1) + "月" :
+		    new Intl.DateTimeFormat("en-GB", { timeZone: tz,
+		    year: "numeric", month: "long" }).format(new Date(start));
+		var sec = el("div", "calmonth");
+
+		sec.setAttribute("data-month", first.y + "-" +
+		    String(first.m + 1).padStart(2, "0"));
+		sec.appendChild(el("h4", null, cap));
+		grid = el("div", "calgrid");
+		wd.forEach(function (x) { grid.appendChild(el("div", "wd", x)); });
+		for (i = 0; i < first.wd; i++)
+			grid.appendChild(el("div", "day pad"));
+		for (i = 0; i + 1 < days.length; i++) {
+			var cell = el("div", "day"), list = el("ul");
+			var ds = days[i], de = days[i + 1];
+
+			cell.setAttribute("data-day", String(i + 1));
+			cell.appendChild(el("span", "num", String(i + 1)));
+			if (first.y === today.y && first.m === today.m &&
+			    today.d === i + 1) {
+				cell.classList.add("today");
+				cell.title = t("cal_today");
+			}
+			windows.forEach(function (w) {
+				(w.occurrences || []).forEach(function (o) {
+					var li;
+
+					if (o[1] <= ds || o[0] >= de)
+						return;
+					li = el("li", o[0] <= now && now < o[1] ?
+					    "on" : null, fmtHm(Math.max(o[0], ds)) +
+					    "–" + (o[1] >= de ? "24:00" :
+					    fmtHm(o[1])) + " " + w.reason + " · " +
+					    windowWho(w));
+					li.setAttribute("data-window", w.id);
+					list.appendChild(li);
+				});
+			});
+			if (list.children.length > 0) {
+				cell.appendChild(list);
+				n++;
+			} else
+				cell.classList.add("empty");
+			grid.appendChild(cell);
+		}
+		sec.appendChild(grid);
+		if (n === 0)
+			sec.appendChild(el("p", "none", t("cal_none")));
+		return sec;
+	}
+
+	/* The next midnight in the zone after ms (a day is not always 24 h). */
+	function dayAfter(ms) {
+		var p = zoneParts(ms), g = Date.UTC(p.y, p.m, p.d + 1);
+
+		return g - tzOffset(g - tzOffset(g));
 	}
 
 	/* ---- availability ---------------------------------------------------- */
@@ -1902,14 +2317,17 @@
 		    api("/api/v1/uptime?range=30d").catch(function () {
 			return null; })]).then(function (all) {
 			var r = all[0], up24 = all[1], up30 = all[2];
-			view.appendChild(table(heads, availRows(
-			    [r.site].concat(r.groups.slice().sort(function (a, b) {
+			var grows = [r.site].concat(r.groups.slice().sort(
+			    function (a, b) {
 				var ia = GROUP_ORDER.indexOf(a.id);
 				var ib = GROUP_ORDER.indexOf(b.id);
 
 				return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) ||
 				    natCmp(a.id, b.id);
-			    })), false)));
+			    }));
+
+			view.appendChild(table(heads, availRows(grows, false)));
+			view.appendChild(budgetExplained(grows, r));
 			var det = el("details", "perdev");
 
 			markOk();

@@ -16,7 +16,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fmtest import (BUILD, FacmonTestCase, free_port,  # noqa
-                    wait_for)
+                    http_json, wait_for)
 
 
 class AlertRules(FacmonTestCase):
@@ -139,12 +139,51 @@ alerts: {
         self.assertRegex(self.body(msg), r"响应时间 \d+毫秒，高于上限 300毫秒")
         self.assertNotIn("<i>", msg.get_body(
             preferencelist=("html",)).get_content())
+        # The wall says it from the same judgement: amber with the words
+        # while the alert stands.
+        w = wait_for(lambda: self.wall_thresholds("portal"), timeout=20,
+                     what="the threshold on the wall")
+        self.assertEqual(w[0]["threshold"], "latency")
+        self.assertEqual(w[0]["hits"], 3)
+        self.assertIn("duration_ms", w[0]["text"])
+        self.assertIn("解除值 150", w[0]["text"])
+        # Between the clear value and the limit: still breached on the
+        # wall (hysteresis), for three results in a row, and no recovery.
+        self.set("slow", 200, delay_ms=220)
+        self.results_pass("portal", "http", 5, lambda c:
+                          c["duration_ms"] is not None and
+                          150 < c["duration_ms"] < 300)
+        self.assertEqual(len(self.wall_thresholds("portal")), 1)
+        self.assertEqual(len(self.box.msgs), 1)
         self.set("slow", 200, delay_ms=0)
         wait_for(lambda: len(self.box.msgs) >= 2, timeout=40,
                  what="the threshold's recovery")
+        wait_for(lambda: self.wall_thresholds("portal") == [], timeout=20,
+                 what="the wall back to green")
         time.sleep(2)
         self.assertEqual(len(self.box.msgs), 2)
         self.assertIn("恢复", str(self.parsed(1)[1]["Subject"]))
+
+    def wall_thresholds(self, dev):
+        w = http_json(self.api + "/api/v1/wall")
+        return [x for d in w["devices"] if d["id"] == dev
+                for x in d["warnings"] if x["code"] == "threshold"]
+
+    def results_pass(self, dev, chk, n, pred):
+        """Waits for n results in a row for which pred(check) holds."""
+        seen = {"last": None, "n": 0}
+
+        def step():
+            c = self.check(dev, chk)
+            if c is None or c["last_ms"] == seen["last"]:
+                return False
+            seen["last"] = c["last_ms"]
+            seen["n"] = seen["n"] + 1 if pred(c) else 0
+            # The wall must hold the warning at every one of them.
+            if seen["n"] > 0:
+                self.assertEqual(len(self.wall_thresholds(dev)), 1, c)
+            return seen["n"] >= n
+        wait_for(step, timeout=60, what="%d results that pass" % n)
 
     def test_trap_event_and_agent_health(self):
         """A trap mapped to an event alerts (its text reaches no header

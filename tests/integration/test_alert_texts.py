@@ -21,7 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from fmtest import BUILD, FacmonTestCase, Mailbox, free_port, wait_for
+from fmtest import (BUILD, COLLECTOR, FacmonTestCase, Mailbox, free_port,
+                    http_json, wait_for)
 import smsgw
 
 try:
@@ -43,6 +44,23 @@ RAW = {"timeout": "no complete SNMP answer within 2000 ms",
 TYPES = {"timeout": "snmp", "bad_status": "http", "bad_content": "http",
          "slow": "http", "refused": "tcp", "tls_error": "http",
          "snmp_error": "snmp", "snmp_nosuch": "snmp", "unreachable": "icmp"}
+# Modbus outcomes as agent/check_modbus.c words them.
+MODBUS = [
+    ("mb-timeout", "timeout", "port 502 unit 1: no answer within 2000 ms"),
+    ("mb-illegal-function", "bad_status",
+     "unit 1 holding 0..12: illegal function (exception 1)"),
+    ("mb-illegal-address", "bad_status",
+     "unit 1 holding 0..12: illegal data address (exception 2)"),
+    ("mb-illegal-value", "bad_status",
+     "unit 1 input 0..130: illegal data value (exception 3)"),
+    ("mb-busy", "bad_status",
+     "unit 1 input 0..8: server device busy (exception 6)"),
+    ("mb-gateway-path", "unreachable",
+     "unit 7 input 0..11: gateway path unavailable (exception 10)"),
+    ("mb-gateway-target", "unreachable", "unit 2 input 0..11: gateway "
+     "target device failed to respond (exception 11)"),
+    ("mb-malformed", "bad_content", "unit 1 input 0..8: malformed reply"),
+]
 # Each notification of the MIB with the objects it carries (instance 1).
 TRAPS = {
     # name: (notification, [(table, column, instance, value)], class)
@@ -55,6 +73,12 @@ TRAPS = {
                             "led-wall"),
     "facLedSignalLost": ("5", [(3, 4, 1, "2")], "led-wall"),
 }
+
+
+def fmtest_json(url, cookie):
+    r = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(r, timeout=10) as resp:
+        return json.loads(resp.read().decode())
 
 
 def alerts():
@@ -81,6 +105,13 @@ def alerts():
                                                          "refused"),
                    "budget_left_ms": 10920000 if o == "timeout" else
                    -600000})
+    # Modbus: exceptions typed by their code, with exception_is_down
+    # (bad_status) or from a gateway (unreachable), and a timeout.
+    for key, o, raw in MODBUS:
+        add(key, device_id="ups-1", device_name="1号UPS", cause=raw,
+            facts={"what": "probe", "outcome": o, "check_type": "modbus",
+                   "timeout_ms": 2000, "group": "power", "class": "ups",
+                   "address": "10.8.3.11"})
     add("pr-behind", device_id="core-sw", device_name="核心交换机",
         cause="HTTP status 503",
         facts={"what": "probe", "outcome": "bad_status",
@@ -127,6 +158,46 @@ def alerts():
                    "class": cls,
                    "group": "screens" if "Led" in name else
                    "hvac" if "Hvac" in name else "elevators"})
+    return out
+
+
+# facmon's own events (collector/events.c) as alerting.c submits them:
+# the facts beside the English log line, by kind.
+HEALTH = [
+    # key, event kind, severity, agent, n0, n1, arg, log line
+    ("agent-lost", "agent-unreachable", 2, "hall-agent", 95000, 0, "",
+     "nothing heard for 95 s; its devices become unknown"),
+    ("agent-back", "agent-reachable", 0, "hall-agent", 0, 0,
+     "127.0.0.1:40512", "connected again from 127.0.0.1:40512"),
+    ("clock-skew", "clock-skew", 2, "b1-agent", 4200, 2000, "",
+     "results stamped 4200 ms ahead of the collector's clock "
+     "(tolerance 2000 ms); kept out of RRD"),
+    ("spool-drop", "spool-drop", 2, "b1-agent", 120, 960, "",
+     "spool bound reached: results and values dropped so far (120, 960)"),
+    ("disk-full", "storage-alarm", 2, "", 28, 0, "No space left on device",
+     "journal cannot write (No space left on device): not acknowledging"),
+    ("journal-ok", "storage-ok", 0, "", 0, 0, "", "journal writes again"),
+    ("rrd-limit", "rrd-limit", 1, "", 4, 2,
+     "elev-1/snmp/facElevatorFloor.1.rrd",
+     "new series elev-1/snmp/facElevatorFloor.1.rrd refused: "
+     "rrd.max_series_per_device is 4; its values still reach state and "
+     "the journal"),
+]
+
+
+def health_alerts():
+    out = []
+    for key, kind, sev, agent, n0, n1, arg, line in HEALTH:
+        out.append({
+            "key": "health-" + key, "kind": "health", "severity": sev,
+            "device_id": agent or "facmon",
+            "device_name": "facmon" + (" agent " + agent if agent else ""),
+            "check": kind, "cause": "%s: %s" % (kind, line),
+            "since_ms": SINCE, "duration_ms": 0,
+            "link": "http://127.0.0.1:8080/#events",
+            "facts": {"what": "health", "health": kind, "agent": agent,
+                      "health_n0": n0, "health_n1": n1, "health_arg": arg,
+                      "group": "", "class": "", "address": ""}})
     return out
 
 
@@ -325,6 +396,65 @@ alerts: {
             self.assertNotIn("已", g["hook"])
         self.golden("en.txt", self.render(items, got))
 
+    def check_health(self, items, got, en):
+        sev = {2: ("[严重]", "[CRITICAL]"), 1: ("[警告]", "[WARNING]"),
+               0: ("[提示]", "[INFO]")}
+        for a in items:
+            g = got[a["key"]]
+            m, sms, hook = g["mail"], g["sms"], g["hook"]
+            text = m.get_body(("plain",)).get_content()
+            subj = str(m["Subject"])
+            first = text.splitlines()[0]
+            want = sev[a["severity"]][en]
+            self.assertTrue(subj.startswith(want), subj)
+            self.assertTrue(first.startswith(want), first)
+            self.assertTrue(sms.startswith("【市政务中心】" + want), sms)
+            self.assertLessEqual(len(sms), 70, sms)
+            self.assertIn("2026-12-06 10:30:00 +08:00", text)
+            for t in (text, sms, hook):
+                self.assertNotIn("02:30", t)
+            # Where people read, the configured language only: the log's
+            # English line is kept as 原始信息 in the mail's body.
+            line = a["cause"].split(": ", 1)[1]
+            for t in (subj, first, sms, hook):
+                self.assertNotIn(line, t)
+                if not en:
+                    self.assertNotIn(line[:12], t)
+                    self.assertNotIn(" agent ", t)
+            self.assertIn(a["cause"], text)
+
+    def test_golden_health_chinese(self):
+        """facmon's own events -- an agent lost and back, a clock ahead,
+        a spool dropping data, the journal's disk full and writing
+        again, the graphs' limit -- in Chinese, from their facts."""
+        items = health_alerts()
+        got = self.deliver(self.conf("zh"), items)
+        self.check_health(items, got, 0)
+        self.assertIn("系统告警：采集代理 hall-agent，失联：1分35秒未收到任何"
+                      "消息", got["health-agent-lost"]["hook"])
+        self.assertIn("数据日志无法写入磁盘（磁盘已满）",
+                      got["health-disk-full"]["hook"])
+        self.assertIn("时钟超前4.2秒（允许2.0秒）",
+                      got["health-clock-skew"]["hook"])
+        self.assertIn("已丢弃120条结果、960个数值",
+                      got["health-spool-drop"]["hook"])
+        self.assertIn("每台设备的曲线数：4", got["health-rrd-limit"]["hook"])
+        self.assertTrue(str(got["health-agent-lost"]["mail"]["Subject"])
+                        .startswith("[严重] 系统告警：采集代理 hall-agent"))
+        self.golden("health-zh.txt", self.render(items, got))
+
+    def test_golden_health_english(self):
+        items = health_alerts()
+        got = self.deliver(self.conf("en"), items)
+        self.check_health(items, got, 1)
+        self.assertIn("facmon agent hall-agent, lost: nothing heard for "
+                      "1 min 35 s", got["health-agent-lost"]["hook"])
+        self.assertIn("the journal cannot write to disk (the disk is full)",
+                      got["health-disk-full"]["hook"])
+        for g in got.values():
+            self.assertNotIn("采集", g["hook"])
+        self.golden("health-en.txt", self.render(items, got))
+
     def test_sms_fits_without_cutting_words(self):
         """Long Chinese and mixed names: 70 characters, or the configured
         segments; parts are dropped by importance, and what is shortened
@@ -443,8 +573,9 @@ class CollectorTexts(FacmonTestCase):
         self.box, self.smtp_port = self.start_smtp()
         self.hport, self.base = self.start_httpd()
 
-    def outage(self, tail):
-        """base_url is the collector's own address plus tail."""
+    def outage(self, tail, web=""):
+        """base_url is the collector's own address plus tail; web: a
+        'web' group (logins)."""
         urllib.request.urlopen(self.base + "/set?path=/p&status=200",
                                timeout=5).read()
         port = free_port()
@@ -459,7 +590,8 @@ alerts: {
   recipients = ( { name = "duty"; email = "duty@example.org"; } );
   deliver = ( [ "mail" ] );
   runbooks = ( { groups = [ "systems" ]; text = "联系信息中心值班（8002）"; } );
-};""" % (port, tail, self.smtp_port), extra="confirm = 2;")
+};
+%s""" % (port, tail, self.smtp_port, web), extra="confirm = 2;")
         self.start_agent("""
 { id = "portal"; name = "政务服务网"; class = "web-system";
   group = "systems"; address = "127.0.0.1";
@@ -551,6 +683,14 @@ alerts: {
         code, page = get(tok)
         self.assertEqual(code, 200)
         self.assertIn('method="post"', page)
+        # No login asked: the console has no users.
+        self.assertNotIn('name="password"', page)
+        # What was sent is listed only where configured (the demo).
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(self.api + "/api/v1/alerts/sent",
+                                   timeout=5)
+        self.assertEqual(cm.exception.code, 403)
+        self.assertIn(b"show_sent", cm.exception.read())
         self.assertIn('name="viewport"', page)
         # Forged: one character of the signature changed.
         bad = tok[:-1] + ("0" if tok[-1] != "0" else "1")
@@ -573,6 +713,171 @@ alerts: {
         code, page = post(tok)
         self.assertEqual(code, 409)
         self.assertIn("已由 duty 确认", page)
+
+    def test_demo_sink_spool_and_sent_page(self):
+        """The demo's alert path: build/facmon-mailsink keeps the e-mail
+        as an .eml file, the gammu channel writes the SMS into its spool,
+        and with show_sent the collector lists both on
+        /api/v1/alerts/sent with the text a person reads (without it
+        that list is refused: test_acknowledge_link)."""
+        sink_port = free_port()
+        mail_dir = os.path.join(self.tmp, "mail")
+        sms_dir = os.path.join(self.tmp, "sms")
+        os.makedirs(sms_dir)
+        self.start([os.path.join(BUILD, "facmon-mailsink"), "-l",
+                    "127.0.0.1:%d" % sink_port, "-d", mail_dir, "-n", "50"],
+                   "mailsink")
+        urllib.request.urlopen(self.base + "/set?path=/p&status=200",
+                               timeout=5).read()
+        port = free_port()
+        self.start_collector(http_port=port, root_extra="""
+availability: { timezone = "Asia/Shanghai"; site = "测试中心"; };
+alerts: {
+  base_url = "http://127.0.0.1:%d/";
+  show_sent = true;
+  signature = "【测试中心】";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = (
+    { name = "mail"; type = "smtp"; host = "127.0.0.1"; port = %d;
+      tls = "none"; from = "facmon-demo@localhost"; timeout = "5s"; },
+    { name = "sms"; type = "gammu"; spool_dir = "%s"; } );
+  recipients = ( { name = "duty"; email = "duty@localhost";
+                   phone = "+8613800000000"; } );
+  deliver = ( [ "mail" ], [ "sms" ] );
+};""" % (port, sink_port, sms_dir), extra="confirm = 2;")
+        self.start_agent("""
+{ id = "portal"; name = "政务服务网"; class = "web-system";
+  group = "systems"; address = "127.0.0.1";
+  checks = ( { id = "http"; type = "http"; interval = 1; timeout = 0.5;
+               url = "http://127.0.0.1:%d/p"; } ); }""" % self.hport)
+        self.wait_check("portal", "http", "up")
+        urllib.request.urlopen(self.base + "/set?path=/p&status=503",
+                               timeout=5).read()
+
+        def files(d):
+            return sorted(f for f in os.listdir(d) if not f.startswith("."))
+        wait_for(lambda: os.path.isdir(mail_dir) and files(mail_dir) and
+                 files(sms_dir), timeout=40, what="the e-mail and the SMS")
+        with open(os.path.join(mail_dir, files(mail_dir)[0]), "rb") as f:
+            m = email.message_from_bytes(f.read(),
+                                         policy=email.policy.default)
+        subject = str(m["Subject"])
+        self.assertTrue(subject.startswith("[严重] 故障：政务服务网"), subject)
+        self.assertEqual(m["To"].addresses[0].addr_spec, "duty@localhost")
+        with open(os.path.join(sms_dir, files(sms_dir)[0]), "rb") as f:
+            sms = f.read()[2:].decode("utf-16-be")
+        self.assertTrue(sms.startswith("【测试中心】[严重] 故障：政务服务网"), sms)
+
+        def sent():
+            s = http_json(self.api + "/api/v1/alerts/sent")
+            return s if s and len([x for x in s["sent"]
+                                   if x["state"] == "sent"]) >= 2 else None
+        s = wait_for(sent, timeout=20, what="both listed as sent")
+        # The page asks for the list only when the session says so.
+        self.assertTrue(http_json(self.api + "/api/v1/session")["show_sent"])
+        by = {x["channel"]: x for x in s["sent"] if x["state"] == "sent"}
+        self.assertEqual(by["mail"]["channel_type"], "mail")
+        self.assertEqual(by["mail"]["recipient"], "duty")
+        # The subject as the mail sink received it (the list is not cut).
+        self.assertTrue(by["mail"]["subject"].startswith(subject.rstrip("…")),
+                        (by["mail"]["subject"], subject))
+        self.assertEqual(by["sms"]["channel_type"], "sms")
+        self.assertEqual(by["sms"]["sms"], sms)
+        self.assertGreater(by["mail"]["time_ms"], 0)
+
+    def test_acknowledge_link_behind_login(self):
+        """With logins on, the link's page asks to
+        log in; the login goes with the token in one POST and the person
+        logged in acknowledges.  A wrong password acknowledges nothing,
+        an expired token is refused before any login, an open session
+        gets the button, and a replayed link finds the outage
+        acknowledged."""
+        pw = subprocess.run([COLLECTOR, "hashpw"], input="correct horse\n",
+                            capture_output=True, text=True, timeout=60)
+        self.assertEqual(pw.returncode, 0, pw.stderr)
+        h = pw.stdout.strip()
+        msg = self.outage("/", web="""
+web: { public_wall = true;
+       users = ( { name = "op"; password_hash = "%s"; },
+                 { name = "boss"; password_hash = "%s"; } ); };""" % (h, h))
+        text = msg.get_body(("plain",)).get_content()
+        link = re.search(r"一键确认：(\S+)", text).group(1)
+        tok = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["t"][0]
+
+        def req(method, fields=None, cookie=None, t=tok):
+            url = self.api + "/ack"
+            data = None
+            if method == "GET":
+                url += "?" + urllib.parse.urlencode({"t": t})
+            else:
+                data = urllib.parse.urlencode(
+                    dict({"t": t}, **(fields or {}))).encode()
+            r = urllib.request.Request(url, data=data, method=method)
+            if cookie:
+                r.add_header("Cookie", cookie)
+            try:
+                with urllib.request.urlopen(r, timeout=10) as resp:
+                    return (resp.status, resp.read().decode(),
+                            resp.headers.get("Set-Cookie"))
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode(), e.headers.get("Set-Cookie")
+        code, page, _ = req("GET")
+        self.assertEqual(code, 200, page)
+        self.assertIn('name="password"', page)
+        self.assertIn('method="post"', page)
+        # The token alone no longer acknowledges.
+        code, page, _ = req("POST")
+        self.assertEqual(code, 401, page)
+        self.assertIn('name="password"', page)
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "wrong"})
+        self.assertEqual(code, 401, page)
+        self.assertIn("用户名或密码错误", page)
+        self.assertIsNone(cookie)
+        # Expired though truly signed: refused before any login.
+        with open(os.path.join(self.data_dir, "alerts", "ack.key"),
+                  "rb") as f:
+            key = f.read()
+        dev, chk, start, exp, who, sig = tok.split("~")
+        payload = "~".join([dev, chk, start, "1000", who])
+        old = payload + "~" + hmac.new(key, payload.encode(),
+                                       hashlib.sha256).hexdigest()[:32]
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "correct horse"},
+                                 t=old)
+        self.assertEqual(code, 410, page)
+        self.assertIsNone(cookie)
+        # A session already open (boss, through the API) gets the button.
+        r = urllib.request.Request(
+            self.api + "/api/v1/login", method="POST",
+            data=json.dumps({"user": "boss",
+                             "password": "correct horse"}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(r, timeout=10) as resp:
+            boss = resp.headers["Set-Cookie"].split(";")[0]
+        code, page, _ = req("GET", cookie=boss)
+        self.assertEqual(code, 200, page)
+        self.assertNotIn('name="password"', page)
+        self.assertIn("确认 Acknowledge", page)
+        # Log in and acknowledge in one step, as op.
+        code, page, cookie = req("POST", {"user": "op",
+                                          "password": "correct horse"})
+        self.assertEqual(code, 200, page)
+        self.assertIn("已确认", page)
+        self.assertTrue(cookie and cookie.startswith("facmon_session="),
+                        cookie)
+        # Replayed, with or without the new session: acknowledged by op.
+        code, page, _ = req("POST", {"user": "op",
+                                     "password": "correct horse"})
+        self.assertEqual(code, 409, page)
+        self.assertIn("已由 op 确认", page)
+        code, page, _ = req("POST", cookie=cookie.split(";")[0])
+        self.assertEqual(code, 409, page)
+        out = [o for o in fmtest_json(self.api + "/api/v1/outages",
+                                      cookie.split(";")[0])["outages"]
+               if o["device"] == "portal"]
+        self.assertEqual(out[0]["acked_by"], "op")
+        self.assertIn("发给 duty", out[0]["ack_comment"])
 
     def test_facility_trap_decoded(self):
         """A facLedModuleFailure trap from snmptrap, through the agent and

@@ -210,6 +210,11 @@ class Durable(FacmonTestCase):
         self.assertGreaterEqual(st["journal"]["write_errors"], 1)
         ev = http_json(self.api + "/api/v1/events")
         self.assertIn("storage-alarm", [e["kind"] for e in ev])
+        # Said in the configured language (Chinese by default).
+        alarm = [e for e in ev if e["kind"] == "storage-alarm"][0]
+        self.assertEqual(alarm["text"], "facmon 监控系统：数据日志无法写入"
+                         "磁盘（磁盘已满）：暂不确认采集代理的结果，结果暂存在"
+                         "代理的缓存中")
         # Space returns: it recovers by itself and loses nothing.
         os.unlink(filler)
         if agent.sk is not None:

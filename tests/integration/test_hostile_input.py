@@ -8,6 +8,7 @@
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import wire  # noqa: E402
-from fmtest import (AGENT, COLLECTOR, FacmonTestCase, free_port,  # noqa
+from fmtest import (AGENT, COLLECTOR, ROOT, FacmonTestCase, free_port,  # noqa
                     http_json, http_status, wait_for)
 from webclient import WebClient  # noqa: E402
 
@@ -428,17 +429,19 @@ web: { tls_cert = "%s"; tls_key = "%s"; };
 
 # --- the private wall, path by path -------------------------------------------
 
-# Every route of webapi.c's access table and http.c's endpoints, with a
+# Every route of the route table (collector/http/routes.c), with a
 # method each takes; the public ones are the login, the session and the
 # page that shows the login form.
 ROUTES = [
     ("GET", "/api/v1/devices"), ("GET", "/api/v1/devices/gw"),
     ("GET", "/api/v1/stats"), ("GET", "/api/v1/events"),
     ("GET", "/api/v1/availability?month=2026-11"), ("GET", "/api/v1/traps"),
-    ("GET", "/api/v1/alerts/outbox"), ("GET", "/api/v1/reports"),
+    ("GET", "/api/v1/alerts/outbox"), ("GET", "/api/v1/alerts/sent"),
+    ("GET", "/api/v1/reports"),
     ("GET", "/api/v1/wall"), ("GET", "/api/v1/outages"),
     ("GET", "/api/v1/maintenance"), ("GET", "/api/v1/rrd"),
     ("GET", "/api/v1/series/gw"), ("GET", "/metrics"),
+    ("GET", "/api/v1/uptime"),
     ("HEAD", "/metrics"),
     ("GET", "/reports/2026-11/facmon-2026-11.pdf"),
     ("GET", "/reports/2026-11/"), ("GET", "/favicon.ico"),
@@ -450,7 +453,30 @@ PUBLIC = [("GET", "/"), ("GET", "/index.html"), ("GET", "/app.js"),
           ("GET", "/style.css"), ("GET", "/api/v1/session")]
 
 
+def route_rows():
+    """(path, methods, access) of each row of the route table."""
+    with open(os.path.join(ROOT, "collector", "http", "routes.c"),
+              encoding="utf-8") as f:
+        src = f.read()
+    return re.findall(r'\{ "(/[^"]*)",\s*([M_A-Z |]+),\s*(WA_[A-Z]+),', src)
+
+
 class PrivateWall(FacmonTestCase):
+    def test_every_row_of_the_table_is_walked(self):
+        rows = route_rows()
+        self.assertGreater(len(rows), 20)
+        for path, methods, access in rows:
+            meths = {"GET" if m.strip() == "M_GET" else m.strip()[2:]
+                     for m in methods.split("|")}
+            if access == "WA_PUBLIC":
+                continue
+            for meth in meths:
+                self.assertTrue(any(
+                    m == meth and (p.split("?")[0] == path or
+                                   (path.endswith("/") and
+                                    p.startswith(path)))
+                    for m, p in ROUTES), (meth, path, access))
+
     def test_every_route_needs_a_session(self):
         coll = self.start_collector(root_extra=web_group())
         conf = os.path.join(self.tmp, "collector.conf")

@@ -21,8 +21,8 @@ from fmtest import BUILD, ROOT, FacmonTestCase  # noqa: E402
 # added to a table without a line in the page fails here.
 KEY_PAGES = {
     "man/facmon-agent.conf.5": ["agent/*.c"],
-    "man/facmon-collector.conf.5": ["collector/*.c"],
-    "man/facmon-report.conf.5": ["common/availconf.c", "common/maint.c",
+    "man/facmon-collector.conf.5": ["collector/**/*.c"],
+    "man/facmon-report.conf.5": ["avail/availconf.c", "avail/maint.c",
                                  "report/*.c"],
     "man/facmon-sim.1": ["tools/sim/*.c"],
 }
@@ -33,6 +33,10 @@ PROGRAMS = {
     "collector/collector.c": "man/facmon-collector.8",
     "report/main.c": "man/facmon-report.1",
     "tools/sim/sim.c": "man/facmon-sim.1",
+}
+# A command of a program, in the program's page (no --version of its own).
+SUBCOMMANDS = {
+    "agent/discover.c": "man/facmon-agent.8",
 }
 
 PAGES = sorted(glob.glob(os.path.join(ROOT, "man", "*.[158]")))
@@ -49,7 +53,7 @@ def key_tables(patterns):
     """[(file, table, key)] of every *keys[] table in the files."""
     out = []
     for pat in patterns:
-        for path in sorted(glob.glob(os.path.join(ROOT, pat))):
+        for path in sorted(glob.glob(os.path.join(ROOT, pat), recursive=True)):
             rel = os.path.relpath(path, ROOT)
             for m in KEYS_RE.finditer(read(rel)):
                 for k in re.findall(r'"([^"]*)"', m.group(2)):
@@ -114,9 +118,11 @@ class Install(FacmonTestCase):
 
     def test_every_option_in_its_man_page(self):
         missing = []
-        for src, page in sorted(PROGRAMS.items()):
+        for src, page in sorted(PROGRAMS.items()) + \
+                sorted(SUBCOMMANDS.items()):
             opts = options(src)
-            self.assertIn("--version", opts, src)
+            self.assertTrue(src in SUBCOMMANDS or "--version" in opts, src)
+            self.assertGreater(len(opts), 1, src)
             flags = page_flags(page)
             for o in sorted(opts):
                 if o not in flags:
@@ -207,6 +213,26 @@ class Install(FacmonTestCase):
                     "lib/systemd/system/facmon-agent.service",
                     "lib/systemd/system/facmon-collector.service"):
             self.assertTrue(os.path.exists(os.path.join(root, rel)), rel)
+        # The Modbus maps sit beside the configuration, which @includes
+        # them by a path relative to itself.
+        for m in ("crac", "ups", "meter"):
+            self.assertTrue(os.path.exists(os.path.join(
+                root, "etc/facmon/modbus/%s-example.conf" % m)), m)
+        mb = os.path.join(root, "etc/facmon/modbus-test.conf")
+        with open(mb, "w", encoding="utf-8") as f:
+            f.write('agent: { id = "t"; collector = "127.0.0.1:5640"; '
+                    'tls = false; spool_dir = "%s"; };\n'
+                    'devices = ( { id = "ups-9"; name = "9号UPS"; '
+                    'class = "ups"; group = "facility"; '
+                    'address = "127.0.0.1"; checks = ( { id = "modbus"; '
+                    'type = "modbus"; registers = (\n'
+                    '@include "modbus/ups-example.conf"\n'
+                    '); } ); } );\n' % os.path.join(self.tmp, "spool"))
+        r = subprocess.run([os.path.join(root, "usr/sbin/facmon-agent"),
+                            "-n", "-f", mb], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual((r.returncode, r.stdout.strip()),
+                         (0, "configuration OK: 1 devices"), r.stderr)
         # A configuration already there is kept, never overwritten.
         conf = os.path.join(root, "etc/facmon/facmon-agent.conf")
         with open(conf, "w", encoding="utf-8") as f:

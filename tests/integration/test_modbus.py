@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from fmtest import (PY, ROOT, FacmonTestCase, free_port,  # noqa: E402
-                    wait_for)
+                    http_json, wait_for)
 
 MBSERVER = os.path.join(ROOT, "tests", "lib", "mbserver.py")
 
@@ -353,6 +353,23 @@ class Modbus(FacmonTestCase):
         for k, v in want.items():
             self.assertAlmostEqual(got[k], v, places=4, msg=k)
         self.assertEqual(c["message"], "")
+        # The map's words: label and unit, the enum's word, and the
+        # alarms as text values ("" while clear).
+        text = {k: v["value"] for k, v in c["values"].items()
+                if v["kind"] == "text"}
+        self.assertEqual(text["input_voltage.text"],
+                         "市电输入 230.1 V|Mains input 230.1 V")
+        self.assertEqual(text["battery_temp.text"],
+                         "电池温度 -0.5 °C|Battery temperature -0.5 °C")
+        self.assertEqual(text["on_battery.text"], "供电 电池|Supply battery")
+        self.assertEqual(text["alarm.on_battery"],
+                         "UPS 电池供电|UPS on battery")
+        self.assertEqual(text["alarm.overload"], "")
+        self.assertEqual(text["fault.inverter_fault"], "")
+        w = http_json(self.api + "/api/v1/wall")
+        ups = [d for d in w["devices"] if d["id"] == "ups-1"][0]
+        self.assertEqual([(x["code"], x["text"]) for x in ups["warnings"]],
+                         [("modbus_alarm", "UPS 电池供电")])
 
     def test_reload_keeps_polling(self):
         # A reload frees the checks and builds new ones, some of them

@@ -316,7 +316,7 @@ def dur(ms):
     return out
 
 
-# Group names as the wall shows them (the defaults of common/availconf.c),
+# Group names as the wall shows them (the defaults of avail/availconf.c),
 # and the one tests/data/report/report.conf gives.
 GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
             "building": "电梯与空调", "terminals": "大厅终端"}
@@ -1051,6 +1051,112 @@ report: { hour = 6; mail_to = [ "director" ]; retry = "10s"; };
         self.assertEqual(len(self.mail.msgs), 1)
         self.assertEqual(mtime, os.path.getmtime(
             os.path.join(month, "facmon-report-2026-10.pdf")))
+
+
+@unittest.skipUnless(os.path.exists(FAKETIME), "faketime not installed")
+class CollectorFirstStart(fmtest.FacmonTestCase):
+    """The 1st of December 06:00 in Shanghai, by libfaketime.  A new
+    install (an empty data directory) never saw November: the collector
+    makes no report of it and mails nothing, also after a restart.  An
+    install whose journal begins on 20 November mails November's report
+    marked as partly monitored, in the subject and on page 1."""
+
+    NOW = "@2026-12-01 06:00:05"
+
+    def setup_collector(self, data):
+        with open(os.path.join(DATA, "report.conf"), encoding="utf-8") as f:
+            av = f.read().replace('journal = "@JOURNAL@";', "")
+        self.http_port = fmtest.free_port()
+        self.mail, port = self.start_smtp()
+        self.conf = self.write("collector.conf", """
+collector: {
+  listen = [ "127.0.0.1:%d" ];
+  http = [ "127.0.0.1:%d" ];
+  data_dir = "%s";
+  tls = false;
+  agents = ( { id = "test"; } );
+};
+alerts: {
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org";
+                 timeout = "5s"; } );
+  recipients = ( { name = "director"; email = "director@example.org"; } );
+  deliver = ( [ "mail" ] );
+};
+report: { hour = 6; mail_to = [ "director" ]; retry = "10s"; };
+%s
+""" % (fmtest.free_port(), self.http_port, data, port, av))
+        self.env = dict(os.environ, LD_PRELOAD=FAKETIME, FAKETIME=self.NOW,
+                        FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="UTC")
+        self.api = "http://127.0.0.1:%d/api/v1/reports" % self.http_port
+
+    def test_new_install_mails_nothing(self):
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        self.setup_collector(data)
+        p = self.start([fmtest.COLLECTOR, "-d", "-f", self.conf],
+                       "collector", env=self.env)
+        month = os.path.join(data, "reports", "2026-11")
+        fmtest.wait_for(lambda: os.path.exists(
+            os.path.join(month, ".unseen")), timeout=90,
+            what="November marked as never seen")
+        self.assertEqual(sorted(os.listdir(month)), [".unseen"])
+        r = fmtest.http_json(self.api)
+        self.assertEqual(r[0]["month"], "2026-11")
+        self.assertFalse(r[0]["made"])
+        self.assertTrue(r[0]["unseen"])
+        self.assertEqual(r[0]["files"], [])
+        # Neither now nor after a restart.
+        p.stop()
+        self.start([fmtest.COLLECTOR, "-d", "-f", self.conf], "collector2",
+                   env=self.env)
+        fmtest.wait_for(lambda: fmtest.http_json(self.api) is not None,
+                        timeout=15, what="collector HTTP")
+        time.sleep(5)       # the report check runs 2 s after start
+        self.assertEqual(self.mail.msgs, [])
+        self.assertEqual(sorted(os.listdir(month)), [".unseen"])
+
+    def test_partly_seen_month_is_marked(self):
+        import email
+        import email.policy
+        data = os.path.join(self.tmp, "data")
+        os.makedirs(data)
+        script = self.write("script.txt", """\
+device|hall-sw|大厅交换机|switch|network|
+state|hall-sw|2026-11-20 10:00:00|up|
+state|hall-sw|2026-11-25 08:00:00|down|no answer
+confirm|hall-sw|2026-11-25 08:00:00|2026-11-25 08:00:30
+state|hall-sw|2026-11-25 08:20:00|up|
+""")
+        subprocess.run([OJGEN, "script", script,
+                        os.path.join(data, "outages.fmoj")], check=True)
+        self.setup_collector(data)
+        self.start([fmtest.COLLECTOR, "-d", "-f", self.conf], "collector",
+                   env=self.env)
+        month = os.path.join(data, "reports", "2026-11")
+        fmtest.wait_for(lambda: self.mail.msgs, timeout=90,
+                        what="November's report by mail")
+        m = email.message_from_bytes(self.mail.msgs[0],
+                                     policy=email.policy.default)
+        j = json.load(open(os.path.join(month, "facmon-report-2026-11.json"),
+                           encoding="utf-8"))
+        self.assertTrue(j["monitoring"]["partial"])
+        self.assertEqual(j["monitoring"]["since"], "2026-11-20 10:00:00")
+        cov = j["summary"]["coverage"]
+        # 10 days 14 hours of the month's 30 days were seen.
+        self.assertAlmostEqual(cov, (10 * 24 + 14) / (30 * 24.0), places=9)
+        subject = str(m["Subject"])
+        self.assertIn("部分监测：自 2026-11-20 10:00 起，覆盖率 %.2f%%" %
+                      (cov * 100), subject)
+        text = m.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("仅部分监测：自 2026-11-20 10:00:00 起有记录", text)
+        page1 = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", "-layout",
+             os.path.join(month, "facmon-report-2026-11.pdf"), "-"],
+            capture_output=True, text=True, check=True).stdout
+        flat = "".join(page1.split())
+        self.assertIn("仅部分监测：自2026-11-2010:00:00起有记录，覆盖率", flat)
+        self.assertFalse(os.path.exists(os.path.join(month, ".unseen")))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import ledger  # noqa: E402
 import wire  # noqa: E402
 from fmtest import (COLLECTOR, FacmonTestCase, Proc, http_json,  # noqa: E402
-                    rrd_fetch, wait_for)
+                    http_status, rrd_fetch, wait_for)
 
 RRDCACHED = "/usr/bin/rrdcached"
 FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
@@ -195,6 +195,24 @@ class Rrd(FacmonTestCase):
         with self.assertRaises(Exception) as cm:
             http_json(self.api + "/api/v1/rrd?" + q)
         self.assertIn("404", str(cm.exception))
+        # A range picked or zoomed into on the page: from and to in ms.
+        to_ms = (last + 60) * 1000
+        q = urllib.parse.urlencode({"device": "sd0", "check": "c0",
+                                    "series": "up", "from": to_ms - 1800000,
+                                    "to": to_ms})
+        r = http_json(self.api + "/api/v1/rrd?" + q)
+        self.assertEqual(r["period"], "range")
+        self.assertTrue(all(to_ms - 1800000 <= p[0] <= to_ms + r["step_ms"]
+                            for p in r["points"]), r["points"][:3])
+        self.assertTrue(any(p[1] is not None for p in r["points"]))
+        for bad in ({"from": to_ms, "to": to_ms - 3600000},
+                    {"from": to_ms - 3600000},
+                    {"from": "x", "to": to_ms},
+                    {"from": 0, "to": 400 * 86400000}):
+            bad.update({"device": "sd0", "check": "c0", "series": "up"})
+            st = http_status(self.api + "/api/v1/rrd?" +
+                             urllib.parse.urlencode(bad))[0]
+            self.assertEqual(st, 400, bad)
 
     def test_kill9_with_values_held_loses_nothing(self):
         """kill -9 while every value is held: the restart re-applies them
@@ -282,6 +300,8 @@ class Rrd(FacmonTestCase):
         self.assertLess(len(ev), 10)
         self.assertIn("rrd.max_series_per_check is 12", ev[0]["message"])
         self.assertIn("sd0/c0/if.", ev[0]["message"])
+        self.assertIn("曲线图存储达到上限（每个检查项的曲线数：12）：未创建新"
+                      "曲线 sd0/c0/if.", ev[0]["text"])
         self.assertEqual(self.procs[-1].stop(), 0)
         log = self.procs[-1].output()
         # Logged once per ten seconds, not once per value refused.

@@ -247,3 +247,62 @@ class TrapsAtCollector(FacmonTestCase):
         dev = {d["id"]: d for d in json.loads(r.stdout)["devices"]}
         self.assertEqual(dev["lift-3"]["outages"], 1)
         self.assertEqual(dev["lift-3"]["blips"], 0)
+
+    def test_warnings_until_cleared_or_held(self):
+        """Notifications that say a device is degraded turn it amber on
+        the wall with the words, port by port: linkDown of port 3 is
+        cleared by linkUp of port 3 only; an LED module failure, which
+        has no clearing notification, lasts the rule's hold time."""
+        trap_port = free_port()
+        self.start_collector(root_extra="""
+traps: { hold = "1h"; rules = (
+  { oid = "1.3.6.1.6.3.1.1.5.3"; name = "linkDown"; action = "warning";
+    text = "端口 {} 断开"; text_en = "port {} down";
+    instance = "1.3.6.1.2.1.2.2.1.1"; },
+  { oid = "1.3.6.1.6.3.1.1.5.4"; name = "linkUp"; action = "clear";
+    clears = "1.3.6.1.6.3.1.1.5.3"; instance = "1.3.6.1.2.1.2.2.1.1"; },
+  { oid = "1.3.6.1.4.1.32473.1.0.4"; name = "LED module failure";
+    action = "warning"; text = "LED 模块故障"; hold = "3s"; } ); };""")
+        self.start_agent("""
+{ id = "sw-2"; name = "2号楼层交换机"; class = "switch"; group = "network";
+  address = "127.0.0.1";
+  checks = ( { id = "tcp"; type = "tcp"; interval = 1; timeout = 0.5;
+               port = %d; } ); }
+""" % self.agent_port, extra="""traps: { listen = [ "udp:127.0.0.1:%d" ];
+  communities = [ "public" ]; };""" % trap_port)
+        self.wait_check("sw-2", "tcp", "up")
+        env = dict(os.environ, MIBS="")
+        dst = "127.0.0.1:%d" % trap_port
+        ifindex = "1.3.6.1.2.1.2.2.1.1"
+
+        def trap(oid, *vb):
+            r = subprocess.run(["snmptrap", "-v2c", "-c", "public", dst, "",
+                                oid] + list(vb), capture_output=True,
+                               text=True, timeout=20, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+        def warnings():
+            w = json.loads(urllib.request.urlopen(
+                self.api + "/api/v1/wall", timeout=5).read())
+            d = [x for x in w["devices"] if x["id"] == "sw-2"][0]
+            self.assertEqual(d["state"], "up")	# a warning, not an outage
+            return sorted(x["text"] for x in d["warnings"]
+                          if x["code"] == "trap")
+
+        trap("1.3.6.1.6.3.1.1.5.3", ifindex + ".3", "i", "3")
+        trap("1.3.6.1.6.3.1.1.5.3", ifindex + ".5", "i", "5")
+        wait_for(lambda: warnings() == ["端口 3 断开", "端口 5 断开"],
+                 what="two ports down on the wall")
+        trap("1.3.6.1.6.3.1.1.5.4", ifindex + ".3", "i", "3")
+        wait_for(lambda: warnings() == ["端口 5 断开"],
+                 what="port 3 cleared, port 5 still down")
+        trap("1.3.6.1.4.1.32473.1.0.4")
+        wait_for(lambda: "LED 模块故障" in warnings(), what="LED warning")
+        # No clearing notification: it goes after its hold time.
+        wait_for(lambda: warnings() == ["端口 5 断开"], timeout=30,
+                 what="the LED warning held out")
+        t = json.loads(urllib.request.urlopen(self.api + "/api/v1/traps",
+                                              timeout=5).read())
+        self.assertEqual([(x["action"], x["applied"]) for x in t["traps"]],
+                         [("warning", True), ("clear", True),
+                          ("warning", True), ("warning", True)])

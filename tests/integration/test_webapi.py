@@ -211,6 +211,13 @@ class WebAPI(FacmonTestCase):
         # The page itself loads, to show the login form.
         st, h, body = self.c.request("GET", "/")
         self.assertEqual(st, 200)
+        # So does an alert's acknowledgement link: its token is checked
+        # (a forged one: 403, as a page) before the login it asks for.
+        st, h, body = self.c.request("GET", "/ack?t=web~~1~2~duty~" +
+                                     "0" * 32)
+        self.assertEqual(st, 403)
+        self.assertIn("链接无效", body.decode() if isinstance(body, bytes)
+                      else body)
         st, o = self.c.json("GET", "/api/v1/session")
         self.assertFalse(o["public_wall"])
         self.c.login("op", PASSWORD)
@@ -397,6 +404,23 @@ class WebAPI(FacmonTestCase):
         self.assertEqual((nxt.weekday(), nxt.hour, nxt.minute), (6, 2, 0))
         self.assertEqual(mine["next_end_ms"] - mine["next_start_ms"],
                          7200000)
+        # The calendar's question: the occurrences in a range, every
+        # Sunday 02:00 of four weeks; the cancelled one has none.
+        frm = mine["next_start_ms"] - 3600000
+        st, lst = self.c.json("GET", "/api/v1/maintenance?from=%d&to=%d" %
+                              (frm, frm + 28 * 86400000))
+        self.assertEqual(st, 200)
+        occ = [x for x in lst["windows"] if x["id"] == w["id"]][0][
+            "occurrences"]
+        self.assertEqual([b - a for a, b in occ], [7200000] * 4)
+        self.assertEqual([a - occ[0][0] for a, b in occ],
+                         [k * 7 * 86400000 for k in range(4)])
+        self.assertEqual([x for x in lst["windows"] if x["id"] == wid][0][
+            "occurrences"], [])
+        for q in ("from=5", "from=10&to=5", "from=0&to=%d" % (94 * 86400000),
+                  "from=x&to=9"):
+            self.assertEqual(self.c.json("GET", "/api/v1/maintenance?" +
+                                         q)[0], 400, q)
         for rep, at, dur in (("hourly", "x", 600000),
                              ("weekly", "Funday 02:00", 600000),
                              ("cron", "61 * * * *", 600000),
@@ -432,7 +456,10 @@ class WebAPI(FacmonTestCase):
             return [p for p in r["points"] if p[1] is not None]
         pts = wait_for(points, timeout=40, what="RRD points")
         self.assertEqual(pts[-1][1], 1.0)
-        for q in ("device=web&check=http&series=up&period=week",
+        st, r = self.c.json("GET", "/api/v1/rrd?device=web&check=http"
+                            "&series=up&period=week")
+        self.assertEqual((st, r["period"]), (200, "week"))
+        for q in ("device=web&check=http&series=up&period=fortnight",
                   "device=web&check=http&series=../x",
                   "device=web&check=http", "device=../x&check=a&series=up"):
             st, r = self.c.json("GET", "/api/v1/rrd?" + q)
@@ -540,12 +567,10 @@ web: { users_file = "%s"; };
                 st, h, body = self.c.request("POST", url, {})
             self.assertNotIn(b"no such API endpoint", body, p)
             self.assertNotEqual(st, 404, p)
-        with open(os.path.join(ROOT, "collector/http.c"),
+        # Every route is a row of the one table (collector/http/routes.c).
+        with open(os.path.join(ROOT, "collector/http/routes.c"),
                   encoding="utf-8") as f:
             src = f.read()
-        with open(os.path.join(ROOT, "collector/webapi.c"),
-                  encoding="utf-8") as f:
-            src += f.read()
         served = set(re.findall(r'"(/api/v1/[a-z/]+|/metrics)"', src))
         served |= {"/api/v1/devices", "/api/v1/stats", "/api/v1/events",
                    "/api/v1/availability"}

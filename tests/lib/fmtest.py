@@ -212,14 +212,16 @@ class FacmonTestCase(unittest.TestCase):
         return port, base
 
     def start_demo_centre(self, net, interval=5, extra_devices="",
-                          extra="", root_extra="", timeout=None):
+                          extra="", root_extra="", timeout=None,
+                          agent_extra=""):
         """facmon-sim playing the demo centre (etc/demo/scenario.conf)
         on ports and a /16 of loopback (net, "127.N") of the test's own,
         so that a running demo or a parallel test does not hold the same
         address and port, without its timed faults, plus extra_devices
         (scenario text); the collector with the demo's availability
         group and root_extra; the agent probing every `interval` s
-        (with `timeout` s and no retries, if given).
+        (with `timeout` s and no retries, if given; agent_extra in its
+        agent group).
         Returns the agent's device ids; self.sim_ctl is the simulator's
         control socket."""
         import re
@@ -228,9 +230,9 @@ class FacmonTestCase(unittest.TestCase):
             text = f.read()
         self.sim_ctl = os.path.join(self.tmp, "sim.sock")
         text = re.sub(r"(?s)^sim: \{.*?\n\};", """sim: {
-  snmp_port = %d; http_port = %d; community = "public";
+  snmp_port = %d; http_port = %d; modbus_port = %d; community = "public";
   control = "%s"; truth_log = "%s"; seed = 2021;
-};""" % (free_port(), free_port(), self.sim_ctl,
+};""" % (free_port(), free_port(), free_port(), self.sim_ctl,
          os.path.join(self.tmp, "truth.log")), text, count=1, flags=re.M)
         text = re.sub(r"(?s)\nfaults = \(.*?\n\);", "\n", text)
         text = text.replace('address = "127.0.', 'address = "%s.' % net)
@@ -242,7 +244,11 @@ class FacmonTestCase(unittest.TestCase):
             [SIM, "ctl", "-s", self.sim_ctl, "ping"], capture_output=True,
             text=True, timeout=10).stdout == "pong\n", timeout=20,
             what="facmon-sim")
-        devs = subprocess.run([SIM, "agent-config", "-f", scen],
+        # The Modbus maps, relative to the agent's file in self.tmp.
+        mapdir = os.path.relpath(os.path.join(ROOT, "etc", "modbus"),
+                                 self.tmp)
+        devs = subprocess.run([SIM, "agent-config", "-M", mapdir, "-f",
+                               scen],
                               capture_output=True, text=True, timeout=30,
                               check=True).stdout
         devs = devs[devs.index("devices = (") + len("devices = ("):
@@ -259,7 +265,7 @@ class FacmonTestCase(unittest.TestCase):
                      demo.index("availability: {")) + 3]
         self.start_collector(agents=("test",), extra=extra,
                              root_extra=avail + "\n" + root_extra)
-        self.start_agent(devs)
+        self.start_agent(devs, extra=agent_extra)
         return re.findall(r'^    id = "([^"]+)";', devs, flags=re.M)
 
     def sim(self, *args):
@@ -411,10 +417,12 @@ devices = (
 
     # --- snmpsim -----------------------------------------------------------
 
-    def start_snmpsim(self, recordings, port=None):
+    def start_snmpsim(self, recordings, port=None, extra=()):
         """snmpsim (snmpsimd) serving .snmprec files; each file's name
-        without .snmprec is its community.  recordings maps a community
-        to a recording's path."""
+        without .snmprec is its community (and SNMPv3 context).
+        recordings maps a community to a recording's path; extra are
+        more options (the SNMPv3 engine and user), which snmpsim wants
+        before the endpoint."""
         exe = shutil.which("snmpsimd") or shutil.which("snmpsimd.py")
         if exe is None:
             self.skipTest("snmpsim not installed")
@@ -429,7 +437,8 @@ devices = (
             os.unlink(os.path.join(data, f))
         for comm, path in recordings.items():
             shutil.copy(path, os.path.join(data, comm + ".snmprec"))
-        argv = [exe, "--data-dir=" + data, "--cache-dir=" + cache,
+        argv = [exe, "--data-dir=" + data, "--cache-dir=" + cache] + \
+            list(extra) + [
                 "--agent-udpv4-endpoint=127.0.0.1:%d" % self.snmpsim_port,
                 "--logging-method=stderr"]
         if os.geteuid() == 0:

@@ -1,7 +1,7 @@
 # A ledger for the durability tests: a synthetic agent that speaks the
 # real protocol (tests/lib/wire.py) and remembers every result it made and
 # which batches the collector acknowledged; a reader of the collector's
-# journal (collector/journal.c) and of the agent's spool; and a verifier
+# journal (collector/ingest/journal.c) and of the agent's spool; and a verifier
 # that compares them.
 #
 # A result is identified by (device, check, ts_ms): the synthetic agent

@@ -31,7 +31,7 @@
 #include <jansson.h>
 #include <libconfig.h>
 
-#include "../../collector/alert.h"
+#include "../../collector/alert/alert.h"
 
 static struct event_base *base;
 static const char *status_file;

@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "../../common/common.h"
-#include "../../common/avail.h"
+#include "../../avail/avail.h"
 
 static struct ojournal *j;
 static char	 err[512];

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../collector/alert.h"
+#include "../../collector/alert/alert.h"
 
 /*
  * Aliyun SMS "signature" document, SendSms example: AccessKeyId testId,

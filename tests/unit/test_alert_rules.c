@@ -31,10 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <event2/event.h>
 #include <unistd.h>
 
-#include "../../collector/collector.h"
-#include "../../collector/alert.h"
+#include "../../collector/alert/alerting.h"
+#include "../../collector/alert/alert.h"
 
 /* 2026-11-23 is a Monday; times in Asia/Shanghai (UTC+8). */
 #define MON_1000	1795399200000LL
@@ -269,7 +271,9 @@ test_annotate_ack(void **state)
 	assert_non_null(mkdtemp(dir));
 	state_init();
 	state_set_confirm(3);
-	assert_int_equal(outage_open(dir, err, sizeof(err)), 0);
+	struct event_base *base = event_base_new();
+	assert_non_null(base);
+	assert_int_equal(outage_open(base, dir, err, sizeof(err)), 0);
 	memset(&d, 0, sizeof(d));
 	fm_strlcpy(d.id, "core-sw", sizeof(d.id));
 	fm_strlcpy(d.name, "核心交换机", sizeof(d.name));
@@ -289,6 +293,7 @@ test_annotate_ack(void **state)
 	assert_true(o->acked_ms > 0);
 	assert_string_equal(o->acked_by, "duty-day");
 	outage_close();
+	event_base_free(base);
 	state_free();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -362,7 +367,9 @@ test_escalation_stops_on_ack(void **state)
 	assert_non_null(c);
 	state_init();
 	state_set_confirm(3);
-	assert_int_equal(outage_open(dir, err, sizeof(err)), 0);
+	struct event_base *base = event_base_new();
+	assert_non_null(base);
+	assert_int_equal(outage_open(base, dir, err, sizeof(err)), 0);
 	assert_int_equal(alert_init(c, dir, NULL, err, sizeof(err)), 0);
 	alerting_conf(c);
 
@@ -420,6 +427,7 @@ test_escalation_stops_on_ack(void **state)
 	alerting_conf(NULL);
 	alert_shutdown();
 	outage_close();
+	event_base_free(base);
 	state_free();
 	alert_conf_free(c);
 	cfgerr_free(&e);

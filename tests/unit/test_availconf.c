@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "../../common/common.h"
-#include "../../common/avail.h"
+#include "../../avail/avail.h"
 
 static char	 path[256];
 

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "../../common/common.h"
-#include "../../common/avail.h"
+#include "../../avail/avail.h"
 
 #define TZ_CN	"Asia/Shanghai"
 #define S	1000LL

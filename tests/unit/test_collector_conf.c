@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "../../collector/collector.h"
+#include "../../collector/http/http.h"
 
 #define CORPUS	"tests/data/collector-conf"
 

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../collector/collector.h"
+#include "../../collector/state/state.h"
 
 static void
 test_ratelim(void **unused)

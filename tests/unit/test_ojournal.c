@@ -31,7 +31,7 @@
 #include <cmocka.h>
 
 #include "../../common/common.h"
-#include "../../common/avail.h"
+#include "../../avail/avail.h"
 
 #define NREC	6
 

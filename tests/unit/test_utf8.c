@@ -29,7 +29,7 @@
 
 #include "../../common/common.h"
 #include "../../common/wire.h"
-#include "../../common/avail.h"
+#include "../../avail/avail.h"
 
 /* "电梯" in GBK: valid in a Chinese code page, not UTF-8. */
 static const char gbk[] = "\xb5\xe7\xcc\xdd";

@@ -11,7 +11,7 @@
  */
 
 /*
- * collector/warnings.c: a device's warnings in words, from the values
+ * collector/alert/warnings.c: a device's warnings in words, from the values
  * a check holds, for devices built here the way state.c holds them.
  */
 
@@ -29,9 +29,9 @@
 
 #include <jansson.h>
 
-#include "../../collector/collector.h"
-#include "../../collector/alert.h"
-#include "../../collector/web.h"
+#include "../../collector/http/http.h"
+#include "../../collector/alert/alert.h"
+#include "../../collector/alert/alerting.h"
 
 #define NV	8
 
@@ -77,6 +77,16 @@ counter(const char *name, uint64_t raw)
 	v->d = NAN;
 }
 
+static void
+text(const char *name, const char *t)
+{
+	struct value_state *v = &vals[chk.nvalues++];
+
+	strcpy(v->name, name);
+	v->kind = VK_TEXT;
+	v->text = (char *)t;
+}
+
 /* The one warning's field, or NULL when there is not exactly one. */
 static const char *
 only(json_t *a, const char *field)
@@ -108,6 +118,39 @@ test_ups_on_battery(void **unused)
 	/* On mains: nothing to say. */
 	vals[2].d = 3;
 	vals[1].d = 229;
+	a = warnings_json(&dev, NULL);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+}
+
+/* A Modbus map's alarm and fault words, "zh|en" while they hold. */
+static void
+test_modbus_alarm_and_fault_words(void **unused)
+{
+	json_t	*a;
+
+	(void)unused;
+	reset();
+	strcpy(chk.id, "modbus");
+	chk.type = CT_MODBUS;
+	gauge("alarm_compressor_fault", 1);
+	text("alarm.alarm_filter_clogged", "");
+	text("fault.alarm_compressor_fault", "压缩机故障|compressor fault");
+	text("supply_air_temp.text", "送风温度 18.5 °C|Supply air 18.5 °C");
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "modbus_fault");
+	assert_string_equal(only(a, "text"), "压缩机故障");
+	assert_string_equal(only(a, "text_en"), "compressor fault");
+	assert_string_equal(only(a, "check"), "modbus");
+	json_decref(a);
+	vals[1].text = (char *)"滤网堵塞|filter clogged";
+	vals[2].text = (char *)"";
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "modbus_alarm");
+	assert_string_equal(only(a, "text"), "滤网堵塞");
+	json_decref(a);
+	/* The same names in an SNMP check are not the map's words. */
+	chk.type = CT_SNMP;
 	a = warnings_json(&dev, NULL);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
@@ -172,8 +215,25 @@ test_led_and_flapping(void **unused)
 	json_decref(a);
 }
 
+/* One result of the check, judged by the alerts as state.c hands it. */
 static void
-test_threshold_now(void **unused)
+judge(int64_t ts)
+{
+	struct fm_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = PR_OK;
+	r.ts_ms = ts;
+	alerting_result(&dev, &chk, &r);
+}
+
+/*
+ * A threshold on the wall is the alerts' judgement, not a second one:
+ * amber only after 'hits' results past the limit, and until the value
+ * is past the clear value (hysteresis).
+ */
+static void
+test_threshold_as_the_alerts_judge(void **unused)
 {
 	struct alert_conf ac;
 	struct alert_threshold t;
@@ -187,15 +247,34 @@ test_threshold_now(void **unused)
 	strcpy(t.value, "returnTemp");
 	t.op = AOP_GT;
 	t.limit = 300;
+	t.clear = 280;
+	t.hits = 2;
 	strcpy(t.text, "回风温度高");
 	ac.thresholds = &t;
 	ac.nthresholds = 1;
+	alerting_conf(&ac);
 	gauge("returnTemp", 310);
+	judge(1000);
+	a = warnings_json(&dev, &ac);
+	assert_int_equal(json_array_size(a), 0);	/* one hit of two */
+	json_decref(a);
+	judge(2000);
 	a = warnings_json(&dev, &ac);
 	assert_string_equal(only(a, "code"), "threshold");
-	assert_string_equal(only(a, "text"), "回风温度高：returnTemp = 310（> 300）");
+	assert_string_equal(only(a, "text"),
+	    "回风温度高：returnTemp = 310（> 300，解除值 280）");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a,
+	    0), "since_ms")), 1000);
 	json_decref(a);
+	/* Below the limit, above the clear value: still breached. */
 	vals[0].d = 290;
+	judge(3000);
+	a = warnings_json(&dev, &ac);
+	assert_string_equal(only(a, "text"),
+	    "回风温度高：returnTemp = 290（> 300，解除值 280）");
+	json_decref(a);
+	vals[0].d = 270;
+	judge(4000);
 	a = warnings_json(&dev, &ac);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
@@ -203,9 +282,44 @@ test_threshold_now(void **unused)
 	strcpy(t.m.classes[0], "hvac");
 	t.m.nclasses = 1;
 	vals[0].d = 310;
+	judge(5000);
+	judge(6000);
 	a = warnings_json(&dev, &ac);
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
+	alerting_conf(NULL);
+}
+
+/* Notifications' warnings: raised, cleared by instance, held out. */
+static void
+test_notification_warnings(void **unused)
+{
+	json_t	*a;
+	int64_t	 now = now_ms();
+
+	(void)unused;
+	reset();
+	warnings_trap_raise("ups-1", "1.3.6.1.6.3.1.1.5.3", "3", "端口 3 断开",
+	    "port 3 down", now - 1000, now + 3600000);
+	warnings_trap_raise("ups-1", "1.3.6.1.6.3.1.1.5.3", "5", "端口 5 断开",
+	    "port 5 down", now - 1000, now + 3600000);
+	warnings_trap_raise("ups-1", "1.3.6.1.4.1.32473.1.0.4", "", "LED",
+	    "LED", now - 1000, now - 1);	/* held out already */
+	warnings_trap_raise("other", "1.3.6.1.6.3.1.1.5.3", "3", "x", "x",
+	    now, now + 3600000);
+	a = warnings_json(&dev, NULL);
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+	assert_int_equal(warnings_trap_clear("ups-1", "1.3.6.1.6.3.1.1.5.3",
+	    "3"), 1);
+	assert_int_equal(warnings_trap_clear("ups-1", "1.3.6.1.6.3.1.1.5.3",
+	    "3"), 0);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "text"), "端口 5 断开");
+	assert_string_equal(only(a, "code"), "trap");
+	json_decref(a);
+	warnings_trap_clear("ups-1", "1.3.6.1.6.3.1.1.5.3", "5");
+	warnings_trap_clear("other", "1.3.6.1.6.3.1.1.5.3", "3");
 }
 
 int
@@ -214,9 +328,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ups_on_battery),
 		cmocka_unit_test(test_down_check_is_no_warning),
+		cmocka_unit_test(test_modbus_alarm_and_fault_words),
 		cmocka_unit_test(test_aps_and_ports),
 		cmocka_unit_test(test_led_and_flapping),
-		cmocka_unit_test(test_threshold_now),
+		cmocka_unit_test(test_threshold_as_the_alerts_judge),
+		cmocka_unit_test(test_notification_warnings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

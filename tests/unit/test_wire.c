@@ -320,6 +320,94 @@ test_random_bytes(void **state)
 	}
 }
 
+/*
+ * Levels: the first release's HELLO (empty capabilities) reads as level
+ * 1, ours announces FM_PROTO_LEVEL in a HELLO the first release still
+ * decodes (four fields, nothing after them); a WELCOME carries a level
+ * only when asked to, and one from a higher level may say more.
+ */
+static void
+test_levels(void **state)
+{
+	struct fm_hello h = { .agent = "a", .session = 9, .version = "0.1.0",
+	    .level = FM_PROTO_LEVEL }, h2;
+	struct fm_welcome w = { .status = 0, .last_seq = 5, .server_ms = 7 },
+	    w2;
+	struct wbuf b;
+	struct rbuf r;
+	struct fm_hdr hd;
+	char	 err[256], s[64];
+	static const uint8_t newer[] = { 0, 0, 0, 0, 0, 0, 0, 0, 5,
+	    0, 0, 0, 0, 0, 0, 0, 7, 0, 9, 0xde, 0xad };
+
+	(void)state;
+	wbuf_init(&b);
+	fm_put_hello(&b, &h);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(hd.version, 1);
+	assert_int_equal(fm_get_hello(b.p + FM_HDR_LEN, hd.len, &h2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(h2.level, FM_PROTO_LEVEL);
+	assert_string_equal(h2.caps, "proto=2");
+	/* As the first release decodes it: four fields and no more. */
+	rbuf_init(&r, b.p + FM_HDR_LEN, hd.len);
+	rbuf_str(&r, s, sizeof(s));
+	(void)rbuf_u64(&r);
+	rbuf_str(&r, s, sizeof(s));
+	rbuf_str(&r, s, sizeof(s));
+	assert_int_equal(r.err, 0);
+	assert_int_equal(r.off, r.len);
+
+	/* The first release's HELLO, and a newer one's with more words. */
+	h.level = 1;
+	wbuf_reset(&b);
+	fm_put_hello(&b, &h);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_hello(b.p + FM_HDR_LEN, hd.len, &h2, err,
+	    sizeof(err)), 0);
+	assert_string_equal(h2.caps, "");
+	assert_int_equal(h2.level, 1);
+	assert_int_equal(fm_level_min(h2.level), 1);
+	h.level = 7;
+	wbuf_reset(&b);
+	fm_put_hello(&b, &h);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_hello(b.p + FM_HDR_LEN, hd.len, &h2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(h2.level, 7);
+	assert_int_equal(fm_level_min(h2.level), FM_PROTO_LEVEL);
+
+	/* A WELCOME for a level-1 agent is the first release's 17 bytes. */
+	wbuf_reset(&b);
+	fm_put_welcome(&b, &w);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(hd.len, 17);
+	assert_int_equal(fm_get_welcome(b.p + FM_HDR_LEN, hd.len, &w2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(w2.level, 1);
+	w.level = FM_PROTO_LEVEL;
+	wbuf_reset(&b);
+	fm_put_welcome(&b, &w);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(hd.len, 19);
+	assert_int_equal(fm_get_welcome(b.p + FM_HDR_LEN, hd.len, &w2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(w2.level, FM_PROTO_LEVEL);
+	assert_int_equal(w2.last_seq, 5);
+	/* Level 9 and two bytes this side does not know: read. */
+	assert_int_equal(fm_get_welcome(newer, sizeof(newer), &w2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(w2.level, 9);
+	assert_int_equal(fm_level_min(w2.level), FM_PROTO_LEVEL);
+	/* At our level, a trailing byte is damage. */
+	wbuf_reset(&b);
+	fm_put_welcome(&b, &w);
+	wbuf_u8(&b, 1);
+	assert_int_equal(fm_get_welcome(b.p + FM_HDR_LEN, hd.len + 1, &w2,
+	    err, sizeof(err)), -1);
+	wbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -330,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_oversized_counts),
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_hello_devices),
+		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_random_bytes),
 	};
 

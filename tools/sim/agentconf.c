@@ -28,6 +28,7 @@
 #define FM	"FACMON-FACILITY-MIB::"
 
 static FILE	*out;
+static const char *mapdir = "../modbus";	/* -M */
 
 /* A libconfig string: quotes and backslashes escaped. */
 static const char *
@@ -66,6 +67,40 @@ list(const char *what, const char *const *items)
 		fprintf(out, "%s\n          { name = \"%s\"; oid = \"%s\"; }",
 		    i ? "," : "", items[i], items[i + 1]);
 	fprintf(out, " );\n");
+}
+
+/*
+ * The map of a model that speaks Modbus (etc/modbus/), or NULL.  The
+ * simulator's registers are laid out as the example maps say.
+ */
+static const char *
+modbus_map(const struct device *d)
+{
+	switch (d->model) {
+	case M_HVAC:
+		return "crac-example.conf";
+	case M_UPS:
+		return "ups-example.conf";
+	case M_METER:
+		return "meter-example.conf";
+	}
+	return NULL;
+}
+
+/*
+ * A Modbus check naming its map.  @include resolves against the
+ * directory of the agent's main file, so mapdir is relative to that.
+ */
+static void
+modbus_check(const struct device *d)
+{
+	fprintf(out, "      { id = \"modbus\"; type = \"modbus\"; interval = 10; "
+	    "timeout = 2;");
+	if (sim->modbus_port != 502)
+		fprintf(out, " port = %d;", sim->modbus_port);
+	fprintf(out, " unit = %d;\n        registers = (\n"
+	    "@include \"%s/%s\"\n        ); }", d->mb_unit, mapdir,
+	    modbus_map(d));
 }
 
 /* A condition on the check's values (see agent/expect.c). */
@@ -136,12 +171,22 @@ device(const struct device *d)
 	const struct device *plat;
 	int	 i;
 
+	/* Behind a Modbus gateway, the agent talks to the gateway. */
 	fprintf(out, "  {\n    id = \"%s\";\n    name = \"%s\";\n"
 	    "    class = \"%s\";\n    group = \"%s\";\n    address = \"%s\";\n",
-	    d->id, quote(d->name), d->class, d->group, d->addr);
+	    d->id, quote(d->name), d->class, d->group, d->mb_gw_idx >= 0 ?
+	    sim->devs[d->mb_gw_idx].addr : d->addr);
 	if (d->parent[0] != '\0')
 		fprintf(out, "    parent = \"%s\";\n", d->parent);
 	fprintf(out, "    checks = (\n");
+	/*
+	 * Facility equipment that speaks Modbus is watched through it
+	 * alone: its map's words are what the wall shows.
+	 */
+	if (d->mb_unit > 0 && modbus_map(d) != NULL) {
+		modbus_check(d);
+		goto rest;
+	}
 	switch (d->model) {
 	case M_LINE:
 	case M_SWITCH:
@@ -227,6 +272,7 @@ device(const struct device *d)
 		fprintf(out, "      }");
 		break;
 	}
+rest:
 	if (d->http_port && d->model != M_LED && d->model != M_ELEVATOR)
 		fprintf(out, ",\n      { id = \"http\"; type = \"http\"; "
 		    "interval = 10; timeout = 2;\n        url = "
@@ -248,10 +294,13 @@ agentconf_main(int argc, char **argv)
 	int	 ch, i;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "f:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:M:")) != -1) {
 		switch (ch) {
 		case 'f':
 			file = optarg;
+			break;
+		case 'M':
+			mapdir = optarg;
 			break;
 		default:
 			goto usage;
@@ -278,6 +327,7 @@ agentconf_main(int argc, char **argv)
 	fprintf(out, "\n);\n");
 	return fflush(out) == 0 ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: facmon-sim agent-config -f SCENARIO\n");
+	fprintf(stderr, "usage: facmon-sim agent-config [-M MAPDIR] -f "
+	    "SCENARIO\n");
 	return 2;
 }

@@ -200,6 +200,7 @@ ctl_run(int fd, char *line)
 		    (unsigned long long)req, (unsigned long long)resp,
 		    (unsigned long long)drop,
 		    (unsigned long long)sim->ntraps);
+		modbus_stats(fd);
 	} else
 		dprintf(fd, "ERR unknown command '%s' (ping, devices, inject, "
 		    "clear, faults, history, stats)\n", av[0]);

@@ -36,20 +36,10 @@
 #define IV_OPER		4
 #define IV_LAST		5
 
-/* Variables of the models without interfaces, from index 0. */
-enum { E_STATE, E_FLOOR, E_DIR, E_DOOR, E_CODE, E_TRIPS, E_HOURS, E_RUNS,
-	E_N };
-enum { H_POWER, H_MODE, H_SET, H_SUP, H_RET, H_CODE, H_FILTER, H_N };
-enum { L_POWER, L_SIGNAL, L_BRIGHT, L_TEMP, L_MODULES, L_FAILED, L_PIXELS,
-	L_N };
-enum { U_STATUS, U_ONBATT, U_MINREM, U_CHARGE, U_BTEMP, U_INV, U_SOURCE,
-	U_OUTV, U_LOAD, U_LINEBADS, U_N };
-enum { T_LASTHB, T_PROCS, T_USERS, T_CPU1, T_CPU2, T_N };
-
 static const char *const model_names[M_MAX] = {
 	"generic", "line", "switch", "wlan-controller", "ups", "elevator",
 	"hvac", "led-wall", "terminal-gateway", "terminal", "server",
-	"sensor", "platform"
+	"sensor", "platform", "power-meter"
 };
 
 static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
@@ -97,6 +87,7 @@ model_for_class(const char *c)
 		{ "server", M_SERVER }, { "database", M_SERVER },
 		{ "web-system", M_SERVER }, { "queue-system", M_SERVER },
 		{ "sensor", M_SENSOR }, { "phone", M_PLATFORM },
+		{ "meter", M_METER }, { "power-meter", M_METER },
 	};
 	size_t	 i;
 
@@ -282,6 +273,7 @@ model_build(struct device *d)
 	case M_TERMINAL:
 	case M_SERVER:		nv = T_N; break;
 	case M_SENSOR:		nv = d->nrows; break;
+	case M_METER:		nv = P_N; break;
 	default:		nv = 0; break;
 	}
 	d->nvar = base + nv;
@@ -324,6 +316,9 @@ model_build(struct device *d)
 		d->var[H_SUP] = 280;
 		d->var[H_RET] = 290;
 		d->var[H_FILTER] = 2;
+		d->var[H_HUM] = 500;
+		d->var[H_CHOURS] = 12000 + (uint64_t)(rnd() * 8000);
+		d->var[H_COMP] = 1;
 		break;
 	case M_LED:
 		add_int(d, FACROW(3, 1), 1, BER_INT, 1);
@@ -368,6 +363,16 @@ model_build(struct device *d)
 		d->var[U_SOURCE] = 3;
 		d->var[U_OUTV] = 220;
 		d->var[U_LOAD] = 35;
+		d->var[U_KWH] = 50000 + (uint64_t)(rnd() * 50000);
+		break;
+	case M_METER:
+		/* Modbus only (modbus.c); SNMP has the system group. */
+		d->var[P_VOLT] = 2200;
+		d->var[P_AMP] = 4000;
+		d->var[P_PF] = 950;
+		d->var[P_HZ] = 5000;
+		d->var[P_WH] = 1000000 + (uint64_t)(rnd() * 1e8);
+		d->var[P_RATED] = 63;
 		break;
 	case M_WLC:
 		for (i = 0; i < d->nrows; i++) {
@@ -678,11 +683,13 @@ model_tick(struct device *d, double dt, int64_t now)
 		break;
 	case M_HVAC: {
 		int64_t	 set = (int64_t)d->var[H_SET];
-		int	 ok = d->var[H_CODE] == 0 && d->var[H_POWER] == 1;
+		int	 ok = d->var[H_CODE] == 0 && d->var[H_POWER] == 1 &&
+		    d->var[H_COMP] == 1;
 
 		/* Working units pull the air toward the setpoint. */
 		approach(d, H_SUP, ok ? set - 40 : 300, 0.05 * dt);
 		approach(d, H_RET, ok ? set + 15 : 305, 0.03 * dt);
+		approach(d, H_HUM, ok ? 500 : 650, 0.02 * dt);
 		break;
 	}
 	case M_LED:
@@ -700,9 +707,25 @@ model_tick(struct device *d, double dt, int64_t now)
 			d->var[U_CHARGE]++;
 		d->var[U_MINREM] = d->var[U_CHARGE] * 45 / 100;
 		d->var[U_STATUS] = d->var[U_CHARGE] < 20 ? 3 : 2;
-		d->var[U_LOAD] = (uint64_t)clampi(
-		    (int64_t)d->var[U_LOAD] + (int64_t)(rnd() * 3) - 1, 25,
-		    45);
+		if (d->fault[FK_OVERLOAD] == NULL)
+			d->var[U_LOAD] = (uint64_t)clampi(
+			    (int64_t)d->var[U_LOAD] + (int64_t)(rnd() * 3) - 1,
+			    25, 45);
+		/* 20 kVA at 0.9: kWh from the load, kept in Wh. */
+		d->var[U_KWH] += (uint64_t)llround(18.0 *
+		    (double)d->var[U_LOAD] / 100.0 * dt / 3.6);
+		break;
+	case M_METER:
+		if (d->fault[FK_OVERLOAD] == NULL)
+			d->var[P_AMP] = (uint64_t)clampi(
+			    (int64_t)d->var[P_AMP] + (int64_t)(rnd() * 201) -
+			    100, 3000, 5000);
+		d->var[P_VOLT] = (uint64_t)clampi((int64_t)d->var[P_VOLT] +
+		    (int64_t)(rnd() * 5) - 2, 2150, 2250);
+		/* Three phases at 380 V line to line. */
+		d->var[P_WH] += (uint64_t)llround(sqrt(3.0) * 380.0 *
+		    (double)d->var[P_AMP] / 100.0 *
+		    (double)d->var[P_PF] / 1000.0 * dt / 3600.0);
 		break;
 	case M_WLC: {
 		double	 f = day_factor(now);
@@ -834,6 +857,27 @@ model_fault(struct fault *f, int on)
 		}
 		break;
 	}
+	case FK_COMPRESSOR:
+		/* The compressor stops: the air warms, the code says why. */
+		d->var[H_COMP] = on ? 0 : 1;
+		if (on) {
+			d->var[H_CODE] = (uint64_t)(f->arg > 0 ? f->arg : 101);
+			trap1(d, FAC_TRAP "3", FACROW(2, 8) ".1",
+			    FACROW(2, 9) ".1", NULL);
+		} else
+			d->var[H_CODE] = d->fault[FK_HVAC_ALARM] != NULL ?
+			    (uint64_t)(d->fault[FK_HVAC_ALARM]->arg > 0 ?
+			    d->fault[FK_HVAC_ALARM]->arg : 301) : 0;
+		break;
+	case FK_OVERLOAD:
+		/* Percent of the rating, default 115. */
+		if (d->model == M_UPS)
+			d->var[U_LOAD] = on ? (uint64_t)(f->arg > 100 ?
+			    f->arg : 115) : 40;
+		else
+			d->var[P_AMP] = on ? d->var[P_RATED] * (uint64_t)
+			    (f->arg > 100 ? f->arg : 115) : 4000;
+		break;
 	case FK_ON_BATTERY:
 		d->var[U_SOURCE] = on ? 5 : 3;
 		d->var[U_INV] = on ? 0 : 220;

@@ -383,7 +383,8 @@ net_start(struct sim *s)
 	struct sockaddr_in sa;
 	int	 i, one = 1, rcv = 1 << 20;
 
-	raise_nofile(s->ndevs * 7 + 64);
+	/* Sockets, listeners and a few Modbus connections per device. */
+	raise_nofile(s->ndevs * 12 + 64);
 	for (i = 0; i < s->ndevs; i++) {
 		struct device *d = &s->devs[i];
 
@@ -429,6 +430,8 @@ net_start(struct sim *s)
 			if (d->tcp->l[0] == NULL)
 				return -1;
 		}
+		if (d->modbus && modbus_listen(d) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -451,5 +454,6 @@ net_stop(struct sim *s)
 			tcp_set_enabled(d, 0);
 			free(d->tcp);
 		}
+		modbus_stop(d);
 	}
 }

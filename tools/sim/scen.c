@@ -33,7 +33,8 @@
 static const char *const fault_names[FK_MAX] = {
 	"silent", "slow", "snmp_error", "wrong_type", "garbage",
 	"counter_wrap", "reboot", "flap", "elevator_fault", "led_modules",
-	"led_signal", "hvac_alarm", "ap_offline", "http_error", "on_battery"
+	"led_signal", "hvac_alarm", "ap_offline", "http_error", "on_battery",
+	"compressor_fault", "overload", "modbus_exception"
 };
 
 #define TRUTH_KEEP	20000	/* lines kept for 'ctl history' */
@@ -148,6 +149,13 @@ fault_unfit(const struct device *d, int kind)
 		return d->model == M_WLC ? NULL : "not a WLAN controller";
 	case FK_ON_BATTERY:
 		return d->model == M_UPS ? NULL : "not a UPS";
+	case FK_COMPRESSOR:
+		return d->model == M_HVAC ? NULL : "not an HVAC unit";
+	case FK_OVERLOAD:
+		return d->model == M_UPS || d->model == M_METER ? NULL :
+		    "not a UPS or power meter";
+	case FK_MB_EXCEPTION:
+		return d->mb_unit > 0 ? NULL : "the device has no Modbus";
 	case FK_HTTP_ERROR:
 		return d->http_port ? NULL : "the device has no HTTP endpoint";
 	}
@@ -283,11 +291,13 @@ faults_tick(int64_t now)
 /* --- the scenario file ---------------------------------------------------- */
 
 static const char *const sim_keys[] = { "snmp_port", "http_port",
+	"modbus_port",
 	"community", "control", "truth_log", "trap_receiver", "seed", NULL };
 static const char *const dev_keys[] = { "id", "name", "class", "group",
 	"address", "model", "count", "port", "http", "tcp", "community",
 	"interfaces", "rate", "speed", "counter32_start", "floors", "aps",
-	"max_clients", "modules", "setpoint", "sensors", "parent", NULL };
+	"max_clients", "modules", "setpoint", "sensors", "parent", "modbus",
+	"unit", "modbus_gateway", NULL };
 static const char *const fault_keys[] = { "device", "kind", "at",
 	"duration", "every", "arg", NULL };
 
@@ -357,7 +367,7 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 	struct in_addr a;
 	config_setting_t *x;
 	long long v;
-	int	 count = 1, i, j, http = 0;
+	int	 count = 1, i, j, http = 0, modbus = 0;
 	double	 dv;
 
 	memset(&t, 0, sizeof(t));
@@ -430,6 +440,24 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 	}
 	fm_strlcpy(t.community, s->community, sizeof(t.community));
 	cfg_get_str(e, g, "community", t.community, sizeof(t.community), 0);
+	/*
+	 * Modbus TCP: on the device's own address, or behind a gateway
+	 * device's listener by unit id (copies of a group get consecutive
+	 * unit ids there).
+	 */
+	t.mb_gw_idx = -1;
+	cfg_get_bool(e, g, "modbus", &modbus, 0);
+	cfg_get_str(e, g, "modbus_gateway", t.mb_gateway,
+	    sizeof(t.mb_gateway), 0);
+	t.mb_unit = 1;
+	get_bounded(e, g, "unit", &t.mb_unit, 1, 247);
+	if (modbus && t.mb_gateway[0] != '\0')
+		cfgerr_add(e, config_setting_get_member(g, "modbus_gateway"),
+		    "'modbus = true' listens on the device's own address; "
+		    "'modbus_gateway' puts it behind another: not both");
+	t.modbus = modbus;
+	if (!modbus && t.mb_gateway[0] == '\0')
+		t.mb_unit = 0;
 	t.nif = t.model == M_LINE ? 2 : t.model == M_SWITCH ? 24 :
 	    t.model == M_WLC ? 1 : 0;
 	get_bounded(e, g, "interfaces", &t.nif, 1, 512);
@@ -450,6 +478,8 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 	t.max_clients = 40;
 	get_bounded(e, g, "max_clients", &t.max_clients, 0, 1000);
 	t.hvac_setpoint = 240;
+	if (t.model == M_METER)
+		t.nrows = 0;
 	if (get_double(e, g, "setpoint", &dv, 10, 35) == 1)
 		t.hvac_setpoint = (int)(dv * 10);
 	if (a.s_addr == 0)
@@ -490,6 +520,12 @@ parse_device(struct cfgerr *e, config_setting_t *g, struct sim *s)
 			return;
 		}
 		d->in = ai;
+		if (d->mb_gateway[0] != '\0')
+			d->mb_unit = t.mb_unit + i;
+		if (d->mb_unit > 247) {
+			cfgerr_add(e, g, "'unit' runs past 247");
+			return;
+		}
 		inet_ntop(AF_INET, &ai, d->addr, sizeof(d->addr));
 		for (j = 0; j < s->ndevs; j++) {
 			if (strcmp(s->devs[j].id, d->id) == 0) {
@@ -544,6 +580,52 @@ link_parents(struct cfgerr *e, const char *file, struct sim *s)
 			    "lead back to it", s->devs[i].id);
 			cfgerr_push(e, file, (unsigned)s->devs[i].cfg_line, msg);
 			s->devs[i].parent_idx = -1;
+		}
+	}
+}
+
+/*
+ * Modbus gateways by index: the gateway must listen itself, and two
+ * units behind one listener must not share a unit id.
+ */
+static void
+link_gateways(struct cfgerr *e, const char *file, struct sim *s)
+{
+	char	 msg[FM_ID_MAX * 3 + 96];
+	int	 i, j;
+
+	for (i = 0; i < s->ndevs; i++) {
+		struct device *d = &s->devs[i];
+		struct device *gw;
+
+		if (d->mb_gateway[0] == '\0')
+			continue;
+		for (j = 0; j < s->ndevs; j++)
+			if (strcmp(s->devs[j].id, d->mb_gateway) == 0)
+				d->mb_gw_idx = j;
+		if (d->mb_gw_idx < 0 || !s->devs[d->mb_gw_idx].modbus) {
+			snprintf(msg, sizeof(msg), "device '%s': no Modbus "
+			    "gateway '%s' (a device with modbus = true)",
+			    d->id, d->mb_gateway);
+			cfgerr_push(e, file, (unsigned)d->cfg_line, msg);
+			d->mb_gw_idx = -1;
+			continue;
+		}
+		gw = &s->devs[d->mb_gw_idx];
+		for (j = 0; j < s->ndevs; j++) {
+			const struct device *o = &s->devs[j];
+
+			if (j == i || o->mb_unit != d->mb_unit ||
+			    (j != d->mb_gw_idx && o->mb_gw_idx != d->mb_gw_idx))
+				continue;
+			if (j < i || j == d->mb_gw_idx) {
+				snprintf(msg, sizeof(msg), "device '%s': unit "
+				    "%d behind '%s' is already '%s'", d->id,
+				    d->mb_unit, gw->id, o->id);
+				cfgerr_push(e, file, (unsigned)d->cfg_line,
+				    msg);
+				break;
+			}
 		}
 	}
 }
@@ -618,11 +700,13 @@ scen_load(struct sim *s, const char *file, struct cfgerr *e)
 	}
 	s->snmp_port = 161;
 	s->http_port = 80;
+	s->modbus_port = 502;
 	fm_strlcpy(s->community, "public", sizeof(s->community));
 	if ((g = config_lookup(&cfg, "sim")) != NULL) {
 		cfg_check_keys(e, g, sim_keys);
 		get_bounded(e, g, "snmp_port", &s->snmp_port, 1, 65535);
 		get_bounded(e, g, "http_port", &s->http_port, 1, 65535);
+		get_bounded(e, g, "modbus_port", &s->modbus_port, 1, 65535);
 		cfg_get_str(e, g, "community", s->community,
 		    sizeof(s->community), 0);
 		cfg_get_str(e, g, "control", s->ctl_path, sizeof(s->ctl_path),
@@ -675,6 +759,7 @@ scen_load(struct sim *s, const char *file, struct cfgerr *e)
 				parse_device(e, g, s);
 		}
 	link_parents(e, file, s);
+	link_gateways(e, file, s);
 	if ((l = config_lookup(&cfg, "faults")) != NULL) {
 		if (!config_setting_is_list(l))
 			cfgerr_add(e, l, "'faults' must be a list");

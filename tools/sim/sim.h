@@ -87,8 +87,25 @@ struct obj {
 
 enum model {
 	M_GENERIC = 0, M_LINE, M_SWITCH, M_WLC, M_UPS, M_ELEVATOR, M_HVAC,
-	M_LED, M_TERMGW, M_TERMINAL, M_SERVER, M_SENSOR, M_PLATFORM, M_MAX
+	M_LED, M_TERMGW, M_TERMINAL, M_SERVER, M_SENSOR, M_PLATFORM, M_METER,
+	M_MAX
 };
+
+/*
+ * Variables of the models without interfaces, from index 0; SNMP
+ * objects (model.c) and Modbus registers (modbus.c) read the same ones.
+ */
+enum { E_STATE, E_FLOOR, E_DIR, E_DOOR, E_CODE, E_TRIPS, E_HOURS, E_RUNS,
+	E_N };
+enum { H_POWER, H_MODE, H_SET, H_SUP, H_RET, H_CODE, H_FILTER, H_HUM,
+	H_CHOURS, H_COMP, H_N };
+enum { L_POWER, L_SIGNAL, L_BRIGHT, L_TEMP, L_MODULES, L_FAILED, L_PIXELS,
+	L_N };
+enum { U_STATUS, U_ONBATT, U_MINREM, U_CHARGE, U_BTEMP, U_INV, U_SOURCE,
+	U_OUTV, U_LOAD, U_LINEBADS, U_KWH, U_N };
+enum { T_LASTHB, T_PROCS, T_USERS, T_CPU1, T_CPU2, T_N };
+/* Power meter: volts x10, amperes x100, cos phi x1000, Hz x100, Wh. */
+enum { P_VOLT, P_AMP, P_PF, P_HZ, P_WH, P_RATED, P_N };
 
 enum fault_kind {
 	FK_SILENT = 0,	/* no SNMP answer, TCP refused, HTTP never answers */
@@ -106,6 +123,9 @@ enum fault_kind {
 	FK_AP_OFFLINE,	/* access point arg (default 1) leaves the WLC */
 	FK_HTTP_ERROR,	/* HTTP endpoints answer status arg (503) */
 	FK_ON_BATTERY,	/* UPS input power lost */
+	FK_COMPRESSOR,	/* HVAC compressor stopped, fault code arg */
+	FK_OVERLOAD,	/* UPS or power meter over its rating */
+	FK_MB_EXCEPTION,/* Modbus requests answered with exception arg */
 	FK_MAX
 };
 
@@ -121,6 +141,7 @@ struct fault {
 };
 
 struct tcpsvc;
+struct mbsrv;
 struct device {
 	int		 idx;
 	char		 id[FM_ID_MAX];
@@ -163,6 +184,11 @@ struct device {
 	struct event	*ev;
 	struct evhttp	*http;
 	struct tcpsvc	*tcp;
+	int		 modbus;	/* listens for Modbus TCP itself */
+	int		 mb_unit;	/* its unit id, 0: no Modbus */
+	char		 mb_gateway[FM_ID_MAX];	/* reached through this */
+	int		 mb_gw_idx;		/* into sim->devs, or -1 */
+	struct mbsrv	*mb;
 	uint64_t	 nreq, nresp, ndrop;
 };
 
@@ -180,6 +206,7 @@ struct sim {
 	char		 file[4096];
 	int		 snmp_port;
 	int		 http_port;
+	int		 modbus_port;
 	char		 community[64];
 	char		 ctl_path[108];
 	char		 log_path[4096];
@@ -262,6 +289,11 @@ int	 truth_dump(int fd, int64_t since_seq);
 int	 net_start(struct sim *);
 void	 net_stop(struct sim *);
 void	 tcp_set_enabled(struct device *, int);
+
+/* modbus.c */
+int	 modbus_listen(struct device *);
+void	 modbus_stop(struct device *);
+void	 modbus_stats(int fd);
 
 /* ctl.c */
 int	 ctl_listen(struct sim *);
