@@ -674,12 +674,11 @@ class Rrd(FacmonTestCase):
         self.assertEqual(self.rrd()["errors"], 0)
         self.assertEqual(self.procs[-1].stop(), 0)
 
-    def test_limit_and_budget_events_are_mailed(self):
-        """rrd-limit and rrd-budget are facmon health alerts: the IT staff
-        get them by mail, not only on /api/v1/events."""
+    def mail_setup(self, rrd):
+        """A collector mailing facmon's RRD health alerts to one address
+        (Debian's aiosmtpd); returns the mailbox."""
         box, port = self.start_smtp()
-        self.start_collector(rrd=HOLD + " max_series_per_check = 6;",
-                             extra="""confirm = 2; };
+        self.start_collector(rrd=HOLD + rrd, extra="""confirm = 2; };
 alerts: {
   timezone = "Asia/Shanghai";
   retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
@@ -690,32 +689,36 @@ alerts: {
   rules = ( { name = "storage"; kinds = [ "health" ];
               checks = [ "rrd-limit", "rrd-budget" ];
               recipients = [ "it" ]; } );""" % port)
-        self.agent(10, nchk=1, cls=RotatingAgent)
+        return box
 
-        def mailed(kind):
-            for raw in box.msgs:
-                m = email.message_from_bytes(raw,
-                                             policy=email.policy.default)
-                body = m.get_body(preferencelist=("plain",)).get_content()
-                if kind in body:
-                    return body
-            return None
-        body = wait_for(lambda: mailed("rrd-limit"), timeout=30,
+    def mailed(self, box, kind):
+        """The plain body of the first mail about the event kind."""
+        for raw in box.msgs:
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            body = m.get_body(preferencelist=("plain",)).get_content()
+            if kind in body:
+                return body
+        return None
+
+    def test_series_limit_event_is_mailed(self):
+        """rrd-limit is a facmon health alert: the IT staff get it by
+        mail, not only on /api/v1/events."""
+        box = self.mail_setup(" max_series_per_check = 6;")
+        self.agent(10, nchk=1, cls=RotatingAgent)
+        body = wait_for(lambda: self.mailed(box, "rrd-limit"), timeout=30,
                         what="the rrd-limit mail")
         self.assertIn("rrd.max_series_per_check is 6", body)
         self.assertEqual(self.procs[-1].stop(), 0)
-        # A budget below what the tree already has: the next new series
-        # is refused by the budget, and that is mailed too.
-        conf = os.path.join(self.tmp, "collector.conf")
-        with open(conf, encoding="utf-8") as f:
-            text = f.read()
-        with open(conf, "w", encoding="utf-8") as f:
-            f.write(text.replace("max_series_per_check = 6;",
-                                 "max_bytes = 1000;"))
-        self.restart_collector()
+
+    def test_disk_budget_event_is_mailed(self):
+        """The disk budget refusing a new series raises rrd-budget, an
+        event of its own, mailed as a health alert too."""
+        box = self.mail_setup(" max_bytes = 1000;")
         self.agent(5, nchk=1, cls=RotatingAgent)
-        body = wait_for(lambda: mailed("rrd-budget"), timeout=30,
+        body = wait_for(lambda: self.mailed(box, "rrd-budget"), timeout=30,
                         what="the rrd-budget mail")
         self.assertIn("rrd.max_bytes is 1000", body)
         ev = [e["kind"] for e in http_json(self.api + "/api/v1/events")]
         self.assertIn("rrd-budget", ev)
+        self.assertNotIn("rrd-limit", ev)
+        self.assertEqual(self.procs[-1].stop(), 0)
