@@ -79,18 +79,20 @@ COMMON_SRCS += common/tls.c common/workq.c
 AVAIL_SRCS = avail/avail.c avail/maint.c avail/ojournal.c avail/availq.c \
 	avail/availconf.c
 # Everything but main(), so that unit tests link the real code.
-AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/spool.c \
+AGENT_LIB_SRCS = agent/conf.c agent/sched.c agent/push.c agent/push_spool.c \
+	agent/push_link.c agent/spool.c \
 	agent/check_snmp.c agent/check_icmp.c agent/check_tcp.c \
 	agent/check_http.c agent/check_arp.c agent/check_presence.c agent/pcapif.c \
 	agent/expect.c agent/trap.c agent/snmpev.c agent/mibdict.c
 AGENT_LIB_SRCS += agent/check_traffic.c agent/privdrop.c
-AGENT_LIB_SRCS += agent/check_modbus.c agent/curlev.c
+AGENT_LIB_SRCS += agent/check_modbus.c agent/curlev.c agent/probe.c
 # The discover command runs in its own process, not the daemon's loop.
 AGENT_SRCS = agent/agent.c agent/discover.c $(AGENT_LIB_SRCS)
 # The collector's modules, one folder each, in the order a batch walks
 # them (collector/collector.h; tools/include-check keeps the order).
 COLLECTOR_LIB_SRCS = collector/conf.c collector/keys.c collector/privdrop.c \
 	collector/core/events.c collector/core/netlimit.c collector/core/jstr.c \
+	collector/core/reload.c \
 	collector/ingest/ingest.c collector/ingest/journal.c \
 	collector/ingest/traps.c collector/state/state.c \
 	collector/outage/outage.c collector/outage/latency.c \
@@ -101,6 +103,10 @@ ALERT_SRCS = collector/alert/alert.c collector/alert/alert_conf.c \
 	collector/alert/alert_smtp.c collector/alert/alert_sms.c \
 	collector/alert/outbox.c collector/alert/alert_rules.c \
 	collector/alert/alert_text.c collector/alert/alert_ack.c
+# One file per channel type, one row each in alert_channels.c.
+ALERT_SRCS += collector/alert/alert_channels.c collector/alert/alert_gammu.c \
+	collector/alert/alert_aliyun.c collector/alert/alert_tencent.c \
+	collector/alert/alert_webhook.c collector/alert/alert_file.c
 # What is alerted, the wall's warnings, the monthly report's run.
 COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alert/alerting.c \
 	collector/alert/warnings.c collector/alert/report_run.c
@@ -111,8 +117,9 @@ COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 	test_availq test_availconf test_utf8 test_numfmt test_crc32
-UNIT_AGENT = test_agent_conf test_pcapif test_mibdict
+UNIT_AGENT = test_agent_conf test_pcapif test_mibdict test_mib_reload
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
+	test_alert_channel test_reload \
 	test_netlimit test_warnings test_maint
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
@@ -176,6 +183,13 @@ $(B)/test-ojgen: $(call obj,tests/tools/ojgen.c $(COMMON_SRCS) $(AVAIL_SRCS))
 $(B)/test-alertd: $(call obj,tests/tools/alertd.c $(ALERT_SRCS) $(COMMON_SRCS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# The RRD writer under ThreadSanitizer, for tests/integration/test_rrdw_race.py:
+# objects of their own, since TSan cannot be mixed with ASan or plain ones.
+tobj = $(patsubst %.c,$(B)/tsan/%.o,$(1))
+$(B)/tsan/test-rrdw-race: $(call tobj,tests/tools/rrdw_race.c \
+    $(COLLECTOR_LIB_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS))
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -o $@ $^ $(LIBS)
+
 # The demo's agent devices are generated from the demo scenario.
 demo-config: $(B)/facmon-sim
 	$(B)/facmon-sim agent-config -f etc/demo/scenario.conf \
@@ -199,6 +213,10 @@ $(B)/obj/%.o: %.c $(B)/paths
 $(B)/asan/%.o: %.c $(B)/paths
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+$(B)/tsan/%.o: %.c $(B)/paths
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -O1 -MMD -MP -c -o $@ $<
 
 $(addprefix $(B)/asan/tests/,$(UNIT_COMMON)): $(B)/asan/tests/%: \
     $(B)/asan/tests/unit/%.o $(call sobj,$(COMMON_SRCS) $(AVAIL_SRCS))
@@ -262,7 +280,7 @@ run:
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
 	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
-	    $(B)/test-alertd
+	    $(B)/test-alertd $(B)/tsan/test-rrdw-race
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 
@@ -304,10 +322,11 @@ install-agent: $(B)/facmon-agent
 	$(INSTALL) -m 644 man/facmon-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter-out mibs/README,$(wildcard mibs/*)) \
 	    $(DESTDIR)$(DATADIR)/mibs/
-	@# Device templates for facmon-agent discover (etc/templates/).
+	@# Device templates (etc/templates/): the agent's and discover's.
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)/templates
 	$(if $(wildcard etc/templates/*.conf),$(INSTALL) -m 644 \
-	    $(wildcard etc/templates/*.conf) $(DESTDIR)$(DATADIR)/templates/)
+	    $(wildcard etc/templates/*.conf etc/templates/*.inc) \
+	    $(DESTDIR)$(DATADIR)/templates/)
 	@# Modbus register maps, beside the configuration that @includes
 	@# them ("modbus/ups-example.conf" is relative to the including file).
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modbus

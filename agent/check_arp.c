@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "probe.h"
 
 struct arp_opts {
 	char		 iface[32];

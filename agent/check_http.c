@@ -54,7 +54,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define HTTP_URL_MAX		2048
 #define HTTP_BODY_KEEP		(64 * 1024)	/* body bytes kept for matching */

@@ -42,7 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define ICMP_COUNT_MAX	20
 #define ICMP_HDR	8

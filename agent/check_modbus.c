@@ -107,7 +107,7 @@
 #include <event2/event.h>
 #include <modbus/modbus.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define MB_WORKERS	4	/* threads that run libmodbus, at first */
 #define MB_WORKERS_MAX	64	/* and at most */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "probe.h"
 
 struct presence_opts {
 	char		 iface[32];

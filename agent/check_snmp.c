@@ -27,10 +27,15 @@
  * the outstanding request is recognised by its request id and ignored.
  */
 
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +44,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define SNMP_OIDS_MAX	128	/* OIDs in a GET, columns walked */
 #define SNMP_WALK_ROWS	FM_VALUES_MAX
@@ -59,6 +64,51 @@ _Static_assert(sizeof(oid) == sizeof(unsigned long), "oid is not u_long");
 static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
 static const oid enginetime_oid[] = { 1, 3, 6, 1, 6, 3, 10, 2, 1, 3, 0 };
 
+/*
+ * A table discovered by the check: rows are those of an index column,
+ * each named by a label column (the first of the label columns that is
+ * not empty for it), filtered, and polled by their data columns under
+ * "<label>.<column>".  Every column is one entry of one interned OID
+ * list: the index, the label columns, then alias, admin and type when
+ * given (-1 when not), then the data columns.
+ */
+#define TABLE_LABELS_MAX	4
+#define TABLE_TYPES_MAX		32
+#define TABLE_UTIL_MAX		4
+#define TABLE_IDX_MAX		16	/* arcs of a row's index */
+/*
+ * A label in a value name, at most: room is left for "~<index>" (cut to
+ * 31 bytes) and ".<column>Text" (a column's name has at most
+ * TABLE_COLNAME_MAX bytes), so that every row's names fit FM_VNAME_MAX.
+ */
+#define TABLE_LABEL_MAX		150
+#define TABLE_COLNAME_MAX	64
+
+struct cs_util {
+	char		 name[64];	/* "in_util" */
+	int		 octets;	/* data column: a byte counter */
+	int		 speed;		/* data column: the link speed */
+};
+
+struct cs_table {
+	struct cs_oid	*cols;		/* interned */
+	int		 ncols;
+	int		 nlabel;	/* cols[1 .. nlabel] */
+	int		 alias, admin, type;	/* index into cols, or -1 */
+	int		 data;		/* first data column */
+	long		 types[TABLE_TYPES_MAX];
+	int		 ntypes;
+	int		 has_exclude;
+	regex_t		 exclude;
+	char		 exclude_src[256];
+	int		 status;	/* data column whose 'status_ok' is up */
+	long		 status_ok;
+	struct cs_util	 util[TABLE_UTIL_MAX];
+	int		 nutil;
+	double		 speed_unit;	/* bit/s of one unit of the speed */
+	int		 rediscover_ms;
+};
+
 struct cs_opts {
 	long		 version;
 	char		 community[128];
@@ -69,6 +119,7 @@ struct cs_opts {
 	int		 nget;
 	struct cs_oid	*walk;
 	int		 nwalk;
+	struct cs_table	*table;		/* NULL: none */
 	/* v3 */
 	char		 secname[64];
 	int		 seclevel;
@@ -93,7 +144,15 @@ struct csample {
 	uint64_t	 key;
 	uint64_t	 raw;
 	int		 bits;
+	/*
+	 * When the answer came, in ms after the probe started: a probe that
+	 * first walks a table's label columns reads the counters later than
+	 * one that does not, and a rate over the probes' start times would
+	 * be off by the difference.  (In the struct's padding: free.)
+	 */
+	int32_t		 off_ms;
 };
+_Static_assert(sizeof(struct csample) == 24, "a baseline grew");
 
 static uint64_t
 csample_key(const char *name)
@@ -144,20 +203,136 @@ struct cs_state {
 	char		 empty[FM_ERRMSG_MAX];
 	int64_t		 up_prev_seen;	/* up_prev before this probe */
 	iconv_t		 conv;		/* the device's charset to UTF-8 */
+	/*
+	 * The table's rows as last discovered (sorted by index, as a walk
+	 * returns them), the rows a discovery in progress is building, and
+	 * when the next discovery is due.
+	 */
+	struct trow	*tr, *db;
+	int		 ntr, ndb, capdb;
+	int		 nkept;
+	int64_t		 next_disc_us;
+	int		 disc_due;	/* a row came or went: discover again */
+	int		 discovering;	/* this probe walks the label columns */
+	int		 nsteps;	/* columns this probe walks */
+	int		*rvi;		/* per kept row and data column: value */
+	int		 row_mode;	/* enum text after the column name */
+};
+
+/* One row of a discovered table. */
+struct trow {
+	oid		 idx[TABLE_IDX_MAX];
+	int		 idxlen;
+	char		*label;		/* as the device says it, UTF-8 */
+	char		*alias;
+	char		*name;		/* fm_label_name() of the label */
+	long		 admin, type;
+	int		 has_admin, has_type;
+	int		 keep;		/* passes the filters: polled */
+	int		 seen;		/* answered in this probe's data walks */
 };
 
 static int	cs_send_next(struct cs_state *);
+static void	trows_free(struct trow *, int);
 static void	cs_complete(struct cs_state *);
 
 static int	snmp_ready;
+static char	mib_seen[4096];		/* what the MIB tree was read from */
 
-int
-snmp_global_init(const char *mibdirs)
+/*
+ * What the MIB tree depends on: the directories, and for each the
+ * names, sizes and times of its files -- a MIB dropped into a directory
+ * or edited in place changes it.  Folded into a string that is compared
+ * with the last one; the files are few (a site's MIB directory holds
+ * tens to hundreds), and it runs only when the configuration is read.
+ */
+static void
+mib_signature(const char *mibdirs, char *out, size_t len)
+{
+	char	 dirs[PATH_MAX], *p, *dir;
+	uint32_t h;
+	size_t	 o = 0;
+
+	out[0] = '\0';
+	if (mibdirs == NULL || mibdirs[0] == '\0')
+		return;
+	fm_strlcpy(dirs, mibdirs, sizeof(dirs));
+	for (p = dirs; (dir = strsep(&p, ":")) != NULL && o < len;) {
+		DIR	*d;
+		struct dirent *de;
+		struct stat sb;
+		int	 n = 0;
+
+		h = 0;
+		if ((d = opendir(dir)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if (de->d_name[0] == '.' || fstatat(dirfd(d),
+				    de->d_name, &sb, 0) == -1)
+					continue;
+				h = crc32c(h, de->d_name, strlen(de->d_name));
+				h = crc32c(h, &sb.st_size, sizeof(sb.st_size));
+				h = crc32c(h, &sb.st_mtim, sizeof(sb.st_mtim));
+				n++;
+			}
+			closedir(d);
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s:%d:%08x;", dir, n,
+		    (unsigned)h);
+	}
+}
+
+/* net-snmp reads the modules named by MIBS from the directory set. */
+static void
+mib_dirs_set(const char *mibdirs)
 {
 	char	 dirs[PATH_MAX + 2];
 
-	if (snmp_ready)
+	/*
+	 * Only the configured MIB directories are read, never the
+	 * system's: Debian's are incomplete without the non-free IETF
+	 * modules, and names must resolve the same way on every machine.
+	 */
+	const char *want = "", *cur = getenv("MIBS");
+
+	if (mibdirs != NULL && mibdirs[0] != '\0') {
+		fm_strlcpy(dirs, mibdirs, sizeof(dirs));
+		netsnmp_set_mib_directory(dirs);
+		want = "ALL";
+	}
+	/*
+	 * setenv() only when the value changes: on a reload other threads
+	 * (the Modbus pool's name lookups) may be reading the environment.
+	 */
+	if (cur == NULL || strcmp(cur, want) != 0)
+		setenv("MIBS", want, 1);
+}
+
+/*
+ * Called each time the configuration is read (conf.c), at start and on
+ * every reload: the first call sets the library up, a later one reads
+ * the MIB tree again when the directories or their files changed, so
+ * that the names of a new MIB resolve after a reload.  OIDs already
+ * parsed are numbers and do not depend on the tree.  (net-snmp keeps
+ * 4.8 kB of each tree read: it is read again only when something
+ * changed, not on every reload.)
+ */
+int
+snmp_global_init(const char *mibdirs)
+{
+	char	 sig[sizeof(mib_seen)];
+
+	mib_signature(mibdirs, sig, sizeof(sig));
+	if (snmp_ready) {
+		if (strcmp(sig, mib_seen) == 0)
+			return 0;
+		shutdown_mib();
+		mib_dirs_set(mibdirs);
+		init_mib();
+		fm_strlcpy(mib_seen, sig, sizeof(mib_seen));
+		log_info("MIB directories read again: %s", mibdirs != NULL &&
+		    mibdirs[0] != '\0' ? mibdirs : "(none)");
 		return 0;
+	}
 	/*
 	 * The agent's behaviour must not depend on ~/.snmp or on Debian's
 	 * /etc/snmp/snmp.conf (which turns MIB loading off), and it keeps
@@ -173,19 +348,10 @@ snmp_global_init(const char *mibdirs)
 	    0);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_MIB_ERRORS, 0);
-	/*
-	 * Only the configured MIB directories are read, never the
-	 * system's: Debian's are incomplete without the non-free IETF
-	 * modules, and names must resolve the same way on every machine.
-	 */
-	if (mibdirs != NULL && mibdirs[0] != '\0') {
-		fm_strlcpy(dirs, mibdirs, sizeof(dirs));
-		netsnmp_set_mib_directory(dirs);
-		setenv("MIBS", "ALL", 1);
-	} else
-		setenv("MIBS", "", 1);
+	mib_dirs_set(mibdirs);
 	snmp_disable_log();
 	init_snmp("facmon-agent");
+	fm_strlcpy(mib_seen, sig, sizeof(mib_seen));
 	snmp_ready = 1;
 	return 0;
 }
@@ -482,6 +648,242 @@ parse_v3(struct cfgerr *e, const config_setting_t *s, struct cs_opts *o)
 		    "engine_id must be 5 to 32 bytes in hex");
 }
 
+static const char *const table_keys[] = { "index", "label", "alias",
+	"admin", "type", "types", "exclude", "columns", "status", "status_ok",
+	"utilisation", "speed_unit", "rediscover", NULL };
+
+/* A data column by its value name ("ifHCInOctets" or "IF-MIB::..."). */
+static int
+table_col(const struct cs_table *tb, const struct cs_oid *v, int n,
+    const char *name)
+{
+	const char *p = strstr(name, "::");
+	int	 i;
+
+	if (p != NULL)
+		name = p + 2;
+	for (i = tb->data; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int
+table_col_setting(struct cfgerr *e, const config_setting_t *t,
+    const char *key, const struct cs_table *tb, const struct cs_oid *v,
+    int n, int *out)
+{
+	const char *str;
+	config_setting_t *m = config_setting_get_member(t, key);
+
+	if (m == NULL)
+		return 0;
+	if ((str = config_setting_get_string(m)) == NULL ||
+	    (*out = table_col(tb, v, n, str)) == -1) {
+		cfgerr_add(e, m, "table: '%s' must name one of the table's "
+		    "columns", key);
+		return -1;
+	}
+	return 1;
+}
+
+/* One optional discovery column: its index in v, or -1. */
+static int
+table_opt_col(struct cfgerr *e, const config_setting_t *t, const char *key,
+    struct cs_oid *v, int *k, int *bad)
+{
+	config_setting_t *m = config_setting_get_member(t, key);
+
+	if (m == NULL)
+		return -1;
+	if (parse_oid_setting(e, m, &v[*k]) == -1) {
+		(*bad)++;
+		return -1;
+	}
+	return (*k)++;
+}
+
+static void
+parse_table(struct cfgerr *e, const config_setting_t *t, struct cs_opts *o)
+{
+	struct cs_table *tb;
+	struct cs_oid *v;
+	config_setting_t *m, *lab, *cols, *el;
+	int	 i, j, k = 0, n, nlab, ncols, bad = 0;
+	long long ll;
+	char	 buf[256];
+
+	if (config_setting_type(t) != CONFIG_TYPE_GROUP) {
+		cfgerr_add(e, t, "'table' must be a group { index = ...; ... }");
+		return;
+	}
+	cfg_check_keys(e, t, table_keys);
+	if ((tb = calloc(1, sizeof(*tb))) == NULL)
+		fatal("calloc");
+	o->table = tb;
+	tb->alias = tb->admin = tb->type = tb->status = -1;
+	if ((m = config_setting_get_member(t, "index")) == NULL) {
+		cfgerr_add(e, t, "table: missing 'index' (the column whose "
+		    "rows are the table's, e.g. \"IF-MIB::ifIndex\")");
+		return;
+	}
+	lab = config_setting_get_member(t, "label");
+	nlab = lab == NULL ? 0 : config_setting_type(lab) == CONFIG_TYPE_STRING ?
+	    1 : config_setting_is_array(lab) || config_setting_is_list(lab) ?
+	    config_setting_length(lab) : -1;
+	if (nlab < 1 || nlab > TABLE_LABELS_MAX) {
+		cfgerr_add(e, lab ? lab : t, "table: 'label' must be a column "
+		    "or a list of 1 to %d columns, tried in order",
+		    TABLE_LABELS_MAX);
+		return;
+	}
+	cols = config_setting_get_member(t, "columns");
+	if (cols == NULL || !(config_setting_is_array(cols) ||
+	    config_setting_is_list(cols)) ||
+	    (ncols = config_setting_length(cols)) < 1 ||
+	    ncols > SNMP_OIDS_MAX) {
+		cfgerr_add(e, cols ? cols : t, "table: 'columns' must list 1 "
+		    "to %d columns to poll", SNMP_OIDS_MAX);
+		return;
+	}
+	n = 1 + nlab + 3 + ncols;
+	if ((v = calloc((size_t)n, sizeof(*v))) == NULL)
+		fatal("calloc");
+	if (parse_oid_setting(e, m, &v[k++]) == -1)
+		bad++;
+	for (i = 0; i < nlab; i++) {
+		el = config_setting_type(lab) == CONFIG_TYPE_STRING ? lab :
+		    config_setting_get_elem(lab, (unsigned)i);
+		if (parse_oid_setting(e, el, &v[k++]) == -1)
+			bad++;
+	}
+	tb->nlabel = nlab;
+	tb->alias = table_opt_col(e, t, "alias", v, &k, &bad);
+	tb->admin = table_opt_col(e, t, "admin", v, &k, &bad);
+	tb->type = table_opt_col(e, t, "type", v, &k, &bad);
+	tb->data = k;
+	for (i = 0; i < ncols; i++) {
+		el = config_setting_get_elem(cols, (unsigned)i);
+		if (parse_oid_setting(e, el, &v[k]) == -1) {
+			bad++;
+			continue;
+		}
+		if (strlen(v[k].name) > TABLE_COLNAME_MAX) {
+			cfgerr_add(e, el, "table: column name '%s' is longer "
+			    "than %d bytes; give it a shorter name", v[k].name,
+			    TABLE_COLNAME_MAX);
+			bad++;
+		}
+		for (j = tb->data; j < k; j++)
+			if (strcmp(v[j].name, v[k].name) == 0) {
+				cfgerr_add(e, el, "table: duplicate column '%s'",
+				    v[k].name);
+				bad++;
+			}
+		k++;
+	}
+	tb->ncols = k;
+	if ((m = config_setting_get_member(t, "types")) != NULL) {
+		if (!config_setting_is_array(m) ||
+		    config_setting_length(m) > TABLE_TYPES_MAX ||
+		    tb->type < 0)
+			cfgerr_add(e, m, "table: 'types' must be an array of "
+			    "up to %d numbers, with 'type' naming the column",
+			    TABLE_TYPES_MAX);
+		else
+			for (i = 0; i < config_setting_length(m); i++)
+				tb->types[tb->ntypes++] = (long)
+				    config_setting_get_int64_elem(m, i);
+	}
+	if (cfg_get_str(e, t, "exclude", tb->exclude_src,
+	    sizeof(tb->exclude_src), 0) == 1 && tb->exclude_src[0] != '\0') {
+		int	 rc = regcomp(&tb->exclude, tb->exclude_src,
+		    REG_EXTENDED | REG_NOSUB);
+
+		if (rc != 0) {
+			regerror(rc, &tb->exclude, buf, sizeof(buf));
+			cfgerr_add(e, config_setting_get_member(t, "exclude"),
+			    "table: exclude '%s': %s", tb->exclude_src, buf);
+		} else
+			tb->has_exclude = 1;
+	}
+	if (table_col_setting(e, t, "status", tb, v, k, &tb->status) == -1)
+		bad++;
+	tb->status_ok = 1;
+	if (cfg_get_int(e, t, "status_ok", &ll, LONG_MIN, LONG_MAX, 0) == 1)
+		tb->status_ok = (long)ll;
+	if ((m = config_setting_get_member(t, "utilisation")) != NULL) {
+		if (!config_setting_is_list(m) ||
+		    config_setting_length(m) > TABLE_UTIL_MAX) {
+			cfgerr_add(e, m, "table: 'utilisation' must be a list "
+			    "of up to %d { name; octets; speed; }",
+			    TABLE_UTIL_MAX);
+			bad++;
+		} else
+			for (i = 0; i < config_setting_length(m); i++) {
+				static const char *const ukeys[] = { "name",
+				    "octets", "speed", NULL };
+				struct cs_util *u = &tb->util[tb->nutil];
+
+				el = config_setting_get_elem(m, (unsigned)i);
+				if (!config_setting_is_group(el)) {
+					cfgerr_add(e, el, "table: a utilisation "
+					    "must be { name; octets; speed; }");
+					bad++;
+					continue;
+				}
+				cfg_check_keys(e, el, ukeys);
+				if (cfg_get_str(e, el, "name", u->name,
+				    sizeof(u->name), 1) != 1 ||
+				    table_col_setting(e, el, "octets", tb, v, k,
+				    &u->octets) != 1 ||
+				    table_col_setting(e, el, "speed", tb, v, k,
+				    &u->speed) != 1) {
+					bad++;
+					continue;
+				}
+				if (strchr(u->name, '.') != NULL) {
+					cfgerr_add(e, el, "table: a utilisation's "
+					    "name has no '.'");
+					bad++;
+					continue;
+				}
+				tb->nutil++;
+			}
+	}
+	/* ifHighSpeed counts megabits a second. */
+	tb->speed_unit = 1e6;
+	if ((m = config_setting_get_member(t, "speed_unit")) != NULL) {
+		if ((config_setting_type(m) != CONFIG_TYPE_INT &&
+		    config_setting_type(m) != CONFIG_TYPE_INT64 &&
+		    config_setting_type(m) != CONFIG_TYPE_FLOAT) ||
+		    (tb->speed_unit = config_setting_type(m) ==
+		    CONFIG_TYPE_FLOAT ? config_setting_get_float(m) :
+		    (double)config_setting_get_int64(m)) <= 0)
+			cfgerr_add(e, m, "table: speed_unit must be a number of "
+			    "bit/s above 0");
+	}
+	tb->rediscover_ms = 3600 * 1000;
+	cfg_get_secs(e, t, "rediscover", &tb->rediscover_ms, 1000, 86400000,
+	    0);
+	if (bad) {
+		free(v);
+		return;
+	}
+	tb->cols = oidlist_intern(v, k);
+}
+
+static void
+table_free(struct cs_table *tb)
+{
+	if (tb == NULL)
+		return;
+	oidlist_release(tb->cols);
+	if (tb->has_exclude)
+		regfree(&tb->exclude);
+	free(tb);
+}
+
 static int
 cs_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
     const struct device_conf *dc)
@@ -522,9 +924,11 @@ cs_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 		parse_v3(e, s, o);
 	parse_oid_list(e, s, "get", &o->get, &o->nget);
 	parse_oid_list(e, s, "walk", &o->walk, &o->nwalk);
-	if (o->nget == 0 && o->nwalk == 0)
+	if (config_setting_get_member(s, "table") != NULL)
+		parse_table(e, config_setting_get_member(s, "table"), o);
+	if (o->nget == 0 && o->nwalk == 0 && o->table == NULL)
 		cfgerr_add(e, s, "check '%s': an snmp check needs 'get' or "
-		    "'walk' OIDs", cc->id);
+		    "'walk' OIDs, or a 'table'", cc->id);
 	return e->n > nerr ? -1 : 0;
 }
 
@@ -535,11 +939,12 @@ cs_free_opts(void *p)
 
 	oidlist_release(o->get);
 	oidlist_release(o->walk);
+	table_free(o->table);
 	free(o);
 }
 
 static const char *const cs_keys[] = { "version", "community", "port",
-	"retries", "max_repetitions", "get", "walk", "security_name",
+	"retries", "max_repetitions", "get", "walk", "table", "security_name",
 	"security_level", "auth_protocol", "auth_passphrase", "priv_protocol",
 	"priv_passphrase", "context", "engine_id", NULL };
 
@@ -571,6 +976,12 @@ cs_finish(struct cs_state *st)
 		st->capcur = tcap;
 	}
 	st->ncur = 0;
+	free(st->rvi);
+	st->rvi = NULL;
+	/* A discovery cut short leaves the last complete one in place. */
+	trows_free(st->db, st->ndb);
+	st->db = NULL;
+	st->ndb = st->capdb = 0;
 	if (st->in_start)
 		probe_done_later(c, r);
 	else
@@ -614,11 +1025,16 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 	uint64_t delta;
 	uint64_t key = csample_key(name);
 	int	 i = csample_find(st, key, st->ncur);
+	int64_t	 off = (mono_us() - st->sample_us) / 1000, now_us, then_us;
 
-	if (i >= 0 && st->sample_us > st->prev_us &&
+	if (off < 0 || off > INT32_MAX)
+		off = 0;
+	now_us = st->sample_us + off * 1000;
+	then_us = i >= 0 ? st->prev_us + (int64_t)st->prev[i].off_ms * 1000 :
+	    0;
+	if (i >= 0 && now_us > then_us &&
 	    counter_delta(st->prev[i].raw, raw, bits, &delta) == 0)
-		rate = (double)delta * 1e6 / (double)(st->sample_us -
-		    st->prev_us);
+		rate = (double)delta * 1e6 / (double)(now_us - then_us);
 	if (st->ncur == st->capcur) {
 		const struct cs_opts *o = st->c->conf->opts;
 		/* A GET-only check has at most nget counters. */
@@ -635,6 +1051,7 @@ cs_counter(struct cs_state *st, const char *name, uint64_t raw, int bits)
 	st->cur_s[st->ncur].key = key;
 	st->cur_s[st->ncur].raw = raw;
 	st->cur_s[st->ncur].bits = bits;
+	st->cur_s[st->ncur].off_ms = (int32_t)off;
 	st->ncur++;
 	result_add_counter(st->r, name, raw, rate);
 }
@@ -658,8 +1075,13 @@ cs_enum_text(struct cs_state *st, const char *name,
 	if (mo->enums == NULL ||
 	    mibdict_enum(mo, val, word, sizeof(word)) == NULL)
 		return;
-	if ((size_t)snprintf(tname, sizeof(tname), "%.*sText%s", n, name,
-	    dot ? dot : "") >= sizeof(tname))
+	/* A table row's column: "<label>.ifOperStatusText". */
+	if (st->row_mode) {
+		if ((size_t)snprintf(tname, sizeof(tname), "%sText", name) >=
+		    sizeof(tname))
+			return;
+	} else if ((size_t)snprintf(tname, sizeof(tname), "%.*sText%s", n,
+	    name, dot ? dot : "") >= sizeof(tname))
 		return;
 	result_add_text(st->r, tname, word);
 }
@@ -676,6 +1098,57 @@ cs_convert(struct cs_state *st, const u_char *in, size_t inlen, char *buf,
 	if (st->conv == (iconv_t)-1)
 		return -1;
 	return fm_iconv_text(st->conv, in, inlen, buf, buflen) == -1 ? -1 : 0;
+}
+
+/*
+ * An OCTET STRING as text: DateAndTime by its DISPLAY-HINT, text in the
+ * device's charset as UTF-8, UTF-8 as it is (cut at a character
+ * boundary), anything else (a MAC address, a bitmap) as hex.
+ */
+static void
+cs_octets(struct cs_state *st, const netsnmp_variable_list *v,
+    const struct mibobj *mo, char *buf, size_t len)
+{
+	size_t	 i, o;
+
+	/*
+	 * DateAndTime (SNMPv2-TC): its DISPLAY-HINT
+	 * "2d-1d-1d,1d:1d:1d.1d,1a1d:1d", as ISO 8601 text.
+	 */
+	if (mo != NULL && mo->syntax == MS_DATETIME &&
+	    (v->val_len == 8 || v->val_len == 11)) {
+		const u_char *d = v->val.string;
+
+		o = (size_t)snprintf(buf, len,
+		    "%04u-%02u-%02uT%02u:%02u:%02u.%u",
+		    (unsigned)(d[0] << 8 | d[1]), d[2], d[3], d[4],
+		    d[5], d[6], d[7]);
+		if (v->val_len == 11 && o < len)
+			snprintf(buf + o, len - o, "%c%02u:%02u",
+			    d[8] == '-' ? '-' : '+', d[9], d[10]);
+		return;
+	}
+	if (!fm_utf8_printable(v->val.string, v->val_len) &&
+	    cs_convert(st, v->val.string, v->val_len, buf, len) == 0)
+		return;
+	if (fm_utf8_printable(v->val.string, v->val_len)) {
+		/*
+		 * Text stays text however long; past the limit it is
+		 * cut at a character boundary, never turned to hex.
+		 */
+		o = v->val_len < len ? v->val_len : len - 1;
+		while (o > 0 && o < v->val_len &&
+		    (v->val.string[o] & 0xc0) == 0x80)
+			o--;
+		memcpy(buf, v->val.string, o);
+		buf[o] = '\0';
+	} else {
+		/* Binary (a MAC address, a bitmap): hex. */
+		for (i = 0, o = 0; i < v->val_len && o + 4 < len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%s%02x",
+			    i ? ":" : "", v->val.string[i]);
+		buf[o] = '\0';
+	}
 }
 
 static int
@@ -718,51 +1191,7 @@ cs_value(struct cs_state *st, const char *name, netsnmp_variable_list *v,
 		return 0;
 #endif
 	case ASN_OCTET_STR:
-		/*
-		 * DateAndTime (SNMPv2-TC): its DISPLAY-HINT
-		 * "2d-1d-1d,1d:1d:1d.1d,1a1d:1d", as ISO 8601 text.
-		 */
-		if (mo != NULL && mo->syntax == MS_DATETIME &&
-		    (v->val_len == 8 || v->val_len == 11)) {
-			const u_char *d = v->val.string;
-
-			o = (size_t)snprintf(buf, sizeof(buf),
-			    "%04u-%02u-%02uT%02u:%02u:%02u.%u",
-			    (unsigned)(d[0] << 8 | d[1]), d[2], d[3], d[4],
-			    d[5], d[6], d[7]);
-			if (v->val_len == 11)
-				snprintf(buf + o, sizeof(buf) - o,
-				    "%c%02u:%02u", d[8] == '-' ? '-' : '+',
-				    d[9], d[10]);
-			result_add_text(st->r, name, buf);
-			return 0;
-		}
-		if (!fm_utf8_printable(v->val.string, v->val_len) &&
-		    cs_convert(st, v->val.string, v->val_len, buf,
-		    sizeof(buf)) == 0) {
-			result_add_text(st->r, name, buf);
-			return 0;
-		}
-		if (fm_utf8_printable(v->val.string, v->val_len)) {
-			/*
-			 * Text stays text however long; past the limit it is
-			 * cut at a character boundary, never turned to hex.
-			 */
-			o = v->val_len < sizeof(buf) ? v->val_len :
-			    sizeof(buf) - 1;
-			while (o > 0 && o < v->val_len &&
-			    (v->val.string[o] & 0xc0) == 0x80)
-				o--;
-			memcpy(buf, v->val.string, o);
-			buf[o] = '\0';
-		} else {
-			/* Binary (a MAC address, a bitmap): hex. */
-			for (i = 0, o = 0; i < v->val_len &&
-			    o + 4 < sizeof(buf); i++)
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-				    "%s%02x", i ? ":" : "", v->val.string[i]);
-			buf[o] = '\0';
-		}
+		cs_octets(st, v, mo, buf, sizeof(buf));
 		result_add_text(st->r, name, buf);
 		return 0;
 	case ASN_IPADDRESS:
@@ -827,16 +1256,373 @@ cs_errname(long errstat)
 	return snmp_errstring((int)errstat);
 }
 
+/*
+ * What walk step k reads: the check's own columns first, then the
+ * table's label and filter columns when this probe discovers, then the
+ * table's data columns.  *tcol is the column's place in the table.
+ */
+enum { WK_PLAIN, WK_DISC, WK_DATA };
+
+static const struct cs_oid *
+cs_step(const struct cs_state *st, int k, int *kind, int *tcol)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	const struct cs_table *tb = o->table;
+
+	*tcol = -1;
+	if (k < o->nwalk) {
+		*kind = WK_PLAIN;
+		return &o->walk[k];
+	}
+	k -= o->nwalk;
+	if (!st->discovering)
+		k += tb->data;
+	*kind = k < tb->data ? WK_DISC : WK_DATA;
+	*tcol = k;
+	return &tb->cols[k];
+}
+
+static void
+trows_free(struct trow *r, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].label);
+		free(r[i].alias);
+		free(r[i].name);
+	}
+	free(r);
+}
+
+/* The row of index idx, by bisection: rows are in walk (index) order. */
+static struct trow *
+trow_find(struct trow *r, int n, const oid *idx, size_t len)
+{
+	int	 lo = 0, hi = n - 1, mid, c;
+
+	while (lo <= hi) {
+		mid = (lo + hi) / 2;
+		c = snmp_oid_compare(r[mid].idx, (size_t)r[mid].idxlen, idx,
+		    len);
+		if (c == 0)
+			return &r[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* A discovery column's answer for one row. */
+static void
+cs_disc_row(struct cs_state *st, int tcol, const struct cs_oid *col,
+    const netsnmp_variable_list *v)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	size_t	 il = v->name_length - col->len;
+	struct trow *r;
+	char	 buf[FM_VTEXT_MAX];
+
+	if (il == 0 || il > TABLE_IDX_MAX)
+		return;		/* not a row this table can name */
+	if (tcol == 0) {
+		if (st->ndb == FM_VALUES_MAX)
+			return;
+		if (st->ndb == st->capdb) {
+			int	 ncap = st->capdb ? st->capdb * 2 : 64;
+			struct trow *n = realloc(st->db, (size_t)ncap *
+			    sizeof(*n));
+
+			if (n == NULL)
+				fatal("realloc");
+			st->db = n;
+			st->capdb = ncap;
+		}
+		r = &st->db[st->ndb++];
+		memset(r, 0, sizeof(*r));
+		memcpy(r->idx, v->name + col->len, il * sizeof(oid));
+		r->idxlen = (int)il;
+		return;
+	}
+	if ((r = trow_find(st->db, st->ndb, v->name + col->len, il)) == NULL)
+		return;		/* a row the index column did not have */
+	if ((tcol <= tb->nlabel || tcol == tb->alias) &&
+	    v->type == ASN_OCTET_STR) {
+		char	**dst = tcol == tb->alias ? &r->alias : &r->label;
+
+		/* The first label column that names the row wins. */
+		if (*dst != NULL && (*dst)[0] != '\0')
+			return;
+		cs_octets(st, v, col->mo, buf, sizeof(buf));
+		free(*dst);
+		if ((*dst = strdup(buf)) == NULL)
+			fatal("strdup");
+	} else if (tcol == tb->admin && v->type == ASN_INTEGER) {
+		r->admin = *v->val.integer;
+		r->has_admin = 1;
+	} else if (tcol == tb->type && v->type == ASN_INTEGER) {
+		r->type = *v->val.integer;
+		r->has_type = 1;
+	}
+}
+
+static int
+trow_cmp_name(const void *a, const void *b)
+{
+	const struct trow *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* "1.2" as "1-2": an index inside a label has no dot. */
+static void
+idx_text(const struct trow *r, char *buf, size_t len)
+{
+	size_t	 o = 0;
+	int	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->idxlen && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%lu", i ? "-" : "",
+		    (unsigned long)r->idx[i]);
+}
+
+/*
+ * The label columns are walked: name every row, apply the filters, and
+ * make the new rows the table's.  Two rows whose labels are the same
+ * (two ports without a name, one ifDescr for two) are both told apart by
+ * their index, "<name>~<index>", so neither name depends on which came
+ * first; a row without any label is "row~<index>".
+ */
+static void
+cs_disc_finish(struct cs_state *st)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	struct trow **by;
+	char	 name[FM_VNAME_MAX], idx[32];
+	int	 i, j;
+
+	st->nkept = 0;
+	for (i = 0; i < st->ndb; i++) {
+		struct trow *r = &st->db[i];
+
+		if (r->label != NULL && r->label[0] != '\0')
+			fm_label_name(name, TABLE_LABEL_MAX, r->label);
+		else {
+			idx_text(r, idx, sizeof(idx));
+			snprintf(name, sizeof(name), "row~%s", idx);
+		}
+		if ((r->name = strdup(name)) == NULL)
+			fatal("strdup");
+		r->keep = 1;
+		if (tb->admin >= 0 && (!r->has_admin || r->admin != 1))
+			r->keep = 0;
+		if (tb->ntypes > 0) {
+			for (j = 0; j < tb->ntypes; j++)
+				if (r->has_type && r->type == tb->types[j])
+					break;
+			if (j == tb->ntypes)
+				r->keep = 0;
+		}
+		if (tb->has_exclude && r->label != NULL &&
+		    regexec(&tb->exclude, r->label, 0, NULL, 0) == 0)
+			r->keep = 0;
+		st->nkept += r->keep;
+	}
+	if (st->ndb > 1) {
+		if ((by = calloc((size_t)st->ndb, sizeof(*by))) == NULL)
+			fatal("calloc");
+		for (i = 0; i < st->ndb; i++)
+			by[i] = &st->db[i];
+		qsort(by, (size_t)st->ndb, sizeof(*by), trow_cmp_name);
+		for (i = 0; i < st->ndb; i = j) {
+			for (j = i + 1; j < st->ndb &&
+			    strcmp(by[i]->name, by[j]->name) == 0; j++)
+				;
+			if (j - i == 1 || strchr(by[i]->name, '~') != NULL)
+				continue;
+			for (; i < j; i++) {
+				idx_text(by[i], idx, sizeof(idx));
+				snprintf(name, sizeof(name), "%s~%s",
+				    by[i]->name, idx);
+				free(by[i]->name);
+				if ((by[i]->name = strdup(name)) == NULL)
+					fatal("strdup");
+			}
+		}
+		free(by);
+	}
+	if (st->ntr != st->ndb || st->nkept == 0)
+		log_debug("%s/%s: %d rows, %d kept by the filters",
+		    st->c->dev->conf->id, st->c->conf->id, st->ndb,
+		    st->nkept);
+	trows_free(st->tr, st->ntr);
+	st->tr = st->db;
+	st->ntr = st->ndb;
+	st->db = NULL;
+	st->ndb = st->capdb = 0;
+	st->disc_due = 0;
+	st->next_disc_us = mono_us() + (int64_t)tb->rediscover_ms * 1000;
+}
+
+/* A data column's answer for one row: "<label>.<column>". */
+static int
+cs_data_row(struct cs_state *st, int tcol, const struct cs_oid *col,
+    netsnmp_variable_list *v)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	size_t	 il = v->name_length - col->len;
+	int	 nd = tb->ncols - tb->data, i, rc;
+	uint16_t before;
+	struct trow *r;
+	char	 name[FM_VNAME_MAX];
+
+	if (st->rvi == NULL) {
+		if ((st->rvi = malloc(((size_t)st->ntr + 1) * (size_t)nd *
+		    sizeof(int))) == NULL)
+			fatal("malloc");
+		for (i = 0; i < (st->ntr + 1) * nd; i++)
+			st->rvi[i] = -1;
+		for (i = 0; i < st->ntr; i++)
+			st->tr[i].seen = 0;
+	}
+	if (il == 0 || (r = trow_find(st->tr, st->ntr, v->name + col->len,
+	    il)) == NULL) {
+		st->disc_due = 1;	/* a new row: name it next time */
+		return 0;
+	}
+	if (!r->keep)
+		return 0;
+	r->seen = 1;
+	if ((size_t)snprintf(name, sizeof(name), "%s.%s", r->name, col->name)
+	    >= sizeof(name))
+		return 0;	/* cannot be: see TABLE_LABEL_MAX */
+	before = st->r->nvalues;
+	st->row_mode = 1;
+	rc = cs_value(st, name, v, col->mo);
+	st->row_mode = 0;
+	if (rc == -1)
+		return -1;
+	if (st->r->nvalues > before)
+		st->rvi[(r - st->tr) * nd + (tcol - tb->data)] = before;
+	return 0;
+}
+
+static void
+msg_append(struct fm_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+msg_append(struct fm_result *r, const char *fmt, ...)
+{
+	size_t	 n = strlen(r->msg);
+	va_list	 ap;
+
+	if (n + 1 >= sizeof(r->msg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->msg + n, sizeof(r->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * After the walks (and after a restart of the device voided this
+ * probe's rates): each kept row's label and alias as text, its
+ * utilisation, and its own up or down.  A kept row that is down is a
+ * finding ("<label>.down" = 1, named in the message); a row the filters
+ * dropped (an unused port) is not polled, so it never is one.
+ */
+static void
+cs_table_finish(struct cs_state *st)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	struct fm_result *r = st->r;
+	int	 nd = tb->ncols - tb->data, i, k, ndown = 0, nlist = 0;
+	char	 name[FM_VNAME_MAX], list[160];
+	size_t	 lo = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < st->ntr; i++) {
+		const struct trow *t = &st->tr[i];
+		const int *vi = st->rvi ? &st->rvi[i * nd] : NULL;
+
+		if (!t->keep)
+			continue;
+		if (vi == NULL || !t->seen) {
+			st->disc_due = 1;	/* gone: discover again */
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s.name", t->name);
+		result_add_text(r, name, t->label ? t->label : "");
+		if (t->alias != NULL && t->alias[0] != '\0') {
+			snprintf(name, sizeof(name), "%s.alias", t->name);
+			result_add_text(r, name, t->alias);
+		}
+		for (k = 0; k < tb->nutil; k++) {
+			int	 oi = vi[tb->util[k].octets - tb->data];
+			int	 si = vi[tb->util[k].speed - tb->data];
+			double	 rate, speed;
+
+			if (oi < 0 || si < 0 ||
+			    r->values[oi].kind != VK_COUNTER)
+				continue;
+			rate = r->values[oi].d;
+			speed = r->values[si].d * tb->speed_unit;
+			if (!isfinite(rate) || !(speed > 0))
+				continue;
+			snprintf(name, sizeof(name), "%s.%s", t->name,
+			    tb->util[k].name);
+			result_add_gauge(r, name, rate * 8 * 100 / speed);
+		}
+		if (tb->status >= 0 && vi[tb->status - tb->data] >= 0) {
+			double	 x = r->values[vi[tb->status - tb->data]].d;
+			int	 down = x != (double)tb->status_ok;
+
+			snprintf(name, sizeof(name), "%s.down", t->name);
+			result_add_gauge(r, name, down);
+			if (down) {
+				const char *l = t->label ? t->label : t->name;
+
+				if (nlist < 6 && lo + strlen(l) + 3 <
+				    sizeof(list)) {
+					lo += (size_t)snprintf(list + lo,
+					    sizeof(list) - lo, "%s%s",
+					    nlist ? ", " : "", l);
+					nlist++;
+				}
+				ndown++;
+			}
+		}
+	}
+	if (ndown > 0)
+		msg_append(r, "%s%d of %d rows down: %s%s", r->msg[0] ? "; " :
+		    "", ndown, st->nkept, list, ndown > nlist ? ", ..." : "");
+	if (st->ntr > 0 && st->nkept == 0)
+		msg_append(r, "%sno row of %s passes the filters (%d rows)",
+		    r->msg[0] ? "; " : "", tb->cols[0].name, st->ntr);
+	else if (st->ntr == 0)
+		msg_append(r, "%sno rows under %s", r->msg[0] ? "; " : "",
+		    tb->cols[0].name);
+}
+
 static void
 cs_start_walks(struct cs_state *st)
 {
-	const struct cs_opts *o = st->c->conf->opts;
+	const struct cs_oid *col;
+	int	 kind, tcol;
 
 	st->walk_i = 0;
 	st->col_rows = 0;
-	if (o->nwalk > 0) {
-		memcpy(st->cur, o->walk[0].o, o->walk[0].len * sizeof(oid));
-		st->curlen = o->walk[0].len;
+	if (st->nsteps > 0) {
+		col = cs_step(st, 0, &kind, &tcol);
+		memcpy(st->cur, col->o, col->len * sizeof(oid));
+		st->curlen = col->len;
 	}
 }
 
@@ -927,20 +1713,27 @@ static void
 cs_next_column(struct cs_state *st)
 {
 	const struct cs_opts *o = st->c->conf->opts;
+	const struct cs_oid *col;
+	int	 kind, tcol;
 
-	if (st->col_rows == 0) {
+	col = cs_step(st, st->walk_i, &kind, &tcol);
+	if (st->col_rows == 0 && kind != WK_DISC) {
 		size_t	 n = strlen(st->empty);
 
-		st->nempty++;
+		/* Only the check's own columns can make a walk empty. */
+		if (kind == WK_PLAIN)
+			st->nempty++;
 		snprintf(st->empty + n, sizeof(st->empty) - n, "%s%s",
-		    n ? ", " : "", o->walk[st->walk_i].name);
+		    n ? ", " : "", col->name);
 	}
+	if (kind == WK_DISC && tcol == o->table->data - 1)
+		cs_disc_finish(st);
 	st->col_rows = 0;
 	st->walk_i++;
-	if (st->walk_i < o->nwalk) {
-		memcpy(st->cur, o->walk[st->walk_i].o,
-		    o->walk[st->walk_i].len * sizeof(oid));
-		st->curlen = o->walk[st->walk_i].len;
+	if (st->walk_i < st->nsteps) {
+		col = cs_step(st, st->walk_i, &kind, &tcol);
+		memcpy(st->cur, col->o, col->len * sizeof(oid));
+		st->curlen = col->len;
 	}
 }
 
@@ -948,10 +1741,12 @@ static void
 cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
 {
 	const struct cs_opts *o = st->c->conf->opts;
-	const struct cs_oid *col = &o->walk[st->walk_i];
+	const struct cs_oid *col;
 	netsnmp_variable_list *v;
 	char	 name[FM_VNAME_MAX];
-	int	 done = 0;
+	int	 done = 0, kind, tcol;
+
+	col = cs_step(st, st->walk_i, &kind, &tcol);
 
 	if (pdu->errstat == SNMP_ERR_NOSUCHNAME && o->version ==
 	    SNMP_VERSION_1) {
@@ -979,6 +1774,17 @@ cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
 			    col->name);
 			return;
 		}
+		if (kind == WK_DISC)
+			cs_disc_row(st, tcol, col, v);
+		else if (kind == WK_DATA) {
+			if (cs_data_row(st, tcol, col, v) == -1) {
+				cs_fail(st, PR_SNMP_ERROR, "%s: unexpected "
+				    "type 0x%02x", col->name, v->type);
+				return;
+			}
+		}
+		if (kind != WK_PLAIN)
+			goto next;
 		n = (size_t)snprintf(name, sizeof(name), "%s", col->name);
 		for (i = col->len; i < v->name_length && n < sizeof(name);
 		    i++)
@@ -995,6 +1801,7 @@ cs_got_walk(struct cs_state *st, netsnmp_pdu *pdu)
 			    name, v->type);
 			return;
 		}
+next:
 		cs_note_uptime(st, v);
 		if (cs_check_limits(st) == -1)
 			return;
@@ -1089,7 +1896,7 @@ cs_send_next(struct cs_state *st)
 				snmp_add_null_var(pdu, sysuptime_oid,
 				    OID_LENGTH(sysuptime_oid));
 		}
-	} else if (st->walk_i < o->nwalk) {
+	} else if (st->walk_i < st->nsteps) {
 		if (o->version == SNMP_VERSION_1)
 			pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
 		else {
@@ -1161,7 +1968,7 @@ cs_complete(struct cs_state *st)
 		    "rebooted: uptime %lld s", (long long)(st->up_cur / 100));
 	}
 	/* A walk that found nothing at all is not a healthy device. */
-	if (o->nwalk > 0 && st->nempty == o->nwalk) {
+	if (o->nwalk > 0 && st->nempty == o->nwalk && o->table == NULL) {
 		cs_fail(st, PR_SNMP_NOSUCH, "empty walk: no rows under %s",
 		    st->empty);
 		return;
@@ -1180,6 +1987,11 @@ cs_complete(struct cs_state *st)
 		    "%sno rows under ", n ? "; " : "");
 		if (n < sizeof(r->msg))
 			fm_strlcpy(r->msg + n, st->empty, sizeof(r->msg) - n);
+	}
+	if (o->table != NULL) {
+		cs_table_finish(st);
+		if (cs_check_limits(st) == -1)
+			return;
 	}
 	cs_finish(st);
 }
@@ -1220,6 +2032,13 @@ cs_start(struct check *c)
 	 */
 	st->hidden_uptime = !st->uptime_polled && st->nprev > 0;
 	st->sample_us = c->start_us;
+	st->nsteps = o->nwalk;
+	if (o->table != NULL) {
+		st->discovering = st->ntr == 0 || st->disc_due ||
+		    c->start_us >= st->next_disc_us;
+		st->nsteps += st->discovering ? o->table->ncols :
+		    o->table->ncols - o->table->data;
+	}
 	timer_at(st->deadline, c->deadline_us);
 	st->in_start = 1;
 	cs_send_next(st);
@@ -1297,6 +2116,10 @@ cs_fingerprint(const struct check *c)
 	h = fp_mix(h, &lh, sizeof(lh));
 	lh = oidlist_hash(o->walk, o->nwalk);
 	h = fp_mix(h, &lh, sizeof(lh));
+	if (o->table != NULL) {
+		lh = oidlist_hash(o->table->cols, o->table->ncols);
+		h = fp_mix(h, &lh, sizeof(lh));
+	}
 	return h;
 }
 
@@ -1465,7 +2288,7 @@ cs_init(struct check *c)
 	st->up_prev = -1;
 	stash_adopt(st);
 	/* The walk cursor is a kilobyte; a check that only GETs has none. */
-	if (o->nwalk > 0 && (st->cur = calloc(MAX_OID_LEN,
+	if ((o->nwalk > 0 || o->table != NULL) && (st->cur = calloc(MAX_OID_LEN,
 	    sizeof(*st->cur))) == NULL)
 		fatal("calloc");
 	c->state = st;
@@ -1497,6 +2320,9 @@ cs_cleanup(struct check *c)
 	free(st->prev);
 	free(st->cur_s);
 	free(st->cur);
+	free(st->rvi);
+	trows_free(st->tr, st->ntr);
+	trows_free(st->db, st->ndb);
 	free(st);
 	c->state = NULL;
 }

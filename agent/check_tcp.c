@@ -46,7 +46,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define TCP_SEND_MAX	1024	/* bytes of the send string, with NUL */
 #define TCP_EXPECT_MAX	256	/* bytes of the expect string, with NUL */

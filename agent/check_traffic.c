@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define ETHERTYPE_IP_	0x0800
 #define ETHERTYPE_VLAN_	0x8100

@@ -32,25 +32,6 @@
 #include "agent.h"
 #include "../common/tls.h"
 
-static const struct probe_ops *const probe_table[CT_MAX] = {
-	[CT_SNMP] = &probe_snmp,
-	[CT_ICMP] = &probe_icmp,
-	[CT_TCP] = &probe_tcp,
-	[CT_HTTP] = &probe_http,
-	[CT_ARP] = &probe_arp,
-	[CT_PRESENCE] = &probe_presence,
-	[CT_TRAFFIC] = &probe_traffic,
-	[CT_MODBUS] = &probe_modbus,
-};
-
-const struct probe_ops *
-probe_ops_get(int type)
-{
-	if (type <= 0 || type >= CT_MAX)
-		return NULL;
-	return probe_table[type];
-}
-
 /*
  * Device classes are a closed list: reports and the evaluation table add
  * device-time up by class, so a typo must not quietly start a class of
@@ -64,13 +45,15 @@ static const char *const device_classes[] = {
 	"sensor", "other", NULL
 };
 
-static const char *const top_keys[] = { "agent", "devices", NULL };
+static const char *const top_keys[] = { "agent", "devices", "defaults",
+	NULL };
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_kb",
 	"spool_max_days", "spool", "drain_rate", "traps", "tls", "tls_psk_file",
-	"failback", "user", NULL };
+	"failback", "user", "templates", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
-	"address", "parent", "checks", "charset", NULL };
+	"address", "parent", "checks", "charset", "template", "snmp", "params",
+	NULL };
 static const char *const check_common_keys[] = { "id", "type", "interval",
 	"timeout", "critical", "expect_values", NULL };
 
@@ -208,13 +191,282 @@ charset_check(const char *cs)
 	return 0;
 }
 
+/*
+ * Device templates (etc/templates/NAME.conf, installed under
+ * share/facmon/templates): a kind of device's checks, written once.  A
+ * device that says template = "switch-huawei" gets the template's
+ * checks as if written in its own entry, with
+ *
+ *  - every string "$name" in them replaced by the parameter 'name': the
+ *    device's params { } first, then the template's;
+ *  - the SNMP settings an snmp check of the template does not set itself
+ *    (version, community, port, v3 keys) from the device's snmp { }, else
+ *    from the top-level defaults { snmp { } }.
+ *
+ * A template's checks are copied into a scratch configuration that keeps
+ * each copied setting's file and line, so an error in a template points
+ * at the template's line and one in a parameter at the device's.  Each
+ * template file is read once per load, however many devices use it.
+ */
+#define TEMPLATES_MAX	64
+
+/* "kind" (switch, host, ups, ...) is read by facmon-agent discover only. */
+static const char *const tpl_keys[] = { "name", "description", "match",
+	"kind", "class", "params", "checks", NULL };
+static const char *const snmp_cred_keys[] = { "version", "community",
+	"port", "retries", "max_repetitions", "security_name",
+	"security_level", "auth_protocol", "auth_passphrase", "priv_protocol",
+	"priv_passphrase", "context", "engine_id", NULL };
+
+struct tplent {
+	char		 name[FM_ID_MAX];
+	char		 path[PATH_MAX];
+	config_t	 cfg;
+	config_setting_t *tpl;		/* NULL: the file is not usable */
+};
+
+struct tplctx {
+	char		 dir[PATH_MAX];
+	const config_setting_t *snmp_defaults;
+	struct tplent	 ents[TEMPLATES_MAX];
+	int		 n;
+};
+
+/*
+ * The templates directory: the configured one, else the installed one,
+ * else -- for an agent run from the source tree -- etc/templates beside
+ * the directory of its configuration file.
+ */
+static void
+tpl_dir(struct tplctx *tc, const struct agent_conf *ac)
+{
+	char	 dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (ac->templates[0] != '\0') {
+		fm_strlcpy(tc->dir, ac->templates, sizeof(tc->dir));
+		return;
+	}
+	fm_strlcpy(tc->dir, FACMON_DATADIR "/templates", sizeof(tc->dir));
+	if (stat(tc->dir, &st) == 0)
+		return;
+	fm_strlcpy(dir, ac->file, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	else
+		fm_strlcpy(dir, ".", sizeof(dir));
+	if (fm_fmt(tc->dir, sizeof(tc->dir), "%s/../templates", dir) == 0 &&
+	    stat(tc->dir, &st) == 0)
+		return;
+	fm_strlcpy(tc->dir, FACMON_DATADIR "/templates", sizeof(tc->dir));
+}
+
+static struct tplent *
+tpl_get(struct cfgerr *e, struct tplctx *tc, const char *name,
+    const config_setting_t *where)
+{
+	struct tplent *t;
+	char	 tname[FM_ID_MAX];
+	int	 i, nerr = e->n;
+
+	for (i = 0; i < tc->n; i++)
+		if (strcmp(tc->ents[i].name, name) == 0)
+			return tc->ents[i].tpl ? &tc->ents[i] : NULL;
+	if (tc->n == TEMPLATES_MAX) {
+		cfgerr_add(e, where, "more than %d templates", TEMPLATES_MAX);
+		return NULL;
+	}
+	t = &tc->ents[tc->n++];
+	fm_strlcpy(t->name, name, sizeof(t->name));
+	t->tpl = NULL;
+	if (fm_fmt(t->path, sizeof(t->path), "%s/%s.conf", tc->dir, name) ==
+	    -1) {
+		config_init(&t->cfg);
+		cfgerr_add(e, where, "template '%s': path too long", name);
+		return NULL;
+	}
+	if (access(t->path, R_OK) == -1) {
+		config_init(&t->cfg);
+		cfgerr_add(e, where, "no template '%s' (%s: %s)", name, t->path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (cfg_load(&t->cfg, t->path, e) == -1)
+		return NULL;
+	t->tpl = config_setting_get_member(config_root_setting(&t->cfg),
+	    "template");
+	if (t->tpl == NULL || !config_setting_is_group(t->tpl)) {
+		cfgerr_push(e, t->path, 0, "the file must hold one group "
+		    "template = { name = ...; checks = ( ... ); }");
+		t->tpl = NULL;
+		return NULL;
+	}
+	cfg_check_keys(e, t->tpl, tpl_keys);
+	if (cfg_get_str(e, t->tpl, "name", tname, sizeof(tname), 1) == 1 &&
+	    strcmp(tname, name) != 0)
+		cfgerr_add(e, config_setting_get_member(t->tpl, "name"),
+		    "template name '%s' is not its file's name '%s'", tname,
+		    name);
+	if (config_setting_get_member(t->tpl, "checks") == NULL ||
+	    !config_setting_is_list(config_setting_get_member(t->tpl,
+	    "checks")))
+		cfgerr_add(e, t->tpl, "template '%s': 'checks' must be a list",
+		    name);
+	if (e->n > nerr)
+		t->tpl = NULL;
+	return t->tpl ? t : NULL;
+}
+
+/* "$name": the parameter's setting, the device's first. */
+static const config_setting_t *
+tpl_param(const config_setting_t *const params[2], const char *ref)
+{
+	const config_setting_t *p;
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (params[i] != NULL &&
+		    (p = config_setting_get_member(params[i], ref + 1)) != NULL)
+			return p;
+	return NULL;
+}
+
+/* Copy src (and what it holds) under dst, keeping where it was written. */
+static int
+tpl_copy(struct cfgerr *e, config_setting_t *dst, const config_setting_t *src,
+    const config_setting_t *const params[2])
+{
+	const config_setting_t *from = src;
+	config_setting_t *d;
+	const char *str;
+	int	 i, type;
+
+	if (params != NULL && config_setting_type(src) == CONFIG_TYPE_STRING &&
+	    (str = config_setting_get_string(src))[0] == '$') {
+		if ((from = tpl_param(params, str)) == NULL) {
+			cfgerr_add(e, src, "no parameter '%s' in the device's "
+			    "or the template's params", str + 1);
+			return -1;
+		}
+		params = NULL;	/* a parameter's value is not expanded again */
+	}
+	type = config_setting_type(from);
+	if ((d = config_setting_add(dst, config_setting_is_group(dst) ?
+	    config_setting_name(src) : NULL, type)) == NULL) {
+		cfgerr_add(e, src, "parameter of the wrong type here");
+		return -1;
+	}
+	d->line = from->line;
+	d->file = from->file;
+	config_setting_set_format(d, (short)config_setting_get_format(from));
+	switch (type) {
+	case CONFIG_TYPE_INT:
+		config_setting_set_int(d, config_setting_get_int(from));
+		break;
+	case CONFIG_TYPE_INT64:
+		config_setting_set_int64(d, config_setting_get_int64(from));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		config_setting_set_float(d, config_setting_get_float(from));
+		break;
+	case CONFIG_TYPE_BOOL:
+		config_setting_set_bool(d, config_setting_get_bool(from));
+		break;
+	case CONFIG_TYPE_STRING:
+		config_setting_set_string(d, config_setting_get_string(from));
+		break;
+	default:
+		for (i = 0; i < config_setting_length(from); i++)
+			if (tpl_copy(e, d, config_setting_get_elem(from,
+			    (unsigned)i), params) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * The template's checks for one device, as a list in scratch (a config
+ * the caller destroys after parsing them).  NULL: errors reported.
+ */
+static config_setting_t *
+tpl_expand(struct cfgerr *e, struct tplctx *tc, const config_setting_t *dev,
+    const struct tplent *t, config_t *scratch)
+{
+	const config_setting_t *params[2], *snmp, *chk, *m, *dp;
+	config_setting_t *list, *grp;
+	char	 type[32];
+	int	 i, k, nerr = e->n;
+
+	params[0] = config_setting_get_member(dev, "params");
+	params[1] = config_setting_get_member(t->tpl, "params");
+	for (i = 0; i < 2; i++)
+		if (params[i] != NULL && !config_setting_is_group(params[i])) {
+			cfgerr_add(e, params[i], "'params' must be a group");
+			return NULL;
+		}
+	/* A parameter the template does not have is a typo. */
+	for (i = 0; params[0] != NULL &&
+	    (dp = config_setting_get_elem(params[0], (unsigned)i)) != NULL;
+	    i++)
+		if (params[1] == NULL || config_setting_get_member(params[1],
+		    config_setting_name(dp)) == NULL)
+			cfgerr_add(e, dp, "template '%s' has no parameter '%s'",
+			    t->name, config_setting_name(dp));
+	snmp = config_setting_get_member(dev, "snmp");
+	if (snmp != NULL && !config_setting_is_group(snmp)) {
+		cfgerr_add(e, snmp, "'snmp' must be a group { community = ...; }");
+		return NULL;
+	}
+	if (snmp != NULL)
+		cfg_check_keys(e, snmp, snmp_cred_keys);
+	config_init(scratch);
+	list = config_setting_add(config_root_setting(scratch), "checks",
+	    CONFIG_TYPE_LIST);
+	for (i = 0; (chk = config_setting_get_elem(config_setting_get_member(
+	    t->tpl, "checks"), (unsigned)i)) != NULL; i++) {
+		if (!config_setting_is_group(chk)) {
+			cfgerr_add(e, chk, "a check must be a group { ... }");
+			continue;
+		}
+		grp = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+		grp->line = chk->line;
+		grp->file = chk->file;
+		for (k = 0; (m = config_setting_get_elem(chk, (unsigned)k)) !=
+		    NULL; k++)
+			tpl_copy(e, grp, m, params);
+		if ((m = config_setting_get_member(chk, "type")) == NULL ||
+		    config_setting_get_string(m) == NULL)
+			continue;
+		fm_strlcpy(type, config_setting_get_string(m), sizeof(type));
+		if (strcmp(type, "snmp") != 0)
+			continue;
+		for (k = 0; snmp_cred_keys[k] != NULL; k++) {
+			const config_setting_t *v = NULL;
+
+			if (config_setting_get_member(grp, snmp_cred_keys[k]))
+				continue;
+			if (snmp != NULL)
+				v = config_setting_get_member(snmp,
+				    snmp_cred_keys[k]);
+			if (v == NULL && tc->snmp_defaults != NULL)
+				v = config_setting_get_member(tc->snmp_defaults,
+				    snmp_cred_keys[k]);
+			if (v != NULL)
+				tpl_copy(e, grp, v, NULL);
+		}
+	}
+	return e->n > nerr ? NULL : list;
+}
+
 static void
 parse_device(struct cfgerr *e, const config_setting_t *s,
-    struct device_conf *dc)
+    struct device_conf *dc, struct tplctx *tc)
 {
-	config_setting_t *checks, *c;
-	char	 text[FM_TEXT_MAX];
-	int	 i, j;
+	config_setting_t *checks, *c, *tchecks = NULL;
+	const struct tplent *tpl = NULL;
+	config_t scratch;
+	char	 text[FM_TEXT_MAX], tname[FM_ID_MAX];
+	int	 i, j, cls, nown = 0, ntpl = 0, have_scratch = 0;
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
 		cfgerr_add(e, s, "a device must be a group { ... }");
@@ -230,8 +482,25 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		fm_strlcpy(text, dc->id, sizeof(text));
 	if ((dc->name = strdup(text)) == NULL)
 		fatal("strdup");
-	if (cfg_get_str(e, s, "class", dc->class, sizeof(dc->class), 1) == 1 &&
-	    !check_id_in(dc->class, device_classes))
+	if (cfg_get_str(e, s, "template", tname, sizeof(tname), 0) == 1) {
+		if (!fm_valid_id(tname) || strcmp(tname, "..") == 0)
+			cfgerr_add(e, config_setting_get_member(s, "template"),
+			    "template '%s': use letters, digits, '_', '-'",
+			    tname);
+		else
+			tpl = tpl_get(e, tc, tname,
+			    config_setting_get_member(s, "template"));
+	} else if (config_setting_get_member(s, "snmp") != NULL ||
+	    config_setting_get_member(s, "params") != NULL)
+		cfgerr_add(e, s, "'snmp' and 'params' go with a 'template'");
+	/* A template says what class its devices are, unless they do. */
+	if (tpl != NULL && config_setting_get_member(s, "class") == NULL)
+		cls = cfg_get_str(e, tpl->tpl, "class", dc->class,
+		    sizeof(dc->class), 1);
+	else
+		cls = cfg_get_str(e, s, "class", dc->class, sizeof(dc->class),
+		    1);
+	if (cls == 1 && !check_id_in(dc->class, device_classes))
 		cfgerr_add(e, config_setting_get_member(s, "class"),
 		    "unknown device class '%s' (see facmon-agent.conf.example "
 		    "for the list)", dc->class);
@@ -255,29 +524,43 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 		    "charset '%s' is not one iconv converts to UTF-8 "
 		    "(e.g. \"GBK\", \"GB18030\", \"Big5\")", dc->charset);
 
-	if ((checks = config_setting_get_member(s, "checks")) == NULL) {
+	if (tpl != NULL) {
+		if ((tchecks = tpl_expand(e, tc, s, tpl, &scratch)) != NULL)
+			ntpl = config_setting_length(tchecks);
+		have_scratch = 1;
+	}
+	/* With a template, checks of the device's own come after its. */
+	if ((checks = config_setting_get_member(s, "checks")) == NULL &&
+	    tpl == NULL) {
 		cfgerr_add(e, s, "device '%s' has no checks", dc->id);
 		return;
 	}
-	if (!config_setting_is_list(checks)) {
+	if (checks != NULL && !config_setting_is_list(checks)) {
 		cfgerr_add(e, checks, "'checks' must be a list ( { ... }, ... )");
-		return;
+		goto out;
 	}
-	dc->nchecks = config_setting_length(checks);
+	if (checks != NULL)
+		nown = config_setting_length(checks);
+	dc->nchecks = ntpl + nown;
 	if (dc->nchecks > FM_CHECKS_MAX) {
-		cfgerr_add(e, checks, "more than %d checks", FM_CHECKS_MAX);
+		cfgerr_add(e, checks ? checks : s, "more than %d checks",
+		    FM_CHECKS_MAX);
 		dc->nchecks = 0;
-		return;
+		goto out;
 	}
+	/* A template that failed to expand was reported already. */
 	if (dc->nchecks == 0) {
-		cfgerr_add(e, checks, "device '%s' has no checks", dc->id);
-		return;
+		if (tpl == NULL || tchecks != NULL)
+			cfgerr_add(e, checks ? checks : s, "device '%s' has no "
+			    "checks", dc->id);
+		goto out;
 	}
 	if ((dc->checks = calloc((size_t)dc->nchecks,
 	    sizeof(*dc->checks))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < dc->nchecks; i++) {
-		c = config_setting_get_elem(checks, (unsigned)i);
+		c = i < ntpl ? config_setting_get_elem(tchecks, (unsigned)i) :
+		    config_setting_get_elem(checks, (unsigned)(i - ntpl));
 		parse_check(e, c, &dc->checks[i], dc);
 		for (j = 0; j < i; j++)
 			if (dc->checks[i].id[0] != '\0' &&
@@ -285,6 +568,9 @@ parse_device(struct cfgerr *e, const config_setting_t *s,
 				cfgerr_add(e, c, "duplicate check id '%s' in "
 				    "device '%s'", dc->checks[i].id, dc->id);
 	}
+out:
+	if (have_scratch)
+		config_destroy(&scratch);
 }
 
 static int
@@ -365,6 +651,8 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	if (cfg_get_int(e, s, "queue", &q, 100, 10000000, 0) == 1)
 		ac->queue_max = (int)q;
 	cfg_get_str(e, s, "mibdirs", ac->mibdirs, sizeof(ac->mibdirs), 0);
+	cfg_get_str(e, s, "templates", ac->templates, sizeof(ac->templates),
+	    0);
 	if ((t = config_setting_get_member(s, "traps")) != NULL)
 		trap_conf_parse(e, t, ac);
 	fm_strlcpy(ac->spool_dir, FACMON_STATEDIR "/spool",
@@ -407,6 +695,7 @@ agent_conf_load(const char *file, struct cfgerr *e)
 	config_setting_t *root, *s, *devs;
 	struct agent_conf *ac;
 	struct device_conf **sorted;
+	struct tplctx *tc;
 	int	 i;
 
 	if ((ac = calloc(1, sizeof(*ac))) == NULL)
@@ -425,6 +714,28 @@ agent_conf_load(const char *file, struct cfgerr *e)
 		parse_agent(e, s, ac);
 	/* OID names in the checks resolve through the MIB directories. */
 	snmp_global_init(ac->mibdirs);
+	if ((tc = calloc(1, sizeof(*tc))) == NULL)
+		fatal("calloc");
+	tpl_dir(tc, ac);
+	if ((s = config_setting_get_member(root, "defaults")) != NULL) {
+		static const char *const defaults_keys[] = { "snmp", NULL };
+
+		if (!config_setting_is_group(s))
+			cfgerr_add(e, s, "'defaults' must be a group");
+		else {
+			cfg_check_keys(e, s, defaults_keys);
+			tc->snmp_defaults = config_setting_get_member(s,
+			    "snmp");
+			if (tc->snmp_defaults != NULL &&
+			    !config_setting_is_group(tc->snmp_defaults)) {
+				cfgerr_add(e, tc->snmp_defaults, "'snmp' must "
+				    "be a group { community = ...; }");
+				tc->snmp_defaults = NULL;
+			} else if (tc->snmp_defaults != NULL)
+				cfg_check_keys(e, tc->snmp_defaults,
+				    snmp_cred_keys);
+		}
+	}
 
 	if ((devs = config_setting_get_member(root, "devices")) == NULL)
 		cfgerr_add(e, NULL, "missing the 'devices' list");
@@ -438,7 +749,7 @@ agent_conf_load(const char *file, struct cfgerr *e)
 			fatal("calloc");
 		for (i = 0; i < ac->ndevices; i++)
 			parse_device(e, config_setting_get_elem(devs,
-			    (unsigned)i), &ac->devices[i]);
+			    (unsigned)i), &ac->devices[i], tc);
 		/* Duplicate ids, found in n log n for large sites. */
 		if ((sorted = calloc((size_t)ac->ndevices,
 		    sizeof(*sorted))) == NULL)
@@ -479,6 +790,9 @@ agent_conf_load(const char *file, struct cfgerr *e)
 		    "DEVICES message, more than the %u a message may have "
 		    "(docs/wire.md): split the devices over several agents",
 		    devices_wire_size(ac), (unsigned)FM_FRAME_MAX);
+	for (i = 0; i < tc->n; i++)
+		config_destroy(&tc->ents[i].cfg);
+	free(tc);
 	config_destroy(&cfg);
 	if (e->n > 0) {
 		agent_conf_free(ac);
@@ -488,7 +802,7 @@ agent_conf_load(const char *file, struct cfgerr *e)
 }
 
 /*
- * The size of the DEVICES message push.c sends on every connect, as
+ * The size of the DEVICES message push_link.c sends on every connect, as
  * common/wire.c encodes it: the agent could not send a larger one, so
  * the configuration is refused rather than the connection.
  */

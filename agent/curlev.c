@@ -25,7 +25,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-#include "agent.h"
+#include "probe.h"
 
 /* A socket curl asked us to watch. */
 struct curlev_sock {

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "probe.h"
 
 static const struct mibobj mibdict[] = {
 	/* SNMPv2-MIB (RFC 3418): the system group, snmp group */

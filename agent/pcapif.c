@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "probe.h"
 
 #define ETH_HLEN_	14
 #define ETHERTYPE_IP_	0x0800

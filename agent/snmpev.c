@@ -22,7 +22,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
 
-#include "agent.h"
+#include "probe.h"
 
 /*
  * One descriptor set for every call, grown to the highest descriptor

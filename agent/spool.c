@@ -22,13 +22,15 @@
  * ever, so that the collector recognises a batch sent again after an
  * agent restart.
  *
- * All file I/O happens in one thread.  The event loop queues requests
- * (append, read back, unlink, strip) and is told through an eventfd when
- * they are done; the only blocking I/O outside the thread is the scan of
- * the spool at start, before the loop runs.
+ * All file I/O happens on one work queue (common/workq.c), whose single
+ * thread runs the requests (append, read back, unlink, strip) in the
+ * order they were submitted: an append is written and fdatasync'd before
+ * the next request begins, and its done() reaches the loop, in the same
+ * order, only after that, so the queue counts a batch durable only once
+ * it is on disk.  The only blocking I/O outside the thread is the scan
+ * of the spool at start, before the loop runs.
  */
 
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,7 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,25 +47,21 @@
 #include "spool.h"
 
 static struct {
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	pthread_t	 thr;
-	int		 running, stop;
-	struct sreq	*todo, *todo_tail;
-	struct sreq	*done, *done_tail;
-	int		 efd;
-	struct event	*ev;
+	struct event_base *base;
+	struct workq	*wq;		/* NULL until spool_start */
+	int		 opened;
+	int		 closing;	/* done() frees, no callback */
+	/* Submitted before spool_start: handed to the queue then. */
+	struct wjob	*early, **early_tail;
 	void		(*cb)(struct sreq *);
 	char		 dir[PATH_MAX];
 	FILE		*ledger;	/* FACMON_SPOOL_LEDGER: tests only */
 
-	/* Thread only. */
+	/* The queue's thread only. */
 	int		 fd;
 	uint64_t	 segno;
 } S = {
-	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
-	.efd = -1,
+	.early_tail = &S.early,
 	.fd = -1,
 };
 
@@ -251,90 +248,64 @@ do_strip(struct sreq *r)
 	return 0;
 }
 
-static void *
-sthread(void *arg)
+/* One request, on the queue's thread. */
+static void
+sreq_run(struct wjob *j)
 {
-	struct sreq *r;
+	struct sreq *r = j->arg;
 	char	 path[PATH_MAX + 32];
-	uint64_t one = 1;
 
-	(void)arg;
-	pthread_mutex_lock(&S.mtx);
-	for (;;) {
-		while (S.todo == NULL && !S.stop)
-			pthread_cond_wait(&S.cv, &S.mtx);
-		if (S.todo == NULL)
-			break;
-		r = S.todo;
-		if ((S.todo = r->next) == NULL)
-			S.todo_tail = NULL;
-		pthread_mutex_unlock(&S.mtx);
-
-		errno = 0;
-		switch (r->op) {
-		case SR_APPEND:
-			r->err = do_append(r) == -1 ? errno : 0;
-			break;
-		case SR_READ:
-			r->err = do_read(r) == -1 ? errno : 0;
-			break;
-		case SR_UNLINK:
-			if (S.segno == r->segno && S.fd != -1) {
-				close(S.fd);
-				S.fd = -1;
-			}
-			spool_path(path, sizeof(path), r->segno);
-			r->err = unlink(path) == -1 && errno != ENOENT ?
-			    errno : 0;
-			break;
-		case SR_STRIP:
-			r->err = do_strip(r) == -1 ? errno : 0;
-			break;
+	errno = 0;
+	switch (r->op) {
+	case SR_APPEND:
+		r->err = do_append(r) == -1 ? errno : 0;
+		break;
+	case SR_READ:
+		r->err = do_read(r) == -1 ? errno : 0;
+		break;
+	case SR_UNLINK:
+		if (S.segno == r->segno && S.fd != -1) {
+			close(S.fd);
+			S.fd = -1;
 		}
-		pthread_mutex_lock(&S.mtx);
-		r->next = NULL;
-		if (S.done_tail != NULL)
-			S.done_tail->next = r;
-		else
-			S.done = r;
-		S.done_tail = r;
-		(void)!write(S.efd, &one, sizeof(one));
+		spool_path(path, sizeof(path), r->segno);
+		r->err = unlink(path) == -1 && errno != ENOENT ?
+		    errno : 0;
+		break;
+	case SR_STRIP:
+		r->err = do_strip(r) == -1 ? errno : 0;
+		break;
 	}
-	pthread_mutex_unlock(&S.mtx);
-	return NULL;
 }
 
+/*
+ * Back on the loop.  While the spool closes, what the thread finishes
+ * is only freed: the queue is shutting down and must not be called.
+ */
 static void
-efd_cb(evutil_socket_t fd, short ev, void *arg)
+sreq_done(struct wjob *j)
 {
-	struct sreq *list, *r, *next;
-	uint64_t v;
+	struct sreq *r = j->arg;
 
-	(void)ev;
-	(void)arg;
-	(void)!read(fd, &v, sizeof(v));
-	pthread_mutex_lock(&S.mtx);
-	list = S.done;
-	S.done = S.done_tail = NULL;
-	pthread_mutex_unlock(&S.mtx);
-	for (r = list; r != NULL; r = next) {
-		next = r->next;
+	if (S.closing)
+		spool_req_free(r);
+	else
 		S.cb(r);
-	}
 }
 
 void
 spool_submit(struct sreq *r)
 {
-	r->next = NULL;
-	pthread_mutex_lock(&S.mtx);
-	if (S.todo_tail != NULL)
-		S.todo_tail->next = r;
-	else
-		S.todo = r;
-	S.todo_tail = r;
-	pthread_cond_signal(&S.cv);
-	pthread_mutex_unlock(&S.mtx);
+	r->job.run = sreq_run;
+	r->job.done = sreq_done;
+	r->job.arg = r;
+	if (S.wq == NULL) {
+		r->job.next = NULL;
+		*S.early_tail = &r->job;
+		S.early_tail = &r->job.next;
+		return;
+	}
+	workq_submit(S.wq, &r->job);
 }
 
 void
@@ -373,6 +344,7 @@ spool_open(struct event_base *base, const char *dir,
 	const char *lp;
 
 	fm_strlcpy(S.dir, dir, sizeof(S.dir));
+	S.base = base;
 	S.cb = cb;
 	if (fm_mkdirs(S.dir, 0700) == -1 || stat(S.dir, &sb) == -1) {
 		snprintf(err, errlen, "spool %s: %s", S.dir, strerror(errno));
@@ -475,30 +447,29 @@ spool_open(struct event_base *base, const char *dir,
 			log_debug("spool: removed empty %s", path);
 	}
 	free(segs);
-	if ((S.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (S.ev = event_new(base, S.efd, EV_READ | EV_PERSIST, efd_cb,
-	    NULL)) == NULL || event_add(S.ev, NULL) == -1) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -1;
-	}
+	S.opened = 1;
 	return 0;
 }
 
 /*
- * Start the I/O thread; requests submitted before wait for it.  Apart
- * from spool_open so that the agent can drop its privileges first: a
- * thread keeps the capabilities it was started with.
+ * Start the I/O thread (the work queue); requests submitted before wait
+ * for it.  Apart from spool_open so that the agent can drop its
+ * privileges first: a thread keeps the capabilities it was started with.
  */
 int
 spool_start(char *err, size_t errlen)
 {
-	if (S.running || S.efd == -1)
+	struct wjob *j;
+
+	if (S.wq != NULL || !S.opened)
 		return 0;
-	if (pthread_create(&S.thr, NULL, sthread, NULL) != 0) {
-		snprintf(err, errlen, "pthread_create failed");
+	if ((S.wq = workq_new(S.base, "spool", err, errlen)) == NULL)
 		return -1;
+	while ((j = S.early) != NULL) {
+		S.early = j->next;
+		workq_submit(S.wq, j);
 	}
-	S.running = 1;
+	S.early_tail = &S.early;
 	return 0;
 }
 
@@ -506,30 +477,23 @@ spool_start(char *err, size_t errlen)
 void
 spool_close(void)
 {
-	struct sreq *r, *next;
+	struct wjob *j, *next;
 
-	if (S.running) {
-		pthread_mutex_lock(&S.mtx);
-		S.stop = 1;
-		pthread_cond_signal(&S.cv);
-		pthread_mutex_unlock(&S.mtx);
-		pthread_join(S.thr, NULL);
-		S.running = 0;
+	S.closing = 1;
+	workq_free(S.wq, WQ_DRAIN);
+	S.wq = NULL;
+	/* Never started: what was submitted never ran. */
+	for (j = S.early; j != NULL; j = next) {
+		next = j->next;
+		spool_req_free(j->arg);
 	}
-	for (r = S.done; r != NULL; r = next) {
-		next = r->next;
-		spool_req_free(r);
-	}
-	S.done = S.done_tail = NULL;
+	S.early = NULL;
+	S.early_tail = &S.early;
+	S.closing = 0;
+	S.opened = 0;
 	if (S.fd != -1)
 		close(S.fd);
 	S.fd = -1;
-	if (S.ev != NULL)
-		event_free(S.ev);
-	S.ev = NULL;
-	if (S.efd != -1)
-		close(S.efd);
-	S.efd = -1;
 	if (S.ledger != NULL)
 		fclose(S.ledger);
 	S.ledger = NULL;

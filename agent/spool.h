@@ -11,7 +11,7 @@
  */
 
 /*
- * The agent's on-disk spool (spool.c): requests to its I/O thread.
+ * The agent's on-disk spool (spool.c): requests to its work queue.
  */
 
 #ifndef FACMON_SPOOL_H
@@ -20,6 +20,8 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+
+#include "../common/workq.h"
 
 enum sreq_op {
 	SR_APPEND,	/* data/len to segno; sets off */
@@ -36,7 +38,7 @@ struct spool_loc {
 };
 
 struct sreq {
-	struct sreq	*next;
+	struct wjob	 job;		/* spool.c's, on its work queue */
 	int		 op;
 	int		 err;		/* errno, 0 when done */
 	uint64_t	 segno;

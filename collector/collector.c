@@ -52,32 +52,101 @@ usage(void)
 	exit(2);
 }
 
+/* The daemon's own: every module keeps its files under data_dir. */
 static int
-addrs_equal(const struct listen_addr *a, int na, const struct listen_addr *b,
-    int nb)
+core_reload_check(const struct collector_conf *old, struct collector_conf *nc)
 {
-	int	 i;
-
-	if (na != nb)
+	if (strcmp(nc->data_dir, old->data_dir) == 0)
 		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i].text, b[i].text) != 0)
-			return 0;
-	return 1;
+	fm_strlcpy(nc->data_dir, old->data_dir, sizeof(nc->data_dir));
+	return reload_refuse("data_dir");
+}
+
+static const struct reload_ops core_reload = {
+	.module = "collector",
+	.check = core_reload_check,
+};
+
+/*
+ * The alert layer knows nothing of facmon-collector.conf: its row is
+ * here.  The queue is allocated at start.
+ */
+static int
+alerts_reload_check(const struct collector_conf *old,
+    struct collector_conf *nc)
+{
+	int	 q = alert_queue_size();
+
+	(void)old;
+	if (q == 0 || nc->alerts == NULL || nc->alerts->queue_max == q)
+		return 0;
+	nc->alerts->queue_max = q;
+	return reload_refuse("alerts.queue");
 }
 
 /*
- * Reload: the agents list, unknown_after, max_connections, web_dir and
- * rrd.full_resolution_days (for files created from now on) take effect
- * at once.  Sockets, data_dir and the queue size are fixed at start: the
- * listeners would have to be rebuilt and the writer thread moved, and a
- * restart is simpler and safer for what is a rare change.
+ * Alerts configured for the first time start their worker now; alerts
+ * already running get the new rules at once and the worker the new
+ * channels and recipients (alert_reconf: what was queued before goes
+ * on as docs/alerts.md says).  Alerts removed stop being routed; what
+ * is queued is still delivered.
+ */
+static void
+alerts_reload_apply(const struct collector_conf *nc)
+{
+	char	 err[256];
+
+	alerting_avconf(&nc->av);
+	if (nc->alerts != NULL && !alert_running()) {
+		if (alert_init(nc->alerts, nc->data_dir, NULL, err,
+		    sizeof(err)) == -1)
+			log_warnx("reload: alerts: %s", err);
+	} else if (nc->alerts != NULL)
+		alert_reconf(nc->alerts);
+	if (alert_running())
+		alerting_conf(nc->alerts);
+}
+
+static const struct reload_ops alerts_reload = {
+	.module = "alerts",
+	.check = alerts_reload_check,
+	.apply = alerts_reload_apply,
+};
+
+/*
+ * In the order they apply: the maintenance windows early (they merge
+ * the new configuration's windows with the web's before anything reads
+ * them, and before the old configuration goes), the alert rules last,
+ * once what they read is in place.
+ */
+static const struct reload_ops *const reload_table[] = {
+	&core_reload,
+	&privdrop_reload,
+	&netlimit_reload,
+	&ingest_reload,
+	&state_reload,
+	&rrdw_reload,
+	&maint_reload,
+	&http_reload,
+	&traps_reload,
+	&reports_reload,
+	&latency_reload,
+	&alerts_reload,
+	NULL
+};
+
+/*
+ * SIGHUP: a configuration with errors is not applied at all; one that
+ * reads is checked by every module, then applied by every module, and
+ * becomes the one in force -- the one the next reload compares with and
+ * the shutdown path uses.
  */
 static void
 reload(void)
 {
 	struct collector_conf *nc;
 	struct cfgerr e;
+	int	 i, refused = 0;
 
 	log_info("reloading %s", conf_file);
 	cfgerr_init(&e, conf_file);
@@ -89,63 +158,17 @@ reload(void)
 	}
 	cfgerr_free(&e);
 	collector_conf_warn(nc);
-	if (!addrs_equal(nc->listen, nc->nlisten, conf->listen, conf->nlisten))
-		log_warnx("reload: 'listen' changed; restart to apply");
-	if (!addrs_equal(nc->http, nc->nhttp, conf->http, conf->nhttp))
-		log_warnx("reload: 'http' changed; restart to apply");
-	if (strcmp(nc->data_dir, conf->data_dir) != 0)
-		log_warnx("reload: 'data_dir' changed; restart to apply");
-	if (nc->rrd_queue != conf->rrd_queue)
-		log_warnx("reload: 'rrd.queue' changed; restart to apply");
-	if (strcmp(nc->user, conf->user) != 0)
-		log_warnx("reload: 'user' changed; restart to apply");
-	if (nc->fd_reserve != conf->fd_reserve)
-		log_warnx("reload: 'fd_reserve' changed; restart to apply");
-	/*
-	 * Keep describing what actually runs, so that the next reload
-	 * compares against the bound sockets and the open data_dir.
-	 */
-	memcpy(nc->listen, conf->listen, sizeof(nc->listen));
-	nc->nlisten = conf->nlisten;
-	memcpy(nc->http, conf->http, sizeof(nc->http));
-	nc->nhttp = conf->nhttp;
-	fm_strlcpy(nc->data_dir, conf->data_dir, sizeof(nc->data_dir));
-	nc->rrd_queue = conf->rrd_queue;
-	ingest_reconf(nc);
-	state_set_confirm(nc->confirm);
-	if (strcmp(nc->rrd_daemon, conf->rrd_daemon) != 0)
-		log_warnx("reload: 'rrd.daemon' changed; restart to apply");
-	fm_strlcpy(nc->rrd_daemon, conf->rrd_daemon, sizeof(nc->rrd_daemon));
-	rrdw_reconf(nc);
-	/* Before the old configuration goes: the merged windows share its
-	   rules. */
-	maint_reconf(nc);
-	http_reconf(nc);
-	traps_reconf(nc);
-	reports_reconf(nc);
-	latency_reconf(&nc->av);
-	alerting_avconf(&nc->av);
-	/*
-	 * Alerts configured for the first time start their worker now;
-	 * alerts already running get the new rules at once (the worker
-	 * keeps the channels and recipients it started with: a restart
-	 * changes those).  Alerts removed stop being routed; what is queued
-	 * is still delivered.
-	 */
-	if (nc->alerts != NULL && conf->alerts == NULL &&
-	    !alert_running()) {
-		char	 err[256];
-
-		if (alert_init(nc->alerts, nc->data_dir, NULL, err,
-		    sizeof(err)) == -1)
-			log_warnx("reload: alerts: %s", err);
-	}
-	if (alert_running())
-		alerting_conf(nc->alerts);
+	for (i = 0; reload_table[i] != NULL; i++)
+		if (reload_table[i]->check != NULL)
+			refused += reload_table[i]->check(conf, nc);
+	for (i = 0; reload_table[i] != NULL; i++)
+		if (reload_table[i]->apply != NULL)
+			reload_table[i]->apply(nc);
 	collector_conf_free(conf);
 	conf = nc;
-	log_info("configuration reloaded: %d agents, unknown_after %d",
-	    conf->nagents, conf->unknown_after);
+	log_info("configuration reloaded: %d agents, unknown_after %d%s",
+	    conf->nagents, conf->unknown_after, refused > 0 ?
+	    "; some settings wait for a restart" : "");
 }
 
 static void

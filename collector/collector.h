@@ -54,6 +54,7 @@ int		 keys_keygen(const struct collector_conf *, const char *id,
 		    const char *agent_file);
 
 /* privdrop.c */
+extern const struct reload_ops privdrop_reload;
 int		 collector_priv_drop(const struct collector_conf *, char *err,
 		    size_t errlen);
 

@@ -114,3 +114,19 @@ collector_priv_drop(const struct collector_conf *cf, char *err,
 	    cf->user, (int)pw->pw_uid, (int)pw->pw_gid);
 	return 0;
 }
+
+/* Reload: privileges were dropped at start, once. */
+static int
+privdrop_reload_check(const struct collector_conf *old,
+    struct collector_conf *nc)
+{
+	if (strcmp(nc->user, old->user) == 0)
+		return 0;
+	fm_strlcpy(nc->user, old->user, sizeof(nc->user));
+	return reload_refuse("user");
+}
+
+const struct reload_ops privdrop_reload = {
+	.module = "privdrop",
+	.check = privdrop_reload_check,
+};

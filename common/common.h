@@ -93,6 +93,7 @@ int	 fm_fmt(char *, size_t, const char *, ...)
 int	 fm_valid_id(const char *);
 int	 fm_valid_name(const char *, size_t max);
 void	 fm_sanitize_name(char *dst, size_t, const char *src);
+int	 fm_label_name(char *dst, size_t, const char *src);
 #define FM_SERIES_FILE_MAX	200	/* a series' file name, without .rrd */
 void	 fm_series_file(char *dst, size_t, const char *name);
 uint32_t fm_hash32(const char *);

@@ -118,6 +118,44 @@ fm_sanitize_name(char *dst, size_t dlen, const char *src)
 }
 
 /*
+ * A table row's label (an interface's ifName, say) as the first part of
+ * its value names: "GigabitEthernet0/0/1" stays as it is, so graphs and
+ * series read by name.  Letters, digits, '-' and '/' are kept; every
+ * other byte, '_' included, becomes "_" and two hex digits.  The mapping
+ * is one-to-one (no two labels give one name) and depends on the label
+ * alone, so a row keeps its name whatever other rows come and go.  The
+ * result never contains a '.', which separates the label from the
+ * column.  Returns 0, or -1 when the name was cut to fit dlen.
+ */
+int
+fm_label_name(char *dst, size_t dlen, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i, o = 0;
+
+	if (dlen == 0)
+		return -1;
+	for (i = 0; src[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '/') {
+			if (o + 2 > dlen)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 > dlen)
+				break;
+			dst[o++] = '_';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		}
+	}
+	dst[o] = '\0';
+	return src[i] == '\0' ? 0 : -1;
+}
+
+/*
  * The one UTF-8 validator of the tree.  Length of the sequence that
  * starts s (at most 'avail' bytes readable), or 0 if it is not valid
  * UTF-8: overlong forms, surrogates and code points past U+10FFFF are

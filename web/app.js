@@ -56,6 +56,9 @@
 			channel: "渠道", sent_text: "内容", time: "时间",
 			kind: "类型", attempts: "尝试", last_error: "最近错误",
 			checks: "检查项", values: "当前值", message: "消息",
+			ports: "端口", port: "端口", alias: "描述",
+			oper: "状态", speed: "速率", in_util: "入利用率",
+			out_util: "出利用率", errors: "错误",
 			graphs: "趋势图", hour: "小时", day: "天",
 			r_custom: "自定义", r_from: "从", r_to: "到",
 			r_show: "显示", r_zoomed: "已放大", r_hint:
@@ -136,6 +139,9 @@
 			kind: "Kind", attempts: "Attempts",
 			last_error: "Last error", checks: "Checks",
 			values: "Current values", message: "Message",
+			ports: "Ports", port: "Port", alias: "Description",
+			oper: "Status", speed: "Speed", in_util: "In",
+			out_util: "Out", errors: "Errors",
 			graphs: "Graphs", hour: "Hour", day: "Day",
 			r_custom: "Custom", r_from: "From", r_to: "To",
 			r_show: "Show", r_zoomed: "zoomed", r_hint:
@@ -1046,6 +1052,8 @@
 		apOperState: { zh: "AP 状态", en: "AP",
 		    en_map: { 1: ["在线", "online"], 2: ["离线", "offline"] } },
 		apClients: { zh: "AP 终端数", en: "AP clients" },
+		in_util: { zh: "入利用率", en: "In utilisation", unit: "%" },
+		out_util: { zh: "出利用率", en: "Out utilisation", unit: "%" },
 		operState: { zh: "运行状态", en: "State",
 		    en_map: { 1: ["正常", "in service"], 2: ["故障", "fault"] } },
 		signalPresent: { zh: "输入信号", en: "Signal",
@@ -1058,7 +1066,12 @@
 
 	function hintOf(name) {
 		var m = /^([^.]+)(?:\.(.+))?$/.exec(name) || [name, name, ""];
+		/* A template's row: "<label>.<column>", the label first. */
+		var r = /^(.+)\.([A-Za-z_]+)$/.exec(name);
 
+		if (!HINTS[m[1]] && !OCTETS.test(m[1]) && r &&
+		    (HINTS[r[2]] || OCTETS.test(r[2])))
+			return { base: r[2], idx: r[1], h: HINTS[r[2]] };
 		return { base: m[1], idx: m[2] || "", h: HINTS[m[1]] };
 	}
 
@@ -1123,6 +1136,87 @@
 		return v.value === null ? "—" : String(v.value);
 	}
 
+	var PORT_OPER = { 1: ["连通", "up"], 2: ["断开", "down"],
+	    3: ["测试", "testing"], 5: ["休眠", "dormant"],
+	    6: ["未安装", "not present"], 7: ["下层断开", "lower layer down"] };
+
+	/*
+	 * The ports of a device whose template discovers its interfaces
+	 * (agent/check_snmp.c): every "<label>.name" of a check that has a
+	 * "<label>.ifOperStatus" beside it is a port the template keeps.
+	 */
+	function portRows(d) {
+		var ports = [];
+
+		d.checks.forEach(function (c) {
+			var v = c.values || {};
+
+			Object.keys(v).forEach(function (k) {
+				var m = /^(.+)\.name$/.exec(k), p, e, n = null;
+
+				if (!m || !v[m[1] + ".ifOperStatus"])
+					return;
+				p = m[1];
+				["ifInErrors", "ifOutErrors"].forEach(function (x) {
+					e = v[p + "." + x];
+					if (e && typeof e.rate === "number")
+						n = (n || 0) + e.rate;
+				});
+				ports.push({ chk: c.id, key: p, name: v[k].value,
+				    alias: v[p + ".alias"] ? v[p + ".alias"].value :
+				    "", oper: v[p + ".ifOperStatus"].value,
+				    speed: v[p + ".ifHighSpeed"] ?
+				    v[p + ".ifHighSpeed"].value : null,
+				    inu: v[p + ".in_util"] ? v[p + ".in_util"].value :
+				    null, outu: v[p + ".out_util"] ?
+				    v[p + ".out_util"].value : null, err: n });
+			});
+		});
+		return ports.sort(function (a, b) { return natCmp(a.name, b.name); });
+	}
+
+	function speedText(mbps) {
+		if (typeof mbps !== "number" || mbps <= 0)
+			return "—";
+		return mbps >= 1000 ? (mbps / 1000) + " Gbit/s" :
+		    mbps + " Mbit/s";
+	}
+
+	function pctText(x) {
+		return typeof x === "number" ? x.toFixed(1) + " %" : "—";
+	}
+
+	function portTable(ports) {
+		var tb = table([t("port"), t("alias"), t("oper"), t("speed"),
+		    t("in_util"), t("out_util"), t("errors")],
+		    ports.map(function (p) {
+			var w = PORT_OPER[p.oper];
+
+			return [p.name, p.alias || "—", w ? w[lang === "zh" ?
+			    0 : 1] : String(p.oper), speedText(p.speed),
+			    pctText(p.inu), pctText(p.outu), p.err === null ?
+			    "—" : p.err.toFixed(2) + "/s"];
+		    }));
+		var trs = tb.querySelectorAll("tbody tr");
+
+		tb.className = "ports";
+		ports.forEach(function (p, i) {
+			trs[i].setAttribute("data-port", p.name);
+			trs[i].setAttribute("data-oper", p.oper === 1 ? "up" :
+			    "down");
+		});
+		return tb;
+	}
+
+	/*
+	 * A value's series as the collector names its file and the API its
+	 * series (common/util.c fm_sanitize_name): a row's label is ASCII
+	 * already, so one character here is one byte there.
+	 */
+	function seriesName(name) {
+		return name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\./, "_");
+	}
+
 	/* ---- the device page's graphs ------------------------------------ */
 
 	var RANGES = [["1h", 3600e3], ["24h", 86400e3], ["7d", 7 * 86400e3],
@@ -1174,17 +1268,46 @@
 	 * temperatures, and a port's in and out octets on one graph (the
 	 * 64-bit counters when the device has them).
 	 */
-	function graphSets(series) {
-		var out = [], ports = {};
+	function graphSets(series, rowports) {
+		var out = [], ports = {}, have = {}, rows = {};
 
+		/*
+		 * A template's ports first: the fastest (the uplinks), then the
+		 * busiest, their in and out utilisation on one graph; the rest
+		 * of their series are left to the port table.
+		 */
+		Object.keys(series).forEach(function (chk) {
+			series[chk].forEach(function (s) { have[chk + " " + s] = 1; });
+		});
+		rowports.forEach(function (p) {
+			rows[p.chk + " " + seriesName(p.key)] = 1;
+		});
+		rowports.filter(function (p) { return p.oper === 1; })
+		    .sort(function (a, b) {
+			return (b.speed || 0) - (a.speed || 0) ||
+			    (b.inu || 0) + (b.outu || 0) - (a.inu || 0) -
+			    (a.outu || 0) || natCmp(a.name, b.name);
+		    }).slice(0, 4).forEach(function (p) {
+			var f = [seriesName(p.key + ".in_util"),
+			    seriesName(p.key + ".out_util")];
+
+			if (have[p.chk + " " + f[0]] || have[p.chk + " " + f[1]])
+				out.push({ chk: p.chk, port: p.name, util: true,
+				    names: f.map(function (n) {
+					return have[p.chk + " " + n] ? n : null;
+				    }) });
+		    });
 		Object.keys(series).forEach(function (chk) {
 			var names = series[chk].slice().sort(natCmp);
 
 			names.forEach(function (s) {
 				var x = hintOf(s), o = OCTETS.exec(x.base), key;
+				var dot = s.lastIndexOf(".");
 
 				if (s === "up" ||
 				    /^(ifOperStatus|ifAdminStatus|sysUpTime)/.test(s))
+					return;
+				if (dot > 0 && rows[chk + " " + s.slice(0, dot)])
 					return;
 				if (!o) {
 					out.push({ chk: chk, names: [s] });
@@ -1205,6 +1328,9 @@
 	}
 
 	function graphTitle(g) {
+		if (g.util)
+			return (lang === "zh" ? "端口 " + g.port + " 利用率" :
+			    "Port " + g.port + " utilisation");
 		if (g.port !== undefined)
 			return (lang === "zh" ? "端口 " + g.port + " " +
 			    t("r_traffic") : "Port " + g.port + " " +
@@ -1218,8 +1344,9 @@
 	 * series are read by the collector's RRD thread (/api/v1/rrd with
 	 * from and to), never on its event loop.
 	 */
-	function deviceGraphs(view, id, series) {
-		var sets = graphSets(series), range = null, graphs, bar, form;
+	function deviceGraphs(view, id, series, ports) {
+		var sets = graphSets(series, ports), range = null;
+		var graphs, bar, form;
 		var note = el("p", "rangenote", t("r_hint"));
 
 		function pick(name, from, to) {
@@ -1358,6 +1485,7 @@
 		    encodeURIComponent(id))]).then(function (r) {
 			var d = r[0], series = r[1].series, outs = r[2].outages;
 			var rows = [], vals = [];
+			var ports = portRows(d);
 
 			head.appendChild(el("h2", null, d.name || d.id));
 			head.appendChild(badge(d.state));
@@ -1389,12 +1517,17 @@
 			view.appendChild(table([t("check"), t("type"), t("state"),
 			    t("result"), t("message"), t("duration"), t("updated")],
 			    rows));
+			if (ports.length > 0) {
+				view.appendChild(el("h3", null, t("ports") + " (" +
+				    ports.length + ")"));
+				view.appendChild(portTable(ports));
+			}
 			view.appendChild(el("h3", null, t("avail_month") + " / " +
 			    t("avail_year")));
 			var av = el("p", "devavail");
 			view.appendChild(av);
 			loadDeviceAvail(av, d.id);
-			deviceGraphs(view, d.id, series);
+			deviceGraphs(view, d.id, series, ports);
 			/*
 			 * A core switch has hundreds of counters: folded, so the
 			 * page is about the device, not its MIB.

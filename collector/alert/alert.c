@@ -42,17 +42,28 @@
 
 #include <curl/curl.h>
 
-#include "alert.h"
+#include "alert_channel.h"
 
 #define HEALTH_PERIOD_MS	3600000	/* one health alert per channel, hour */
 
-static struct alert_conf conf;		/* a deep copy: reload-safe */
+/*
+ * The configurations, each a reference (alert_conf_ref): conf is the
+ * worker's, for the settings of the queue and for health alerts;
+ * next_conf is one a reload handed over, taken by the worker between
+ * two attempts; loop_conf is the event loop's, the one its rules route
+ * with, and goes along with each alert submitted.
+ */
+static struct alert_conf *conf;
+static struct alert_conf *next_conf;	/* under mtx */
+static struct alert_conf *loop_conf;	/* under mtx */
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv;
 static pthread_t worker;
 static int	 running;
 static int	 stopping;
-static struct alert_msg *inbox;		/* ring of conf.queue_max */
+static struct alert_msg *inbox;		/* ring of inbox_max */
+static struct alert_conf **inbox_conf;	/* each one's configuration */
+static int	 inbox_max;		/* alerts.queue at start */
 static int	 in_head, in_len;
 static struct delivery *live;		/* pending and retrying, oldest first */
 static struct delivery *done;		/* sent and failed, newest first */
@@ -79,9 +90,10 @@ static struct peer *sent_tab, *rate_tab;
 static int	 nsent_tab, nrate_tab;
 
 /*
- * The configuration texts are composed with (alert_test_main has its
- * own), and the channel being sent to: the worker sends one message at
- * a time, and a template's ${text} is the SMS text of that channel.
+ * The configuration texts are composed with -- the one of the delivery
+ * being sent (alert_test_main has its own) -- and the channel being
+ * sent to: the worker sends one message at a time, and a template's
+ * ${text} is the SMS text of that channel.
  */
 static const struct alert_conf *text_conf;
 static const struct alert_channel *cur_ch;
@@ -510,13 +522,12 @@ static int
 recipient_can(const struct alert_channel *ch, const struct alert_recipient *r,
     char *err, size_t errlen)
 {
-	if (ch->type == CH_SMTP && r->email[0] == '\0') {
+	if (ch->ops->needs == CN_EMAIL && r->email[0] == '\0') {
 		snprintf(err, errlen, "recipient '%s' has no e-mail address",
 		    r->name);
 		return 0;
 	}
-	if ((ch->type == CH_GAMMU || ch->type == CH_ALIYUN ||
-	    ch->type == CH_TENCENT) && r->phone[0] == '\0') {
+	if (ch->ops->needs == CN_PHONE && r->phone[0] == '\0') {
 		snprintf(err, errlen, "recipient '%s' has no phone number",
 		    r->name);
 		return 0;
@@ -524,86 +535,104 @@ recipient_can(const struct alert_channel *ch, const struct alert_recipient *r,
 	return 1;
 }
 
+/* c: the configuration the texts are composed with. */
 static int
-chan_send1(const struct alert_channel *ch, const struct alert_recipient *r,
-    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
-{
-	if (!recipient_can(ch, r, err, errlen))
-		return SEND_PERM;
-	switch (ch->type) {
-	case CH_SMTP:
-		return smtp_send(ch, r, m, msgid, err, errlen);
-	case CH_GAMMU:
-		return gammu_send(ch, r, m, msgid, err, errlen);
-	case CH_ALIYUN:
-		return aliyun_send(ch, r, m, msgid, err, errlen);
-	case CH_TENCENT:
-		return tencent_send(ch, r, m, msgid, err, errlen);
-	case CH_WEBHOOK:
-		return webhook_send(ch, r, m, msgid, err, errlen);
-	}
-	snprintf(err, errlen, "unknown channel type");
-	return SEND_PERM;
-}
-
-static int
-chan_send(const struct alert_channel *ch, const struct alert_recipient *r,
-    const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
+chan_send(const struct alert_conf *c, const struct alert_channel *ch,
+    const struct alert_recipient *r, const struct alert_msg *m,
+    const char *msgid, char *err, size_t errlen)
 {
 	int	 res;
 
+	if (!recipient_can(ch, r, err, errlen))
+		return SEND_PERM;
+	text_conf = c;
 	cur_ch = ch;
 	cur_rcpt = r;
-	res = chan_send1(ch, r, m, msgid, err, errlen);
+	res = ch->ops->send(ch, r, m, msgid, err, errlen);
 	cur_ch = NULL;
 	cur_rcpt = NULL;
+	text_conf = NULL;
 	return res;
 }
 
 /* --- the worker ---------------------------------------------------------- */
 
+/* The same channels, by name, in the same order. */
 static int
-conf_copy(struct alert_conf *dst, const struct alert_conf *src)
+chain_same(const struct alert_conf *a, int ia, const struct alert_conf *b,
+    int ib)
 {
-	*dst = *src;
-	/* The worker sends; the rules are the event loop's (alerting.c). */
-	dst->rosters = NULL;
-	dst->rules = NULL;
-	dst->thresholds = NULL;
-	dst->nrosters = dst->nrules = dst->nthresholds = 0;
-	dst->channels = calloc((size_t)src->nchannels + 1,
-	    sizeof(*dst->channels));
-	dst->recipients = calloc((size_t)src->nrecipients + 1,
-	    sizeof(*dst->recipients));
-	dst->chains = calloc((size_t)src->nchains + 1, sizeof(*dst->chains));
-	if (dst->channels == NULL || dst->recipients == NULL ||
-	    dst->chains == NULL)
-		return -1;
-	memcpy(dst->channels, src->channels, (size_t)src->nchannels *
-	    sizeof(*dst->channels));
-	memcpy(dst->recipients, src->recipients, (size_t)src->nrecipients *
-	    sizeof(*dst->recipients));
-	memcpy(dst->chains, src->chains, (size_t)src->nchains *
-	    sizeof(*dst->chains));
-	/* The texts' notes: group names, places, runbooks. */
-	dst->group_names = calloc((size_t)src->ngroup_names + 1,
-	    sizeof(*dst->group_names));
-	dst->places = calloc((size_t)src->nplaces + 1, sizeof(*dst->places));
-	dst->runbooks = calloc((size_t)src->nrunbooks + 1,
-	    sizeof(*dst->runbooks));
-	if (dst->group_names == NULL || dst->places == NULL ||
-	    dst->runbooks == NULL)
-		return -1;
-	if (src->ngroup_names > 0)
-		memcpy(dst->group_names, src->group_names,
-		    (size_t)src->ngroup_names * sizeof(*dst->group_names));
-	if (src->nplaces > 0)
-		memcpy(dst->places, src->places, (size_t)src->nplaces *
-		    sizeof(*dst->places));
-	if (src->nrunbooks > 0)
-		memcpy(dst->runbooks, src->runbooks, (size_t)src->nrunbooks *
-		    sizeof(*dst->runbooks));
-	return 0;
+	const struct alert_chain *x, *y;
+	int	 i;
+
+	if (ia < 0 || ib < 0 || ia >= a->nchains || ib >= b->nchains)
+		return 0;
+	x = &a->chains[ia];
+	y = &b->chains[ib];
+	if (x->n != y->n)
+		return 0;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(a->channels[x->ch[i]].name,
+		    b->channels[y->ch[i]].name) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The worker takes the configuration a reload handed over (mtx held).
+ * A delivery waiting or retrying moves to it when its recipient is
+ * still configured and its chain has the same channels at the same
+ * place: its next attempt uses the new addresses and channel settings.
+ * Any other stays with the configuration it was queued under and
+ * finishes there -- a recipient removed by the reload still gets what
+ * was already queued to them, and nothing new.  The rate limits and
+ * digest windows follow their channel and chain by name.
+ */
+static void
+take_conf(void)
+{
+	struct alert_conf *old = conf, *nc = next_conf;
+	struct delivery *d;
+	int	 i, j, n, kept = 0;
+
+	next_conf = NULL;
+	for (d = live; d != NULL; d = d->next) {
+		if (d->conf == old && alert_recipient_find(nc,
+		    d->recipient) != NULL && chain_same(old, d->chain, nc,
+		    d->chain)) {
+			alert_conf_free(d->conf);
+			d->conf = alert_conf_ref(nc);
+		} else if (d->conf != nc)
+			kept++;
+	}
+	for (i = n = 0; i < nrate_tab; i++) {
+		int	 k = alert_channel_find(nc,
+		    old->channels[rate_tab[i].k].name);
+
+		if (k == -1)
+			continue;
+		rate_tab[n] = rate_tab[i];
+		rate_tab[n++].k = k;
+	}
+	nrate_tab = n;
+	for (i = n = 0; i < nsent_tab; i++) {
+		for (j = 0; j < nc->nchains; j++)
+			if (chain_same(old, sent_tab[i].k, nc, j))
+				break;
+		if (j == nc->nchains)
+			continue;
+		sent_tab[n] = sent_tab[i];
+		sent_tab[n++].k = j;
+	}
+	nsent_tab = n;
+	conf = nc;
+	alert_conf_free(old);
+	log_info("alerts: configuration reloaded: %d channels, %d "
+	    "recipients", nc->nchannels, nc->nrecipients);
+	if (kept > 0)
+		log_info("alerts: %d queued deliveries finish under the "
+		    "configuration they were queued with (their recipient or "
+		    "chain changed)", kept);
 }
 
 static int
@@ -643,9 +672,9 @@ push_done(struct delivery *d)
 	d->next = done;
 	done = d;
 	ndone++;
-	if (ndone <= conf.keep_done)
+	if (ndone <= conf->keep_done)
 		return;
-	for (pp = &done, i = 0; *pp != NULL && i < conf.keep_done; i++)
+	for (pp = &done, i = 0; *pp != NULL && i < conf->keep_done; i++)
 		pp = &(*pp)->next;
 	while (*pp != NULL) {
 		struct delivery *x = *pp;
@@ -723,15 +752,16 @@ gather(const struct delivery *d, struct delivery **mem, int max,
 	struct delivery *x;
 	int	 n = 0;
 
-	if (conf.digest_ms <= 0)
+	if (conf->digest_ms <= 0)
 		return 0;
 	pthread_mutex_lock(&mtx);
 	for (x = live; x != NULL && n < max; x = x->next)
-		if (x != d && x->state == DS_PENDING && x->attempts == 0 &&
+		if (x != d && x->conf == d->conf &&
+		    x->state == DS_PENDING && x->attempts == 0 &&
 		    x->chain == d->chain && x->step == d->step &&
 		    strcmp(x->recipient, d->recipient) == 0 &&
 		    strcmp(x->avoid, d->avoid) == 0 &&
-		    x->next_ms <= now + conf.digest_ms)
+		    x->next_ms <= now + conf->digest_ms)
 			mem[n++] = x;
 	pthread_mutex_unlock(&mtx);
 	return n;
@@ -748,7 +778,7 @@ compose(struct alert_msg *out, const struct alert_msg *lead,
 {
 	char	 one[FM_TEXT_MAX * 4], what[FM_TEXT_MAX * 2];
 	size_t	 o = 0, l;
-	int	 i, en = conf.english;
+	int	 i, en = conf->english;
 
 	*out = *lead;
 	memset(&out->f, 0, sizeof(out->f));
@@ -780,19 +810,29 @@ compose(struct alert_msg *out, const struct alert_msg *lead,
 	alert_one_line(out->cause, sizeof(out->cause), out->cause);
 }
 
-/* Worker: one delivery per recipient and chain, saved before any try. */
+/*
+ * Worker: one delivery per recipient and chain, saved before any try.
+ * gc is the configuration that routed m.  A delivery is of the
+ * configuration in force when that has the same recipient and chain (as
+ * take_conf moves the queued ones), else of gc.
+ */
 static void
-expand(const struct alert_msg *m, const char *avoid)
+expand(const struct alert_msg *m, const char *avoid, struct alert_conf *gc)
 {
 	struct delivery *d, **tail;
 	char	 err[256];
-	int	 i, c, nr = m->nrecipients ? m->nrecipients : conf.nrecipients;
+	int	 i, c, nr = m->nrecipients ? m->nrecipients : gc->nrecipients;
 
 	for (i = 0; i < nr; i++) {
 		const char *rn = m->nrecipients ? m->recipients[i] :
-		    conf.recipients[i].name;
+		    gc->recipients[i].name;
 
-		for (c = 0; c < conf.nchains; c++) {
+		for (c = 0; c < gc->nchains; c++) {
+			struct alert_conf *dc = gc;
+
+			if (gc != conf && alert_recipient_find(conf,
+			    rn) != NULL && chain_same(gc, c, conf, c))
+				dc = conf;
 			if ((d = calloc(1, sizeof(*d))) == NULL)
 				return;
 			d->msg = *m;
@@ -812,15 +852,16 @@ expand(const struct alert_msg *m, const char *avoid)
 			 * unless it is critical or good news, which go at once
 			 * (and take what waits along).
 			 */
-			if (conf.digest_ms > 0 && m->severity < AS_CRITICAL &&
+			if (dc == conf && conf->digest_ms > 0 &&
+			    m->severity < AS_CRITICAL &&
 			    m->kind != AK_RECOVERY) {
 				struct peer *p = peer_get(sent_tab, &nsent_tab,
 				    c, rn, 0);
 
-				if (p != NULL && p->last_ms + conf.digest_ms >
+				if (p != NULL && p->last_ms + conf->digest_ms >
 				    d->next_ms)
 					d->next_ms = p->last_ms +
-					    conf.digest_ms;
+					    conf->digest_ms;
 			}
 			pthread_mutex_lock(&mtx);
 			if (known_id(d->id)) {
@@ -830,6 +871,7 @@ expand(const struct alert_msg *m, const char *avoid)
 				continue;
 			}
 			pthread_mutex_unlock(&mtx);
+			d->conf = alert_conf_ref(dc);
 			if (outbox_save(d, err, sizeof(err)) == -1)
 				/* Still sent from memory; the API shows it. */
 				log_warnx("alerts: outbox: %s", err);
@@ -862,19 +904,19 @@ health_alert(const char *chname, const char *why, const char *delivery_id)
 	alert_one_line(h.cause, sizeof(h.cause), h.cause);
 	h.since_ms = now;
 	log_warnx("alerts: %s", h.cause);
-	expand(&h, chname);
+	expand(&h, chname, conf);
 }
 
 static int64_t
 backoff_ms(int attempts)
 {
-	int64_t	 b = conf.retry_first_ms;
+	int64_t	 b = conf->retry_first_ms;
 	int	 i;
 
-	for (i = 1; i < attempts && b < conf.retry_max_ms; i++)
+	for (i = 1; i < attempts && b < conf->retry_max_ms; i++)
 		b *= 2;
-	if (b > conf.retry_max_ms)
-		b = conf.retry_max_ms;
+	if (b > conf->retry_max_ms)
+		b = conf->retry_max_ms;
 	/* Up to 10 % more, so that many alerts do not retry in step. */
 	return b + (b / 10 > 0 ? random() % (b / 10 + 1) : 0);
 }
@@ -896,6 +938,9 @@ finish_one(struct delivery *d, struct delivery *w)
 		*pp = d->next;
 	w->next = NULL;
 	*d = *w;
+	/* Done: the configuration it was sent under may go. */
+	alert_conf_free(d->conf);
+	d->conf = NULL;
 	if (d->state == DS_SENT)
 		n_sent++;
 	else
@@ -922,26 +967,35 @@ attempt(struct delivery *d)
 	char	 err[FM_TEXT_MAX], e2[256];
 	int	 res, finished = 0;
 	int64_t	 now;
+	/*
+	 * The configuration it was queued under; one a reload left behind
+	 * (take_conf) goes alone, outside the digest and the rate limits,
+	 * whose tables speak of the configuration in force.
+	 */
+	const struct alert_conf *gc = w.conf != NULL ? w.conf : conf;
+	int	 cur = gc == conf;
 
-	if (w.chain >= conf.nchains || (r = alert_recipient_find(&conf,
+	/* Routed to a name the configuration does not have. */
+	if (w.chain >= gc->nchains || (r = alert_recipient_find(gc,
 	    w.recipient)) == NULL) {
-		snprintf(err, sizeof(err), "recipient or chain no longer "
-		    "configured");
+		snprintf(err, sizeof(err), "recipient '%s' is not configured",
+		    w.recipient);
 		w.state = DS_FAILED;
 		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
 		goto finish;
 	}
-	chain = &conf.chains[w.chain];
+	chain = &gc->chains[w.chain];
 	if (w.step >= chain->n) {
 		w.state = DS_FAILED;
 		goto finish;
 	}
-	ch = &conf.channels[chain->ch[w.step]];
+	ch = &gc->channels[chain->ch[w.step]];
 	err[0] = '\0';
 	if (strcmp(ch->name, w.avoid) == 0) {
 		res = SEND_PERM;
 		snprintf(err, sizeof(err), "skipped: the failing channel");
-	} else if (ch->per_hour > 0 && (rp = peer_get(rate_tab, &nrate_tab,
+	} else if (cur && ch->per_hour > 0 && (rp = peer_get(rate_tab,
+	    &nrate_tab,
 	    chain->ch[w.step], w.recipient, 0)) != NULL &&
 	    rate_used(rp, now_ms()) >= ch->per_hour) {
 		/* Held, never dropped: it leads or joins the next digest. */
@@ -957,10 +1011,11 @@ attempt(struct delivery *d)
 		    ch->name);
 		goto save;
 	} else {
-		nm = gather(d, mem, DIGEST_MAX, now_ms());
+		if (cur)
+			nm = gather(d, mem, DIGEST_MAX, now_ms());
 		if (nm > 0)
 			compose(&dm, &w.msg, mem, nm);
-		res = chan_send(ch, r, nm > 0 ? &dm : &w.msg, w.id, err,
+		res = chan_send(gc, ch, r, nm > 0 ? &dm : &w.msg, w.id, err,
 		    sizeof(err));
 		w.attempts++;
 		w.total_attempts++;
@@ -976,7 +1031,8 @@ attempt(struct delivery *d)
 		w.last_error[0] = '\0';
 		log_info("alerts: %s sent by %s%s", w.id, ch->name, nm > 0 ?
 		    " as a digest" : "");
-		sent_now(&w, chain->ch[w.step], now);
+		if (cur)
+			sent_now(&w, chain->ch[w.step], now);
 		for (i = 0; i < nm; i++) {
 			struct delivery x = *mem[i];
 
@@ -994,7 +1050,7 @@ attempt(struct delivery *d)
 		goto finish;
 	case SEND_TEMP:
 		fm_strlcpy(w.last_error, err, sizeof(w.last_error));
-		if (now - w.channel_since_ms < conf.give_up_ms) {
+		if (now - w.channel_since_ms < conf->give_up_ms) {
 			w.state = DS_RETRYING;
 			w.next_ms = now + backoff_ms(w.attempts);
 			log_info("alerts: %s via %s: %s; retry %d", w.id,
@@ -1043,27 +1099,40 @@ static void *
 worker_main(void *arg)
 {
 	struct alert_msg *batch;
+	struct alert_conf **bconf;
 	int	 n, i;
 
 	(void)arg;
-	if ((batch = calloc((size_t)conf.queue_max, sizeof(*batch))) == NULL)
+	batch = calloc((size_t)inbox_max, sizeof(*batch));
+	bconf = calloc((size_t)inbox_max, sizeof(*bconf));
+	if (batch == NULL || bconf == NULL) {
+		free(batch);
+		free(bconf);
 		return NULL;
+	}
 	pthread_mutex_lock(&mtx);
 	while (!stopping) {
 		struct delivery *d, *due = NULL;
 		int64_t	 now = now_ms(), wait = 1000;
 		struct timespec ts;
 
+		/* Between two attempts: a reload's configuration. */
+		if (next_conf != NULL)
+			take_conf();
 		/* Take every waiting alert; persist them unlocked. */
 		for (n = 0; in_len > 0; n++) {
 			batch[n] = inbox[in_head];
-			in_head = (in_head + 1) % conf.queue_max;
+			bconf[n] = inbox_conf[in_head];
+			inbox_conf[in_head] = NULL;
+			in_head = (in_head + 1) % inbox_max;
 			in_len--;
 		}
 		if (n > 0) {
 			pthread_mutex_unlock(&mtx);
-			for (i = 0; i < n; i++)
-				expand(&batch[i], NULL);
+			for (i = 0; i < n; i++) {
+				expand(&batch[i], NULL, bconf[i]);
+				alert_conf_free(bconf[i]);
+			}
 			pthread_mutex_lock(&mtx);
 			continue;
 		}
@@ -1092,6 +1161,7 @@ worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&mtx);
 	free(batch);
+	free(bconf);
 	return NULL;
 }
 
@@ -1117,7 +1187,7 @@ restore_peers(void)
 
 		d = v[i];
 		if (d->state != DS_SENT || d->done_ms <= now - 3600000 ||
-		    (k = alert_channel_find(&conf, d->sent_by)) == -1)
+		    (k = alert_channel_find(conf, d->sent_by)) == -1)
 			continue;
 		if ((p = peer_get(sent_tab, &nsent_tab, d->chain, d->recipient,
 		    1)) != NULL && p->last_ms < d->done_ms)
@@ -1133,7 +1203,7 @@ restore_peers(void)
 /* --- the API of the collector ---------------------------------------------- */
 
 int
-alert_init(const struct alert_conf *c, const char *data_dir,
+alert_init(struct alert_conf *c, const char *data_dir,
     struct event_base *base, char *err, size_t errlen)
 {
 	pthread_condattr_t ca;
@@ -1146,23 +1216,23 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 		snprintf(err, errlen, "alerts already started");
 		return -1;
 	}
-	if (conf_copy(&conf, c) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	text_conf = &conf;
+	conf = alert_conf_ref(c);
+	loop_conf = alert_conf_ref(c);
 	fm_strlcpy(data_dir_copy, data_dir, sizeof(data_dir_copy));
 	if (outbox_open(data_dir, err, errlen) == -1)
 		return -1;
 	/* Without its key an alert still goes, without the ack link. */
-	if (conf.base_url[0] != '\0' && conf.ack_ttl_ms > 0 &&
+	if (conf->base_url[0] != '\0' && conf->ack_ttl_ms > 0 &&
 	    alert_ack_init(data_dir, e2, sizeof(e2)) == -1)
 		log_warnx("alerts: no acknowledgement links: %s", e2);
 	sent_tab = calloc(PEERS_MAX, sizeof(*sent_tab));
 	rate_tab = calloc(PEERS_MAX, sizeof(*rate_tab));
 	nsent_tab = nrate_tab = 0;
+	inbox_max = conf->queue_max;
 	if (sent_tab == NULL || rate_tab == NULL ||
-	    (inbox = calloc((size_t)conf.queue_max, sizeof(*inbox))) == NULL) {
+	    (inbox = calloc((size_t)inbox_max, sizeof(*inbox))) == NULL ||
+	    (inbox_conf = calloc((size_t)inbox_max,
+	    sizeof(*inbox_conf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1173,7 +1243,7 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 	srandom((unsigned)(now_ms() ^ getpid()));
 
 	/* Finished records first, so that the outbox can be checked. */
-	outbox_prune_done(conf.keep_done);
+	outbox_prune_done(conf->keep_done);
 	l = outbox_load(1, &n);
 	for (d = l; d != NULL; d = next) {
 		next = d->next;
@@ -1197,9 +1267,10 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 		 * Resume now: the back-off is kept in attempts.  A wait for
 		 * the digest window is kept (the window is rebuilt too).
 		 */
-		if (d->next_ms > now_ms() + (conf.retry_max_ms >
-		    conf.digest_ms ? conf.retry_max_ms : conf.digest_ms))
+		if (d->next_ms > now_ms() + (conf->retry_max_ms >
+		    conf->digest_ms ? conf->retry_max_ms : conf->digest_ms))
 			d->next_ms = now_ms();
+		d->conf = alert_conf_ref(conf);
 		*tail = d;
 		tail = &d->next;
 	}
@@ -1217,6 +1288,26 @@ alert_init(const struct alert_conf *c, const char *data_dir,
 	}
 	running = 1;
 	return 0;
+}
+
+/*
+ * Event loop, on reload: alerts submitted from now on are delivered
+ * with c's recipients and channels, and the worker takes c between two
+ * attempts (take_conf says what becomes of deliveries already queued).
+ * The queue's size stays what it was at start.
+ */
+void
+alert_reconf(struct alert_conf *c)
+{
+	if (!running || c == NULL)
+		return;
+	pthread_mutex_lock(&mtx);
+	alert_conf_free(loop_conf);
+	loop_conf = alert_conf_ref(c);
+	alert_conf_free(next_conf);
+	next_conf = alert_conf_ref(c);
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mtx);
 }
 
 /*
@@ -1242,14 +1333,16 @@ alert_submit(const struct alert_msg *m)
 		return -1;
 	}
 	pthread_mutex_lock(&mtx);
-	if (in_len == conf.queue_max) {
+	if (in_len == inbox_max) {
 		n_refused++;
 		pthread_mutex_unlock(&mtx);
 		log_warnx("alerts: queue full, refused %s", m->key);
 		return -1;
 	}
-	q = &inbox[(in_head + in_len) % conf.queue_max];
+	q = &inbox[(in_head + in_len) % inbox_max];
 	*q = *m;
+	/* Expanded with the configuration whose rules routed it. */
+	inbox_conf[(in_head + in_len) % inbox_max] = alert_conf_ref(loop_conf);
 	/* Device text is whatever the device said: make it valid UTF-8. */
 	alert_one_line(q->device_name, sizeof(q->device_name), m->device_name);
 	alert_one_line(q->check, sizeof(q->check), m->check);
@@ -1326,7 +1419,7 @@ alert_sent_json(void)
 	if ((a = json_array()) == NULL)
 		return NULL;
 	pthread_mutex_lock(&mtx);
-	if (!running || !conf.show_sent) {
+	if (!running || !conf->show_sent) {
 		pthread_mutex_unlock(&mtx);
 		json_decref(a);
 		return NULL;
@@ -1335,35 +1428,40 @@ alert_sent_json(void)
 	lists[1] = done;
 	for (i = 0; i < 2; i++)
 		for (d = lists[i]; d != NULL; d = d->next) {
+			/* A waiting one's, or the one in force (mtx held). */
+			const struct alert_conf *gc = d->conf != NULL ?
+			    d->conf : conf;
 			const struct alert_channel *ch = NULL;
 			const char *name = d->sent_by;
+			int	 sms_ch;
 
 			/* Not sent yet: the channel it waits for. */
 			if (name[0] == '\0' && d->chain >= 0 &&
-			    d->chain < conf.nchains && d->step >= 0 &&
-			    d->step < conf.chains[d->chain].n)
-				name = conf.channels[conf.chains[d->chain].ch[
+			    d->chain < gc->nchains && d->step >= 0 &&
+			    d->step < gc->chains[d->chain].n)
+				name = gc->channels[gc->chains[d->chain].ch[
 				    d->step]].name;
-			k = alert_channel_find(&conf, name);
+			k = alert_channel_find(gc, name);
 			if (k >= 0)
-				ch = &conf.channels[k];
-			en = ch != NULL && ch->type != CH_SMTP ? ch->english :
-			    conf.english;
+				ch = &gc->channels[k];
+			/* The SMS channels: a recipient needs a phone. */
+			sms_ch = ch != NULL && ch->ops->needs == CN_PHONE;
+			en = ch != NULL && !alert_channel_is(ch, "smtp") ?
+			    ch->english : gc->english;
 			alert_headline(head, sizeof(head), &d->msg, en);
 			alert_what(what, sizeof(what), &d->msg, en);
 			snprintf(subj, sizeof(subj), "%s %s %s", head,
 			    en ? "-" : "—", what);
 			sms[0] = '\0';
-			if (ch != NULL && ch->type != CH_SMTP &&
-			    ch->type != CH_WEBHOOK)
-				alert_compose_sms(sms, sizeof(sms), &conf, ch,
+			if (sms_ch)
+				alert_compose_sms(sms, sizeof(sms), gc, ch,
 				    &d->msg);
 			o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
 			    "time_ms", (json_int_t)(d->done_ms ? d->done_ms :
 			    d->created_ms), "channel", name,
 			    "channel_type", ch == NULL ? "" :
-			    ch->type == CH_SMTP ? "mail" : ch->type ==
-			    CH_WEBHOOK ? "webhook" : "sms",
+			    alert_channel_is(ch, "smtp") ? "mail" : sms_ch ?
+			    "sms" : ch->ops->type,
 			    "recipient", d->recipient, "state",
 			    delivery_state_name(d->state), "subject", subj,
 			    "sms", sms);
@@ -1396,6 +1494,13 @@ alert_running(void)
 	return running;
 }
 
+/* The queue's size, fixed at start; 0 when alerts are not running. */
+int
+alert_queue_size(void)
+{
+	return running ? inbox_max : 0;
+}
+
 /* Waits for the attempt in progress (bounded by the channel timeout). */
 void
 alert_shutdown(void)
@@ -1412,6 +1517,7 @@ alert_shutdown(void)
 	running = 0;
 	while ((d = live) != NULL) {
 		live = d->next;
+		alert_conf_free(d->conf);
 		free(d);
 	}
 	while ((d = done) != NULL) {
@@ -1419,20 +1525,22 @@ alert_shutdown(void)
 		free(d);
 	}
 	ndone = 0;
+	for (; in_len > 0; in_len--, in_head = (in_head + 1) % inbox_max)
+		alert_conf_free(inbox_conf[in_head]);
 	free(inbox);
+	free(inbox_conf);
 	inbox = NULL;
+	inbox_conf = NULL;
+	inbox_max = 0;
 	free(sent_tab);
 	free(rate_tab);
 	sent_tab = rate_tab = NULL;
 	in_head = in_len = 0;
-	free(conf.channels);
-	free(conf.recipients);
-	free(conf.chains);
-	free(conf.group_names);
-	free(conf.places);
-	free(conf.runbooks);
-	memset(&conf, 0, sizeof(conf));
-	text_conf = NULL;
+	/* The configurations in force and handed over: whatever they are. */
+	alert_conf_free(conf);
+	alert_conf_free(next_conf);
+	alert_conf_free(loop_conf);
+	conf = next_conf = loop_conf = NULL;
 	pthread_cond_destroy(&cv);
 	curl_global_cleanup();
 }
@@ -1476,7 +1584,6 @@ alert_test_main(const char *conf_file, const char *recipient)
 	m.since_ms = now_ms();
 	if (c->base_url[0] != '\0')
 		fm_url_join(m.link, sizeof(m.link), c->base_url, "");
-	text_conf = c;
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < c->nchains; i++) {
 		for (j = 0; j < c->chains[i].n; j++) {
@@ -1495,7 +1602,7 @@ alert_test_main(const char *conf_file, const char *recipient)
 			    r->name, ch->name) >= sizeof(id))
 				continue;
 			err[0] = '\0';
-			res = chan_send(ch, r, &m, id, err, sizeof(err));
+			res = chan_send(c, ch, r, &m, id, err, sizeof(err));
 			printf("%-16s %s%s%s\n", ch->name, res == SEND_OK ?
 			    "OK" : res == SEND_TEMP ? "TEMPORARY FAILURE" :
 			    "PERMANENT FAILURE", err[0] ? ": " : "", err);

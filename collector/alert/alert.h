@@ -33,6 +33,7 @@
 struct event_base;
 struct cfgerr;
 struct config_setting_t;
+struct channel_ops;
 
 #define ALERT_KEY_MAX		96	/* idempotency key, with NUL */
 #define ALERT_RCPT_MAX		16	/* recipients of one alert */
@@ -58,14 +59,6 @@ enum alert_severity {
 	AS_INFO = 0,
 	AS_WARNING,
 	AS_CRITICAL
-};
-
-enum channel_type {
-	CH_SMTP = 1,
-	CH_GAMMU,
-	CH_ALIYUN,
-	CH_TENCENT,
-	CH_WEBHOOK
 };
 
 enum smtp_tls {
@@ -154,9 +147,15 @@ struct alert_msg {
 
 #define ALERT_RATE_MAX		120	/* per_hour ceiling */
 
+/*
+ * A channel's settings.  The fields below are those of the channels
+ * facmon comes with, shared where two channels mean the same thing; a
+ * channel that needs others keeps them in opts (alert_channel.h).
+ */
 struct alert_channel {
 	char		 name[FM_ID_MAX];
-	int		 type;			/* enum channel_type */
+	const struct channel_ops *ops;		/* its type: alert_channel.h */
+	void		*opts;			/* the type's own, or NULL */
 	int		 timeout_ms;
 	int		 per_hour;		/* sends per recipient; 0: any */
 	int		 english;		/* SMS text language */
@@ -275,7 +274,14 @@ struct alert_threshold {
 	double		 scale;			/* value * scale is read */
 };
 
+/*
+ * Read-only once parsed, and shared: the event loop's alerting and the
+ * delivery worker each hold a reference (alert_conf_ref), and deliveries
+ * queued before a reload keep theirs until they finish; the last
+ * alert_conf_free() frees it.
+ */
 struct alert_conf {
+	int		 refs;			/* alert_conf.c, atomically */
 	char		 tz[64];		/* rosters: "" the local zone */
 	struct alert_roster *rosters;
 	int		 nrosters;
@@ -321,6 +327,9 @@ struct alert_conf *alert_conf_parse(struct cfgerr *,
 		    const struct config_setting_t *alerts);
 struct alert_conf *alert_conf_load(const char *file, struct cfgerr *);
 void		 alert_conf_free(struct alert_conf *);
+struct alert_conf *alert_conf_ref(struct alert_conf *);
+int		 alert_channel_is(const struct alert_channel *,
+		    const char *type);
 int		 alert_valid_email(const char *);
 int		 alert_valid_phone(const char *);
 int		 alert_channel_find(const struct alert_conf *, const char *);
@@ -377,8 +386,10 @@ int		 alert_esc_step(struct alert_esc *, int64_t now_ms,
 
 /* alert.c: the API of the collector */
 int		 alert_running(void);
-int		 alert_init(const struct alert_conf *, const char *data_dir,
+int		 alert_init(struct alert_conf *, const char *data_dir,
 		    struct event_base *, char *err, size_t errlen);
+void		 alert_reconf(struct alert_conf *);
+int		 alert_queue_size(void);
 int		 alert_submit(const struct alert_msg *);
 json_t		*alert_outbox_json(void);
 json_t		*alert_sent_json(void);
@@ -456,11 +467,8 @@ void		 smtp_setup(CURL *, const struct alert_channel *,
 		    struct curl_slist *rcpt, char *ebuf);
 int		 smtp_perform(CURL *, const char *ebuf, char *err,
 		    size_t errlen);
-int		 smtp_send(const struct alert_channel *,
-		    const struct alert_recipient *, const struct alert_msg *,
-		    const char *msgid, char *err, size_t errlen);
 
-/* alert_sms.c */
+/* alert_aliyun.c, alert_tencent.c, alert_webhook.c: their pure parts */
 int		 aliyun_signature(const char *method, const char **kv, int n,
 		    const char *secret, char *out, size_t outlen);
 int		 tc3_signature(const char *secret_key, const char *service,
@@ -468,18 +476,6 @@ int		 tc3_signature(const char *secret_key, const char *service,
 		    const char *payload, int64_t ts, char *sig, size_t siglen,
 		    char *date, size_t datelen);
 void		 aliyun_percent(char *dst, size_t, const char *src);
-int		 gammu_send(const struct alert_channel *,
-		    const struct alert_recipient *, const struct alert_msg *,
-		    const char *msgid, char *err, size_t errlen);
-int		 aliyun_send(const struct alert_channel *,
-		    const struct alert_recipient *, const struct alert_msg *,
-		    const char *msgid, char *err, size_t errlen);
-int		 tencent_send(const struct alert_channel *,
-		    const struct alert_recipient *, const struct alert_msg *,
-		    const char *msgid, char *err, size_t errlen);
-int		 webhook_send(const struct alert_channel *,
-		    const struct alert_recipient *, const struct alert_msg *,
-		    const char *msgid, char *err, size_t errlen);
 int		 webhook_render(char **out, const char *tmpl,
 		    const struct alert_msg *, const struct alert_recipient *,
 		    int english, char *err, size_t errlen);
@@ -502,6 +498,11 @@ struct delivery {
 	char		 sent_by[FM_ID_MAX];
 	char		 last_error[FM_TEXT_MAX];
 	char		 history[1024];		/* "channel: reason; ..." */
+	/*
+	 * In memory only: a reference to the configuration it is sent
+	 * under (alert.c, take_conf); NULL once done.
+	 */
+	struct alert_conf *conf;
 	struct delivery	*next;
 };
 

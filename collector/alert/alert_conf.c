@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
+#include "alert_channel.h"
 
 static const char *const alerts_keys[] = { "base_url", "retry", "queue",
 	"keep_done", "channels", "recipients", "deliver", "timezone", "rosters",
@@ -35,22 +35,6 @@ static const char *const retry_keys[] = { "first", "max", "give_up_after",
 	NULL };
 static const char *const recipient_keys[] = { "name", "email", "phone",
 	NULL };
-static const char *const smtp_keys[] = { "name", "type", "timeout", "host",
-	"port", "tls", "tls_verify", "ca_file", "username", "password", "from",
-	"per_hour", "language", NULL };
-static const char *const gammu_keys[] = { "name", "type", "spool_dir",
-	"encoding", "priority", "language", "per_hour", "signature",
-	"template", "segments", NULL };
-static const char *const aliyun_keys[] = { "name", "type", "timeout", "url",
-	"access_key_id", "access_key_secret", "region", "sign_name",
-	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
-static const char *const tencent_keys[] = { "name", "type", "timeout", "url",
-	"secret_id", "secret_key", "region", "app_id", "sign_name",
-	"template", "variables", "language", "tls_verify", "ca_file", "per_hour", NULL };
-static const char *const webhook_keys[] = { "name", "type", "timeout", "url",
-	"body", "content_type", "language", "tls_verify", "ca_file", "per_hour",
-	"signature", "text", "segments", NULL };
-
 /* Variables the SMS templates and webhook bodies may name. */
 static const char *const var_names[] = { "kind", "severity", "device",
 	"name", "check", "cause", "since", "duration", "link", "key", "text",
@@ -121,8 +105,8 @@ alert_recipient_find(const struct alert_conf *c, const char *name)
 }
 
 /* A string that must not carry CR/LF (it reaches a header or a URL). */
-static int
-get_line(struct cfgerr *e, const config_setting_t *g, const char *key,
+int
+alert_conf_line(struct cfgerr *e, const config_setting_t *g, const char *key,
     char *dst, size_t len, int required)
 {
 	int	 r = cfg_get_str(e, g, key, dst, len, required);
@@ -135,10 +119,11 @@ get_line(struct cfgerr *e, const config_setting_t *g, const char *key,
 	return r;
 }
 
-static void
-get_url(struct cfgerr *e, const config_setting_t *g, struct alert_channel *ch)
+void
+alert_conf_url(struct cfgerr *e, const config_setting_t *g,
+    struct alert_channel *ch)
 {
-	if (get_line(e, g, "url", ch->url, sizeof(ch->url), 1) == 1 &&
+	if (alert_conf_line(e, g, "url", ch->url, sizeof(ch->url), 1) == 1 &&
 	    strncmp(ch->url, "http://", 7) != 0 &&
 	    strncmp(ch->url, "https://", 8) != 0)
 		cfgerr_add(e, config_setting_get_member(g, "url"),
@@ -162,8 +147,8 @@ get_language(struct cfgerr *e, const config_setting_t *g,
 		    "'language' must be \"zh\" or \"en\"");
 }
 
-static void
-get_vars(struct cfgerr *e, const config_setting_t *g,
+void
+alert_conf_vars(struct cfgerr *e, const config_setting_t *g,
     struct alert_channel *ch)
 {
 	config_setting_t *s = config_setting_get_member(g, "variables");
@@ -209,8 +194,8 @@ get_vars(struct cfgerr *e, const config_setting_t *g,
 }
 
 /* ${var} names in a template must exist: a typo is an error. */
-static void
-check_tmpl(struct cfgerr *e, const config_setting_t *g, const char *key,
+void
+alert_conf_tmpl(struct cfgerr *e, const config_setting_t *g, const char *key,
     const char *body)
 {
 	const char *p = body, *end;
@@ -245,8 +230,8 @@ check_tmpl(struct cfgerr *e, const config_setting_t *g, const char *key,
  * variables, like the providers' template ids, and how many segments
  * a text may fill.
  */
-static void
-get_sms_text(struct cfgerr *e, const config_setting_t *g,
+void
+alert_conf_sms_text(struct cfgerr *e, const config_setting_t *g,
     struct alert_channel *ch, const char *tkey)
 {
 	long long v;
@@ -256,16 +241,29 @@ get_sms_text(struct cfgerr *e, const config_setting_t *g,
 		ch->has_signature = 1;
 	if (cfg_get_str(e, g, tkey, ch->text_tmpl, sizeof(ch->text_tmpl),
 	    0) == 1)
-		check_tmpl(e, g, tkey, ch->text_tmpl);
+		alert_conf_tmpl(e, g, tkey, ch->text_tmpl);
 	if (cfg_get_int(e, g, "segments", &v, 1, 10, 0) == 1)
 		ch->segments = (int)v;
+}
+
+/* "smtp, gammu, aliyun, tencent, webhook, file": from the table. */
+static void
+type_list(char *dst, size_t len)
+{
+	size_t	 o = 0;
+	int	 i;
+
+	dst[0] = '\0';
+	for (i = 0; alert_channel_table[i] != NULL && o < len; i++)
+		o += (size_t)snprintf(dst + o, len - o, "%s%s", i ? ", " : "",
+		    alert_channel_table[i]->type);
 }
 
 static void
 get_channel(struct cfgerr *e, const config_setting_t *g,
     struct alert_channel *ch)
 {
-	char	 type[16], s[16];
+	char	 type[16], types[128];
 	long long v;
 
 	ch->timeout_ms = 20000;
@@ -273,119 +271,29 @@ get_channel(struct cfgerr *e, const config_setting_t *g,
 	ch->priority = 'A';
 	ch->english = -1;	/* the alerts group's language */
 	ch->segments = 1;
-	if (get_line(e, g, "name", ch->name, sizeof(ch->name), 1) == 1 &&
+	if (alert_conf_line(e, g, "name", ch->name, sizeof(ch->name), 1) == 1 &&
 	    !fm_valid_id(ch->name))
 		cfgerr_add(e, config_setting_get_member(g, "name"),
 		    "invalid channel name '%s'", ch->name);
 	if (cfg_get_str(e, g, "type", type, sizeof(type), 1) != 1) {
-		cfg_check_keys(e, g, webhook_keys);
+		/* Without a type, the widest list: only typos are reported. */
+		cfg_check_keys(e, g, alert_channel_ops("webhook")->keys);
 		return;
 	}
 	cfg_get_secs(e, g, "timeout", &ch->timeout_ms, 100, 300000, 0);
 	if (cfg_get_int(e, g, "per_hour", &v, 1, ALERT_RATE_MAX, 0) == 1)
 		ch->per_hour = (int)v;
 	cfg_get_bool(e, g, "tls_verify", &ch->tls_verify, 0);
-	get_line(e, g, "ca_file", ch->ca_file, sizeof(ch->ca_file), 0);
+	alert_conf_line(e, g, "ca_file", ch->ca_file, sizeof(ch->ca_file), 0);
 	get_language(e, g, ch);
-	if (strcmp(type, "smtp") == 0) {
-		ch->type = CH_SMTP;
-		cfg_check_keys(e, g, smtp_keys);
-		get_line(e, g, "host", ch->host, sizeof(ch->host), 1);
-		ch->tls = TLS_STARTTLS;
-		if (cfg_get_str(e, g, "tls", s, sizeof(s), 0) == 1) {
-			if (strcmp(s, "starttls") == 0)
-				ch->tls = TLS_STARTTLS;
-			else if (strcmp(s, "implicit") == 0)
-				ch->tls = TLS_IMPLICIT;
-			else if (strcmp(s, "none") == 0)
-				ch->tls = TLS_NONE;
-			else
-				cfgerr_add(e, config_setting_get_member(g,
-				    "tls"), "'tls' must be \"starttls\", "
-				    "\"implicit\" or \"none\"");
-		}
-		ch->port = ch->tls == TLS_IMPLICIT ? 465 : 587;
-		if (cfg_get_int(e, g, "port", &v, 1, 65535, 0) == 1)
-			ch->port = (int)v;
-		get_line(e, g, "username", ch->username,
-		    sizeof(ch->username), 0);
-		get_line(e, g, "password", ch->password,
-		    sizeof(ch->password), 0);
-		if (get_line(e, g, "from", ch->from, sizeof(ch->from),
-		    1) == 1 && !alert_valid_email(ch->from))
-			cfgerr_add(e, config_setting_get_member(g, "from"),
-			    "'from': '%s' is not an e-mail address", ch->from);
-	} else if (strcmp(type, "gammu") == 0) {
-		ch->type = CH_GAMMU;
-		cfg_check_keys(e, g, gammu_keys);
-		get_line(e, g, "spool_dir", ch->spool_dir,
-		    sizeof(ch->spool_dir), 1);
-		if (cfg_get_str(e, g, "encoding", s, sizeof(s), 0) == 1) {
-			if (strcmp(s, "utf-8") == 0)
-				ch->utf8 = 1;
-			else if (strcmp(s, "utf-16") != 0)
-				cfgerr_add(e, config_setting_get_member(g,
-				    "encoding"), "'encoding' must be "
-				    "\"utf-16\" or \"utf-8\"");
-		}
-		if (cfg_get_str(e, g, "priority", s, sizeof(s), 0) == 1) {
-			if (strlen(s) != 1 || s[0] < 'A' || s[0] > 'Z')
-				cfgerr_add(e, config_setting_get_member(g,
-				    "priority"), "'priority' must be one "
-				    "letter A..Z");
-			else
-				ch->priority = s[0];
-		}
-		get_sms_text(e, g, ch, "template");
-	} else if (strcmp(type, "aliyun") == 0) {
-		ch->type = CH_ALIYUN;
-		cfg_check_keys(e, g, aliyun_keys);
-		get_url(e, g, ch);
-		get_line(e, g, "access_key_id", ch->key_id,
-		    sizeof(ch->key_id), 1);
-		get_line(e, g, "access_key_secret", ch->key_secret,
-		    sizeof(ch->key_secret), 1);
-		fm_strlcpy(ch->region, "cn-hangzhou", sizeof(ch->region));
-		get_line(e, g, "region", ch->region, sizeof(ch->region), 0);
-		get_line(e, g, "sign_name", ch->sign_name,
-		    sizeof(ch->sign_name), 1);
-		get_line(e, g, "template", ch->template_id,
-		    sizeof(ch->template_id), 1);
-		get_vars(e, g, ch);
-	} else if (strcmp(type, "tencent") == 0) {
-		ch->type = CH_TENCENT;
-		cfg_check_keys(e, g, tencent_keys);
-		get_url(e, g, ch);
-		get_line(e, g, "secret_id", ch->key_id, sizeof(ch->key_id), 1);
-		get_line(e, g, "secret_key", ch->key_secret,
-		    sizeof(ch->key_secret), 1);
-		fm_strlcpy(ch->region, "ap-guangzhou", sizeof(ch->region));
-		get_line(e, g, "region", ch->region, sizeof(ch->region), 0);
-		get_line(e, g, "app_id", ch->app_id, sizeof(ch->app_id), 1);
-		get_line(e, g, "sign_name", ch->sign_name,
-		    sizeof(ch->sign_name), 1);
-		get_line(e, g, "template", ch->template_id,
-		    sizeof(ch->template_id), 1);
-		get_vars(e, g, ch);
-	} else if (strcmp(type, "webhook") == 0) {
-		ch->type = CH_WEBHOOK;
-		cfg_check_keys(e, g, webhook_keys);
-		get_url(e, g, ch);
-		/* WeCom and DingTalk robots both take this text message. */
-		fm_strlcpy(ch->body, "{\"msgtype\": \"text\", \"text\": "
-		    "{\"content\": \"${text}\"}}", sizeof(ch->body));
-		if (cfg_get_str(e, g, "body", ch->body, sizeof(ch->body),
-		    0) == 1)
-			check_tmpl(e, g, "body", ch->body);
-		get_sms_text(e, g, ch, "text");
-		fm_strlcpy(ch->content_type, "application/json",
-		    sizeof(ch->content_type));
-		get_line(e, g, "content_type", ch->content_type,
-		    sizeof(ch->content_type), 0);
-	} else
+	if ((ch->ops = alert_channel_ops(type)) == NULL) {
+		type_list(types, sizeof(types));
 		cfgerr_add(e, config_setting_get_member(g, "type"),
-		    "unknown channel type '%s' (smtp, gammu, aliyun, "
-		    "tencent, webhook)", type);
+		    "unknown channel type '%s' (%s)", type, types);
+		return;
+	}
+	cfg_check_keys(e, g, ch->ops->keys);
+	ch->ops->parse(e, g, ch);
 }
 
 static void
@@ -559,6 +467,7 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 		cfgerr_add(e, a, "out of memory");
 		return NULL;
 	}
+	c->refs = 1;
 	c->retry_first_ms = 30000;
 	c->retry_max_ms = 30 * 60000;
 	c->give_up_ms = 6 * 3600000;
@@ -576,7 +485,7 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 		goto fail;
 	}
 	cfg_check_keys(e, a, alerts_keys);
-	get_line(e, a, "base_url", c->base_url, sizeof(c->base_url), 0);
+	alert_conf_line(e, a, "base_url", c->base_url, sizeof(c->base_url), 0);
 	if (cfg_get_int(e, a, "queue", &v, 1, 100000, 0) == 1)
 		c->queue_max = (int)v;
 	if (cfg_get_int(e, a, "keep_done", &v, 0, 100000, 0) == 1)
@@ -611,7 +520,8 @@ alert_conf_parse(struct cfgerr *e, const config_setting_t *a)
 			    "'language' must be \"zh\" or \"en\"");
 	}
 	/* No signature unless configured: never someone else's name. */
-	get_line(e, a, "signature", c->signature, sizeof(c->signature), 0);
+	alert_conf_line(e, a, "signature", c->signature, sizeof(c->signature),
+	    0);
 	get_channels(e, a, c);
 	for (i = 0; i < c->nchannels; i++)
 		if (c->channels[i].english == -1)
@@ -652,11 +562,34 @@ alert_conf_load(const char *file, struct cfgerr *e)
 	return c;
 }
 
+/* Thread-safe: the worker thread drops its references too. */
+struct alert_conf *
+alert_conf_ref(struct alert_conf *c)
+{
+	if (c != NULL)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+int
+alert_channel_is(const struct alert_channel *ch, const char *type)
+{
+	return ch->ops != NULL && strcmp(ch->ops->type, type) == 0;
+}
+
+/* Drops one reference; the last one frees. */
 void
 alert_conf_free(struct alert_conf *c)
 {
-	if (c == NULL)
+	int	 i;
+
+	if (c == NULL || __atomic_sub_fetch(&c->refs, 1,
+	    __ATOMIC_ACQ_REL) > 0)
 		return;
+	for (i = 0; i < c->nchannels; i++)
+		if (c->channels[i].ops != NULL &&
+		    c->channels[i].ops->free != NULL)
+			c->channels[i].ops->free(&c->channels[i]);
 	free(c->channels);
 	free(c->recipients);
 	free(c->chains);

@@ -29,7 +29,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
-#include "alert.h"
+#include "alert_channel.h"
 
 /* The labels of the details, in the channel's language. */
 struct labels {
@@ -462,7 +462,7 @@ smtp_perform(CURL *c, const char *ebuf, char *err, size_t errlen)
 	return res;
 }
 
-int
+static int
 smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
     const struct alert_msg *m, const char *msgid, char *err, size_t errlen)
 {
@@ -497,3 +497,49 @@ smtp_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 	free(msg);
 	return res;
 }
+
+static const char *const smtp_keys[] = { "name", "type", "timeout", "host",
+	"port", "tls", "tls_verify", "ca_file", "username", "password", "from",
+	"per_hour", "language", NULL };
+
+static void
+smtp_parse(struct cfgerr *e, const config_setting_t *g,
+    struct alert_channel *ch)
+{
+	char	 s[16];
+	long long v;
+
+	alert_conf_line(e, g, "host", ch->host, sizeof(ch->host), 1);
+	ch->tls = TLS_STARTTLS;
+	if (cfg_get_str(e, g, "tls", s, sizeof(s), 0) == 1) {
+		if (strcmp(s, "starttls") == 0)
+			ch->tls = TLS_STARTTLS;
+		else if (strcmp(s, "implicit") == 0)
+			ch->tls = TLS_IMPLICIT;
+		else if (strcmp(s, "none") == 0)
+			ch->tls = TLS_NONE;
+		else
+			cfgerr_add(e, config_setting_get_member(g, "tls"),
+			    "'tls' must be \"starttls\", \"implicit\" or "
+			    "\"none\"");
+	}
+	ch->port = ch->tls == TLS_IMPLICIT ? 465 : 587;
+	if (cfg_get_int(e, g, "port", &v, 1, 65535, 0) == 1)
+		ch->port = (int)v;
+	alert_conf_line(e, g, "username", ch->username, sizeof(ch->username),
+	    0);
+	alert_conf_line(e, g, "password", ch->password, sizeof(ch->password),
+	    0);
+	if (alert_conf_line(e, g, "from", ch->from, sizeof(ch->from),
+	    1) == 1 && !alert_valid_email(ch->from))
+		cfgerr_add(e, config_setting_get_member(g, "from"),
+		    "'from': '%s' is not an e-mail address", ch->from);
+}
+
+const struct channel_ops channel_smtp = {
+	.type = "smtp",
+	.keys = smtp_keys,
+	.needs = CN_EMAIL,
+	.parse = smtp_parse,
+	.send = smtp_send,
+};

@@ -35,6 +35,7 @@ int		 report_due_month(int64_t now_ms, const char *tz, int day,
 		    int hour, char *out, size_t outlen);
 void		 reports_init(const struct collector_conf *, const char *argv0);
 void		 reports_reconf(const struct collector_conf *);
+extern const struct reload_ops reports_reload;
 void		 reports_tick(int64_t now_mono);
 void		 reports_stop(void);
 void		 reports_stats(uint64_t *made, uint64_t *mailed,

@@ -210,7 +210,7 @@ report_smtp_channel(const struct collector_conf *c)
 	for (i = 0; i < c->alerts->nchannels; i++) {
 		const struct alert_channel *ch = &c->alerts->channels[i];
 
-		if (ch->type != CH_SMTP)
+		if (!alert_channel_is(ch, "smtp"))
 			continue;
 		if (c->report.channel[0] == '\0' ||
 		    strcmp(ch->name, c->report.channel) == 0)
@@ -1067,3 +1067,9 @@ report_mail_main(const struct collector_conf *c, int argc, char *argv[])
 	free(html.p);
 	return temp ? EX_TEMPFAIL_ : perm ? 1 : 0;
 }
+
+/* Reload: the report's schedule and recipients at once. */
+const struct reload_ops reports_reload = {
+	.module = "reports",
+	.apply = reports_reconf,
+};

@@ -178,11 +178,68 @@ rows(const struct check_state *c, const char *prefix, double good,
 	return n;
 }
 
+/*
+ * The rows of a template's table (agent/check_snmp.c) that are down:
+ * "<label>.down" = 1 marks a row the template keeps (an admin-up port)
+ * that is down, and "<label>.name" is its label as the device says it.
+ * Ports (rows with an ifOperStatus) and other rows are counted apart.
+ */
+static int
+rows_down(const struct check_state *c, int ports, char *list, size_t len)
+{
+	const struct value_state *nm;
+	char	 name[FM_VNAME_MAX];
+	size_t	 o = 0, pl;
+	int	 i, n = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < c->nvalues; i++) {
+		const struct value_state *v = &c->values[i];
+		const char *lab;
+
+		pl = strlen(v->name);
+		if (pl < 6 || strcmp(v->name + pl - 5, ".down") != 0 ||
+		    num(v) != 1)
+			continue;
+		pl -= 5;
+		fm_fmt(name, sizeof(name), "%.*s.ifOperStatus", (int)pl,
+		    v->name);
+		if ((val(c, name) != NULL) != ports)
+			continue;
+		fm_fmt(name, sizeof(name), "%.*s.name", (int)pl, v->name);
+		nm = val(c, name);
+		lab = nm != NULL && nm->kind == VK_TEXT && nm->text != NULL ?
+		    nm->text : name;
+		if (nm == NULL)
+			name[pl] = '\0';
+		if (n < LIST_MAX && o + strlen(lab) + 3 < len)
+			o += (size_t)snprintf(list + o, len - o, "%s%s",
+			    n ? ", " : "", lab);
+		else if (n == LIST_MAX && o + 4 < len)
+			o += (size_t)snprintf(list + o, len - o, " …");
+		n++;
+	}
+	return n;
+}
+
 static void
 tables(json_t *a, const struct check_state *c)
 {
-	char	 list[64], zh[160], en[160];
+	char	 list[64], zh[160], en[160], rl[128];
 	int	 n;
+
+	if ((n = rows_down(c, 1, rl, sizeof(rl))) > 0) {
+		fm_fmt(zh, sizeof(zh), "%d 个在用端口断开（%s）", n, rl);
+		fm_fmt(en, sizeof(en), "%d port%s in use down (%s)", n,
+		    n > 1 ? "s" : "", rl);
+		add(a, "port_down", c->id, zh, en);
+	}
+	if ((n = rows_down(c, 0, rl, sizeof(rl))) > 0) {
+		fm_fmt(zh, sizeof(zh), "%d 项状态异常（%s）", n, rl);
+		fm_fmt(en, sizeof(en), "%d row%s not in order (%s)", n,
+		    n > 1 ? "s" : "", rl);
+		add(a, "row_down", c->id, zh, en);
+	}
 
 	if ((n = rows(c, "apOperState", 1, NULL, NULL, list,
 	    sizeof(list))) > 0) {

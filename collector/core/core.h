@@ -165,6 +165,28 @@ struct ratelim {
 	uint64_t	 held;
 };
 
+/*
+ * reload.c: reload as a table.  collector.c walks it on SIGHUP, as
+ * relayd's parent_configure hands every object to every process.  Each
+ * module with settings gives one row, declared in its header.  check()
+ * compares the running configuration with the new one; a setting that
+ * cannot change while the module runs is refused by name with
+ * reload_refuse(), and the running value is kept in nc so that nc goes
+ * on describing what runs.  It returns the number of refusals.  apply()
+ * hands nc to the module.  Every check runs before any apply, and a
+ * refusal does not stop the reload: the rest applies and the key waits
+ * for a restart.  Either member may be NULL.
+ */
+struct reload_ops {
+	const char	*module;
+	int		(*check)(const struct collector_conf *old,
+			    struct collector_conf *nc);
+	void		(*apply)(const struct collector_conf *nc);
+};
+int		 reload_refuse(const char *key);
+int		 listen_addrs_equal(const struct listen_addr *, int,
+		    const struct listen_addr *, int);
+
 /* events.c */
 void		 event_raise(const char *kind, const char *agent,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -190,6 +212,7 @@ void		 netlimit_listener(struct evconnlistener *);
 void		 netlimit_accept_error(const char *who);
 void		 netlimit_stop(void);
 void		 netlimit_get_stats(struct netlimit_stats *);
+extern const struct reload_ops netlimit_reload;
 
 /* jstr.c: a JSON string of any bytes: invalid UTF-8 becomes U+FFFD,
    never NULL. */

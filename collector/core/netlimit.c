@@ -221,3 +221,19 @@ netlimit_get_stats(struct netlimit_stats *s)
 {
 	*s = nstats;
 }
+
+/* Reload: the descriptors held back were counted at start. */
+static int
+netlimit_reload_check(const struct collector_conf *old,
+    struct collector_conf *nc)
+{
+	if (nc->fd_reserve == old->fd_reserve)
+		return 0;
+	nc->fd_reserve = old->fd_reserve;
+	return reload_refuse("fd_reserve");
+}
+
+const struct reload_ops netlimit_reload = {
+	.module = "netlimit",
+	.check = netlimit_reload_check,
+};

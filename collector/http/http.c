@@ -1125,3 +1125,20 @@ http_get_stats(struct http_stats *s)
 {
 	*s = stats;
 }
+
+/* Reload: web_dir and the pages' settings at once; 'http' is bound. */
+static int
+http_reload_check(const struct collector_conf *old, struct collector_conf *nc)
+{
+	if (listen_addrs_equal(nc->http, nc->nhttp, old->http, old->nhttp))
+		return 0;
+	memcpy(nc->http, old->http, sizeof(nc->http));
+	nc->nhttp = old->nhttp;
+	return reload_refuse("http");
+}
+
+const struct reload_ops http_reload = {
+	.module = "http",
+	.check = http_reload_check,
+	.apply = http_reconf,
+};

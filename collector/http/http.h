@@ -181,6 +181,7 @@ struct http_stats {
 /* http.c */
 int		 http_init(struct event_base *, const struct collector_conf *);
 void		 http_reconf(const struct collector_conf *);
+extern const struct reload_ops http_reload;
 void		 http_stop(void);
 void		 http_get_stats(struct http_stats *);
 

@@ -1634,3 +1634,26 @@ ingest_get_stats(struct ingest_stats *s)
 {
 	*s = stats;
 }
+
+/*
+ * Reload: the agents list, unknown_after and max_connections apply at
+ * once; the listening sockets are bound at start, before privileges
+ * are dropped, so 'listen' waits for a restart.
+ */
+static int
+ingest_reload_check(const struct collector_conf *old,
+    struct collector_conf *nc)
+{
+	if (listen_addrs_equal(nc->listen, nc->nlisten, old->listen,
+	    old->nlisten))
+		return 0;
+	memcpy(nc->listen, old->listen, sizeof(nc->listen));
+	nc->nlisten = old->nlisten;
+	return reload_refuse("listen");
+}
+
+const struct reload_ops ingest_reload = {
+	.module = "ingest",
+	.check = ingest_reload_check,
+	.apply = ingest_reconf,
+};

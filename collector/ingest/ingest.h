@@ -115,6 +115,7 @@ typedef void	(*journal_replay_cb)(uint8_t type, const char *agent,
 int		 ingest_init(struct event_base *,
 		    const struct collector_conf *);
 void		 ingest_reconf(const struct collector_conf *);
+extern const struct reload_ops ingest_reload;
 void		 ingest_tick(int64_t now_mono);
 void		 ingest_stop(void);
 int		 ingest_agent_status(const char *, int *, int64_t *);
@@ -142,6 +143,7 @@ void		 journal_get_stats(struct journal_stats *);
 void		 traps_conf_parse(struct cfgerr *, const struct config_setting_t *,
 		    struct collector_conf *);
 void		 traps_reconf(const struct collector_conf *);
+extern const struct reload_ops traps_reload;
 void		 traps_apply(const char *agent, const struct fm_result *);
 struct json_t	*traps_json(void);
 

@@ -376,3 +376,9 @@ traps_json(void)
 	json_object_set_new(o, "traps", a);
 	return o;
 }
+
+/* Reload: the trap rules at once. */
+const struct reload_ops traps_reload = {
+	.module = "traps",
+	.apply = traps_reconf,
+};

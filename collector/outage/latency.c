@@ -250,3 +250,15 @@ const struct state_listener latency_listener = {
 	.name = "latency",
 	.result = latency_result,
 };
+
+static void
+latency_reload_apply(const struct collector_conf *nc)
+{
+	latency_reconf(&nc->av);
+}
+
+/* Reload: the availability settings latency is counted against. */
+const struct reload_ops latency_reload = {
+	.module = "latency",
+	.apply = latency_reload_apply,
+};

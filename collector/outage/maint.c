@@ -672,6 +672,18 @@ maint_reconf(const struct collector_conf *c)
 	merge_windows();
 }
 
+static void
+maint_reload_apply(const struct collector_conf *nc)
+{
+	maint_reconf(nc);
+}
+
+/* Reload: the windows of the new configuration, merged at once. */
+const struct reload_ops maint_reload = {
+	.module = "maintenance",
+	.apply = maint_reload_apply,
+};
+
 /* What is being saved is written first. */
 void
 maint_close(void)

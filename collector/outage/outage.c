@@ -617,3 +617,4 @@ const struct state_listener outage_listener = {
 	.device_info = outage_device_info,
 	.confirmed = confirmed,
 };
+

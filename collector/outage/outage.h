@@ -51,6 +51,7 @@ int		 outage_annotate(int type, const char *device,
 
 /* latency.c: probes under the latency targets, into the outage journal */
 void		 latency_reconf(const struct avconf *);
+extern const struct reload_ops latency_reload;
 void		 latency_result(const struct device_state *,
 		    const struct check_state *, const struct fm_result *);
 void		 latency_tick(int64_t now_wall);
@@ -118,6 +119,7 @@ typedef void	(*maint_done_fn)(void *arg, int rc, const char *err,
 int		 maint_open(struct event_base *, const struct collector_conf *,
 		    char *err, size_t errlen);
 void		 maint_reconf(const struct collector_conf *);
+extern const struct reload_ops maint_reload;
 void		 maint_close(void);
 const struct avconf *maint_avconf(void);
 uint64_t	 maint_generation(void);

@@ -524,13 +524,25 @@ set_value(struct value_state *vs, const struct fm_value *v)
  * Keep the last value of every name.  The array stays sorted for
  * bsearch; names seen for the first time go to the end and one sort puts
  * them in place, so a result of a thousand values costs n log n, not n^2.
+ *
+ * A name successful probes no longer give (a port taken out, a row a
+ * template's filter now drops) retires after VALUE_RETIRE of them in a
+ * row, so that no page shows its last value as if it were current.  Once
+ * or twice is a partial read -- a Modbus request that failed, an SNMP
+ * object missing from one answer -- which keeps the last value, as the
+ * agent's documentation promises (a Modbus alarm's words must not vanish
+ * because one read failed).  A failed probe retires nothing.
  */
+#define VALUE_RETIRE	3
 static void
-merge_values(struct check_state *c, const struct fm_result *r)
+merge_values(struct check_state *c, const struct fm_result *r, int retire)
 {
 	struct value_state key, *vs, *nv;
-	int	 sorted = c->nvalues, j;
+	int	 sorted = c->nvalues, j, o;
 	uint16_t k;
+
+	for (j = 0; j < c->nvalues; j++)
+		c->values[j].seen = 0;
 
 	for (k = 0; k < r->nvalues; k++) {
 		const struct fm_value *v = &r->values[k];
@@ -558,10 +570,25 @@ merge_values(struct check_state *c, const struct fm_result *r)
 			fm_strlcpy(vs->name, v->name, sizeof(vs->name));
 		}
 		set_value(vs, v);
+		vs->seen = 1;
 	}
 	if (c->nvalues > sorted)
 		qsort(c->values, (size_t)c->nvalues, sizeof(*c->values),
 		    value_cmp);
+	if (!retire)
+		return;
+	for (j = 0, o = 0; j < c->nvalues; j++) {
+		if (c->values[j].seen)
+			c->values[j].absent = 0;
+		else if (++c->values[j].absent >= VALUE_RETIRE) {
+			free(c->values[j].text);
+			continue;
+		}
+		if (o != j)
+			c->values[o] = c->values[j];
+		o++;
+	}
+	c->nvalues = o;
 }
 
 static int
@@ -787,7 +814,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	c->last_ms = r->ts_ms;
 	c->dur_us = r->dur_us;
 	c->arrival_mono = now_mono;
-	merge_values(c, r);
+	merge_values(c, r, s == OS_UP);
 	{
 		char	 cause[FM_ID_MAX + FM_ERRMSG_MAX + 32];
 
@@ -932,3 +959,15 @@ state_get_stats(struct state_stats *s)
 		for (d = tab.b[b]; d != NULL; d = d->hnext)
 			s->checks += (uint64_t)d->nchecks;
 }
+
+static void
+state_reload_apply(const struct collector_conf *nc)
+{
+	state_set_confirm(nc->confirm);
+}
+
+/* Reload: 'confirm' counts from the next result on. */
+const struct reload_ops state_reload = {
+	.module = "state",
+	.apply = state_reload_apply,
+};

@@ -42,6 +42,8 @@ struct value_state {
 	double		 d;		/* gauge, or counter rate (NaN: none) */
 	uint64_t	 u;		/* raw counter */
 	char		*text;		/* VK_TEXT */
+	uint8_t		 seen;		/* in the result being merged */
+	uint8_t		 absent;	/* successful results without it */
 };
 
 /*
@@ -128,6 +130,7 @@ struct state_stats {
 /* state.c */
 void		 state_init(void);
 void		 state_set_confirm(int);
+extern const struct reload_ops state_reload;
 
 /*
  * State announces, modules listen.  state.c calls no other module: each

@@ -1318,8 +1318,16 @@ writer(void *arg)
 			w.done = r;
 			pthread_mutex_unlock(&w.mtx);
 		}
-		if (notify)
+		/*
+		 * The counts first, then the answers: a reply to a read
+		 * must not go out before the values its flush wrote are
+		 * counted (the API shows both).
+		 */
+		if (notify) {
+			publish(&wc);
+			memset(&wc, 0, sizeof(wc));
 			notify_loop();
+		}
 		flush_due(&s, mono_ms(), stop || s.write_ms == 0, &wc);
 		if (!stop && mono_ms() >= next_retire) {
 			retire_walk(&s, &wc);
@@ -1795,3 +1803,31 @@ rrdw_migrate(const struct collector_conf *c)
 	    "configured layout, %d failed\n", m.migrated, m.kept, m.failed);
 	return m.failed > 0 ? 1 : 0;
 }
+
+/*
+ * Reload: retention for files created from now on, the limits at once
+ * (rrdw_reconf, under the writer's lock).  The queue is allocated and
+ * the writer connected at start.
+ */
+static int
+rrdw_reload_check(const struct collector_conf *old, struct collector_conf *nc)
+{
+	int	 n = 0;
+
+	if (nc->rrd_queue != old->rrd_queue) {
+		nc->rrd_queue = old->rrd_queue;
+		n += reload_refuse("rrd.queue");
+	}
+	if (strcmp(nc->rrd_daemon, old->rrd_daemon) != 0) {
+		fm_strlcpy(nc->rrd_daemon, old->rrd_daemon,
+		    sizeof(nc->rrd_daemon));
+		n += reload_refuse("rrd.daemon");
+	}
+	return n;
+}
+
+const struct reload_ops rrdw_reload = {
+	.module = "rrd",
+	.check = rrdw_reload_check,
+	.apply = rrdw_reconf,
+};

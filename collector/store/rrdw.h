@@ -74,6 +74,7 @@ struct rrdw_read {
 int		 rrdw_start(struct event_base *, const struct collector_conf *,
 		    char *err, size_t errlen);
 void		 rrdw_reconf(const struct collector_conf *);
+extern const struct reload_ops rrdw_reload;
 int		 rrdw_read(const char *relpath, time_t start, time_t end,
 		    unsigned long step, void (*cb)(struct rrdw_read *),
 		    void *arg);

@@ -17,8 +17,8 @@
  *
  *   FACMON_URL        the collector's web address
  *   FACMON_SCENARIO   "wall", "outage", "stale", "warning", "find",
- *                     "layout", "maintname", "trapwarn", "graphs" or
- *                     "honest"
+ *                     "layout", "maintname", "trapwarn", "graphs",
+ *                     "honest", "sent" or "ports"
  *   FACMON_DEVICES    JSON list of every device id the wall must show
  *   FACMON_SIM, FACMON_SIM_CTL   facmon-sim and its control socket
  *   FACMON_USER, FACMON_PASSWORD
@@ -789,10 +789,14 @@ async function graphs(page) {
 	    '[data-graph*="+ifHCOutOctets"]';
 	let pair = anyPair;
 
-	step("the core switch's graphs, with data");
+	/*
+	 * A line: its ports are walked by number (the switches go through
+	 * a template, and their graphs are of utilisation).
+	 */
+	step("the telecom line's graphs, with data");
 	const until = Date.now() + LONG;
 	for (;;) {
-		await page.goto(URL + "/#device/core-sw");
+		await page.goto(URL + "/#device/line-telecom");
 		await page.reload();
 		await page.waitForSelector(".graphs > *", { timeout: LONG });
 		if ((await page.$$(pair + " path.line.out")).length > 0 &&
@@ -1144,8 +1148,94 @@ async function sent(page) {
 	    "sent.png"), fullPage: true });
 }
 
+/*
+ * A switch polled through its template: the device page's port table
+ * names the ports the template keeps, says their state in words, and a
+ * port that goes down says so; the graphs start with the ports'
+ * utilisation.  Every row is compared with the API's values.
+ */
+async function ports(page) {
+	const dev = "floor-sw-1";
+	const rowsOf = () => page.$$eval("table.ports tbody tr", (trs) =>
+	    trs.map((tr) => [tr.getAttribute("data-port"),
+	    tr.getAttribute("data-oper")].concat([...tr.children].map((td) =>
+	    td.textContent))));
+
+	step("the switch's page lists its ports by name");
+	await page.goto(URL + "/#device/" + dev);
+	/*
+	 * Utilisation needs two polls and its series a first write: reload
+	 * until both are there.
+	 */
+	for (let i = 0; ; i++) {
+		await page.waitForSelector(".devhead h2", { timeout: LONG });
+		const r = await rowsOf();
+		const fig = await page.$("figure.graph figcaption");
+		const cap = fig ? await fig.textContent() : "";
+		if (r.length > 0 && r.every((x) => x[6].endsWith(" %")) &&
+		    cap.includes("利用率"))
+			break;
+		check(i < 60, "utilisation on every port and graphed: " +
+		    cap + " " + JSON.stringify(r));
+		await page.waitForTimeout(1000);
+		await page.reload();
+	}
+	const d = await page.evaluate((id) => fetch("/api/v1/devices/" + id)
+	    .then((r) => r.json()), dev);
+	const vals = d.checks.filter((c) => c.id === "ports")[0].values;
+	const want = Object.keys(vals).filter((k) => k.endsWith(".name"))
+	    .map((k) => vals[k].value);
+	const rows = await rowsOf();
+	// 24 ports, the last quarter turned off: 18 kept, in natural order.
+	check(rows.length === 18 && want.length === 18, "18 ports: " +
+	    rows.length + ", API " + want.length);
+	rows.forEach((r, i) => {
+		const key = r[0];
+		check(r[2] === "GigabitEthernet0/" + (i + 1), "name: " + r);
+		check(want.includes(key), "in the API: " + key);
+		check(r[4] === (vals[key + ".ifOperStatus"].value === 1 ? "连通" :
+		    "断开"), "state in words: " + r);
+		check(r[5] === vals[key + ".ifHighSpeed"].value / 1000 +
+		    " Gbit/s", "speed: " + r);
+		check(/^\d+\.\d %$/.test(r[6]) && /^\d+\.\d %$/.test(r[7]),
+		    "utilisation: " + r);
+	});
+	check(!rows.some((r) => r[0] === "GigabitEthernet0/19"),
+	    "an unused port is not listed");
+	// The uplinks first: here every port is as fast, so the busiest.
+	const cap = await page.textContent("figure.graph figcaption");
+	check(/^ports · 端口 GigabitEthernet0\/\d+ 利用率 \(%\)$/.test(cap),
+	    "the first graph is a port's utilisation: " + cap);
+	await page.screenshot({ path: shot("device-ports") });
+
+	step("a port goes down: the row says so, the switch has a warning");
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "inject", dev, "flap", "0", "3600"]);
+	for (let i = 0; ; i++) {
+		await page.reload();
+		await page.waitForSelector("table.ports tbody tr",
+		    { timeout: LONG });
+		const r = (await rowsOf())[0];
+		if (r[1] === "down") {
+			check(r[4] === "断开", "down in words: " + r);
+			break;
+		}
+		check(i < 60, "port 1 down: " + r);
+		await page.waitForTimeout(1000);
+	}
+	const tile = '#view a.tile[data-device="' + dev + '"]';
+
+	await page.goto(URL + "/#wall");
+	await page.waitForSelector(tile + '[data-state="warning"]',
+	    { timeout: LONG });
+	const tt = await page.textContent(tile);
+	check(tt.includes("端口断开"), "the tile's warning: " + tt);
+	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
+	    "clear", dev]);
+}
+
 const SCENARIOS = { wall, outage, stale, warning, find, layout, maintname,
-	trapwarn, graphs, honest, sent };
+	trapwarn, graphs, honest, sent, ports };
 
 (async () => {
 	let browser = null, code = 0;

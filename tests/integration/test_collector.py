@@ -111,6 +111,30 @@ class Collector(FacmonTestCase):
         # And a well-behaved agent is still served.
         self.session(session=9)
 
+    def test_message_type_it_does_not_know_ends_the_session(self):
+        """What this collector does with a message type newer than it
+        (type 8, the first free one) from an agent already welcomed: an
+        ERROR naming the type, and the connection closed; the session
+        goes on at the next connection.  So an agent must not send a new
+        type to a collector that has not said it understands it."""
+        self.start_collector()
+        sk, _ = self.session()
+        now = int(time.time() * 1000)
+        sk.sendall(wire.devices([("d", "d", "pc", "g", "", [
+            ("c", wire.CT_ICMP, 1000)])]))
+        sk.sendall(wire.batch(1, 1, [wire.result(
+            "d", "c", wire.CT_ICMP, 0, now, [("rtt", wire.VK_GAUGE, 1.5)])]))
+        self.assertEqual(wire.read_frame(sk)[0], wire.ACK)
+        sk.sendall(wire.frame(8, wire.s("d") + wire.s("c") + b"\0\0"))
+        ftype, p = wire.read_frame(sk)
+        self.assertEqual(ftype, wire.ERROR)
+        self.assertIn(b"unknown frame type 8", p)
+        self.assertIsNone(wire.read_frame(sk))
+        self.assertGreaterEqual(
+            self.stats()["ingest"]["malformed_by"]["bad_type"], 1)
+        sk2, last = self.session()
+        self.assertEqual(last, 1)
+
     def test_batch_with_bad_values_is_refused(self):
         self.start_collector()
         sk, _ = self.session()

@@ -12,7 +12,8 @@
 # made by picking a Chinese name; graphs with units, a range picker,
 # zoom by drag and a port's in and out on one; the small lies (已确认,
 # the acknowledgement's comment, decimals, coverage, 未达标, headers),
-# the group budget explained and the maintenance calendar.
+# the group budget explained and the maintenance calendar; a templated
+# switch's port table.
 # Screenshots go to tests/artifacts/.
 
 import json
@@ -217,6 +218,13 @@ alerts: {
         print([x for x in out.splitlines() if x.startswith("figure:")])
         self.assertTrue(os.path.exists(os.path.join(ARTIFACTS,
                                                     "wall-stale.png")))
+
+    def test_port_table_of_a_templated_switch(self):
+        """The demo's floor switch through the switch-generic template:
+        its ports by name with their state in words, speed and
+        utilisation; a port that goes down says so."""
+        self.start_centre()
+        self.browse("ports")
 
     def snmptrap(self, source, oid, *vb):
         """One notification from a device's address (net-snmp binds the

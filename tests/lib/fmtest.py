@@ -333,7 +333,9 @@ collector: {
             agent_id, os.path.join(self.tmp, "psk-" + agent_id))
 
     def start_agent(self, devices, agent_id="test", extra="", netns=None,
-                    name="agent", env=None, collector=None, mibdirs=None):
+                    name="agent", env=None, collector=None, mibdirs=None,
+                    top=""):
+        """top: settings beside agent and devices (a defaults block)."""
         conf = self.write(name + ".conf", """
 agent: {
   id = "%s";
@@ -341,16 +343,19 @@ agent: {
   %s
   batch_interval = "200ms";
   mibdirs = "%s";
+  templates = "%s";
   spool_dir = "%s";
   %s
 };
 devices = (
 %s
 );
+%s
 """ % (agent_id, collector or '"127.0.0.1:%d"' % self.agent_port,
        self.tls_lines(agent_id),
        os.path.join(ROOT, "mibs") if mibdirs is None else mibdirs,
-       os.path.join(self.tmp, "spool-" + name), extra, devices))
+       os.path.join(ROOT, "etc", "templates"),
+       os.path.join(self.tmp, "spool-" + name), extra, devices, top))
         self.agent_conf = conf
         return self.start([AGENT, "-d", "-v", "-f", conf], name, netns=netns,
                           env=env)

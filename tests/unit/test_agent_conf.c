@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "../../agent/agent.h"
+#include "netsnmp_leak.h"
 
 #define CORPUS	"tests/data/agent-conf"
 

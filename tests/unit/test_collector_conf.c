@@ -550,9 +550,13 @@ test_state_values(void **unused)
 	assert_string_equal(c->values[1].text, "PDU 1");
 	assert_string_equal(c->values[2].name, "temp");
 
-	/* Update two, add one; the one not sent keeps its last value. */
+	/*
+	 * Update two, add one.  A failed probe may have read only part: the
+	 * one it did not send keeps its last value.
+	 */
 	r.ts_ms = 2000;
 	r.nvalues = 2;
+	r.outcome = PR_TIMEOUT;
 	v[0].d = 22.0;
 	v[1].u = 223;
 	v[1].d = 10.0;
@@ -572,6 +576,44 @@ test_state_values(void **unused)
 	assert_true(c->values[1].d == 10.0);
 	assert_string_equal(c->values[2].text, "PDU 1");
 	assert_true(c->values[3].d == 22.0);
+
+	/*
+	 * Successful probes say what the device has now: what three in a
+	 * row do not send (a port taken out) retires; one or two are a
+	 * partial read (a Modbus request that failed), which keeps the last
+	 * value.
+	 */
+	r.outcome = PR_OK;
+	r.values = v;
+	r.nvalues = 2;
+	r.ts_ms = 4000;
+	assert_int_equal(state_apply_result("a1", &r, 4), SA_APPLIED);
+	r.ts_ms = 5000;
+	assert_int_equal(state_apply_result("a1", &r, 5), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 4);
+	assert_string_equal(c->values[0].name, "alpha");
+	assert_string_equal(c->values[2].text, "PDU 1");
+	/* Seen again, its count starts over. */
+	r.values = &v[3];
+	r.nvalues = 1;
+	r.ts_ms = 6000;
+	assert_int_equal(state_apply_result("a1", &r, 6), SA_APPLIED);
+	r.values = v;
+	r.nvalues = 2;
+	r.ts_ms = 7000;
+	assert_int_equal(state_apply_result("a1", &r, 7), SA_APPLIED);
+	r.ts_ms = 8000;
+	assert_int_equal(state_apply_result("a1", &r, 8), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 3);
+	assert_string_equal(c->values[0].name, "alpha");
+	r.ts_ms = 9000;
+	assert_int_equal(state_apply_result("a1", &r, 9), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 2);
+	assert_string_equal(c->values[0].name, "ifHCInOctets.1");
+	assert_string_equal(c->values[1].name, "temp");
 }
 
 static void

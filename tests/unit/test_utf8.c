@@ -135,6 +135,73 @@ test_period_range(void **state)
 	assert_int_equal(r.period_ms, 60000);
 }
 
+/*
+ * Row labels as value names: readable for the usual interface names,
+ * never a '.', and one-to-one.  Every string of up to four characters
+ * over an alphabet of the troublesome ones ('_' beside its escape's
+ * digits, '/', '.', a space, a GBK byte) gives its own name.
+ */
+static int
+strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+test_label_name(void **state)
+{
+	static const char alpha[] = "_/. 5f\xb5";
+	const size_t na = sizeof(alpha) - 1;
+	char	 out[64], src[8], **names;
+	size_t	 n = 0, cap = 0, len, k, i;
+
+	(void)state;
+	assert_int_equal(fm_label_name(out, sizeof(out),
+	    "GigabitEthernet0/0/1"), 0);
+	assert_string_equal(out, "GigabitEthernet0/0/1");
+	fm_label_name(out, sizeof(out), "Eth-Trunk1");
+	assert_string_equal(out, "Eth-Trunk1");
+	fm_label_name(out, sizeof(out), "Gi1/0/1.100");
+	assert_string_equal(out, "Gi1/0/1_2e100");
+	fm_label_name(out, sizeof(out), "lo_0");
+	assert_string_equal(out, "lo_5f0");
+	fm_label_name(out, sizeof(out), "\xb5\xe7");
+	assert_string_equal(out, "_b5_e7");
+	/* Cut whole: never half an escape. */
+	assert_int_equal(fm_label_name(out, 6, "ab.cd"), -1);
+	assert_string_equal(out, "ab_2e");
+	assert_int_equal(fm_label_name(out, 5, "ab.cd"), -1);
+	assert_string_equal(out, "ab");
+
+	for (cap = 1, len = 0; len < 4; len++)
+		cap = cap * na + 1;
+	names = calloc(cap + 1, sizeof(*names));
+	assert_non_null(names);
+	for (len = 0; len <= 4; len++) {
+		size_t	 total = 1, c;
+
+		for (k = 0; k < len; k++)
+			total *= na;
+		for (c = 0; c < total; c++) {
+			size_t	 x = c;
+
+			for (k = 0; k < len; k++, x /= na)
+				src[k] = alpha[x % na];
+			src[len] = '\0';
+			assert_int_equal(fm_label_name(out, sizeof(out), src),
+			    0);
+			assert_null(strchr(out, '.'));
+			names[n++] = strdup(out);
+		}
+	}
+	qsort(names, n, sizeof(*names), strcmp_p);
+	for (i = 1; i < n; i++)
+		assert_string_not_equal(names[i - 1], names[i]);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 int
 main(void)
 {
@@ -144,6 +211,7 @@ main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_wire_repairs_names),
 		cmocka_unit_test(test_period_range),
+		cmocka_unit_test(test_label_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,27 @@ test_aps_and_ports(void **unused)
 	assert_string_equal(only(a, "code"), "port_down");
 	assert_string_equal(only(a, "text"), "1 个在用端口断开（端口 1）");
 	json_decref(a);
+
+	/* A template's rows: named by their labels, the unused not there. */
+	reset();
+	gauge("GigabitEthernet0/0/45.down", 1);
+	gauge("GigabitEthernet0/0/45.ifOperStatus", 2);
+	text("GigabitEthernet0/0/45.name", "GigabitEthernet0/0/45");
+	gauge("GigabitEthernet0/0/1.down", 0);
+	gauge("GigabitEthernet0/0/1.ifOperStatus", 1);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "port_down");
+	assert_string_equal(only(a, "text"),
+	    "1 个在用端口断开（GigabitEthernet0/0/45）");
+	assert_string_equal(only(a, "text_en"),
+	    "1 port in use down (GigabitEthernet0/0/45)");
+	json_decref(a);
+	reset();
+	gauge("AP-03.down", 1);
+	a = warnings_json(&dev, NULL);
+	assert_string_equal(only(a, "code"), "row_down");
+	assert_string_equal(only(a, "text_en"), "1 row not in order (AP-03)");
+	json_decref(a);
 }
 
 static void

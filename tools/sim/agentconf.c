@@ -46,9 +46,48 @@ quote(const char *s)
 	return buf;
 }
 
+static int	 nchecks;	/* of the device being written */
+
+/* Before each check of a device: the list's start, or a separator. */
+static void
+check_sep(void)
+{
+	fprintf(out, nchecks++ == 0 ? "    checks = (\n" : ",\n");
+}
+
+/*
+ * The template (etc/templates) of the devices the simulator answers
+ * every object of: their entries are the address, the SNMP settings and
+ * the template's name.  NULL: the checks are written out.
+ */
+static const char *
+model_template(int model)
+{
+	switch (model) {
+	case M_SWITCH:		return "switch-generic";
+	case M_WLC:		return "facility-wlc";
+	case M_UPS:		return "ups-rfc1628";
+	case M_ELEVATOR:	return "facility-elevator";
+	case M_HVAC:		return "facility-hvac";
+	case M_LED:		return "facility-led";
+	default:		return NULL;
+	}
+}
+
+static int
+model_interval(int model)
+{
+	switch (model) {
+	case M_WLC:	return 30;
+	case M_HVAC:	return 15;
+	default:	return 10;
+	}
+}
+
 static void
 snmp_begin(const struct device *d, int interval)
 {
+	check_sep();
 	fprintf(out, "      { id = \"snmp\"; type = \"snmp\"; interval = %d; "
 	    "timeout = 2; retries = 1;\n        version = \"2c\"; "
 	    "community = \"%s\";", interval, d->community);
@@ -132,32 +171,6 @@ device(const struct device *d)
 	    "ifInOctets", "1.3.6.1.2.1.2.2.1.10",
 	    "ifHCInOctets", "1.3.6.1.2.1.31.1.1.1.6",
 	    "ifHCOutOctets", "1.3.6.1.2.1.31.1.1.1.10", NULL };
-	static const char *const elev[] = { "sysUpTime", "1.3.6.1.2.1.1.3.0",
-	    "operState", FM "facElevOperState.1",
-	    "floor", FM "facElevFloor.1",
-	    "faultCode", FM "facElevFaultCode.1",
-	    "trips", FM "facElevTrips.1", NULL };
-	static const char *const hvac[] = { "sysUpTime", "1.3.6.1.2.1.1.3.0",
-	    "setpoint", FM "facHvacSetpoint.1",
-	    "supplyTemp", FM "facHvacSupplyTemp.1",
-	    "returnTemp", FM "facHvacReturnTemp.1",
-	    "faultCode", FM "facHvacFaultCode.1",
-	    "filterAlarm", FM "facHvacFilterAlarm.1", NULL };
-	static const char *const led[] = { "sysUpTime", "1.3.6.1.2.1.1.3.0",
-	    "signalPresent", FM "facLedSignalPresent.1",
-	    "cabinetTemp", FM "facLedCabinetTemp.1",
-	    "failedModules", FM "facLedFailedModules.1",
-	    "failedPixels", FM "facLedFailedPixels.1", NULL };
-	static const char *const ups[] = { "sysUpTime", "1.3.6.1.2.1.1.3.0",
-	    "upsBatteryStatus", "1.3.6.1.2.1.33.1.2.1.0",
-	    "upsSecondsOnBattery", "1.3.6.1.2.1.33.1.2.2.0",
-	    "upsEstimatedChargeRemaining", "1.3.6.1.2.1.33.1.2.4.0",
-	    "upsInputVoltage", "1.3.6.1.2.1.33.1.3.3.1.3.1",
-	    "upsOutputSource", "1.3.6.1.2.1.33.1.4.1.0",
-	    "upsOutputPercentLoad", "1.3.6.1.2.1.33.1.4.4.1.5.1", NULL };
-	static const char *const wlc[] = {
-	    "apOperState", FM "facApOperState",
-	    "apClients", FM "facApClients", NULL };
 	static const char *const tgw[] = {
 	    "termOnline", FM "facTermOnline",
 	    "heartbeatAge", FM "facTermHeartbeatAge", NULL };
@@ -169,6 +182,7 @@ device(const struct device *d)
 	static const char *const sens[] = {
 	    "entPhySensorValue", "1.3.6.1.2.1.99.1.1.1.4", NULL };
 	const struct device *plat;
+	const char *tpl;
 	int	 i;
 
 	/* Behind a Modbus gateway, the agent talks to the gateway. */
@@ -178,70 +192,31 @@ device(const struct device *d)
 	    sim->devs[d->mb_gw_idx].addr : d->addr);
 	if (d->parent[0] != '\0')
 		fprintf(out, "    parent = \"%s\";\n", d->parent);
-	fprintf(out, "    checks = (\n");
+	nchecks = 0;
 	/*
 	 * Facility equipment that speaks Modbus is watched through it
 	 * alone: its map's words are what the wall shows.
 	 */
 	if (d->mb_unit > 0 && modbus_map(d) != NULL) {
+		check_sep();
 		modbus_check(d);
 		goto rest;
 	}
+	if ((tpl = model_template(d->model)) != NULL) {
+		fprintf(out, "    template = \"%s\";\n    snmp = { version = "
+		    "\"2c\"; community = \"%s\"; port = %d; retries = 1; };\n"
+		    "    params = { interval = %d; timeout = 2; };\n", tpl,
+		    d->community, d->snmp_port, model_interval(d->model));
+		goto own;
+	}
 	switch (d->model) {
 	case M_LINE:
-	case M_SWITCH:
 		snmp_begin(d, 10);
 		list("get", sys);
 		list("walk", ifw);
 		/* A line is its uplink: interface 1 must be up. */
-		if (d->model == M_LINE)
-			expect("ifOperStatus.1", "equals = 1;");
+		expect("ifOperStatus.1", "equals = 1;");
 		fprintf(out, "      }");
-		break;
-	case M_WLC:
-		snmp_begin(d, 30);
-		list("get", sys);
-		list("walk", wlc);
-		fprintf(out, "      }");
-		break;
-	case M_UPS:
-		snmp_begin(d, 10);
-		list("get", ups);
-		fprintf(out, "      }");
-		break;
-	case M_ELEVATOR:
-		snmp_begin(d, 10);
-		list("get", elev);
-		/* In service is normal(1); fault, maintenance, stopped are not. */
-		expect("operState", "equals = 1;");
-		fprintf(out, "      }");
-		/* In service or not, as the elevator platform reports it. */
-		if ((plat = find_model(M_PLATFORM)) != NULL)
-			fprintf(out, ",\n      { id = \"platform\"; type = "
-			    "\"http\"; interval = 10; timeout = 2;\n"
-			    "        url = \"http://%s:%d/api/elevators/%s\";\n"
-			    "        expect_status = 200; json_field = "
-			    "\"state\"; json_value = \"normal\"; }",
-			    plat->addr, plat->http_port, d->id);
-		break;
-	case M_HVAC:
-		snmp_begin(d, 15);
-		list("get", hvac);
-		expect("faultCode", "equals = 0;");
-		fprintf(out, "      }");
-		break;
-	case M_LED:
-		snmp_begin(d, 10);
-		list("get", led);
-		/* No picture is a wall that does not work: TruthValue true(1). */
-		expect("signalPresent", "equals = 1;");
-		fprintf(out, "      }");
-		if (d->http_port)
-			fprintf(out, ",\n      { id = \"signal\"; type = "
-			    "\"http\"; interval = 10; timeout = 2;\n"
-			    "        url = \"http://{address}:%d/api/status\";\n"
-			    "        json_field = \"status\"; json_value = "
-			    "\"ok\"; }", d->http_port);
 		break;
 	case M_TERMGW:
 		snmp_begin(d, 30);
@@ -272,18 +247,43 @@ device(const struct device *d)
 		fprintf(out, "      }");
 		break;
 	}
+own:
+	/* In service or not, as the elevator platform reports it. */
+	if (d->model == M_ELEVATOR && (plat = find_model(M_PLATFORM)) != NULL) {
+		check_sep();
+		fprintf(out, "      { id = \"platform\"; type = "
+		    "\"http\"; interval = 10; timeout = 2;\n"
+		    "        url = \"http://%s:%d/api/elevators/%s\";\n"
+		    "        expect_status = 200; json_field = "
+		    "\"state\"; json_value = \"normal\"; }",
+		    plat->addr, plat->http_port, d->id);
+	}
+	if (d->model == M_LED && d->http_port) {
+		check_sep();
+		fprintf(out, "      { id = \"signal\"; type = "
+		    "\"http\"; interval = 10; timeout = 2;\n"
+		    "        url = \"http://{address}:%d/api/status\";\n"
+		    "        json_field = \"status\"; json_value = "
+		    "\"ok\"; }", d->http_port);
+	}
 rest:
-	if (d->http_port && d->model != M_LED && d->model != M_ELEVATOR)
-		fprintf(out, ",\n      { id = \"http\"; type = \"http\"; "
+	if (d->http_port && d->model != M_LED && d->model != M_ELEVATOR) {
+		check_sep();
+		fprintf(out, "      { id = \"http\"; type = \"http\"; "
 		    "interval = 10; timeout = 2;\n        url = "
 		    "\"http://{address}:%d/api/health\"; expect_status = 200;\n"
 		    "        json_field = \"status\"; json_value = \"ok\"; "
 		    "max_latency = \"800ms\"; }", d->http_port);
-	for (i = 0; i < d->ntcp; i++)
-		fprintf(out, ",\n      { id = \"tcp-%d\"; type = \"tcp\"; "
+	}
+	for (i = 0; i < d->ntcp; i++) {
+		check_sep();
+		fprintf(out, "      { id = \"tcp-%d\"; type = \"tcp\"; "
 		    "interval = 10; timeout = 2; port = %d; }",
 		    d->tcp_ports[i], d->tcp_ports[i]);
-	fprintf(out, "\n    );\n  }");
+	}
+	if (nchecks > 0)
+		fprintf(out, "\n    );\n");
+	fprintf(out, "  }");
 }
 
 int

@@ -230,7 +230,13 @@ add_interfaces(struct device *d)
 		mac[4] = (uint8_t)(x >> 8);
 		mac[5] = (uint8_t)x;
 		add_str(d, "1.3.6.1.2.1.2.2.1.6", x, (char *)mac, 6);
-		add_int(d, "1.3.6.1.2.1.2.2.1.7", x, BER_INT, 1);
+		/*
+		 * The last quarter of a switch's ports is unused: turned off
+		 * by the administrator (ifAdminStatus down), as a site does,
+		 * so that a template leaves them out.
+		 */
+		add_int(d, "1.3.6.1.2.1.2.2.1.7", x, BER_INT,
+		    d->model == M_SWITCH && x > (n * 3 + 3) / 4 ? 2 : 1);
 		add_var(d, "1.3.6.1.2.1.2.2.1.8", x, BER_INT, v + IV_OPER);
 		add_var(d, "1.3.6.1.2.1.2.2.1.9", x, BER_TT, v + IV_LAST);
 		add_src(d, "1.3.6.1.2.1.2.2.1.10", x, BER_C32, VS_CNT32,
