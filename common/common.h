@@ -201,6 +201,25 @@ int		 probe_result_parse(const char *);
 int		 probe_result_is_up(int);
 int		 probe_result_is_unknown(int);
 
+/*
+ * cause.c: why a probe failed, in words a person acts on (en: English,
+ * else Chinese).  fm_cause does not own msg.
+ */
+struct fm_cause {
+	int		 check_type;	/* 0: not known */
+	int		 outcome;	/* enum probe_result */
+	int		 timeout_ms;	/* 0: not known */
+	int		 dur_ms;
+	const char	*msg;		/* the agent's own message */
+};
+const char	*fm_check_type_text(int, int en);
+void		 fm_probe_sentence(char *, size_t, const struct fm_cause *,
+		    int en);
+/* A cause as kept (check_type, timeout_ms, dur_ms 0, outcome -1: not
+ * known), worded; text that is no probe's comes back as it is. */
+void		 fm_cause_text(char *, size_t, const char *text, int check_type,
+		    int outcome, int timeout_ms, int dur_ms, int en);
+
 enum value_kind {
 	VK_GAUGE = 1,	/* a level: temperature, rtt, uptime */
 	VK_COUNTER,	/* raw counter plus the rate the agent computed */
