@@ -346,7 +346,10 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
 	c.timeout_ms = timeout_ms;
 	c.dur_ms = dur_ms;
 	c.msg = text;
-	if ((p = strstr(text, ": ")) != NULL) {
+	if ((o = probe_result_parse(text)) >= 0) {
+		c.outcome = o;
+		c.msg = "";
+	} else if ((p = strstr(text, ": ")) != NULL) {
 		q = strstr(p + 2, ": ");
 		put(head, sizeof(head), "%.*s", (int)((q != NULL ? q :
 		    p + 2 + strlen(p + 2)) - (p + 2)), p + 2);

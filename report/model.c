@@ -58,7 +58,7 @@ const struct rpt_col rpt_cols[RPT_NCOLS] = {
 	{ "响应时间达标率", "Latency target share", CK_PCT },
 };
 
-const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
+const struct rpt_col rpt_ocols[RPT_NOCOLS_DETAIL] = {
 	{ "开始", "Start", CK_TIME },
 	{ "结束", "End", CK_TIME },
 	{ "本期时长", "Duration in period", CK_DUR },
@@ -68,6 +68,8 @@ const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
 	{ "确认人", "Acknowledged by", CK_TEXT },
 	{ "修复说明", "Repair note", CK_TEXT },
 	{ "原因分析", "Analysis", CK_TEXT },
+	/* For engineers: only in the CSV and the workbook. */
+	{ "检测原文", "Probe message", CK_TEXT },
 };
 
 /* ---- text buffers ---- */
@@ -534,6 +536,16 @@ year_col_label(const struct rpt *r, int col, char *d, size_t n)
 }
 
 /*
+ * Why an outage began, in the sentence the alerts and the wall say
+ * (common/cause.c); the journal's own text is the "检测原文" column.
+ */
+static void
+cause_words(const struct rpt *r, const struct aq_outage *o, char *d, size_t n)
+{
+	fm_cause_text(d, n, o->cause, 0, -1, 0, 0, r->L);
+}
+
+/*
  * 原因分析: what people said about an outage -- the reason given when it
  * was classified, the comment made on acknowledging it, and the repair
  * note -- or, when nobody said anything, the failure the probes saw.
@@ -564,9 +576,12 @@ analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
 		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
 		    "; ") : "", TR(r, "修复：", "repair: "), o->note);
 	}
-	if (d[0] == '\0' && o->cause[0] != '\0')
-		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "),
-		    o->cause);
+	if (d[0] == '\0' && o->cause[0] != '\0') {
+		char	 c[512];
+
+		cause_words(r, o, c, sizeof(c));
+		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "), c);
+	}
 }
 
 void
@@ -597,7 +612,7 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 			snprintf(d, n, "%s", o->device);
 		break;
 	case 4:
-		snprintf(d, n, "%s", o->cause);
+		cause_words(r, o, d, n);
 		break;
 	case 5:
 		snprintf(d, n, "%s%s", kind_text(r, p->kind), p->blip ?
@@ -612,6 +627,9 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 		break;
 	case 8:
 		analysis_text(r, o, d, n);
+		break;
+	case 9:
+		snprintf(d, n, "%s", o->cause);
 		break;
 	default:
 		d[0] = '\0';
