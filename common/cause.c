@@ -306,7 +306,7 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
     int outcome, int timeout_ms, int dur_ms, int en)
 {
 	struct fm_cause c;
-	char	 head[64];
+	char	 head[64], id[64];
 	const char *p, *q;
 	int	 o;
 
@@ -314,8 +314,8 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
 		text = "";
 	/* The device's own causes (collector/state/state.c). */
 	if (strcmp(text, "its parent is back") == 0) {
-		fm_strlcpy(dst, en ? "the device it hangs off is back" :
-		    "上级设备已恢复", len);
+		fm_strlcpy(dst, en ? "the device it hangs off is back, this "
+		    "one still fails" : "上级设备已恢复，本设备仍未恢复", len);
 		return;
 	}
 	if (strcmp(text, "its parent is down") == 0) {
@@ -356,6 +356,11 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
 		if ((o = probe_result_parse(head)) >= 0) {
 			c.outcome = o;
 			c.msg = q != NULL ? q + 2 : "";
+			/* A check named by its type ("http") says it. */
+			put(id, sizeof(id), "%.*s", (int)(p - text), text);
+			if (c.check_type <= 0 && type_of_msg(c.msg) == 0 &&
+			    (o = check_type_parse(id)) > 0)
+				c.check_type = o;
 		}
 	}
 	if (c.outcome < 0 || c.outcome >= PR_MAX) {
