@@ -713,13 +713,41 @@ scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
 	free(b.p);
 }
 
+/*
+ * Time summed over devices, which is no calendar time: 41 terminals
+ * unseen for 12 days are "471天" of unknown time in a 30-day month.  Said
+ * in device-days (device-hours below a day) with the mean per device in
+ * calendar time, so that nobody reads the sum as a length.  One device:
+ * its own time.
+ */
+static void
+fmt_devtime(const struct rpt *r, char *d, size_t n, double ms, int ndevices)
+{
+	char	 avg[32];
+
+	if (ndevices <= 1 || isnan(ms)) {
+		fmt_dur(r, d, n, ms);
+		return;
+	}
+	fmt_dur(r, avg, sizeof(avg), ms / ndevices);
+	if (ms == 0)
+		snprintf(d, n, "%s", avg);
+	else if (ms < DAY_MS)
+		snprintf(d, n, TR(r, "共%.1f台·小时（每台平均%s）",
+		    "%.1f device-hours in all (%s per device)"), ms / 3600000.0,
+		    avg);
+	else
+		snprintf(d, n, TR(r, "共%.1f台·天（每台平均%s）",
+		    "%.1f device-days in all (%s per device)"), ms / DAY_MS, avg);
+}
+
 static void
 indicator(struct rpt *r, struct rpt_ind *ri)
 {
 	const struct av_indicator *a = ri->a;
 	struct match_arg m = { a, r->rc->group, NULL };
 	const struct av_result *x = &ri->row.r;
-	char	 scope[512], b1[32], b2[32], b3[32];
+	char	 scope[512], b1[96], b2[96], b3[32];
 	double	 days = (double)(r->to - r->from) / DAY_MS;
 	size_t	 len;
 
@@ -735,8 +763,10 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		    x->availability_charged;
 		ri->met = avi_compare(a->cmp, ri->value, a->target);
 		fmt_pct(ri->value_text, sizeof(ri->value_text), ri->value);
-		fmt_dur(r, b1, sizeof(b1), (double)x->planned_ms);
-		fmt_dur(r, b2, sizeof(b2), (double)x->unknown_ms);
+		fmt_devtime(r, b1, sizeof(b1), (double)x->planned_ms,
+		    ri->ndevices);
+		fmt_devtime(r, b2, sizeof(b2), (double)x->unknown_ms,
+		    ri->ndevices);
 		fmt_pct(b3, sizeof(b3), x->coverage);
 		if (a->metric == AVI_AVAILABILITY)
 			snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -788,7 +818,12 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 			snprintf(ri->value_text, sizeof(ri->value_text),
 			    TR(r, "%.3f天（%.2f小时）", "%.3f d (%.2f h)"),
 			    ri->value / DAY_MS, ri->value / 3600000.0);
-		fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
+		/* A sum over devices: in device-days, as fmt_devtime. */
+		if (ri->ndevices > 1)
+			snprintf(b1, sizeof(b1), TR(r, "%.2f台·天",
+			    "%.2f device-days"), (double)x->down_ms / DAY_MS);
+		else
+			fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
 		fmt_dur(r, b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
 		    ri->ndevices : NAN);
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -1095,7 +1130,13 @@ series(struct rpt *r)
 				s->avail[b] = gr[k].r.availability;
 				cum[i] += (double)gr[k].r.down_ms;
 			}
-			if (!isnan(s->budget_ms) && s->budget_ms > 0)
+			/*
+			 * A day without data (before monitoring began, or
+			 * nothing seen) has no budget figure either: drawn
+			 * as a gap, not as a budget kept whole.
+			 */
+			if (!isnan(s->budget_ms) && s->budget_ms > 0 &&
+			    !isnan(s->avail[b]))
 				s->burn[b] = (s->budget_ms - cum[i]) /
 				    s->budget_ms * 100.0;
 		}

@@ -126,6 +126,20 @@ class ReportCauses(unittest.TestCase):
                                   o["cause_text"])
         self.golden("zh.txt", text)
 
+    def test_budget_and_footnotes(self):
+        """Days before a group is monitored are no data in the budget
+        chart's figures, not a budget kept whole; time summed over
+        devices is said in device-days, never as calendar time."""
+        j = json.load(open(self.report("zh") + ".json", encoding="utf-8"))
+        left = j["daily"]["budget_left_pct"]["lines"]
+        self.assertEqual(left[:5], [None] * 5)
+        self.assertEqual(left[5], 100)
+        self.assertEqual(len(left), 30)
+        ind = {i["id"]: i for i in j["indicators"]}
+        note = ind["network"]["footnote"]
+        self.assertIn("未知时间 共5.0台·天（每台平均", note)
+        self.assertNotIn("未知时间 5天", note)
+
     def test_english(self):
         outs, text = self.check("en", "Cause", "Probe message", "Analysis",
                                 "detected: ")
