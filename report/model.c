@@ -1104,6 +1104,7 @@ series(struct rpt *r)
 		struct rpt_series *s = &r->series[i];
 
 		s->key = r->groups[i].key;
+		s->name = r->groups[i].name[0] ? r->groups[i].name : s->key;
 		s->budget_ms = r->groups[i].r.budget_ms;
 		if ((s->avail = calloc((size_t)r->nbuckets + 1,
 		    sizeof(double))) == NULL || (s->burn =

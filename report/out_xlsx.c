@@ -313,10 +313,10 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	worksheet_set_column(ws, 1, (lxw_col_t)(2 * r->nseries), 16, NULL);
 	for (i = 0; i < r->nseries; i++) {
 		snprintf(cell, sizeof(cell), TR(r, "%s 可用率", "%s availability"),
-		    r->series[i].key);
+		    r->series[i].name);
 		str(ws, 0, 1 + (int)i, cell, x.head);
 		snprintf(cell, sizeof(cell), TR(r, "%s 预算剩余%%",
-		    "%s budget left %%"), r->series[i].key);
+		    "%s budget left %%"), r->series[i].name);
 		str(ws, 0, 1 + (int)(r->nseries + i), cell, x.head);
 	}
 	for (k = 0; k < r->nbuckets; k++) {

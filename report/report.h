@@ -74,6 +74,7 @@ struct rpt_ind {
 
 struct rpt_series {
 	const char	*key;		/* a group */
+	const char	*name;		/* the group's, as the tables say it */
 	double		*avail;		/* per bucket; NaN: nothing seen */
 	double		*burn;		/* budget left, % of the period's */
 	double		 budget_ms;	/* the period's; NaN: no target */

@@ -537,12 +537,12 @@ async function find(page) {
 	    fullPage: true });
 
 	step("search the incidents");
-	await page.fill('form.filters input[name="q"]', "评价仪 1");
+	await page.fill('form.filters input[name="q"]', "评价器 1");
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).length > 0 &&
 	    Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).every((r) =>
-	    r.textContent.includes("评价仪 1")), null, { timeout: LONG });
+	    r.textContent.includes("评价器 1")), null, { timeout: LONG });
 }
 
 /*
