@@ -76,6 +76,7 @@
 void	log_init(const char *progname, int debug, int verbose);
 void	log_setverbose(int);
 int	log_set_zone(const char *tz);
+int	log_zone_known(const char *tz);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
