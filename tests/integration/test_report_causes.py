@@ -140,6 +140,25 @@ class ReportCauses(unittest.TestCase):
         self.assertIn("未知时间 共5.0台·天（每台平均", note)
         self.assertNotIn("未知时间 5天", note)
 
+    def test_class_and_group_names(self):
+        """Every class by a name (other: 其他), and the charts' series by
+        the groups' names, not their ids."""
+        base = self.report("zh")
+        j = json.load(open(base + ".json", encoding="utf-8"))
+        names = {c["id"]: c["name"] for c in j["classes"]}
+        self.assertEqual(names["other"], "其他")
+        for k, v in names.items():
+            self.assertRegex(v, "[\u4e00-\u9fff]|^UPS$", k)
+        import openpyxl
+        ws = openpyxl.load_workbook(base + ".xlsx")["每日"]
+        heads = [c.value for c in ws[1]]
+        self.assertIn("专线 可用率", heads)
+        self.assertIn("UPS 与机房 预算剩余%", heads)
+        self.assertNotIn("lines 可用率", heads)
+        en = json.load(open(self.report("en") + ".json", encoding="utf-8"))
+        self.assertEqual({c["id"]: c["name"] for c in en["classes"]}
+                         ["other"], "Other")
+
     def test_english(self):
         outs, text = self.check("en", "Cause", "Probe message", "Analysis",
                                 "detected: ")
