@@ -101,6 +101,8 @@ uint32_t fm_hash32(const char *);
 size_t	 fm_utf8_len(const unsigned char *, size_t avail);
 int	 fm_utf8_valid(const char *, size_t);
 int	 fm_utf8_printable(const unsigned char *, size_t);
+int	 fm_random_hex(char *dst, size_t nbytes);
+int	 fm_fsync_dir(const char *);
 #include <iconv.h>
 #include <sys/types.h>
 ssize_t	 fm_iconv_text(iconv_t, const unsigned char *, size_t, char *,

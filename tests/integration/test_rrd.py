@@ -152,6 +152,11 @@ class Rrd(FacmonTestCase):
         a = self.agent(120)
         self.wait_held(120 * 3)
         want = self.expected(a)[("sd0", "c0")]
+        # Held, no file yet: the device page's list has the series all
+        # the same, or its graphs would say "no data" for write_interval.
+        self.assertFalse(os.path.exists(self.path("sd0", "c0", "up")))
+        lst = http_json(self.api + "/api/v1/series/sd0")["series"]
+        self.assertEqual(sorted(lst["c0"]), sorted(SERIES))
         q = urllib.parse.urlencode({"device": "sd0", "check": "c0",
                                     "series": "up", "period": "hour"})
         r = http_json(self.api + "/api/v1/rrd?" + q)
