@@ -150,6 +150,17 @@ async function outage(page, dialogs) {
 	await page.waitForSelector('.incidents li[data-device="' + dev + '"]',
 	    { timeout: LONG });
 
+	step("why, in words: the tile and the faults strip");
+	const why = await page.textContent(tile + " .why");
+	check(/[\u4e00-\u9fff]/.test(why) && !/within|echo|answer|timeout/
+	    .test(why), "the tile's cause in Chinese: " + why);
+	const cause = '.incidents li[data-device="' + dev + '"] .cause';
+	const ctext = await page.textContent(cause);
+	check(/[\u4e00-\u9fff]/.test(ctext) && !/within|echo|answer/
+	    .test(ctext), "the strip's cause in Chinese: " + ctext);
+	check((await page.getAttribute(cause, "title")).length > 0,
+	    "the raw message kept as the tooltip");
+
 	step("log in");
 	await page.click("#login-open");
 	await page.fill('#login-form input[name="user"]', env.FACMON_USER);
