@@ -870,7 +870,8 @@
 					a.appendChild(el("span", "why", why));
 					a.title = why;
 				} else if (!stale && d.message && st !== "up")
-					a.appendChild(el("span", "why", causeWords(d)));
+					a.appendChild(el("span", "why",
+					    causeWords(d)));
 				tiles.appendChild(a);
 			});
 			/*
