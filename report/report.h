@@ -74,6 +74,7 @@ struct rpt_ind {
 
 struct rpt_series {
 	const char	*key;		/* a group */
+	const char	*name;		/* the group's, as the tables say it */
 	double		*avail;		/* per bucket; NaN: nothing seen */
 	double		*burn;		/* budget left, % of the period's */
 	double		 budget_ms;	/* the period's; NaN: no target */
@@ -213,8 +214,10 @@ void	 year_col_label(const struct rpt *, int col, char *, size_t);
 const char *ym_state_name(int);
 
 /* The outage list columns. */
+/* The PDF and HTML show RPT_NOCOLS; the CSV and workbook the detail too. */
 #define RPT_NOCOLS	9
-extern const struct rpt_col rpt_ocols[RPT_NOCOLS];
+#define RPT_NOCOLS_DETAIL 10
+extern const struct rpt_col rpt_ocols[RPT_NOCOLS_DETAIL];
 void	 outage_cell(const struct rpt *, const struct aq_period_outage *,
 	    int col, char *, size_t);
 

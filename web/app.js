@@ -883,8 +883,7 @@
 				li.appendChild(el("span", "age", " " + t("age") +
 				    " " + fmtDur(now - o.start_ms)));
 				if (o.cause)
-					li.appendChild(el("span", "cause", " " +
-					    o.cause));
+					li.appendChild(causeCell(o, "cause", " "));
 				if (o.acked_ms)
 					li.appendChild(el("span", "ackby", " ✓ " +
 					    t("acked") + " · " + o.acked_by +
@@ -944,7 +943,7 @@
 				a.href = "#device/" + encodeURIComponent(d.id);
 				a.setAttribute("data-device", d.id);
 				a.setAttribute("data-state", stale ? "stale" : st);
-				a.title = d.message || "";
+				a.title = causeRaw(d);
 				a.appendChild(el("span", "name", d.name || d.id));
 				if (stale)
 					line = t("state_unknown");
@@ -966,7 +965,8 @@
 					a.appendChild(el("span", "why", why));
 					a.title = why;
 				} else if (!stale && d.message && st !== "up")
-					a.appendChild(el("span", "why", d.message));
+					a.appendChild(el("span", "why",
+					    causeWords(d)));
 				tiles.appendChild(a);
 			});
 			/*
@@ -1084,6 +1084,27 @@
 		});
 		tb.appendChild(body);
 		return tb;
+	}
+
+	/*
+	 * Why something fails, as the collector words it in the configured
+	 * language (cause_text); the agent's raw message stays in the
+	 * tooltip for engineers.
+	 */
+	function causeWords(o) {
+		return o.cause_text || o.cause || o.message || "";
+	}
+
+	function causeRaw(o) {
+		return o.cause !== undefined ? o.cause || "" : o.message || "";
+	}
+
+	function causeCell(o, cls, prefix) {
+		var e = el("span", cls, (prefix || "") + causeWords(o));
+
+		if (causeRaw(o) && causeRaw(o) !== causeWords(o))
+			e.title = causeRaw(o);
+		return e;
 	}
 
 	function badge(s) {
@@ -1637,7 +1658,8 @@
 			    : "")));
 			d.checks.forEach(function (c) {
 				rows.push([c.id, c.type, badge(c.state),
-				    word(OUTCOMES, c.outcome), c.message,
+				    word(OUTCOMES, c.outcome),
+				    c.message ? causeCell(c) : null,
 				    typeof c.duration_ms === "number" ?
 				    c.duration_ms.toFixed(1) + " ms" : null,
 				    fmtTime(c.last_ms)]);
@@ -1856,7 +1878,7 @@
 			    fmtTime(o.start_ms),
 			    o.end_ms ? fmtTime(o.end_ms) : t("open"),
 			    fmtDur((o.end_ms || Date.now()) - o.start_ms),
-			    o.cause, clsText(o["class"]) +
+			    causeCell(o), clsText(o["class"]) +
 			    (o.classified_by ? " · " + o.classified_by : ""),
 			    st, o.note || ""];
 

@@ -164,6 +164,33 @@ value_json(const struct value_state *v)
 	return json_null();
 }
 
+/*
+ * The language of what people read on the pages: the alerts', else the
+ * availability's (as the events' texts).
+ */
+int
+http_english(void)
+{
+	return hconf != NULL && (hconf->alerts != NULL ?
+	    hconf->alerts->english : strcmp(hconf->av.lang, "en") == 0);
+}
+
+/*
+ * Why a check fails, in words (common/cause.c), beside the agent's raw
+ * message; null while it has no result or is fine.
+ */
+static json_t *
+check_cause_text(const struct check_state *c)
+{
+	char	 t[FM_TEXT_MAX * 2];
+
+	if (!c->have_result || c->outcome == PR_OK)
+		return json_null();
+	fm_cause_text(t, sizeof(t), c->msg, c->type, c->outcome,
+	    c->timeout_ms, (int)(c->dur_us / 1000), http_english());
+	return jstr(t);
+}
+
 static json_t *
 check_json(const struct check_state *c)
 {
@@ -193,6 +220,7 @@ check_json(const struct check_state *c)
 	    "interval_ms", jint(c->interval_ms),
 	    "timeout_ms", jint(c->timeout_ms),
 	    "values", vals);
+	json_object_set_new(j, "cause_text", check_cause_text(c));
 	json_object_set_new(j, "flapping", json_boolean(c->flapping));
 	/* Every result counted, late ones too: what availability needs. */
 	json_object_set_new(j, "results", json_pack("{s:o,s:o,s:o}",
@@ -628,8 +656,7 @@ api_events(struct evhttp_request *req, const char *rest, const char *who)
 	evhttp_clear_headers(&args);
 	ev = events_since(after, &n);
 	/* The text in the alerts' language, else the report's. */
-	en = hconf != NULL && (hconf->alerts != NULL ? hconf->alerts->english :
-	    strcmp(hconf->av.lang, "en") == 0);
+	en = http_english();
 	a = json_array();
 	for (i = 0; i < n; i++) {
 		alert_event_text(text, sizeof(text), ev[i].kind, ev[i].agent,

@@ -407,17 +407,31 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 
 /* ---- outages ----------------------------------------------------------- */
 
+/*
+ * Why an outage began, in words (common/cause.c); "cause" keeps the
+ * journal's own text for engineers.
+ */
+static json_t *
+outage_cause_text(const struct aq_outage *o)
+{
+	char	 t[FM_TEXT_MAX * 2];
+
+	fm_cause_text(t, sizeof(t), o->cause, 0, -1, 0, 0, http_english());
+	return fm_jstr(t);
+}
+
 static json_t *
 outage_json(const struct aq *q, const struct aq_outage *o)
 {
 	struct aq_device *d = aq_device((struct aq *)q, o->device);
+	json_t	*j;
 
 	/*
 	 * Names and notes go through fm_jstr: a byte of a local code
 	 * page in an old journal must not make the outage vanish (jansson
 	 * refuses the whole object for one invalid string).
 	 */
-	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
+	j = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
 	    "s:o,s:b}",
 	    "device", fm_jstr(o->device),
 	    "name", fm_jstr(d != NULL ? d->name : o->device),
@@ -435,6 +449,8 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 	    fm_jstr(o->classified_by) : json_null(),
 	    "cause", fm_jstr(o->cause), "note", fm_jstr(o->note),
 	    "open", o->end_ms == 0);
+	json_object_set_new(j, "cause_text", outage_cause_text(o));
+	return j;
 }
 
 /* outage_json and what the console adds: the parent, the ack's comment. */
@@ -1048,6 +1064,7 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 		const struct device_state *d = v[i];
 		/* Strings from agents go through http.c's UTF-8 safe encoder. */
 		json_t	*full = http_device_json(d), *o, *c, *msg = NULL;
+		json_t	*ctext = NULL;
 		const char *chk = "";
 		size_t	 ci;
 
@@ -1060,6 +1077,7 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 			    "critical"))))
 				continue;
 			msg = json_object_get(c, "message");
+			ctext = json_object_get(c, "cause_text");
 			chk = json_string_value(json_object_get(c, "id"));
 		}
 		o = json_pack("{s:O,s:O,s:O,s:O,s:s,s:O,s:b,s:s,s:O}",
@@ -1073,6 +1091,8 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 		    "check", chk != NULL ? chk : "",
 		    "message", msg != NULL && json_is_string(msg) ? msg :
 		    json_null());
+		json_object_set(o, "cause_text", ctext != NULL &&
+		    json_is_string(ctext) ? ctext : json_null());
 		json_decref(full);
 		wall_extra(o, d, now, mono);
 		json_array_append_new(devs, o);

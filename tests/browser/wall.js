@@ -159,6 +159,17 @@ async function outage(page, dialogs) {
 	await page.waitForSelector('.incidents li[data-device="' + dev + '"]',
 	    { timeout: LONG });
 
+	step("why, in words: the tile and the faults strip");
+	const why = await page.textContent(tile + " .why");
+	check(/[\u4e00-\u9fff]/.test(why) && !/within|echo|answer|timeout/
+	    .test(why), "the tile's cause in Chinese: " + why);
+	const cause = '.incidents li[data-device="' + dev + '"] .cause';
+	const ctext = await page.textContent(cause);
+	check(/[\u4e00-\u9fff]/.test(ctext) && !/within|echo|answer/
+	    .test(ctext), "the strip's cause in Chinese: " + ctext);
+	check((await page.getAttribute(cause, "title")).length > 0,
+	    "the raw message kept as the tooltip");
+
 	step("log in");
 	await page.click("#login-open");
 	await page.fill('#login-form input[name="user"]', env.FACMON_USER);
@@ -607,12 +618,12 @@ async function find(page) {
 	    fullPage: true });
 
 	step("search the incidents");
-	await page.fill('form.filters input[name="q"]', "评价仪 1");
+	await page.fill('form.filters input[name="q"]', "评价器 1");
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).length > 0 &&
 	    Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).every((r) =>
-	    r.textContent.includes("评价仪 1")), null, { timeout: LONG });
+	    r.textContent.includes("评价器 1")), null, { timeout: LONG });
 }
 
 /*
