@@ -244,6 +244,48 @@ set_cookie(struct evhttp_request *req, const char *token, int max_age)
 	    "Set-Cookie", c);
 }
 
+/*
+ * A change's answer, sent once its audit line is written (the web's
+ * disk queue): whoever reads the audit log after the answer finds it.
+ */
+struct audited {
+	struct evhttp_request *req;
+	int		 code;
+	json_t		*answer;
+};
+
+static void
+audited_reply(void *arg)
+{
+	struct audited *a = arg;
+
+	http_reply_json(a->req, a->code, a->code == 201 ? "Created" : "OK",
+	    a->answer);
+	free(a);
+}
+
+/* Takes detail and answer. */
+static void
+audit_then_reply(struct evhttp_request *req, const char *user,
+    const char *ip, const char *action, json_t *detail, int code,
+    json_t *answer)
+{
+	struct audited *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		json_decref(detail);
+		json_decref(answer);
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
+	a->req = req;
+	a->code = code;
+	a->answer = answer;
+	web_audit_then(C->data_dir, user, ip, action, detail, audited_reply,
+	    a);
+}
+
 static void
 login_done(void *arg, int rc, const char *user, const char *ip,
     const char *token, const char *csrf)
@@ -256,9 +298,8 @@ login_done(void *arg, int rc, const char *user, const char *ip,
 		return;
 	}
 	set_cookie(req, token, C->web->session_ms / 1000);
-	web_audit(C->data_dir, user, ip, "login", NULL);
-	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
-	    "csrf", csrf));
+	audit_then_reply(req, user, ip, "login", NULL, 200,
+	    json_pack("{s:s,s:s}", "user", user, "csrf", csrf));
 }
 
 /*
@@ -364,10 +405,10 @@ api_logout(struct evhttp_request *req, const char *rest, const char *user)
 	(void)rest;
 	char	 tok[128];
 
-	web_audit(C->data_dir, user, peer(req), "logout", NULL);
 	web_logout(cookie_token(req, tok, sizeof(tok)));
 	set_cookie(req, "", 0);
-	http_reply_json(req, 200, "OK", json_pack("{s:b}", "ok", 1));
+	audit_then_reply(req, user, peer(req), "logout", NULL, 200,
+	    json_pack("{s:b}", "ok", 1));
 }
 
 void
@@ -545,24 +586,9 @@ done:
 }
 
 /* POST /api/v1/outages/{ack,classify,note}. */
-struct annotate_req {
-	struct evhttp_request *req;
-	json_t		*answer;
-};
-
-static void
-annotated(void *arg)
-{
-	struct annotate_req *a = arg;
-
-	http_reply_json(a->req, 200, "OK", a->answer);
-	free(a);
-}
-
 void
 api_annotate(struct evhttp_request *req, const char *what, const char *user)
 {
-	struct annotate_req *a;
 	struct aq *q = outage_aq();
 	char	 device[64], check[64] = "", text[256] = "", cls[32] = "";
 	const char *textkey;
@@ -643,18 +669,11 @@ api_annotate(struct evhttp_request *req, const char *what, const char *user)
 		    strcmp(q->out[i].check, check) == 0 &&
 		    q->out[i].start_ms == start)
 			break;
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		http_reply_error(req, 503, "Service Unavailable",
-		    "out of memory");
-		return;
-	}
-	a->req = req;
-	a->answer = outage_json_full(q, &q->out[i]);
-	/* Answered once the audit line is written. */
-	web_audit_then(C->data_dir, user, peer(req), what == NULL ? "" : what,
+	audit_then_reply(req, user, peer(req), what == NULL ? "" : what,
 	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
 	    check, "start_ms", (json_int_t)start, "text", text, "class",
-	    type == OJ_CLASSIFY ? oj_class_name(c) : ""), annotated, a);
+	    type == OJ_CLASSIFY ? oj_class_name(c) : ""), 200,
+	    outage_json_full(q, &q->out[i]));
 }
 
 /* ---- maintenance windows ----------------------------------------------- */
@@ -803,33 +822,19 @@ struct maint_req {
 	struct evhttp_request *req;
 	int		 code;		/* 200 or 201 */
 	char		 user[64], ip[64], action[32];
-	json_t		*win;		/* the answer */
 };
-
-/* The audit line is written: the answer. */
-static void
-maint_audited(void *arg)
-{
-	struct maint_req *m = arg;
-
-	http_reply_json(m->req, m->code, m->code == 201 ? "Created" : "OK",
-	    m->win);
-	free(m);
-}
 
 static void
 maint_saved(void *arg, int rc, const char *err, json_t *win)
 {
 	struct maint_req *m = arg;
 
-	if (rc == -1 || win == NULL) {
+	if (rc == -1 || win == NULL)
 		http_reply_error(m->req, 503, "Service Unavailable", err);
-		free(m);
-		return;
-	}
-	m->win = json_incref(win);
-	web_audit_then(C->data_dir, m->user, m->ip, m->action,
-	    json_deep_copy(win), maint_audited, m);
+	else
+		audit_then_reply(m->req, m->user, m->ip, m->action,
+		    json_deep_copy(win), m->code, json_incref(win));
+	free(m);
 }
 
 static struct maint_req *
