@@ -83,8 +83,10 @@ def run_facmon(devices, values, rounds, tmp, step=STEP):
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
+  # retire_after_days = 0: the feeder replays a backlog 300 days old,
+  # which the retirement rule would not let create its series.
   rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
-         write_interval = 0; };
+         write_interval = 0; retire_after_days = 0; };
   agents = ( { id = "bench"; } );
   tls = false;
 };
