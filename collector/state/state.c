@@ -203,6 +203,32 @@ unlink_dev(struct device_state *d)
 		}
 }
 
+/* Whether the device d hangs off is down or cut off itself. */
+static int
+parent_failed(const struct device_state *d)
+{
+	return d->up != NULL && (d->up->state == OS_DOWN ||
+	    d->up->state == OS_UNREACHABLE);
+}
+
+/*
+ * What a check says about its device now, which is not always what its
+ * last result said.  A failure taken while the parent was down shows
+ * only that the path was cut: once the parent is no longer down it says
+ * nothing about the device, which is unknown until the check's next
+ * result (a device with such a check is neither down nor, since its
+ * parent is back, unreachable).
+ */
+static int
+check_says(const struct device_state *d, const struct check_state *c)
+{
+	if (c->state != OS_DOWN)
+		return c->state;
+	if (c->behind && !parent_failed(d))
+		return OS_UNKNOWN;
+	return OS_DOWN;
+}
+
 static int
 derive(const struct device_state *d)
 {
@@ -213,15 +239,16 @@ derive(const struct device_state *d)
 		return OS_DOWN;
 	for (i = 0; i < d->nchecks; i++) {
 		const struct check_state *c = &d->checks[i];
+		int	 cs = check_says(d, c);
 
 		if (c->critical)
 			crit++;
-		if (c->state == OS_UNKNOWN)
+		if (cs == OS_UNKNOWN)
 			continue;
 		known++;
 		if (c->critical)
 			critknown++;
-		if (c->state == OS_DOWN) {
+		if (cs == OS_DOWN) {
 			down++;
 			if (c->critical)
 				critdown++;
@@ -235,15 +262,12 @@ derive(const struct device_state *d)
 	if (known == 0 || (crit > 0 && critknown == 0))
 		return OS_UNKNOWN;
 	if (critdown > 0) {
-		const struct device_state *p;
-
 		/*
 		 * Failing while the device it hangs off is down: the parent's
 		 * outage, not its own -- recorded apart, alerted on only
 		 * through the parent.
 		 */
-		if ((p = d->up) != NULL &&
-		    (p->state == OS_DOWN || p->state == OS_UNREACHABLE))
+		if (parent_failed(d))
 			return OS_UNREACHABLE;
 		return OS_DOWN;
 	}
@@ -283,15 +307,27 @@ static void
 children(const struct device_state *parent, int64_t when)
 {
 	static int depth;	/* parents of parents; link() breaks loops */
+	const char *cause;
 	size_t	 k;
 
 	if (depth > 16)
 		return;
 	depth++;
 	st_stats.child_visits += parent->nkids;
+	switch (parent->state) {
+	case OS_UP:
+	case OS_DEGRADED:
+		cause = "its parent is back; not probed since";
+		break;
+	case OS_DOWN:
+	case OS_UNREACHABLE:
+		cause = "its parent is down";
+		break;
+	default:
+		cause = "its parent is not seen; not probed since";
+	}
 	for (k = 0; k < parent->nkids; k++)
-		rederive(parent->kids[k], when, parent->state == OS_UP ?
-		    "its parent is back" : "its parent is down");
+		rederive(parent->kids[k], when, cause);
 	depth--;
 }
 
@@ -796,12 +832,18 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	 * succeeds does.  So an outage that goes on across a gap needs no
 	 * second confirmation, and one that was not yet confirmed counts
 	 * on from where it was.
+	 *
+	 * Failures counted behind a parent that was down are not this
+	 * outage's: the count starts again from this result.
 	 */
+	if (c->behind && !parent_failed(d))
+		c->fails = 0;
 	if (s == OS_DOWN) {
 		if (c->fails < INT32_MAX)
 			c->fails++;
 	} else if (s == OS_UP)
 		c->fails = 0;
+	c->behind = parent_failed(d);
 	c->have_result = 1;
 	c->outcome = r->outcome;
 	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));

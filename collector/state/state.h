@@ -80,6 +80,8 @@ struct check_state {
 	int32_t		 fails;		/* failed probes in a row; a result
 					   that says nothing, or none at all,
 					   neither counts nor resets */
+	int		 behind;	/* the last result was taken while the
+					   parent was down or unreachable */
 	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
 	int		 ncounted;	/* result times counted last */
 	int64_t		 counted_max;	/* the newest counted */
