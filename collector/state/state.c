@@ -217,13 +217,17 @@ parent_failed(const struct device_state *d)
  * only that the path was cut: once the parent is no longer down it says
  * nothing about the device, which is unknown until the check's next
  * result (a device with such a check is neither down nor, since its
- * parent is back, unreachable).
+ * parent is back, unreachable).  A failure the device's own clearing
+ * trap has answered since ("back in service") is over as far as the
+ * device knows, until the check's next result says otherwise.
  */
 static int
 check_says(const struct device_state *d, const struct check_state *c)
 {
 	if (c->state != OS_DOWN)
 		return c->state;
+	if (c->superseded)
+		return OS_UP;
 	if (c->behind && !parent_failed(d))
 		return OS_UNKNOWN;
 	return OS_DOWN;
@@ -833,10 +837,11 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	 * second confirmation, and one that was not yet confirmed counts
 	 * on from where it was.
 	 *
-	 * Failures counted behind a parent that was down are not this
-	 * outage's: the count starts again from this result.
+	 * Failures counted behind a parent that was down, or before the
+	 * device's own trap said it was back, are not this outage's: the
+	 * count starts again from this result.
 	 */
-	if (c->behind && !parent_failed(d))
+	if ((c->behind && !parent_failed(d)) || c->superseded)
 		c->fails = 0;
 	if (s == OS_DOWN) {
 		if (c->fails < INT32_MAX)
@@ -844,6 +849,7 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	} else if (s == OS_UP)
 		c->fails = 0;
 	c->behind = parent_failed(d);
+	c->superseded = 0;
 	c->have_result = 1;
 	c->outcome = r->outcome;
 	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));
@@ -912,6 +918,32 @@ state_expire(int64_t now_mono, int unknown_after)
 }
 
 /*
+ * The device's clearing trap at ts answers the failures its checks saw
+ * during the fault it had reported: a check that went down with the
+ * fault, and has said nothing since the clearing trap, no longer holds
+ * the device down; it is taken as up until its next result, so the
+ * outage ends at the clearing trap, not one poll later.  "With the
+ * fault" is from one interval of the check before the fault trap on: a
+ * poll may see the fault a moment before the trap arrives.  A check
+ * that was down before that had a fault of its own, which the trap does
+ * not answer: it still holds the device down.
+ */
+static void
+clear_fault(struct device_state *d, int64_t ts)
+{
+	int	 i;
+
+	for (i = 0; i < d->nchecks; i++) {
+		struct check_state *c = &d->checks[i];
+
+		if (c->state == OS_DOWN &&
+		    c->since_ms + c->interval_ms > d->trap_since &&
+		    c->last_ms <= ts)
+			c->superseded = 1;
+	}
+}
+
+/*
  * A notification mapped to "down" or "up" (traps.c).  Down is confirmed
  * at once: the device said so itself.  Returns -1 if the device is not
  * this agent's.
@@ -928,6 +960,10 @@ state_trap(const char *agent, const char *device, int down, int64_t ts,
 	if (d->trap_down == down)
 		return 0;
 	d->trap_down = down;
+	if (down)
+		d->trap_since = ts;
+	else
+		clear_fault(d, ts);
 	snprintf(why, sizeof(why), "trap: %s", cause);
 	rederive(d, ts, why);
 	if (down && d->state == OS_DOWN)
