@@ -70,7 +70,8 @@ LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
-COMMON_SRCS = common/log.c common/util.c common/crc32.c common/cfgutil.c \
+COMMON_SRCS = common/log.c common/util.c common/crc32.c common/numfmt.c \
+	common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c
 COMMON_SRCS += common/tls.c common/workq.c
 # Availability (docs/availability.md): the outage journal and the figures
@@ -115,7 +116,7 @@ COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/webauth.c \
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
-	test_availq test_availconf test_utf8
+	test_availq test_availconf test_utf8 test_numfmt test_crc32
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict test_mib_reload
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_alert_channel test_reload \

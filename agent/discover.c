@@ -59,6 +59,7 @@ struct tmpl {
 	char		 sysdescr[256];
 	regex_t		 re;
 	int		 has_re;
+	int		 usable;	/* has checks: a device can name it */
 };
 
 struct dopts {
@@ -230,6 +231,8 @@ tmpl_load_one(const char *path, struct tmpl *t, char *err, size_t errlen)
 		fm_strlcpy(t->descr, s, sizeof(t->descr));
 	if (config_setting_lookup_string(top, "kind", &s) == CONFIG_TRUE)
 		fm_strlcpy(t->kind, s, sizeof(t->kind));
+	/* A template with checks is one the agent can apply as it is. */
+	t->usable = config_setting_get_member(top, "checks") != NULL;
 	if ((m = config_setting_get_member(top, "match")) != NULL) {
 		if ((a = config_setting_get_member(m, "sysobjectid")) != NULL) {
 			if (config_setting_type(a) == CONFIG_TYPE_STRING)
@@ -1404,6 +1407,18 @@ emit_block(struct target *t, int nth, int first)
 		    "answers\n");
 	emit_findings(t);
 
+	/*
+	 * A template the agent can apply: the device is one line naming it,
+	 * with the credentials discover used; what it found stays above as
+	 * comments.
+	 */
+	if (t->tmpl != NULL && t->tmpl->usable) {
+		sb_printf(b, "  template = \"%s\";\n  snmp = {\n",
+		    t->tmpl->name);
+		emit_auth(t);
+		sb_puts(b, "\n  }; }");
+		return;
+	}
 	sb_puts(b, "  checks = (");
 	hc = t->ans[ANS_IFX] && t->cols[C_IFHCIN].n > 0 &&
 	    t->o->version != SNMP_VERSION_1;

@@ -71,18 +71,6 @@ spool_path(char *buf, size_t len, uint64_t segno)
 	snprintf(buf, len, "%s/%016" PRIx64 ".spool", S.dir, segno);
 }
 
-static int
-sync_dir(void)
-{
-	int	 fd, r;
-
-	if ((fd = open(S.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /*
  * The test ledger: one line per result that is durable in the spool, so
  * that a test can check that everything spooled reaches the collector.
@@ -120,7 +108,7 @@ do_append(struct sreq *r)
 		    O_CLOEXEC, 0600)) == -1)
 			return -1;
 		S.segno = r->segno;
-		if (sync_dir() == -1)
+		if (fm_fsync_dir(S.dir) == -1)
 			return -1;
 	}
 	if (fstat(S.fd, &sb) == -1)

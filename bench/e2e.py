@@ -16,10 +16,18 @@
 # the simulator's CPU apart, and the polls missed.  RRD files are kept
 # small (a day at full resolution, no consolidated archives) so that the
 # benchmark fits on a small disk; this changes the size of each write,
-# not the number of writes.
+# not the number of writes.  --full-days makes them smaller still (a
+# fraction of a day at full resolution), for sizes whose files would
+# not fit the disk otherwise: disk = values/s x 86,400 x full-days x 8
+# bytes.  The agent's probe start lateness (median and p99, from its
+# log at exit) is reported for facmon; --no-peers runs facmon alone.
+# --daemon adds a row of facmon writing through rrdcached (rrd.daemon,
+# the daemon run as for collectd: -w 2 intervals, -z 1 interval), its
+# CPU counted with the pipeline's.
 #
 #   bench/e2e.py [--sizes 1000:10] [--runs 3] [--rounds 3]
-#                [--write-interval 60]
+#                [--write-interval 60] [--full-days 1] [--no-peers]
+#                [--daemon]
 #
 # Bounded: warm-up plus --rounds intervals per pipeline; every process
 # is stopped by PID; only 127.0.0.0/8 and a temporary directory.
@@ -88,21 +96,47 @@ def window(pids, sim, secs, extra=None):
             [proc_rss_kb(p) for p in pids], w1 - w0)
 
 
-def run_facmon(n, ival, rounds, sim, tmp, wint):
+def lateness(log):
+    """(median, p99) ms of probe start lateness from the agent's log."""
+    try:
+        with open(log) as f:
+            for line in f:
+                if "start lateness: median" in line:
+                    w = line.split("median ")[1].split()
+                    return float(w[0]), float(line.split("p99 ")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        pass
+    return None
+
+
+def run_facmon(n, ival, rounds, sim, tmp, wint, full_days=1.0,
+               cached=False):
     aport, hport = free_port(), free_port()
     data = os.path.join(tmp, "fm-data")
     conf = os.path.join(tmp, "collector.conf")
+    rc = None
+    daemon = ""
+    if cached:
+        sock = os.path.join(tmp, "fm-rrdcached.sock")
+        rc = subprocess.Popen([RRDCACHED, "-g", "-l", "unix:" + sock,
+                               "-w", str(2 * ival), "-z", str(ival), "-p",
+                               os.path.join(tmp, "fm-rrdcached.pid")],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        wait(lambda: os.path.exists(sock), 20, "rrdcached")
+        daemon = 'daemon = "unix:%s";' % sock
     with open(conf, "w") as f:
         f.write("""collector: {
   listen = [ "127.0.0.1:%d" ];
   http = [ "127.0.0.1:%d" ];
   data_dir = "%s";
   web_dir = "%s";
-  rrd: { full_resolution_days = 1; five_minute_days = 0; hourly_days = 0;
-         write_interval = %d; };
+  rrd: { full_resolution_days = %g; five_minute_days = 0; hourly_days = 0;
+         write_interval = %d; %s };
   agents = ( { id = "bench"; } );
 };
-""" % (aport, hport, data, os.path.join(ROOT, "web"), wint))
+""" % (aport, hport, data, os.path.join(ROOT, "web"), full_days, wint,
+       daemon))
     psk = os.path.join(tmp, "agent.psk")
     subprocess.run([COLLECTOR, "-f", conf, "keygen", "bench", psk],
                    check=True, capture_output=True, timeout=30)
@@ -142,26 +176,30 @@ def run_facmon(n, ival, rounds, sim, tmp, wint):
         # fifth of it by default), at least two.
         secs = max(rounds * ival, int(2 * wint * 1.2) + ival)
         cpu, resp, scpu, written, rss, wbytes = window(
-            [agent.pid, coll.pid], sim, secs,
+            [agent.pid, coll.pid] + ([rc.pid] if rc else []), sim, secs,
             lambda: st()["rrd"]["queued"])
         rs = st()["rrd"]
+        disk = rs["bytes"]
     finally:
         stop(agent)
         stop(coll)
+        stop(rc)
         alog.close()
         clog.close()
+    late = lateness(os.path.join(tmp, "agent.log"))
     shutil.rmtree(data, ignore_errors=True)
     if rs["errors"] or rs["values_refused"]:
         raise SystemExit("facmon: RRD errors %d, refused %d" % (
             rs["errors"], rs["values_refused"]))
     return {"vps": written / secs, "cpu_us": sum(cpu) * 1e6 / max(1, written),
             "agent_us": cpu[0] * 1e6 / max(1, written),
-            "coll_us": cpu[1] * 1e6 / max(1, written),
+            "coll_us": sum(cpu[1:]) * 1e6 / max(1, written),
             "sim_us": scpu * 1e6 / max(1, written),
             "wb": wbytes / max(1, written),
+            "late": late, "disk_mb": disk / 1e6,
             "missed": max(0, n * (secs // ival) - resp),
             "expected": n * (secs // ival),
-            "rss": "%.0f + %.0f" % (rss[0] / 1024.0, rss[1] / 1024.0)}
+            "rss": " + ".join("%.0f" % (x / 1024.0) for x in rss)}
 
 
 def run_collectd(n, ival, rounds, sim, tmp, cached):
@@ -215,8 +253,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--write-interval", type=int, default=60,
                     help="facmon's rrd.write_interval, seconds")
+    ap.add_argument("--full-days", type=float, default=1.0,
+                    help="rrd.full_resolution_days of facmon's files")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="facmon only, without collectd")
+    ap.add_argument("--daemon", action="store_true",
+                    help="also facmon writing through rrdcached")
     a = ap.parse_args()
-    peer = os.path.exists(snmp.COLLECTD)
+    peer = os.path.exists(snmp.COLLECTD) and not a.no_peers
     cached = peer and os.path.exists(RRDCACHED)
     print("| devices | interval | pipeline | values/s stored | CPU µs/value "
           "(median, min–max) | of which | simulator µs/value | RSS MB | "
@@ -224,13 +268,18 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for spec in a.sizes.split(","):
         n, ival = (int(x) for x in spec.split(":"))
-        res = {"fm": [], "rrdtool": [], "rrdcached": []}
+        res = {"fm": [], "fmcached": [], "rrdtool": [], "rrdcached": []}
         for _ in range(a.runs):
             with tempfile.TemporaryDirectory(prefix="facmon-bench-") as tmp:
                 sim = Sim(n, tmp)
                 try:
                     res["fm"].append(run_facmon(n, ival, a.rounds, sim,
-                                                tmp, a.write_interval))
+                                                tmp, a.write_interval,
+                                                a.full_days))
+                    if a.daemon and os.path.exists(RRDCACHED):
+                        res["fmcached"].append(run_facmon(
+                            n, ival, a.rounds, sim, tmp, a.write_interval,
+                            a.full_days, True))
                     if peer:
                         res["rrdtool"].append(run_collectd(
                             n, ival, a.rounds, sim, tmp, False))
@@ -241,19 +290,22 @@ def main():
                     sim.close()
         fm_cpu = statistics.median(r["cpu_us"] for r in res["fm"])
         names = {"fm": "facmon agent → TLS → collector → journal → RRD",
+                 "fmcached": "facmon agent → TLS → collector → journal → "
+                             "rrdcached",
                  "rrdtool": "collectd snmp + rrdtool",
                  "rrdcached": "collectd snmp + rrdcached plugin + "
                               "rrdcached"}
-        for k in ("fm", "rrdtool", "rrdcached"):
+        for k in ("fm", "fmcached", "rrdtool", "rrdcached"):
             rs = res[k]
             if not rs:
                 continue
             cpus = [r["cpu_us"] for r in rs]
             m = statistics.median(cpus)
-            part = ("agent %.1f + collector %.1f" % (
+            part = ("agent %.1f + collector%s %.1f" % (
                 statistics.median(r["agent_us"] for r in rs),
+                " and rrdcached" if k == "fmcached" else "",
                 statistics.median(r["coll_us"] for r in rs))
-                if k == "fm" else "–")
+                if k.startswith("fm") else "–")
             print("| %d | %d s | %s | %.0f | %.1f (%.1f–%.1f) | %s | %.1f | "
                   "%s | %d of %d | %s | %.0f |" % (
                       n, ival, names[k],
@@ -263,14 +315,20 @@ def main():
                       rs[len(rs) // 2]["rss"],
                       max(r["missed"] for r in rs), rs[0]["expected"],
                       # A tiny run may measure no CPU tick at all.
-                      "–" if k == "fm" or m <= 0 else
+                      "–" if k.startswith("fm") or m <= 0 else
                       "%.2f" % (fm_cpu / m),
                       statistics.median(r["wb"] for r in rs)))
+        for r in res["fm"]:
+            print("facmon %d devices at %d s: probe start lateness median "
+                  "/ p99 %s ms; RRD tree %.0f MB" % (
+                      n, ival, "%.1f / %.1f" % r["late"] if r["late"]
+                      else "?", r["disk_mb"]), file=sys.stderr)
         print("done %d devices at %d s" % (n, ival), file=sys.stderr,
               flush=True)
     print()
-    print("Runs per size: %d; facmon's rrd.write_interval %d s." % (
-        a.runs, a.write_interval))
+    print("Runs per size: %d; facmon's rrd.write_interval %d s, "
+          "full_resolution_days %g." % (a.runs, a.write_interval,
+                                        a.full_days))
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ static const char *const journal_keys[] = { "segment_size", "keep_days",
 static const char *const rrd_keys[] = { "full_resolution_days", "queue",
 	"five_minute_days", "hourly_days", "write_interval", "write_jitter",
 	"hold", "max_series_per_check", "max_series_per_device", "max_bytes",
-	"daemon", NULL };
+	"daemon", "retire_after_days", "retired_keep_days", NULL };
 static const char *const agent_keys[] = { "id", "description", "revoked",
 	NULL };
 
@@ -253,6 +253,37 @@ get_bytes(struct cfgerr *e, config_setting_t *grp, const char *key,
 	*dst = (long long)n;
 }
 
+/*
+ * Days at full resolution: a whole number, or a fraction down to 0.01
+ * (about a quarter of an hour), with which the benchmarks keep their
+ * files small enough for the disk they run on.
+ */
+static void
+get_full_days(struct cfgerr *e, config_setting_t *s, struct collector_conf *c)
+{
+	config_setting_t *f = config_setting_get_member(s,
+	    "full_resolution_days");
+	double	 d;
+	int	 t;
+
+	if (f == NULL)
+		return;
+	t = config_setting_type(f);
+	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		d = (double)config_setting_get_int64(f);
+	else if (t == CONFIG_TYPE_FLOAT)
+		d = config_setting_get_float(f);
+	else {
+		cfgerr_add(e, f, "'full_resolution_days' must be a number");
+		return;
+	}
+	if (!(d >= 0.01 && d <= 400)) {
+		cfgerr_add(e, f, "'full_resolution_days' must be between 0.01 and 400");
+		return;
+	}
+	c->rrd_full_days = d;
+}
+
 static void
 get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 {
@@ -266,8 +297,7 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 		return;
 	}
 	cfg_check_keys(e, s, rrd_keys);
-	if (cfg_get_int(e, s, "full_resolution_days", &v, 1, 400, 0) == 1)
-		c->rrd_full_days = (int)v;
+	get_full_days(e, s, c);
 	if (cfg_get_int(e, s, "five_minute_days", &v, 0, 800, 0) == 1)
 		c->rrd_5min_days = (int)v;
 	if (cfg_get_int(e, s, "hourly_days", &v, 0, 3660, 0) == 1)
@@ -292,6 +322,10 @@ get_rrd(struct cfgerr *e, config_setting_t *grp, struct collector_conf *c)
 	    0) == 1)
 		c->rrd_series_device = (int)v;
 	get_bytes(e, s, "max_bytes", &c->rrd_max_bytes);
+	if (cfg_get_int(e, s, "retire_after_days", &v, 0, 36600, 0) == 1)
+		c->rrd_retire_days = (int)v;
+	if (cfg_get_int(e, s, "retired_keep_days", &v, 0, 36600, 0) == 1)
+		c->rrd_retired_keep_days = (int)v;
 	if (cfg_get_str(e, s, "daemon", c->rrd_daemon, sizeof(c->rrd_daemon),
 	    0) == 1) {
 		const char *d = c->rrd_daemon;
@@ -413,6 +447,8 @@ collector_conf_load(const char *file, struct cfgerr *e)
 	c->rrd_hold = 4000000;
 	c->rrd_series_check = 2048;
 	c->rrd_series_device = 8192;
+	c->rrd_retire_days = 30;
+	c->rrd_retired_keep_days = 30;
 	c->clock_tolerance_ms = 10000;
 	c->unreachable_ms = 60000;
 	c->journal_segment = 64LL * 1024 * 1024;

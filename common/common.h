@@ -97,9 +97,16 @@ int	 fm_label_name(char *dst, size_t, const char *src);
 #define FM_SERIES_FILE_MAX	200	/* a series' file name, without .rrd */
 void	 fm_series_file(char *dst, size_t, const char *name);
 uint32_t fm_hash32(const char *);
+
+/* numfmt.c: what snprintf "%.15g" and "%llu" write, without its cost. */
+#define FM_G15_MAX	32	/* bytes of fm_fmt_g15's buffer */
+size_t	 fm_fmt_g15(char *buf, double v);
+size_t	 fm_fmt_u64(char *buf, uint64_t u);
 size_t	 fm_utf8_len(const unsigned char *, size_t avail);
 int	 fm_utf8_valid(const char *, size_t);
 int	 fm_utf8_printable(const unsigned char *, size_t);
+int	 fm_random_hex(char *dst, size_t nbytes);
+int	 fm_fsync_dir(const char *);
 #include <iconv.h>
 #include <sys/types.h>
 ssize_t	 fm_iconv_text(iconv_t, const unsigned char *, size_t, char *,

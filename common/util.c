@@ -10,6 +10,7 @@
  * MERCHANTABILITY AND FITNESS.
  */
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -581,4 +582,39 @@ fm_url_join(char *dst, size_t len, const char *base, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * nbytes from the kernel's random source as 2 * nbytes hex digits and a
+ * NUL into dst (which holds them): session tokens, CSRF tokens, nonces.
+ * -1, and dst "", if the kernel gave fewer: a guessable token is worse
+ * than none.
+ */
+int
+fm_random_hex(char *dst, size_t nbytes)
+{
+	unsigned char b[64];
+	size_t	 i;
+
+	dst[0] = '\0';
+	if (nbytes > sizeof(b) ||
+	    getrandom(b, nbytes, 0) != (ssize_t)nbytes)
+		return -1;
+	for (i = 0; i < nbytes; i++)
+		snprintf(dst + 2 * i, 3, "%02x", b[i]);
+	explicit_bzero(b, sizeof(b));
+	return 0;
+}
+
+/* A rename or a new file is durable only once its directory is on disk. */
+int
+fm_fsync_dir(const char *dir)
+{
+	int	 fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
 }

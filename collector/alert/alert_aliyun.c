@@ -193,7 +193,8 @@ aliyun_send(const struct alert_channel *ch, const struct alert_recipient *rc,
 		snprintf(phone, sizeof(phone), "00%s", rc->phone + 1);
 	else
 		fm_strlcpy(phone, rc->phone, sizeof(phone));
-	alert_random_hex(nonce, 16);
+	if (fm_random_hex(nonce, 16) == -1)
+		log_warnx("aliyun: no random nonce from the kernel");
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 #define KV(k, v) do { kv[2 * n] = (k); kv[2 * n + 1] = (v); n++; } while (0)

@@ -98,7 +98,6 @@ int		 alert_http_post(const struct alert_channel *,
 int		 alert_http_class(long status);
 int		 alert_prefix(const char *s, const char *p);
 void		 alert_hex(char *dst, const unsigned char *, size_t);
-void		 alert_random_hex(char *dst, size_t nbytes);
 int		 alert_sms_vars(const struct alert_channel *,
 		    const struct alert_msg *,
 		    char vals[ALERT_VARS_MAX][FM_TEXT_MAX]);

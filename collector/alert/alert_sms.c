@@ -144,20 +144,6 @@ alert_sms_vars(const struct alert_channel *ch, const struct alert_msg *m,
 	return ch->nvars;
 }
 
-void
-alert_random_hex(char *dst, size_t nbytes)
-{
-	unsigned char b[32];
-	size_t	 i;
-
-	if (nbytes > sizeof(b))
-		nbytes = sizeof(b);
-	if (getrandom(b, nbytes, 0) != (ssize_t)nbytes)
-		for (i = 0; i < nbytes; i++)
-			b[i] = (unsigned char)random();
-	alert_hex(dst, b, nbytes);
-}
-
 /* Append a formatted header line; a failed allocation drops only it. */
 struct curl_slist *
 alert_hdr_add(struct curl_slist *l, const char *fmt, ...)

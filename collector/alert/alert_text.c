@@ -862,7 +862,8 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		put(dst, len, en ? "spool full: %lld results and %lld values "
 		    "dropped so far" : "缓存已满：已丢弃%lld条结果、%lld个数值",
 		    (long long)f->hn[0], (long long)f->hn[1]);
-	} else if (strcmp(f->health, "rrd-limit") == 0) {
+	} else if (strcmp(f->health, "rrd-limit") == 0 ||
+	    strcmp(f->health, "rrd-budget") == 0) {
 		const char *lim = f->hn[1] == 1 ? (en ? "series per check" :
 		    "每个检查项的曲线数") : f->hn[1] == 2 ? (en ? "series per "
 		    "device" : "每台设备的曲线数") : (en ? "disk space for "

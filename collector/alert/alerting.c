@@ -785,6 +785,7 @@ alerting_event(const struct fm_event *ev)
 		{ "storage-alarm", AS_CRITICAL },
 		{ "spool-drop", AS_CRITICAL },
 		{ "rrd-limit", AS_WARNING },
+		{ "rrd-budget", AS_WARNING },
 		{ "agent-reachable", AS_INFO },
 		{ "storage-ok", AS_INFO },
 		{ NULL, 0 }

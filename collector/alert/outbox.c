@@ -276,18 +276,6 @@ delivery_from_json(json_t *o, struct delivery *d)
 	return 0;
 }
 
-/* A rename is durable only once the directory itself is on disk. */
-static void
-sync_dir(const char *dir)
-{
-	int	 fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	fsync(fd);
-	close(fd);
-}
-
 /* "crc32c-hex\n" then the JSON body. */
 static int
 write_record(const char *dir, const struct delivery *d, char *err,
@@ -322,7 +310,7 @@ write_record(const char *dir, const struct delivery *d, char *err,
 	r = fm_write_file_atomic(path, buf, strlen(buf), err, errlen);
 	free(buf);
 	if (r == 0)
-		sync_dir(dir);
+		(void)fm_fsync_dir(dir);
 	return r;
 }
 
@@ -349,7 +337,7 @@ outbox_finish(const struct delivery *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	sync_dir(dir_out);
+	(void)fm_fsync_dir(dir_out);
 	return 0;
 }
 

@@ -102,7 +102,7 @@ struct collector_conf {
 	int		 http_per_peer;		/* web connections of one address */
 	int		 fd_reserve;		/* descriptors kept from peers */
 	char		 user[FM_ID_MAX];	/* "": keep the starting user */
-	int		 rrd_full_days;		/* full-resolution RRA length */
+	double		 rrd_full_days;		/* full-resolution RRA length */
 	int		 rrd_5min_days;		/* 5-minute RRAs; 0: none */
 	int		 rrd_hourly_days;	/* hourly RRAs; 0: none */
 	int		 rrd_queue;		/* RRD queue length, values */
@@ -112,6 +112,8 @@ struct collector_conf {
 	int		 rrd_series_check;	/* series per check at most */
 	int		 rrd_series_device;	/* series per device at most */
 	long long	 rrd_max_bytes;		/* RRD tree budget; 0: none */
+	int		 rrd_retire_days;	/* retire series idle as long; 0: never */
+	int		 rrd_retired_keep_days;	/* then remove them after this */
 	char		 rrd_daemon[256];	/* rrdcached address; "": none */
 	int		 clock_tolerance_ms;	/* agent clock skew allowed */
 	int		 unreachable_ms;	/* agent silent: unreachable */

@@ -436,7 +436,8 @@ api_stats(struct evhttp_request *req, const char *rest, const char *who)
 	J(rs, files_created);
 	J(rs, update_calls); J(rs, held); J(rs, held_files); J(rs, flushes);
 	J(rs, read_flushes); J(rs, series); J(rs, bytes);
-	J(rs, values_refused);
+	J(rs, values_refused); J(rs, retired); J(rs, retired_removed);
+	J(rs, retired_files);
 	json_object_set_new(root, "rrd", o);
 
 	o = json_object();

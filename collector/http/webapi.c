@@ -1275,14 +1275,66 @@ struct series_job {
 	char		 dir[PATH_MAX];	/* <data_dir>/rrd/<device> */
 	int		 nchecks;
 	char		 (*checks)[FM_ID_MAX];
+	json_t		*held;		/* per check: series not yet on disk */
 	json_t		*series;	/* built on the queue's thread */
 };
+
+/*
+ * The series a check's results make (as ingest.c names them), whether or
+ * not the RRD writer has created their files yet: with write-behind a
+ * new series has no file for up to rrd.write_interval, and a read of it
+ * flushes the file first, so the page can graph it at once.
+ */
+static json_t *
+check_series(const struct check_state *c)
+{
+	json_t	*a = json_array();
+	char	 name[FM_VNAME_MAX + 2], file[FM_VNAME_MAX];
+	int	 k;
+
+	if (!c->have_result)
+		return a;
+	if (!probe_result_is_unknown(c->outcome) || c->nresults >
+	    c->nresults_unknown) {
+		json_array_append_new(a, json_string("up"));
+		json_array_append_new(a, json_string("duration_ms"));
+	}
+	for (k = 0; k < c->nvalues; k++) {
+		const struct value_state *v = &c->values[k];
+
+		if (v->kind != VK_GAUGE && !(v->kind == VK_COUNTER &&
+		    !isnan(v->d)))
+			continue;
+		if (strcmp(v->name, "up") == 0 ||
+		    strcmp(v->name, "duration_ms") == 0)
+			snprintf(name, sizeof(name), "v_%s", v->name);
+		else
+			fm_strlcpy(name, v->name, sizeof(name));
+		fm_series_file(file, sizeof(file), name);
+		json_array_append_new(a, json_string(file));
+	}
+	return a;
+}
+
+static int
+listed(json_t *a, const char *name)
+{
+	size_t	 i;
+	json_t	*v;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			return 1;
+	return 0;
+}
 
 static void
 series_run(struct wjob *w)
 {
 	struct series_job *j = w->arg;
 	char	 path[PATH_MAX + FM_ID_MAX + 2];
+	size_t	 k;
+	json_t	*v;
 	int	 i;
 
 	j->series = json_object();
@@ -1303,6 +1355,10 @@ series_run(struct wjob *w)
 			}
 			closedir(dir);
 		}
+		json_array_foreach(json_object_get(j->held, j->checks[i]), k,
+		    v)
+			if (!listed(a, json_string_value(v)))
+				json_array_append(a, v);
 		json_object_set_new(j->series, j->checks[i], a);
 	}
 }
@@ -1320,6 +1376,7 @@ series_done(struct wjob *w)
 	else
 		http_reply_json(j->req, 200, "OK", json_pack("{s:s,s:o}",
 		    "device", j->dev, "series", j->series));
+	json_decref(j->held);
 	free(j->checks);
 	free(j);
 }
@@ -1346,8 +1403,12 @@ api_series(struct evhttp_request *req, const char *dev, const char *who)
 	j->req = req;
 	fm_strlcpy(j->dev, d->id, sizeof(j->dev));
 	fm_fmt(j->dir, sizeof(j->dir), "%s/rrd/%s", C->data_dir, d->id);
-	for (i = 0; i < d->nchecks; i++)
+	j->held = json_object();
+	for (i = 0; i < d->nchecks; i++) {
 		fm_strlcpy(j->checks[i], d->checks[i].id, sizeof(j->checks[i]));
+		json_object_set_new(j->held, d->checks[i].id,
+		    check_series(&d->checks[i]));
+	}
 	j->nchecks = d->nchecks;
 	j->w.run = series_run;
 	j->w.done = series_done;

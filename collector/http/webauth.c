@@ -437,19 +437,6 @@ web_hashpw_main(int argc, char *argv[])
 }
 
 static int
-random_hex(char *out, size_t n)
-{
-	unsigned char b[TOKEN_HEX / 2];
-	size_t	 i;
-
-	if (n < TOKEN_HEX + 1 || RAND_bytes(b, sizeof(b)) != 1)
-		return -1;
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
-static int
 failure_locked(const struct failure *f)
 {
 	return f->n >= W->max_failures;
@@ -604,8 +591,8 @@ new_session(const char *user, int64_t now)
 				s = &sessions[i];
 	}
 	memset(s, 0, sizeof(*s));
-	if (random_hex(s->token, sizeof(s->token)) == -1 ||
-	    random_hex(s->csrf, sizeof(s->csrf)) == -1) {
+	if (fm_random_hex(s->token, TOKEN_HEX / 2) == -1 ||
+	    fm_random_hex(s->csrf, TOKEN_HEX / 2) == -1) {
 		s->token[0] = '\0';
 		return NULL;
 	}

@@ -108,18 +108,6 @@ static struct {
 	.efd = -1,
 };
 
-static int
-fsync_dir(const char *dir)
-{
-	int	 fd, r;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 static void
 seg_path(char *buf, size_t len, uint64_t segno)
 {
@@ -173,7 +161,7 @@ seg_open(uint64_t segno)
 	wbuf_u16(&b, FM_JOURNAL_VERSION);
 	seal(&b);
 	if (b.err || write(fd, b.p, b.len) != (ssize_t)b.len ||
-	    fdatasync(fd) == -1 || fsync_dir(J.dir) == -1) {
+	    fdatasync(fd) == -1 || fm_fsync_dir(J.dir) == -1) {
 		int	 e = errno;
 
 		wbuf_free(&b);

@@ -565,11 +565,15 @@ set_value(struct value_state *vs, const struct fm_value *v)
  * bsearch; names seen for the first time go to the end and one sort puts
  * them in place, so a result of a thousand values costs n log n, not n^2.
  *
- * A successful probe says everything the device has now: a name it no
- * longer gives (a port taken out, a row a template's filter now drops)
- * retires, so that no page shows its last value as if it were current.
- * A failed probe may have read only part, and retires nothing.
+ * A name successful probes no longer give (a port taken out, a row a
+ * template's filter now drops) retires after VALUE_RETIRE of them in a
+ * row, so that no page shows its last value as if it were current.  Once
+ * or twice is a partial read -- a Modbus request that failed, an SNMP
+ * object missing from one answer -- which keeps the last value, as the
+ * agent's documentation promises (a Modbus alarm's words must not vanish
+ * because one read failed).  A failed probe retires nothing.
  */
+#define VALUE_RETIRE	3
 static void
 merge_values(struct check_state *c, const struct fm_result *r, int retire)
 {
@@ -614,7 +618,9 @@ merge_values(struct check_state *c, const struct fm_result *r, int retire)
 	if (!retire)
 		return;
 	for (j = 0, o = 0; j < c->nvalues; j++) {
-		if (!c->values[j].seen) {
+		if (c->values[j].seen)
+			c->values[j].absent = 0;
+		else if (++c->values[j].absent >= VALUE_RETIRE) {
 			free(c->values[j].text);
 			continue;
 		}

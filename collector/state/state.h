@@ -43,6 +43,7 @@ struct value_state {
 	uint64_t	 u;		/* raw counter */
 	char		*text;		/* VK_TEXT */
 	uint8_t		 seen;		/* in the result being merged */
+	uint8_t		 absent;	/* successful results without it */
 };
 
 /*

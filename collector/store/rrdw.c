@@ -39,6 +39,12 @@
  * values still reach state and the journal), so that a device answering
  * rotating row indices cannot fill the disk.
  *
+ * Series not updated for rrd.retire_after_days are retired: moved to
+ * <data_dir>/retired/rrd/ (so that a row index that went away stops
+ * counting against the limits and the budget), and removed from there
+ * rrd.retired_keep_days later.  This is a walk of the tree on this
+ * thread, at start and then every hour.
+ *
  * With rrd.daemon set, files are created, updated and read through
  * rrdcached and never touched directly.  The layout is described in
  * docs/rrd.md.
@@ -49,6 +55,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -66,8 +73,11 @@
 
 #define UPDATE_CHUNK	256	/* "t:v" arguments per rrd_update_r call */
 #define DAEMON_CHUNK	96	/* per rrdcached command (4 KB a line) */
+#define UPD_ARG_MAX		(21 + FM_G15_MAX)	/* "time:value" */
 #define LOG_EVERY	10	/* seconds between two lines of one kind */
 #define READS_MAX	64	/* API reads waiting at most */
+#define RETIRE_EVERY_MS	(3600 * 1000)	/* between two walks of the tree */
+#define DAY		86400
 
 /* One value held: time and replay flag packed, so that it takes 16 bytes. */
 struct pend {
@@ -101,10 +111,12 @@ struct rfile {
 TAILQ_HEAD(rfq, rfile);
 
 struct settings {
-	int		 full_days, five_days, hourly_days;
+	double		 full_days;
+	int		 five_days, hourly_days;
 	int64_t		 write_ms, jitter_ms;
 	size_t		 hold_max;
 	uint64_t	 max_check, max_device, max_bytes;
+	int		 retire_days, keep_days;
 };
 
 static struct {
@@ -120,6 +132,8 @@ static struct {
 	struct rrdw_read *reads, *done;
 	int		 nreads;	/* loop only: asked, not answered */
 	char		 limit_msg[512];	/* an event for the loop; "": none */
+	char		 limit_kind[32];	/* rrd-limit or rrd-budget */
+	char		 retire_msg[512];	/* an event for the loop; "": none */
 	char		 limit_path[256];	/* its facts: the series, */
 	int		 limit_which;		/* which limit (1, 2, 3) */
 	uint64_t	 limit_n;		/* and its value */
@@ -127,6 +141,7 @@ static struct {
 	struct event	*ev;
 	struct settings	 set;
 	char		 dir[PATH_MAX];	/* <data_dir>/rrd */
+	char		 rdir[PATH_MAX];	/* <data_dir>/retired/rrd */
 	char		 daemon[256];	/* "": write the files directly */
 	struct rrdw_stats st;
 } w = {
@@ -143,12 +158,14 @@ static size_t	 ncounts_b, ncounts;
 static struct rfq held_q = TAILQ_HEAD_INITIALIZER(held_q);
 static size_t	 held, held_files;
 static uint64_t	 tree_bytes;
+static uint64_t	 retired_files;
 static time_t	 last_log, last_limit_log;
 static uint64_t	 log_suppressed, limit_suppressed;
 
 struct wcount {
 	uint64_t	 written, rejected, errors, created, calls;
 	uint64_t	 replay_skipped, flushes, read_flushes, refused;
+	uint64_t	 retired, removed;
 };
 
 unsigned int
@@ -167,11 +184,15 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 {
 	struct rrd_item *it;
 	char	 name[FM_VNAME_MAX];
-	size_t	 len;
+	size_t	 ld, lc, ln;
+	char	*p;
 
 	fm_series_file(name, sizeof(name), value);
-	len = strlen(device) + strlen(check) + strlen(name) + 8;
-	if ((it = malloc(sizeof(*it) + len)) == NULL)
+	ld = strlen(device);
+	lc = strlen(check);
+	ln = strlen(name);
+	/* "device/check/name.rrd": copied, not printed, once per value. */
+	if ((it = malloc(sizeof(*it) + ld + lc + ln + 8)) == NULL)
 		return NULL;
 	it->next = NULL;
 	it->t = t;
@@ -179,7 +200,16 @@ rrdw_item_new(const char *device, const char *check, const char *value,
 	it->step = step < 1 ? 1 : step;
 	it->seq = 0;
 	it->replay = 0;
-	snprintf(it->path, len, "%s/%s/%s.rrd", device, check, name);
+	p = it->path;
+	memcpy(p, device, ld);
+	p += ld;
+	*p++ = '/';
+	memcpy(p, check, lc);
+	p += lc;
+	*p++ = '/';
+	memcpy(p, name, ln);
+	p += ln;
+	memcpy(p, ".rrd", 5);
 	return it;
 }
 
@@ -318,6 +348,31 @@ counts_of(const char *path, struct count **dev, struct count **chk)
 	return 0;
 }
 
+/* Forget a file that left the tree, giving back its counts and bytes. */
+static void
+file_remove(struct rfile *f)
+{
+	struct rfile **pp;
+	struct count *dev, *chk;
+
+	for (pp = &files[f->hash & (nfiles_b - 1)]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	if (counts_of(f->path, &dev, &chk) == 0) {
+		if (dev->n > 0)
+			dev->n--;
+		if (chk->n > 0)
+			chk->n--;
+	}
+	tree_bytes = tree_bytes > f->size ? tree_bytes - f->size : 0;
+	nfiles--;
+	free(f->p);
+	free(f);
+}
+
 static void
 files_free(void)
 {
@@ -424,11 +479,13 @@ pdp_per_row(unsigned int step, unsigned long secs)
 }
 
 static unsigned long
-rows_for(unsigned int step, unsigned long pdps, unsigned long days)
+rows_for(unsigned int step, unsigned long pdps, double days)
 {
 	unsigned long span = (unsigned long)step * pdps;
+	unsigned long secs = (unsigned long)(days * 86400.0 + 0.5);
+	unsigned long r = (secs + span - 1) / span;
 
-	return (days * 86400UL + span - 1) / span;
+	return r < 1 ? 1 : r;
 }
 
 /*
@@ -446,12 +503,12 @@ layout(unsigned int step, const struct settings *s, char a[8][96],
 	*rows = 0;
 	snprintf(a[argc++], sizeof(a[0]), "DS:value:GAUGE:%u:U:U",
 	    rrdw_heartbeat(step));
-	r = rows_for(step, 1, (unsigned long)s->full_days);
+	r = rows_for(step, 1, s->full_days);
 	*rows += r;
 	snprintf(a[argc++], sizeof(a[0]), "RRA:AVERAGE:0.5:1:%lu", r);
 	if (step <= 300 && s->five_days > 0) {
 		p5 = pdp_per_row(step, 300);
-		r = rows_for(step, p5, (unsigned long)s->five_days);
+		r = rows_for(step, p5, (double)s->five_days);
 		for (i = 0; i < 3; i++) {
 			snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
 			    cfs[i], p5, r);
@@ -460,7 +517,7 @@ layout(unsigned int step, const struct settings *s, char a[8][96],
 	}
 	if (s->hourly_days > 0) {
 		p60 = pdp_per_row(step, 3600);
-		r = rows_for(step, p60, (unsigned long)s->hourly_days);
+		r = rows_for(step, p60, (double)s->hourly_days);
 		for (i = 0; i < 3; i++) {
 			snprintf(a[argc++], sizeof(a[0]), "RRA:%s:0.5:%lu:%lu",
 			    cfs[i], p60, r);
@@ -636,12 +693,30 @@ file_prepare(struct rfile *f, const char *full, time_t first,
 	return 0;
 }
 
+/*
+ * One "time:value" argument of rrd_update_r, the bytes of "%lld:%.15g"
+ * made without snprintf, which was the writer's largest cost.
+ */
+static void
+update_arg(char *buf, time_t t, double v)
+{
+	size_t	 n;
+
+	if (t < 0) {
+		snprintf(buf, UPD_ARG_MAX, "%lld:%.15g", (long long)t, v);
+		return;
+	}
+	n = fm_fmt_u64(buf, (uint64_t)t);
+	buf[n++] = ':';
+	(void)fm_fmt_g15(buf + n, v);
+}
+
 /* Write the values held for one file, then forget them. */
 static void
 flush_file(struct rfile *f, const struct settings *s, struct wcount *wc)
 {
 	char	 full[PATH_MAX];
-	char	 args[UPDATE_CHUNK][48];
+	char	 args[UPDATE_CHUNK][UPD_ARG_MAX];
 	const char *argv[UPDATE_CHUNK];
 	struct pend *tmp;
 	size_t	 i, na = 0, n = f->np, chunk;
@@ -691,8 +766,7 @@ flush_file(struct rfile *f, const struct settings *s, struct wcount *wc)
 					wc->rejected++;
 				continue;
 			}
-			snprintf(args[na], sizeof(args[0]), "%lld:%.15g",
-			    (long long)t, f->p[i].v);
+			update_arg(args[na], t, f->p[i].v);
 			argv[na] = args[na];
 			na++;
 			f->last = t;
@@ -740,6 +814,13 @@ notify_loop(void)
 static void
 limit_log(const char *path, const char *what, uint64_t limit)
 {
+	/*
+	 * The disk budget is an event of its own: it is about the whole
+	 * tree, and the staff act on it differently (more disk, shorter
+	 * retention) than on one device's rows.
+	 */
+	const char *kind = strcmp(what, "rrd.max_bytes") == 0 ?
+	    "rrd-budget" : "rrd-limit";
 	time_t	 now = time(NULL);
 
 	if (now - last_limit_log < LOG_EVERY) {
@@ -754,6 +835,7 @@ limit_log(const char *path, const char *what, uint64_t limit)
 	 * the loop, which owns the events; as often as this line.
 	 */
 	pthread_mutex_lock(&w.mtx);
+	fm_strlcpy(w.limit_kind, kind, sizeof(w.limit_kind));
 	snprintf(w.limit_msg, sizeof(w.limit_msg), "new series %s refused: "
 	    "%s is %" PRIu64 "; its values still reach state and the journal",
 	    path, what, limit);
@@ -810,13 +892,28 @@ intake(struct rrd_item *list, const struct settings *s, int64_t now,
 	struct pend *np;
 	uint32_t h;
 	size_t	 cap;
+	time_t	 stale = s->retire_days > 0 ?
+	    time(NULL) - (time_t)s->retire_days * DAY : 0;
 
 	for (it = list; it != NULL; it = it->next) {
 		h = fm_hash32(it->path);
-		if ((f = file_find(it->path, h)) == NULL &&
-		    (f = file_new(it, h, s)) == NULL) {
-			wc->refused++;
-			continue;
+		if ((f = file_find(it->path, h)) == NULL) {
+			/*
+			 * A value older than the retirement age would make
+			 * a series retired at the next walk: the journal's
+			 * replay of a retired row must not bring it back.
+			 */
+			if (it->t < stale) {
+				if (it->replay)
+					wc->replay_skipped++;
+				else
+					wc->rejected++;
+				continue;
+			}
+			if ((f = file_new(it, h, s)) == NULL) {
+				wc->refused++;
+				continue;
+			}
 		}
 		/*
 		 * The journal's replay at start offers days of values that
@@ -882,6 +979,213 @@ flush_due(const struct settings *s, int64_t now, int all,
 	}
 }
 
+/* ---- retirement ------------------------------------------------------- */
+
+/*
+ * Visit every "<device>/<check>/<name>.rrd" under root; fn returns 1
+ * when it took the file away, and then the directories it left empty
+ * are removed, so that rotating row indices leave no directories
+ * behind either.
+ */
+static void
+walk_rrd(const char *root, int (*fn)(const char *, const char *,
+    const struct stat *, void *), void *arg)
+{
+	DIR	*d1, *d2, *d3;
+	struct dirent *e1, *e2, *e3;
+	struct stat sb;
+	char	 p[PATH_MAX], rel[PATH_MAX];
+	size_t	 l;
+	int	 gone1, gone2;
+
+	if ((d1 = opendir(root)) == NULL)
+		return;
+	while ((e1 = readdir(d1)) != NULL) {
+		if (e1->d_name[0] == '.' || (size_t)snprintf(p, sizeof(p),
+		    "%s/%s", root, e1->d_name) >= sizeof(p) ||
+		    (d2 = opendir(p)) == NULL)
+			continue;
+		gone1 = 0;
+		while ((e2 = readdir(d2)) != NULL) {
+			if (e2->d_name[0] == '.' || (size_t)snprintf(p,
+			    sizeof(p), "%s/%s/%s", root, e1->d_name,
+			    e2->d_name) >= sizeof(p) ||
+			    (d3 = opendir(p)) == NULL)
+				continue;
+			gone2 = 0;
+			while ((e3 = readdir(d3)) != NULL) {
+				l = strlen(e3->d_name);
+				if (l <= 4 || e3->d_name[0] == '.' ||
+				    strcmp(e3->d_name + l - 4, ".rrd") != 0 ||
+				    (size_t)snprintf(rel, sizeof(rel),
+				    "%s/%s/%s", e1->d_name, e2->d_name,
+				    e3->d_name) >= sizeof(rel) ||
+				    (size_t)snprintf(p, sizeof(p), "%s/%s",
+				    root, rel) >= sizeof(p) ||
+				    stat(p, &sb) == -1 || !S_ISREG(sb.st_mode))
+					continue;
+				gone2 |= fn(rel, p, &sb, arg);
+			}
+			closedir(d3);
+			if (gone2 && (size_t)snprintf(p, sizeof(p),
+			    "%s/%s/%s", root, e1->d_name, e2->d_name) <
+			    sizeof(p))
+				(void)rmdir(p);	/* fails if not empty */
+			gone1 |= gone2;
+		}
+		closedir(d2);
+		if (gone1 && (size_t)snprintf(p, sizeof(p), "%s/%s", root,
+		    e1->d_name) < sizeof(p))
+			(void)rmdir(p);
+	}
+	closedir(d1);
+}
+
+struct retire {
+	time_t		 now, cutoff;
+	struct wcount	*wc;
+};
+
+/*
+ * Retire one live file if it has not been updated since the cutoff.
+ * Its modification time says when it was last written; values held
+ * here, or (with rrdcached) by the daemon, are newer than that and keep
+ * it.
+ */
+static int
+retire_one(const char *rel, const char *full, const struct stat *sb,
+    void *arg)
+{
+	struct retire *rt = arg;
+	struct rfile *f;
+	struct timespec ts[2];
+	char	 dst[PATH_MAX], dir[PATH_MAX];
+	char	*slash;
+	time_t	 t;
+
+	if (sb->st_mtime >= rt->cutoff)
+		return 0;
+	f = file_find(rel, fm_hash32(rel));
+	if (f != NULL && (f->np > 0 || (f->known && f->last >= rt->cutoff)))
+		return 0;
+	if (w.daemon[0] != '\0') {
+		/*
+		 * The daemon may hold values it has not written: ask it,
+		 * then have it write them (FLUSH) and drop the file from
+		 * its cache (FORGET) before the file moves, so that it
+		 * never writes to a path that is gone.  FORGET fails for
+		 * a file the daemon does not hold, which is no error.
+		 */
+		rrd_clear_error();
+		if (rrdc_connect(w.daemon) != 0 ||
+		    (t = rrdc_last(full)) == -1) {
+			rrd_log("last (rrdcached)", full);
+			return 0;
+		}
+		if (t >= rt->cutoff)
+			return 0;
+		if (rrdc_flush(full) != 0) {
+			rrd_log("flush (rrdcached)", full);
+			return 0;
+		}
+		(void)rrdc_forget(full);
+		rrd_clear_error();
+	}
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", w.rdir, rel) >=
+	    sizeof(dst))
+		return 0;
+	fm_strlcpy(dir, dst, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (fm_mkdirs(dir, 0755) == -1) {
+		log_warn("rrd: mkdir %s", dir);
+		return 0;
+	}
+	/* A series retired again replaces its older retired copy. */
+	if (rename(full, dst) == -1) {
+		log_warn("rrd: retire %s", full);
+		return 0;
+	}
+	/*
+	 * The retired file's time becomes the time of its retirement, the
+	 * start of its keep period.  The clock is read here rather than
+	 * left to the kernel (UTIME_NOW), so that the process's own notion
+	 * of time is the one that counts.
+	 */
+	ts[0].tv_sec = ts[1].tv_sec = rt->now;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (utimensat(AT_FDCWD, dst, ts, 0) == -1)
+		log_warn("rrd: utimensat %s", dst);
+	if (f != NULL)
+		file_remove(f);
+	rt->wc->retired++;
+	retired_files++;
+	return 1;
+}
+
+/* Remove a retired file once it has been kept long enough. */
+static int
+prune_one(const char *rel, const char *full, const struct stat *sb,
+    void *arg)
+{
+	struct retire *rt = arg;
+
+	(void)rel;
+	if (sb->st_mtime > rt->cutoff) {
+		retired_files++;
+		return 0;
+	}
+	if (unlink(full) == -1) {
+		log_warn("rrd: remove %s", full);
+		retired_files++;
+		return 0;
+	}
+	rt->wc->removed++;
+	return 1;
+}
+
+/*
+ * Retire the series not updated for rrd.retire_after_days, then remove
+ * the retired files older than rrd.retired_keep_days.  Runs on this
+ * thread: the walk stats every file, which the event loop must never
+ * wait for.
+ */
+static void
+retire_walk(const struct settings *s, struct wcount *wc)
+{
+	struct retire rt;
+	uint64_t before = wc->retired;
+
+	if (s->retire_days <= 0)
+		return;
+	memset(&rt, 0, sizeof(rt));
+	rt.now = time(NULL);
+	rt.wc = wc;
+	/*
+	 * The old retired files go first: a series retired again would
+	 * otherwise replace its old copy unseen, and the disk they free is
+	 * there before more is moved aside.
+	 */
+	rt.cutoff = rt.now - (time_t)s->keep_days * DAY;
+	retired_files = 0;
+	walk_rrd(w.rdir, prune_one, &rt);
+	rt.cutoff = rt.now - (time_t)s->retire_days * DAY;
+	walk_rrd(w.dir, retire_one, &rt);
+	if (wc->retired == before && wc->removed == 0)
+		return;
+	log_info("rrd: %" PRIu64 " series not updated for %d days retired to "
+	    "%s, %" PRIu64 " retired files older than %d days removed",
+	    wc->retired - before, s->retire_days, w.rdir, wc->removed,
+	    s->keep_days);
+	pthread_mutex_lock(&w.mtx);
+	fm_fmt(w.retire_msg, sizeof(w.retire_msg), "%" PRIu64 " series not "
+	    "updated for %d days moved to %s; %" PRIu64 " retired files older "
+	    "than %d days removed", wc->retired - before, s->retire_days,
+	    w.rdir, wc->removed, s->keep_days);
+	pthread_mutex_unlock(&w.mtx);
+	notify_loop();
+}
+
 /* Flush one file if it holds values, then read it, as rrdcached FLUSH. */
 static void
 do_read(struct rrdw_read *r, const struct settings *s, struct wcount *wc)
@@ -937,6 +1241,9 @@ publish(const struct wcount *wc)
 	w.st.flushes += wc->flushes;
 	w.st.read_flushes += wc->read_flushes;
 	w.st.values_refused += wc->refused;
+	w.st.retired += wc->retired;
+	w.st.retired_removed += wc->removed;
+	w.st.retired_files = retired_files;
 	w.st.held = held;
 	w.st.held_files = held_files;
 	w.st.series = nfiles;
@@ -954,23 +1261,31 @@ writer(void *arg)
 	struct timespec ts;
 	size_t	 n;
 	int	 stop, notify;
+	int64_t	 next_retire;
 
 	(void)arg;
 	scan_tree();
 	memset(&wc, 0, sizeof(wc));
+	pthread_mutex_lock(&w.mtx);
+	s = w.set;
+	pthread_mutex_unlock(&w.mtx);
+	/* Before the journal's replay is taken in: see intake(). */
+	retire_walk(&s, &wc);
+	next_retire = mono_ms() + RETIRE_EVERY_MS;
 	publish(&wc);
 	pthread_mutex_lock(&w.mtx);
 	for (;;) {
 		/*
 		 * With values held, look at the clock every second; with
-		 * none, sleep until something comes.
+		 * none, sleep until something comes, or a minute when the
+		 * hourly retirement walk may come due.
 		 */
 		if (w.head == NULL && w.reads == NULL && !w.stop) {
-			if (held == 0)
+			if (held == 0 && w.set.retire_days <= 0)
 				pthread_cond_wait(&w.cv, &w.mtx);
 			else {
 				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_sec += 1;
+				ts.tv_sec += held == 0 ? 60 : 1;
 				pthread_cond_timedwait(&w.cv, &w.mtx, &ts);
 			}
 		}
@@ -1014,6 +1329,10 @@ writer(void *arg)
 			notify_loop();
 		}
 		flush_due(&s, mono_ms(), stop || s.write_ms == 0, &wc);
+		if (!stop && mono_ms() >= next_retire) {
+			retire_walk(&s, &wc);
+			next_retire = mono_ms() + RETIRE_EVERY_MS;
+		}
 		publish(&wc);
 		pthread_mutex_lock(&w.mtx);
 		if (stop && w.head == NULL && w.reads == NULL)
@@ -1040,6 +1359,8 @@ settings_from(struct settings *s, const struct collector_conf *c)
 	s->max_check = (uint64_t)c->rrd_series_check;
 	s->max_device = (uint64_t)c->rrd_series_device;
 	s->max_bytes = (uint64_t)c->rrd_max_bytes;
+	s->retire_days = c->rrd_retire_days;
+	s->keep_days = c->rrd_retired_keep_days;
 }
 
 /* Answers of the writer to reads, delivered on the loop. */
@@ -1048,6 +1369,7 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct rrdw_read *r, *next, *rev = NULL;
 	char	 msg[sizeof(w.limit_msg)], path[sizeof(w.limit_path)];
+	char	 kind[sizeof(w.limit_kind)], rmsg[sizeof(w.retire_msg)];
 	uint64_t v, lim;
 	int	 which;
 
@@ -1059,14 +1381,19 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	r = w.done;
 	w.done = NULL;
 	fm_strlcpy(msg, w.limit_msg, sizeof(msg));
+	fm_strlcpy(kind, w.limit_kind, sizeof(kind));
 	fm_strlcpy(path, w.limit_path, sizeof(path));
 	which = w.limit_which;
 	lim = w.limit_n;
 	w.limit_msg[0] = '\0';
+	fm_strlcpy(rmsg, w.retire_msg, sizeof(rmsg));
+	w.retire_msg[0] = '\0';
 	pthread_mutex_unlock(&w.mtx);
 	if (msg[0] != '\0')
-		event_raise_facts("rrd-limit", NULL, (int64_t)lim, which, path,
+		event_raise_facts(kind, NULL, (int64_t)lim, which, path,
 		    "%s", msg);
+	if (rmsg[0] != '\0')
+		event_raise("rrd-retired", NULL, "%s", rmsg);
 	/* The list is newest first: answer in the order asked. */
 	for (; r != NULL; r = next) {
 		next = r->next;
@@ -1139,6 +1466,11 @@ rrdw_start(struct event_base *base, const struct collector_conf *c,
 	}
 	if (layout_check(w.dir, err, errlen) == -1)
 		return -1;
+	if ((size_t)snprintf(w.rdir, sizeof(w.rdir), "%s/retired/rrd",
+	    c->data_dir) >= sizeof(w.rdir)) {
+		snprintf(err, errlen, "%s: path too long", c->data_dir);
+		return -1;
+	}
 	fm_strlcpy(w.daemon, c->rrd_daemon, sizeof(w.daemon));
 	if (w.daemon[0] != '\0') {
 		rrd_clear_error();

@@ -51,6 +51,9 @@ struct rrdw_stats {
 	uint64_t	 series;		/* files known */
 	uint64_t	 bytes;			/* their size */
 	uint64_t	 values_refused;	/* values of series over a limit */
+	uint64_t	 retired;		/* series moved to the retired tree */
+	uint64_t	 retired_removed;	/* retired files removed */
+	uint64_t	 retired_files;		/* retired files kept now */
 };
 
 /* A read of one series for the API, answered on the event loop. */

@@ -81,11 +81,12 @@ class Discover(FacmonTestCase):
         """facmon-agent -n accepts the printed blocks as its devices."""
         conf = self.write("discovered.conf", """
 agent: { id = "t"; collector = "127.0.0.1:5640"; tls = false;
-         mibdirs = ""; spool_dir = "%s"; };
+         mibdirs = ""; spool_dir = "%s"; templates = "%s"; };
 devices = (
 %s
 );
-""" % (os.path.join(self.tmp, "spool"), ",\n".join(outs)))
+""" % (os.path.join(self.tmp, "spool"),
+       os.path.join(ROOT, "etc", "templates"), ",\n".join(outs)))
         p = subprocess.run([AGENT, "-n", "-f", conf], capture_output=True,
                            text=True, timeout=60)
         n = sum(len(blocks(o)) for o in outs)
@@ -281,6 +282,27 @@ template = { name = "%s"; description = "test"; kind = "%s";
         else:
             self.assertIn("share/facmon/templates: No such file", err)
         self.accepted(out)
+
+    def test_shipped_template_makes_a_one_line_device(self):
+        """With the shipped templates a switch or a UPS is one entry that
+        names its template, with the credentials discover used; what it
+        found stays above as comments; the agent takes it as it is."""
+        self.serve()
+        shipped = os.path.join(ROOT, "etc", "templates")
+        outs = []
+        for comm, name in (("huawei-s5735", "switch-huawei"),
+                           ("ups-battery", "ups-rfc1628")):
+            out, _ = self.discover("-c", comm, "127.0.0.1",
+                                   templates=shipped)
+            self.assertIn('template = "%s";' % name, out)
+            self.assertIn('community = "%s";' % comm, out)
+            self.assertNotIn("checks = (", out)
+            code = [x for x in out.splitlines()
+                    if x.strip() and not x.strip().startswith("#")]
+            self.assertLessEqual(len(code), 8, out)
+            outs.append(out)
+        self.assertIn("on battery", outs[1])
+        self.accepted(*outs)
 
     def test_silent_address_fails_alone(self):
         self.serve()

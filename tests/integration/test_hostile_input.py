@@ -163,8 +163,12 @@ class LoginFlood(FacmonTestCase):
                 range(40)))
         self.assertGreaterEqual(st.count(401), 1, st)
         self.assertLessEqual(st.count(401), 5, st)
+        # A connection past the 32 one address may hold at once
+        # (http_connections_per_peer) is closed unanswered: how many were
+        # open together depends on how fast the first were answered.
+        self.assertLessEqual(st.count(None), 40 - 32, st)
         self.assertEqual(len(st), st.count(401) + st.count(429) +
-                         st.count(503), st)
+                         st.count(503) + st.count(None), st)
         # One at a time now, until the address is locked: in all, the
         # limit and not one password more was checked.
         for i in range(6):

@@ -2,6 +2,8 @@
 # shutdown, the journal re-applying held values after kill -9, the series
 # limits and rrdcached mode, read back with the real rrdtool.
 
+import email
+import email.policy
 import math
 import os
 import subprocess
@@ -16,6 +18,8 @@ from fmtest import (COLLECTOR, FacmonTestCase, Proc, http_json,  # noqa: E402
                     http_status, rrd_fetch, wait_for)
 
 RRDCACHED = "/usr/bin/rrdcached"
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+DAY = 86400
 # Held for an hour: within a test nothing is written unless flushed.
 HOLD = ("full_resolution_days = 1; five_minute_days = 0; hourly_days = 0; "
         "write_interval = \"1h\"; write_jitter = 0;")
@@ -49,10 +53,21 @@ class Rrd(FacmonTestCase):
         kw.setdefault("rrd", HOLD)
         return super().start_collector(*a, **kw)
 
-    def restart_collector(self):
+    def restart_collector(self, days_later=0):
+        """The collector again; days_later runs it under libfaketime with
+        its clocks that many days ahead (nothing sleeps for days)."""
+        env = None
+        if days_later:
+            if not os.path.exists(FAKETIME):
+                self.skipTest("libfaketime not installed (make deps)")
+            # NO_FAKE_STAT: files keep the times they were written at
+            # (libfaketime would otherwise shift them with the clock),
+            # so that they have aged by days_later.
+            env = dict(os.environ, LD_PRELOAD=FAKETIME,
+                       FAKETIME="+%dd" % days_later, NO_FAKE_STAT="1")
         p = Proc([COLLECTOR, "-d", "-f",
                   os.path.join(self.tmp, "collector.conf")],
-                 os.path.join(self.tmp, "collector.log"))
+                 os.path.join(self.tmp, "collector.log"), env=env)
         self.procs.append(p)
         wait_for(lambda: http_json(self.api + "/api/v1/stats"), timeout=30,
                  what="collector restarted")
@@ -152,6 +167,11 @@ class Rrd(FacmonTestCase):
         a = self.agent(120)
         self.wait_held(120 * 3)
         want = self.expected(a)[("sd0", "c0")]
+        # Held, no file yet: the device page's list has the series all
+        # the same, or its graphs would say "no data" for write_interval.
+        self.assertFalse(os.path.exists(self.path("sd0", "c0", "up")))
+        lst = http_json(self.api + "/api/v1/series/sd0")["series"]
+        self.assertEqual(sorted(lst["c0"]), sorted(SERIES))
         q = urllib.parse.urlencode({"device": "sd0", "check": "c0",
                                     "series": "up", "period": "hour"})
         r = http_json(self.api + "/api/v1/rrd?" + q)
@@ -330,6 +350,121 @@ class Rrd(FacmonTestCase):
         self.assertEqual(len(os.listdir(os.path.join(
             self.data_dir, "rrd", "sd0", "c0"))), 8)
 
+    # --- retirement ------------------------------------------------------
+
+    def tree(self, *sub):
+        """{relative path: size} of the .rrd files under data_dir/sub."""
+        root = os.path.join(self.data_dir, *sub)
+        out = {}
+        for d, _dirs, files in os.walk(root):
+            for f in files:
+                if f.endswith(".rrd"):
+                    p = os.path.join(d, f)
+                    out[os.path.relpath(p, root)] = os.path.getsize(p)
+        return out
+
+    def rotate_at(self, t0, n):
+        """A rotating device's n results at t0 (seconds), acknowledged."""
+        a = RotatingAgent(self.agent_port, ndev=1, nchk=1, batch=20,
+                          t0_ms=t0 * 1000)
+        a.produce(n)
+        a.flush()
+        a.pump(until_acked=True)
+        a.close()
+        return a
+
+    def test_rotating_rows_are_retired_then_removed(self):
+        """A device whose table rows rotate fills its check's limit;
+        30 days without an update later its series are moved to the
+        retired tree (freeing the limit for the rows it answers now,
+        and the journal's replay does not bring them back), and 30 days
+        after that they are removed: the tree stays bounded."""
+        self.start_collector(rrd=HOLD + " max_series_per_check = 12;")
+        now = int(time.time())
+        self.rotate_at(now - 900, 40)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        first = self.tree("rrd")
+        self.assertEqual(len(first), 12)
+        self.assertEqual(self.tree("retired", "rrd"), {})
+
+        # 31 days on: the walk at start retires every file.
+        self.restart_collector(days_later=31)
+        wait_for(lambda: self.rrd()["retired"] == 12, timeout=60,
+                 what="12 series retired (%r)" % self.rrd())
+        st = self.rrd()
+        self.assertEqual(st["series"], 0)
+        self.assertEqual(st["bytes"], 0)
+        self.assertEqual(st["retired_files"], 12)
+        self.assertEqual(self.tree("retired", "rrd"), first)
+        # No empty directories left behind for the rows that went.
+        self.assertFalse(os.path.exists(os.path.join(self.data_dir, "rrd",
+                                                     "sd0")))
+        ev = [e for e in http_json(self.api + "/api/v1/events")
+              if e["kind"] == "rrd-retired"]
+        self.assertEqual(len(ev), 1)
+        self.assertIn("12 series not updated for 30 days moved to",
+                      ev[0]["message"])
+        # The device answers new rows now: the limit has room again.
+        self.rotate_at(now + 31 * DAY - 900, 40)
+        wait_for(lambda: self.rrd()["held"] + self.rrd()["values_refused"]
+                 == 280, timeout=60, what="the new results taken in")
+        st = self.rrd()
+        self.assertEqual(st["series"], 12)
+        self.assertEqual(st["held"], 40 * 2 + 10)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        self.assertEqual(len(self.tree("rrd")), 12)
+        # The retired copies are the old values, the live files the new.
+        p = os.path.join(self.data_dir, "retired", "rrd", "sd0", "c0",
+                         "up.rrd")
+        last = subprocess.run(["rrdtool", "last", p], check=True,
+                              capture_output=True, text=True).stdout
+        self.assertLess(int(last), now + DAY)
+        last = subprocess.run(["rrdtool", "last", self.path("sd0", "c0",
+                                                            "up")],
+                              check=True, capture_output=True,
+                              text=True).stdout
+        self.assertGreater(int(last), now + 30 * DAY)
+
+        # 62 days on: the first retired files are removed, the second
+        # rows retired in their place.
+        self.restart_collector(days_later=62)
+        wait_for(lambda: self.rrd()["retired"] == 12 and
+                 self.rrd()["retired_removed"] == 12, timeout=60,
+                 what="retired and removed (%r)" % self.rrd())
+        self.assertEqual(self.tree("rrd"), {})
+        self.assertEqual(len(self.tree("retired", "rrd")), 12)
+        last = subprocess.run(["rrdtool", "last", p], check=True,
+                              capture_output=True, text=True).stdout
+        self.assertGreater(int(last), now + 30 * DAY)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        self.assertIn("12 retired files older than 30 days removed",
+                      self.procs[-1].output())
+
+    def test_recent_series_are_not_retired(self):
+        """Files updated within rrd.retire_after_days stay, and 0 turns
+        retirement off."""
+        self.start_collector(rrd=HOLD + " retire_after_days = 40;")
+        self.agent(20, nchk=1)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        self.assertEqual(len(self.tree("rrd")), 3)
+        self.restart_collector(days_later=31)
+        wait_for(lambda: self.rrd()["series"] == 3, timeout=30,
+                 what="the files counted")
+        self.assertEqual(self.rrd()["retired"], 0)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        conf = os.path.join(self.tmp, "collector.conf")
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace("retire_after_days = 40;",
+                                 "retire_after_days = 0;"))
+        self.restart_collector(days_later=400)
+        wait_for(lambda: self.rrd()["series"] == 3, timeout=30,
+                 what="the files counted")
+        self.assertEqual(self.rrd()["retired"], 0)
+        self.assertEqual(self.procs[-1].stop(), 0)
+        self.assertEqual(len(self.tree("rrd")), 3)
+
     def test_config_check_knows_the_new_keys(self):
         """facmon-collector -n accepts the keys and says what is wrong."""
         def check(rrd):
@@ -341,8 +476,17 @@ class Rrd(FacmonTestCase):
                                   capture_output=True, text=True)
         r = check('write_interval = "5m"; write_jitter = "1m"; hold = 100000;'
                   ' max_series_per_check = 100; max_series_per_device = 1000;'
-                  ' max_bytes = 1000000000; daemon = "unix:/run/r.sock";')
+                  ' max_bytes = 1000000000; daemon = "unix:/run/r.sock";'
+                  ' retire_after_days = 90; retired_keep_days = 0;')
         self.assertEqual(r.returncode, 0, r.stderr)
+        r = check('full_resolution_days = 0.05;')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = check('full_resolution_days = 0.001;')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("full_resolution_days", r.stderr)
+        r = check('retire_after_days = -1;')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("retire_after_days", r.stderr)
         r = check('write_interval = "1m"; write_jitter = "2m";')
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("'write_jitter' must not exceed", r.stderr)
@@ -499,4 +643,87 @@ class Rrd(FacmonTestCase):
                 if ":" in line and not math.isnan(float(
                     line.split(":")[1]))]
         self.assertEqual(len(vals), len(want))
+        self.assertEqual(self.procs[-1].stop(), 0)
+
+    def test_rrdcached_retirement_flushes_and_forgets_first(self):
+        """With rrd.daemon, a series is retired only after the daemon
+        wrote what it held for the file (FLUSH) and dropped it (FORGET):
+        the retired file has every value, and the daemon never writes
+        the old path again."""
+        sock = self.start_rrdcached()
+        self.start_collector(rrd="full_resolution_days = 1; "
+                             "five_minute_days = 0; hourly_days = 0; "
+                             "write_interval = 0; daemon = \"unix:%s\";"
+                             % sock)
+        a = self.agent(60, nchk=1)
+        wait_for(lambda: self.rrd()["written"] == 180, timeout=60,
+                 what="values given to rrdcached")
+        self.assertEqual(self.procs[-1].stop(), 0)
+        want = self.expected(a)[("sd0", "c0")]
+        p = self.path("sd0", "c0", "up")
+        # The daemon still holds the values (it writes after an hour).
+        rows = dict(rrd_fetch(p, min(want) - 1, max(want)))
+        self.assertTrue(all(rows.get(t) is None for t in want))
+        self.restart_collector(days_later=31)
+        wait_for(lambda: self.rrd()["retired"] == 3, timeout=60,
+                 what="3 series retired (%r)" % self.rrd())
+        self.assertFalse(os.path.exists(p))
+        r = os.path.join(self.data_dir, "retired", "rrd", "sd0", "c0",
+                         "up.rrd")
+        rows = dict(rrd_fetch(r, min(want) - 1, max(want)))
+        self.assertEqual({t: rows.get(t) for t in want}, want)
+        # Forgotten: a flush through the daemon does not bring it back.
+        subprocess.run(["rrdtool", "flushcached", "--daemon",
+                        "unix:" + sock, p], capture_output=True)
+        self.assertFalse(os.path.exists(p))
+        self.assertEqual(self.rrd()["errors"], 0)
+        self.assertEqual(self.procs[-1].stop(), 0)
+
+    def mail_setup(self, rrd):
+        """A collector mailing facmon's RRD health alerts to one address
+        (Debian's aiosmtpd); returns the mailbox."""
+        box, port = self.start_smtp()
+        self.start_collector(rrd=HOLD + rrd, extra="""confirm = 2; };
+alerts: {
+  timezone = "Asia/Shanghai";
+  retry: { first = "200ms"; max = "1s"; give_up_after = "1h"; };
+  channels = ( { name = "mail"; type = "smtp"; host = "127.0.0.1";
+                 port = %d; tls = "none"; from = "facmon@example.org"; } );
+  recipients = ( { name = "it"; email = "it@example.org"; } );
+  deliver = ( [ "mail" ] );
+  rules = ( { name = "storage"; kinds = [ "health" ];
+              checks = [ "rrd-limit", "rrd-budget" ];
+              recipients = [ "it" ]; } );""" % port)
+        return box
+
+    def mailed(self, box, kind):
+        """The plain body of the first mail about the event kind."""
+        for raw in box.msgs:
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            body = m.get_body(preferencelist=("plain",)).get_content()
+            if kind in body:
+                return body
+        return None
+
+    def test_series_limit_event_is_mailed(self):
+        """rrd-limit is a facmon health alert: the IT staff get it by
+        mail, not only on /api/v1/events."""
+        box = self.mail_setup(" max_series_per_check = 6;")
+        self.agent(10, nchk=1, cls=RotatingAgent)
+        body = wait_for(lambda: self.mailed(box, "rrd-limit"), timeout=30,
+                        what="the rrd-limit mail")
+        self.assertIn("rrd.max_series_per_check is 6", body)
+        self.assertEqual(self.procs[-1].stop(), 0)
+
+    def test_disk_budget_event_is_mailed(self):
+        """The disk budget refusing a new series raises rrd-budget, an
+        event of its own, mailed as a health alert too."""
+        box = self.mail_setup(" max_bytes = 1000;")
+        self.agent(5, nchk=1, cls=RotatingAgent)
+        body = wait_for(lambda: self.mailed(box, "rrd-budget"), timeout=30,
+                        what="the rrd-budget mail")
+        self.assertIn("rrd.max_bytes is 1000", body)
+        ev = [e["kind"] for e in http_json(self.api + "/api/v1/events")]
+        self.assertIn("rrd-budget", ev)
+        self.assertNotIn("rrd-limit", ev)
         self.assertEqual(self.procs[-1].stop(), 0)

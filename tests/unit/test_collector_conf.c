@@ -578,14 +578,38 @@ test_state_values(void **unused)
 	assert_true(c->values[3].d == 22.0);
 
 	/*
-	 * A successful probe says all the device has now: what it does not
-	 * send (a port taken out) retires.
+	 * Successful probes say what the device has now: what three in a
+	 * row do not send (a port taken out) retires; one or two are a
+	 * partial read (a Modbus request that failed), which keeps the last
+	 * value.
 	 */
-	r.ts_ms = 4000;
 	r.outcome = PR_OK;
 	r.values = v;
 	r.nvalues = 2;
+	r.ts_ms = 4000;
 	assert_int_equal(state_apply_result("a1", &r, 4), SA_APPLIED);
+	r.ts_ms = 5000;
+	assert_int_equal(state_apply_result("a1", &r, 5), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 4);
+	assert_string_equal(c->values[0].name, "alpha");
+	assert_string_equal(c->values[2].text, "PDU 1");
+	/* Seen again, its count starts over. */
+	r.values = &v[3];
+	r.nvalues = 1;
+	r.ts_ms = 6000;
+	assert_int_equal(state_apply_result("a1", &r, 6), SA_APPLIED);
+	r.values = v;
+	r.nvalues = 2;
+	r.ts_ms = 7000;
+	assert_int_equal(state_apply_result("a1", &r, 7), SA_APPLIED);
+	r.ts_ms = 8000;
+	assert_int_equal(state_apply_result("a1", &r, 8), SA_APPLIED);
+	c = chk("pdu", "snmp");
+	assert_int_equal(c->nvalues, 3);
+	assert_string_equal(c->values[0].name, "alpha");
+	r.ts_ms = 9000;
+	assert_int_equal(state_apply_result("a1", &r, 9), SA_APPLIED);
 	c = chk("pdu", "snmp");
 	assert_int_equal(c->nvalues, 2);
 	assert_string_equal(c->values[0].name, "ifHCInOctets.1");
