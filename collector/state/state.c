@@ -265,6 +265,17 @@ derive(const struct device_state *d)
 	 */
 	if (known == 0 || (crit > 0 && critknown == 0))
 		return OS_UNKNOWN;
+	/*
+	 * A device that was down is not up again because its other
+	 * critical checks answer: a check that held it down and has not
+	 * been seen since (a gap) may still be failing.  Until it is seen,
+	 * or another check is down, the outage's end is unknown.
+	 */
+	if (critdown == 0)
+		for (i = 0; i < d->nchecks; i++)
+			if (d->checks[i].critical && d->checks[i].held &&
+			    check_says(d, &d->checks[i]) == OS_UNKNOWN)
+				return OS_UNKNOWN;
 	if (critdown > 0) {
 		/*
 		 * Failing while the device it hangs off is down: the parent's
@@ -289,8 +300,20 @@ static void	children(const struct device_state *, int64_t);
 static void
 rederive(struct device_state *d, int64_t cause_ms, const char *cause)
 {
-	int	 s = derive(d);
+	int	 i, s = derive(d);
 
+	/*
+	 * Which checks hold the device down, for derive(): marked while it
+	 * is down, forgotten once it is seen not down.
+	 */
+	for (i = 0; i < d->nchecks; i++) {
+		struct check_state *c = &d->checks[i];
+
+		if (s == OS_DOWN && check_says(d, c) == OS_DOWN)
+			c->held = 1;
+		else if (s != OS_DOWN && s != OS_UNKNOWN)
+			c->held = 0;
+	}
 	if (s != d->state) {
 		log_debug("device %s: %s -> %s", d->id, state_name(d->state),
 		    state_name(s));

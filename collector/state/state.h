@@ -85,6 +85,8 @@ struct check_state {
 					   parent was down or unreachable */
 	int		 superseded;	/* down, but a clearing trap since
 					   says the device is back */
+	int		 held;		/* down while its device was down,
+					   and the device not seen up since */
 	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
 	int		 ncounted;	/* result times counted last */
 	int64_t		 counted_max;	/* the newest counted */
