@@ -73,7 +73,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 COMMON_SRCS = common/log.c common/util.c common/crc32.c common/numfmt.c \
 	common/cfgutil.c \
 	common/outcome.c common/counter.c common/wire.c
-COMMON_SRCS += common/tls.c common/workq.c
+COMMON_SRCS += common/tls.c common/workq.c common/cause.c
 # Availability (docs/availability.md): the outage journal and the figures
 # read from it.  The collector and facmon-report link it, the agent not.
 AVAIL_SRCS = avail/avail.c avail/maint.c avail/ojournal.c avail/availq.c \

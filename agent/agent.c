@@ -50,6 +50,10 @@ agent_reload(void)
 		return;
 	}
 	cfgerr_free(&e);
+	/* Threads run now: TZ cannot change safely before a restart. */
+	if (strcmp(nc->timezone, agent_conf->timezone) != 0)
+		log_warnx("timezone '%s' takes effect when the agent is "
+		    "restarted", nc->timezone);
 	sched_stop();
 	trap_stop();
 	agent_conf_free(agent_conf);
@@ -164,6 +168,14 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("facmon-agent", debug, verbose);
+	/*
+	 * The log's times in the configured zone, as the collector's, so
+	 * that one journal reads in one zone; before any thread starts
+	 * (TZ is not thread-safe to change).
+	 */
+	if (log_set_zone(agent_conf->timezone) == -1)
+		log_warnx("time zone '%s' not found; local times stay in the "
+		    "server's zone", agent_conf->timezone);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 

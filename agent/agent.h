@@ -83,6 +83,7 @@ struct agent_conf {
 	int64_t		 spool_max_age_ms;
 	int		 drain_rate;	/* results a second from the spool */
 	char		 user[64];	/* run as this user; "": as started */
+	char		 timezone[64];	/* of the log's local times */
 	char		 mibdirs[PATH_MAX];
 	char		 templates[PATH_MAX];	/* "": the default */
 	struct device_conf *devices;

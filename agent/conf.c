@@ -50,7 +50,7 @@ static const char *const top_keys[] = { "agent", "devices", "defaults",
 static const char *const agent_keys[] = { "id", "collector", "batch_interval",
 	"queue", "mibdirs", "spool_dir", "spool_max_mb", "spool_max_kb",
 	"spool_max_days", "spool", "drain_rate", "traps", "tls", "tls_psk_file",
-	"failback", "user", "templates", NULL };
+	"failback", "user", "templates", "timezone", NULL };
 static const char *const device_keys[] = { "id", "name", "class", "group",
 	"address", "parent", "checks", "charset", "template", "snmp", "params",
 	NULL };
@@ -678,6 +678,13 @@ parse_agent(struct cfgerr *e, const config_setting_t *s,
 	ac->spool_max_age_ms = 8LL * 86400 * 1000;
 	if (cfg_get_int(e, s, "spool_max_days", &q, 1, 3650, 0) == 1)
 		ac->spool_max_age_ms = q * 86400 * 1000;
+	/* The zone of the log's times: the collector's default too. */
+	fm_strlcpy(ac->timezone, "Asia/Shanghai", sizeof(ac->timezone));
+	if (cfg_get_str(e, s, "timezone", ac->timezone, sizeof(ac->timezone),
+	    0) == 1 && !log_zone_known(ac->timezone))
+		cfgerr_add(e, config_setting_get_member(s, "timezone"),
+		    "timezone '%s' is not in the zone database (e.g. "
+		    "\"Asia/Shanghai\")", ac->timezone);
 	/* Checked here, so that -n finds a user that does not exist. */
 	if (cfg_get_str(e, s, "user", ac->user, sizeof(ac->user), 0) == 1 &&
 	    getpwnam(ac->user) == NULL)

@@ -1416,7 +1416,7 @@ emit_block(struct target *t, int nth, int first)
 		sb_printf(b, "  template = \"%s\";\n  snmp = {\n",
 		    t->tmpl->name);
 		emit_auth(t);
-		sb_puts(b, "\n  }; }");
+		sb_puts(b, "  }; }");
 		return;
 	}
 	sb_puts(b, "  checks = (");

@@ -159,6 +159,14 @@ static const struct {
 	{ 1, "evaluation-terminal", "评价器", "Evaluation terminals" },
 	{ 1, "queue-system", "排队叫号系统", "Queue systems" },
 	{ 1, "web-system", "业务系统", "Web systems" },
+	{ 1, "router", "路由器", "Routers" },
+	{ 1, "firewall", "防火墙", "Firewalls" },
+	{ 1, "ap", "无线 AP", "Wireless APs" },
+	{ 1, "server", "服务器", "Servers" },
+	{ 1, "camera", "摄像机", "Cameras" },
+	{ 1, "printer", "打印机", "Printers" },
+	{ 1, "meter", "电表", "Meters" },
+	{ 1, "other", "其他", "Other" },
 };
 
 /* The display name of a group or class; NULL: none, show the id. */

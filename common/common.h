@@ -76,6 +76,7 @@
 void	log_init(const char *progname, int debug, int verbose);
 void	log_setverbose(int);
 int	log_set_zone(const char *tz);
+int	log_zone_known(const char *tz);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -207,6 +208,25 @@ const char	*probe_result_name(int);
 int		 probe_result_parse(const char *);
 int		 probe_result_is_up(int);
 int		 probe_result_is_unknown(int);
+
+/*
+ * cause.c: why a probe failed, in words a person acts on (en: English,
+ * else Chinese).  fm_cause does not own msg.
+ */
+struct fm_cause {
+	int		 check_type;	/* 0: not known */
+	int		 outcome;	/* enum probe_result */
+	int		 timeout_ms;	/* 0: not known */
+	int		 dur_ms;
+	const char	*msg;		/* the agent's own message */
+};
+const char	*fm_check_type_text(int, int en);
+void		 fm_probe_sentence(char *, size_t, const struct fm_cause *,
+		    int en);
+/* A cause as kept (check_type, timeout_ms, dur_ms 0, outcome -1: not
+ * known), worded; text that is no probe's comes back as it is. */
+void		 fm_cause_text(char *, size_t, const char *text, int check_type,
+		    int outcome, int timeout_ms, int dur_ms, int en);
 
 enum value_kind {
 	VK_GAUGE = 1,	/* a level: temperature, rtt, uptime */

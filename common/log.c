@@ -38,6 +38,19 @@ log_init(const char *progname, int debug, int verbose)
 	tzset();
 }
 
+/* Is tz a zone of the system's database ("Asia/Shanghai")? */
+int
+log_zone_known(const char *tz)
+{
+	char	 p[PATH_MAX];
+
+	if (tz == NULL || tz[0] == '\0' || tz[0] == '/' ||
+	    strstr(tz, "..") != NULL)
+		return 0;
+	snprintf(p, sizeof(p), "/usr/share/zoneinfo/%s", tz);
+	return access(p, R_OK) == 0;
+}
+
 /*
  * The zone of every local time this process prints, its log lines
  * included: the configured one, so that the collector and facmon-report
@@ -48,13 +61,7 @@ log_init(const char *progname, int debug, int verbose)
 int
 log_set_zone(const char *tz)
 {
-	char	 p[PATH_MAX];
-
-	if (tz == NULL || tz[0] == '\0' || tz[0] == '/' ||
-	    strstr(tz, "..") != NULL)
-		return -1;
-	snprintf(p, sizeof(p), "/usr/share/zoneinfo/%s", tz);
-	if (access(p, R_OK) == -1)
+	if (!log_zone_known(tz))
 		return -1;
 	setenv("TZ", tz, 1);
 	tzset();

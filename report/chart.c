@@ -108,7 +108,8 @@ frame_draw(const struct rpt *r, const struct canvas *c, struct frame *f,
 		xy[2] = lx + 14;
 		xy[1] = xy[3] = ly - 2.5;
 		c->line(c->ctx, xy, 2, palette[k % NPAL], 1.5, 0);
-		c->text(c->ctx, lx + 18, ly, r->series[k].key, 6.5, -1,
+		/* The group's name, as in the tables: not its id. */
+		c->text(c->ctx, lx + 18, ly, r->series[k].name, 6.5, -1,
 		    0x000000);
 	}
 }

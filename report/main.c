@@ -247,6 +247,13 @@ main(int argc, char *argv[])
 		avconf_free(&av);
 		return 1;
 	}
+	/*
+	 * Every line logged in the configured zone from here on, as the
+	 * collector's that runs it: one log file, one zone.
+	 */
+	if (log_set_zone(av.tz) == -1)
+		log_warnx("time zone '%s' not found; local times stay in the "
+		    "server's zone", av.tz);
 	/* The web's windows: beside the configured journal by default. */
 	if (mwpath == NULL) {
 		fm_strlcpy(mwdef, av.journal, sizeof(mwdef));

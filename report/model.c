@@ -58,7 +58,7 @@ const struct rpt_col rpt_cols[RPT_NCOLS] = {
 	{ "响应时间达标率", "Latency target share", CK_PCT },
 };
 
-const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
+const struct rpt_col rpt_ocols[RPT_NOCOLS_DETAIL] = {
 	{ "开始", "Start", CK_TIME },
 	{ "结束", "End", CK_TIME },
 	{ "本期时长", "Duration in period", CK_DUR },
@@ -68,6 +68,8 @@ const struct rpt_col rpt_ocols[RPT_NOCOLS] = {
 	{ "确认人", "Acknowledged by", CK_TEXT },
 	{ "修复说明", "Repair note", CK_TEXT },
 	{ "原因分析", "Analysis", CK_TEXT },
+	/* For engineers: only in the CSV and the workbook. */
+	{ "检测原文", "Probe message", CK_TEXT },
 };
 
 /* ---- text buffers ---- */
@@ -154,6 +156,15 @@ fmt_time(char *d, size_t n, int64_t ms)
 	strftime(d, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* A verdict taken back under RPT_MIN_COVERAGE; the figures stay. */
+static void
+few_data(struct av_result *x)
+{
+	if (x->met >= 0 && !isnan(x->coverage) &&
+	    x->coverage < RPT_MIN_COVERAGE)
+		x->met = MET_FEW;
+}
+
 const char *
 met_text(const struct rpt *r, int met)
 {
@@ -161,6 +172,8 @@ met_text(const struct rpt *r, int met)
 		return TR(r, "达标", "met");
 	if (met == 0)
 		return TR(r, "未达标", "missed");
+	if (met == MET_FEW)
+		return TR(r, "数据不足", "too little data");
 	return TR(r, "无数据", "no data");
 }
 
@@ -534,6 +547,16 @@ year_col_label(const struct rpt *r, int col, char *d, size_t n)
 }
 
 /*
+ * Why an outage began, in the sentence the alerts and the wall say
+ * (common/cause.c); the journal's own text is the "检测原文" column.
+ */
+static void
+cause_words(const struct rpt *r, const struct aq_outage *o, char *d, size_t n)
+{
+	fm_cause_text(d, n, o->cause, 0, -1, 0, 0, r->L);
+}
+
+/*
  * 原因分析: what people said about an outage -- the reason given when it
  * was classified, the comment made on acknowledging it, and the repair
  * note -- or, when nobody said anything, the failure the probes saw.
@@ -564,9 +587,12 @@ analysis_text(const struct rpt *r, const struct aq_outage *o, char *d,
 		snprintf(d + w, n - (size_t)w, "%s%s%s", d[0] ? TR(r, "；",
 		    "; ") : "", TR(r, "修复：", "repair: "), o->note);
 	}
-	if (d[0] == '\0' && o->cause[0] != '\0')
-		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "),
-		    o->cause);
+	if (d[0] == '\0' && o->cause[0] != '\0') {
+		char	 c[512];
+
+		cause_words(r, o, c, sizeof(c));
+		snprintf(d, n, "%s%s", TR(r, "检测到：", "detected: "), c);
+	}
 }
 
 void
@@ -597,7 +623,7 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 			snprintf(d, n, "%s", o->device);
 		break;
 	case 4:
-		snprintf(d, n, "%s", o->cause);
+		cause_words(r, o, d, n);
 		break;
 	case 5:
 		snprintf(d, n, "%s%s", kind_text(r, p->kind), p->blip ?
@@ -612,6 +638,9 @@ outage_cell(const struct rpt *r, const struct aq_period_outage *p, int col,
 		break;
 	case 8:
 		analysis_text(r, o, d, n);
+		break;
+	case 9:
+		snprintf(d, n, "%s", o->cause);
 		break;
 	default:
 		d[0] = '\0';
@@ -695,13 +724,41 @@ scope_text(const struct rpt *r, const struct av_indicator *a, char *d,
 	free(b.p);
 }
 
+/*
+ * Time summed over devices, which is no calendar time: 41 terminals
+ * unseen for 12 days are "471天" of unknown time in a 30-day month.  Said
+ * in device-days (device-hours below a day) with the mean per device in
+ * calendar time, so that nobody reads the sum as a length.  One device:
+ * its own time.
+ */
+static void
+fmt_devtime(const struct rpt *r, char *d, size_t n, double ms, int ndevices)
+{
+	char	 avg[32];
+
+	if (ndevices <= 1 || isnan(ms)) {
+		fmt_dur(r, d, n, ms);
+		return;
+	}
+	fmt_dur(r, avg, sizeof(avg), ms / ndevices);
+	if (ms == 0)
+		snprintf(d, n, "%s", avg);
+	else if (ms < DAY_MS)
+		snprintf(d, n, TR(r, "共%.1f台·小时（每台平均%s）",
+		    "%.1f device-hours in all (%s per device)"), ms / 3600000.0,
+		    avg);
+	else
+		snprintf(d, n, TR(r, "共%.1f台·天（每台平均%s）",
+		    "%.1f device-days in all (%s per device)"), ms / DAY_MS, avg);
+}
+
 static void
 indicator(struct rpt *r, struct rpt_ind *ri)
 {
 	const struct av_indicator *a = ri->a;
 	struct match_arg m = { a, r->rc->group, NULL };
 	const struct av_result *x = &ri->row.r;
-	char	 scope[512], b1[32], b2[32], b3[32];
+	char	 scope[512], b1[96], b2[96], b3[32];
 	double	 days = (double)(r->to - r->from) / DAY_MS;
 	size_t	 len;
 
@@ -716,9 +773,14 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 		ri->value = a->metric == AVI_AVAILABILITY ? x->availability :
 		    x->availability_charged;
 		ri->met = avi_compare(a->cmp, ri->value, a->target);
+		if (ri->met >= 0 && !isnan(x->coverage) &&
+		    x->coverage < RPT_MIN_COVERAGE)
+			ri->met = MET_FEW;
 		fmt_pct(ri->value_text, sizeof(ri->value_text), ri->value);
-		fmt_dur(r, b1, sizeof(b1), (double)x->planned_ms);
-		fmt_dur(r, b2, sizeof(b2), (double)x->unknown_ms);
+		fmt_devtime(r, b1, sizeof(b1), (double)x->planned_ms,
+		    ri->ndevices);
+		fmt_devtime(r, b2, sizeof(b2), (double)x->unknown_ms,
+		    ri->ndevices);
 		fmt_pct(b3, sizeof(b3), x->coverage);
 		if (a->metric == AVI_AVAILABILITY)
 			snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -770,7 +832,12 @@ indicator(struct rpt *r, struct rpt_ind *ri)
 			snprintf(ri->value_text, sizeof(ri->value_text),
 			    TR(r, "%.3f天（%.2f小时）", "%.3f d (%.2f h)"),
 			    ri->value / DAY_MS, ri->value / 3600000.0);
-		fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
+		/* A sum over devices: in device-days, as fmt_devtime. */
+		if (ri->ndevices > 1)
+			snprintf(b1, sizeof(b1), TR(r, "%.2f台·天",
+			    "%.2f device-days"), (double)x->down_ms / DAY_MS);
+		else
+			fmt_dur(r, b1, sizeof(b1), (double)x->down_ms);
 		fmt_dur(r, b2, sizeof(b2), ri->ndevices ? (double)x->down_ms /
 		    ri->ndevices : NAN);
 		snprintf(ri->footnote, sizeof(ri->footnote), TR(r,
@@ -1051,6 +1118,7 @@ series(struct rpt *r)
 		struct rpt_series *s = &r->series[i];
 
 		s->key = r->groups[i].key;
+		s->name = r->groups[i].name[0] ? r->groups[i].name : s->key;
 		s->budget_ms = r->groups[i].r.budget_ms;
 		if ((s->avail = calloc((size_t)r->nbuckets + 1,
 		    sizeof(double))) == NULL || (s->burn =
@@ -1077,7 +1145,13 @@ series(struct rpt *r)
 				s->avail[b] = gr[k].r.availability;
 				cum[i] += (double)gr[k].r.down_ms;
 			}
-			if (!isnan(s->budget_ms) && s->budget_ms > 0)
+			/*
+			 * A day without data (before monitoring began, or
+			 * nothing seen) has no budget figure either: drawn
+			 * as a gap, not as a budget kept whole.
+			 */
+			if (!isnan(s->budget_ms) && s->budget_ms > 0 &&
+			    !isnan(s->avail[b]))
 				s->burn[b] = (s->budget_ms - cum[i]) /
 				    s->budget_ms * 100.0;
 		}
@@ -1268,6 +1342,15 @@ build_model(struct rpt *r, const struct report_conf *rc, int64_t from,
 			return -1;
 		}
 	}
+
+	/* No verdict on a row that has seen too little of the period. */
+	for (i = 0; i < r->q.ndev; i++)
+		few_data(&r->devrows[i].r);
+	for (i = 0; i < r->ngroups; i++)
+		few_data(&r->groups[i].r);
+	for (i = 0; i < r->nclasses; i++)
+		few_data(&r->classes[i].r);
+	few_data(&r->site.r);
 
 	/* Groups and classes by the names people know them by. */
 	for (i = 0; i < r->ngroups; i++)

@@ -540,9 +540,9 @@ out_csv(const struct rpt *r, const char *path, char *err, size_t errlen)
 	    r->devorder, 1);
 	csv_text(&b, TR(r, "故障清单", "Outages"));
 	sb_puts(&b, "\r\n");
-	csv_header(&b, r, rpt_ocols, RPT_NOCOLS);
+	csv_header(&b, r, rpt_ocols, RPT_NOCOLS_DETAIL);
 	for (i = 0; i < r->nout; i++) {
-		for (c = 0; c < RPT_NOCOLS; c++) {
+		for (c = 0; c < RPT_NOCOLS_DETAIL; c++) {
 			if (c)
 				sb_puts(&b, ",");
 			if (rpt_ocols[c].kind == CK_DUR)
@@ -850,6 +850,8 @@ out_json(const struct rpt *r, const char *path, char *err, size_t errlen)
 		    json_string(oj_class_name(p->kind)));
 		json_object_set_new(o, "blip", json_boolean(p->blip));
 		json_object_set_new(o, "cause", json_string(ou->cause));
+		outage_cell(r, p, 4, cell, sizeof(cell));
+		json_object_set_new(o, "cause_text", json_string(cell));
 		json_object_set_new(o, "confirmed_ms", ou->confirmed_ms ?
 		    json_integer(ou->confirmed_ms) : json_null());
 		json_object_set_new(o, "acknowledged_ms", ou->acked_ms ?

@@ -281,10 +281,10 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 
 	/* Outages. */
 	ws = workbook_add_worksheet(wb, TR(r, "故障清单", "Outages"));
-	head(ws, r, rpt_ocols, RPT_NOCOLS, 0, &x);
+	head(ws, r, rpt_ocols, RPT_NOCOLS_DETAIL, 0, &x);
 	worksheet_set_column(ws, 0, 1, 20, NULL);
 	worksheet_set_column(ws, 2, 2, 12, NULL);
-	worksheet_set_column(ws, 3, 8, 24, NULL);
+	worksheet_set_column(ws, 3, RPT_NOCOLS_DETAIL - 1, 24, NULL);
 	worksheet_freeze_panes(ws, 1, 0);
 	for (i = 0; i < r->nout; i++) {
 		const struct aq_period_outage *p = &r->out[i];
@@ -300,7 +300,7 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 		}
 		num(ws, row, 2, (double)(p->end_ms - p->start_ms) / 1000.0,
 		    x.secs);
-		for (c = 3; c < RPT_NOCOLS; c++) {
+		for (c = 3; c < RPT_NOCOLS_DETAIL; c++) {
 			outage_cell(r, p, c, cell, sizeof(cell));
 			str(ws, row, c, cell, x.text);
 		}
@@ -313,10 +313,10 @@ out_xlsx(const struct rpt *r, const char *path, char *err, size_t errlen)
 	worksheet_set_column(ws, 1, (lxw_col_t)(2 * r->nseries), 16, NULL);
 	for (i = 0; i < r->nseries; i++) {
 		snprintf(cell, sizeof(cell), TR(r, "%s 可用率", "%s availability"),
-		    r->series[i].key);
+		    r->series[i].name);
 		str(ws, 0, 1 + (int)i, cell, x.head);
 		snprintf(cell, sizeof(cell), TR(r, "%s 预算剩余%%",
-		    "%s budget left %%"), r->series[i].key);
+		    "%s budget left %%"), r->series[i].name);
 		str(ws, 0, 1 + (int)(r->nseries + i), cell, x.head);
 	}
 	for (k = 0; k < r->nbuckets; k++) {

@@ -74,6 +74,7 @@ struct rpt_ind {
 
 struct rpt_series {
 	const char	*key;		/* a group */
+	const char	*name;		/* the group's, as the tables say it */
 	double		*avail;		/* per bucket; NaN: nothing seen */
 	double		*burn;		/* budget left, % of the period's */
 	double		 budget_ms;	/* the period's; NaN: no target */
@@ -151,6 +152,15 @@ void	 report_free(struct rpt *);
 
 /* Wording and number formats shared by the formats (model.c). */
 #define TR(r, zh, en)	((r)->L ? (en) : (zh))
+
+/*
+ * Below this share of the period seen, a row gets no verdict: its met
+ * is MET_FEW and it reads 数据不足.  A few minutes of a month say
+ * nothing of the month; 1 % of a month is about seven hours.  The web
+ * console uses the same bound (web/app.js, MIN_COVERAGE).
+ */
+#define RPT_MIN_COVERAGE	0.01
+#define MET_FEW		(-2)
 void	 fmt_pct(char *, size_t, double frac);
 void	 fmt_dur(const struct rpt *, char *, size_t, double ms);
 void	 fmt_time(char *, size_t, int64_t ms);
@@ -204,8 +214,10 @@ void	 year_col_label(const struct rpt *, int col, char *, size_t);
 const char *ym_state_name(int);
 
 /* The outage list columns. */
+/* The PDF and HTML show RPT_NOCOLS; the CSV and workbook the detail too. */
 #define RPT_NOCOLS	9
-extern const struct rpt_col rpt_ocols[RPT_NOCOLS];
+#define RPT_NOCOLS_DETAIL 10
+extern const struct rpt_col rpt_ocols[RPT_NOCOLS_DETAIL];
 void	 outage_cell(const struct rpt *, const struct aq_period_outage *,
 	    int col, char *, size_t);
 

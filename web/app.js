@@ -39,6 +39,8 @@
 			maintenance: "维护中", devices: "台设备",
 			updated: "更新于", fetch_failed: "无法获取状态：",
 			target: "目标", left: "剩余", overrun: "超出",
+			over_so_far: "已超出", left_so_far: "至今剩余",
+			month_left: "全月预算余", month_over: "全月预算超出",
 			no_target: "无目标", no_data: "暂无数据",
 			open_incidents: "当前故障", none: "无",
 			since: "持续", acked: "已确认", ack: "确认",
@@ -81,7 +83,7 @@
 			reports: "月度报告", no_reports: "尚无报告",
 			mailed_to: "已发送给",
 			downtime: "故障时间", planned: "计划维护",
-			mttr: "平均修复时间", budget_left: "剩余预算",
+			mttr: "平均修复时间", budget_left: "故障预算",
 			site: "全中心", show: "查询", name: "名称",
 			open: "进行中", login_failed: "登录失败：",
 			saved: "已保存", error: "错误：", next: "下次",
@@ -98,7 +100,9 @@
 			shown: "显示", type: "类型", result: "结果",
 			value: "值", actions: "操作", unacked: "未确认",
 			coverage: "监测覆盖", met: "达标", not_met: "未达标",
-			children: "台下游设备", expand: "展开", collapse: "收起",
+			too_little: "数据不足",
+			children: "条下游故障记录", expand: "展开", collapse: "收起",
+			under_parent: "随上级故障",
 			kiosk: "大屏", class_l: "类别", more: "更多",
 			budget_help: "本月按目标允许的故障时间（全组合计）",
 			bx_title: "停机预算说明", cal_title: "维护日历",
@@ -121,6 +125,9 @@
 			devices: "devices", updated: "updated",
 			fetch_failed: "Cannot get the status: ",
 			target: "target", left: "left", overrun: "overrun",
+			over_so_far: "over so far", left_so_far: "left so far",
+			month_left: "left in the month's budget",
+			month_over: "over the month's budget",
 			no_target: "no target", no_data: "no data yet",
 			open_incidents: "Open incidents", none: "None",
 			since: "for", acked: "Acknowledged", ack: "Acknowledge",
@@ -169,7 +176,7 @@
 			mailed_to: "mailed to",
 			availability: "Availability", downtime: "Down time",
 			planned: "Planned", mttr: "MTTR",
-			budget_left: "Budget left", site: "Whole centre",
+			budget_left: "Down-time budget", site: "Whole centre",
 			show: "Show", name: "Name", open: "open",
 			login_failed: "Login failed: ", saved: "Saved",
 			error: "Error: ", next: "next",
@@ -187,7 +194,9 @@
 			shown: "shown", type: "Type", result: "Result",
 			value: "Value", actions: "Actions", unacked: "Not acknowledged",
 			coverage: "Coverage", met: "Target", not_met: "Below target",
-			children: "devices behind it", expand: "Expand",
+			too_little: "too little data",
+			children: "outage records below", expand: "Expand",
+			under_parent: "under its parent",
 			collapse: "Collapse", kiosk: "Kiosk", class_l: "Class",
 			more: "More",
 			budget_help: "down time this month's target allows (whole group)",
@@ -202,6 +211,60 @@
 			new_fault: "New fault", bars24: "24 h", bars30: "30 days"
 		}
 	};
+	/*
+	 * Words for the codes the API sends, where a person reads them:
+	 * device classes (the configuration's availability.names win, from
+	 * /api/v1/session), probe outcomes (common/outcome.c; the alerts'
+	 * full sentences are in collector/alert/alert_text.c, the page keeps
+	 * short words), alert kinds and delivery states.  An unknown code is
+	 * shown as it is.
+	 */
+	var CLASSES = {
+		elevator: ["电梯", "Elevator"], hvac: ["空调", "HVAC"],
+		other: ["其他", "Other"], "queue-system": ["排队叫号系统",
+		"Queue system"], ups: ["UPS", "UPS"], switch: ["交换机",
+		"Switch"], line: ["专线", "Line"], "led-wall": ["LED 大屏",
+		"LED wall"], "touch-screen": ["触摸屏", "Touch screen"],
+		"evaluation-terminal": ["评价器", "Evaluation terminal"],
+		gateway: ["网关", "Gateway"], sensor: ["传感器", "Sensor"],
+		"web-system": ["业务系统", "Web system"],
+		"wifi-controller": ["无线控制器", "WiFi controller"]
+	};
+	var OUTCOMES = {
+		ok: ["正常", "OK"], timeout: ["超时", "Timeout"],
+		refused: ["被拒绝", "Refused"], unreachable: ["网络不可达",
+		"Unreachable"], resolve_error: ["域名解析失败", "Name not found"],
+		bad_status: ["状态码异常", "Bad status"], bad_content:
+		["内容不符", "Unexpected content"], slow: ["响应过慢", "Slow"],
+		snmp_error: ["SNMP 错误", "SNMP error"], snmp_nosuch:
+		["无此对象", "No such object"], tls_error: ["TLS 错误",
+		"TLS error"], io_error: ["读写错误", "I/O error"], internal:
+		["内部错误", "Internal error"], bad_value: ["数值异常",
+		"Bad value"]
+	};
+	var KINDS = {
+		down: ["故障", "Down"], recovery: ["恢复", "Recovered"],
+		threshold: ["超限", "Threshold"], health: ["系统告警",
+		"facmon health"], test: ["测试", "Test"], event: ["事件", "Event"]
+	};
+	var DELIVERY = {
+		pending: ["待发送", "Pending"], retrying: ["重试中", "Retrying"],
+		sent: ["已发送", "Sent"], failed: ["发送失败", "Failed"]
+	};
+
+	function word(table, code) {
+		var n = table[code];
+
+		return n ? n[lang === "zh" ? 0 : 1] : (code === null ||
+		    code === undefined || code === "" ? "—" : String(code));
+	}
+
+	function className(c) {
+		var n = session.class_names && session.class_names[c];
+
+		return n ? n[lang === "zh" ? 0 : 1] : word(CLASSES, c);
+	}
+
 	var GROUPS = {
 		lines: ["专线", "Lines"], network: ["网络", "Network"],
 		wifi: ["WiFi", "WiFi"], display: ["LED 大屏", "LED walls"],
@@ -240,7 +303,8 @@
 	}
 
 	function groupName(g) {
-		var n = GROUPS[g];
+		var n = (session.group_names && session.group_names[g]) ||
+		    GROUPS[g];
 
 		return n ? n[lang === "zh" ? 0 : 1] : (g || "—");
 	}
@@ -380,6 +444,8 @@
 			    (lang === "zh" ? s.site : s.site_en) || "facmon";
 			session.site = [s.site, s.site_en];
 			session.show_sent = !!s.show_sent;
+			session.group_names = s.group_names || {};
+			session.class_names = s.class_names || {};
 			showSession();
 		});
 	}
@@ -509,37 +575,65 @@
 		checkStale();
 	}
 
+	/*
+	 * The budget beside a verdict.  达标/未达标 is judged on the time
+	 * elapsed, so the figure beside it is the budget of the elapsed time
+	 * (budget_left_ms, what facmon-report prints as 预算剩余, negative
+	 * when overrun): 已超出 X when the target is missed so far, 至今剩余
+	 * X when met.  What the whole month still allows, the days to come
+	 * included (budget_period_left_ms), is said apart and named as the
+	 * month's allowance: early in a month it is large even when the
+	 * target is missed so far, and beside 未达标 alone it reads as a lie.
+	 */
+	function budgetParts(row) {
+		var parts = [], so = row.budget_left_ms;
+		var month = row.budget_period_left_ms;
+
+		function say(k, ms) {
+			var d = fmtDur(Math.abs(ms));
+
+			return lang === "zh" ? t(k) + " " + d : d + " " + t(k);
+		}
+		if (typeof so === "number")
+			parts.push(say(so < 0 ? "over_so_far" : "left_so_far", so));
+		if (typeof month === "number" && (typeof so !== "number" ||
+		    Math.abs(month - so) >= 1000))
+			parts.push(say(month < 0 ? "month_over" : "month_left",
+			    month));
+		return parts;
+	}
+
 	function availLine(row) {
 		var parts = [fmtPct(row ? row.availability : null)];
 
 		if (row && typeof row.target === "number") {
 			parts.push(t("target") + " " + fmtTarget(row.target));
-			/*
-			 * What the whole month still allows (the budget of the
-			 * days to come included), not only what the days so
-			 * far have earned: early in the month that is ~0.
-			 */
-			var left = row.budget_period_left_ms;
-
-			if (typeof left !== "number")
-				left = row.budget_left_ms;
-			if (typeof left === "number") {
-				var over = left < 0;
-				var d = fmtDur(Math.abs(left));
-
-				/* 剩余 2分10秒 / 2 min 10 s left */
-				parts.push(lang === "zh" ? t(over ? "overrun" :
-				    "left") + " " + d : d + " " + t(over ?
-				    "overrun" : "left"));
-			}
+			parts = parts.concat(budgetParts(row));
 		}
 		if (row && typeof row.coverage === "number")
 			parts.push(t("coverage") + " " + fmtCov(row.coverage));
+		if (row && typeof row.target === "number" && tooLittle(row))
+			parts.push(t("too_little"));
 		return parts.join(" · ");
 	}
 
+	/*
+	 * Below MIN_COVERAGE of the period seen, a verdict is a guess: a new
+	 * installation a few minutes into the month shows 100.000 % and 达标
+	 * on nothing, and one short outage turns it to 未达标.  The figure is
+	 * still shown, with 数据不足 in place of the verdict.  1 % of a month
+	 * is about seven hours, the least that says something of a month;
+	 * facmon-report uses the same bound (report/model.c).
+	 */
+	var MIN_COVERAGE = 0.01;
+
+	function tooLittle(row) {
+		return !!row && typeof row.coverage === "number" &&
+		    row.coverage < MIN_COVERAGE;
+	}
+
 	function belowTarget(row) {
-		return row && typeof row.target === "number" &&
+		return row && !tooLittle(row) && typeof row.target === "number" &&
 		    typeof row.availability === "number" &&
 		    row.availability < row.target;
 	}
@@ -627,8 +721,9 @@
 		    }).map(function (g) { return [g, groupName(g)]; }),
 		    filt.group, function (v) { filt.group = v; again(); }));
 		bar.appendChild(select("class", t("all_classes"),
-		    Object.keys(classes).sort(natCmp).map(function (c) {
-			return [c, c]; }), filt.cls,
+		    Object.keys(classes).map(function (c) {
+			return [c, className(c)]; }).sort(function (a, b) {
+			return natCmp(a[1], b[1]); }), filt.cls,
 		    function (v) { filt.cls = v; again(); }));
 		bar.appendChild(select("state", t("all_states"),
 		    ["down", "unreachable", "warning", "maintenance", "unknown",
@@ -788,8 +883,7 @@
 				li.appendChild(el("span", "age", " " + t("age") +
 				    " " + fmtDur(now - o.start_ms)));
 				if (o.cause)
-					li.appendChild(el("span", "cause", " " +
-					    o.cause));
+					li.appendChild(causeCell(o, "cause", " "));
 				if (o.acked_ms)
 					li.appendChild(el("span", "ackby", " ✓ " +
 					    t("acked") + " · " + o.acked_by +
@@ -849,7 +943,7 @@
 				a.href = "#device/" + encodeURIComponent(d.id);
 				a.setAttribute("data-device", d.id);
 				a.setAttribute("data-state", stale ? "stale" : st);
-				a.title = d.message || "";
+				a.title = causeRaw(d);
 				a.appendChild(el("span", "name", d.name || d.id));
 				if (stale)
 					line = t("state_unknown");
@@ -871,7 +965,8 @@
 					a.appendChild(el("span", "why", why));
 					a.title = why;
 				} else if (!stale && d.message && st !== "up")
-					a.appendChild(el("span", "why", d.message));
+					a.appendChild(el("span", "why",
+					    causeWords(d)));
 				tiles.appendChild(a);
 			});
 			/*
@@ -989,6 +1084,27 @@
 		});
 		tb.appendChild(body);
 		return tb;
+	}
+
+	/*
+	 * Why something fails, as the collector words it in the configured
+	 * language (cause_text); the agent's raw message stays in the
+	 * tooltip for engineers.
+	 */
+	function causeWords(o) {
+		return o.cause_text || o.cause || o.message || "";
+	}
+
+	function causeRaw(o) {
+		return o.cause !== undefined ? o.cause || "" : o.message || "";
+	}
+
+	function causeCell(o, cls, prefix) {
+		var e = el("span", cls, (prefix || "") + causeWords(o));
+
+		if (causeRaw(o) && causeRaw(o) !== causeWords(o))
+			e.title = causeRaw(o);
+		return e;
 	}
 
 	function badge(s) {
@@ -1472,6 +1588,47 @@
 		pick("1h", Date.now() - 3600e3, Date.now());
 	}
 
+	/*
+	 * The device's state and warnings from its own answer
+	 * (/api/v1/devices/{id} carries what the wall carries), never from
+	 * a wall this tab may or may not have loaded before: a page opened
+	 * by a link, a bookmark or a reload must show a fault as well.
+	 */
+	function deviceStatus(stEl, box, d) {
+		var w = d.warnings || [], st = d.stale ? "unknown" :
+		    d.maintenance ? "maintenance" : d.state;
+
+		stEl.replaceChildren(badge(st));
+		if (w.length > 0 && st === "up")
+			stEl.appendChild(badge("warning"));
+		stEl.setAttribute("data-state", w.length > 0 && st === "up" ?
+		    "warning" : st);
+		box.textContent = w.map(warnText).join("；");
+		box.hidden = w.length === 0;
+	}
+
+	/* Asked again every DEVICE_POLL_MS while this device is shown. */
+	var DEVICE_POLL_MS = 5000;
+
+	function deviceRefresh(id, stEl, box) {
+		var shown = location.hash;
+
+		timer = setTimeout(function () {
+			if (route !== "device" || location.hash !== shown)
+				return;
+			apiBounded("/api/v1/devices/" + encodeURIComponent(id))
+			    .then(function (d) {
+				if (route !== "device" || location.hash !== shown)
+					return;
+				markOk();
+				deviceStatus(stEl, box, d);
+			    }).catch(function () {}).finally(function () {
+				if (route === "device" && location.hash === shown)
+					deviceRefresh(id, stEl, box);
+			    });
+		}, DEVICE_POLL_MS);
+	}
+
 	function renderDevice(view, id) {
 		var head = el("div", "devhead");
 		var back = el("a", null, t("back"));
@@ -1487,23 +1644,22 @@
 			var rows = [], vals = [];
 			var ports = portRows(d);
 
-			head.appendChild(el("h2", null, d.name || d.id));
-			head.appendChild(badge(d.state));
-			var wd = wallDevice(d.id);
+			var stEl = el("span", "devstate"), box = el("p", "warnbox");
 
-			if (wd && wd.warnings && wd.warnings.length > 0 &&
-			    d.state === "up") {
-				head.appendChild(badge("warning"));
-				view.appendChild(el("p", "warnbox",
-				    wd.warnings.map(warnText).join("；")));
-			}
+			head.appendChild(el("h2", null, d.name || d.id));
+			head.appendChild(stEl);
+			view.appendChild(box);
+			deviceStatus(stEl, box, d);
+			deviceRefresh(id, stEl, box);
 			head.appendChild(el("span", "meta", " " +
-			    groupName(d.group) + " · " + d["class"] + " · " +
+			    groupName(d.group) + " · " + className(d["class"]) +
+			    " · " +
 			    d.address + (d.since_ms ? " · " + fmtTime(d.since_ms)
 			    : "")));
 			d.checks.forEach(function (c) {
 				rows.push([c.id, c.type, badge(c.state),
-				    c.outcome, c.message,
+				    word(OUTCOMES, c.outcome),
+				    c.message ? causeCell(c) : null,
 				    typeof c.duration_ms === "number" ?
 				    c.duration_ms.toFixed(1) + " ms" : null,
 				    fmtTime(c.last_ms)]);
@@ -1648,6 +1804,48 @@
 		return d || null;
 	}
 
+	/*
+	 * What the topology says of a storm: the devices below id (to eight
+	 * levels, from the wall's parent links) and how many of them are
+	 * unreachable now.  The outage records under a parent are fewer:
+	 * an unreachable device has no outage of its own, so counting
+	 * records said "+10" while 40 devices were cut off.
+	 */
+	function below(id) {
+		var devs = (lastWall && lastWall.devices) || [], kids = {};
+		var out = { n: 0, unreachable: 0 }, level = [id], depth = 0;
+
+		devs.forEach(function (d) {
+			if (d.parent)
+				(kids[d.parent] = kids[d.parent] || []).push(d);
+		});
+		while (level.length > 0 && depth++ < 8) {
+			var next = [];
+
+			level.forEach(function (p) {
+				(kids[p] || []).forEach(function (d) {
+					out.n++;
+					out.unreachable += d.state === "unreachable";
+					next.push(d.id);
+				});
+			});
+			level = next;
+		}
+		return out;
+	}
+
+	function stormText(o) {
+		var b = below(o.device);
+
+		if (b.n === 0)
+			return "";
+		if (lang === "zh")
+			return "下游 " + b.n + " 台设备" + (o.end_ms ? "" :
+			    "，现 " + b.unreachable + " 台不可达");
+		return b.n + " devices below" + (o.end_ms ? "" : ", " +
+		    b.unreachable + " unreachable now");
+	}
+
 	function outageTable(outs, actions) {
 		var top = foldStorm(outs), flat = [];
 
@@ -1659,27 +1857,34 @@
 			var st = ackText(o);
 			var name = devLink(o.device, o.name), cell = name;
 
+			var topo = o.under ? "" : stormText(o);
+
+			if (o.kids.length > 0 || (topo && !o.end_ms &&
+			    below(o.device).unreachable > 0)) {
+				cell = el("div", "stormhead");
+				cell.appendChild(name);
+				if (topo)
+					cell.appendChild(el("span", "below", topo));
+			}
 			if (o.kids.length > 0) {
 				var b = el("button", "fold", "+" + o.kids.length +
 				    " " + t("children"));
 
 				b.type = "button";
 				b.setAttribute("aria-expanded", "false");
-				cell = el("div", "stormhead");
-				cell.appendChild(name);
 				cell.appendChild(b);
 			}
 			var row = [cell, groupName(o.group),
 			    fmtTime(o.start_ms),
 			    o.end_ms ? fmtTime(o.end_ms) : t("open"),
 			    fmtDur((o.end_ms || Date.now()) - o.start_ms),
-			    o.cause, clsText(o["class"]) +
+			    causeCell(o), clsText(o["class"]) +
 			    (o.classified_by ? " · " + o.classified_by : ""),
 			    st, o.note || ""];
 
 			if (actions)
 				row.push(o.under ? el("span", "hint",
-				    t("children")) : actionCell(o));
+				    t("under_parent")) : actionCell(o));
 			return row;
 		});
 		var heads = [t("device"), t("group"), t("start"), t("end"),
@@ -1825,8 +2030,11 @@
 		bar.appendChild(q);
 		view.replaceChildren(bar, box);
 		box.appendChild(el("h2", null, t("open_incidents")));
-		Promise.all([api("/api/v1/outages?open=1"),
-		    api("/api/v1/outages?open=0&limit=" + pastLimit),
+		/* The wall for the topology and the states (stormText). */
+		Promise.all([api("/api/v1/wall").then(function (w) {
+			lastWall = w;
+			return api("/api/v1/outages?open=1");
+		    }), api("/api/v1/outages?open=0&limit=" + pastLimit),
 		    api("/api/v1/alerts/outbox").catch(function () {
 			return { deliveries: [] }; }),
 		    /* Only where configured (alerts.show_sent: the demo). */
@@ -1865,8 +2073,9 @@
 			    t("recipient"), t("state"), t("attempts"),
 			    t("start"), t("last_error")],
 			    (r[2].deliveries || []).map(function (d) {
-				return [d.device_name || d.device, d.kind,
-				    d.recipient, d.state, d.total_attempts,
+				return [d.device_name || d.device,
+				    word(KINDS, d.kind), d.recipient,
+				    word(DELIVERY, d.state), d.total_attempts,
 				    fmtTime(d.created_ms), d.last_error];
 			    })));
 			if (r[3] && r[3].sent) {
@@ -1878,7 +2087,7 @@
 				    t("recipient"), t("state"), t("sent_text")],
 				    r[3].sent.map(function (s) {
 					return [fmtTime(s.time_ms), s.channel,
-					    s.recipient, s.state,
+					    s.recipient, word(DELIVERY, s.state),
 					    s.sms || s.subject];
 				    })));
 				view.appendChild(sent);
@@ -2145,7 +2354,8 @@
 				    "src_config"), w.reason + (w.repeat ? " (" +
 				    t(w.repeat) + " " + w.at + ")" : ""),
 				    [].concat(w.devices.map(devName),
-				    w.groups.map(groupName), w.classes)
+				    w.groups.map(groupName),
+				    w.classes.map(className))
 				    .sort(natCmp).join(", "),
 				    fmtTime(w.next_start_ms !== undefined ?
 				    w.next_start_ms : w.start_ms),
@@ -2186,6 +2396,8 @@
 		    typeof doc.period_end_ms !== "number")
 			return null;
 		return { target: row.target, left: left,
+		    so: typeof row.budget_left_ms === "number" ?
+		    row.budget_left_ms : left,
 		    used: row.down_ms || 0, whole: left + (row.down_ms || 0),
 		    devices: row.devices || 1,
 		    days: Math.round((doc.period_end_ms - doc.from_ms) / 864e5),
@@ -2208,9 +2420,14 @@
 			    "故障而不可达的时间（至今 " + fmtSecs(f.excluded) +
 			    "）后，允许的停机时间共 " + fmtSecs(f.whole) + "（" +
 			    fmtDur(f.whole) + "）。已用 " + fmtSecs(f.used) +
-			    "（计划外停机），" + (f.left < 0 ? "超出 " +
+			    "（计划外停机），全月" + (f.left < 0 ? "超出 " +
 			    fmtSecs(-f.left) : "剩余 " + fmtSecs(f.left) + "（" +
-			    fmtDur(f.left) + "）") + "。组的预算是组内每台设备" +
+			    fmtDur(f.left) + "）") + "。达标按已过的时间判断：" +
+			    "至今" + (f.so < 0 ? "已超出 " + fmtDur(-f.so) :
+			    "剩余 " + fmtDur(f.so)) + (tooLittle(row) ?
+			    "，但监测覆盖不足 1 %，数据不足以判断" : f.so < 0 ?
+			    "，所以未达标" : "，所以达标") +
+			    "。组的预算是组内每台设备" +
 			    "预算之和：两台设备同时停 1 分钟，用掉 120 秒。";
 		return name + ": the target " + fmtTarget(f.target) + " allows " +
 		    "1 s down in every " + per + " s. This month has " + f.days +
@@ -2221,7 +2438,13 @@
 		    fmtDur(f.whole) + ") down. Used " + fmtSecs(f.used) +
 		    " (unplanned down time), " + (f.left < 0 ? "overrun by " +
 		    fmtSecs(-f.left) : fmtSecs(f.left) + " (" + fmtDur(f.left) +
-		    ") left") + ". A group's budget is the sum of its devices'" +
+		    ") left") + " for the whole month. The target is judged " +
+		    "on the time elapsed: so far " + (f.so < 0 ? fmtDur(-f.so) +
+		    " over" : fmtDur(f.so) + " left") + (tooLittle(row) ?
+		    ", but under 1 % of the time was seen: too little data " +
+		    "for a verdict" : f.so < 0 ? ", so below target" :
+		    ", so met") +
+		    ". A group's budget is the sum of its devices'" +
 		    ": two devices down together for a minute use 120 s.";
 	}
 
@@ -2279,7 +2502,7 @@
 
 	function windowWho(w) {
 		return [].concat(w.devices.map(devName), w.groups.map(groupName),
-		    w.classes).sort(natCmp).join("、");
+		    w.classes.map(className)).sort(natCmp).join("、");
 	}
 
 	/*
@@ -2380,6 +2603,8 @@
 		if (typeof g.target !== "number" ||
 		    typeof g.availability !== "number")
 			return "—";
+		if (tooLittle(g))
+			return el("span", "flag few", t("too_little"));
 		return belowTarget(g) ? el("span", "flag below", t("not_met")) :
 		    el("span", "flag ok", t("met"));
 	}
@@ -2416,8 +2641,8 @@
 			    fmtDur(g.down_ms), fmtDur(g.planned_ms), g.outages,
 			    typeof g.mttr_ms === "number" ? fmtDur(g.mttr_ms) :
 			    "—",
-			    typeof g.budget_period_left_ms === "number" ?
-			    fmtDur(g.budget_period_left_ms) : "—"];
+			    typeof g.budget_left_ms === "number" ?
+			    budgetParts(g).join(" · ") : "—"];
 
 			if (link && up24 && up30)
 				r.push(bars(up24.devices[g.id], { from: up24.from_ms,

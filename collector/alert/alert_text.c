@@ -108,16 +108,6 @@ num(char *dst, size_t len, double v)
 		fm_strlcpy(dst, "0", len);
 }
 
-/* "2 秒", "800 毫秒"; "2 s", "800 ms". */
-static void
-span_ms(char *dst, size_t len, int ms, int english)
-{
-	if (ms >= 1000 && ms % 1000 == 0)
-		put(dst, len, english ? "%d s" : "%d秒", ms / 1000);
-	else
-		put(dst, len, english ? "%d ms" : "%d毫秒", ms);
-}
-
 /* --- times ---------------------------------------------------------------- */
 
 /*
@@ -175,198 +165,21 @@ alert_severity_text(int severity, int english)
 	}
 }
 
-static const char *
-check_type_text(int t, int english)
-{
-	static const char *const zh[CT_MAX] = { "探测", "SNMP 查询", "Ping",
-		"TCP 连接", "HTTP 请求", "ARP 探测", "在线检测", "Trap",
-		"流量检测", "Modbus 查询" };
-	static const char *const en[CT_MAX] = { "probe", "SNMP query", "ping",
-		"TCP connection", "HTTP request", "ARP probe", "presence check",
-		"trap", "traffic check", "Modbus query" };
-
-	if (t <= 0 || t >= CT_MAX)
-		t = 0;
-	return english ? en[t] : zh[t];
-}
-
-/* The first run of three digits in s (an HTTP status), or "". */
-static void
-status_code(char *dst, size_t len, const char *s)
-{
-	size_t	 i, n;
-
-	dst[0] = '\0';
-	for (i = 0; s[i] != '\0'; i++) {
-		for (n = 0; s[i + n] >= '0' && s[i + n] <= '9'; n++)
-			;
-		if (n == 3 && (s[i] == '1' || s[i] == '2' || s[i] == '3' ||
-		    s[i] == '4' || s[i] == '5')) {
-			put(dst, len, "%.3s", s + i);
-			return;
-		}
-		if (n > 0)
-			i += n - 1;
-	}
-}
-
-/* The first 'quoted' name in s (a JSON field, a header), or "". */
-static void
-quoted_name(char *dst, size_t len, const char *s)
-{
-	const char *a = strchr(s, '\''), *b;
-
-	dst[0] = '\0';
-	if (a == NULL || (b = strchr(a + 1, '\'')) == NULL || b - a - 1 <= 0 ||
-	    (size_t)(b - a - 1) >= len || b - a - 1 > 40)
-		return;
-	memcpy(dst, a + 1, (size_t)(b - a - 1));
-	dst[b - a - 1] = '\0';
-	alert_one_line(dst, len, dst);
-}
-
 /*
- * A Modbus exception, typed by its code: the agent's message names it
- * as "(exception N)" (agent/check_modbus.c), and the code says more to
- * the person on duty than the outcome does -- a gateway's exception 11
- * is "unreachable" for availability, but the cause is the device behind
- * the gateway, not the network.  0: the message names none.
+ * A probe's failure in words: the same sentence as on the wall and in
+ * the report (common/cause.c).
  */
-static int
-modbus_sentence(char *dst, size_t len, const char *cause, int en)
-{
-	static const struct {
-		int		 code;
-		const char	*zh, *en;
-	} exc[] = {
-		{ 1, "非法功能码（设备不支持该读取功能）",
-		    "illegal function (the device does not support this "
-		    "read)" },
-		{ 2, "非法数据地址（寄存器不存在，请核对寄存器表）",
-		    "illegal data address (no such register: check the "
-		    "register map)" },
-		{ 3, "非法数据值（设备不接受所读数量或请求）",
-		    "illegal data value (the device refused the quantity or "
-		    "request)" },
-		{ 4, "从站设备故障", "server device failure" },
-		{ 5, "从站已接受请求，仍在处理", "acknowledged, still working" },
-		{ 6, "从站设备忙", "server device busy" },
-		{ 8, "从站存储奇偶校验错误", "memory parity error" },
-		{ 10, "网关路径不可用（网关没有到该单元的路径）",
-		    "gateway path unavailable (no path to that unit)" },
-		{ 11, "网关后的目标设备无响应",
-		    "gateway target device failed to respond" },
-	};
-	const char *p = strstr(cause, "(exception ");
-	size_t	 i;
-	int	 code;
-
-	if (p == NULL || sscanf(p, "(exception %d)", &code) != 1)
-		return 0;
-	for (i = 0; i < sizeof(exc) / sizeof(exc[0]); i++)
-		if (exc[i].code == code) {
-			put(dst, len, en ? "Modbus exception %d: %s" :
-			    "Modbus 异常 %d：%s", code, en ? exc[i].en :
-			    exc[i].zh);
-			return 1;
-		}
-	put(dst, len, en ? "Modbus exception %d" : "Modbus 异常 %d", code);
-	return 1;
-}
-
 static void
 probe_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 {
-	const struct alert_facts *f = &m->f;
-	const char *T = check_type_text(f->check_type, en);
-	char	 a[32], b[32];
+	struct fm_cause c;
 
-	span_ms(a, sizeof(a), f->timeout_ms, en);
-	if (f->check_type == CT_MODBUS && f->outcome != PR_OK &&
-	    modbus_sentence(dst, len, m->cause, en))
-		return;
-	if (f->check_type == CT_MODBUS && f->outcome == PR_BAD_CONTENT) {
-		fm_strlcpy(dst, en ? "malformed Modbus reply (the device or "
-		    "gateway answered out of protocol)" : "Modbus 应答格式错误"
-		    "（设备或网关不符合协议）", len);
-		return;
-	}
-	switch (f->outcome) {
-	case PR_OK:
-		fm_strlcpy(dst, en ? "back to normal" : "已恢复正常", len);
-		break;
-	case PR_TIMEOUT:
-		if (f->timeout_ms > 0)
-			put(dst, len, en ? "%s: no answer within %s" :
-			    "%s在%s内无应答", T, a);
-		else
-			put(dst, len, en ? "%s: no answer" :
-			    "%s无应答", T);
-		break;
-	case PR_REFUSED:
-		put(dst, len, en ? "%s refused (port closed or service "
-		    "not running)" : "%s被拒绝（端口未开放或服务未运行）", T);
-		break;
-	case PR_UNREACHABLE:
-		fm_strlcpy(dst, en ? "network unreachable (route or link "
-		    "down)" : "网络不可达（路由或链路中断）", len);
-		break;
-	case PR_RESOLVE:
-		fm_strlcpy(dst, en ? "host name could not be resolved" :
-		    "域名解析失败", len);
-		break;
-	case PR_BAD_STATUS:
-		status_code(b, sizeof(b), m->cause);
-		if (b[0] != '\0')
-			put(dst, len, en ? "answered with status %s" :
-			    "返回异常状态码 %s", b);
-		else
-			fm_strlcpy(dst, en ? "answered with an error status" :
-			    "返回异常状态", len);
-		break;
-	case PR_BAD_CONTENT:
-		quoted_name(b, sizeof(b), m->cause);
-		if (b[0] != '\0')
-			put(dst, len, en ? "unexpected content in the "
-			    "answer (field %s)" : "返回内容不符合预期（字段 %s）",
-			    b);
-		else
-			fm_strlcpy(dst, en ? "unexpected content in the answer" :
-			    "返回内容不符合预期", len);
-		break;
-	case PR_SLOW:
-		span_ms(b, sizeof(b), f->dur_ms, en);
-		put(dst, len, en ? "%s slow: answered in %s" :
-		    "%s响应过慢：用时%s", T, b);
-		break;
-	case PR_SNMP_ERROR:
-		fm_strlcpy(dst, en ? "SNMP error (community, access rights or "
-		    "device fault)" : "SNMP 返回错误（团体名、权限或设备故障）",
-		    len);
-		break;
-	case PR_SNMP_NOSUCH:
-		fm_strlcpy(dst, en ? "the device does not have the SNMP object "
-		    "asked for" : "设备上不存在所查询的 SNMP 对象", len);
-		break;
-	case PR_TLS:
-		fm_strlcpy(dst, en ? "TLS certificate or handshake failed" :
-		    "TLS 证书或握手失败", len);
-		break;
-	case PR_IO_ERROR:
-		fm_strlcpy(dst, en ? "input/output error on the connection" :
-		    "连接读写错误", len);
-		break;
-	case PR_INTERNAL:
-		fm_strlcpy(dst, en ? "the agent could not run the probe" :
-		    "采集端内部错误，未能探测", len);
-		break;
-	case PR_BAD_VALUE:
-		fm_strlcpy(dst, en ? "a value is outside its expected range" :
-		    "取值超出正常范围", len);
-		break;
-	default:
-		fm_strlcpy(dst, en ? "probe failed" : "探测失败", len);
-	}
+	c.check_type = m->f.check_type;
+	c.outcome = m->f.outcome;
+	c.timeout_ms = m->f.timeout_ms;
+	c.dur_ms = m->f.dur_ms;
+	c.msg = m->cause;
+	fm_probe_sentence(dst, len, &c, en);
 }
 
 /* --- the facility MIB ------------------------------------------------------ */

@@ -164,6 +164,33 @@ value_json(const struct value_state *v)
 	return json_null();
 }
 
+/*
+ * The language of what people read on the pages: the alerts', else the
+ * availability's (as the events' texts).
+ */
+int
+http_english(void)
+{
+	return hconf != NULL && (hconf->alerts != NULL ?
+	    hconf->alerts->english : strcmp(hconf->av.lang, "en") == 0);
+}
+
+/*
+ * Why a check fails, in words (common/cause.c), beside the agent's raw
+ * message; null while it has no result or is fine.
+ */
+static json_t *
+check_cause_text(const struct check_state *c)
+{
+	char	 t[FM_TEXT_MAX * 2];
+
+	if (!c->have_result || c->outcome == PR_OK)
+		return json_null();
+	fm_cause_text(t, sizeof(t), c->msg, c->type, c->outcome,
+	    c->timeout_ms, (int)(c->dur_us / 1000), http_english());
+	return jstr(t);
+}
+
 static json_t *
 check_json(const struct check_state *c)
 {
@@ -193,6 +220,7 @@ check_json(const struct check_state *c)
 	    "interval_ms", jint(c->interval_ms),
 	    "timeout_ms", jint(c->timeout_ms),
 	    "values", vals);
+	json_object_set_new(j, "cause_text", check_cause_text(c));
 	json_object_set_new(j, "flapping", json_boolean(c->flapping));
 	/* Every result counted, late ones too: what availability needs. */
 	json_object_set_new(j, "results", json_pack("{s:o,s:o,s:o}",
@@ -280,9 +308,10 @@ api_devices(struct evhttp_request *req, const char *rest, const char *who)
 void
 api_device(struct evhttp_request *req, const char *id, const char *who)
 {
-	(void)who;
 	const struct device_state *d;
+	json_t	*o;
 
+	(void)who;
 	if (!fm_valid_id(id)) {
 		reply_error(req, 400, "Bad Request", "invalid device id");
 		return;
@@ -291,7 +320,9 @@ api_device(struct evhttp_request *req, const char *id, const char *who)
 		reply_error(req, 404, "Not Found", "no such device");
 		return;
 	}
-	reply_json(req, 200, "OK", device_json(d));
+	o = device_json(d);
+	webapi_device_extra(o, d);
+	reply_json(req, 200, "OK", o);
 }
 
 #define J(s, f)	json_object_set_new(o, #f, jint((int64_t)(s).f))
@@ -625,8 +656,7 @@ api_events(struct evhttp_request *req, const char *rest, const char *who)
 	evhttp_clear_headers(&args);
 	ev = events_since(after, &n);
 	/* The text in the alerts' language, else the report's. */
-	en = hconf != NULL && (hconf->alerts != NULL ? hconf->alerts->english :
-	    strcmp(hconf->av.lang, "en") == 0);
+	en = http_english();
 	a = json_array();
 	for (i = 0; i < n; i++) {
 		alert_event_text(text, sizeof(text), ev[i].kind, ev[i].agent,

@@ -161,6 +161,9 @@ void		 http_reply_text(struct evhttp_request *, const char *ctype,
 		    struct evbuffer *);
 struct device_state;
 struct json_t	*http_device_json(const struct device_state *);
+void		 webapi_device_extra(struct json_t *,
+		    const struct device_state *);
+int		 http_english(void);
 struct http_stats {
 	uint64_t	 requests;
 	uint64_t	 status_2xx;

@@ -93,6 +93,9 @@ static const struct route {
 	{ "/app.js",		M_GET,	WA_PUBLIC,	get_static },
 	{ "/chart.js",		M_GET,	WA_PUBLIC,	get_static },
 	{ "/style.css",		M_GET,	WA_PUBLIC,	get_static },
+	/* Browsers ask for it on every page: a 404 each time is noise. */
+	{ "/favicon.ico",	M_GET,	WA_PUBLIC,	get_static },
+	{ "/favicon.svg",	M_GET,	WA_PUBLIC,	get_static },
 	{ "/static/",		M_GET,	WA_PUBLIC,	get_static },
 };
 

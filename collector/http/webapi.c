@@ -244,6 +244,48 @@ set_cookie(struct evhttp_request *req, const char *token, int max_age)
 	    "Set-Cookie", c);
 }
 
+/*
+ * A change's answer, sent once its audit line is written (the web's
+ * disk queue): whoever reads the audit log after the answer finds it.
+ */
+struct audited {
+	struct evhttp_request *req;
+	int		 code;
+	json_t		*answer;
+};
+
+static void
+audited_reply(void *arg)
+{
+	struct audited *a = arg;
+
+	http_reply_json(a->req, a->code, a->code == 201 ? "Created" : "OK",
+	    a->answer);
+	free(a);
+}
+
+/* Takes detail and answer. */
+static void
+audit_then_reply(struct evhttp_request *req, const char *user,
+    const char *ip, const char *action, json_t *detail, int code,
+    json_t *answer)
+{
+	struct audited *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		json_decref(detail);
+		json_decref(answer);
+		http_reply_error(req, 503, "Service Unavailable",
+		    "out of memory");
+		return;
+	}
+	a->req = req;
+	a->code = code;
+	a->answer = answer;
+	web_audit_then(C->data_dir, user, ip, action, detail, audited_reply,
+	    a);
+}
+
 static void
 login_done(void *arg, int rc, const char *user, const char *ip,
     const char *token, const char *csrf)
@@ -256,9 +298,8 @@ login_done(void *arg, int rc, const char *user, const char *ip,
 		return;
 	}
 	set_cookie(req, token, C->web->session_ms / 1000);
-	web_audit(C->data_dir, user, ip, "login", NULL);
-	http_reply_json(req, 200, "OK", json_pack("{s:s,s:s}", "user", user,
-	    "csrf", csrf));
+	audit_then_reply(req, user, ip, "login", NULL, 200,
+	    json_pack("{s:s,s:s}", "user", user, "csrf", csrf));
 }
 
 /*
@@ -364,10 +405,10 @@ api_logout(struct evhttp_request *req, const char *rest, const char *user)
 	(void)rest;
 	char	 tok[128];
 
-	web_audit(C->data_dir, user, peer(req), "logout", NULL);
 	web_logout(cookie_token(req, tok, sizeof(tok)));
 	set_cookie(req, "", 0);
-	http_reply_json(req, 200, "OK", json_pack("{s:b}", "ok", 1));
+	audit_then_reply(req, user, peer(req), "logout", NULL, 200,
+	    json_pack("{s:b}", "ok", 1));
 }
 
 void
@@ -375,10 +416,21 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 {
 	const char *csrf = NULL, *user = session_user(req, &csrf);
 	const struct avconf *av = &C->av;
+	json_t	*gn = json_object(), *cn = json_object(), *ans;
+	int	 i;
 
 	(void)rest;
 	(void)who;
-	http_reply_json(req, 200, "OK", json_pack(
+	/*
+	 * The display names of groups and classes (availability.names), so
+	 * that the page shows what people call them, not the keys.
+	 */
+	for (i = 0; i < av->nnames; i++)
+		json_object_set_new(av->names[i].is_class ? cn : gn,
+		    av->names[i].key, json_pack("[s,s]", av->names[i].name[0],
+		    av->names[i].name[1][0] ? av->names[i].name[1] :
+		    av->names[i].name[0]));
+	ans = json_pack(
 	    "{s:o,s:o,s:b,s:b,s:b,s:s,s:s,s:s}",
 	    "user", user ? json_string(user) : json_null(),
 	    "csrf", csrf ? json_string(csrf) : json_null(),
@@ -388,22 +440,39 @@ api_session(struct evhttp_request *req, const char *rest, const char *who)
 	    "show_sent", C->alerts != NULL && C->alerts->show_sent,
 	    "timezone", av->tz[0] ? av->tz : "Asia/Shanghai",
 	    "site", av->site[0], "site_en", av->site[1][0] ? av->site[1] :
-	    av->site[0]));
+	    av->site[0]);
+	json_object_set_new(ans, "group_names", gn);
+	json_object_set_new(ans, "class_names", cn);
+	http_reply_json(req, 200, "OK", ans);
 }
 
 /* ---- outages ----------------------------------------------------------- */
+
+/*
+ * Why an outage began, in words (common/cause.c); "cause" keeps the
+ * journal's own text for engineers.
+ */
+static json_t *
+outage_cause_text(const struct aq_outage *o)
+{
+	char	 t[FM_TEXT_MAX * 2];
+
+	fm_cause_text(t, sizeof(t), o->cause, 0, -1, 0, 0, http_english());
+	return fm_jstr(t);
+}
 
 static json_t *
 outage_json(const struct aq *q, const struct aq_outage *o)
 {
 	struct aq_device *d = aq_device((struct aq *)q, o->device);
+	json_t	*j;
 
 	/*
 	 * Names and notes go through fm_jstr: a byte of a local code
 	 * page in an old journal must not make the outage vanish (jansson
 	 * refuses the whole object for one invalid string).
 	 */
-	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
+	j = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,"
 	    "s:o,s:b}",
 	    "device", fm_jstr(o->device),
 	    "name", fm_jstr(d != NULL ? d->name : o->device),
@@ -421,6 +490,8 @@ outage_json(const struct aq *q, const struct aq_outage *o)
 	    fm_jstr(o->classified_by) : json_null(),
 	    "cause", fm_jstr(o->cause), "note", fm_jstr(o->note),
 	    "open", o->end_ms == 0);
+	json_object_set_new(j, "cause_text", outage_cause_text(o));
+	return j;
 }
 
 /* outage_json and what the console adds: the parent, the ack's comment. */
@@ -515,24 +586,9 @@ done:
 }
 
 /* POST /api/v1/outages/{ack,classify,note}. */
-struct annotate_req {
-	struct evhttp_request *req;
-	json_t		*answer;
-};
-
-static void
-annotated(void *arg)
-{
-	struct annotate_req *a = arg;
-
-	http_reply_json(a->req, 200, "OK", a->answer);
-	free(a);
-}
-
 void
 api_annotate(struct evhttp_request *req, const char *what, const char *user)
 {
-	struct annotate_req *a;
 	struct aq *q = outage_aq();
 	char	 device[64], check[64] = "", text[256] = "", cls[32] = "";
 	const char *textkey;
@@ -613,18 +669,11 @@ api_annotate(struct evhttp_request *req, const char *what, const char *user)
 		    strcmp(q->out[i].check, check) == 0 &&
 		    q->out[i].start_ms == start)
 			break;
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
-		http_reply_error(req, 503, "Service Unavailable",
-		    "out of memory");
-		return;
-	}
-	a->req = req;
-	a->answer = outage_json_full(q, &q->out[i]);
-	/* Answered once the audit line is written. */
-	web_audit_then(C->data_dir, user, peer(req), what == NULL ? "" : what,
+	audit_then_reply(req, user, peer(req), what == NULL ? "" : what,
 	    json_pack("{s:s,s:s,s:I,s:s,s:s}", "device", device, "check",
 	    check, "start_ms", (json_int_t)start, "text", text, "class",
-	    type == OJ_CLASSIFY ? oj_class_name(c) : ""), annotated, a);
+	    type == OJ_CLASSIFY ? oj_class_name(c) : ""), 200,
+	    outage_json_full(q, &q->out[i]));
 }
 
 /* ---- maintenance windows ----------------------------------------------- */
@@ -773,33 +822,19 @@ struct maint_req {
 	struct evhttp_request *req;
 	int		 code;		/* 200 or 201 */
 	char		 user[64], ip[64], action[32];
-	json_t		*win;		/* the answer */
 };
-
-/* The audit line is written: the answer. */
-static void
-maint_audited(void *arg)
-{
-	struct maint_req *m = arg;
-
-	http_reply_json(m->req, m->code, m->code == 201 ? "Created" : "OK",
-	    m->win);
-	free(m);
-}
 
 static void
 maint_saved(void *arg, int rc, const char *err, json_t *win)
 {
 	struct maint_req *m = arg;
 
-	if (rc == -1 || win == NULL) {
+	if (rc == -1 || win == NULL)
 		http_reply_error(m->req, 503, "Service Unavailable", err);
-		free(m);
-		return;
-	}
-	m->win = json_incref(win);
-	web_audit_then(C->data_dir, m->user, m->ip, m->action,
-	    json_deep_copy(win), maint_audited, m);
+	else
+		audit_then_reply(m->req, m->user, m->ip, m->action,
+		    json_deep_copy(win), m->code, json_incref(win));
+	free(m);
 }
 
 static struct maint_req *
@@ -972,6 +1007,21 @@ wall_extra(json_t *o, const struct device_state *d, int64_t now,
 		    json_integer(until));
 }
 
+/*
+ * The same additions for GET /api/v1/devices/{id}: the device page is
+ * often opened by a link or a reload, without the wall, and must learn
+ * from its own request whether the device has warnings, is stale or is
+ * in maintenance.
+ */
+void
+webapi_device_extra(json_t *o, const struct device_state *d)
+{
+	int64_t	 now = now_ms();
+
+	json_object_set_new(o, "maintenance", json_boolean(maint_in(d, now)));
+	wall_extra(o, d, now, mono_ms());
+}
+
 /* The agents listed in the configuration: connected, silent for how long. */
 static json_t *
 wall_agents(void)
@@ -1019,6 +1069,7 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 		const struct device_state *d = v[i];
 		/* Strings from agents go through http.c's UTF-8 safe encoder. */
 		json_t	*full = http_device_json(d), *o, *c, *msg = NULL;
+		json_t	*ctext = NULL;
 		const char *chk = "";
 		size_t	 ci;
 
@@ -1031,6 +1082,7 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 			    "critical"))))
 				continue;
 			msg = json_object_get(c, "message");
+			ctext = json_object_get(c, "cause_text");
 			chk = json_string_value(json_object_get(c, "id"));
 		}
 		o = json_pack("{s:O,s:O,s:O,s:O,s:s,s:O,s:b,s:s,s:O}",
@@ -1044,6 +1096,8 @@ api_wall(struct evhttp_request *req, const char *rest, const char *who)
 		    "check", chk != NULL ? chk : "",
 		    "message", msg != NULL && json_is_string(msg) ? msg :
 		    json_null());
+		json_object_set(o, "cause_text", ctext != NULL &&
+		    json_is_string(ctext) ? ctext : json_null());
 		json_decref(full);
 		wall_extra(o, d, now, mono);
 		json_array_append_new(devs, o);

@@ -99,6 +99,15 @@ async function wall(page, dialogs) {
 	check(head.includes("专线") && head.includes("目标 99.99 %"),
 	    "the lines' availability against the target: " + head);
 
+	step("the page's icon is there, not a 404 on every load");
+	const icons = await page.evaluate(() => Promise.all(
+	    ["/favicon.ico", document.querySelector('link[rel="icon"]')
+	    .getAttribute("href")].map((u) => fetch(u).then((r) =>
+	    [u, r.status, r.headers.get("content-type")]))));
+	check(icons[0][1] === 200 && icons[0][2] === "image/x-icon" &&
+	    icons[1][1] === 200 && icons[1][2] === "image/svg+xml",
+	    "the icons: " + JSON.stringify(icons));
+
 	step("a hostile device name is text");
 	const xss = await page.textContent('#view a.tile[data-device="xss"] .name');
 	check(xss === "<img src=x onerror=alert(1)>", "name as text: " + xss);
@@ -149,6 +158,17 @@ async function outage(page, dialogs) {
 	check(bg === "rgb(198, 40, 40)", "red tile: " + bg);
 	await page.waitForSelector('.incidents li[data-device="' + dev + '"]',
 	    { timeout: LONG });
+
+	step("why, in words: the tile and the faults strip");
+	const why = await page.textContent(tile + " .why");
+	check(/[\u4e00-\u9fff]/.test(why) && !/within|echo|answer|timeout/
+	    .test(why), "the tile's cause in Chinese: " + why);
+	const cause = '.incidents li[data-device="' + dev + '"] .cause';
+	const ctext = await page.textContent(cause);
+	check(/[\u4e00-\u9fff]/.test(ctext) && !/within|echo|answer/
+	    .test(ctext), "the strip's cause in Chinese: " + ctext);
+	check((await page.getAttribute(cause, "title")).length > 0,
+	    "the raw message kept as the tooltip");
 
 	step("log in");
 	await page.click("#login-open");
@@ -368,9 +388,28 @@ async function warning(page) {
 	check(vt.includes("市电输入 0 V") && vt.includes("剩余电量") &&
 	    !vt.includes("|"), "decoded values: " + vt.slice(0, 300));
 
-	step("cleared: back to green");
+	step("the device page opened by a reload, without the wall, too");
+	// A new document: nothing of the wall is left in the page.
+	const fresh = page;
+	await fresh.goto("about:blank");
+	await fresh.goto(URL + "/#device/ups-1");
+	check(await fresh.evaluate(() => performance.getEntriesByType(
+	    "navigation")[0].type) === "navigate", "a fresh load");
+	await fresh.waitForSelector(".warnbox", { timeout: LONG });
+	check((await fresh.textContent(".warnbox")).includes("电池供电"),
+	    "device page warning in a new tab");
+	check((await fresh.getAttribute(".devstate", "data-state")) ===
+	    "warning", "the device's state is the warning");
+
+	step("cleared: the open device page drops the warning by itself");
 	execFileSync(env.FACMON_SIM, ["ctl", "-s", env.FACMON_SIM_CTL,
 	    "clear", "ups-1"]);
+	await fresh.waitForSelector(".warnbox", { state: "hidden",
+	    timeout: LONG });
+	check((await fresh.getAttribute(".devstate", "data-state")) === "up",
+	    "back to up on the device page");
+
+	step("cleared: back to green");
 	await page.goto(URL + "/#wall");
 	await page.waitForSelector(tile + '[data-state="up"]',
 	    { timeout: LONG });
@@ -427,6 +466,32 @@ async function find(page) {
 	    '["ups-1","ups-2","xss"]', null, { timeout: LONG });
 	await page.selectOption('form.filters select[name="group"]', "");
 	await page.selectOption('form.filters select[name="class"]', "");
+
+	step("classes in words, not their keys");
+	const opts = await page.$$eval('form.filters select[name="class"] ' +
+	    "option", (a) => a.map((o) => [o.value, o.textContent]));
+	check(opts.length > 10, "class options: " + JSON.stringify(opts));
+	for (const [v, txt] of opts)
+		check(v === "" || (txt !== v && /[\u4e00-\u9fff]|UPS/.test(txt)),
+		    "class " + v + " shown as " + txt);
+	const elev = opts.filter((o) => o[0] === "elevator")[0];
+	check(elev && elev[1] === "电梯", "the elevator class: " + elev);
+
+	step("the device page: its class and its checks' outcomes in words");
+	await page.goto(URL + "/#device/ups-1");
+	await page.waitForSelector(".devhead .meta", { timeout: LONG });
+	const meta = await page.textContent(".devhead .meta");
+	check(meta.includes("UPS") && !/ · ups · /.test(meta),
+	    "the class on the device page: " + meta);
+	await page.waitForFunction(() => Array.from(document.querySelectorAll(
+	    'td[data-label="结果"]')).some((td) => td.textContent === "正常"),
+	    null, { timeout: LONG });
+	const outs = await page.$$eval('td[data-label="结果"]', (a) =>
+	    a.map((td) => td.textContent));
+	check(outs.every((x) => !/^[a-z_]+$/.test(x)),
+	    "outcomes in words: " + outs);
+	await page.goto(URL + "/");
+	await page.waitForSelector("form.filters", { timeout: LONG });
 
 	step("sound and notification: off until one click");
 	check((await page.getAttribute("#notify", "aria-pressed")) === "false",
@@ -526,7 +591,23 @@ async function find(page) {
 	check(visible === 0, "folded: " + visible);
 	const head = 'tr.storm[data-device="floor-sw-2"]';
 	check((await page.textContent(head + " button.fold")).includes(
-	    "台下游设备"), "the fold button");
+	    "条下游故障记录"), "the fold button says it counts records");
+	// Beside it, what the topology says: every device below the switch,
+	// not only those with an outage record.
+	const nbelow = await page.evaluate(() => fetch("/api/v1/wall").then(
+	    (r) => r.json()).then((w) => {
+		let n = 0, level = ["floor-sw-2"];
+
+		for (let i = 0; i < 8 && level.length; i++) {
+			level = w.devices.filter((d) => level.includes(d.parent))
+			    .map((d) => d.id);
+			n += level.length;
+		}
+		return n;
+	    }));
+	const btext = await page.textContent(head + " .below");
+	check(nbelow >= kids && btext.includes("下游 " + nbelow + " 台设备"),
+	    "the devices below the switch: " + btext + " of " + nbelow);
 	await page.click(head + " button.fold");
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    'tr.child[data-parent="floor-sw-2"]')).every((x) => !x.hidden),
@@ -537,12 +618,12 @@ async function find(page) {
 	    fullPage: true });
 
 	step("search the incidents");
-	await page.fill('form.filters input[name="q"]', "评价仪 1");
+	await page.fill('form.filters input[name="q"]', "评价器 1");
 	await page.waitForFunction(() => Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).length > 0 &&
 	    Array.from(document.querySelectorAll(
 	    "#view tbody tr:not(.nomatch)")).every((r) =>
-	    r.textContent.includes("评价仪 1")), null, { timeout: LONG });
+	    r.textContent.includes("评价器 1")), null, { timeout: LONG });
 }
 
 /*
@@ -970,17 +1051,48 @@ async function honest(page) {
 	await page.waitForFunction(() => document.body.textContent.includes(
 	    "运营商已报修 A-17"), null, { timeout: LONG });
 	await headersEverywhere(page, "device");
+	// The month's and the year's budgets are both the elapsed time's:
+	// the same outage overruns both.
+	await page.waitForFunction(() => document.querySelector(".devavail")
+	    .textContent.includes("%"), null, { timeout: LONG });
+	const dav = await page.textContent(".devavail");
+	check(/^月[^|]*已超出[^|]*\|\s+年[^|]*已超出/.test(dav),
+	    "the device's month and year budgets: " + dav);
 
-	step("the wall: 未达标 in red, coverage beside the figure, the budget");
+	step("the wall: the verdict (未达标 in red, or 数据不足 under 1 % " +
+	    "coverage), coverage beside the figure, the budget");
 	await page.goto(URL + "/#wall");
+	// A collector started minutes ago has seen well under 1 % of the
+	// month: no verdict then, only the figure and 数据不足.  Which case
+	// this is, the API's coverage says.
+	const linesCov = await page.evaluate(() => fetch("/api/v1/wall")
+	    .then((r) => r.json()).then((j) => j.availability.groups.filter(
+	    (g) => g.id === "lines")[0].coverage));
+	const few = linesCov < 0.01;
+	step("figure: the lines' coverage " + linesCov);
 	const ghead = 'section[data-group="lines"] .ghead .avail';
-	await page.waitForSelector(ghead + ".below", { timeout: LONG });
+	if (few)
+		await page.waitForFunction((h) => document.querySelector(h) &&
+		    document.querySelector(h).textContent.includes("已超出"),
+		    ghead, { timeout: LONG });
+	else
+		await page.waitForSelector(ghead + ".below", { timeout: LONG });
 	const gtext = await page.textContent(ghead);
-	check(gtext.includes("未达标") && gtext.includes("监测覆盖") &&
-	    /\d+\.\d{3} %/.test(gtext), "the lines' head: " + gtext);
-	check((await page.$eval(ghead, (e) => getComputedStyle(e).color)) !==
-	    (await page.$eval('section[data-group="network"] .ghead .avail',
-	    (e) => getComputedStyle(e).color)), "below target in its colour");
+	check(gtext.includes(few ? "数据不足" : "未达标") &&
+	    !gtext.includes(few ? "达标" : "数据不足") &&
+	    gtext.includes("监测覆盖") && /\d+\.\d{3} %/.test(gtext),
+	    "the lines' head: " + gtext);
+	// 未达标 is judged on the elapsed time: the budget beside it is the
+	// elapsed time's, overrun, never a positive "left"; the month's
+	// allowance, if shown, is named as such.
+	check(gtext.includes("已超出") && !gtext.includes("至今剩余") &&
+	    !/(^|· )剩余/.test(gtext), "the verdict's budget: " + gtext);
+	if (!few)
+		check((await page.$eval(ghead, (e) =>
+		    getComputedStyle(e).color)) !== (await page.$eval(
+		    'section[data-group="network"] .ghead .avail',
+		    (e) => getComputedStyle(e).color)),
+		    "below target in its colour");
 	check((await page.getAttribute(ghead, "title")).includes("已用"),
 	    "the budget explained on the wall's figure");
 
@@ -1011,15 +1123,28 @@ async function honest(page) {
 	const lines = await page.$eval("#view table tbody", (tb) =>
 	    Array.from(tb.rows).filter((r) => r.cells[0].textContent ===
 	    "专线")[0].textContent);
-	check(lines.includes("未达标"), "the lines below target: " + lines +
+	check(lines.includes(few ? "数据不足" : "未达标"),
+	    "the lines' verdict: " + lines +
 	    " " + await page.evaluate(() => Promise.all([
 	    fetch("/api/v1/availability?month=" + document.querySelector(
 	    'form.month input').value).then((r) => r.text()),
 	    fetch("/api/v1/outages?device=line-telecom").then((r) => r.text())])
 	    .then((x) => x[1].slice(0, 3000) + JSON.stringify(JSON.parse(x[0])
 	    .groups.filter((g) => g.id === "lines")))));
-	check((await page.$$("#view table tbody .flag.below")).length >= 1,
-	    "未达标 marked");
+	check((await page.$$("#view table tbody .flag." + (few ? "few" :
+	    "below"))).length >= 1, "the verdict marked");
+	// No 达标 or 未达标 on a row that has seen under 1 % of the month.
+	const verdicts = await page.$$eval("#view table tbody tr", (a) =>
+	    a.map((r) => [r.querySelector('td[data-label="监测覆盖"]'),
+	    r.querySelector('td[data-label="达标"]')]).filter((x) => x[0] &&
+	    x[1]).map((x) => [x[0].textContent, x[1].textContent]));
+	check(verdicts.length > 10, "verdicts checked: " + verdicts.length);
+	for (const [cov, v] of verdicts)
+		if (/^\d/.test(cov) && parseFloat(cov) < 1.0)
+			check(v === "数据不足" || v === "—",
+			    "a verdict at coverage " + cov + ": " + v);
+	check(lines.includes("已超出") && !lines.includes("至今剩余"),
+	    "the lines' budget overrun beside 未达标: " + lines);
 	const names = await page.$$eval("details.perdev tbody tr",
 	    (a) => a.map((r) => r.cells[0].textContent));
 	check(names.indexOf("2号空调机组") >= 0 &&

@@ -980,3 +980,42 @@ report: { hour = 6; };
         progs = {p for h, z, p in stamps}
         self.assertEqual(progs, {"facmon-collector", "facmon-report"}, log)
         self.assertEqual({z for h, z, p in stamps}, {"+08:00"}, log)
+
+
+class AgentLogZone(FacmonTestCase):
+    """The agent's lines go to the same journal as the collector's: on a
+    server in UTC they carry the configured zone's time and offset, the
+    collector's default (+08:00) unless its own timezone says else."""
+
+    def agent_zones(self, name):
+        def zones():
+            with open(os.path.join(self.tmp, name + ".log"),
+                      encoding="utf-8", errors="replace") as f:
+                z = re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
+                               r"([+-]\d\d:\d\d) facmon-agent:", f.read(),
+                               re.M)
+            return z if len(z) >= 2 else None
+        return set(wait_for(zones, timeout=20, what="agent log lines"))
+
+    def test_default_zone(self):
+        self.start_collector()
+        self.start_agent("", env=dict(os.environ, TZ="UTC"))
+        self.assertEqual(self.agent_zones("agent"), {"+08:00"})
+
+    def test_configured_zone(self):
+        self.start_collector()
+        self.start_agent("", extra='timezone = "Asia/Tokyo";',
+                         env=dict(os.environ, TZ="UTC"), name="tokyo")
+        self.assertEqual(self.agent_zones("tokyo"), {"+09:00"})
+
+    def test_unknown_zone_refused(self):
+        conf = self.write("bad.conf", """
+agent: { id = "t"; collector = "127.0.0.1:1"; timezone = "Mars/Olympus"; };
+devices = ( );
+""")
+        p = subprocess.run([os.path.join(BUILD, "facmon-agent"), "-n",
+                            "-f", conf], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("timezone 'Mars/Olympus' is not in the zone database",
+                      p.stderr)

@@ -448,13 +448,14 @@ ROUTES = [
     ("GET", "/api/v1/uptime"),
     ("HEAD", "/metrics"),
     ("GET", "/reports/2026-11/facmon-2026-11.pdf"),
-    ("GET", "/reports/2026-11/"), ("GET", "/favicon.ico"),
+    ("GET", "/reports/2026-11/"),
     ("POST", "/api/v1/logout"), ("POST", "/api/v1/outages/1/ack"),
     ("POST", "/api/v1/maintenance"), ("PUT", "/api/v1/maintenance/web-1"),
     ("DELETE", "/api/v1/maintenance/web-1"),
 ]
 PUBLIC = [("GET", "/"), ("GET", "/index.html"), ("GET", "/app.js"),
-          ("GET", "/style.css"), ("GET", "/api/v1/session")]
+          ("GET", "/style.css"), ("GET", "/api/v1/session"),
+          ("GET", "/favicon.ico"), ("GET", "/favicon.svg")]
 
 
 def route_rows():

@@ -221,6 +221,9 @@ def derive(r, target):
         r["budget"] = (1 - target) * den
         r["left"] = r["budget"] - r["down"]
         r["met"] = r["avail"] >= target
+        # Under 1 % of the period seen: no verdict (RPT_MIN_COVERAGE).
+        if r["coverage"] < 0.01:
+            r["met"] = "few"
 
 
 def add_up(rows, target):
@@ -325,7 +328,8 @@ GROUP_ZH = {"lines": "专线", "network": "网络", "systems": "业务系统",
 def met_zh(m, target=0.0):
     if m is None and math.isnan(target):
         return "无目标"
-    return {True: "达标", False: "未达标", None: "无数据"}[m]
+    return {True: "达标", False: "未达标", None: "无数据",
+            "few": "数据不足"}[m]
 
 
 def row_cells(name, r):
@@ -465,7 +469,8 @@ class ReportTest(unittest.TestCase):
                                                      want))
             self.assertEqual(row["outages"], r["outages"], row["id"])
             self.assertEqual(row["blips"], r["blips"], row["id"])
-            self.assertEqual(row["met"], r["met"], row["id"])
+            self.assertEqual(row["met"], None if r["met"] == "few" else
+                             r["met"], row["id"])
             if math.isnan(r["lat"]):
                 self.assertIsNone(row["latency_share"], row["id"])
             else:

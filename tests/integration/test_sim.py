@@ -338,7 +338,7 @@ class SimFacmon(SimCase):
         "ups": ("snmp", "timeout"),
         "hvac": ("snmp", "snmp_error"),
         "wlc": ("snmp", "timeout"),
-        "sw": ("snmp", None),
+        "sw": ("system", None),      # the switch-generic template's
         "web": ("http", "bad_status"),
         "elev-1": ("platform", "bad_content"),
         "led": ("signal", "bad_content"),

@@ -272,6 +272,46 @@ alerts: {
         maintenance calendar of this month and the next."""
         self.start_centre()
         self.browse("honest")
+        # The figure beside the verdict is the one facmon-report prints
+        # for the same month and journal: the budget of the time elapsed,
+        # an overrun for the lines after their outage.
+        from webclient import WebClient
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+        month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+        st, av = WebClient(self.http_port).json(
+            "GET", "/api/v1/availability?month=" + month)
+        self.assertEqual(st, 200)
+        web = [g for g in av["groups"] if g["id"] == "lines"][0]
+        out = os.path.join(self.tmp, "report")
+        # The collector's availability section is the report's.
+        with open(os.path.join(self.tmp, "collector.conf"),
+                  encoding="utf-8") as f:
+            conf = f.read()
+        i = conf.index("availability: {")
+        rconf = os.path.join(self.tmp, "report.conf")
+        with open(rconf, "w", encoding="utf-8") as f:
+            f.write(conf[i:conf.index("\n};", i) + 3].replace(
+                "availability: {", 'availability: {\n  journal = "%s";' %
+                os.path.join(self.data_dir, "outages.fmoj"), 1) + "\n")
+        p = subprocess.run([os.path.join(BUILD, "facmon-report"), "-f",
+                            rconf, "--month", month, "--format", "json",
+                            "--out", out], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(os.path.join(out, [x for x in os.listdir(out)
+                                     if x.endswith(".json")][0]),
+                  encoding="utf-8") as f:
+            rep = [g for g in json.load(f)["groups"]
+                   if g["id"] == "lines"][0]
+        self.assertLess(web["budget_left_ms"], 0)
+        self.assertLess(rep["budget_left_s"], 0)
+        # A few seconds later the elapsed time's budget has grown by
+        # (1 - 99.99 %) of them: well under a second.
+        self.assertAlmostEqual(rep["budget_left_s"],
+                               web["budget_left_ms"] / 1000.0, delta=1.0)
+        print("figure: the lines' budget left, web %.3f s, report %.3f s"
+              % (web["budget_left_ms"] / 1000.0, rep["budget_left_s"]))
         for name in ("availability-budget", "maintenance-calendar"):
             for size in ("phone", "screen"):
                 self.assertTrue(os.path.exists(os.path.join(
@@ -290,6 +330,15 @@ alerts: {
                     for x in d["warnings"] if x["code"] == "led_modules"]
         found = wait_for(led, timeout=90, what="the LED wall's warning")
         self.assertRegex(found[0]["text"], r"^LED 模块故障 \d+ 块$")
+        # The device's own answer carries the same warning, for a device
+        # page opened without the wall.
+        st, one = web.json("GET", "/api/v1/devices/led-2")
+        self.assertEqual(st, 200)
+        self.assertEqual([x["text"] for x in one["warnings"]
+                          if x["code"] == "led_modules"],
+                         [found[0]["text"]])
+        for k in ("stale", "maintenance", "data_age_ms"):
+            self.assertIn(k, one)
         self.sim("clear", "led-2")
         st, w = web.json("GET", "/api/v1/wall")
         self.assertEqual(st, 200)

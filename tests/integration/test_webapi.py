@@ -238,6 +238,34 @@ class WebAPI(FacmonTestCase):
 
     # --- outages ------------------------------------------------------------
 
+    def test_cause_text(self):
+        """Why a device fails, in the sentence the alerts say, on the
+        outage, the device's check and the wall tile; the agent's raw
+        message stays beside it for engineers."""
+        self.up()
+        self.wait_check("web", "http", "up")
+        st, d = self.c.json("GET", "/api/v1/devices/web")
+        self.assertIsNone(d["checks"][0]["cause_text"])
+        self.set(503)
+        o = self.open_outage()
+        self.assertIn("503", o["cause"])
+        self.assertEqual(o["cause_text"], "返回异常状态码 503")
+
+        def wall_web():
+            st, wall = self.c.json("GET", "/api/v1/wall")
+            w = [x for x in wall["devices"] if x["id"] == "web"]
+            return w[0] if w and w[0]["state"] == "down" else None
+        w = wait_for(wall_web, timeout=20, what="web down on the wall")
+        self.assertEqual(w["cause_text"], "返回异常状态码 503")
+        self.assertIn("503", w["message"])
+        self.assertEqual([i["cause_text"] for i in
+                          self.c.json("GET", "/api/v1/wall")[1]["incidents"]
+                          if i["device"] == "web"], ["返回异常状态码 503"])
+        st, d = self.c.json("GET", "/api/v1/devices/web")
+        c = d["checks"][0]
+        self.assertEqual(c["cause_text"], "返回异常状态码 503")
+        self.assertNotEqual(c["message"], c["cause_text"])
+
     def test_ack_classify_note(self):
         self.up()
         self.wait_check("web", "http", "up")
