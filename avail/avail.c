@@ -81,7 +81,6 @@ struct outage {
 	int64_t	 start;		/* unclipped start */
 	int64_t	 clipped;	/* length inside the period so far */
 	int	 unseen;	/* down, then unknown: over only if next seen up */
-	int64_t	 unseen_at;	/* when the device was last seen down */
 };
 
 static void
@@ -144,7 +143,6 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 			down_start = at;
 		if (state == AV_DOWN && ns == AV_UNKNOWN) {
 			o.unseen = 1;
-			o.unseen_at = at;
 		} else if (ns != AV_UNKNOWN)
 			o.unseen = 0;
 		state = ns;
@@ -212,15 +210,19 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 			if (ns == AV_UNKNOWN && state == AV_DOWN) {
 				/* Not seen: over only if next seen up. */
 				o.unseen = 1;
-				o.unseen_at = t;
 			} else if (ns != AV_DOWN && state == AV_DOWN)
 				outage_close(&o, r, t, 1, &sum_ended);
 			else if (o.unseen && ns != AV_UNKNOWN) {
 				o.unseen = 0;
-				/* Seen again and still down: it goes on. */
+				/*
+				 * Seen again and still down: it goes on.  Seen
+				 * again and not down: it is over now, when it
+				 * was first seen over -- not where it was last
+				 * seen down, which would claim a repair nobody
+				 * saw.
+				 */
 				if (ns != AV_DOWN)
-					outage_close(&o, r, o.unseen_at, 1,
-					    &sum_ended);
+					outage_close(&o, r, t, 1, &sum_ended);
 			}
 			if (ns == AV_DOWN && !o.open) {
 				o.open = 1;
@@ -230,14 +232,11 @@ av_compute(const struct av_change *ch, size_t n, const struct av_window *mw,
 		}
 	}
 	/*
-	 * An outage still open at the end has not been repaired yet; one
-	 * whose device was not seen again is taken as over where it was
-	 * last seen down, as before it had a name.
+	 * An outage still open at the end has not been repaired yet, nor
+	 * has one whose device has not been seen since it was down: it is
+	 * counted, and not as ended.
 	 */
-	if (o.unseen)
-		outage_close(&o, r, o.unseen_at, 1, &sum_ended);
-	else
-		outage_close(&o, r, to, 0, &sum_ended);
+	outage_close(&o, r, to, 0, &sum_ended);
 	r->ended_sum_ms = sum_ended;
 	av_derive(r, target);
 	return 0;

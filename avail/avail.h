@@ -229,6 +229,7 @@ struct aq_outage {
 	int64_t		 start_ms;
 	int64_t		 end_ms;	/* 0: still open */
 	int64_t		 gap_ms;	/* unseen time inside it */
+	int64_t		 unseen_ms;	/* open and not seen since: from when */
 	int64_t		 confirmed_ms;	/* 0: never confirmed */
 	int64_t		 acked_ms;
 	char		 acked_by[64];

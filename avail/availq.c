@@ -200,17 +200,25 @@ aq_add(struct aq *q, const struct oj_rec *r)
 		if (timeline_add(d, r->at_ms, r->state) == -1)
 			return -1;
 		/*
-		 * Down, then unseen, then down again: one outage with a gap
-		 * in it, as the collector confirms and alerts it.  The gap
-		 * stays unknown time in the timeline; the outage is the one
-		 * that ended where the gap began, open again.
+		 * Down, then unseen: the outage is not over, nobody saw it
+		 * end.  It stays open while the device is not seen (the
+		 * gap is unknown time in the timeline, not down); seen down
+		 * again, it goes on, one outage with a gap, as the collector
+		 * confirms and alerts it; seen up (or unreachable), it ends
+		 * there, at the first sight of it over.
 		 */
-		if (r->state == AV_DOWN && prev == AV_UNKNOWN && d->ntl >= 3 &&
-		    d->tl[d->ntl - 3].state == AV_DOWN &&
-		    (o = outage_last(q, d)) != NULL &&
-		    o->end_ms == d->tl[d->ntl - 2].ts_ms) {
-			o->end_ms = 0;
-			o->gap_ms += r->at_ms - d->tl[d->ntl - 2].ts_ms;
+		o = outage_last(q, d);
+		if (o != NULL && o->end_ms != 0)
+			o = NULL;
+		if (r->state == AV_UNKNOWN && prev == AV_DOWN && o != NULL) {
+			if (o->unseen_ms == 0)
+				o->unseen_ms = r->at_ms;
+		} else if (r->state != AV_UNKNOWN && prev == AV_UNKNOWN &&
+		    o != NULL && o->unseen_ms != 0) {
+			o->gap_ms += r->at_ms - o->unseen_ms;
+			o->unseen_ms = 0;
+			if (r->state != AV_DOWN)
+				o->end_ms = r->at_ms;
 		} else if (r->state == AV_DOWN && prev != AV_DOWN) {
 			if (q->nout == q->capout) {
 				size_t	 nc = q->capout ? q->capout * 2 : 64;
@@ -228,8 +236,7 @@ aq_add(struct aq *q, const struct oj_rec *r)
 			o->start_ms = r->at_ms;
 			fm_strlcpy(o->cause, r->text, sizeof(o->cause));
 			d->lastout = q->nout;
-		} else if (r->state != AV_DOWN && prev == AV_DOWN &&
-		    (o = outage_last(q, d)) != NULL && o->end_ms == 0)
+		} else if (r->state != AV_DOWN && prev == AV_DOWN && o != NULL)
 			o->end_ms = r->at_ms;
 		return 0;
 	case OJ_CONFIRM:

@@ -203,6 +203,36 @@ unlink_dev(struct device_state *d)
 		}
 }
 
+/* Whether the device d hangs off is down or cut off itself. */
+static int
+parent_failed(const struct device_state *d)
+{
+	return d->up != NULL && (d->up->state == OS_DOWN ||
+	    d->up->state == OS_UNREACHABLE);
+}
+
+/*
+ * What a check says about its device now, which is not always what its
+ * last result said.  A failure taken while the parent was down shows
+ * only that the path was cut: once the parent is no longer down it says
+ * nothing about the device, which is unknown until the check's next
+ * result (a device with such a check is neither down nor, since its
+ * parent is back, unreachable).  A failure the device's own clearing
+ * trap has answered since ("back in service") is over as far as the
+ * device knows, until the check's next result says otherwise.
+ */
+static int
+check_says(const struct device_state *d, const struct check_state *c)
+{
+	if (c->state != OS_DOWN)
+		return c->state;
+	if (c->superseded)
+		return OS_UP;
+	if (c->behind && !parent_failed(d))
+		return OS_UNKNOWN;
+	return OS_DOWN;
+}
+
 static int
 derive(const struct device_state *d)
 {
@@ -213,15 +243,16 @@ derive(const struct device_state *d)
 		return OS_DOWN;
 	for (i = 0; i < d->nchecks; i++) {
 		const struct check_state *c = &d->checks[i];
+		int	 cs = check_says(d, c);
 
 		if (c->critical)
 			crit++;
-		if (c->state == OS_UNKNOWN)
+		if (cs == OS_UNKNOWN)
 			continue;
 		known++;
 		if (c->critical)
 			critknown++;
-		if (c->state == OS_DOWN) {
+		if (cs == OS_DOWN) {
 			down++;
 			if (c->critical)
 				critdown++;
@@ -234,16 +265,24 @@ derive(const struct device_state *d)
 	 */
 	if (known == 0 || (crit > 0 && critknown == 0))
 		return OS_UNKNOWN;
+	/*
+	 * A device that was down is not up again because its other
+	 * critical checks answer: a check that held it down and has not
+	 * been seen since (a gap) may still be failing.  Until it is seen,
+	 * or another check is down, the outage's end is unknown.
+	 */
+	if (critdown == 0)
+		for (i = 0; i < d->nchecks; i++)
+			if (d->checks[i].critical && d->checks[i].held &&
+			    check_says(d, &d->checks[i]) == OS_UNKNOWN)
+				return OS_UNKNOWN;
 	if (critdown > 0) {
-		const struct device_state *p;
-
 		/*
 		 * Failing while the device it hangs off is down: the parent's
 		 * outage, not its own -- recorded apart, alerted on only
 		 * through the parent.
 		 */
-		if ((p = d->up) != NULL &&
-		    (p->state == OS_DOWN || p->state == OS_UNREACHABLE))
+		if (parent_failed(d))
 			return OS_UNREACHABLE;
 		return OS_DOWN;
 	}
@@ -261,8 +300,20 @@ static void	children(const struct device_state *, int64_t);
 static void
 rederive(struct device_state *d, int64_t cause_ms, const char *cause)
 {
-	int	 s = derive(d);
+	int	 i, s = derive(d);
 
+	/*
+	 * Which checks hold the device down, for derive(): marked while it
+	 * is down, forgotten once it is seen not down.
+	 */
+	for (i = 0; i < d->nchecks; i++) {
+		struct check_state *c = &d->checks[i];
+
+		if (s == OS_DOWN && check_says(d, c) == OS_DOWN)
+			c->held = 1;
+		else if (s != OS_DOWN && s != OS_UNKNOWN)
+			c->held = 0;
+	}
 	if (s != d->state) {
 		log_debug("device %s: %s -> %s", d->id, state_name(d->state),
 		    state_name(s));
@@ -283,15 +334,27 @@ static void
 children(const struct device_state *parent, int64_t when)
 {
 	static int depth;	/* parents of parents; link() breaks loops */
+	const char *cause;
 	size_t	 k;
 
 	if (depth > 16)
 		return;
 	depth++;
 	st_stats.child_visits += parent->nkids;
+	switch (parent->state) {
+	case OS_UP:
+	case OS_DEGRADED:
+		cause = "its parent is back; not probed since";
+		break;
+	case OS_DOWN:
+	case OS_UNREACHABLE:
+		cause = "its parent is down";
+		break;
+	default:
+		cause = "its parent is not seen; not probed since";
+	}
 	for (k = 0; k < parent->nkids; k++)
-		rederive(parent->kids[k], when, parent->state == OS_UP ?
-		    "its parent is back" : "its parent is down");
+		rederive(parent->kids[k], when, cause);
 	depth--;
 }
 
@@ -802,12 +865,20 @@ state_apply_result(const char *agent, const struct fm_result *r,
 	 * succeeds does.  So an outage that goes on across a gap needs no
 	 * second confirmation, and one that was not yet confirmed counts
 	 * on from where it was.
+	 *
+	 * Failures counted behind a parent that was down, or before the
+	 * device's own trap said it was back, are not this outage's: the
+	 * count starts again from this result.
 	 */
+	if ((c->behind && !parent_failed(d)) || c->superseded)
+		c->fails = 0;
 	if (s == OS_DOWN) {
 		if (c->fails < INT32_MAX)
 			c->fails++;
 	} else if (s == OS_UP)
 		c->fails = 0;
+	c->behind = parent_failed(d);
+	c->superseded = 0;
 	c->have_result = 1;
 	c->outcome = r->outcome;
 	fm_strlcpy(c->msg, r->msg, sizeof(c->msg));
@@ -876,6 +947,32 @@ state_expire(int64_t now_mono, int unknown_after)
 }
 
 /*
+ * The device's clearing trap at ts answers the failures its checks saw
+ * during the fault it had reported: a check that went down with the
+ * fault, and has said nothing since the clearing trap, no longer holds
+ * the device down; it is taken as up until its next result, so the
+ * outage ends at the clearing trap, not one poll later.  "With the
+ * fault" is from one interval of the check before the fault trap on: a
+ * poll may see the fault a moment before the trap arrives.  A check
+ * that was down before that had a fault of its own, which the trap does
+ * not answer: it still holds the device down.
+ */
+static void
+clear_fault(struct device_state *d, int64_t ts)
+{
+	int	 i;
+
+	for (i = 0; i < d->nchecks; i++) {
+		struct check_state *c = &d->checks[i];
+
+		if (c->state == OS_DOWN &&
+		    c->since_ms + c->interval_ms > d->trap_since &&
+		    c->last_ms <= ts)
+			c->superseded = 1;
+	}
+}
+
+/*
  * A notification mapped to "down" or "up" (traps.c).  Down is confirmed
  * at once: the device said so itself.  Returns -1 if the device is not
  * this agent's.
@@ -892,6 +989,10 @@ state_trap(const char *agent, const char *device, int down, int64_t ts,
 	if (d->trap_down == down)
 		return 0;
 	d->trap_down = down;
+	if (down)
+		d->trap_since = ts;
+	else
+		clear_fault(d, ts);
 	snprintf(why, sizeof(why), "trap: %s", cause);
 	rederive(d, ts, why);
 	if (down && d->state == OS_DOWN)

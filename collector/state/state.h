@@ -81,6 +81,12 @@ struct check_state {
 	int32_t		 fails;		/* failed probes in a row; a result
 					   that says nothing, or none at all,
 					   neither counts nor resets */
+	int		 behind;	/* the last result was taken while the
+					   parent was down or unreachable */
+	int		 superseded;	/* down, but a clearing trap since
+					   says the device is back */
+	int		 held;		/* down while its device was down,
+					   and the device not seen up since */
 	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
 	int		 ncounted;	/* result times counted last */
 	int64_t		 counted_max;	/* the newest counted */
@@ -99,6 +105,7 @@ struct device_state {
 	int		 state;		/* enum obj_state */
 	int64_t		 since_ms;
 	int		 trap_down;	/* a notification said it is down */
+	int64_t		 trap_since;	/* when it said so */
 	uint64_t	 mark;		/* state.c: last DEVICES listing it */
 	struct device_state *hnext;	/* state.c: hash chain */
 	/* state.c: the parent, NULL if none, unknown or on a loop; and

@@ -20,6 +20,7 @@ import datetime
 import json
 import os
 import random
+import signal
 import unittest
 import socket
 import struct
@@ -85,8 +86,8 @@ def device_timeline(checks):
 
 
 def outages(tl, down_results):
-    """Runs of down joined across unknown, ended by up: [start, end,
-    gap, confirmed].  confirmed: CONFIRM failed probes in a row within
+    """Runs of down joined across unknown, ended by the first up seen
+    (end None while open): [start, end, gap, confirmed].  confirmed: CONFIRM failed probes in a row within
     the run (a gap neither counts nor resets)."""
     runs = []
     cur = None
@@ -100,12 +101,15 @@ def outages(tl, down_results):
                 cur[1] = None
         elif s == "unknown":
             if cur is not None and cur[1] is None:
-                cur[1] = t              # last seen down; over if next up
+                cur[1] = t              # not seen since; still open
         else:
             if cur is not None:
-                if cur[1] is None:
-                    cur[1] = t
+                if cur[1] is not None:
+                    cur[2] += t - cur[1]    # unseen until now
+                cur[1] = t              # over at the first up seen
                 cur = None
+    if cur is not None:
+        cur[1] = None                   # never seen over: open
     for r in runs:
         end = r[1] if r[1] is not None else float("inf")
         r[3] = sum(1 for ts in down_results if r[0] <= ts < end) >= CONFIRM
@@ -473,6 +477,64 @@ availability: { timezone = "Asia/Shanghai"; site = "test"; };
         self.assertLess(off["up"], 20 * 60 * S)
 
 
+class HeldDown(FacmonTestCase):
+    """A device down by one critical check, then not seen: after the gap
+    its other critical check answers first.  That answer does not end
+    the outage -- the failing check, not seen yet, may still fail -- so
+    the device stays unknown until the failing check is seen; seen down,
+    the outage goes on, one outage across the gap."""
+
+    def test_other_check_answering_first_does_not_end_it(self):
+        self.start_collector(tls=False, extra="confirm = %d;" % CONFIRM)
+        sk = socket.create_connection(("127.0.0.1", self.agent_port),
+                                      timeout=30)
+        self.addCleanup(sk.close)
+        sk.sendall(wire.hello("test", 1))
+        ftype, _ = wire.read_frame(sk)
+        self.assertEqual(ftype, wire.WELCOME)
+        sk.sendall(wire.devices([("gw", "gw", "web-system", "systems",
+                                  "127.0.0.1",
+                                  [("tcp", wire.CT_TCP, 1000),
+                                   ("http", wire.CT_HTTP, 1000)])]))
+        seq = [0]
+
+        def send(results):
+            seq[0] += 1
+            sk.sendall(wire.batch(1, seq[0], [
+                wire.result("gw", c, TYPES[c], OK if up else TIMEOUT, ts,
+                            msg="" if up else "no answer")
+                for c, ts, up in results]))
+            ftype, p = wire.read_frame(sk)
+            self.assertEqual(ftype, wire.ACK, p)
+
+        t = int(time.time() * 1000) - 60000
+        send([("tcp", t, True), ("http", t + 100, True)])
+        for k in range(1, 4):
+            send([("tcp", t + k * S, True), ("http", t + k * S + 100,
+                                                False)])
+        # Not seen for 17 s; then the tcp check answers first.
+        send([("tcp", t + 20 * S, True)])
+        self.assertEqual(self.device("gw")["state"], "unknown")
+        send([("http", t + 20 * S + 100, False)])
+        self.assertEqual(self.device("gw")["state"], "down")
+        send([("tcp", t + 21 * S, True), ("http", t + 21 * S + 100, True)])
+        self.assertEqual(self.device("gw")["state"], "up")
+        r = subprocess.run([COLLECTOR, "--dump-journal",
+                            os.path.join(self.data_dir, "outages.fmoj")],
+                           capture_output=True, text=True, timeout=30)
+        recs = [json.loads(x) for x in r.stdout.splitlines()]
+        tl = [(x["at_ms"] - t, x["state"]) for x in recs
+              if x["type"] == "state" and x["device"] == "gw" and
+              x["check"] == ""]
+        self.assertEqual(tl, [(0, "up"), (1100, "down"),
+                              (4100, "unknown"), (20100, "down"),
+                              (21100, "up")])
+        ol = http_json(self.api + "/api/v1/outages?device=gw")
+        outs = [(o["start_ms"] - t, o["end_ms"] - t, o["confirmed_ms"] - t)
+                for o in ol["outages"] if o["check"] == ""]
+        self.assertEqual(outs, [(1100, 21100, 3100)])
+
+
 class Live(ServiceTestCase):
     """A real agent probing the test's HTTP service, one probe a second."""
 
@@ -567,6 +629,76 @@ class Live(ServiceTestCase):
               "ms; facmon down %d, unknown %d; outages %s" % (
                   truth_down, a1 - a0, d["down_ms"], d["unknown_ms"],
                   json.dumps(ol)[:300]))
+
+    def test_outage_open_while_the_agent_is_paused(self):
+        """The agent paused (SIGSTOP) while the service is down: the
+        device goes unknown, and its outage stays open -- in the outage
+        list, among the wall's current faults, and in the figures (not
+        ended, no MTTR).  Seen up again after the pause, the outage ends
+        at that first up, and MTTR runs to there."""
+        self.start_collector(extra="confirm = %d;" % CONFIRM)
+        # Two critical checks, one of which (tcp) stays up through the
+        # outage: its answer after the pause must not end it.
+        ag = self.agent()
+        self.wait_check("web", "http", "up")
+        p0 = int(time.time() * 1000)
+        time.sleep(1)
+        t0 = self.set(503)
+        wait_for(lambda: (self.device("web") or {}).get("state") == "down",
+                 what="device down")
+        time.sleep(CONFIRM + 1)
+        a0 = int(time.time() * 1000)
+        os.kill(ag.p.pid, signal.SIGSTOP)
+        self.addCleanup(lambda: ag.p.poll() is None and
+                        os.kill(ag.p.pid, signal.SIGCONT))
+        try:
+            wait_for(lambda: (self.device("web") or {}).get("state") ==
+                     "unknown", what="device unknown while paused")
+            ol = http_json(self.api + "/api/v1/outages?device=web")
+            outs = ol["outages"] if isinstance(ol, dict) else ol
+            dev = [o for o in outs if o["check"] == ""]
+            self.assertEqual(len(dev), 1, ol)
+            self.assertTrue(dev[0]["open"], dev[0])
+            self.assertIsNone(dev[0]["end_ms"], dev[0])
+            wall = http_json(self.api + "/api/v1/wall")
+            inc = [o for o in wall["incidents"] if o["device"] == "web"
+                   and o["check"] == ""]
+            self.assertEqual(len(inc), 1, wall["incidents"])
+            mid = self.avail(p0, int(time.time() * 1000))
+            self.assertEqual(mid["outages"], 1, mid)
+            self.assertEqual(mid["outages_ended"], 0, mid)
+            self.assertIsNone(mid["mttr_ms"], mid)
+            # Unknown is neither up nor down.
+            self.assertLessEqual(mid["down_ms"], a0 - t0 + 2 * self.IV,
+                                 mid)
+        finally:
+            os.kill(ag.p.pid, signal.SIGCONT)
+        a1 = int(time.time() * 1000)
+        t1 = self.set(200)
+        first = self.wait_check("web", "http", "up",
+                                pred=lambda c: c["last_ms"] > t1)
+        time.sleep(2)
+        p1 = int(time.time() * 1000)
+        ol = http_json(self.api + "/api/v1/outages?device=web")
+        outs = ol["outages"] if isinstance(ol, dict) else ol
+        dev = [o for o in outs if o["check"] == ""]
+        self.assertEqual(len(dev), 1, ol)
+        self.assertFalse(dev[0]["open"], dev[0])
+        # Over at the first up seen: after the service came back, no
+        # later than that first good probe -- not where the pause began.
+        self.assertGreaterEqual(dev[0]["end_ms"], a1, dev[0])
+        self.assertLessEqual(dev[0]["end_ms"], first["last_ms"], dev[0])
+        d = self.avail(p0, p1)
+        self.assertEqual(d["outages"], 1, d)
+        self.assertEqual(d["outages_ended"], 1, d)
+        self.assertAlmostEqual(d["mttr_ms"],
+                               dev[0]["end_ms"] - dev[0]["start_ms"],
+                               delta=1)
+        self.assertGreaterEqual(d["mttr_ms"], t1 - t0 - self.IV, d)
+        print("outage across a paused agent: truth %d ms (paused %d ms); "
+              "facmon MTTR %d, down %d, unknown %d" % (
+                  t1 - t0, a1 - a0, d["mttr_ms"], d["down_ms"],
+                  d["unknown_ms"]))
 
     @unittest.skipUnless(os.environ.get("FACMON_SOAK"), "make soak")
     def test_soak_random_stops_and_kills(self):

@@ -16,8 +16,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import wire  # noqa: E402
-from fmtest import (AGENT, COLLECTOR, FacmonTestCase, free_port,  # noqa
-                    wait_for)
+from fmtest import (AGENT, COLLECTOR, FacmonTestCase,  # noqa
+                    ServiceTestCase, free_port, http_json, wait_for)
 
 ENGINE = "0x" + b"facmon-sender".hex()
 
@@ -306,3 +306,95 @@ traps: { hold = "1h"; rules = (
         self.assertEqual([(x["action"], x["applied"]) for x in t["traps"]],
                          [("warning", True), ("clear", True),
                           ("warning", True), ("warning", True)])
+
+
+class TrapClearsTheFault(ServiceTestCase):
+    """An elevator reports its fault by trap and its poll sees the fault
+    too; its back-in-service trap ends the outage at the trap's time, not
+    at the next poll: the poll's failure was the fault the trap answered.
+    A device whose check was failing before its fault trap came has a
+    fault of its own, which the clearing trap does not answer."""
+
+    IV = 5      # s between polls: the trap comes well inside one
+
+    def journal(self):
+        r = subprocess.run([COLLECTOR, "--dump-journal",
+                            os.path.join(self.data_dir, "outages.fmoj")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [json.loads(x) for x in r.stdout.splitlines()]
+
+    def test_clearing_trap_ends_the_outage(self):
+        trap_port = free_port()
+        dead = free_port()      # nothing listens: lift-2's own fault
+        self.start_collector(extra="confirm = 1;")
+        self.start_agent("""
+{ id = "lift-1"; name = "1号电梯"; class = "elevator"; group = "lifts";
+  address = "127.0.0.1";
+  checks = ( { id = "ctl"; type = "http"; interval = %d; timeout = 1;
+               url = "http://127.0.0.1:%d/svc"; } ); },
+{ id = "lift-2"; name = "2号电梯"; class = "elevator"; group = "lifts";
+  address = "127.0.0.2";
+  checks = ( { id = "ctl"; type = "tcp"; interval = %d; timeout = 1;
+               port = %d; } ); }
+""" % (self.IV, self.hport, self.IV, dead), extra="""traps: {
+  listen = [ "udp:127.0.0.1:%d" ]; communities = [ "public" ]; };""" %
+            trap_port)
+        self.wait_check("lift-1", "ctl", "up")
+        self.wait_check("lift-2", "ctl", "down")
+        env = dict(os.environ, MIBS="")
+
+        def trap(oid, src):
+            # The agent maps a trap to the device by its source address.
+            r = subprocess.run(["snmptrap", "--clientaddr=" + src, "-v2c",
+                                "-c", "public", "127.0.0.1:%d" % trap_port,
+                                "", oid],
+                               capture_output=True, text=True, timeout=20,
+                               env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+        def traps():
+            return http_json(self.api + "/api/v1/traps")["traps"]
+        # The fault: the trap, and the poll sees it too.
+        self.set(503)
+        for src in ("127.0.0.1", "127.0.0.2"):
+            trap("1.3.6.1.4.1.32473.1.0.1", src)
+        wait_for(lambda: len(traps()) == 2, what="fault traps")
+        for dev in ("lift-1", "lift-2"):
+            wait_for(lambda: self.device(dev)["state"] == "down",
+                     what=dev + " down")
+        last = self.wait_check("lift-1", "ctl", "down")["last_ms"]
+        # Back in service, just after a poll: the next is IV away.
+        self.wait_check("lift-1", "ctl", "down",
+                        pred=lambda c: c["last_ms"] > last)
+        self.set(200)
+        for src in ("127.0.0.1", "127.0.0.2"):
+            trap("1.3.6.1.4.1.32473.1.0.2", src)
+        wait_for(lambda: len(traps()) == 4, what="clearing traps")
+        clear = {t["device"]: t["ts_ms"] for t in traps()
+                 if t["oid"] == "1.3.6.1.4.1.32473.1.0.2"}
+        self.wait_check("lift-1", "ctl", "up")
+        time.sleep(1)
+        recs = self.journal()
+
+        def states(dev, check=""):
+            return [(r["at_ms"], r["state"]) for r in recs
+                    if r["type"] == "state" and r["device"] == dev and
+                    r["check"] == check]
+        poll_up = [a for a, s in states("lift-1", "ctl") if s == "up"][-1]
+        # The poll that saw it back came after the trap (the test's
+        # premise: the trap arrived inside one interval).
+        self.assertGreater(poll_up, clear["lift-1"])
+        self.assertEqual(states("lift-1")[-1], (clear["lift-1"], "up"),
+                         states("lift-1"))
+        ol = http_json(self.api + "/api/v1/outages?device=lift-1")
+        outs = [o for o in ol["outages"] if o["check"] == ""]
+        self.assertEqual(len(outs), 1, ol)
+        self.assertEqual(outs[0]["end_ms"], clear["lift-1"])
+        # lift-2's check failed before its fault trap: still down.
+        self.assertEqual(self.device("lift-2")["state"], "down")
+        self.assertEqual(states("lift-2")[-1][1], "down")
+        print("lift-1: clearing trap %d, next poll up %d (%d ms later); "
+              "outage %d ms" % (clear["lift-1"], poll_up,
+                                poll_up - clear["lift-1"],
+                                outs[0]["end_ms"] - outs[0]["start_ms"]))

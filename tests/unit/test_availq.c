@@ -342,7 +342,10 @@ test_latency(void **st)
  * both sides, the gap is unknown, and the outage list and MTTR have it
  * once, from its first failed probe to its end.  Not confirmed on either
  * side, all of it is one blip, not charged.  Down, unseen, then up: the
- * outage ended where it was last seen down.
+ * outage is open while unseen and ends at the first up, which is where
+ * MTTR runs to; the unseen part is unknown time, not down.  Down, then
+ * unseen to the end of the data: the outage is still open, counted but
+ * not ended.
  */
 static void
 test_gap(void **st)
@@ -383,16 +386,26 @@ test_gap(void **st)
 	note(j, OJ_CONFIRM, "c", T, T + 3 * S, 0);
 	state(j, "c", T + 6 * S, AV_UNKNOWN, "no result");
 	state(j, "c", T + 60 * S, AV_UP, "ok");
+	/* d: down, confirmed, away, and not seen since. */
+	device(j, "d", "d", "line", "lines");
+	state(j, "d", M0, AV_UP, "ok");
+	state(j, "d", T, AV_DOWN, "timeout");
+	note(j, OJ_CONFIRM, "d", T, T + 3 * S, 0);
+	state(j, "d", T + 6 * S, AV_UNKNOWN, "no result");
 	oj_close(j);
 
 	aq_init(&q);
 	assert_int_equal(aq_load(&q, path, err, sizeof(err)), 0);
-	assert_int_equal(q.nout, 3);
+	assert_int_equal(q.nout, 4);
 	assert_int_equal(q.out[0].start_ms, T);
 	assert_int_equal(q.out[0].end_ms, T + 19 * S);
 	assert_int_equal(q.out[0].gap_ms, 8 * S);
 	assert_int_equal(q.out[0].confirmed_ms, T + 5 * S);
-	assert_int_equal(q.out[2].end_ms, T + 6 * S);
+	assert_int_equal(q.out[2].end_ms, T + 60 * S);
+	assert_int_equal(q.out[2].gap_ms, 54 * S);
+	/* Not seen since it was down: not over, whatever the clock says. */
+	assert_int_equal(q.out[3].end_ms, 0);
+	assert_int_equal(q.out[3].unseen_ms, T + 6 * S);
 	assert_int_equal(aq_compute(&q, NULL, 0, NULL, 0, M0, M1, &dr, &gr,
 	    &ng, &cr, &nc, &site), 0);
 
@@ -413,7 +426,14 @@ test_gap(void **st)
 	assert_int_equal(r->r.down_ms, 6 * S);
 	assert_int_equal(r->r.unknown_ms, 54 * S);
 	assert_int_equal(r->r.outages, 1);
-	assert_true(fabs(r->r.mttr_ms - 6000.0) < 0.5);
+	assert_int_equal(r->r.outages_ended, 1);
+	assert_true(fabs(r->r.mttr_ms - 60000.0) < 0.5);
+
+	r = find(dr, q.ndev, "d");
+	assert_int_equal(r->r.down_ms, 6 * S);
+	assert_int_equal(r->r.outages, 1);
+	assert_int_equal(r->r.outages_ended, 0);
+	assert_true(isnan(r->r.mttr_ms));
 	free(dr);
 	free(gr);
 	free(cr);
