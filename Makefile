@@ -292,6 +292,7 @@ soak: all
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k partition
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k parents
 	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k accounting
+	FACMON_SOAK=1 /usr/bin/python3 tests/run.py integration -k bench
 
 $(B)/fuzz/fuzz_wire: $(FUZZ_SRCS) common/wire.h common/common.h
 	@mkdir -p $(@D)

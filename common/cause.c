@@ -35,28 +35,14 @@
 
 #include "common.h"
 
-static void put(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Texts are cut to their buffers on purpose, without a warning each. */
-static void
-put(char *dst, size_t len, const char *f, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, f);
-	vsnprintf(dst, len, f, ap);
-	va_end(ap);
-}
-
 /* "2秒", "800毫秒"; "2 s", "800 ms". */
 static void
 span_ms(char *dst, size_t len, int ms, int en)
 {
 	if (ms >= 1000 && ms % 1000 == 0)
-		put(dst, len, en ? "%d s" : "%d秒", ms / 1000);
+		fm_fmt(dst, len, en ? "%d s" : "%d秒", ms / 1000);
 	else
-		put(dst, len, en ? "%d ms" : "%d毫秒", ms);
+		fm_fmt(dst, len, en ? "%d ms" : "%d毫秒", ms);
 }
 
 const char *
@@ -86,7 +72,7 @@ status_code(char *dst, size_t len, const char *s)
 			;
 		if (n == 3 && (s[i] == '1' || s[i] == '2' || s[i] == '3' ||
 		    s[i] == '4' || s[i] == '5')) {
-			put(dst, len, "%.3s", s + i);
+			fm_fmt(dst, len, "%.3s", s + i);
 			return;
 		}
 		if (n > 0)
@@ -147,12 +133,12 @@ modbus_sentence(char *dst, size_t len, const char *cause, int en)
 		return 0;
 	for (i = 0; i < sizeof(exc) / sizeof(exc[0]); i++)
 		if (exc[i].code == code) {
-			put(dst, len, en ? "Modbus exception %d: %s" :
+			fm_fmt(dst, len, en ? "Modbus exception %d: %s" :
 			    "Modbus 异常 %d：%s", code, en ? exc[i].en :
 			    exc[i].zh);
 			return 1;
 		}
-	put(dst, len, en ? "Modbus exception %d" : "Modbus 异常 %d", code);
+	fm_fmt(dst, len, en ? "Modbus exception %d" : "Modbus 异常 %d", code);
 	return 1;
 }
 
@@ -179,14 +165,14 @@ fm_probe_sentence(char *dst, size_t len, const struct fm_cause *c, int en)
 		break;
 	case PR_TIMEOUT:
 		if (c->timeout_ms > 0)
-			put(dst, len, en ? "%s: no answer within %s" :
+			fm_fmt(dst, len, en ? "%s: no answer within %s" :
 			    "%s在%s内无应答", T, a);
 		else
-			put(dst, len, en ? "%s: no answer" :
+			fm_fmt(dst, len, en ? "%s: no answer" :
 			    "%s无应答", T);
 		break;
 	case PR_REFUSED:
-		put(dst, len, en ? "%s refused (port closed or service "
+		fm_fmt(dst, len, en ? "%s refused (port closed or service "
 		    "not running)" : "%s被拒绝（端口未开放或服务未运行）", T);
 		break;
 	case PR_UNREACHABLE:
@@ -200,7 +186,7 @@ fm_probe_sentence(char *dst, size_t len, const struct fm_cause *c, int en)
 	case PR_BAD_STATUS:
 		status_code(b, sizeof(b), msg);
 		if (b[0] != '\0')
-			put(dst, len, en ? "answered with status %s" :
+			fm_fmt(dst, len, en ? "answered with status %s" :
 			    "返回异常状态码 %s", b);
 		else
 			fm_strlcpy(dst, en ? "answered with an error status" :
@@ -209,7 +195,7 @@ fm_probe_sentence(char *dst, size_t len, const struct fm_cause *c, int en)
 	case PR_BAD_CONTENT:
 		quoted_name(b, sizeof(b), msg);
 		if (b[0] != '\0')
-			put(dst, len, en ? "unexpected content in the "
+			fm_fmt(dst, len, en ? "unexpected content in the "
 			    "answer (field %s)" : "返回内容不符合预期（字段 %s）",
 			    b);
 		else
@@ -218,7 +204,7 @@ fm_probe_sentence(char *dst, size_t len, const struct fm_cause *c, int en)
 		break;
 	case PR_SLOW:
 		span_ms(b, sizeof(b), c->dur_ms, en);
-		put(dst, len, en ? "%s slow: answered in %s" :
+		fm_fmt(dst, len, en ? "%s slow: answered in %s" :
 		    "%s响应过慢：用时%s", T, b);
 		break;
 	case PR_SNMP_ERROR:
@@ -335,7 +321,7 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
 	}
 	/* A mapped trap: the rest is the operator's own wording. */
 	if (strncmp(text, "trap: ", 6) == 0) {
-		put(dst, len, en ? "the device reported: %s" :
+		fm_fmt(dst, len, en ? "the device reported: %s" :
 		    "设备上报：%s", text + 6);
 		return;
 	}
@@ -351,13 +337,13 @@ fm_cause_text(char *dst, size_t len, const char *text, int check_type,
 		c.msg = "";
 	} else if ((p = strstr(text, ": ")) != NULL) {
 		q = strstr(p + 2, ": ");
-		put(head, sizeof(head), "%.*s", (int)((q != NULL ? q :
+		fm_fmt(head, sizeof(head), "%.*s", (int)((q != NULL ? q :
 		    p + 2 + strlen(p + 2)) - (p + 2)), p + 2);
 		if ((o = probe_result_parse(head)) >= 0) {
 			c.outcome = o;
 			c.msg = q != NULL ? q + 2 : "";
 			/* A check named by its type ("http") says it. */
-			put(id, sizeof(id), "%.*s", (int)(p - text), text);
+			fm_fmt(id, sizeof(id), "%.*s", (int)(p - text), text);
 			if (c.check_type <= 0 && type_of_msg(c.msg) == 0 &&
 			    (o = check_type_parse(id)) > 0)
 				c.check_type = o;

@@ -37,23 +37,6 @@
 
 /* --- small helpers -------------------------------------------------------- */
 
-/*
- * Texts are cut to their buffers on purpose; a function rather than
- * snprintf() so that the compiler does not flag each such cut.
- */
-static void put(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-put(char *dst, size_t len, const char *f, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, f);
-	vsnprintf(dst, len, f, ap);
-	va_end(ap);
-}
-
 /* Append to dst (NUL-terminated, size len); silently cut at the end. */
 static void
 cat(char *dst, size_t len, const char *s)
@@ -92,11 +75,11 @@ num(char *dst, size_t len, double v)
 		return;
 	}
 	if (fabs(v) >= 100 || v == floor(v))
-		put(dst, len, "%.0f", v);
+		fm_fmt(dst, len, "%.0f", v);
 	else if (fabs(v) >= 10)
-		put(dst, len, "%.1f", v);
+		fm_fmt(dst, len, "%.1f", v);
 	else
-		put(dst, len, "%.2f", v);
+		fm_fmt(dst, len, "%.2f", v);
 	if (strchr(dst, '.') != NULL) {
 		p = dst + strlen(dst) - 1;
 		while (*p == '0')
@@ -133,7 +116,7 @@ alert_time(char *dst, size_t len, int64_t ms, int style, int english)
 	}
 	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
 	off = tm.tm_gmtoff / 60;
-	put(dst, len, "%s %c%02ld:%02ld", b, off < 0 ? '-' : '+',
+	fm_fmt(dst, len, "%s %c%02ld:%02ld", b, off < 0 ? '-' : '+',
 	    labs(off) / 60, labs(off) % 60);
 }
 
@@ -295,7 +278,7 @@ oid_norm(const char *s)
 		static char b[160];
 
 		/* Only ever used on one thread (the alert worker). */
-		put(b, sizeof(b), "1.%s", s + 4);
+		fm_fmt(b, sizeof(b), "1.%s", s + 4);
 		return b;
 	}
 	return s;
@@ -368,26 +351,26 @@ mib_value(char *dst, size_t len, const struct mib_obj *o, const char *v,
 	long	 k;
 
 	if (o->type == MT_TEXT || *v == '\0' || *end != '\0') {
-		put(dst, len, "%s %s", en ? o->en : o->zh, v);
+		fm_fmt(dst, len, "%s %s", en ? o->en : o->zh, v);
 		alert_one_line(dst, len, dst);
 		return;
 	}
 	if (o->type == MT_ENUM) {
 		k = (long)d;
 		if (k >= 1 && k <= 6 && o->ev_zh[k - 1] != NULL) {
-			put(dst, len, "%s %s", en ? o->en : o->zh,
+			fm_fmt(dst, len, "%s %s", en ? o->en : o->zh,
 			    en ? o->ev_en[k - 1] : o->ev_zh[k - 1]);
 			return;
 		}
-		put(dst, len, "%s %ld", en ? o->en : o->zh, k);
+		fm_fmt(dst, len, "%s %ld", en ? o->en : o->zh, k);
 		return;
 	}
 	num(n, sizeof(n), d * o->scale);
 	if (en)
-		put(dst, len, "%s %s%s%s", o->en, n, o->unit_en[0] &&
+		fm_fmt(dst, len, "%s %s%s%s", o->en, n, o->unit_en[0] &&
 		    strcmp(o->unit_en, "%") != 0 ? " " : "", o->unit_en);
 	else
-		put(dst, len, "%s %s%s", o->zh, n, o->unit_zh);
+		fm_fmt(dst, len, "%s %s%s", o->zh, n, o->unit_zh);
 }
 
 /* What the agent says about a trap itself (agent/trap.c), not its data. */
@@ -482,15 +465,15 @@ trap_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		/* "电梯故障停运（1号电梯）：..." -- which unit, in the title. */
 		fm_strlcpy(rest, dst + tl, sizeof(rest));
 		if (en)
-			put(title, sizeof(title), "%s, %s %ld", nt->en,
+			fm_fmt(title, sizeof(title), "%s, %s %ld", nt->en,
 			    unit_en[nt->table], unit);
 		else
-			put(title, sizeof(title), "%s（%ld%s）", nt->zh, unit,
+			fm_fmt(title, sizeof(title), "%s（%ld%s）", nt->zh, unit,
 			    unit_zh[nt->table]);
-		put(dst, len, "%s%s", title, rest);
+		fm_fmt(dst, len, "%s%s", title, rest);
 	}
 	if (nother > 0 && first) {
-		put(one, sizeof(one), en ? " (%d values, see the e-mail)" :
+		fm_fmt(one, sizeof(one), en ? " (%d values, see the e-mail)" :
 		    "（%d 项数据，详见邮件）", nother);
 		cat(dst, len, one);
 	}
@@ -538,7 +521,7 @@ with_unit(char *dst, size_t len, double v, const char *unit, int en)
 
 	num(n, sizeof(n), v);
 	/* A symbol sticks to its number; a word is set apart in English. */
-	put(dst, len, "%s%s%s", n, en && unit[0] && strcmp(unit, "%") &&
+	fm_fmt(dst, len, "%s%s%s", n, en && unit[0] && strcmp(unit, "%") &&
 	    strcmp(unit, "°C") && strcmp(unit, "℃") ? " " : "", unit);
 }
 
@@ -562,26 +545,26 @@ thr_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 	text[0] = '\0';
 	/* The configured text is the site's own words (often Chinese). */
 	if (m->cause[0] != '\0' && !en)
-		put(text, sizeof(text), "%s：", m->cause);
+		fm_fmt(text, sizeof(text), "%s：", m->cause);
 	if (m->kind == AK_RECOVERY) {
 		alert_duration(dur, sizeof(dur), m->duration_ms, en);
 		if (en)
-			put(dst, len, "%s back to %s (limit %s)%s%s", label,
+			fm_fmt(dst, len, "%s back to %s (limit %s)%s%s", label,
 			    v, l, m->duration_ms >= 1000 ? " after " : "",
 			    m->duration_ms >= 1000 ? dur : "");
 		else
-			put(dst, len, "%s%s已恢复至 %s（阈值 %s）%s%s", text,
+			fm_fmt(dst, len, "%s%s已恢复至 %s（阈值 %s）%s%s", text,
 			    label, v, l, m->duration_ms >= 1000 ? "，超限持续" :
 			    "", m->duration_ms >= 1000 ? dur : "");
 		return;
 	}
 	if (en)
-		put(dst, len, "%s %s, %s %s", label, v, op_en[op], l);
+		fm_fmt(dst, len, "%s %s, %s %s", label, v, op_en[op], l);
 	else
-		put(dst, len, "%s%s %s，%s %s", text, label, v, op_zh[op],
+		fm_fmt(dst, len, "%s%s %s，%s %s", text, label, v, op_zh[op],
 		    l);
 	if (f->hits > 1) {
-		put(text, sizeof(text), en ? " (%d results in a row)" :
+		fm_fmt(text, sizeof(text), en ? " (%d results in a row)" :
 		    "（连续%d次）", f->hits);
 		cat(dst, len, text);
 	}
@@ -601,9 +584,9 @@ health_dur(char *dst, size_t len, int64_t ms, int en)
 		ms = 0;
 	s = (long long)(ms / 1000);
 	if (ms < 60000)
-		put(dst, len, en ? "%.1f s" : "%.1f秒", (double)ms / 1000.0);
+		fm_fmt(dst, len, en ? "%.1f s" : "%.1f秒", (double)ms / 1000.0);
 	else if (ms < 3600000)
-		put(dst, len, en ? "%lld min %lld s" : "%lld分%lld秒", s / 60,
+		fm_fmt(dst, len, en ? "%lld min %lld s" : "%lld分%lld秒", s / 60,
 		    s % 60);
 	else
 		alert_duration(dst, len, ms, en);
@@ -644,12 +627,12 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 	/* The headline names the agent (alert_subject_name): not again. */
 	if (strcmp(f->health, "agent-unreachable") == 0) {
 		health_dur(a, sizeof(a), f->hn[0], en);
-		put(dst, len, en ? "lost: nothing heard for %s; the devices it "
+		fm_fmt(dst, len, en ? "lost: nothing heard for %s; the devices it "
 		    "watches are now unknown" : "失联：%s未收到任何消息，其所"
 		    "监测设备的状态变为未知", a);
 	} else if (strcmp(f->health, "agent-reachable") == 0) {
 		if (f->harg[0] != '\0')
-			put(dst, len, en ? "back in touch (from %s)" :
+			fm_fmt(dst, len, en ? "back in touch (from %s)" :
 			    "已恢复联系（来自 %s）", f->harg);
 		else
 			fm_strlcpy(dst, en ? "back in touch" : "已恢复联系",
@@ -657,12 +640,12 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 	} else if (strcmp(f->health, "clock-skew") == 0) {
 		health_dur(a, sizeof(a), f->hn[0], en);
 		health_dur(b, sizeof(b), f->hn[1], en);
-		put(dst, len, en ? "clock %s ahead (%s allowed); its results "
+		fm_fmt(dst, len, en ? "clock %s ahead (%s allowed); its results "
 		    "are kept out of the graphs: check its time sync (NTP)" :
 		    "时钟超前%s（允许%s），其结果不写入曲线图；请检查时间同步"
 		    "（NTP）", a, b);
 	} else if (strcmp(f->health, "storage-alarm") == 0) {
-		put(dst, len, en ? "the journal cannot write to disk (%s): "
+		fm_fmt(dst, len, en ? "the journal cannot write to disk (%s): "
 		    "agents' results are not acknowledged and wait in their "
 		    "spools" : "数据日志无法写入磁盘（%s）：暂不确认采集代理的"
 		    "结果，结果暂存在代理的缓存中", errno_text((int)f->hn[0],
@@ -672,7 +655,7 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		    "results are acknowledged" : "数据日志恢复写入，采集结果"
 		    "恢复正常确认", len);
 	} else if (strcmp(f->health, "spool-drop") == 0) {
-		put(dst, len, en ? "spool full: %lld results and %lld values "
+		fm_fmt(dst, len, en ? "spool full: %lld results and %lld values "
 		    "dropped so far" : "缓存已满：已丢弃%lld条结果、%lld个数值",
 		    (long long)f->hn[0], (long long)f->hn[1]);
 	} else if (strcmp(f->health, "rrd-limit") == 0 ||
@@ -682,13 +665,13 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		    "device" : "每台设备的曲线数") : (en ? "disk space for "
 		    "graphs (bytes)" : "曲线图占用磁盘空间（字节）");
 
-		put(dst, len, en ? "graph storage limit reached (%s: %lld): "
+		fm_fmt(dst, len, en ? "graph storage limit reached (%s: %lld): "
 		    "new series %s not created; its values still count for "
 		    "state and availability" : "曲线图存储达到上限（%s：%lld）："
 		    "未创建新曲线 %s；其数值仍计入状态和可用率", lim,
 		    (long long)f->hn[0], f->harg);
 	} else if (strcmp(f->health, "tls-refused") == 0) {
-		put(dst, len, en ? "connection from %s refused: %s" :
+		fm_fmt(dst, len, en ? "connection from %s refused: %s" :
 		    "拒绝来自 %s 的连接：%s", f->harg, f->hn[0] == 1 ? (en ?
 		    "unknown agent, or no key for it" : "未知的采集代理或无其"
 		    "密钥") : f->hn[0] == 2 ? (en ? "wrong key" : "密钥不符") :
@@ -696,19 +679,19 @@ health_sentence(char *dst, size_t len, const struct alert_msg *m, int en)
 		    "它自称是另一个采集代理") : (en ? "key revoked" :
 		    "密钥已吊销"));
 	} else if (strcmp(f->health, "report") == 0 && f->hn[0] == 1) {
-		put(dst, len, en ? "monthly report %s not made: monitoring "
+		fm_fmt(dst, len, en ? "monthly report %s not made: monitoring "
 		    "began after that month" : "%s 月报未生成：该月结束后才开始"
 		    "监测", f->harg);
 	} else if (strcmp(f->health, "report") == 0) {
-		put(dst, len, en ? "monthly report %s made" : "%s 月报已生成",
+		fm_fmt(dst, len, en ? "monthly report %s made" : "%s 月报已生成",
 		    f->harg);
 	} else if (strcmp(f->health, "report_failed") == 0) {
-		put(dst, len, en ? "monthly report %s failed (facmon-report "
+		fm_fmt(dst, len, en ? "monthly report %s failed (facmon-report "
 		    "exited with %lld): it is tried again" : "%s 月报生成失败"
 		    "（facmon-report 退出码 %lld），稍后重试", f->harg,
 		    (long long)f->hn[0]);
 	} else if (strcmp(f->health, "report_mail_failed") == 0) {
-		put(dst, len, en ? "monthly report %s could not be mailed (%lld)"
+		fm_fmt(dst, len, en ? "monthly report %s could not be mailed (%lld)"
 		    : "%s 月报邮件发送失败（%lld）", f->harg,
 		    (long long)f->hn[0]);
 	} else
@@ -736,7 +719,7 @@ alert_event_text(char *dst, size_t len, const char *kind, const char *agent,
 	fm_strlcpy(m.cause, msg, sizeof(m.cause));
 	alert_subject_name(who, sizeof(who), &m, en);
 	health_sentence(what, sizeof(what), &m, en);
-	put(dst, len, en ? "%s: %s" : "%s：%s", who, what);
+	fm_fmt(dst, len, en ? "%s: %s" : "%s：%s", who, what);
 }
 
 /*
@@ -750,7 +733,7 @@ alert_subject_name(char *dst, size_t len, const struct alert_msg *m, int en)
 		fm_strlcpy(dst, m->device_name[0] ? m->device_name :
 		    m->device_id, len);
 	else if (m->f.agent[0] != '\0')
-		put(dst, len, en ? "facmon agent %s" : "采集代理 %s",
+		fm_fmt(dst, len, en ? "facmon agent %s" : "采集代理 %s",
 		    m->f.agent);
 	else
 		fm_strlcpy(dst, en ? "facmon" : "facmon 监控系统", len);
@@ -778,23 +761,23 @@ what_note(char *dst, size_t len, const struct alert_msg *m, int en,
 	switch (f->note_kind) {
 	case AN_BEHIND:
 		if (names)
-			put(note, sizeof(note), en ? "%d devices behind it "
+			fm_fmt(note, sizeof(note), en ? "%d devices behind it "
 			    "unreachable (%s)" : "下游%d台不可达（%s）",
 			    f->note_n, f->note);
 		else
-			put(note, sizeof(note), en ? "%d devices behind it "
+			fm_fmt(note, sizeof(note), en ? "%d devices behind it "
 			    "unreachable" : "下游%d台不可达", f->note_n);
 		break;
 	case AN_BEHIND_ALL:
-		put(note, sizeof(note), en ? "%d devices behind it affected" :
+		fm_fmt(note, sizeof(note), en ? "%d devices behind it affected" :
 		    "下游%d台设备受影响", f->note_n);
 		break;
 	case AN_ESCALATED:
-		put(note, sizeof(note), en ? "escalated: not acknowledged for "
+		fm_fmt(note, sizeof(note), en ? "escalated: not acknowledged for "
 		    "%s" : "升级：%s无人确认", d);
 		break;
 	case AN_RENOTIFY:
-		put(note, sizeof(note), en ? "still down, not acknowledged for "
+		fm_fmt(note, sizeof(note), en ? "still down, not acknowledged for "
 		    "%s" : "仍未恢复，%s无人确认", d);
 		break;
 	default:
@@ -802,7 +785,7 @@ what_note(char *dst, size_t len, const struct alert_msg *m, int en,
 	}
 	/* A bare text already starts with it (alerting.c). */
 	if (note[0] != '\0' && m->f.what != AW_NONE)
-		put(dst, len, "%s%s%s", note, en ? "; " : "；", w);
+		fm_fmt(dst, len, "%s%s%s", note, en ? "; " : "；", w);
 	else
 		fm_strlcpy(dst, w, len);
 }
@@ -818,7 +801,7 @@ what1(char *dst, size_t len, const struct alert_msg *m, int en)
 		if (m->kind == AK_RECOVERY) {
 			alert_duration(dur, sizeof(dur), m->duration_ms, en);
 			if (m->duration_ms >= 1000)
-				put(dst, len, en ? "back to normal after "
+				fm_fmt(dst, len, en ? "back to normal after "
 				    "%s down" : "已恢复正常，中断%s", dur);
 			else
 				fm_strlcpy(dst, en ? "back to normal" :
@@ -840,7 +823,7 @@ what1(char *dst, size_t len, const struct alert_msg *m, int en)
 	if (m->kind == AK_RECOVERY) {
 		alert_duration(dur, sizeof(dur), m->duration_ms, en);
 		if (m->duration_ms >= 1000)
-			put(dst, len, en ? "back to normal after %s down" :
+			fm_fmt(dst, len, en ? "back to normal after %s down" :
 			    "已恢复正常，中断%s", dur);
 		else
 			fm_strlcpy(dst, en ? "back to normal" : "已恢复正常",
@@ -922,10 +905,10 @@ alert_budget(char *dst, size_t len, const struct alert_msg *m, int en)
 	alert_duration(d, sizeof(d), m->f.budget_left_ms < 0 ?
 	    -m->f.budget_left_ms : m->f.budget_left_ms, en);
 	if (m->f.budget_left_ms >= 0)
-		put(dst, len, en ? "downtime budget of the group left this "
+		fm_fmt(dst, len, en ? "downtime budget of the group left this "
 		    "month: %s" : "本组本月停机预算剩余%s", d);
 	else
-		put(dst, len, en ? "downtime budget of the group overspent "
+		fm_fmt(dst, len, en ? "downtime budget of the group overspent "
 		    "this month by %s" : "本组本月停机预算已超出%s", d);
 }
 
@@ -940,10 +923,10 @@ alert_headline(char *dst, size_t len, const struct alert_msg *m, int en)
 	    m->f.what != AW_THRESHOLD ? m->check : "";
 
 	if (m->kind == AK_RECOVERY)
-		put(dst, len, "[%s] %s%s%s", en ? "RECOVERED" : "恢复", name,
+		fm_fmt(dst, len, "[%s] %s%s%s", en ? "RECOVERED" : "恢复", name,
 		    chk[0] ? " " : "", chk);
 	else
-		put(dst, len, en ? "[%s] %s: %s%s%s" : "[%s] %s：%s%s%s",
+		fm_fmt(dst, len, en ? "[%s] %s: %s%s%s" : "[%s] %s：%s%s%s",
 		    alert_severity_text(m->severity, en),
 		    alert_kind_text(m->kind, en), name, chk[0] ? " " : "", chk);
 	alert_one_line(dst, len, dst);
@@ -1108,11 +1091,11 @@ alert_compose_sms(char *dst, size_t len, const struct alert_conf *c,
 	if (m->kind != AK_RECOVERY) {
 		alert_time(t, sizeof(t), m->since_ms, AT_SHORT, en);
 		if (m->since_ms > 0)
-			put(part[SP_SINCE], sizeof(part[0]), en ?
+			fm_fmt(part[SP_SINCE], sizeof(part[0]), en ?
 			    "since %s" : "%s起", t);
 		if (m->duration_ms >= 60000) {
 			alert_duration(t, sizeof(t), m->duration_ms, en);
-			put(part[SP_DUR], sizeof(part[0]), en ?
+			fm_fmt(part[SP_DUR], sizeof(part[0]), en ?
 			    "%s so far" : "已持续%s", t);
 		}
 	}

@@ -97,9 +97,19 @@ class Upgrade(FacmonTestCase):
                   encoding="utf-8") as f:
             rep = json.load(f)
         old = exp["report"]
-        for key in ("summary", "devices", "groups", "classes", "outages",
-                    "daily", "period"):
+        for key in ("summary", "devices", "groups", "classes", "daily",
+                    "period"):
             self.assertEqual(rep[key], old[key], key)
+        # The outages, field by field; this release words the cause
+        # ("返回异常状态码 503" for "http: bad_status: HTTP 503") where the
+        # old one printed the journal's text, which it still keeps.
+        self.assertEqual(len(rep["outages"]), len(old["outages"]))
+        for new, was in zip(rep["outages"], old["outages"]):
+            for k, v in was.items():
+                if k != "analysis":
+                    self.assertEqual(new[k], v, k)
+            self.assertEqual(new["analysis"], "检测到：" + new["cause_text"])
+            self.assertEqual(was["analysis"], "检测到：" + was["cause"])
         plat = [d for d in rep["devices"] if d["id"] == "platform"][0]
         self.assertEqual(plat["outages"], 1)
         self.assertLess(plat["availability"], 1.0)
@@ -124,9 +134,14 @@ alerts: {
 };
 web: { users = ( { name = "op"; password_hash = "%s"; } ); };
 """ % (free_port(), pw))
-        # Outages: the same, every field.
+        # Outages: the same, every field the old release gave; this one
+        # adds the cause in words beside it.
         got = http_json(self.api + "/api/v1/outages")["outages"]
-        self.assertEqual(got, exp["outages"]["outages"])
+        self.assertEqual([{k: o[k] for k in was} for o, was in
+                          zip(got, exp["outages"]["outages"])],
+                         exp["outages"]["outages"])
+        self.assertEqual(len(got), len(exp["outages"]["outages"]))
+        self.assertTrue(all(o["cause_text"] for o in got))
         # Maintenance windows: the web's, listed as they were made.
         keys = ("id", "source", "reason", "start_ms", "end_ms", "repeat",
                 "at", "duration_ms", "devices", "groups", "classes",
