@@ -102,7 +102,7 @@ class AsyncioServer:
         stop(self.p, 10)
 
 
-class SimServer:
+class SimServer(snmp.Sim):
     """facmon-sim: n power meters speaking Modbus TCP, one address each
     (127.2.0.1 upwards, as bench/snmp.py), registers from its model."""
     table = "input"
@@ -110,44 +110,17 @@ class SimServer:
     def __init__(self, n, tmp):
         from fmtest import free_port
         port = free_port()
-        self.ctl = os.path.join(tmp, "mbsim.sock")
-        conf = os.path.join(tmp, "mbsim.conf")
-        with open(conf, "w") as f:
-            f.write('sim: { snmp_port = %d; modbus_port = %d; '
-                    'control = "%s"; };\n'
-                    'devices = ( { id = "m%%d"; count = %d; '
-                    'model = "power-meter"; address = "%s"; '
-                    'modbus = true; } );\n'
-                    % (free_port(), port, self.ctl, n, addr(0)))
-        self.log = open(os.path.join(tmp, "mbsim.log"), "w")
-        self.p = subprocess.Popen([SIM, "-f", conf], stderr=self.log)
         self.targets = [(addr(i), port) for i in range(n)]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.p.poll() is not None:
-                raise SystemExit("facmon-sim exited: see %s" % tmp)
-            try:
-                if self.stats().get("devices") == n:
-                    return
-            except (OSError, subprocess.SubprocessError, ValueError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit("facmon-sim did not start")
-
-    def stats(self):
-        out = subprocess.run([SIM, "ctl", "-s", self.ctl, "stats"],
-                             capture_output=True, text=True, timeout=10,
-                             check=True).stdout
-        return {w[0]: int(w[1]) for w in
-                (line.split() for line in out.splitlines())
-                if len(w) == 2}
+        self.start(tmp, "mbsim", n,
+                   'sim: { snmp_port = %d; modbus_port = %d; '
+                   'control = "%%s"; };\n'
+                   'devices = ( { id = "m%%%%d"; count = %d; '
+                   'model = "power-meter"; address = "%s"; '
+                   'modbus = true; } );\n'
+                   % (free_port(), port, n, addr(0)))
 
     def answered(self):
         return self.stats()["responses"]
-
-    def close(self):
-        stop(self.p)
-        self.log.close()
 
 
 def run(n, ival, rounds, tmp, server):

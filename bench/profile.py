@@ -34,22 +34,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import snmp  # noqa: E402
 from snmp import OIDS, NVALUES, ROOT, Sim, addr, free_port, stop  # noqa: E402
+from e2e import wait  # noqa: E402
 
 COLLECTOR = os.path.join(ROOT, "build", "facmon-collector")
 VALGRIND = ["valgrind", "--tool=callgrind", "--dump-instr=no",
             "--collect-jumps=no"]
-
-
-def wait(pred, secs, what):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        try:
-            if pred():
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("timed out waiting for " + what)
 
 
 def total_ir(path):

@@ -78,16 +78,24 @@ def stop(p, timeout=30):
 
 
 class Sim:
+    """facmon-sim: n lines, one address each (127.2.0.1 upwards)."""
+
     def __init__(self, n, tmp):
         self.port = free_port()
-        self.ctl = os.path.join(tmp, "sim.sock")
-        conf = os.path.join(tmp, "sim.conf")
+        self.start(tmp, "sim", n,
+                   'sim: { snmp_port = %d; control = "%%s"; };\n'
+                   'devices = ( { id = "d%%%%d"; count = %d; class = "line";'
+                   ' address = "%s"; interfaces = 1; } );\n'
+                   % (self.port, n, addr(0)))
+
+    def start(self, tmp, name, n, conf_text):
+        """Start facmon-sim on conf_text (its %s: the control socket)
+        and wait until it has made its n devices."""
+        self.ctl = os.path.join(tmp, name + ".sock")
+        conf = os.path.join(tmp, name + ".conf")
         with open(conf, "w") as f:
-            f.write('sim: { snmp_port = %d; control = "%s"; };\n'
-                    'devices = ( { id = "d%%d"; count = %d; class = "line";'
-                    ' address = "%s"; interfaces = 1; } );\n'
-                    % (self.port, self.ctl, n, addr(0)))
-        self.log = open(os.path.join(tmp, "sim.log"), "w")
+            f.write(conf_text % self.ctl)
+        self.log = open(os.path.join(tmp, name + ".log"), "w")
         self.p = subprocess.Popen([SIM, "-f", conf], stderr=self.log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -105,8 +113,9 @@ class Sim:
         out = subprocess.run([SIM, "ctl", "-s", self.ctl, "stats"],
                              capture_output=True, text=True, timeout=10,
                              check=True).stdout
-        return {k: int(v) for k, v in
-                (line.split() for line in out.splitlines() if line.strip())}
+        return {w[0]: int(w[1]) for w in
+                (line.split() for line in out.splitlines())
+                if len(w) == 2}
 
     def close(self):
         stop(self.p)
