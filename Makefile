@@ -116,7 +116,7 @@ COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/webauth.c \
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
-	test_availq test_availconf test_utf8 test_numfmt test_crc32
+	test_availq test_availconf test_utf8 test_numfmt test_crc32 test_workq
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict test_mib_reload
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_alert_channel test_reload \

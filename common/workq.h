@@ -20,6 +20,18 @@
  * A job is the caller's: it lives from workq_submit() until its done()
  * has run on the loop.  run() must not touch the loop's state; done()
  * may do anything the loop does.
+ *
+ * Three things the modules with long-lived work need beside one-shot
+ * jobs, so that they need no thread of their own:
+ *   - a job may wait for a time (workq_submit_at): a retry after a
+ *     failed write, a delivery's next attempt, a periodic walk;
+ *   - a job may be kicked (workq_kick): queued unless it is already
+ *     waiting to run, so that what piles up while it waits or runs is
+ *     taken by its next run in one go (group commit, write-behind);
+ *   - submitting is safe from any thread, a job's own run() included,
+ *     so that a job can put itself back for later.
+ * A kicked job whose done() is still to run when it runs again gets one
+ * done() for both runs: done() means "has run since the last done()".
  */
 
 #ifndef FACMON_WORKQ_H
@@ -32,9 +44,13 @@ struct event_base;
 struct workq;
 
 struct wjob {
-	struct wjob	*next;			/* workq.c */
+	struct wjob	*next;			/* workq.c: waiting to run */
+	struct wjob	*dnext;			/* workq.c: waiting for done() */
+	int64_t		 due_ms;		/* workq.c: monotonic */
+	unsigned	 wstate;		/* workq.c */
 	void		(*run)(struct wjob *);	/* on the queue's thread */
-	void		(*done)(struct wjob *);	/* on the loop; may free */
+	/* On the loop; may free the job.  NULL: nothing to do after run(). */
+	void		(*done)(struct wjob *);
 	void		*arg;
 	int		 cancelled;	/* done() at workq_free, run() not */
 };
@@ -54,11 +70,24 @@ void		 workq_submit(struct workq *, struct wjob *);
 /* Ahead of every job not yet begun: a job that must not wait behind a
    flood (a login from an account's known address). */
 void		 workq_submit_first(struct workq *, struct wjob *);
+/*
+ * Run no earlier than due_ms on the monotonic clock (mono_ms()); jobs
+ * come due in the order of their times, after what is already due.
+ */
+void		 workq_submit_at(struct workq *, struct wjob *, int64_t due_ms);
+/*
+ * Queue j to run now unless it is already waiting to run (a timed kick
+ * that is not yet due is brought forward); returns 1 if it was queued.
+ */
+int		 workq_kick(struct workq *, struct wjob *);
+/* Is j queued, running or waiting for its done()? */
+int		 workq_busy(const struct workq *, const struct wjob *);
 size_t		 workq_pending(const struct workq *);
 void		 workq_get_stats(const struct workq *, struct workq_stats *);
 /*
- * Stop: with WQ_DRAIN every job submitted runs first; with WQ_CANCEL the
- * jobs not yet begun are not run.  Either way each job's done() is called
+ * Stop: with WQ_DRAIN every job due runs first (a timed one not yet due
+ * is cancelled: a retry or a walk has no business at shutdown); with
+ * WQ_CANCEL the jobs not yet begun are not run.  Either way each job's done() is called
  * (cancelled set for those not run) before this returns, so that no job
  * is lost or leaked.  NULL is ignored.
  */

@@ -71,9 +71,7 @@ static struct {
 	struct aq	 q;
 	struct entity	*b[OUT_BUCKETS];
 	struct workq	*wq;		/* the journal's fsync, off the loop */
-	struct wjob	 sync_job;
-	int		 sync_queued;	/* loop: sync_job submitted */
-	int		 sync_again;	/* loop: a record came meanwhile */
+	struct wjob	 sync_job;	/* kicked; see want_sync() */
 	int		 running;
 	void		(*listener)(const struct outage_note *);
 	uint64_t	 st_records, st_skipped, st_errors, st_syncs;
@@ -104,9 +102,9 @@ entity(const char *device, const char *check)
 
 /*
  * The records are written on the loop (a write to the page cache) and
- * made durable on the work queue.  One sync is queued at a time; a
- * record written while it waits or runs asks for one more, since the
- * running fsync may have begun before that record's write.
+ * made durable on the work queue.  The sync is kicked: one waits at a
+ * time, and a record written while it runs queues it once more, since
+ * the running fsync may have begun before that record's write.
  */
 static void
 sync_run(struct wjob *w)
@@ -120,28 +118,11 @@ sync_run(struct wjob *w)
 }
 
 static void
-sync_done(struct wjob *w)
-{
-	(void)w;
-	O.sync_queued = 0;
-	if (O.sync_again && !w->cancelled && O.wq != NULL) {
-		O.sync_again = 0;
-		O.sync_queued = 1;
-		workq_submit(O.wq, &O.sync_job);
-	}
-}
-
-static void
 want_sync(void)
 {
-	if (O.sync_queued) {
-		O.sync_again = 1;
-		return;
-	}
-	O.sync_queued = 1;
 	O.sync_job.run = sync_run;
-	O.sync_job.done = sync_done;
-	workq_submit(O.wq, &O.sync_job);
+	O.sync_job.done = NULL;
+	workq_kick(O.wq, &O.sync_job);
 }
 
 /* Which outage a state record opens, continues or ends. */
@@ -214,7 +195,6 @@ outage_close(void)
 	if (!O.running)
 		return;
 	/* What is queued runs; then one last sync for what came after. */
-	O.sync_again = 0;
 	workq_free(O.wq, WQ_DRAIN);
 	O.wq = NULL;
 	if (oj_sync(O.j, err, sizeof(err)) == -1)
