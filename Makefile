@@ -189,6 +189,10 @@ tobj = $(patsubst %.c,$(B)/tsan/%.o,$(1))
 $(B)/tsan/test-rrdw-race: $(call tobj,tests/tools/rrdw_race.c \
     $(COLLECTOR_LIB_SRCS) $(COMMON_SRCS) $(AVAIL_SRCS))
 	$(CC) $(ALL_CFLAGS) -fsanitize=thread -o $@ $^ $(LIBS)
+# The work queue's unit test under ThreadSanitizer: every thread of the
+# collector and the agent runs on it (tests/integration/test_workq_race.py).
+$(B)/tsan/test-workq: $(call tobj,tests/unit/test_workq.c $(COMMON_SRCS))
+	$(CC) $(ALL_CFLAGS) -fsanitize=thread -o $@ $^ $(LIBS) -lcmocka
 
 # The demo's agent devices are generated from the demo scenario.
 demo-config: $(B)/facmon-sim
@@ -280,7 +284,7 @@ run:
 check: deps
 	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
 	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
-	    $(B)/test-alertd $(B)/tsan/test-rrdw-race
+	    $(B)/test-alertd $(B)/tsan/test-rrdw-race $(B)/tsan/test-workq
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
 	@/usr/bin/python3 tests/run.py
 
