@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "../../collector/alert/alert_channel.h"
 
 static struct alert_conf *
@@ -236,8 +238,11 @@ test_reload_recipients_and_channels(void **state)
 	char	 p1[256], p2[256], cmd[300], err[256];
 	struct cfgerr e;
 	struct alert_conf *c1, *c2;
+	/* The worker's queue needs a loop; no job of it calls back. */
+	struct event_base *base = event_base_new();
 
 	(void)state;
+	assert_non_null(base);
 	assert_non_null(mkdtemp(dir));
 	snprintf(p1, sizeof(p1), "%s/one.log", dir);
 	snprintf(p2, sizeof(p2), "%s/two.log", dir);
@@ -261,7 +266,7 @@ test_reload_recipients_and_channels(void **state)
 	assert_non_null(c2);
 	cfgerr_free(&e);
 
-	assert_int_equal(alert_init(c1, dir, NULL, err, sizeof(err)), 0);
+	assert_int_equal(alert_init(c1, dir, base, err, sizeof(err)), 0);
 	submit("a-1", AS_WARNING);
 	WAIT_FOR(lines_for(p1, "a-1", "old") == 1 &&
 	    lines_for(p1, "a-1", "stay") == 1);
@@ -285,6 +290,7 @@ test_reload_recipients_and_channels(void **state)
 	/* Queued before the reload: not to the recipient it added. */
 	assert_int_equal(lines_for(p1, "b-2", "new"), 0);
 	alert_shutdown();
+	event_base_free(base);
 	/* The worker's references are gone: these are the last. */
 	alert_conf_free(c1);
 	alert_conf_free(c2);
