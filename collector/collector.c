@@ -98,7 +98,7 @@ alerts_reload_apply(const struct collector_conf *nc)
 
 	alerting_avconf(&nc->av);
 	if (nc->alerts != NULL && !alert_running()) {
-		if (alert_init(nc->alerts, nc->data_dir, NULL, err,
+		if (alert_init(nc->alerts, nc->data_dir, base, err,
 		    sizeof(err)) == -1)
 			log_warnx("reload: alerts: %s", err);
 	} else if (nc->alerts != NULL)

@@ -25,24 +25,36 @@
  * the idempotency key goes along (Message-ID, OutId, SessionContext,
  * Idempotency-Key) so that the receiving side can recognise the copy.
  *
+ * The worker is a work queue of its own (common/workq.c) with two jobs
+ * on it.  The inbox job is kicked by the loop for each alert and for
+ * each reload: it takes a new configuration first, then every alert
+ * waiting, so that what piles up while it or an attempt runs is taken
+ * by its next run in one go.  The send job makes one attempt, the
+ * oldest delivery that is due, and puts itself back: at once when
+ * another is due, else for the time the next one is, so that an alert
+ * that arrives meanwhile is expanded before the next attempt.  The
+ * queue has one thread, so the outbox has one writer and at most one
+ * channel sends at a time, as the channels and the storm tables expect.
+ * At shutdown the attempt in progress finishes and nothing more runs:
+ * what is in the outbox is resumed at the next start.
+ *
  * Hooks for what comes later: routing fills alert_msg.recipients (empty
  * means every recipient), storm grouping would sit in front of
  * alert_submit(), acknowledgement and escalation would submit a new
  * alert with a new key.
  */
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "alert_channel.h"
+#include "../../common/workq.h"
 
 #define HEALTH_PERIOD_MS	3600000	/* one health alert per channel, hour */
 
@@ -56,15 +68,24 @@
 static struct alert_conf *conf;
 static struct alert_conf *next_conf;	/* under mtx */
 static struct alert_conf *loop_conf;	/* under mtx */
+/*
+ * The loop and the queue's thread share the inbox, the handed-over
+ * configurations, the lists the API shows and the counters: the loop
+ * fills the inbox and reads the rest while the thread empties the one
+ * and changes the others.  mtx guards them for as long as a copy or a
+ * change takes, never across a disk write or a send.
+ */
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv;
-static pthread_t worker;
 static int	 running;
-static int	 stopping;
+static struct workq *wq;		/* the worker */
+static struct wjob in_job;		/* kicked by the loop: in_run() */
+static struct wjob send_job;		/* one attempt: send_run() */
 static struct alert_msg *inbox;		/* ring of inbox_max */
 static struct alert_conf **inbox_conf;	/* each one's configuration */
 static int	 inbox_max;		/* alerts.queue at start */
 static int	 in_head, in_len;
+static struct alert_msg *batch;		/* the inbox job's, inbox_max */
+static struct alert_conf **bconf;
 static struct delivery *live;		/* pending and retrying, oldest first */
 static struct delivery *done;		/* sent and failed, newest first */
 static int	 ndone;
@@ -1095,74 +1116,95 @@ finish:
 	return finished;
 }
 
-static void *
-worker_main(void *arg)
+/*
+ * The next attempts are kept on the wall clock (they outlive a restart
+ * in the outbox), and the queue waits on the monotonic one: the send
+ * job looks again at least this often, so that a step of the wall
+ * clock delays or hastens an attempt by no more than this.
+ */
+#define LOOK_AGAIN_MS	1000
+
+/* Between two attempts: the configuration a reload handed over. */
+static void
+take_new_conf(void)
 {
-	struct alert_msg *batch;
-	struct alert_conf **bconf;
-	int	 n, i;
-
-	(void)arg;
-	batch = calloc((size_t)inbox_max, sizeof(*batch));
-	bconf = calloc((size_t)inbox_max, sizeof(*bconf));
-	if (batch == NULL || bconf == NULL) {
-		free(batch);
-		free(bconf);
-		return NULL;
-	}
 	pthread_mutex_lock(&mtx);
-	while (!stopping) {
-		struct delivery *d, *due = NULL;
-		int64_t	 now = now_ms(), wait = 1000;
-		struct timespec ts;
+	if (next_conf != NULL)
+		take_conf();
+	pthread_mutex_unlock(&mtx);
+}
 
-		/* Between two attempts: a reload's configuration. */
-		if (next_conf != NULL)
-			take_conf();
-		/* Take every waiting alert; persist them unlocked. */
-		for (n = 0; in_len > 0; n++) {
-			batch[n] = inbox[in_head];
-			bconf[n] = inbox_conf[in_head];
-			inbox_conf[in_head] = NULL;
-			in_head = (in_head + 1) % inbox_max;
-			in_len--;
-		}
-		if (n > 0) {
-			pthread_mutex_unlock(&mtx);
-			for (i = 0; i < n; i++) {
-				expand(&batch[i], NULL, bconf[i]);
-				alert_conf_free(bconf[i]);
-			}
-			pthread_mutex_lock(&mtx);
-			continue;
-		}
-		for (d = live; d != NULL; d = d->next) {
-			if (d->next_ms <= now) {
-				due = d;
-				break;
-			}
-			if (d->next_ms - now < wait)
-				wait = d->next_ms - now;
-		}
-		if (due != NULL) {
-			pthread_mutex_unlock(&mtx);
-			attempt(due);
-			pthread_mutex_lock(&mtx);
-			continue;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += wait / 1000;
-		ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&cv, &mtx, &ts);
+/*
+ * The oldest delivery that is due, or NULL and in *wait how long to
+ * wait for the next (at most LOOK_AGAIN_MS; -1 when none is live).
+ */
+static struct delivery *
+first_due(int64_t *wait)
+{
+	struct delivery *d;
+	int64_t	 now = now_ms();
+
+	*wait = -1;
+	pthread_mutex_lock(&mtx);
+	for (d = live; d != NULL; d = d->next) {
+		if (d->next_ms <= now)
+			break;
+		if (*wait == -1)
+			*wait = LOOK_AGAIN_MS;
+		if (d->next_ms - now < *wait)
+			*wait = d->next_ms - now;
 	}
 	pthread_mutex_unlock(&mtx);
-	free(batch);
-	free(bconf);
-	return NULL;
+	return d;
+}
+
+/*
+ * The inbox job: every alert waiting, expanded and saved to the outbox
+ * without the lock.  The send job then looks again, since what was
+ * expanded may be due at once.
+ */
+static void
+in_run(struct wjob *j)
+{
+	int	 n, i;
+
+	(void)j;
+	take_new_conf();
+	pthread_mutex_lock(&mtx);
+	for (n = 0; in_len > 0; n++) {
+		batch[n] = inbox[in_head];
+		bconf[n] = inbox_conf[in_head];
+		inbox_conf[in_head] = NULL;
+		in_head = (in_head + 1) % inbox_max;
+		in_len--;
+	}
+	pthread_mutex_unlock(&mtx);
+	for (i = 0; i < n; i++) {
+		expand(&batch[i], NULL, bconf[i]);
+		alert_conf_free(bconf[i]);
+	}
+	workq_kick(wq, &send_job);
+}
+
+/*
+ * The send job: one attempt, then back on the queue behind whatever the
+ * loop kicked meanwhile.  It is queued only from the queue's thread
+ * once alert_init() has kicked it (here and by the inbox job), so it is
+ * never waiting already when it puts itself back.
+ */
+static void
+send_run(struct wjob *j)
+{
+	struct delivery *d;
+	int64_t	 wait;
+
+	take_new_conf();
+	if ((d = first_due(&wait)) != NULL)
+		attempt(d);
+	if (first_due(&wait) != NULL)
+		workq_kick(wq, j);
+	else if (wait >= 0)
+		workq_submit_at(wq, j, mono_ms() + wait);
 }
 
 /*
@@ -1206,14 +1248,16 @@ int
 alert_init(struct alert_conf *c, const char *data_dir,
     struct event_base *base, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	struct delivery *l, *d, *next, **tail;
 	char	 e2[256];
 	int	 n;
 
-	(void)base;	/* results come back on the loop later (hooks) */
 	if (running) {
 		snprintf(err, errlen, "alerts already started");
+		return -1;
+	}
+	if (base == NULL) {
+		snprintf(err, errlen, "alerts need the event loop");
 		return -1;
 	}
 	conf = alert_conf_ref(c);
@@ -1232,7 +1276,9 @@ alert_init(struct alert_conf *c, const char *data_dir,
 	if (sent_tab == NULL || rate_tab == NULL ||
 	    (inbox = calloc((size_t)inbox_max, sizeof(*inbox))) == NULL ||
 	    (inbox_conf = calloc((size_t)inbox_max,
-	    sizeof(*inbox_conf))) == NULL) {
+	    sizeof(*inbox_conf))) == NULL ||
+	    (batch = calloc((size_t)inbox_max, sizeof(*batch))) == NULL ||
+	    (bconf = calloc((size_t)inbox_max, sizeof(*bconf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -1277,16 +1323,15 @@ alert_init(struct alert_conf *c, const char *data_dir,
 	if (n > 0)
 		log_info("alerts: %d deliveries resumed from the outbox", n);
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&cv, &ca);
-	pthread_condattr_destroy(&ca);
-	stopping = 0;
-	if ((errno = pthread_create(&worker, NULL, worker_main, NULL)) != 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+	if ((wq = workq_new(base, "alerts", err, errlen)) == NULL)
 		return -1;
-	}
+	memset(&in_job, 0, sizeof(in_job));
+	in_job.run = in_run;
+	memset(&send_job, 0, sizeof(send_job));
+	send_job.run = send_run;
 	running = 1;
+	/* What was resumed goes now, or when it is due. */
+	workq_kick(wq, &send_job);
 	return 0;
 }
 
@@ -1306,8 +1351,8 @@ alert_reconf(struct alert_conf *c)
 	loop_conf = alert_conf_ref(c);
 	alert_conf_free(next_conf);
 	next_conf = alert_conf_ref(c);
-	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mtx);
+	workq_kick(wq, &in_job);
 }
 
 /*
@@ -1354,8 +1399,9 @@ alert_submit(const struct alert_msg *m)
 			q->recipients[i][0] = '\0';
 	in_len++;
 	n_submitted++;
-	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mtx);
+	/* Already waiting to run: it takes this one along. */
+	workq_kick(wq, &in_job);
 	return 0;
 }
 
@@ -1501,7 +1547,11 @@ alert_queue_size(void)
 	return running ? inbox_max : 0;
 }
 
-/* Waits for the attempt in progress (bounded by the channel timeout). */
+/*
+ * Waits for the attempt in progress (bounded by the channel timeout);
+ * nothing more runs.  The outbox holds every delivery expanded, to be
+ * resumed at the next start; alerts still in the inbox are dropped.
+ */
 void
 alert_shutdown(void)
 {
@@ -1509,11 +1559,8 @@ alert_shutdown(void)
 
 	if (!running)
 		return;
-	pthread_mutex_lock(&mtx);
-	stopping = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mtx);
-	pthread_join(worker, NULL);
+	workq_free(wq, WQ_CANCEL);
+	wq = NULL;
 	running = 0;
 	while ((d = live) != NULL) {
 		live = d->next;
@@ -1529,8 +1576,12 @@ alert_shutdown(void)
 		alert_conf_free(inbox_conf[in_head]);
 	free(inbox);
 	free(inbox_conf);
+	free(batch);
+	free(bconf);
 	inbox = NULL;
 	inbox_conf = NULL;
+	batch = NULL;
+	bconf = NULL;
 	inbox_max = 0;
 	free(sent_tab);
 	free(rate_tab);
@@ -1541,7 +1592,6 @@ alert_shutdown(void)
 	alert_conf_free(next_conf);
 	alert_conf_free(loop_conf);
 	conf = next_conf = loop_conf = NULL;
-	pthread_cond_destroy(&cv);
 	curl_global_cleanup();
 }
 

@@ -14,9 +14,9 @@
  * Alert delivery: e-mail over SMTP, SMS through a gammu-smsd spool, the
  * Aliyun and Tencent Cloud SMS APIs and generic HTTP webhooks (WeCom,
  * DingTalk robots).  The collector hands over an alert_msg with
- * alert_submit(); a worker thread owns a persistent outbox and does the
- * slow, failing part, so that the event loop never waits for a mail
- * server.  docs/alerts.md describes the configuration and guarantees.
+ * alert_submit(); the worker, a work queue of its own (common/workq.c),
+ * owns a persistent outbox and does the slow, failing part, so that the
+ * event loop never waits for a mail server.  docs/alerts.md describes the configuration and guarantees.
  */
 
 #ifndef FACMON_ALERT_H

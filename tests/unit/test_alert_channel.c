@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "../../collector/alert/alert_channel.h"
 
 static struct alert_conf *
@@ -229,6 +231,33 @@ delivery_state(const char *id)
 	return st;
 }
 
+/* A number of delivery id in the outbox, or -1 when it is not there. */
+static json_int_t
+delivery_int(const char *id, const char *field)
+{
+	json_t	*o = alert_outbox_json(), *d;
+	json_int_t v = -1;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(o, "deliveries"), i, d)
+		if (strcmp(json_string_value(json_object_get(d, "id")),
+		    id) == 0)
+			v = json_integer_value(json_object_get(d, field));
+	json_decref(o);
+	return v;
+}
+
+/* A counter of the outbox: sent, attempts, refused... */
+static json_int_t
+outbox_count(const char *field)
+{
+	json_t	*o = alert_outbox_json();
+	json_int_t v = json_integer_value(json_object_get(o, field));
+
+	json_decref(o);
+	return v;
+}
+
 static void
 test_reload_recipients_and_channels(void **state)
 {
@@ -236,8 +265,11 @@ test_reload_recipients_and_channels(void **state)
 	char	 p1[256], p2[256], cmd[300], err[256];
 	struct cfgerr e;
 	struct alert_conf *c1, *c2;
+	/* The worker's queue needs a loop; no job of it calls back. */
+	struct event_base *base = event_base_new();
 
 	(void)state;
+	assert_non_null(base);
 	assert_non_null(mkdtemp(dir));
 	snprintf(p1, sizeof(p1), "%s/one.log", dir);
 	snprintf(p2, sizeof(p2), "%s/two.log", dir);
@@ -261,7 +293,7 @@ test_reload_recipients_and_channels(void **state)
 	assert_non_null(c2);
 	cfgerr_free(&e);
 
-	assert_int_equal(alert_init(c1, dir, NULL, err, sizeof(err)), 0);
+	assert_int_equal(alert_init(c1, dir, base, err, sizeof(err)), 0);
 	submit("a-1", AS_WARNING);
 	WAIT_FOR(lines_for(p1, "a-1", "old") == 1 &&
 	    lines_for(p1, "a-1", "stay") == 1);
@@ -285,9 +317,121 @@ test_reload_recipients_and_channels(void **state)
 	/* Queued before the reload: not to the recipient it added. */
 	assert_int_equal(lines_for(p1, "b-2", "new"), 0);
 	alert_shutdown();
+	event_base_free(base);
 	/* The worker's references are gone: these are the last. */
 	alert_conf_free(c1);
 	alert_conf_free(c2);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A temporary failure is retried after its back-off, again and again,
+ * until the channel takes it: the file channel's path is a symbolic
+ * link to itself (ELOOP, a temporary failure) until it is removed.
+ */
+static void
+test_retried_until_sent(void **state)
+{
+	char	 dir[] = "/tmp/facmon-chanrt-XXXXXX", text[1024];
+	char	 path[256], cmd[300], err[256];
+	struct cfgerr e;
+	struct alert_conf *c;
+	struct event_base *base = event_base_new();
+	json_int_t sent, attempts;
+
+	(void)state;
+	assert_non_null(base);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/wall.log", dir);
+	assert_int_equal(symlink(path, path), 0);
+	snprintf(text, sizeof(text), "alerts: { digest = 0;"
+	    " retry = { first = \"200ms\"; max = \"200ms\"; };"
+	    " channels = ( { name = \"wall\"; type = \"file\";"
+	    "  path = \"%s\"; } );"
+	    " recipients = ( { name = \"duty\"; } );"
+	    " deliver = ( [\"wall\"] ); };\n", path);
+	c = load_text(text, &e);
+	cfgerr_print(&e);
+	assert_non_null(c);
+	cfgerr_free(&e);
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	/* The counters are the process's, since the first start. */
+	sent = outbox_count("sent");
+	attempts = outbox_count("attempts");
+	submit("r-1", AS_CRITICAL);
+	/* Retried, not failed: each retry is the send job's next run. */
+	WAIT_FOR(delivery_int("r-1.duty.0", "total_attempts") >= 3);
+	assert_string_equal(delivery_state("r-1.duty.0"), "retrying");
+	assert_int_equal(lines_for(path, "r-1", "duty"), 0);
+	assert_int_equal(unlink(path), 0);
+	WAIT_FOR(strcmp(delivery_state("r-1.duty.0"), "sent") == 0);
+	assert_int_equal(lines_for(path, "r-1", "duty"), 1);
+	assert_int_equal(outbox_count("sent"), sent + 1);
+	assert_int_equal(outbox_count("attempts"), attempts +
+	    delivery_int("r-1.duty.0", "total_attempts"));
+	assert_true(delivery_int("r-1.duty.0", "total_attempts") >= 4);
+	alert_shutdown();
+	event_base_free(base);
+	alert_conf_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A delivery held by the digest window waits on the queue for its time;
+ * shutting down does not wait for it, and leaves it in the outbox.  The
+ * next start resumes it, and a critical alert takes it along.
+ */
+static void
+test_shutdown_keeps_what_waits(void **state)
+{
+	char	 dir[] = "/tmp/facmon-chansd-XXXXXX", text[1024];
+	char	 path[256], file[300], cmd[300], err[256];
+	struct cfgerr e;
+	struct alert_conf *c;
+	struct stat sb;
+	struct event_base *base = event_base_new();
+	json_int_t digested;
+
+	(void)state;
+	assert_non_null(base);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/wall.log", dir);
+	snprintf(text, sizeof(text), "alerts: { digest = \"1h\";"
+	    " channels = ( { name = \"wall\"; type = \"file\";"
+	    "  path = \"%s\"; } );"
+	    " recipients = ( { name = \"duty\"; } );"
+	    " deliver = ( [\"wall\"] ); };\n", path);
+	c = load_text(text, &e);
+	cfgerr_print(&e);
+	assert_non_null(c);
+	cfgerr_free(&e);
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	submit("a-1", AS_WARNING);
+	WAIT_FOR(lines_for(path, "a-1", "duty") == 1);
+	/* Inside the window opened by a-1: it waits for an hour. */
+	submit("b-2", AS_WARNING);
+	WAIT_FOR(strcmp(delivery_state("b-2.duty.0"), "pending") == 0);
+	alert_shutdown();
+	assert_false(alert_running());
+	snprintf(file, sizeof(file), "%s/alerts/outbox/b-2.duty.0.json", dir);
+	assert_int_equal(stat(file, &sb), 0);
+	assert_int_equal(lines_for(path, "b-2", "duty"), 0);
+
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	assert_string_equal(delivery_state("b-2.duty.0"), "pending");
+	digested = outbox_count("digested");
+	submit("c-3", AS_CRITICAL);
+	WAIT_FOR(strcmp(delivery_state("b-2.duty.0"), "sent") == 0);
+	/* One message, under the critical one's key. */
+	assert_int_equal(lines_for(path, "c-3", "duty"), 1);
+	assert_int_equal(lines_for(path, "b-2", "duty"), 0);
+	assert_int_equal(outbox_count("digested"), digested + 1);
+	assert_int_not_equal(stat(file, &sb), 0);
+	alert_shutdown();
+	event_base_free(base);
+	alert_conf_free(c);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -300,6 +444,8 @@ main(void)
 		cmocka_unit_test(test_unknown_type_names_the_table),
 		cmocka_unit_test(test_file_channel_send),
 		cmocka_unit_test(test_reload_recipients_and_channels),
+		cmocka_unit_test(test_retried_until_sent),
+		cmocka_unit_test(test_shutdown_keeps_what_waits),
 	};
 
 	log_init("test_alert_channel", 1, 0);

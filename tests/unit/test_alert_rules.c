@@ -370,7 +370,7 @@ test_escalation_stops_on_ack(void **state)
 	struct event_base *base = event_base_new();
 	assert_non_null(base);
 	assert_int_equal(outage_open(base, dir, err, sizeof(err)), 0);
-	assert_int_equal(alert_init(c, dir, NULL, err, sizeof(err)), 0);
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
 	alerting_conf(c);
 
 	memset(&d, 0, sizeof(d));
