@@ -515,6 +515,8 @@ journal_open(struct event_base *base, const char *data_dir,
 	}
 	J.durable_cb = durable_cb;
 	J.base = base;
+	/* Opened again after journal_close: it writes and reports again. */
+	J.stop = 0;
 	return 0;
 }
 
