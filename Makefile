@@ -120,7 +120,7 @@ UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \
 UNIT_AGENT = test_agent_conf test_pcapif test_mibdict test_mib_reload
 UNIT_COLLECTOR = test_collector_conf test_alert test_alert_rules \
 	test_alert_channel test_reload \
-	test_netlimit test_warnings test_maint
+	test_netlimit test_warnings test_maint test_journal
 UNIT_TESTS = $(UNIT_COMMON) $(UNIT_AGENT) $(UNIT_COLLECTOR)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

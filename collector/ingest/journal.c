@@ -34,18 +34,24 @@
  * is replayed, so a newer segment stops the start without half a
  * replay behind it.
  *
- * Writes and fsync happen in one thread.  The event loop only appends
- * encoded records to a list and gets a ticket; the thread takes all that
- * is queued, writes it with one write(), calls fdatasync() once for the
- * lot (group commit) and then tells the loop, through an eventfd, the
- * highest ticket now durable.  If a write or fsync fails (ENOSPC on a
- * full disk), the segment is cut back to its last durable length, the
- * storage alarm is raised and the thread tries again every second with
- * the same records: nothing is acknowledged meanwhile and nothing is
- * lost, and it recovers by itself when space returns.
+ * Writes and fsync happen on the journal's own work queue (common/workq.c),
+ * whose one thread keeps each segment single-writer and whose disk holds
+ * up nothing else.  The event loop only appends encoded records to a list,
+ * gets a ticket and kicks the write job; the job takes all that is queued,
+ * writes it with one writev(), calls fdatasync() once for the lot (group
+ * commit), and its done() tells the loop the highest ticket now durable.
+ * Records appended while a write is under way kick the job once more, and
+ * that next run takes all of them in one go.  If a write or fsync fails
+ * (ENOSPC on a full disk), the segment is cut back to its last durable
+ * length, the records go back to the front of the list, the storage alarm
+ * is raised and done() puts the job back on the queue for a second later
+ * (an append brings it forward): it tries again with the same records,
+ * nothing is acknowledged meanwhile and nothing is lost, and it recovers
+ * by itself when space returns.  journal_close() makes one last attempt
+ * at what is queued; what that cannot write was never acknowledged, and
+ * the agents send it again.
  */
 
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -58,12 +64,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "ingest.h"
+#include "../../common/workq.h"
 
 #define JR_MAGIC	0x464d4a52U	/* "FMJR" */
 #define JR_HDR_LEN	12
@@ -79,33 +85,35 @@ struct jrec {
 };
 
 static struct {
+	/*
+	 * The list of records to write, the tickets, the alarm and the
+	 * counters are shared by the loop (journal_append, the stats) and
+	 * the queue's thread (write_run): mtx guards them.
+	 */
 	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	pthread_t	 thr;
-	int		 running;
-	int		 stop;
 	struct jrec	*head, *tail;
 	uint64_t	 next_ticket;	/* loop: last ticket handed out */
-	uint64_t	 durable;	/* thread: highest durable ticket */
+	uint64_t	 durable;	/* write_run: highest durable ticket */
 	size_t		 pending_bytes;
 	int		 failing;	/* storage alarm */
 	int		 last_errno;
 	struct journal_stats st;
 
-	/* Thread only, once started. */
+	/* The queue's thread only, once started. */
 	int		 fd;
 	uint64_t	 segno;
 	off_t		 good;		/* durable length of the segment */
 
+	/* The loop only. */
 	char		 dir[PATH_MAX];
-	int		 efd;
-	struct event	*ev;
+	struct event_base *base;
+	struct workq	*wq;		/* NULL until journal_start */
+	struct wjob	 wjob;		/* the group commit: kicked */
+	int		 stop;		/* journal_close has begun */
 	void		(*durable_cb)(uint64_t);
 } J = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
 	.fd = -1,
-	.efd = -1,
 };
 
 static void
@@ -144,7 +152,7 @@ seal(struct wbuf *b)
 	b->p[11] = (uint8_t)crc;
 }
 
-/* Thread: open segment segno, durable (file and directory entry). */
+/* Queue: open segment segno, durable (file and directory entry). */
 static int
 seg_open(uint64_t segno)
 {
@@ -180,7 +188,7 @@ seg_open(uint64_t segno)
 }
 
 /*
- * Thread: write and sync a list of records; 0, or -1 with errno and the
+ * Queue: write and sync a list of records; 0, or -1 with errno and the
  * current segment cut back to its durable length.  Records before a
  * rotation that succeeded are durable in the old segment; if a later
  * write fails they are written again into the new one, which replay
@@ -242,112 +250,94 @@ fail:
 	return -1;
 }
 
+/*
+ * Queue: write all that is queued.  A run may find the list empty (a
+ * kick while the last run was writing, whose records that run took).
+ */
 static void
-notify(void)
-{
-	uint64_t one = 1;
-
-	/* Only fails when the counter would overflow: it is read soon. */
-	(void)!write(J.efd, &one, sizeof(one));
-}
-
-static void *
-jthread(void *arg)
+write_run(struct wjob *w)
 {
 	struct jrec *list, *r, *next;
-	struct timespec ts;
-	uint64_t top;
-	size_t	 bytes;
+	uint64_t top = 0, n = 0;
+	size_t	 bytes = 0;
+	int	 e;
 
-	(void)arg;
+	(void)w;
 	pthread_mutex_lock(&J.mtx);
-	for (;;) {
-		while (J.head == NULL && !J.stop)
-			pthread_cond_wait(&J.cv, &J.mtx);
-		if (J.head == NULL)
-			break;
-		list = J.head;
-		J.head = J.tail = NULL;
-		pthread_mutex_unlock(&J.mtx);
-
-		top = 0;
-		bytes = 0;
-		for (r = list; r != NULL; r = r->next) {
-			top = r->ticket;
-			bytes += r->len;
-		}
-		if (write_list(list) == -1) {
-			int	 e = errno;
-
-			/*
-			 * The segment is back at its durable length; try the
-			 * very same records again.  No ticket past the last
-			 * durable one is reported, so nothing is acknowledged.
-			 */
-			pthread_mutex_lock(&J.mtx);
-			if (!J.failing)
-				log_warnx("journal: %s; storage alarm raised, "
-				    "not acknowledging until it can write",
-				    strerror(e));
-			J.failing = 1;
-			J.last_errno = e;
-			J.st.write_errors++;
-			/* Put the records back in front, in order. */
-			for (r = list; r->next != NULL; r = r->next)
-				;
-			r->next = J.head;
-			J.head = list;
-			if (J.tail == NULL)
-				J.tail = r;
-			notify();
-			if (J.stop)
-				break;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += RETRY_S;
-			pthread_cond_timedwait(&J.cv, &J.mtx, &ts);
-			continue;
-		}
-		pthread_mutex_lock(&J.mtx);
-		if (J.failing)
-			log_info("journal: writing again; storage alarm "
-			    "cleared");
-		J.failing = 0;
-		J.durable = top;
-		J.st.fsyncs++;
-		J.st.bytes += bytes;
-		J.pending_bytes -= bytes;
-		pthread_mutex_unlock(&J.mtx);
-		for (r = list; r != NULL; r = next) {
-			next = r->next;
-			pthread_mutex_lock(&J.mtx);
-			J.st.records++;
-			pthread_mutex_unlock(&J.mtx);
-			free(r);
-		}
-		notify();
-		pthread_mutex_lock(&J.mtx);
+	list = J.head;
+	J.head = J.tail = NULL;
+	pthread_mutex_unlock(&J.mtx);
+	if (list == NULL)
+		return;
+	for (r = list; r != NULL; r = r->next) {
+		top = r->ticket;
+		bytes += r->len;
+		n++;
 	}
-	/* Stopping while failing: the records were never acknowledged. */
-	for (r = J.head; r != NULL; r = next) {
+	if (write_list(list) == -1) {
+		e = errno;
+		/*
+		 * The segment is back at its durable length; the very same
+		 * records are tried again (write_done).  No ticket past the
+		 * last durable one is reported, so nothing is acknowledged.
+		 */
+		pthread_mutex_lock(&J.mtx);
+		if (!J.failing)
+			log_warnx("journal: %s; storage alarm raised, "
+			    "not acknowledging until it can write",
+			    strerror(e));
+		J.failing = 1;
+		J.last_errno = e;
+		J.st.write_errors++;
+		/* Put the records back in front, in order. */
+		for (r = list; r->next != NULL; r = r->next)
+			;
+		r->next = J.head;
+		J.head = list;
+		if (J.tail == NULL)
+			J.tail = r;
+		pthread_mutex_unlock(&J.mtx);
+		return;
+	}
+	pthread_mutex_lock(&J.mtx);
+	if (J.failing)
+		log_info("journal: writing again; storage alarm cleared");
+	J.failing = 0;
+	J.durable = top;
+	J.st.fsyncs++;
+	J.st.bytes += bytes;
+	J.st.records += n;
+	J.pending_bytes -= bytes;
+	pthread_mutex_unlock(&J.mtx);
+	for (r = list; r != NULL; r = next) {
 		next = r->next;
 		free(r);
 	}
-	J.head = J.tail = NULL;
-	pthread_mutex_unlock(&J.mtx);
-	return NULL;
 }
 
+/*
+ * Loop: tell the ingest what is durable now (and whether the disk
+ * fails).  Records left on the list with no run to come are those of a
+ * failed write: the job comes back for them in RETRY_S.  The job is
+ * submitted only on the loop (here, journal_start, journal_append and
+ * journal_close), never from its own run, so that workq_busy() cannot
+ * change between this test and the submit and the job is never queued
+ * twice; a kick that comes meanwhile brings the retry forward.
+ */
 static void
-efd_cb(evutil_socket_t fd, short ev, void *arg)
+write_done(struct wjob *w)
 {
-	uint64_t v, d;
+	uint64_t d;
+	int	 left;
 
-	(void)ev;
-	(void)arg;
-	(void)!read(fd, &v, sizeof(v));
+	if (w->cancelled || J.stop)
+		return;
 	pthread_mutex_lock(&J.mtx);
 	d = J.durable;
+	left = J.head != NULL;
 	pthread_mutex_unlock(&J.mtx);
+	if (left && !workq_busy(J.wq, w))
+		workq_submit_at(J.wq, w, mono_ms() + RETRY_S * 1000);
 	J.durable_cb(d);
 }
 
@@ -524,12 +514,9 @@ journal_open(struct event_base *base, const char *data_dir,
 		return -1;
 	}
 	J.durable_cb = durable_cb;
-	if ((J.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (J.ev = event_new(base, J.efd, EV_READ | EV_PERSIST, efd_cb,
-	    NULL)) == NULL || event_add(J.ev, NULL) == -1) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -1;
-	}
+	J.base = base;
+	/* Opened again after journal_close: it writes and reports again. */
+	J.stop = 0;
 	return 0;
 }
 
@@ -594,7 +581,7 @@ journal_prune(int64_t max_age_ms)
 int
 journal_start(char *err, size_t errlen)
 {
-	int	 r;
+	int	 queued;
 
 	if (seg_open(J.segno + 1) == -1) {
 		snprintf(err, errlen, "%s: cannot open a segment: %s", J.dir,
@@ -602,11 +589,16 @@ journal_start(char *err, size_t errlen)
 		return -1;
 	}
 	J.st.segments++;
-	if ((r = pthread_create(&J.thr, NULL, jthread, NULL)) != 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(r));
+	if ((J.wq = workq_new(J.base, "ingest journal", err, errlen)) == NULL)
 		return -1;
-	}
-	J.running = 1;
+	J.wjob.run = write_run;
+	J.wjob.done = write_done;
+	/* What was appended before the start. */
+	pthread_mutex_lock(&J.mtx);
+	queued = J.head != NULL;
+	pthread_mutex_unlock(&J.mtx);
+	if (queued)
+		workq_kick(J.wq, &J.wjob);
 	return 0;
 }
 
@@ -638,7 +630,7 @@ journal_append(uint8_t type, const char *agent, int64_t rx_ms,
 	pthread_mutex_lock(&J.mtx);
 	/*
 	 * The ticket is read here, under the lock: once the lock is let go
-	 * the writer thread may write and free r at any moment.
+	 * a running write may take, write and free r at any moment.
 	 */
 	t = r->ticket = ++J.next_ticket;
 	if (J.tail != NULL)
@@ -648,8 +640,13 @@ journal_append(uint8_t type, const char *agent, int64_t rx_ms,
 	J.tail = r;
 	J.pending_bytes += r->len;
 	J.st.appended++;
-	pthread_cond_signal(&J.cv);
 	pthread_mutex_unlock(&J.mtx);
+	/*
+	 * A write already waiting takes r too; one under way may have
+	 * taken the list before r, so the kick queues the job once more.
+	 */
+	if (J.wq != NULL)
+		workq_kick(J.wq, &J.wjob);
 	return t;
 }
 
@@ -686,27 +683,39 @@ journal_pending_bytes(void)
 	return n;
 }
 
-/* Write what is queued (if the disk lets us), then end the thread. */
+/* Write what is queued (if the disk lets us), then end the queue. */
 void
 journal_close(void)
 {
-	if (J.running) {
+	struct jrec *r, *next;
+	int	 queued;
+
+	J.stop = 1;
+	if (J.wq != NULL) {
+		/*
+		 * One last attempt at what waits: a retry not yet due is
+		 * brought forward by the kick, and WQ_DRAIN runs it.  A
+		 * write that fails now is not retried (write_done).
+		 */
 		pthread_mutex_lock(&J.mtx);
-		J.stop = 1;
-		pthread_cond_signal(&J.cv);
+		queued = J.head != NULL;
 		pthread_mutex_unlock(&J.mtx);
-		pthread_join(J.thr, NULL);
-		J.running = 0;
+		if (queued)
+			workq_kick(J.wq, &J.wjob);
+		workq_free(J.wq, WQ_DRAIN);
+		J.wq = NULL;
 	}
+	/* Stopping while failing: the records were never acknowledged. */
+	pthread_mutex_lock(&J.mtx);
+	for (r = J.head; r != NULL; r = next) {
+		next = r->next;
+		free(r);
+	}
+	J.head = J.tail = NULL;
+	pthread_mutex_unlock(&J.mtx);
 	if (J.fd != -1)
 		close(J.fd);
 	J.fd = -1;
-	if (J.ev != NULL)
-		event_free(J.ev);
-	J.ev = NULL;
-	if (J.efd != -1)
-		close(J.efd);
-	J.efd = -1;
 }
 
 void
