@@ -74,13 +74,24 @@ settle(struct workq *q, struct wjob *j, unsigned clear)
 		q->st.pending--;
 }
 
-/* Under mtx: j is not queued; put it on the list its time says. */
+static int	untime(struct workq *, struct wjob *);
+
+/*
+ * Under mtx: put j on the list its time says.  A job already waiting to
+ * run stays once on its list, at the earlier of its two times, so that
+ * a job putting itself back from run() and the loop kicking it at the
+ * same moment cannot link it twice.
+ */
 static void
 enqueue(struct workq *q, struct wjob *j, int64_t due_ms, int first)
 {
 	struct wjob **pp;
 
-	if (j->wstate == 0) {
+	if (j->wstate & WS_QUEUED) {
+		if (j->due_ms <= 0 || (due_ms > 0 && due_ms >= j->due_ms) ||
+		    !untime(q, j))
+			return;
+	} else if (j->wstate == 0) {
 		j->cancelled = 0;
 		if (++q->st.pending > q->st.pending_max)
 			q->st.pending_max = q->st.pending;
@@ -193,14 +204,20 @@ reap(struct workq *q)
 	j = q->done;
 	q->done = NULL;
 	q->done_tail = &q->done;
-	for (next = j; next != NULL; next = next->dnext)
-		settle(q, next, WS_DONE);
-	pthread_mutex_unlock(&q->mtx);
-	/* done() may free the job, or queue it again. */
+	/*
+	 * A job leaves the list one at a time: while it is marked WS_DONE
+	 * the thread does not link it again, so the rest of the list stays
+	 * as it is; once unmarked it may run again and be relinked.
+	 */
 	for (; j != NULL; j = next) {
 		next = j->dnext;
+		settle(q, j, WS_DONE);
+		pthread_mutex_unlock(&q->mtx);
+		/* done() may free the job, or queue it again. */
 		j->done(j);
+		pthread_mutex_lock(&q->mtx);
 	}
+	pthread_mutex_unlock(&q->mtx);
 }
 
 static void
@@ -289,20 +306,12 @@ workq_submit_at(struct workq *q, struct wjob *j, int64_t due_ms)
 int
 workq_kick(struct workq *q, struct wjob *j)
 {
-	int	 queued = 0;
+	int	 queued;
 
 	pthread_mutex_lock(&q->mtx);
-	if (j->wstate & WS_QUEUED) {
-		/* Waiting for a later time: it is wanted now. */
-		if (j->due_ms > 0 && untime(q, j)) {
-			j->due_ms = 0;
-			append(&q->todo_tail, j);
-			pthread_cond_signal(&q->cv);
-		}
-	} else {
-		enqueue(q, j, 0, 0);
-		queued = 1;
-	}
+	/* Waiting for a later time, it is wanted now: enqueue() moves it. */
+	queued = !(j->wstate & WS_QUEUED);
+	enqueue(q, j, 0, 0);
 	pthread_mutex_unlock(&q->mtx);
 	return queued;
 }

@@ -72,7 +72,9 @@ void		 workq_submit(struct workq *, struct wjob *);
 void		 workq_submit_first(struct workq *, struct wjob *);
 /*
  * Run no earlier than due_ms on the monotonic clock (mono_ms()); jobs
- * come due in the order of their times, after what is already due.
+ * come due in the order of their times, after what is already due.  A
+ * job already waiting to run is not queued twice: it keeps the earlier
+ * of its two times (so workq_submit of a waiting job brings it forward).
  */
 void		 workq_submit_at(struct workq *, struct wjob *, int64_t due_ms);
 /*

@@ -223,6 +223,20 @@ test_kick(void **state)
 	assert_true(k.dones >= 2 && k.dones <= 3);
 	assert_int_equal(workq_pending(q), 0);
 
+	/* Submitted again while it waits: once, at the earlier time. */
+	init(&k, 3);
+	norder = ndone = 0;
+	workq_submit_at(q, &k.w, mono_ms() + 3600 * 1000);
+	workq_submit_at(q, &k.w, mono_ms() + 1000);
+	workq_submit_at(q, &k.w, mono_ms() + 3600 * 1000);
+	/* Brought forward; once it has begun, a submit would queue it again. */
+	workq_submit(q, &k.w);
+	loop_until(base, 1);
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_int_equal(k.runs, 1);
+	assert_int_equal(k.dones, 1);
+	assert_int_equal(workq_pending(q), 0);
+
 	/* A kick brings a timed job forward. */
 	init(&k, 2);
 	norder = ndone = 0;
