@@ -23,7 +23,18 @@ dump() {
 		[ -f "$f" ] && { echo "---- $f"; tail -20 "$f"; }
 	done
 }
-stop() { for p in $pids; do kill "$p" 2>/dev/null; done; }
+# The daemons are started through setpriv, which execs them: $! is the
+# daemon itself, not a shell around it that a kill would leave orphaned.
+stop() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			i=$((i + 1)); sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
 trap stop EXIT
 
 # --- what the packages made ------------------------------------------
@@ -118,7 +129,8 @@ devices = (
     checks = ( { id = "tcp"; type = "tcp"; port = 5640; interval = 2; } ); }
 );
 CONF
-as_facmon facmon-collector -d >/tmp/collector.log 2>&1 &
+setpriv --reuid=facmon --regid=facmon --init-groups \
+	facmon-collector -d >/tmp/collector.log 2>&1 &
 pids="$pids $!"
 i=0
 until curl -fs -o /dev/null http://127.0.0.1:8080/api/v1/stats; do
@@ -126,7 +138,8 @@ until curl -fs -o /dev/null http://127.0.0.1:8080/api/v1/stats; do
 	sleep 0.5
 done
 ok "collector up, API on 127.0.0.1:8080"
-as_facmon facmon-agent -d >/tmp/agent.log 2>&1 &
+setpriv --reuid=facmon --regid=facmon --init-groups \
+	facmon-agent -d >/tmp/agent.log 2>&1 &
 pids="$pids $!"
 i=0
 until curl -fs http://127.0.0.1:8080/api/v1/devices/collector-port \

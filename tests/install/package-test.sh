@@ -82,4 +82,16 @@ say "6. the installed system, in a network namespace of its own"
 cp tests/install/in-chroot.sh "$root/tmp/"
 unshare -n sh -c "ip link set lo up && chroot '$root' sh /tmp/in-chroot.sh" ||
 	fail "in-chroot.sh"
+# Nothing the test started may outlive it: a daemon left running in the
+# removed tree would hold its port and files until the next boot.
+left=""
+for p in /proc/[0-9]*; do
+	[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] || continue
+	left="$left ${p#/proc/}"
+done
+if [ -n "$left" ]; then
+	kill -9 $left 2>/dev/null || true
+	fail "processes left running in the tree:$left"
+fi
+say "7. nothing left running"
 say "passed"
