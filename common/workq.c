@@ -193,12 +193,20 @@ reap(struct workq *q)
 	j = q->done;
 	q->done = NULL;
 	q->done_tail = &q->done;
-	for (next = j; next != NULL; next = next->dnext)
-		settle(q, next, WS_DONE);
 	pthread_mutex_unlock(&q->mtx);
-	/* done() may free the job, or queue it again. */
+	/*
+	 * Each job leaves the done state just before its done(), its link
+	 * read under the lock: a job further on this list that an earlier
+	 * done() kicked may run again meanwhile, and while it is marked done
+	 * the thread leaves it here (one done() for both runs) rather than
+	 * link it into a new list, which would cut this one.  done() may
+	 * free the job, or queue it again.
+	 */
 	for (; j != NULL; j = next) {
+		pthread_mutex_lock(&q->mtx);
 		next = j->dnext;
+		settle(q, j, WS_DONE);
+		pthread_mutex_unlock(&q->mtx);
 		j->done(j);
 	}
 }
