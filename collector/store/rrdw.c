@@ -1296,8 +1296,8 @@ settings_get(struct settings *s, int *stop)
  * See that the tick comes: in a second while values are held, else in a
  * minute while retirement is on; with neither it is not needed until
  * values come.  A tick waiting its minute when values come is run now,
- * and puts itself back every second from then on.  Only this thread
- * submits the tick, so tick_due says the truth without the queue's lock.
+ * and puts itself back every second from then on.  Only the queue's
+ * thread submits the tick, so tick_due says the truth without its lock.
  */
 static void
 arm_tick(const struct settings *s)
