@@ -1420,8 +1420,9 @@ read_run(struct wjob *j)
 }
 
 /*
- * Nothing to do on the queue: the note exists for its done(), which
- * raises the events left by limit_log() and retire_walk().
+ * Nothing to do on the queue: a job's done() is the queue's one way to
+ * the loop, and the note exists for it (note_done() raises the events
+ * left by limit_log() and retire_walk()).
  */
 static void
 note_run(struct wjob *j)
