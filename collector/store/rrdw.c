@@ -188,7 +188,7 @@ static uint64_t	 retired_files;
 static time_t	 last_log, last_limit_log;
 static uint64_t	 log_suppressed, limit_suppressed;
 static int64_t	 next_retire;	/* monotonic: the next hourly walk */
-static int64_t	 tick_due;	/* the tick's time; 0: not waiting */
+static int64_t	 tick_due;	/* the tick's time; 0: none, 1: kicked */
 
 struct wcount {
 	uint64_t	 written, rejected, errors, created, calls;
