@@ -11,11 +11,30 @@
  */
 
 /*
- * The RRD writer.  librrd does blocking file I/O, so it runs in its own
- * thread; the event loop only appends values to a bounded queue.  When
- * the queue is full the loop stops reading from the agent that sent the
- * batch instead of dropping anything: the agent keeps the batch until it
- * is acknowledged.
+ * The RRD writer.  librrd does blocking file I/O, so it runs as jobs on
+ * a work queue of the writer's own (common/workq.h), whose one thread
+ * is the only hand on the files, the held values and the counts below;
+ * the event loop only appends values to a bounded list and kicks the
+ * intake job.  When the list is full the loop stops reading from the
+ * agent that sent the batch instead of dropping anything: the agent
+ * keeps the batch until it is acknowledged.
+ *
+ * The jobs, all on that one thread:
+ *   - the start: the walk of the tree (scan_tree) and the first
+ *     retirement walk, submitted first so that it runs before the
+ *     journal's replay is taken in;
+ *   - the intake, kicked at each submit: one run takes everything
+ *     submitted until then, so that what piles up while a run is in
+ *     progress is taken by the next run in one go;
+ *   - the tick, a timed job that puts itself back: every second while
+ *     values are held, else every minute while retirement is on (the
+ *     hourly walk may come due), else not at all until values come;
+ *   - a read for the API, one job each, whose done() answers on the
+ *     loop;
+ *   - the note, whose done() raises on the loop the events the other
+ *     jobs found (a limit, a retirement), since the loop owns events.
+ * At stop the intake is kicked once more (it then writes everything
+ * held) and the queue is drained.
  *
  * Write-behind: the writer takes everything queued at once and holds
  * each file's values in memory, then writes them in one rrd_update_r
@@ -42,15 +61,14 @@
  * Series not updated for rrd.retire_after_days are retired: moved to
  * <data_dir>/retired/rrd/ (so that a row index that went away stops
  * counting against the limits and the budget), and removed from there
- * rrd.retired_keep_days later.  This is a walk of the tree on this
- * thread, at start and then every hour.
+ * rrd.retired_keep_days later.  This is a walk of the tree on the
+ * writer's queue, at start and then every hour.
  *
  * With rrd.daemon set, files are created, updated and read through
  * rrdcached and never touched directly.  The layout is described in
  * docs/rrd.md.
  */
 
-#include <sys/eventfd.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -77,6 +95,8 @@
 #define LOG_EVERY	10	/* seconds between two lines of one kind */
 #define READS_MAX	64	/* API reads waiting at most */
 #define RETIRE_EVERY_MS	(3600 * 1000)	/* between two walks of the tree */
+#define TICK_HELD_MS	1000	/* between two looks at the held values */
+#define TICK_IDLE_MS	(60 * 1000)	/* with none: is the walk due? */
 #define DAY		86400
 
 /* One value held: time and replay flag packed, so that it takes 16 bytes. */
@@ -119,17 +139,27 @@ struct settings {
 	int		 retire_days, keep_days;
 };
 
+/*
+ * The mutex guards what the loop and the queue's thread share: the
+ * values submitted and not yet taken, the settings (changed on reload),
+ * the events found for the loop and the published counts.  Everything
+ * else is either the loop's alone (running, stopping, nreads) or the
+ * queue thread's alone (the statics after this).
+ */
 static struct {
 	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	pthread_t	 thr;
-	int		 running;
+	struct workq	*wq;
+	struct wjob	 start_job;	/* first: scan_tree, retire_walk */
+	struct wjob	 intake_job;	/* kicked by rrdw_enqueue */
+	struct wjob	 tick_job;	/* timed; see arm_tick() */
+	struct wjob	 note_job;	/* kicked; see notify_loop() */
+	int		 running;	/* loop only */
+	int		 stopping;	/* loop only: nobody to answer */
 	int		 stop;
 	struct rrd_item	*head, *tail;
 	size_t		 len;		/* queued, not yet taken */
 	size_t		 max;
 	uint32_t	 seq;
-	struct rrdw_read *reads, *done;
 	int		 nreads;	/* loop only: asked, not answered */
 	char		 limit_msg[512];	/* an event for the loop; "": none */
 	char		 limit_kind[32];	/* rrd-limit or rrd-budget */
@@ -137,8 +167,6 @@ static struct {
 	char		 limit_path[256];	/* its facts: the series, */
 	int		 limit_which;		/* which limit (1, 2, 3) */
 	uint64_t	 limit_n;		/* and its value */
-	int		 efd;
-	struct event	*ev;
 	struct settings	 set;
 	char		 dir[PATH_MAX];	/* <data_dir>/rrd */
 	char		 rdir[PATH_MAX];	/* <data_dir>/retired/rrd */
@@ -146,11 +174,9 @@ static struct {
 	struct rrdw_stats st;
 } w = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
-	.efd = -1,
 };
 
-/* Writer thread only. */
+/* The queue's thread only (and the loop's once the queue is freed). */
 static struct rfile **files;
 static size_t	 nfiles_b, nfiles;
 static struct count **counts;
@@ -161,6 +187,8 @@ static uint64_t	 tree_bytes;
 static uint64_t	 retired_files;
 static time_t	 last_log, last_limit_log;
 static uint64_t	 log_suppressed, limit_suppressed;
+static int64_t	 next_retire;	/* monotonic: the next hourly walk */
+static int64_t	 tick_due;	/* the tick's time; 0: none, 1: kicked */
 
 struct wcount {
 	uint64_t	 written, rejected, errors, created, calls;
@@ -802,13 +830,15 @@ out:
 	}
 }
 
+/*
+ * Have the note job's done() raise on the loop what was just left for
+ * it.  Kicked: findings that come before the loop has looked cost one
+ * wakeup of the loop, and the latest of each kind is the one raised.
+ */
 static void
 notify_loop(void)
 {
-	uint64_t one = 1;
-
-	if (write(w.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-		log_warn("rrd: notification");
+	workq_kick(w.wq, &w.note_job);
 }
 
 static void
@@ -1146,9 +1176,9 @@ prune_one(const char *rel, const char *full, const struct stat *sb,
 
 /*
  * Retire the series not updated for rrd.retire_after_days, then remove
- * the retired files older than rrd.retired_keep_days.  Runs on this
- * thread: the walk stats every file, which the event loop must never
- * wait for.
+ * the retired files older than rrd.retired_keep_days.  Runs on the
+ * writer's queue: the walk stats every file, which the event loop must
+ * never wait for.
  */
 static void
 retire_walk(const struct settings *s, struct wcount *wc)
@@ -1251,98 +1281,153 @@ publish(const struct wcount *wc)
 	pthread_mutex_unlock(&w.mtx);
 }
 
-static void *
-writer(void *arg)
+/* A copy of the settings, which a reload changes on the loop. */
+static void
+settings_get(struct settings *s, int *stop)
 {
-	struct rrd_item *list;
-	struct rrdw_read *reads, *r;
+	pthread_mutex_lock(&w.mtx);
+	*s = w.set;
+	if (stop != NULL)
+		*stop = w.stop;
+	pthread_mutex_unlock(&w.mtx);
+}
+
+/*
+ * See that the tick comes: in a second while values are held, else in a
+ * minute while retirement is on; with neither it is not needed until
+ * values come.  A tick waiting its minute when values come is run now,
+ * and puts itself back every second from then on.  Only the queue's
+ * thread submits the tick, so tick_due says the truth without its lock.
+ */
+static void
+arm_tick(const struct settings *s)
+{
+	int64_t	 want;
+
+	if (held > 0)
+		want = mono_ms() + TICK_HELD_MS;
+	else if (s->retire_days > 0)
+		want = mono_ms() + TICK_IDLE_MS;
+	else
+		return;
+	if (tick_due == 0) {
+		tick_due = want;
+		workq_submit_at(w.wq, &w.tick_job, want);
+	} else if (tick_due > want) {
+		tick_due = 1;
+		workq_kick(w.wq, &w.tick_job);
+	}
+}
+
+/*
+ * What every run of the intake and the tick ends with: write the files
+ * that came due (at stop, or without write-behind, all of them), walk
+ * the tree when the hour has come, publish the counts and see that the
+ * tick comes back.
+ */
+static void
+pass_end(const struct settings *s, int stop, struct wcount *wc)
+{
+	flush_due(s, mono_ms(), stop || s->write_ms == 0, wc);
+	if (!stop && mono_ms() >= next_retire) {
+		retire_walk(s, wc);
+		next_retire = mono_ms() + RETIRE_EVERY_MS;
+	}
+	publish(wc);
+	if (!stop)
+		arm_tick(s);
+}
+
+/* The first job: learn the tree, then retire what is old. */
+static void
+start_run(struct wjob *j)
+{
 	struct settings s;
 	struct wcount wc;
-	struct timespec ts;
-	size_t	 n;
-	int	 stop, notify;
-	int64_t	 next_retire;
 
-	(void)arg;
+	(void)j;
 	scan_tree();
 	memset(&wc, 0, sizeof(wc));
-	pthread_mutex_lock(&w.mtx);
-	s = w.set;
-	pthread_mutex_unlock(&w.mtx);
+	settings_get(&s, NULL);
 	/* Before the journal's replay is taken in: see intake(). */
 	retire_walk(&s, &wc);
 	next_retire = mono_ms() + RETIRE_EVERY_MS;
 	publish(&wc);
+	arm_tick(&s);
+}
+
+/* Take everything submitted until now, in one go. */
+static void
+intake_run(struct wjob *j)
+{
+	struct rrd_item *list;
+	struct settings s;
+	struct wcount wc;
+	size_t	 n;
+	int	 stop;
+
+	(void)j;
 	pthread_mutex_lock(&w.mtx);
-	for (;;) {
-		/*
-		 * With values held, look at the clock every second; with
-		 * none, sleep until something comes, or a minute when the
-		 * hourly retirement walk may come due.
-		 */
-		if (w.head == NULL && w.reads == NULL && !w.stop) {
-			if (held == 0 && w.set.retire_days <= 0)
-				pthread_cond_wait(&w.cv, &w.mtx);
-			else {
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_sec += held == 0 ? 60 : 1;
-				pthread_cond_timedwait(&w.cv, &w.mtx, &ts);
-			}
-		}
-		list = w.head;
-		w.head = w.tail = NULL;
-		n = w.len;
-		reads = w.reads;
-		w.reads = NULL;
-		s = w.set;
-		stop = w.stop;
-		pthread_mutex_unlock(&w.mtx);
-
-		memset(&wc, 0, sizeof(wc));
-		intake(list, &s, mono_ms(), &wc);
-		rrdw_item_free_list(list);
-		/*
-		 * The room is given back once the values are held: held
-		 * values have their own bound (rrd.hold).
-		 */
-		pthread_mutex_lock(&w.mtx);
-		w.len -= n;
-		pthread_mutex_unlock(&w.mtx);
-
-		notify = reads != NULL;
-		while ((r = reads) != NULL) {
-			reads = r->next;
-			do_read(r, &s, &wc);
-			pthread_mutex_lock(&w.mtx);
-			r->next = w.done;
-			w.done = r;
-			pthread_mutex_unlock(&w.mtx);
-		}
-		/*
-		 * The counts first, then the answers: a reply to a read
-		 * must not go out before the values its flush wrote are
-		 * counted (the API shows both).
-		 */
-		if (notify) {
-			publish(&wc);
-			memset(&wc, 0, sizeof(wc));
-			notify_loop();
-		}
-		flush_due(&s, mono_ms(), stop || s.write_ms == 0, &wc);
-		if (!stop && mono_ms() >= next_retire) {
-			retire_walk(&s, &wc);
-			next_retire = mono_ms() + RETIRE_EVERY_MS;
-		}
-		publish(&wc);
-		pthread_mutex_lock(&w.mtx);
-		if (stop && w.head == NULL && w.reads == NULL)
-			break;
-	}
+	list = w.head;
+	w.head = w.tail = NULL;
+	n = w.len;
+	s = w.set;
+	stop = w.stop;
 	pthread_mutex_unlock(&w.mtx);
-	if (w.daemon[0] != '\0')
-		rrdc_disconnect();
-	files_free();
-	return NULL;
+
+	memset(&wc, 0, sizeof(wc));
+	intake(list, &s, mono_ms(), &wc);
+	rrdw_item_free_list(list);
+	/*
+	 * The room is given back once the values are held: held values
+	 * have their own bound (rrd.hold).
+	 */
+	pthread_mutex_lock(&w.mtx);
+	w.len -= n;
+	pthread_mutex_unlock(&w.mtx);
+	pass_end(&s, stop, &wc);
+}
+
+static void
+tick_run(struct wjob *j)
+{
+	struct settings s;
+	struct wcount wc;
+	int	 stop;
+
+	(void)j;
+	tick_due = 0;
+	settings_get(&s, &stop);
+	memset(&wc, 0, sizeof(wc));
+	pass_end(&s, stop, &wc);
+}
+
+static void
+read_run(struct wjob *j)
+{
+	struct settings s;
+	struct wcount wc;
+
+	settings_get(&s, NULL);
+	memset(&wc, 0, sizeof(wc));
+	do_read(j->arg, &s, &wc);
+	/*
+	 * The counts first, then the answer (done() on the loop): a reply
+	 * to a read must not go out before the values its flush wrote are
+	 * counted (the API shows both).
+	 */
+	publish(&wc);
+}
+
+/*
+ * Nothing to do on the queue: a job's done() is the queue's one way to
+ * the loop, and the note exists for it (note_done() raises the events
+ * left by limit_log() and retire_walk()).
+ */
+static void
+note_run(struct wjob *j)
+{
+	(void)j;
 }
 
 /* ---- the event loop's side ------------------------------------------- */
@@ -1363,23 +1448,17 @@ settings_from(struct settings *s, const struct collector_conf *c)
 	s->keep_days = c->rrd_retired_keep_days;
 }
 
-/* Answers of the writer to reads, delivered on the loop. */
+/* The events the writer found, raised on the loop, which owns them. */
 static void
-done_cb(evutil_socket_t fd, short what, void *arg)
+note_done(struct wjob *j)
 {
-	struct rrdw_read *r, *next, *rev = NULL;
 	char	 msg[sizeof(w.limit_msg)], path[sizeof(w.limit_path)];
 	char	 kind[sizeof(w.limit_kind)], rmsg[sizeof(w.retire_msg)];
-	uint64_t v, lim;
+	uint64_t lim;
 	int	 which;
 
-	(void)what;
-	(void)arg;
-	if (read(fd, &v, sizeof(v)) == -1 && errno != EAGAIN)
-		log_warn("rrd: notification");
+	(void)j;
 	pthread_mutex_lock(&w.mtx);
-	r = w.done;
-	w.done = NULL;
 	fm_strlcpy(msg, w.limit_msg, sizeof(msg));
 	fm_strlcpy(kind, w.limit_kind, sizeof(kind));
 	fm_strlcpy(path, w.limit_path, sizeof(path));
@@ -1389,22 +1468,29 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	fm_strlcpy(rmsg, w.retire_msg, sizeof(rmsg));
 	w.retire_msg[0] = '\0';
 	pthread_mutex_unlock(&w.mtx);
+	/* At stop the loop has ended: the events have nobody to go to. */
+	if (w.stopping)
+		return;
 	if (msg[0] != '\0')
 		event_raise_facts(kind, NULL, (int64_t)lim, which, path,
 		    "%s", msg);
 	if (rmsg[0] != '\0')
 		event_raise("rrd-retired", NULL, "%s", rmsg);
-	/* The list is newest first: answer in the order asked. */
-	for (; r != NULL; r = next) {
-		next = r->next;
-		r->next = rev;
-		rev = r;
+}
+
+/* A read's answer, on the loop; the queue runs reads in the order asked. */
+static void
+read_done(struct wjob *j)
+{
+	struct rrdw_read *r = j->arg;
+
+	w.nreads--;
+	/* Reads answered after the loop ended have nobody to go to. */
+	if (w.stopping) {
+		rrdw_read_free(r);
+		return;
 	}
-	for (r = rev; r != NULL; r = next) {
-		next = r->next;
-		w.nreads--;
-		r->cb(r);
-	}
+	r->cb(r);
 }
 
 /*
@@ -1453,8 +1539,6 @@ int
 rrdw_start(struct event_base *base, const struct collector_conf *c,
     char *err, size_t errlen)
 {
-	int	 r;
-
 	if ((size_t)snprintf(w.dir, sizeof(w.dir), "%s/rrd", c->data_dir) >=
 	    sizeof(w.dir)) {
 		snprintf(err, errlen, "%s: path too long", c->data_dir);
@@ -1481,20 +1565,20 @@ rrdw_start(struct event_base *base, const struct collector_conf *c,
 		}
 		log_info("rrd: writing through rrdcached at %s", w.daemon);
 	}
-	if ((w.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (w.ev = event_new(base, w.efd, EV_READ | EV_PERSIST, done_cb,
-	    NULL)) == NULL || event_add(w.ev, NULL) == -1) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -1;
-	}
 	w.max = (size_t)c->rrd_queue;
 	settings_from(&w.set, c);
 	w.stop = 0;
+	w.stopping = 0;
 	w.st.queue_max = w.max;
-	if ((r = pthread_create(&w.thr, NULL, writer, NULL)) != 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(r));
+	if ((w.wq = workq_new(base, "rrd writer", err, errlen)) == NULL)
 		return -1;
-	}
+	w.start_job.run = start_run;
+	w.intake_job.run = intake_run;
+	w.tick_job.run = tick_run;
+	w.note_job.run = note_run;
+	w.note_job.done = note_done;
+	/* First, so that the tree is known before any value is taken in. */
+	workq_submit(w.wq, &w.start_job);
 	w.running = 1;
 	return 0;
 }
@@ -1553,8 +1637,13 @@ rrdw_enqueue(struct rrd_item *list, size_t n)
 	w.tail = last;
 	w.len += n;
 	w.st.queued += n;
-	pthread_cond_signal(&w.cv);
 	pthread_mutex_unlock(&w.mtx);
+	/*
+	 * After the unlock: a run that begins in between takes these values
+	 * already, and the one this kick queues finds nothing, which is
+	 * cheap; the queue's lock is never taken inside the writer's.
+	 */
+	workq_kick(w.wq, &w.intake_job);
 	return 0;
 }
 
@@ -1579,12 +1668,16 @@ rrdw_read(const char *relpath, time_t start, time_t end, unsigned long step,
 	r->step = step;
 	r->cb = cb;
 	r->arg = arg;
+	r->job.run = read_run;
+	r->job.done = read_done;
+	r->job.arg = r;
 	w.nreads++;
-	pthread_mutex_lock(&w.mtx);
-	r->next = w.reads;
-	w.reads = r;
-	pthread_cond_signal(&w.cv);
-	pthread_mutex_unlock(&w.mtx);
+	/*
+	 * Behind the intake of every value submitted before it (an intake
+	 * is queued or running whenever values wait), so that the read
+	 * sees them.
+	 */
+	workq_submit(w.wq, &r->job);
 	return 0;
 }
 
@@ -1602,32 +1695,31 @@ rrdw_read_free(struct rrdw_read *r)
 	free(r);
 }
 
-/* Write everything held and queued, then end the thread. */
+/*
+ * Write everything held and queued, then end the queue.  The intake is
+ * kicked once more: whichever of its runs comes after w.stop is set
+ * takes what is queued and writes everything held.  The drain runs it
+ * and the reads still queued (answered to nobody), and cancels the
+ * tick, which has no business at shutdown.
+ */
 void
 rrdw_stop(void)
 {
-	struct rrdw_read *r, *next;
-
 	if (!w.running)
 		return;
+	w.stopping = 1;
 	pthread_mutex_lock(&w.mtx);
 	w.stop = 1;
-	pthread_cond_signal(&w.cv);
 	pthread_mutex_unlock(&w.mtx);
-	pthread_join(w.thr, NULL);
+	workq_kick(w.wq, &w.intake_job);
+	workq_free(w.wq, WQ_DRAIN);
+	w.wq = NULL;
 	w.running = 0;
-	/* Reads answered after the loop ended have nobody to go to. */
-	for (r = w.done; r != NULL; r = next) {
-		next = r->next;
-		rrdw_read_free(r);
-	}
-	w.done = NULL;
-	if (w.ev != NULL)
-		event_free(w.ev);
-	w.ev = NULL;
-	if (w.efd != -1)
-		close(w.efd);
-	w.efd = -1;
+	/* The queue's thread has ended: its state is this thread's now. */
+	tick_due = 0;
+	if (w.daemon[0] != '\0')
+		rrdc_disconnect();
+	files_free();
 }
 
 void

@@ -13,14 +13,15 @@
 
 /*
  * The RRD writer (rrdw.c): values held per file and written in batches
- * by one thread, directly or through rrdcached; reads for the API
- * answered on the event loop.  Graphs only: no figure of availability
- * comes from here.
+ * by the jobs of a work queue of its own, directly or through rrdcached;
+ * reads for the API answered on the event loop.  Graphs only: no figure
+ * of availability comes from here.
  */
 
 #ifndef FACMON_COLLECTOR_RRDW_H
 #define FACMON_COLLECTOR_RRDW_H
 
+#include "../../common/workq.h"
 #include "../core/core.h"
 
 /* One value for the RRD writer; the path is relative to <data_dir>/rrd. */
@@ -58,7 +59,7 @@ struct rrdw_stats {
 
 /* A read of one series for the API, answered on the event loop. */
 struct rrdw_read {
-	struct rrdw_read *next;		/* rrdw.c */
+	struct wjob	 job;		/* rrdw.c: on the writer's queue */
 	void		(*cb)(struct rrdw_read *);
 	void		*arg;
 	time_t		 start, end;

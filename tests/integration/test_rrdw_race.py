@@ -1,9 +1,10 @@
 # The RRD writer's settings are race-free: build/tsan/test-rrdw-race (the
 # real collector/rrdw.c under ThreadSanitizer) reloads the archive
-# lengths on the loop while the writer thread creates files with them.
-# The settings are copied under the writer's lock on both sides
-# (rrdw_reconf, writer); an unlocked write makes ThreadSanitizer report
-# a data race and the program exit 66.
+# lengths on the loop while the writer's work queue creates files with
+# them, and reads files whose answers come back on the loop.  The
+# settings are copied under the writer's lock on both sides (rrdw_reconf,
+# the writer's jobs); an unlocked write makes ThreadSanitizer report a
+# data race and the program exit 66.
 
 import os
 import subprocess
@@ -29,5 +30,9 @@ class RrdwRace(unittest.TestCase):
                                capture_output=True, text=True, timeout=300)
             self.assertNotIn("ThreadSanitizer", p.stderr, p.stderr[-4000:])
             self.assertEqual(p.returncode, 0, p.stderr[-4000:])
-            # Every round's series got its file: the writer did write.
-            self.assertEqual(p.stdout.strip(), "60 files")
+            # Every round's series got its file: the writer did write,
+            # every read was answered on the loop with the file's data
+            # (its flush wrote it), and the writer's tick wrote the
+            # values held for the files not read.
+            self.assertEqual(p.stdout.strip(), "60 files, 30 of 30 reads "
+                             "found, 0 held before stop")

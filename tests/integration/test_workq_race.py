@@ -26,7 +26,7 @@ class WorkqRace(unittest.TestCase):
             out = p.stdout + p.stderr
             self.assertNotIn("ThreadSanitizer", out, out[-4000:])
             self.assertEqual(p.returncode, 0, out[-4000:])
-            self.assertIn("PASSED  ] 5 test(s)", out)
+            self.assertIn("PASSED  ] 6 test(s)", out)
 
 
 if __name__ == "__main__":

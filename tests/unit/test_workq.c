@@ -248,6 +248,68 @@ test_kick(void **state)
 	event_base_free(base);
 }
 
+/*
+ * A done() that kicks a job further on the same done list, which runs
+ * again before the loop comes to it: that job keeps its place (one
+ * done() for both runs) and the jobs after it still get theirs.
+ */
+static struct workq *kickq;
+static struct tjob *kickee;
+
+static void
+kick_done(struct wjob *w)
+{
+	struct workq_stats st;
+	int64_t	 end = mono_ms() + 10000;
+
+	t_done(w);
+	workq_kick(kickq, &kickee->w);
+	/* Until the kicked job's second run is over (four runs in all). */
+	do {
+		usleep(1000);
+		workq_get_stats(kickq, &st);
+	} while (st.run < 4 && mono_ms() < end);
+}
+
+static void
+test_kick_from_done(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct workq *q = newq(base);
+	struct workq_stats st;
+	struct tjob a, b, c;
+	int64_t	 end = mono_ms() + 10000;
+
+	(void)state;
+	init(&a, 1);
+	init(&b, 2);
+	init(&c, 3);
+	a.w.done = kick_done;
+	kickq = q;
+	kickee = &b;
+	workq_submit(q, &a.w);
+	workq_submit(q, &b.w);
+	workq_submit(q, &c.w);
+	/* All three run before the loop turns: one done list. */
+	do {
+		usleep(1000);
+		workq_get_stats(q, &st);
+	} while (st.run < 3 && mono_ms() < end);
+	assert_int_equal(st.run, 3);
+	while ((a.dones == 0 || b.dones == 0 || c.dones == 0) &&
+	    mono_ms() < end) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(c.dones, 1);
+	assert_int_equal(b.runs, 2);
+	assert_int_equal(b.dones, 1);
+	assert_int_equal(a.dones, 1);
+	assert_int_equal(workq_pending(q), 0);
+	workq_free(q, WQ_DRAIN);
+	event_base_free(base);
+}
+
 /* A job puts itself back from its own run(), as a retry does. */
 static void
 retry_run(struct wjob *w)
@@ -343,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_timed),
 		cmocka_unit_test(test_kick),
+		cmocka_unit_test(test_kick_from_done),
 		cmocka_unit_test(test_resubmit),
 		cmocka_unit_test(test_stop),
 	};
