@@ -971,7 +971,7 @@ finish_one(struct delivery *d, struct delivery *w)
 }
 
 /*
- * One attempt for delivery d (worker thread, no lock held during the
+ * One attempt for delivery d (the alert queue's thread, no lock held during the
  * send).  Returns 1 when d left the live list.
  */
 static int

@@ -54,7 +54,7 @@ struct channel_ops {
 			    struct alert_channel *ch);
 	void		(*free)(struct alert_channel *);	/* ch->opts */
 	/*
-	 * One message to one recipient, on the worker thread; may block
+	 * One message to one recipient, on the alert queue's thread; may block
 	 * up to the channel's timeout.  Returns enum send_result and
 	 * fills err with the reason of a failure.
 	 */

@@ -562,7 +562,7 @@ alert_conf_load(const char *file, struct cfgerr *e)
 	return c;
 }
 
-/* Thread-safe: the worker thread drops its references too. */
+/* Thread-safe: the alert queue's thread drops its references too. */
 struct alert_conf *
 alert_conf_ref(struct alert_conf *c)
 {

@@ -81,6 +81,33 @@ class Layering(unittest.TestCase):
         self.assertIn("agent/sched.c", p.stdout)
         self.assertIn("common/util.c", p.stdout)
 
+    def test_threads_are_work_queues(self):
+        # What may block runs on common/workq.c's queues; no module of
+        # the daemons starts a thread or waits on a condition of its own.
+        # Two pools are apart, each for a blocking library's concurrency
+        # rather than for queued work: the Modbus probe's (libmodbus
+        # blocks in select(); the pool grows while jobs wait) and the
+        # discover command's (identify many addresses at once).
+        pools = {"agent/check_modbus.c", "agent/discover.c"}
+        found = []
+        for top in ("common", "avail", "collector", "agent", "report"):
+            for dirpath, _, files in os.walk(os.path.join(ROOT, top)):
+                for name in files:
+                    if not name.endswith(".c"):
+                        continue
+                    path = os.path.join(dirpath, name)
+                    rel = os.path.relpath(path, ROOT)
+                    if rel == "common/workq.c" or rel in pools:
+                        continue
+                    with open(path, encoding="utf-8") as f:
+                        for n, line in enumerate(f, 1):
+                            if ("pthread_create" in line or
+                                    "pthread_cond_" in line or
+                                    "eventfd(" in line):
+                                found.append("%s:%d: %s" %
+                                             (rel, n, line.strip()))
+        self.assertEqual(found, [], "\n".join(found))
+
     def test_agent_does_not_link_availability(self):
         nm = subprocess.run(["nm", "--defined-only",
                              os.path.join(BUILD, "facmon-agent")],
