@@ -110,9 +110,16 @@ ALERT_SRCS += collector/alert/alert_channels.c collector/alert/alert_gammu.c \
 # What is alerted, the wall's warnings, the monthly report's run.
 COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alert/alerting.c \
 	collector/alert/warnings.c collector/alert/report_run.c
-# The operator console: HTTP, logins, audit log, its API (docs/api.md).
-COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/webauth.c \
-	collector/http/webapi.c collector/http/routes.c
+# The operator console (docs/api.md): the server, the route table, the
+# replies, logins and the audit log, then the handlers by subject.
+COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/tls.c \
+	collector/http/routes.c \
+	collector/http/reply.c collector/http/webauth.c \
+	collector/http/session.c collector/http/devices.c \
+	collector/http/outages.c collector/http/maint.c \
+	collector/http/wall.c collector/http/rrd.c collector/http/metrics.c \
+	collector/http/stats.c collector/http/events.c \
+	collector/http/alerts.c collector/http/files.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \

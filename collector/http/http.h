@@ -11,12 +11,13 @@
  */
 
 /*
- * What the collector shows: the HTTP server and its replies (http.c),
- * the operator console's logins, sessions, CSRF tokens and audit log
- * (webauth.c), and the API that changes things or serves the pages'
- * extra data (webapi.c).  http.c hands every request to webapi_handle()
- * first.  The last step of the pipeline: it reads every module below and
- * none of them includes this header.
+ * What the collector shows: the web server, the operator console's
+ * logins and its API (docs/api.md).  This header is the module's face
+ * to the rest of the collector: the 'web' group of the configuration,
+ * the module's start, reload and stop, and its counters.  What the
+ * module's files share among themselves is in api.h, which nothing
+ * outside collector/http includes.  The last step of the pipeline: it
+ * reads every module below and none of them includes this header.
  */
 
 #ifndef FACMON_COLLECTOR_HTTP_H
@@ -50,120 +51,15 @@ struct web_conf {
 };
 
 struct collector_conf;
-struct evhttp_request;
 struct cfgerr;
 struct config_setting_t;
-struct json_t;
 
-/* Access classes of the web's paths (the table in routes.c). */
-enum web_access {
-	WA_NONE,	/* a change to a path that takes none: 405 */
-	WA_PUBLIC,
-	WA_READ,	/* public only with public_wall */
-	WA_CHANGE,
-};
-
-
-/* webauth.c */
+/* webauth.c: the 'web' group, and facmon-collector hashpw */
 struct web_conf	*webconf_parse(struct cfgerr *, const struct config_setting_t *);
 void		 webconf_free(struct web_conf *);
 int		 web_hashpw_main(int argc, char *argv[]);
-int		 web_hash(const char *pw, char *out, size_t outlen, char *err,
-		    size_t errlen);
-struct event_base;
-typedef void	(*web_login_cb)(void *arg, int rc, const char *user,
-		    const char *ip, const char *token, const char *csrf);
-int		 web_auth_start(struct event_base *, char *err, size_t errlen);
-void		 web_auth_stop(void);
-struct wjob;
-void		 web_disk_submit(struct wjob *);
-int		 web_login_begin(const char *user, const char *pw,
-		    const char *ip, web_login_cb, void *arg, int64_t *retry_ms);
-void		 web_logout(const char *token);
-const char	*web_session_user(const char *token, const char **csrf);
-int		 web_csrf_ok(const char *token, const char *csrf);
-void		 web_audit(const char *data_dir, const char *user,
-		    const char *ip, const char *action, struct json_t *detail);
-void		 web_audit_then(const char *data_dir, const char *user,
-		    const char *ip, const char *action, struct json_t *detail,
-		    void (*then)(void *), void *arg);
-void		 webauth_reconf(const struct web_conf *);
-size_t		 web_sessions(void);
 
-/* webapi.c */
-struct evhttp;
-int		 webapi_init(struct evhttp *, struct event_base *,
-		    const struct web_conf *, char *err, size_t errlen);
-void		 webapi_stop(void);
-int		 webapi_https(void);
-struct bufferevent *webapi_tls_bev(struct event_base *);
-void		 webapi_reconf(const struct collector_conf *);
-const char	*web_request_user(struct evhttp_request *, const char **csrf);
-int		 web_request_csrf_ok(struct evhttp_request *);
-int		 web_wall_private(void);
-const char	*web_peer(struct evhttp_request *);
-
-/*
- * The handlers of the route table (routes.c), by subject.  rest is what
- * follows a prefix route's path ("" for an exact one); user is the
- * session's user, or NULL where none is needed.
- */
-typedef void	(*route_fn)(struct evhttp_request *, const char *rest,
-		    const char *user);
-/* http.c: devices, stats, events, availability, files */
-void		 api_devices(struct evhttp_request *, const char *, const char *);
-void		 api_device(struct evhttp_request *, const char *, const char *);
-void		 api_stats(struct evhttp_request *, const char *, const char *);
-void		 api_events(struct evhttp_request *, const char *, const char *);
-void		 api_availability(struct evhttp_request *, const char *,
-		    const char *);
-void		 api_traps(struct evhttp_request *, const char *, const char *);
-void		 api_outbox(struct evhttp_request *, const char *, const char *);
-void		 api_sent(struct evhttp_request *, const char *, const char *);
-void		 api_reports(struct evhttp_request *, const char *, const char *);
-void		 get_report_file(struct evhttp_request *, const char *,
-		    const char *);
-void		 get_static(struct evhttp_request *, const char *, const char *);
-/* webapi.c: sessions, outages, maintenance, wall, RRD, metrics */
-void		 api_login(struct evhttp_request *, const char *, const char *);
-void		 api_session(struct evhttp_request *, const char *, const char *);
-void		 api_logout(struct evhttp_request *, const char *, const char *);
-void		 api_outages(struct evhttp_request *, const char *, const char *);
-void		 api_annotate(struct evhttp_request *, const char *, const char *);
-void		 api_maint_list(struct evhttp_request *, const char *,
-		    const char *);
-void		 api_maint_add(struct evhttp_request *, const char *, const char *);
-void		 api_maint_change(struct evhttp_request *, const char *,
-		    const char *);
-void		 api_wall(struct evhttp_request *, const char *, const char *);
-void		 api_uptime(struct evhttp_request *, const char *, const char *);
-void		 api_rrd(struct evhttp_request *, const char *, const char *);
-void		 api_series(struct evhttp_request *, const char *, const char *);
-void		 api_metrics(struct evhttp_request *, const char *, const char *);
-/* routes.c: the table, and access decided in one place */
-void		 http_route(struct evhttp_request *);
-void		 http_bad_method(void);
-/*
- * For the acknowledgement page (routes.c, alerting.c): whether the
- * console has logins, and a login from the page's form.
- */
-int		 webapi_logins(void);
-int		 webapi_form_login(struct evhttp_request *, const char *user,
-		    const char *pw, ack_login_cb, void *arg, int64_t *retry_ms);
-
-/* http.c: the replies every handler uses */
-void		 http_reply_json(struct evhttp_request *, int code,
-		    const char *reason, struct json_t *);
-void		 http_reply_error(struct evhttp_request *, int code,
-		    const char *reason, const char *msg);
-struct evbuffer;
-void		 http_reply_text(struct evhttp_request *, const char *ctype,
-		    struct evbuffer *);
-struct device_state;
-struct json_t	*http_device_json(const struct device_state *);
-void		 webapi_device_extra(struct json_t *,
-		    const struct device_state *);
-int		 http_english(void);
+/* http.c */
 struct http_stats {
 	uint64_t	 requests;
 	uint64_t	 status_2xx;
@@ -179,14 +75,11 @@ struct http_stats {
 	uint64_t	 connections_evicted;	/* oldest idle closed for a new one */
 	uint64_t	 connections_idle_closed;	/* idle, closed near the limit */
 };
-
-
-/* http.c */
+struct event_base;
 int		 http_init(struct event_base *, const struct collector_conf *);
 void		 http_reconf(const struct collector_conf *);
 extern const struct reload_ops http_reload;
 void		 http_stop(void);
 void		 http_get_stats(struct http_stats *);
-
 
 #endif /* FACMON_COLLECTOR_HTTP_H */

@@ -31,7 +31,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "http.h"
+#include "api.h"
 
 #define M_GET		0x01	/* and HEAD */
 #define M_POST		0x02
@@ -140,7 +140,7 @@ not_allowed(struct evhttp_request *req, unsigned methods)
 	http_bad_method();
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 	    allow + 2);
-	http_reply_error(req, 405, "Method Not Allowed",
+	reply_error(req, 405, "Method Not Allowed",
 	    methods == M_GET ? "only GET and HEAD" : "this path takes only "
 	    "the methods in Allow");
 }
@@ -158,7 +158,7 @@ http_route(struct evhttp_request *req)
 
 	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL ||
 	    path[0] != '/') {
-		http_reply_error(req, 400, "Bad Request", "bad request URI");
+		reply_error(req, 400, "Bad Request", "bad request URI");
 		return;
 	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -176,7 +176,7 @@ http_route(struct evhttp_request *req)
 	access = r != NULL ? r->access : m == M_GET ? WA_READ : WA_NONE;
 	user = web_request_user(req, &csrf);
 	if (access == WA_READ && user == NULL && web_wall_private()) {
-		http_reply_error(req, 401, "Unauthorized",
+		reply_error(req, 401, "Unauthorized",
 		    "this status page is private: log in first");
 		return;
 	}
@@ -187,11 +187,11 @@ http_route(struct evhttp_request *req)
 			not_allowed(req, M_GET);
 		else if (evbuffer_get_length(
 		    evhttp_request_get_input_buffer(req)) > 0)
-			http_reply_error(req, 413, "Payload Too Large",
+			reply_error(req, 413, "Payload Too Large",
 			    "GET requests take no body");
 		else if (strncmp(path, "/api/", 5) == 0 ||
 		    strcmp(path, "/api") == 0)
-			http_reply_error(req, 404, "Not Found",
+			reply_error(req, 404, "Not Found",
 			    "no such API endpoint");
 		else
 			get_static(req, "", user);
@@ -199,7 +199,7 @@ http_route(struct evhttp_request *req)
 	}
 	if (access == WA_CHANGE) {
 		if (user == NULL) {
-			http_reply_error(req, 401, "Unauthorized",
+			reply_error(req, 401, "Unauthorized",
 			    "log in first (POST /api/v1/login)");
 			return;
 		}
@@ -207,7 +207,7 @@ http_route(struct evhttp_request *req)
 			log_warnx("web: %s from %s: %s %s without a valid CSRF "
 			    "token", user, web_peer(req), m == M_POST ? "POST" :
 			    "change", path);
-			http_reply_error(req, 403, "Forbidden",
+			reply_error(req, 403, "Forbidden",
 			    "missing or wrong X-CSRF-Token");
 			return;
 		}
@@ -218,13 +218,13 @@ http_route(struct evhttp_request *req)
 		ct = evhttp_find_header(evhttp_request_get_input_headers(req),
 		    "Content-Type");
 		if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
-			http_reply_error(req, 415, "Unsupported Media Type",
+			reply_error(req, 415, "Unsupported Media Type",
 			    "a change must be sent as application/json");
 			return;
 		}
 	} else if (m == M_GET && evbuffer_get_length(
 	    evhttp_request_get_input_buffer(req)) > 0) {
-		http_reply_error(req, 413, "Payload Too Large",
+		reply_error(req, 413, "Payload Too Large",
 		    "GET requests take no body");
 		return;
 	}

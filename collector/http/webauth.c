@@ -37,7 +37,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "http.h"
+#include "api.h"
 #include "../../common/workq.h"
 
 #define SESSIONS_MAX	256
@@ -214,7 +214,7 @@ load_users_file(struct cfgerr *e, const struct config_setting_t *s,
 }
 
 /*
- * The certificate and key as the daemon loads them (webapi.c), so that
+ * The certificate and key as the daemon loads them (http.c), so that
  * -n refuses a file that is no PEM or a key of another certificate
  * instead of a daemon that then cannot start its web server.
  */

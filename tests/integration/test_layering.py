@@ -1,6 +1,7 @@
 # The tree's layering (tools/include-check): a batch walks the collector
 # one way, so no module includes a header of a module above it or beside
-# it, no two headers include each other, and the agent neither includes
+# it, no two headers include each other, a module's inside header stays
+# in its folder, and the agent neither includes
 # the collector's headers nor links the availability code.  The checker
 # itself is tested on copies of the tree with a violation put in.
 
@@ -71,6 +72,18 @@ class Layering(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("include cycle: collector/state/state.h -> "
                       "collector/state/state.h", p.stdout)
+
+    def test_inside_header_stays_inside(self):
+        # http.h is the web module's face; api.h is for its own files,
+        # even to main(), which may include every module's face.
+        d = self.copy()
+        line = self.add_include(d, "collector/collector.c",
+                                "http/api.h")
+        p = run(d)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("collector/collector.c:%d: includes "
+                      "collector/http/api.h, which only collector/http/ "
+                      "includes" % line, p.stdout)
 
     def test_agent_stays_out_of_the_collector(self):
         d = self.copy()
