@@ -36,7 +36,7 @@
 #define FM_OJ_VERSION		1	/* outage journal (ojournal.c) */
 #define FM_SPOOL_VERSION	1	/* agent spool: the frame version */
 #define FM_OUTBOX_VERSION	2	/* alert outbox record (outbox.c) */
-#define FM_MAINT_VERSION	1	/* maintenance.json (webapi.c) */
+#define FM_MAINT_VERSION	1	/* maintenance.json (outage/maint.c) */
 #define FM_RRD_LAYOUT_VERSION	2	/* <data_dir>/rrd/LAYOUT (rrdw.c) */
 /*
  * The installed layout (FHS).  The Makefile passes these from its
