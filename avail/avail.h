@@ -141,6 +141,8 @@ int	 mw_from_window(struct mw_rule *, const char *id, const char *tz,
 	    const char *repeat, const char *at, int64_t dur_ms, char *err,
 	    size_t errlen);
 int	 av_in_list(char **, int n, const char *);
+struct json_t;
+char	**mw_json_ids(struct json_t *, int *n, int copy);
 int	 mw_covers(const struct mw_rule *, const char *device,
 	    const char *group, const char *cls);
 int	 mw_expand(const struct mw_rule *, int64_t from_ms, int64_t to_ms,

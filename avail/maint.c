@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "../common/common.h"
 #include "avail.h"
 
@@ -417,6 +419,36 @@ str_list(struct cfgerr *e, const config_setting_t *grp, const char *key,
 		(*out)[(*n)++] = strdup(v);
 	}
 	return 0;
+}
+
+/*
+ * A rule's list of devices, groups or classes from a window's JSON array
+ * of ids (maintenance.json, the API), *n of them; NULL for none or when
+ * memory is short.  What is not a valid id is left out.  With copy the
+ * strings are the list's own, for a rule freed by mw_free_list; without,
+ * they are the array's, which must outlive the list, and only the list
+ * itself is freed.
+ */
+char **
+mw_json_ids(json_t *a, int *n, int copy)
+{
+	char	**v;
+	size_t	 i;
+	json_t	*x;
+
+	*n = 0;
+	if (json_array_size(a) == 0 ||
+	    (v = calloc(json_array_size(a), sizeof(*v))) == NULL)
+		return NULL;
+	json_array_foreach(a, i, x) {
+		const char *id = json_string_value(x);
+
+		if (id == NULL || !fm_valid_id(id))
+			continue;
+		if ((v[*n] = copy ? strdup(id) : (char *)id) != NULL)
+			(*n)++;
+	}
+	return v;
 }
 
 void

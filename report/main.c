@@ -62,24 +62,6 @@ parse_when(const char *s, const char *tz, int is_end, int64_t *ms)
 	return parse_local_time(buf, tz, ms);
 }
 
-static char **
-strv(json_t *a, int *n)
-{
-	char	**v;
-	size_t	 i;
-	json_t	*x;
-
-	*n = 0;
-	if (json_array_size(a) == 0 ||
-	    (v = calloc(json_array_size(a), sizeof(*v))) == NULL)
-		return NULL;
-	json_array_foreach(a, i, x)
-		if (json_is_string(x) && fm_valid_id(json_string_value(x)) &&
-		    (v[*n] = strdup(json_string_value(x))) != NULL)
-			(*n)++;
-	return v;
-}
-
 /*
  * The maintenance windows made through the collector's web console
  * (<data_dir>/maintenance.json, beside the journal): the same windows
@@ -137,9 +119,13 @@ web_windows(const char *path, struct avconf *av, char *err, size_t errlen)
 		av->rules = nr;
 		r = &av->rules[av->nrules++];
 		*r = t;
-		r->devices = strv(json_object_get(w, "devices"), &r->ndevices);
-		r->groups = strv(json_object_get(w, "groups"), &r->ngroups);
-		r->classes = strv(json_object_get(w, "classes"), &r->nclasses);
+		/* Copies: the file's JSON goes before the rules do. */
+		r->devices = mw_json_ids(json_object_get(w, "devices"),
+		    &r->ndevices, 1);
+		r->groups = mw_json_ids(json_object_get(w, "groups"),
+		    &r->ngroups, 1);
+		r->classes = mw_json_ids(json_object_get(w, "classes"),
+		    &r->nclasses, 1);
 	}
 	json_decref(root);
 	return 0;

@@ -242,23 +242,6 @@ load_windows(const char *path, json_t *root)
 	json_decref(root);
 }
 
-static char **
-strv(json_t *a, int *n)
-{
-	char	**v;
-	size_t	 i;
-	json_t	*s;
-
-	*n = 0;
-	if (a == NULL || json_array_size(a) == 0)
-		return NULL;
-	if ((v = calloc(json_array_size(a), sizeof(*v))) == NULL)
-		return NULL;
-	json_array_foreach(a, i, s)
-		v[(*n)++] = (char *)json_string_value(s);
-	return v;
-}
-
 /*
  * The configuration's rules followed by one rule per live API window.
  * The copies of the configuration's rules share its strings, so this is
@@ -289,9 +272,10 @@ merge_windows(void)
 		if (M.wins[k].cancelled ||
 		    maint_window_rule(&M.wins[k], r, err, sizeof(err)) == -1)
 			continue;
-		r->devices = strv(M.wins[k].devices, &r->ndevices);
-		r->groups = strv(M.wins[k].groups, &r->ngroups);
-		r->classes = strv(M.wins[k].classes, &r->nclasses);
+		/* Borrowed: the window's arrays outlive these rules. */
+		r->devices = mw_json_ids(M.wins[k].devices, &r->ndevices, 0);
+		r->groups = mw_json_ids(M.wins[k].groups, &r->ngroups, 0);
+		r->classes = mw_json_ids(M.wins[k].classes, &r->nclasses, 0);
 		n++;
 	}
 	M.merged.rules = M.rules;

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <libconfig.h>
 
 #include "../../common/common.h"
@@ -439,6 +440,41 @@ test_window_across_months(void **state)
 	free(w);
 }
 
+/*
+ * A window's ids as a rule's list: what is no id is left out, and the
+ * strings are copied or borrowed as asked (the report frees its JSON
+ * first; the collector's windows outlive their rules).
+ */
+static void
+test_json_ids(void **state)
+{
+	json_t	*a = json_pack("[s,i,s,s,n]", "ups-1", 7, "bad name", "lift");
+	char	**v;
+	int	 n, i;
+
+	(void)state;
+	v = mw_json_ids(a, &n, 0);
+	assert_int_equal(n, 2);
+	assert_ptr_equal(v[0], json_string_value(json_array_get(a, 0)));
+	assert_ptr_equal(v[1], json_string_value(json_array_get(a, 3)));
+	free(v);
+	v = mw_json_ids(a, &n, 1);
+	json_decref(a);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "ups-1");
+	assert_string_equal(v[1], "lift");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	/* No array, or an empty one: no list. */
+	assert_null(mw_json_ids(NULL, &n, 1));
+	assert_int_equal(n, 0);
+	a = json_array();
+	assert_null(mw_json_ids(a, &n, 0));
+	assert_int_equal(n, 0);
+	json_decref(a);
+}
+
 static void
 test_rule_config(void **state)
 {
@@ -509,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_property_bruteforce),
 		cmocka_unit_test(test_cron),
 		cmocka_unit_test(test_window_across_months),
+		cmocka_unit_test(test_json_ids),
 		cmocka_unit_test(test_rule_config),
 	};
 
