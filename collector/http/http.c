@@ -34,7 +34,6 @@
 
 #include "api.h"
 
-
 #define HEADERS_MAX	(8 * 1024)
 #define BODY_MAX	(64 * 1024)
 #define REQ_TIMEOUT_S	30

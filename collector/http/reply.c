@@ -99,6 +99,7 @@ reply_json(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(b);
 }
 
+/* An error, as JSON: {"error": msg}. */
 void
 reply_error(struct evhttp_request *req, int code, const char *reason,
     const char *msg)
@@ -334,7 +335,6 @@ qget_ms(struct evhttp_request *req, struct evkeyvalq *args, const char *k,
 	*dst = x;
 	return 1;
 }
-
 
 /*
  * A change's answer, sent once its audit line is written (the web's
