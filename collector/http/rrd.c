@@ -14,7 +14,7 @@
  * The RRD series of a device, for the pages' charts (docs/rrd.md):
  * which series each check has, and the points of one over a period.
  * Both read the disk, so neither runs on the loop: the listing on the
- * web's disk queue (webauth.c), the points on the RRD writer's thread
+ * web's disk queue (webauth.c), the points on the RRD writer's queue
  * (rrdw_read), which writes what it holds for the file first.
  */
 
