@@ -112,7 +112,8 @@ COLLECTOR_LIB_SRCS += $(ALERT_SRCS) collector/alert/alerting.c \
 	collector/alert/warnings.c collector/alert/report_run.c
 # The operator console: HTTP, logins, audit log, its API (docs/api.md).
 COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/webauth.c \
-	collector/http/webapi.c collector/http/routes.c
+	collector/http/webapi.c collector/http/routes.c \
+	collector/http/valmeta.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \

@@ -90,6 +90,11 @@ void		 web_audit_then(const char *data_dir, const char *user,
 void		 webauth_reconf(const struct web_conf *);
 size_t		 web_sessions(void);
 
+/* valmeta.c */
+struct check_state;
+void		 valmeta_values_json(struct json_t *,
+		    const struct check_state *);
+
 /* webapi.c */
 struct evhttp;
 int		 webapi_init(struct evhttp *, struct event_base *,
