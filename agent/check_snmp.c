@@ -676,7 +676,7 @@ static const char *const table_keys[] = { "index", "label", "alias",
  */
 static int
 parse_important(struct cfgerr *e, const config_setting_t *s, const char *key,
-    regex_t *re)
+    const char *where, regex_t *re)
 {
 	char	 src[256], buf[256];
 	int	 rc;
@@ -687,8 +687,8 @@ parse_important(struct cfgerr *e, const config_setting_t *s, const char *key,
 	if ((rc = regcomp(re, src, REG_EXTENDED | REG_ICASE | REG_NOSUB)) !=
 	    0) {
 		regerror(rc, re, buf, sizeof(buf));
-		cfgerr_add(e, config_setting_get_member(s, key), "%s '%s': %s",
-		    key, src, buf);
+		cfgerr_add(e, config_setting_get_member(s, key), "%s%s '%s': "
+		    "%s", where, key, src, buf);
 		return 0;
 	}
 	return 1;
@@ -849,7 +849,7 @@ parse_table(struct cfgerr *e, const config_setting_t *t, struct cs_opts *o)
 		} else
 			tb->has_exclude = 1;
 	}
-	tb->has_important = parse_important(e, t, "important",
+	tb->has_important = parse_important(e, t, "important", "table: ",
 	    &tb->important);
 	if (table_col_setting(e, t, "status", tb, v, k, &tb->status) == -1)
 		bad++;
@@ -972,7 +972,7 @@ cs_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 	parse_oid_list(e, s, "walk", &o->walk, &o->nwalk);
 	if (config_setting_get_member(s, "table") != NULL)
 		parse_table(e, config_setting_get_member(s, "table"), o);
-	o->has_impcols = parse_important(e, s, "important_columns",
+	o->has_impcols = parse_important(e, s, "important_columns", "",
 	    &o->impcols);
 	if (o->nget == 0 && o->nwalk == 0 && o->table == NULL)
 		cfgerr_add(e, s, "check '%s': an snmp check needs 'get' or "
