@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import (AGENT, ROOT, FacmonTestCase, http_json,  # noqa: E402
-                    wait_for)
+from fmtest import (AGENT, COLLECTOR, ROOT, FacmonTestCase,  # noqa: E402
+                    Proc, http_json, wait_for)
 
 RECS = os.path.join(ROOT, "tests", "data", "snmprec")
 TEMPLATES = os.path.join(ROOT, "etc", "templates")
@@ -297,6 +297,21 @@ class Templates(FacmonTestCase):
         w = self.wait_check("ups1", "web", "up")
         self.assertEqual(set(w["values"]["status"]), {"kind", "value"})
         self.assertEqual(w["values"]["status"]["value"], 200)
+        # The description is not journaled: a restarted collector has
+        # the values back from its journal, and the words once the agent
+        # has connected again and described them anew.
+        coll = [p for p in self.procs if p.argv[0] == COLLECTOR][0]
+        coll.stop()
+        self.procs.append(Proc([COLLECTOR, "-d", "-f", os.path.join(
+            self.tmp, "collector.conf")], os.path.join(
+                self.tmp, "collector2.log")))
+        wait_for(lambda: http_json(self.api + "/api/v1/stats"), timeout=30,
+                 what="collector restarted")
+        c = self.wait_check("ups1", "snmp", "up", timeout=60,
+                            pred=lambda c: c["values"].get(
+                                "upsOutputSource", {}).get("text") ==
+                            "battery")
+        self.assertEqual(c["values"]["upsInputVoltage"]["unit"], "V")
 
     def test_rows_follow_the_device(self):
         """A port that goes stops being polled, one that comes appears,
