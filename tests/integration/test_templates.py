@@ -341,6 +341,15 @@ class Templates(FacmonTestCase):
         self.assertEqual(got, set(want))
         self.assertEqual(c["values"]["XGigabitEthernet0/0/5.ifOperStatus"]
                          ["value"], 1)
+        # The discovery changed the rows: the agent described them again,
+        # the new port with its label and words.
+        c = self.wait_check(
+            "sw1", "ports", "up", timeout=60,
+            pred=lambda c: "label" in c["values"][
+                "XGigabitEthernet0/0/5.ifOperStatus"])
+        v = c["values"]["XGigabitEthernet0/0/5.ifOperStatus"]
+        self.assertEqual((v["label"], v["text"]),
+                         (want["XGigabitEthernet0/0/5"]["label"], "up"))
         self.assertTrue(agent.alive())
 
     def test_cisco_c3750_shipped_recording(self):
