@@ -225,14 +225,14 @@ struct cs_state {
 	int		 row_mode;	/* enum text after the column name */
 	/*
 	 * The values' description (VALMETA) is built again only when the
-	 * rows were discovered again, the number of values changed or the
-	 * agent connected again; the link compares it with what it last
-	 * sent.
+	 * rows were discovered again, the values' names changed (a port's
+	 * utilisation came or went) or the agent connected again; the link
+	 * compares it with what it last sent.
 	 */
 	uint64_t	 disc_gen;
 	uint64_t	 meta_gen;
 	uint64_t	 meta_epoch;	/* the link's, when last described */
-	int		 meta_nvalues;
+	uint64_t	 meta_names;	/* a hash of the values' names */
 };
 
 /* One row of a discovered table. */
@@ -2252,15 +2252,20 @@ cs_meta(struct cs_state *st)
 	const struct cs_opts *o = st->c->conf->opts;
 	const struct fm_result *r = st->r;
 	struct meta_build b;
+	uint64_t names = 14695981039346656037ull;
 	uint16_t i;
 	int	 j;
 
+	/* Hashing the names costs far less than describing them. */
+	for (i = 0; i < r->nvalues; i++)
+		names = (names ^ csample_key(r->values[i].name)) *
+		    1099511628211ull;
 	if (r->nvalues == 0 || (st->meta_gen == st->disc_gen + 1 &&
-	    st->meta_nvalues == r->nvalues &&
+	    st->meta_names == names &&
 	    st->meta_epoch == probe_meta_epoch()))
 		return;
 	st->meta_gen = st->disc_gen + 1;
-	st->meta_nvalues = r->nvalues;
+	st->meta_names = names;
 	st->meta_epoch = probe_meta_epoch();
 	memset(&b, 0, sizeof(b));
 	fm_strlcpy(b.m.device, r->device, sizeof(b.m.device));
