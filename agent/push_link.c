@@ -215,8 +215,9 @@ push_meta(const struct fm_valmeta *m)
 		ms->hash = h;
 		ms->epoch = L.meta_epoch;
 		L.st_meta_sent++;
-		log_debug("%s/%s: values described (%u values, %u rows)",
-		    m->device, m->check, m->nvals, m->nrows);
+		log_debug("%s/%s: values described (%u values, %u rows, "
+		    "%zu bytes)", m->device, m->check, m->nvals, m->nrows,
+		    w.len);
 	}
 	wbuf_free(&w);
 }
