@@ -231,7 +231,7 @@ struct cs_state {
 	 */
 	uint64_t	 disc_gen;
 	uint64_t	 meta_gen;
-	uint64_t	 meta_epoch;	/* the link's, when last described */
+	uint64_t	 meta_epoch;	/* the link's, at the last one */
 	uint64_t	 meta_names;	/* a hash of the values' names */
 };
 
@@ -2013,7 +2013,7 @@ struct meta_build {
 	uint32_t	 capvals;
 	const struct trow **by;		/* kept rows, by name */
 	int		 nby;
-	int		*rowof;		/* st->tr index -> m.rows index */
+	int		*rowof;		/* st->tr's index to m.rows' */
 };
 
 static void

@@ -197,7 +197,8 @@ push_meta(const struct fm_valmeta *m)
 	if (L.state != PS_READY || L.level < 3)
 		return;
 	if (L.devices_dirty)
-		push_send_devices();	/* the collector must know the check */
+		/* The collector must know the check first. */
+		push_send_devices();
 	wbuf_init(&w);
 	fm_put_valmeta(&w, m);
 	if (w.err) {

@@ -227,19 +227,20 @@ struct fm_devices {
 #define FM_VM_COLNAME_MAX	64	/* with NUL, like a table's column */
 #define FM_VM_UNIT_MAX		32
 #define FM_VM_ENUMS_MAX		1024	/* "1:up,2:down", with NUL */
-#define FM_VM_NONE		0xffff	/* a value without a column or row */
+#define FM_VM_NONE		0xffff	/* no column, or no row */
 
 struct fm_vmcol {
-	char		 name[FM_VM_COLNAME_MAX];	/* "ifOperStatus" */
-	char		 unit[FM_VM_UNIT_MAX];	/* after scaling, UTF-8 */
-	double		 scale;		/* raw (or rate) * scale = in units */
+	/* "ifOperStatus"; the unit after scaling, UTF-8 */
+	char		 name[FM_VM_COLNAME_MAX];
+	char		 unit[FM_VM_UNIT_MAX];
+	double		 scale;		/* value (or rate) * scale */
 	char		 enums[FM_VM_ENUMS_MAX];
 	uint8_t		 important;
 };
 
 struct fm_vmrow {
 	char		 label[FM_TEXT_MAX];	/* "GigabitEthernet0/0/1" */
-	char		 alias[FM_TEXT_MAX];	/* ifAlias, "" if none */
+	char		 alias[FM_TEXT_MAX];	/* ifAlias, or "" */
 	uint8_t		 important;
 };
 
