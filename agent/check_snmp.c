@@ -2084,13 +2084,32 @@ meta_col(struct meta_build *b, const struct cs_state *st, const char *name,
 		c->scale = 1;
 	} else
 		meta_unit(mo, kind, c->unit, sizeof(c->unit), &c->scale);
-	if (enums != NULL)
-		fm_strlcpy(c->enums, enums, sizeof(c->enums));
-	else if (mo != NULL && mo->enums != NULL && kind == VK_GAUGE)
-		fm_strlcpy(c->enums, mo->enums, sizeof(c->enums));
+	/* Borrowed: the dictionary's, or a literal. */
+	if (enums == NULL && mo != NULL && kind == VK_GAUGE)
+		enums = mo->enums;
+	if (enums != NULL && enums[0] != '\0' &&
+	    strlen(enums) < FM_VM_ENUMS_MAX)
+		c->enums = (char *)(uintptr_t)enums;
 	c->important = o->has_impcols &&
 	    regexec(&o->impcols, name, 0, NULL, 0) == 0;
 	return b->m.ncols++;
+}
+
+/* A copy cut to the wire's bound at a character's boundary. */
+static char *
+meta_text(const char *s)
+{
+	size_t	 n = strlen(s);
+	char	*p;
+
+	if (n >= FM_TEXT_MAX) {
+		n = FM_TEXT_MAX - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if ((p = strndup(s, n)) == NULL)
+		fatal("strndup");
+	return p;
 }
 
 static int
@@ -2142,12 +2161,9 @@ meta_row(struct meta_build *b, const struct cs_state *st, const char *vname,
 	r = &b->m.rows[b->m.nrows];
 	memset(r, 0, sizeof(*r));
 	/* Cut at a character's boundary: the label is UTF-8. */
-	fm_strlcpy(r->label, t->label ? t->label : t->name, sizeof(r->label));
-	fm_utf8_repair(r->label);
-	if (t->alias != NULL) {
-		fm_strlcpy(r->alias, t->alias, sizeof(r->alias));
-		fm_utf8_repair(r->alias);
-	}
+	r->label = meta_text(t->label ? t->label : t->name);
+	if (t->alias != NULL && t->alias[0] != '\0')
+		r->alias = meta_text(t->alias);
 	r->important = tb->has_important && ((t->label != NULL &&
 	    regexec(&tb->important, t->label, 0, NULL, 0) == 0) ||
 	    (t->alias != NULL && regexec(&tb->important, t->alias, 0, NULL,
@@ -2299,6 +2315,10 @@ cs_meta(struct cs_state *st)
 	}
 	if (b.m.nvals > 0)
 		probe_meta(st->c, &b.m);
+	for (j = 0; j < b.m.nrows; j++) {
+		free(b.m.rows[j].label);
+		free(b.m.rows[j].alias);
+	}
 	free(b.m.vals);
 	free(b.m.cols);
 	free(b.m.rows);

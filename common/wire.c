@@ -922,6 +922,14 @@ fm_valmeta_free(struct fm_valmeta *m)
 	if (m->vals != NULL)
 		for (i = 0; i < m->nvals; i++)
 			free(m->vals[i].name);
+	if (m->cols != NULL)
+		for (i = 0; i < m->ncols; i++)
+			free(m->cols[i].enums);
+	if (m->rows != NULL)
+		for (i = 0; i < m->nrows; i++) {
+			free(m->rows[i].label);
+			free(m->rows[i].alias);
+		}
 	free(m->vals);
 	free(m->cols);
 	free(m->rows);
@@ -946,7 +954,8 @@ fm_get_valmeta(const uint8_t *p, size_t len, struct fm_valmeta *m,
     char *err, size_t errlen)
 {
 	struct rbuf r;
-	char	 name[FM_VNAME_MAX];
+	char	 name[FM_VNAME_MAX], enums[FM_VM_ENUMS_MAX];
+	char	 label[FM_TEXT_MAX], alias[FM_TEXT_MAX];
 	uint32_t i, n;
 
 	memset(m, 0, sizeof(*m));
@@ -973,13 +982,16 @@ fm_get_valmeta(const uint8_t *p, size_t len, struct fm_valmeta *m,
 		rbuf_str(&r, c->name, sizeof(c->name));
 		rbuf_str(&r, c->unit, sizeof(c->unit));
 		c->scale = rbuf_double(&r);
-		rbuf_str(&r, c->enums, sizeof(c->enums));
+		rbuf_str(&r, enums, sizeof(enums));
 		c->important = rbuf_u8(&r) != 0;
 		if (!r.err && !isfinite(c->scale)) {
 			snprintf(err, errlen, "valmeta: %s/%s: scale is not a "
 			    "finite number", m->device, m->check);
 			goto fail;
 		}
+		if (!r.err && enums[0] != '\0' &&
+		    (c->enums = strdup(enums)) == NULL)
+			goto nomem;
 	}
 	n = rbuf_u16(&r);
 	if (r.err)
@@ -992,9 +1004,16 @@ fm_get_valmeta(const uint8_t *p, size_t len, struct fm_valmeta *m,
 		goto nomem;
 	m->nrows = (uint16_t)n;
 	for (i = 0; i < n && !r.err; i++) {
-		rbuf_str(&r, m->rows[i].label, sizeof(m->rows[i].label));
-		rbuf_str(&r, m->rows[i].alias, sizeof(m->rows[i].alias));
+		rbuf_str(&r, label, sizeof(label));
+		rbuf_str(&r, alias, sizeof(alias));
 		m->rows[i].important = rbuf_u8(&r) != 0;
+		if (r.err)
+			break;
+		if ((label[0] != '\0' &&
+		    (m->rows[i].label = strdup(label)) == NULL) ||
+		    (alias[0] != '\0' &&
+		    (m->rows[i].alias = strdup(alias)) == NULL))
+			goto nomem;
 	}
 	n = rbuf_u32(&r);
 	if (r.err)

@@ -234,13 +234,17 @@ struct fm_vmcol {
 	char		 name[FM_VM_COLNAME_MAX];
 	char		 unit[FM_VM_UNIT_MAX];
 	double		 scale;		/* value (or rate) * scale */
-	char		 enums[FM_VM_ENUMS_MAX];
+	char		*enums;		/* heap or NULL, < FM_VM_ENUMS_MAX */
 	uint8_t		 important;
 };
 
 struct fm_vmrow {
-	char		 label[FM_TEXT_MAX];	/* "GigabitEthernet0/0/1" */
-	char		 alias[FM_TEXT_MAX];	/* ifAlias, or "" */
+	/*
+	 * Heap strings or NULL, each under FM_TEXT_MAX bytes: most labels
+	 * are short, and a collector keeps the rows of every switch.
+	 */
+	char		*label;		/* "GigabitEthernet0/0/1" */
+	char		*alias;		/* ifAlias */
 	uint8_t		 important;
 };
 

@@ -106,9 +106,9 @@ value_fields(json_t *o, const struct value_state *v,
 
 	json_object_set_new(o, "column", col ? fm_jstr(col->name) :
 	    json_null());
-	json_object_set_new(o, "label", row ? fm_jstr(row->label) :
-	    json_null());
-	json_object_set_new(o, "alias", row && row->alias[0] ?
+	json_object_set_new(o, "label", row && row->label ?
+	    fm_jstr(row->label) : json_null());
+	json_object_set_new(o, "alias", row && row->alias ?
 	    fm_jstr(row->alias) : json_null());
 	json_object_set_new(o, "unit", col && col->unit[0] ?
 	    fm_jstr(col->unit) : json_null());
@@ -122,7 +122,7 @@ value_fields(json_t *o, const struct value_state *v,
 		    ""));
 		return;
 	}
-	if (v->kind == VK_GAUGE && col != NULL && col->enums[0] != '\0')
+	if (v->kind == VK_GAUGE && col != NULL && col->enums != NULL)
 		word = enum_word(col->enums, v->d, wbuf, sizeof(wbuf));
 	json_object_set_new(o, "text", word ? fm_jstr(word) : json_null());
 	if (word != NULL) {

@@ -425,14 +425,14 @@ make_valmeta(struct fm_valmeta *m, struct fm_vmcol *cols,
 	strcpy(m->device, "sw1");
 	strcpy(m->check, "ports");
 	strcpy(cols[0].name, "ifOperStatus");
-	strcpy(cols[0].enums, "1:up,2:down");
+	cols[0].enums = (char *)"1:up,2:down";
 	cols[0].scale = 1;
 	strcpy(cols[1].name, "ifHighSpeed");
 	strcpy(cols[1].unit, "bit/s");
 	cols[1].scale = 1e6;
 	cols[1].important = 1;
-	strcpy(rows[0].label, "XGigabitEthernet0/0/1");
-	strcpy(rows[0].alias, "上联核心交换机");
+	rows[0].label = (char *)"XGigabitEthernet0/0/1";
+	rows[0].alias = (char *)"上联核心交换机";
 	rows[0].important = 1;
 	vals[0].name = (char *)"XGigabitEthernet0/0/1.ifOperStatus";
 	vals[0].col = 0;
