@@ -1245,6 +1245,9 @@
 		 * when HINTS has one.
 		 */
 		if (v.display !== undefined) {
+			/* An uptime reads better as days and hours. */
+			if (v.column === "sysUpTime" && typeof v.value === "number")
+				return fmtDur(v.value * v.scale * 1000);
 			n = h && h.en_map && typeof v.value === "number" &&
 			    h.en_map[v.value];
 			if (v.display === null)
