@@ -2220,12 +2220,18 @@ meta_plain(struct meta_build *b, const struct cs_state *st,
 			return FM_VM_NONE;
 		text = 1;
 	}
-	/* The object's own name, "sysName" for "sysName.0". */
+	/*
+	 * The object's own name: "sysName" for "sysName.0", "fooTemp" for
+	 * "FOO-MIB::fooTemp.0"; a numeric OID is its own column.
+	 */
 	if (so->mo != NULL)
 		fm_strlcpy(base, so->mo->name, sizeof(base));
 	else {
-		fm_strlcpy(base, so->name, sizeof(base));
-		base[strcspn(base, ".")] = '\0';
+		const char *p = strstr(so->name, "::");
+
+		fm_strlcpy(base, p != NULL ? p + 2 : so->name, sizeof(base));
+		if (!isdigit((unsigned char)base[0]))
+			base[strcspn(base, ".")] = '\0';
 	}
 	if (text) {
 		n = strlen(base);
