@@ -119,7 +119,8 @@ COLLECTOR_LIB_SRCS += collector/http/http.c collector/http/tls.c \
 	collector/http/outages.c collector/http/maint.c \
 	collector/http/wall.c collector/http/rrd.c collector/http/metrics.c \
 	collector/http/stats.c collector/http/events.c \
-	collector/http/alerts.c collector/http/files.c
+	collector/http/alerts.c collector/http/files.c \
+	collector/http/valmeta.c
 COLLECTOR_SRCS = collector/collector.c $(COLLECTOR_LIB_SRCS)
 
 UNIT_COMMON = test_wire test_counter test_outcome test_avail test_ojournal \

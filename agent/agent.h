@@ -126,6 +126,9 @@ int		 priv_drop(const struct agent_conf *, char *, size_t);
 int		 push_init(struct agent_conf *);
 void		 push_devices_changed(struct agent_conf *);
 void		 push_result(struct fm_result *);
+/* push_link.c */
+void		 push_meta(const struct fm_valmeta *);
+uint64_t	 push_meta_epoch(void);
 void		 push_shutdown(void);
 void		 push_start(void);
 

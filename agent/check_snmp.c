@@ -101,6 +101,9 @@ struct cs_table {
 	int		 has_exclude;
 	regex_t		 exclude;
 	char		 exclude_src[256];
+	/* Rows whose label or alias match are graphed first (uplinks). */
+	int		 has_important;
+	regex_t		 important;
 	int		 status;	/* data column whose 'status_ok' is up */
 	long		 status_ok;
 	struct cs_util	 util[TABLE_UTIL_MAX];
@@ -120,6 +123,9 @@ struct cs_opts {
 	struct cs_oid	*walk;
 	int		 nwalk;
 	struct cs_table	*table;		/* NULL: none */
+	/* Values whose column (object) matches are graphed first. */
+	int		 has_impcols;
+	regex_t		 impcols;
 	/* v3 */
 	char		 secname[64];
 	int		 seclevel;
@@ -217,6 +223,16 @@ struct cs_state {
 	int		 nsteps;	/* columns this probe walks */
 	int		*rvi;		/* per kept row and data column: value */
 	int		 row_mode;	/* enum text after the column name */
+	/*
+	 * The values' description (VALMETA) is built again only when the
+	 * rows were discovered again, the values' names changed (a port's
+	 * utilisation came or went) or the agent connected again; the link
+	 * compares it with what it last sent.
+	 */
+	uint64_t	 disc_gen;
+	uint64_t	 meta_gen;
+	uint64_t	 meta_epoch;	/* the link's, at the last one */
+	uint64_t	 meta_names;	/* a hash of the values' names */
 };
 
 /* One row of a discovered table. */
@@ -235,6 +251,7 @@ struct trow {
 static int	cs_send_next(struct cs_state *);
 static void	trows_free(struct trow *, int);
 static void	cs_complete(struct cs_state *);
+static void	cs_meta(struct cs_state *);
 
 static int	snmp_ready;
 static char	mib_seen[4096];		/* what the MIB tree was read from */
@@ -650,7 +667,32 @@ parse_v3(struct cfgerr *e, const config_setting_t *s, struct cs_opts *o)
 
 static const char *const table_keys[] = { "index", "label", "alias",
 	"admin", "type", "types", "exclude", "columns", "status", "status_ok",
-	"utilisation", "speed_unit", "rediscover", NULL };
+	"utilisation", "speed_unit", "rediscover", "important", NULL };
+
+/*
+ * An 'important' regular expression (extended, case-insensitive):
+ * compiled here, its error reported at the setting's line, so that
+ * facmon-agent -n finds a bad one.  Returns 1 when compiled.
+ */
+static int
+parse_important(struct cfgerr *e, const config_setting_t *s, const char *key,
+    const char *where, regex_t *re)
+{
+	char	 src[256], buf[256];
+	int	 rc;
+
+	if (cfg_get_str(e, s, key, src, sizeof(src), 0) != 1 ||
+	    src[0] == '\0')
+		return 0;
+	if ((rc = regcomp(re, src, REG_EXTENDED | REG_ICASE | REG_NOSUB)) !=
+	    0) {
+		regerror(rc, re, buf, sizeof(buf));
+		cfgerr_add(e, config_setting_get_member(s, key), "%s%s '%s': "
+		    "%s", where, key, src, buf);
+		return 0;
+	}
+	return 1;
+}
 
 /* A data column by its value name ("ifHCInOctets" or "IF-MIB::..."). */
 static int
@@ -807,6 +849,8 @@ parse_table(struct cfgerr *e, const config_setting_t *t, struct cs_opts *o)
 		} else
 			tb->has_exclude = 1;
 	}
+	tb->has_important = parse_important(e, t, "important", "table: ",
+	    &tb->important);
 	if (table_col_setting(e, t, "status", tb, v, k, &tb->status) == -1)
 		bad++;
 	tb->status_ok = 1;
@@ -881,6 +925,8 @@ table_free(struct cs_table *tb)
 	oidlist_release(tb->cols);
 	if (tb->has_exclude)
 		regfree(&tb->exclude);
+	if (tb->has_important)
+		regfree(&tb->important);
 	free(tb);
 }
 
@@ -926,6 +972,8 @@ cs_parse(struct cfgerr *e, const config_setting_t *s, struct check_conf *cc,
 	parse_oid_list(e, s, "walk", &o->walk, &o->nwalk);
 	if (config_setting_get_member(s, "table") != NULL)
 		parse_table(e, config_setting_get_member(s, "table"), o);
+	o->has_impcols = parse_important(e, s, "important_columns", "",
+	    &o->impcols);
 	if (o->nget == 0 && o->nwalk == 0 && o->table == NULL)
 		cfgerr_add(e, s, "check '%s': an snmp check needs 'get' or "
 		    "'walk' OIDs, or a 'table'", cc->id);
@@ -940,13 +988,15 @@ cs_free_opts(void *p)
 	oidlist_release(o->get);
 	oidlist_release(o->walk);
 	table_free(o->table);
+	if (o->has_impcols)
+		regfree(&o->impcols);
 	free(o);
 }
 
 static const char *const cs_keys[] = { "version", "community", "port",
 	"retries", "max_repetitions", "get", "walk", "table", "security_name",
 	"security_level", "auth_protocol", "auth_passphrase", "priv_protocol",
-	"priv_passphrase", "context", "engine_id", NULL };
+	"priv_passphrase", "context", "engine_id", "important_columns", NULL };
 
 /* Probe life cycle. */
 
@@ -1467,6 +1517,7 @@ cs_disc_finish(struct cs_state *st)
 	st->ndb = st->capdb = 0;
 	st->disc_due = 0;
 	st->next_disc_us = mono_us() + (int64_t)tb->rediscover_ms * 1000;
+	st->disc_gen++;
 }
 
 /* A data column's answer for one row: "<label>.<column>". */
@@ -1949,6 +2000,338 @@ cs_rebooted(struct cs_state *st)
 	return 1;
 }
 
+/*
+ * The values' description for people (VALMETA, wire.h): which column and
+ * row each value is, the unit after scaling, the enumeration's words and
+ * what is important.  The dictionary's units are spelt for people here
+ * once ("degC" as "°C"), and a counter's unit is its rate's: octets a
+ * second are shown as bit/s.
+ */
+struct meta_build {
+	struct fm_valmeta m;
+	int		 capcols, caprows;
+	uint32_t	 capvals;
+	const struct trow **by;		/* kept rows, by name */
+	int		 nby;
+	int		*rowof;		/* st->tr's index to m.rows' */
+};
+
+static void
+meta_unit(const struct mibobj *mo, int kind, char *unit, size_t len,
+    double *scale)
+{
+	static const struct { const char *mib, *shown; } words[] = {
+		{ "degC", "°C" }, { "degrees Celsius", "°C" },
+		{ "percent", "%" }, { "seconds", "s" }, { "ticks", "s" },
+		{ "hours", "h" }, { "units", "" },
+	};
+	const char *u = mo != NULL && mo->units != NULL ? mo->units : "";
+	size_t	 i;
+
+	*scale = mo != NULL && mo->scale > 0 ? mo->scale : 1;
+	/* TimeTicks are stored in seconds already (cs_value). */
+	if (mo != NULL && mo->syntax == MS_TIMETICKS) {
+		fm_strlcpy(unit, "s", len);
+		*scale = 1;
+		return;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(u, words[i].mib) == 0)
+			u = words[i].shown;
+	if (strcmp(u, "Mbit/s") == 0) {
+		fm_strlcpy(unit, "bit/s", len);
+		*scale *= 1e6;
+	} else if (kind == VK_COUNTER && strcmp(u, "bytes") == 0) {
+		fm_strlcpy(unit, "bit/s", len);
+		*scale *= 8;
+	} else if (kind == VK_COUNTER && u[0] != '\0')
+		snprintf(unit, len, "%s/s", u);
+	else if (kind == VK_COUNTER)
+		fm_strlcpy(unit, "/s", len);
+	else
+		fm_strlcpy(unit, u, len);
+}
+
+/* The column of that name (and kind of value), added when new. */
+static uint16_t
+meta_col(struct meta_build *b, const struct cs_state *st, const char *name,
+    const struct mibobj *mo, int kind, const char *unit, const char *enums)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	struct fm_vmcol *c;
+	int	 i;
+
+	for (i = 0; i < b->m.ncols; i++)
+		if (strcmp(b->m.cols[i].name, name) == 0)
+			return (uint16_t)i;
+	if (b->m.ncols == FM_VM_COLS_MAX || strlen(name) >= sizeof(c->name))
+		return FM_VM_NONE;
+	if (b->m.ncols == b->capcols) {
+		int	 ncap = b->capcols ? b->capcols * 2 : 8;
+		struct fm_vmcol *n = reallocarray(b->m.cols, (size_t)ncap,
+		    sizeof(*n));
+
+		if (n == NULL)
+			fatal("reallocarray");
+		b->m.cols = n;
+		b->capcols = ncap;
+	}
+	c = &b->m.cols[b->m.ncols];
+	memset(c, 0, sizeof(*c));
+	fm_strlcpy(c->name, name, sizeof(c->name));
+	if (unit != NULL) {
+		fm_strlcpy(c->unit, unit, sizeof(c->unit));
+		c->scale = 1;
+	} else
+		meta_unit(mo, kind, c->unit, sizeof(c->unit), &c->scale);
+	/* Borrowed: the dictionary's, or a literal. */
+	if (enums == NULL && mo != NULL && kind == VK_GAUGE)
+		enums = mo->enums;
+	if (enums != NULL && enums[0] != '\0' &&
+	    strlen(enums) < FM_VM_ENUMS_MAX)
+		c->enums = (char *)(uintptr_t)enums;
+	c->important = o->has_impcols &&
+	    regexec(&o->impcols, name, 0, NULL, 0) == 0;
+	return b->m.ncols++;
+}
+
+/* A copy cut to the wire's bound at a character's boundary. */
+static char *
+meta_text(const char *s)
+{
+	size_t	 n = strlen(s);
+	char	*p;
+
+	if (n >= FM_TEXT_MAX) {
+		n = FM_TEXT_MAX - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if ((p = strndup(s, n)) == NULL)
+		fatal("strndup");
+	return p;
+}
+
+static int
+meta_row_cmp(const void *k, const void *e)
+{
+	const struct trow *const *r = e;
+
+	return strcmp(k, (*r)->name);
+}
+
+/* The row a table value belongs to ("<row>.<column>"), added when new. */
+static uint16_t
+meta_row(struct meta_build *b, const struct cs_state *st, const char *vname,
+    const char **rest)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	const struct trow *const *hit, *t;
+	const char *dot = strchr(vname, '.');
+	char	 rname[FM_VNAME_MAX];
+	struct fm_vmrow *r;
+	int	 ti;
+
+	if (b->nby == 0 || dot == NULL || (size_t)(dot - vname) >=
+	    sizeof(rname))
+		return FM_VM_NONE;
+	memcpy(rname, vname, (size_t)(dot - vname));
+	rname[dot - vname] = '\0';
+	if ((hit = bsearch(rname, b->by, (size_t)b->nby, sizeof(*b->by),
+	    meta_row_cmp)) == NULL)
+		return FM_VM_NONE;
+	t = *hit;
+	ti = (int)(t - st->tr);
+	*rest = dot + 1;
+	if (b->rowof[ti] >= 0)
+		return (uint16_t)b->rowof[ti];
+	if (b->m.nrows == FM_VALUES_MAX)
+		return FM_VM_NONE;
+	if (b->m.nrows == b->caprows) {
+		int	 ncap = b->caprows ? b->caprows * 2 : 16;
+		struct fm_vmrow *n = reallocarray(b->m.rows, (size_t)ncap,
+		    sizeof(*n));
+
+		if (n == NULL)
+			fatal("reallocarray");
+		b->m.rows = n;
+		b->caprows = ncap;
+	}
+	r = &b->m.rows[b->m.nrows];
+	memset(r, 0, sizeof(*r));
+	/* Cut at a character's boundary: the label is UTF-8. */
+	r->label = meta_text(t->label ? t->label : t->name);
+	if (t->alias != NULL && t->alias[0] != '\0')
+		r->alias = meta_text(t->alias);
+	r->important = tb->has_important && ((t->label != NULL &&
+	    regexec(&tb->important, t->label, 0, NULL, 0) == 0) ||
+	    (t->alias != NULL && regexec(&tb->important, t->alias, 0, NULL,
+	    0) == 0));
+	b->rowof[ti] = b->m.nrows;
+	return b->m.nrows++;
+}
+
+static int
+meta_trow_cmp(const void *a, const void *b)
+{
+	const struct trow *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The column of a value outside a table's rows: a GET's or a walk's. */
+static uint16_t
+meta_plain(struct meta_build *b, const struct cs_state *st,
+    const struct fm_value *v)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	const struct cs_oid *so = NULL;
+	char	 base[FM_VNAME_MAX];
+	size_t	 n;
+	int	 i, text = 0;
+
+	for (i = 0; i < o->nget && so == NULL; i++)
+		if (strcmp(o->get[i].name, v->name) == 0)
+			so = &o->get[i];
+	for (i = 0; i < o->nwalk && so == NULL; i++) {
+		n = strlen(o->walk[i].name);
+		if (strncmp(o->walk[i].name, v->name, n) == 0 &&
+		    v->name[n] == '.')
+			so = &o->walk[i];
+	}
+	if (so == NULL) {
+		/* An enumeration's words: "upsOutputSourceText(.N)". */
+		fm_strlcpy(base, v->name, sizeof(base));
+		n = strcspn(base, ".");
+		if (n < 5 || strncmp(base + n - 4, "Text", 4) != 0)
+			return FM_VM_NONE;
+		memmove(base + n - 4, base + n, strlen(base + n) + 1);
+		for (i = 0; i < o->nget && so == NULL; i++)
+			if (strcmp(o->get[i].name, base) == 0)
+				so = &o->get[i];
+		for (i = 0; i < o->nwalk && so == NULL; i++) {
+			n = strlen(o->walk[i].name);
+			if (strncmp(o->walk[i].name, base, n) == 0 &&
+			    base[n] == '.')
+				so = &o->walk[i];
+		}
+		if (so == NULL)
+			return FM_VM_NONE;
+		text = 1;
+	}
+	/*
+	 * The object's own name: "sysName" for "sysName.0", "fooTemp" for
+	 * "FOO-MIB::fooTemp.0"; a numeric OID is its own column.
+	 */
+	if (so->mo != NULL)
+		fm_strlcpy(base, so->mo->name, sizeof(base));
+	else {
+		const char *p = strstr(so->name, "::");
+
+		fm_strlcpy(base, p != NULL ? p + 2 : so->name, sizeof(base));
+		if (!isdigit((unsigned char)base[0]))
+			base[strcspn(base, ".")] = '\0';
+	}
+	if (text) {
+		n = strlen(base);
+		if (n + 4 >= FM_VM_COLNAME_MAX)
+			return FM_VM_NONE;
+		memcpy(base + n, "Text", 5);
+		return meta_col(b, st, base, NULL, VK_TEXT, "", "");
+	}
+	return meta_col(b, st, base, so->mo, v->kind, NULL, NULL);
+}
+
+/* The column of a table row's value, from what follows "<row>.". */
+static uint16_t
+meta_rowcol(struct meta_build *b, const struct cs_state *st,
+    const struct fm_value *v, const char *rest)
+{
+	const struct cs_table *tb =
+	    ((const struct cs_opts *)st->c->conf->opts)->table;
+	size_t	 n = strlen(rest);
+	int	 i;
+
+	for (i = tb->data; i < tb->ncols; i++)
+		if (strcmp(tb->cols[i].name, rest) == 0)
+			return meta_col(b, st, rest, tb->cols[i].mo, v->kind,
+			    NULL, NULL);
+	for (i = 0; i < tb->nutil; i++)
+		if (strcmp(tb->util[i].name, rest) == 0)
+			return meta_col(b, st, rest, NULL, v->kind, "%", "");
+	if (strcmp(rest, "down") == 0)
+		return meta_col(b, st, rest, NULL, v->kind, "", "0:up,1:down");
+	if (strcmp(rest, "name") == 0 || strcmp(rest, "alias") == 0 ||
+	    (n > 4 && strcmp(rest + n - 4, "Text") == 0))
+		return meta_col(b, st, rest, NULL, VK_TEXT, "", "");
+	return FM_VM_NONE;
+}
+
+static void
+cs_meta(struct cs_state *st)
+{
+	const struct cs_opts *o = st->c->conf->opts;
+	const struct fm_result *r = st->r;
+	struct meta_build b;
+	uint64_t names = 14695981039346656037ull;
+	uint16_t i;
+	int	 j;
+
+	/* Hashing the names costs far less than describing them. */
+	for (i = 0; i < r->nvalues; i++)
+		names = (names ^ csample_key(r->values[i].name)) *
+		    1099511628211ull;
+	if (r->nvalues == 0 || (st->meta_gen == st->disc_gen + 1 &&
+	    st->meta_names == names &&
+	    st->meta_epoch == probe_meta_epoch()))
+		return;
+	st->meta_gen = st->disc_gen + 1;
+	st->meta_names = names;
+	st->meta_epoch = probe_meta_epoch();
+	memset(&b, 0, sizeof(b));
+	fm_strlcpy(b.m.device, r->device, sizeof(b.m.device));
+	fm_strlcpy(b.m.check, r->check, sizeof(b.m.check));
+	if (o->table != NULL && st->ntr > 0) {
+		if ((b.by = calloc((size_t)st->ntr, sizeof(*b.by))) == NULL ||
+		    (b.rowof = calloc((size_t)st->ntr, sizeof(int))) == NULL)
+			fatal("calloc");
+		for (j = 0; j < st->ntr; j++) {
+			b.rowof[j] = -1;
+			if (st->tr[j].keep)
+				b.by[b.nby++] = &st->tr[j];
+		}
+		qsort(b.by, (size_t)b.nby, sizeof(*b.by), meta_trow_cmp);
+	}
+	if ((b.m.vals = calloc(r->nvalues, sizeof(*b.m.vals))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < r->nvalues; i++) {
+		const struct fm_value *v = &r->values[i];
+		struct fm_vmval *mv = &b.m.vals[b.m.nvals];
+		const char *rest = NULL;
+
+		mv->row = meta_row(&b, st, v->name, &rest);
+		mv->col = mv->row != FM_VM_NONE ? meta_rowcol(&b, st, v, rest) :
+		    meta_plain(&b, st, v);
+		if (mv->row == FM_VM_NONE && mv->col == FM_VM_NONE)
+			continue;	/* nothing to say of it */
+		/* Borrowed: the result outlives b. */
+		mv->name = (char *)(uintptr_t)v->name;
+		b.m.nvals++;
+	}
+	if (b.m.nvals > 0)
+		probe_meta(st->c, &b.m);
+	for (j = 0; j < b.m.nrows; j++) {
+		free(b.m.rows[j].label);
+		free(b.m.rows[j].alias);
+	}
+	free(b.m.vals);
+	free(b.m.cols);
+	free(b.m.rows);
+	free(b.by);
+	free(b.rowof);
+}
+
 /* Every request answered: judge the probe as a whole, then finish. */
 static void
 cs_complete(struct cs_state *st)
@@ -1993,6 +2376,7 @@ cs_complete(struct cs_state *st)
 		if (cs_check_limits(st) == -1)
 			return;
 	}
+	cs_meta(st);
 	cs_finish(st);
 }
 

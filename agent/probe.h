@@ -142,6 +142,8 @@ void		 result_fail(struct fm_result *, int outcome, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
 void		 probe_done(struct check *, struct fm_result *);
 void		 probe_done_later(struct check *, struct fm_result *);
+void		 probe_meta(struct check *, const struct fm_valmeta *);
+uint64_t	 probe_meta_epoch(void);
 void		 timer_in_ms(struct event *, int ms);
 void		 timer_at(struct event *, int64_t deadline_us);
 

@@ -70,6 +70,21 @@ static struct {
 	uint64_t	 st_connects;
 	uint64_t	 reported_results, reported_values;
 	uint64_t	 reported_unspooled;
+
+	/*
+	 * VALMETA: per check (a hash of device and check), a hash of the
+	 * last description sent on this connection, so that a check that
+	 * rebuilds the same one sends nothing.  Frames are not kept: a
+	 * check describes its values again at its first probe after a
+	 * connect (meta_epoch), which costs less than a copy of every
+	 * switch's port list in the agent's memory.
+	 */
+	uint64_t	 meta_epoch;	/* connections of level 3 or more */
+	struct metasent {
+		uint64_t key, hash, epoch;
+	}		*meta;
+	size_t		 meta_cap, meta_n;
+	uint64_t	 st_meta_sent;
 } L;
 
 static void	failback_arm(void);
@@ -122,6 +137,97 @@ push_send_devices(void)
 	L.devices_dirty = 0;
 	/* The frame was large; give its pages back once it is queued. */
 	malloc_trim(0);
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h;
+}
+
+static struct metasent *
+meta_slot(uint64_t key)
+{
+	size_t	 i, mask;
+
+	if (L.meta_n * 2 >= L.meta_cap) {
+		size_t	 ncap = L.meta_cap ? L.meta_cap * 2 : 256;
+		struct metasent *n = calloc(ncap, sizeof(*n)), *old = L.meta;
+		size_t	 ocap = L.meta_cap;
+
+		if (n == NULL)
+			fatal("calloc");
+		L.meta = n;
+		L.meta_cap = ncap;
+		L.meta_n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i].key != 0)
+				*meta_slot(old[i].key) = old[i];
+		free(old);
+	}
+	mask = L.meta_cap - 1;
+	for (i = key & mask; L.meta[i].key != 0 && L.meta[i].key != key;
+	    i = (i + 1) & mask)
+		;
+	if (L.meta[i].key == 0) {
+		L.meta[i].key = key;
+		L.meta_n++;
+	}
+	return &L.meta[i];
+}
+
+/*
+ * A check's description of its values: sent at once to a collector of
+ * level 3 or more when it differs from the last one sent on this
+ * connection, and never spooled (it describes, it measures nothing).
+ * To an older collector, nothing: it would close the connection on the
+ * unknown message type.
+ */
+void
+push_meta(const struct fm_valmeta *m)
+{
+	struct metasent *ms;
+	struct wbuf w;
+	uint64_t key, h;
+
+	if (L.state != PS_READY || L.level < 3)
+		return;
+	if (L.devices_dirty)
+		/* The collector must know the check first. */
+		push_send_devices();
+	wbuf_init(&w);
+	fm_put_valmeta(&w, m);
+	if (w.err) {
+		log_warnx("%s/%s: cannot encode the values' description",
+		    m->device, m->check);
+		wbuf_free(&w);
+		return;
+	}
+	key = fnv(fnv(14695981039346656037ull, m->device, strlen(m->device)),
+	    m->check, strlen(m->check) + 1) | 1;
+	h = fnv(14695981039346656037ull, w.p, w.len);
+	ms = meta_slot(key);
+	if (ms->epoch != L.meta_epoch || ms->hash != h) {
+		bufferevent_write(L.bev, w.p, w.len);
+		ms->hash = h;
+		ms->epoch = L.meta_epoch;
+		L.st_meta_sent++;
+		log_debug("%s/%s: values described (%u values, %u rows, "
+		    "%zu bytes)", m->device, m->check, m->nvals, m->nrows,
+		    w.len);
+	}
+	wbuf_free(&w);
+}
+
+/* Checks describe their values again when this changes. */
+uint64_t
+push_meta_epoch(void)
+{
+	return L.meta_epoch;
 }
 
 static void
@@ -233,6 +339,8 @@ push_frame(const struct fm_hdr *h, const uint8_t *p)
 		}
 		L.state = PS_READY;
 		L.level = fm_level_min(w.level);
+		if (L.level >= 3)
+			L.meta_epoch++;
 		L.retry_ms = PUSH_RETRY_MIN_MS;
 		L.tried = 0;
 		L.st_connects++;
@@ -541,6 +649,10 @@ link_conf_changed(struct agent_conf *ac)
 {
 	L.conf = ac;
 	L.devices_dirty = 1;
+	/* Checks may have gone: forget what was sent of every one. */
+	free(L.meta);
+	L.meta = NULL;
+	L.meta_cap = L.meta_n = 0;
 	if (L.cur >= ac->ncollectors)
 		L.cur = 0;
 }
@@ -590,5 +702,6 @@ link_shutdown(void)
 	if (L.tls != NULL)
 		SSL_CTX_free(L.tls);
 	evdns_base_free(L.dns, 0);
+	free(L.meta);
 	memset(&L, 0, sizeof(L));
 }

@@ -372,6 +372,25 @@ probe_done(struct check *c, struct fm_result *r)
 	push_result(r);
 }
 
+/*
+ * What a check's values are (labels, units, importance): to the link,
+ * which sends it when it differs from what the collector was last told.
+ * The check keeps ownership of m.
+ */
+void
+probe_meta(struct check *c, const struct fm_valmeta *m)
+{
+	(void)c;
+	push_meta(m);
+}
+
+/* Changes at each connect to a collector that takes descriptions. */
+uint64_t
+probe_meta_epoch(void)
+{
+	return push_meta_epoch();
+}
+
 struct later {
 	struct check	 *c;
 	struct fm_result *r;

@@ -880,3 +880,178 @@ fail:
 	fm_devices_free(ds);
 	return -1;
 }
+
+void
+fm_put_valmeta(struct wbuf *b, const struct fm_valmeta *m)
+{
+	size_t	 f = fm_frame_begin(b, FM_VALMETA);
+	uint32_t i;
+
+	wbuf_str(b, m->device);
+	wbuf_str(b, m->check);
+	wbuf_u16(b, m->ncols);
+	for (i = 0; i < m->ncols; i++) {
+		const struct fm_vmcol *c = &m->cols[i];
+
+		wbuf_str(b, c->name);
+		wbuf_str(b, c->unit);
+		wbuf_double(b, c->scale);
+		wbuf_str(b, c->enums);
+		wbuf_u8(b, c->important);
+	}
+	wbuf_u16(b, m->nrows);
+	for (i = 0; i < m->nrows; i++) {
+		wbuf_str(b, m->rows[i].label);
+		wbuf_str(b, m->rows[i].alias);
+		wbuf_u8(b, m->rows[i].important);
+	}
+	wbuf_u32(b, m->nvals);
+	for (i = 0; i < m->nvals; i++) {
+		wbuf_str(b, m->vals[i].name);
+		wbuf_u16(b, m->vals[i].col);
+		wbuf_u16(b, m->vals[i].row);
+	}
+	fm_frame_end(b, f);
+}
+
+void
+fm_valmeta_free(struct fm_valmeta *m)
+{
+	uint32_t i;
+
+	if (m->vals != NULL)
+		for (i = 0; i < m->nvals; i++)
+			free(m->vals[i].name);
+	if (m->cols != NULL)
+		for (i = 0; i < m->ncols; i++)
+			free(m->cols[i].enums);
+	if (m->rows != NULL)
+		for (i = 0; i < m->nrows; i++) {
+			free(m->rows[i].label);
+			free(m->rows[i].alias);
+		}
+	free(m->vals);
+	free(m->cols);
+	free(m->rows);
+	m->vals = NULL;
+	m->cols = NULL;
+	m->rows = NULL;
+	m->nvals = m->ncols = m->nrows = 0;
+}
+
+#define VMCOL_MIN_LEN	(2 + 2 + 8 + 2 + 1)
+#define VMROW_MIN_LEN	(2 + 2 + 1)
+#define VMVAL_MIN_LEN	(2 + 2 + 2)
+
+/*
+ * Like a batch: every count is held against its limit and against the
+ * bytes that remain before anything is allocated, and an index must
+ * point into its list.  The caller frees with fm_valmeta_free() only
+ * on success; a failure frees here.
+ */
+int
+fm_get_valmeta(const uint8_t *p, size_t len, struct fm_valmeta *m,
+    char *err, size_t errlen)
+{
+	struct rbuf r;
+	char	 name[FM_VNAME_MAX], enums[FM_VM_ENUMS_MAX];
+	char	 label[FM_TEXT_MAX], alias[FM_TEXT_MAX];
+	uint32_t i, n;
+
+	memset(m, 0, sizeof(*m));
+	rbuf_init(&r, p, len);
+	rbuf_str(&r, m->device, sizeof(m->device));
+	rbuf_str(&r, m->check, sizeof(m->check));
+	n = rbuf_u16(&r);
+	if (r.err)
+		goto trunc;
+	if (!fm_valid_id(m->device) || !fm_valid_id(m->check)) {
+		snprintf(err, errlen, "valmeta: invalid device or check id");
+		return -1;
+	}
+	if (n > FM_VM_COLS_MAX || (size_t)n * VMCOL_MIN_LEN > r.len - r.off) {
+		snprintf(err, errlen, "valmeta: %u columns is too many", n);
+		return -1;
+	}
+	if (n > 0 && (m->cols = calloc(n, sizeof(*m->cols))) == NULL)
+		goto nomem;
+	m->ncols = (uint16_t)n;
+	for (i = 0; i < n && !r.err; i++) {
+		struct fm_vmcol *c = &m->cols[i];
+
+		rbuf_str(&r, c->name, sizeof(c->name));
+		rbuf_str(&r, c->unit, sizeof(c->unit));
+		c->scale = rbuf_double(&r);
+		rbuf_str(&r, enums, sizeof(enums));
+		c->important = rbuf_u8(&r) != 0;
+		if (!r.err && !isfinite(c->scale)) {
+			snprintf(err, errlen, "valmeta: %s/%s: scale is not a "
+			    "finite number", m->device, m->check);
+			goto fail;
+		}
+		if (!r.err && enums[0] != '\0' &&
+		    (c->enums = strdup(enums)) == NULL)
+			goto nomem;
+	}
+	n = rbuf_u16(&r);
+	if (r.err)
+		goto trunc;
+	if (n > FM_VALUES_MAX || (size_t)n * VMROW_MIN_LEN > r.len - r.off) {
+		snprintf(err, errlen, "valmeta: %u rows is too many", n);
+		goto fail;
+	}
+	if (n > 0 && (m->rows = calloc(n, sizeof(*m->rows))) == NULL)
+		goto nomem;
+	m->nrows = (uint16_t)n;
+	for (i = 0; i < n && !r.err; i++) {
+		rbuf_str(&r, label, sizeof(label));
+		rbuf_str(&r, alias, sizeof(alias));
+		m->rows[i].important = rbuf_u8(&r) != 0;
+		if (r.err)
+			break;
+		if ((label[0] != '\0' &&
+		    (m->rows[i].label = strdup(label)) == NULL) ||
+		    (alias[0] != '\0' &&
+		    (m->rows[i].alias = strdup(alias)) == NULL))
+			goto nomem;
+	}
+	n = rbuf_u32(&r);
+	if (r.err)
+		goto trunc;
+	if (n > FM_VALUES_MAX || (size_t)n * VMVAL_MIN_LEN > r.len - r.off) {
+		snprintf(err, errlen, "valmeta: %u values is too many", n);
+		goto fail;
+	}
+	if (n > 0 && (m->vals = calloc(n, sizeof(*m->vals))) == NULL)
+		goto nomem;
+	m->nvals = n;
+	for (i = 0; i < n; i++) {
+		struct fm_vmval *v = &m->vals[i];
+
+		rbuf_str(&r, name, sizeof(name));
+		v->col = rbuf_u16(&r);
+		v->row = rbuf_u16(&r);
+		if (r.err)
+			goto trunc;
+		if (name[0] == '\0' ||
+		    (v->col != FM_VM_NONE && v->col >= m->ncols) ||
+		    (v->row != FM_VM_NONE && v->row >= m->nrows)) {
+			snprintf(err, errlen, "valmeta: %s/%s: bad value entry "
+			    "%u", m->device, m->check, i);
+			goto fail;
+		}
+		if ((v->name = strdup(name)) == NULL)
+			goto nomem;
+	}
+	if (decode_done(&r, "valmeta", err, errlen) == -1)
+		goto fail;
+	return 0;
+nomem:
+	snprintf(err, errlen, "valmeta: out of memory");
+	goto fail;
+trunc:
+	snprintf(err, errlen, "valmeta: truncated or oversized field");
+fail:
+	fm_valmeta_free(m);
+	return -1;
+}

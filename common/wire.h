@@ -54,8 +54,10 @@
  *	2  HELLO's fourth string carries capabilities ("proto=2"); the
  *	   collector's WELCOME adds its level (u16) for an agent of level 2
  *	   or more
+ *	3  VALMETA: what the values of a check are (label, unit, enum
+ *	   words, importance), sent only to a collector of level 3
  */
-#define FM_PROTO_LEVEL		2
+#define FM_PROTO_LEVEL		3
 /* The agent's spool holds frames as they were sent. */
 _Static_assert(FM_SPOOL_VERSION == FM_PROTO_VERSION,
     "a spool version is a frame version");
@@ -83,6 +85,7 @@ enum fm_msg {
 	FM_ACK,
 	FM_ERROR,
 	FM_EVENT,
+	FM_VALMETA,		/* level 3 */
 	FM_MSG_MAX
 };
 
@@ -212,6 +215,56 @@ struct fm_devices {
 	struct fm_devinfo *d;
 };
 
+/*
+ * What the values of one check are, for people: a VALMETA message
+ * (level 3).  It describes and measures nothing, so it is never spooled
+ * and never journaled; the agent sends it again after every connect.
+ * Columns and rows are listed once and each value points at one of each
+ * (or at none): a port's label and alias are not repeated for every
+ * column of the port.
+ */
+#define FM_VM_COLS_MAX		256
+#define FM_VM_COLNAME_MAX	64	/* with NUL, like a table's column */
+#define FM_VM_UNIT_MAX		32
+#define FM_VM_ENUMS_MAX		1024	/* "1:up,2:down", with NUL */
+#define FM_VM_NONE		0xffff	/* no column, or no row */
+
+struct fm_vmcol {
+	/* "ifOperStatus"; the unit after scaling, UTF-8 */
+	char		 name[FM_VM_COLNAME_MAX];
+	char		 unit[FM_VM_UNIT_MAX];
+	double		 scale;		/* value (or rate) * scale */
+	char		*enums;		/* heap or NULL, < FM_VM_ENUMS_MAX */
+	uint8_t		 important;
+};
+
+struct fm_vmrow {
+	/*
+	 * Heap strings or NULL, each under FM_TEXT_MAX bytes: most labels
+	 * are short, and a collector keeps the rows of every switch.
+	 */
+	char		*label;		/* "GigabitEthernet0/0/1" */
+	char		*alias;		/* ifAlias */
+	uint8_t		 important;
+};
+
+struct fm_vmval {
+	char		*name;		/* heap, < FM_VNAME_MAX bytes */
+	uint16_t	 col;		/* index into cols, or FM_VM_NONE */
+	uint16_t	 row;		/* index into rows, or FM_VM_NONE */
+};
+
+struct fm_valmeta {
+	char		 device[FM_ID_MAX];
+	char		 check[FM_ID_MAX];
+	uint16_t	 ncols;
+	struct fm_vmcol	*cols;
+	uint16_t	 nrows;
+	struct fm_vmrow	*rows;
+	uint32_t	 nvals;
+	struct fm_vmval	*vals;
+};
+
 /* wire.c: buffers */
 void	 wbuf_init(struct wbuf *);
 void	 wbuf_free(struct wbuf *);
@@ -264,6 +317,10 @@ void	 fm_put_device(struct wbuf *, const struct fm_devinfo *);
 int	 fm_get_devices(const uint8_t *, size_t, struct fm_devices *,
 	    char *err, size_t errlen);
 void	 fm_devices_free(struct fm_devices *);
+void	 fm_put_valmeta(struct wbuf *, const struct fm_valmeta *);
+int	 fm_get_valmeta(const uint8_t *, size_t, struct fm_valmeta *,
+	    char *err, size_t errlen);
+void	 fm_valmeta_free(struct fm_valmeta *);
 void	 fm_result_clear(struct fm_result *);
 size_t	 fm_result_wire_len(const struct fm_result *);
 

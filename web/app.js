@@ -1191,9 +1191,21 @@
 		return { base: m[1], idx: m[2] || "", h: HINTS[m[1]] };
 	}
 
-	/* "端口 3 入流量" / "回风温度" for a value name. */
-	function valueLabel(name) {
-		var x = hintOf(name), o = OCTETS.exec(x.base);
+	/*
+	 * "端口 3 入流量" / "回风温度" for a value name.  A value the agent
+	 * described (v.column, v.label: the collector's device API) is named
+	 * by its column, in words from HINTS where it has them, and its
+	 * row's label and alias as the device gives them.
+	 */
+	function valueLabel(name, v) {
+		var x = hintOf(name), o = OCTETS.exec(x.base), h, col;
+
+		if (v && typeof v.column === "string") {
+			h = HINTS[v.column];
+			col = h ? (lang === "zh" ? h.zh : h.en) : v.column;
+			return col + (v.label ? " " + v.label : "") +
+			    (v.alias ? " (" + v.alias + ")" : "") + " · " + name;
+		}
 
 		if (o)
 			return (lang === "zh" ? "端口 " + x.idx + " " +
@@ -1205,12 +1217,18 @@
 		    "") + " · " + name;
 	}
 
-	/* A graph's factor and unit: octets/s as Mbps, tenths of °C as °C. */
-	function seriesScale(name) {
+	/*
+	 * A graph's factor and unit: octets/s as Mbps, tenths of °C as °C;
+	 * for a value the agent described, its scale and unit as the API
+	 * gives them (v), so that the graph and the value agree.
+	 */
+	function seriesScale(name, v) {
 		var x = hintOf(name);
 
 		if (OCTETS.test(x.base))
 			return { k: 8 / 1e6, unit: "Mbps" };
+		if (v && typeof v.scale === "number" && !v.text)
+			return { k: v.scale, unit: v.unit || "" };
 		if (x.h && !x.h.en_map)
 			return { k: x.h.scale || 1, unit: x.h.unit || "" };
 		return { k: 1, unit: "" };
@@ -1221,6 +1239,22 @@
 
 		if (!v)
 			return "—";
+		/*
+		 * What the collector displays, as it is: the page and the API
+		 * agree.  An enumeration's word gets its Chinese beside it
+		 * when HINTS has one.
+		 */
+		if (v.display !== undefined) {
+			/* An uptime reads better as days and hours. */
+			if (v.column === "sysUpTime" && typeof v.value === "number")
+				return fmtDur(v.value * v.scale * 1000);
+			n = h && h.en_map && typeof v.value === "number" &&
+			    h.en_map[v.value];
+			if (v.display === null)
+				return v.kind === "counter" ? String(v.raw) : "—";
+			return lang === "zh" && n && v.text && n[0] !== v.display ?
+			    n[0] + " (" + v.display + ")" : v.display;
+		}
 		if (v.kind === "counter") {
 			if (v.rate === null)
 				return String(v.raw);
@@ -1285,7 +1319,16 @@
 				    v[p + ".ifHighSpeed"].value : null,
 				    inu: v[p + ".in_util"] ? v[p + ".in_util"].value :
 				    null, outu: v[p + ".out_util"] ?
-				    v[p + ".out_util"].value : null, err: n });
+				    v[p + ".out_util"].value : null, err: n,
+				    /* The API's words, when the agent gave them. */
+				    important: v[k].important === true,
+				    operText: v[p + ".ifOperStatus"].text,
+				    speedText: v[p + ".ifHighSpeed"] ?
+				    v[p + ".ifHighSpeed"].display : undefined,
+				    inText: v[p + ".in_util"] ?
+				    v[p + ".in_util"].display : undefined,
+				    outText: v[p + ".out_util"] ?
+				    v[p + ".out_util"].display : undefined });
 			});
 		});
 		return ports.sort(function (a, b) { return natCmp(a.name, b.name); });
@@ -1308,9 +1351,11 @@
 		    ports.map(function (p) {
 			var w = PORT_OPER[p.oper];
 
-			return [p.name, p.alias || "—", w ? w[lang === "zh" ?
-			    0 : 1] : String(p.oper), speedText(p.speed),
-			    pctText(p.inu), pctText(p.outu), p.err === null ?
+			return [p.name, p.alias || "—", w && (lang === "zh" ||
+			    !p.operText) ? w[lang === "zh" ? 0 : 1] :
+			    p.operText || String(p.oper), p.speedText ||
+			    speedText(p.speed), p.inText || pctText(p.inu),
+			    p.outText || pctText(p.outu), p.err === null ?
 			    "—" : p.err.toFixed(2) + "/s"];
 		    }));
 		var trs = tb.querySelectorAll("tbody tr");
@@ -1318,6 +1363,9 @@
 		tb.className = "ports";
 		ports.forEach(function (p, i) {
 			trs[i].setAttribute("data-port", p.name);
+			trs[i].setAttribute("data-key", p.key);
+			if (p.important)
+				trs[i].setAttribute("data-important", "1");
 			trs[i].setAttribute("data-oper", p.oper === 1 ? "up" :
 			    "down");
 		});
@@ -1382,15 +1430,19 @@
 	/*
 	 * The graphs worth drawing, at most 12: latency, clients,
 	 * temperatures, and a port's in and out octets on one graph (the
-	 * 64-bit counters when the device has them).
+	 * 64-bit counters when the device has them).  meta: the device's
+	 * described values by "<check> <series>" (the API's label, unit,
+	 * important).
 	 */
-	function graphSets(series, rowports) {
-		var out = [], ports = {}, have = {}, rows = {};
+	function graphSets(series, rowports, meta) {
+		var out = [], ports = {}, have = {}, rows = {}, imp, rest;
 
 		/*
-		 * A template's ports first: the fastest (the uplinks), then the
-		 * busiest, their in and out utilisation on one graph; the rest
-		 * of their series are left to the port table.
+		 * A template's ports first: those it marks important (the
+		 * uplinks, by name or alias) whatever their state, then the
+		 * fastest, then the busiest, their in and out utilisation on
+		 * one graph; the rest of their series are left to the port
+		 * table.
 		 */
 		Object.keys(series).forEach(function (chk) {
 			series[chk].forEach(function (s) { have[chk + " " + s] = 1; });
@@ -1398,9 +1450,11 @@
 		rowports.forEach(function (p) {
 			rows[p.chk + " " + seriesName(p.key)] = 1;
 		});
-		rowports.filter(function (p) { return p.oper === 1; })
-		    .sort(function (a, b) {
-			return (b.speed || 0) - (a.speed || 0) ||
+		rowports.filter(function (p) {
+			return p.oper === 1 || p.important;
+		    }).sort(function (a, b) {
+			return (b.important ? 1 : 0) - (a.important ? 1 : 0) ||
+			    (b.speed || 0) - (a.speed || 0) ||
 			    (b.inu || 0) + (b.outu || 0) - (a.inu || 0) -
 			    (a.outu || 0) || natCmp(a.name, b.name);
 		    }).slice(0, 4).forEach(function (p) {
@@ -1440,6 +1494,24 @@
 				ports[key].names[o[2] === "In" ? 0 : 1] = s;
 			});
 		});
+		/*
+		 * After the ports, what the template marks important (the
+		 * UPS's output source and battery, a board's CPU), then the
+		 * rest in their order.
+		 */
+		imp = function (g) {
+			return !g.util && meta[g.chk + " " + g.names[0]] &&
+			    meta[g.chk + " " + g.names[0]].important === true;
+		};
+		out.forEach(function (g) {
+			if (!g.util && g.port === undefined)
+				g.meta = meta[g.chk + " " + g.names[0]];
+		});
+		rest = out.filter(function (g) { return !g.util; });
+		out = out.filter(function (g) { return g.util; })
+		    .concat(rest.filter(imp), rest.filter(function (g) {
+			return !imp(g);
+		    }));
 		return out.slice(0, 12);
 	}
 
@@ -1451,7 +1523,7 @@
 			return (lang === "zh" ? "端口 " + g.port + " " +
 			    t("r_traffic") : "Port " + g.port + " " +
 			    t("r_traffic"));
-		return valueLabel(g.names[0]);
+		return valueLabel(g.names[0], g.meta);
 	}
 
 	/*
@@ -1460,8 +1532,8 @@
 	 * series are read by the collector's RRD thread (/api/v1/rrd with
 	 * from and to), never on its event loop.
 	 */
-	function deviceGraphs(view, id, series, ports) {
-		var sets = graphSets(series, ports), range = null;
+	function deviceGraphs(view, id, series, ports, meta) {
+		var sets = graphSets(series, ports, meta), range = null;
 		var graphs, bar, form;
 		var note = el("p", "rangenote", t("r_hint"));
 
@@ -1533,7 +1605,8 @@
 				graphs.appendChild(el("p", "none", t("no_data")));
 			sets.forEach(function (g) {
 				var box = el("figure", "graph"), holder = el("div");
-				var sc = seriesScale(g.names.filter(Boolean)[0]);
+				var sc = seriesScale(g.names.filter(Boolean)[0],
+				    meta[g.chk + " " + g.names.filter(Boolean)[0]]);
 
 				box.setAttribute("data-graph", g.chk + "/" +
 				    g.names.filter(Boolean).join("+"));
@@ -1641,7 +1714,7 @@
 		    api("/api/v1/outages?limit=50&device=" +
 		    encodeURIComponent(id))]).then(function (r) {
 			var d = r[0], series = r[1].series, outs = r[2].outages;
-			var rows = [], vals = [];
+			var rows = [], vals = [], meta = {};
 			var ports = portRows(d);
 
 			var stEl = el("span", "devstate"), box = el("p", "warnbox");
@@ -1665,8 +1738,12 @@
 				    fmtTime(c.last_ms)]);
 				Object.keys(c.values || {}).sort(natCmp)
 				    .forEach(function (k) {
-					vals.push([c.id, valueLabel(k),
-					    valueText(c.values[k], k)]);
+					var v = c.values[k];
+
+					vals.push([c.id, valueLabel(k, v),
+					    valueText(v, k)]);
+					if (v.display !== undefined)
+						meta[c.id + " " + seriesName(k)] = v;
 				    });
 			});
 			view.appendChild(el("h3", null, t("checks")));
@@ -1683,7 +1760,7 @@
 			var av = el("p", "devavail");
 			view.appendChild(av);
 			loadDeviceAvail(av, d.id);
-			deviceGraphs(view, d.id, series, ports);
+			deviceGraphs(view, d.id, series, ports, meta);
 			/*
 			 * A core switch has hundreds of counters: folded, so the
 			 * page is about the device, not its MIB.

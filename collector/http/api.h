@@ -207,6 +207,8 @@ void		 api_traps(struct evhttp_request *, const char *, const char *);
 /* alerts.c */
 void		 api_outbox(struct evhttp_request *, const char *, const char *);
 void		 api_sent(struct evhttp_request *, const char *, const char *);
+/* valmeta.c: a value's words and units, as its agent described them */
+void		 valmeta_values_json(json_t *, const struct check_state *);
 /* files.c */
 void		 api_reports(struct evhttp_request *, const char *, const char *);
 void		 get_report_file(struct evhttp_request *, const char *,

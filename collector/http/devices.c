@@ -75,6 +75,7 @@ check_json(const struct check_state *c)
 		    value_json(&c->values[i]));
 		json_decref(k);
 	}
+	valmeta_values_json(vals, c);
 	j = json_pack("{s:o,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "id", jstr(c->id),
 	    "type", check_type_name(c->type),

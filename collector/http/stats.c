@@ -63,6 +63,7 @@ api_stats(struct evhttp_request *req, const char *rest, const char *who)
 	J(is, batches_journaled); J(is, batches_backwards); J(is, seq_gaps);
 	J(is, results_future); J(is, results_bad_time);
 	J(is, clock_skew_events); J(is, agent_events);
+	J(is, valmeta_msgs); J(is, valmeta_rejected); J(is, valmeta_unknown);
 	J(is, agents_unreachable); J(is, replayed_batches);
 	J(is, replayed_duplicates); J(is, replayed_results);
 	J(is, pending_batches); J(is, storage_alarm);

@@ -194,6 +194,7 @@ static int	 handshakes_per_peer = 16;
 
 /* Peers trigger these at will: a line a minute each, with a count. */
 static struct ratelim rl_refused, rl_timeout, rl_reject, rl_incomplete;
+static struct ratelim rl_valmeta;
 static struct ratelim rl_tls[3], rl_tls_event[3];	/* by kind */
 
 static void	 conn_read(struct conn *);
@@ -615,6 +616,49 @@ handle_event(struct conn *c, const uint8_t *p, size_t len)
 	    (unsigned long long)e.value, (unsigned long long)e.value2);
 }
 
+/*
+ * What a check's values are (level 3).  It describes and measures
+ * nothing, so it is neither journaled nor acknowledged: the agent sends
+ * it again after every connect.  A malformed one is dropped and counted
+ * without closing the connection, whose frame boundaries are intact
+ * (the CRC held): its batches matter more than a description.
+ */
+static void
+handle_valmeta(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct fm_valmeta *m;
+	char	 err[128];
+	uint64_t held;
+
+	if (c->level < 3) {
+		conn_reject(c, &stats.unexpected_frame, FME_PROTO,
+		    "VALMETA below protocol level 3");
+		return;
+	}
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		conn_reject(c, NULL, FME_BUSY, "out of memory");
+		return;
+	}
+	if (fm_get_valmeta(p, len, m, err, sizeof(err)) == -1) {
+		free(m);
+		stats.valmeta_rejected++;
+		if (ratelim_pass(&rl_valmeta, mono_ms(), NETLIMIT_LOG_MS,
+		    &held))
+			log_warnx("agent %s (%s): values' description refused: "
+			    "%s (%llu more in the last %d s)", c->agent,
+			    c->peer, err, (unsigned long long)held,
+			    NETLIMIT_LOG_MS / 1000);
+		return;
+	}
+	if (state_set_valmeta(c->agent, m) == -1) {
+		stats.valmeta_unknown++;
+		fm_valmeta_free(m);
+		free(m);
+		return;
+	}
+	stats.valmeta_msgs++;
+}
+
 /* The RRD values of one result, prepended to *list. */
 static size_t
 result_items(const struct fm_result *r, unsigned int step, int replay,
@@ -1027,6 +1071,8 @@ conn_read(struct conn *c)
 			r = handle_batch(c, p, h.len);
 		else if (h.type == FM_EVENT)
 			handle_event(c, p, h.len);
+		else if (h.type == FM_VALMETA)
+			handle_valmeta(c, p, h.len);
 		else
 			conn_reject(c, &stats.unexpected_frame, FME_PROTO,
 			    "unexpected frame type");

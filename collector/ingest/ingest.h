@@ -68,6 +68,9 @@ struct ingest_stats {
 	uint64_t	 results_bad_time;	/* far past or future: refused */
 	uint64_t	 clock_skew_events;
 	uint64_t	 agent_events;		/* EVENT frames from agents */
+	uint64_t	 valmeta_msgs;		/* VALMETA applied */
+	uint64_t	 valmeta_rejected;	/* malformed, dropped */
+	uint64_t	 valmeta_unknown;	/* for a check not announced */
 	uint64_t	 agents_unreachable;	/* agents now unreachable */
 	uint64_t	 replayed_batches;
 	uint64_t	 replayed_duplicates;

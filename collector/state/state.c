@@ -114,6 +114,11 @@ check_clear(struct check_state *c)
 	free(c->values);
 	c->values = NULL;
 	c->nvalues = 0;
+	if (c->meta != NULL) {
+		fm_valmeta_free(c->meta);
+		free(c->meta);
+		c->meta = NULL;
+	}
 }
 
 static void
@@ -449,6 +454,7 @@ set_checks(struct device_state *d, const struct fm_devinfo *di,
 			/* The values moved: the old slot must not free them. */
 			old->values = NULL;
 			old->nvalues = 0;
+			old->meta = NULL;
 			old->id[0] = '\0';
 		} else {
 			fm_strlcpy(c->id, ci->id, sizeof(c->id));
@@ -998,6 +1004,50 @@ state_trap(const char *agent, const char *device, int down, int64_t ts,
 	if (down && d->state == OS_DOWN)
 		ANNOUNCE(confirmed, d, NULL, ts, why);
 	return 0;
+}
+
+static int
+vmval_cmp(const void *a, const void *b)
+{
+	const struct fm_vmval *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * A check's description of its values, from its agent: kept (m is the
+ * state's from now on) in place of the last one.  -1 when the agent
+ * does not own such a check; m is then still the caller's.
+ */
+int
+state_set_valmeta(const char *agent, struct fm_valmeta *m)
+{
+	struct device_state *d;
+	struct check_state *c;
+
+	if ((d = find(m->device)) == NULL || strcmp(d->agent, agent) != 0 ||
+	    (c = find_check(d, m->check)) == NULL)
+		return -1;
+	qsort(m->vals, m->nvals, sizeof(*m->vals), vmval_cmp);
+	if (c->meta != NULL) {
+		fm_valmeta_free(c->meta);
+		free(c->meta);
+	}
+	c->meta = m;
+	return 0;
+}
+
+/* What the agent said of one value of a check, or NULL. */
+const struct fm_vmval *
+state_valmeta_find(const struct check_state *c, const char *name)
+{
+	struct fm_vmval key;
+
+	if (c->meta == NULL || c->meta->nvals == 0)
+		return NULL;
+	key.name = (char *)(uintptr_t)name;
+	return bsearch(&key, c->meta->vals, c->meta->nvals,
+	    sizeof(*c->meta->vals), vmval_cmp);
 }
 
 const struct device_state *

@@ -87,6 +87,12 @@ struct check_state {
 					   says the device is back */
 	int		 held;		/* down while its device was down,
 					   and the device not seen up since */
+	/*
+	 * What the values are (VALMETA, level 3), as the agent last said;
+	 * NULL from an older agent or a check that has nothing to say.  Its
+	 * values are sorted by name (state_valmeta_find()).
+	 */
+	struct fm_valmeta *meta;
 	int64_t		 counted[COUNTED_RECENT];	/* state.c: ring of the */
 	int		 ncounted;	/* result times counted last */
 	int64_t		 counted_max;	/* the newest counted */
@@ -179,6 +185,9 @@ const char	*state_name(int);
 int		 state_trap(const char *agent, const char *device, int down,
 		    int64_t ts, const char *cause);
 void		 state_get_stats(struct state_stats *);
+int		 state_set_valmeta(const char *agent, struct fm_valmeta *);
+const struct fm_vmval *state_valmeta_find(const struct check_state *,
+		    const char *name);
 
 
 #endif /* FACMON_COLLECTOR_STATE_H */

@@ -35,6 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	struct fm_batch bt;
 	struct fm_devices ds;
 	struct fm_agent_event ev;
+	struct fm_valmeta vm;
 	char	 err[256], msg[FM_TEXT_MAX];
 	uint16_t code;
 
@@ -65,6 +66,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		break;
 	case FM_EVENT:
 		fm_get_event(p, h.len, &ev, err, sizeof(err));
+		break;
+	case FM_VALMETA:
+		if (fm_get_valmeta(p, h.len, &vm, err, sizeof(err)) == 0)
+			fm_valmeta_free(&vm);
 		break;
 	}
 	return 0;

@@ -113,7 +113,7 @@ class Collector(FacmonTestCase):
 
     def test_message_type_it_does_not_know_ends_the_session(self):
         """What this collector does with a message type newer than it
-        (type 8, the first free one) from an agent already welcomed: an
+        (type 9, the first free one) from an agent already welcomed: an
         ERROR naming the type, and the connection closed; the session
         goes on at the next connection.  So an agent must not send a new
         type to a collector that has not said it understands it."""
@@ -125,10 +125,10 @@ class Collector(FacmonTestCase):
         sk.sendall(wire.batch(1, 1, [wire.result(
             "d", "c", wire.CT_ICMP, 0, now, [("rtt", wire.VK_GAUGE, 1.5)])]))
         self.assertEqual(wire.read_frame(sk)[0], wire.ACK)
-        sk.sendall(wire.frame(8, wire.s("d") + wire.s("c") + b"\0\0"))
+        sk.sendall(wire.frame(9, wire.s("d") + wire.s("c") + b"\0\0"))
         ftype, p = wire.read_frame(sk)
         self.assertEqual(ftype, wire.ERROR)
-        self.assertIn(b"unknown frame type 8", p)
+        self.assertIn(b"unknown frame type 9", p)
         self.assertIsNone(wire.read_frame(sk))
         self.assertGreaterEqual(
             self.stats()["ingest"]["malformed_by"]["bad_type"], 1)

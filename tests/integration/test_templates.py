@@ -16,7 +16,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from fmtest import AGENT, ROOT, FacmonTestCase, wait_for  # noqa: E402
+from fmtest import (AGENT, COLLECTOR, ROOT, FacmonTestCase,  # noqa: E402
+                    Proc, http_json, wait_for)
 
 RECS = os.path.join(ROOT, "tests", "data", "snmprec")
 TEMPLATES = os.path.join(ROOT, "etc", "templates")
@@ -182,6 +183,136 @@ class Templates(FacmonTestCase):
                          ["value"], 38)
         self.assertEqual(s["values"]["sysName.0"]["value"], "S5735-hall1")
 
+    def test_values_for_people_switch(self):
+        """The device API gives each value of a templated switch its
+        row's label and alias, its column, unit, enumeration word and
+        scaled display as the agent described them (VALMETA), and marks
+        the uplink important by its alias -- compared with snmpwalk of
+        the recording."""
+        self.start_snmpsim({"huawei": os.path.join(
+            RECS, "huawei-s5735.snmprec")})
+        self.start_collector()
+        self.agent_huawei(interval=2)
+        want = self.expected_rows("huawei", HUAWEI_TYPES, HUAWEI_EXCLUDE,
+                                  "gbk")
+        c = self.wait_check(
+            "sw1", "ports", "up", timeout=90,
+            pred=lambda c: "label" in c["values"].get(
+                "XGigabitEthernet0/0/1.in_util", {}))
+        vals = c["values"]
+        for name, w in want.items():
+            v = vals[name + ".ifOperStatus"]
+            self.assertEqual(v["value"], w["oper"], name)
+            self.assertEqual(v["column"], "ifOperStatus")
+            self.assertEqual(v["label"], w["label"])
+            self.assertEqual(v["alias"], w["alias"] or None)
+            self.assertEqual(v["text"], {1: "up", 2: "down"}[w["oper"]])
+            self.assertEqual(v["display"], v["text"])
+            self.assertIsNone(v["unit"])
+            v = vals[name + ".ifHighSpeed"]
+            self.assertEqual(v["value"], w["speed"])
+            self.assertEqual(v["unit"], "bit/s")
+            self.assertEqual(v["scale"], 1e6)
+            self.assertEqual(v["display"], {
+                10000: "10 Gbit/s", 1000: "1 Gbit/s", 100: "100 Mbit/s"}
+                .get(w["speed"], v["display"]), name)
+            self.assertEqual(vals[name + ".down"]["text"],
+                             "up" if w["oper"] == 1 else "down")
+            self.assertEqual(vals[name + ".ifHCInOctets"]["unit"], "bit/s")
+            self.assertEqual(vals[name + ".ifHCInOctets"]["scale"], 8)
+            # The uplinks, by their alias or name, are the important rows.
+            imp = bool(re.search("uplink|上联|trunk|core|核心",
+                                 w["label"] + " " + w["alias"], re.I))
+            for k in (".ifOperStatus", ".ifHighSpeed", ".name"):
+                self.assertEqual(vals[name + k]["important"], imp,
+                                 name + k)
+        self.assertTrue(vals["XGigabitEthernet0/0/1.ifOperStatus"]
+                        ["important"])
+        self.assertFalse(vals["GigabitEthernet0/0/1.ifOperStatus"]
+                         ["important"])
+        u = vals["XGigabitEthernet0/0/1.in_util"]
+        self.assertEqual(u["unit"], "%")
+        self.assertEqual(u["column"], "in_util")
+        self.assertEqual(u["display"], "%.3g %%" % u["value"])
+        # The board: a column marked important, a unit spelt for people.
+        s = self.wait_check("sw1", "system", "up",
+                            pred=lambda c: "unit" in c["values"].get(
+                                "hwEntityCpuUsage.67108873", {}))
+        cpu = s["values"]["hwEntityCpuUsage.67108873"]
+        self.assertEqual((cpu["value"], cpu["unit"], cpu["display"],
+                          cpu["important"], cpu["column"]),
+                         (23, "%", "23 %", True, "hwEntityCpuUsage"))
+        t = s["values"]["hwEntityTemperature.67108873"]
+        self.assertEqual((t["value"], t["unit"], t["display"]),
+                         (38, "°C", "38 °C"))
+        n = s["values"]["sysName.0"]
+        self.assertEqual((n["text"], n["column"], n["important"]),
+                         ("S5735-hall1", "sysName", False))
+        self.assertIsNone(n["label"])
+        # The list of devices says the same.
+        devs = http_json(self.api + "/api/v1/devices")["devices"]
+        sw = [d for d in devs if d["id"] == "sw1"][0]
+        ports = [c for c in sw["checks"] if c["id"] == "ports"][0]
+        self.assertEqual(ports["values"]["XGigabitEthernet0/0/1.ifOperStatus"]
+                         ["label"], "XGigabitEthernet0/0/1")
+
+    def test_values_for_people_ups(self):
+        """The UPS template on battery: its values in words and units,
+        compared with snmpwalk of the recording; a value without a
+        description keeps exactly the fields it had."""
+        self.start_snmpsim({"ups": os.path.join(RECS, "ups-battery.snmprec")})
+        self.start_collector()
+        port_http, _ = self.start_httpd()
+        self.start_agent("""
+{ id = "ups1"; name = "UPS"; address = "127.0.0.1";
+  template = "ups-rfc1628"; params = { interval = 2; timeout = 1; };
+  checks = ( { id = "web"; type = "http"; interval = 2; timeout = 1;
+               url = "http://127.0.0.1:%d/ok"; } ); }
+""" % port_http,
+            top='defaults = { snmp = { community = "ups"; port = %d; }; };'
+            % self.snmpsim_port)
+        c = self.wait_check("ups1", "snmp", "up", timeout=60,
+                            pred=lambda c: "text" in c["values"].get(
+                                "upsOutputSource", {}))
+        vals = c["values"]
+        walked = self.walk("ups", "1.3.6.1.2.1.33.1.4.1")
+        self.assertEqual(vals["upsOutputSource"]["value"], int(walked["0"]))
+        self.assertEqual(vals["upsOutputSource"]["value"], 5)
+        self.assertEqual(vals["upsOutputSource"]["text"], "battery")
+        self.assertEqual(vals["upsOutputSource"]["display"], "battery")
+        self.assertTrue(vals["upsOutputSource"]["important"])
+        self.assertEqual(vals["upsBatteryStatus"]["text"], "batteryNormal")
+        self.assertEqual(vals["upsEstimatedChargeRemaining"]["display"],
+                         "71 %")
+        self.assertTrue(vals["upsEstimatedChargeRemaining"]["important"])
+        self.assertEqual(vals["upsInputVoltage"]["unit"], "V")
+        self.assertEqual(vals["upsInputVoltage"]["display"], "%d V" % int(
+            self.walk("ups", "1.3.6.1.2.1.33.1.3.3.1.3")["1"]))
+        self.assertFalse(vals["upsInputVoltage"]["important"])
+        self.assertEqual(vals["upsEstimatedMinutesRemaining"]["unit"], "min")
+        self.assertEqual(vals["sysUpTime"]["unit"], "s")
+        self.assertEqual(vals["upsOutputSourceText"]["text"], "battery")
+        self.assertIsNone(vals["upsOutputSourceText"]["unit"])
+        # A check the agent describes nothing of: today's fields only.
+        w = self.wait_check("ups1", "web", "up")
+        self.assertEqual(set(w["values"]["status"]), {"kind", "value"})
+        self.assertEqual(w["values"]["status"]["value"], 200)
+        # The description is not journaled: a restarted collector has
+        # the values back from its journal, and the words once the agent
+        # has connected again and described them anew.
+        coll = [p for p in self.procs if p.argv[0] == COLLECTOR][0]
+        coll.stop()
+        self.procs.append(Proc([COLLECTOR, "-d", "-f", os.path.join(
+            self.tmp, "collector.conf")], os.path.join(
+                self.tmp, "collector2.log")))
+        wait_for(lambda: http_json(self.api + "/api/v1/stats"), timeout=30,
+                 what="collector restarted")
+        c = self.wait_check("ups1", "snmp", "up", timeout=60,
+                            pred=lambda c: c["values"].get(
+                                "upsOutputSource", {}).get("text") ==
+                            "battery")
+        self.assertEqual(c["values"]["upsInputVoltage"]["unit"], "V")
+
     def test_rows_follow_the_device(self):
         """A port that goes stops being polled, one that comes appears,
         without waiting for the next scheduled discovery."""
@@ -210,6 +341,15 @@ class Templates(FacmonTestCase):
         self.assertEqual(got, set(want))
         self.assertEqual(c["values"]["XGigabitEthernet0/0/5.ifOperStatus"]
                          ["value"], 1)
+        # The discovery changed the rows: the agent described them again,
+        # the new port with its label and words.
+        c = self.wait_check(
+            "sw1", "ports", "up", timeout=60,
+            pred=lambda c: "label" in c["values"][
+                "XGigabitEthernet0/0/5.ifOperStatus"])
+        v = c["values"]["XGigabitEthernet0/0/5.ifOperStatus"]
+        self.assertEqual((v["label"], v["text"]),
+                         (want["XGigabitEthernet0/0/5"]["label"], "up"))
         self.assertTrue(agent.alive())
 
     def test_cisco_c3750_shipped_recording(self):
@@ -259,7 +399,9 @@ devices = (
   { id = "b"; address = "127.0.0.1"; template = "switch-huawei";
     params = { intervall = 5; }; },
   { id = "c"; address = "127.0.0.1"; template = "switch-huawei";
-    params = { exclude = "(unclosed"; }; }
+    params = { exclude = "(unclosed"; }; },
+  { id = "d"; address = "127.0.0.1"; template = "switch-huawei";
+    params = { important = "[上联"; }; }
 );
 """ % TEMPLATES)
         p = subprocess.run([AGENT, "-n", "-f", conf], capture_output=True,
@@ -270,6 +412,9 @@ devices = (
                       "parameter 'intervall'", p.stderr)
         self.assertRegex(p.stderr, r"bad.conf:9: table: exclude "
                          r"'\(unclosed'")
+        # The port table's important mark is a regular expression too.
+        self.assertRegex(p.stderr, r"bad.conf:11: table: important "
+                         r"'\[上联'")
 
     def test_every_template_parses(self):
         """Each shipped template, used by a device with only an address

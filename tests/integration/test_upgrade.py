@@ -367,9 +367,11 @@ class OldPeers(FacmonTestCase):
         self.assertEqual(struct.unpack(">QQ", p), (11, 1))
         wait_for(lambda: "protocol level 1," in self.procs[0].output(),
                  timeout=10, what="the level in the collector's log")
-        # An agent of this release, and one of a later release that
-        # knows more words: each is told the collector's level.
-        for caps, level in (("proto=2", 2), ("x=1 proto=5 y", 2)):
+        # An agent of the previous release (level 2), one of this
+        # release and one of a later release that knows more words: each
+        # is told the collector's level.
+        for caps, level in (("proto=2", 3), ("proto=3", 3),
+                            ("x=1 proto=5 y", 3)):
             s2 = socket.create_connection(("127.0.0.1", self.agent_port),
                                           timeout=5)
             self.addCleanup(s2.close)
@@ -379,6 +381,130 @@ class OldPeers(FacmonTestCase):
             self.assertEqual(len(p), 19)
             self.assertEqual(struct.unpack(">H", p[17:])[0], level)
             s2.close()
+
+    def test_valmeta_only_at_level_3(self):
+        """VALMETA is a level-3 message: from an agent that announced
+        level 2 it is a protocol error; from one of level 3 a malformed
+        one is refused and counted while the connection and its batches
+        go on, and a good one gives the API its words."""
+        self.start_collector(tls=False)
+        devs = wire.devices([("d", "d", "pc", "g", "127.0.0.1",
+                              [("c", wire.CT_SNMP, 1000)])])
+        meta = wire.valmeta("d", "c", [("ifOperStatus", "", 1.0,
+                                        "1:up,2:down", 0)],
+                            [("GigabitEthernet0/0/1", "上联", 1)],
+                            [("ge1.ifOperStatus", 0, 0)])
+        s2 = socket.create_connection(("127.0.0.1", self.agent_port),
+                                      timeout=5)
+        self.addCleanup(s2.close)
+        s2.sendall(wire.hello("test", 21, auth="proto=2"))
+        self.assertEqual(wire.read_frame(s2)[0], wire.WELCOME)
+        s2.sendall(devs + meta)
+        ftype, p = wire.read_frame(s2)
+        self.assertEqual(ftype, wire.ERROR)
+        self.assertIn(b"level 3", p)
+        s2.close()
+
+        sk = socket.create_connection(("127.0.0.1", self.agent_port),
+                                      timeout=5)
+        self.addCleanup(sk.close)
+        sk.sendall(wire.hello("test", 22, auth="proto=3"))
+        ftype, p = wire.read_frame(sk)
+        self.assertEqual((ftype, struct.unpack(">H", p[17:])[0]),
+                         (wire.WELCOME, 3))
+        bad = wire.valmeta("d", "c", [], [], [("x", 0, wire.VM_NONE)])
+        now = int(time.time() * 1000)
+        sk.sendall(devs + bad + wire.batch(22, 1, [wire.result(
+            "d", "c", wire.CT_SNMP, 0, now,
+            [("ge1.ifOperStatus", wire.VK_GAUGE, 2.0)])]))
+        ftype, p = wire.read_frame(sk)
+        self.assertEqual(ftype, wire.ACK)
+        self.assertEqual(struct.unpack(">QQ", p), (22, 1))
+        sk.sendall(meta + wire.batch(22, 2, [wire.result(
+            "d", "c", wire.CT_SNMP, 0, now + 1,
+            [("ge1.ifOperStatus", wire.VK_GAUGE, 2.0)])]))
+        ftype, p = wire.read_frame(sk)
+        self.assertEqual((ftype, struct.unpack(">QQ", p)), (wire.ACK,
+                                                            (22, 2)))
+        v = self.check("d", "c")["values"]["ge1.ifOperStatus"]
+        self.assertEqual((v["value"], v["text"], v["label"], v["alias"],
+                          v["important"], v["column"]),
+                         (2, "down", "GigabitEthernet0/0/1", "上联", True,
+                          "ifOperStatus"))
+        st = http_json(self.api + "/api/v1/stats")["ingest"]
+        self.assertEqual((st["valmeta_rejected"], st["valmeta_msgs"]),
+                         (1, 1))
+        self.assertIn("values' description refused",
+                      self.procs[0].output())
+
+    def test_current_agent_level2_collector(self):
+        """A collector of the previous release (level 2): it answers the
+        19-byte WELCOME with level 2 and closes the connection on any
+        message type above 7.  The agent, whose SNMP check would
+        describe its values to a level-3 collector, sends no VALMETA and
+        delivers."""
+        self.start_snmpsim({"ups": os.path.join(ROOT, "tests", "data",
+                                                "snmprec",
+                                                "ups-battery.snmprec")})
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        self.addCleanup(srv.close)
+        port = srv.getsockname()[1]
+        seen = {"caps": None, "acked": 0, "types": set(), "error": None,
+                "snmp_values": 0}
+
+        def level2_collector():
+            try:
+                c, _ = srv.accept()
+                c.settimeout(30)
+                ftype, p = wire.read_frame(c)
+                assert ftype == wire.HELLO, ftype
+                agent, off = wire._str(p, 0)
+                version, off = wire._str(p, off + 8)
+                seen["caps"], off = wire._str(p, off)
+                assert off == len(p), "trailing bytes in HELLO"
+                c.sendall(wire.frame(wire.WELCOME,
+                                     struct.pack(">BQQH", 0, 0, 0, 2)))
+                while seen["acked"] < 3 or seen["snmp_values"] < 2:
+                    got = wire.read_frame(c)
+                    if got is None:
+                        break
+                    ftype, p = got
+                    # Level 2 knows types 1 to 7 only.
+                    assert 1 <= ftype <= 7, ftype
+                    seen["types"].add(ftype)
+                    if ftype == wire.BATCH:
+                        s, q, res = wire.parse_batch(p)
+                        for r in res:
+                            if r["check"] == "snmp" and r["values"]:
+                                seen["snmp_values"] += 1
+                        c.sendall(wire.frame(wire.ACK,
+                                             struct.pack(">QQ", s, q)))
+                        seen["acked"] += 1
+                c.close()
+            except Exception as e:              # reported by the test
+                seen["error"] = repr(e)
+
+        t = threading.Thread(target=level2_collector, daemon=True)
+        t.start()
+        self.tls = False
+        self.start_agent("""
+{ id = "ups1"; name = "UPS"; address = "127.0.0.1";
+  template = "ups-rfc1628"; params = { interval = 1; timeout = 0.8; }; }
+""", collector='"127.0.0.1:%d"' % port,
+            top='defaults = { snmp = { community = "ups"; port = %d; }; };'
+            % self.snmpsim_port)
+        t.join(60)
+        self.assertIsNone(seen["error"])
+        self.assertEqual(seen["caps"], "proto=3")
+        self.assertGreaterEqual(seen["acked"], 3)
+        self.assertGreaterEqual(seen["snmp_values"], 2)
+        self.assertNotIn(wire.VALMETA, seen["types"])
+        log = self.procs[-1].output()
+        self.assertIn("connected to collector 127.0.0.1:%d (protocol level "
+                      "2," % port, log)
+        self.assertNotIn("collector sent an error", log)
 
     def test_current_agent_old_collector(self):
         """A collector of the previous release: it decodes the HELLO as
@@ -436,7 +562,7 @@ class OldPeers(FacmonTestCase):
         self.assertIsNone(seen["error"])
         self.assertEqual(seen["acked"], 3)
         self.assertEqual(seen["hello"][0], "test")
-        self.assertEqual(seen["hello"][2], "proto=2")
+        self.assertEqual(seen["hello"][2], "proto=3")
         self.assertIn(wire.DEVICES, seen["types"])
         log = self.procs[-1].output()
         self.assertIn("connected to collector 127.0.0.1:%d (protocol level "

@@ -226,6 +226,29 @@ alerts: {
         self.start_centre()
         self.browse("ports")
 
+    def test_important_first_and_words_from_the_api(self):
+        """A switch through snmpsim's Huawei recording and its template,
+        the device's params marking the port described 办事大厅一楼
+        important: the page graphs that port before the faster uplinks
+        and the board's CPU before its memory, and its port table and
+        values say what the API says."""
+        self.start_snmpsim({"huawei": os.path.join(
+            ROOT, "tests", "data", "snmprec", "huawei-s5735.snmprec")})
+        self.start_collector(tls=False,
+                             root_extra="web: { public_wall = true; };")
+        self.start_agent("""
+{ id = "sw1"; name = "办事大厅接入交换机"; address = "127.0.0.1";
+  template = "switch-huawei"; charset = "GBK";
+  params = { interval = 3; timeout = 2; important = "办事大厅一楼"; }; }
+""", top='defaults = { snmp = { community = "huawei"; port = %d; }; };'
+            % self.snmpsim_port)
+        self.ids = ["sw1"]
+        self.ctl = ""
+        self.url = self.api
+        self.browse("important")
+        self.assertTrue(os.path.exists(os.path.join(
+            ARTIFACTS, "device-important.png")))
+
     def snmptrap(self, source, oid, *vb):
         """One notification from a device's address (net-snmp binds the
         sending socket to clientaddr)."""

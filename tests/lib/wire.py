@@ -11,6 +11,8 @@ for _i in range(256):
     _T.append(_c)
 
 HELLO, WELCOME, DEVICES, BATCH, ACK, ERROR = 1, 2, 3, 4, 5, 6
+EVENT, VALMETA = 7, 8
+VM_NONE = 0xFFFF
 CT_SNMP, CT_ICMP, CT_TCP, CT_HTTP, CT_ARP, CT_PRESENCE, CT_TRAP = \
     1, 2, 3, 4, 5, 6, 7
 VK_GAUGE, VK_COUNTER, VK_TEXT = 1, 2, 3
@@ -69,6 +71,23 @@ def result(dev, chk, ctype, outcome, ts_ms, values=(), msg=""):
 def batch(session, seq, results):
     return frame(BATCH, struct.pack(">QQI", session, seq, len(results)) +
                  b"".join(results))
+
+
+def valmeta(dev, chk, cols, rows, vals):
+    """A VALMETA (level 3).  cols: [(name, unit, scale, enums,
+    important)], rows: [(label, alias, important)], vals: [(name, col,
+    row)] with VM_NONE for none."""
+    p = [s(dev), s(chk), struct.pack(">H", len(cols))]
+    for name, unit, scale, enums, imp in cols:
+        p.append(s(name) + s(unit) + struct.pack(">d", scale) + s(enums) +
+                 struct.pack(">B", imp))
+    p.append(struct.pack(">H", len(rows)))
+    for label, alias, imp in rows:
+        p.append(s(label) + s(alias) + struct.pack(">B", imp))
+    p.append(struct.pack(">I", len(vals)))
+    for name, col, row in vals:
+        p.append(s(name) + struct.pack(">HH", col, row))
+    return frame(VALMETA, b"".join(p))
 
 
 def read_frame(sock):

@@ -300,6 +300,7 @@ test_random_bytes(void **state)
 	uint8_t	 buf[512];
 	struct fm_batch bt;
 	struct fm_devices ds;
+	struct fm_valmeta vm;
 	struct fm_hdr h;
 	char	 err[256];
 	unsigned int seed = 12345;
@@ -316,6 +317,8 @@ test_random_bytes(void **state)
 			fm_batch_free(&bt);
 		if (fm_get_devices(buf, n, &ds, err, sizeof(err)) == 0)
 			fm_devices_free(&ds);
+		if (fm_get_valmeta(buf, n, &vm, err, sizeof(err)) == 0)
+			fm_valmeta_free(&vm);
 		(void)fm_frame_parse(buf, n, &h, err, sizeof(err));
 	}
 }
@@ -348,7 +351,7 @@ test_levels(void **state)
 	assert_int_equal(fm_get_hello(b.p + FM_HDR_LEN, hd.len, &h2, err,
 	    sizeof(err)), 0);
 	assert_int_equal(h2.level, FM_PROTO_LEVEL);
-	assert_string_equal(h2.caps, "proto=2");
+	assert_string_equal(h2.caps, "proto=3");
 	/* As the first release decodes it: four fields and no more. */
 	rbuf_init(&r, b.p + FM_HDR_LEN, hd.len);
 	rbuf_str(&r, s, sizeof(s));
@@ -408,6 +411,174 @@ test_levels(void **state)
 	wbuf_free(&b);
 }
 
+/*
+ * VALMETA (level 3): a round trip, a truncation at every byte, and each
+ * bound and index refused.
+ */
+static void
+make_valmeta(struct fm_valmeta *m, struct fm_vmcol *cols,
+    struct fm_vmrow *rows, struct fm_vmval *vals)
+{
+	memset(m, 0, sizeof(*m));
+	memset(cols, 0, 2 * sizeof(*cols));
+	memset(rows, 0, sizeof(*rows));
+	strcpy(m->device, "sw1");
+	strcpy(m->check, "ports");
+	strcpy(cols[0].name, "ifOperStatus");
+	cols[0].enums = (char *)"1:up,2:down";
+	cols[0].scale = 1;
+	strcpy(cols[1].name, "ifHighSpeed");
+	strcpy(cols[1].unit, "bit/s");
+	cols[1].scale = 1e6;
+	cols[1].important = 1;
+	rows[0].label = (char *)"XGigabitEthernet0/0/1";
+	rows[0].alias = (char *)"上联核心交换机";
+	rows[0].important = 1;
+	vals[0].name = (char *)"XGigabitEthernet0/0/1.ifOperStatus";
+	vals[0].col = 0;
+	vals[0].row = 0;
+	vals[1].name = (char *)"XGigabitEthernet0/0/1.ifHighSpeed";
+	vals[1].col = 1;
+	vals[1].row = 0;
+	vals[2].name = (char *)"sysName.0";
+	vals[2].col = FM_VM_NONE;
+	vals[2].row = FM_VM_NONE;
+	m->ncols = 2;
+	m->cols = cols;
+	m->nrows = 1;
+	m->rows = rows;
+	m->nvals = 3;
+	m->vals = vals;
+}
+
+static void
+test_valmeta(void **state)
+{
+	struct fm_vmcol cols[2];
+	struct fm_vmrow rows[1];
+	struct fm_vmval vals[3];
+	struct fm_valmeta m, g;
+	struct fm_hdr hd;
+	struct wbuf b;
+	char	 err[256];
+	size_t	 cut, off;
+	uint8_t	*p;
+
+	(void)state;
+	make_valmeta(&m, cols, rows, vals);
+	wbuf_init(&b);
+	fm_put_valmeta(&b, &m);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(hd.type, FM_VALMETA);
+	p = b.p + FM_HDR_LEN;
+	assert_int_equal(fm_get_valmeta(p, hd.len, &g, err, sizeof(err)), 0);
+	assert_string_equal(g.device, "sw1");
+	assert_string_equal(g.check, "ports");
+	assert_int_equal(g.ncols, 2);
+	assert_string_equal(g.cols[0].enums, "1:up,2:down");
+	assert_string_equal(g.cols[1].unit, "bit/s");
+	assert_true(g.cols[1].scale == 1e6);
+	assert_int_equal(g.cols[1].important, 1);
+	assert_int_equal(g.nrows, 1);
+	assert_string_equal(g.rows[0].alias, "上联核心交换机");
+	assert_int_equal(g.rows[0].important, 1);
+	assert_int_equal(g.nvals, 3);
+	assert_string_equal(g.vals[1].name,
+	    "XGigabitEthernet0/0/1.ifHighSpeed");
+	assert_int_equal(g.vals[1].col, 1);
+	assert_int_equal(g.vals[2].col, FM_VM_NONE);
+	assert_int_equal(g.vals[2].row, FM_VM_NONE);
+	fm_valmeta_free(&g);
+
+	/* Cut anywhere, or one byte too many: refused, nothing leaks. */
+	for (cut = 0; cut < hd.len; cut++)
+		assert_int_equal(fm_get_valmeta(p, cut, &g, err, sizeof(err)),
+		    -1);
+
+	/* A value pointing past the rows. */
+	vals[2].row = 1;
+	wbuf_reset(&b);
+	fm_put_valmeta(&b, &m);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_valmeta(b.p + FM_HDR_LEN, hd.len, &g, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad value entry 2"));
+	vals[2].row = FM_VM_NONE;
+
+	/* A scale that is no number. */
+	cols[1].scale = NAN;
+	wbuf_reset(&b);
+	fm_put_valmeta(&b, &m);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_valmeta(b.p + FM_HDR_LEN, hd.len, &g, err,
+	    sizeof(err)), -1);
+	cols[1].scale = 1e6;
+
+	/* A device id that is no id. */
+	strcpy(m.device, "a b");
+	wbuf_reset(&b);
+	fm_put_valmeta(&b, &m);
+	assert_int_equal(fm_frame_parse(b.p, b.len, &hd, err, sizeof(err)), 1);
+	assert_int_equal(fm_get_valmeta(b.p + FM_HDR_LEN, hd.len, &g, err,
+	    sizeof(err)), -1);
+	strcpy(m.device, "sw1");
+
+	/* Counts over their limits, checked before any allocation. */
+	wbuf_reset(&b);
+	wbuf_str(&b, "sw1");
+	wbuf_str(&b, "ports");
+	wbuf_u16(&b, FM_VM_COLS_MAX + 1);
+	assert_int_equal(fm_get_valmeta(b.p, b.len, &g, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "too many"));
+	wbuf_reset(&b);
+	wbuf_str(&b, "sw1");
+	wbuf_str(&b, "ports");
+	wbuf_u16(&b, 0);
+	wbuf_u16(&b, 0);
+	wbuf_u32(&b, FM_VALUES_MAX + 1);
+	assert_int_equal(fm_get_valmeta(b.p, b.len, &g, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "too many"));
+	/* A count the remaining bytes cannot hold. */
+	wbuf_reset(&b);
+	wbuf_str(&b, "sw1");
+	wbuf_str(&b, "ports");
+	wbuf_u16(&b, 0);
+	wbuf_u16(&b, 0);
+	wbuf_u32(&b, 1000);
+	assert_int_equal(fm_get_valmeta(b.p, b.len, &g, err, sizeof(err)),
+	    -1);
+	/* A column name over FM_VM_COLNAME_MAX. */
+	wbuf_reset(&b);
+	wbuf_str(&b, "sw1");
+	wbuf_str(&b, "ports");
+	wbuf_u16(&b, 1);
+	off = b.len;
+	wbuf_u16(&b, FM_VM_COLNAME_MAX);
+	for (cut = 0; cut < FM_VM_COLNAME_MAX; cut++)
+		wbuf_u8(&b, 'x');
+	wbuf_str(&b, "");
+	wbuf_double(&b, 1);
+	wbuf_str(&b, "");
+	wbuf_u8(&b, 0);
+	wbuf_u16(&b, 0);
+	wbuf_u32(&b, 0);
+	assert_int_equal(fm_get_valmeta(b.p, b.len, &g, err, sizeof(err)),
+	    -1);
+	/* One byte shorter, it is a column. */
+	b.p[off + 1] = FM_VM_COLNAME_MAX - 1;
+	memmove(b.p + off + 2 + FM_VM_COLNAME_MAX - 1,
+	    b.p + off + 2 + FM_VM_COLNAME_MAX,
+	    b.len - (off + 2 + FM_VM_COLNAME_MAX));
+	b.len--;
+	assert_int_equal(fm_get_valmeta(b.p, b.len, &g, err, sizeof(err)), 0);
+	assert_int_equal(strlen(g.cols[0].name), FM_VM_COLNAME_MAX - 1);
+	fm_valmeta_free(&g);
+	wbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -419,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_hello_devices),
 		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_valmeta),
 		cmocka_unit_test(test_random_bytes),
 	};
 
