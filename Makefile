@@ -287,10 +287,12 @@ run:
 	@$(MAKE) --no-print-directory all
 	@HTTP_PORT=$(HTTP_PORT) sh tools/run-demo.sh
 
-# The bounded fuzz run goes first, so that the test runner's summary
-# line is the last thing make check prints.
+# The build uses every core (CI calls plain make check).  The bounded
+# fuzz run goes first, so that the test runner's summary line is the
+# last thing make check prints.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	@$(MAKE) --no-print-directory all unit $(B)/bench-avail \
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) all unit $(B)/bench-avail \
 	    $(B)/bench-feeder $(B)/bench-rrdpeer $(B)/test-ojgen \
 	    $(B)/test-alertd $(B)/tsan/test-rrdw-race $(B)/tsan/test-workq
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECS=$(FUZZ_CHECK_SECS)
