@@ -80,6 +80,7 @@ static int	 running;
 static struct workq *wq;		/* the worker */
 static struct wjob in_job;		/* kicked by the loop: in_run() */
 static struct wjob send_job;		/* one attempt: send_run() */
+static int	 stopping;		/* atomic: no attempt begins */
 static struct alert_msg *inbox;		/* ring of inbox_max */
 static struct alert_conf **inbox_conf;	/* each one's configuration */
 static int	 inbox_max;		/* alerts.queue at start */
@@ -1198,6 +1199,9 @@ send_run(struct wjob *j)
 	struct delivery *d;
 	int64_t	 wait;
 
+	/* At a stop the queue drains for the inbox's sake: send nothing. */
+	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+		return;
 	take_new_conf();
 	if ((d = first_due(&wait)) != NULL)
 		attempt(d);
@@ -1549,8 +1553,10 @@ alert_queue_size(void)
 
 /*
  * Waits for the attempt in progress (bounded by the channel timeout);
- * nothing more runs.  The outbox holds every delivery expanded, to be
- * resumed at the next start; alerts still in the inbox are dropped.
+ * no other attempt begins.  The alerts still in the inbox are expanded
+ * into the outbox first (a disk write each, no send), so that an alert
+ * submitted just before a stop is not lost: the outbox holds every
+ * delivery, to be resumed at the next start.
  */
 void
 alert_shutdown(void)
@@ -1559,9 +1565,12 @@ alert_shutdown(void)
 
 	if (!running)
 		return;
-	workq_free(wq, WQ_CANCEL);
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	workq_kick(wq, &in_job);
+	workq_free(wq, WQ_DRAIN);
 	wq = NULL;
 	running = 0;
+	__atomic_store_n(&stopping, 0, __ATOMIC_RELEASE);
 	while ((d = live) != NULL) {
 		live = d->next;
 		alert_conf_free(d->conf);

@@ -436,6 +436,67 @@ test_shutdown_keeps_what_waits(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Alerts submitted just before a stop are not lost: each is either sent
+ * or waiting in the outbox, whatever the queue had reached, and the next
+ * start sends what waits.
+ */
+static void
+test_shutdown_keeps_the_inbox(void **state)
+{
+	char	 dir[] = "/tmp/facmon-chanin-XXXXXX", text[1024];
+	char	 path[256], file[300], cmd[300], err[256], key[32];
+	struct cfgerr e;
+	struct alert_conf *c;
+	struct stat sb;
+	struct event_base *base = event_base_new();
+	int	 i, sent, kept;
+
+	(void)state;
+	assert_non_null(base);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/wall.log", dir);
+	snprintf(text, sizeof(text), "alerts: {"
+	    " channels = ( { name = \"wall\"; type = \"file\";"
+	    "  path = \"%s\"; } );"
+	    " recipients = ( { name = \"duty\"; } );"
+	    " deliver = ( [\"wall\"] ); };\n", path);
+	c = load_text(text, &e);
+	cfgerr_print(&e);
+	assert_non_null(c);
+	cfgerr_free(&e);
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "s-%d", i);
+		submit(key, AS_CRITICAL);
+	}
+	alert_shutdown();
+	for (i = sent = kept = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "s-%d", i);
+		snprintf(file, sizeof(file), "%s/alerts/outbox/%s.duty.0.json",
+		    dir, key);
+		sent += lines_for(path, key, "duty");
+		kept += stat(file, &sb) == 0;
+		assert_int_equal(lines_for(path, key, "duty") +
+		    (stat(file, &sb) == 0), 1);
+	}
+	assert_int_equal(sent + kept, 40);
+
+	/* The next start sends what waited (as far as the rate allows). */
+	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "s-%d", i);
+		snprintf(file, sizeof(file), "%s.duty.0", key);
+		if (lines_for(path, key, "duty") == 0)
+			assert_string_not_equal(delivery_state(file), "");
+	}
+	alert_shutdown();
+	event_base_free(base);
+	alert_conf_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -446,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_reload_recipients_and_channels),
 		cmocka_unit_test(test_retried_until_sent),
 		cmocka_unit_test(test_shutdown_keeps_what_waits),
+		cmocka_unit_test(test_shutdown_keeps_the_inbox),
 	};
 
 	log_init("test_alert_channel", 1, 0);
