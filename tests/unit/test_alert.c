@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../../collector/alert/alert.h"
+#include "alert_load.h"
 
 /*
  * Aliyun SMS "signature" document, SendSms example: AccessKeyId testId,
@@ -303,22 +304,6 @@ test_webhook_render(void **state)
 	assert_null(strchr(out, '<'));
 	json_decref(o);
 	free(out);
-}
-
-static struct alert_conf *
-load_text(const char *text, struct cfgerr *e)
-{
-	char	 path[] = "/tmp/facmon-alert-conf-XXXXXX";
-	struct alert_conf *c;
-	int	 fd = mkstemp(path);
-
-	assert_true(fd != -1);
-	assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	cfgerr_init(e, path);
-	c = alert_conf_load(path, e);
-	unlink(path);
-	return c;
 }
 
 static void

@@ -37,22 +37,7 @@
 #include <event2/event.h>
 
 #include "../../collector/alert/alert_channel.h"
-
-static struct alert_conf *
-load_text(const char *text, struct cfgerr *e)
-{
-	char	 path[] = "/tmp/facmon-chan-conf-XXXXXX";
-	struct alert_conf *c;
-	int	 fd = mkstemp(path);
-
-	assert_true(fd != -1);
-	assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	cfgerr_init(e, path);
-	c = alert_conf_load(path, e);
-	unlink(path);
-	return c;
-}
+#include "alert_load.h"
 
 /* Lines of the file channel's file whose recipient field is rcpt. */
 static int
@@ -326,6 +311,62 @@ test_reload_recipients_and_channels(void **state)
 }
 
 /*
+ * A collector's alerts with one file channel, "wall", to one recipient,
+ * "duty", in a directory of their own; settings go before the channels.
+ */
+struct wallfix {
+	char		 dir[64];
+	char		 path[256];
+	struct alert_conf *c;
+	struct event_base *base;
+};
+
+static void
+wall_start(struct wallfix *f, const char *settings)
+{
+	char	 text[1024], err[256];
+	struct cfgerr e;
+
+	fm_strlcpy(f->dir, "/tmp/facmon-chanwall-XXXXXX", sizeof(f->dir));
+	assert_non_null(f->base = event_base_new());
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/wall.log", f->dir);
+	snprintf(text, sizeof(text), "alerts: { %s"
+	    " channels = ( { name = \"wall\"; type = \"file\";"
+	    "  path = \"%s\"; } );"
+	    " recipients = ( { name = \"duty\"; } );"
+	    " deliver = ( [\"wall\"] ); };\n", settings, f->path);
+	f->c = load_text(text, &e);
+	cfgerr_print(&e);
+	assert_non_null(f->c);
+	cfgerr_free(&e);
+	assert_int_equal(alert_init(f->c, f->dir, f->base, err, sizeof(err)),
+	    0);
+}
+
+/* A restart of the alerts on the same directory and configuration. */
+static void
+wall_restart(struct wallfix *f)
+{
+	char	 err[256];
+
+	assert_int_equal(alert_init(f->c, f->dir, f->base, err, sizeof(err)),
+	    0);
+}
+
+static void
+wall_stop(struct wallfix *f)
+{
+	char	 cmd[300];
+
+	alert_shutdown();
+	event_base_free(f->base);
+	alert_conf_free(f->c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
  * A temporary failure is retried after its back-off, again and again,
  * until the channel takes it: the file channel's path is a symbolic
  * link to itself (ELOOP, a temporary failure) until it is removed.
@@ -333,29 +374,14 @@ test_reload_recipients_and_channels(void **state)
 static void
 test_retried_until_sent(void **state)
 {
-	char	 dir[] = "/tmp/facmon-chanrt-XXXXXX", text[1024];
-	char	 path[256], cmd[300], err[256];
-	struct cfgerr e;
-	struct alert_conf *c;
-	struct event_base *base = event_base_new();
+	struct wallfix f;
 	json_int_t sent, attempts;
 
 	(void)state;
-	assert_non_null(base);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/wall.log", dir);
-	assert_int_equal(symlink(path, path), 0);
-	snprintf(text, sizeof(text), "alerts: { digest = 0;"
-	    " retry = { first = \"200ms\"; max = \"200ms\"; };"
-	    " channels = ( { name = \"wall\"; type = \"file\";"
-	    "  path = \"%s\"; } );"
-	    " recipients = ( { name = \"duty\"; } );"
-	    " deliver = ( [\"wall\"] ); };\n", path);
-	c = load_text(text, &e);
-	cfgerr_print(&e);
-	assert_non_null(c);
-	cfgerr_free(&e);
-	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	wall_start(&f, "digest = 0;"
+	    " retry = { first = \"200ms\"; max = \"200ms\"; };");
+	/* A link to itself: every open fails until it is removed. */
+	assert_int_equal(symlink(f.path, f.path), 0);
 	/* The counters are the process's, since the first start. */
 	sent = outbox_count("sent");
 	attempts = outbox_count("attempts");
@@ -363,19 +389,15 @@ test_retried_until_sent(void **state)
 	/* Retried, not failed: each retry is the send job's next run. */
 	WAIT_FOR(delivery_int("r-1.duty.0", "total_attempts") >= 3);
 	assert_string_equal(delivery_state("r-1.duty.0"), "retrying");
-	assert_int_equal(lines_for(path, "r-1", "duty"), 0);
-	assert_int_equal(unlink(path), 0);
+	assert_int_equal(lines_for(f.path, "r-1", "duty"), 0);
+	assert_int_equal(unlink(f.path), 0);
 	WAIT_FOR(strcmp(delivery_state("r-1.duty.0"), "sent") == 0);
-	assert_int_equal(lines_for(path, "r-1", "duty"), 1);
+	assert_int_equal(lines_for(f.path, "r-1", "duty"), 1);
 	assert_int_equal(outbox_count("sent"), sent + 1);
 	assert_int_equal(outbox_count("attempts"), attempts +
 	    delivery_int("r-1.duty.0", "total_attempts"));
 	assert_true(delivery_int("r-1.duty.0", "total_attempts") >= 4);
-	alert_shutdown();
-	event_base_free(base);
-	alert_conf_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	wall_stop(&f);
 }
 
 /*
@@ -386,54 +408,36 @@ test_retried_until_sent(void **state)
 static void
 test_shutdown_keeps_what_waits(void **state)
 {
-	char	 dir[] = "/tmp/facmon-chansd-XXXXXX", text[1024];
-	char	 path[256], file[300], cmd[300], err[256];
-	struct cfgerr e;
-	struct alert_conf *c;
+	char	 file[300];
+	struct wallfix f;
 	struct stat sb;
-	struct event_base *base = event_base_new();
 	json_int_t digested;
 
 	(void)state;
-	assert_non_null(base);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/wall.log", dir);
-	snprintf(text, sizeof(text), "alerts: { digest = \"1h\";"
-	    " channels = ( { name = \"wall\"; type = \"file\";"
-	    "  path = \"%s\"; } );"
-	    " recipients = ( { name = \"duty\"; } );"
-	    " deliver = ( [\"wall\"] ); };\n", path);
-	c = load_text(text, &e);
-	cfgerr_print(&e);
-	assert_non_null(c);
-	cfgerr_free(&e);
-	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	wall_start(&f, "digest = \"1h\";");
 	submit("a-1", AS_WARNING);
-	WAIT_FOR(lines_for(path, "a-1", "duty") == 1);
+	WAIT_FOR(lines_for(f.path, "a-1", "duty") == 1);
 	/* Inside the window opened by a-1: it waits for an hour. */
 	submit("b-2", AS_WARNING);
 	WAIT_FOR(strcmp(delivery_state("b-2.duty.0"), "pending") == 0);
 	alert_shutdown();
 	assert_false(alert_running());
-	snprintf(file, sizeof(file), "%s/alerts/outbox/b-2.duty.0.json", dir);
+	snprintf(file, sizeof(file), "%s/alerts/outbox/b-2.duty.0.json",
+	    f.dir);
 	assert_int_equal(stat(file, &sb), 0);
-	assert_int_equal(lines_for(path, "b-2", "duty"), 0);
+	assert_int_equal(lines_for(f.path, "b-2", "duty"), 0);
 
-	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	wall_restart(&f);
 	assert_string_equal(delivery_state("b-2.duty.0"), "pending");
 	digested = outbox_count("digested");
 	submit("c-3", AS_CRITICAL);
 	WAIT_FOR(strcmp(delivery_state("b-2.duty.0"), "sent") == 0);
 	/* One message, under the critical one's key. */
-	assert_int_equal(lines_for(path, "c-3", "duty"), 1);
-	assert_int_equal(lines_for(path, "b-2", "duty"), 0);
+	assert_int_equal(lines_for(f.path, "c-3", "duty"), 1);
+	assert_int_equal(lines_for(f.path, "b-2", "duty"), 0);
 	assert_int_equal(outbox_count("digested"), digested + 1);
 	assert_int_not_equal(stat(file, &sb), 0);
-	alert_shutdown();
-	event_base_free(base);
-	alert_conf_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	wall_stop(&f);
 }
 
 /*
@@ -444,57 +448,41 @@ test_shutdown_keeps_what_waits(void **state)
 static void
 test_shutdown_keeps_the_inbox(void **state)
 {
-	char	 dir[] = "/tmp/facmon-chanin-XXXXXX", text[1024];
-	char	 path[256], file[300], cmd[300], err[256], key[32];
-	struct cfgerr e;
-	struct alert_conf *c;
+	char	 file[300], key[32];
+	struct wallfix f;
 	struct stat sb;
-	struct event_base *base = event_base_new();
 	int	 i, sent, kept;
 
 	(void)state;
-	assert_non_null(base);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/wall.log", dir);
-	snprintf(text, sizeof(text), "alerts: {"
-	    " channels = ( { name = \"wall\"; type = \"file\";"
-	    "  path = \"%s\"; } );"
-	    " recipients = ( { name = \"duty\"; } );"
-	    " deliver = ( [\"wall\"] ); };\n", path);
-	c = load_text(text, &e);
-	cfgerr_print(&e);
-	assert_non_null(c);
-	cfgerr_free(&e);
-	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	wall_start(&f, "");
 	for (i = 0; i < 40; i++) {
 		snprintf(key, sizeof(key), "s-%d", i);
 		submit(key, AS_CRITICAL);
 	}
 	alert_shutdown();
 	for (i = sent = kept = 0; i < 40; i++) {
+		int	 l, k;
+
 		snprintf(key, sizeof(key), "s-%d", i);
 		snprintf(file, sizeof(file), "%s/alerts/outbox/%s.duty.0.json",
-		    dir, key);
-		sent += lines_for(path, key, "duty");
-		kept += stat(file, &sb) == 0;
-		assert_int_equal(lines_for(path, key, "duty") +
-		    (stat(file, &sb) == 0), 1);
+		    f.dir, key);
+		l = lines_for(f.path, key, "duty");
+		k = stat(file, &sb) == 0;
+		assert_int_equal(l + k, 1);
+		sent += l;
+		kept += k;
 	}
 	assert_int_equal(sent + kept, 40);
 
-	/* The next start sends what waited (as far as the rate allows). */
-	assert_int_equal(alert_init(c, dir, base, err, sizeof(err)), 0);
+	/* The next start has what waited (sent as far as the rate allows). */
+	wall_restart(&f);
 	for (i = 0; i < 40; i++) {
 		snprintf(key, sizeof(key), "s-%d", i);
 		snprintf(file, sizeof(file), "%s.duty.0", key);
-		if (lines_for(path, key, "duty") == 0)
+		if (lines_for(f.path, key, "duty") == 0)
 			assert_string_not_equal(delivery_state(file), "");
 	}
-	alert_shutdown();
-	event_base_free(base);
-	alert_conf_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	wall_stop(&f);
 }
 
 int
