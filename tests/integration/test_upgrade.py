@@ -437,24 +437,21 @@ class OldPeers(FacmonTestCase):
         self.assertIn("values' description refused",
                       self.procs[0].output())
 
-    def test_current_agent_level2_collector(self):
-        """A collector of the previous release (level 2): it answers the
-        19-byte WELCOME with level 2 and closes the connection on any
-        message type above 7.  The agent, whose SNMP check would
-        describe its values to a level-3 collector, sends no VALMETA and
-        delivers."""
-        self.start_snmpsim({"ups": os.path.join(ROOT, "tests", "data",
-                                                "snmprec",
-                                                "ups-battery.snmprec")})
+    def strict_collector(self, level, enough):
+        """A collector of an earlier release, in a thread: it decodes the
+        HELLO as four fields and nothing after them, answers the WELCOME
+        of its level (17 bytes at level 1, 19 with its level at 2),
+        closes the connection on any message type above 7 (its last) and
+        acknowledges batches until enough(seen) holds.  Returns the port,
+        what it saw and the thread."""
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         srv.bind(("127.0.0.1", 0))
         srv.listen(1)
         self.addCleanup(srv.close)
-        port = srv.getsockname()[1]
-        seen = {"caps": None, "acked": 0, "types": set(), "error": None,
+        seen = {"hello": None, "acked": 0, "types": set(), "error": None,
                 "snmp_values": 0}
 
-        def level2_collector():
+        def serve():
             try:
                 c, _ = srv.accept()
                 c.settimeout(30)
@@ -462,16 +459,18 @@ class OldPeers(FacmonTestCase):
                 assert ftype == wire.HELLO, ftype
                 agent, off = wire._str(p, 0)
                 version, off = wire._str(p, off + 8)
-                seen["caps"], off = wire._str(p, off)
+                caps, off = wire._str(p, off)
                 assert off == len(p), "trailing bytes in HELLO"
-                c.sendall(wire.frame(wire.WELCOME,
-                                     struct.pack(">BQQH", 0, 0, 0, 2)))
-                while seen["acked"] < 3 or seen["snmp_values"] < 2:
+                seen["hello"] = (agent, version, caps)
+                welcome = struct.pack(">BQQ", 0, 0, 0)
+                if level >= 2:
+                    welcome += struct.pack(">H", level)
+                c.sendall(wire.frame(wire.WELCOME, welcome))
+                while not enough(seen):
                     got = wire.read_frame(c)
                     if got is None:
                         break
                     ftype, p = got
-                    # Level 2 knows types 1 to 7 only.
                     assert 1 <= ftype <= 7, ftype
                     seen["types"].add(ftype)
                     if ftype == wire.BATCH:
@@ -486,8 +485,19 @@ class OldPeers(FacmonTestCase):
             except Exception as e:              # reported by the test
                 seen["error"] = repr(e)
 
-        t = threading.Thread(target=level2_collector, daemon=True)
+        t = threading.Thread(target=serve, daemon=True)
         t.start()
+        return srv.getsockname()[1], seen, t
+
+    def test_current_agent_level2_collector(self):
+        """A collector of the previous release (level 2).  The agent,
+        whose SNMP check would describe its values to a level-3
+        collector, sends no VALMETA and delivers."""
+        self.start_snmpsim({"ups": os.path.join(ROOT, "tests", "data",
+                                                "snmprec",
+                                                "ups-battery.snmprec")})
+        port, seen, t = self.strict_collector(
+            2, lambda x: x["acked"] >= 3 and x["snmp_values"] >= 2)
         self.tls = False
         self.start_agent("""
 { id = "ups1"; name = "UPS"; address = "127.0.0.1";
@@ -497,7 +507,7 @@ class OldPeers(FacmonTestCase):
             % self.snmpsim_port)
         t.join(60)
         self.assertIsNone(seen["error"])
-        self.assertEqual(seen["caps"], "proto=3")
+        self.assertEqual(seen["hello"][2], "proto=3")
         self.assertGreaterEqual(seen["acked"], 3)
         self.assertGreaterEqual(seen["snmp_values"], 2)
         self.assertNotIn(wire.VALMETA, seen["types"])
@@ -507,49 +517,9 @@ class OldPeers(FacmonTestCase):
         self.assertNotIn("collector sent an error", log)
 
     def test_current_agent_old_collector(self):
-        """A collector of the previous release: it decodes the HELLO as
-        four fields and nothing after them, answers the 17-byte WELCOME
-        and acknowledges batches.  The agent speaks level 1 and
-        delivers."""
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
-        self.addCleanup(srv.close)
-        port = srv.getsockname()[1]
-        seen = {"hello": None, "acked": 0, "types": set(), "error": None}
-
-        def old_collector():
-            try:
-                c, _ = srv.accept()
-                c.settimeout(20)
-                ftype, p = wire.read_frame(c)
-                assert ftype == wire.HELLO, ftype
-                agent, off = wire._str(p, 0)
-                version, off = wire._str(p, off + 8)
-                caps, off = wire._str(p, off)
-                assert off == len(p), "trailing bytes in HELLO"
-                seen["hello"] = (agent, version, caps)
-                c.sendall(wire.frame(wire.WELCOME,
-                                     struct.pack(">BQQ", 0, 0, 0)))
-                while seen["acked"] < 3:
-                    got = wire.read_frame(c)
-                    if got is None:
-                        break
-                    ftype, p = got
-                    # The first release knows types 1 to 7 only.
-                    assert 1 <= ftype <= 7, ftype
-                    seen["types"].add(ftype)
-                    if ftype == wire.BATCH:
-                        s, q, _ = wire.parse_batch(p)
-                        c.sendall(wire.frame(wire.ACK,
-                                             struct.pack(">QQ", s, q)))
-                        seen["acked"] += 1
-                c.close()
-            except Exception as e:              # reported by the test
-                seen["error"] = repr(e)
-
-        t = threading.Thread(target=old_collector, daemon=True)
-        t.start()
+        """A collector of the first release (level 1).  The agent speaks
+        level 1 and delivers."""
+        port, seen, t = self.strict_collector(1, lambda x: x["acked"] >= 3)
         self.tls = False
         port_http, base = self.start_httpd()
         self.start_agent("""
